@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class Role(models.TextChoices):
+    VIEWER = "viewer", "查询员"
+    CLERK = "clerk", "经办人"
+    APPROVER = "approver", "审批人"
+    DEPARTMENT_ADMIN = "department_admin", "部门管理员"
+    OFFICE_ADMIN = "office_admin", "信用办管理员"
+
+
+class Department(models.Model):
+    """成员单位. A department is usually both initiating (发起) and cooperating (配合)."""
+
+    code = models.SlugField("部门代码", max_length=32, unique=True,
+                            help_text="稳定的英文代码，如 fgj（区发改局），用于接口和命令行。")
+    name = models.CharField("部门名称", max_length=100, unique=True)
+    uscc = models.CharField("统一社会信用代码", max_length=18, unique=True, null=True, blank=True)
+    is_initiating = models.BooleanField("发起部门", default=True)
+    is_cooperating = models.BooleanField("配合单位", default=True)
+    is_credit_office = models.BooleanField("信用办所在部门", default=False)
+    acts_for = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="represented_by",
+                                      verbose_name="可代为报送的部门",
+                                      help_text="例如区行政审批服务局代其他部门报送许可信息。")
+    is_active = models.BooleanField("启用", default=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "部门"
+        verbose_name_plural = "部门"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """Every user belongs to one department and holds one or more roles there."""
+
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="users", verbose_name="所属部门")
+    roles = models.JSONField("角色", default=list, blank=True,
+                             help_text="viewer / clerk / approver / department_admin / office_admin")
+    display_name = models.CharField("姓名", max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+
+    def has_role(self, *roles: str) -> bool:
+        return any(r in self.roles for r in roles)
+
+    @property
+    def is_office_admin(self) -> bool:
+        return Role.OFFICE_ADMIN in self.roles
+
+    def role_labels(self) -> list[str]:
+        labels = dict(Role.choices)
+        return [labels.get(r, r) for r in self.roles]
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+
+class ApiToken(models.Model):
+    """Bearer token for machine clients. Only a SHA-256 digest is stored; the token is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name="用户")
+    name = models.CharField("用途说明", max_length=100, blank=True)
+    prefix = models.CharField("令牌前缀", max_length=12, db_index=True)
+    digest = models.CharField("摘要", max_length=64, unique=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "接口令牌"
+        verbose_name_plural = "接口令牌"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

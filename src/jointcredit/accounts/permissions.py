@@ -1,0 +1,70 @@
+"""The one place that says who may do what (DESIGN.md §1: rights are per department).
+
+Services call these before writing; they raise ``PermissionDenied`` with a Chinese message.
+"""
+
+from __future__ import annotations
+
+from jointcredit.common.errors import PermissionDenied
+
+from .models import Department, Role, User
+
+WRITE_ROLES = (Role.CLERK, Role.APPROVER, Role.DEPARTMENT_ADMIN)
+DECIDE_ROLES = (Role.APPROVER,)
+
+
+def _active(actor: User | None) -> User:
+    if actor is None or not actor.is_authenticated or not actor.is_active:
+        raise PermissionDenied("未登录或账号已停用。")
+    return actor
+
+
+def ensure_office_admin(actor: User) -> None:
+    """Configuration of the whole system (list types, memoranda, calendar, departments)."""
+    actor = _active(actor)
+    if not (actor.is_superuser or actor.is_office_admin):
+        raise PermissionDenied("仅信用办管理员可以执行此操作。")
+
+
+def ensure_can_view(actor: User) -> None:
+    _active(actor)
+
+
+def can_write_for(actor: User, department: Department) -> bool:
+    if not actor or not actor.is_authenticated or not actor.is_active or actor.department_id is None:
+        return False
+    if not actor.has_role(*WRITE_ROLES):
+        return False
+    if actor.department_id == department.pk:
+        return True
+    return actor.department.acts_for.filter(pk=department.pk).exists()
+
+
+def ensure_can_write(actor: User, department: Department) -> None:
+    """Create or change records owned by ``department`` (clerk, approver or department admin of it,
+    or of a department registered as acting for it)."""
+    actor = _active(actor)
+    if actor.department_id is None:
+        raise PermissionDenied("当前账号未归属任何部门，不能录入数据。")
+    if not actor.has_role(*WRITE_ROLES):
+        raise PermissionDenied("当前账号没有经办权限（需要经办人、审批人或部门管理员角色）。")
+    if not can_write_for(actor, department):
+        raise PermissionDenied(f"无权操作“{department.name}”的数据：只能操作本部门（{actor.department.name}）的数据。")
+
+
+def ensure_can_decide(actor: User, department: Department) -> None:
+    """Decisions on entries, objections and repairs belong to the deciding department's approvers
+    (“谁决定、谁负责”)."""
+    actor = _active(actor)
+    if not actor.has_role(*DECIDE_ROLES):
+        raise PermissionDenied("当前账号没有审批权限（需要审批人角色）。")
+    if actor.department_id != department.pk:
+        raise PermissionDenied(f"只有“{department.name}”的审批人可以作出此决定。")
+
+
+def ensure_department_admin(actor: User, department: Department) -> None:
+    actor = _active(actor)
+    if actor.is_superuser or actor.is_office_admin:
+        return
+    if not (actor.has_role(Role.DEPARTMENT_ADMIN) and actor.department_id == department.pk):
+        raise PermissionDenied(f"只有“{department.name}”的部门管理员或信用办管理员可以执行此操作。")

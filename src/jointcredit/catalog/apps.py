@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CatalogConfig(AppConfig):
+    name = "jointcredit.catalog"
+    verbose_name = "公共信用信息目录"

@@ -1,0 +1,71 @@
+"""`jointcredit` command: wraps manage.py with the project's own verbs.
+
+    jointcredit serve [--production] [--port 8000]   development server or gunicorn
+    jointcredit worker                               task worker (webhook deliveries, imports)
+    jointcredit migrate | demo --size small|large | sweep | grade | screen | import ...
+    jointcredit user create --username U --department CODE --role ROLE [--password P]
+    jointcredit token create --user U
+    jointcredit department list
+    jointcredit audit verify
+Any other word is passed to Django's manage.py (e.g. `jointcredit createsuperuser`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# Two-word verbs map to one management command: "user create" → "user_create".
+_COMPOUND = {
+    ("user", "create"): "user_create",
+    ("token", "create"): "token_create",
+    ("department", "list"): "department_list",
+    ("audit", "verify"): "audit_verify",
+    ("import", "penalties"): ("import_records", "penalties"),
+    ("import", "licenses"): ("import_records", "licenses"),
+}
+
+
+def _translate(argv: list[str]) -> list[str]:
+    if len(argv) >= 2 and (argv[0], argv[1]) in _COMPOUND:
+        target = _COMPOUND[(argv[0], argv[1])]
+        if isinstance(target, tuple):
+            return [target[0], target[1], *argv[2:]]
+        return [target, *argv[2:]]
+    if argv and argv[0] == "worker":
+        return ["db_worker", "--queue-name", "*", *argv[1:]]
+    return argv
+
+
+def _serve(argv: list[str]) -> None:
+    production = "--production" in argv
+    argv = [a for a in argv if a != "--production"]
+    port = "8000"
+    if "--port" in argv:
+        port = argv[argv.index("--port") + 1]
+    if not production:
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["jointcredit", "runserver", f"127.0.0.1:{port}", "--noreload"])
+        return
+    os.environ.setdefault("GUNICORN_BIND", f"127.0.0.1:{port}")
+    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "-c", "python:jointcredit.config.gunicorn",
+                               "jointcredit.config.wsgi:application"])
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jointcredit.config.settings")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in {"-h", "--help", "help"}:
+        print(__doc__)
+        return
+    if argv[0] == "serve":
+        _serve(argv[1:])
+        return
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["jointcredit", *_translate(argv)])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CommonConfig(AppConfig):
+    name = "jointcredit.common"
+    verbose_name = "公共组件"

@@ -1,0 +1,102 @@
+"""Shared pytest fixtures and helpers (loaded by the root conftest.py)."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from jointcredit.accounts.models import Department, Role, User
+from jointcredit.accounts.services import api_token_create
+from jointcredit.demo import generators as gen
+
+postgres_only = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="需要 PostgreSQL 的真实并发事务")
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+class ApiClient:
+    """Django test client speaking JSON with a Bearer token."""
+
+    def __init__(self, token: str | None):
+        self.client = Client()
+        self.headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+
+    def get(self, path, params=None, **extra):
+        return self.client.get(path, params or {}, **self.headers, **extra)
+
+    def post(self, path, data=None, **extra):
+        """JSON body."""
+        return self.client.post(path, json.dumps(data or {}, ensure_ascii=False), content_type="application/json",
+                                **self.headers, **extra)
+
+    def upload(self, path, data, **extra):
+        """Multipart body (files as open file objects or SimpleUploadedFile)."""
+        return self.client.post(path, data, **self.headers, **extra)
+
+
+@pytest.fixture
+def rng():
+    return random.Random(42)
+
+
+@pytest.fixture
+def department_factory(db):
+    counter = iter(range(1, 10_000))
+
+    def make(code: str | None = None, name: str | None = None, **kwargs) -> Department:
+        n = next(counter)
+        code = code or f"dept{n}"
+        existing = Department.objects.filter(code=code).first()
+        if existing:
+            return existing
+        return Department.objects.create(code=code, name=name or f"测试部门{code}",
+                                         uscc=gen.uscc(random.Random(code), registry="1", org_type="1"), **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def user_factory(db, department_factory):
+    counter = iter(range(1, 10_000))
+
+    def make(department: Department | str | None = None, roles=(Role.CLERK,), username: str | None = None) -> User:
+        if isinstance(department, str) or department is None:
+            department = department_factory(department or "fgj")
+        return User.objects.create_user(username=username or f"u{next(counter)}_{department.code}",
+                                        password="x-Secure-Passw0rd", department=department, roles=list(roles))
+
+    return make
+
+
+@pytest.fixture
+def api_client_for(db):
+    def make(user: User | None) -> ApiClient:
+        if user is None:
+            return ApiClient(None)
+        _, raw = api_token_create(actor=None, user=user)
+        return ApiClient(raw)
+
+    return make
+
+
+@pytest.fixture
+def lixia(department_factory):
+    """The demo's stable departments (a subset): fgj is the credit office."""
+    return {
+        "fgj": department_factory("fgj", "区发改局", is_credit_office=True),
+        "scjgj": department_factory("scjgj", "区市场监管局"),
+        "xzsp": department_factory("xzsp", "区行政审批服务局"),
+        "swj": department_factory("swj", "区税务局"),
+        "czj": department_factory("czj", "区财政局"),
+    }
+
+
+@pytest.fixture
+def office_admin(user_factory, lixia):
+    return user_factory(lixia["fgj"], roles=[Role.OFFICE_ADMIN, Role.APPROVER, Role.CLERK], username="office")

@@ -1,0 +1,112 @@
+"""The JSON API (DESIGN.md §4): /api/v1 for staff and machine clients, /api/public/v1 for the public.
+
+Every app contributes a thin router from its ``api.py``; this module only mounts them and turns
+domain errors into the contract's error body.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from jointcredit.accounts.auth import api_auth
+from jointcredit.common.errors import DomainError
+
+_FIELD_RULES = {
+    "missing": "缺少必填字段",
+    "string_too_long": "超出最大长度",
+    "string_too_short": "长度不足",
+    "int_parsing": "必须是整数",
+    "date_from_datetime_parsing": "必须是 YYYY-MM-DD 格式的日期",
+    "date_parsing": "必须是 YYYY-MM-DD 格式的日期",
+    "enum": "取值不在允许范围内",
+    "literal_error": "取值不在允许范围内",
+}
+
+
+def _error(request, api, status, code, message, details=None):
+    return api.create_response(
+        request, {"error": {"code": code, "message": message, "details": details or []}}, status=status
+    )
+
+
+def _install_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(DomainError)
+    def domain_error(request, exc: DomainError):
+        return api.create_response(request, exc.as_dict(), status=exc.status)
+
+    @api.exception_handler(NinjaValidationError)
+    def validation_error(request, exc: NinjaValidationError):
+        details = []
+        for err in exc.errors:
+            loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "form", "payload")]
+            field = ".".join(loc) or "请求"
+            rule = err.get("type", "invalid")
+            hint = _FIELD_RULES.get(rule, err.get("msg", "格式错误"))
+            details.append({"field": field, "rule": rule, "message": f"字段 {field}：{hint}"})
+        message = "；".join(d["message"] for d in details[:5]) or "请求格式错误"
+        return _error(request, api, 422, "validation_failed", message, details)
+
+    @api.exception_handler(AuthenticationError)
+    def auth_error(request, exc):
+        return _error(request, api, 401, "unauthorized", "未认证：请在 Authorization 头中提供有效的 Bearer 令牌。")
+
+    @api.exception_handler(Http404)
+    def not_found(request, exc):
+        return _error(request, api, 404, "not_found", "请求的资源不存在。")
+
+    @api.exception_handler(HttpError)
+    def http_error(request, exc: HttpError):
+        return _error(request, api, exc.status_code, "http_error", str(exc))
+
+
+api = NinjaAPI(
+    title="JointCredit 联合奖惩信用信息管理系统 API",
+    version="1.0.0",
+    description="历下区联合奖惩信用信息管理系统的接口。除 /health 外均需 `Authorization: Bearer <令牌>`。",
+    urls_namespace="api-v1",
+    auth=api_auth,
+    docs_url="/docs",
+)
+_install_handlers(api)
+
+public_api = NinjaAPI(
+    title="信用历下 公共查询 API",
+    version="1.0.0",
+    description="无需认证、限流的公共查询接口；自然人姓名和证件号均已脱敏。",
+    urls_namespace="api-public-v1",
+    docs_url="/docs",
+)
+_install_handlers(public_api)
+
+
+def _mount() -> None:
+    from jointcredit.accounts.api import router as accounts_router
+    from jointcredit.common.api import router as common_router
+    from jointcredit.subjects.api import router as subjects_router
+
+    api.add_router("", common_router)
+    api.add_router("", accounts_router)
+    api.add_router("/subjects", subjects_router)
+
+    # Capabilities mount themselves here as they land; each module exposes ``router``
+    # (and optionally ``public_router``) with its own paths.
+    import importlib
+
+    for app in ("records", "lists", "measures", "exchange", "objections", "repairs", "grading",
+                "commitments", "catalog", "portal", "workbench", "calendar", "audit"):
+        try:
+            module = importlib.import_module(f"jointcredit.{app}.api")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"jointcredit.{app}.api":
+                raise
+            continue
+        if getattr(module, "router", None) is not None:
+            api.add_router(getattr(module, "PREFIX", ""), module.router)
+        if getattr(module, "public_router", None) is not None:
+            public_api.add_router(getattr(module, "PUBLIC_PREFIX", ""), module.public_router)
+
+
+_mount()

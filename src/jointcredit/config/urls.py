@@ -1,0 +1,34 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from .api import api, public_api
+
+admin.site.site_header = "联合奖惩信用信息管理系统 · 后台管理"
+admin.site.site_title = "JointCredit 后台"
+admin.site.index_title = "系统配置"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("api/public/v1/", public_api.urls),
+    path("accounts/", include("jointcredit.accounts.urls")),
+    path("staff/", include("jointcredit.workbench.urls")),
+    path("", include("jointcredit.portal.urls")),
+]
+
+# Capabilities with staff pages add them under /staff/<app>/ through their own urls.py.
+for _app in ("records", "lists", "measures", "exchange", "objections", "repairs", "grading", "commitments",
+             "catalog", "calendar"):
+    try:
+        __import__(f"jointcredit.{_app}.urls")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"jointcredit.{_app}.urls":
+            raise
+        continue
+    urlpatterns.insert(-1, path(f"staff/{_app}/", include(f"jointcredit.{_app}.urls")))
+
+if settings.DEBUG:  # pragma: no cover
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PortalConfig(AppConfig):
+    name = "jointcredit.portal"
+    verbose_name = "信用历下门户"

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from ninja import Router, Schema, Status
+
+from jointcredit.common.pagination import Page
+
+from . import selectors, services
+from .extensions import subject_sections
+from .models import Subject
+
+router = Router(tags=["信用主体"])
+
+
+class NameChangeOut(Schema):
+    old_name: str
+    new_name: str
+    changed_at: str
+
+
+class RelatedPersonOut(Schema):
+    role: str
+    role_label: str
+    identifier: str
+    name: str
+    directly_responsible: bool
+
+
+class SubjectOut(Schema):
+    id: int
+    kind: str
+    kind_label: str
+    id_type: str
+    identifier: str
+    name: str
+    names: list[NameChangeOut]
+    legal_representative: str
+    region_code: str
+    industry: str
+    related_persons: list[RelatedPersonOut]
+    entries: list[dict[str, Any]] = []
+    sections: dict[str, Any] = {}
+
+
+class SubjectBrief(Schema):
+    id: int
+    kind: str
+    identifier: str
+    name: str
+
+
+class SubjectPage(Schema):
+    items: list[SubjectBrief]
+    page: int
+    page_size: int
+    total: int
+    pages: int
+
+
+class SubjectIn(Schema):
+    kind: str
+    identifier: str = ""
+    id_type: str | None = None
+    name: str
+    operator_id_number: str = ""
+    legal_representative: str = ""
+    industry: str = ""
+    address: str = ""
+
+
+class RelatedPersonIn(Schema):
+    person_identifier: str
+    person_name: str
+    role: str
+    id_type: str = "resident_id"
+    directly_responsible: bool = False
+    since: date | None = None
+    until: date | None = None
+
+
+def subject_out(subject: Subject) -> dict:
+    sections = subject_sections(subject)
+    return {
+        "id": subject.id, "kind": subject.kind, "kind_label": subject.get_kind_display(),
+        "id_type": subject.id_type, "identifier": subject.identifier, "name": subject.name,
+        "names": [{"old_name": c.old_name, "new_name": c.new_name, "changed_at": c.changed_at.isoformat()}
+                  for c in subject.name_history.all()],
+        "legal_representative": subject.legal_representative, "region_code": subject.region_code,
+        "industry": subject.industry,
+        "related_persons": [
+            {"role": r.role, "role_label": r.get_role_display(), "identifier": r.person.identifier,
+             "name": r.person.name, "directly_responsible": r.directly_responsible}
+            for r in selectors.subject_related(subject)
+        ],
+        "entries": sections.pop("entries", []),
+        "sections": sections,
+    }
+
+
+def _page_out(page: Page) -> dict:
+    return {"items": page.items, **page.as_meta()}
+
+
+@router.get("", response=SubjectPage, summary="按名称片段或标识查询主体")
+def subject_list(request, q: str = "", kind: str | None = None, page: int = 1, page_size: int = 20):
+    return _page_out(selectors.subject_search(q=q, kind=kind, page=page, page_size=page_size))
+
+
+@router.post("", response={201: SubjectOut}, summary="登记信用主体")
+def subject_create(request, payload: SubjectIn):
+    subject = services.subject_create(actor=request.auth, **payload.dict())
+    return Status(201, subject_out(subject))
+
+
+@router.get("/{identifier}", response=SubjectOut, summary="按统一社会信用代码或证件号码查看主体",
+            description="返回主体类别、名称（含变更历史）、关联人和当前名单条目。格式错误的标识返回 422。")
+def subject_detail(request, identifier: str):
+    return subject_out(selectors.subject_get(identifier))
+
+
+@router.post("/{identifier}/related-persons", response={201: RelatedPersonOut}, summary="登记关联人")
+def related_person_add(request, identifier: str, payload: RelatedPersonIn):
+    subject = selectors.subject_get(identifier)
+    link = services.related_person_add(actor=request.auth, subject=subject, **payload.dict())
+    return Status(201, {"role": link.role, "role_label": link.get_role_display(), "identifier": link.person.identifier,
+                 "name": link.person.name, "directly_responsible": link.directly_responsible})

@@ -1,0 +1,19 @@
+"""Other capabilities add sections to a subject's detail (API and staff page) without the subjects
+app importing them: e.g. the lists app registers ``entries`` in its ``AppConfig.ready``.
+
+A provider is ``fn(subject, *, public: bool) -> list[dict] | dict`` registered under a key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+_providers: dict[str, Callable] = {}
+
+
+def register_subject_section(key: str, provider: Callable) -> None:
+    _providers[key] = provider
+
+
+def subject_sections(subject, *, public: bool = False) -> dict:
+    return {key: provider(subject, public=public) for key, provider in _providers.items()}

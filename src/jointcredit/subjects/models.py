@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models.functions import Substr
+
+from .identifiers import IdType
+
+
+class SubjectKind(models.TextChoices):
+    LEGAL = "legal", "法人及非法人组织"
+    INDIVIDUAL_BUSINESS = "individual_business", "个体工商户"
+    NATURAL = "natural", "自然人"
+
+
+ID_TYPE_CHOICES = [(k, v) for k, v in IdType.LABELS.items()]
+
+
+class Subject(models.Model):
+    """信用主体: one row per identifier.
+
+    ``identifier`` is the USCC for organisations and 个体工商户 that have one; the document number
+    for natural persons; for a 个体工商户 without a USCC it is the operator's ID prefixed by the
+    placeholder (``00000000000000000X:<证件号>``) so that it never collides with the operator's
+    own natural-person subject.
+    """
+
+    kind = models.CharField("主体类别", max_length=24, choices=SubjectKind.choices, db_index=True)
+    id_type = models.CharField("证件类型", max_length=24, choices=ID_TYPE_CHOICES)
+    identifier = models.CharField("统一社会信用代码/证件号码", max_length=64, unique=True)
+    name = models.CharField("名称/姓名", max_length=200, db_index=True)
+    operator_id_number = models.CharField("经营者证件号码", max_length=64, blank=True,
+                                          help_text="个体工商户无统一社会信用代码时填写经营者身份证号。")
+    legal_representative = models.CharField("法定代表人/负责人", max_length=100, blank=True)
+    region_code = models.CharField("行政区划码", max_length=6, blank=True, db_index=True)
+    industry = models.CharField("行业", max_length=100, blank=True, db_index=True)
+    address = models.CharField("住所", max_length=255, blank=True)
+    merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="merged_from", verbose_name="已合并至")
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "信用主体"
+        verbose_name_plural = "信用主体"
+        ordering = ["id"]
+        indexes = [
+            # Positions 9–17 of a USCC are the legacy 组织机构代码: old records match on it.
+            models.Index(Substr("identifier", 9, 9), name="subject_org_code_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.identifier}）"
+
+    @property
+    def is_natural_person(self) -> bool:
+        return self.kind == SubjectKind.NATURAL
+
+
+class SubjectAlias(models.Model):
+    """Other identifiers that lead to the same subject: legacy 组织机构代码, 工商注册号, 税务登记号,
+    the operator's ID of a 个体工商户."""
+
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="aliases", verbose_name="主体")
+    id_type = models.CharField("证件类型", max_length=24, choices=ID_TYPE_CHOICES + [("tax_reg_no", "税务登记号")])
+    value = models.CharField("号码", max_length=64)
+    source = models.CharField("来源", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "主体别名标识"
+        verbose_name_plural = "主体别名标识"
+        constraints = [models.UniqueConstraint(fields=["id_type", "value"], name="uniq_subject_alias")]
+        indexes = [models.Index(fields=["value"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_id_type_display()} {self.value}"
+
+
+class SubjectNameChange(models.Model):
+    """名称变更历史: the name the subject had until ``changed_at``."""
+
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="name_history",
+                                verbose_name="主体")
+    old_name = models.CharField("原名称", max_length=200)
+    new_name = models.CharField("新名称", max_length=200)
+    changed_at = models.DateTimeField("变更时间", auto_now_add=True)
+    source = models.CharField("来源", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "名称变更"
+        verbose_name_plural = "名称变更"
+        ordering = ["-changed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.old_name} → {self.new_name}"
+
+
+class RelatedRole(models.TextChoices):
+    LEGAL_REPRESENTATIVE = "legal_representative", "法定代表人"
+    PRINCIPAL = "principal", "主要负责人"
+    SENIOR_MANAGER = "senior_manager", "高级管理人员"
+    DIRECTOR = "director", "董事"
+    SHAREHOLDER = "shareholder", "股东"
+    LICENSED_PROFESSIONAL = "licensed_professional", "注册执业人员"
+
+
+class RelatedPerson(models.Model):
+    """关联人 of an organisation. ``person`` is itself a subject, so the check finds it by its ID."""
+
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="related_persons",
+                                verbose_name="所属主体")
+    person = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="roles_in",
+                               verbose_name="关联人")
+    role = models.CharField("身份", max_length=32, choices=RelatedRole.choices)
+    directly_responsible = models.BooleanField("对失信行为负有直接责任", default=False)
+    since = models.DateField("任职起", null=True, blank=True)
+    until = models.DateField("任职止", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "关联人"
+        verbose_name_plural = "关联人"
+        constraints = [
+            models.UniqueConstraint(fields=["subject", "person", "role"], name="uniq_related_person_role"),
+            models.CheckConstraint(condition=~models.Q(subject=models.F("person")), name="related_person_not_self"),
+        ]
+        indexes = [models.Index(fields=["person", "role"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} {self.person.name} @ {self.subject.name}"

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from django.db.models import Q
+from django.db.models.functions import Substr
+
+from jointcredit.common.errors import NotFound, ValidationFailed
+from jointcredit.common.pagination import Page, paginate
+
+from .identifiers import INDIVIDUAL_BUSINESS_PLACEHOLDER, IdType, detect_and_validate, normalize
+from .models import Subject, SubjectAlias
+
+
+def subject_find_by_org_code(org_code: str) -> Subject | None:
+    """Legacy records carry a 组织机构代码 only: it is positions 9–17 of the USCC (indexed)."""
+    return (Subject.objects.annotate(org_code=Substr("identifier", 9, 9))
+            .filter(org_code=normalize(org_code), id_type=IdType.USCC).first())
+
+
+def subject_find(identifier: str) -> Subject | None:
+    """Lookup by exact identifier, then by alias; follows merges. Malformed → IdentifierInvalid (422)."""
+    code = normalize(identifier)
+    if code.startswith(INDIVIDUAL_BUSINESS_PLACEHOLDER + ":"):
+        detect_and_validate(code.split(":", 1)[1])
+    else:
+        detect_and_validate(code)
+    subject = Subject.objects.filter(identifier=code).first()
+    if subject is None:
+        alias = SubjectAlias.objects.select_related("subject").filter(value=code).first()
+        subject = alias.subject if alias else None
+    hops = 0
+    while subject is not None and subject.merged_into_id and hops < 5:
+        subject, hops = subject.merged_into, hops + 1
+    return subject
+
+
+def subject_get(identifier: str) -> Subject:
+    subject = subject_find(identifier)
+    if subject is None:
+        raise NotFound(f"未找到标识为“{normalize(identifier)}”的信用主体。")
+    return subject
+
+
+def subject_search(*, q: str = "", kind: str | None = None, page: int = 1, page_size: int = 20) -> Page:
+    """Exact identifier or name fragment."""
+    q = (q or "").strip()
+    if len(q) > 100:
+        raise ValidationFailed.single("q", "max_length", "查询内容不能超过 100 个字符。")
+    qs = Subject.objects.filter(merged_into__isnull=True)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if q:
+        code = normalize(q)
+        qs = qs.filter(Q(identifier=code) | Q(name__icontains=q) | Q(aliases__value=code)).distinct()
+    return paginate(qs.order_by("name", "id"), page=page, page_size=page_size)
+
+
+def subject_related(subject: Subject):
+    return subject.related_persons.select_related("person").order_by("role", "person__name")
+
+
+def subject_roles_elsewhere(subject: Subject):
+    """Where this (natural) person is a 关联人 of an organisation."""
+    return subject.roles_in.select_related("subject").order_by("subject__name")
