@@ -1,0 +1,156 @@
+"""Red and black lists (DESIGN.md §2 Red and black lists)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+
+class ListColor(models.TextChoices):
+    RED = "red", "红名单（诚信典型）"
+    BLACK = "black", "黑名单（严重失信主体）"
+
+
+class ListCategory(models.TextChoices):
+    # Black-list categories (seed §四一)
+    HEALTH_SAFETY = "black_health_safety", "严重危害人民群众身体健康和生命安全"
+    MARKET_ORDER = "black_market_order", "严重破坏市场公平竞争秩序和社会正常秩序"
+    REFUSE_JUDGMENT = "black_refuse_judgment", "有履行能力但拒不履行司法/行政决定"
+    DEFENCE_DUTY = "black_defence_duty", "拒不履行国防义务"
+    BLACK_OTHER = "black_other", "法律法规规定的其他严重失信行为"
+    # Red-list sources (seed §三一)
+    GOOD_RATING = "red_good_rating", "信用评级良好（A级）"
+    MORAL_MODEL = "red_moral_model", "诚信道德模范"
+    YOUTH_VOLUNTEER = "red_youth_volunteer", "优秀青年志愿者"
+    ASSOCIATION = "red_association", "行业协会商会推荐的诚信会员"
+    MEDIA = "red_media", "新闻媒体挖掘的诚信主体"
+
+
+class ListType(models.Model):
+    """A list configured by the office: who may initiate it, on what basis, for how long, which
+    memorandum's measures apply."""
+
+    code = models.SlugField("名单代码", max_length=64, unique=True)
+    name = models.CharField("名单名称", max_length=200)
+    color = models.CharField("颜色", max_length=8, choices=ListColor.choices)
+    category = models.CharField("类别/来源", max_length=32, choices=ListCategory.choices)
+    initiating_departments = models.ManyToManyField("accounts.Department", related_name="initiable_list_types",
+                                                    verbose_name="认定部门")
+    legal_basis = models.TextField("认定依据（文件名称+条款）")
+    validity_days = models.PositiveIntegerField("最长有效期（天）", default=1095)
+    min_repair_days = models.PositiveIntegerField("最短公示期后方可修复（天）", default=365)
+    repairable = models.BooleanField("可信用修复", default=True)
+    statement_working_days = models.PositiveSmallIntegerField("陈述申辩期限（工作日）", default=5)
+    memorandum = models.ForeignKey("measures.Memorandum", on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="list_types", verbose_name="适用备忘录")
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "名单类型"
+        verbose_name_plural = "名单类型"
+        ordering = ["color", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EntryState(models.TextChoices):
+    DRAFT = "draft", "拟列入"
+    NOTIFIED = "notified", "已告知"
+    DECIDED = "decided", "已认定"
+    PUBLISHED = "published", "已发布"
+    REMOVED = "removed", "已移出"
+
+
+class RemovalReason(models.TextChoices):
+    EXPIRED = "expired", "有效期届满"
+    REPAIRED = "repaired", "信用修复"
+    REVOKED = "revoked", "撤销（异议成立等）"
+    CORRECTED = "corrected", "更正"
+    SUPERSEDED = "superseded", "被列入黑名单而移出红名单"
+
+
+class ListEntry(ConcurrentTransitionMixin, models.Model):
+    """One subject on one list. Transitions are declared here without side effects; services in
+    ``lists.services`` run them and emit events/audit in the same transaction.
+
+    Status is derived at read time from dates: a published entry whose ``valid_until`` has passed
+    is out of the system (``is_effective`` False) even before the sweep records its expiry event.
+    """
+
+    list_type = models.ForeignKey(ListType, on_delete=models.PROTECT, related_name="entries",
+                                  verbose_name="名单类型")
+    subject = models.ForeignKey("subjects.Subject", on_delete=models.PROTECT, related_name="list_entries",
+                                verbose_name="主体")
+    subject_name = models.CharField("列入时主体名称", max_length=200)
+    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="list_entries",
+                                   verbose_name="认定部门")
+    state = FSMField("状态", default=EntryState.DRAFT, choices=EntryState.choices, protected=False, db_index=True)
+    reason = models.TextField("列入事由")
+    legal_basis = models.TextField("认定依据")
+    document_no = models.CharField("认定文书号", max_length=100, blank=True)
+    decided_on = models.DateField("认定日期", null=True, blank=True)
+    valid_from = models.DateField("有效期自", null=True, blank=True)
+    valid_until = models.DateField("有效期至", null=True, blank=True, db_index=True)
+    notified_at = models.DateTimeField("告知时间", null=True, blank=True)
+    statement_deadline = models.DateField("陈述申辩截止日", null=True, blank=True,
+                                          help_text="为空且已告知时表示“待配置节假日”")
+    published_at = models.DateTimeField("发布时间", null=True, blank=True)
+    removed_at = models.DateTimeField("移出时间", null=True, blank=True)
+    removal_reason = models.CharField("移出原因", max_length=16, choices=RemovalReason.choices, blank=True)
+    removal_note = models.TextField("移出说明", blank=True)
+    expiry_emitted_at = models.DateTimeField("到期事件发出时间", null=True, blank=True)
+    under_objection = models.BooleanField("异议中", default=False, db_index=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name="录入人")
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "名单条目"
+        verbose_name_plural = "名单条目"
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["subject", "state"]),
+            models.Index(fields=["state", "valid_until"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.list_type} · {self.subject_name}"
+
+    # --- derived status ---------------------------------------------------------------------
+    def is_effective(self, on: date) -> bool:
+        """In force on ``on``: published, started and not past ``valid_until``."""
+        if self.state != EntryState.PUBLISHED:
+            return False
+        if self.valid_from and on < self.valid_from:
+            return False
+        return not (self.valid_until and on > self.valid_until)
+
+    def is_expired(self, on: date) -> bool:
+        return self.state == EntryState.PUBLISHED and self.valid_until is not None and on > self.valid_until
+
+    @property
+    def is_black(self) -> bool:
+        return self.list_type.color == ListColor.BLACK
+
+    # --- transitions (no side effects) ------------------------------------------------------
+    @transition(field=state, source=EntryState.DRAFT, target=EntryState.NOTIFIED)
+    def notify(self):
+        """告知: black lists only (prior notice with right to 陈述申辩)."""
+
+    @transition(field=state, source=EntryState.NOTIFIED, target=EntryState.DECIDED)
+    def decide(self):
+        """认定 after the statement period."""
+
+    @transition(field=state, source=[EntryState.DECIDED, EntryState.DRAFT], target=EntryState.PUBLISHED)
+    def publish(self):
+        """发布: black from decided; red straight from draft (services enforce which)."""
+
+    @transition(field=state, source=[EntryState.PUBLISHED, EntryState.DECIDED, EntryState.NOTIFIED,
+                                     EntryState.DRAFT], target=EntryState.REMOVED)
+    def remove(self):
+        """移出 with a ``removal_reason``."""

@@ -1,0 +1,62 @@
+from django.db import models
+
+from jointcredit.subjects.models import RelatedRole
+
+from .scenarios import SCENARIO_CHOICES  # noqa: F401 - re-exported for forms
+
+
+class MeasureKind(models.TextChoices):
+    INCENTIVE = "incentive", "激励"
+    PUNISHMENT = "punishment", "惩戒"
+
+
+class Memorandum(models.Model):
+    """联合奖惩备忘录: signed by several departments, lists measures."""
+
+    code = models.SlugField("备忘录代码", max_length=64, unique=True)
+    name = models.CharField("名称", max_length=200)
+    document_no = models.CharField("文号", max_length=100, blank=True)
+    signed_on = models.DateField("签署日期", null=True, blank=True)
+    signatories = models.ManyToManyField("accounts.Department", blank=True, related_name="memoranda",
+                                         verbose_name="签署部门")
+    feedback_working_days = models.PositiveSmallIntegerField("反馈期限（工作日）", default=10)
+    is_active = models.BooleanField("有效", default=True)
+
+    class Meta:
+        verbose_name = "联合奖惩备忘录"
+        verbose_name_plural = "联合奖惩备忘录"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Measure(models.Model):
+    """One joint measure (措施清单条目)."""
+
+    memorandum = models.ForeignKey(Memorandum, on_delete=models.PROTECT, related_name="measures",
+                                   verbose_name="所属备忘录")
+    code = models.SlugField("措施代码", max_length=64, unique=True)
+    name = models.CharField("措施名称", max_length=200)
+    kind = models.CharField("类型", max_length=16, choices=MeasureKind.choices)
+    legal_basis = models.TextField("依据", blank=True)
+    implementing_departments = models.ManyToManyField("accounts.Department", blank=True,
+                                                      related_name="implemented_measures",
+                                                      verbose_name="实施部门")
+    scenarios = models.JSONField("适用业务场景", default=list,
+                                 help_text="场景代码列表，见 measures.scenarios.SCENARIOS")
+    reaches_subject = models.BooleanField("作用于主体本身", default=True)
+    reach_roles = models.JSONField("作用于关联人身份", default=list, blank=True,
+                                   help_text="关联人身份代码列表：" + "、".join(f"{v}={label}" for v, label in RelatedRole.choices))
+    directly_responsible_roles = models.JSONField(
+        "仅对负有直接责任者生效的身份", default=list, blank=True,
+        help_text="列在此处的身份，只有标记为“对失信行为负有直接责任”的关联人才受此措施约束。")
+    is_active = models.BooleanField("有效", default=True)
+
+    class Meta:
+        verbose_name = "奖惩措施"
+        verbose_name_plural = "奖惩措施"
+        ordering = ["memorandum", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.get_kind_display()}）"
