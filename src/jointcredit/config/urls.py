@@ -28,6 +28,17 @@ for _app in ("records", "lists", "measures", "exchange", "objections", "repairs"
         continue
     urlpatterns.insert(-1, path(f"staff/{_app}/", include(f"jointcredit.{_app}.urls")))
 
+# Public pages of a capability (e.g. 双公示 search) live in its ``public_urls.py`` with their own
+# path prefixes, mounted before the portal's own routes.
+for _app in ("records", "lists", "objections", "repairs", "catalog", "grading", "commitments"):
+    try:
+        __import__(f"jointcredit.{_app}.public_urls")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"jointcredit.{_app}.public_urls":
+            raise
+        continue
+    urlpatterns.insert(-1, path("", include(f"jointcredit.{_app}.public_urls")))
+
 if settings.DEBUG:  # pragma: no cover
     from django.conf.urls.static import static
 
