@@ -1,0 +1,77 @@
+"""GET /api/v1/subjects/{identifier} over the large demo data (1M subjects), 32 connections.
+
+JointCredit as production serves it (`jointcredit serve --production`: gunicorn, DEBUG off,
+CONN_MAX_AGE, PostgreSQL, a real API token) against ``bench/reference_app.py`` (bare WSGI + psycopg,
+same lookups, same JSON) under the same gunicorn worker count, measured A B B A in the same run.
+Target (issue #3, DESIGN.md §5): ≥ 70% of the reference's requests/s.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+
+from bench import harness as h
+
+CONNECTIONS = 32
+SAMPLE = 5000
+TARGET = 0.70
+
+
+def _identifiers(db_url: str, n: int) -> list[str]:
+    # Deterministic spread over the whole table and every kind (organisations have related persons).
+    rows = h.sql(db_url, "SELECT identifier FROM subjects_subject ORDER BY md5(identifier) LIMIT %s", [n])
+    return [r[0] for r in rows]
+
+
+def _get(base: str, path: str, token: str) -> tuple[int, dict]:
+    req = urllib.request.Request(base + path, headers={"Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:  # noqa: S310 - loopback only
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}")
+
+
+def _same_answers(django: str, ref: str, paths: list[str], token: str) -> None:
+    """Both sides must do the same work: identical status and JSON for a sample and for bad input."""
+    probes = paths[:25] + ["/api/v1/subjects/91370102MA3C0000X0", "/api/v1/subjects/370102199001011234",
+                           "/api/v1/subjects/ABC"]
+    for p in probes:
+        a, b = _get(django, p, token), _get(ref, p, token)
+        if a[0] != b[0] or (a[0] == 200 and a[1] != b[1]):
+            raise AssertionError(f"参考实现与 JointCredit 的响应不同：{p}\n  django={a}\n  ref={b}")
+
+
+def main(quick: bool = False) -> None:
+    db_url = h.ensure_dataset(h.dataset_size(quick))
+    meta = h.dataset_meta(db_url)
+    env = h.django_env(db_url)
+    token = h.api_token(db_url)
+    paths = [f"/api/v1/subjects/{i}" for i in _identifiers(db_url, 500 if quick else SAMPLE)]
+    headers = {"Authorization": f"Bearer {token}"}
+    h.note(f"{meta.get('subjects')} 个主体，{len(paths)} 个不同标识轮询，{CONNECTIONS} 连接，"
+           f"gunicorn {h.WORKERS} 个 worker，每轮 {h.DURATION:.0f}s，负载工具 {'wrk' if h.have_wrk() else 'python'}")
+    with h.django_server(env) as django, h.wsgi_server("bench.reference_app:application", env) as ref:
+        _same_answers(django, ref, paths, token)
+        # Warm the caches on both sides with the same identifiers (shared buffers are shared anyway).
+        h.load(ref, paths=paths, headers=headers, connections=CONNECTIONS, duration=2)
+        h.load(django, paths=paths, headers=headers, connections=CONNECTIONS, duration=2)
+        runs = h.interleaved({
+            "reference": lambda: h.load(ref, paths=paths, headers=headers, connections=CONNECTIONS),
+            "django": lambda: h.load(django, paths=paths, headers=headers, connections=CONNECTIONS),
+        }, rounds=1 if quick else 2)
+    ref_res, app_res = h.total(runs["reference"]), h.total(runs["django"])
+    for label, res in (("reference", ref_res), ("django", app_res)):
+        if res.errors or res.non2xx:
+            raise RuntimeError(f"{label}: {res.errors} 个连接错误，{res.non2xx} 个非 2xx 响应")
+        h.note(f"{label}: {res.requests} 请求，p50 {res.p50_ms:.1f} ms，p90 {res.p90_ms:.1f} ms，"
+               f"p99 {res.p99_ms:.1f} ms（各轮 " + ", ".join(f"{r.rps:.0f}" for r in runs[label]) + " req/s）")
+    h.report("subjects.detail.reference", ref_res.rps, "req/s")
+    ratio = h.report("subjects.detail", app_res.rps, "req/s", reference=ref_res.rps)
+    h.report("subjects.detail.p99", app_res.p99_ms, "ms", reference=ref_res.p99_ms, higher_is_better=False)
+    h.report("subjects.detail.reference.p99", ref_res.p99_ms, "ms")
+    verdict = "达标" if ratio is not None and ratio >= TARGET else "未达标"
+    h.note(f"目标：≥ {TARGET:.0%} 参考实现吞吐量 → {verdict}（{ratio:.0%}）")
+    if meta.get("demo_rate_line"):
+        h.note(f"数据集构建：{meta['demo_rate_line']}（demo 总耗时 {meta.get('seconds')}s）")
