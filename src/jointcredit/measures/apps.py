@@ -4,3 +4,22 @@ from django.apps import AppConfig
 class MeasuresConfig(AppConfig):
     name = "jointcredit.measures"
     verbose_name = "联合奖惩措施"
+
+    def ready(self):
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from jointcredit.workbench.registry import register_nav
+
+        from .catalog import catalog_changed
+        from .models import Measure, Memorandum
+
+        # Any write to the catalogue (services, admin, shell) reaches the check engine's cache.
+        for model in (Memorandum, Measure):
+            post_save.connect(catalog_changed, sender=model, dispatch_uid=f"measures_catalog_save_{model.__name__}")
+            post_delete.connect(catalog_changed, sender=model, dispatch_uid=f"measures_catalog_del_{model.__name__}")
+        m2m_changed.connect(catalog_changed, sender=Measure.implementing_departments.through,
+                            dispatch_uid="measures_catalog_m2m")
+
+        register_nav(label="奖惩核查", url_name="measures:check", order=30)
+        register_nav(label="批量比对", url_name="measures:screenings", order=31)
+        register_nav(label="备忘录与措施", url_name="measures:memoranda", order=32)

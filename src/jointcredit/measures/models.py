@@ -2,7 +2,7 @@ from django.db import models
 
 from jointcredit.subjects.models import RelatedRole
 
-from .scenarios import SCENARIO_CHOICES  # noqa: F401 - re-exported for forms
+from .scenarios import SCENARIO_CHOICES
 
 
 class MeasureKind(models.TextChoices):
@@ -60,3 +60,54 @@ class Measure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.get_kind_display()}）"
+
+
+class CatalogVersion(models.Model):
+    """One row whose ``version`` grows on every change to memoranda or measures.
+
+    The check engine keeps the measure catalogue in process memory (it is read on every check and
+    changes a few times a year); each worker compares its copy's version with this row at most
+    once a second, so an edit made in one worker reaches all the others within a second.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    version = models.PositiveBigIntegerField("版本", default=0)
+    changed_at = models.DateTimeField("变更时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "措施目录版本"
+        verbose_name_plural = "措施目录版本"
+
+    def __str__(self) -> str:
+        return f"措施目录版本 {self.version}"
+
+
+class Screening(models.Model):
+    """批量比对: one uploaded file of identifiers checked against one scenario on one date.
+
+    Only the summary lives in the table; the per-row result (one line per input row, including
+    invalid ones) is a gzip CSV in the default storage so that a million-row batch costs one file,
+    not a million rows.
+    """
+
+    scenario = models.CharField("业务场景", max_length=32, choices=SCENARIO_CHOICES)
+    on = models.DateField("比对日期")
+    file_name = models.CharField("上传文件名", max_length=255)
+    total = models.PositiveIntegerField("总行数", default=0)
+    hit = models.PositiveIntegerField("命中", default=0)
+    clear = models.PositiveIntegerField("未命中", default=0)
+    invalid = models.PositiveIntegerField("无效", default=0)
+    result_path = models.CharField("结果文件", max_length=255, blank=True)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name="比对人")
+    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name="所属部门")
+    created_at = models.DateTimeField("比对时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "批量比对"
+        verbose_name_plural = "批量比对"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} · {self.get_scenario_display()} · {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,115 @@
+"""The rule that turns effective list entries into applicable measures (DESIGN.md §2 the check).
+
+Pure functions over small row tuples, shared by the single check (selectors.measure_check) and the
+set-based batch screening (screening.py), so both always give the same answer.
+
+Rules:
+* an entry of the subject itself applies every measure of its list type's memorandum that bites
+  in the scenario and ``reaches_subject`` → ``via = "self"``;
+* an entry of an organisation where the subject holds a role applies the measures whose
+  ``reach_roles`` contain that role, and for roles in ``directly_responsible_roles`` only when the
+  link is flagged "对失信行为负有直接责任" → ``via = "<role label>:<organisation identifier>"``;
+* incentives are withheld from a subject that is itself on an effective black list on that date
+  (a black-listed subject cannot be 诚信典型; the lists app also removes such red entries at once,
+  this only covers the window before it does).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from jointcredit.subjects.models import RelatedRole
+
+from .catalog import Catalog, MeasureInfo
+
+ROLE_LABELS = dict(RelatedRole.choices)
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    id: int
+    subject_id: int
+    list_type_code: str
+    list_type_name: str
+    color: str
+    memorandum_id: int | None
+    department_name: str
+    legal_basis: str
+    valid_from: date | None
+    valid_until: date | None
+    under_objection: bool
+
+
+@dataclass(frozen=True)
+class RoleLink:
+    organisation_id: int
+    role: str
+    directly_responsible: bool
+    organisation_identifier: str
+    organisation_name: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    measure: MeasureInfo
+    entry: EntryRow
+    link: RoleLink | None
+
+    @property
+    def via(self) -> str:
+        if self.link is None:
+            return "self"
+        return f"{ROLE_LABELS.get(self.link.role, self.link.role)}:{self.link.organisation_identifier}"
+
+    def explanation(self) -> str:
+        entry, m = self.entry, self.measure
+        until = f"，有效期至 {entry.valid_until:%Y-%m-%d}" if entry.valid_until else ""
+        listed = f"“{entry.list_type_name}”（认定部门：{entry.department_name}{until}）"
+        memo = f"《{m.memorandum_name}》" + (f"（{m.memorandum_document_no}）" if m.memorandum_document_no else "")
+        if self.link is None:
+            why = f"该主体被列入{listed}，{memo}规定对其实施“{m.name}”。"
+        else:
+            role = ROLE_LABELS.get(self.link.role, self.link.role)
+            direct = "且对失信行为负有直接责任，" if self.link.directly_responsible else ""
+            only_direct = "（该身份仅限负有直接责任者）" if self.link.role in m.directly_responsible_roles else ""
+            why = (f"该主体是{self.link.organisation_name}（{self.link.organisation_identifier}）的{role}，{direct}"
+                   f"该组织被列入{listed}，{memo}规定“{m.name}”同时作用于其{role}{only_direct}。")
+        if entry.under_objection:
+            why += "该名单条目正在异议处理中，请结合异议结果审慎实施。"
+        return why
+
+    def as_dict(self) -> dict:
+        m, e = self.measure, self.entry
+        return {
+            "measure_code": m.code, "measure_name": m.name, "kind": m.kind, "list_type": e.list_type_code,
+            "list_type_name": e.list_type_name, "list_color": e.color, "entry_id": e.id,
+            "initiating_department": e.department_name, "legal_basis": m.legal_basis,
+            "entry_legal_basis": e.legal_basis, "memorandum": m.memorandum_name,
+            "implementing_departments": list(m.implementing_departments),
+            "valid_until": e.valid_until, "via": self.via, "under_objection": e.under_objection,
+            "explanation": self.explanation(),
+        }
+
+
+def hits_compute(*, self_entries: list[EntryRow], role_entries: list[tuple[EntryRow, RoleLink]], scenario: str,
+                 catalog: Catalog) -> list[Hit]:
+    self_black = any(e.color == "black" for e in self_entries)
+    hits: list[Hit] = []
+    for entry in self_entries:
+        for m in catalog.measures_for(entry.memorandum_id, scenario):
+            if not m.reaches_subject or (self_black and m.kind == "incentive"):
+                continue
+            hits.append(Hit(m, entry, None))
+    for entry, link in role_entries:
+        for m in catalog.measures_for(entry.memorandum_id, scenario):
+            if link.role not in m.reach_roles:
+                continue
+            if link.role in m.directly_responsible_roles and not link.directly_responsible:
+                continue
+            if self_black and m.kind == "incentive":
+                continue
+            hits.append(Hit(m, entry, link))
+    # Punishments first, then by measure and cause, so the answer reads the same every time.
+    hits.sort(key=lambda h: (h.measure.kind != "punishment", h.measure.code, h.link is not None, h.via, h.entry.id))
+    return hits

@@ -1,0 +1,158 @@
+"""Writes: memoranda and measures (office admin only), seed defaults, batch screening."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+from django.forms.models import model_to_dict
+
+from jointcredit.accounts.models import Department
+from jointcredit.accounts.permissions import ensure_can_view, ensure_office_admin
+from jointcredit.audit.services import audit_record
+from jointcredit.common.errors import Conflict, ValidationFailed
+
+from . import seed
+from .models import Measure, Memorandum
+from .validation import measure_fields_ensure
+
+_MEMO_FIELDS = ("name", "document_no", "signed_on", "feedback_working_days", "is_active")
+_MEASURE_FIELDS = ("name", "kind", "legal_basis", "scenarios", "reaches_subject", "reach_roles",
+                   "directly_responsible_roles", "is_active")
+
+
+def _snapshot(obj, m2m: str) -> dict:
+    data = model_to_dict(obj, exclude=[m2m])
+    data[m2m] = sorted(getattr(obj, m2m).values_list("code", flat=True)) if obj.pk else []
+    return data
+
+
+def _departments(codes: list[str] | None, field: str) -> list[Department]:
+    codes = list(dict.fromkeys(codes or []))
+    found = {d.code: d for d in Department.objects.filter(code__in=codes)}
+    missing = [c for c in codes if c not in found]
+    if missing:
+        raise ValidationFailed.single(field, "exists", f"{field} 中的部门代码“{'、'.join(missing)}”不存在。")
+    return [found[c] for c in codes]
+
+
+def _memo_validate(*, code: str, name: str, feedback_working_days: int) -> None:
+    errors = []
+    if not (code or "").strip():
+        errors.append({"field": "code", "rule": "required", "message": "备忘录代码 code 不能为空。"})
+    if not (name or "").strip():
+        errors.append({"field": "name", "rule": "required", "message": "备忘录名称 name 不能为空。"})
+    if not 1 <= int(feedback_working_days) <= 60:
+        errors.append({"field": "feedback_working_days", "rule": "range",
+                       "message": "反馈期限 feedback_working_days 应在 1 到 60 个工作日之间。"})
+    if errors:
+        raise ValidationFailed("；".join(e["message"] for e in errors), details=errors)
+
+
+@transaction.atomic
+def memorandum_create(*, actor, code: str, name: str, document_no: str = "", signed_on: date | None = None,
+                      feedback_working_days: int = 10, signatories: list[str] | None = None,
+                      is_active: bool = True) -> Memorandum:
+    ensure_office_admin(actor)
+    _memo_validate(code=code, name=name, feedback_working_days=feedback_working_days)
+    if Memorandum.objects.filter(code=code).exists():
+        raise Conflict(f"备忘录代码“{code}”已存在。", details=[{"field": "code", "rule": "unique"}])
+    departments = _departments(signatories, "signatories")
+    memo = Memorandum.objects.create(code=code, name=name.strip(), document_no=document_no, signed_on=signed_on,
+                                     feedback_working_days=feedback_working_days, is_active=is_active)
+    memo.signatories.set(departments)
+    audit_record(actor=actor, action="memorandum.create", obj=memo, after=_snapshot(memo, "signatories"))
+    return memo
+
+
+@transaction.atomic
+def memorandum_update(*, actor, memorandum: Memorandum, data: dict) -> Memorandum:
+    """Partial update: keys of ``data`` among name, document_no, signed_on, feedback_working_days,
+    is_active, signatories (department codes)."""
+    ensure_office_admin(actor)
+    memo = Memorandum.objects.select_for_update().get(pk=memorandum.pk)
+    before = _snapshot(memo, "signatories")
+    unknown = set(data) - set(_MEMO_FIELDS) - {"signatories"}
+    if unknown:
+        raise ValidationFailed.single(sorted(unknown)[0], "unknown", f"不可修改的字段：{'、'.join(sorted(unknown))}。")
+    for key in _MEMO_FIELDS:
+        if key in data:
+            setattr(memo, key, data[key])
+    _memo_validate(code=memo.code, name=memo.name, feedback_working_days=memo.feedback_working_days)
+    departments = _departments(data["signatories"], "signatories") if "signatories" in data else None
+    memo.save()
+    if departments is not None:
+        memo.signatories.set(departments)
+    audit_record(actor=actor, action="memorandum.update", obj=memo, before=before,
+                 after=_snapshot(memo, "signatories"))
+    return memo
+
+
+@transaction.atomic
+def measure_create(*, actor, memorandum: Memorandum, code: str, name: str, kind: str, scenarios: list[str],
+                   legal_basis: str = "", implementing_departments: list[str] | None = None,
+                   reaches_subject: bool = True, reach_roles: list[str] | None = None,
+                   directly_responsible_roles: list[str] | None = None, is_active: bool = True) -> Measure:
+    ensure_office_admin(actor)
+    reach_roles, directly_responsible_roles = list(reach_roles or []), list(directly_responsible_roles or [])
+    measure_fields_ensure(code=code, name=name, kind=kind, scenarios=scenarios, reach_roles=reach_roles,
+                          directly_responsible_roles=directly_responsible_roles, reaches_subject=reaches_subject)
+    if Measure.objects.filter(code=code).exists():
+        raise Conflict(f"措施代码“{code}”已存在。", details=[{"field": "code", "rule": "unique"}])
+    departments = _departments(implementing_departments, "implementing_departments")
+    measure = Measure.objects.create(
+        memorandum=memorandum, code=code, name=name.strip(), kind=kind, scenarios=list(dict.fromkeys(scenarios)),
+        legal_basis=legal_basis, reaches_subject=reaches_subject, reach_roles=reach_roles,
+        directly_responsible_roles=directly_responsible_roles, is_active=is_active)
+    measure.implementing_departments.set(departments)
+    audit_record(actor=actor, action="measure.create", obj=measure,
+                 after=_snapshot(measure, "implementing_departments"))
+    return measure
+
+
+@transaction.atomic
+def measure_update(*, actor, measure: Measure, data: dict) -> Measure:
+    """Partial update: keys among name, kind, legal_basis, scenarios, reaches_subject, reach_roles,
+    directly_responsible_roles, is_active, implementing_departments (department codes)."""
+    ensure_office_admin(actor)
+    row = Measure.objects.select_for_update().get(pk=measure.pk)
+    before = _snapshot(row, "implementing_departments")
+    unknown = set(data) - set(_MEASURE_FIELDS) - {"implementing_departments"}
+    if unknown:
+        raise ValidationFailed.single(sorted(unknown)[0], "unknown", f"不可修改的字段：{'、'.join(sorted(unknown))}。")
+    for key in _MEASURE_FIELDS:
+        if key in data:
+            setattr(row, key, data[key])
+    measure_fields_ensure(code=row.code, name=row.name, kind=row.kind, scenarios=row.scenarios,
+                          reach_roles=row.reach_roles, directly_responsible_roles=row.directly_responsible_roles,
+                          reaches_subject=row.reaches_subject)
+    departments = (_departments(data["implementing_departments"], "implementing_departments")
+                   if "implementing_departments" in data else None)
+    row.save()
+    if departments is not None:
+        row.implementing_departments.set(departments)
+    audit_record(actor=actor, action="measure.update", obj=row, before=before,
+                 after=_snapshot(row, "implementing_departments"))
+    return row
+
+
+@transaction.atomic
+def measures_seed_defaults(*, actor=None) -> dict[str, list]:
+    """Ship the default memoranda and measures (idempotent; ``actor=None`` = system, e.g. demo)."""
+    if actor is not None:
+        ensure_office_admin(actor)
+    created = seed.seed_defaults(Memorandum, Measure, Department)
+    for obj in created["memoranda"]:
+        audit_record(actor=actor, action="memorandum.seed", obj=obj, after=_snapshot(obj, "signatories"))
+    for obj in created["measures"]:
+        audit_record(actor=actor, action="measure.seed", obj=obj, after=_snapshot(obj, "implementing_departments"))
+    return created
+
+
+def screening_run(*, actor, fileobj, file_name: str, scenario: str, on: date | None = None, progress=None):
+    """批量比对 a file of identifiers; stores the result file and an audited summary row."""
+    from .screening import screening_execute  # heavy imports (polars) only when screening
+
+    ensure_can_view(actor)
+    return screening_execute(actor=actor, fileobj=fileobj, file_name=file_name, scenario=scenario, on=on,
+                             progress=progress)

@@ -1,0 +1,270 @@
+"""The check engine: measure_check and GET /api/v1/check."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+import pytest
+
+from jointcredit.common.errors import ValidationFailed
+from jointcredit.demo import generators as gen
+from jointcredit.lists.models import EntryState
+from jointcredit.measures.models import CatalogVersion, Measure, Memorandum
+from jointcredit.measures.selectors import measure_check
+from jointcredit.measures.services import measure_update, memorandum_update
+from jointcredit.subjects.models import RelatedRole
+from jointcredit.subjects.tests.factories import CompanyFactory, PersonFactory, RelatedPersonFactory
+
+from .factories import black_list_type, entry, red_list_type
+
+pytestmark = pytest.mark.django_db
+TODAY = date.today()
+
+
+def codes(result) -> list[tuple[str, str]]:
+    return [(h.measure.code, h.via) for h in result.hits]
+
+
+@pytest.fixture
+def blacklisted(catalog):
+    company = CompanyFactory()
+    e = entry(subject=company, list_type=black_list_type(), department=catalog["scjgj"])
+    return company, e
+
+
+def test_blacklisted_company_gets_the_scenario_punishment_itself(blacklisted, catalog):
+    company, e = blacklisted
+    result = measure_check(identifier=company.identifier, scenario="funding")
+    assert codes(result) == [("punish-funding", "self")]
+    hit = result.hits[0].as_dict()
+    assert hit["entry_id"] == e.id
+    assert hit["initiating_department"] == "区市场监管局"
+    assert hit["list_type"] == "black-food-safety"
+    assert hit["kind"] == "punishment"
+    assert "限制申请财政性资金项目" in hit["legal_basis"]
+    assert hit["under_objection"] is False
+    assert "区财政局" in hit["implementing_departments"]
+    assert "该主体被列入“食品安全领域严重失信主体名单”" in hit["explanation"]
+
+
+def test_other_scenarios_give_their_own_measure_only(blacklisted):
+    company, _ = blacklisted
+    assert codes(measure_check(identifier=company.identifier, scenario="public_resource_trading")) == [
+        ("punish-public-resource-trading", "self")]
+    assert codes(measure_check(identifier=company.identifier, scenario="publicity")) == []
+
+
+def test_legal_representative_is_banned_via_the_company(blacklisted):
+    company, _ = blacklisted
+    link = RelatedPersonFactory(subject=company, role=RelatedRole.LEGAL_REPRESENTATIVE)
+    result = measure_check(identifier=link.person.identifier, scenario="market_entry")
+    assert codes(result) == [("punish-market-entry", f"法定代表人:{company.identifier}")]
+    assert result.subject.identifier == link.person.identifier
+    assert f"{company.name}（{company.identifier}）的法定代表人" in result.hits[0].explanation()
+    # Funding restrictions reach the subject only, not its people.
+    assert codes(measure_check(identifier=link.person.identifier, scenario="funding")) == []
+
+
+def test_licensed_professional_only_when_directly_responsible(blacklisted):
+    company, _ = blacklisted
+    bystander = RelatedPersonFactory(subject=company, role=RelatedRole.LICENSED_PROFESSIONAL)
+    culprit = RelatedPersonFactory(subject=company, role=RelatedRole.LICENSED_PROFESSIONAL, directly_responsible=True)
+    assert codes(measure_check(identifier=bystander.person.identifier, scenario="market_entry")) == []
+    assert codes(measure_check(identifier=culprit.person.identifier, scenario="market_entry")) == [
+        ("punish-market-entry", f"注册执业人员:{company.identifier}")]
+
+
+def test_honours_reach_managers_and_directly_responsible_directors_and_shareholders(blacklisted):
+    company, _ = blacklisted
+    manager = RelatedPersonFactory(subject=company, role=RelatedRole.SENIOR_MANAGER)
+    director = RelatedPersonFactory(subject=company, role=RelatedRole.DIRECTOR)
+    guilty_director = RelatedPersonFactory(subject=company, role=RelatedRole.DIRECTOR, directly_responsible=True)
+    shareholder = RelatedPersonFactory(subject=company, role=RelatedRole.SHAREHOLDER, directly_responsible=True)
+    assert codes(measure_check(identifier=manager.person.identifier, scenario="honours")) == [
+        ("punish-honours", f"高级管理人员:{company.identifier}")]
+    assert codes(measure_check(identifier=director.person.identifier, scenario="honours")) == []
+    assert codes(measure_check(identifier=guilty_director.person.identifier, scenario="honours")) == [
+        ("punish-honours", f"董事:{company.identifier}")]
+    assert codes(measure_check(identifier=shareholder.person.identifier, scenario="honours")) == [
+        ("punish-honours", f"股东:{company.identifier}")]
+    # Senior managers are not banned from the market, only from honours.
+    assert codes(measure_check(identifier=manager.person.identifier, scenario="market_entry")) == []
+
+
+def test_person_with_own_entry_and_roles_in_two_blacklisted_companies(catalog):
+    person = PersonFactory()
+    first, second = CompanyFactory(), CompanyFactory()
+    for company in (first, second):
+        entry(subject=company, list_type=black_list_type(), department=catalog["scjgj"])
+    RelatedPersonFactory(subject=first, person=person, role=RelatedRole.LEGAL_REPRESENTATIVE)
+    RelatedPersonFactory(subject=second, person=person, role=RelatedRole.PRINCIPAL)
+    entry(subject=person, list_type=black_list_type("black-wage-arrears"), department=catalog["swj"])
+    vias = sorted(h.via for h in measure_check(identifier=person.identifier, scenario="market_entry").hits)
+    assert vias == sorted(["self", f"法定代表人:{first.identifier}", f"主要负责人:{second.identifier}"])
+
+
+def test_role_that_ended_no_longer_carries_the_ban(blacklisted):
+    company, _ = blacklisted
+    former = RelatedPersonFactory(subject=company, role=RelatedRole.LEGAL_REPRESENTATIVE,
+                                  since=TODAY - timedelta(days=900), until=TODAY - timedelta(days=10))
+    assert codes(measure_check(identifier=former.person.identifier, scenario="market_entry")) == []
+    # ... but a check dated while the role was held does find it.
+    past = measure_check(identifier=former.person.identifier, scenario="market_entry", on=TODAY - timedelta(days=20))
+    assert len(past.hits) == 1
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"state": EntryState.DECIDED},
+    {"state": EntryState.REMOVED},
+    {"valid_from": TODAY - timedelta(days=400), "valid_until": TODAY - timedelta(days=1)},
+    {"valid_from": TODAY + timedelta(days=5), "valid_until": TODAY + timedelta(days=300)},
+])
+def test_entries_not_in_force_give_nothing(catalog, kwargs):
+    company = CompanyFactory()
+    entry(subject=company, list_type=black_list_type(), department=catalog["scjgj"], **kwargs)
+    result = measure_check(identifier=company.identifier, scenario="funding")
+    assert result.subject is not None
+    assert result.hits == []
+
+
+def test_check_on_a_past_date_sees_the_entry_that_was_in_force(catalog):
+    company = CompanyFactory()
+    entry(subject=company, list_type=black_list_type(), department=catalog["scjgj"],
+          valid_from=TODAY - timedelta(days=400), valid_until=TODAY - timedelta(days=1))
+    assert len(measure_check(identifier=company.identifier, scenario="funding", on=TODAY - timedelta(days=2)).hits) == 1
+    assert measure_check(identifier=company.identifier, scenario="funding", on=TODAY).hits == []
+
+
+def test_open_ended_entry_is_in_force(catalog):
+    company = CompanyFactory()
+    e = entry(subject=company, list_type=black_list_type(), department=catalog["scjgj"])
+    type(e).objects.filter(pk=e.pk).update(valid_from=None, valid_until=None)
+    assert len(measure_check(identifier=company.identifier, scenario="funding").hits) == 1
+
+
+def test_entry_under_objection_is_flagged(catalog):
+    company = CompanyFactory()
+    entry(subject=company, list_type=black_list_type(), department=catalog["scjgj"], under_objection=True)
+    hit = measure_check(identifier=company.identifier, scenario="funding").hits[0]
+    assert hit.as_dict()["under_objection"] is True
+    assert "异议处理中" in hit.explanation()
+
+
+def test_red_list_gives_incentives(catalog):
+    company = CompanyFactory()
+    entry(subject=company, list_type=red_list_type(), department=catalog["swj"])
+    assert codes(measure_check(identifier=company.identifier, scenario="licensing")) == [
+        ("reward-green-channel", "self"), ("reward-tolerance-acceptance", "self")]
+    assert [h.measure.kind for h in measure_check(identifier=company.identifier, scenario="licensing").hits] == [
+        "incentive", "incentive"]
+
+
+def test_blacklisted_subject_gets_no_incentives_even_while_red_entry_lingers(catalog):
+    company = CompanyFactory()
+    entry(subject=company, list_type=red_list_type(), department=catalog["swj"])
+    entry(subject=company, list_type=black_list_type(), department=catalog["scjgj"])
+    assert codes(measure_check(identifier=company.identifier, scenario="licensing")) == [
+        ("punish-strict-licensing", "self")]
+
+
+def test_list_type_without_memorandum_gives_no_measures(catalog):
+    company = CompanyFactory()
+    lt = black_list_type("black-no-memo")
+    lt.memorandum = None
+    lt.save()
+    entry(subject=company, list_type=lt, department=catalog["scjgj"])
+    assert measure_check(identifier=company.identifier, scenario="funding").hits == []
+
+
+def test_unknown_identifier_gives_no_subject_and_no_hits(catalog):
+    result = measure_check(identifier=gen.uscc(random.Random(99)), scenario="funding")
+    assert result.subject is None and result.hits == []
+
+
+def test_malformed_identifier_and_unknown_scenario_are_rejected(catalog):
+    with pytest.raises(ValidationFailed) as exc:
+        measure_check(identifier="91370102MA3C12345", scenario="funding")
+    assert exc.value.details[0]["rule"] == "length"
+    with pytest.raises(ValidationFailed) as exc:
+        measure_check(identifier=gen.uscc(random.Random(1)), scenario="lottery")
+    assert "lottery" in exc.value.message and "funding" in exc.value.message
+
+
+def test_catalogue_edits_reach_the_check_at_once(blacklisted, office_admin):
+    company, _ = blacklisted
+    measure = Measure.objects.get(code="punish-funding")
+    measure_update(actor=office_admin, measure=measure, data={"scenarios": ["funding", "policy_benefit"]})
+    assert codes(measure_check(identifier=company.identifier, scenario="policy_benefit")) == [
+        ("punish-funding", "self")]
+    measure_update(actor=office_admin, measure=measure, data={"is_active": False})
+    assert measure_check(identifier=company.identifier, scenario="funding").hits == []
+    memorandum_update(actor=office_admin, memorandum=Memorandum.objects.get(code="lixia-dishonesty-2026"),
+                      data={"is_active": False})
+    assert measure_check(identifier=company.identifier, scenario="licensing").hits == []
+
+
+def test_edit_made_by_another_process_is_seen_through_the_version_row(blacklisted):
+    company, _ = blacklisted
+    assert len(measure_check(identifier=company.identifier, scenario="funding").hits) == 1  # warms the cache
+    # Another worker's write: rows and version change without this process's signals firing.
+    Measure.objects.filter(code="punish-funding").update(scenarios=["policy_benefit"])
+    assert len(measure_check(identifier=company.identifier, scenario="funding").hits) == 1  # still cached
+    CatalogVersion.objects.filter(pk=1).update(version=10_000)
+    assert measure_check(identifier=company.identifier, scenario="funding").hits == []
+
+
+def test_check_is_a_few_queries(blacklisted, django_assert_max_num_queries):
+    company, _ = blacklisted
+    person = RelatedPersonFactory(subject=company, role=RelatedRole.LEGAL_REPRESENTATIVE).person
+    measure_check(identifier=person.identifier, scenario="market_entry")  # warm the catalogue
+    # subject, roles, entries, catalogue version (TTL 0 in tests)
+    with django_assert_max_num_queries(4):
+        assert len(measure_check(identifier=person.identifier, scenario="market_entry").hits) == 1
+
+
+# --- HTTP API -------------------------------------------------------------------------------------
+
+def test_api_check_contract(blacklisted, user_factory, api_client_for, catalog):
+    company, e = blacklisted
+    person = RelatedPersonFactory(subject=company, role=RelatedRole.LEGAL_REPRESENTATIVE).person
+    client = api_client_for(user_factory(catalog["czj"], roles=["viewer"]))
+    r = client.get("/api/v1/check", {"identifier": person.identifier, "scenario": "market_entry"})
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert body["subject"]["identifier"] == person.identifier
+    assert body["scenario"] == "market_entry"
+    assert body["date"] == TODAY.isoformat()
+    (hit,) = body["hits"]
+    assert {k: hit[k] for k in ("measure_code", "measure_name", "kind", "list_type", "entry_id",
+                                "initiating_department", "via", "under_objection")} == {
+        "measure_code": "punish-market-entry", "measure_name": "市场和行业禁入", "kind": "punishment",
+        "list_type": "black-food-safety", "entry_id": e.id, "initiating_department": "区市场监管局",
+        "via": f"法定代表人:{company.identifier}", "under_objection": False}
+    assert hit["legal_basis"]
+
+
+def test_api_check_errors(catalog, user_factory, api_client_for):
+    client = api_client_for(user_factory(catalog["czj"], roles=["viewer"]))
+    unknown = client.get("/api/v1/check", {"identifier": gen.uscc(random.Random(5)), "scenario": "funding"})
+    assert unknown.status_code == 200 and unknown.json() == {
+        "subject": None, "scenario": "funding", "date": TODAY.isoformat(), "hits": []}
+    bad = client.get("/api/v1/check", {"identifier": "370102199001011234", "scenario": "funding"})
+    assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "identifier"
+    scen = client.get("/api/v1/check", {"identifier": gen.uscc(random.Random(5)), "scenario": "bogus"})
+    assert scen.status_code == 422 and "public_resource_trading" in scen.json()["error"]["message"]
+    baddate = client.get("/api/v1/check", {"identifier": gen.uscc(random.Random(5)), "scenario": "funding",
+                                           "date": "2026-13-01"})
+    assert baddate.status_code == 422
+    assert api_client_for(None).get("/api/v1/check", {"identifier": "x", "scenario": "funding"}).status_code == 401
+
+
+def test_api_check_with_date(catalog, user_factory, api_client_for):
+    company = CompanyFactory()
+    entry(subject=company, list_type=black_list_type(), department=catalog["scjgj"],
+          valid_from=TODAY - timedelta(days=400), valid_until=TODAY - timedelta(days=1))
+    client = api_client_for(user_factory(catalog["czj"], roles=["viewer"]))
+    past = (TODAY - timedelta(days=3)).isoformat()
+    body = client.get("/api/v1/check", {"identifier": company.identifier.lower(), "scenario": "funding",
+                                        "date": past}).json()
+    assert body["date"] == past and len(body["hits"]) == 1
