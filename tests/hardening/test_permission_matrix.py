@@ -1,0 +1,228 @@
+"""Role × endpoint × department matrix over every write operation (DESIGN.md §1, §6).
+
+Operations are discovered from the OpenAPI schemas at test time. Each must have a rule in
+``RULES``; a new write endpoint without one fails ``test_every_write_operation_has_a_rule`` with
+the line to add. A rule names who may call the endpoint (see ``allowed``); an optional builder
+makes a request that succeeds for an allowed actor, so both sides are asserted exactly
+(allowed → the success status, denied → 403/404, anonymous → 401). Without a builder the request
+body is derived from the schema and only the deny side is asserted (anonymous → 401, no 2xx for a
+denied actor, never a 5xx).
+
+Actors (tests/hardening/world.py): viewer, clerk, approver, department_admin of the resource's own
+department (scjgj) and of another department (swj), a clerk of 区行政审批服务局 which acts for
+scjgj, the office admin, and anonymous. Resources built by builders belong to scjgj.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from jointcredit.accounts.models import Role, User
+from jointcredit.accounts.services import api_token_create
+from jointcredit.demo import generators as gen
+
+from .conftest import rolled_back
+from .discovery import Operation, request_body_schema, write_operations
+from .world import ACTORS, ANONYMOUS, OWN, World
+
+WRITE_ROLES = {Role.CLERK, Role.APPROVER, Role.DEPARTMENT_ADMIN}
+RULE_HELP = {
+    "public": "anyone, no authentication",
+    "authenticated": "any signed-in user, any role",
+    "writer": "clerk/approver/department_admin of any department (shared data such as subjects)",
+    "dept_write": "clerk/approver/department_admin of the owning department or of one acting for it",
+    "dept_decide": "approver of the owning (deciding) department only",
+    "dept_admin": "department_admin of the owning department, or the office admin",
+    "office_admin": "office admin only",
+}
+
+
+def allowed(rule: str, actor: str) -> bool:
+    if rule == "public":
+        return True
+    if actor == ANONYMOUS:
+        return False
+    code, roles = ACTORS[actor]
+    roles = set(roles)
+    own = code == OWN
+    acting = actor.endswith("@acting")
+    return {
+        "authenticated": True,
+        "writer": bool(roles & WRITE_ROLES),
+        "dept_write": bool(roles & WRITE_ROLES) and (own or acting),
+        "dept_decide": Role.APPROVER in roles and own,
+        "dept_admin": (Role.DEPARTMENT_ADMIN in roles and own) or Role.OFFICE_ADMIN in roles,
+        "office_admin": Role.OFFICE_ADMIN in roles,
+    }[rule]
+
+
+@dataclass
+class Request:
+    path_params: dict
+    body: dict | None = None
+    multipart: bool = False
+    success: int = 200  # status an allowed actor gets
+
+
+Builder = Callable[[World, random.Random], Request]
+
+
+# --- builders: a request that an allowed actor can really perform -------------------------------
+
+def _new_company(world: World, rng: random.Random) -> Request:
+    code = gen.uscc(rng)
+    name, _ = gen.company_name(rng)
+    return Request({}, {"kind": "legal", "identifier": code, "name": name}, success=201)
+
+
+def _related_person(world: World, rng: random.Random) -> Request:
+    company = world.companies[rng.randrange(10, 40)]
+    return Request({"identifier": company.identifier},
+                   {"person_identifier": gen.resident_id(rng), "person_name": gen.person_name(rng),
+                    "role": "legal_representative"}, success=201)
+
+
+def _token_of_own_department_user(world: World, rng: random.Random) -> Request:
+    owner = User.objects.get(username=f"{OWN}_clerk")
+    token, _ = api_token_create(actor=None, user=owner, name="matrix")
+    return Request({"token_id": token.pk})
+
+
+# --- the rule table: path pattern (regex on the full path template) → (rule, builder or None) ----
+# Read the endpoint's service to decide its rule; keep the most specific pattern first.
+RULES: list[tuple[str, str, str, Builder | None]] = [
+    # method, path regex, rule, builder
+    ("post", r"^/api/v1/subjects$", "writer", _new_company),
+    ("post", r"^/api/v1/subjects/\{identifier\}/related-persons$", "writer", _related_person),
+    ("post", r"^/api/v1/tokens/\{token_id\}/revoke$", "dept_admin", _token_of_own_department_user),
+]
+
+
+def rule_for(op: Operation) -> tuple[str, Builder | None] | None:
+    for method, pattern, rule, builder in RULES:
+        if method == op.method and re.search(pattern, op.path):
+            return rule, builder
+    if op.api == "public":
+        return "public", None
+    return None
+
+
+# --- generic requests from the schema -----------------------------------------------------------
+
+def _sample(schema: dict, name: str, world: World):
+    if "anyOf" in schema:
+        options = [s for s in schema["anyOf"] if s.get("type") != "null"] or schema["anyOf"]
+        return _sample(options[0], name, world)
+    if "allOf" in schema:
+        return _sample(schema["allOf"][0], name, world)
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "default" in schema and schema["default"] is not None:
+        return schema["default"]
+    pool = world.pools.get(name)
+    kind = schema.get("type")
+    if kind == "object" or "properties" in schema:
+        props = schema.get("properties", {})
+        return {k: _sample(v, k, world) for k, v in props.items() if k in schema.get("required", [])}
+    if kind == "array":
+        return []
+    if kind == "integer":
+        return 1
+    if kind == "number":
+        return 1.0
+    if kind == "boolean":
+        return False
+    fmt = schema.get("format")
+    if fmt == "date":
+        return "2026-01-05"
+    if fmt == "date-time":
+        return "2026-01-05T09:00:00+08:00"
+    if fmt == "binary":
+        return SimpleUploadedFile("data.csv", b"identifier\n" + world.companies[0].identifier.encode(),
+                                  content_type="text/csv")
+    return pool[0] if pool else "测试"
+
+
+def generic_request(op: Operation, world: World) -> Request:
+    params = {}
+    for name in op.path_params:
+        pool = world.pools.get(name)
+        params[name] = pool[0] if pool else 1
+    content_type, schema = request_body_schema(op)
+    if schema is None:
+        return Request(params)
+    body = _sample(schema, "", world)
+    return Request(params, body, multipart=bool(content_type and "multipart" in content_type))
+
+
+# --- running a cell -----------------------------------------------------------------------------
+
+def send(op: Operation, request: Request, world: World, actor: str):
+    path = op.path
+    for name, value in request.path_params.items():
+        path = path.replace("{" + name + "}", str(value))
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {world.tokens[actor]}"} if actor != ANONYMOUS else {}
+    client = Client()
+    call = getattr(client, op.method)
+    if request.multipart:
+        return call(path, request.body or {}, **headers)
+    return call(path, json.dumps(request.body or {}, ensure_ascii=False, default=str),
+                content_type="application/json", **headers)
+
+
+CELLS: Counter = Counter()  # exact / deny_only cells, reported in the closing note
+MATRIX_ACTORS = [*ACTORS, ANONYMOUS]
+
+
+def test_every_write_operation_has_a_rule():
+    missing = [op for op in write_operations() if rule_for(op) is None]
+    assert not missing, (
+        "Write endpoints without a permission rule — add a line to RULES in "
+        "tests/hardening/test_permission_matrix.py after reading the endpoint's service "
+        f"(rules: {', '.join(RULE_HELP)}):\n"
+        + "\n".join(f'    ("{op.method}", r"^{re.escape(op.path)}$", "<rule>", None),' for op in missing))
+
+
+def test_rules_have_no_stale_patterns():
+    ops = write_operations()
+    stale = [(m, p) for m, p, _, _ in RULES if not any(op.method == m and re.search(p, op.path) for op in ops)]
+    assert not stale, f"RULES entries match no endpoint any more (renamed or removed?): {stale}"
+
+
+@pytest.mark.parametrize("op", write_operations(), ids=str)
+def test_permission_matrix(op: Operation, seeded):
+    found = rule_for(op)
+    if found is None:
+        pytest.fail(f"no rule for {op.label}: see test_every_write_operation_has_a_rule")
+    rule, builder = found
+    rng = random.Random(op.label)
+    failures = []
+    for actor in MATRIX_ACTORS:
+        expect_allowed = allowed(rule, actor)
+        with rolled_back():
+            request = builder(seeded, rng) if builder else generic_request(op, seeded)
+            response = send(op, request, seeded, actor)
+        status = response.status_code
+        body = response.content[:300].decode(errors="replace")
+        if status >= 500:
+            failures.append(f"{actor}: {status} {body}")
+        elif actor == ANONYMOUS and rule != "public":
+            if status != 401:
+                failures.append(f"{actor}: expected 401, got {status} {body}")
+        elif builder is not None and expect_allowed and status != request.success:
+            failures.append(f"{actor}: allowed by rule {rule!r}, expected {request.success}, got {status} {body}")
+        elif builder is not None and not expect_allowed and status not in (403, 404):
+            failures.append(f"{actor}: denied by rule {rule!r}, expected 403, got {status} {body}")
+        elif builder is None and not expect_allowed and 200 <= status < 300:
+            failures.append(f"{actor}: denied by rule {rule!r} but got {status} {body}")
+        CELLS["exact" if builder else "deny_only"] += 1
+    assert not failures, f"{op.label} (rule {rule}):\n" + "\n".join(failures)
