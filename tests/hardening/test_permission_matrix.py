@@ -97,6 +97,55 @@ def _token_of_own_department_user(world: World, rng: random.Random) -> Request:
     return Request({"token_id": token.pk})
 
 
+def _office_actor(world: World) -> User:
+    return world.users["office_admin"]
+
+
+def _memorandum(world: World):
+    from jointcredit.measures.models import Memorandum
+
+    memo = Memorandum.objects.order_by("code").first()
+    if memo is None:
+        from jointcredit.measures.services import memorandum_create
+
+        memo = memorandum_create(actor=_office_actor(world), code="hd_memo", name="硬化测试备忘录")
+    return memo
+
+
+def _new_memorandum(world: World, rng: random.Random) -> Request:
+    return Request({}, {"code": f"hd_memo_{rng.randrange(10**6)}", "name": "关于对失信主体实施联合惩戒的合作备忘录（测试）"},
+                   success=201)
+
+
+def _patch_memorandum(world: World, rng: random.Random) -> Request:
+    return Request({"code": _memorandum(world).code}, {"document_no": "发改财金〔2026〕1号"})
+
+
+def _new_measure(world: World, rng: random.Random) -> Request:
+    return Request({}, {"memorandum": _memorandum(world).code, "code": f"hd_measure_{rng.randrange(10**6)}",
+                        "name": "限制参与政府采购（测试）", "kind": "punishment", "scenarios": ["licensing"]},
+                   success=201)
+
+
+def _patch_measure(world: World, rng: random.Random) -> Request:
+    from jointcredit.measures.models import Measure
+
+    measure = Measure.objects.order_by("code").first()
+    if measure is None:
+        measure_request = _new_measure(world, rng).body
+        from jointcredit.measures.services import measure_create
+
+        measure = measure_create(actor=_office_actor(world), memorandum=_memorandum(world),
+                                 **{k: v for k, v in measure_request.items() if k != "memorandum"})
+    return Request({"code": measure.code}, {"legal_basis": "《测试依据》第二条"})
+
+
+def _screening_file(world: World, rng: random.Random) -> Request:
+    rows = [s.identifier for s in world.companies[:3]] + ["不是标识"]
+    upload = SimpleUploadedFile("名单.csv", ("identifier\n" + "\n".join(rows)).encode(), content_type="text/csv")
+    return Request({}, {"file": upload, "scenario": "licensing"}, multipart=True, success=201)
+
+
 # --- the rule table: path pattern (regex on the full path template) → (rule, builder or None) ----
 # Read the endpoint's service to decide its rule; keep the most specific pattern first.
 RULES: list[tuple[str, str, str, Builder | None]] = [
@@ -104,6 +153,13 @@ RULES: list[tuple[str, str, str, Builder | None]] = [
     ("post", r"^/api/v1/subjects$", "writer", _new_company),
     ("post", r"^/api/v1/subjects/\{identifier\}/related-persons$", "writer", _related_person),
     ("post", r"^/api/v1/tokens/\{token_id\}/revoke$", "dept_admin", _token_of_own_department_user),
+    # measures: configuration of memoranda and measures is the office's (measures.services)
+    ("post", r"^/api/v1/memoranda$", "office_admin", _new_memorandum),
+    ("patch", r"^/api/v1/memoranda/\{code\}$", "office_admin", _patch_memorandum),
+    ("post", r"^/api/v1/measures$", "office_admin", _new_measure),
+    ("patch", r"^/api/v1/measures/\{code\}$", "office_admin", _patch_measure),
+    # screening a file of identifiers is a read for any signed-in user (ensure_can_view)
+    ("post", r"^/api/v1/screenings$", "authenticated", _screening_file),
 ]
 
 
