@@ -4,3 +4,32 @@ from django.apps import AppConfig
 class ExchangeConfig(AppConfig):
     name = "jointcredit.exchange"
     verbose_name = "信息推送与反馈"
+
+    def ready(self):
+        from django.urls import reverse
+
+        from jointcredit.calendar.signals import calendar_changed
+        from jointcredit.workbench.registry import register_nav, register_todo
+
+        register_nav(label="待处理名单", url_name="exchange:inbox", order=40)
+        register_nav(label="事件订阅", url_name="exchange:subscriptions", order=70)
+        register_nav(label="反馈统计", url_name="exchange:dashboard", order=80, office_only=True)
+
+        def pushes_awaiting(user):
+            from .selectors import push_awaiting_count
+
+            if not getattr(user, "department_id", None):
+                return None
+            count = push_awaiting_count(department_id=user.department_id)
+            if not count:
+                return None
+            return {"label": "推送至本部门、待执行反馈的名单条目", "count": count, "url": reverse("exchange:inbox")}
+
+        register_todo(key="exchange_pushes_awaiting", provider=pushes_awaiting)
+
+        def recompute(sender, years=None, **kwargs):
+            from .services import push_deadlines_recompute
+
+            push_deadlines_recompute(years=years)
+
+        calendar_changed.connect(recompute, dispatch_uid="exchange.push_deadlines_recompute", weak=False)

@@ -1,0 +1,116 @@
+"""Fan-out of sequenced events (ADR 0002): one Delivery per matching subscription and, for a
+published list entry, one Push per cooperating department that must apply its measures.
+
+The dispatcher consumes the feed like any reader, by position, with its own cursor row locked for
+the duration of a step: the deliveries, the pushes and the cursor advance commit together, so an
+event is fanned out exactly once even if the worker is killed mid-way.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db import transaction
+from django.utils import timezone
+
+from jointcredit.accounts.models import Department
+from jointcredit.calendar.selectors import WorkingCalendar, deadline_or_pending
+
+from . import conf
+from .models import Delivery, FeedCursor, OutboxEvent, Push, Subscription
+
+DISPATCH_CURSOR = "dispatch"
+DEFAULT_BATCH = 2000
+
+
+def dispatch_step(*, limit: int = DEFAULT_BATCH) -> tuple[int, set[int]]:
+    """Fan out up to ``limit`` events past the cursor. Returns (events handled, subscriptions touched)."""
+    FeedCursor.objects.get_or_create(name=DISPATCH_CURSOR)
+    with transaction.atomic():
+        cursor = FeedCursor.objects.select_for_update().get(name=DISPATCH_CURSOR)
+        events = list(OutboxEvent.objects.filter(position__gt=cursor.position).order_by("position")[:limit])
+        if not events:
+            return 0, set()
+        now = timezone.now()
+        subscriptions = list(Subscription.objects.filter(is_active=True))
+        deliveries = [Delivery(event=e, subscription=s, next_attempt_at=now, horizon_start=now)
+                      for e in events for s in subscriptions if s.matches(e)]
+        Delivery.objects.bulk_create(deliveries, batch_size=1000, ignore_conflicts=True)
+        pushes_from_events(events)
+        cursor.position = events[-1].position
+        cursor.save(update_fields=["position", "updated_at"])
+        touched = {d.subscription_id for d in deliveries}
+        if touched:
+            from .tasks import deliveries_enqueue
+
+            transaction.on_commit(lambda: deliveries_enqueue(subscription_ids=touched))
+    return len(events), touched
+
+
+def dispatch_all(*, max_steps: int = 50) -> int:
+    total = 0
+    for _ in range(max_steps):
+        n, _ = dispatch_step()
+        total += n
+        if n < DEFAULT_BATCH:
+            break
+    return total
+
+
+def _entry_id(event: OutboxEvent) -> int | None:
+    value = event.aggregate_id or str((event.payload or {}).get("entry_id", ""))
+    return int(value) if value.isdigit() else None
+
+
+def pushes_from_events(events: list[OutboxEvent]) -> int:
+    """Create pushes for ``list_entry.published`` and mark them on ``list_entry.removed``.
+
+    Why here and not in the lists service: the push is the exchange's record of *who was told*,
+    so it is derived from the event that told them, exactly once per event, whoever emitted it.
+    """
+    from jointcredit.lists.models import ListColor, ListEntry
+    from jointcredit.measures.models import Measure, MeasureKind
+
+    published = [e for e in events if e.kind == "list_entry.published" and _entry_id(e)]
+    removed = [e for e in events if e.kind == "list_entry.removed" and _entry_id(e)]
+    for event in removed:
+        Push.objects.filter(entry_id=_entry_id(event), entry_removed_at__isnull=True).update(
+            entry_removed_at=event.occurred_at)
+    if not published:
+        return 0
+    entries = ListEntry.objects.select_related("list_type__memorandum").in_bulk([_entry_id(e) for e in published])
+    memo_ids = {e.list_type.memorandum_id for e in entries.values() if e.list_type.memorandum_id}
+    measures_by_memo: dict[int, list[Measure]] = defaultdict(list)
+    for measure in Measure.objects.filter(memorandum_id__in=memo_ids, is_active=True).prefetch_related(
+            "implementing_departments"):
+        measures_by_memo[measure.memorandum_id].append(measure)
+    cooperating = list(Department.objects.filter(is_active=True, is_cooperating=True).values_list("pk", flat=True))
+    calendar = WorkingCalendar.load()
+    created = 0
+    for event in published:
+        entry = entries.get(_entry_id(event))
+        if entry is None or entry.list_type.memorandum_id is None:
+            continue
+        memo = entry.list_type.memorandum
+        # Red lists carry incentives, black lists punishments (a memorandum may list both).
+        kind = MeasureKind.INCENTIVE if entry.list_type.color == ListColor.RED else MeasureKind.PUNISHMENT
+        by_department: dict[int, list[Measure]] = defaultdict(list)
+        for measure in measures_by_memo.get(memo.pk, []):
+            if measure.kind != kind:
+                continue
+            departments = [d.pk for d in measure.implementing_departments.all()] or cooperating
+            for dept_id in departments:
+                if dept_id != entry.department_id:  # the initiating department already knows
+                    by_department[dept_id].append(measure)
+        pushed_on = timezone.localdate(event.occurred_at)
+        days = memo.feedback_working_days or conf.feedback_working_days_default()
+        due = deadline_or_pending(pushed_on, days, calendar=calendar)
+        for dept_id, measures in by_department.items():
+            push, was_created = Push.objects.get_or_create(
+                entry=entry, department_id=dept_id,
+                defaults={"event": event, "pushed_on": pushed_on, "feedback_working_days": days,
+                          "feedback_due": due})
+            if was_created:
+                push.measures.set(measures)
+                created += 1
+    return created

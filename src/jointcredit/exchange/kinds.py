@@ -1,0 +1,21 @@
+"""Event kinds a subscription may ask for (DESIGN.md §2 Exchange). ``prefix.*`` matches a family."""
+
+EVENT_KINDS = {
+    "list_entry.published": "名单条目发布",
+    "list_entry.changed": "名单条目变更",
+    "list_entry.objection_opened": "名单条目进入异议",
+    "list_entry.objection_closed": "名单条目异议办结",
+    "list_entry.removed": "名单条目移出",
+    "record.published": "双公示信息公示",
+    "record.changed": "双公示信息变更",
+    "record.withdrawn": "双公示信息撤销",
+    "repair.approved": "信用修复通过",
+    "commitment.broken": "信用承诺失信",
+}
+FAMILIES = sorted({k.split(".", 1)[0] for k in EVENT_KINDS})
+
+
+def kind_valid(kind: str) -> bool:
+    if kind.endswith(".*"):
+        return kind[:-2] in FAMILIES
+    return kind in EVENT_KINDS

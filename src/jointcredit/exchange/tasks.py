@@ -1,0 +1,70 @@
+"""django-tasks tasks (database backend, run by `jointcredit worker`). See ADR 0002.
+
+* ``exchange_pump``: sequence committed events, fan them out (deliveries, pushes), and re-arm any
+  subscription with due deliveries (e.g. leased by a worker that was killed). Enqueued on commit
+  by ``event_emit``; at most one waiting copy at a time.
+* ``deliveries_send``: send one subscription's due deliveries; re-enqueues itself while work
+  remains and schedules a deferred copy for the next retry time.
+Tasks carry only ids: the database rows are the source of truth, so a lost, duplicated or
+crashed task never loses or duplicates an effect.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import timezone
+from django_tasks import task
+
+from .delivery import deliveries_send_due, next_wakeup, subscriptions_with_due
+from .dispatcher import dispatch_all
+from .sequencer import sequence_all
+
+QUEUE = "webhooks"
+
+
+def _enqueue_unique(task_obj, *, run_after: datetime | None = None, **kwargs) -> bool:
+    """Enqueue unless an equivalent task is already waiting to run no later than ``run_after``.
+
+    A waiting copy has not started yet, so when it runs it will see everything committed before
+    this call: a second copy would be redundant."""
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    if isinstance(task_obj.get_backend(), DatabaseBackend):
+        waiting = DBTaskResult.objects.filter(status=TaskResultStatus.READY, task_path=task_obj.module_path,
+                                              args_kwargs={"args": [], "kwargs": kwargs})
+        limit = run_after or timezone.now()
+        if waiting.filter(run_after__isnull=True).exists() or waiting.filter(run_after__lte=limit).exists():
+            return False
+    (task_obj.using(run_after=run_after) if run_after else task_obj).enqueue(**kwargs)
+    return True
+
+
+@task(queue_name=QUEUE, priority=10)
+def exchange_pump() -> dict:
+    sequenced = sequence_all()
+    dispatched = dispatch_all()
+    rearmed = deliveries_enqueue(subscription_ids=subscriptions_with_due())
+    return {"sequenced": sequenced, "dispatched": dispatched, "rearmed": rearmed}
+
+
+@task(queue_name=QUEUE)
+def deliveries_send(*, subscription_id: int) -> dict:
+    counts = deliveries_send_due(subscription_id=subscription_id)
+    if counts["more"]:
+        _enqueue_unique(deliveries_send, subscription_id=subscription_id)
+    else:
+        wake = next_wakeup(subscription_id=subscription_id)
+        if wake is not None:
+            _enqueue_unique(deliveries_send, run_after=max(wake, timezone.now()), subscription_id=subscription_id)
+    return counts
+
+
+def pump_enqueue() -> bool:
+    return _enqueue_unique(exchange_pump)
+
+
+def deliveries_enqueue(*, subscription_ids) -> int:
+    return sum(_enqueue_unique(deliveries_send, subscription_id=s) for s in sorted(subscription_ids))
