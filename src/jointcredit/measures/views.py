@@ -1,0 +1,135 @@
+"""Staff pages: the check with explanations, batch screening, memoranda and measures."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from jointcredit.common.errors import DomainError, NotFound
+
+from . import selectors, services
+from .scenarios import SCENARIOS
+
+
+def _screening_or_404(request, screening_id: int):
+    try:
+        return selectors.screening_get(user=request.user, screening_id=screening_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+
+
+def _int(value, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+@login_required
+def check(request):
+    identifier = request.GET.get("identifier", "").strip()
+    scenario = request.GET.get("scenario", "")
+    on_text = request.GET.get("date", "").strip()
+    result, error = None, None
+    if identifier or request.GET.get("scenario"):
+        try:
+            on = None
+            if on_text:
+                try:
+                    on = date.fromisoformat(on_text)
+                except ValueError:
+                    raise DomainError(f"日期“{on_text}”格式错误，应为 YYYY-MM-DD。") from None
+            result = selectors.measure_check(identifier=identifier, scenario=scenario, on=on)
+        except DomainError as exc:
+            error = exc.message
+    return render(request, "measures/check.html", {
+        "identifier": identifier, "scenario": scenario, "date": on_text, "scenarios": SCENARIOS.items(),
+        "result": result, "error": error,
+        "hits": [h.as_dict() for h in result.hits] if result else [],
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def screenings(request):
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        scenario = request.POST.get("scenario", "")
+        on_text = request.POST.get("date", "").strip()
+        try:
+            if upload is None:
+                raise DomainError("请选择要比对的文件（CSV、XLSX 或 TXT）。")
+            try:
+                on = date.fromisoformat(on_text) if on_text else None
+            except ValueError:
+                raise DomainError(f"日期“{on_text}”格式错误，应为 YYYY-MM-DD。") from None
+            screening = services.screening_run(actor=request.user, fileobj=upload, file_name=upload.name,
+                                               scenario=scenario, on=on)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("measures:screenings")
+        messages.success(request, f"比对完成：共 {screening.total} 行，命中 {screening.hit}，未命中 {screening.clear}，"
+                                  f"无效 {screening.invalid}。")
+        return redirect("measures:screening_detail", screening_id=screening.id)
+    page = selectors.screening_list(user=request.user, page=_int(request.GET.get("page"), 1), page_size=20)
+    return render(request, "measures/screenings.html", {"page": page, "scenarios": SCENARIOS.items()})
+
+
+@login_required
+def screening_detail(request, screening_id: int):
+    from .screening import screening_rows_page
+
+    screening = _screening_or_404(request, screening_id)
+    status = request.GET.get("status") or None
+    if status not in (None, "hit", "clear", "invalid"):
+        status = None
+    rows = screening_rows_page(screening, page=max(1, _int(request.GET.get("page"), 1)), page_size=100, status=status)
+    return render(request, "measures/screening_detail.html", {
+        "screening": screening, "rows": rows, "status": status or "",
+        "status_choices": [("", "全部"), ("hit", "命中"), ("clear", "未命中"), ("invalid", "无效")],
+    })
+
+
+@login_required
+def screening_download(request, screening_id: int):
+    from .screening import screening_result_file
+
+    screening = _screening_or_404(request, screening_id)
+    fmt = request.GET.get("format", "csv")
+    try:
+        content, content_type, name = screening_result_file(screening, fmt=fmt)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("measures:screening_detail", screening_id=screening.id)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename=\"screening-{screening.id}.{fmt}\"; filename*=UTF-8''{name}"
+    return response
+
+
+@login_required
+def memoranda(request):
+    page = selectors.memorandum_list(page=_int(request.GET.get("page"), 1), page_size=20)
+    return render(request, "measures/memoranda.html", {"page": page})
+
+
+@login_required
+def measures(request):
+    memorandum = request.GET.get("memorandum") or None
+    scenario = request.GET.get("scenario") or None
+    kind = request.GET.get("kind") or None
+    error, page = None, None
+    try:
+        page = selectors.measure_list(page=_int(request.GET.get("page"), 1), page_size=50, memorandum=memorandum,
+                                      scenario=scenario, kind=kind)
+    except DomainError as exc:
+        error = exc.message
+    return render(request, "measures/measures.html", {
+        "page": page, "error": error, "memorandum": memorandum or "", "scenario": scenario or "", "kind": kind or "",
+        "scenarios": SCENARIOS.items(), "scenario_labels": SCENARIOS,
+        "memoranda": selectors.memorandum_list(page=1, page_size=200).items,
+    })
