@@ -42,7 +42,12 @@ STATUSES: dict[str, Counter] = {}  # operation label → status code tally (repo
 def _schema(api: str):
     global _app
     if _app is None:
-        _app = get_wsgi_application()
+        django_app = get_wsgi_application()
+
+        def _app(environ, start_response):
+            # A real server (gunicorn, runserver) always sets the peer address; werkzeug's client does not.
+            environ.setdefault("REMOTE_ADDR", "127.0.0.1")
+            return django_app(environ, start_response)
     if api not in _schemas:
         schema = schemathesis.openapi.from_dict(openapi_schemas()[api])
         schema.app = _app

@@ -29,6 +29,9 @@ class RequestIdMiddleware:
         return response
 
 
+_SWAGGER_CDN = "https://cdn.jsdelivr.net"
+
+
 class SecurityHeadersMiddleware:
     """CSP and permissions policy (Django 5.2 has no built-in CSP)."""
 
@@ -37,8 +40,17 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if request.path.startswith("/api/docs") or request.path.startswith("/admin/"):
-            # Swagger UI and the admin use inline scripts.
+        if request.path.startswith("/api/") and request.path.endswith("/docs"):
+            # Swagger UI of each ninja API (/api/v1/docs, /api/public/v1/docs): an inline init script
+            # and the swagger-ui bundle from ninja's CDN. Only this page gets the relaxed policy.
+            response.setdefault(
+                "Content-Security-Policy",
+                settings.CONTENT_SECURITY_POLICY.replace(
+                    "script-src 'self'", f"script-src 'self' 'unsafe-inline' {_SWAGGER_CDN}"
+                ).replace("style-src 'self'", f"style-src 'self' {_SWAGGER_CDN}"),
+            )
+        elif request.path.startswith("/admin/"):
+            # The admin uses inline scripts.
             response.setdefault(
                 "Content-Security-Policy",
                 settings.CONTENT_SECURITY_POLICY.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'"),
