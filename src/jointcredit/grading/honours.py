@@ -1,0 +1,157 @@
+"""评先评优 (seed §四二): screening a batch of candidates and the revocation worklist.
+
+Barred = the check engine (``measures.selectors.measure_check``, scenario ``honours``) returns a
+punishment for the candidate: its own black entry, or one of an organisation where it holds a role
+the measure reaches (法定代表人, 负责人, 高级管理人员, directly responsible 董事/股东). As a safety
+net a candidate with an effective black entry of its own is barred even when no memorandum links
+its list type to the honours measure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from jointcredit.accounts.permissions import ensure_can_write
+from jointcredit.audit.services import audit_record
+from jointcredit.common.errors import Conflict, DomainError, NotFound, ValidationFailed
+from jointcredit.exchange.outbox import event_emit
+from jointcredit.lists.models import ListColor, ListEntry
+from jointcredit.subjects.models import RelatedPerson, Subject
+from jointcredit.subjects.selectors import subject_find, subject_get
+
+from .models import Honour
+
+MAX_CANDIDATES = 5000
+
+
+@dataclass
+class ScreeningRow:
+    row: int
+    identifier: str
+    name: str = ""
+    status: str = "clear"  # clear | barred | unknown | invalid
+    reasons: list[str] = field(default_factory=list)
+
+
+def _black_entries_q(on: date) -> Q:
+    from jointcredit.measures.selectors import effective_entries_q
+
+    return effective_entries_q(on) & Q(list_type__color=ListColor.BLACK)
+
+
+def honours_screen(*, identifiers: list[str], on: date | None = None) -> list[ScreeningRow]:
+    """One result per input line, invalid lines reported (never dropped)."""
+    from jointcredit.measures.selectors import measure_check
+
+    on = on or timezone.localdate()
+    if not identifiers:
+        raise ValidationFailed.single("identifiers", "required", "请至少提供一个候选主体的统一社会信用代码或身份证号码。")
+    if len(identifiers) > MAX_CANDIDATES:
+        raise ValidationFailed.single("identifiers", "max", f"一次最多筛查 {MAX_CANDIDATES} 个候选主体。")
+    out = []
+    for i, raw in enumerate(identifiers, start=1):
+        ident = (raw or "").strip()
+        row = ScreeningRow(row=i, identifier=ident)
+        try:
+            result = measure_check(identifier=ident, scenario="honours", on=on)
+        except DomainError as exc:
+            row.status, row.reasons = "invalid", [exc.message]
+            out.append(row)
+            continue
+        if result.subject is None:
+            row.status, row.reasons = "unknown", ["未找到该主体，无失信记录"]
+            out.append(row)
+            continue
+        row.name = result.subject.name
+        reasons = [f"{h.measure.name}：{h.explanation}" for h in result.hits if h.measure.kind == "punishment"]
+        if not reasons:
+            own = ListEntry.objects.filter(_black_entries_q(on), subject=result.subject).select_related("list_type")
+            reasons = [f"本主体在{e.list_type.name}中（{e.department.name}认定）" for e in own]
+        if reasons:
+            row.status, row.reasons = "barred", list(dict.fromkeys(reasons))
+        out.append(row)
+    return out
+
+
+def _barred_subject_ids_q(on: date) -> Q:
+    """Honours whose holder is black-listed itself or holds a reaching role in a black-listed
+    organisation (set-based prefilter; the worklist page explains each via the check engine)."""
+    black = ListEntry.objects.filter(_black_entries_q(on)).values("subject_id")
+    via = RelatedPerson.objects.filter(subject_id__in=black).filter(
+        Q(role__in=["legal_representative", "principal", "senior_manager"])
+        | Q(role__in=["director", "shareholder"], directly_responsible=True)).values("person_id")
+    return Q(subject_id__in=black) | Q(subject_id__in=via)
+
+
+def honours_to_revoke(*, department=None, on: date | None = None):
+    on = on or timezone.localdate()
+    qs = Honour.objects.filter(revoked_at__isnull=True).filter(_barred_subject_ids_q(on))
+    if department is not None:
+        qs = qs.filter(department=department)
+    return qs.select_related("subject", "department").order_by("department__code", "-awarded_on", "id")
+
+
+def honour_list(*, department=None, identifier: str | None = None):
+    qs = Honour.objects.select_related("subject", "department")
+    if department is not None:
+        qs = qs.filter(department=department)
+    if identifier:
+        subject = subject_find(identifier)
+        qs = qs.filter(subject=subject) if subject else qs.none()
+    return qs.order_by("-awarded_on", "-id")
+
+
+def honour_create(*, actor, identifier: str, title: str, awarded_on: date, department=None) -> Honour:
+    """Register an honour awarded by the actor's department (the screening should come first)."""
+    department = department or getattr(actor, "department", None)
+    if department is None:
+        raise ValidationFailed.single("department", "required", "请指定授予部门。")
+    ensure_can_write(actor, department)
+    title = (title or "").strip()
+    if not title or len(title) > 200:
+        raise ValidationFailed.single("title", "length", "荣誉称号不能为空且不超过 200 个字符。")
+    if awarded_on > timezone.localdate():
+        raise ValidationFailed.single("awarded_on", "not_future", "授予日期不能晚于今天。")
+    subject = subject_get(identifier)
+    with transaction.atomic():
+        honour = Honour.objects.create(subject=subject, title=title, department=department, awarded_on=awarded_on)
+        audit_record(actor=actor, action="honour.create", obj=honour, department=department,
+                     after={"subject": subject.identifier, "title": title, "awarded_on": awarded_on})
+    return honour
+
+
+def honour_get(pk: int) -> Honour:
+    honour = Honour.objects.select_related("subject", "department").filter(pk=pk).first()
+    if honour is None:
+        raise NotFound("荣誉称号记录不存在。")
+    return honour
+
+
+def honour_revoke(*, actor, honour: Honour, reason: str) -> Honour:
+    """撤销荣誉称号 (awarding department; audited; event for the departments that follow it)."""
+    ensure_can_write(actor, honour.department)
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 500:
+        raise ValidationFailed.single("reason", "length", "撤销原因不能为空且不超过 500 个字符。")
+    with transaction.atomic():
+        locked = Honour.objects.select_for_update().get(pk=honour.pk)
+        if locked.revoked_at is not None:
+            raise Conflict("该荣誉称号已被撤销。", details=[{"state": "revoked", "revoked_at": locked.revoked_at.isoformat()}])
+        locked.revoked_at, locked.revoke_reason, locked.revoked_by = timezone.now(), reason, actor
+        locked.save(update_fields=["revoked_at", "revoke_reason", "revoked_by"])
+        audit_record(actor=actor, action="honour.revoke", obj=locked, department=locked.department,
+                     before={"revoked_at": None}, after={"revoked_at": locked.revoked_at, "reason": reason})
+        event_emit(kind="honour.revoked", aggregate_type="grading.honour", aggregate_id=locked.pk,
+                   department=locked.department,
+                   data={"honour_id": locked.pk, "title": locked.title, "subject_id": locked.subject_id,
+                         "identifier": locked.subject.identifier, "reason": reason})
+    return locked
+
+
+def subject_ids_of(identifiers: list[str]) -> list[int]:
+    return list(Subject.objects.filter(identifier__in=identifiers).values_list("pk", flat=True))
