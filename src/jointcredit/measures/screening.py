@@ -164,7 +164,7 @@ class HitTarget:
 def hit_targets_build(*, scenario: str, on: date) -> dict[str, HitTarget]:
     """identifier → its hits, for every identifier that has at least one measure in ``scenario``."""
     catalog = catalog_get()
-    effective = ListEntry.objects.filter(effective_entries_q(on))
+    effective = ListEntry.objects.filter(effective_entries_q(on)).order_by()
     by_subject: dict[int, list[EntryRow]] = defaultdict(list)
     names: dict[int, tuple[str, str]] = {}
     for row in effective.values_list(*ENTRY_COLUMNS, "subject__identifier", "subject__name").iterator(chunk_size=20_000):

@@ -77,7 +77,7 @@ def measure_check(*, identifier: str, scenario: str, on: date | None = None) -> 
         .values_list("subject_id", "role", "directly_responsible", "subject__identifier", "subject__name"))]
     ids = {subject.id} | {r.organisation_id for r in roles}
     entries = [EntryRow(*row) for row in (
-        ListEntry.objects.filter(effective_entries_q(on), subject_id__in=ids).values_list(*ENTRY_COLUMNS))]
+        ListEntry.objects.filter(effective_entries_q(on), subject_id__in=ids).order_by().values_list(*ENTRY_COLUMNS))]
     self_entries = [e for e in entries if e.subject_id == subject.id]
     role_entries = [(e, r) for r in roles for e in entries if e.subject_id == r.organisation_id]
     hits = hits_compute(self_entries=self_entries, role_entries=role_entries, scenario=scenario,
