@@ -146,6 +146,35 @@ def _screening_file(world: World, rng: random.Random) -> Request:
     return Request({}, {"file": upload, "scenario": "licensing"}, multipart=True, success=201)
 
 
+def _penalty_body(world: World, rng: random.Random) -> dict:
+    from jointcredit.records.tests.factories import penalty_row
+
+    return penalty_row(rng, world.departments[OWN], n=rng.randrange(10**6))
+
+
+def _new_penalty(world: World, rng: random.Random) -> Request:
+    return Request({"kind": "penalties"}, _penalty_body(world, rng), success=201)
+
+
+def _penalty_file(world: World, rng: random.Random) -> Request:
+    from jointcredit.records.tests.factories import csv_bytes
+
+    upload = SimpleUploadedFile("处罚.csv", csv_bytes([_penalty_body(world, rng)]), content_type="text/csv")
+    return Request({"kind": "penalties"}, {"file": upload, "department": OWN}, multipart=True, success=201)
+
+
+def _draft_penalty(world: World, rng: random.Random, body: dict | None = None) -> Request:
+    from jointcredit.records.services import record_save
+
+    record, _ = record_save(actor=User.objects.get(username=f"{OWN}_clerk"), record_type="penalty",
+                            data=_penalty_body(world, rng), hold_as_draft=True)
+    return Request({"kind": "penalties", "record_id": record.pk}, body)
+
+
+def _withdraw_penalty(world: World, rng: random.Random) -> Request:
+    return _draft_penalty(world, rng, {"reason": "经行政复议撤销原处罚决定"})
+
+
 # --- the rule table: path pattern (regex on the full path template) → (rule, builder or None) ----
 # Read the endpoint's service to decide its rule; keep the most specific pattern first.
 RULES: list[tuple[str, str, str, Builder | None]] = [
@@ -160,6 +189,11 @@ RULES: list[tuple[str, str, str, Builder | None]] = [
     ("patch", r"^/api/v1/measures/\{code\}$", "office_admin", _patch_measure),
     # screening a file of identifiers is a read for any signed-in user (ensure_can_view)
     ("post", r"^/api/v1/screenings$", "authenticated", _screening_file),
+    # 双公示: records belong to the deciding department (records.services, ensure_can_write)
+    ("post", r"^/api/v1/records/\{kind\}/imports$", "dept_write", _penalty_file),
+    ("post", r"^/api/v1/records/\{kind\}/\{record_id\}/publish$", "dept_write", _draft_penalty),
+    ("post", r"^/api/v1/records/\{kind\}/\{record_id\}/withdraw$", "dept_write", _withdraw_penalty),
+    ("post", r"^/api/v1/records/\{kind\}$", "dept_write", _new_penalty),
 ]
 
 
