@@ -6,6 +6,7 @@ import pytest
 from openpyxl import load_workbook
 
 from jointcredit.accounts.models import Role
+from jointcredit.demo import generators as gen
 from jointcredit.exchange.models import OutboxEvent
 from jointcredit.records.models import Penalty, RecordState
 
@@ -59,7 +60,10 @@ def test_organ_must_be_own_department_or_one_it_acts_for(api_client_for, user_fa
     api = api_client_for(clerk)
     ok = api.post("/api/v1/records/licenses", license_row(rrng, lixia["scjgj"], n=1))
     assert ok.status_code == 201 and ok.json()["department"] == "scjgj"
-    bad = api.post("/api/v1/records/licenses", license_row(rrng, lixia["swj"], n=2))
+    other = api.post("/api/v1/records/licenses", license_row(rrng, lixia["swj"], n=2))
+    assert other.status_code == 403 and "区税务局" in other.json()["error"]["message"]
+    unknown = license_row(rrng, lixia["scjgj"], n=3, XK_XKJGDM=gen.uscc(rrng, registry="1", org_type="1"))
+    bad = api.post("/api/v1/records/licenses", unknown)
     assert bad.status_code == 422 and bad.json()["error"]["details"][0]["rule"] == "organ"
 
 
