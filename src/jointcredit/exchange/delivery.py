@@ -31,11 +31,12 @@ def backoff_seconds(attempts: int, *, rng: random.Random | None = None) -> float
     return raw * (0.5 + rng.random())
 
 
-def deliveries_claim(*, subscription_id: int, limit: int = CLAIM_BATCH) -> list[Delivery]:
+def deliveries_claim(*, subscription_id: int, limit: int = CLAIM_BATCH, due_before=None) -> list[Delivery]:
+    """Lease up to ``limit`` due rows (``next_attempt_at`` ≤ ``due_before``, default now)."""
     now = timezone.now()
     with transaction.atomic():
         qs = Delivery.objects.filter(subscription_id=subscription_id, status=DeliveryStatus.PENDING,
-                                     next_attempt_at__lte=now).order_by("next_attempt_at", "id")
+                                     next_attempt_at__lte=due_before or now).order_by("next_attempt_at", "id")
         if connection.vendor == "postgresql":
             qs = qs.select_for_update(skip_locked=True)
         ids = list(qs.values_list("id", flat=True)[:limit])
@@ -84,11 +85,14 @@ def deliveries_send_due(*, subscription_id: int, budget_seconds: float = 20.0) -
     if subscription is None or not subscription.is_active:
         return counts  # paused endpoints keep their rows pending; reactivation re-arms them
     deadline = time.monotonic() + budget_seconds
+    # Rows that fail in this run are due again only after their backoff, and never within this run:
+    # each run tries a row at most once, the next retry is a (deferred) task of its own.
+    started = timezone.now()
     sender = Sender()
     # Keep-alive connections live in the pool's threads and close when the pool ends.
     with ThreadPoolExecutor(max_workers=conf.concurrency(), thread_name_prefix="webhook") as pool:
         while True:
-            batch = deliveries_claim(subscription_id=subscription_id)
+            batch = deliveries_claim(subscription_id=subscription_id, due_before=started)
             if not batch:
                 break
             results = list(zip(batch, pool.map(lambda d: _send_one(sender, subscription, d), batch)))

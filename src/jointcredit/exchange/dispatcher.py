@@ -32,7 +32,8 @@ def dispatch_step(*, limit: int = DEFAULT_BATCH) -> tuple[int, set[int]]:
         if not events:
             return 0, set()
         now = timezone.now()
-        subscriptions = list(Subscription.objects.filter(is_active=True))
+        # Paused subscriptions get their rows too: they stay pending until the endpoint is resumed.
+        subscriptions = list(Subscription.objects.all())
         deliveries = [Delivery(event=e, subscription=s, next_attempt_at=now, horizon_start=now)
                       for e in events for s in subscriptions if s.matches(e)]
         Delivery.objects.bulk_create(deliveries, batch_size=1000, ignore_conflicts=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
@@ -30,13 +31,14 @@ def _enqueue_unique(task_obj, *, run_after: datetime | None = None, **kwargs) ->
     this call: a second copy would be redundant."""
     from django_tasks.base import TaskResultStatus
     from django_tasks_db.backend import DatabaseBackend
-    from django_tasks_db.models import DBTaskResult
+    from django_tasks_db.models import DBTaskResult, get_date_max
 
     if isinstance(task_obj.get_backend(), DatabaseBackend):
         waiting = DBTaskResult.objects.filter(status=TaskResultStatus.READY, task_path=task_obj.module_path,
                                               args_kwargs={"args": [], "kwargs": kwargs})
+        # The DB backend stores "run as soon as possible" as the far-future sentinel date.
         limit = run_after or timezone.now()
-        if waiting.filter(run_after__isnull=True).exists() or waiting.filter(run_after__lte=limit).exists():
+        if waiting.filter(Q(run_after=get_date_max()) | Q(run_after__lte=limit)).exists():
             return False
     (task_obj.using(run_after=run_after) if run_after else task_obj).enqueue(**kwargs)
     return True

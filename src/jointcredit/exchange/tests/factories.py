@@ -76,7 +76,7 @@ class Receiver:
     ("sleep", seconds) to stall past the sender's timeout; when empty it answers 200. It dedupes
     by event id like a well-behaved consumer and checks every signature."""
 
-    def __init__(self, secret: str = "", script=None):
+    def __init__(self, secret: str = "", script=None, port: int = 0):
         self.secret = secret
         self.script = list(script or [])
         self.requests: list[dict] = []
@@ -114,7 +114,7 @@ class Receiver:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
