@@ -1,0 +1,319 @@
+"""GET /api/v1/check over 1M subjects with 100k list entries and their related persons, 32 connections.
+
+JointCredit as production serves it (gunicorn, DEBUG off, CONN_MAX_AGE, PostgreSQL, a real token)
+against ``application`` below — bare WSGI + psycopg doing the same lookups (token; subject by
+identifier with alias/merge fallback; the subject's roles in organisations; effective entries of the
+subject and those organisations; the measure catalogue cached in process, version-checked once a
+second) and producing the same JSON — under the same gunicorn worker count, measured A B B A.
+Targets (issue #5, DESIGN.md §5): ≥ 70% of the reference's requests/s, p99 < 25 ms.
+
+Dataset: the shared ``jointcredit demo`` database (``bench.harness.ensure_dataset``) copied to a
+database of our own (``CREATE DATABASE … TEMPLATE``) so that the entries added here never change
+what the other benchmarks measure; then 100k published entries (90% black, 10% red, 2% under
+objection) are added with one INSERT … SELECT. ``--quick`` uses the small dataset and 1k entries.
+
+    .venv/bin/python -m bench.bench_check [--quick]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from datetime import date
+
+from bench import harness as h
+
+CONNECTIONS = 32
+TARGET_RATIO = 0.70
+TARGET_P99_MS = 25.0
+SCENARIOS = ("market_entry", "funding", "honours", "licensing", "public_resource_trading", "inspection")
+ENTRIES = {"large": 100_000, "small": 1_000}
+
+
+# --- dataset ----------------------------------------------------------------------------------------
+
+def _own_copy(src_url: str, name: str) -> str:
+    """Our own copy of the shared dataset, refreshed when the shared one was rebuilt."""
+    import psycopg
+
+    src_name = src_url.rsplit("/", 1)[1]
+    url = f"{h.PG_SERVER}/{name}"
+    fingerprint = h.dataset_meta(src_url).get("fingerprint")
+    with psycopg.connect(f"{h.PG_SERVER}/postgres", autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if exists:
+            try:
+                marker = h.sql(url, "SELECT data FROM bench_measures LIMIT 1")[0][0]
+            except Exception:  # noqa: BLE001 - missing marker = unfinished copy
+                marker = {}
+            if marker.get("fingerprint") == fingerprint:
+                return url
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        h.note(f"复制数据集 {src_name} → {name}")
+        for attempt in range(30):
+            try:
+                admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{src_name}"')
+                break
+            except psycopg.errors.ObjectInUse:
+                # CREATE DATABASE … TEMPLATE needs the source idle; another benchmark may be using it.
+                if attempt == 29:
+                    raise
+                time.sleep(5)
+    h.sql(url, "CREATE TABLE bench_measures (data jsonb NOT NULL)")
+    h.sql(url, "INSERT INTO bench_measures (data) VALUES (%s)", [json.dumps({"fingerprint": fingerprint})])
+    return url
+
+
+def _fill(col_type: str) -> str:
+    if col_type in ("boolean",):
+        return "false"
+    if col_type in ("integer", "smallint", "bigint"):
+        return "0"
+    if col_type.startswith("timestamp"):
+        return "now()"
+    if col_type == "date":
+        return "current_date"
+    if col_type == "jsonb":
+        return "'{}'::jsonb"
+    return "''"
+
+
+def ensure_entries(db_url: str, n: int) -> dict:
+    """100k published entries on bench list types tied to the shipped memoranda (idempotent)."""
+    have = h.sql(db_url, "SELECT count(*) FROM lists_listentry e JOIN lists_listtype t ON t.id = e.list_type_id "
+                         "WHERE t.code LIKE 'bench-check-%%'")[0][0]
+    if have < n:
+        h.note(f"写入 {n} 条名单条目（黑名单 90%、红名单 10%、异议中 2%）")
+        h.manage(["shell", "-c", "from jointcredit.measures.services import measures_seed_defaults as s; s()"],
+                 env=h.django_env(db_url))
+        memo = dict(h.sql(db_url, "SELECT code, id FROM measures_memorandum"))
+        dept = h.sql(db_url, "SELECT id FROM accounts_department WHERE code = 'scjgj'")[0][0]
+        for code, name, color, category, memo_code in (
+                ("bench-check-black", "食品安全领域严重失信主体名单（基准）", "black", "black_health_safety",
+                 "lixia-dishonesty-2026"),
+                ("bench-check-red", "纳税信用A级纳税人名单（基准）", "red", "red_good_rating", "lixia-honesty-2026")):
+            h.sql(db_url, """INSERT INTO lists_listtype (code, name, color, category, legal_basis, validity_days,
+                     min_repair_days, repairable, statement_working_days, memorandum_id, is_active)
+                  VALUES (%s, %s, %s, %s, '《基准测试依据》第一条', 1095, 365, true, 5, %s, true)
+                  ON CONFLICT (code) DO NOTHING""", [code, name, color, category, memo[memo_code]])
+        types = dict(h.sql(db_url, "SELECT code, id FROM lists_listtype WHERE code LIKE 'bench-check-%%'"))
+        h.sql(db_url, "DELETE FROM lists_listentry WHERE list_type_id = ANY(%s)", [list(types.values())])
+        # Columns the lists app may add later get a neutral value, so this keeps working.
+        cols = h.sql(db_url, """SELECT column_name, data_type FROM information_schema.columns
+                                WHERE table_name = 'lists_listentry' AND is_nullable = 'NO'
+                                  AND column_default IS NULL AND column_name <> 'id'""")
+        given = {
+            "list_type_id": f"CASE WHEN rn %% 10 = 0 THEN {types['bench-check-red']} ELSE {types['bench-check-black']} END",
+            "subject_id": "id", "subject_name": "name", "department_id": str(dept), "state": "'published'",
+            "reason": "'生产经营超过保质期的食品，情节严重'", "legal_basis": "'《中华人民共和国食品安全法》第一百三十五条'",
+            "under_objection": "(rn %% 50 = 7)", "created_at": "now()", "updated_at": "now()",
+            "decided_on": "current_date - 30", "valid_from": "current_date - 30",
+            "valid_until": "current_date + 1000",
+        }
+        names = [c for c, _ in cols if c not in given] + list(given)
+        values = [_fill(t) for c, t in cols if c not in given] + list(given.values())
+        # Organisations and 个体工商户 mostly, some natural persons, spread deterministically.
+        h.sql(db_url, f"""
+            INSERT INTO lists_listentry ({", ".join(names)})
+            SELECT {", ".join(values)} FROM (
+              SELECT s.id, s.name, row_number() OVER () AS rn FROM (
+                SELECT id, name FROM subjects_subject
+                ORDER BY (kind = 'natural'), md5(identifier) LIMIT %s) s) picked""", [n])  # noqa: S608
+        h.sql(db_url, "ANALYZE lists_listentry")
+    return {"entries": n}
+
+
+def _probe_identifiers(db_url: str, n: int) -> list[str]:
+    """A realistic mix: listed subjects, people holding roles in listed organisations, and others."""
+    listed = [r[0] for r in h.sql(db_url, """
+        SELECT s.identifier FROM lists_listentry e JOIN subjects_subject s ON s.id = e.subject_id
+        JOIN lists_listtype t ON t.id = e.list_type_id WHERE t.code LIKE 'bench-check-%%'
+        ORDER BY md5(s.identifier) LIMIT %s""", [n * 4 // 10])]
+    people = [r[0] for r in h.sql(db_url, """
+        SELECT DISTINCT p.identifier FROM lists_listentry e JOIN subjects_relatedperson r ON r.subject_id = e.subject_id
+        JOIN subjects_subject p ON p.id = r.person_id JOIN lists_listtype t ON t.id = e.list_type_id
+        WHERE t.code = 'bench-check-black' ORDER BY p.identifier LIMIT %s""", [n * 3 // 10])]
+    others = [r[0] for r in h.sql(db_url, "SELECT identifier FROM subjects_subject ORDER BY md5(identifier || 'x') "
+                                          "LIMIT %s", [n - len(listed) - len(people)])]
+    mixed = []
+    for group in zip(listed, people, others):
+        mixed.extend(group)
+    return mixed + listed[len(mixed) // 3:] + others[len(mixed) // 3:]
+
+
+# --- the bare WSGI + psycopg reference ------------------------------------------------------------
+
+SQL_ROLES = """
+SELECT r.subject_id, r.role, r.directly_responsible, o.identifier, o.name
+FROM subjects_relatedperson r JOIN subjects_subject o ON o.id = r.subject_id
+WHERE r.person_id = %s AND (r.since IS NULL OR r.since <= %s) AND (r.until IS NULL OR r.until >= %s)
+"""
+SQL_ENTRIES = """
+SELECT e.id, e.subject_id, t.code, t.name, t.color, t.memorandum_id, d.name, e.legal_basis, e.valid_from,
+       e.valid_until, e.under_objection
+FROM lists_listentry e JOIN lists_listtype t ON t.id = e.list_type_id JOIN accounts_department d ON d.id = e.department_id
+WHERE e.subject_id = ANY(%s) AND e.state = 'published' AND (e.valid_from IS NULL OR e.valid_from <= %s)
+  AND (e.valid_until IS NULL OR e.valid_until >= %s)
+"""
+SQL_MEASURES = """
+SELECT m.id, m.code, m.name, m.kind, m.legal_basis, m.memorandum_id, mo.name, mo.document_no, m.scenarios,
+       m.reaches_subject, m.reach_roles, m.directly_responsible_roles,
+       COALESCE((SELECT array_agg(d.name ORDER BY d.code) FROM measures_measure_implementing_departments md
+                 JOIN accounts_department d ON d.id = md.department_id WHERE md.measure_id = m.id), '{}')
+FROM measures_measure m JOIN measures_memorandum mo ON mo.id = m.memorandum_id
+WHERE m.is_active AND mo.is_active ORDER BY m.kind, m.code
+"""
+_catalog = None
+_catalog_checked = 0.0
+_catalog_lock = threading.Lock()
+
+
+def _setup():
+    # Only for the pure rule functions and dataclasses (engine.py); requests never touch Django.
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jointcredit.config.settings")
+    django.setup()
+
+
+def _ref_catalog(conn):
+    global _catalog, _catalog_checked
+    from jointcredit.measures.catalog import Catalog, MeasureInfo
+
+    now = time.monotonic()
+    if _catalog is not None and now - _catalog_checked < 1.0:
+        return _catalog
+    version = (conn.execute("SELECT version FROM measures_catalogversion WHERE id = 1").fetchone() or (0,))[0]
+    with _catalog_lock:
+        if _catalog is None or _catalog.version != version:
+            catalog = Catalog(version=version)
+            grouped: dict = {}
+            for row in conn.execute(SQL_MEASURES).fetchall():
+                info = MeasureInfo(*row[:8], frozenset(row[8]), row[9], frozenset(row[10]), frozenset(row[11]),
+                                   tuple(row[12]))
+                for s in info.scenarios:
+                    grouped.setdefault((info.memorandum_id, s), []).append(info)
+            catalog.by_memo_scenario = {k: tuple(v) for k, v in grouped.items()}
+            _catalog = catalog
+        _catalog_checked = now
+    return _catalog
+
+
+def application(environ, start_response):
+    from urllib.parse import parse_qs
+
+    from bench.reference_app import _authenticate, _db, _error, _json, _subject
+    from jointcredit.common.errors import DomainError
+    from jointcredit.measures.engine import EntryRow, RoleLink, hits_compute
+    from jointcredit.measures.selectors import scenario_validate
+
+    conn = _db()
+    path = environ.get("PATH_INFO", "")
+    if path == "/api/v1/health":
+        conn.execute("SELECT 1").fetchone()
+        return _json(start_response, "200 OK", {"status": "ok", "database": "ok"})
+    if path != "/api/v1/check":
+        return _error(start_response, "404 Not Found", "not_found", "请求的资源不存在。")
+    if _authenticate(conn, environ) is None:
+        return _error(start_response, "401 Unauthorized", "unauthorized",
+                      "未认证：请在 Authorization 头中提供有效的 Bearer 令牌。")
+    q = parse_qs(environ.get("QUERY_STRING", ""))
+    try:
+        scenario = scenario_validate(q.get("scenario", [""])[0])
+        on = date.fromisoformat(q["date"][0]) if "date" in q else date.today()
+        _code, row = _subject(conn, q.get("identifier", [""])[0])
+    except DomainError as exc:
+        return _json(start_response, "422 Unprocessable Entity", exc.as_dict())
+    hits = []
+    subject = None
+    if row is not None:
+        sid, kind = row[0], row[1]
+        subject = {"id": sid, "kind": kind, "kind_label": {"legal": "法人及非法人组织", "individual_business": "个体工商户",
+                                                          "natural": "自然人"}[kind],
+                   "identifier": row[3], "name": row[4]}
+        roles = [RoleLink(*r) for r in conn.execute(SQL_ROLES, [sid, on, on]).fetchall()]
+        entries = [EntryRow(*r) for r in conn.execute(
+            SQL_ENTRIES, [[sid] + [r.organisation_id for r in roles], on, on]).fetchall()]
+        hits = hits_compute(self_entries=[e for e in entries if e.subject_id == sid],
+                            role_entries=[(e, r) for r in roles for e in entries if e.subject_id == r.organisation_id],
+                            scenario=scenario, catalog=_ref_catalog(conn))
+    body = {"subject": subject, "scenario": scenario, "date": on.isoformat(),
+            "hits": [{**d, "valid_until": d["valid_until"].isoformat() if d["valid_until"] else None}
+                     for d in (x.as_dict() for x in hits)]}
+    return _json(start_response, "200 OK", body)
+
+
+if os.environ.get("BENCH_CHECK_REFERENCE") == "1":
+    _setup()
+
+
+# --- driver ---------------------------------------------------------------------------------------
+
+def _get(base: str, path: str, token: str) -> tuple[int, dict]:
+    req = urllib.request.Request(base + path, headers={"Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:  # noqa: S310 - loopback only
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}")
+
+
+def _same_answers(django: str, ref: str, paths: list[str], token: str) -> int:
+    probes = paths[:60] + ["/api/v1/check?identifier=ABC&scenario=funding",
+                           "/api/v1/check?identifier=91370102MA3C0000X0&scenario=bogus"]
+    hits = 0
+    for p in probes:
+        a, b = _get(django, p, token), _get(ref, p, token)
+        if a[0] != b[0] or (a[0] == 200 and a[1] != b[1]):
+            raise AssertionError(f"参考实现与 JointCredit 的响应不同：{p}\n  django={a}\n  ref={b}")
+        hits += bool(a[0] == 200 and a[1]["hits"])
+    return hits
+
+
+def main(quick: bool = False) -> None:
+    size = h.dataset_size(quick)
+    db_url = _own_copy(h.ensure_dataset(size), "jc_bench_measures" + ("" if size == "large" else f"_{size}"))
+    h.manage(["migrate", "--noinput", "-v", "0"], env=h.django_env(db_url))
+    ensure_entries(db_url, ENTRIES[size])
+    counts = h.sql(db_url, """SELECT (SELECT count(*) FROM subjects_subject), (SELECT count(*) FROM lists_listentry
+        WHERE state = 'published'), (SELECT count(*) FROM subjects_relatedperson)""")[0]
+    env = h.django_env(db_url)
+    ref_env = h.django_env(db_url, BENCH_CHECK_REFERENCE="1")
+    token = h.api_token(db_url)
+    identifiers = _probe_identifiers(db_url, 500 if quick else 5000)
+    paths = [f"/api/v1/check?identifier={ident}&scenario={SCENARIOS[i % len(SCENARIOS)]}"
+             for i, ident in enumerate(identifiers)]
+    headers = {"Authorization": f"Bearer {token}"}
+    h.note(f"{counts[0]} 个主体，{counts[1]} 条已发布名单条目，{counts[2]} 条关联人；{len(paths)} 个核查请求轮询，"
+           f"{CONNECTIONS} 连接，gunicorn {h.WORKERS} 个 worker，每轮 {h.DURATION:.0f}s，"
+           f"负载工具 {'wrk' if h.have_wrk() else 'python'}")
+    with h.django_server(env) as django, h.wsgi_server("bench.bench_check:application", ref_env) as ref:
+        with_hits = _same_answers(django, ref, paths, token)
+        h.note(f"抽样 {min(60, len(paths))} 个请求两侧响应一致，其中 {with_hits} 个有命中措施")
+        h.load(ref, paths=paths, headers=headers, connections=CONNECTIONS, duration=2)
+        h.load(django, paths=paths, headers=headers, connections=CONNECTIONS, duration=2)
+        runs = h.interleaved({
+            "reference": lambda: h.load(ref, paths=paths, headers=headers, connections=CONNECTIONS),
+            "django": lambda: h.load(django, paths=paths, headers=headers, connections=CONNECTIONS),
+        }, rounds=1 if quick else 2)
+    ref_res, app_res = h.total(runs["reference"]), h.total(runs["django"])
+    for label, res in (("reference", ref_res), ("django", app_res)):
+        if res.errors or res.non2xx:
+            raise RuntimeError(f"{label}: {res.errors} 个连接错误，{res.non2xx} 个非 2xx 响应")
+        h.note(f"{label}: {res.requests} 请求，p50 {res.p50_ms:.1f} ms，p90 {res.p90_ms:.1f} ms，"
+               f"p99 {res.p99_ms:.1f} ms（各轮 " + ", ".join(f"{r.rps:.0f}" for r in runs[label]) + " req/s）")
+    h.report("measures.check.reference", ref_res.rps, "req/s")
+    ratio = h.report("measures.check", app_res.rps, "req/s", reference=ref_res.rps)
+    h.report("measures.check.p99", app_res.p99_ms, "ms", reference=ref_res.p99_ms, higher_is_better=False)
+    ok = ratio is not None and ratio >= TARGET_RATIO and app_res.p99_ms < TARGET_P99_MS
+    h.note(f"目标：≥ {TARGET_RATIO:.0%} 参考吞吐量且 p99 < {TARGET_P99_MS:.0f} ms → {'达标' if ok else '未达标'}"
+           f"（{ratio:.0%}，p99 {app_res.p99_ms:.1f} ms）")
+
+
+if __name__ == "__main__":
+    main(quick="--quick" in sys.argv)
