@@ -6,9 +6,12 @@ import hashlib
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from ninja.security import HttpBearer, django_auth
 
-from .models import ApiToken
+from jointcredit.common.fastpath import CompiledQuery
+
+from .models import ApiToken, User
 
 TOKEN_PREFIX = "jc_"
 _TOUCH_INTERVAL = timedelta(minutes=5)
@@ -18,25 +21,42 @@ def token_digest(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
+# Every API request runs this lookup: compiled once (see common.fastpath), the digest is unique.
+_ACTIVE_TOKEN = CompiledQuery(lambda digest: (
+    ApiToken.objects.filter(digest=digest, revoked_at__isnull=True, user__is_active=True)
+    .order_by().values_list("id", "last_used_at", "user_id")[:1]))
+
+
+class _TokenUser(SimpleLazyObject):
+    """The token's user, loaded (with its department) only when a view or service touches it: read
+    endpoints never do, and the token query has already checked that the user is active. Always
+    truthy, so ninja's ``if result`` does not load it."""
+
+    def __bool__(self) -> bool:
+        return True
+
+
+def _load_user(user_id: int) -> User:
+    return User.objects.select_related("department").get(pk=user_id)
+
+
 class TokenAuth(HttpBearer):
     openapi_scheme = "bearer"
 
     def authenticate(self, request, token: str):
         if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 100:
             return None
-        row = (
-            ApiToken.objects.select_related("user", "user__department")
-            .filter(digest=token_digest(token), revoked_at__isnull=True, user__is_active=True)
-            .first()
-        )
+        row = _ACTIVE_TOKEN.row(token_digest(token))
         if row is None:
             return None
+        token_id, last_used_at, user_id = row
         now = timezone.now()
         # Touch at most every few minutes: a write per request would serialise the hot path.
-        if row.last_used_at is None or now - row.last_used_at > _TOUCH_INTERVAL:
-            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
-        request.user = row.user
-        return row.user
+        if last_used_at is None or now - last_used_at > _TOUCH_INTERVAL:
+            ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
+        user = _TokenUser(lambda: _load_user(user_id))
+        request.user = user
+        return user
 
 
 api_auth = [TokenAuth(), django_auth]

@@ -9,7 +9,7 @@ from jointcredit.common.pagination import Page
 
 from . import selectors, services
 from .extensions import subject_sections
-from .models import Subject
+from .models import RelatedRole, Subject
 
 router = Router(tags=["信用主体"])
 
@@ -80,19 +80,22 @@ class RelatedPersonIn(Schema):
     until: date | None = None
 
 
+_ROLE_LABELS = dict(RelatedRole.choices)
+
+
 def subject_out(subject: Subject) -> dict:
     sections = subject_sections(subject)
     return {
         "id": subject.id, "kind": subject.kind, "kind_label": subject.get_kind_display(),
         "id_type": subject.id_type, "identifier": subject.identifier, "name": subject.name,
-        "names": [{"old_name": c.old_name, "new_name": c.new_name, "changed_at": c.changed_at.isoformat()}
-                  for c in subject.name_history.all()],
+        "names": [{"old_name": old, "new_name": new, "changed_at": changed_at.isoformat()}
+                  for old, new, changed_at in selectors.subject_name_history_rows(subject.id)],
         "legal_representative": subject.legal_representative, "region_code": subject.region_code,
         "industry": subject.industry,
         "related_persons": [
-            {"role": r.role, "role_label": r.get_role_display(), "identifier": r.person.identifier,
-             "name": r.person.name, "directly_responsible": r.directly_responsible}
-            for r in selectors.subject_related(subject)
+            {"role": role, "role_label": _ROLE_LABELS.get(role, role), "identifier": person_identifier,
+             "name": person_name, "directly_responsible": direct}
+            for role, person_identifier, person_name, direct in selectors.subject_related_rows(subject.id)
         ],
         "entries": sections.pop("entries", []),
         "sections": sections,

@@ -4,10 +4,21 @@ from django.db.models import Q
 from django.db.models.functions import Substr
 
 from jointcredit.common.errors import NotFound, ValidationFailed
+from jointcredit.common.fastpath import CompiledQuery
 from jointcredit.common.pagination import Page, paginate
 
 from .identifiers import INDIVIDUAL_BUSINESS_PLACEHOLDER, IdType, detect_and_validate, normalize
-from .models import Subject, SubjectAlias
+from .models import RelatedPerson, Subject, SubjectAlias, SubjectNameChange
+
+# Hot path of GET /subjects/{identifier} and of every check by identifier (DESIGN.md §5, bench/):
+# compiled once per process, see common.fastpath.
+_BY_IDENTIFIER = CompiledQuery(lambda code: Subject.objects.filter(identifier=code).order_by()[:1])
+_RELATED_ROWS = CompiledQuery(lambda subject_id: (
+    RelatedPerson.objects.filter(subject_id=subject_id).order_by("role", "person__name")
+    .values_list("role", "person__identifier", "person__name", "directly_responsible")), arg_types=(int,))
+_NAME_ROWS = CompiledQuery(lambda subject_id: (
+    SubjectNameChange.objects.filter(subject_id=subject_id).order_by("-changed_at")
+    .values_list("old_name", "new_name", "changed_at")), arg_types=(int,))
 
 
 def subject_find_by_org_code(org_code: str) -> Subject | None:
@@ -23,7 +34,7 @@ def subject_find(identifier: str) -> Subject | None:
         detect_and_validate(code.split(":", 1)[1])
     else:
         detect_and_validate(code)
-    subject = Subject.objects.filter(identifier=code).first()
+    subject = _BY_IDENTIFIER.instance(code)
     if subject is None:
         alias = SubjectAlias.objects.select_related("subject").filter(value=code).first()
         subject = alias.subject if alias else None
@@ -56,6 +67,16 @@ def subject_search(*, q: str = "", kind: str | None = None, page: int = 1, page_
 
 def subject_related(subject: Subject):
     return subject.related_persons.select_related("person").order_by("role", "person__name")
+
+
+def subject_related_rows(subject_id: int) -> list[tuple[str, str, str, bool]]:
+    """(role, person identifier, person name, directly_responsible), ordered like subject_related."""
+    return _RELATED_ROWS.rows(subject_id)
+
+
+def subject_name_history_rows(subject_id: int) -> list[tuple]:
+    """(old_name, new_name, changed_at), newest first."""
+    return _NAME_ROWS.rows(subject_id)
 
 
 def subject_roles_elsewhere(subject: Subject):

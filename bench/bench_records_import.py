@@ -1,0 +1,154 @@
+"""Import of N generated 行政处罚 rows (CSV) into PostgreSQL with full validation, versus a raw
+``COPY`` of the same file, in the same run. Target (issue #4, DESIGN.md §5): ≥ 50% of COPY.
+
+App side = wall clock of ``jointcredit import penalties FILE --department bench`` in a fresh process:
+reading (polars), validating every row (identifier check digits, dates, vocabularies, amounts,
+required fields by 相对人类别, organ, duplicates), creating the subjects, working days for the
+deadlines, COPY of the records and of their ``record.published`` outbox events, one transaction.
+Reference = ``COPY bench_raw FROM STDIN (FORMAT csv, HEADER)`` of the very same bytes into a table
+with the file's columns as text (no validation, no indexes) — the floor any import can reach.
+
+Runs on its own database (``jc_bench_records``, created and migrated when missing); between runs
+the records, events and subjects are truncated so every app run does the same work. Runs are
+interleaved A B B A.
+
+    .venv/bin/python -m bench.bench_records_import [--quick] [--rows 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from bench import harness as h
+
+DEFAULT_ROWS = 200_000
+QUICK_ROWS = 20_000
+DEPT_USCC = "11370102MB2851607T"  # a valid 机构编制 USCC of our own, region 历下区
+
+HEADER = ["CF_XDR_MC", "CF_XDR_LB", "CF_XDR_SHXYM", "CF_FRDB", "CF_XDR_ZJLX", "CF_XDR_ZJHM", "CF_WSH", "CF_WFXW",
+          "CF_SY", "CF_YJ", "CF_CFLB", "CF_NR", "CF_NR_FK", "CF_NR_WFFF", "CF_NR_ZKDX", "CF_JDRQ", "CF_YXQ",
+          "CF_GSJZQ", "CF_CFJG", "CF_CFJGDM", "CF_ZT", "CF_LYDW", "CF_LYDWDM", "BZ"]
+CASES = [
+    ("警告;罚款", "0.5", "", "", "未按规定公示食品经营许可证", "《中华人民共和国食品安全法》第一百二十六条"),
+    ("罚款", "3", "", "", "销售超过保质期的食品", "《中华人民共和国食品安全法》第一百二十四条"),
+    ("警告", "", "", "", "未按规定建立进货查验记录", "《中华人民共和国食品安全法》第一百二十六条"),
+    ("罚款;没收违法所得", "12", "1.234", "", "无证经营", "《无证无照经营查处办法》第十三条"),
+    ("吊销许可证件", "", "", "食品经营许可证 JY13701020012345", "严重违法经营", "《中华人民共和国食品安全法》第一百三十五条"),
+]
+
+
+def generate(path: Path, rows: int, seed: int = 4) -> None:
+    """Realistic rows: ~rows/3 companies and rows/20 persons, each with several decisions over 2 years."""
+    sys.path.insert(0, str(h.ROOT / "src"))
+    from jointcredit.demo import generators as gen
+
+    rng = random.Random(seed)
+    companies = [(gen.uscc(rng), gen.company_name(rng, i)[0], gen.person_name(rng)) for i in range(max(10, rows // 3))]
+    persons = [(gen.resident_id(rng), gen.person_name(rng)) for _ in range(max(5, rows // 20))]
+    start = date(2024, 12, 2)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(HEADER)
+        for i in range(rows):
+            cats, fine, conf, zkdx, wfxw, yj = CASES[i % len(CASES)]
+            decided = start + timedelta(days=rng.randrange(700))
+            if i % 10 == 9:
+                pid, pname = persons[rng.randrange(len(persons))]
+                subject = [pname, "自然人", "", "", "身份证", pid]
+            else:
+                code, name, rep = companies[rng.randrange(len(companies))]
+                subject = [name, "法人及非法人组织", code, rep, "", ""]
+            w.writerow(subject + [
+                f"济历市监罚〔{decided.year}〕{i + 1}号", wfxw, f"经查，当事人于{decided:%Y年%m月%d日}{wfxw}。", yj, cats,
+                f"{cats.replace(';', '、')}", fine, conf, zkdx, decided.isoformat(), "", "", "济南市历下区市场监督管理局",
+                DEPT_USCC, "1", "济南市历下区市场监督管理局", DEPT_USCC, ""])
+
+
+def ensure_database() -> str:
+    db_url = f"{h.PG_SERVER}/{os.environ.get('BENCH_RECORDS_DB', 'jc_bench_records')}"
+    name = db_url.rsplit("/", 1)[1]
+    if not h.sql(f"{h.PG_SERVER}/postgres", "SELECT 1 FROM pg_database WHERE datname = %s", [name]):
+        h.sql(f"{h.PG_SERVER}/postgres", f'CREATE DATABASE "{name}"')
+    env = h.django_env(db_url)
+    h.note("迁移基准数据库 …")
+    h.manage(["migrate", "--no-input"], env=env)
+    h.sql(db_url, "INSERT INTO accounts_department (code, name, uscc, is_initiating, is_cooperating, "
+                  "is_credit_office, is_active, created_at) VALUES ('bench', '济南市历下区市场监督管理局', %s, true, "
+                  "true, false, true, now()) ON CONFLICT (code) DO NOTHING", [DEPT_USCC])
+    return db_url
+
+
+def reset(db_url: str) -> None:
+    h.sql(db_url, "TRUNCATE records_penalty, records_recordhistory, records_importbatch, exchange_outboxevent, "
+                  "subjects_subjectnamechange, subjects_subjectalias, subjects_subject CASCADE")
+    h.sql(db_url, "DROP TABLE IF EXISTS bench_raw")
+
+
+def copy_reference(db_url: str, path: Path) -> float:
+    import psycopg
+
+    cols = ", ".join(f'"{c}" text' for c in HEADER)
+    with psycopg.connect(db_url) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_raw")
+        conn.execute(f"CREATE TABLE bench_raw ({cols})")
+        conn.commit()
+        t0 = time.perf_counter()
+        with conn.cursor() as cur, cur.copy("COPY bench_raw FROM STDIN (FORMAT csv, HEADER true)") as copy, \
+                path.open("rb") as fh:
+            while chunk := fh.read(8 << 20):
+                copy.write(chunk)
+        conn.commit()
+        return time.perf_counter() - t0
+
+
+def app_import(db_url: str, path: Path) -> float:
+    env = h.django_env(db_url)
+    t0 = time.perf_counter()
+    h.manage(["import", "penalties", str(path), "--department", "bench", "--verbosity", "0"], env=env)
+    return time.perf_counter() - t0
+
+
+def main(quick: bool = False, rows: int | None = None) -> None:
+    rows = rows or int(os.environ.get("BENCH_RECORDS_ROWS", QUICK_ROWS if quick else DEFAULT_ROWS))
+    db_url = ensure_database()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "penalties.csv"
+        h.note(f"生成 {rows:,} 行处罚信息 CSV …")
+        generate(path, rows)
+        h.note(f"文件 {path.stat().st_size / 1048576:.1f} MB")
+
+        def ref():
+            reset(db_url)
+            return copy_reference(db_url, path)
+
+        def app():
+            reset(db_url)
+            seconds = app_import(db_url, path)
+            stored = h.sql(db_url, "SELECT count(*) FROM records_penalty")[0][0]
+            events = h.sql(db_url, "SELECT count(*) FROM exchange_outboxevent")[0][0]
+            if stored != rows or events != rows:
+                raise RuntimeError(f"导入结果不完整：{stored} 条记录、{events} 个事件，应为 {rows}")
+            return seconds
+
+        runs = h.interleaved({"copy": ref, "app": app}, rounds=2)
+        reset(db_url)
+    copy_s, app_s = min(runs["copy"]), min(runs["app"])
+    h.note(f"COPY {[round(s, 2) for s in runs['copy']]} s；导入 {[round(s, 2) for s in runs['app']]} s（取最快）")
+    h.report("records.import.copy", rows / copy_s, "rows/s")
+    h.report("records.import", rows / app_s, "rows/s", reference=rows / copy_s)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--rows", type=int, default=None, help=f"行数（默认 {DEFAULT_ROWS:,}；1000000 为完整规模）")
+    args = parser.parse_args()
+    main(quick=args.quick, rows=args.rows)
