@@ -175,6 +175,28 @@ def _withdraw_penalty(world: World, rng: random.Random) -> Request:
     return _draft_penalty(world, rng, {"reason": "经行政复议撤销原处罚决定"})
 
 
+def _list_entry(world: World, rng: random.Random, state: str, body: dict | None = None) -> Request:
+    """A black entry of the own department (scjgj) brought to ``state`` through lists.services."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from jointcredit.lists import services as ls
+
+    clerk, approver = (User.objects.get(username=f"{OWN}_{r}") for r in ("clerk", "approver"))
+    ls.list_types_seed()
+    name, _ = gen.company_name(rng)
+    entry = ls.list_entry_create(actor=clerk, list_type="black_health_safety", identifier=gen.uscc(rng), name=name,
+                                 reason="使用超过保质期的食品原料（权限矩阵）")
+    if state != "draft":
+        entry = ls.list_entry_notify(entry=entry, actor=clerk, notified_on=timezone.localdate() - timedelta(days=30))
+    if state in ("decided", "published"):
+        entry = ls.list_entry_decide(entry=entry, actor=approver)
+    if state == "published":
+        entry = ls.list_entry_publish(entry=entry, actor=approver)
+    return Request({"entry_id": entry.pk}, body)
+
+
 # --- the rule table: path pattern (regex on the full path template) → (rule, builder or None) ----
 # Read the endpoint's service to decide its rule; keep the most specific pattern first.
 RULES: list[tuple[str, str, str, Builder | None]] = [
@@ -194,6 +216,23 @@ RULES: list[tuple[str, str, str, Builder | None]] = [
     ("post", r"^/api/v1/records/\{kind\}/\{record_id\}/publish$", "dept_write", _draft_penalty),
     ("post", r"^/api/v1/records/\{kind\}/\{record_id\}/withdraw$", "dept_write", _withdraw_penalty),
     ("post", r"^/api/v1/records/\{kind\}$", "dept_write", _new_penalty),
+    # red/black lists (lists.services): clerks of the entry's department draft, notify, record the
+    # statement and mark objections; only its approvers decide, publish, correct and remove.
+    # Creating needs the actor's own department to be an initiating department of the list type.
+    ("post", r"^/api/v1/list-entries$", "dept_write", None),
+    ("post", r"^/api/v1/list-entries/\{entry_id\}/update$", "dept_write",
+     lambda w, r: _list_entry(w, r, "draft", {"reason": "补充事实：涉及 12 人就医"})),
+    ("post", r"^/api/v1/list-entries/\{entry_id\}/notify$", "dept_write", lambda w, r: _list_entry(w, r, "draft", {})),
+    ("post", r"^/api/v1/list-entries/\{entry_id\}/statement$", "dept_write",
+     lambda w, r: _list_entry(w, r, "notified", {"outcome": "waived"})),
+    ("post", r"^/api/v1/list-entries/\{entry_id\}/objection$", "dept_write",
+     lambda w, r: _list_entry(w, r, "published", {"under_objection": True})),
+    ("post", r"^/api/v1/list-entries/\{entry_id\}/decide$", "dept_decide", lambda w, r: _list_entry(w, r, "notified", {})),
+    ("post", r"^/api/v1/list-entries/\{entry_id\}/publish$", "dept_decide", lambda w, r: _list_entry(w, r, "decided")),
+    ("post", r"^/api/v1/list-entries/\{entry_id\}/remove$", "dept_decide",
+     lambda w, r: _list_entry(w, r, "published", {"reason": "revoked", "note": "复议撤销"})),
+    ("post", r"^/api/v1/list-entries/\{entry_id\}/correct$", "dept_decide",
+     lambda w, r: _list_entry(w, r, "published", {"note": "事实更正", "reason": "更正后的列入事由"})),
 ]
 
 

@@ -4,3 +4,15 @@ from django.apps import AppConfig
 class ListsConfig(AppConfig):
     name = "jointcredit.lists"
     verbose_name = "红黑名单"
+
+    def ready(self):
+        from jointcredit.calendar.signals import calendar_changed
+        from jointcredit.subjects.extensions import register_subject_section
+        from jointcredit.workbench.registry import register_nav, register_todo
+
+        from . import selectors, services, todos
+
+        register_subject_section("entries", selectors.subject_entries_section)
+        calendar_changed.connect(services.on_calendar_changed, dispatch_uid="lists.recompute_statement_deadlines")
+        register_nav(label="红黑名单", url_name="lists:entry_list", order=30)
+        register_todo(key="list_entries_awaiting", provider=todos.entries_awaiting_todo)

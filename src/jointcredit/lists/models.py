@@ -73,6 +73,14 @@ class RemovalReason(models.TextChoices):
     SUPERSEDED = "superseded", "被列入黑名单而移出红名单"
 
 
+class StatementOutcome(models.TextChoices):
+    """陈述申辩的处理结果 (recorded by the department before it decides)."""
+
+    WAIVED = "waived", "当事人明确放弃陈述申辩"
+    NOT_ADOPTED = "not_adopted", "陈述申辩理由不成立，不予采纳"
+    ADOPTED = "adopted", "陈述申辩理由成立，予以采纳（不予列入）"
+
+
 class ListEntry(ConcurrentTransitionMixin, models.Model):
     """One subject on one list. Transitions are declared here without side effects; services in
     ``lists.services`` run them and emit events/audit in the same transaction.
@@ -96,8 +104,18 @@ class ListEntry(ConcurrentTransitionMixin, models.Model):
     valid_from = models.DateField("有效期自", null=True, blank=True)
     valid_until = models.DateField("有效期至", null=True, blank=True, db_index=True)
     notified_at = models.DateTimeField("告知时间", null=True, blank=True)
+    notified_on = models.DateField("告知日期", null=True, blank=True,
+                                   help_text="告知书送达日期，陈述申辩期限自次日起按工作日计算。")
+    notice_no = models.CharField("告知书文号", max_length=100, blank=True)
+    statement_working_days = models.PositiveSmallIntegerField("陈述申辩期限（工作日）", null=True, blank=True,
+                                                              help_text="告知时从名单类型复制，之后修改名单类型不影响已告知条目。")
     statement_deadline = models.DateField("陈述申辩截止日", null=True, blank=True,
                                           help_text="为空且已告知时表示“待配置节假日”")
+    statement_outcome = models.CharField("陈述申辩处理结果", max_length=16, choices=StatementOutcome.choices,
+                                         blank=True)
+    statement_content = models.TextField("陈述申辩内容", blank=True)
+    statement_handling = models.TextField("处理意见", blank=True)
+    statement_recorded_at = models.DateTimeField("陈述申辩登记时间", null=True, blank=True)
     published_at = models.DateTimeField("发布时间", null=True, blank=True)
     removed_at = models.DateTimeField("移出时间", null=True, blank=True)
     removal_reason = models.CharField("移出原因", max_length=16, choices=RemovalReason.choices, blank=True)
@@ -116,6 +134,14 @@ class ListEntry(ConcurrentTransitionMixin, models.Model):
         indexes = [
             models.Index(fields=["subject", "state"]),
             models.Index(fields=["state", "valid_until"]),
+            models.Index(fields=["department", "state"], name="list_entry_dept_state"),
+        ]
+        constraints = [
+            # “日期顺序”: a database-level guard behind the service checks.
+            models.CheckConstraint(
+                condition=(models.Q(valid_until__isnull=True) | models.Q(decided_on__isnull=True)
+                           | models.Q(valid_until__gte=models.F("decided_on"))),
+                name="list_entry_dates_in_order"),
         ]
 
     def __str__(self) -> str:
@@ -136,6 +162,20 @@ class ListEntry(ConcurrentTransitionMixin, models.Model):
     @property
     def is_black(self) -> bool:
         return self.list_type.color == ListColor.BLACK
+
+    @property
+    def statement_deadline_pending(self) -> bool:
+        """告知后截止日落在未配置节假日的年度：显示“待配置节假日”，配置后自动重算。"""
+        return self.state == EntryState.NOTIFIED and self.notified_on is not None and self.statement_deadline is None
+
+    def display_status(self, on: date) -> str:
+        """Status shown to people: the stored state, except a published entry past its validity
+        reads as 已到期 (derived from dates, not stored)."""
+        if self.is_expired(on):
+            return "已到期"
+        if self.state == EntryState.PUBLISHED and self.valid_from and on < self.valid_from:
+            return "已发布（未生效）"
+        return self.get_state_display()
 
     # --- transitions (no side effects) ------------------------------------------------------
     @transition(field=state, source=EntryState.DRAFT, target=EntryState.NOTIFIED)

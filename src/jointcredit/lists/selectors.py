@@ -1,0 +1,206 @@
+"""Reads on red and black lists. Expiry is derived here from ``valid_until`` at read time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from jointcredit.common.errors import NotFound, ValidationFailed
+from jointcredit.common.masking import mask_id_number, mask_person_name
+from jointcredit.common.pagination import Page, paginate
+from jointcredit.subjects.identifiers import INDIVIDUAL_BUSINESS_PLACEHOLDER, IdType
+from jointcredit.subjects.models import SubjectKind
+from jointcredit.subjects.selectors import subject_find
+
+from .models import EntryState, ListColor, ListEntry, ListType
+
+STATUS_FILTERS = {
+    "effective": "生效中",
+    "expired": "已到期（未移出）",
+    "pending": "办理中（拟列入/已告知/已认定）",
+}
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+def list_type_list(*, active_only: bool = False, color: str | None = None) -> QuerySet[ListType]:
+    qs = ListType.objects.select_related("memorandum").prefetch_related("initiating_departments")
+    if active_only:
+        qs = qs.filter(is_active=True)
+    if color:
+        qs = qs.filter(color=color)
+    return qs.order_by("color", "code")
+
+
+def list_type_get(code: str) -> ListType:
+    found = list_type_list().filter(code=code).first()
+    if found is None:
+        raise NotFound(f"名单类型“{code}”不存在。")
+    return found
+
+
+def list_types_for_department(department) -> QuerySet[ListType]:
+    return list_type_list(active_only=True).filter(initiating_departments=department)
+
+
+def _entries() -> QuerySet[ListEntry]:
+    return ListEntry.objects.select_related("list_type", "list_type__memorandum", "subject", "department")
+
+
+def list_entry_get(pk: int) -> ListEntry:
+    entry = _entries().filter(pk=pk).first()
+    if entry is None:
+        raise NotFound(f"名单条目 {pk} 不存在。")
+    return entry
+
+
+def effective_q(on: date, prefix: str = "") -> Q:
+    """Published and within validity on ``on`` (the derived status, as a query)."""
+    p = prefix
+    return (Q(**{f"{p}state": EntryState.PUBLISHED})
+            & (Q(**{f"{p}valid_from__isnull": True}) | Q(**{f"{p}valid_from__lte": on}))
+            & (Q(**{f"{p}valid_until__isnull": True}) | Q(**{f"{p}valid_until__gte": on})))
+
+
+def list_entry_list(*, identifier: str | None = None, state: str | None = None, list_type: str | None = None,
+                    color: str | None = None, department: str | None = None, status: str | None = None,
+                    q: str | None = None, page: int = 1, page_size: int = 20) -> Page:
+    """Staff/machine listing with filters; newest first."""
+    qs = _entries()
+    if identifier:
+        subject = subject_find(identifier)  # malformed → 422
+        if subject is None:
+            return paginate(qs.none(), page=page, page_size=page_size)
+        qs = qs.filter(subject=subject)
+    if state:
+        if state not in EntryState.values:
+            raise ValidationFailed.single("state", "choice", "状态（state）必须是 " + "、".join(
+                f"{v}（{label}）" for v, label in EntryState.choices) + " 之一。")
+        qs = qs.filter(state=state)
+    if list_type:
+        qs = qs.filter(list_type__code=list_type)
+    if color:
+        if color not in ListColor.values:
+            raise ValidationFailed.single("color", "choice", "颜色（color）必须是 red 或 black。")
+        qs = qs.filter(list_type__color=color)
+    if department:
+        qs = qs.filter(department__code=department)
+    if status:
+        today = _today()
+        if status == "effective":
+            qs = qs.filter(effective_q(today))
+        elif status == "expired":
+            qs = qs.filter(state=EntryState.PUBLISHED, valid_until__lt=today)
+        elif status == "pending":
+            qs = qs.filter(state__in=[EntryState.DRAFT, EntryState.NOTIFIED, EntryState.DECIDED])
+        else:
+            raise ValidationFailed.single("status", "choice", "状态筛选（status）必须是 effective、expired 或 pending。")
+    if q:
+        q = q.strip()
+        if len(q) > 100:
+            raise ValidationFailed.single("q", "max_length", "查询内容不能超过 100 个字符。")
+        qs = qs.filter(Q(subject_name__icontains=q) | Q(subject__identifier=q.upper()))
+    return paginate(qs.order_by("-created_at", "-id"), page=page, page_size=page_size)
+
+
+def entries_effective_for_subjects(subject_ids: Iterable[int], on: date | None = None) -> QuerySet[ListEntry]:
+    """Entries in force on ``on`` for a set of subjects — the check engine's lookup. One query using
+    the (subject, state) index; list type, memorandum and department come along by join."""
+    on = on or _today()
+    return _entries().filter(subject_id__in=list(subject_ids)).filter(effective_q(on))
+
+
+def entries_awaiting_action(department) -> QuerySet[ListEntry]:
+    """草稿、已告知、已认定: unfinished entries of a department (workbench to-do)."""
+    return ListEntry.objects.filter(department=department,
+                                    state__in=[EntryState.DRAFT, EntryState.NOTIFIED, EntryState.DECIDED])
+
+
+def entry_history(entry: ListEntry):
+    from jointcredit.audit.models import AuditEvent
+
+    return AuditEvent.objects.filter(object_type="lists.listentry", object_id=str(entry.pk)).order_by("seq")
+
+
+# --- public surfaces --------------------------------------------------------------------------------
+def public_subject_name(entry: ListEntry) -> str:
+    if entry.subject.kind == SubjectKind.NATURAL:
+        return mask_person_name(entry.subject_name)
+    return entry.subject_name
+
+
+def public_identifier(entry: ListEntry) -> str:
+    subject = entry.subject
+    if subject.kind == SubjectKind.NATURAL or subject.id_type != IdType.USCC:
+        return mask_id_number(subject.identifier)
+    if subject.identifier.startswith(INDIVIDUAL_BUSINESS_PLACEHOLDER):
+        # 个体工商户 without a USCC is keyed by the operator's ID card.
+        return f"{INDIVIDUAL_BUSINESS_PLACEHOLDER}:{mask_id_number(subject.identifier.split(':', 1)[1])}"
+    return subject.identifier
+
+
+def public_entry_out(entry: ListEntry) -> dict:
+    return {
+        "id": entry.pk, "list_type": entry.list_type.code, "list_type_name": entry.list_type.name,
+        "color": entry.list_type.color, "subject_name": public_subject_name(entry),
+        "identifier": public_identifier(entry), "subject_kind": entry.subject.get_kind_display(),
+        "department": entry.department.name, "reason": entry.reason, "legal_basis": entry.legal_basis,
+        "document_no": entry.document_no, "decided_on": entry.decided_on, "valid_from": entry.valid_from,
+        "valid_until": entry.valid_until, "under_objection": entry.under_objection,
+    }
+
+
+def public_entry_list(*, color: str, q: str = "", list_type: str | None = None, page: int = 1,
+                      page_size: int = 20) -> Page:
+    """Portal: only entries in force today. Removed and expired entries disappear at once because
+    the filter is evaluated on every read. Natural persons are searchable by exact ID only, never by
+    name fragment, so a masked name cannot be unmasked by probing."""
+    if color not in ListColor.values:
+        raise ValidationFailed.single("color", "choice", "颜色（color）必须是 red 或 black。")
+    qs = _entries().filter(list_type__color=color).filter(effective_q(_today()))
+    if list_type:
+        qs = qs.filter(list_type__code=list_type)
+    q = (q or "").strip()
+    if len(q) > 100:
+        raise ValidationFailed.single("q", "max_length", "查询内容不能超过 100 个字符。")
+    if q:
+        qs = qs.filter(Q(subject__identifier=q.upper())
+                       | (Q(subject_name__icontains=q) & ~Q(subject__kind=SubjectKind.NATURAL)))
+    return paginate(qs.order_by("-decided_on", "-id"), page=page, page_size=page_size)
+
+
+def public_entry_get(pk: int) -> ListEntry:
+    entry = _entries().filter(pk=pk).filter(effective_q(_today())).first()
+    if entry is None:
+        raise NotFound("该名单信息不存在或已移出公示。")
+    return entry
+
+
+# --- subject detail section ---------------------------------------------------------------------
+def subject_entries_section(subject, *, public: bool = False) -> list[dict]:
+    """Current entries of a subject for GET /subjects/{identifier} (provider "entries").
+
+    Staff see unfinished and effective entries (not removed, not expired); the public sees only
+    effective ones, masked."""
+    today = _today()
+    qs = _entries().filter(subject=subject).exclude(state=EntryState.REMOVED)
+    qs = qs.filter(effective_q(today)) if public else qs.exclude(state=EntryState.PUBLISHED, valid_until__lt=today)
+    out = []
+    for entry in qs.order_by("-created_at"):
+        effective = entry.is_effective(today)
+        item = {
+            "id": entry.pk, "list_type": entry.list_type.code, "list_type_name": entry.list_type.name,
+            "color": entry.list_type.color, "state": entry.state, "state_label": entry.display_status(today),
+            "department": entry.department.name, "department_code": entry.department.code,
+            "decided_on": entry.decided_on, "valid_until": entry.valid_until,
+            "under_objection": entry.under_objection, "effective": effective,
+        }
+        if public:
+            item["subject_name"] = public_subject_name(entry)
+        out.append(item)
+    return out

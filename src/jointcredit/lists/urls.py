@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "lists"
+urlpatterns = [
+    path("", views.entry_list, name="entry_list"),
+    path("new/", views.entry_create, name="entry_create"),
+    path("types/", views.type_list, name="type_list"),
+    path("<int:pk>/", views.entry_detail, name="entry_detail"),
+    path("<int:pk>/<str:step>/", views.entry_action, name="entry_action"),
+    path("<int:pk>/documents/<str:kind>.<str:fmt>", views.entry_document, name="entry_document"),
+]

@@ -1,0 +1,170 @@
+"""Staff pages for the whole list lifecycle (thin: forms → services, selectors → templates)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from jointcredit.accounts.permissions import can_write_for
+from jointcredit.common.errors import DomainError
+
+from . import forms, selectors, services
+from .models import EntryState, ListColor
+
+STEPS = {
+    "notify": (forms.NotifyForm, services.list_entry_notify, "已送达告知书。"),
+    "statement": (forms.StatementForm, services.list_entry_statement_record, "已登记陈述申辩处理结果。"),
+    "decide": (forms.DecideForm, services.list_entry_decide, "已认定。"),
+    "publish": (None, services.list_entry_publish, "已发布并推送。"),
+    "remove": (forms.RemoveForm, services.list_entry_remove, "已移出。"),
+    "correct": (forms.CorrectForm, services.list_entry_correct, "已更正。"),
+}
+
+
+def _int(value, default):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+@login_required
+def entry_list(request):
+    f = {k: request.GET.get(k, "").strip() for k in ("state", "status", "color", "list_type", "department", "q")}
+    error, page = None, None
+    try:
+        page = selectors.list_entry_list(**{k: v or None for k, v in f.items()},
+                                         page=_int(request.GET.get("page"), 1), page_size=20)
+    except DomainError as exc:
+        error = exc.message
+    today = timezone.localdate()
+    for entry in page.items if page else []:
+        entry.status_label = entry.display_status(today)
+    user = request.user
+    can_create = bool(user.department_id and can_write_for(user, user.department)
+                      and selectors.list_types_for_department(user.department).exists())
+    query = "&".join(f"{k}={v}" for k, v in f.items() if v)
+    return render(request, "lists/entry_list.html", {
+        "f": f, "page": page, "error": error, "can_create": can_create, "query": query,
+        "states": EntryState.choices, "statuses": selectors.STATUS_FILTERS.items(), "colors": ListColor.choices,
+        "list_types": selectors.list_type_list(), "today": timezone.localdate(),
+    })
+
+
+@login_required
+def type_list(request):
+    return render(request, "lists/type_list.html", {"types": selectors.list_type_list()})
+
+
+@login_required
+def entry_create(request):
+    user = request.user
+    types = list(selectors.list_types_for_department(user.department)) if user.department_id else []
+    form = forms.EntryForm(request.POST or None, list_types=types,
+                           initial={"list_type": request.GET.get("list_type", "")})
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["kind"] = data["kind"] or None
+        try:
+            entry = services.list_entry_create(actor=user, **data)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"已创建名单条目草稿（编号 {entry.pk}）。")
+            return redirect("lists:entry_detail", pk=entry.pk)
+    return render(request, "lists/entry_form.html", {"form": form, "types": types})
+
+
+def _actions(entry, user, today) -> list[dict]:
+    """The steps this user could take now; each with its form, or the reason it is blocked."""
+    from jointcredit.accounts.models import Role
+
+    writer = can_write_for(user, entry.department)
+    approver = user.has_role(Role.APPROVER) and user.department_id == entry.department_id
+    out = []
+    black = entry.is_black
+    if entry.state == EntryState.DRAFT and black and writer:
+        out.append({"step": "notify", "label": "送达告知书", "form": forms.NotifyForm(
+            initial={"statement_working_days": entry.list_type.statement_working_days})})
+    if entry.state == EntryState.NOTIFIED and writer:
+        out.append({"step": "statement", "label": "登记陈述申辩", "form": forms.StatementForm()})
+    if entry.state == EntryState.NOTIFIED and approver:
+        out.append({"step": "decide", "label": "认定（作出决定书）", "form": forms.DecideForm(),
+                    "blocked": services.decision_blocker(entry, today)})
+    if approver and ((black and entry.state == EntryState.DECIDED) or (not black and entry.state == EntryState.DRAFT)):
+        out.append({"step": "publish", "label": "发布并推送", "form": None})
+    if approver and entry.state in (EntryState.DECIDED, EntryState.PUBLISHED):
+        out.append({"step": "correct", "label": "更正", "form": forms.CorrectForm()})
+    if approver and entry.state != EntryState.REMOVED:
+        out.append({"step": "remove", "label": "移出", "form": forms.RemoveForm()})
+    return out
+
+
+@login_required
+def entry_detail(request, pk: int):
+    entry = selectors.list_entry_get(pk)
+    today = timezone.localdate()
+    return render(request, "lists/entry_detail.html", {
+        "entry": entry, "today": today, "status": entry.display_status(today),
+        "effective": entry.is_effective(today), "actions": _actions(entry, request.user, today),
+        "history": selectors.entry_history(entry),
+        "has_notice": entry.notified_on is not None,
+        "has_decision": entry.is_black and entry.state in (EntryState.DECIDED, EntryState.PUBLISHED, EntryState.REMOVED)
+        and entry.decided_on is not None,
+    })
+
+
+@login_required
+@require_POST
+def entry_action(request, pk: int, step: str):
+    if step not in STEPS:
+        raise Http404
+    entry = selectors.list_entry_get(pk)
+    form_class, service, done = STEPS[step]
+    data = {}
+    if form_class is not None:
+        form = form_class(request.POST)
+        if not form.is_valid():
+            for field, errors in form.errors.items():
+                label = form.fields[field].label if field in form.fields else field
+                messages.error(request, f"{label}：{'；'.join(errors)}")
+            return redirect("lists:entry_detail", pk=pk)
+        data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+    try:
+        service(entry=entry, actor=request.user, **data)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return redirect("lists:entry_detail", pk=pk)
+
+
+@login_required
+def entry_document(request, pk: int, kind: str, fmt: str):
+    """告知书 (notice) and 决定书 (decision), printable HTML or PDF (WeasyPrint, Noto CJK)."""
+    if kind not in ("notice", "decision") or fmt not in ("html", "pdf"):
+        raise Http404
+    entry = selectors.list_entry_get(pk)
+    if kind == "notice" and entry.notified_on is None:
+        raise Http404("该条目尚未告知。")
+    if kind == "decision" and (not entry.is_black or entry.decided_on is None
+                               or entry.state in (EntryState.DRAFT, EntryState.NOTIFIED)):
+        raise Http404("该条目尚未认定。")
+    html = render_to_string(f"lists/doc_{kind}.html", {"entry": entry, "today": timezone.localdate()},
+                            request=request)
+    if fmt == "html":
+        return HttpResponse(html)
+    from weasyprint import HTML
+
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    filename = f"{'告知书' if kind == 'notice' else '决定书'}-{entry.pk}.pdf"
+    from urllib.parse import quote
+
+    response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
+    return response
