@@ -5,4 +5,12 @@ from . import views
 app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("search/", views.search, name="search"),
+    path("subjects/<str:slug>/", views.subject, name="subject"),
+    path("subjects/<str:slug>/report/", views.report_create, name="report_create"),
+    path("reports/verify/", views.report_lookup, name="report_lookup"),
+    path("reports/<str:number>/", views.report_detail, name="report_detail"),
+    path("reports/<str:number>/pdf/", views.report_pdf, name="report_pdf"),
+    path("guide/objection/", views.guide_objection, name="guide_objection"),
+    path("guide/repair/", views.guide_repair, name="guide_repair"),
 ]

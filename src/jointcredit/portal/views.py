@@ -1,7 +1,172 @@
-from django.shortcuts import render
+"""Public pages of 信用历下 (no login). Every page shows natural persons masked only."""
 
-from jointcredit.subjects.models import Subject
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.core import is_ratelimited
+
+from jointcredit.common.errors import DomainError
+from jointcredit.common.masking import mask_id_number
+
+from . import reports, selectors
+from .models import CreditReport, ReportAudience
+from .public import subject_from_slug, subject_public_ref, subject_public_url, subject_slug
+from .registry import search_providers
+
+RATE_LIMIT_MESSAGE = "查询过于频繁，请稍后再试（每个网络地址每分钟的查询次数有限制）。"
 
 
+def search_rate() -> str:
+    return getattr(settings, "PORTAL_SEARCH_RATE", settings.PUBLIC_API_RATE)
+
+
+def report_rate() -> str:
+    return getattr(settings, "PORTAL_REPORT_RATE", "10/m")
+
+
+def rate_limited(request, group: str, rate: str) -> bool:
+    return is_ratelimited(request, group=group, key="ip", rate=rate, increment=True)
+
+
+def _too_many(request):
+    response = render(request, "portal/rate_limited.html", {"message": RATE_LIMIT_MESSAGE}, status=429)
+    response["Retry-After"] = "60"
+    return response
+
+
+def _int(value, default: int = 1) -> int:
+    try:
+        return max(1, int(value))
+    except (TypeError, ValueError):
+        return default
+
+
+def _url_name(*names: str) -> str:
+    """First URL among ``names`` that exists: the forms of objections/repairs may land later."""
+    for name in names:
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return ""
+
+
+@require_GET
 def home(request):
-    return render(request, "portal/home.html", {"subject_count": Subject.objects.count()})
+    return render(request, "portal/home.html", {
+        "counts": selectors.home_counts(),
+        "providers": search_providers(),
+    })
+
+
+@require_GET
+def search(request):
+    q = request.GET.get("q", "")
+    provider = request.GET.get("type") or None
+    page = _int(request.GET.get("page"))
+    sensitive = selectors.is_personal_identifier(q)
+    context = {"q": q.strip(), "type": provider or "", "providers": search_providers(), "groups": [],
+               "error": None, "sensitive": sensitive,
+               # a person's document number is never echoed back into the page (title, links, form)
+               "q_display": mask_id_number(selectors.clean_query(q)) if sensitive else q.strip()}
+    if q.strip():
+        if rate_limited(request, "portal-search", search_rate()):
+            return _too_many(request)
+        try:
+            context["groups"] = selectors.unified_search(q, provider=provider, page=page, page_size=10)
+        except DomainError as exc:
+            context["error"] = exc.message
+    return render(request, "portal/search.html", context)
+
+
+@require_GET
+def subject(request, slug: str):
+    found = subject_from_slug(slug)
+    if found is None:
+        raise Http404("未找到该信用主体。")
+    canonical = found
+    hops = 0
+    while canonical.merged_into_id and hops < 5:
+        canonical, hops = canonical.merged_into, hops + 1
+    if canonical.pk != found.pk or slug != subject_slug(found):
+        return redirect(subject_public_url(canonical), permanent=True)
+    sections = reports.subject_sections_render(found, staff=False)
+    under_objection = any(t["label"] == "异议中" for s in sections for i in s["items"] for t in i["tags"])
+    return render(request, "portal/subject.html", {
+        "ref": subject_public_ref(found), "header": reports.subject_header(found, staff=False),
+        "sections": sections, "under_objection": under_objection,
+        "objection_url": reverse("portal:guide_objection"), "repair_url": reverse("portal:guide_repair"),
+    })
+
+
+@require_POST
+def report_create(request, slug: str):
+    found = subject_from_slug(slug)
+    if found is None:
+        raise Http404("未找到该信用主体。")
+    if rate_limited(request, "portal-report", report_rate()):
+        return _too_many(request)
+    report = reports.credit_report_create(subject=found, audience=ReportAudience.PUBLIC)
+    return redirect("portal:report_detail", number=report.number)
+
+
+def _report_or_404(request, number: str) -> CreditReport:
+    report = CreditReport.objects.select_related("subject").filter(number=number.strip().upper()).first()
+    if report is None:
+        raise Http404("报告编号不存在。")
+    return report
+
+
+def _may_read(request, report: CreditReport) -> bool:
+    return not report.is_staff_report or (request.user.is_authenticated and request.user.is_active)
+
+
+@require_GET
+def report_detail(request, number: str):
+    """Online verification: the same snapshot that was printed (internal reports: content to staff
+    only; anyone may still verify the number, time and digest)."""
+    report = _report_or_404(request, number)
+    context = reports.report_context(report)
+    context["may_read"] = _may_read(request, report)
+    context["subject_url"] = subject_public_url(report.subject)
+    return render(request, "portal/report.html", context)
+
+
+@require_GET
+def report_pdf(request, number: str):
+    report = _report_or_404(request, number)
+    if not _may_read(request, report):
+        return redirect(f"{reverse('accounts:login')}?next={request.path}")
+    response = HttpResponse(reports.report_pdf(report), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="credit-report-{report.number}.pdf"'
+    response["Cache-Control"] = "private, max-age=0"
+    return response
+
+
+@require_http_methods(["GET"])
+def report_lookup(request):
+    number = request.GET.get("number", "").strip().upper()
+    if number:
+        if CreditReport.objects.filter(number=number).exists():
+            return redirect("portal:report_detail", number=number)
+        return render(request, "portal/report_lookup.html", {"number": number, "error": "未找到该编号的信用报告，请核对后重试。"},
+                      status=404)
+    return render(request, "portal/report_lookup.html", {"number": ""})
+
+
+@require_GET
+def guide_objection(request):
+    return render(request, "portal/guide_objection.html", {
+        "form_url": _url_name("objections_public:create", "objections_public:new", "objections:public_create"),
+    })
+
+
+@require_GET
+def guide_repair(request):
+    return render(request, "portal/guide_repair.html", {
+        "form_url": _url_name("repairs_public:create", "repairs_public:new", "repairs:public_create"),
+    })

@@ -1,8 +1,21 @@
 """Capabilities plug into the workbench here (from their AppConfig.ready), so the workbench never
-imports them: navigation links and to-do counters on the home page.
+imports them: navigation links, to-do counters on the home page and dashboard charts.
 
     register_nav(label="双公示", url_name="records:list", order=20)
     register_todo(key="overdue_records", provider=fn)   # fn(user) -> {"label", "count", "url"} | None
+    register_dashboard_panel(key="timeliness", title="双公示及时率（按部门）", provider=fn, order=20)
+
+A dashboard provider is ``fn(user) -> chart | None`` where chart is a dict (see docs/portal.md)::
+
+    {"type": "bar" | "stacked_bar" | "line" | "pie",
+     "categories": ["区发改局", …],                  # x axis (not for pie)
+     "series": [{"name": "按时", "data": [3, …]}],  # pie: one series, data aligned with categories
+     "unit": "条", "note": "说明文字（可选）"}
+
+The office dashboard renders every panel with ECharts (static JS; the spec travels as JSON in the
+panel element's data-chart attribute — no inline script of any kind).
+``office_only`` panels are shown to office admins only; a provider may also return None for a
+user it has nothing to show. A provider that raises is shown as “暂不可用”, never a 500.
 """
 
 from __future__ import annotations
@@ -43,3 +56,26 @@ def todos(user) -> list[dict]:
         if item:
             out.append(item)
     return out
+
+
+@dataclass(frozen=True)
+class DashboardPanel:
+    key: str
+    title: str
+    provider: Callable
+    order: int = 50
+    office_only: bool = False
+    description: str = ""
+
+
+_panels: dict[str, DashboardPanel] = {}
+
+
+def register_dashboard_panel(*, key: str, title: str, provider: Callable, order: int = 50,
+                             office_only: bool = False, description: str = "") -> None:
+    _panels[key] = DashboardPanel(key, title, provider, order, office_only, description)
+
+
+def dashboard_panels(user) -> list[DashboardPanel]:
+    office = bool(user and getattr(user, "is_office_admin", False)) or bool(getattr(user, "is_superuser", False))
+    return sorted((p for p in _panels.values() if office or not p.office_only), key=lambda p: (p.order, p.key))

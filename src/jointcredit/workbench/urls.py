@@ -5,6 +5,8 @@ from . import views
 app_name = "workbench"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("dashboard/", views.dashboard, name="dashboard"),
     path("subjects/", views.subjects, name="subjects"),
     path("subjects/<str:identifier>/", views.subject_detail, name="subject_detail"),
+    path("subjects/<str:identifier>/report/", views.subject_report, name="subject_report"),
 ]

@@ -1,12 +1,21 @@
+import json
+import logging
+
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from jointcredit.accounts.selectors import department_capabilities
 from jointcredit.common.errors import DomainError
+from jointcredit.common.jsonable import jsonable
+from jointcredit.portal import reports
+from jointcredit.portal.models import ReportAudience
+from jointcredit.portal.public import subject_public_url
 from jointcredit.subjects import selectors as subject_selectors
-from jointcredit.subjects.extensions import subject_sections
 
-from .registry import todos
+from .registry import dashboard_panels, todos
+
+logger = logging.getLogger(__name__)
 
 
 @login_required
@@ -43,7 +52,38 @@ def subject_detail(request, identifier: str):
     subject = subject_selectors.subject_get(identifier)
     return render(request, "workbench/subject_detail.html", {
         "subject": subject,
-        "related": subject_selectors.subject_related(subject),
-        "roles_in": subject_selectors.subject_roles_elsewhere(subject),
-        "sections": subject_sections(subject),
+        "sections": reports.subject_sections_render(subject, staff=True),
+        "public_url": subject_public_url(subject),
     })
+
+
+@login_required
+@require_POST
+def subject_report(request, identifier: str):
+    """内部版信用报告 (public sections + internal ones), audited."""
+    subject = subject_selectors.subject_get(identifier)
+    report = reports.credit_report_create(subject=subject, audience=ReportAudience.STAFF, actor=request.user)
+    return redirect("portal:report_detail", number=report.number)
+
+
+@login_required
+def dashboard(request):
+    panels = []
+    for panel in dashboard_panels(request.user):
+        try:
+            chart = panel.provider(request.user)
+        except Exception:  # a broken panel must not take the dashboard down
+            logger.exception("dashboard panel %s failed", panel.key)
+            chart, error = None, "该图表暂不可用。"
+        else:
+            error = ""
+        if chart is None and not error:
+            continue
+        rows = []
+        if chart:
+            rows = [(c, [s["data"][i] if i < len(s["data"]) else "" for s in chart.get("series", [])])
+                    for i, c in enumerate(chart.get("categories", []))]
+        panels.append({"key": panel.key, "title": panel.title, "description": panel.description,
+                       "chart": chart, "error": error, "rows": rows,
+                       "chart_json": json.dumps(jsonable(chart), ensure_ascii=False) if chart else ""})
+    return render(request, "workbench/dashboard.html", {"panels": panels})

@@ -1,0 +1,69 @@
+"""Public API of 信用历下: ``GET /api/public/v1/search?q=`` — masked, rate-limited, no auth."""
+
+from __future__ import annotations
+
+from ninja import Router, Schema
+
+from jointcredit.common.errors import DomainError
+from jointcredit.common.masking import mask_id_number
+
+from . import selectors
+from .views import RATE_LIMIT_MESSAGE, rate_limited, search_rate
+
+PUBLIC_PREFIX = ""
+public_router = Router(tags=["公共查询"])
+
+
+class RateLimited(DomainError):
+    status = 429
+    code = "rate_limited"
+
+
+class ItemOut(Schema):
+    title: str
+    url: str = ""
+    subtitle: str = ""
+    fields: list[list[str]] = []
+    tags: list[dict[str, str]] = []
+
+
+class GroupOut(Schema):
+    type: str
+    label: str
+    total: int
+    capped: bool
+    page: int
+    pages: int
+    items: list[ItemOut]
+
+
+class SearchOut(Schema):
+    q: str
+    groups: list[GroupOut]
+
+
+@public_router.get(
+    "/search", response=SearchOut, summary="信用信息公共查询",
+    description=(
+        "按名称、统一社会信用代码或文书号查询信用主体、双公示与红黑名单。自然人姓名和证件号码已脱敏，"
+        "且只能按完整姓名或完整证件号码查到。`type` 为查询类别（如 subjects、lists；缺省为全部类别的第一页）。"
+        "名称片段 1–2 个字时按名称开头匹配。超过 200 条时 `capped` 为 true。"
+        "按来源地址限流，超出返回 429（code = rate_limited）。"
+    ),
+)
+def public_search(request, q: str, type: str | None = None, page: int = 1, page_size: int = 10):
+    if rate_limited(request, "portal-search", search_rate()):
+        raise RateLimited(RATE_LIMIT_MESSAGE)
+    groups = selectors.unified_search(q, provider=type, page=page, page_size=page_size)
+    return {
+        # a person's document number is echoed masked only
+        "q": mask_id_number(selectors.clean_query(q)) if selectors.is_personal_identifier(q) else selectors.clean_query(q),
+        "groups": [{
+            "type": g["key"], "label": g["label"], "total": g["results"].total, "capped": g["results"].capped,
+            "page": g["page"], "pages": g["pages"],
+            "items": [{"title": i.get("title", ""), "url": i.get("url", ""), "subtitle": i.get("subtitle", ""),
+                       "fields": [[str(a), str(b)] for a, b in i.get("fields", [])],
+                       "tags": [{"label": t.get("label", ""), "tone": t.get("tone", "")} for t in i.get("tags", [])]}
+                      for i in g["results"].items],
+        } for g in groups],
+    }

@@ -1,0 +1,126 @@
+"""Plug-in points of the public portal 信用历下 (and the credit report), so the portal never imports
+the capabilities that feed it. Capabilities register from their ``AppConfig.ready``.
+
+Search providers — one per kind of public thing (主体, 双公示, 红黑名单 …)::
+
+    from jointcredit.portal.registry import register_search_provider, SearchResults
+
+    def search_penalties(q: str, page: int, page_size: int) -> SearchResults:
+        ...   # match by name, USCC or 文书号; results already MASKED for natural persons
+        return SearchResults(items=[{"title": ..., "url": ..., "subtitle": ..., "fields": [("文书号", ...)],
+                                     "tags": [{"label": "异议中", "tone": "warn"}]}], total=n)
+
+    register_search_provider("penalties", "行政处罚", search_penalties, order=30)
+
+  * ``q`` is stripped, 1–100 characters; ``page`` ≥ 1; ``page_size`` ≤ 50.
+  * ``total`` may be capped (set ``capped=True``): the portal shows "超过 N 条".
+  * An item is a dict: ``title`` (required), ``url`` (public URL or ""), ``subtitle``, ``fields``
+    (list of ``(label, value)``), ``tags`` (list of ``{"label", "tone"}`` with tone ``red`` |
+    ``black`` | ``warn`` | ``""``). Use :func:`jointcredit.portal.public.subject_public_ref` for the
+    subject's masked name/identifier and its public URL.
+  * ``default=True`` registers a fall-back that a later non-default registration of the same key
+    replaces (and that never replaces a non-default one), so the portal can ship a simple
+    provider for data whose owning app has not registered its own yet.
+
+Subject sections — blocks of a subject's page and credit report::
+
+    register_subject_public_section("lists", "红黑名单", fn, order=20)   # public page + public report
+    register_subject_staff_section("grade", "信用等级", fn, order=50)    # staff page + staff report
+
+  ``fn(subject, *, today) -> list[item] | None`` with items shaped as above (None/[] → "暂无").
+  Public sections must mask natural persons; staff sections may show full data.
+
+Home counters: ``register_portal_stat(key, label, fn)`` with ``fn() -> int`` (cached by the portal).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class SearchResults:
+    items: list[dict[str, Any]] = field(default_factory=list)
+    total: int = 0
+    capped: bool = False
+
+
+@dataclass(frozen=True)
+class SearchProvider:
+    key: str
+    label: str
+    fn: Callable[..., SearchResults]
+    order: int = 50
+    default: bool = False
+
+
+@dataclass(frozen=True)
+class SubjectSection:
+    key: str
+    title: str
+    fn: Callable[..., Any]
+    order: int = 50
+    audience: str = "public"  # "public" | "staff"
+    default: bool = False
+    empty_text: str = "暂无信息"
+
+
+@dataclass(frozen=True)
+class PortalStat:
+    key: str
+    label: str
+    fn: Callable[[], int]
+    order: int = 50
+    default: bool = False
+
+
+_search: dict[str, SearchProvider] = {}
+_sections: dict[str, SubjectSection] = {}
+_stats: dict[str, PortalStat] = {}
+
+
+def _put(store: dict, key: str, item, default: bool) -> None:
+    existing = store.get(key)
+    if default and existing is not None and not existing.default:
+        return
+    store[key] = item
+
+
+def register_search_provider(key: str, label: str, fn: Callable[..., SearchResults], *, order: int = 50,
+                             default: bool = False) -> None:
+    _put(_search, key, SearchProvider(key, label, fn, order, default), default)
+
+
+def search_providers() -> list[SearchProvider]:
+    return sorted(_search.values(), key=lambda p: (p.order, p.key))
+
+
+def search_provider(key: str) -> SearchProvider | None:
+    return _search.get(key)
+
+
+def register_subject_public_section(key: str, title: str, fn: Callable[..., Any], *, order: int = 50,
+                                    default: bool = False, empty_text: str = "暂无信息") -> None:
+    _put(_sections, key, SubjectSection(key, title, fn, order, "public", default, empty_text), default)
+
+
+def register_subject_staff_section(key: str, title: str, fn: Callable[..., Any], *, order: int = 50,
+                                   default: bool = False, empty_text: str = "暂无信息") -> None:
+    _put(_sections, key, SubjectSection(key, title, fn, order, "staff", default, empty_text), default)
+
+
+def subject_section_list(*, staff: bool = False) -> list[SubjectSection]:
+    """Public sections, plus staff sections when ``staff``."""
+    return sorted((s for s in _sections.values() if staff or s.audience == "public"),
+                  key=lambda s: (s.audience == "staff", s.order, s.key))
+
+
+def register_portal_stat(key: str, label: str, fn: Callable[[], int], *, order: int = 50,
+                         default: bool = False) -> None:
+    _put(_stats, key, PortalStat(key, label, fn, order, default), default)
+
+
+def portal_stats() -> list[PortalStat]:
+    return sorted(_stats.values(), key=lambda s: (s.order, s.key))

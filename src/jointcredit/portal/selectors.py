@@ -1,0 +1,149 @@
+"""Reads behind the public portal: unified search and the subject page (ADR 0002).
+
+Subject search strategy (PostgreSQL, 10M rows, p95 < 100 ms):
+  * identifier-shaped queries (USCC, 组织机构代码, ID numbers) → exact match on the unique
+    ``identifier`` index or the alias index;
+  * name fragments of ≥ 3 characters → ``UPPER(name) LIKE '%q%'`` served by the pg_trgm GIN index
+    ``subject_name_trgm`` (pg_trgm extracts trigrams from CJK characters under the C.UTF-8 ctype);
+  * 1–2 characters → trigrams cannot serve them, so they match names *starting with* the fragment
+    (``name COLLATE "C" LIKE 'q%'``: a range on the btree ``subject_name_c``, already in result order);
+  * natural persons are only found by their full name or full document number, never by fragment,
+    so the portal cannot be used to enumerate people;
+  * results are ordered by ``name COLLATE "C"`` (index ``subject_name_c``) and fetched as the first
+    ``COUNT_CAP`` = 200 ids in one walk, giving both the page and the capped total ("超过 200 条"):
+    a very common fragment ("有限公司") costs ~200 matching index entries, not a table scan.
+SQLite (development) uses the same ORM lookups without the indexes.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Q
+from django.db.models.functions import Collate, Substr
+
+from jointcredit.common.errors import ValidationFailed
+from jointcredit.common.masking import mask_person_name
+from jointcredit.subjects.identifiers import IdType, normalize, validate_uscc
+from jointcredit.subjects.models import Subject, SubjectAlias, SubjectKind
+
+from .public import subject_public_ref
+from .registry import SearchResults, portal_stats, search_provider, search_providers
+
+COUNT_CAP = 200
+MAX_PAGE_SIZE = 50
+MAX_QUERY = 100
+_ORGANISATIONS = [SubjectKind.LEGAL, SubjectKind.INDIVIDUAL_BUSINESS]
+_IDENTIFIER_RE = re.compile(r"^[0-9A-Z]{8,18}$")
+
+
+def clean_query(q: str | None) -> str:
+    q = " ".join((q or "").split())
+    if len(q) > MAX_QUERY:
+        raise ValidationFailed.single("q", "max_length", f"查询内容不能超过 {MAX_QUERY} 个字符。")
+    return q
+
+
+def is_personal_identifier(q: str | None) -> bool:
+    """A document number that is not a USCC (ID card, passport …): never echoed on public pages."""
+    code = normalize((q or "")[:MAX_QUERY])
+    if len(code) == 9 or not (_IDENTIFIER_RE.match(code) and any(ch.isdigit() for ch in code)):
+        return False  # 9 characters: a (public) 组织机构代码
+    try:
+        validate_uscc(code)
+    except ValidationFailed:
+        return True
+    return False
+
+
+def _name_c() -> Collate:
+    """Code-point order: "C" on PostgreSQL (the ``subject_name_c`` index), BINARY on SQLite."""
+    return Collate("name", "C" if connection.vendor == "postgresql" else "BINARY")
+
+
+def _ids_for_identifier(code: str) -> list[int]:
+    """Exact identifier, else alias, else (9 characters) legacy 组织机构代码 — separate indexed
+    lookups: one OR across them makes PostgreSQL scan the table."""
+    ids = list(Subject.objects.filter(identifier=code).values_list("pk", flat=True)[:5])
+    if not ids:
+        ids = list(SubjectAlias.objects.filter(value=code).values_list("subject_id", flat=True)[:20])
+    if not ids and len(code) == 9:
+        ids = list(Subject.objects.annotate(org_code=Substr("identifier", 9, 9))
+                   .filter(org_code=code, id_type=IdType.USCC).values_list("pk", flat=True)[:20])
+    return ids
+
+
+def subject_search_public(q: str, page: int = 1, page_size: int = 10, *, kind: str | None = None) -> SearchResults:
+    """The built-in ``subjects`` search provider: masked, paginated, capped count."""
+    q = clean_query(q)
+    if not q:
+        return SearchResults()
+    base = Subject.objects.filter(merged_into__isnull=True)
+    if kind:
+        base = base.filter(kind=kind)
+    code = normalize(q)
+    if _IDENTIFIER_RE.match(code) and any(ch.isdigit() for ch in code):
+        qs = base.filter(pk__in=_ids_for_identifier(code))
+    elif len(q) >= 3:
+        qs = base.filter(Q(name__icontains=q, kind__in=_ORGANISATIONS) | Q(name=q, kind=SubjectKind.NATURAL))
+    else:
+        # One range condition on the C-collated name index: “名称以 q 开头”, persons only by full name.
+        qs = base.alias(name_c=_name_c()).filter(
+            Q(name_c__startswith=q) & (Q(kind__in=_ORGANISATIONS) | Q(name=q)))
+    qs = qs.order_by(_name_c().asc(), "pk")
+    # One ordered walk yields both the capped total and the page (pages stop at COUNT_CAP).
+    ids = list(qs.values_list("pk", flat=True)[: COUNT_CAP + 1])
+    total, capped = (COUNT_CAP, True) if len(ids) > COUNT_CAP else (len(ids), False)
+    offset = (page - 1) * page_size
+    page_ids = ids[offset:min(offset + page_size, COUNT_CAP)]
+    rows = Subject.objects.in_bulk(page_ids) if page_ids else {}
+    return SearchResults(items=[_subject_item(rows[i]) for i in page_ids if i in rows], total=total, capped=capped)
+
+
+def _subject_item(subject: Subject) -> dict:
+    ref = subject_public_ref(subject)
+    fields = [(ref["id_type_label"], ref["identifier"]), ("主体类别", ref["kind_label"])]
+    if subject.legal_representative:
+        label = "经营者" if subject.kind == SubjectKind.INDIVIDUAL_BUSINESS else "法定代表人/负责人"
+        fields.append((label, mask_person_name(subject.legal_representative)))
+    return {"title": ref["name"], "url": ref["url"], "subtitle": subject.industry or "", "fields": fields,
+            "tags": [], "subject": ref}
+
+
+def unified_search(q: str, *, provider: str | None = None, page: int = 1, page_size: int = 10) -> list[dict]:
+    """Run one provider (paginated) or all of them (first page each): [{key, label, results}]."""
+    q = clean_query(q)
+    if page < 1:
+        raise ValidationFailed.single("page", "min", "页码 page 必须是大于等于 1 的整数。")
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise ValidationFailed.single("page_size", "range", f"每页条数 page_size 必须在 1 到 {MAX_PAGE_SIZE} 之间。")
+    if provider:
+        chosen = search_provider(provider)
+        if chosen is None:
+            raise ValidationFailed.single("type", "choice", f"查询类别 type 取值“{provider}”不存在。")
+        providers = [chosen]
+    else:
+        providers = search_providers()
+        page = 1
+    out = []
+    for p in providers:
+        results = p.fn(q, page, page_size) if q else SearchResults()
+        out.append({"key": p.key, "label": p.label, "results": results,
+                    "pages": max(1, -(-results.total // page_size)), "page": page})
+    return out
+
+
+def home_counts() -> list[dict]:
+    """Home-page counters, cached for five minutes (a COUNT over 10M rows is not free)."""
+    def compute():
+        rows = [{"key": "subjects", "label": "信用主体", "value": Subject.objects.count()}]
+        for stat in portal_stats():
+            try:
+                rows.append({"key": stat.key, "label": stat.label, "value": int(stat.fn())})
+            except Exception:  # noqa: BLE001 - a broken counter must not take the home page down
+                continue
+        return rows
+
+    return cache.get_or_set("portal:home_counts", compute, 300)
