@@ -14,6 +14,7 @@ def bulk_insert(table: str, columns: Sequence[str], rows: Iterable[Sequence], *,
     cols = ", ".join(qn(c) for c in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # sql-vetted: table and column names come from model metadata, quoted with quote_name
             with cursor.copy(f"COPY {qn(table)} ({cols}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from django.http import Http404
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.throttling import AnonRateThrottle
 
 from jointcredit.accounts.auth import api_auth
 from jointcredit.common.errors import DomainError
@@ -57,6 +58,12 @@ def _install_handlers(api: NinjaAPI) -> None:
     def not_found(request, exc):
         return _error(request, api, 404, "not_found", "请求的资源不存在。")
 
+    @api.exception_handler(Throttled)
+    def throttled(request, exc: Throttled):
+        response = _error(request, api, 429, "rate_limited", "查询过于频繁，请稍后再试（每个网络地址每分钟的查询次数有限制）。")
+        response["Retry-After"] = str(int(exc.wait or 60))
+        return response
+
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
         return _error(request, api, exc.status_code, "http_error", str(exc))
@@ -72,12 +79,29 @@ api = NinjaAPI(
 )
 _install_handlers(api)
 
+class PublicRateThrottle(AnonRateThrottle):
+    """JOINTCREDIT_PUBLIC_RATE per client address for every public operation, present and future.
+
+    Keyed on REMOTE_ADDR like the portal pages' django-ratelimit ``key="ip"``: X-Forwarded-For is
+    chosen by the client and would give a fresh bucket per request (docs/deploy.md: proxies)."""
+
+    def __init__(self):
+        from django.conf import settings
+
+        super().__init__(settings.PUBLIC_API_RATE)
+
+    def get_ident(self, request):
+        return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+
 public_api = NinjaAPI(
     title="信用历下 公共查询 API",
     version="1.0.0",
     description="无需认证、限流的公共查询接口；自然人姓名和证件号均已脱敏。",
     urls_namespace="api-public-v1",
     docs_url="/docs",
+    throttle=PublicRateThrottle(),
 )
 _install_handlers(public_api)
 

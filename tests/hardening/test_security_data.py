@@ -1,0 +1,305 @@
+"""Security bars of DESIGN.md §6 on data: upload size/type limits, no secrets in logs, rate limits
+on every public API operation, and the masking crawler (no full natural-person name or ID on any
+public page or public API response)."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import logging
+import re
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from jointcredit.common.errors import ValidationFailed
+from jointcredit.common.logging import SecretFilter
+from jointcredit.common.tabular import check_upload, read_table
+
+from .discovery import Operation, openapi_schemas, operations, request_body_schema
+from .test_permission_matrix import generic_request, send
+from .test_security_web import parse
+from .world import World
+
+# --- uploads --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "data", "rule"), [
+    ("payload.exe", b"MZ\x90\x00", "type"),
+    ("noext", b"a,b\n1,2\n", "type"),
+    ("empty.csv", b"", "empty"),
+    ("fake.xlsx", b"a,b\n1,2\n", "type"),
+    ("binary.csv", b"\x00\x01\x02PK", "encoding"),
+])
+def test_tabular_rejects_bad_files(name, data, rule):
+    with pytest.raises(ValidationFailed) as info:
+        read_table(io.BytesIO(data), name=name)
+    assert info.value.details[0]["rule"] == rule
+
+
+def test_tabular_size_limit(settings):
+    settings.JOINTCREDIT_IMPORT_MAX_BYTES = 1024
+    with pytest.raises(ValidationFailed) as info:
+        check_upload(name="big.csv", size=1025)
+    assert info.value.details[0]["rule"] == "size"
+    assert check_upload(name="ok.csv", size=1024) == ".csv"
+
+
+def _upload_operations() -> list[Operation]:
+    out = []
+    for op in operations():
+        content_type, schema = request_body_schema(op)
+        if content_type and "multipart" in content_type:
+            if any(p.get("format") == "binary" or p.get("type") == "string" and p.get("format") == "binary"
+                   for p in (schema or {}).get("properties", {}).values()):
+                out.append(op)
+    return out
+
+
+def _file_fields(op: Operation) -> list[str]:
+    _, schema = request_body_schema(op)
+    return [k for k, p in schema.get("properties", {}).items() if p.get("format") == "binary"]
+
+
+@pytest.mark.parametrize("op", _upload_operations() or [None], ids=str)
+def test_every_upload_endpoint_checks_type_and_size(op, seeded, settings):
+    """Every multipart endpoint refuses an executable and an oversized file with 422 (or 413), never
+    2xx or 5xx. Sent by the office user (office admin + approver + clerk) so permissions rarely hide it."""
+    if op is None:
+        pytest.skip("no upload endpoint in the API yet")
+    seeded.tokens["office_all"] = _token_for("office")  # rolled back with the test: re-issued each time
+    settings.JOINTCREDIT_IMPORT_MAX_BYTES = 2048
+    settings.JOINTCREDIT_EVIDENCE_MAX_BYTES = 2048
+    results = {}
+    for label, upload in (
+        ("exe", lambda: SimpleUploadedFile("tool.exe", b"MZ\x90\x00" * 100, content_type="application/octet-stream")),
+        ("big", lambda: SimpleUploadedFile("big.csv", b"identifier\n" + b"91370102MA3C4XYZ0X\n" * 400,
+                                           content_type="text/csv")),
+    ):
+        request = generic_request(op, seeded)
+        for field in _file_fields(op):
+            request.body[field] = upload()
+        response = send(op, request, seeded, "office_all")
+        results[label] = (response.status_code, response.content[:200])
+        assert response.status_code in (403, 404, 413, 422), (op.label, label, results[label])
+
+
+def _token_for(username: str) -> str:
+    from jointcredit.accounts.models import User
+    from jointcredit.accounts.services import api_token_create
+
+    return api_token_create(actor=None, user=User.objects.get(username=username))[1]
+
+
+# --- secrets in logs ------------------------------------------------------------------------------
+
+
+def test_every_log_handler_scrubs_secrets(settings):
+    handlers = settings.LOGGING["handlers"]
+    assert handlers and all("secrets" in h.get("filters", []) for h in handlers.values()), handlers
+
+
+def test_tokens_and_passwords_never_reach_a_log_line(seeded):
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(SecretFilter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    token = seeded.tokens["clerk@own"]
+    try:
+        log = logging.getLogger("jointcredit.hardening")
+        log.warning("request headers %s", {"Authorization": f"Bearer {token}"})
+        log.warning("raw token %s for user", token)
+        log.warning("login form password=%s&username=u", "S3cret-Passw0rd!")
+        log.warning('settings {"token": "%s", "secret": "abc123xyz"}', token)
+        # and the real paths: a failed login (axes logs it) and an API call with a bad token
+        Client().post("/accounts/login/", {"username": "scjgj_clerk", "password": "S3cret-Passw0rd!"})
+        Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {token}x")
+    finally:
+        root.removeHandler(handler)
+    output = stream.getvalue()
+    assert "S3cret-Passw0rd!" not in output and "abc123xyz" not in output
+    assert token[3:] not in output and token[3:20] not in output
+    assert "[已隐藏]" in output
+
+
+def test_audit_trail_never_stores_a_raw_token(seeded):
+    from jointcredit.audit.models import AuditEvent
+
+    rows = json.dumps([str(v) for v in AuditEvent.objects.values_list()], ensure_ascii=False)
+    for token in seeded.tokens.values():
+        assert token not in rows and token[3:] not in rows
+
+
+# --- rate limits ----------------------------------------------------------------------------------
+
+
+def _rate(settings) -> int:
+    count, _, _period = settings.PUBLIC_API_RATE.partition("/")
+    return int(count)
+
+
+def _public_get_operations() -> list[Operation]:
+    return [op for op in operations() if op.api == "public" and op.method == "get"]
+
+
+def _candidates(op: Operation, world: World, name: str, schema: dict) -> list:
+    schema = _param_schema(op, name)
+    if "enum" in schema:
+        return list(schema["enum"])
+    if name in world.pools:
+        return list(world.pools[name])
+    if schema.get("type") == "integer":
+        return list(range(1, 40))
+    return ["x"]
+
+
+def _param_schema(op: Operation, name: str) -> dict:
+    from .discovery import resolve
+
+    for param in op.spec.get("parameters", []):
+        if param["name"] == name:
+            node = resolve(param.get("schema", {}), openapi_schemas()[op.api])
+            if "anyOf" in node:
+                node = next((s for s in node["anyOf"] if s.get("type") != "null"), node)
+            if "allOf" in node:
+                node = node["allOf"][0]
+            return node
+    return {}
+
+
+def _paths(op: Operation, world: World, limit: int = 40) -> list[str]:
+    names = op.path_params
+    pools = [_candidates(op, world, n, {}) for n in names]
+    out = []
+    for combo in itertools.islice(itertools.product(*pools), limit):
+        path = op.path
+        for name, value in zip(names, combo):
+            path = path.replace("{" + name + "}", str(value))
+        out.append(path)
+    return out or [op.path]
+
+
+def _required_query(op: Operation, world: World) -> dict:
+    return {p["name"]: _candidates(op, world, p["name"], {})[0] for p in op.spec.get("parameters", [])
+            if p["in"] == "query" and p.get("required")}
+
+
+@pytest.mark.parametrize("op", _public_get_operations() or [None], ids=str)
+def test_public_api_is_rate_limited(op, seeded, settings):
+    if op is None:
+        pytest.skip("no public API operation yet")
+    path = _paths(op, seeded, 1)[0] + "?" + urlencode(_required_query(op, seeded))
+    client = Client(REMOTE_ADDR="203.0.113.7")
+    statuses = [client.get(path).status_code for _ in range(_rate(settings) + 3)]
+    assert 429 in statuses, f"{op.label}: no 429 after {len(statuses)} requests from one address: {set(statuses)}"
+    first = statuses.index(429)
+    assert first <= _rate(settings), first
+    limited = client.get(path)
+    assert limited.status_code == 429 and "error" in limited.json(), limited.content[:200]
+    assert Client(REMOTE_ADDR="203.0.113.8").get(path).status_code != 429  # per client address
+
+
+# --- masking crawler ------------------------------------------------------------------------------
+
+ID_RE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+PRIVATE_PREFIXES = ("/staff/", "/admin/", "/accounts/", "/api/v1/", "/static/", "/media/")
+
+
+def _leaks(text: str, ids: set[str], names: list[str], echo: str | None = None) -> list[str]:
+    """Full IDs or names in ``text``; the visitor's own search term echoed back (search box
+    value="…", “…”的查询结果, JSON ``"q"``) is not a disclosure of stored data."""
+    if echo:
+        escaped = echo.replace("&", "&amp;")
+        for pattern in (f'value="{escaped}"', f"“{escaped}”", f'"q": "{echo}"', f'"q":"{echo}"'):
+            text = text.replace(pattern, "")
+    found = [m for m in ID_RE.findall(text) if m.upper() in ids]
+    found += [n for n in names if n in text]
+    return found
+
+
+def _search_terms(world: World) -> list[str]:
+    from jointcredit.subjects.models import RelatedPerson
+
+    companies = [link.subject for link in RelatedPerson.objects.filter(person__in=world.distinctive)
+                 .select_related("subject")]
+    terms = [p.name for p in world.distinctive[:3]] + [p.identifier for p in world.distinctive[:3]]
+    terms += [c.name for c in companies[:3]] + [c.identifier for c in companies[:3]]
+    return terms + [world.distinctive[0].name[:2]]
+
+
+def _has_published_entries(world: World) -> bool:
+    try:
+        from jointcredit.lists.models import ListEntry
+    except ImportError:  # pragma: no cover
+        return False
+    return ListEntry.objects.filter(subject__in=world.distinctive, state="published").exists()
+
+
+def test_masking_crawler(seeded):
+    """Crawl every public page reachable from the portal home (links, GET forms filled with names and
+    IDs of seeded persons and their companies) and every public API operation, and fail on any full
+    natural-person ID number (all persons) or full name (the distinctive persons, who are
+    black-listed themselves or legal representatives of black-listed companies)."""
+    ids = {p.identifier.upper() for p in seeded.persons}
+    names = [p.name for p in seeded.distinctive]
+    terms = _search_terms(seeded)
+    client = Client(REMOTE_ADDR="198.51.100.1")
+    from jointcredit.common.masking import mask_person_name
+
+    masked = [mask_person_name(n) for n in names]
+    queue, seen, leaks, pages, masked_seen = ["/"], set(), [], 0, 0
+    while queue and pages < 250:
+        url = queue.pop(0)
+        if url in seen:
+            continue
+        seen.add(url)
+        response = client.get(url)
+        if response.status_code == 429:  # crawling is not abuse: new address, retry
+            client = Client(REMOTE_ADDR=f"198.51.100.{len(seen) % 250 + 2}")
+            response = client.get(url)
+        pages += 1
+        assert response.status_code < 500, (url, response.status_code)
+        content_type = response.get("Content-Type", "")
+        if "html" not in content_type and "json" not in content_type:
+            continue
+        text = response.content.decode(errors="replace")
+        echo = next((v for _, v in parse_qsl(urlsplit(url).query) if v in terms), None)
+        leaks += [f"{url}: {leak}" for leak in _leaks(text, ids, names, echo)]
+        masked_seen += any(m in text for m in masked)
+        if "html" not in content_type:
+            continue
+        for href in re.findall(r'href="([^"#]+)"', text):
+            target = urljoin(url, href.replace("&amp;", "&"))
+            parts = urlsplit(target)
+            if parts.netloc or not parts.path.startswith("/") or parts.path.startswith(PRIVATE_PREFIXES):
+                continue
+            queue.append(parts.path + (f"?{parts.query}" if parts.query else ""))
+        for form in parse(text).forms:
+            if form["method"] != "get":
+                continue
+            action = urlsplit(urljoin(url, form["action"] or url)).path
+            if action.startswith(PRIVATE_PREFIXES):
+                continue
+            text_fields = [k for k in form["fields"] if k not in ("page", "page_size")] or ["q"]
+            for term in terms:
+                queue.append(action + "?" + urlencode({**form["fields"], text_fields[0]: term}))
+    api_calls = 0
+    for op in _public_get_operations():
+        query_names = [p["name"] for p in op.spec.get("parameters", []) if p["in"] == "query"]
+        for path in _paths(op, seeded):
+            for term in ([None] + terms if query_names else [None]):
+                params = {query_names[0]: term} if term and query_names else {}
+                response = Client(REMOTE_ADDR=f"192.0.2.{api_calls % 250 + 1}").get(path, params)
+                api_calls += 1
+                assert response.status_code < 500, (path, params, response.status_code)
+                text = response.content.decode()
+                leaks += [f"{path}?{params}: {leak}" for leak in _leaks(text, ids, names, term)]
+    assert pages > 1, "the crawler found no public page beyond the home page"
+    if _has_published_entries(seeded):
+        assert masked_seen, "the crawler never reached the black-listed persons (masked) — is the search still linked?"
+    assert not leaks, "full natural-person data on public surfaces (mask with common.masking):\n" + "\n".join(
+        sorted(set(leaks))[:40])
