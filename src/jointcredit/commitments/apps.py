@@ -4,3 +4,20 @@ from django.apps import AppConfig
 class CommitmentsConfig(AppConfig):
     name = "jointcredit.commitments"
     verbose_name = "信用承诺与容缺受理"
+
+    def ready(self):
+        from jointcredit.calendar.signals import calendar_changed
+        from jointcredit.grading import hooks
+        from jointcredit.grading.inputs import register_grade_input
+        from jointcredit.subjects.extensions import register_subject_section
+        from jointcredit.workbench.registry import register_nav, register_todo
+
+        from . import selectors, services, todos
+
+        # Broken commitments lower the grade (source "broken_commitment") and trigger a regrade.
+        register_grade_input("commitments.broken", selectors.broken_commitments_input)
+        hooks.watch("commitments", "BrokenCommitment")
+        register_subject_section("commitments", selectors.subject_commitments_section)
+        calendar_changed.connect(services.on_calendar_changed, dispatch_uid="commitments.recompute_deadlines")
+        register_nav(label="容缺受理", url_name="commitments:list", order=66)
+        register_todo(key="commitments_due_soon", provider=todos.due_soon_todo)

@@ -1,0 +1,84 @@
+"""Reads for commitments, including what the check engine and grading see."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.utils import timezone
+
+from jointcredit.common.errors import NotFound, ValidationFailed
+from jointcredit.common.pagination import Page, paginate
+from jointcredit.subjects.selectors import subject_find
+
+from .models import BrokenCommitment, Commitment, CommitmentState
+
+
+def commitment_get(pk: int) -> Commitment:
+    c = Commitment.objects.select_related("subject", "department", "created_by").filter(pk=pk).first()
+    if c is None:
+        raise NotFound("承诺书不存在。")
+    return c
+
+
+def commitment_list(*, department=None, identifier: str | None = None, state: str | None = None, page: int = 1,
+                    page_size: int = 20) -> Page:
+    qs = Commitment.objects.select_related("subject", "department")
+    if department is not None:
+        qs = qs.filter(department=department)
+    if identifier:
+        subject = subject_find(identifier)
+        qs = qs.filter(subject=subject) if subject else qs.none()
+    if state:
+        if state not in CommitmentState.values:
+            raise ValidationFailed.single("state", "choice", "状态必须是 active、fulfilled 或 broken。")
+        qs = qs.filter(state=state)
+    return paginate(qs.order_by("-created_at", "-id"), page=page, page_size=page_size)
+
+
+def commitments_due_soon(*, department, today: date | None = None):
+    today = today or timezone.localdate()
+    return Commitment.objects.filter(department=department, state=CommitmentState.ACTIVE, reminded_at__isnull=False,
+                                     deadline__gte=today)
+
+
+def broken_commitments_for_subjects(subject_ids: Iterable[int], on: date | None = None):
+    """Dishonesty records (违背信用承诺) of these subjects that occurred on or before ``on``.
+
+    For the check engine (measures) and anyone who needs the facts: one indexed query.
+    """
+    on = on or timezone.localdate()
+    return (BrokenCommitment.objects.filter(subject_id__in=list(subject_ids), occurred_on__lte=on)
+            .select_related("commitment", "department").order_by("-occurred_on", "-id"))
+
+
+def broken_commitments_input(subject_ids: list[int] | None, on: date):
+    """Grading input provider (registered in apps.ready): one row per broken commitment."""
+    qs = BrokenCommitment.objects.filter(occurred_on__lte=on)
+    if subject_ids is not None:
+        from jointcredit.grading.inputs import chunks
+
+        parts = [qs.filter(subject_id__in=p) for p in chunks(list(subject_ids))]
+    else:
+        parts = [qs]
+    for part in parts:
+        for pk, sid, reason, occurred, matter, dept in part.values_list(
+                "pk", "subject_id", "reason", "occurred_on", "commitment__matter", "department__name"):
+            label = f"{dept}：{matter}（{'逾期未补齐材料' if reason == 'overdue' else '承诺内容不实'}）"
+            yield (sid, "broken_commitment", f"commitments.brokencommitment:{pk}", label, occurred, "", 0.0,
+                   False, False)
+
+
+def subject_commitments_section(subject, *, public: bool = False) -> list[dict]:
+    """Staff see the subject's commitments and breaches; nothing on public surfaces."""
+    if public:
+        return []
+    out = []
+    for c in Commitment.objects.filter(subject=subject).select_related("department").order_by("-created_at")[:20]:
+        breach = BrokenCommitment.objects.filter(commitment=c).first()
+        out.append({"id": c.pk, "matter": c.matter, "kind": c.get_kind_display(), "state": c.get_state_display(),
+                    "department": c.department.name, "signed_on": c.signed_on,
+                    "deadline": c.deadline or "待配置节假日",
+                    "breach": None if breach is None else {"reason": breach.get_reason_display(),
+                                                           "occurred_on": breach.occurred_on}})
+    return out
