@@ -1,4 +1,4 @@
-"""Sending deliveries: claim due rows (lease), POST them signed, record the outcome (ADR 0002).
+"""Sending deliveries: claim due rows (lease), POST them signed, record the outcome (ADR 0004).
 
 At-least-once: a row is marked delivered only after a 2xx; a sender killed between the POST and
 the record leaves the row leased, and it becomes due again when the lease ends. Receivers dedupe

@@ -1,4 +1,4 @@
-"""Fan-out of sequenced events (ADR 0002): one Delivery per matching subscription and, for a
+"""Fan-out of sequenced events (ADR 0004): one Delivery per matching subscription and, for a
 published list entry, one Push per cooperating department that must apply its measures.
 
 The dispatcher consumes the feed like any reader, by position, with its own cursor row locked for

@@ -1,5 +1,5 @@
 """Exchange (DESIGN.md §2 发起响应、信息推送、执行反馈): outbox feed, subscriptions, webhook deliveries,
-pushes to cooperating departments and their feedback. See docs/adr/0002-exchange.md."""
+pushes to cooperating departments and their feedback. See docs/adr/0004-exchange.md."""
 
 import uuid
 

@@ -23,7 +23,7 @@ FEED_MAX_LIMIT = 1000
 def feed_read(*, after: int = 0, limit: int = 100) -> list[OutboxEvent]:
     """Events with position > ``after`` in position order. Only sequenced rows are served; the
     reader first runs one bounded, non-blocking sequencer step so that a feed consumer never
-    depends on the worker being up (ADR 0002)."""
+    depends on the worker being up (ADR 0004)."""
     if after < 0:
         raise ValidationFailed.single("after", "min", "after 必须是大于等于 0 的整数（上次读到的序位）。")
     if not 1 <= limit <= FEED_MAX_LIMIT:

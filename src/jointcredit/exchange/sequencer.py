@@ -1,4 +1,4 @@
-"""The single sequencer: gives committed outbox rows their feed positions (ADR 0002).
+"""The single sequencer: gives committed outbox rows their feed positions (ADR 0004).
 
 Writers insert events with ``position`` NULL inside their business transaction. Positions are
 assigned here, *after* commit, one sequencer at a time (PostgreSQL advisory lock; SQLite already

@@ -1,4 +1,4 @@
-"""Exchange writes: subscriptions, redelivery, feedback (单条与批量导入). See ADR 0002."""
+"""Exchange writes: subscriptions, redelivery, feedback (单条与批量导入). See ADR 0004."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""django-tasks tasks (database backend, run by `jointcredit worker`). See ADR 0002.
+"""django-tasks tasks (database backend, run by `jointcredit worker`). See ADR 0004.
 
 * ``exchange_pump``: sequence committed events, fan them out (deliveries, pushes), and re-arm any
   subscription with due deliveries (e.g. leased by a worker that was killed). Enqueued on commit

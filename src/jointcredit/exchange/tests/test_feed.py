@@ -1,4 +1,4 @@
-"""The feed: positions assigned after commit by the single sequencer (ADR 0002)."""
+"""The feed: positions assigned after commit by the single sequencer (ADR 0004)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,216 @@
+"""Feed + webhook delivery benchmark (DESIGN.md §5: ≥ 2,000 events/s, lag p99 < 1 s).
+
+Real pieces only: a publisher process emitting events through ``event_emit`` in small business
+transactions (the pump task is enqueued on commit), ``jointcredit worker`` processes running the
+django-tasks database queue (sequencer, dispatcher, signed deliveries), and an HTTP receiver on
+127.0.0.1 that verifies nothing but counts each event id once and notes its arrival time.
+
+Two measurements:
+1. throughput — publish ``events`` as fast as the publisher can; delivered events/s from the first
+   commit to the last arrival (backlog drained by the workers);
+2. lag — publish at a steady ``BENCH_FEED_RATE`` (default 2,000/s); lag = arrival − occurred_at
+   of each event (occurred_at is taken inside the transaction, so this overstates the true
+   commit-to-arrival lag slightly).
+Then the feed is read end to end over HTTP (gunicorn, limit=1000) for read throughput.
+
+Size: ``main(events=100_000)`` or ``BENCH_FEED_EVENTS``; default 20,000 (quick: 4,000).
+Deliveries are one event per HTTP request (no batching); each sender task leases up to 200 due
+rows and posts them over 8 keep-alive connections.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from bench import harness as h
+
+WORKER_PROCESSES = int(os.environ.get("BENCH_FEED_WORKERS", "2"))
+RATE = float(os.environ.get("BENCH_FEED_RATE", "2000"))
+SECRET = "bench-webhook-secret-0123456789abcdef"  # noqa: S105 - throwaway
+
+PUBLISHER = r"""
+import os, sys, time, django
+django.setup()
+from django.db import transaction
+from jointcredit.exchange.outbox import event_emit
+total, per_tx, rate = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+start = time.monotonic()
+sent = 0
+while sent < total:
+    n = min(per_tx, total - sent)
+    with transaction.atomic():
+        for i in range(sent, sent + n):
+            event_emit(kind="record.published", aggregate_type="record", aggregate_id=i,
+                       data={"record_id": i, "CF_WSH": f"历市监罚〔2026〕{i}号", "CF_XDR_MC": "济南某某餐饮管理有限公司",
+                             "CF_CFLB": "罚款", "CF_NR_FK": "0.5"})
+    sent += n
+    if rate > 0:
+        ahead = sent / rate - (time.monotonic() - start)
+        if ahead > 0:
+            time.sleep(ahead)
+print(time.monotonic() - start)
+"""
+
+
+class Receiver:
+    def __init__(self):
+        self.arrivals: dict[str, float] = {}
+        self.requests = 0
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                event_id = self.headers.get("X-JointCredit-Event-Id", "")
+                now = time.time()
+                with receiver.lock:
+                    receiver.requests += 1
+                    receiver.arrivals.setdefault(event_id, now)
+                self.send_response(204)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/jointcredit/events"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def ensure_database() -> str:
+    name = os.environ.get("BENCH_FEED_DB", "jc_bench_feed")
+    db_url = f"{h.PG_SERVER}/{name}"
+    if not h.sql(f"{h.PG_SERVER}/postgres", "SELECT 1 FROM pg_database WHERE datname = %s", [name]):
+        h.sql(f"{h.PG_SERVER}/postgres", f'CREATE DATABASE "{name}"')
+    h.manage(["migrate", "--no-input", "-v", "0"], env=h.django_env(db_url))
+    return db_url
+
+
+def reset(db_url: str, receiver_url: str) -> None:
+    h.sql(db_url, "TRUNCATE exchange_delivery, exchange_feedback, exchange_push_measures, exchange_push, "
+                  "exchange_subscription, exchange_feedcursor, exchange_outboxevent, django_tasks_database_dbtaskresult "
+                  "CASCADE")
+    h.sql(db_url, "INSERT INTO accounts_department (code, name, is_initiating, is_cooperating, is_credit_office, "
+                  "is_active, created_at) VALUES ('bench_feed', '历下区基准部门', true, true, true, true, now()) "
+                  "ON CONFLICT (code) DO NOTHING")
+    h.sql(db_url, "INSERT INTO exchange_subscription (department_id, name, url, secret, event_kinds, list_type_codes, "
+                  "is_active, created_at) SELECT id, 'bench receiver', %s, %s, '[]', '[]', true, now() "
+                  "FROM accounts_department WHERE code = 'bench_feed'", [receiver_url, SECRET])
+
+
+def occurred(db_url: str) -> dict[str, float]:
+    rows = h.sql(db_url, "SELECT id::text, extract(epoch from occurred_at) FROM exchange_outboxevent")
+    return {r[0]: float(r[1]) for r in rows}
+
+
+def percentile(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))] if values else 0.0
+
+
+def run_phase(db_url: str, receiver: Receiver, *, events: int, rate: float, label: str) -> dict:
+    env = h.django_env(db_url, JOINTCREDIT_WEBHOOK_CONCURRENCY="8",
+                       DJANGO_SETTINGS_MODULE="jointcredit.config.settings")
+    reset(db_url, receiver.url)
+    receiver.arrivals.clear()
+    h.LOG_DIR.mkdir(parents=True, exist_ok=True)
+    workers = [subprocess.Popen([h.JOINTCREDIT, "worker", "--no-startup-delay", "--no-reload", "--interval", "0.05",
+                                 "-v", "0"], env=env, cwd=h.ROOT, start_new_session=True,
+                                stdout=open(h.LOG_DIR / f"feed-worker-{label}-{i}.log", "w"),  # noqa: SIM115
+                                stderr=subprocess.STDOUT) for i in range(WORKER_PROCESSES)]
+    try:
+        time.sleep(1.0)  # workers up (imports, first connection) before the clock starts
+        t0 = time.time()
+        publish = subprocess.run([sys.executable, "-c", PUBLISHER, str(events), "50", str(rate)], env=env,
+                                 cwd=h.ROOT, capture_output=True, text=True, check=False)
+        if publish.returncode != 0:
+            raise RuntimeError(f"发布进程失败：{publish.stderr[-2000:]}")
+        publish_s = float(publish.stdout.strip().splitlines()[-1])
+        deadline = time.monotonic() + max(120.0, events / 500)
+        while len(receiver.arrivals) < events and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        for w in workers:
+            w.terminate()
+        for w in workers:
+            try:
+                w.wait(10)
+            except subprocess.TimeoutExpired:
+                w.kill()
+    if len(receiver.arrivals) < events:
+        raise RuntimeError(f"{label}: 只送达 {len(receiver.arrivals)}/{events} 个事件")
+    occurred_at = occurred(db_url)
+    lags = [receiver.arrivals[i] - occurred_at[i] for i in occurred_at]
+    first = min(occurred_at.values())
+    last = max(receiver.arrivals.values())
+    return {"events": events, "publish_s": publish_s, "publish_rate": events / publish_s,
+            "delivered_rate": events / (last - first), "lag_p50": percentile(lags, 50),
+            "lag_p99": percentile(lags, 99), "lag_max": max(lags), "requests": receiver.requests,
+            "setup_s": first - t0}
+
+
+def feed_read(db_url: str, events: int) -> float:
+    env = h.django_env(db_url)
+    h.manage(["shell", "-c", "from jointcredit.accounts.models import *; d=Department.objects.get(code='bench_feed');"
+              "User.objects.filter(username='bench_feed').exists() or User.objects.create_user("
+              "username='bench_feed', department=d, roles=['office_admin'], password=None)"], env=env)
+    token = h.api_token(db_url, username="bench_feed")
+    with h.django_server(env, workers=2, label="feed") as base:
+        start, after, seen = time.monotonic(), 0, 0
+        while True:
+            req = urllib.request.Request(f"{base}/api/v1/feed?after={after}&limit=1000",
+                                         headers={"Authorization": f"Bearer {token}"})
+            with urllib.request.urlopen(req, timeout=30) as r:  # noqa: S310 - loopback
+                body = json.loads(r.read())
+            if not body["events"]:
+                break
+            seen += len(body["events"])
+            after = body["next_after"]
+        elapsed = time.monotonic() - start
+    if seen != events:
+        raise RuntimeError(f"读取事件流得到 {seen} 个事件，应为 {events}")
+    return seen / elapsed
+
+
+def main(quick: bool = False, events: int | None = None) -> None:
+    events = events or int(os.environ.get("BENCH_FEED_EVENTS", "4000" if quick else "20000"))
+    db_url = ensure_database()
+    receiver = Receiver()
+    try:
+        h.note(f"{events:,} 个事件；{WORKER_PROCESSES} 个 worker 进程；每个投递任务 8 个长连接；接收端 127.0.0.1")
+        burst = run_phase(db_url, receiver, events=events, rate=0, label="burst")
+        h.note(f"吞吐：发布 {burst['publish_rate']:.0f}/s（{burst['publish_s']:.1f}s），送达 {burst['delivered_rate']:.0f}/s，"
+               f"HTTP 请求 {burst['requests']}（重复 {burst['requests'] - events}）；积压下延迟 p99 {burst['lag_p99']:.2f}s")
+        h.report("feed.delivery.throughput", burst["delivered_rate"], "events/s", reference=2000)
+        steady_n = min(events, int(RATE * (10 if quick else 30)))
+        steady = run_phase(db_url, receiver, events=steady_n, rate=RATE, label="steady")
+        h.note(f"稳态 {RATE:.0f}/s × {steady_n:,}：送达 {steady['delivered_rate']:.0f}/s，延迟 p50 "
+               f"{steady['lag_p50'] * 1000:.0f} ms，p99 {steady['lag_p99'] * 1000:.0f} ms，最大 {steady['lag_max'] * 1000:.0f} ms")
+        h.report("feed.delivery.lag_p99", steady["lag_p99"] * 1000, "ms", reference=1000, higher_is_better=False)
+        h.report("feed.read", feed_read(db_url, steady_n), "events/s")
+    finally:
+        receiver.close()
+
+
+if __name__ == "__main__":
+    main(quick="--quick" in sys.argv)
