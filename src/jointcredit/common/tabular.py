@@ -173,7 +173,7 @@ def read_frame(fileobj: BinaryIO, *, name: str, size: int | None = None, allowed
         del text
         try:
             df = pl.read_csv(io.BytesIO(raw), has_header=False, infer_schema=False, quote_char='"',
-                             missing_utf8_is_empty_string=False, raise_if_empty=False)
+                             raise_if_empty=False)
         except Exception:  # noqa: BLE001 - polars raises several types; the exact reader explains
             df = None
         if df is not None:

@@ -114,15 +114,15 @@ def resolve_subjects(df: pl.DataFrame, *, actor, batch: ImportBatch | None, sour
               .sort("_row").unique("subject_identifier", keep="last"))
     identifiers = wanted.get_column("subject_identifier").to_list()
     known: dict[str, tuple[int, str]] = {}
-    for chunk in _chunks(identifiers, 20_000):
-        for ident, pk, name, merged in Subject.objects.filter(identifier__in=chunk).values_list(
-                "identifier", "id", "name", "merged_into_id"):
-            known[ident] = (merged or pk, name)
+    for ident, pk, name, merged in _rows_where_in(Subject, ["identifier", "id", "name", "merged_into_id"],
+                                                  "identifier", identifiers):
+        known[ident] = (merged or pk, name)
     missing = [i for i in identifiers if i not in known]
-    for chunk in _chunks(missing, 20_000):
-        for value, pk, name in SubjectAlias.objects.filter(value__in=chunk).values_list(
-                "value", "subject_id", "subject__name"):
-            known.setdefault(value, (pk, name))
+    if missing:
+        aliases = _rows_where_in(SubjectAlias, ["value", "subject_id"], "value", missing)
+        names = dict(Subject.objects.filter(pk__in={pk for _, pk in aliases}).values_list("id", "name"))
+        for value, pk in aliases:
+            known.setdefault(value, (pk, names.get(pk, "")))
     unknown = wanted.filter(~pl.col("subject_identifier").is_in(list(known)))
     if unknown.height > BULK_SUBJECT_THRESHOLD:
         known.update(_subjects_bulk_create(unknown, actor=actor, batch=batch, source=source))
@@ -166,11 +166,9 @@ def _subjects_bulk_create(unknown: pl.DataFrame, *, actor, batch, source: str) -
             operator = r["id_number"] if ident.startswith(INDIVIDUAL_BUSINESS_PLACEHOLDER) else ""
         rows.append((r["subject_kind"], id_type, ident, r["subject_name"], operator, "", _region_of(id_type, ident),
                      "", "", now, now))
-    bulk_insert(Subject._meta.db_table, cols, rows)
-    out: dict[str, tuple[int, str]] = {}
-    for chunk in _chunks(unknown.get_column("subject_identifier").to_list(), 20_000):
-        for ident, pk, name in Subject.objects.filter(identifier__in=chunk).values_list("identifier", "id", "name"):
-            out[ident] = (pk, name)
+    ids = _reserve_ids(Subject, len(rows))
+    bulk_insert(Subject._meta.db_table, ["id", *cols], ((pk, *row) for pk, row in zip(ids, rows)))
+    out = {row[2]: (pk, row[3]) for pk, row in zip(ids, rows)}
     for ident, (pk, _) in out.items():
         if ident.startswith(INDIVIDUAL_BUSINESS_PLACEHOLDER + ":"):
             SubjectAlias.objects.get_or_create(id_type=IdType.RESIDENT_ID, value=ident.split(":", 1)[1],
@@ -178,6 +176,25 @@ def _subjects_bulk_create(unknown: pl.DataFrame, *, actor, batch, source: str) -
     audit_record(actor=actor, action="subject.bulk_create", object_type="records.importbatch",
                  object_id=str(batch.pk) if batch else "", object_repr=source[:255],
                  after={"count": len(out), "source": source})
+    return out
+
+
+def _rows_where_in(model, columns: list[str], field: str, values: list) -> list[tuple]:
+    """``SELECT columns WHERE field IN values`` for large value lists: one ``= ANY(array)``
+    parameter on PostgreSQL (a 100k-placeholder IN list costs more to build than to run)."""
+    if not values:
+        return []
+    if connection.vendor == "postgresql":
+        qn = connection.ops.quote_name
+        meta = model._meta
+        cols = ", ".join(qn(meta.get_field(c[:-3] if c.endswith("_id") else c).column) for c in columns)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {cols} FROM {qn(meta.db_table)} "  # noqa: S608 - metadata only
+                           f"WHERE {qn(meta.get_field(field).column)} = ANY(%s)", [list(values)])
+            return cursor.fetchall()
+    out: list[tuple] = []
+    for chunk in _chunks(values, 5_000):
+        out.extend(model.objects.filter(**{f"{field}__in": chunk}).values_list(*columns))
     return out
 
 
@@ -295,13 +312,9 @@ def _department(pk: int):
 
 def _existing(model, df: pl.DataFrame, dept_ids: list[int]) -> pl.DataFrame:
     schema = {"department_id": pl.Int64, "doc_no": pl.String, "_id": pl.Int64}
-    rows: list[tuple] = []
-    if df.height <= 5_000:
-        docs = df.get_column("doc_no").to_list()
-        rows = list(model.objects.filter(department_id__in=dept_ids, doc_no__in=docs)
-                    .values_list("department_id", "doc_no", "id"))
-    else:
-        rows = list(model.objects.filter(department_id__in=dept_ids).values_list("department_id", "doc_no", "id"))
+    rows = [(d, doc, pk) for doc, d, pk in _rows_where_in(model, ["doc_no", "department_id", "id"], "doc_no",
+                                                          df.get_column("doc_no").unique().to_list())
+            if d in dept_ids]
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 

@@ -19,6 +19,8 @@ _STAGES = {"read": (30, "读取文件"), "validated": (55, "校验"), "subjects"
 
 class Command(BaseCommand):
     help = "导入双公示文件（CSV UTF-8/GBK、XLSX；表头为标准字段代码或中文名称）。"
+    # System checks cost ~2.5 s per start and belong to deploy time (`jointcredit check`).
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=sorted(RECORD_TYPE_BY_PLURAL), help="licenses 或 penalties")
