@@ -47,25 +47,29 @@ def deliveries_claim(*, subscription_id: int, limit: int = CLAIM_BATCH, due_befo
 
 
 def _record(subscription: Subscription, results: list[tuple[Delivery, SendResult]]) -> None:
+    """Store a batch's outcomes in one transaction: successes in one UPDATE per status code."""
     now = timezone.now()
-    ok = [d.pk for d, r in results if r.ok]
-    if ok:
-        # Only rows still pending: a slow sender whose lease expired must not overwrite anything.
-        Delivery.objects.filter(pk__in=ok, status=DeliveryStatus.PENDING).update(
-            status=DeliveryStatus.DELIVERED, delivered_at=now, last_attempt_at=now, attempts=F("attempts") + 1,
-            last_status_code=200, last_error="")
-    dead_after = timedelta(seconds=conf.dead_after_seconds())
+    ok_by_code: dict[int, list[int]] = {}
     for delivery, result in results:
         if result.ok:
-            if result.status != 200:
-                Delivery.objects.filter(pk=delivery.pk).update(last_status_code=result.status)
-            continue
-        attempts = delivery.attempts + 1
-        next_at = now + timedelta(seconds=backoff_seconds(attempts))
-        dead = next_at > delivery.horizon_start + dead_after
-        Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING).update(
-            attempts=attempts, last_attempt_at=now, last_status_code=result.status, last_error=result.error[:300],
-            status=DeliveryStatus.DEAD if dead else DeliveryStatus.PENDING, next_attempt_at=next_at)
+            ok_by_code.setdefault(result.status or 200, []).append(delivery.pk)
+    dead_after = timedelta(seconds=conf.dead_after_seconds())
+    with transaction.atomic():
+        for code, pks in ok_by_code.items():
+            # Only rows still pending: a slow sender whose lease expired must not overwrite anything.
+            Delivery.objects.filter(pk__in=pks, status=DeliveryStatus.PENDING).update(
+                status=DeliveryStatus.DELIVERED, delivered_at=now, last_attempt_at=now,
+                attempts=F("attempts") + 1, last_status_code=code, last_error="")
+        for delivery, result in results:
+            if result.ok:
+                continue
+            attempts = delivery.attempts + 1
+            next_at = now + timedelta(seconds=backoff_seconds(attempts))
+            dead = next_at > delivery.horizon_start + dead_after
+            Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING).update(
+                attempts=attempts, last_attempt_at=now, last_status_code=result.status,
+                last_error=result.error[:300], status=DeliveryStatus.DEAD if dead else DeliveryStatus.PENDING,
+                next_attempt_at=next_at)
 
 
 def _send_one(sender: Sender, subscription: Subscription, delivery: Delivery) -> SendResult:
