@@ -30,13 +30,18 @@ API (all keyword arguments unless noted)::
     h.report("subjects.detail.p99", res.p99_ms, "ms")
         # → "subjects.detail.p99: 12.3 ms"
 
+    with h.cpu_meter(base, db_url) as cpu:       # CPU seconds burnt by that server's gunicorn
+        res = h.load(base, ...)                  # workers and by the DB's backends meanwhile:
+    cpu.app_ms(res.requests), cpu.db_ms(res.requests)   # ms of CPU per request — far steadier
+                                                 # than req/s on a shared 2-core machine
+
     h.timed(fn, *args) -> (result, seconds)      # wall clock of one call
     h.interleaved({"ref": fa, "app": fb}, rounds=2) -> {"ref": [r1, r2], "app": [...]}
         # runs A B B A … so that drift from other load on the machine hits both sides equally
 
 Environment knobs: ``BENCH_DB`` (database name, default ``jc_bench``/``jc_bench_small``),
 ``BENCH_PG`` (server URL without database, default ``postgres://postgres@127.0.0.1:5432``),
-``BENCH_REBUILD=1`` (rebuild the dataset), ``BENCH_DURATION`` (seconds per load run),
+``BENCH_REBUILD=1`` (rebuild the dataset; drops it even while others use it), ``BENCH_DURATION`` (seconds per load run),
 ``BENCH_WORKERS`` (gunicorn workers on both sides, default 2×cores+1 as in production).
 """
 
@@ -156,9 +161,10 @@ def _fingerprint(size: str) -> str:
 def ensure_dataset(size: str = "large", *, rebuild: bool | None = None) -> str:
     """Return the DATABASE_URL of a migrated PostgreSQL database holding ``jointcredit demo --size``.
 
-    The database is built only when it is missing, when a demo hook changed since the last build
-    (fingerprint), or with ``BENCH_REBUILD=1``. Migrations always run (cheap when up to date). A
-    PostgreSQL advisory lock keeps two engineers' runs from building the same database at once."""
+    The database is built only when it is missing or unfinished, or with ``BENCH_REBUILD=1`` (a
+    change of the demo code since the build is reported, not acted on: another run may be using
+    the database). Migrations always run (cheap when up to date). A PostgreSQL advisory lock keeps
+    two runs from building the same database at once."""
     import psycopg
 
     db_url = database_url(size)
@@ -171,11 +177,14 @@ def ensure_dataset(size: str = "large", *, rebuild: bool | None = None) -> str:
             exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
             if exists and not rebuild:
                 meta = _meta(db_url)
-                if meta and meta.get("fingerprint") == fp:
+                if meta:
                     note(f"数据集 {name} 已存在（{meta.get('subjects')} 个主体，构建于 {meta.get('built_at')}）")
+                    if meta.get("fingerprint") != fp:
+                        # Never rebuild on our own: other benchmarks (other trees) may be using it.
+                        note("演示数据生成代码自构建后有变化；需要时用 BENCH_REBUILD=1 重建")
                     manage(["migrate", "--noinput", "-v", "0"], env=django_env(db_url))
                     return db_url
-                note(f"数据集 {name} 已过期或不完整，重建")
+                note(f"数据集 {name} 不完整（上次构建未完成），重建")
             if exists:
                 admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
             admin.execute(f'CREATE DATABASE "{name}"')
@@ -287,6 +296,7 @@ def _gunicorn(cmd: list[str], env: dict[str, str], label: str, port: int) -> Ite
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
     base = f"http://127.0.0.1:{port}"
+    _SERVERS[base] = proc.pid
     try:
         wait_ready(base, proc=proc)
         # Warm every worker (imports, first DB connection) before anyone measures.
@@ -301,6 +311,65 @@ def _gunicorn(cmd: list[str], env: dict[str, str], label: str, port: int) -> Ite
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         log.close()
+        _SERVERS.pop(base, None)
+
+
+_SERVERS: dict[str, int] = {}  # base URL → gunicorn master pid
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pids: Sequence[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total / _TICK
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except FileNotFoundError:
+        return []
+    return [int(p) for p in found]
+
+
+@dataclass
+class CpuMeter:
+    app_s: float = 0.0  # CPU seconds of the server's worker processes
+    db_s: float = 0.0   # CPU seconds of every PostgreSQL backend connected to the database
+
+    def app_ms(self, requests: int) -> float:
+        return self.app_s / max(requests, 1) * 1000
+
+    def db_ms(self, requests: int) -> float:
+        return self.db_s / max(requests, 1) * 1000
+
+
+@contextlib.contextmanager
+def cpu_meter(base: str, db_url: str | None = None) -> Iterator[CpuMeter]:
+    """Measure the CPU a server started by this harness (and the DB) spends inside the block.
+    Run one load at a time: the DB figure counts every backend of that database."""
+    workers = _children(_SERVERS[base]) if base in _SERVERS else []
+    db_name = db_url.rsplit("/", 1)[1] if db_url else None
+
+    def backends() -> list[int]:
+        if not db_name:
+            return []
+        return [r[0] for r in sql(f"{PG_SERVER}/postgres", "SELECT pid FROM pg_stat_activity WHERE datname = %s",
+                                  [db_name])]
+
+    meter = CpuMeter()
+    pg_before = backends()
+    a0, d0 = _cpu_seconds(workers), _cpu_seconds(pg_before)
+    yield meter
+    pg_after = set(backends()) | set(pg_before)
+    meter.app_s = _cpu_seconds(workers) - a0
+    # Backends that appeared during the run count from zero.
+    meter.db_s = _cpu_seconds(list(pg_after)) - d0
 
 
 def warm(base: str, *, path: str = "/api/v1/health", n: int = 200) -> None:
