@@ -51,6 +51,10 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(
             f"{sum(matrix.CELLS.values())} cells: {matrix.CELLS['exact']} asserted both ways, "
             f"{matrix.CELLS['deny_only']} deny-side only (no builder)")
+    faults = sys.modules.get(__package__ + ".test_faults")
+    if faults is not None and faults.FAULTS:
+        terminalreporter.section("Fault injection")
+        terminalreporter.write_line(f"{len(faults.FAULTS)} faults injected: " + "; ".join(faults.FAULTS))
     test_fuzz_api = sys.modules.get(__package__ + ".test_fuzz_api")
     if test_fuzz_api is None or not test_fuzz_api.STATUSES:
         return

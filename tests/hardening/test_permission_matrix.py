@@ -147,7 +147,7 @@ def _screening_file(world: World, rng: random.Random) -> Request:
 
 
 def _penalty_body(world: World, rng: random.Random) -> dict:
-    from jointcredit.records.tests.factories import penalty_row
+    from jointcredit.records.samples import penalty_row
 
     return penalty_row(rng, world.departments[OWN], n=rng.randrange(10**6))
 
@@ -157,7 +157,7 @@ def _new_penalty(world: World, rng: random.Random) -> Request:
 
 
 def _penalty_file(world: World, rng: random.Random) -> Request:
-    from jointcredit.records.tests.factories import csv_bytes
+    from jointcredit.records.samples import csv_bytes
 
     upload = SimpleUploadedFile("处罚.csv", csv_bytes([_penalty_body(world, rng)]), content_type="text/csv")
     return Request({"kind": "penalties"}, {"file": upload, "department": OWN}, multipart=True, success=201)
