@@ -197,6 +197,10 @@ def _list_entry(world: World, rng: random.Random, state: str, body: dict | None 
     return Request({"entry_id": entry.pk}, body)
 
 
+def _recompute_grade(world: World, rng: random.Random) -> Request:
+    return Request({"identifier": world.companies[rng.randrange(0, 10)].identifier})
+
+
 # --- the rule table: path pattern (regex on the full path template) → (rule, builder or None) ----
 # Read the endpoint's service to decide its rule; keep the most specific pattern first.
 RULES: list[tuple[str, str, str, Builder | None]] = [
@@ -233,6 +237,26 @@ RULES: list[tuple[str, str, str, Builder | None]] = [
      lambda w, r: _list_entry(w, r, "published", {"reason": "revoked", "note": "复议撤销"})),
     ("post", r"^/api/v1/list-entries/\{entry_id\}/correct$", "dept_decide",
      lambda w, r: _list_entry(w, r, "published", {"note": "事实更正", "reason": "更正后的列入事由"})),
+    # exchange (exchange.services): subscriptions and redelivery are the department admin's;
+    # feedback is written for the actor's own department (or a named one: ensure_can_write)
+    ("post", r"^/api/v1/subscriptions$", "dept_admin", None),
+    ("post", r"^/api/v1/subscriptions/\{subscription_id\}/active$", "dept_admin", None),
+    ("post", r"^/api/v1/deliveries/\{delivery_id\}/redeliver$", "dept_admin", None),
+    ("post", r"^/api/v1/feedback$", "writer", None),
+    ("post", r"^/api/v1/feedback/imports$", "writer", None),
+    # grading (grading.services / inspections / honours)
+    ("post", r"^/api/v1/grading/subjects/\{identifier\}/recompute$", "office_admin", _recompute_grade),
+    ("post", r"^/api/v1/grading/rulesets$", "office_admin", None),
+    ("post", r"^/api/v1/grading/inspection-plans$", "writer", None),
+    ("post", r"^/api/v1/grading/inspection-plans/\{plan_id\}/publish$", "dept_write", None),
+    ("post", r"^/api/v1/grading/honours/screenings$", "authenticated", None),
+    ("post", r"^/api/v1/grading/honours/screenings/upload$", "authenticated", None),
+    ("post", r"^/api/v1/grading/honours$", "writer", None),
+    ("post", r"^/api/v1/grading/honours/\{honour_id\}/revoke$", "dept_write", None),
+    # commitments (commitments.services): accepted by the actor's department, then its own
+    ("post", r"^/api/v1/commitments$", "writer", None),
+    ("post", r"^/api/v1/commitments/\{commitment_id\}/fulfil$", "dept_write", None),
+    ("post", r"^/api/v1/commitments/\{commitment_id\}/break$", "dept_write", None),
 ]
 
 
