@@ -66,14 +66,28 @@ DEFAULT_LIST_TYPES: list[dict] = [
 ]
 
 
-def seed_list_types(ListType, Department) -> dict[str, int]:  # noqa: N803 - model classes (migrations pass historical ones)
-    """Create missing default list types and link existing default departments to types that have
-    none yet (an office's own choice of departments is never overwritten)."""
+# The measures seed's memoranda (measures/seed.py): black types apply the joint-punishment
+# memorandum, red types the joint-incentive one. Linked only while a type has none.
+DEFAULT_MEMORANDA = {"black": "lixia-dishonesty-2026", "red": "lixia-honesty-2026"}
+
+
+def seed_list_types(ListType, Department, Memorandum=None) -> dict[str, int]:  # noqa: N803 - model classes (migrations pass historical ones)
+    """Create missing default list types, link existing default departments to types that have
+    none yet and the default memorandum to types without one (an office's own choices are never
+    overwritten)."""
     created = linked = 0
+    memoranda = {}
+    if Memorandum is not None:
+        memoranda = {m.code: m for m in Memorandum.objects.filter(code__in=DEFAULT_MEMORANDA.values())}
     for spec in DEFAULT_LIST_TYPES:
         fields = {k: v for k, v in spec.items() if k not in ("code", "departments")}
         list_type, was_created = ListType.objects.get_or_create(code=spec["code"], defaults=fields)
         created += was_created
+        memo = memoranda.get(DEFAULT_MEMORANDA[spec["color"]])
+        if list_type.memorandum_id is None and memo is not None:
+            list_type.memorandum = memo
+            list_type.save(update_fields=["memorandum"])
+            linked += 1
         if not list_type.initiating_departments.exists():
             departments = list(Department.objects.filter(code__in=spec["departments"]))
             if departments:

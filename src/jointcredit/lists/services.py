@@ -583,11 +583,12 @@ def on_calendar_changed(sender, years=None, **kwargs) -> None:
 def list_types_seed(*, actor=None) -> dict[str, int]:
     """Ship the seed's list types; link default departments that exist (idempotent)."""
     from jointcredit.accounts.models import Department
+    from jointcredit.measures.models import Memorandum
 
     from .defaults import seed_list_types
 
     with transaction.atomic():
-        result = seed_list_types(ListType, Department)
+        result = seed_list_types(ListType, Department, Memorandum)
         if result["created"] or result["linked"]:
             audit_record(actor=actor, action="list_type.seed", object_type="lists.listtype", object_id="*",
                          after=result)

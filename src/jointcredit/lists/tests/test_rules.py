@@ -23,6 +23,9 @@ def test_seed_ships_five_black_categories_and_five_red_sources(types):
     assert colors.count("black") == 5 and colors.count("red") == 5
     assert {s["code"] for s in DEFAULT_LIST_TYPES} <= set(types)
     assert list(types["black_health_safety"].initiating_departments.values_list("code", flat=True)) == ["scjgj"]
+    # Default memoranda of the measures seed apply: punishment for black, incentive for red.
+    assert types["black_health_safety"].memorandum.code == "lixia-dishonesty-2026"
+    assert types["red_moral_model"].memorandum.code == "lixia-honesty-2026"
     # Running the seed again changes nothing and never overwrites the office's edits.
     ListType.objects.filter(code="red_media").update(validity_days=200)
     assert services.list_types_seed() == {"created": 0, "linked": 0}
