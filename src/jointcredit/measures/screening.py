@@ -57,7 +57,9 @@ NAME_HEADERS = {"name", "名称", "主体名称", "姓名", "名称/姓名", "�
 STATUS_LABELS = {"hit": "命中", "clear": "未命中", "invalid": "无效"}
 XLSX_MAX_ROWS = 1_048_575
 
-_USCC_VALUES = {c: i for i, c in enumerate(USCC_ALPHABET)}
+_BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_USCC_SHIFT_FROM = [c for i, c in enumerate(USCC_ALPHABET) if c != _BASE36[i]]
+_USCC_SHIFT_TO = [_BASE36[i] for i, c in enumerate(USCC_ALPHABET) if c != _BASE36[i]]
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _USCC_RE = "^[" + "".join(USCC_REGISTRY_AUTHORITIES) + "][" + USCC_ALPHABET + "][0-9]{6}[" + USCC_ALPHABET + "]{10}$"
@@ -124,14 +126,16 @@ def identifiers_validate(raw: list[str], *, today: date | None = None) -> tuple[
     today = today or timezone.localdate()
     s = pl.Series("raw", raw, dtype=pl.String)
     norm = s.str.replace_all(r"[\s\-]", "").str.to_uppercase()
-    df = pl.DataFrame({"n": norm})
+    # One base-36 parse per position serves both checksums: after shifting the USCC letters onto
+    # the base-36 letters with the same value (J→I … Y→U), base 36 *is* the USCC value, and for
+    # the digit-only ID cards it is the digit itself. Materialised once, used by both sums.
+    shifted = norm.str.replace_many(_USCC_SHIFT_FROM, _USCC_SHIFT_TO)
+    df = pl.DataFrame({"n": norm, **{f"v{i}": shifted.str.slice(i, 1).str.to_integer(base=36, strict=False)
+                                     .fill_null(0).cast(pl.Int32) for i in range(17)}})
     n = pl.col("n")
-    uscc_sum = pl.sum_horizontal(
-        n.str.slice(i, 1).replace_strict(_USCC_VALUES, default=0, return_dtype=pl.Int32) * w
-        for i, w in enumerate(_USCC_WEIGHTS))
+    uscc_sum = pl.sum_horizontal(pl.col(f"v{i}") * w for i, w in enumerate(_USCC_WEIGHTS))
     uscc_check = ((31 - uscc_sum % 31) % 31).replace_strict(dict(enumerate(USCC_ALPHABET)), return_dtype=pl.String)
-    rid_sum = pl.sum_horizontal(
-        n.str.slice(i, 1).cast(pl.Int32, strict=False).fill_null(0) * w for i, w in enumerate(_ID_WEIGHTS))
+    rid_sum = pl.sum_horizontal(pl.col(f"v{i}") * w for i, w in enumerate(_ID_WEIGHTS))
     rid_check = (rid_sum % 11).replace_strict(dict(enumerate("10X98765432")), return_dtype=pl.String)
     birth = n.str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False)
     checked = df.select(
