@@ -7,10 +7,9 @@ subject and those organisations; the measure catalogue cached in process, versio
 second) and producing the same JSON — under the same gunicorn worker count, measured A B B A.
 Targets (issue #5, DESIGN.md §5): ≥ 70% of the reference's requests/s, p99 < 25 ms.
 
-Dataset: the shared ``jointcredit demo`` database (``bench.harness.ensure_dataset``) copied to a
-database of our own (``CREATE DATABASE … TEMPLATE``) so that the entries added here never change
-what the other benchmarks measure; then 100k published entries (90% black, 10% red, 2% under
-objection) are added with one INSERT … SELECT. ``--quick`` uses the small dataset and 1k entries.
+Dataset: ``jointcredit demo`` in a database of our own (``jc_bench_measures``, built through
+``bench.harness.ensure_dataset``), topped up to 100k published entries (90% black, 10% red, 2% under
+objection) with one INSERT … SELECT if the lists demo has fewer. ``--quick``: small dataset, 1k.
 
     .venv/bin/python -m bench.bench_check [--quick]
 """
@@ -37,36 +36,20 @@ ENTRIES = {"large": 100_000, "small": 1_000}
 
 # --- dataset ----------------------------------------------------------------------------------------
 
-def _own_copy(src_url: str, name: str) -> str:
-    """Our own copy of the shared dataset, refreshed when the shared one was rebuilt."""
-    import psycopg
-
-    src_name = src_url.rsplit("/", 1)[1]
-    url = f"{h.PG_SERVER}/{name}"
-    fingerprint = h.dataset_meta(src_url).get("fingerprint")
-    with psycopg.connect(f"{h.PG_SERVER}/postgres", autocommit=True) as admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if exists:
-            try:
-                marker = h.sql(url, "SELECT data FROM bench_measures LIMIT 1")[0][0]
-            except Exception:  # noqa: BLE001 - missing marker = unfinished copy
-                marker = {}
-            if marker.get("fingerprint") == fingerprint:
-                return url
-            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        h.note(f"复制数据集 {src_name} → {name}")
-        for attempt in range(30):
-            try:
-                admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{src_name}"')
-                break
-            except psycopg.errors.ObjectInUse:
-                # CREATE DATABASE … TEMPLATE needs the source idle; another benchmark may be using it.
-                if attempt == 29:
-                    raise
-                time.sleep(5)
-    h.sql(url, "CREATE TABLE bench_measures (data jsonb NOT NULL)")
-    h.sql(url, "INSERT INTO bench_measures (data) VALUES (%s)", [json.dumps({"fingerprint": fingerprint})])
-    return url
+def own_dataset(quick: bool) -> str:
+    """``jointcredit demo`` in a database of our own (built by ``ensure_dataset`` when missing or
+    outdated): the entries added below never change what other benchmarks measure, and another
+    engineer's rebuild of the shared database cannot drop ours mid-run."""
+    size = h.dataset_size(quick)
+    saved = os.environ.get("BENCH_DB")
+    os.environ["BENCH_DB"] = "jc_bench_measures" + ("" if size == "large" else f"_{size}")
+    try:
+        return h.ensure_dataset(size)
+    finally:
+        if saved is None:
+            os.environ.pop("BENCH_DB", None)
+        else:
+            os.environ["BENCH_DB"] = saved
 
 
 def _fill(col_type: str) -> str:
@@ -84,11 +67,15 @@ def _fill(col_type: str) -> str:
 
 
 def ensure_entries(db_url: str, n: int) -> dict:
-    """100k published entries on bench list types tied to the shipped memoranda (idempotent)."""
+    """Top the published entries up to ``n`` with entries on bench list types tied to the shipped
+    memoranda (the lists demo may already provide them; idempotent)."""
+    demo = h.sql(db_url, "SELECT count(*) FROM lists_listentry e JOIN lists_listtype t ON t.id = e.list_type_id "
+                         "WHERE e.state = 'published' AND t.code NOT LIKE 'bench-check-%%'")[0][0]
     have = h.sql(db_url, "SELECT count(*) FROM lists_listentry e JOIN lists_listtype t ON t.id = e.list_type_id "
                          "WHERE t.code LIKE 'bench-check-%%'")[0][0]
-    if have < n:
-        h.note(f"写入 {n} 条名单条目（黑名单 90%、红名单 10%、异议中 2%）")
+    n = max(0, n - demo)
+    if have != n:
+        h.note(f"演示数据已有 {demo} 条已发布条目，补足 {n} 条（黑名单 90%、红名单 10%、异议中 2%）")
         h.manage(["shell", "-c", "from jointcredit.measures.services import measures_seed_defaults as s; s()"],
                  env=h.django_env(db_url))
         memo = dict(h.sql(db_url, "SELECT code, id FROM measures_memorandum"))
@@ -132,12 +119,11 @@ def _probe_identifiers(db_url: str, n: int) -> list[str]:
     """A realistic mix: listed subjects, people holding roles in listed organisations, and others."""
     listed = [r[0] for r in h.sql(db_url, """
         SELECT s.identifier FROM lists_listentry e JOIN subjects_subject s ON s.id = e.subject_id
-        JOIN lists_listtype t ON t.id = e.list_type_id WHERE t.code LIKE 'bench-check-%%'
-        ORDER BY md5(s.identifier) LIMIT %s""", [n * 4 // 10])]
+        WHERE e.state = 'published' ORDER BY md5(s.identifier) LIMIT %s""", [n * 4 // 10])]
     people = [r[0] for r in h.sql(db_url, """
         SELECT DISTINCT p.identifier FROM lists_listentry e JOIN subjects_relatedperson r ON r.subject_id = e.subject_id
         JOIN subjects_subject p ON p.id = r.person_id JOIN lists_listtype t ON t.id = e.list_type_id
-        WHERE t.code = 'bench-check-black' ORDER BY p.identifier LIMIT %s""", [n * 3 // 10])]
+        WHERE e.state = 'published' AND t.color = 'black' ORDER BY p.identifier LIMIT %s""", [n * 3 // 10])]
     others = [r[0] for r in h.sql(db_url, "SELECT identifier FROM subjects_subject ORDER BY md5(identifier || 'x') "
                                           "LIMIT %s", [n - len(listed) - len(people)])]
     mixed = []
@@ -277,8 +263,7 @@ def _same_answers(django: str, ref: str, paths: list[str], token: str) -> int:
 
 def main(quick: bool = False) -> None:
     size = h.dataset_size(quick)
-    db_url = _own_copy(h.ensure_dataset(size), "jc_bench_measures" + ("" if size == "large" else f"_{size}"))
-    h.manage(["migrate", "--noinput", "-v", "0"], env=h.django_env(db_url))
+    db_url = own_dataset(quick)
     ensure_entries(db_url, ENTRIES[size])
     counts = h.sql(db_url, """SELECT (SELECT count(*) FROM subjects_subject), (SELECT count(*) FROM lists_listentry
         WHERE state = 'published'), (SELECT count(*) FROM subjects_relatedperson)""")[0]

@@ -6,7 +6,7 @@ measures, joining, storing the result (Parquet + Screening row + audit) and writ
 The input mixes identifiers of listed subjects, people holding roles in listed organisations, other
 known subjects, unknown-but-valid codes and 1% malformed ones, in random order.
 
-Uses the same database as ``bench_check`` (shared demo data copied, plus 100k entries).
+Uses the same database as ``bench_check`` (its own demo dataset with 100k published entries).
 
     .venv/bin/python -m bench.bench_screening [--quick]
 """
@@ -21,7 +21,7 @@ import tempfile
 import time
 
 from bench import harness as h
-from bench.bench_check import ENTRIES, _own_copy, ensure_entries
+from bench.bench_check import ENTRIES, ensure_entries, own_dataset
 
 TARGET_SECONDS = 5.0
 ROWS = {"large": 1_000_000, "small": 50_000}
@@ -48,9 +48,8 @@ def _input_file(db_url: str, n: int, path: str) -> dict:
 
 def main(quick: bool = False) -> None:
     size = h.dataset_size(quick)
-    db_url = _own_copy(h.ensure_dataset(size), "jc_bench_measures" + ("" if size == "large" else f"_{size}"))
+    db_url = own_dataset(quick)
     env = h.django_env(db_url)
-    h.manage(["migrate", "--noinput", "-v", "0"], env=env)
     ensure_entries(db_url, ENTRIES[size])
     entries = h.sql(db_url, "SELECT count(*) FROM lists_listentry WHERE state = 'published'")[0][0]
     with tempfile.TemporaryDirectory() as tmp:
