@@ -111,7 +111,7 @@ class PlanIn(Schema):
     industry: str = ""
     region_code: str = ""
     subject_kind: str = ""
-    ratios: dict[str, dict[str, float]] | None = None
+    ratios: dict[str, Any] | None = None
     seed: int | None = None
     inspectors_per_subject: int = 2
 

@@ -164,3 +164,25 @@ def test_list_and_detail(api, lixia):
     assert api.get("/api/v1/commitments", {"state": "bogus"}).status_code == 422
     assert api.get("/api/v1/commitments/999999").status_code == 404
     assert (timezone.localdate() - timedelta(days=1)) < timezone.localdate()
+
+
+def test_staff_pages(lixia, clerk):
+    from django.test import Client
+
+    company = CompanyFactory()
+    client = Client()
+    client.force_login(clerk)
+    assert client.get("/staff/commitments/").status_code == 200
+    page = client.get("/staff/commitments/new/", {"identifier": company.identifier})
+    assert page.status_code == 200 and "符合容缺受理条件" in page.content.decode()
+    r = client.post("/staff/commitments/new/", {"action": "create", "identifier": company.identifier,
+                                                 "matter": "卫生许可", "missing_items": "材料一\n材料二",
+                                                 "working_days": "5", "signatory_name": "赵六", "kind": "tolerance"})
+    assert r.status_code == 302
+    c = Commitment.objects.get()
+    assert c.missing_items == ["材料一", "材料二"]
+    assert client.get(f"/staff/commitments/{c.pk}/").status_code == 200
+    assert client.post(f"/staff/commitments/{c.pk}/", {"action": "fulfil", "note": "ok"}).status_code == 302
+    c.refresh_from_db()
+    assert c.state == "fulfilled"
+    assert client.get(f"/staff/commitments/{c.pk}/pdf/").content.startswith(b"%PDF")
