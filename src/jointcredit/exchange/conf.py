@@ -8,6 +8,7 @@
   JOINTCREDIT_WEBHOOK_BACKOFF_MAX     longest retry delay in seconds (default 1800)
   JOINTCREDIT_WEBHOOK_LEASE           seconds a claimed delivery is reserved for its sender (default 120)
   JOINTCREDIT_WEBHOOK_CONCURRENCY     parallel HTTP connections per sender task (default 8)
+  JOINTCREDIT_WEBHOOK_LANES           sender tasks per subscription that may run at once (default 2)
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ _DEFAULTS = {
     "JOINTCREDIT_WEBHOOK_BACKOFF_MAX": "1800",
     "JOINTCREDIT_WEBHOOK_LEASE": "120",
     "JOINTCREDIT_WEBHOOK_CONCURRENCY": "8",
+    "JOINTCREDIT_WEBHOOK_LANES": "2",
 }
 
 
@@ -62,6 +64,10 @@ def lease_seconds() -> float:
 
 def concurrency() -> int:
     return max(1, int(_get("JOINTCREDIT_WEBHOOK_CONCURRENCY")))
+
+
+def sender_lanes() -> int:
+    return max(1, int(_get("JOINTCREDIT_WEBHOOK_LANES")))
 
 
 def feedback_working_days_default() -> int:

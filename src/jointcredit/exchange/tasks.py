@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
+from . import conf
 from .delivery import deliveries_send_due, next_wakeup, subscriptions_with_due
 from .dispatcher import dispatch_all
 from .sequencer import sequence_all
@@ -53,14 +54,17 @@ def exchange_pump() -> dict:
 
 
 @task(queue_name=QUEUE)
-def deliveries_send(*, subscription_id: int) -> dict:
+def deliveries_send(*, subscription_id: int, lane: int = 0) -> dict:
+    """One sender lane of a subscription. Lanes lease disjoint rows (SKIP LOCKED), so several
+    worker processes can deliver one busy subscription in parallel."""
     counts = deliveries_send_due(subscription_id=subscription_id)
     if counts["more"]:
-        _enqueue_unique(deliveries_send, subscription_id=subscription_id)
+        _enqueue_unique(deliveries_send, subscription_id=subscription_id, lane=lane)
     else:
         wake = next_wakeup(subscription_id=subscription_id)
         if wake is not None:
-            _enqueue_unique(deliveries_send, run_after=max(wake, timezone.now()), subscription_id=subscription_id)
+            _enqueue_unique(deliveries_send, run_after=max(wake, timezone.now()), subscription_id=subscription_id,
+                            lane=lane)
     return counts
 
 
@@ -69,4 +73,5 @@ def pump_enqueue() -> bool:
 
 
 def deliveries_enqueue(*, subscription_ids) -> int:
-    return sum(_enqueue_unique(deliveries_send, subscription_id=s) for s in sorted(subscription_ids))
+    return sum(_enqueue_unique(deliveries_send, subscription_id=s, lane=lane)
+               for s in sorted(subscription_ids) for lane in range(conf.sender_lanes()))
