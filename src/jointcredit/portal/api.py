@@ -32,6 +32,7 @@ class GroupOut(Schema):
     label: str
     total: int
     capped: bool
+    note: str = ""
     page: int
     pages: int
     items: list[ItemOut]
@@ -60,6 +61,7 @@ def public_search(request, q: str, type: str | None = None, page: int = 1, page_
         "q": mask_id_number(selectors.clean_query(q)) if selectors.is_personal_identifier(q) else selectors.clean_query(q),
         "groups": [{
             "type": g["key"], "label": g["label"], "total": g["results"].total, "capped": g["results"].capped,
+            "note": g["results"].note,
             "page": g["page"], "pages": g["pages"],
             "items": [{"title": i.get("title", ""), "url": i.get("url", ""), "subtitle": i.get("subtitle", ""),
                        "fields": [[str(a), str(b)] for a, b in i.get("fields", [])],

@@ -29,7 +29,7 @@ from .registry import (
     register_subject_public_section,
     register_subject_staff_section,
 )
-from .selectors import COUNT_CAP, subject_search_public
+from .selectors import COUNT_CAP, _ids_for_identifier, subject_search_public
 
 
 def _url_or_blank(name: str, *args) -> str:
@@ -85,14 +85,18 @@ def list_entries_search(q: str, page: int, page_size: int) -> SearchResults:
     from jointcredit.lists.models import ListEntry
 
     today = timezone.localdate()
-    code = normalize(q)
-    match = Q(document_no=q) | Q(subject__identifier=code)
+    effective = ListEntry.objects.filter(_effective(today))
+    # Separate indexed/small queries instead of one OR across a join to the subjects table.
+    ids = set(effective.filter(document_no=q).values_list("pk", flat=True)[: COUNT_CAP + 1])
+    subject_ids = _ids_for_identifier(normalize(q)) if len(q) >= 8 else []
+    if subject_ids:
+        ids |= set(effective.filter(subject_id__in=subject_ids).values_list("pk", flat=True)[: COUNT_CAP + 1])
     if len(q) >= 2:
-        match |= Q(subject_name__icontains=q) & ~Q(subject__kind=SubjectKind.NATURAL)
-    match |= Q(subject_name=q)
-    qs = (ListEntry.objects.filter(_effective(today)).filter(match)
+        named = effective.filter(subject_name__icontains=q).values_list("pk", "subject_name", "subject__kind")
+        ids |= {pk for pk, name, kind in named[: COUNT_CAP * 5] if kind != SubjectKind.NATURAL or name == q}
+    qs = (ListEntry.objects.filter(pk__in=sorted(ids)[: COUNT_CAP + 1])
           .select_related("list_type", "department", "subject").order_by("-published_at", "-pk"))
-    n = qs.values("pk")[: COUNT_CAP + 1].count()
+    n = len(ids)
     offset = (page - 1) * page_size
     items = []
     for entry in qs[offset:offset + page_size]:

@@ -1,6 +1,6 @@
 """How a subject appears on public surfaces: masked name/identifier and its public URL.
 
-URLs (ADR 0002): an organisation or 个体工商户 with a USCC is addressed by its USCC
+URLs (ADR 0005): an organisation or 个体工商户 with a USCC is addressed by its USCC
 (``/subjects/91370102MA3C4XXXXX/``), which is public and stable; a natural person — and a 个体工商户
 whose identifier embeds the operator's ID — by an opaque slug ``p<id>-<signature>`` so that no
 personal ID ever appears in a URL, a log line or a search engine, and the pages cannot be walked by

@@ -45,6 +45,7 @@ class SearchResults:
     items: list[dict[str, Any]] = field(default_factory=list)
     total: int = 0
     capped: bool = False
+    note: str = ""  # shown above the results (e.g. "查询词过于宽泛 …")
 
 
 @dataclass(frozen=True)

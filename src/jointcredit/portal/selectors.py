@@ -1,10 +1,13 @@
-"""Reads behind the public portal: unified search and the subject page (ADR 0002).
+"""Reads behind the public portal: unified search and the subject page (ADR 0005).
 
 Subject search strategy (PostgreSQL, 10M rows, p95 < 100 ms):
   * identifier-shaped queries (USCC, 组织机构代码, ID numbers) → exact match on the unique
     ``identifier`` index or the alias index;
   * name fragments of ≥ 3 characters → ``UPPER(name) LIKE '%q%'`` served by the pg_trgm GIN index
-    ``subject_name_trgm`` (pg_trgm extracts trigrams from CJK characters under the C.UTF-8 ctype);
+    ``subject_name_trgm`` (pg_trgm extracts trigrams from CJK characters under the C.UTF-8 ctype),
+    forced to a bitmap scan that stops after COUNT_CAP + 1 rows; when the planner estimates more
+    than BROAD_ESTIMATE matches ("有限公司") the fragment is too broad to be useful and the search
+    falls back to the prefix match below, with a note asking for a longer query;
   * 1–2 characters → trigrams cannot serve them, so they match names *starting with* the fragment
     (``name COLLATE "C" LIKE 'q%'``: a range on the btree ``subject_name_c``, already in result order);
   * natural persons are only found by their full name or full document number, never by fragment,
@@ -17,10 +20,11 @@ SQLite (development) uses the same ORM lookups without the indexes.
 
 from __future__ import annotations
 
+import json
 import re
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Collate, Substr
 
@@ -33,6 +37,7 @@ from .public import subject_public_ref
 from .registry import SearchResults, portal_stats, search_provider, search_providers
 
 COUNT_CAP = 200
+BROAD_ESTIMATE = 20_000  # planner-estimated matches above which a fragment counts as too broad
 MAX_PAGE_SIZE = 50
 MAX_QUERY = 100
 _ORGANISATIONS = [SubjectKind.LEGAL, SubjectKind.INDIVIDUAL_BUSINESS]
@@ -75,6 +80,38 @@ def _ids_for_identifier(code: str) -> list[int]:
     return ids
 
 
+def _prefix(base, q: str):
+    """One range condition on the C-collated name index: “名称以 q 开头”, persons only by full name."""
+    return base.alias(name_c=_name_c()).filter(Q(name_c__startswith=q) & (Q(kind__in=_ORGANISATIONS) | Q(name=q)))
+
+
+def _ordered_ids(qs) -> list[int]:
+    """The first COUNT_CAP + 1 ids in name order, in one walk: the page and the capped total."""
+    return list(qs.order_by(_name_c().asc(), "pk").values_list("pk", flat=True)[: COUNT_CAP + 1])
+
+
+def _estimated_rows(qs) -> float:
+    """The planner's row estimate (EXPLAIN, ~0.3 ms): tells a rare fragment from a broad one."""
+    sql, params = qs.values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return float(plan[0]["Plan"]["Plan Rows"])
+
+
+def _trigram_ids(qs) -> list[int]:
+    """Up to COUNT_CAP + 1 matches through the pg_trgm GIN bitmap, then put in name order. An ORDER
+    BY here would let the planner walk the name index and filter row by row, which is slow when
+    the matches sit far down the order; the bitmap cost depends on the matches only."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        ids = list(qs.order_by().values_list("pk", flat=True)[: COUNT_CAP + 1])
+    ordered = _ordered_ids(Subject.objects.filter(pk__in=ids[:COUNT_CAP]))
+    return ordered + [0] if len(ids) > COUNT_CAP else ordered  # capped: the first COUNT_CAP found, in name order
+
+
 def subject_search_public(q: str, page: int = 1, page_size: int = 10, *, kind: str | None = None) -> SearchResults:
     """The built-in ``subjects`` search provider: masked, paginated, capped count."""
     q = clean_query(q)
@@ -84,22 +121,28 @@ def subject_search_public(q: str, page: int = 1, page_size: int = 10, *, kind: s
     if kind:
         base = base.filter(kind=kind)
     code = normalize(q)
+    broad = False
     if _IDENTIFIER_RE.match(code) and any(ch.isdigit() for ch in code):
-        qs = base.filter(pk__in=_ids_for_identifier(code))
+        ids = _ordered_ids(base.filter(pk__in=_ids_for_identifier(code)))
     elif len(q) >= 3:
         qs = base.filter(Q(name__icontains=q, kind__in=_ORGANISATIONS) | Q(name=q, kind=SubjectKind.NATURAL))
+        if connection.vendor != "postgresql":
+            ids = _ordered_ids(qs)
+        elif _estimated_rows(qs) <= BROAD_ESTIMATE:
+            ids = _trigram_ids(qs)
+        else:
+            # Too broad for a fragment search ("有限公司"): names starting with it instead, which the
+            # C-collated index serves in order at constant cost; the page asks for a longer query.
+            broad = True
+            ids = _ordered_ids(_prefix(base, q))
     else:
-        # One range condition on the C-collated name index: “名称以 q 开头”, persons only by full name.
-        qs = base.alias(name_c=_name_c()).filter(
-            Q(name_c__startswith=q) & (Q(kind__in=_ORGANISATIONS) | Q(name=q)))
-    qs = qs.order_by(_name_c().asc(), "pk")
-    # One ordered walk yields both the capped total and the page (pages stop at COUNT_CAP).
-    ids = list(qs.values_list("pk", flat=True)[: COUNT_CAP + 1])
+        ids = _ordered_ids(_prefix(base, q))
     total, capped = (COUNT_CAP, True) if len(ids) > COUNT_CAP else (len(ids), False)
     offset = (page - 1) * page_size
     page_ids = ids[offset:min(offset + page_size, COUNT_CAP)]
     rows = Subject.objects.in_bulk(page_ids) if page_ids else {}
-    return SearchResults(items=[_subject_item(rows[i]) for i in page_ids if i in rows], total=total, capped=capped)
+    return SearchResults(items=[_subject_item(rows[i]) for i in page_ids if i in rows], total=total, capped=capped,
+                         note="查询词过于宽泛，仅显示名称以该词开头的主体，请输入更完整的名称。" if broad else "")
 
 
 def _subject_item(subject: Subject) -> dict:

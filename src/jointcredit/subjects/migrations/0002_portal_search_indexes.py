@@ -1,4 +1,4 @@
-"""Portal search indexes (PostgreSQL only; ADR 0002, docs/portal.md).
+"""Portal search indexes (PostgreSQL only; ADR 0005, docs/portal.md).
 
 * ``subject_name_trgm``: pg_trgm GIN over ``UPPER(name)`` — serves ``name__icontains`` (Django
   emits ``UPPER(name::text) LIKE UPPER('%q%')``) for fragments of three characters or more.
