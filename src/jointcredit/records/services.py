@@ -233,6 +233,30 @@ def record_withdraw(*, actor, record, reason: str):
     return record
 
 
+def record_publication_end(*, actor, record, reason: str, note: str = ""):
+    """End a penalty's publication early (信用修复 approved): off the portal today, consumers get
+    ``record.changed`` with ``publication_ended``. The caller has checked the decision rights."""
+    ensure_can_write(actor, record.department)
+    with transaction.atomic():
+        record = type(record).objects.select_for_update().get(pk=record.pk)
+        if record.state != RecordState.PUBLISHED:
+            raise Conflict(f"只有公示中的记录可以提前结束公示，当前状态为“{record.get_state_display()}”。",
+                           details=[{"field": "state", "rule": "transition", "state": record.state}])
+        now = timezone.now()
+        ended = timezone.localdate(now) - timedelta(days=1)
+        before = {"public_until": record.public_until}
+        record.public_until = min(record.public_until, ended) if record.public_until else ended
+        record.version += 1
+        record.updated_at = now
+        record.save()
+        after = {"public_until": record.public_until, "publication_ended": reason, "note": note}
+        _history(record, actor=actor, action=RecordHistory.Action.UPDATED, before=before, after=after)
+        _emit(record, "record.changed", publication_ended=reason, note=note)
+        audit_record(actor=actor, action=f"{record.record_type}.publication_end", obj=record,
+                     department=record.department, before=before, after=after)
+    return record
+
+
 def _history(record, *, actor, action: str, before: dict, after: dict) -> None:
     RecordHistory.objects.create(record_type=record.record_type, record_id=record.pk, version=record.version,
                                  action=action, actor=actor if getattr(actor, "is_authenticated", False) else None,

@@ -343,14 +343,14 @@ def validate(frame: pl.DataFrame, ctx: Context) -> Result:
                   "台湾居民来往大陆通行证或外国人永久居留身份证。", id_type_raw))
     check_uscc = (is_legal | is_business) & ~placeholder
     u_rule, u_msg = uscc_rule(pl.col("uscc"))
-    df = df.with_columns(u_rule.alias("_uscc_rule"), u_msg.alias("_uscc_msg"))
-    add(code_of["uscc"], "@_uscc_rule", check_uscc & pl.col("_uscc_rule").is_not_null(), pl.col("_uscc_msg"))
+    df = df.with_columns(u_rule.alias("_uscc_rule"))
+    add(code_of["uscc"], "@_uscc_rule", check_uscc & pl.col("_uscc_rule").is_not_null(), u_msg)
     person_id_needed = ((is_natural & ((pl.col("id_type") == IdType.RESIDENT_ID) | (pl.col("id_type") == "")))
                         | (is_business & placeholder))
     r_rule, r_msg = resident_id_rule(pl.col("id_number"), ctx.today)
-    df = df.with_columns(r_rule.alias("_rid_rule"), r_msg.alias("_rid_msg"))
+    df = df.with_columns(r_rule.alias("_rid_rule"))
     add(code_of["id_number"], "@_rid_rule",
-        person_id_needed & (pl.col("id_number") != "") & pl.col("_rid_rule").is_not_null(), pl.col("_rid_msg"))
+        person_id_needed & (pl.col("id_number") != "") & pl.col("_rid_rule").is_not_null(), r_msg)
     for id_t, (pattern, rule_text) in _DOC_PATTERNS.items():
         add(code_of["id_number"], "format",
             is_natural & (pl.col("id_type") == id_t) & (pl.col("id_number") != "")
@@ -418,29 +418,36 @@ def validate(frame: pl.DataFrame, ctx: Context) -> Result:
             pl.format("失信严重程度（CF_SXCD）“{}”无效，应为轻微、一般或严重。", pl.col("tier")))
 
     # Duplicate 文书号 inside the file: the first occurrence stands, later ones are refused.
-    first = pl.col("_row").min().over(["department_id", "doc_no"])
+    # Materialised: the message pass below sees only the bad rows, where a window would differ.
+    df = df.with_columns(pl.col("_row").min().over(["department_id", "doc_no"]).alias("_first_row"))
+    first = pl.col("_first_row")
     add(code_of["doc_no"], "duplicate_in_file", (pl.col("doc_no") != "") & (pl.col("_row") != first),
         pl.format(f"{label_of['doc_no']}（{code_of['doc_no']}）“{{}}”与本文件第 {{}} 行重复。", pl.col("doc_no"), first))
 
-    exprs = []
-    for i, (code, rule, cond, msg) in enumerate(checks):
-        rule_expr = pl.col(rule[1:]) if rule.startswith("@") else pl.lit(rule)
-        exprs.append(pl.when(cond.fill_null(False)).then(pl.struct(
-            pl.lit(code).alias("field"), rule_expr.alias("rule"), msg.alias("message"), pl.lit(i).alias("order")))
-            .otherwise(None).alias(f"_e{i}"))
-    flagged = df.select(pl.col("_row"), *exprs)
-    err_cols = [f"_e{i}" for i in range(len(checks))]
-    bad_mask = pl.any_horizontal([pl.col(c).is_not_null() for c in err_cols]) if err_cols else pl.lit(False)
-    bad = flagged.filter(bad_mask)
-    errors_df = (bad.unpivot(index="_row", on=err_cols).drop_nulls("value").unnest("value")
-                 .sort(["_row", "order"]) if bad.height else None)
+    # Conditions for every row (cheap booleans); messages are formatted for the bad rows only.
+    flags = df.select(pl.col("_row"), *[cond.fill_null(False).alias(f"_b{i}") for i, (_, _, cond, _) in
+                                         enumerate(checks)])
+    bad_mask = pl.any_horizontal([pl.col(f"_b{i}") for i in range(len(checks))]) if checks else pl.lit(False)
+    bad_rows = flags.filter(bad_mask).get_column("_row")
+    errors_df = None
+    if bad_rows.len():
+        sub = df.filter(pl.col("_row").is_in(bad_rows.implode()))
+        exprs = []
+        for i, (code, rule, cond, msg) in enumerate(checks):
+            rule_expr = pl.col(rule[1:]) if rule.startswith("@") else pl.lit(rule)
+            exprs.append(pl.when(cond.fill_null(False)).then(pl.struct(
+                pl.lit(code).alias("field"), rule_expr.alias("rule"), msg.alias("message"),
+                pl.lit(i).alias("order"))).otherwise(None).alias(f"_e{i}"))
+        bad = sub.select(pl.col("_row"), *exprs)
+        errors_df = (bad.unpivot(index="_row", on=[f"_e{i}" for i in range(len(checks))]).drop_nulls("value")
+                     .unnest("value").sort(["_row", "order"]))
     errors: list[dict] = []
     error_count = 0
     if errors_df is not None:
         error_count = errors_df.height
         for row, fld, rule, message in errors_df.head(ERROR_CAP).select("_row", "field", "rule", "message").iter_rows():
             errors.append({"row": row, "field": fld, "rule": rule, "message": f"第 {row} 行：{message}"})
-    rejected = set(bad.get_column("_row").to_list())
+    rejected = set(bad_rows.to_list())
     valid = df.filter(~pl.col("_row").is_in(list(rejected))) if rejected else df
     valid = _finish(valid, ctx)
     return Result(valid=valid, errors=errors, error_count=error_count, rejected_rows=rejected, total_rows=total_rows)

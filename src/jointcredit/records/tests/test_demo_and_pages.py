@@ -1,0 +1,74 @@
+import random
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from jointcredit.accounts.models import Department
+from jointcredit.records import demo, selectors
+from jointcredit.records.models import License, Penalty, RecordState
+from jointcredit.records.services import record_save
+
+from .factories import csv_bytes, penalty_row, upload
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_builds_two_years_with_late_and_overdue(lixia):
+    from jointcredit.demo.management.commands.demo import Command, DemoContext
+
+    Department.objects.all().delete()
+    cmd = Command()
+    departments = cmd._departments()
+    ctx = DemoContext(rng=random.Random(3), size="small", today=timezone.localdate(), departments=departments)
+    cmd._subjects(ctx, 200)
+    demo.build(ctx)
+    assert Penalty.objects.count() > 200 and License.objects.count() > 100
+    today = timezone.localdate()
+    rows = selectors.timeliness_report(date_from=today.replace(year=today.year - 2), date_to=today)
+    assert sum(r["late"] for r in rows) > 0 and sum(r["on_time"] for r in rows) > sum(r["late"] for r in rows)
+    assert sum(r["overdue_unpublished"] for r in rows) > 0
+    assert Penalty.objects.filter(state=RecordState.WITHDRAWN).exclude(withdraw_reason="").exists()
+
+
+def test_staff_pages_list_detail_form_import_timeliness(client, scj_clerk, lixia, rrng):
+    client.force_login(scj_clerk)
+    row = penalty_row(rrng, lixia["scjgj"], n=1)
+    assert client.get("/staff/records/?type=penalty").status_code == 200
+    r = client.post("/staff/records/penalty/new/", row)
+    assert r.status_code == 302
+    p = Penalty.objects.get()
+    page = client.get(f"/staff/records/penalty/{p.pk}/")
+    assert page.status_code == 200 and p.doc_no in page.content.decode()
+    bad = client.post("/staff/records/penalty/new/", row | {"CF_NR_FK": "abc", "CF_WSH": "x2"})
+    assert bad.status_code == 200 and "CF_NR_FK" in bad.content.decode() and "不是数字" in bad.content.decode()
+    imp = client.post("/staff/records/penalty/import/", {"file": upload(csv_bytes([penalty_row(rrng, lixia["scjgj"], n=2)])),
+                                                          "mode": "all_or_nothing"})
+    assert imp.status_code == 302
+    report = client.get(imp["Location"])
+    assert "新增 1" in report.content.decode()
+    t = client.get("/staff/records/timeliness/?date_from=2026-01-01&date_to=2026-12-31")
+    assert t.status_code == 200 and "区市场监管局" in t.content.decode()
+    x = client.get("/staff/records/timeliness/?date_from=2026-01-01&date_to=2026-12-31&format=xlsx")
+    assert x["Content-Type"].startswith("application/vnd.openxmlformats")
+    w = client.post(f"/staff/records/penalty/{p.pk}/withdraw/", {"reason": "原决定被撤销"})
+    assert w.status_code == 302
+    p.refresh_from_db()
+    assert p.state == RecordState.WITHDRAWN
+
+
+def test_public_pages_mask_and_hide_withdrawn(scj_clerk, lixia, rrng):
+    row = penalty_row(rrng, lixia["scjgj"], n=1, person=True)
+    record, _ = record_save(actor=scj_clerk, record_type="penalty", data=row)
+    c = Client()
+    page = c.get("/gs/", {"type": "penalty", "q": row["CF_XDR_MC"]}).content.decode()
+    assert row["CF_XDR_ZJHM"] not in page and record.doc_no in page
+    # The full name appears once: echoed in the search box the visitor typed it into, not in results.
+    assert page.count(row["CF_XDR_MC"]) == 1 and row["CF_XDR_MC"][0] + "*" in page
+    detail = c.get(f"/gs/penalty/{record.pk}/")
+    assert detail.status_code == 200 and row["CF_XDR_ZJHM"][-4:] in detail.content.decode()
+    assert row["CF_XDR_ZJHM"] not in detail.content.decode()
+    from jointcredit.records.services import record_withdraw
+
+    record_withdraw(actor=scj_clerk, record=record, reason="撤销")
+    assert c.get(f"/gs/penalty/{record.pk}/").status_code == 404
