@@ -257,6 +257,18 @@ RULES: list[tuple[str, str, str, Builder | None]] = [
     ("post", r"^/api/v1/commitments$", "writer", None),
     ("post", r"^/api/v1/commitments/\{commitment_id\}/fulfil$", "dept_write", None),
     ("post", r"^/api/v1/commitments/\{commitment_id\}/break$", "dept_write", None),
+    # objections and repairs (objections.services / repairs.services): the entry's department files on
+    # the subject's behalf, accepts and reviews; only its approvers decide; the office urges;
+    # receiving departments confirm sync receipts
+    ("post", r"^/api/v1/objections$", "dept_write", None),
+    ("post", r"^/api/v1/objections/\{objection_id\}/(evidence|accept|reject|review)$", "dept_write", None),
+    ("post", r"^/api/v1/objections/\{objection_id\}/(uphold|correct)$", "dept_decide", None),
+    ("post", r"^/api/v1/objections/\{objection_id\}/urge$", "office_admin", None),
+    ("post", r"^/api/v1/sync-receipts/\{receipt_id\}/acknowledge$", "dept_write", None),
+    ("post", r"^/api/v1/repairs$", "dept_write", None),
+    ("post", r"^/api/v1/repairs/\{repair_id\}/(evidence|accept)$", "dept_write", None),
+    ("post", r"^/api/v1/repairs/\{repair_id\}/(approve|reject)$", "dept_decide", None),
+    ("post", r"^/api/v1/repairs/\{repair_id\}/urge$", "office_admin", None),
 ]
 
 

@@ -6,6 +6,9 @@ domain errors into the contract's error body.
 
 from __future__ import annotations
 
+import logging
+
+from django.db import DataError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled
@@ -57,6 +60,15 @@ def _install_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(Http404)
     def not_found(request, exc):
         return _error(request, api, 404, "not_found", "请求的资源不存在。")
+
+    @api.exception_handler(DataError)
+    def data_error(request, exc: DataError):
+        # Input the database refuses (PostgreSQL: NUL characters in text, numbers out of range) is the
+        # client's error, never a 500; the service's transaction has already been rolled back.
+        logging.getLogger(__name__).warning("DataError on %s: %s", request.path, exc)
+        return _error(request, api, 422, "validation_failed",
+                      "输入数据无法保存：含有空字符（\\0）或数值超出允许范围。",
+                      [{"field": "请求", "rule": "data", "message": "含有空字符或数值超出允许范围"}])
 
     @api.exception_handler(Throttled)
     def throttled(request, exc: Throttled):

@@ -1,0 +1,25 @@
+"""Input the database refuses is a 422 with the error envelope, never a 500 (found by the fuzzer:
+a NUL character in a JSON string reached PostgreSQL, which refuses it in text columns)."""
+
+from __future__ import annotations
+
+import json
+
+from django.db import connection
+from django.test import Client
+
+from jointcredit.demo import generators as gen
+
+
+def test_nul_character_in_input_is_a_client_error(seeded):
+    import random
+
+    body = {"kind": "legal", "identifier": gen.uscc(random.Random(5)), "name": "历下区测试\x00有限公司"}
+    response = Client().post("/api/v1/subjects", json.dumps(body), content_type="application/json",
+                             HTTP_AUTHORIZATION=f"Bearer {seeded.tokens['clerk@own']}")
+    if connection.vendor == "postgresql":
+        assert response.status_code == 422, response.content
+        error = response.json()["error"]
+        assert error["code"] == "validation_failed" and error["details"][0]["rule"] == "data"
+    else:  # SQLite stores NUL characters
+        assert response.status_code in (201, 422), response.content
