@@ -239,3 +239,18 @@ class Honour(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} · {self.subject_id}"
+
+
+class FeedCursor(models.Model):
+    """How far grading has read the outbox feed (records arrive set-based, without model signals)."""
+
+    name = models.CharField("消费者", max_length=32, unique=True)
+    position = models.BigIntegerField("已处理序位", default=0)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "事件消费进度"
+        verbose_name_plural = "事件消费进度"
+
+    def __str__(self) -> str:
+        return f"{self.name}@{self.position}"

@@ -199,3 +199,20 @@ def test_person_subject_grades_too(lixia):
     person = PersonFactory()
     services.grade_recompute_for([person.pk])
     assert _grade(person).grade == "B"
+
+
+def test_grade_command_bulk_and_incremental(lixia):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    company, rep, _ = company_with_people(2)
+    out = StringIO()
+    call_command("grade", stdout=out)
+    assert "subjects_per_second=" in out.getvalue()
+    out = StringIO()
+    call_command("grade", "--subjects", company.identifier, stdout=out)
+    assert "touched=3" in out.getvalue()
+    out = StringIO()
+    call_command("grade", "--feed", stdout=out)
+    assert "事件流" in out.getvalue()
