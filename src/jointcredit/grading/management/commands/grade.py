@@ -19,10 +19,9 @@ class Command(BaseCommand):
         parser.add_argument("--feed", action="store_true", help="只处理事件流中新的双公示记录事件")
 
     def handle(self, *args, **o):
-        from jointcredit.subjects.selectors import subject_get
-
         from jointcredit.grading.feed import grading_consume_feed
         from jointcredit.grading.services import grade_bulk, grade_recompute_for
+        from jointcredit.subjects.selectors import subject_get
 
         try:
             on = date.fromisoformat(o["on"]) if o["on"] else None
