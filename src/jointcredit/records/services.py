@@ -244,12 +244,12 @@ def record_publication_end(*, actor, record, reason: str, note: str = ""):
                            details=[{"field": "state", "rule": "transition", "state": record.state}])
         now = timezone.now()
         ended = timezone.localdate(now) - timedelta(days=1)
-        before = {"public_until": record.public_until}
+        before = {"public_until": str(record.public_until) if record.public_until else None}
         record.public_until = min(record.public_until, ended) if record.public_until else ended
         record.version += 1
         record.updated_at = now
         record.save()
-        after = {"public_until": record.public_until, "publication_ended": reason, "note": note}
+        after = {"public_until": str(record.public_until), "publication_ended": reason, "note": note}
         _history(record, actor=actor, action=RecordHistory.Action.UPDATED, before=before, after=after)
         _emit(record, "record.changed", publication_ended=reason, note=note)
         audit_record(actor=actor, action=f"{record.record_type}.publication_end", obj=record,

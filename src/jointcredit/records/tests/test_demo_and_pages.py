@@ -72,3 +72,20 @@ def test_public_pages_mask_and_hide_withdrawn(scj_clerk, lixia, rrng):
 
     record_withdraw(actor=scj_clerk, record=record, reason="撤销")
     assert c.get(f"/gs/penalty/{record.pk}/").status_code == 404
+
+
+def test_cli_import_with_progress_and_rejection(tmp_path, lixia, rrng):
+    from django.core.management import CommandError, call_command
+
+    from jointcredit.cli import _translate
+
+    assert _translate(["import", "penalties", "f.csv", "--department", "scjgj"])[:2] == ["import_records", "penalties"]
+    good = tmp_path / "p.csv"
+    good.write_bytes(csv_bytes([penalty_row(rrng, lixia["scjgj"], n=i) for i in range(1, 4)], encoding="gbk"))
+    call_command("import_records", "penalties", str(good), "--department", "scjgj", verbosity=0)
+    assert Penalty.objects.count() == 3
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(csv_bytes([penalty_row(rrng, lixia["scjgj"], n=9, CF_JDRQ="2026-13-01")]))
+    with pytest.raises(CommandError, match="导入被拒绝"):
+        call_command("import_records", "penalties", str(bad), "--department", "scjgj", verbosity=0)
+    assert Penalty.objects.count() == 3
