@@ -27,6 +27,10 @@ class ExchangeConfig(AppConfig):
 
         register_todo(key="exchange_pushes_awaiting", provider=pushes_awaiting)
 
+        from .panels import register as register_panels
+
+        register_panels()
+
         def recompute(sender, years=None, **kwargs):
             from .services import push_deadlines_recompute
 

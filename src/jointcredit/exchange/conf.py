@@ -9,6 +9,9 @@
   JOINTCREDIT_WEBHOOK_LEASE           seconds a claimed delivery is reserved for its sender (default 120)
   JOINTCREDIT_WEBHOOK_CONCURRENCY     parallel HTTP connections per sender task (default 8)
   JOINTCREDIT_WEBHOOK_LANES           sender tasks per subscription that may run at once (default 2)
+  JOINTCREDIT_DELIVERY_RETENTION_DAYS delivered deliveries older than this are pruned by the sweep (default 90)
+  JOINTCREDIT_TASK_RESULT_RETENTION_DAYS  finished django-tasks results of the webhooks queue older than this
+                                      are pruned by the sweep (default 7)
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ _DEFAULTS = {
     "JOINTCREDIT_WEBHOOK_LEASE": "120",
     "JOINTCREDIT_WEBHOOK_CONCURRENCY": "8",
     "JOINTCREDIT_WEBHOOK_LANES": "2",
+    "JOINTCREDIT_DELIVERY_RETENTION_DAYS": "90",
+    "JOINTCREDIT_TASK_RESULT_RETENTION_DAYS": "7",
 }
 
 
@@ -68,6 +73,14 @@ def concurrency() -> int:
 
 def sender_lanes() -> int:
     return max(1, int(_get("JOINTCREDIT_WEBHOOK_LANES")))
+
+
+def delivery_retention_days() -> float:
+    return max(0.0, float(_get("JOINTCREDIT_DELIVERY_RETENTION_DAYS")))
+
+
+def task_result_retention_days() -> float:
+    return max(0.0, float(_get("JOINTCREDIT_TASK_RESULT_RETENTION_DAYS")))
 
 
 def feedback_working_days_default() -> int:

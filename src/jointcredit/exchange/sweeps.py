@@ -1,7 +1,10 @@
 """`jointcredit sweep` hook (idempotent): catch up the sequencer and dispatcher, re-arm due and
-orphaned deliveries (a killed worker's leases), and remind departments of overdue feedback."""
+orphaned deliveries (a killed worker's leases), remind departments of overdue feedback, and prune
+old bookkeeping (delivered deliveries past their retention, finished webhook task results)."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -9,11 +12,17 @@ from django.utils import timezone
 
 from jointcredit.accounts.models import Role, User
 
+from . import conf
 from .delivery import subscriptions_with_due
 from .dispatcher import dispatch_all
-from .models import Push
+from .models import Delivery, DeliveryStatus, Push
 from .sequencer import sequence_all
-from .tasks import deliveries_enqueue
+from .tasks import QUEUE, deliveries_enqueue
+
+PRUNE_CHUNK = 5000
+# A webhook task runs for seconds (its budget is 20 s): one still "running" after a day belongs to
+# a worker that was killed (the delivery rows, not the task rows, are authoritative).
+STALE_RUNNING = timedelta(days=1)
 
 
 def feedback_reminders(*, now) -> int:
@@ -36,9 +45,48 @@ def feedback_reminders(*, now) -> int:
     return len(overdue)
 
 
+def deliveries_prune(*, now) -> int:
+    """Delete delivered deliveries older than ``JOINTCREDIT_DELIVERY_RETENTION_DAYS`` (default 90), in
+    chunks so that no single transaction grows with the backlog. Pending and dead rows are kept
+    whatever their age (they still need work or a human); the events themselves stay in the feed."""
+    cutoff = now - timedelta(days=conf.delivery_retention_days())
+    total = 0
+    while True:
+        ids = list(Delivery.objects.filter(status=DeliveryStatus.DELIVERED, delivered_at__lt=cutoff)
+                   .order_by().values_list("pk", flat=True)[:PRUNE_CHUNK])
+        if not ids:
+            return total
+        total += Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.DELIVERED).delete()[0]
+
+
+def task_results_prune(*, now) -> int:
+    """Delete finished django-tasks results of the ``webhooks`` queue older than
+    ``JOINTCREDIT_TASK_RESULT_RETENTION_DAYS`` (default 7) — what django_tasks_db's
+    ``prune_db_task_results --queue-name webhooks`` does — plus results left ``RUNNING`` by a killed
+    worker for over a day. Other queues' results belong to their capabilities and are left alone."""
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    from .tasks import deliveries_send
+
+    if not isinstance(deliveries_send.get_backend(), DatabaseBackend):
+        return 0
+    retention = timedelta(days=conf.task_result_retention_days())
+    cutoff = now - retention
+    ours = DBTaskResult.objects.filter(queue_name=QUEUE)
+    finished = ours.filter(status__in=[TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED],
+                           finished_at__lte=cutoff)
+    stale = ours.filter(status=TaskResultStatus.RUNNING, started_at__lte=now - max(STALE_RUNNING, retention))
+    return finished.delete()[0] + stale.delete()[0]
+
+
 def run(*, now, stdout=None) -> dict:
     sequenced = sequence_all()
     dispatched = dispatch_all()
     rearmed = deliveries_enqueue(subscription_ids=subscriptions_with_due(now=now))
     reminded = feedback_reminders(now=now)
-    return {"定序事件": sequenced, "分发事件": dispatched, "重新排队订阅": rearmed, "逾期反馈提醒": reminded}
+    pruned = deliveries_prune(now=now)
+    results = task_results_prune(now=now)
+    return {"定序事件": sequenced, "分发事件": dispatched, "重新排队订阅": rearmed, "逾期反馈提醒": reminded,
+            "清理已送达投递": pruned, "清理任务结果": results}
