@@ -12,9 +12,15 @@ from django.apps import apps
 from django.db.models.signals import post_delete, post_save
 
 
+# List entries before publication (拟列入, 已告知, 已认定) never count: saving them needs no regrade.
+_IRRELEVANT_STATES = {"draft", "notified", "decided"}
+
+
 def _on_change(sender, instance, **kwargs) -> None:
     from .services import grade_schedule
 
+    if sender._meta.label == "lists.ListEntry" and getattr(instance, "state", None) in _IRRELEVANT_STATES:
+        return
     subject_id = getattr(instance, "subject_id", None)
     if subject_id is not None:
         grade_schedule([subject_id])
