@@ -3,8 +3,9 @@
 JointCredit as production serves it (gunicorn, DEBUG off, CONN_MAX_AGE, PostgreSQL, a real token)
 against ``application`` below — bare WSGI + psycopg doing the same lookups (token; subject by
 identifier with alias/merge fallback; the subject's roles in organisations; effective entries of the
-subject and those organisations; the measure catalogue cached in process, version-checked once a
-second) and producing the same JSON — under the same gunicorn worker count, measured A B B A.
+subject and those organisations, dates filtered in Python as JointCredit does; the measure catalogue
+cached in process, version-checked once a second; psycopg's automatic server-side preparation, as
+JointCredit's common.fastpath does) and producing the same JSON — under the same gunicorn worker count, measured A B B A.
 Targets (issue #5, DESIGN.md §5): ≥ 70% of the reference's requests/s, p99 < 25 ms.
 
 Dataset: ``jointcredit demo`` in a database of our own (``jc_bench_measures``, built through
@@ -135,16 +136,15 @@ def _probe_identifiers(db_url: str, n: int) -> list[str]:
 # --- the bare WSGI + psycopg reference ------------------------------------------------------------
 
 SQL_ROLES = """
-SELECT r.subject_id, r.role, r.directly_responsible, o.identifier, o.name
-FROM subjects_relatedperson r JOIN subjects_subject o ON o.id = r.subject_id
-WHERE r.person_id = %s AND (r.since IS NULL OR r.since <= %s) AND (r.until IS NULL OR r.until >= %s)
+SELECT r.subject_id, r.role, r.directly_responsible, o.identifier, o.name, r.since, r.until
+FROM subjects_relatedperson r JOIN subjects_subject o ON o.id = r.subject_id WHERE r.person_id = %s
 """
 SQL_ENTRIES = """
 SELECT e.id, e.subject_id, t.code, t.name, t.color, t.memorandum_id, d.name, e.legal_basis, e.valid_from,
        e.valid_until, e.under_objection
 FROM lists_listentry e JOIN lists_listtype t ON t.id = e.list_type_id JOIN accounts_department d ON d.id = e.department_id
-WHERE e.subject_id = ANY(%s) AND e.state = 'published' AND (e.valid_from IS NULL OR e.valid_from <= %s)
-  AND (e.valid_until IS NULL OR e.valid_until >= %s)
+WHERE (e.subject_id = %s OR e.subject_id IN (SELECT subject_id FROM subjects_relatedperson WHERE person_id = %s))
+  AND e.state = 'published'
 """
 SQL_MEASURES = """
 SELECT m.id, m.code, m.name, m.kind, m.legal_basis, m.memorandum_id, mo.name, mo.document_no, m.scenarios,
@@ -195,7 +195,7 @@ def application(environ, start_response):
 
     from bench.reference_app import _authenticate, _db, _error, _json, _subject
     from jointcredit.common.errors import DomainError
-    from jointcredit.measures.engine import EntryRow, RoleLink, hits_compute
+    from jointcredit.measures.engine import EntryRow, RoleLink, hits_compute, in_force
     from jointcredit.measures.selectors import scenario_validate
 
     conn = _db()
@@ -222,9 +222,10 @@ def application(environ, start_response):
         subject = {"id": sid, "kind": kind, "kind_label": {"legal": "法人及非法人组织", "individual_business": "个体工商户",
                                                           "natural": "自然人"}[kind],
                    "identifier": row[3], "name": row[4]}
-        roles = [RoleLink(*r) for r in conn.execute(SQL_ROLES, [sid, on, on]).fetchall()]
-        entries = [EntryRow(*r) for r in conn.execute(
-            SQL_ENTRIES, [[sid] + [r.organisation_id for r in roles], on, on]).fetchall()]
+        roles = [RoleLink(*r[:5]) for r in conn.execute(SQL_ROLES, [sid]).fetchall() if in_force(r[5], r[6], on)]
+        held = {r.organisation_id for r in roles}
+        entries = [EntryRow(*r) for r in conn.execute(SQL_ENTRIES, [sid, sid]).fetchall()
+                   if in_force(r[8], r[9], on) and (r[1] == sid or r[1] in held)]
         hits = hits_compute(self_entries=[e for e in entries if e.subject_id == sid],
                             role_entries=[(e, r) for r in roles for e in entries if e.subject_id == r.organisation_id],
                             scenario=scenario, catalog=_ref_catalog(conn))

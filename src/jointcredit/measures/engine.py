@@ -92,6 +92,12 @@ class Hit:
         }
 
 
+def in_force(valid_from: date | None, valid_until: date | None, on: date) -> bool:
+    """Published rows only reach here; nulls are open ends (ListEntry.is_effective, RelatedPerson
+    since/until)."""
+    return (valid_from is None or valid_from <= on) and (valid_until is None or on <= valid_until)
+
+
 def hits_compute(*, self_entries: list[EntryRow], role_entries: list[tuple[EntryRow, RoleLink]], scenario: str,
                  catalog: Catalog) -> list[Hit]:
     self_black = any(e.color == "black" for e in self_entries)

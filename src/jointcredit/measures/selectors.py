@@ -9,19 +9,31 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from jointcredit.common.errors import NotFound, ValidationFailed
+from jointcredit.common.fastpath import CompiledQuery
 from jointcredit.common.pagination import Page, paginate
 from jointcredit.lists.models import EntryState, ListEntry
 from jointcredit.subjects.models import RelatedPerson, Subject
 from jointcredit.subjects.selectors import subject_find
 
 from .catalog import catalog_get
-from .engine import EntryRow, Hit, RoleLink, hits_compute
+from .engine import EntryRow, Hit, RoleLink, hits_compute, in_force
 from .models import Measure, Memorandum, Screening
 from .scenarios import SCENARIOS
 
 ENTRY_COLUMNS = ("id", "subject_id", "list_type__code", "list_type__name", "list_type__color",
                  "list_type__memorandum_id", "department__name", "legal_basis", "valid_from", "valid_until",
                  "under_objection")
+
+
+# Hot path of GET /check (bench/bench_check.py): see common.fastpath.
+_ROLES = CompiledQuery(lambda person_id: (
+    RelatedPerson.objects.filter(person_id=person_id).order_by()
+    .values_list("subject_id", "role", "directly_responsible", "subject__identifier", "subject__name", "since",
+                 "until")), arg_types=(int,))
+_ENTRIES = CompiledQuery(lambda subject_id, person_id: (
+    ListEntry.objects.filter(Q(subject_id=subject_id)
+                             | Q(subject_id__in=RelatedPerson.objects.filter(person_id=person_id).values("subject_id")),
+                             state=EntryState.PUBLISHED).order_by().values_list(*ENTRY_COLUMNS)), arg_types=(int, int))
 
 
 def scenario_validate(scenario: str | None) -> str:
@@ -64,20 +76,21 @@ class CheckResult:
 def measure_check(*, identifier: str, scenario: str, on: date | None = None) -> CheckResult:
     """(identifier, scenario, date) → every applicable measure with its cause.
 
-    Three indexed queries (subject by identifier; the subject's roles in organisations; effective
-    entries of the subject and those organisations) plus the in-process measure catalogue.
+    Three indexed queries, compiled and prepared once per process (subject by identifier; the
+    subject's roles in organisations; published entries of the subject and those organisations)
+    plus the in-process measure catalogue.
     """
     scenario = scenario_validate(scenario)
     on = on or timezone.localdate()
     subject = subject_find(identifier)
     if subject is None:
         return CheckResult(subject=None, scenario=scenario, on=on, hits=[], roles=[])
-    roles = [RoleLink(*row) for row in (
-        RelatedPerson.objects.filter(role_held_q(on), person_id=subject.id)
-        .values_list("subject_id", "role", "directly_responsible", "subject__identifier", "subject__name"))]
-    ids = {subject.id} | {r.organisation_id for r in roles}
-    entries = [EntryRow(*row) for row in (
-        ListEntry.objects.filter(effective_entries_q(on), subject_id__in=ids).order_by().values_list(*ENTRY_COLUMNS))]
+    # Dates are applied in Python: the few rows per subject are cheaper to filter here than to
+    # keep the queries compiled-and-prepared with date parameters (common.fastpath takes str/int).
+    roles = [RoleLink(*row[:5]) for row in _ROLES.rows(subject.id) if in_force(row[5], row[6], on)]
+    held = {r.organisation_id for r in roles}
+    entries = [EntryRow(*row) for row in _ENTRIES.rows(subject.id, subject.id)
+               if in_force(row[8], row[9], on) and (row[1] == subject.id or row[1] in held)]
     self_entries = [e for e in entries if e.subject_id == subject.id]
     role_entries = [(e, r) for r in roles for e in entries if e.subject_id == r.organisation_id]
     hits = hits_compute(self_entries=self_entries, role_entries=role_entries, scenario=scenario,
