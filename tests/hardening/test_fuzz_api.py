@@ -27,7 +27,7 @@ from .conftest import rolled_back
 from .discovery import Operation, openapi_schemas, operations
 from .world import ACTORS, ANONYMOUS
 
-MAX_EXAMPLES = int(os.environ.get("JOINTCREDIT_FUZZ_EXAMPLES", "12"))
+MAX_EXAMPLES = int(os.environ.get("JOINTCREDIT_FUZZ_EXAMPLES", "8"))
 ACTOR_CHOICES = [ANONYMOUS, "viewer@own", "clerk@own", "approver@own", "department_admin@own", "office_admin",
                  "clerk@other"]
 assert set(ACTOR_CHOICES) - {ANONYMOUS} <= set(ACTORS)
