@@ -207,6 +207,86 @@ def _list_entry(world: World, rng: random.Random, state: str, body: dict | None 
     return Request({"entry_id": entry.pk}, body)
 
 
+_CONTACT = {"contact_name": "李明", "contact_email": "liming@example.com"}
+_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _objection(world: World, rng: random.Random, state: str, body: dict | None = None) -> Request:
+    """An objection against a published entry of the own department, brought to ``state``."""
+    from jointcredit.objections import services as objections
+
+    clerk = User.objects.get(username=f"{OWN}_clerk")
+    entry_id = _list_entry(world, rng, "published").path_params["entry_id"]
+    o = objections.objection_file(actor=clerk, target_type="list_entry", target_id=entry_id,
+                                  statement="原处罚决定已被复议撤销（权限矩阵）", **_CONTACT)
+    if state in ("accepted", "under_review"):
+        objections.objection_accept(actor=clerk, objection=o)
+    if state == "under_review":
+        objections.objection_review(actor=clerk, objection=o)
+    return Request({"objection_id": o.pk}, body)
+
+
+def _new_objection(world: World, rng: random.Random) -> Request:
+    entry_id = _list_entry(world, rng, "published").path_params["entry_id"]
+    return Request({}, {"target_type": "list_entry", "target_id": entry_id, "statement": "事实有误", **_CONTACT},
+                   success=201)
+
+
+def _evidence_upload(request: Request, **extra) -> Request:
+    request.body = {"files": SimpleUploadedFile("证明.pdf", _PDF, content_type="application/pdf"), **extra}
+    request.multipart, request.success = True, 201
+    return request
+
+
+def _old_entry_id(world: World, rng: random.Random) -> int:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from jointcredit.lists import services as ls
+
+    clerk, approver = (User.objects.get(username=f"{OWN}_{r}") for r in ("clerk", "approver"))
+    ls.list_types_seed()
+    today = timezone.localdate()
+    name, _ = gen.company_name(rng)
+    entry = ls.list_entry_create(actor=clerk, list_type="black_health_safety", identifier=gen.uscc(rng), name=name,
+                                 reason="使用超过保质期的食品原料（权限矩阵）")
+    entry = ls.list_entry_notify(entry=entry, actor=clerk, notified_on=today - timedelta(days=440))
+    entry = ls.list_entry_decide(entry=entry, actor=approver, decided_on=today - timedelta(days=400))
+    return ls.list_entry_publish(entry=entry, actor=approver).pk
+
+
+def _repair_body(entry_id: int) -> dict:
+    return {"target_type": "list_entry", "target_id": entry_id, "correction": "已缴清罚款并整改（权限矩阵）",
+            "commitment_signatory": "张伟", "commitment_accepted": True, **_CONTACT}
+
+
+def _new_repair(world: World, rng: random.Random) -> Request:
+    return Request({}, _repair_body(_old_entry_id(world, rng)), success=201)
+
+
+def _repair(world: World, rng: random.Random, state: str, body: dict | None = None) -> Request:
+    from jointcredit.repairs import services as repairs
+
+    clerk = User.objects.get(username=f"{OWN}_clerk")
+    body_in = _repair_body(_old_entry_id(world, rng))
+    r = repairs.repair_file(actor=clerk, **body_in,
+                            proofs=[SimpleUploadedFile("缴款凭证.pdf", _PDF, content_type="application/pdf")])
+    if state == "under_review":
+        repairs.repair_accept(actor=clerk, repair=r)
+    return Request({"repair_id": r.pk}, body)
+
+
+def _receipt(world: World, rng: random.Random) -> Request:
+    from jointcredit.objections.models import SyncReceipt
+
+    entry_id = _list_entry(world, rng, "published").path_params["entry_id"]
+    receipt = SyncReceipt.objects.create(source_type="repair", source_id=rng.randrange(10**6, 10**7),
+                                         target_type="list_entry", target_id=entry_id, subject_name="权限矩阵",
+                                         department=world.departments[OWN])
+    return Request({"receipt_id": receipt.pk}, {"note": "已解除限制"})
+
+
 def _recompute_grade(world: World, rng: random.Random) -> Request:
     return Request({"identifier": world.companies[rng.randrange(0, 10)].identifier})
 
@@ -267,18 +347,40 @@ RULES: list[tuple[str, str, str, Builder | None]] = [
     ("post", r"^/api/v1/commitments$", "writer", None),
     ("post", r"^/api/v1/commitments/\{commitment_id\}/fulfil$", "dept_write", None),
     ("post", r"^/api/v1/commitments/\{commitment_id\}/break$", "dept_write", None),
+    # catalog (catalog.services): the office keeps the catalog; the using department's admin (or the
+    # office) keeps its 应用清单 rows; only the providing department submits (ensure_can_write)
+    ("post", r"^/api/v1/catalog/items$", "office_admin", None),
+    ("post", r"^/api/v1/catalog/usages$", "dept_admin", None),
+    ("post", r"^/api/v1/catalog/usages/\{usage_id\}/delete$", "dept_admin", None),
+    ("post", r"^/api/v1/catalog/\{item\}/submissions$", "dept_write", None),
+    ("post", r"^/api/v1/catalog/\{item\}$", "office_admin", None),
     # objections and repairs (objections.services / repairs.services): the entry's department files on
     # the subject's behalf, accepts and reviews; only its approvers decide; the office urges;
     # receiving departments confirm sync receipts
-    ("post", r"^/api/v1/objections$", "dept_write", None),
-    ("post", r"^/api/v1/objections/\{objection_id\}/(evidence|accept|reject|review)$", "dept_write", None),
-    ("post", r"^/api/v1/objections/\{objection_id\}/(uphold|correct)$", "dept_decide", None),
-    ("post", r"^/api/v1/objections/\{objection_id\}/urge$", "office_admin", None),
-    ("post", r"^/api/v1/sync-receipts/\{receipt_id\}/acknowledge$", "dept_write", None),
-    ("post", r"^/api/v1/repairs$", "dept_write", None),
-    ("post", r"^/api/v1/repairs/\{repair_id\}/(evidence|accept)$", "dept_write", None),
-    ("post", r"^/api/v1/repairs/\{repair_id\}/(approve|reject)$", "dept_decide", None),
-    ("post", r"^/api/v1/repairs/\{repair_id\}/urge$", "office_admin", None),
+    ("post", r"^/api/v1/objections$", "dept_write", _new_objection),
+    ("post", r"^/api/v1/objections/\{objection_id\}/evidence$", "dept_write",
+     lambda w, r: _evidence_upload(_objection(w, r, "submitted"))),
+    ("post", r"^/api/v1/objections/\{objection_id\}/accept$", "dept_write", lambda w, r: _objection(w, r, "submitted")),
+    ("post", r"^/api/v1/objections/\{objection_id\}/reject$", "dept_write",
+     lambda w, r: _objection(w, r, "submitted", {"reason": "未提供新的事实和证据"})),
+    ("post", r"^/api/v1/objections/\{objection_id\}/review$", "dept_write", lambda w, r: _objection(w, r, "accepted")),
+    ("post", r"^/api/v1/objections/\{objection_id\}/uphold$", "dept_decide",
+     lambda w, r: _objection(w, r, "under_review", {"decision": "异议不成立"})),
+    ("post", r"^/api/v1/objections/\{objection_id\}/correct$", "dept_decide",
+     lambda w, r: _objection(w, r, "under_review", {"decision": "异议成立，撤销", "resolution": "revoke"})),
+    ("post", r"^/api/v1/objections/\{objection_id\}/urge$", "office_admin",
+     lambda w, r: _objection(w, r, "submitted", {"note": "请尽快受理"})),
+    ("post", r"^/api/v1/sync-receipts/\{receipt_id\}/acknowledge$", "dept_write", _receipt),
+    ("post", r"^/api/v1/repairs$", "dept_write", _new_repair),
+    ("post", r"^/api/v1/repairs/\{repair_id\}/evidence$", "dept_write",
+     lambda w, r: _evidence_upload(_repair(w, r, "submitted"), kind="proof")),
+    ("post", r"^/api/v1/repairs/\{repair_id\}/accept$", "dept_write", lambda w, r: _repair(w, r, "submitted")),
+    ("post", r"^/api/v1/repairs/\{repair_id\}/approve$", "dept_decide",
+     lambda w, r: _repair(w, r, "under_review", {"decision": ""})),
+    ("post", r"^/api/v1/repairs/\{repair_id\}/reject$", "dept_decide",
+     lambda w, r: _repair(w, r, "submitted", {"reason": "材料不全"})),
+    ("post", r"^/api/v1/repairs/\{repair_id\}/urge$", "office_admin",
+     lambda w, r: _repair(w, r, "submitted", {"note": "请尽快办理"})),
 ]
 
 

@@ -4,3 +4,18 @@ from django.apps import AppConfig
 class ObjectionsConfig(AppConfig):
     name = "jointcredit.objections"
     verbose_name = "异议处理"
+
+    def ready(self):
+        from jointcredit.calendar.signals import calendar_changed
+        from jointcredit.subjects.extensions import register_subject_section
+        from jointcredit.workbench.registry import register_nav, register_todo
+
+        from . import selectors, services, todos
+
+        calendar_changed.connect(services.on_calendar_changed, dispatch_uid="objections.recompute_deadlines")
+        register_subject_section("objections", selectors.subject_cases_section)
+        register_nav(label="异议处理", url_name="objections:list", order=45)
+        register_nav(label="结果同步回执", url_name="objections:receipts", order=47)
+        register_todo(key="objections_to_handle", provider=todos.objections_todo)
+        register_todo(key="objections_overdue_office", provider=todos.overdue_office_todo)
+        register_todo(key="sync_receipts_to_confirm", provider=todos.receipts_todo)

@@ -4,3 +4,14 @@ from django.apps import AppConfig
 class RepairsConfig(AppConfig):
     name = "jointcredit.repairs"
     verbose_name = "信用修复"
+
+    def ready(self):
+        from jointcredit.calendar.signals import calendar_changed
+        from jointcredit.workbench.registry import register_nav, register_todo
+
+        from . import services, todos
+
+        calendar_changed.connect(services.on_calendar_changed, dispatch_uid="repairs.recompute_deadlines")
+        register_nav(label="信用修复", url_name="repairs:list", order=46)
+        register_todo(key="repairs_to_decide", provider=todos.repairs_todo)
+        register_todo(key="repairs_overdue_office", provider=todos.overdue_office_todo)

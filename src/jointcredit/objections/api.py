@@ -1,0 +1,174 @@
+"""/api/v1/objections (异议处理) and /api/v1/sync-receipts (修复/更正结果同步回执).
+
+Transitions are POST /objections/{id}/{accept|reject|review|uphold|correct}; an illegal step is
+409 with the current state in ``error.details[0].current_state``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.http import HttpResponse
+from ninja import File, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from jointcredit.accounts.permissions import ensure_can_view
+
+from . import receipts, selectors, services
+from .evidence import evidence_of
+from .letters import objection_letter_html, objection_letters_available, to_pdf
+from .models import ReceiptChannel
+
+PREFIX = ""
+router = Router(tags=["异议处理"])
+
+
+class ObjectionIn(Schema):
+    target_type: str
+    target_id: int
+    statement: str
+    contact_name: str
+    contact_email: str
+    contact_phone: str = ""
+
+
+class ReasonIn(Schema):
+    reason: str
+
+
+class DecisionIn(Schema):
+    decision: str
+
+
+class CorrectIn(Schema):
+    decision: str
+    resolution: str = "revoke"
+    reason: str | None = None
+    legal_basis: str | None = None
+    valid_until: date | None = None
+
+
+class NoteIn(Schema):
+    note: str = ""
+
+
+def evidence_out(e) -> dict:
+    return {"id": e.pk, "kind": e.kind, "name": e.name, "content_type": e.content_type, "size": e.size,
+            "sha256": e.sha256, "uploaded_at": e.uploaded_at}
+
+
+def objection_out(o) -> dict:
+    return {
+        "id": o.pk, "case_no": o.case_no, "state": o.state, "state_label": o.get_state_display(),
+        "identifier": o.subject.identifier, "name": o.subject_name, "target_type": o.target_type,
+        "target_id": o.target_id, "target": o.target_label, "department": o.department.code,
+        "department_name": o.department.name, "statement": o.statement, "channel": o.channel,
+        "contact_name": o.contact_name, "contact_email": o.contact_email,
+        "accept_due": o.accept_due, "accept_due_pending": o.state == "submitted" and o.accept_due is None,
+        "decide_due": o.decide_due,
+        "decide_due_pending": o.state in ("accepted", "under_review") and o.decide_due is None,
+        "overdue": selectors.is_overdue(o), "accepted_at": o.accepted_at, "decided_at": o.decided_at,
+        "not_accepted_reason": o.not_accepted_reason, "decision": o.decision, "resolution": o.resolution,
+        "urge_count": o.urge_count, "created_at": o.created_at,
+        "letters": [k for k, _ in objection_letters_available(o)],
+        "evidence": [evidence_out(e) for e in evidence_of("objection", o.pk)],
+    }
+
+
+def receipt_out(r) -> dict:
+    return {"id": r.pk, "source_type": r.source_type, "source_id": r.source_id, "target_type": r.target_type,
+            "target_id": r.target_id, "subject_name": r.subject_name, "department": r.department.code,
+            "department_name": r.department.name, "acknowledged": r.acknowledged_at is not None,
+            "acknowledged_at": r.acknowledged_at, "channel": r.channel, "note": r.note,
+            "reminded_at": r.reminded_at, "created_at": r.created_at}
+
+
+@router.post("/objections", response={201: dict}, summary="登记异议（部门代为登记）",
+             description="对象为名单条目（list_entry）或双公示记录（penalty/license），只能由该信息的认定/决定部门"
+                         "经办人代为登记；同一信息有未办结异议时返回 409。证明材料用 POST /objections/{id}/evidence 上传。")
+def objection_create(request, payload: ObjectionIn):
+    o = services.objection_file(actor=request.auth, channel="api", **payload.dict())
+    return Status(201, objection_out(o))
+
+
+@router.get("/objections", summary="异议列表（分页）")
+def objection_list(request, state: str | None = None, identifier: str | None = None, mine: bool = False,
+                   overdue: bool = False, page: int = 1, page_size: int = 20):
+    ensure_can_view(request.auth)
+    p = selectors.objection_list(department=request.auth.department if mine else None, state=state,
+                                 identifier=identifier, overdue=overdue, page=page, page_size=page_size)
+    return {"items": [objection_out(o) for o in p.items], **p.as_meta()}
+
+
+@router.get("/objections/{objection_id}", summary="异议详情")
+def objection_detail(request, objection_id: int):
+    ensure_can_view(request.auth)
+    return objection_out(selectors.objection_get(objection_id))
+
+
+@router.post("/objections/{objection_id}/evidence", response={201: dict}, summary="上传证明材料（PDF/JPG/PNG）")
+def objection_evidence(request, objection_id: int, files: list[UploadedFile] = File(...)):
+    out = services.objection_evidence_add(actor=request.auth, objection=selectors.objection_get(objection_id),
+                                          files=files)
+    return Status(201, {"items": [evidence_out(e) for e in out]})
+
+
+@router.post("/objections/{objection_id}/accept", summary="受理（条目标注“异议中”）")
+def objection_accept(request, objection_id: int):
+    return objection_out(services.objection_accept(actor=request.auth, objection=selectors.objection_get(objection_id)))
+
+
+@router.post("/objections/{objection_id}/reject", summary="不予受理（须写明理由）")
+def objection_reject(request, objection_id: int, payload: ReasonIn):
+    return objection_out(services.objection_reject(actor=request.auth, objection=selectors.objection_get(objection_id),
+                                                   reason=payload.reason))
+
+
+@router.post("/objections/{objection_id}/review", summary="开始核查")
+def objection_review(request, objection_id: int):
+    return objection_out(services.objection_review(actor=request.auth, objection=selectors.objection_get(objection_id)))
+
+
+@router.post("/objections/{objection_id}/uphold", summary="驳回异议（信息维持不变；仅认定部门审批人）")
+def objection_uphold(request, objection_id: int, payload: DecisionIn):
+    return objection_out(services.objection_uphold(actor=request.auth, objection=selectors.objection_get(objection_id),
+                                                   decision=payload.decision))
+
+
+@router.post("/objections/{objection_id}/correct", summary="异议成立：撤销或更正（仅认定部门审批人）")
+def objection_correct(request, objection_id: int, payload: CorrectIn):
+    return objection_out(services.objection_correct(actor=request.auth, objection=selectors.objection_get(objection_id),
+                                                    **payload.dict()))
+
+
+@router.post("/objections/{objection_id}/urge", summary="催办（信用办）")
+def objection_urge(request, objection_id: int, payload: NoteIn):
+    return objection_out(services.objection_urge(actor=request.auth, objection=selectors.objection_get(objection_id),
+                                                 note=payload.note))
+
+
+@router.get("/objections/{objection_id}/letters/{letter}.pdf", summary="文书 PDF：accept 受理通知书 / "
+            "not_accepted 不予受理通知书 / decision 异议处理决定书")
+def objection_letter(request, objection_id: int, letter: str):
+    ensure_can_view(request.auth)
+    o = selectors.objection_get(objection_id)
+    _, html = objection_letter_html(o, letter)
+    response = HttpResponse(to_pdf(html), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="objection-{o.pk}-{letter}.pdf"'
+    return response
+
+
+@router.get("/sync-receipts", summary="结果同步回执（分页）")
+def receipt_list(request, mine: bool = False, pending: bool | None = None, source_type: str | None = None,
+                 source_id: int | None = None, page: int = 1, page_size: int = 20):
+    ensure_can_view(request.auth)
+    p = selectors.receipt_list(department=request.auth.department if mine else None, pending=pending,
+                               source_type=source_type, source_id=source_id, page=page, page_size=page_size)
+    return {"items": [receipt_out(r) for r in p.items], **p.as_meta()}
+
+
+@router.post("/sync-receipts/{receipt_id}/acknowledge", summary="确认已同步修复/更正结果（接收部门）")
+def receipt_acknowledge(request, receipt_id: int, payload: NoteIn):
+    r = receipts.receipt_acknowledge(actor=request.auth, receipt=selectors.receipt_get(receipt_id), note=payload.note,
+                                     channel=ReceiptChannel.API)
+    return receipt_out(r)

@@ -1,0 +1,128 @@
+"""/api/v1/repairs (信用修复): POST /repairs, POST /repairs/{id}/{accept|approve|reject}."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from jointcredit.accounts.permissions import ensure_can_view
+from jointcredit.objections.api import evidence_out, receipt_out
+from jointcredit.objections.evidence import evidence_of
+from jointcredit.objections.letters import to_pdf
+from jointcredit.objections.selectors import receipts_of
+
+from . import selectors, services
+from .letters import repair_letter_html, repair_letters_available
+
+PREFIX = "/repairs"
+router = Router(tags=["信用修复"])
+
+
+class RepairIn(Schema):
+    target_type: str
+    target_id: int
+    correction: str
+    commitment_signatory: str
+    commitment_role: str = "法定代表人"
+    commitment_accepted: bool
+    contact_name: str
+    contact_email: str
+    contact_phone: str = ""
+
+
+class ReasonIn(Schema):
+    reason: str
+
+
+class DecisionIn(Schema):
+    decision: str = ""
+
+
+class NoteIn(Schema):
+    note: str = ""
+
+
+def repair_out(r) -> dict:
+    return {
+        "id": r.pk, "case_no": r.case_no, "state": r.state, "state_label": r.get_state_display(),
+        "identifier": r.subject.identifier, "name": r.subject_name, "target_type": r.target_type,
+        "target_id": r.target_id, "target": r.target_label, "department": r.department.code,
+        "department_name": r.department.name, "correction": r.correction, "channel": r.channel,
+        "commitment_signatory": r.commitment_signatory, "commitment_role": r.commitment_role,
+        "commitment_signed_on": r.commitment_signed_on, "earliest_on": r.earliest_on,
+        "accepted_at": r.accepted_at, "decide_due": r.decide_due,
+        "decide_due_pending": r.state == "under_review" and r.decide_due is None,
+        "overdue": selectors.is_overdue(r), "decided_at": r.decided_at, "decision": r.decision,
+        "created_at": r.created_at, "letters": [k for k, _ in repair_letters_available(r)],
+        "evidence": [evidence_out(e) for e in evidence_of("repair", r.pk)],
+        "receipts": [receipt_out(x) for x in receipts_of("repair", r.pk)],
+    }
+
+
+@router.get("/check", summary="能否申请信用修复（最短公示期、是否可修复）")
+def repair_check(request, target_type: str, target_id: int):
+    ensure_can_view(request.auth)
+    return services.repair_check(target_type=target_type, target_id=target_id)
+
+
+@router.post("", response={201: dict}, summary="登记信用修复申请（部门代为登记）",
+             description="最短公示期未满或不可修复时返回 422（details[0].rule = min_repair_period / not_repairable，"
+                         "earliest_on 为最早可申请日期），不写入任何数据。材料用 POST /repairs/{id}/evidence 上传。")
+def repair_create(request, payload: RepairIn):
+    r = services.repair_file(actor=request.auth, channel="api", **payload.dict())
+    return Status(201, repair_out(r))
+
+
+@router.get("", summary="信用修复申请列表（分页）")
+def repair_list(request, state: str | None = None, identifier: str | None = None, mine: bool = False,
+                overdue: bool = False, page: int = 1, page_size: int = 20):
+    ensure_can_view(request.auth)
+    p = selectors.repair_list(department=request.auth.department if mine else None, state=state,
+                              identifier=identifier, overdue=overdue, page=page, page_size=page_size)
+    return {"items": [repair_out(r) for r in p.items], **p.as_meta()}
+
+
+@router.get("/{repair_id}", summary="信用修复申请详情（含同步回执）")
+def repair_detail(request, repair_id: int):
+    ensure_can_view(request.auth)
+    return repair_out(selectors.repair_get(repair_id))
+
+
+@router.post("/{repair_id}/evidence", response={201: dict}, summary="上传履行/整改证明或签署的承诺书（PDF/JPG/PNG）")
+def repair_evidence(request, repair_id: int, files: list[UploadedFile] = File(...), kind: str = Form("proof")):
+    out = services.repair_evidence_add(actor=request.auth, repair=selectors.repair_get(repair_id), files=files,
+                                       kind=kind)
+    return Status(201, {"items": [evidence_out(e) for e in out]})
+
+
+@router.post("/{repair_id}/accept", summary="受理（3 个工作日内决定）")
+def repair_accept(request, repair_id: int):
+    return repair_out(services.repair_accept(actor=request.auth, repair=selectors.repair_get(repair_id)))
+
+
+@router.post("/{repair_id}/approve", summary="准予修复（停止公示和联合惩戒，推送移出事件；仅认定部门审批人）")
+def repair_approve(request, repair_id: int, payload: DecisionIn):
+    return repair_out(services.repair_approve(actor=request.auth, repair=selectors.repair_get(repair_id),
+                                              decision=payload.decision))
+
+
+@router.post("/{repair_id}/reject", summary="不予受理/不予修复（须写明理由；仅认定部门审批人）")
+def repair_reject(request, repair_id: int, payload: ReasonIn):
+    return repair_out(services.repair_reject(actor=request.auth, repair=selectors.repair_get(repair_id),
+                                             reason=payload.reason))
+
+
+@router.post("/{repair_id}/urge", summary="催办（信用办）")
+def repair_urge(request, repair_id: int, payload: NoteIn):
+    return repair_out(services.repair_urge(actor=request.auth, repair=selectors.repair_get(repair_id), note=payload.note))
+
+
+@router.get("/{repair_id}/letters/{letter}.pdf", summary="文书 PDF：decision 信用修复决定书 / commitment 信用承诺书")
+def repair_letter(request, repair_id: int, letter: str):
+    ensure_can_view(request.auth)
+    r = selectors.repair_get(repair_id)
+    _, html = repair_letter_html(r, letter)
+    response = HttpResponse(to_pdf(html), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="repair-{r.pk}-{letter}.pdf"'
+    return response

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from jointcredit.lists import services as lists
+from jointcredit.lists.tests.conftest import (  # noqa: F401 - fixtures shared with the lists tests
+    black_draft,
+    black_published,
+    company,
+    person,
+    scjgj_approver,
+    scjgj_clerk,
+    swj_approver,
+    swj_clerk,
+    today,
+    types,
+)
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def pdf(name="证明.pdf", data=PDF):
+    return SimpleUploadedFile(name, data, content_type="application/pdf")
+
+
+@pytest.fixture
+def old_black(black_draft, scjgj_clerk, scjgj_approver, today):  # noqa: F811
+    """A published black entry decided 400 days ago (past the default 365-day minimum)."""
+    def make(subject=None, days=400, **kwargs):
+        entry = black_draft(subject, **kwargs)
+        entry = lists.list_entry_notify(entry=entry, actor=scjgj_clerk, notified_on=today - timedelta(days=days + 40))
+        entry = lists.list_entry_decide(entry=entry, actor=scjgj_approver, decided_on=today - timedelta(days=days))
+        return lists.list_entry_publish(entry=entry, actor=scjgj_approver)
+    return make
+
+
+@pytest.fixture
+def contact():
+    return {"contact_name": "李明", "contact_email": "liming@example.com", "contact_phone": "0531-88888888"}
