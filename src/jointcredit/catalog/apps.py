@@ -4,3 +4,18 @@ from django.apps import AppConfig
 class CatalogConfig(AppConfig):
     name = "jointcredit.catalog"
     verbose_name = "公共信用信息目录"
+
+    def ready(self):
+        from jointcredit.calendar.signals import calendar_changed
+        from jointcredit.subjects.extensions import register_subject_section
+        from jointcredit.workbench.registry import register_nav, register_todo
+
+        from . import hooks
+
+        register_subject_section("catalog", hooks.subject_section)
+        register_nav(label="信用信息目录", url_name="catalog:home", order=30)
+        register_nav(label="归集完整性", url_name="catalog:dashboard", order=31)
+        register_todo(key="catalog_overdue", provider=hooks.overdue_todo)
+        calendar_changed.connect(hooks.on_calendar_changed, dispatch_uid="catalog.tasks_recompute")
+        hooks.register_portal()
+        hooks.register_grading()

@@ -1,0 +1,39 @@
+"""Realistic rows for catalog items (valid USCCs and IDs from the demo generators)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from jointcredit.demo import generators as gen
+
+
+def company(rng: random.Random) -> dict:
+    return {"ZTMC": gen.company_name(rng)[0], "TYSHXYDM": gen.uscc(rng)}
+
+
+def person(rng: random.Random) -> dict:
+    return {"ZTMC": gen.person_name(rng), "ZTLB": "自然人", "ZJHM": gen.resident_id(rng)}
+
+
+def tax_rating_row(rng, *, year: int = 2025, grade: str = "A", **over) -> dict:
+    return company(rng) | {"XXRQ": f"{year + 1}-04-15", "PJND": str(year), "XYDJ": grade} | over
+
+
+def si_arrears_row(rng, n: int = 1, **over) -> dict:
+    return company(rng) | {"XXRQ": "2026-10-31", "XXBH": f"历人社欠〔2026〕{n}号", "QJXZ": "养老保险", "QJYS": "3",
+                           "QJJE": "12,860.50"} | over
+
+
+def csv_upload(rows: list[dict], name: str = "rows.csv", header: list[str] | None = None,
+               encoding: str = "utf-8") -> SimpleUploadedFile:
+    header = header or list(dict.fromkeys(k for r in rows for k in r))
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(header)
+    for r in rows:
+        w.writerow([r.get(h, "") for h in header])
+    return SimpleUploadedFile(name, buf.getvalue().encode(encoding), content_type="text/csv")
