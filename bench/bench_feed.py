@@ -1,8 +1,9 @@
 """Feed + webhook delivery benchmark (DESIGN.md §5: ≥ 2,000 events/s, lag p99 < 1 s).
 
-Real pieces only: a publisher process emitting events through ``event_emit`` in small business
-transactions (the pump task is enqueued on commit), ``jointcredit worker`` processes running the
-django-tasks database queue (sequencer, dispatcher, signed deliveries), and an HTTP receiver on
+Real pieces only: a publisher process emitting events through ``events_emit_bulk`` (the bulk
+form of ``event_emit``) in business transactions of 50 events (the pump task is enqueued on
+commit), ``jointcredit worker`` processes running the django-tasks database queue with their
+default poll interval (sequencer, dispatcher, signed deliveries), and an HTTP receiver on
 127.0.0.1 that verifies nothing but counts each event id once and notes its arrival time.
 
 Two measurements:
@@ -11,11 +12,14 @@ Two measurements:
 2. lag — publish at a steady ``BENCH_FEED_RATE`` (default 2,000/s); lag = arrival − occurred_at
    of each event (occurred_at is taken inside the transaction, so this overstates the true
    commit-to-arrival lag slightly).
+Both run twice: with the default contract (one event per HTTP request) and with a subscription in
+batch mode (``BENCH_FEED_BATCH`` events per signed request, default 50; 0 skips it).
 Then the feed is read end to end over HTTP (gunicorn, limit=1000) for read throughput.
 
 Size: ``main(events=100_000)`` or ``BENCH_FEED_EVENTS``; default 20,000 (quick: 4,000).
-Deliveries are one event per HTTP request (no batching); each sender task leases up to 200 due
-rows and posts them over 8 keep-alive connections.
+Each sender lane leases 250 due rows at a time and posts them over 8 keep-alive connections while
+it claims the next batch; ``BENCH_FEED_INTERVAL`` sets the workers' poll interval (default: the
+worker's own default, 1 s). The machine's load average is printed with the figures.
 """
 
 from __future__ import annotations
@@ -33,23 +37,24 @@ from bench import harness as h
 
 WORKER_PROCESSES = int(os.environ.get("BENCH_FEED_WORKERS", "2"))
 RATE = float(os.environ.get("BENCH_FEED_RATE", "2000"))
+BATCH = int(os.environ.get("BENCH_FEED_BATCH", "50"))
+INTERVAL = os.environ.get("BENCH_FEED_INTERVAL", "")
 SECRET = "bench-webhook-secret-0123456789abcdef"  # noqa: S105 - throwaway
 
 PUBLISHER = r"""
 import os, sys, time, django
 django.setup()
 from django.db import transaction
-from jointcredit.exchange.outbox import event_emit
+from jointcredit.exchange.outbox import events_emit_bulk
 total, per_tx, rate = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
 start = time.monotonic()
 sent = 0
 while sent < total:
     n = min(per_tx, total - sent)
     with transaction.atomic():
-        for i in range(sent, sent + n):
-            event_emit(kind="record.published", aggregate_type="record", aggregate_id=i,
-                       data={"record_id": i, "CF_WSH": f"历市监罚〔2026〕{i}号", "CF_XDR_MC": "济南某某餐饮管理有限公司",
-                             "CF_CFLB": "罚款", "CF_NR_FK": "0.5"})
+        events_emit_bulk([dict(kind="record.published", aggregate_type="record", aggregate_id=i,
+                               data={"record_id": i, "CF_WSH": f"历市监罚〔2026〕{i}号", "CF_XDR_MC": "济南某某餐饮管理有限公司",
+                                     "CF_CFLB": "罚款", "CF_NR_FK": "0.5"}) for i in range(sent, sent + n)])
     sent += n
     if rate > 0:
         ahead = sent / rate - (time.monotonic() - start)
@@ -73,12 +78,16 @@ class Receiver:
                 pass
 
             def do_POST(self):
-                self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                event_id = self.headers.get("X-JointCredit-Event-Id", "")
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if self.headers.get("X-JointCredit-Batch-Size"):
+                    event_ids = [e["id"] for e in json.loads(body)["events"]]  # batch mode: ids in the body
+                else:
+                    event_ids = [self.headers.get("X-JointCredit-Event-Id", "")]
                 now = time.time()
                 with receiver.lock:
                     receiver.requests += 1
-                    receiver.arrivals.setdefault(event_id, now)
+                    for event_id in event_ids:
+                        receiver.arrivals.setdefault(event_id, now)
                 self.send_response(204)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -106,7 +115,7 @@ def ensure_database() -> str:
     return db_url
 
 
-def reset(db_url: str, receiver_url: str) -> None:
+def reset(db_url: str, receiver_url: str, batch_size: int = 1) -> None:
     h.sql(db_url, "TRUNCATE exchange_delivery, exchange_feedback, exchange_push_measures, exchange_push, "
                   "exchange_subscription, exchange_feedcursor, exchange_outboxevent, django_tasks_database_dbtaskresult "
                   "CASCADE")
@@ -114,8 +123,8 @@ def reset(db_url: str, receiver_url: str) -> None:
                   "is_active, created_at) VALUES ('bench_feed', '历下区基准部门', true, true, true, true, now()) "
                   "ON CONFLICT (code) DO NOTHING")
     h.sql(db_url, "INSERT INTO exchange_subscription (department_id, name, url, secret, event_kinds, list_type_codes, "
-                  "is_active, created_at) SELECT id, 'bench receiver', %s, %s, '[]', '[]', true, now() "
-                  "FROM accounts_department WHERE code = 'bench_feed'", [receiver_url, SECRET])
+                  "batch_size, is_active, created_at) SELECT id, 'bench receiver', %s, %s, '[]', '[]', %s, true, "
+                  "now() FROM accounts_department WHERE code = 'bench_feed'", [receiver_url, SECRET, batch_size])
 
 
 def occurred(db_url: str) -> dict[str, float]:
@@ -130,7 +139,8 @@ def percentile(values: list[float], p: float) -> float:
 
 def _workers(env: dict, label: str) -> list[subprocess.Popen]:
     h.LOG_DIR.mkdir(parents=True, exist_ok=True)
-    return [subprocess.Popen([h.JOINTCREDIT, "worker", "--no-startup-delay", "--no-reload", "--interval", "0.05",
+    interval = ["--interval", INTERVAL] if INTERVAL else []
+    return [subprocess.Popen([h.JOINTCREDIT, "worker", "--no-startup-delay", "--no-reload", *interval,
                               "-v", "0"], env=env, cwd=h.ROOT, start_new_session=True,
                              stdout=open(h.LOG_DIR / f"feed-worker-{label}-{i}.log", "w"),  # noqa: SIM115
                              stderr=subprocess.STDOUT) for i in range(WORKER_PROCESSES)]
@@ -162,13 +172,13 @@ def _wait_all(receiver: Receiver, events: int, label: str) -> None:
         raise RuntimeError(f"{label}: 只送达 {len(receiver.arrivals)}/{events} 个事件")
 
 
-def run_phase(db_url: str, receiver: Receiver, *, events: int, rate: float, label: str) -> dict:
+def run_phase(db_url: str, receiver: Receiver, *, events: int, rate: float, label: str, batch_size: int = 1) -> dict:
     """``rate == 0``: publish the whole backlog first, then start the workers and time the drain
     (delivery capacity, independent of how fast one publisher can write). ``rate > 0``: workers
     running, publisher paced at ``rate``; lag per event."""
     env = h.django_env(db_url, JOINTCREDIT_WEBHOOK_CONCURRENCY="8",
                        DJANGO_SETTINGS_MODULE="jointcredit.config.settings")
-    reset(db_url, receiver.url)
+    reset(db_url, receiver.url, batch_size)
     receiver.arrivals.clear()
     receiver.requests = 0
     if rate == 0:
@@ -176,12 +186,21 @@ def run_phase(db_url: str, receiver: Receiver, *, events: int, rate: float, labe
         workers = _workers(env, label)
         try:
             started = time.time()  # includes worker start-up (~1 s): a conservative figure
+            while not receiver.arrivals and time.time() - started < 120:
+                time.sleep(0.01)
+            # CPU from the first delivery on: worker processes (incl. their sender threads) and this
+            # process (the receiver's threads; the main thread only sleeps).
+            worker_cpu0, receiver_cpu0 = h._cpu_seconds([w.pid for w in workers]), time.process_time()
             _wait_all(receiver, events, label)
+            worker_cpu = h._cpu_seconds([w.pid for w in workers]) - worker_cpu0
+            receiver_cpu = time.process_time() - receiver_cpu0
         finally:
             _stop(workers)
+        first, last = min(receiver.arrivals.values()), max(receiver.arrivals.values())
         return {"events": events, "publish_s": publish_s, "publish_rate": events / publish_s,
-                "delivered_rate": events / (max(receiver.arrivals.values()) - started),
-                "requests": receiver.requests}
+                "delivered_rate": events / (last - first), "with_startup_rate": events / (last - started),
+                "requests": receiver.requests, "worker_ms": worker_cpu / events * 1000,
+                "receiver_ms": receiver_cpu / events * 1000}
     workers = _workers(env, label)
     try:
         time.sleep(1.0)  # workers up (imports, first connection) before the clock starts
@@ -220,22 +239,40 @@ def feed_read(db_url: str, events: int) -> float:
     return seen / elapsed
 
 
+def load_average() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def measure(db_url: str, receiver: Receiver, *, events: int, quick: bool, batch_size: int) -> int:
+    mode = "逐个事件" if batch_size == 1 else f"批量模式（每请求 ≤ {batch_size} 个事件）"
+    suffix = "" if batch_size == 1 else ".batch"
+    burst = run_phase(db_url, receiver, events=events, rate=0, label=f"burst{suffix}", batch_size=batch_size)
+    h.note(f"[{mode}] 积压 {events:,} 个事件（发布 {burst['publish_rate']:.0f}/s）后启动 worker：送达 "
+           f"{burst['delivered_rate']:.0f}/s（首个至最后一个送达；含 worker 启动 {burst['with_startup_rate']:.0f}/s），"
+           f"HTTP 请求 {burst['requests']}；每事件 CPU：worker {burst['worker_ms']:.2f} ms，接收端 "
+           f"{burst['receiver_ms']:.2f} ms；负载 {load_average()}")
+    h.report(f"feed.delivery.throughput{suffix}", burst["delivered_rate"], "events/s", reference=2000)
+    steady_n = min(events, int(RATE * (10 if quick else 30)))
+    steady = run_phase(db_url, receiver, events=steady_n, rate=RATE, label=f"steady{suffix}", batch_size=batch_size)
+    h.note(f"[{mode}] 稳态目标 {RATE:.0f}/s × {steady_n:,}（实际发布 {steady['publish_rate']:.0f}/s）：送达 "
+           f"{steady['delivered_rate']:.0f}/s，延迟 p50 {steady['lag_p50'] * 1000:.0f} ms，p99 "
+           f"{steady['lag_p99'] * 1000:.0f} ms，最大 {steady['lag_max'] * 1000:.0f} ms；HTTP 请求 {steady['requests']}；"
+           f"负载 {load_average()}")
+    h.report(f"feed.delivery.lag_p99{suffix}", steady["lag_p99"] * 1000, "ms", reference=1000, higher_is_better=False)
+    return steady_n
+
+
 def main(quick: bool = False, events: int | None = None) -> None:
     events = events or int(os.environ.get("BENCH_FEED_EVENTS", "4000" if quick else "20000"))
     db_url = ensure_database()
     receiver = Receiver()
     try:
-        h.note(f"{events:,} 个事件；{WORKER_PROCESSES} 个 worker 进程；每个投递任务 8 个长连接；接收端 127.0.0.1")
-        burst = run_phase(db_url, receiver, events=events, rate=0, label="burst")
-        h.note(f"积压 {events:,} 个事件（发布 {burst['publish_rate']:.0f}/s）后启动 worker：送达 {burst['delivered_rate']:.0f}/s，"
-               f"HTTP 请求 {burst['requests']}（重复 {burst['requests'] - events}）")
-        h.report("feed.delivery.throughput", burst["delivered_rate"], "events/s", reference=2000)
-        steady_n = min(events, int(RATE * (10 if quick else 30)))
-        steady = run_phase(db_url, receiver, events=steady_n, rate=RATE, label="steady")
-        h.note(f"稳态目标 {RATE:.0f}/s × {steady_n:,}（实际发布 {steady['publish_rate']:.0f}/s）：送达 {steady['delivered_rate']:.0f}/s，延迟 p50 "
-               f"{steady['lag_p50'] * 1000:.0f} ms，p99 {steady['lag_p99'] * 1000:.0f} ms，最大 {steady['lag_max'] * 1000:.0f} ms")
-        h.report("feed.delivery.lag_p99", steady["lag_p99"] * 1000, "ms", reference=1000, higher_is_better=False)
+        h.note(f"{events:,} 个事件；{WORKER_PROCESSES} 个 worker 进程；每个投递任务 8 个长连接；接收端 127.0.0.1；"
+               f"{os.cpu_count()} 核，负载 {load_average()}")
+        steady_n = measure(db_url, receiver, events=events, quick=quick, batch_size=1)
         h.report("feed.read", feed_read(db_url, steady_n), "events/s")
+        if BATCH > 1:
+            measure(db_url, receiver, events=events, quick=quick, batch_size=BATCH)
     finally:
         receiver.close()
 

@@ -51,6 +51,7 @@ class SubscriptionIn(Schema):
     list_type_codes: list[str] = []
     secret: str | None = None
     department: str | None = None
+    batch_size: int = 1
 
 
 class SubscriptionOut(Schema):
@@ -60,6 +61,7 @@ class SubscriptionOut(Schema):
     url: str
     event_kinds: list[str]
     list_type_codes: list[str]
+    batch_size: int
     is_active: bool
     created_at: str
 
@@ -75,7 +77,8 @@ class SubscriptionPageOut(Schema):
 
 def _sub_out(s) -> dict:
     return {"id": s.pk, "department": s.department.code, "name": s.name, "url": s.url,
-            "event_kinds": s.event_kinds, "list_type_codes": s.list_type_codes, "is_active": s.is_active,
+            "event_kinds": s.event_kinds, "list_type_codes": s.list_type_codes, "batch_size": s.batch_size,
+            "is_active": s.is_active,
             "created_at": s.created_at.isoformat()}
 
 
@@ -96,7 +99,7 @@ def subscription_create(request, payload: SubscriptionIn):
     sub, secret = services.subscription_create(
         actor=request.auth, department=_department(request, payload.department), name=payload.name,
         url=payload.url, event_kinds=payload.event_kinds, list_type_codes=payload.list_type_codes,
-        secret=payload.secret)
+        secret=payload.secret, batch_size=payload.batch_size)
     return Status(201, {**_sub_out(sub), "secret": secret})
 
 

@@ -9,6 +9,8 @@
   JOINTCREDIT_WEBHOOK_LEASE           seconds a claimed delivery is reserved for its sender (default 120)
   JOINTCREDIT_WEBHOOK_CONCURRENCY     parallel HTTP connections per sender task (default 8)
   JOINTCREDIT_WEBHOOK_LANES           sender tasks per subscription that may run at once (default 2)
+  JOINTCREDIT_WEBHOOK_LINGER          seconds a sender lane that ran dry keeps pumping and polling for new
+                                      events before it ends (default 1; 0 = end at once)
   JOINTCREDIT_DELIVERY_RETENTION_DAYS delivered deliveries older than this are pruned by the sweep (default 90)
   JOINTCREDIT_TASK_RESULT_RETENTION_DAYS  finished django-tasks results of the webhooks queue older than this
                                       are pruned by the sweep (default 7)
@@ -29,6 +31,7 @@ _DEFAULTS = {
     "JOINTCREDIT_WEBHOOK_LEASE": "120",
     "JOINTCREDIT_WEBHOOK_CONCURRENCY": "8",
     "JOINTCREDIT_WEBHOOK_LANES": "2",
+    "JOINTCREDIT_WEBHOOK_LINGER": "1",
     "JOINTCREDIT_DELIVERY_RETENTION_DAYS": "90",
     "JOINTCREDIT_TASK_RESULT_RETENTION_DAYS": "7",
 }
@@ -73,6 +76,10 @@ def concurrency() -> int:
 
 def sender_lanes() -> int:
     return max(1, int(_get("JOINTCREDIT_WEBHOOK_LANES")))
+
+
+def linger_seconds() -> float:
+    return max(0.0, float(_get("JOINTCREDIT_WEBHOOK_LINGER")))
 
 
 def delivery_retention_days() -> float:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import uuid
 from typing import Any
 
 from django.db import connection, transaction
@@ -43,14 +45,47 @@ def event_emit(*, kind: str, aggregate_type: str, aggregate_id: Any, data: dict[
 
 
 def events_emit_bulk(events: list[dict[str, Any]]) -> int:
-    """Bulk form for importers and the benchmark: same semantics, one INSERT per 1000 rows."""
+    """Bulk form of ``event_emit`` for code that emits many events in one transaction (importers,
+    sweeps, the benchmark): same semantics and arguments per item (``kind``, ``aggregate_type``,
+    ``aggregate_id``, ``data``, optional ``department`` / ``department_id`` and ``list_type_code``).
+    PostgreSQL: one ``INSERT … SELECT FROM unnest(arrays)`` per 5,000 events; elsewhere bulk_create."""
     if not connection.in_atomic_block:
         raise RuntimeError("events_emit_bulk 必须在业务事务内调用（transaction.atomic）。")
+    if not events:
+        return 0
     now = timezone.now()
-    rows = [OutboxEvent(kind=e["kind"], occurred_at=now, aggregate_type=e["aggregate_type"],
-                        aggregate_id=str(e["aggregate_id"]), department=e.get("department"),
-                        list_type_code=e.get("list_type_code", ""), payload=jsonable(e["data"])) for e in events]
-    OutboxEvent.objects.bulk_create(rows, batch_size=1000)
-    if rows and not any(func is _pump_after_commit for _, func, _ in connection.run_on_commit):
+    if connection.vendor == "postgresql":
+        _insert_unnest(events, now=now)
+    else:
+        OutboxEvent.objects.bulk_create([
+            OutboxEvent(kind=e["kind"], occurred_at=now, aggregate_type=e["aggregate_type"],
+                        aggregate_id=str(e["aggregate_id"]), department_id=_department_id(e),
+                        list_type_code=e.get("list_type_code", ""), payload=jsonable(e["data"])) for e in events],
+            batch_size=1000)
+    if not any(func is _pump_after_commit for _, func, _ in connection.run_on_commit):
         transaction.on_commit(_pump_after_commit)
-    return len(rows)
+    return len(events)
+
+
+def _department_id(event: dict) -> int | None:
+    department = event.get("department")
+    return department.pk if department is not None else event.get("department_id")
+
+
+def _insert_unnest(events: list[dict[str, Any]], *, now, chunk: int = 5000) -> None:
+    table = OutboxEvent._meta.db_table
+    with connection.cursor() as cursor:
+        for i in range(0, len(events), chunk):
+            part = events[i:i + chunk]
+            columns = (
+                [uuid.uuid4() for _ in part], [e["kind"] for e in part], [e["aggregate_type"] for e in part],
+                [str(e["aggregate_id"]) for e in part], [_department_id(e) for e in part],
+                [e.get("list_type_code", "") for e in part],
+                [json.dumps(jsonable(e["data"]), ensure_ascii=False) for e in part])
+            # sql-vetted: the table name comes from model metadata; every value is a parameter.
+            cursor.execute(
+                f"INSERT INTO {table} (id, kind, aggregate_type, aggregate_id, department_id, list_type_code, "  # noqa: S608
+                "payload, occurred_at) SELECT t.id, t.kind, t.atype, t.aid, t.dept, t.ltc, t.payload::jsonb, %s "
+                "FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::text[], %s::bigint[], %s::text[], %s::text[]) "
+                "AS t(id, kind, atype, aid, dept, ltc, payload)",
+                [now, *columns])

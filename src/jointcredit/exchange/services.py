@@ -25,14 +25,18 @@ from .webhooks import webhook_url_validate
 
 def _subscription_snapshot(sub: Subscription) -> dict:
     return {"name": sub.name, "url": sub.url, "event_kinds": sub.event_kinds,
-            "list_type_codes": sub.list_type_codes, "is_active": sub.is_active}
+            "list_type_codes": sub.list_type_codes, "is_active": sub.is_active, "batch_size": sub.batch_size}
+
+
+MAX_BATCH_SIZE = 100
 
 
 def subscription_create(*, actor: User, department: Department, name: str, url: str,
                         event_kinds: list[str] | None = None, list_type_codes: list[str] | None = None,
-                        secret: str | None = None) -> tuple[Subscription, str]:
+                        secret: str | None = None, batch_size: int = 1) -> tuple[Subscription, str]:
     """Register a webhook endpoint for ``department``. Returns (subscription, secret); the secret is
-    shown to the caller once (it may be supplied, ≥ 24 characters, or generated)."""
+    shown to the caller once (it may be supplied, ≥ 24 characters, or generated). ``batch_size`` > 1
+    opts in to batch mode (several events per signed request, docs/webhooks.md)."""
     from jointcredit.lists.models import ListType
 
     ensure_department_admin(actor, department)
@@ -56,12 +60,16 @@ def subscription_create(*, actor: User, department: Department, name: str, url: 
                         "message": f"名单类型 {'、'.join(unknown)} 不存在。"})
     if secret is not None and not (24 <= len(secret) <= 128):
         details.append({"field": "secret", "rule": "length", "message": "签名密钥 secret 长度须为 24–128 个字符。"})
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or not 1 <= batch_size <= MAX_BATCH_SIZE:
+        details.append({"field": "batch_size", "rule": "range",
+                        "message": f"每次请求事件数 batch_size 须为 1–{MAX_BATCH_SIZE} 的整数（1 为逐个事件投递）。"})
     if details:
         raise ValidationFailed("；".join(d["message"] for d in details), details=details)
     secret = secret or secrets.token_urlsafe(32)
     with transaction.atomic():
         sub = Subscription.objects.create(department=department, name=name, url=url, secret=secret,
-                                          event_kinds=kinds, list_type_codes=codes, created_by=actor)
+                                          event_kinds=kinds, list_type_codes=codes, created_by=actor,
+                                          batch_size=batch_size)
         audit_record(actor=actor, action="subscription.create", obj=sub, department=department,
                      after=_subscription_snapshot(sub))
     return sub, secret

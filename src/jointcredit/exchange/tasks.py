@@ -53,7 +53,10 @@ def exchange_pump() -> dict:
     return {"sequenced": sequenced, "dispatched": dispatched, "rearmed": rearmed}
 
 
-@task(queue_name=QUEUE)
+# Senders before pumps: a running sender lane pumps new commits itself (delivery.deliveries_send_due),
+# while under a steady stream there is almost always a fresh pump task waiting (one per commit that
+# found none waiting) — with pumps first, senders would wait behind them for seconds.
+@task(queue_name=QUEUE, priority=20)
 def deliveries_send(*, subscription_id: int, lane: int = 0) -> dict:
     """One sender lane of a subscription. Lanes lease disjoint rows (SKIP LOCKED), so several
     worker processes can deliver one busy subscription in parallel."""

@@ -107,7 +107,8 @@ def subscriptions(request):
             sub, created_secret = services.subscription_create(
                 actor=request.user, department=request.user.department, name=form.get("name", ""),
                 url=form.get("url", ""), event_kinds=form.getlist("event_kinds"),
-                list_type_codes=[c.strip() for c in form.get("list_type_codes", "").split(",") if c.strip()])
+                list_type_codes=[c.strip() for c in form.get("list_type_codes", "").split(",") if c.strip()],
+                batch_size=_int(form.get("batch_size"), default=1))
             messages.success(request, f"订阅“{sub.name}”已登记。签名密钥仅显示这一次，请立即妥善保存。")
             form = {}
         except DomainError as exc:

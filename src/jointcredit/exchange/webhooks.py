@@ -22,6 +22,7 @@ from . import conf
 USER_AGENT = "JointCredit-Webhook/1.0"
 SIGNATURE_HEADER = "X-JointCredit-Signature"
 EVENT_ID_HEADER = "X-JointCredit-Event-Id"
+BATCH_SIZE_HEADER = "X-JointCredit-Batch-Size"
 
 
 def host_allowed(host: str, allow: list[str]) -> bool:
@@ -87,6 +88,29 @@ class SendResult:
     error: str = ""
 
 
+class _OneWriteMixin:
+    """Send the request line, headers and a bytes body in one write. ``http.client`` writes the
+    body separately: with TCP_NODELAY that is two segments, two syscalls here and two reads and
+    wake-ups at the receiver per event — measurable at thousands of small requests a second."""
+
+    def _send_output(self, message_body=None, encode_chunked=False):
+        if isinstance(message_body, bytes) and not encode_chunked:
+            self._buffer.extend((b"", message_body))
+            request = b"\r\n".join(self._buffer)
+            del self._buffer[:]
+            self.send(request)
+            return
+        super()._send_output(message_body, encode_chunked=encode_chunked)
+
+
+class _HTTPConnection(_OneWriteMixin, http.client.HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_OneWriteMixin, http.client.HTTPSConnection):
+    pass
+
+
 class Sender:
     """Keep-alive HTTP connections, one per (thread, origin): no redirects are followed (SSRF)."""
 
@@ -100,7 +124,7 @@ class Sender:
         if fresh and key in conns:
             conns.pop(key).close()
         if key not in conns:
-            cls = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
+            cls = _HTTPSConnection if scheme == "https" else _HTTPConnection
             conns[key] = cls(host, port, timeout=self.timeout)
         return conns[key]
 

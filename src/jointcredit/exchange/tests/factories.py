@@ -105,11 +105,16 @@ class Receiver:
                     time.sleep(step[1])
                     step = 200
                 if step == 200:
+                    if self.headers.get("X-JointCredit-Batch-Size"):  # batch mode: the ids are in the body
+                        event_ids = [e["id"] for e in json.loads(body)["events"]]
+                    else:
+                        assert json.loads(body)["id"] == event_id
+                        event_ids = [event_id]
                     with receiver.lock:
-                        if event_id not in receiver.ok_counts:
-                            assert json.loads(body)["id"] == event_id
-                            receiver.applied.append(event_id)
-                        receiver.ok_counts[event_id] = receiver.ok_counts.get(event_id, 0) + 1
+                        for one in event_ids:
+                            if one not in receiver.ok_counts:
+                                receiver.applied.append(one)
+                            receiver.ok_counts[one] = receiver.ok_counts.get(one, 0) + 1
                 self.send_response(step)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

@@ -94,20 +94,24 @@ def test_concurrent_writers_scrambled_commits_reader_sees_each_event_once_in_ord
             for k in range(per_writer):
                 with transaction.atomic():
                     if k == 0 and w != 0:
-                        first_written.wait(10)
+                        first_written.wait(30)
                     ev = event_emit(kind="list_entry.changed", aggregate_type="list_entry",
                                     aggregate_id=w * 1000 + k, data={"writer": w, "k": k})
                     if k == 0 and w == 0:
                         first_written.set()
                     if k == 0 and w == 0:
-                        others_committed.wait(10)  # hold the transaction open until the others committed
+                        others_committed.wait(30)  # hold the transaction open until the others committed
                     # Interleave: yield inside the transaction so commits overtake each other.
                     with connection.cursor() as c:
                         c.execute("SELECT pg_sleep(%s)", [((w * 7 + k * 3) % 5) / 1000])
                 with emitted_lock:
                     emitted.append(str(ev.id))
                 if k == 0 and w != 0:
-                    others_committed.wait(10)
+                    # Number the committed first-round events now, while writer 0 still holds its
+                    # transaction open: otherwise, on a loaded machine, the reader may not poll in
+                    # between and one later step would number all of them by occurred_at.
+                    sequence_all()
+                    others_committed.wait(30)
         except BaseException as exc:  # noqa: BLE001 - surfaced in the main thread
             errors.append(exc)
         finally:
@@ -148,3 +152,33 @@ def test_concurrent_writers_scrambled_commits_reader_sees_each_event_once_in_ord
     # among the first round, so it was numbered after events written later.
     first = next(e for e in seen if e["data"] == {"writer": 0, "k": 0})
     assert any(e["position"] < first["position"] and e["data"]["k"] == 0 for e in seen)
+
+
+def test_bulk_emit_writes_the_same_events_as_event_emit(office_admin, api_client_for, lixia):
+    from datetime import date
+    from decimal import Decimal
+
+    from ..outbox import events_emit_bulk
+
+    data = {"record_id": 1, "decided_on": date(2026, 11, 20), "amount": Decimal("0.50"), "名称": "某公司"}
+    with transaction.atomic():
+        single = event_emit(kind="record.published", aggregate_type="record", aggregate_id=1, data=data,
+                            department=lixia["scjgj"], list_type_code="")
+        assert events_emit_bulk([
+            {"kind": "record.published", "aggregate_type": "record", "aggregate_id": 1, "data": data,
+             "department": lixia["scjgj"]},
+            {"kind": "list_entry.changed", "aggregate_type": "list_entry", "aggregate_id": 9, "data": {"entry_id": 9},
+             "department_id": lixia["xzsp"].pk, "list_type_code": "food-safety-black"},
+        ]) == 2
+        assert events_emit_bulk([]) == 0
+    events = api_client_for(office_admin).get("/api/v1/feed").json()["events"]
+    assert [e["position"] for e in events] == [1, 2, 3]
+    by_type = {}
+    for e in events:
+        by_type.setdefault(e["type"], []).append(e)
+    first, bulk = by_type["record.published"]
+    assert first["id"] == str(single.id) and first["data"] == bulk["data"]  # same JSON payload either way
+    changed = OutboxEvent.objects.get(kind="list_entry.changed")
+    assert (changed.department_id, changed.list_type_code, changed.aggregate_id) == (
+        lixia["xzsp"].pk, "food-safety-black", "9")
+    assert OutboxEvent.objects.get(pk=bulk["id"]).department_id == lixia["scjgj"].pk

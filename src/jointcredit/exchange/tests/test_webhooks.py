@@ -9,7 +9,7 @@ import time
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 
 from jointcredit.accounts.models import Role
 from jointcredit.audit.models import AuditEvent
@@ -212,3 +212,80 @@ def test_paused_subscription_keeps_events_until_resumed(lixia, xzsp_admin, fast_
         assert receiver.applied == [] and Delivery.objects.filter(status=DeliveryStatus.PENDING).count() == 3
         subscription_set_active(actor=xzsp_admin, subscription=sub, active=True)
         assert drain_until(lambda: len(receiver.applied) == 3)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batch_mode_subscription_gets_signed_batches_and_single_stays_default(lixia, xzsp_admin, fast_retries,
+                                                                             api_client_for):
+    batches: list[dict] = []
+    with Receiver(SECRET) as single, Receiver(SECRET, script=[500]) as batched:
+        client = api_client_for(xzsp_admin)
+        bad = client.post("/api/v1/subscriptions", {"name": "批量", "url": batched.url, "batch_size": 0})
+        assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "batch_size"
+        created = client.post("/api/v1/subscriptions", {"name": "批量", "url": batched.url, "secret": SECRET,
+                                                        "batch_size": 4})
+        assert created.status_code == 201 and created.json()["batch_size"] == 4
+        plain, _ = subscription_create(actor=xzsp_admin, department=lixia["xzsp"], name="逐个", url=single.url,
+                                       secret=SECRET)
+        assert plain.batch_size == 1
+        ids = emit_records(10, lixia["scjgj"])
+        assert drain_until(lambda: Delivery.objects.filter(status=DeliveryStatus.DELIVERED).count() == 20)
+        for r in batched.requests:
+            body = json.loads(r["body"])
+            batches.append(body)
+            assert set(body) == {"events"} and 1 <= len(body["events"]) <= 4 and r["valid"]
+    # Default contract: one event per request, the event id in the header.
+    assert sorted(single.applied) == sorted(ids) and len(single.requests) == 10
+    # Batch mode: the first request failed (500) and was retried as a whole; every event arrived,
+    # in position order within each request, with the feed item's shape.
+    assert batched.script == [] and len(batches) >= 4
+    seen = [e["id"] for b in batches[1:] for e in b["events"]]
+    assert sorted(set(seen)) == sorted(ids)
+    for b in batches:
+        positions = [e["position"] for e in b["events"]]
+        assert positions == sorted(positions)
+        assert all(set(e) == {"position", "id", "type", "occurred_at", "data"} for e in b["events"])
+    retried = Delivery.objects.filter(subscription_id=created.json()["id"], attempts=2).count()
+    assert retried == len(batches[0]["events"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lingering_lane_pumps_and_sends_events_committed_after_it_ran_dry(lixia, xzsp_admin):
+    import threading
+
+    from ..delivery import deliveries_send_due
+
+    with Receiver(SECRET) as receiver:
+        sub, _ = subscription_create(actor=xzsp_admin, department=lixia["xzsp"], name="审批", url=receiver.url,
+                                     secret=SECRET)
+        first = emit_records(3, lixia["scjgj"])
+        from ..dispatcher import dispatch_all
+        from ..sequencer import sequence_all
+
+        sequence_all()
+        dispatch_all()
+        counts = {}
+
+        def run_lane():
+            try:  # a long linger: the lane ends when the subscription is paused below
+                counts.update(deliveries_send_due(subscription_id=sub.pk, linger=30, budget_seconds=60))
+            finally:
+                connection.close()
+
+        lane = threading.Thread(target=run_lane)
+        lane.start()
+        try:
+            for _ in range(600):
+                if len(receiver.applied) == 3:
+                    break
+                time.sleep(0.05)
+            second = emit_records(4, lixia["scjgj"])  # committed after the lane ran dry; no worker runs
+            for _ in range(600):
+                if len(receiver.applied) == 7:
+                    break
+                time.sleep(0.05)
+            assert sorted(receiver.applied) == sorted(first + second)
+        finally:
+            Subscription.objects.filter(pk=sub.pk).update(is_active=False)  # a paused endpoint ends the linger
+            lane.join(90)
+    assert counts["delivered"] == 7
