@@ -96,4 +96,7 @@ def test_office_dashboard_renders_charts(web, login, office_admin, listed_compan
     panels = web.locator("[data-panel]").count()
     assert panels >= 3
     assert web.locator("[data-panel] canvas").count() >= panels
+    for key in ("records_timeliness", "objections_by_state", "objections_open_by_age", "repairs_by_state",
+                "repairs_open_by_age"):
+        assert web.locator(f'[data-panel="{key}"] canvas').count() >= 1, key
     web.shot("office-dashboard")

@@ -19,3 +19,11 @@ class ObjectionsConfig(AppConfig):
         register_todo(key="objections_to_handle", provider=todos.objections_todo)
         register_todo(key="objections_overdue_office", provider=todos.overdue_office_todo)
         register_todo(key="sync_receipts_to_confirm", provider=todos.receipts_todo)
+
+        from jointcredit.records.extensions import register_record_mark
+
+        from . import dashboard
+
+        dashboard.register()
+        register_record_mark(key="objection", label="异议中", tone="warn", provider=selectors.records_under_objection,
+                             note="行政相对人已对该信息提出异议，决定部门已受理、正在核查；核查结论作出前本信息继续公示。")

@@ -17,6 +17,17 @@ class RecordsConfig(AppConfig):
         register_subject_section("records", selectors.subject_records_section)
         calendar_changed.connect(_recompute_deadlines, dispatch_uid="records_recompute_deadlines")
 
+        from . import dashboard, public_views
+
+        dashboard.register()
+        # Own portal plug-ins (replace the portal's fall-back adapters): same items plus marks (异议中).
+        from jointcredit.portal.registry import register_search_provider, register_subject_public_section
+
+        register_search_provider("penalties", "行政处罚", public_views.portal_search("penalty"), order=20)
+        register_search_provider("licenses", "行政许可", public_views.portal_search("license"), order=30)
+        register_subject_public_section("records", "双公示信息（公示期内）", public_views.portal_subject_section,
+                                        order=20, empty_text="公示期内无行政许可、行政处罚信息。")
+
 
 def _recompute_deadlines(sender, years=None, **kwargs):
     from .services import records_deadlines_recompute

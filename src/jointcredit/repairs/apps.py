@@ -15,3 +15,7 @@ class RepairsConfig(AppConfig):
         register_nav(label="信用修复", url_name="repairs:list", order=46)
         register_todo(key="repairs_to_decide", provider=todos.repairs_todo)
         register_todo(key="repairs_overdue_office", provider=todos.overdue_office_todo)
+
+        from . import dashboard
+
+        dashboard.register()
