@@ -8,7 +8,10 @@ Same work per request as the Django endpoint, without the framework:
      pure Python: check digits, birth date) — 422 with the same error body when malformed;
   3. the subject by exact identifier (alias fallback when missing), its name history and its related
      persons joined to their subject rows;
-  4. the same JSON document (kind/role labels, ``entries``/``sections``), ``application/json``.
+  4. the subject's detail sections that capabilities register (subjects.extensions): one query each
+     for the lists app's ``entries`` and the ``records`` (licences, penalties), ``grade`` and
+     ``commitments`` sections, as JointCredit runs them;
+  5. the same JSON document (kind/role labels, ``entries``/``sections``), ``application/json``.
 
 When a capability registers a subject section (e.g. the lists app's ``entries``), add the
 equivalent query here so both sides keep doing the same work. One psycopg connection per worker
@@ -22,6 +25,7 @@ import hashlib
 import json
 import os
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import psycopg
 
@@ -31,6 +35,7 @@ from jointcredit.subjects.identifiers import INDIVIDUAL_BUSINESS_PLACEHOLDER, de
 _conn: psycopg.Connection | None = None
 _TOUCH = timedelta(minutes=5)
 _PREFIX = "/api/v1/subjects/"
+_LOCAL_TZ = ZoneInfo("Asia/Shanghai")  # settings.TIME_ZONE
 
 KIND_LABELS = {"legal": "法人及非法人组织", "individual_business": "个体工商户", "natural": "自然人"}
 ROLE_LABELS = {"legal_representative": "法定代表人", "principal": "主要负责人", "senior_manager": "高级管理人员",
@@ -65,6 +70,39 @@ SELECT r.role, p.identifier, p.name, r.directly_responsible
 FROM subjects_relatedperson r JOIN subjects_subject p ON p.id = r.person_id
 WHERE r.subject_id = %s ORDER BY r.role, p.name
 """
+
+# The subject detail's sections (subjects.extensions providers), one query each, in the providers'
+# order. Only their empty form is rendered: a section with rows answers 501, so the benchmark's answer
+# check fails loudly instead of comparing different work (extend the rendering when the bench data
+# gets rows).
+SQL_SECTIONS = {
+    "records": [
+        """SELECT l.id, l.doc_no, l.decision_date, d.name FROM records_license l
+           JOIN accounts_department d ON d.id = l.department_id
+           WHERE l.subject_id = %(sid)s ORDER BY l.decision_date DESC LIMIT 50""",
+        """SELECT p.id, p.doc_no, p.decision_date, d.name FROM records_penalty p
+           JOIN accounts_department d ON d.id = p.department_id
+           WHERE p.subject_id = %(sid)s ORDER BY p.decision_date DESC LIMIT 50""",
+    ],
+    "entries": [
+        """SELECT e.id, t.code, t.name, t.color, e.state, d.name, d.code, e.decided_on, e.valid_until
+           FROM lists_listentry e JOIN lists_listtype t ON t.id = e.list_type_id
+           JOIN accounts_department d ON d.id = e.department_id
+           WHERE e.subject_id = %(sid)s AND e.state <> 'removed'
+             AND NOT (e.state = 'published' AND e.valid_until IS NOT NULL AND e.valid_until < %(today)s)
+           ORDER BY e.created_at DESC""",
+    ],
+    "grade": [
+        """SELECT grade, score, ruleset_version, computed_on, explanation FROM grading_subjectgrade
+           WHERE subject_id = %(sid)s LIMIT 1""",
+    ],
+    "commitments": [
+        """SELECT c.id, c.matter, c.kind, c.state, d.name, c.signed_on, c.deadline FROM commitments_commitment c
+           JOIN accounts_department d ON d.id = c.department_id
+           WHERE c.subject_id = %(sid)s ORDER BY c.created_at DESC LIMIT 20""",
+    ],
+}
+SECTION_EMPTY = {"records": [], "entries": [], "grade": None, "commitments": []}
 
 
 def _db() -> psycopg.Connection:
@@ -138,8 +176,16 @@ def application(environ, start_response):
     related = [{"role": role, "role_label": ROLE_LABELS.get(role, role), "identifier": pid, "name": pname,
                 "directly_responsible": direct}
                for role, pid, pname, direct in conn.execute(SQL_RELATED, [sid]).fetchall()]
+    today = datetime.now(_LOCAL_TZ).date()
+    sections = {}
+    for key, queries in SQL_SECTIONS.items():
+        if any(conn.execute(q, {"sid": sid, "today": today}).fetchall() for q in queries):
+            return _error(start_response, "501 Not Implemented", "reference_incomplete",
+                          f"reference_app 未实现非空的 {key} 部分")
+        sections[key] = SECTION_EMPTY[key]
+    entries = sections.pop("entries")
     return _json(start_response, "200 OK", {
         "id": sid, "kind": kind, "kind_label": KIND_LABELS.get(kind, kind), "id_type": id_type,
         "identifier": identifier, "name": name, "names": names, "legal_representative": legal_rep,
-        "region_code": region, "industry": industry, "related_persons": related, "entries": [], "sections": {},
+        "region_code": region, "industry": industry, "related_persons": related, "entries": entries, "sections": sections,
     })

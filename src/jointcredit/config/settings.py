@@ -88,7 +88,6 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "jointcredit.common.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -132,6 +131,9 @@ try:
 except (ValueError, KeyError) as exc:  # pragma: no cover - message path is tested via subprocess
     raise ImproperlyConfigured(f"DATABASE_URL 格式错误：{exc}") from exc
 _db["CONN_HEALTH_CHECKS"] = True
+if _db["ENGINE"] == "django.db.backends.postgresql":
+    # Same backend, health check without a `SELECT 1` round trip per request (docs/adr/0011).
+    _db["ENGINE"] = "jointcredit.common.pgbackend"
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # WAL + IMMEDIATE transactions: concurrent readers never block, writers queue instead of
@@ -144,7 +146,7 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["CONN_MAX_AGE"] = 0 if TESTING else _db["CONN_MAX_AGE"]
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-IS_POSTGRES = _db["ENGINE"].startswith("django.db.backends.postgresql")
+IS_POSTGRES = _db["ENGINE"] in {"jointcredit.common.pgbackend", "django.db.backends.postgresql"}
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

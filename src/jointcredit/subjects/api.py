@@ -120,7 +120,12 @@ def subject_create(request, payload: SubjectIn):
 @router.get("/{identifier}", response=SubjectOut, summary="按统一社会信用代码或证件号码查看主体",
             description="返回主体类别、名称（含变更历史）、关联人和当前名单条目。格式错误的标识返回 422。")
 def subject_detail(request, identifier: str):
-    return subject_out(selectors.subject_get(identifier))
+    # Hot path (DESIGN.md §5, bench/bench_subjects.py): ``subject_out`` builds exactly SubjectOut's
+    # fields (test_subject_detail_matches_its_schema), so it is rendered as is instead of being
+    # re-validated field by field by pydantic, ~10% of the request's CPU (docs/performance.md).
+    from jointcredit.config.api import api  # the API this router is mounted on (import cycle otherwise)
+
+    return api.create_response(request, subject_out(selectors.subject_get(identifier)), status=200)
 
 
 @router.post("/{identifier}/related-persons", response={201: RelatedPersonOut}, summary="登记关联人")

@@ -32,6 +32,22 @@ def test_subject_detail_with_related_persons(clerk_api):
         "name": link.person.name, "directly_responsible": True}
 
 
+def test_subject_detail_matches_its_schema(clerk_api):
+    """The detail is rendered without ninja's re-validation (hot path): it must still be exactly the
+    documented SubjectOut, field for field and in order, with the usual headers."""
+    from jointcredit.subjects.api import SubjectOut
+
+    link = RelatedPersonFactory(directly_responsible=False)
+    SubjectNameChange.objects.create(subject=link.subject, old_name="旧名称", new_name=link.subject.name)
+    response = clerk_api.get(f"/api/v1/subjects/{link.subject.identifier}")
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert list(body) == list(SubjectOut.model_fields)
+    assert SubjectOut.model_validate(body).model_dump(mode="json") == body
+    assert body["names"][0]["old_name"] == "旧名称"
+    assert response["X-Request-ID"] and "default-src 'self'" in response["Content-Security-Policy"]
+
+
 def test_subject_lookup_by_legacy_org_code(clerk_api):
     company = CompanyFactory()
     from jointcredit.subjects.selectors import subject_find_by_org_code
