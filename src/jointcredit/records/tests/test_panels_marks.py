@@ -27,6 +27,14 @@ TODAY = date(2026, 11, 26)
 CONTACT = {"contact_name": "李明", "contact_email": "liming@example.com", "contact_phone": "0531-88888888"}
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The dashboard caches some panels (subjects_by_kind, 10 minutes): keep other tests' counts clean."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
 def _aware(d: date):
     return timezone.make_aware(datetime(d.year, d.month, d.day, 10, 0))
 

@@ -8,6 +8,7 @@ import re
 from datetime import date, datetime
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from jointcredit.repairs import services
@@ -20,6 +21,14 @@ from .conftest import pdf
 pytestmark = pytest.mark.django_db
 
 TODAY = date(2026, 11, 26)  # Thursday
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The dashboard caches some panels (subjects_by_kind, 10 minutes): keep other tests' counts clean."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def _apply(entry, contact):
