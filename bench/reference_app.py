@@ -103,6 +103,8 @@ SQL_SECTIONS = {
     ],
 }
 SECTION_EMPTY = {"records": [], "entries": [], "grade": None, "commitments": []}
+# Like subjects.api.DEFAULT_SECTIONS: without ?include= only the contract's ``entries`` are computed.
+DEFAULT_SECTIONS = ("entries",)
 
 
 def _db() -> psycopg.Connection:
@@ -178,7 +180,8 @@ def application(environ, start_response):
                for role, pid, pname, direct in conn.execute(SQL_RELATED, [sid]).fetchall()]
     today = datetime.now(_LOCAL_TZ).date()
     sections = {}
-    for key, queries in SQL_SECTIONS.items():
+    for key in DEFAULT_SECTIONS:
+        queries = SQL_SECTIONS[key]
         if any(conn.execute(q, {"sid": sid, "today": today}).fetchall() for q in queries):
             return _error(start_response, "501 Not Implemented", "reference_incomplete",
                           f"reference_app 未实现非空的 {key} 部分")

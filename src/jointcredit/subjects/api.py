@@ -5,10 +5,11 @@ from typing import Any
 
 from ninja import Router, Schema, Status
 
+from jointcredit.common.errors import ValidationFailed
 from jointcredit.common.pagination import Page
 
 from . import selectors, services
-from .extensions import subject_sections
+from .extensions import section_keys, subject_sections
 from .models import RelatedRole, Subject
 
 router = Router(tags=["信用主体"])
@@ -83,8 +84,26 @@ class RelatedPersonIn(Schema):
 _ROLE_LABELS = dict(RelatedRole.choices)
 
 
-def subject_out(subject: Subject) -> dict:
-    sections = subject_sections(subject)
+# The contract (DESIGN.md §4) is subject, names, related persons and current entries; the other
+# capabilities' sections cost a query each and are only computed when asked for (?include=…).
+DEFAULT_SECTIONS = ("entries",)
+
+
+def _include_keys(include: str) -> tuple[str, ...]:
+    requested = {k.strip() for k in (include or "").split(",") if k.strip()}
+    if not requested:
+        return DEFAULT_SECTIONS
+    if "all" in requested:
+        return tuple(section_keys())
+    unknown = requested - set(section_keys())
+    if unknown:
+        raise ValidationFailed.single("include", "choice", f"include 参数含未知部分：{'、'.join(sorted(unknown))}；"
+                                      f"可选：all、{'、'.join(section_keys())}。")
+    return tuple(dict.fromkeys([*DEFAULT_SECTIONS, *requested]))
+
+
+def subject_out(subject: Subject, *, include: tuple[str, ...] = DEFAULT_SECTIONS) -> dict:
+    sections = subject_sections(subject, keys=include)
     return {
         "id": subject.id, "kind": subject.kind, "kind_label": subject.get_kind_display(),
         "id_type": subject.id_type, "identifier": subject.identifier, "name": subject.name,
@@ -118,14 +137,16 @@ def subject_create(request, payload: SubjectIn):
 
 
 @router.get("/{identifier}", response=SubjectOut, summary="按统一社会信用代码或证件号码查看主体",
-            description="返回主体类别、名称（含变更历史）、关联人和当前名单条目。格式错误的标识返回 422。")
-def subject_detail(request, identifier: str):
+            description="返回主体类别、名称（含变更历史）、关联人和当前名单条目。格式错误的标识返回 422。"
+                        "`include=records,grade,…` 或 `include=all` 同时返回各业务板块（sections）。")
+def subject_detail(request, identifier: str, include: str = ""):
     # Hot path (DESIGN.md §5, bench/bench_subjects.py): ``subject_out`` builds exactly SubjectOut's
     # fields (test_subject_detail_matches_its_schema), so it is rendered as is instead of being
     # re-validated field by field by pydantic, ~10% of the request's CPU (docs/performance.md).
     from jointcredit.config.api import api  # the API this router is mounted on (import cycle otherwise)
 
-    return api.create_response(request, subject_out(selectors.subject_get(identifier)), status=200)
+    return api.create_response(request, subject_out(selectors.subject_get(identifier), include=_include_keys(include)),
+                               status=200)
 
 
 @router.post("/{identifier}/related-persons", response={201: RelatedPersonOut}, summary="登记关联人")

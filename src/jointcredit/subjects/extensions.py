@@ -15,5 +15,11 @@ def register_subject_section(key: str, provider: Callable) -> None:
     _providers[key] = provider
 
 
-def subject_sections(subject, *, public: bool = False) -> dict:
-    return {key: provider(subject, public=public) for key, provider in _providers.items()}
+def section_keys() -> list[str]:
+    return list(_providers)
+
+
+def subject_sections(subject, *, public: bool = False, keys=None) -> dict:
+    """All registered sections, or only ``keys`` (unknown keys are ignored)."""
+    wanted = _providers if keys is None else {k: _providers[k] for k in keys if k in _providers}
+    return {key: provider(subject, public=public) for key, provider in wanted.items()}

@@ -143,3 +143,19 @@ def test_related_person_added_through_api(clerk_api):
 def test_openapi_docs_served(client):
     assert client.get("/api/v1/openapi.json").status_code == 200
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_sections_only_when_included(clerk_api, request):
+    from jointcredit.subjects import extensions
+
+    company = CompanyFactory()
+    extensions.register_subject_section("demo_probe", lambda subject, public=False: [{"name": subject.name}])
+    request.addfinalizer(lambda: extensions._providers.pop("demo_probe", None))
+    plain = clerk_api.get(f"/api/v1/subjects/{company.identifier}").json()
+    assert "demo_probe" not in plain["sections"] and "entries" in plain
+    full = clerk_api.get(f"/api/v1/subjects/{company.identifier}", {"include": "all"}).json()
+    assert full["sections"]["demo_probe"] == [{"name": company.name}]
+    picked = clerk_api.get(f"/api/v1/subjects/{company.identifier}", {"include": "demo_probe"}).json()
+    assert list(picked["sections"]) == ["demo_probe"]
+    bad = clerk_api.get(f"/api/v1/subjects/{company.identifier}", {"include": "nonsense"})
+    assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "include"
