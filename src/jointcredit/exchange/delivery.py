@@ -62,8 +62,10 @@ def deliveries_claim(*, subscription_id: int, limit: int = CLAIM_BATCH, retries_
     if retries_due_before is not None:
         due &= Q(attempts=0) | Q(next_attempt_at__lte=retries_due_before)
     with transaction.atomic():
+        # Index order only (``delivery_due``): a tie-breaker column would make PostgreSQL sort every
+        # due row of a backlog before the LIMIT; the claimed rows are sent in position order anyway.
         qs = Delivery.objects.filter(due, subscription_id=subscription_id,
-                                     status=DeliveryStatus.PENDING).order_by("next_attempt_at", "id")
+                                     status=DeliveryStatus.PENDING).order_by("next_attempt_at")
         if connection.vendor == "postgresql":
             qs = qs.select_for_update(skip_locked=True)
         ids = list(qs.values_list("id", flat=True)[:limit])
