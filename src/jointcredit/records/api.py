@@ -14,6 +14,7 @@ from jointcredit.accounts.permissions import ensure_can_view
 from jointcredit.common.errors import ValidationFailed
 
 from . import exports, selectors, services
+from .extensions import add_marks
 from .fields import RECORD_TYPE_BY_PLURAL
 from .models import ImportMode
 
@@ -233,5 +234,5 @@ class PublicPageOut(Schema):
 def public_search(request, kind: Kind, q: str = "", page: int = 1, page_size: int = 20):
     result = selectors.public_search(record_type=RECORD_TYPE_BY_PLURAL[kind], q=q, page=page,
                                      page_size=min(page_size, 50))
-    return {"items": result.items, "meta": result.as_meta()}
+    return {"items": add_marks(result.items), "meta": result.as_meta()}  # marks: e.g. 异议中 (extensions)
 

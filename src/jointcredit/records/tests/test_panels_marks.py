@@ -115,6 +115,9 @@ def test_public_pages_show_objection_mark(client, objected_penalty):
     detail = client.get(f"/gs/penalty/{first.pk}/").content.decode()
     assert 'class="tag warn">异议中' in detail and "正在核查" in detail
     assert "异议中" not in client.get(f"/gs/penalty/{second.pk}/").content.decode()
+    api = client.get("/api/public/v1/records/penalties", {"q": "济南明湖商贸"}).json()["items"]
+    marks = {i["doc_no"]: [m["label"] for m in i["marks"]] for i in api}
+    assert marks == {first.doc_no: ["异议中"], second.doc_no: []}
 
 
 def test_portal_subject_page_and_search_show_objection_mark(client, objected_penalty, scj_clerk, scj_approver):
