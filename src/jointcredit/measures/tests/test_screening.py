@@ -234,3 +234,29 @@ def test_api_screening_rejects_bad_scenario_and_file(catalog, user_factory, api_
     assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "scenario"
     r = client.upload("/api/v1/screenings", {"file": SimpleUploadedFile("a.exe", b"MZ"), "scenario": "funding"})
     assert r.status_code == 422
+
+
+def test_set_based_hit_set_agrees_with_the_engine(world, catalog):
+    """``hit_targets_frame`` (joins, what screening uses) == ``engine.hits_compute`` per subject."""
+    from jointcredit.measures.screening import _targets_frame, hit_targets_build, hit_targets_frame
+    from jointcredit.subjects.tests.factories import PersonFactory
+
+    both = CompanyFactory(name='双"名单\\公司')
+    entry(subject=both, list_type=black_list_type(), department=catalog["scjgj"])
+    entry(subject=both, list_type=red_list_type(), department=catalog["swj"])
+    RelatedPersonFactory(subject=both, role=RelatedRole.DIRECTOR, directly_responsible=True)
+    RelatedPersonFactory(subject=both, role=RelatedRole.DIRECTOR, directly_responsible=False)
+    RelatedPersonFactory(subject=world["good"], role=RelatedRole.LEGAL_REPRESENTATIVE)
+    RelatedPersonFactory(subject=world["bad"], role=RelatedRole.PRINCIPAL, person=world["rep"])
+    RelatedPersonFactory(subject=both, role=RelatedRole.SENIOR_MANAGER,
+                         until=date.today() - timedelta(days=1))
+    old = PersonFactory()
+    old.merged_into = world["rep"]
+    old.save()
+    SubjectAlias.objects.create(subject=both, id_type="business_reg_no", value="370102000654321")
+    SubjectAlias.objects.create(subject=world["plain"], id_type="business_reg_no", value="370102000999999")
+    for scenario in ("funding", "honours", "market_entry", "licensing", "inspection", "publicity"):
+        expected = _targets_frame(hit_targets_build(scenario=scenario, on=date.today())).sort("normalized")
+        got = hit_targets_frame(scenario=scenario, on=date.today()).sort("normalized")
+        assert got.equals(expected), scenario
+        assert got.height > 0
