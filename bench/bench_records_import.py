@@ -138,10 +138,14 @@ def main(quick: bool = False, rows: int | None = None) -> None:
                 raise RuntimeError(f"导入结果不完整：{stored} 条记录、{events} 个事件，应为 {rows}")
             return seconds
 
+        load_before = os.getloadavg()
         runs = h.interleaved({"copy": ref, "app": app}, rounds=2)
+        load_after = os.getloadavg()
         reset(db_url)
     copy_s, app_s = min(runs["copy"]), min(runs["app"])
     h.note(f"COPY {[round(s, 2) for s in runs['copy']]} s；导入 {[round(s, 2) for s in runs['app']]} s（取最快）")
+    h.note("负载（1/5/15 分钟平均）：运行前 " + " ".join(f"{x:.2f}" for x in load_before)
+           + "，运行后 " + " ".join(f"{x:.2f}" for x in load_after))
     h.report("records.import.copy", rows / copy_s, "rows/s")
     h.report("records.import", rows / app_s, "rows/s", reference=rows / copy_s)
 
