@@ -24,6 +24,7 @@ import json
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 
@@ -342,9 +343,21 @@ def screening_compute(*, fileobj, file_name: str, scenario: str, on: date | None
     """File → one result row per input row (no database writes)."""
     scenario = scenario_validate(scenario)
     on = on or timezone.localdate()
-    rows = input_rows_read(fileobj, file_name=file_name, progress=progress)
-    norm, errors = identifiers_validate(rows.raw)
-    targets = hit_targets_frame(scenario=scenario, on=on)
+    today = timezone.localdate()
+
+    def read_and_validate() -> tuple[InputRows, pl.Series, pl.Series]:
+        rows = input_rows_read(fileobj, file_name=file_name, progress=progress)
+        return rows, *identifiers_validate(rows.raw, today=today)
+
+    # The file needs no database and the hit set needs no file: read and validate in a worker
+    # thread (polars releases the GIL) while this thread — the one holding the database
+    # connection and, in tests, its transaction — waits on PostgreSQL for the hit set.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="screening-read") as pool:
+        pending = pool.submit(read_and_validate)
+        try:
+            targets = hit_targets_frame(scenario=scenario, on=on)
+        finally:
+            rows, norm, errors = pending.result()
     frame = (pl.DataFrame({"row": rows.rows, "identifier": rows.raw, "normalized": norm, "error": errors})
              .join(targets, on="normalized", how="left", maintain_order="left")
              .with_columns(status=pl.when(pl.col("error").is_not_null()).then(pl.lit("invalid"))
