@@ -124,6 +124,8 @@ class PublicRecord(models.Model):
     public_until = models.DateField("公示截止期", null=True, blank=True)
     withdrawn_at = models.DateTimeField("撤销时间", null=True, blank=True)
     withdraw_reason = models.CharField("撤销原因", max_length=500, blank=True)
+    expiry_emitted_at = models.DateTimeField("公示期满事件发送时间", null=True, blank=True,
+                                             help_text="records.sweeps 发出 record.expired 的时间（每条只发一次）。")
     version = models.IntegerField("版本", default=1)
     batch = models.ForeignKey(ImportBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
                               db_constraint=False, db_index=False, verbose_name="最近导入批次")
