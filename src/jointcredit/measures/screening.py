@@ -175,46 +175,51 @@ def _position_lut(allowed_per_position: list[str]) -> pl.Series:
     return pl.Series([chr(b) in allowed for allowed in allowed_per_position for b in range(256)], dtype=pl.Boolean)
 
 
+def _weighted_lut(value_of: dict[str, int], weights: tuple[int, ...]) -> pl.Series:
+    """18×256, flattened: value of byte b times the checksum weight of position p (0 at 17)."""
+    return pl.Series([value_of.get(chr(b), 0) * w for w in (*weights, 0) for b in range(256)], dtype=pl.Int16)
+
+
 _DIGITS = "0123456789"
 _USCC_POS_OK = _position_lut(["".join(USCC_REGISTRY_AUTHORITIES), USCC_ALPHABET] + [_DIGITS] * 6 + [USCC_ALPHABET] * 10)
 _RID_POS_OK = _position_lut([_DIGITS] * 17 + [_DIGITS + "X"])
+_USCC_WEIGHTED = _weighted_lut({c: i for i, c in enumerate(USCC_ALPHABET)}, _USCC_WEIGHTS)
+_RID_WEIGHTED = _weighted_lut({c: int(c) for c in _DIGITS}, _ID_WEIGHTS)
 _USCC_VALUE = pl.Series([USCC_ALPHABET.index(chr(b)) if chr(b) in USCC_ALPHABET else 0 for b in range(256)],
                         dtype=pl.Int32)
-_DIGIT_VALUE = pl.Series([b - 48 if 48 <= b <= 57 else 0 for b in range(256)], dtype=pl.Int32)
 _RID_CHECK_BYTE = pl.Series([ord(c) for c in "10X98765432"], dtype=pl.Int32)
 _MONTH_DAYS = pl.Series([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] + [0] * 87, dtype=pl.Int32)
 
 
 def _fast_valid(codes: pl.Series, today: date) -> pl.Series:
-    """USCC or 居民身份证 validity of 18-byte codes, as whole-column arithmetic on their bytes."""
+    """USCC or 居民身份证 validity of 18-byte codes, as whole-column arithmetic on their bytes:
+    one lookup per (position, byte) for each character-class check and each weighted checksum."""
     n = codes.len()
-    flat = codes.cast(pl.Binary).to_frame("b").select(
-        pl.col("b").bin.reinterpret(dtype=pl.Array(pl.UInt8, 18))).to_series().reshape((-1,)).cast(pl.Int32)
-    position = pl.select(pl.int_range(0, n * 18, dtype=pl.Int32) % 18).to_series()  # 0..17, n times
-    slot = position * 256 + flat
+    rows = codes.cast(pl.Binary).to_frame("b").select(
+        pl.col("b").bin.reinterpret(dtype=pl.Array(pl.UInt8, 18))).to_series()
+    slot = pl.select(pl.int_range(0, n * 18, dtype=pl.Int32) % 18 * 256).to_series() + rows.reshape((-1,))
 
-    def per_row(values: pl.Series) -> pl.Series:
-        return values.reshape((n, 18))
+    def per_row(lut: pl.Series) -> pl.Series:
+        return lut.gather(slot).reshape((n, 18))
 
-    uscc_shape = per_row(_USCC_POS_OK.gather(slot)).arr.all()
-    rid_shape = per_row(_RID_POS_OK.gather(slot)).arr.all()
-    uval, dval = _USCC_VALUE.gather(flat), _DIGIT_VALUE.gather(flat)
-    uscc_w = pl.Series(list(_USCC_WEIGHTS) + [0], dtype=pl.Int32).gather(position)
-    rid_w = pl.Series(list(_ID_WEIGHTS) + [0], dtype=pl.Int32).gather(position)
-    uscc_sum = per_row(uval * uscc_w).arr.sum()
-    rid_sum = per_row(dval * rid_w).arr.sum()
-    rows = per_row(flat)
-    last = rows.arr.get(17)
-    uscc_ok = uscc_shape & (per_row(uval).arr.get(17) == (31 - uscc_sum % 31) % 31)
-    digits = per_row(dval)
-    y = digits.arr.get(6) * 1000 + digits.arr.get(7) * 100 + digits.arr.get(8) * 10 + digits.arr.get(9)
-    m = digits.arr.get(10) * 10 + digits.arr.get(11)
-    d = digits.arr.get(12) * 10 + digits.arr.get(13)
+    last = rows.arr.get(17).cast(pl.Int32)
+    uscc_sum = per_row(_USCC_WEIGHTED).arr.sum().cast(pl.Int32)
+    uscc_ok = per_row(_USCC_POS_OK).arr.all() & (_USCC_VALUE.gather(last) == (31 - uscc_sum % 31) % 31)
+    rid_sum = per_row(_RID_WEIGHTED).arr.sum().cast(pl.Int32)
+
+    def digits(i: int, k: int) -> pl.Series:
+        out = rows.arr.get(i).cast(pl.Int32) - 48
+        for j in range(i + 1, i + k):
+            out = out * 10 + (rows.arr.get(j).cast(pl.Int32) - 48)
+        return out
+
+    y, m, d = digits(6, 4), digits(10, 2), digits(12, 2)
+    m_index = m.clip(0, 99)
     leap = ((y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))).cast(pl.Int32)
-    month_days = _MONTH_DAYS.gather(m) + leap * (m == 2).cast(pl.Int32)
+    month_days = _MONTH_DAYS.gather(m_index) + leap * (m == 2).cast(pl.Int32)
     birth_ok = ((m >= 1) & (m <= 12) & (d >= 1) & (d <= month_days) & (y >= 1880)
                 & (y * 10000 + m * 100 + d <= today.year * 10000 + today.month * 100 + today.day))
-    rid_ok = rid_shape & (last == _RID_CHECK_BYTE.gather(rid_sum % 11)) & birth_ok
+    rid_ok = (per_row(_RID_POS_OK).arr.all() & (last == _RID_CHECK_BYTE.gather(rid_sum % 11)) & birth_ok)
     return (uscc_ok | rid_ok).fill_null(False)
 
 
