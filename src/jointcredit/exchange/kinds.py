@@ -9,6 +9,7 @@ EVENT_KINDS = {
     "record.published": "双公示信息公示",
     "record.changed": "双公示信息变更",
     "record.withdrawn": "双公示信息撤销",
+    "record.expired": "双公示公示期届满",
     "repair.approved": "信用修复通过",
     "commitment.broken": "信用承诺失信",
 }
