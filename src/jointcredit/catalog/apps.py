@@ -7,12 +7,15 @@ class CatalogConfig(AppConfig):
 
     def ready(self):
         from jointcredit.calendar.signals import calendar_changed
+        from jointcredit.measures.extensions import register_check_context
         from jointcredit.subjects.extensions import register_subject_section
         from jointcredit.workbench.registry import register_nav, register_todo
 
         from . import hooks
+        from .selectors import catalog_info_for
 
         register_subject_section("catalog", hooks.subject_section)
+        register_check_context("catalog", title="相关公共信用信息（应用清单）", provider=catalog_info_for)
         register_nav(label="信用信息目录", url_name="catalog:home", order=30)
         register_nav(label="归集完整性", url_name="catalog:dashboard", order=31)
         register_todo(key="catalog_overdue", provider=hooks.overdue_todo)

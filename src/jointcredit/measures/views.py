@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from jointcredit.common.errors import DomainError, NotFound
 
 from . import selectors, services
+from .extensions import check_contexts
 from .scenarios import SCENARIOS
 
 
@@ -47,9 +48,12 @@ def check(request):
             result = selectors.measure_check(identifier=identifier, scenario=scenario, on=on)
         except DomainError as exc:
             error = exc.message
+    contexts = []
+    if result is not None and result.subject is not None:
+        contexts = check_contexts(result.subject, result.scenario, request.user)
     return render(request, "measures/check.html", {
         "identifier": identifier, "scenario": scenario, "date": on_text, "scenarios": SCENARIOS.items(),
-        "result": result, "error": error,
+        "result": result, "error": error, "contexts": contexts,
         "hits": [h.as_dict() for h in result.hits] if result else [],
     })
 

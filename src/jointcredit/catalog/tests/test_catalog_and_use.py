@@ -133,6 +133,13 @@ def test_subject_information_by_category_filtered_by_rights(catalog, depts, user
     assert by_item["tax_arrears"]["records"][0]["occurred_on"] == date(2026, 6, 30)
     assert by_item["social_insurance_arrears"]["records"] == [] and by_item["tax_arrears"]["purposes"]
     assert selectors.catalog_info_for(subject, "honours", czj) == []
+    # … and the staff check page shows it next to the measures
+    from django.test import Client
+
+    page = Client()
+    page.force_login(czj)
+    body = page.get("/staff/measures/check/", {"identifier": subject.identifier, "scenario": "funding"}).content.decode()
+    assert "相关公共信用信息（应用清单）" in body and by_item["tax_arrears"]["item_name"] in body
     # subject API section (no viewer): public + 政务共享 for staff, public only for the public view
     assert {r["item"] for r in subject_sections(subject)["catalog"]} == {"tax_credit_rating", "tax_arrears"}
     assert {r["item"] for r in subject_sections(subject, public=True)["catalog"]} == {"tax_credit_rating"}
