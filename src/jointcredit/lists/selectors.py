@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from jointcredit.common.errors import NotFound, ValidationFailed
+from jointcredit.common.fastpath import CompiledQuery
 from jointcredit.common.masking import mask_id_number, mask_person_name
 from jointcredit.common.pagination import Page, paginate
 from jointcredit.subjects.identifiers import INDIVIDUAL_BUSINESS_PLACEHOLDER, IdType
@@ -182,25 +183,54 @@ def public_entry_get(pk: int) -> ListEntry:
 
 
 # --- subject detail section ---------------------------------------------------------------------
+# Hot path (GET /api/v1/subjects/{identifier}, bench/bench_subjects.py): compiled once per process;
+# the date rules are applied in Python on the subject's few non-removed entries.
+_SUBJECT_ENTRY_ROWS = CompiledQuery(lambda subject_id: (
+    ListEntry.objects.filter(subject_id=subject_id).exclude(state=EntryState.REMOVED)
+    .order_by("-created_at")
+    .values_list("id", "list_type__code", "list_type__name", "list_type__color", "state", "department__name",
+                 "department__code", "decided_on", "valid_from", "valid_until", "under_objection")
+), arg_types=(int,))
+_STATE_LABELS = dict(EntryState.choices)
+
+
 def subject_entries_section(subject, *, public: bool = False) -> list[dict]:
     """Current entries of a subject for GET /subjects/{identifier} (provider "entries").
 
     Staff see unfinished and effective entries (not removed, not expired); the public sees only
     effective ones, masked."""
     today = _today()
-    qs = _entries().filter(subject=subject).exclude(state=EntryState.REMOVED)
-    qs = qs.filter(effective_q(today)) if public else qs.exclude(state=EntryState.PUBLISHED, valid_until__lt=today)
+    if public:
+        return _public_subject_entries(subject, today)
+    out = []
+    for (pk, type_code, type_name, color, state, dept_name, dept_code, decided_on, valid_from, valid_until,
+         under_objection) in _SUBJECT_ENTRY_ROWS.rows(subject.pk):
+        published = state == EntryState.PUBLISHED
+        expired = published and valid_until is not None and today > valid_until
+        if expired:
+            continue
+        not_started = published and valid_from is not None and today < valid_from
+        out.append({
+            "id": pk, "list_type": type_code, "list_type_name": type_name, "color": color, "state": state,
+            # Same wording as ListEntry.display_status (tested against it).
+            "state_label": "已发布（未生效）" if not_started else _STATE_LABELS.get(state, state),
+            "department": dept_name, "department_code": dept_code, "decided_on": decided_on,
+            "valid_until": valid_until, "under_objection": under_objection,
+            "effective": published and not not_started,
+        })
+    return out
+
+
+def _public_subject_entries(subject, today: date) -> list[dict]:
+    qs = _entries().filter(subject=subject).exclude(state=EntryState.REMOVED).filter(effective_q(today))
     out = []
     for entry in qs.order_by("-created_at"):
-        effective = entry.is_effective(today)
-        item = {
+        out.append({
             "id": entry.pk, "list_type": entry.list_type.code, "list_type_name": entry.list_type.name,
             "color": entry.list_type.color, "state": entry.state, "state_label": entry.display_status(today),
             "department": entry.department.name, "department_code": entry.department.code,
             "decided_on": entry.decided_on, "valid_until": entry.valid_until,
-            "under_objection": entry.under_objection, "effective": effective,
-        }
-        if public:
-            item["subject_name"] = public_subject_name(entry)
-        out.append(item)
+            "under_objection": entry.under_objection, "effective": entry.is_effective(today),
+            "subject_name": public_subject_name(entry),
+        })
     return out
