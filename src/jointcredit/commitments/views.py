@@ -10,17 +10,11 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from jointcredit.common.errors import DomainError
+from jointcredit.common.params import int_or as _int
 
 from . import selectors, services
 from .models import CommitmentKind, CommitmentState
 from .pdf import commitment_pdf
-
-
-def _int(value, default=None):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
 
 
 def _date(value):

@@ -10,16 +10,10 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from jointcredit.common.errors import DomainError
+from jointcredit.common.params import int_or as _int
 
 from . import exports, honours, inspections, selectors, services
 from .models import GRADE_ORDER, Grade
-
-
-def _int(value, default):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
 
 
 @login_required

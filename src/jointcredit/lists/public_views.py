@@ -5,16 +5,10 @@ from __future__ import annotations
 from django.shortcuts import render
 
 from jointcredit.common.errors import DomainError
+from jointcredit.common.params import int_or as _int
 
 from . import selectors
 from .models import ListColor
-
-
-def _int(value, default):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
 
 
 def public_list(request, color: str):

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from jointcredit.accounts.permissions import can_write_for
 from jointcredit.common.errors import DomainError
+from jointcredit.common.params import int_or as _int
 
 from . import forms, selectors, services
 from .models import EntryState, ListColor
@@ -25,12 +26,6 @@ STEPS = {
     "correct": (forms.CorrectForm, services.list_entry_correct, "已更正。"),
 }
 
-
-def _int(value, default):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
 
 
 @login_required

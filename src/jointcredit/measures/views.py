@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from jointcredit.common.errors import DomainError, NotFound
+from jointcredit.common.params import int_or as _int
 
 from . import selectors, services
 from .extensions import check_contexts
@@ -23,12 +24,6 @@ def _screening_or_404(request, screening_id: int):
     except NotFound as exc:
         raise Http404(exc.message) from None
 
-
-def _int(value, default: int) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
 
 
 @login_required

@@ -14,6 +14,7 @@ from jointcredit.accounts.models import Role
 from jointcredit.accounts.permissions import can_write_for
 from jointcredit.audit.models import AuditEvent
 from jointcredit.common.errors import DomainError
+from jointcredit.common.params import int_or as _int
 
 from . import forms, receipts, selectors, services
 from .evidence import evidence_of
@@ -30,12 +31,6 @@ STEPS = {
     "evidence": (forms.EvidenceForm, services.objection_evidence_add, "已上传补充材料。"),
 }
 
-
-def _int(value, default):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
 
 
 @login_required

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from jointcredit.accounts.models import Department
 from jointcredit.accounts.permissions import can_write_for
 from jointcredit.common.errors import DomainError
+from jointcredit.common.params import int_or as _int
 
 from . import exports, selectors, services
 from .fields import FIELDS, RECORD_TYPE_LABELS, RECORD_TYPES
@@ -25,12 +26,6 @@ def _type(record_type: str) -> str:
         raise Http404("未知的信息类别")
     return record_type
 
-
-def _int(value, default: int) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
 
 
 def _date(value) -> date | None:

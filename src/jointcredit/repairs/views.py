@@ -13,6 +13,7 @@ from jointcredit.accounts.models import Role
 from jointcredit.accounts.permissions import can_write_for
 from jointcredit.audit.models import AuditEvent
 from jointcredit.common.errors import DomainError
+from jointcredit.common.params import int_or as _int
 from jointcredit.objections import forms as oforms
 from jointcredit.objections.evidence import evidence_of
 from jointcredit.objections.letters import to_pdf
@@ -30,12 +31,6 @@ STEPS = {
     "evidence": (forms.EvidenceForm, services.repair_evidence_add, "已上传补充材料。"),
 }
 
-
-def _int(value, default):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
 
 
 @login_required

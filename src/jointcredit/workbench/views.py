@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from jointcredit.accounts.selectors import department_capabilities
 from jointcredit.common.errors import DomainError
 from jointcredit.common.jsonable import jsonable
+from jointcredit.common.params import int_or as _int
 from jointcredit.portal import reports
 from jointcredit.portal.models import ReportAudience
 from jointcredit.portal.public import subject_public_url
@@ -27,12 +28,6 @@ def home(request):
         "todos": todos(user),
     })
 
-
-def _int(value, default):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
 
 
 @login_required
