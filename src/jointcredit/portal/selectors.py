@@ -30,7 +30,7 @@ from django.db.models.functions import Collate, Substr
 
 from jointcredit.common.errors import ValidationFailed
 from jointcredit.common.masking import mask_person_name
-from jointcredit.subjects.identifiers import IdType, normalize, validate_uscc
+from jointcredit.subjects.identifiers import IdType, detect_and_validate, normalize
 from jointcredit.subjects.models import Subject, SubjectAlias, SubjectKind
 
 from .public import subject_public_ref
@@ -56,11 +56,13 @@ def is_personal_identifier(q: str | None) -> bool:
     code = normalize((q or "")[:MAX_QUERY])
     if len(code) == 9 or not (_IDENTIFIER_RE.match(code) and any(ch.isdigit() for ch in code)):
         return False  # 9 characters: a (public) 组织机构代码
+    # detect_and_validate prefers the ID-card reading for codes valid as both (about 1 resident ID
+    # in 31 also passes the USCC check, e.g. 370102199204093791): such a query is a person's.
     try:
-        validate_uscc(code)
+        id_type, _ = detect_and_validate(code)
     except ValidationFailed:
         return True
-    return False
+    return id_type != IdType.USCC
 
 
 def _name_c() -> Collate:

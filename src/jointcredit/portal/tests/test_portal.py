@@ -87,6 +87,16 @@ def test_natural_person_is_masked_and_not_found_by_fragment(client, person, comp
     assert "王建国" not in page and "王**" in page
 
 
+def test_id_number_that_also_passes_the_uscc_check_is_never_echoed(client):
+    # 1 resident ID in ~31 is also a valid USCC by checksum; the query is still a person's.
+    code = "370102199204093791"
+    from jointcredit.subjects.identifiers import validate_uscc
+
+    assert validate_uscc(code) == code
+    body = client.get("/search/", {"q": code}).content.decode()
+    assert code not in body and code[:6] + "********" + code[-4:] in body
+
+
 def test_person_page_uses_opaque_slug_never_the_id(client, person):
     url = subject_public_url(person)
     assert person.identifier not in url and re.match(r"^/subjects/p\d+-[0-9a-f]{10}/$", url)
