@@ -40,6 +40,16 @@ class ApiClient:
         return self.client.post(path, data, **self.headers, **extra)
 
 
+@pytest.fixture(autouse=True)
+def _isolated_cache():
+    """Each test starts with an empty cache: cached dashboard counts and rate-limit counters must
+    not leak from one test into the next within a worker process."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def rng():
     return random.Random(42)

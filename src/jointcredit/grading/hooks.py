@@ -11,7 +11,6 @@ from __future__ import annotations
 from django.apps import apps
 from django.db.models.signals import post_delete, post_save
 
-
 # List entries before publication (拟列入, 已告知, 已认定) never count: saving them needs no regrade.
 _IRRELEVANT_STATES = {"draft", "notified", "decided"}
 
