@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from jointcredit.accounts.models import Role
 from jointcredit.audit.models import AuditEvent
 from jointcredit.common.errors import ValidationFailed
+from jointcredit.common.testing import postgres_only
 
 from ..delivery import backoff_seconds
 from ..models import Delivery, DeliveryStatus, Subscription
@@ -249,6 +250,10 @@ def test_batch_mode_subscription_gets_signed_batches_and_single_stays_default(li
     assert retried == len(batches[0]["events"])
 
 
+# A sender thread and the test thread write at once: SQLite's shared-cache test database answers
+# "database table is locked" instead of waiting, so this runs on PostgreSQL like the other
+# concurrency tests.
+@postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_lingering_lane_pumps_and_sends_events_committed_after_it_ran_dry(lixia, xzsp_admin):
     import threading
