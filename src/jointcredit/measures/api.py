@@ -62,9 +62,14 @@ class CheckOut(Schema):
                 "“法定代表人:<统一社会信用代码>”表示因其在被列入名单组织中的身份）。异议中的条目标记 under_objection。"
                 "库中没有该主体时 subject 为 null、hits 为空；标识格式错误或场景未知返回 422。"))
 def check(request, identifier: str, scenario: str, date: date | None = None):
+    # Hot path (DESIGN.md §5, bench/bench_check.py): the dicts are built with exactly CheckOut's
+    # fields in order (test_api_check_matches_its_schema), so they are rendered as they are instead
+    # of being validated again by pydantic, ~15% of the request's CPU (ADR 0011, docs/performance.md).
+    from jointcredit.config.api import api  # the API this router is mounted on (import cycle otherwise)
+
     result = selectors.measure_check(identifier=identifier, scenario=scenario, on=date)
-    return {"subject": result.subject_dict(), "scenario": result.scenario, "date": result.on,
-            "hits": [h.as_dict() for h in result.hits]}
+    return api.create_response(request, {"subject": result.subject_dict(), "scenario": result.scenario,
+                                         "date": result.on, "hits": [h.as_dict() for h in result.hits]}, status=200)
 
 
 # --- memoranda and measures ---------------------------------------------------------------------

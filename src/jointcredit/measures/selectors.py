@@ -12,7 +12,7 @@ from jointcredit.common.errors import NotFound, ValidationFailed
 from jointcredit.common.fastpath import CompiledQuery
 from jointcredit.common.pagination import Page, paginate
 from jointcredit.lists.models import EntryState, ListEntry
-from jointcredit.subjects.models import RelatedPerson, Subject
+from jointcredit.subjects.models import RelatedPerson, Subject, SubjectKind
 from jointcredit.subjects.selectors import subject_find
 
 from .catalog import catalog_get
@@ -30,10 +30,21 @@ _ROLES = CompiledQuery(lambda person_id: (
     RelatedPerson.objects.filter(person_id=person_id).order_by()
     .values_list("subject_id", "role", "directly_responsible", "subject__identifier", "subject__name", "since",
                  "until")), arg_types=(int,))
-_ENTRIES = CompiledQuery(lambda subject_id, person_id: (
-    ListEntry.objects.filter(Q(subject_id=subject_id)
-                             | Q(subject_id__in=RelatedPerson.objects.filter(person_id=person_id).values("subject_id")),
-                             state=EntryState.PUBLISHED).order_by().values_list(*ENTRY_COLUMNS)), arg_types=(int, int))
+
+
+def _published_entries(**where):
+    return ListEntry.objects.filter(state=EntryState.PUBLISHED, **where).order_by().values_list(*ENTRY_COLUMNS)
+
+
+# The subject's own published entries, then those of the organisations where it holds a role, as
+# one statement. Written as ``subject = %s OR subject IN (roles)`` PostgreSQL cannot use the
+# (subject, state) index for the OR and scans every entry (~80 ms at 100k entries, for every check);
+# each branch of the UNION ALL is an index lookup (~0.1 ms). An organisation's entry appears once
+# however many roles the subject holds in it (semi-join).
+_ENTRIES = CompiledQuery(lambda subject_id, person_id: _published_entries(subject_id=subject_id).union(
+    _published_entries(subject_id__in=RelatedPerson.objects.filter(person_id=person_id).values("subject_id")),
+    all=True), arg_types=(int, int))
+_KIND_LABELS = dict(SubjectKind.choices)
 
 
 def scenario_validate(scenario: str | None) -> str:
@@ -69,7 +80,8 @@ class CheckResult:
         s = self.subject
         if s is None:
             return None
-        return {"id": s.id, "kind": s.kind, "kind_label": s.get_kind_display(), "identifier": s.identifier,
+        # A dict lookup, not get_kind_display() (~0.1 ms on the hot path).
+        return {"id": s.id, "kind": s.kind, "kind_label": _KIND_LABELS.get(s.kind, s.kind), "identifier": s.identifier,
                 "name": s.name}
 
 

@@ -104,6 +104,16 @@ def test_person_with_own_entry_and_roles_in_two_blacklisted_companies(catalog):
     assert vias == sorted(["self", f"法定代表人:{first.identifier}", f"主要负责人:{second.identifier}"])
 
 
+def test_two_roles_in_one_listed_company_give_one_hit_per_role(blacklisted):
+    company, e = blacklisted
+    person = RelatedPersonFactory(subject=company, role=RelatedRole.LEGAL_REPRESENTATIVE).person
+    RelatedPersonFactory(subject=company, person=person, role=RelatedRole.PRINCIPAL)
+    result = measure_check(identifier=person.identifier, scenario="market_entry")
+    assert codes(result) == [("punish-market-entry", f"主要负责人:{company.identifier}"),
+                             ("punish-market-entry", f"法定代表人:{company.identifier}")]
+    assert {h.entry.id for h in result.hits} == {e.id}
+
+
 def test_role_that_ended_no_longer_carries_the_ban(blacklisted):
     company, _ = blacklisted
     former = RelatedPersonFactory(subject=company, role=RelatedRole.LEGAL_REPRESENTATIVE,
@@ -242,6 +252,31 @@ def test_api_check_contract(blacklisted, user_factory, api_client_for, catalog):
         "list_type": "black-food-safety", "entry_id": e.id, "initiating_department": "区市场监管局",
         "via": f"法定代表人:{company.identifier}", "under_objection": False}
     assert hit["legal_basis"]
+
+
+def test_api_check_matches_its_schema(catalog, user_factory, api_client_for):
+    """The check is rendered without ninja's re-validation (hot path): the body must still be exactly
+    the documented CheckOut, field for field and in order, with the usual headers."""
+    from jointcredit.measures.api import CheckHitOut, CheckOut, CheckSubjectOut
+
+    person, company = PersonFactory(), CompanyFactory()
+    entry(subject=company, list_type=black_list_type(), department=catalog["scjgj"], under_objection=True)
+    RelatedPersonFactory(subject=company, person=person, role=RelatedRole.LEGAL_REPRESENTATIVE)
+    own = entry(subject=person, list_type=black_list_type("black-wage-arrears"), department=catalog["swj"])
+    type(own).objects.filter(pk=own.pk).update(valid_from=None, valid_until=None)  # open-ended: null in JSON
+    client = api_client_for(user_factory(catalog["czj"], roles=["viewer"]))
+    response = client.get("/api/v1/check", {"identifier": person.identifier, "scenario": "market_entry"})
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert list(body) == list(CheckOut.model_fields)
+    assert list(body["subject"]) == list(CheckSubjectOut.model_fields) and body["subject"]["kind_label"] == "自然人"
+    assert len(body["hits"]) == 2 and {h["via"] for h in body["hits"]} == {"self", f"法定代表人:{company.identifier}"}
+    assert all(list(h) == list(CheckHitOut.model_fields) for h in body["hits"])
+    assert {h["valid_until"] is None for h in body["hits"]} == {True, False}
+    assert CheckOut.model_validate(body).model_dump(mode="json") == body
+    assert response["X-Request-ID"] and "default-src 'self'" in response["Content-Security-Policy"]
+    unknown = client.get("/api/v1/check", {"identifier": gen.uscc(random.Random(7)), "scenario": "funding"}).json()
+    assert CheckOut.model_validate(unknown).model_dump(mode="json") == unknown
 
 
 def test_api_check_errors(catalog, user_factory, api_client_for):
