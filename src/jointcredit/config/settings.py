@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "jointcredit.records",
     "jointcredit.measures",
     "jointcredit.lists",
+    "jointcredit.casework",
     "jointcredit.objections",
     "jointcredit.repairs",
     "jointcredit.grading",

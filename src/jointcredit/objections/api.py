@@ -8,15 +8,19 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.http import HttpResponse
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from jointcredit.accounts.permissions import ensure_can_view
+from jointcredit.casework import receipts
+from jointcredit.casework import selectors as cases
+from jointcredit.casework.api_schemas import NoteIn, ReasonIn, evidence_out, receipt_out
+from jointcredit.casework.evidence import evidence_of
+from jointcredit.casework.letters import letter_pdf
 
-from . import receipts, selectors, services
-from .evidence import evidence_of
-from .letters import objection_letter_html, objection_letters_available, to_pdf
+from . import selectors, services
+from .kind import OBJECTION
+from .letters import objection_letters_available
 from .models import ReceiptChannel
 
 PREFIX = ""
@@ -32,10 +36,6 @@ class ObjectionIn(Schema):
     contact_phone: str = ""
 
 
-class ReasonIn(Schema):
-    reason: str
-
-
 class DecisionIn(Schema):
     decision: str
 
@@ -46,15 +46,6 @@ class CorrectIn(Schema):
     reason: str | None = None
     legal_basis: str | None = None
     valid_until: date | None = None
-
-
-class NoteIn(Schema):
-    note: str = ""
-
-
-def evidence_out(e) -> dict:
-    return {"id": e.pk, "kind": e.kind, "name": e.name, "content_type": e.content_type, "size": e.size,
-            "sha256": e.sha256, "uploaded_at": e.uploaded_at}
 
 
 def objection_out(o) -> dict:
@@ -73,14 +64,6 @@ def objection_out(o) -> dict:
         "letters": [k for k, _ in objection_letters_available(o)],
         "evidence": [evidence_out(e) for e in evidence_of("objection", o.pk)],
     }
-
-
-def receipt_out(r) -> dict:
-    return {"id": r.pk, "source_type": r.source_type, "source_id": r.source_id, "target_type": r.target_type,
-            "target_id": r.target_id, "subject_name": r.subject_name, "department": r.department.code,
-            "department_name": r.department.name, "acknowledged": r.acknowledged_at is not None,
-            "acknowledged_at": r.acknowledged_at, "channel": r.channel, "note": r.note,
-            "reminded_at": r.reminded_at, "created_at": r.created_at}
 
 
 @router.post("/objections", response={201: dict}, summary="登记异议（部门代为登记）",
@@ -151,24 +134,20 @@ def objection_urge(request, objection_id: int, payload: NoteIn):
             "not_accepted 不予受理通知书 / decision 异议处理决定书")
 def objection_letter(request, objection_id: int, letter: str):
     ensure_can_view(request.auth)
-    o = selectors.objection_get(objection_id)
-    _, html = objection_letter_html(o, letter)
-    response = HttpResponse(to_pdf(html), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="objection-{o.pk}-{letter}.pdf"'
-    return response
+    return letter_pdf(OBJECTION, selectors.objection_get(objection_id), letter)
 
 
 @router.get("/sync-receipts", summary="结果同步回执（分页）")
 def receipt_list(request, mine: bool = False, pending: bool | None = None, source_type: str | None = None,
                  source_id: int | None = None, page: int = 1, page_size: int = 20):
     ensure_can_view(request.auth)
-    p = selectors.receipt_list(department=request.auth.department if mine else None, pending=pending,
+    p = cases.receipt_list(department=request.auth.department if mine else None, pending=pending,
                                source_type=source_type, source_id=source_id, page=page, page_size=page_size)
     return {"items": [receipt_out(r) for r in p.items], **p.as_meta()}
 
 
 @router.post("/sync-receipts/{receipt_id}/acknowledge", summary="确认已同步修复/更正结果（接收部门）")
 def receipt_acknowledge(request, receipt_id: int, payload: NoteIn):
-    r = receipts.receipt_acknowledge(actor=request.auth, receipt=selectors.receipt_get(receipt_id), note=payload.note,
+    r = receipts.receipt_acknowledge(actor=request.auth, receipt=cases.receipt_get(receipt_id), note=payload.note,
                                      channel=ReceiptChannel.API)
     return receipt_out(r)

@@ -1,102 +1,19 @@
-"""Office dashboard panels (/staff/dashboard/) for objections: cases by state, open cases by age.
-
-Age = working days (``calendar``) from the filing date (提出日期) to today, the same unit as the
-deadlines (受理 2 / 办结 10 working days), bucketed 0–2, 3–10, >10. A date in a year the office has
-not configured falls back to calendar days for that case (counted in the note). Office admins see
-every department; other staff see their own department's cases. ``repairs.dashboard`` reuses
-``state_chart`` and ``age_chart``.
-"""
+"""Office dashboard panels (/staff/dashboard/) for objections: cases by state, open cases by age in
+working days (charts and conventions in ``casework.dashboard``)."""
 
 from __future__ import annotations
 
-from datetime import date
-
-from django.db.models import Count
-from django.utils import timezone
-
-AGE_BUCKETS = ("0–2 个工作日", "3–10 个工作日", "超过 10 个工作日")
-
-
-def _is_office(user) -> bool:
-    return bool(getattr(user, "is_office_admin", False) or getattr(user, "is_superuser", False))
-
-
-def scoped(qs, user):
-    """Office: everything; department staff: their department; nobody else: None."""
-    if _is_office(user):
-        return qs
-    if getattr(user, "department_id", None):
-        return qs.filter(department_id=user.department_id)
-    return None
-
-
-def age_bucket(days: int) -> int:
-    return 0 if days <= 2 else 1 if days <= 10 else 2
-
-
-def state_chart(qs, choices, *, unit: str = "件", note: str = "") -> dict:
-    counts = dict(qs.values_list("state").annotate(n=Count("pk")).values_list("state", "n").order_by())
-    labels = dict(choices)
-    return {"type": "bar", "categories": [labels[s] for s in labels],
-            "series": [{"name": "案件数", "data": [counts.get(s, 0) for s in labels]}], "unit": unit, "note": note}
-
-
-def age_chart(qs, choices, open_states, *, today: date | None = None, unit: str = "件", what: str = "案件",
-              deadlines: str = "") -> dict:
-    """Open cases: categories = age buckets, one series per open state (stacked)."""
-    from jointcredit.calendar.selectors import WorkingCalendar
-    from jointcredit.common.errors import CalendarNotConfigured
-
-    today = today or timezone.localdate()
-    cal = WorkingCalendar.load()
-    labels = dict(choices)
-    grid = {s: [0, 0, 0] for s in open_states}
-    fallback = 0
-    per_day: dict[tuple[str, date], int] = {}
-    for state, created in qs.filter(state__in=open_states).values_list("state", "created_at").iterator():
-        filed = timezone.localdate(created) if timezone.is_aware(created) else created.date()
-        per_day[(state, filed)] = per_day.get((state, filed), 0) + 1
-    for (state, filed), n in per_day.items():
-        try:
-            days = cal.working_days_between(filed, today)
-        except CalendarNotConfigured:
-            days = (today - filed).days
-            fallback += n
-        grid[state][age_bucket(max(days, 0))] += n
-    total = sum(sum(v) for v in grid.values())
-    note = f"在办{what}共 {total} 件，按提出之日起至今的工作日数分组。{deadlines}"
-    if fallback:
-        note += f"其中 {fallback} 件涉及未配置节假日的年度，按自然日计。"
-    return {"type": "stacked_bar", "categories": list(AGE_BUCKETS),
-            "series": [{"name": labels[s], "data": grid[s]} for s in open_states], "unit": unit, "note": note}
-
-
-def objections_by_state(user) -> dict | None:
-    from .models import Objection, ObjectionState
-
-    qs = scoped(Objection.objects.all(), user)
-    if qs is None:
-        return None
-    return state_chart(qs, ObjectionState.choices, note="全部异议申请按当前状态统计（含已办结）。")
-
-
-def objections_open_by_age(user, *, today: date | None = None) -> dict | None:
-    from .models import OPEN_OBJECTION_STATES, Objection, ObjectionState
-    from .services import accept_working_days, decide_working_days
-
-    qs = scoped(Objection.objects.all(), user)
-    if qs is None:
-        return None
-    return age_chart(qs, ObjectionState.choices, OPEN_OBJECTION_STATES, today=today, what="异议申请",
-                     deadlines=f"期限：提出后 {accept_working_days()} 个工作日内受理，"
-                              f"受理后 {decide_working_days()} 个工作日内办结。")
-
 
 def register() -> None:
-    from jointcredit.workbench.registry import register_dashboard_panel
+    from jointcredit.casework.dashboard import register_panels
 
-    register_dashboard_panel(key="objections_by_state", title="异议申请（按状态）", provider=objections_by_state,
-                             order=60, description="各状态的异议申请数量；办公室看全部部门，其他人员看本部门。")
-    register_dashboard_panel(key="objections_open_by_age", title="在办异议申请时长（工作日）",
-                             provider=objections_open_by_age, order=61,
-                             description="待受理、已受理、核查中的异议申请按已用工作日分组：0–2、3–10、超过 10 个工作日。")
+    from .kind import OBJECTION
+    from .services import accept_working_days, decide_working_days
+
+    register_panels(
+        OBJECTION, order=60, what="异议申请",
+        by_state=("异议申请（按状态）", "各状态的异议申请数量；办公室看全部部门，其他人员看本部门。",
+                  "全部异议申请按当前状态统计（含已办结）。"),
+        by_age=("在办异议申请时长（工作日）",
+                "待受理、已受理、核查中的异议申请按已用工作日分组：0–2、3–10、超过 10 个工作日。"),
+        deadlines=lambda: f"期限：提出后 {accept_working_days()} 个工作日内受理，受理后 {decide_working_days()} 个工作日内办结。")

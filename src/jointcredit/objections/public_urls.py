@@ -1,13 +1,15 @@
 from django.urls import path
 
+from jointcredit.casework import public_views as portal
+
 from . import public_views as v
 
 app_name = "objections_public"
 urlpatterns = [
-    path("credit-service/", v.identify, name="create"),
-    path("credit-service/verify/", v.verify, name="verify"),
-    path("credit-service/mine/", v.mine, name="mine"),
-    path("credit-service/logout/", v.logout, name="logout"),
+    path("credit-service/", portal.identify, name="create"),
+    path("credit-service/verify/", portal.verify, name="verify"),
+    path("credit-service/mine/", portal.mine, name="mine"),
+    path("credit-service/logout/", portal.logout, name="logout"),
     path("credit-service/objections/new/<str:target_type>/<int:target_id>/", v.objection_new, name="new"),
     path("credit-service/objections/<int:pk>/", v.objection_detail, name="detail"),
     path("credit-service/objections/<int:pk>/letters/<str:letter>.pdf", v.objection_letter, name="letter"),

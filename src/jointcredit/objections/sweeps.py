@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from . import receipts, services
+from jointcredit.casework import receipts
+
+from . import services
 
 
 def run(*, now, stdout=None) -> dict[str, int]:

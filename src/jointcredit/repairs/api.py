@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from django.http import HttpResponse
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from jointcredit.accounts.permissions import ensure_can_view
-from jointcredit.objections.api import evidence_out, receipt_out
-from jointcredit.objections.evidence import evidence_of
-from jointcredit.objections.letters import to_pdf
-from jointcredit.objections.selectors import receipts_of
+from jointcredit.casework.api_schemas import NoteIn, ReasonIn, evidence_out, receipt_out
+from jointcredit.casework.evidence import evidence_of
+from jointcredit.casework.letters import letter_pdf
+from jointcredit.casework.selectors import receipts_of
 
 from . import selectors, services
-from .letters import repair_letter_html, repair_letters_available
+from .kind import REPAIR
+from .letters import repair_letters_available
 
 PREFIX = "/repairs"
 router = Router(tags=["信用修复"])
@@ -31,16 +31,8 @@ class RepairIn(Schema):
     contact_phone: str = ""
 
 
-class ReasonIn(Schema):
-    reason: str
-
-
 class DecisionIn(Schema):
     decision: str = ""
-
-
-class NoteIn(Schema):
-    note: str = ""
 
 
 def repair_out(r) -> dict:
@@ -121,8 +113,4 @@ def repair_urge(request, repair_id: int, payload: NoteIn):
 @router.get("/{repair_id}/letters/{letter}.pdf", summary="文书 PDF：decision 信用修复决定书 / commitment 信用承诺书")
 def repair_letter(request, repair_id: int, letter: str):
     ensure_can_view(request.auth)
-    r = selectors.repair_get(repair_id)
-    _, html = repair_letter_html(r, letter)
-    response = HttpResponse(to_pdf(html), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="repair-{r.pk}-{letter}.pdf"'
-    return response
+    return letter_pdf(REPAIR, selectors.repair_get(repair_id), letter)

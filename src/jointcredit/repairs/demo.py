@@ -6,9 +6,9 @@ from __future__ import annotations
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from jointcredit.accounts.models import User
+from jointcredit.casework.targets import Target, repair_refusal
 from jointcredit.common.errors import DomainError
 from jointcredit.lists.models import EntryState, ListEntry
-from jointcredit.objections.targets import Target, repair_refusal
 from jointcredit.records.models import Penalty, RecordState
 
 from . import services

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django import forms
 
-from jointcredit.objections.forms import ContactForm, MultiFileField
+from jointcredit.casework import forms as shared
+from jointcredit.casework.forms import ContactForm, MultiFileField
 from jointcredit.objections.models import TargetType
 
 
@@ -25,6 +26,5 @@ class StaffRepairForm(RepairForm):
     field_order = ["target_type", "target_id", *RepairForm.field_order]
 
 
-class EvidenceForm(forms.Form):
-    files = MultiFileField(label="补充材料（PDF/JPG/PNG）")
+class EvidenceForm(shared.EvidenceForm):
     kind = forms.ChoiceField(label="材料类别", choices=[("proof", "履行/整改证明"), ("commitment", "签署的信用承诺书")])

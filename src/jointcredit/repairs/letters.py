@@ -1,30 +1,19 @@
-"""信用修复决定书 and the 信用承诺书 template (HTML and PDF)."""
+"""信用修复决定书 and the 信用承诺书 template (templates and states in ``kind.REPAIR_LETTERS``; HTML
+and PDF through ``casework.letters``)."""
 
 from __future__ import annotations
 
-from jointcredit.common.errors import Conflict
-from jointcredit.objections.letters import render_letter
+from jointcredit.casework.letters import letter_html, letters_available, render_letter
 
-from .models import RepairState
-
-REPAIR_LETTERS = {
-    "commitment": ("信用承诺书", "repairs/letter_commitment.html", tuple(RepairState.values)),
-    "decision": ("信用修复决定书", "repairs/letter_decision.html", (RepairState.APPROVED, RepairState.REJECTED)),
-}
+from .kind import REPAIR
 
 
 def repair_letters_available(r) -> list[tuple[str, str]]:
-    return [(key, title) for key, (title, _, states) in REPAIR_LETTERS.items() if r.state in states]
+    return letters_available(REPAIR, r)
 
 
 def repair_letter_html(r, key: str) -> tuple[str, str]:
-    if key not in REPAIR_LETTERS:
-        raise Conflict("文书类别不存在。", details=[{"field": "letter", "rule": "choice"}])
-    title, template, states = REPAIR_LETTERS[key]
-    if r.state not in states:
-        raise Conflict(f"申请当前状态为“{r.get_state_display()}”，尚无{title}。",
-                       details=[{"field": "state", "rule": "letter_available", "current_state": r.state}])
-    return title, render_letter(template, {"r": r, "title": title})
+    return letter_html(REPAIR, r, key)
 
 
 def commitment_template_html(*, subject_name: str, identifier: str, target_label: str, signatory: str = "",

@@ -11,65 +11,31 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django_fsm import TransitionNotAllowed
 
-from jointcredit.accounts.permissions import ensure_can_decide, ensure_can_write, ensure_office_admin
-from jointcredit.audit.services import audit_record
+from jointcredit.accounts.permissions import ensure_can_decide, ensure_can_write
 from jointcredit.calendar.selectors import WorkingCalendar, deadline_or_pending
-from jointcredit.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from jointcredit.casework import receipts
+from jointcredit.casework import services as cases
+from jointcredit.casework.evidence import evidence_check, evidence_of, evidence_store
+from jointcredit.casework.notify import notify_department, notify_subject
+from jointcredit.casework.targets import Target, repair_earliest, repair_refusal, target_get
+from jointcredit.common.errors import ValidationFailed
 from jointcredit.exchange.outbox import event_emit
-from jointcredit.objections import receipts
-from jointcredit.objections.evidence import evidence_check, evidence_of, evidence_store
-from jointcredit.objections.models import Channel, Evidence, ReceiptSource
-from jointcredit.objections.notify import notify_department, notify_subject
-from jointcredit.objections.services import contact, text
-from jointcredit.objections.targets import Target, repair_earliest, repair_refusal, target_get
+from jointcredit.objections.models import Evidence, ReceiptSource
 
-from .models import OPEN_REPAIR_STATES, RepairApplication, RepairState
+from .kind import REPAIR
+from .models import RepairApplication, RepairState
 
 
 def decide_working_days() -> int:
     return int(settings.JOINTCREDIT.get("REPAIR_DECIDE_WORKING_DAYS", 3))
 
 
-def _today() -> date:
-    return timezone.localdate()
-
-
-def _label(state: str) -> str:
-    return dict(RepairState.choices).get(state, state)
-
-
-def _conflict(r: RepairApplication, message: str, rule: str = "transition") -> Conflict:
-    return Conflict(message, details=[{"field": "state", "rule": rule, "current_state": r.state,
-                                       "current_state_label": _label(r.state), "message": message}])
-
-
-def _lock(r: RepairApplication) -> RepairApplication:
-    locked = (RepairApplication.objects.select_for_update(of=("self",)).select_related("department", "subject")
-              .filter(pk=r.pk).first())
-    if locked is None:
-        raise NotFound(f"信用修复申请 {r.pk} 不存在。")
-    return locked
-
-
-def _run(r: RepairApplication, transition: str, expected: str) -> None:
-    try:
-        getattr(r, transition)()
-    except TransitionNotAllowed:
-        raise _conflict(r, f"申请当前状态为“{_label(r.state)}”，不能{expected}。") from None
-
-
-def snapshot(r: RepairApplication) -> dict:
-    return {"state": r.state, "decide_due": r.decide_due, "decision": r.decision}
-
-
 def repair_check(*, target_type: str, target_id, today: date | None = None) -> dict:
     """Can a repair be applied for now? For the forms (shown before the subject writes anything)."""
     target = target_get(target_type, target_id)
-    today = today or _today()
+    today = today or timezone.localdate()
     earliest, _ = repair_earliest(target)
     refusal = repair_refusal(target, today)
     return {"allowed": refusal is None, "reason": refusal, "earliest_on": earliest, "target": target.label}
@@ -82,16 +48,9 @@ def repair_file(*, actor=None, verified_identifier: str | None = None, target_ty
     """申请信用修复: proof of correction and the signed 信用承诺书 (electronically by name; a scanned
     signed copy may be attached)."""
     target = target_get(target_type, target_id)
-    if actor is not None:
-        ensure_can_write(actor, target.department)
-        channel = channel or Channel.STAFF
-    elif verified_identifier:
-        if verified_identifier != target.subject.identifier:
-            raise PermissionDenied("只能为本主体（已验证身份）的信用信息申请信用修复。")
-        channel = Channel.PORTAL
-    else:
-        raise PermissionDenied("请先通过统一社会信用代码/证件号码和邮箱验证码验证身份。")
-    today = _today()
+    channel = cases.filing_channel(REPAIR, target=target, actor=actor, verified_identifier=verified_identifier,
+                             channel=channel)
+    today = timezone.localdate()
     refusal = repair_refusal(target, today)
     if refusal:
         earliest, never = repair_earliest(target)
@@ -99,81 +58,55 @@ def repair_file(*, actor=None, verified_identifier: str | None = None, target_ty
         raise ValidationFailed(refusal, code="repair_not_allowed",
                                details=[{"field": "target_id", "rule": rule, "message": refusal,
                                          "earliest_on": earliest.isoformat() if earliest and not never else None}])
-    correction = text(correction, "correction", "履行义务、纠正失信行为情况", required=True)
-    signatory = text(commitment_signatory, "commitment_signatory", "承诺人", required=True, limit=100)
-    role = text(commitment_role, "commitment_role", "签署人身份", required=False, limit=50) or "法定代表人"
+    correction = cases.text(correction, "correction", "履行义务、纠正失信行为情况", required=True)
+    signatory = cases.text(commitment_signatory, "commitment_signatory", "承诺人", required=True, limit=100)
+    role = cases.text(commitment_role, "commitment_role", "签署人身份", required=False, limit=50) or "法定代表人"
     if not commitment_accepted:
         raise ValidationFailed.single("commitment_accepted", "required", "请阅读并签署信用承诺书（commitment_accepted）。")
-    name, email, phone = contact(contact_name, contact_email, contact_phone)
+    name, email, phone = cases.contact(contact_name, contact_email, contact_phone)
     proofs_ok = evidence_check(proofs, field="proofs")
     commitment_ok = evidence_check(commitment_files, field="commitment_files")
     earliest, _ = repair_earliest(target)
-    try:
-        with transaction.atomic():
-            existing = RepairApplication.objects.filter(target_key=target.key, state__in=OPEN_REPAIR_STATES).first()
-            if existing:
-                raise _duplicate(existing)
-            r = RepairApplication.objects.create(
-                subject=target.subject, subject_name=target.subject_name, target_type=target.type, target_id=target.id,
-                target_key=target.key, target_label=target.label, department=target.department, correction=correction,
-                commitment_signatory=signatory, commitment_role=role, commitment_signed_on=today,
-                contact_name=name, contact_email=email, contact_phone=phone, channel=channel,
-                filed_by=actor, earliest_on=earliest)
-            evidence_store(proofs_ok, owner_type="repair", owner_id=r.pk, kind=Evidence.Kind.PROOF, actor=actor)
-            evidence_store(commitment_ok, owner_type="repair", owner_id=r.pk, kind=Evidence.Kind.COMMITMENT, actor=actor)
-            audit_record(actor=actor, action="repair.file", obj=r, department=r.department,
-                         after={**snapshot(r), "target": r.target_key, "channel": channel,
-                                "proofs": len(proofs_ok), "commitment_files": len(commitment_ok)})
-            notify_subject(r, title="信用修复申请已收到",
-                           text=f"您对“{r.target_label}”的信用修复申请已收到，{r.department.name}将审查后受理。")
-            notify_department(r.department, title=f"【信用修复】新的申请待受理：{r.subject_name}",
-                              text=f"{r.subject_name}申请修复“{r.target_label}”。")
-    except IntegrityError:
-        existing = RepairApplication.objects.filter(target_key=target.key, state__in=OPEN_REPAIR_STATES).first()
-        if existing is None:
-            raise
-        raise _duplicate(existing) from None
-    return r
 
+    def build() -> RepairApplication:
+        r = RepairApplication.objects.create(
+            subject=target.subject, subject_name=target.subject_name, target_type=target.type, target_id=target.id,
+            target_key=target.key, target_label=target.label, department=target.department, correction=correction,
+            commitment_signatory=signatory, commitment_role=role, commitment_signed_on=today,
+            contact_name=name, contact_email=email, contact_phone=phone, channel=channel,
+            filed_by=actor, earliest_on=earliest)
+        evidence_store(proofs_ok, owner_type="repair", owner_id=r.pk, kind=Evidence.Kind.PROOF, actor=actor)
+        evidence_store(commitment_ok, owner_type="repair", owner_id=r.pk, kind=Evidence.Kind.COMMITMENT, actor=actor)
+        cases.case_audit(REPAIR, actor=actor, case=r, verb="file", target=r.target_key, channel=channel,
+                   proofs=len(proofs_ok), commitment_files=len(commitment_ok))
+        notify_subject(r, title="信用修复申请已收到",
+                       text=f"您对“{r.target_label}”的信用修复申请已收到，{r.department.name}将审查后受理。")
+        notify_department(r.department, title=f"【信用修复】新的申请待受理：{r.subject_name}",
+                          text=f"{r.subject_name}申请修复“{r.target_label}”。")
+        return r
 
-def _duplicate(existing: RepairApplication) -> Conflict:
-    msg = f"该信息已有正在办理的信用修复申请（{existing.case_no}，{_label(existing.state)}），办结前不能重复申请。"
-    return Conflict(msg, code="duplicate_repair",
-                    details=[{"field": "target_id", "rule": "one_open_repair", "repair_id": existing.pk,
-                              "current_state": existing.state, "message": msg}])
+    return cases.case_create(REPAIR, target=target, build=build)
 
 
 def repair_evidence_add(*, actor, repair: RepairApplication, files, kind: str = Evidence.Kind.PROOF) -> list[Evidence]:
     ensure_can_write(actor, repair.department)
     if kind not in (Evidence.Kind.PROOF, Evidence.Kind.COMMITMENT):
         raise ValidationFailed.single("kind", "choice", "材料类别（kind）必须是 proof 或 commitment。")
-    checked = evidence_check(files)
-    if not checked:
-        raise ValidationFailed.single("files", "required", "请选择要上传的材料（files）。")
-    with transaction.atomic():
-        r = _lock(repair)
-        if not r.is_open:
-            raise _conflict(r, f"申请已办结（{_label(r.state)}），不能再补充材料。")
-        out = evidence_store(checked, owner_type="repair", owner_id=r.pk, kind=kind, actor=actor)
-        audit_record(actor=actor, action="repair.evidence_add", obj=r, department=r.department,
-                     after={"files": [e.name for e in out], "kind": kind})
-    return out
+    return cases.case_evidence_add(REPAIR, actor=actor, case=repair, files=files, evidence_kind=kind,
+                             empty="请选择要上传的材料（files）。", audit={"kind": kind})
 
 
 def repair_accept(*, actor, repair: RepairApplication) -> RepairApplication:
     """受理: proof of correction present; the decision is due within 3 working days."""
     ensure_can_write(actor, repair.department)
-    with transaction.atomic():
-        r = _lock(repair)
-        before = snapshot(r)
-        _run(r, "accept", "受理")
+    with cases.case_step(REPAIR, repair, "accept", "受理") as (r, before):
         if not evidence_of("repair", r.pk).filter(kind=Evidence.Kind.PROOF).exists():
-            raise _conflict(r, "申请缺少履行/整改证明材料，请先补充材料（或作出不予受理决定）。", rule="proof_required")
+            raise cases.case_conflict(REPAIR, r, "申请缺少履行/整改证明材料，请先补充材料（或作出不予受理决定）。",
+                                rule="proof_required")
         r.accepted_at, r.accepted_by = timezone.now(), actor
-        r.decide_due = deadline_or_pending(_today(), decide_working_days())
+        r.decide_due = deadline_or_pending(timezone.localdate(), decide_working_days())
         r.save()
-        audit_record(actor=actor, action="repair.accept", obj=r, department=r.department, before=before,
-                     after=snapshot(r))
+        cases.case_audit(REPAIR, actor=actor, case=r, verb="accept", before=before)
         notify_subject(r, title="信用修复申请已受理",
                        text=f"{r.department.name}已受理，将在 {decide_working_days()} 个工作日内作出决定"
                             f"（期限：{r.decide_due or '待配置节假日'}）。")
@@ -183,14 +116,11 @@ def repair_accept(*, actor, repair: RepairApplication) -> RepairApplication:
 def repair_approve(*, actor, repair: RepairApplication, decision: str = "") -> RepairApplication:
     """准予修复: publication and joint punishment end now; removal events go out; receipts open."""
     ensure_can_decide(actor, repair.department)
-    decision = text(decision, "decision", "决定意见", required=False) or "经审核，申请人已履行法定义务、纠正失信行为，并作出信用承诺，准予信用修复。"
-    with transaction.atomic():
-        r = _lock(repair)
-        before = snapshot(r)
-        _run(r, "approve", "准予修复（须先受理）")
+    decision = cases.text(decision, "decision", "决定意见", required=False) or "经审核，申请人已履行法定义务、纠正失信行为，并作出信用承诺，准予信用修复。"
+    with cases.case_step(REPAIR, repair, "approve", "准予修复（须先受理）") as (r, before):
         started = timezone.now()
         target = target_get(r.target_type, r.target_id)
-        note = f"信用修复（{r.case_no}）：{decision}"[:4000]
+        note = f"信用修复（{r.case_no}）：{decision}"[:cases.TEXT_MAX]
         if target.is_entry:
             from jointcredit.lists.services import list_entry_remove
 
@@ -208,8 +138,7 @@ def repair_approve(*, actor, repair: RepairApplication, decision: str = "") -> R
         n = receipts.receipts_create(source_type=ReceiptSource.REPAIR, source_id=r.pk, target=target,
                                      event_ids=receipts.events_since(target, started)
                                      + _events_of_repair(r, started))
-        audit_record(actor=actor, action="repair.approve", obj=r, department=r.department, before=before,
-                     after={**snapshot(r), "receipts": n})
+        cases.case_audit(REPAIR, actor=actor, case=r, verb="approve", before=before, receipts=n)
         notify_subject(r, title="信用修复结果：准予修复",
                        text=f"相关信息已停止公示，并已通知各接收部门停止联合惩戒措施。\n决定意见：{decision}\n"
                             "信用修复决定书可在“我的申请”中下载。")
@@ -237,48 +166,29 @@ def repair_event_data(r: RepairApplication, target: Target) -> dict:
 def repair_reject(*, actor, repair: RepairApplication, reason: str) -> RepairApplication:
     """不予受理 (submitted) / 不予修复 (under review), with the reason. Deciding is the approver's."""
     ensure_can_decide(actor, repair.department)
-    reason = text(reason, "reason", "不予修复理由", required=True)
-    with transaction.atomic():
-        r = _lock(repair)
-        before = snapshot(r)
-        was_submitted = r.state == RepairState.SUBMITTED
-        _run(r, "reject", "作出不予修复决定")
+    reason = cases.text(reason, "reason", "不予修复理由", required=True)
+    with cases.case_step(REPAIR, repair, "reject", "作出不予修复决定") as (r, before):
+        was_submitted = before["state"] == RepairState.SUBMITTED
         r.decision, r.decided_at, r.decided_by = reason, timezone.now(), actor
         r.save()
-        audit_record(actor=actor, action="repair.reject", obj=r, department=r.department, before=before,
-                     after={**snapshot(r), "stage": "submitted" if was_submitted else "under_review"})
+        cases.case_audit(REPAIR, actor=actor, case=r, verb="reject", before=before,
+                   stage="submitted" if was_submitted else "under_review")
         notify_subject(r, title="信用修复结果：不予修复" if not was_submitted else "信用修复申请不予受理",
                        text=f"理由：{reason}\n决定书可在“我的申请”中下载。")
     return r
 
 
 def repair_urge(*, actor, repair: RepairApplication, note: str = "") -> RepairApplication:
-    ensure_office_admin(actor)
-    note = text(note, "note", "催办说明", required=False, limit=500)
-    with transaction.atomic():
-        r = _lock(repair)
-        if not r.is_open:
-            raise _conflict(r, f"申请已办结（{_label(r.state)}），无需催办。")
-        r.urge_count += 1
-        r.urged_at = timezone.now()
-        r.save(update_fields=["urge_count", "urged_at", "updated_at"])
-        notify_department(r.department, title=f"【催办】信用修复申请 {r.case_no}（{r.subject_name}）",
-                          text=f"信用办催办：当前“{_label(r.state)}”，决定期限 {r.decide_due or '—'}。{note}")
-        audit_record(actor=actor, action="repair.urge", obj=r, department=r.department,
-                     after={"urge_count": r.urge_count, "note": note})
-    return r
+    def message(r, note):
+        return (f"【催办】信用修复申请 {r.case_no}（{r.subject_name}）",
+                f"信用办催办：当前“{REPAIR.label(r.state)}”，决定期限 {r.decide_due or '—'}。{note}")
+
+    return cases.case_urge(REPAIR, actor=actor, case=repair, note=note, message=message)
 
 
 def repair_deadlines_recompute(*, years=None) -> int:
-    cal = WorkingCalendar.load()
-    changed = 0
-    for r in RepairApplication.objects.filter(state=RepairState.UNDER_REVIEW, decide_due__isnull=True,
-                                              accepted_at__isnull=False):
-        due = deadline_or_pending(timezone.localdate(r.accepted_at), decide_working_days(), calendar=cal)
-        if due:
-            RepairApplication.objects.filter(pk=r.pk).update(decide_due=due)
-            changed += 1
-    return changed
+    return cases.deadlines_fill(REPAIR, states=[RepairState.UNDER_REVIEW], start="accepted_at", due="decide_due",
+                          working_days=decide_working_days(), calendar=WorkingCalendar.load())
 
 
 def on_calendar_changed(sender, years=None, **kwargs) -> None:
@@ -288,11 +198,6 @@ def on_calendar_changed(sender, years=None, **kwargs) -> None:
 def repairs_overdue_remind(*, today: date, now) -> int:
     from .selectors import repairs_overdue
 
-    count = 0
-    for r in repairs_overdue(today=today).filter(reminded_at__isnull=True).select_related("department"):
-        with transaction.atomic():
-            if RepairApplication.objects.filter(pk=r.pk, reminded_at__isnull=True).update(reminded_at=now):
-                notify_department(r.department, title=f"【逾期】信用修复申请 {r.case_no} 已超过决定期限",
-                                  text=f"{r.subject_name}的信用修复申请（{r.target_label}）已超过 {r.decide_due}，请尽快决定。")
-                count += 1
-    return count
+    return cases.overdue_remind(REPAIR, repairs_overdue(today=today), now=now, message=lambda r: (
+        f"【逾期】信用修复申请 {r.case_no} 已超过决定期限",
+        f"{r.subject_name}的信用修复申请（{r.target_label}）已超过 {r.decide_due}，请尽快决定。"))

@@ -9,9 +9,8 @@ import pytest
 from django.core import mail
 from django.test import Client
 
+from jointcredit.casework.testing import pdf
 from jointcredit.objections.models import Objection
-
-from .conftest import pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -72,8 +71,8 @@ def test_portal_code_flow_and_pages(black_published, scjgj_approver, contact, dj
 
 
 def test_unknown_identifier_and_code_attempts(db):
+    from jointcredit.casework import verification
     from jointcredit.common.errors import ValidationFailed
-    from jointcredit.objections import verification
 
     with pytest.raises(ValidationFailed):
         verification.verification_start(identifier="91370102MA3C4XYZ0X", email="a@example.com")

@@ -3,12 +3,11 @@ objection or one repair at once, two filings of one entry at once — exactly on
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
+from django.db import connection  # noqa: F401 - evaluated by the postgres_only skip condition
 
 from jointcredit.accounts.models import Role
+from jointcredit.casework.testing import pdf, race
 from jointcredit.common.errors import Conflict
 from jointcredit.common.testing import postgres_only
 from jointcredit.lists.models import ListEntry
@@ -18,27 +17,6 @@ from jointcredit.repairs import services as repairs
 from jointcredit.repairs.models import RepairApplication
 
 pytestmark = [postgres_only, pytest.mark.django_db(transaction=True)]
-
-
-def _race(fn, n=2):
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-
-    def worker(i):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = fn(i)
-        except Exception as exc:  # noqa: BLE001 - collected and asserted below
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 def test_two_approvers_decide_one_objection(black_published, scjgj_clerk, scjgj_approver, user_factory, lixia, contact):
@@ -56,7 +34,7 @@ def test_two_approvers_decide_one_objection(black_published, scjgj_clerk, scjgj_
             return services.objection_uphold(actor=actors[i], objection=fresh, decision="驳回")
         return services.objection_correct(actor=actors[i], objection=fresh, decision="撤销")
 
-    results = _race(decide)
+    results = race(decide)
     wins = [r for r in results if isinstance(r, Objection)]
     losses = [r for r in results if isinstance(r, Conflict)]
     assert len(wins) == 1 and len(losses) == 1, results
@@ -67,7 +45,7 @@ def test_two_approvers_decide_one_objection(black_published, scjgj_clerk, scjgj_
 
 def test_two_filings_of_one_entry(black_published, contact):
     entry = black_published()
-    results = _race(lambda i: services.objection_file(verified_identifier=entry.subject.identifier,
+    results = race(lambda i: services.objection_file(verified_identifier=entry.subject.identifier,
                                                       target_type="list_entry", target_id=entry.pk,
                                                       statement=f"异议 {i}", **contact))
     assert sum(isinstance(r, Objection) for r in results) == 1, results
@@ -76,8 +54,6 @@ def test_two_filings_of_one_entry(black_published, contact):
 
 
 def test_two_approvers_decide_one_repair(old_black, scjgj_clerk, scjgj_approver, user_factory, lixia, contact):
-    from .conftest import pdf
-
     second = user_factory(lixia["scjgj"], roles=[Role.APPROVER])
     entry = old_black()
     r = repairs.repair_file(actor=scjgj_clerk, target_type="list_entry", target_id=entry.pk, correction="已整改",
@@ -91,7 +67,7 @@ def test_two_approvers_decide_one_repair(old_black, scjgj_clerk, scjgj_approver,
             return repairs.repair_approve(actor=actors[i], repair=fresh)
         return repairs.repair_reject(actor=actors[i], repair=fresh, reason="不予修复")
 
-    results = _race(decide)
+    results = race(decide)
     wins = [x for x in results if isinstance(x, RepairApplication)]
     losses = [x for x in results if isinstance(x, Conflict)]
     assert len(wins) == 1 and len(losses) == 1, results

@@ -5,32 +5,18 @@ from __future__ import annotations
 import html
 import json
 import re
-from datetime import date, datetime
+from datetime import date
 
 import pytest
-from django.core.cache import cache
-from django.utils import timezone
 
+from jointcredit.casework.testing import filed_on
 from jointcredit.objections import services
-from jointcredit.objections.models import Objection
 from jointcredit.subjects.tests.factories import CompanyFactory
 from jointcredit.workbench import registry
 
 pytestmark = pytest.mark.django_db
 
 TODAY = date(2026, 11, 26)  # Thursday
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """The dashboard caches some panels (subjects_by_kind, 10 minutes): keep other tests' counts clean."""
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def _filed_on(o, d: date):
-    Objection.objects.filter(pk=o.pk).update(created_at=timezone.make_aware(datetime(d.year, d.month, d.day, 9, 30)))
 
 
 def _file(entry, contact, clerk):
@@ -43,11 +29,11 @@ def cases(black_published, scjgj_clerk, scjgj_approver, contact):
     """Four objections: submitted today, accepted 5 working days ago, under review since 1 Oct
     (> 10 working days), one rejected (closed)."""
     a, b, c, d = (_file(black_published(CompanyFactory()), contact, scjgj_clerk) for _ in range(4))
-    _filed_on(a, TODAY)
+    filed_on(a, TODAY)
     b = services.objection_accept(actor=scjgj_clerk, objection=b)
-    _filed_on(b, date(2026, 11, 19))
+    filed_on(b, date(2026, 11, 19))
     c = services.objection_review(actor=scjgj_clerk, objection=services.objection_accept(actor=scjgj_clerk, objection=c))
-    _filed_on(c, date(2026, 10, 1))
+    filed_on(c, date(2026, 10, 1))
     services.objection_reject(actor=scjgj_clerk, objection=d, reason="异议对象不属于本部门公示的信息。")
     return a, b, c, d
 

@@ -8,13 +8,12 @@ import pytest
 from django.core import mail
 
 from jointcredit.audit.models import AuditEvent
+from jointcredit.casework.testing import PNG, pdf
 from jointcredit.common.errors import Conflict, PermissionDenied, ValidationFailed
 from jointcredit.exchange.models import OutboxEvent
 from jointcredit.lists.models import EntryState
 from jointcredit.objections import services
 from jointcredit.objections.models import Evidence, Objection, ObjectionState
-
-from .conftest import PNG, pdf
 
 pytestmark = pytest.mark.django_db
 

@@ -5,30 +5,18 @@ from __future__ import annotations
 import html
 import json
 import re
-from datetime import date, datetime
+from datetime import date
 
 import pytest
-from django.core.cache import cache
-from django.utils import timezone
 
+from jointcredit.casework.testing import filed_on, pdf
 from jointcredit.repairs import services
-from jointcredit.repairs.models import RepairApplication
 from jointcredit.subjects.tests.factories import CompanyFactory
 from jointcredit.workbench import registry
-
-from .conftest import pdf
 
 pytestmark = pytest.mark.django_db
 
 TODAY = date(2026, 11, 26)  # Thursday
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """The dashboard caches some panels (subjects_by_kind, 10 minutes): keep other tests' counts clean."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _apply(entry, contact):
@@ -37,16 +25,11 @@ def _apply(entry, contact):
                                 commitment_signatory="张伟", commitment_accepted=True, proofs=[pdf()], **contact)
 
 
-def _filed_on(r, d: date):
-    RepairApplication.objects.filter(pk=r.pk).update(
-        created_at=timezone.make_aware(datetime(d.year, d.month, d.day, 9, 30)))
-
-
 def test_repair_panels(client, old_black, contact, scjgj_clerk, scjgj_approver, office_admin):
     a, b, c = (_apply(old_black(CompanyFactory()), contact) for _ in range(3))
-    _filed_on(a, date(2026, 11, 25))                                   # 1 working day
+    filed_on(a, date(2026, 11, 25))                                   # 1 working day
     b = services.repair_accept(actor=scjgj_clerk, repair=b)
-    _filed_on(b, date(2026, 11, 6))                                    # 14 working days
+    filed_on(b, date(2026, 11, 6))                                    # 14 working days
     services.repair_reject(actor=scjgj_approver, repair=c, reason="提交的证明材料不能证明已履行处罚决定。")
 
     by_state = registry._panels["repairs_by_state"].provider(office_admin)

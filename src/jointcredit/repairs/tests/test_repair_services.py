@@ -8,18 +8,17 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from jointcredit.casework import receipts
+from jointcredit.casework.testing import pdf
 from jointcredit.common.errors import Conflict, PermissionDenied, ValidationFailed
 from jointcredit.exchange.models import Delivery, DeliveryStatus, OutboxEvent, Push, Subscription
 from jointcredit.lists.models import EntryState
-from jointcredit.objections import receipts
 from jointcredit.objections.models import SyncReceipt
 from jointcredit.records.models import Penalty
 from jointcredit.records.samples import penalty_row
 from jointcredit.records.services import record_save
 from jointcredit.repairs import services
 from jointcredit.repairs.models import RepairApplication, RepairState
-
-from .conftest import pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -154,7 +153,7 @@ def test_penalty_tiers(lixia, scjgj_clerk, scjgj_approver, contact, today):
 
 
 def test_letters_pdf(old_black, scjgj_clerk, scjgj_approver, contact):
-    from jointcredit.objections.letters import to_pdf
+    from jointcredit.casework.letters import to_pdf
     from jointcredit.repairs.letters import repair_letter_html
 
     r = apply(old_black(), contact)

@@ -10,8 +10,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 
 from jointcredit.common.errors import ValidationFailed
-
-from .models import Evidence
+from jointcredit.objections.models import Evidence
 
 MAX_FILES = 10
 MAGIC = ((b"%PDF-", "application/pdf", ".pdf"), (b"\xff\xd8\xff", "image/jpeg", ".jpg"),

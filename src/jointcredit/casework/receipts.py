@@ -15,8 +15,8 @@ from jointcredit.accounts.permissions import ensure_can_write
 from jointcredit.audit.services import audit_record
 from jointcredit.common.errors import Conflict, ValidationFailed
 from jointcredit.exchange.models import Delivery, DeliveryStatus, OutboxEvent, Push
+from jointcredit.objections.models import ReceiptChannel, SyncReceipt, TargetType
 
-from .models import ReceiptChannel, SyncReceipt, TargetType
 from .notify import notify_department
 
 REMIND_AFTER_DAYS = 3

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from jointcredit.common.errors import NotFound, ValidationFailed
-
-from .models import TargetType
+from jointcredit.objections.models import TargetType
 
 
 @dataclass

@@ -19,10 +19,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from jointcredit.common.errors import Conflict, ValidationFailed
+from jointcredit.objections.models import SubjectVerification
 from jointcredit.subjects.identifiers import normalize
 from jointcredit.subjects.selectors import subject_find
 
-from .models import SubjectVerification
 from .notify import _send
 
 CODE_TTL = timedelta(minutes=10)

@@ -1,0 +1,100 @@
+"""Reads shared by objections and repairs: one case, the filtered and paginated list, overdue."""
+
+from __future__ import annotations
+
+import operator
+from datetime import date
+from functools import reduce
+
+from django.db.models import Q
+from django.utils import timezone
+
+from jointcredit.common.errors import NotFound, ValidationFailed
+from jointcredit.common.pagination import Page, paginate
+from jointcredit.objections.models import SyncReceipt
+
+from .kinds import CaseKind
+
+
+def case_get(kind: CaseKind, pk):
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound(f"{kind.noun}不存在。") from None
+    case = kind.model.objects.select_related(*kind.get_related).filter(pk=pk).first()
+    if case is None:
+        raise NotFound(f"{kind.noun} {pk} 不存在。")
+    return case
+
+
+def overdue_q(kind: CaseKind, today: date) -> Q:
+    """Open cases whose running deadline has passed (a pending deadline, NULL, never matches)."""
+    by_field: dict[str, list] = {}
+    for state, name in kind.due_fields.items():
+        by_field.setdefault(name, []).append(state)
+    return reduce(operator.or_, (Q(state__in=states, **{f"{name}__lt": today}) for name, states in by_field.items()))
+
+
+def cases_overdue(kind: CaseKind, *, today: date, department=None):
+    qs = kind.model.objects.filter(overdue_q(kind, today))
+    if department is not None:
+        qs = qs.filter(department=department)
+    return qs
+
+
+def case_is_overdue(kind: CaseKind, case, today: date | None = None) -> bool:
+    due = kind.due_of(case)
+    return bool(due and due < (today or timezone.localdate()))
+
+
+def case_list(kind: CaseKind, *, department=None, state: str | None = None, identifier: str | None = None,
+              overdue: bool = False, page: int = 1, page_size: int = 20) -> Page:
+    qs = kind.model.objects.select_related("department", "subject").order_by("-created_at", "-id")
+    if department is not None:
+        qs = qs.filter(department=department)
+    if state:
+        if state not in kind.states.values:
+            raise ValidationFailed.single("state", "choice",
+                                          f"状态（state）必须是 {'、'.join(kind.states.values)} 之一。")
+        qs = qs.filter(state=state)
+    if identifier:
+        qs = qs.filter(subject__identifier=identifier.strip().upper())
+    if overdue:
+        qs = qs.filter(overdue_q(kind, timezone.localdate()))
+    return paginate(qs, page=page, page_size=page_size)
+
+
+def open_case_for(kind: CaseKind, target_key: str):
+    """The open case on a target (at most one: partial unique index on ``target_key``)."""
+    return kind.model.objects.filter(target_key=target_key, state__in=kind.open_states).first()
+
+
+def cases_for_subject(kind: CaseKind, identifier: str):
+    return kind.model.objects.filter(subject__identifier=identifier).select_related("department").order_by("-created_at")
+
+
+# --- result-sync receipts (修复/更正结果同步回执) ------------------------------------------------------
+def receipt_get(pk) -> SyncReceipt:
+    r = SyncReceipt.objects.select_related("department").filter(pk=pk).first()
+    if r is None:
+        raise NotFound(f"回执 {pk} 不存在。")
+    return r
+
+
+def receipt_list(*, department=None, source_type: str | None = None, source_id: int | None = None,
+                 pending: bool | None = None, page: int = 1, page_size: int = 20) -> Page:
+    qs = SyncReceipt.objects.select_related("department", "acknowledged_by").order_by("acknowledged_at", "-created_at")
+    if department is not None:
+        qs = qs.filter(department=department)
+    if source_type:
+        qs = qs.filter(source_type=source_type)
+    if source_id is not None:
+        qs = qs.filter(source_id=source_id)
+    if pending is not None:
+        qs = qs.filter(acknowledged_at__isnull=pending)
+    return paginate(qs, page=page, page_size=page_size)
+
+
+def receipts_of(source_type: str, source_id: int):
+    return SyncReceipt.objects.filter(source_type=source_type, source_id=source_id).select_related(
+        "department", "acknowledged_by").order_by("department__name")
