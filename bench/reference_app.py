@@ -9,8 +9,9 @@ Same work per request as the Django endpoint, without the framework:
   3. the subject by exact identifier (alias fallback when missing), its name history and its related
      persons joined to their subject rows;
   4. the subject's detail sections that capabilities register (subjects.extensions): one query each
-     for the lists app's ``entries`` and the ``records`` (licences, penalties), ``grade`` and
-     ``commitments`` sections, as JointCredit runs them;
+     for the lists app's ``entries`` (rendered like the app: current entries, labels, dates) and the
+     ``records`` (licences, penalties), ``grade`` and ``commitments`` sections, as JointCredit runs
+     them (those three only with ``?include=``, which the benchmark does not ask for);
   5. the same JSON document (kind/role labels, ``entries``/``sections``), ``application/json``.
 
 When a capability registers a subject section (e.g. the lists app's ``entries``), add the
@@ -71,6 +72,17 @@ FROM subjects_relatedperson r JOIN subjects_subject p ON p.id = r.person_id
 WHERE r.subject_id = %s ORDER BY r.role, p.name
 """
 
+SQL_ENTRIES = """
+SELECT e.id, t.code, t.name, t.color, e.state, d.name, d.code, e.decided_on, e.valid_from, e.valid_until,
+       e.under_objection
+FROM lists_listentry e JOIN lists_listtype t ON t.id = e.list_type_id
+JOIN accounts_department d ON d.id = e.department_id
+WHERE e.subject_id = %(sid)s AND e.state <> 'removed'
+ORDER BY e.created_at DESC
+"""
+ENTRY_STATE_LABELS = {"draft": "拟列入", "notified": "已告知", "decided": "已认定", "published": "已发布",
+                      "removed": "已移出"}
+
 # The subject detail's sections (subjects.extensions providers), one query each, in the providers'
 # order. Only their empty form is rendered: a section with rows answers 501, so the benchmark's answer
 # check fails loudly instead of comparing different work (extend the rendering when the bench data
@@ -84,14 +96,7 @@ SQL_SECTIONS = {
            JOIN accounts_department d ON d.id = p.department_id
            WHERE p.subject_id = %(sid)s ORDER BY p.decision_date DESC LIMIT 50""",
     ],
-    "entries": [
-        """SELECT e.id, t.code, t.name, t.color, e.state, d.name, d.code, e.decided_on, e.valid_until
-           FROM lists_listentry e JOIN lists_listtype t ON t.id = e.list_type_id
-           JOIN accounts_department d ON d.id = e.department_id
-           WHERE e.subject_id = %(sid)s AND e.state <> 'removed'
-             AND NOT (e.state = 'published' AND e.valid_until IS NOT NULL AND e.valid_until < %(today)s)
-           ORDER BY e.created_at DESC""",
-    ],
+    "entries": [SQL_ENTRIES],
     "grade": [
         """SELECT grade, score, ruleset_version, computed_on, explanation FROM grading_subjectgrade
            WHERE subject_id = %(sid)s LIMIT 1""",
@@ -154,6 +159,26 @@ def _subject(conn: psycopg.Connection, identifier: str):
     return code, row
 
 
+def _entries(conn: psycopg.Connection, sid: int, today) -> list[dict]:
+    """Current entries (not removed, not expired), the same rules as lists.selectors.subject_entries_section."""
+    out = []
+    for (pk, type_code, type_name, color, state, dept_name, dept_code, decided_on, valid_from, valid_until,
+         under_objection) in conn.execute(SQL_ENTRIES, {"sid": sid}).fetchall():
+        published = state == "published"
+        if published and valid_until is not None and today > valid_until:
+            continue
+        not_started = published and valid_from is not None and today < valid_from
+        out.append({
+            "id": pk, "list_type": type_code, "list_type_name": type_name, "color": color, "state": state,
+            "state_label": "已发布（未生效）" if not_started else ENTRY_STATE_LABELS.get(state, state),
+            "department": dept_name, "department_code": dept_code,
+            "decided_on": decided_on.isoformat() if decided_on else None,
+            "valid_until": valid_until.isoformat() if valid_until else None,
+            "under_objection": under_objection, "effective": published and not not_started,
+        })
+    return out
+
+
 def application(environ, start_response):
     path = environ.get("PATH_INFO", "")
     conn = _db()
@@ -181,6 +206,9 @@ def application(environ, start_response):
     today = datetime.now(_LOCAL_TZ).date()
     sections = {}
     for key in DEFAULT_SECTIONS:
+        if key == "entries":
+            sections[key] = _entries(conn, sid, today)
+            continue
         queries = SQL_SECTIONS[key]
         if any(conn.execute(q, {"sid": sid, "today": today}).fetchall() for q in queries):
             return _error(start_response, "501 Not Implemented", "reference_incomplete",

@@ -10,6 +10,11 @@ def current_request_id() -> str:
     return request_id_var.get()
 
 
+def request_id_from(incoming: str) -> str:
+    """The caller's X-Request-ID when it is a plain token of at most 64 characters, else a new one."""
+    return incoming[:64] if incoming and incoming.replace("-", "").isalnum() else uuid.uuid4().hex
+
+
 class RequestIdMiddleware:
     """Give each request an id (or keep the caller's X-Request-ID) for logs and the audit trail."""
 
@@ -17,8 +22,7 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.headers.get("X-Request-ID", "")
-        rid = incoming[:64] if incoming and incoming.replace("-", "").isalnum() else uuid.uuid4().hex
+        rid = request_id_from(request.META.get("HTTP_X_REQUEST_ID", ""))
         request.request_id = rid
         token = request_id_var.set(rid)
         try:

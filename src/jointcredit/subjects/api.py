@@ -149,6 +149,12 @@ def subject_detail(request, identifier: str, include: str = ""):
                                status=200)
 
 
+def subject_detail_fast(request, identifier: str, params: dict[str, str]) -> dict:
+    """``subject_detail`` for the fast lane (common.fastlane, ADR 0012): same selector, same body.
+    Its NotFound/ValidationFailed make the fast lane hand the request to the operation above."""
+    return subject_out(selectors.subject_get(identifier), include=_include_keys(params.get("include", "")))
+
+
 @router.post("/{identifier}/related-persons", response={201: RelatedPersonOut}, summary="登记关联人")
 def related_person_add(request, identifier: str, payload: RelatedPersonIn):
     subject = selectors.subject_get(identifier)

@@ -1,0 +1,178 @@
+"""The read fast lane (common.fastlane, ADR 0012) answers byte for byte like Django, headers included,
+and hands every case it does not serve to Django.
+
+Both sides are the production WSGI applications called directly (the Django test client does not go
+through ``config.wsgi``), on the hardening world: demo departments, subjects with related persons,
+list entries, records, grades… Connection recycling is suspended during the calls exactly as
+Django's own test client does it (the test runs inside a transaction).
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+from django.core import signals
+from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections
+from django.test import RequestFactory, override_settings
+from django.utils import timezone
+
+from jointcredit.accounts.auth import token_digest
+from jointcredit.accounts.models import ApiToken
+from jointcredit.common.fastlane import FastLane
+from jointcredit.lists.models import ListEntry
+from jointcredit.subjects.models import RelatedPerson, SubjectNameChange
+
+pytestmark = pytest.mark.django_db
+
+
+class _SpyDjango:
+    """The real Django WSGI handler, counting the requests it had to answer."""
+
+    def __init__(self):
+        self.handler = WSGIHandler()
+        self.calls = 0
+
+    def __call__(self, environ, start_response):
+        self.calls += 1
+        return self.handler(environ, start_response)
+
+
+@contextlib.contextmanager
+def _no_connection_recycling():
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+
+
+def _call(app, method: str, path: str, **extra) -> tuple[str, dict[str, str], bytes]:
+    factory = RequestFactory()
+    environ = getattr(factory, method.lower())(path, **extra).environ
+    captured = {}
+
+    def start_response(status, headers, exc_info=None):
+        captured["status"], captured["headers"] = status, headers
+
+    with _no_connection_recycling():
+        result = app(environ, start_response)
+        try:
+            body = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+    return captured["status"], dict(captured["headers"]), body
+
+
+def _same(fast_app, path: str, method: str = "GET", **extra) -> tuple[str, bytes]:
+    """Both applications answer the request; everything but a generated request id must match."""
+    extra.setdefault("HTTP_X_REQUEST_ID", "fastlane-test-1")
+    status_f, headers_f, body_f = _call(fast_app, method, path, **extra)
+    status_d, headers_d, body_d = _call(WSGIHandler(), method, path, **extra)
+    assert (status_f, body_f) == (status_d, body_d), path
+    assert headers_f == headers_d, path
+    return status_f, body_f
+
+
+@pytest.fixture
+def bearer(seeded):
+    return {"HTTP_AUTHORIZATION": seeded.headers("clerk@own")["Authorization"]}
+
+
+def _interesting_subjects(world):
+    """Subjects with entries, with related persons, with name history, and a natural person."""
+    with_entries = {e.subject for e in ListEntry.objects.select_related("subject")[:6]}
+    related = {r.subject for r in RelatedPerson.objects.select_related("subject")[:4]}
+    renamed = {c.subject for c in SubjectNameChange.objects.select_related("subject")[:2]}
+    subjects = with_entries | related | renamed | {world.persons[0], world.companies[0]}
+    assert with_entries and related, "the hardening world must have entries and related persons"
+    return sorted(subjects, key=lambda s: s.pk)
+
+
+def test_subject_detail_is_answered_by_the_fast_lane_exactly_like_django(seeded, bearer):
+    spy = _SpyDjango()
+    app = FastLane(spy)
+    assert app.enabled
+    subjects = _interesting_subjects(seeded)
+    for subject in subjects:
+        for query in ("", "?include=all", "?include=records,grade"):
+            status, _ = _same(app, f"/api/v1/subjects/{subject.identifier}{query}", **bearer)
+            assert status == "200 OK"
+    assert spy.calls == 0, "every request above is the fast lane's to answer"
+    status, headers, _ = _call(app, "GET", f"/api/v1/subjects/{subjects[0].identifier}", **bearer)
+    assert len(headers["X-Request-ID"]) == 32  # generated when the caller sends none
+
+
+@pytest.mark.parametrize(("label", "path", "extra"), [
+    ("malformed identifier → 422", "/api/v1/subjects/91370102163O44841F", {}),
+    ("bad check digit → 422", "/api/v1/subjects/370102199001011235", {}),
+    ("unknown subject → 404", "/api/v1/subjects/91370102MA3C0000X0", {}),
+    ("unknown include → 422", "/api/v1/subjects/{id}?include=nonsense", {}),
+    ("unknown parameter", "/api/v1/subjects/{id}?foo=1", {}),
+    ("parameter twice", "/api/v1/subjects/{id}?include=all&include=records", {}),
+    ("trailing slash", "/api/v1/subjects/{id}/", {}),
+    ("no identifier", "/api/v1/subjects/", {}),
+    ("wrong token → 401", "/api/v1/subjects/{id}", {"HTTP_AUTHORIZATION": "Bearer jc_not-a-real-token"}),
+    ("lower-case scheme", "/api/v1/subjects/{id}", {"HTTP_AUTHORIZATION": "bearer {token}"}),
+    ("no credentials → 401", "/api/v1/subjects/{id}", {"HTTP_AUTHORIZATION": ""}),
+    ("with a cookie (session user)", "/api/v1/subjects/{id}", {"HTTP_COOKIE": "sessionid=abc"}),
+    ("host not allowed → 400", "/api/v1/subjects/{id}", {"HTTP_HOST": "evil.example"}),
+])
+def test_everything_else_is_answered_by_django(seeded, bearer, label, path, extra):
+    spy = _SpyDjango()
+    app = FastLane(spy)
+    token = bearer["HTTP_AUTHORIZATION"].split(" ", 1)[1]
+    headers = bearer | {k: v.format(token=token) for k, v in extra.items()}
+    if headers.get("HTTP_AUTHORIZATION") == "":
+        headers.pop("HTTP_AUTHORIZATION")
+    status, _ = _same(app, path.format(id=seeded.companies[0].identifier), **headers)
+    assert spy.calls == 1, label
+    assert not status.startswith("5"), label
+
+
+def test_writes_and_other_paths_go_to_django(seeded, bearer):
+    spy = _SpyDjango()
+    app = FastLane(spy)
+    status, _, _ = _call(app, "POST", f"/api/v1/subjects/{seeded.companies[0].identifier}/related-persons",
+                         data={}, content_type="application/json", **bearer)
+    assert status.startswith("422") and spy.calls == 1
+    status, _, _ = _call(app, "GET", "/api/v1/health", **bearer)
+    assert status == "200 OK" and spy.calls == 2
+
+
+def test_a_revoked_token_is_refused_by_django(seeded, bearer):
+    raw = bearer["HTTP_AUTHORIZATION"].split(" ", 1)[1]
+    ApiToken.objects.filter(digest=token_digest(raw)).update(revoked_at=timezone.now())
+    spy = _SpyDjango()
+    status, _ = _same(FastLane(spy), f"/api/v1/subjects/{seeded.companies[0].identifier}", **bearer)
+    assert status.startswith("401") and spy.calls == 1
+
+
+def test_https_headers_match_behind_a_tls_proxy(seeded, bearer):
+    with override_settings(SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"), SECURE_HSTS_SECONDS=31536000):
+        spy = _SpyDjango()
+        app = FastLane(spy)
+        path = f"/api/v1/subjects/{seeded.companies[0].identifier}"
+        _same(app, path, HTTP_X_FORWARDED_PROTO="https", **bearer)
+        _same(app, path, **bearer)  # the plain-http answer has no HSTS: cached per scheme
+        assert spy.calls == 0
+        _, headers, _ = _call(app, "GET", path, HTTP_X_FORWARDED_PROTO="https", **bearer)
+        assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_an_unclassified_middleware_switches_the_fast_lane_off(settings):
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "django.middleware.gzip.GZipMiddleware"]
+    assert not FastLane(_SpyDjango()).enabled
+
+
+def test_the_fast_lane_can_be_switched_off(settings, seeded, bearer):
+    settings.FAST_LANE = False
+    spy = _SpyDjango()
+    app = FastLane(spy)
+    assert not app.enabled
+    _same(app, f"/api/v1/subjects/{seeded.companies[0].identifier}", **bearer)
+    assert spy.calls == 1
