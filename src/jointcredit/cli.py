@@ -1,7 +1,7 @@
 """`jointcredit` command: wraps manage.py with the project's own verbs.
 
     jointcredit serve [--production] [--port 8000]   development server or gunicorn
-    jointcredit worker                               task worker (webhook deliveries, imports)
+    jointcredit worker [--interval 0.2]              task worker (webhook deliveries, imports)
     jointcredit migrate | demo --size small|large | sweep | grade | screen | import ...
     jointcredit user create --username U --department CODE --role ROLE [--password P]
     jointcredit token create --user U
@@ -33,7 +33,11 @@ def _translate(argv: list[str]) -> list[str]:
             return [target[0], target[1], *argv[2:]]
         return [target, *argv[2:]]
     if argv and argv[0] == "worker":
-        return ["db_worker", "--queue-name", "*", *argv[1:]]
+        # Idle polling every 0.2 s (django-tasks' default is 1 s): the first webhook after a quiet
+        # spell waits at most 0.2 s (DESIGN.md §5: delivery lag < 1 s); an idle poll is one indexed
+        # query. ``--interval N`` on the command line overrides it.
+        interval = [] if any(a == "--interval" or a.startswith("--interval=") for a in argv[1:]) else ["--interval", "0.2"]
+        return ["db_worker", "--queue-name", "*", *interval, *argv[1:]]
     return argv
 
 
