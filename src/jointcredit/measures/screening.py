@@ -170,21 +170,27 @@ def input_rows_read(fileobj, *, file_name: str, progress: Callable[[int], None] 
 
 # --- validation ----------------------------------------------------------------------------------
 
-def _position_lut(allowed_per_position: list[str]) -> pl.Series:
-    """18×256 booleans, flattened: is byte b allowed at position p (index p*256 + b)."""
-    return pl.Series([chr(b) in allowed for allowed in allowed_per_position for b in range(256)], dtype=pl.Boolean)
-
-
-def _weighted_lut(value_of: dict[str, int], weights: tuple[int, ...]) -> pl.Series:
-    """18×256, flattened: value of byte b times the checksum weight of position p (0 at 17)."""
-    return pl.Series([value_of.get(chr(b), 0) * w for w in (*weights, 0) for b in range(256)], dtype=pl.Int16)
-
-
 _DIGITS = "0123456789"
-_USCC_POS_OK = _position_lut(["".join(USCC_REGISTRY_AUTHORITIES), USCC_ALPHABET] + [_DIGITS] * 6 + [USCC_ALPHABET] * 10)
-_RID_POS_OK = _position_lut([_DIGITS] * 17 + [_DIGITS + "X"])
-_USCC_WEIGHTED = _weighted_lut({c: i for i, c in enumerate(USCC_ALPHABET)}, _USCC_WEIGHTS)
-_RID_WEIGHTED = _weighted_lut({c: int(c) for c in _DIGITS}, _ID_WEIGHTS)
+_USCC_CLASSES = ["".join(USCC_REGISTRY_AUTHORITIES), USCC_ALPHABET] + [_DIGITS] * 6 + [USCC_ALPHABET] * 10
+_RID_CLASSES = [_DIGITS] * 17 + [_DIGITS + "X"]
+
+
+def _packed_lut() -> pl.Series:
+    """18×256 Int64, flattened (index p*256 + b): everything the two checks need from byte b at
+    position p, packed in one integer so that ONE gather and ONE row sum give all four per-row
+    figures — bits 0–15 the USCC weighted value, 16–31 the 居民身份证 weighted value (0 at
+    position 17), 32–39 1 if b is in the USCC class of p, 40–47 1 if in the ID-card class. Row sums
+    cannot carry into the next field: at most 17×30×30 = 15,300 and 17×10×9 = 1,530 < 2¹⁶, and 18
+    < 2⁸."""
+    uscc_value = {c: i for i, c in enumerate(USCC_ALPHABET)}
+    rid_value = {c: int(c) for c in _DIGITS}
+    return pl.Series([
+        uscc_value.get(chr(b), 0) * (*_USCC_WEIGHTS, 0)[p] + (rid_value.get(chr(b), 0) * (*_ID_WEIGHTS, 0)[p] << 16)
+        + ((chr(b) in _USCC_CLASSES[p]) << 32) + ((chr(b) in _RID_CLASSES[p]) << 40)
+        for p in range(18) for b in range(256)], dtype=pl.Int64)
+
+
+_PACKED = _packed_lut()
 _USCC_VALUE = pl.Series([USCC_ALPHABET.index(chr(b)) if chr(b) in USCC_ALPHABET else 0 for b in range(256)],
                         dtype=pl.Int32)
 _RID_CHECK_BYTE = pl.Series([ord(c) for c in "10X98765432"], dtype=pl.Int32)
@@ -192,20 +198,19 @@ _MONTH_DAYS = pl.Series([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] + [0
 
 
 def _fast_valid(codes: pl.Series, today: date) -> pl.Series:
-    """USCC or 居民身份证 validity of 18-byte codes, as whole-column arithmetic on their bytes:
-    one lookup per (position, byte) for each character-class check and each weighted checksum."""
+    """USCC or 居民身份证 validity of 18-byte codes, as whole-column arithmetic on their bytes: one
+    lookup per (position, byte) in the packed table gives both character-class checks and both
+    weighted checksums (was one lookup per check: four 18×n gathers, −0.15 s per million rows)."""
     n = codes.len()
     rows = codes.cast(pl.Binary).to_frame("b").select(
         pl.col("b").bin.reinterpret(dtype=pl.Array(pl.UInt8, 18))).to_series()
     slot = pl.select(pl.int_range(0, n * 18, dtype=pl.Int32) % 18 * 256).to_series() + rows.reshape((-1,))
-
-    def per_row(lut: pl.Series) -> pl.Series:
-        return lut.gather(slot).reshape((n, 18))
+    sums = _PACKED.gather(slot).reshape((n, 18)).arr.sum().to_frame("s").select(
+        uscc_sum=(pl.col("s") % 65536).cast(pl.Int32), rid_sum=(pl.col("s") // 65536 % 65536).cast(pl.Int32),
+        uscc_classes=pl.col("s") // 2**32 % 256 == 18, rid_classes=pl.col("s") // 2**40 == 18)
 
     last = rows.arr.get(17).cast(pl.Int32)
-    uscc_sum = per_row(_USCC_WEIGHTED).arr.sum().cast(pl.Int32)
-    uscc_ok = per_row(_USCC_POS_OK).arr.all() & (_USCC_VALUE.gather(last) == (31 - uscc_sum % 31) % 31)
-    rid_sum = per_row(_RID_WEIGHTED).arr.sum().cast(pl.Int32)
+    uscc_ok = sums["uscc_classes"] & (_USCC_VALUE.gather(last) == (31 - sums["uscc_sum"] % 31) % 31)
 
     def digits(i: int, k: int) -> pl.Series:
         out = rows.arr.get(i).cast(pl.Int32) - 48
@@ -219,7 +224,7 @@ def _fast_valid(codes: pl.Series, today: date) -> pl.Series:
     month_days = _MONTH_DAYS.gather(m_index) + leap * (m == 2).cast(pl.Int32)
     birth_ok = ((m >= 1) & (m <= 12) & (d >= 1) & (d <= month_days) & (y >= 1880)
                 & (y * 10000 + m * 100 + d <= today.year * 10000 + today.month * 100 + today.day))
-    rid_ok = (per_row(_RID_POS_OK).arr.all() & (last == _RID_CHECK_BYTE.gather(rid_sum % 11)) & birth_ok)
+    rid_ok = sums["rid_classes"] & (last == _RID_CHECK_BYTE.gather(sums["rid_sum"] % 11)) & birth_ok
     return (uscc_ok | rid_ok).fill_null(False)
 
 
@@ -368,9 +373,10 @@ def screening_compute(*, fileobj, file_name: str, scenario: str, on: date | None
              .with_columns(status=pl.when(pl.col("error").is_not_null()).then(pl.lit("invalid"))
                            .when(pl.col("hits_json").is_not_null()).then(pl.lit("hit"))
                            .otherwise(pl.lit("clear")))
-             .with_columns(pl.when(pl.col("status") == "invalid").then(None).otherwise(pl.col("normalized"))
-                           .alias("normalized"),
-                           pl.col("under_objection").fill_null(False)))
+             # The normalised identifier was only the join key: no reader uses it, and as a second
+             # column of 1M unique codes it was 40% of the Parquet file and of its write time.
+             .drop("normalized")
+             .with_columns(pl.col("under_objection").fill_null(False)))
     return ScreeningOutcome(frame=frame, header_detected=rows.header_detected)
 
 
@@ -585,11 +591,12 @@ def hit_targets_frame(*, scenario: str, on: date) -> pl.DataFrame:
         + pl.col("entry_id").cast(pl.String) + pl.lit(', "initiating_department": ') + pl.col("dept_json")
         + pl.lit(', "via": ') + pl.col("via_json") + pl.lit(', "under_objection": ')
         + pl.when(pl.col("under_objection")).then(pl.lit("true")).otherwise(pl.lit("false")) + pl.lit("}"))
+    # Gather each subject's values as lists and join them afterwards, column-wise: a string join
+    # inside the aggregation runs per group and was 3× slower (~0.15 s for 90k subjects).
     summary = per_hit.group_by("subject_id", maintain_order=True).agg(
-        measure_codes=pl.col("code").unique(maintain_order=True).str.join(";"),
-        measures=pl.col("text").str.join("；"),
-        under_objection=pl.col("under_objection").any(),
-        hits_json=pl.lit("[") + pl.col("json").str.join(", ") + pl.lit("]"))
+        pl.col("code").unique(maintain_order=True), "text", pl.col("under_objection").any(), "json").select(
+        "subject_id", measure_codes=pl.col("code").list.join(";"), measures=pl.col("text").list.join("；"),
+        under_objection="under_objection", hits_json=pl.lit("[") + pl.col("json").list.join(", ") + pl.lit("]"))
     names = pl.concat([entries.select("subject_id", "identifier", "name"),
                        links.select(pl.col("person_id").alias("subject_id"), "identifier", "name")]
                       ).unique("subject_id", keep="last")
