@@ -14,9 +14,17 @@ from ninja.files import UploadedFile
 from jointcredit.accounts.permissions import ensure_can_view
 from jointcredit.casework import receipts
 from jointcredit.casework import selectors as cases
-from jointcredit.casework.api_schemas import NoteIn, ReasonIn, evidence_out, receipt_out
+from jointcredit.casework.endpoints import (
+    NoteIn,
+    ReasonIn,
+    StepEndpoint,
+    case_endpoints,
+    evidence_out,
+    letter_endpoint,
+    receipt_out,
+    step_endpoints,
+)
 from jointcredit.casework.evidence import evidence_of
-from jointcredit.casework.letters import letter_pdf
 
 from . import selectors, services
 from .kind import OBJECTION
@@ -66,27 +74,12 @@ def objection_out(o) -> dict:
     }
 
 
-@router.post("/objections", response={201: dict}, summary="登记异议（部门代为登记）",
-             description="对象为名单条目（list_entry）或双公示记录（penalty/license），只能由该信息的认定/决定部门"
-                         "经办人代为登记；同一信息有未办结异议时返回 409。证明材料用 POST /objections/{id}/evidence 上传。")
-def objection_create(request, payload: ObjectionIn):
-    o = services.objection_file(actor=request.auth, channel="api", **payload.dict())
-    return Status(201, objection_out(o))
-
-
-@router.get("/objections", summary="异议列表（分页）")
-def objection_list(request, state: str | None = None, identifier: str | None = None, mine: bool = False,
-                   overdue: bool = False, page: int = 1, page_size: int = 20):
-    ensure_can_view(request.auth)
-    p = selectors.objection_list(department=request.auth.department if mine else None, state=state,
-                                 identifier=identifier, overdue=overdue, page=page, page_size=page_size)
-    return {"items": [objection_out(o) for o in p.items], **p.as_meta()}
-
-
-@router.get("/objections/{objection_id}", summary="异议详情")
-def objection_detail(request, objection_id: int):
-    ensure_can_view(request.auth)
-    return objection_out(selectors.objection_get(objection_id))
+case_endpoints(router, OBJECTION, path="/objections/{objection_id}", param="objection_id",
+               get=selectors.objection_get, out=objection_out,
+               create=(ObjectionIn, services.objection_file, "登记异议（部门代为登记）",
+                       "对象为名单条目（list_entry）或双公示记录（penalty/license），只能由该信息的认定/决定部门"
+                       "经办人代为登记；同一信息有未办结异议时返回 409。证明材料用 POST /objections/{id}/evidence 上传。"),
+               list_summary="异议列表（分页）", detail_summary="异议详情")
 
 
 @router.post("/objections/{objection_id}/evidence", response={201: dict}, summary="上传证明材料（PDF/JPG/PNG）")
@@ -96,45 +89,17 @@ def objection_evidence(request, objection_id: int, files: list[UploadedFile] = F
     return Status(201, {"items": [evidence_out(e) for e in out]})
 
 
-@router.post("/objections/{objection_id}/accept", summary="受理（条目标注“异议中”）")
-def objection_accept(request, objection_id: int):
-    return objection_out(services.objection_accept(actor=request.auth, objection=selectors.objection_get(objection_id)))
-
-
-@router.post("/objections/{objection_id}/reject", summary="不予受理（须写明理由）")
-def objection_reject(request, objection_id: int, payload: ReasonIn):
-    return objection_out(services.objection_reject(actor=request.auth, objection=selectors.objection_get(objection_id),
-                                                   reason=payload.reason))
-
-
-@router.post("/objections/{objection_id}/review", summary="开始核查")
-def objection_review(request, objection_id: int):
-    return objection_out(services.objection_review(actor=request.auth, objection=selectors.objection_get(objection_id)))
-
-
-@router.post("/objections/{objection_id}/uphold", summary="驳回异议（信息维持不变；仅认定部门审批人）")
-def objection_uphold(request, objection_id: int, payload: DecisionIn):
-    return objection_out(services.objection_uphold(actor=request.auth, objection=selectors.objection_get(objection_id),
-                                                   decision=payload.decision))
-
-
-@router.post("/objections/{objection_id}/correct", summary="异议成立：撤销或更正（仅认定部门审批人）")
-def objection_correct(request, objection_id: int, payload: CorrectIn):
-    return objection_out(services.objection_correct(actor=request.auth, objection=selectors.objection_get(objection_id),
-                                                    **payload.dict()))
-
-
-@router.post("/objections/{objection_id}/urge", summary="催办（信用办）")
-def objection_urge(request, objection_id: int, payload: NoteIn):
-    return objection_out(services.objection_urge(actor=request.auth, objection=selectors.objection_get(objection_id),
-                                                 note=payload.note))
-
-
-@router.get("/objections/{objection_id}/letters/{letter}.pdf", summary="文书 PDF：accept 受理通知书 / "
-            "not_accepted 不予受理通知书 / decision 异议处理决定书")
-def objection_letter(request, objection_id: int, letter: str):
-    ensure_can_view(request.auth)
-    return letter_pdf(OBJECTION, selectors.objection_get(objection_id), letter)
+step_endpoints(router, OBJECTION, path="/objections/{objection_id}", param="objection_id",
+               get=selectors.objection_get, out=objection_out, steps=[
+    StepEndpoint("accept", services.objection_accept, "受理（条目标注“异议中”）"),
+    StepEndpoint("reject", services.objection_reject, "不予受理（须写明理由）", ReasonIn),
+    StepEndpoint("review", services.objection_review, "开始核查"),
+    StepEndpoint("uphold", services.objection_uphold, "驳回异议（信息维持不变；仅认定部门审批人）", DecisionIn),
+    StepEndpoint("correct", services.objection_correct, "异议成立：撤销或更正（仅认定部门审批人）", CorrectIn),
+    StepEndpoint("urge", services.objection_urge, "催办（信用办）", NoteIn),
+])
+letter_endpoint(router, OBJECTION, path="/objections/{objection_id}", param="objection_id", get=selectors.objection_get,
+                summary="文书 PDF：accept 受理通知书 / not_accepted 不予受理通知书 / decision 异议处理决定书")
 
 
 @router.get("/sync-receipts", summary="结果同步回执（分页）")

@@ -3,7 +3,7 @@ HTML and PDF through ``casework.letters``)."""
 
 from __future__ import annotations
 
-from jointcredit.casework.letters import letter_html, letters_available
+from jointcredit.casework.letters import letters_available
 
 from .kind import OBJECTION
 
@@ -11,6 +11,3 @@ from .kind import OBJECTION
 def objection_letters_available(o) -> list[tuple[str, str]]:
     return letters_available(OBJECTION, o)
 
-
-def objection_letter_html(o, key: str) -> tuple[str, str]:
-    return letter_html(OBJECTION, o, key)

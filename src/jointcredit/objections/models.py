@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
+
+from jointcredit.casework.models import CaseModel
 
 
 class TargetType(models.TextChoices):
@@ -37,9 +39,11 @@ class Resolution(models.TextChoices):
     CORRECT = "correct", "更正"
 
 
-class Objection(ConcurrentTransitionMixin, models.Model):
+class Objection(CaseModel):
     """One objection against one list entry or 双公示 record, decided by the department that made it
     (“谁决定、谁负责”). Transitions are side-effect free; ``objections.services`` runs them."""
+
+    CASE_NO_PREFIX, TITLE, OPEN_STATES = "历信异", "异议", OPEN_OBJECTION_STATES
 
     subject = models.ForeignKey("subjects.Subject", on_delete=models.PROTECT, related_name="objections",
                                 verbose_name="主体")
@@ -88,17 +92,6 @@ class Objection(ConcurrentTransitionMixin, models.Model):
             models.UniqueConstraint(fields=["target_key"], name="objection_one_open_per_target",
                                     condition=models.Q(state__in=["submitted", "accepted", "under_review"])),
         ]
-
-    def __str__(self) -> str:
-        return f"异议 {self.pk} · {self.subject_name} · {self.target_label}"
-
-    @property
-    def is_open(self) -> bool:
-        return self.state in OPEN_OBJECTION_STATES
-
-    @property
-    def case_no(self) -> str:
-        return f"历信异〔{self.created_at:%Y}〕{self.pk}号" if self.created_at else ""
 
     # --- transitions (no side effects) ------------------------------------------------------
     @transition(field=state, source=ObjectionState.SUBMITTED, target=ObjectionState.ACCEPTED)

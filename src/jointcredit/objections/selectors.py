@@ -1,11 +1,10 @@
-"""Reads on objections (list, filters and overdue through ``casework.selectors``)."""
+"""Reads on objections (the shared reads — one case, lists, overdue — are ``casework.selectors``)."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from jointcredit.casework import selectors as cases
-from jointcredit.common.pagination import Page
 
 from .kind import OBJECTION
 from .models import Objection, ObjectionState, TargetType
@@ -13,12 +12,6 @@ from .models import Objection, ObjectionState, TargetType
 
 def objection_get(pk) -> Objection:
     return cases.case_get(OBJECTION, pk)
-
-
-def objection_list(*, department=None, state: str | None = None, identifier: str | None = None,
-                   overdue: bool = False, page: int = 1, page_size: int = 20) -> Page:
-    return cases.case_list(OBJECTION, department=department, state=state, identifier=identifier, overdue=overdue,
-                           page=page, page_size=page_size)
 
 
 def objections_overdue(*, today: date, department=None):
@@ -40,10 +33,6 @@ def records_under_objection(record_type: str, ids) -> set[int]:
     return set(Objection.objects.filter(target_type=record_type, target_id__in=list(ids),
                                         state__in=[ObjectionState.ACCEPTED, ObjectionState.UNDER_REVIEW])
                .values_list("target_id", flat=True))
-
-
-def objections_for_subject(identifier: str):
-    return cases.cases_for_subject(OBJECTION, identifier)
 
 
 def subject_cases_section(subject, *, public: bool = False) -> list[dict]:

@@ -6,9 +6,17 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from jointcredit.accounts.permissions import ensure_can_view
-from jointcredit.casework.api_schemas import NoteIn, ReasonIn, evidence_out, receipt_out
+from jointcredit.casework.endpoints import (
+    NoteIn,
+    ReasonIn,
+    StepEndpoint,
+    case_endpoints,
+    evidence_out,
+    letter_endpoint,
+    receipt_out,
+    step_endpoints,
+)
 from jointcredit.casework.evidence import evidence_of
-from jointcredit.casework.letters import letter_pdf
 from jointcredit.casework.selectors import receipts_of
 
 from . import selectors, services
@@ -58,27 +66,11 @@ def repair_check(request, target_type: str, target_id: int):
     return services.repair_check(target_type=target_type, target_id=target_id)
 
 
-@router.post("", response={201: dict}, summary="登记信用修复申请（部门代为登记）",
-             description="最短公示期未满或不可修复时返回 422（details[0].rule = min_repair_period / not_repairable，"
-                         "earliest_on 为最早可申请日期），不写入任何数据。材料用 POST /repairs/{id}/evidence 上传。")
-def repair_create(request, payload: RepairIn):
-    r = services.repair_file(actor=request.auth, channel="api", **payload.dict())
-    return Status(201, repair_out(r))
-
-
-@router.get("", summary="信用修复申请列表（分页）")
-def repair_list(request, state: str | None = None, identifier: str | None = None, mine: bool = False,
-                overdue: bool = False, page: int = 1, page_size: int = 20):
-    ensure_can_view(request.auth)
-    p = selectors.repair_list(department=request.auth.department if mine else None, state=state,
-                              identifier=identifier, overdue=overdue, page=page, page_size=page_size)
-    return {"items": [repair_out(r) for r in p.items], **p.as_meta()}
-
-
-@router.get("/{repair_id}", summary="信用修复申请详情（含同步回执）")
-def repair_detail(request, repair_id: int):
-    ensure_can_view(request.auth)
-    return repair_out(selectors.repair_get(repair_id))
+case_endpoints(router, REPAIR, path="/{repair_id}", param="repair_id", get=selectors.repair_get, out=repair_out,
+               create=(RepairIn, services.repair_file, "登记信用修复申请（部门代为登记）",
+                       "最短公示期未满或不可修复时返回 422（details[0].rule = min_repair_period / not_repairable，"
+                       "earliest_on 为最早可申请日期），不写入任何数据。材料用 POST /repairs/{id}/evidence 上传。"),
+               list_summary="信用修复申请列表（分页）", detail_summary="信用修复申请详情（含同步回执）")
 
 
 @router.post("/{repair_id}/evidence", response={201: dict}, summary="上传履行/整改证明或签署的承诺书（PDF/JPG/PNG）")
@@ -88,29 +80,13 @@ def repair_evidence(request, repair_id: int, files: list[UploadedFile] = File(..
     return Status(201, {"items": [evidence_out(e) for e in out]})
 
 
-@router.post("/{repair_id}/accept", summary="受理（3 个工作日内决定）")
-def repair_accept(request, repair_id: int):
-    return repair_out(services.repair_accept(actor=request.auth, repair=selectors.repair_get(repair_id)))
-
-
-@router.post("/{repair_id}/approve", summary="准予修复（停止公示和联合惩戒，推送移出事件；仅认定部门审批人）")
-def repair_approve(request, repair_id: int, payload: DecisionIn):
-    return repair_out(services.repair_approve(actor=request.auth, repair=selectors.repair_get(repair_id),
-                                              decision=payload.decision))
-
-
-@router.post("/{repair_id}/reject", summary="不予受理/不予修复（须写明理由；仅认定部门审批人）")
-def repair_reject(request, repair_id: int, payload: ReasonIn):
-    return repair_out(services.repair_reject(actor=request.auth, repair=selectors.repair_get(repair_id),
-                                             reason=payload.reason))
-
-
-@router.post("/{repair_id}/urge", summary="催办（信用办）")
-def repair_urge(request, repair_id: int, payload: NoteIn):
-    return repair_out(services.repair_urge(actor=request.auth, repair=selectors.repair_get(repair_id), note=payload.note))
-
-
-@router.get("/{repair_id}/letters/{letter}.pdf", summary="文书 PDF：decision 信用修复决定书 / commitment 信用承诺书")
-def repair_letter(request, repair_id: int, letter: str):
-    ensure_can_view(request.auth)
-    return letter_pdf(REPAIR, selectors.repair_get(repair_id), letter)
+step_endpoints(router, REPAIR, path="/{repair_id}", param="repair_id", get=selectors.repair_get, out=repair_out,
+               steps=[
+    StepEndpoint("accept", services.repair_accept, "受理（3 个工作日内决定）"),
+    StepEndpoint("approve", services.repair_approve, "准予修复（停止公示和联合惩戒，推送移出事件；仅认定部门审批人）",
+                 DecisionIn),
+    StepEndpoint("reject", services.repair_reject, "不予受理/不予修复（须写明理由；仅认定部门审批人）", ReasonIn),
+    StepEndpoint("urge", services.repair_urge, "催办（信用办）", NoteIn),
+])
+letter_endpoint(router, REPAIR, path="/{repair_id}", param="repair_id", get=selectors.repair_get,
+                summary="文书 PDF：decision 信用修复决定书 / commitment 信用承诺书")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 
+from jointcredit.casework.models import CaseModel
 from jointcredit.objections.models import Channel, TargetType
 
 
@@ -19,8 +20,10 @@ class RepairState(models.TextChoices):
 OPEN_REPAIR_STATES = (RepairState.SUBMITTED, RepairState.UNDER_REVIEW)
 
 
-class RepairApplication(ConcurrentTransitionMixin, models.Model):
+class RepairApplication(CaseModel):
     """A repair application with proof of correction and a signed 信用承诺书."""
+
+    CASE_NO_PREFIX, TITLE, OPEN_STATES = "历信修", "信用修复", OPEN_REPAIR_STATES
 
     subject = models.ForeignKey("subjects.Subject", on_delete=models.PROTECT, related_name="repair_applications",
                                 verbose_name="主体")
@@ -68,17 +71,6 @@ class RepairApplication(ConcurrentTransitionMixin, models.Model):
             models.UniqueConstraint(fields=["target_key"], name="repair_one_open_per_target",
                                     condition=models.Q(state__in=["submitted", "under_review"])),
         ]
-
-    def __str__(self) -> str:
-        return f"信用修复 {self.pk} · {self.subject_name} · {self.target_label}"
-
-    @property
-    def is_open(self) -> bool:
-        return self.state in OPEN_REPAIR_STATES
-
-    @property
-    def case_no(self) -> str:
-        return f"历信修〔{self.created_at:%Y}〕{self.pk}号" if self.created_at else ""
 
     @transition(field=state, source=RepairState.SUBMITTED, target=RepairState.UNDER_REVIEW)
     def accept(self):
