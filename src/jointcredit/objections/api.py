@@ -12,18 +12,9 @@ from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from jointcredit.accounts.permissions import ensure_can_view
+from jointcredit.casework import endpoints as shared
 from jointcredit.casework import receipts
 from jointcredit.casework import selectors as cases
-from jointcredit.casework.endpoints import (
-    NoteIn,
-    ReasonIn,
-    StepEndpoint,
-    case_endpoints,
-    evidence_out,
-    letter_endpoint,
-    receipt_out,
-    step_endpoints,
-)
 from jointcredit.casework.evidence import evidence_of
 
 from . import selectors, services
@@ -70,11 +61,11 @@ def objection_out(o) -> dict:
         "not_accepted_reason": o.not_accepted_reason, "decision": o.decision, "resolution": o.resolution,
         "urge_count": o.urge_count, "created_at": o.created_at,
         "letters": [k for k, _ in objection_letters_available(o)],
-        "evidence": [evidence_out(e) for e in evidence_of("objection", o.pk)],
+        "evidence": [shared.evidence_out(e) for e in evidence_of("objection", o.pk)],
     }
 
 
-case_endpoints(router, OBJECTION, path="/objections/{objection_id}", param="objection_id",
+shared.case_endpoints(router, OBJECTION, path="/objections/{objection_id}", param="objection_id",
                get=selectors.objection_get, out=objection_out,
                create=(ObjectionIn, services.objection_file, "登记异议（部门代为登记）",
                        "对象为名单条目（list_entry）或双公示记录（penalty/license），只能由该信息的认定/决定部门"
@@ -86,19 +77,19 @@ case_endpoints(router, OBJECTION, path="/objections/{objection_id}", param="obje
 def objection_evidence(request, objection_id: int, files: list[UploadedFile] = File(...)):
     out = services.objection_evidence_add(actor=request.auth, objection=selectors.objection_get(objection_id),
                                           files=files)
-    return Status(201, {"items": [evidence_out(e) for e in out]})
+    return Status(201, {"items": [shared.evidence_out(e) for e in out]})
 
 
-step_endpoints(router, OBJECTION, path="/objections/{objection_id}", param="objection_id",
+shared.step_endpoints(router, OBJECTION, path="/objections/{objection_id}", param="objection_id",
                get=selectors.objection_get, out=objection_out, steps=[
-    StepEndpoint("accept", services.objection_accept, "受理（条目标注“异议中”）"),
-    StepEndpoint("reject", services.objection_reject, "不予受理（须写明理由）", ReasonIn),
-    StepEndpoint("review", services.objection_review, "开始核查"),
-    StepEndpoint("uphold", services.objection_uphold, "驳回异议（信息维持不变；仅认定部门审批人）", DecisionIn),
-    StepEndpoint("correct", services.objection_correct, "异议成立：撤销或更正（仅认定部门审批人）", CorrectIn),
-    StepEndpoint("urge", services.objection_urge, "催办（信用办）", NoteIn),
+    shared.StepEndpoint("accept", services.objection_accept, "受理（条目标注“异议中”）"),
+    shared.StepEndpoint("reject", services.objection_reject, "不予受理（须写明理由）", shared.ReasonIn),
+    shared.StepEndpoint("review", services.objection_review, "开始核查"),
+    shared.StepEndpoint("uphold", services.objection_uphold, "驳回异议（信息维持不变；仅认定部门审批人）", DecisionIn),
+    shared.StepEndpoint("correct", services.objection_correct, "异议成立：撤销或更正（仅认定部门审批人）", CorrectIn),
+    shared.StepEndpoint("urge", services.objection_urge, "催办（信用办）", shared.NoteIn),
 ])
-letter_endpoint(router, OBJECTION, path="/objections/{objection_id}", param="objection_id", get=selectors.objection_get,
+shared.letter_endpoint(router, OBJECTION, path="/objections/{objection_id}", param="objection_id", get=selectors.objection_get,
                 summary="文书 PDF：accept 受理通知书 / not_accepted 不予受理通知书 / decision 异议处理决定书")
 
 
@@ -108,11 +99,11 @@ def receipt_list(request, mine: bool = False, pending: bool | None = None, sourc
     ensure_can_view(request.auth)
     p = cases.receipt_list(department=request.auth.department if mine else None, pending=pending,
                                source_type=source_type, source_id=source_id, page=page, page_size=page_size)
-    return {"items": [receipt_out(r) for r in p.items], **p.as_meta()}
+    return {"items": [shared.receipt_out(r) for r in p.items], **p.as_meta()}
 
 
 @router.post("/sync-receipts/{receipt_id}/acknowledge", summary="确认已同步修复/更正结果（接收部门）")
-def receipt_acknowledge(request, receipt_id: int, payload: NoteIn):
+def receipt_acknowledge(request, receipt_id: int, payload: shared.NoteIn):
     r = receipts.receipt_acknowledge(actor=request.auth, receipt=cases.receipt_get(receipt_id), note=payload.note,
                                      channel=ReceiptChannel.API)
-    return receipt_out(r)
+    return shared.receipt_out(r)

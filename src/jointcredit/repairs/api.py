@@ -6,16 +6,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from jointcredit.accounts.permissions import ensure_can_view
-from jointcredit.casework.endpoints import (
-    NoteIn,
-    ReasonIn,
-    StepEndpoint,
-    case_endpoints,
-    evidence_out,
-    letter_endpoint,
-    receipt_out,
-    step_endpoints,
-)
+from jointcredit.casework import endpoints as shared
 from jointcredit.casework.evidence import evidence_of
 from jointcredit.casework.selectors import receipts_of
 
@@ -55,8 +46,8 @@ def repair_out(r) -> dict:
         "decide_due_pending": r.state == "under_review" and r.decide_due is None,
         "overdue": selectors.is_overdue(r), "decided_at": r.decided_at, "decision": r.decision,
         "created_at": r.created_at, "letters": [k for k, _ in repair_letters_available(r)],
-        "evidence": [evidence_out(e) for e in evidence_of("repair", r.pk)],
-        "receipts": [receipt_out(x) for x in receipts_of("repair", r.pk)],
+        "evidence": [shared.evidence_out(e) for e in evidence_of("repair", r.pk)],
+        "receipts": [shared.receipt_out(x) for x in receipts_of("repair", r.pk)],
     }
 
 
@@ -66,7 +57,7 @@ def repair_check(request, target_type: str, target_id: int):
     return services.repair_check(target_type=target_type, target_id=target_id)
 
 
-case_endpoints(router, REPAIR, path="/{repair_id}", param="repair_id", get=selectors.repair_get, out=repair_out,
+shared.case_endpoints(router, REPAIR, path="/{repair_id}", param="repair_id", get=selectors.repair_get, out=repair_out,
                create=(RepairIn, services.repair_file, "登记信用修复申请（部门代为登记）",
                        "最短公示期未满或不可修复时返回 422（details[0].rule = min_repair_period / not_repairable，"
                        "earliest_on 为最早可申请日期），不写入任何数据。材料用 POST /repairs/{id}/evidence 上传。"),
@@ -77,16 +68,16 @@ case_endpoints(router, REPAIR, path="/{repair_id}", param="repair_id", get=selec
 def repair_evidence(request, repair_id: int, files: list[UploadedFile] = File(...), kind: str = Form("proof")):
     out = services.repair_evidence_add(actor=request.auth, repair=selectors.repair_get(repair_id), files=files,
                                        kind=kind)
-    return Status(201, {"items": [evidence_out(e) for e in out]})
+    return Status(201, {"items": [shared.evidence_out(e) for e in out]})
 
 
-step_endpoints(router, REPAIR, path="/{repair_id}", param="repair_id", get=selectors.repair_get, out=repair_out,
+shared.step_endpoints(router, REPAIR, path="/{repair_id}", param="repair_id", get=selectors.repair_get, out=repair_out,
                steps=[
-    StepEndpoint("accept", services.repair_accept, "受理（3 个工作日内决定）"),
-    StepEndpoint("approve", services.repair_approve, "准予修复（停止公示和联合惩戒，推送移出事件；仅认定部门审批人）",
+    shared.StepEndpoint("accept", services.repair_accept, "受理（3 个工作日内决定）"),
+    shared.StepEndpoint("approve", services.repair_approve, "准予修复（停止公示和联合惩戒，推送移出事件；仅认定部门审批人）",
                  DecisionIn),
-    StepEndpoint("reject", services.repair_reject, "不予受理/不予修复（须写明理由；仅认定部门审批人）", ReasonIn),
-    StepEndpoint("urge", services.repair_urge, "催办（信用办）", NoteIn),
+    shared.StepEndpoint("reject", services.repair_reject, "不予受理/不予修复（须写明理由；仅认定部门审批人）", shared.ReasonIn),
+    shared.StepEndpoint("urge", services.repair_urge, "催办（信用办）", shared.NoteIn),
 ])
-letter_endpoint(router, REPAIR, path="/{repair_id}", param="repair_id", get=selectors.repair_get,
+shared.letter_endpoint(router, REPAIR, path="/{repair_id}", param="repair_id", get=selectors.repair_get,
                 summary="文书 PDF：decision 信用修复决定书 / commitment 信用承诺书")
