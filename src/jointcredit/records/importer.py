@@ -11,9 +11,9 @@ that re-importing the same file is a no-op and a changed row becomes an update w
 
 from __future__ import annotations
 
-import io
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -28,11 +28,16 @@ from jointcredit.calendar.selectors import WorkingCalendar, deadline_or_pending
 from jointcredit.common.errors import ValidationFailed
 from jointcredit.common.importing import (
     BULK_SUBJECT_THRESHOLD,  # noqa: F401 - re-exported
+    Phases,
+    frame_from_query,
+    frame_where_in,
     insert_frame,  # noqa: F401 - re-exported (moved there)
+    pg_array,
+    phase,
 )
 from jointcredit.common.importing import chunks as _chunks
 from jointcredit.common.importing import db_datetime as _db_datetime
-from jointcredit.common.importing import reserve_ids as _reserve_ids
+from jointcredit.common.importing import reserve_id_series as _reserve_id_series
 from jointcredit.common.importing import resolve_subjects as _resolve_subjects
 from jointcredit.common.importing import rows_where_in as _rows_where_in
 from jointcredit.common.jsonable import jsonable
@@ -99,7 +104,7 @@ def add_deadlines(df: pl.DataFrame, calendar: WorkingCalendar | None = None) -> 
 
 
 def apply(df: pl.DataFrame, *, record_type: str, actor, batch: ImportBatch | None, hold_as_draft: bool,
-          skip_bad_rows: bool) -> Outcome:
+          skip_bad_rows: bool, phases: Phases | None = None) -> Outcome:
     """Write valid rows. Returns counts; errors found here (e.g. changing a withdrawn record) are
     reported like validation errors — the caller decides between rollback and skipping."""
     model = MODELS[record_type]
@@ -115,8 +120,10 @@ def apply(df: pl.DataFrame, *, record_type: str, actor, batch: ImportBatch | Non
                 # would otherwise both see "new" and one would fail on the unique constraint.
                 cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)",
                                [_LOCK_BASE + (1 if record_type == LICENSE else 2), dept])
-    existing = _existing(model, df, dept_ids)
-    df = add_deadlines(df)
+    with phase(phases, "existing"):
+        existing = _existing(model, df, dept_ids)
+    with phase(phases, "deadlines"):
+        df = add_deadlines(df)
     joined = df.join(existing, on=["department_id", "doc_no"], how="left")
     new = joined.filter(pl.col("_id").is_null())
     old = joined.filter(pl.col("_id").is_not_null())
@@ -153,7 +160,8 @@ def apply(df: pl.DataFrame, *, record_type: str, actor, batch: ImportBatch | Non
 
     # New 文书号.
     if new.height:
-        _insert_new(model, new, record_type=record_type, hold_as_draft=hold_as_draft, now=now, batch=batch, out=out)
+        _insert_new(model, new, record_type=record_type, hold_as_draft=hold_as_draft, now=now, batch=batch, out=out,
+                    phases=phases)
     for row, cur, changes, action in updates:
         values = dict(changes)
         values.update(version=cur["version"] + 1, updated_at=now, batch_id=batch.pk if batch else None)
@@ -193,9 +201,31 @@ def _department(pk: int):
 
 
 def _existing(model, df: pl.DataFrame, dept_ids: list[int]) -> pl.DataFrame:
+    """(department_id, doc_no, _id) of the file's 文书号 already stored for these departments.
+
+    PostgreSQL: when the departments hold fewer records than the file has rows (a first import,
+    a department's early files), all of theirs are read (cost ∝ the department) and matched in
+    polars; otherwise the file's 文书号 are looked up in the unique index (cost ∝ the file)."""
     schema = {"department_id": pl.Int64, "doc_no": pl.String, "_id": pl.Int64}
+    doc_nos = df.get_column("doc_no").unique()
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(model._meta.db_table)
+        depts, _ = pg_array(pl.Series(dept_ids, dtype=pl.Int64))
+        with connection.cursor() as cursor:
+            # sql-vetted: the table name comes from model metadata.
+            cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE department_id = ANY(%s::bigint[]) "  # noqa: S608
+                           "LIMIT %s) s", [depts, doc_nos.len()])
+            stored = cursor.fetchone()[0]
+        if stored < doc_nos.len():
+            rows = frame_from_query(f"SELECT department_id, doc_no, id FROM {table} "  # noqa: S608
+                                    "WHERE department_id = ANY(%s::bigint[])", [depts], schema) if stored else \
+                pl.DataFrame(schema=schema)
+            return rows.filter(pl.col("doc_no").is_in(doc_nos.implode()))
+        rows = frame_where_in(model, {"department_id": pl.Int64, "doc_no": pl.String, "id": pl.Int64}, "doc_no",
+                              doc_nos).rename({"id": "_id"})
+        return rows.filter(pl.col("department_id").is_in(dept_ids))
     rows = [(d, doc, pk) for doc, d, pk in _rows_where_in(model, ["doc_no", "department_id", "id"], "doc_no",
-                                                          df.get_column("doc_no").unique().to_list())
+                                                          doc_nos.to_list())
             if d in dept_ids]
     return pl.DataFrame(rows, schema=schema, orient="row")
 
@@ -231,7 +261,8 @@ def _event_data(record_type: str, pk: int, row: dict, state: str, version: int, 
     }
 
 
-def _insert_new(model, new: pl.DataFrame, *, record_type: str, hold_as_draft: bool, now, batch, out: Outcome) -> None:
+def _insert_new(model, new: pl.DataFrame, *, record_type: str, hold_as_draft: bool, now, batch, out: Outcome,
+                phases: Phases | None = None) -> None:
     """New 文书号: one COPY of the records, one COPY of their ``record.published`` events (ADR 0008).
 
     Measured alternatives (docs/records.md): COPY into a temporary staging table followed by
@@ -242,36 +273,25 @@ def _insert_new(model, new: pl.DataFrame, *, record_type: str, hold_as_draft: bo
     withdrawn = pl.col("status_code") == StatusCode.INVALID
     state = (pl.when(withdrawn).then(pl.lit(RecordState.WITHDRAWN.value))
              .otherwise(pl.lit(RecordState.DRAFT.value if hold_as_draft else RecordState.PUBLISHED.value)))
-    ids = _new_ids(model, n)
-    new = new.with_columns(ids, state.alias("state"))
-    attrs, frame = _new_frame(new, record_type=record_type, now_text=_db_datetime(now), batch=batch)
-    _check_references(frame)
-    insert_frame(model._meta.db_table, [_column(model, a) for a in attrs], frame)
+    with phase(phases, "records", n), ThreadPoolExecutor(1) as pool:
+        ids = _reserve_id_series(model, n)
+        new = new.with_columns(ids, state.alias("state"))
+        published = new.filter(pl.col("state") == RecordState.PUBLISHED.value)
+        # The events' frame (JSON payloads) is built by polars in a worker thread while PostgreSQL
+        # ingests the records: on two cores it costs no wall time.
+        events = pool.submit(_events_frame, published, record_type=record_type, kind="record.published", now=now,
+                             batch=batch) if published.height else None
+        attrs, frame = _new_frame(new, record_type=record_type, now_text=_db_datetime(now), batch=batch)
+        _check_references(frame)
+        insert_frame(model._meta.db_table, [_column(model, a) for a in attrs], frame)
+        events_frame = events.result() if events is not None else None
     n_withdrawn = int(new.filter(withdrawn).height)
     out.created += n - n_withdrawn
     out.withdrawn += n_withdrawn
     out.ids.extend(ids.to_list() if n <= PER_RECORD_AUDIT_MAX else [])
-    published = new.filter(pl.col("state") == RecordState.PUBLISHED.value)
-    if published.height:
-        _events_bulk(published, record_type=record_type, kind="record.published", now=now, batch=batch)
-
-
-def _new_ids(model, n: int) -> pl.Series:
-    """``n`` ids from the table's sequence. PostgreSQL: streamed with ``COPY … TO STDOUT`` and parsed by
-    polars (fetching a million one-column rows through the cursor costs ~5 µs each)."""
-    if connection.vendor != "postgresql":
-        return pl.Series("id", _reserve_ids(model, n), dtype=pl.Int64)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [model._meta.db_table])
-        sequence = cursor.fetchone()[0]
-        buf = io.BytesIO()
-        with cursor.copy("COPY (SELECT nextval(%s::regclass) FROM generate_series(1, %s)) TO STDOUT",
-                         [sequence, n]) as copy:
-            for chunk in copy:
-                buf.write(chunk)
-    buf.seek(0)
-    return pl.read_csv(buf, has_header=False, new_columns=["id"], schema_overrides={"id": pl.Int64}).get_column("id") \
-        if n else pl.Series("id", [], dtype=pl.Int64)
+    if events_frame is not None:
+        with phase(phases, "events", events_frame.height):
+            _events_write(events_frame)
 
 
 def _new_frame(new: pl.DataFrame, *, record_type: str, now_text: str, batch) -> tuple[list[str], pl.DataFrame]:
@@ -299,8 +319,17 @@ def _check_references(frame: pl.DataFrame) -> None:
     transaction; subjects and departments are never deleted."""
     for col, model in (("subject_id", Subject), ("department_id", Department)):
         values = frame.get_column(col)
-        wanted = values.unique().drop_nulls().to_list()
-        if values.null_count() or len(_rows_where_in(model, ["id"], "id", wanted)) != len(wanted):
+        wanted = values.unique().drop_nulls()
+        if connection.vendor == "postgresql":
+            literal, _ = pg_array(wanted)
+            with connection.cursor() as cursor:
+                # sql-vetted: the table name comes from model metadata; the ids are one parameter.
+                cursor.execute(f"SELECT count(*) FROM {connection.ops.quote_name(model._meta.db_table)} "  # noqa: S608
+                               "WHERE id = ANY(%s::bigint[])", [literal])
+                found = cursor.fetchone()[0]
+        else:
+            found = len(_rows_where_in(model, ["id"], "id", wanted.to_list()))
+        if values.null_count() or found != wanted.len():
             raise RuntimeError(f"导入数据引用了不存在的{'主体' if col == 'subject_id' else '部门'}（{col}）。")
 
 
@@ -317,12 +346,12 @@ def _event_ids(record_ids: pl.Expr, now) -> pl.Expr:
     return pl.lit(prefix) + (record_ids + start).cast(pl.String).str.zfill(15)
 
 
-def _events_bulk(rows: pl.DataFrame, *, record_type: str, kind: str, now, batch) -> None:
-    """``record.published`` events for a bulk insert, in the same transaction.
+def _events_frame(rows: pl.DataFrame, *, record_type: str, kind: str, now, batch) -> pl.DataFrame:
+    """``record.published`` outbox rows for a bulk insert: the same OutboxEvent columns and payload
+    shape as ``_event_data`` (what ``event_emit`` writes for one record).
 
     Seam: ``exchange.outbox.event_emit`` writes one row per call; for a million-row file that is
-    a million round trips, so this writes the same OutboxEvent rows (same columns, same payload
-    shape as ``_event_data``) with one COPY."""
+    a million round trips, so the importer writes the same rows with one COPY (``_events_write``)."""
     payload = pl.struct(
         pl.lit(record_type).alias("record_type"), pl.lit(RECORD_TYPE_LABELS[record_type]).alias("record_type_label"),
         pl.col("id"), pl.col("department_id"), pl.col("doc_no"), pl.col("subject_identifier"),
@@ -330,11 +359,15 @@ def _events_bulk(rows: pl.DataFrame, *, record_type: str, kind: str, now, batch)
         pl.col("state"), pl.col("public_until").dt.to_string("%Y-%m-%d"), pl.col("version"),
         pl.lit(batch.pk if batch else None, dtype=pl.Int64).alias("batch_id"),
     ).struct.json_encode()
-    frame = rows.with_columns(pl.lit(1).alias("version")).select(
+    return rows.with_columns(pl.lit(1).alias("version")).select(
         _event_ids(pl.col("id"), now).alias("id"), pl.lit(kind).alias("kind"),
         pl.lit(_db_datetime(now)).alias("occurred_at"),
         pl.lit(record_type).alias("aggregate_type"), pl.col("id").cast(pl.String).alias("aggregate_id"),
         pl.col("department_id"), pl.lit("").alias("list_type_code"), payload.alias("payload"))
+
+
+def _events_write(frame: pl.DataFrame) -> None:
+    """COPY the rows of ``_events_frame`` in the caller's transaction, and the after-commit pump."""
     meta = OutboxEvent._meta
     columns = [meta.get_field(n).column for n in ("id", "kind", "occurred_at", "aggregate_type", "aggregate_id",
                                                   "department", "list_type_code", "payload")]

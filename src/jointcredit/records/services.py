@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import time
 from datetime import timedelta
 from typing import BinaryIO
 
@@ -15,6 +17,7 @@ from jointcredit.accounts.permissions import ensure_can_write
 from jointcredit.audit.services import audit_record
 from jointcredit.calendar.selectors import WorkingCalendar, deadline_or_pending
 from jointcredit.common.errors import Conflict, PermissionDenied, ValidationFailed
+from jointcredit.common.importing import Phases, phase
 from jointcredit.common.tabular import read_frame
 from jointcredit.exchange.outbox import event_emit
 
@@ -59,35 +62,42 @@ def _check_writer(actor, department: Department, as_system: bool) -> None:
 def records_import(*, actor, record_type: str, department: Department, fileobj: BinaryIO, name: str,
                    size: int | None = None, mode: str = ImportMode.ALL_OR_NOTHING, hold_as_draft: bool = False,
                    source: str = "api", as_system: bool = False, max_bytes: int | None = None,
-                   progress=None) -> ImportBatch:
+                   progress=None, phases: Phases | None = None) -> ImportBatch:
     """Import a standard file (CSV UTF-8/GBK, XLSX). Raises ``ImportRejected`` (nothing written)
-    when ``mode`` is all-or-nothing and any row is wrong; otherwise returns the applied batch."""
+    when ``mode`` is all-or-nothing and any row is wrong; otherwise returns the applied batch.
+
+    ``phases`` (``common.importing.Phases``) collects the time of each step; it is logged at INFO
+    either way (``jointcredit.importing``), the CLI prints it at ``--verbosity 2``."""
     _check_type(record_type)
     _check_writer(actor, department, as_system)
     if mode not in ImportMode.values:
         raise ValidationFailed.single("mode", "choice", "导入方式 mode 必须是 all_or_nothing（全部成功才导入，默认）"
                                       "或 skip_bad_rows（跳过错误行）。")
     tick = progress or (lambda step, n=0: None)
-    data = fileobj.read()
-    digest = hashlib.sha256(data).hexdigest()
-    import io
-
-    table = read_frame(io.BytesIO(data), name=name, size=size, max_bytes=max_bytes)
-    del data
+    phases = phases if phases is not None else Phases()
+    with phases("read"):
+        data = fileobj.read()
+        digest = hashlib.sha256(data).hexdigest()
+        table = read_frame(io.BytesIO(data), name=name, size=size, max_bytes=max_bytes)
+        del data
+        frame = frame_to_codes(table.frame, table.header, record_type)
     tick("read", table.frame.height)
-    frame = frame_to_codes(table.frame, table.header, record_type)
     batch_fields = dict(record_type=record_type, department=department, source=source, file_name=name[:255],
                         file_size=size if size is not None else 0, file_sha256=digest, mode=mode,
                         hold_as_draft=hold_as_draft,
                         actor=actor if getattr(actor, "is_authenticated", False) else None)
-    return _run(actor=actor, frame=frame, record_type=record_type, department=department, batch_fields=batch_fields,
-                mode=mode, hold_as_draft=hold_as_draft, tick=tick)
+    try:
+        return _run(actor=actor, frame=frame, record_type=record_type, department=department,
+                    batch_fields=batch_fields, mode=mode, hold_as_draft=hold_as_draft, tick=tick, phases=phases)
+    finally:
+        phases.log(f"{RECORD_TYPE_LABELS[record_type]}导入 {name}（{frame.height:,} 行）")
 
 
 def _run(*, actor, frame: pl.DataFrame, record_type: str, department: Department, batch_fields: dict, mode: str,
-         hold_as_draft: bool, tick, action: str = "import") -> ImportBatch:
+         hold_as_draft: bool, tick, action: str = "import", phases: Phases | None = None) -> ImportBatch:
     ctx = Context.build(record_type=record_type, department=department, today=timezone.localdate())
-    result = validate(frame, ctx)
+    with phase(phases, "validate", frame.height):
+        result = validate(frame, ctx)
     tick("validated", frame.height)
     skip = mode == ImportMode.SKIP_BAD_ROWS
     started = timezone.now()
@@ -101,14 +111,16 @@ def _run(*, actor, frame: pl.DataFrame, record_type: str, department: Department
             batch = ImportBatch.objects.create(status=ImportBatch.Status.APPLIED, total_rows=result.total_rows,
                                                started_at=started, **batch_fields)
             source = f"{RECORD_TYPE_LABELS[record_type]}导入#{batch.pk}"
-            valid, subject_errors = importer.resolve_subjects(result.valid, actor=actor, batch=batch, source=source)
+            with phase(phases, "subjects", result.valid.height):
+                valid, subject_errors = importer.resolve_subjects(result.valid, actor=actor, batch=batch,
+                                                                  source=source)
             tick("subjects", valid.height)
             if subject_errors and not skip:
                 raise _Rollback(subject_errors)
             errors += subject_errors
             rejected |= {e["row"] for e in subject_errors}
             outcome = importer.apply(valid, record_type=record_type, actor=actor, batch=batch,
-                                     hold_as_draft=hold_as_draft, skip_bad_rows=skip)
+                                     hold_as_draft=hold_as_draft, skip_bad_rows=skip, phases=phases)
             if outcome.errors and not skip:
                 raise _Rollback(outcome.errors)
             errors += outcome.errors
@@ -123,7 +135,10 @@ def _run(*, actor, frame: pl.DataFrame, record_type: str, department: Department
             batch.save()
             importer.write_audit(actor=actor, batch=batch, record_type=record_type, outcome=outcome,
                                  department=department, action=action)
-            tick("written", valid.height)
+            commit_from = time.perf_counter()
+        if phases is not None:
+            phases.add("commit", time.perf_counter() - commit_from)  # the end of the block is the COMMIT
+        tick("written", valid.height)
     except _Rollback as rb:
         all_errors = sorted(result.errors + rb.errors, key=lambda e: e.get("row", 0))
         return _reject(batch_fields, total=result.total_rows, errors=all_errors,

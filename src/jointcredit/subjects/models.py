@@ -24,17 +24,22 @@ class Subject(models.Model):
     own natural-person subject.
     """
 
-    kind = models.CharField("主体类别", max_length=24, choices=SubjectKind.choices, db_index=True)
+    # Indexes (migration 0003, ADR 0008): each costs every imported subject an insert, so only those a
+    # query uses. No index on kind (3 values, never selective); plain btrees on name (the portal's
+    # exact-name match for persons), region_code and industry (inspection populations), without
+    # the ``varchar_pattern_ops`` twins Django adds for LIKE 'x%' (no such query: the portal's prefix
+    # search uses ``subject_name_c``, fragments the trigram index).
+    kind = models.CharField("主体类别", max_length=24, choices=SubjectKind.choices)
     id_type = models.CharField("证件类型", max_length=24, choices=ID_TYPE_CHOICES)
     identifier = models.CharField("统一社会信用代码/证件号码", max_length=64, unique=True)
-    name = models.CharField("名称/姓名", max_length=200, db_index=True)
+    name = models.CharField("名称/姓名", max_length=200)
     operator_id_number = models.CharField("经营者证件号码", max_length=64, blank=True,
                                           help_text="个体工商户无统一社会信用代码时填写经营者身份证号。")
     legal_representative = models.CharField("法定代表人/负责人", max_length=100, blank=True)
-    region_code = models.CharField("行政区划码", max_length=6, blank=True, db_index=True)
-    industry = models.CharField("行业", max_length=100, blank=True, db_index=True)
+    region_code = models.CharField("行政区划码", max_length=6, blank=True)
+    industry = models.CharField("行业", max_length=100, blank=True)
     address = models.CharField("住所", max_length=255, blank=True)
-    merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
+    merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, db_index=False,
                                     related_name="merged_from", verbose_name="已合并至")
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
@@ -46,6 +51,13 @@ class Subject(models.Model):
         indexes = [
             # Positions 9–17 of a USCC are the legacy 组织机构代码: old records match on it.
             models.Index(Substr("identifier", 9, 9), name="subject_org_code_idx"),
+            # The db_index=True indexes of these columns, renamed in place (migration 0003).
+            models.Index(fields=["name"], name="subject_name_idx"),
+            models.Index(fields=["region_code"], name="subject_region_idx"),
+            models.Index(fields=["industry"], name="subject_industry_idx"),
+            # Merged subjects are rare: only they are indexed (merged_from, screening's merged rows).
+            models.Index(fields=["merged_into"], name="subject_merged_into_idx",
+                         condition=models.Q(merged_into__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -18,6 +18,7 @@ from jointcredit.records.services import record_save, records_import
 from jointcredit.records.validation import resident_id_rule, uscc_rule
 from jointcredit.subjects.identifiers import validate_resident_id, validate_uscc
 from jointcredit.subjects.models import Subject, SubjectAlias, SubjectNameChange
+from jointcredit.subjects.tests.factories import CompanyFactory
 
 from .factories import csv_bytes, license_row, penalty_row
 
@@ -178,15 +179,37 @@ def test_name_change_recorded_on_subject(scj_clerk, lixia, rrng):
 
 
 def test_many_new_subjects_use_bulk_path_with_same_result(scj_clerk, lixia, monkeypatch):
-    from jointcredit.records import importer
+    from jointcredit.common import importing
+    from jointcredit.subjects.identifiers import INDIVIDUAL_BUSINESS_PLACEHOLDER
+    from jointcredit.subjects.services import _region_of
 
-    monkeypatch.setattr(importer, "BULK_SUBJECT_THRESHOLD", 2)
+    # The threshold lives in common.importing (records.importer only re-exports the name).
+    monkeypatch.setattr(importing, "BULK_SUBJECT_THRESHOLD", 2)
+    calls = []
+    real = importing._subjects_bulk_create
+    monkeypatch.setattr(importing, "_subjects_bulk_create", lambda *a, **kw: calls.append(1) or real(*a, **kw))
     dept = lixia["scjgj"]
     rng = random.Random(5)
+    known = CompanyFactory(name="济南旧名称商贸有限公司")
     rows = [penalty_row(rng, dept, n=i, person=i % 2 == 0) for i in range(1, 7)]
+    operator_id = penalty_row(rng, dept, person=True)["CF_XDR_ZJHM"]
+    rows.append(penalty_row(rng, dept, n=7, CF_XDR_LB="个体工商户", CF_XDR_MC="历下区老王小吃店", CF_XDR_SHXYM="",
+                            CF_FRDB="王某", CF_XDR_ZJLX="身份证", CF_XDR_ZJHM=operator_id))
+    rows.append(penalty_row(rng, dept, n=8, CF_XDR_SHXYM=known.identifier, CF_XDR_MC="济南新名称商贸有限公司"))
     batch = _import(scj_clerk, dept, rows)
-    assert batch.created_count == 6
-    for r in rows:
+    assert calls == [1] and batch.created_count == 8
+    for r in rows[:6]:
         ident = r["CF_XDR_SHXYM"] or r["CF_XDR_ZJHM"]
         s = Subject.objects.get(identifier=ident)
         assert s.name == r["CF_XDR_MC"] and Penalty.objects.get(doc_no=r["CF_WSH"]).subject_id == s.pk
+        # The same columns subject_match_or_create would have written.
+        assert s.id_type == ("uscc" if r["CF_XDR_SHXYM"] else "resident_id")
+        assert s.region_code == _region_of(s.id_type, s.identifier) != ""
+        assert s.operator_id_number == "" and s.kind == ("legal" if r["CF_XDR_SHXYM"] else "natural")
+    shop = Subject.objects.get(identifier=f"{INDIVIDUAL_BUSINESS_PLACEHOLDER}:{operator_id}")
+    assert (shop.kind, shop.id_type, shop.operator_id_number, shop.region_code) == (
+        "individual_business", "uscc", operator_id, "")
+    assert SubjectAlias.objects.get(value=operator_id).subject_id == shop.pk
+    known.refresh_from_db()
+    assert known.name == "济南新名称商贸有限公司"
+    assert SubjectNameChange.objects.filter(subject=known, old_name="济南旧名称商贸有限公司").count() == 1

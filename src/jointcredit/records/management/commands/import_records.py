@@ -9,6 +9,7 @@ from tqdm import tqdm
 
 from jointcredit.accounts.models import Department, User
 from jointcredit.common.errors import DomainError
+from jointcredit.common.importing import Phases
 from jointcredit.records.fields import RECORD_TYPE_BY_PLURAL
 from jointcredit.records.models import ImportMode
 from jointcredit.records.services import ImportRejected, import_report, records_import
@@ -52,6 +53,7 @@ class Command(BaseCommand):
             bar.update(max(0, target - done["n"]))
             done["n"] = max(done["n"], target)
 
+        phases = Phases()
         try:
             with path.open("rb") as fh:
                 batch = records_import(
@@ -59,7 +61,7 @@ class Command(BaseCommand):
                     name=path.name, size=path.stat().st_size,
                     mode=ImportMode.SKIP_BAD_ROWS if o["skip_bad_rows"] else ImportMode.ALL_OR_NOTHING,
                     hold_as_draft=o["draft"], source="cli", as_system=actor is None,
-                    max_bytes=o["max_mb"] * 1024 * 1024, progress=progress)
+                    max_bytes=o["max_mb"] * 1024 * 1024, progress=progress, phases=phases)
         except ImportRejected as exc:
             bar.close()
             self._errors(exc.batch.errors, exc.batch.error_count)
@@ -68,6 +70,8 @@ class Command(BaseCommand):
             bar.close()
             raise CommandError(exc.message) from None
         bar.close()
+        if o.get("verbosity", 1) >= 2:
+            self.stdout.write(f"各阶段用时：{phases.summary()}")
         report = import_report(batch)
         self._errors(batch.errors, batch.error_count)
         self.stdout.write(self.style.SUCCESS(
