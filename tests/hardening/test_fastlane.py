@@ -9,12 +9,8 @@ Django's own test client does it (the test runs inside a transaction).
 
 from __future__ import annotations
 
-import contextlib
-
 import pytest
-from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
-from django.db import close_old_connections
 from django.test import RequestFactory, override_settings
 from django.utils import timezone
 
@@ -24,7 +20,7 @@ from jointcredit.common.fastlane import FastLane
 from jointcredit.lists.models import ListEntry
 from jointcredit.subjects.models import RelatedPerson, SubjectNameChange
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("wsgi_keeps_test_connection")]
 
 
 class _SpyDjango:
@@ -39,32 +35,23 @@ class _SpyDjango:
         return self.handler(environ, start_response)
 
 
-@contextlib.contextmanager
-def _no_connection_recycling():
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    try:
-        yield
-    finally:
-        signals.request_started.connect(close_old_connections)
-        signals.request_finished.connect(close_old_connections)
-
-
 def _call(app, method: str, path: str, **extra) -> tuple[str, dict[str, str], bytes]:
     factory = RequestFactory()
     environ = getattr(factory, method.lower())(path, **extra).environ
+    # RequestFactory's request has written its decoded path back into the environ; a server passes
+    # the bytes decoded as latin-1 (PEP 3333).
+    environ["PATH_INFO"] = environ["PATH_INFO"].encode("utf-8").decode("latin-1")
     captured = {}
 
     def start_response(status, headers, exc_info=None):
         captured["status"], captured["headers"] = status, headers
 
-    with _no_connection_recycling():
-        result = app(environ, start_response)
-        try:
-            body = b"".join(result)
-        finally:
-            if hasattr(result, "close"):
-                result.close()
+    result = app(environ, start_response)
+    try:
+        body = b"".join(result)
+    finally:
+        if hasattr(result, "close"):
+            result.close()
     return captured["status"], dict(captured["headers"]), body
 
 
@@ -114,6 +101,8 @@ def test_subject_detail_is_answered_by_the_fast_lane_exactly_like_django(seeded,
     ("unknown include → 422", "/api/v1/subjects/{id}?include=nonsense", {}),
     ("unknown parameter", "/api/v1/subjects/{id}?foo=1", {}),
     ("parameter twice", "/api/v1/subjects/{id}?include=all&include=records", {}),
+    ("non-ASCII identifier → 422", "/api/v1/subjects/张三丰", {}),
+    ("percent-encoded bytes → 422", "/api/v1/subjects/%C2%AD%F1%B1%AB%8E", {}),
     ("trailing slash", "/api/v1/subjects/{id}/", {}),
     ("no identifier", "/api/v1/subjects/", {}),
     ("wrong token → 401", "/api/v1/subjects/{id}", {"HTTP_AUTHORIZATION": "Bearer jc_not-a-real-token"}),

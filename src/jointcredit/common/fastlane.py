@@ -131,7 +131,9 @@ class FastLane:
         return None
 
     def _answer(self, route: FastRoute, environ, start_response) -> list[bytes] | None:
-        request = WSGIRequest(environ)
+        # A copy: WSGIRequest writes the decoded path back into its environ, and the environ must
+        # reach Django untouched if the request is handed over.
+        request = WSGIRequest(environ.copy())
         try:
             request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware checks it
         except DisallowedHost:
