@@ -66,11 +66,11 @@ def objection_out(o) -> dict:
 
 
 shared.case_endpoints(router, OBJECTION, path="/objections/{objection_id}", param="objection_id",
-               get=selectors.objection_get, out=objection_out,
-               create=(ObjectionIn, services.objection_file, "登记异议（部门代为登记）",
+                      get=selectors.objection_get, out=objection_out,
+                      create=(ObjectionIn, services.objection_file, "登记异议（部门代为登记）",
                        "对象为名单条目（list_entry）或双公示记录（penalty/license），只能由该信息的认定/决定部门"
                        "经办人代为登记；同一信息有未办结异议时返回 409。证明材料用 POST /objections/{id}/evidence 上传。"),
-               list_summary="异议列表（分页）", detail_summary="异议详情")
+                      list_summary="异议列表（分页）", detail_summary="异议详情")
 
 
 @router.post("/objections/{objection_id}/evidence", response={201: dict}, summary="上传证明材料（PDF/JPG/PNG）")
@@ -81,7 +81,7 @@ def objection_evidence(request, objection_id: int, files: list[UploadedFile] = F
 
 
 shared.step_endpoints(router, OBJECTION, path="/objections/{objection_id}", param="objection_id",
-               get=selectors.objection_get, out=objection_out, steps=[
+                      get=selectors.objection_get, out=objection_out, steps=[
     shared.StepEndpoint("accept", services.objection_accept, "受理（条目标注“异议中”）"),
     shared.StepEndpoint("reject", services.objection_reject, "不予受理（须写明理由）", shared.ReasonIn),
     shared.StepEndpoint("review", services.objection_review, "开始核查"),
@@ -90,7 +90,7 @@ shared.step_endpoints(router, OBJECTION, path="/objections/{objection_id}", para
     shared.StepEndpoint("urge", services.objection_urge, "催办（信用办）", shared.NoteIn),
 ])
 shared.letter_endpoint(router, OBJECTION, path="/objections/{objection_id}", param="objection_id", get=selectors.objection_get,
-                summary="文书 PDF：accept 受理通知书 / not_accepted 不予受理通知书 / decision 异议处理决定书")
+                       summary="文书 PDF：accept 受理通知书 / not_accepted 不予受理通知书 / decision 异议处理决定书")
 
 
 @router.get("/sync-receipts", summary="结果同步回执（分页）")

@@ -46,7 +46,7 @@ def objection_file(*, actor=None, verified_identifier: str | None = None, target
     the deciding department on its behalf (``actor``). Evidence is checked before anything is written."""
     target = target_get(target_type, target_id)
     channel = cases.filing_channel(OBJECTION, target=target, actor=actor, verified_identifier=verified_identifier,
-                             channel=channel)
+                                   channel=channel)
     statement = cases.text(statement, "statement", "异议内容及理由", required=True)
     name, email, phone = cases.contact(contact_name, contact_email, contact_phone)
     checked = evidence_check(files)
@@ -66,7 +66,7 @@ def objection_file(*, actor=None, verified_identifier: str | None = None, target
             accept_due=deadline_or_pending(filed_on, accept_working_days()))
         evidence_store(checked, owner_type="objection", owner_id=o.pk, kind=Evidence.Kind.EVIDENCE, actor=actor)
         cases.case_audit(OBJECTION, actor=actor, case=o, verb="file", target=o.target_key, channel=channel,
-                   files=len(checked))
+                         files=len(checked))
         notify_subject(o, title="异议申请已收到", text=f"您对“{o.target_label}”提出的异议已收到，"
                        f"{o.department.name}将在 {accept_working_days()} 个工作日内决定是否受理"
                        f"（受理期限：{o.accept_due or '待配置节假日'}）。")
@@ -79,7 +79,7 @@ def objection_file(*, actor=None, verified_identifier: str | None = None, target
 
 def objection_evidence_add(*, actor, objection: Objection, files) -> list[Evidence]:
     return cases.case_evidence_add(OBJECTION, actor=actor, case=objection, files=files, evidence_kind=Evidence.Kind.EVIDENCE,
-                             empty="请选择要上传的证明材料（files）。")
+                                   empty="请选择要上传的证明材料（files）。")
 
 
 # --- steps -------------------------------------------------------------------------------------
@@ -206,9 +206,9 @@ def objection_deadlines_recompute(*, years=None) -> int:
     """Fill pending deadlines (待配置节假日) once the office has entered the year."""
     cal = WorkingCalendar.load()
     return (cases.deadlines_fill(OBJECTION, states=[ObjectionState.SUBMITTED], start="created_at", due="accept_due",
-                           working_days=accept_working_days(), calendar=cal)
+                                 working_days=accept_working_days(), calendar=cal)
             + cases.deadlines_fill(OBJECTION, states=[ObjectionState.ACCEPTED, ObjectionState.UNDER_REVIEW],
-                             start="accepted_at", due="decide_due", working_days=decide_working_days(), calendar=cal))
+                                   start="accepted_at", due="decide_due", working_days=decide_working_days(), calendar=cal))
 
 
 def on_calendar_changed(sender, years=None, **kwargs) -> None:

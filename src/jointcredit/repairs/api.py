@@ -58,10 +58,10 @@ def repair_check(request, target_type: str, target_id: int):
 
 
 shared.case_endpoints(router, REPAIR, path="/{repair_id}", param="repair_id", get=selectors.repair_get, out=repair_out,
-               create=(RepairIn, services.repair_file, "登记信用修复申请（部门代为登记）",
+                      create=(RepairIn, services.repair_file, "登记信用修复申请（部门代为登记）",
                        "最短公示期未满或不可修复时返回 422（details[0].rule = min_repair_period / not_repairable，"
                        "earliest_on 为最早可申请日期），不写入任何数据。材料用 POST /repairs/{id}/evidence 上传。"),
-               list_summary="信用修复申请列表（分页）", detail_summary="信用修复申请详情（含同步回执）")
+                      list_summary="信用修复申请列表（分页）", detail_summary="信用修复申请详情（含同步回执）")
 
 
 @router.post("/{repair_id}/evidence", response={201: dict}, summary="上传履行/整改证明或签署的承诺书（PDF/JPG/PNG）")
@@ -72,7 +72,7 @@ def repair_evidence(request, repair_id: int, files: list[UploadedFile] = File(..
 
 
 shared.step_endpoints(router, REPAIR, path="/{repair_id}", param="repair_id", get=selectors.repair_get, out=repair_out,
-               steps=[
+                      steps=[
     shared.StepEndpoint("accept", services.repair_accept, "受理（3 个工作日内决定）"),
     shared.StepEndpoint("approve", services.repair_approve, "准予修复（停止公示和联合惩戒，推送移出事件；仅认定部门审批人）",
                  DecisionIn),
@@ -80,4 +80,4 @@ shared.step_endpoints(router, REPAIR, path="/{repair_id}", param="repair_id", ge
     shared.StepEndpoint("urge", services.repair_urge, "催办（信用办）", shared.NoteIn),
 ])
 shared.letter_endpoint(router, REPAIR, path="/{repair_id}", param="repair_id", get=selectors.repair_get,
-                summary="文书 PDF：decision 信用修复决定书 / commitment 信用承诺书")
+                       summary="文书 PDF：decision 信用修复决定书 / commitment 信用承诺书")

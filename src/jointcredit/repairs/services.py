@@ -49,7 +49,7 @@ def repair_file(*, actor=None, verified_identifier: str | None = None, target_ty
     signed copy may be attached)."""
     target = target_get(target_type, target_id)
     channel = cases.filing_channel(REPAIR, target=target, actor=actor, verified_identifier=verified_identifier,
-                             channel=channel)
+                                   channel=channel)
     today = timezone.localdate()
     refusal = repair_refusal(target, today)
     if refusal:
@@ -78,7 +78,7 @@ def repair_file(*, actor=None, verified_identifier: str | None = None, target_ty
         evidence_store(proofs_ok, owner_type="repair", owner_id=r.pk, kind=Evidence.Kind.PROOF, actor=actor)
         evidence_store(commitment_ok, owner_type="repair", owner_id=r.pk, kind=Evidence.Kind.COMMITMENT, actor=actor)
         cases.case_audit(REPAIR, actor=actor, case=r, verb="file", target=r.target_key, channel=channel,
-                   proofs=len(proofs_ok), commitment_files=len(commitment_ok))
+                         proofs=len(proofs_ok), commitment_files=len(commitment_ok))
         notify_subject(r, title="信用修复申请已收到",
                        text=f"您对“{r.target_label}”的信用修复申请已收到，{r.department.name}将审查后受理。")
         notify_department(r.department, title=f"【信用修复】新的申请待受理：{r.subject_name}",
@@ -93,7 +93,7 @@ def repair_evidence_add(*, actor, repair: RepairApplication, files, kind: str = 
     if kind not in (Evidence.Kind.PROOF, Evidence.Kind.COMMITMENT):
         raise ValidationFailed.single("kind", "choice", "材料类别（kind）必须是 proof 或 commitment。")
     return cases.case_evidence_add(REPAIR, actor=actor, case=repair, files=files, evidence_kind=kind,
-                             empty="请选择要上传的材料（files）。", audit={"kind": kind})
+                                   empty="请选择要上传的材料（files）。", audit={"kind": kind})
 
 
 def repair_accept(*, actor, repair: RepairApplication) -> RepairApplication:
@@ -102,7 +102,7 @@ def repair_accept(*, actor, repair: RepairApplication) -> RepairApplication:
     with cases.case_step(REPAIR, repair, "accept", "受理") as (r, before):
         if not evidence_of("repair", r.pk).filter(kind=Evidence.Kind.PROOF).exists():
             raise cases.case_conflict(REPAIR, r, "申请缺少履行/整改证明材料，请先补充材料（或作出不予受理决定）。",
-                                rule="proof_required")
+                                      rule="proof_required")
         r.accepted_at, r.accepted_by = timezone.now(), actor
         r.decide_due = deadline_or_pending(timezone.localdate(), decide_working_days())
         r.save()
@@ -172,7 +172,7 @@ def repair_reject(*, actor, repair: RepairApplication, reason: str) -> RepairApp
         r.decision, r.decided_at, r.decided_by = reason, timezone.now(), actor
         r.save()
         cases.case_audit(REPAIR, actor=actor, case=r, verb="reject", before=before,
-                   stage="submitted" if was_submitted else "under_review")
+                         stage="submitted" if was_submitted else "under_review")
         notify_subject(r, title="信用修复结果：不予修复" if not was_submitted else "信用修复申请不予受理",
                        text=f"理由：{reason}\n决定书可在“我的申请”中下载。")
     return r
@@ -188,7 +188,7 @@ def repair_urge(*, actor, repair: RepairApplication, note: str = "") -> RepairAp
 
 def repair_deadlines_recompute(*, years=None) -> int:
     return cases.deadlines_fill(REPAIR, states=[RepairState.UNDER_REVIEW], start="accepted_at", due="decide_due",
-                          working_days=decide_working_days(), calendar=WorkingCalendar.load())
+                                working_days=decide_working_days(), calendar=WorkingCalendar.load())
 
 
 def on_calendar_changed(sender, years=None, **kwargs) -> None:
