@@ -14,7 +14,7 @@ class CatalogConfig(AppConfig):
         from . import hooks
         from .selectors import catalog_info_for
 
-        register_subject_section("catalog", hooks.subject_section)
+        register_subject_section("catalog", hooks.subject_section, needs_viewer=True)
         register_check_context("catalog", title="相关公共信用信息（应用清单）", provider=catalog_info_for)
         register_nav(label="信用信息目录", url_name="catalog:home", order=30)
         register_nav(label="归集完整性", url_name="catalog:dashboard", order=31)

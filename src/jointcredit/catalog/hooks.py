@@ -11,20 +11,22 @@ from django.urls import reverse
 from .models import CatalogRecord, Category, Disclosure
 
 
-def subject_section(subject, *, public: bool = False) -> list[dict]:
-    """``subjects.extensions`` provider (subject API ``catalog`` key). It has no viewer, so it shows
-    公开 items (public) or 公开 + 政务共享 (staff); 授权查询 rows need the viewer-aware
-    ``GET /api/v1/catalog/subjects/{identifier}`` or the staff catalog page."""
+def subject_section(subject, *, public: bool = False, viewer=None) -> list[dict]:
+    """``subjects.extensions`` provider (subject API ``catalog`` key), newest first, at most 200 rows:
+    公开 items for the public; for staff what ``viewer`` may see — 公开 + 政务共享 and the 授权查询
+    items its department provides or lists in the 应用清单 (all for the office), as
+    ``GET /api/v1/catalog/subjects/{identifier}`` and the staff catalog page show them."""
     from . import selectors
 
     if public:
         return [_jsonable(i) for i in selectors.public_items(subject)]
-    levels = [Disclosure.PUBLIC, Disclosure.GOVERNMENT]
     from django.utils import timezone
 
-    qs = (CatalogRecord.objects.filter(subject=subject, retain_until__gte=timezone.localdate(), item__is_active=True,
-                                       item__disclosure__in=levels)
-          .select_related("item", "item__department").order_by("-occurred_on"))
+    if viewer is None:  # staff context without a known user: what any signed-in staff user sees
+        levels, allowed = {Disclosure.PUBLIC, Disclosure.GOVERNMENT}, set()
+    else:
+        levels, allowed = selectors.visible_levels(viewer), selectors.authorized_item_ids(viewer)
+    qs = selectors._records_for(subject, today=timezone.localdate(), levels=levels, extra_ids=allowed)
     return [_jsonable(selectors._item_dict(r)) for r in qs[:200]]
 
 

@@ -151,8 +151,10 @@ class FastLane:
         request.request_id = rid
         token = request_id_var.set(rid)
         try:
-            if not self._auth(request):  # ninja's own Bearer parsing, then TokenAuth.authenticate
+            user = self._auth(request)  # ninja's own Bearer parsing, then TokenAuth.authenticate
+            if not user:
                 return None
+            request.auth = user  # as ninja sets it for the operation
             body = self._handler(route)(request, tail, params)
             if body is None:
                 return None

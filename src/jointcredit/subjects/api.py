@@ -102,8 +102,8 @@ def _include_keys(include: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*DEFAULT_SECTIONS, *requested]))
 
 
-def subject_out(subject: Subject, *, include: tuple[str, ...] = DEFAULT_SECTIONS) -> dict:
-    sections = subject_sections(subject, keys=include)
+def subject_out(subject: Subject, *, include: tuple[str, ...] = DEFAULT_SECTIONS, viewer=None) -> dict:
+    sections = subject_sections(subject, keys=include, viewer=viewer)
     return {
         "id": subject.id, "kind": subject.kind, "kind_label": subject.get_kind_display(),
         "id_type": subject.id_type, "identifier": subject.identifier, "name": subject.name,
@@ -133,7 +133,7 @@ def subject_list(request, q: str = "", kind: str | None = None, page: int = 1, p
 @router.post("", response={201: SubjectOut}, summary="登记信用主体")
 def subject_create(request, payload: SubjectIn):
     subject = services.subject_create(actor=request.auth, **payload.dict())
-    return Status(201, subject_out(subject))
+    return Status(201, subject_out(subject, viewer=request.auth))
 
 
 @router.get("/{identifier}", response=SubjectOut, summary="按统一社会信用代码或证件号码查看主体",
@@ -145,14 +145,15 @@ def subject_detail(request, identifier: str, include: str = ""):
     # re-validated field by field by pydantic, ~10% of the request's CPU (docs/performance.md).
     from jointcredit.config.api import api  # the API this router is mounted on (import cycle otherwise)
 
-    return api.create_response(request, subject_out(selectors.subject_get(identifier), include=_include_keys(include)),
-                               status=200)
+    return api.create_response(request, subject_out(selectors.subject_get(identifier), include=_include_keys(include),
+                                                    viewer=request.auth), status=200)
 
 
 def subject_detail_fast(request, identifier: str, params: dict[str, str]) -> dict:
     """``subject_detail`` for the fast lane (common.fastlane, ADR 0012): same selector, same body.
     Its NotFound/ValidationFailed make the fast lane hand the request to the operation above."""
-    return subject_out(selectors.subject_get(identifier), include=_include_keys(params.get("include", "")))
+    return subject_out(selectors.subject_get(identifier), include=_include_keys(params.get("include", "")),
+                       viewer=request.auth)
 
 
 @router.post("/{identifier}/related-persons", response={201: RelatedPersonOut}, summary="登记关联人")

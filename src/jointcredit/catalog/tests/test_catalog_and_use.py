@@ -104,7 +104,8 @@ def test_tasks_due_dates_statuses_dashboard_and_reminders(catalog, depts, rsj_cl
     assert hooks.overdue_todo(rsj_clerk)["count"] >= 1
 
 
-def test_subject_information_by_category_filtered_by_rights(catalog, depts, user_factory, office_admin, crng):
+def test_subject_information_by_category_filtered_by_rights(catalog, depts, user_factory, office_admin, crng,
+                                                            api_client_for):
     cgj = user_factory(depts["cgj"], username="cgj_clerk")
     firm = company(crng)
     services.submission_create(actor=user_factory(depts["swj"]), item=catalog["tax_credit_rating"],
@@ -140,9 +141,15 @@ def test_subject_information_by_category_filtered_by_rights(catalog, depts, user
     page.force_login(czj)
     body = page.get("/staff/measures/check/", {"identifier": subject.identifier, "scenario": "funding"}).content.decode()
     assert "相关公共信用信息（应用清单）" in body and by_item["tax_arrears"]["item_name"] in body
-    # subject API section (no viewer): public + 政务共享 for staff, public only for the public view
+    # subject section: what the viewer may see; without a viewer public + 政务共享; public view: public only
     assert {r["item"] for r in subject_sections(subject)["catalog"]} == {"tax_credit_rating", "tax_arrears"}
     assert {r["item"] for r in subject_sections(subject, public=True)["catalog"]} == {"tax_credit_rating"}
+    assert {r["item"] for r in subject_sections(subject, viewer=cgj)["catalog"]} == seen(cgj)[0]
+    assert {r["item"] for r in subject_sections(subject, viewer=other)["catalog"]} == seen(other)[0]
+    # … and the subject API gives each token's user its own view
+    for viewer, expected in ((cgj, seen(cgj)[0]), (other, seen(other)[0])):
+        body = api_client_for(viewer).get(f"/api/v1/subjects/{subject.identifier}", {"include": "catalog"}).json()
+        assert {r["item"] for r in body["sections"]["catalog"]} == expected
 
 
 def test_public_portal_masks_persons_and_dishonesty_feeds_grading(catalog, depts, user_factory, crng,
