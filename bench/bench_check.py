@@ -24,7 +24,8 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from bench import harness as h
 
@@ -157,6 +158,7 @@ SELECT m.id, m.code, m.name, m.kind, m.legal_basis, m.memorandum_id, mo.name, mo
 FROM measures_measure m JOIN measures_memorandum mo ON mo.id = m.memorandum_id
 WHERE m.is_active AND mo.is_active ORDER BY m.kind, m.code
 """
+_LOCAL_TZ = ZoneInfo("Asia/Shanghai")  # settings.TIME_ZONE: "today" is the office's date, as timezone.localdate()
 _catalog = None
 _catalog_checked = 0.0
 _catalog_lock = threading.Lock()
@@ -214,7 +216,7 @@ def application(environ, start_response):
     q = parse_qs(environ.get("QUERY_STRING", ""))
     try:
         scenario = scenario_validate(q.get("scenario", [""])[0])
-        on = date.fromisoformat(q["date"][0]) if "date" in q else date.today()
+        on = date.fromisoformat(q["date"][0]) if "date" in q else datetime.now(_LOCAL_TZ).date()
         _code, row = _subject(conn, q.get("identifier", [""])[0])
     except DomainError as exc:
         return _json(start_response, "422 Unprocessable Entity", exc.as_dict())
