@@ -89,16 +89,32 @@ def penalties_input(subject_ids: list[int] | None, on: date):
     if models is None:
         return
     penalty, _ = models
+    repaired = _repaired_penalty_ids(subject_ids)
     qs = penalty.objects.filter(state="published", decision_date__lte=on)
     for part in _scoped(qs, subject_ids):
         for pk, sid, doc_no, categories, fine, decided, organ in part.values_list(
                 "id", "subject_id", "doc_no", "categories", "fine", "decision_date", "organ_name").iterator(chunk_size=5000):
-            label = f"{organ} {doc_no}（{categories or '其他'}）"
+            done = pk in repaired
+            label = f"{organ} {doc_no}（{categories or '其他'}）" + ("，已信用修复" if done else "")
             yield (sid, "penalty", f"records.penalty:{pk}", label, decided, categories or "其他",
-                   float(fine or 0), False, False)
+                   float(fine or 0), done, False)
             if REVOCATION in (categories or ""):
                 yield (sid, "revocation", f"records.penalty:{pk}", f"{organ} {doc_no} 吊销许可证件", decided, "",
-                       0.0, False, False)
+                       0.0, done, False)
+
+
+def _repaired_penalty_ids(subject_ids: list[int] | None) -> set[int]:
+    """Penalties with an approved 信用修复 (repairs app): their deduction gets the rule set's
+    ``repair_relief``, like black entries removed as repaired. One query over the approved repairs."""
+    try:
+        repair = apps.get_model("repairs", "RepairApplication")
+    except LookupError:
+        return set()
+    qs = repair.objects.filter(target_type="penalty", state="approved")
+    ids: set[int] = set()
+    for part in _scoped(qs, subject_ids):
+        ids.update(part.values_list("target_id", flat=True))
+    return ids
 
 
 def licences_input(subject_ids: list[int] | None, on: date):
