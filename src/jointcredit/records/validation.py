@@ -222,8 +222,9 @@ def validate(frame: pl.DataFrame, ctx: Context) -> Result:
     p = "XK" if rt == LICENSE else "CF"
     specs = FIELDS[rt]
     total_rows = frame.height
-    df = frame.with_columns(pl.col(c).cast(pl.String).fill_null("").str.strip_chars()
-                            for c in frame.columns if c != "_row")
+    # Cells arrive stripped (common.tabular's readers, ``frame_from_records``): stripping a
+    # million-row frame again cost ~0.6 s.
+    df = frame.with_columns(pl.col(c).cast(pl.String).fill_null("") for c in frame.columns if c != "_row")
     legacy_present = [c for c in (LEGACY_ID_CARD[rt], *LEGACY_CATEGORY_PARTS[rt], *LEGACY_KEPT[rt]) if c in df.columns]
     is_legacy = bool(legacy_present)
 
@@ -279,15 +280,17 @@ def validate(frame: pl.DataFrame, ctx: Context) -> Result:
         _col(df, org_code_col).str.to_uppercase().alias("_org_code"),
         _col(df, reg_no_col).alias("_reg_no"),
     )
+    values: list[pl.Expr] = []  # one with_columns: polars evaluates the columns in parallel
     for spec in specs:
         if spec.attr in {"subject_kind", "uscc", "id_number", "id_type", "organ_code", "organ_name", "status_code"}:
             continue
         if spec.kind == "date":
-            df = df.with_columns(_date_expr(text(spec.code)).alias(spec.attr), text(spec.code).alias(f"_raw_{spec.attr}"))
+            values += [_date_expr(text(spec.code)).alias(spec.attr), text(spec.code).alias(f"_raw_{spec.attr}")]
         elif spec.kind == "decimal":
-            df = df.with_columns(text(spec.code).str.replace_all(r"[,，\s]", "").alias(spec.attr))
+            values.append(text(spec.code).str.replace_all(r"[,，\s]", "").alias(spec.attr))
         else:
-            df = df.with_columns(text(spec.code).alias(spec.attr))
+            values.append(text(spec.code).alias(spec.attr))
+    df = df.with_columns(values)
     df = df.with_columns(pl.col("organ_code").replace_strict(ctx.organs, default=None, return_dtype=pl.Int64)
                          .alias("department_id"))
 
