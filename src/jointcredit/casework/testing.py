@@ -4,12 +4,10 @@ repair period), the contact block, and a helper that races real threads (Postgre
 
 from __future__ import annotations
 
-import threading
 from datetime import date, datetime, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.utils import timezone
 
 from jointcredit.lists import services as lists
@@ -26,7 +24,7 @@ from jointcredit.lists.tests.conftest import (
     types,
 )
 
-__all__ = ["PDF", "PNG", "pdf", "race", "filed_on", "old_black", "contact", "black_draft", "black_published", "company",
+__all__ = ["PDF", "PNG", "pdf", "filed_on", "old_black", "contact", "black_draft", "black_published", "company",
            "person", "scjgj_approver", "scjgj_clerk", "swj_approver", "swj_clerk", "today", "types"]
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -56,25 +54,3 @@ def old_black(black_draft, scjgj_clerk, scjgj_approver, today):  # noqa: F811
 @pytest.fixture
 def contact():
     return {"contact_name": "李明", "contact_email": "liming@example.com", "contact_phone": "0531-88888888"}
-
-
-def race(fn, n=2, *, timeout: float = 60) -> list:
-    """Run ``fn(i)`` in ``n`` threads released together; each result or raised exception, by thread."""
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-
-    def worker(i):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = fn(i)
-        except Exception as exc:  # noqa: BLE001 - collected and asserted by the caller
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=timeout)
-    return results

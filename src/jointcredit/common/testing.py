@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 
 import pytest
 from django.db import connection
@@ -13,11 +14,43 @@ from jointcredit.accounts.models import Department, Role, User
 from jointcredit.accounts.services import api_token_create
 from jointcredit.demo import generators as gen
 
-postgres_only = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="需要 PostgreSQL 的真实并发事务")
+# A marker, not a module-global string condition: ``skipif("connection.vendor …")`` is evaluated in
+# the test module's namespace and broke in modules that did not import ``connection`` themselves.
+postgres_only = pytest.mark.usefixtures("_postgres_only")
+
+
+@pytest.fixture
+def _postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("需要 PostgreSQL 的真实并发事务")
 
 
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+def race(fn, n: int = 2, *, timeout: float = 60) -> list:
+    """Run ``fn(i)`` in ``n`` threads released together, each on its own database connection (real
+    concurrent transactions: PostgreSQL tests with ``django_db(transaction=True)``); returns each
+    thread's result or raised exception, by thread index."""
+    barrier = threading.Barrier(n)
+    results: list = [None] * n
+
+    def worker(i):
+        try:
+            barrier.wait(timeout=10)
+            results[i] = fn(i)
+        except Exception as exc:  # noqa: BLE001 - collected and asserted by the caller
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=timeout)
+    return results
 
 
 class ApiClient:

@@ -3,40 +3,17 @@ Real concurrent transactions, so PostgreSQL only."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 
 from jointcredit.common.errors import Conflict
-from jointcredit.common.testing import postgres_only
+from jointcredit.common.testing import postgres_only, race
 from jointcredit.exchange.models import OutboxEvent
 from jointcredit.lists import services
 from jointcredit.lists.models import EntryState, ListEntry
 
 pytestmark = [postgres_only, pytest.mark.django_db(transaction=True)]
-
-
-def _race(fn, n=2):
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-
-    def worker(i):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = fn(i)
-        except Exception as exc:  # noqa: BLE001 - collected and asserted below
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    return results
 
 
 def _decided(black_draft, clerk, approver, today):
@@ -50,7 +27,7 @@ def test_two_approvers_publish_same_entry(black_draft, scjgj_clerk, scjgj_approv
     second = user_factory(lixia["scjgj"], roles=[Role.APPROVER])
     entry = _decided(black_draft, scjgj_clerk, scjgj_approver, today)
     actors = [scjgj_approver, second]
-    results = _race(lambda i: services.list_entry_publish(entry=ListEntry.objects.get(pk=entry.pk), actor=actors[i]))
+    results = race(lambda i: services.list_entry_publish(entry=ListEntry.objects.get(pk=entry.pk), actor=actors[i]))
     wins = [r for r in results if isinstance(r, ListEntry)]
     losses = [r for r in results if isinstance(r, Conflict)]
     assert len(wins) == 1 and len(losses) == 1, results
@@ -58,10 +35,10 @@ def test_two_approvers_publish_same_entry(black_draft, scjgj_clerk, scjgj_approv
     assert OutboxEvent.objects.filter(aggregate_id=str(entry.pk), kind="list_entry.published").count() == 1
 
 
-def test_publish_and_remove_race(black_draft, scjgj_clerk, scjgj_approver, today):
+def test_publish_and_removerace(black_draft, scjgj_clerk, scjgj_approver, today):
     entry = _decided(black_draft, scjgj_clerk, scjgj_approver, today)
     entry = services.list_entry_publish(entry=entry, actor=scjgj_approver)
-    results = _race(lambda i: services.list_entry_remove(entry=ListEntry.objects.get(pk=entry.pk),
+    results = race(lambda i: services.list_entry_remove(entry=ListEntry.objects.get(pk=entry.pk),
                                                          actor=scjgj_approver, reason="revoked", note=f"第{i}次"))
     assert sum(isinstance(r, ListEntry) for r in results) == 1
     assert sum(isinstance(r, Conflict) for r in results) == 1
@@ -72,7 +49,7 @@ def test_publish_and_remove_race(black_draft, scjgj_clerk, scjgj_approver, today
 def test_concurrent_overlapping_drafts_one_wins(types, scjgj_clerk, company):
     body = {"list_type": "black_health_safety", "identifier": company.identifier, "name": company.name,
             "reason": "使用过期食品原料"}
-    results = _race(lambda i: services.list_entry_create(actor=scjgj_clerk, **body))
+    results = race(lambda i: services.list_entry_create(actor=scjgj_clerk, **body))
     assert sum(isinstance(r, ListEntry) for r in results) == 1
     assert sum(isinstance(r, Conflict) for r in results) == 1
     assert ListEntry.objects.filter(subject=company).count() == 1
