@@ -5,7 +5,8 @@ download, declared from a table, request bodies with one field, the JSON of evid
 The OpenAPI document is part of the contract: generated endpoints keep the operation ids of the
 functions they replaced (``jointcredit_<app>_api_<kind>_<step>``), their path parameter names and
 summaries. Only bodies identical in both apps are shared, so components keep their names and
-content; ``DecisionIn`` stays in each app (required in objections, optional in repairs)."""
+content; the decision bodies stay in each app (``ObjectionDecisionIn`` requires ``decision``,
+``RepairDecisionIn`` does not) under distinct names, so the OpenAPI document shows both."""
 
 from __future__ import annotations
 

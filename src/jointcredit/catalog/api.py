@@ -56,7 +56,7 @@ class ItemPatch(Schema):
     expected_version: int | None = None
 
 
-class ItemOut(Schema):
+class CatalogItemOut(Schema):
     code: str
     name: str
     category: str
@@ -106,13 +106,13 @@ def _department(code: str | None) -> Department | None:
 
 
 # Static paths first: "/{item}" would swallow them.
-@router.get("/items", response=list[ItemOut], summary="信用信息目录")
+@router.get("/items", response=list[CatalogItemOut], summary="信用信息目录")
 def item_list(request, category: str | None = None, department: str | None = None, q: str = ""):
     ensure_can_view(request.user)
     return [item_out(i) for i in selectors.item_list(category=category, department=_department(department), q=q)]
 
 
-@router.post("/items", response={201: ItemOut}, summary="新增目录项（信用办）")
+@router.post("/items", response={201: CatalogItemOut}, summary="新增目录项（信用办）")
 def item_create(request, payload: ItemIn):
     data = payload.dict()
     data["fields"] = [{k: v for k, v in f.items() if v is not None} for f in data["fields"]]
@@ -189,13 +189,13 @@ def subject_info(request, identifier: str, scenario: str | None = None):
     return out
 
 
-@router.get("/{item}", response=ItemOut, summary="目录项详情")
+@router.get("/{item}", response=CatalogItemOut, summary="目录项详情")
 def item_detail(request, item: str):
     ensure_can_view(request.user)
     return item_out(services.item_get_by_code(item))
 
 
-@router.post("/{item}", response=ItemOut, summary="修改目录项（信用办；版本号 +1，会使已有数据失效的修改被拒绝）")
+@router.post("/{item}", response=CatalogItemOut, summary="修改目录项（信用办；版本号 +1，会使已有数据失效的修改被拒绝）")
 def item_update(request, item: str, payload: ItemPatch):
     obj = services.item_get_by_code(item)
     return item_out(services.item_update(actor=request.user, item=obj, changes=payload.changes,

@@ -160,7 +160,7 @@ def delivery_redeliver(request, delivery_id: int):
     return _delivery_out(services.delivery_redeliver(actor=request.auth, delivery=row))
 
 
-class MeasureOut(Schema):
+class PushMeasureOut(Schema):
     code: str
     name: str
     kind: str
@@ -177,7 +177,7 @@ class PushOut(Schema):
     feedback_due: date | None
     feedback_due_pending: bool
     status: str
-    measures: list[MeasureOut]
+    measures: list[PushMeasureOut]
 
 
 class PushPageOut(Schema):

@@ -128,7 +128,7 @@ class RemoveIn(Schema):
     note: str = ""
 
 
-class CorrectIn(Schema):
+class EntryCorrectIn(Schema):
     note: str = Field(description="更正说明（必填）")
     reason: str | None = None
     legal_basis: str | None = None
@@ -136,7 +136,7 @@ class CorrectIn(Schema):
     document_no: str | None = None
 
 
-class ObjectionIn(Schema):
+class EntryObjectionIn(Schema):
     under_objection: bool
 
 
@@ -261,13 +261,13 @@ def list_entry_remove(request, entry_id: int, payload: RemoveIn):
 
 
 @router.post("/list-entries/{entry_id}/correct", response={200: EntryOut, **_ERRORS}, summary="更正")
-def list_entry_correct(request, entry_id: int, payload: CorrectIn):
+def list_entry_correct(request, entry_id: int, payload: EntryCorrectIn):
     entry = selectors.list_entry_get(entry_id)
     return _out(services.list_entry_correct(entry=entry, actor=request.auth, **payload.dict()))
 
 
 @router.post("/list-entries/{entry_id}/objection", response={200: EntryOut, **_ERRORS}, summary="标记/取消异议中")
-def list_entry_objection(request, entry_id: int, payload: ObjectionIn):
+def list_entry_objection(request, entry_id: int, payload: EntryObjectionIn):
     entry = selectors.list_entry_get(entry_id)
     return _out(services.list_entry_set_objection(entry=entry, actor=request.auth,
                                                   under_objection=payload.under_objection))

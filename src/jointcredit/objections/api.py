@@ -35,11 +35,11 @@ class ObjectionIn(Schema):
     contact_phone: str = ""
 
 
-class DecisionIn(Schema):
+class ObjectionDecisionIn(Schema):
     decision: str
 
 
-class CorrectIn(Schema):
+class ObjectionCorrectIn(Schema):
     decision: str
     resolution: str = "revoke"
     reason: str | None = None
@@ -85,8 +85,8 @@ shared.step_endpoints(router, OBJECTION, path="/objections/{objection_id}", para
     shared.StepEndpoint("accept", services.objection_accept, "受理（条目标注“异议中”）"),
     shared.StepEndpoint("reject", services.objection_reject, "不予受理（须写明理由）", shared.ReasonIn),
     shared.StepEndpoint("review", services.objection_review, "开始核查"),
-    shared.StepEndpoint("uphold", services.objection_uphold, "驳回异议（信息维持不变；仅认定部门审批人）", DecisionIn),
-    shared.StepEndpoint("correct", services.objection_correct, "异议成立：撤销或更正（仅认定部门审批人）", CorrectIn),
+    shared.StepEndpoint("uphold", services.objection_uphold, "驳回异议（信息维持不变；仅认定部门审批人）", ObjectionDecisionIn),
+    shared.StepEndpoint("correct", services.objection_correct, "异议成立：撤销或更正（仅认定部门审批人）", ObjectionCorrectIn),
     shared.StepEndpoint("urge", services.objection_urge, "催办（信用办）", shared.NoteIn),
 ])
 shared.letter_endpoint(router, OBJECTION, path="/objections/{objection_id}", param="objection_id", get=selectors.objection_get,

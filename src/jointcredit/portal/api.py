@@ -19,7 +19,7 @@ class RateLimited(DomainError):
     code = "rate_limited"
 
 
-class ItemOut(Schema):
+class PortalItemOut(Schema):
     title: str
     url: str = ""
     subtitle: str = ""
@@ -35,7 +35,7 @@ class GroupOut(Schema):
     note: str = ""
     page: int
     pages: int
-    items: list[ItemOut]
+    items: list[PortalItemOut]
 
 
 class SearchOut(Schema):

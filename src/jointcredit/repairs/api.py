@@ -30,7 +30,7 @@ class RepairIn(Schema):
     contact_phone: str = ""
 
 
-class DecisionIn(Schema):
+class RepairDecisionIn(Schema):
     decision: str = ""
 
 
@@ -75,7 +75,7 @@ shared.step_endpoints(router, REPAIR, path="/{repair_id}", param="repair_id", ge
                       steps=[
     shared.StepEndpoint("accept", services.repair_accept, "受理（3 个工作日内决定）"),
     shared.StepEndpoint("approve", services.repair_approve, "准予修复（停止公示和联合惩戒，推送移出事件；仅认定部门审批人）",
-                 DecisionIn),
+                 RepairDecisionIn),
     shared.StepEndpoint("reject", services.repair_reject, "不予受理/不予修复（须写明理由；仅认定部门审批人）", shared.ReasonIn),
     shared.StepEndpoint("urge", services.repair_urge, "催办（信用办）", shared.NoteIn),
 ])
