@@ -142,14 +142,19 @@ FROM subjects_relatedperson r JOIN subjects_subject o ON o.id = r.subject_id WHE
 """
 # As measures.selectors._ENTRIES: the subject's own published entries UNION ALL those of the
 # organisations where it holds a role, each branch an index lookup (an OR of the two scans every entry).
-_ENTRY_SELECT = """
-SELECT e.id, e.subject_id, t.code, t.name, t.color, t.memorandum_id, d.name, e.legal_basis, e.valid_from,
-       e.valid_until, e.under_objection
-FROM lists_listentry e JOIN lists_listtype t ON t.id = e.list_type_id JOIN accounts_department d ON d.id = e.department_id
+SQL_ENTRIES = """
+(SELECT e.id, e.subject_id, t.code, t.name, t.color, t.memorandum_id, d.name, e.legal_basis, e.valid_from,
+        e.valid_until, e.under_objection
+ FROM lists_listentry e JOIN lists_listtype t ON t.id = e.list_type_id
+ JOIN accounts_department d ON d.id = e.department_id
+ WHERE e.state = 'published' AND e.subject_id = %s)
+UNION ALL
+(SELECT e.id, e.subject_id, t.code, t.name, t.color, t.memorandum_id, d.name, e.legal_basis, e.valid_from,
+        e.valid_until, e.under_objection
+ FROM lists_listentry e JOIN lists_listtype t ON t.id = e.list_type_id
+ JOIN accounts_department d ON d.id = e.department_id
+ WHERE e.state = 'published' AND e.subject_id IN (SELECT subject_id FROM subjects_relatedperson WHERE person_id = %s))
 """
-SQL_ENTRIES = (f"({_ENTRY_SELECT} WHERE e.state = 'published' AND e.subject_id = %s) UNION ALL "
-               f"({_ENTRY_SELECT} WHERE e.state = 'published' AND e.subject_id IN "
-               f"(SELECT subject_id FROM subjects_relatedperson WHERE person_id = %s))")
 SQL_MEASURES = """
 SELECT m.id, m.code, m.name, m.kind, m.legal_basis, m.memorandum_id, mo.name, mo.document_no, m.scenarios,
        m.reaches_subject, m.reach_roles, m.directly_responsible_roles,

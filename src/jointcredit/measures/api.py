@@ -68,13 +68,8 @@ def check(request, identifier: str, scenario: str, date: date | None = None):
     # of being validated again by pydantic, ~15% of the request's CPU (ADR 0011, docs/performance.md).
     from jointcredit.config.api import api  # the API this router is mounted on (import cycle otherwise)
 
-    return api.create_response(request, check_body(identifier=identifier, scenario=scenario, on=date), status=200)
-
-
-def check_body(*, identifier: str, scenario: str, on: date | None) -> dict:
-    result = selectors.measure_check(identifier=identifier, scenario=scenario, on=on)
-    return {"subject": result.subject_dict(), "scenario": result.scenario, "date": result.on,
-            "hits": [h.as_dict() for h in result.hits]}
+    body = selectors.check_out(identifier=identifier, scenario=scenario, on=date)
+    return api.create_response(request, body, status=200)
 
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -97,7 +92,7 @@ def check_fast(request, tail: str, params: dict[str, str]) -> dict | None:
             on = date.fromisoformat(day)
         except ValueError:
             return None
-    return check_body(identifier=identifier, scenario=scenario, on=on)
+    return selectors.check_out(identifier=identifier, scenario=scenario, on=on)
 
 
 # --- memoranda and measures ---------------------------------------------------------------------

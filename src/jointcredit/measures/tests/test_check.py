@@ -11,9 +11,11 @@ from jointcredit.common.errors import ValidationFailed
 from jointcredit.demo import generators as gen
 from jointcredit.lists.models import EntryState
 from jointcredit.measures.models import CatalogVersion, Measure, Memorandum
-from jointcredit.measures.selectors import measure_check
+from jointcredit.measures.selectors import check_out, check_subject, measure_check
 from jointcredit.measures.services import measure_update, memorandum_update
-from jointcredit.subjects.models import RelatedRole
+from jointcredit.subjects.identifiers import INDIVIDUAL_BUSINESS_PLACEHOLDER
+from jointcredit.subjects.models import RelatedRole, Subject, SubjectAlias, SubjectKind
+from jointcredit.subjects.selectors import subject_find
 from jointcredit.subjects.tests.factories import CompanyFactory, PersonFactory, RelatedPersonFactory
 
 from .factories import black_list_type, entry, red_list_type
@@ -231,6 +233,55 @@ def test_check_is_a_few_queries(blacklisted, django_assert_max_num_queries):
     # subject, roles, entries, catalogue version (TTL 0 in tests)
     with django_assert_max_num_queries(4):
         assert len(measure_check(identifier=person.identifier, scenario="market_entry").hits) == 1
+
+
+def test_check_subject_agrees_with_subject_find(catalog):
+    """GET /check looks its subject up without the model (selectors.check_subject): for every shape
+    of identifier it must find what subject_find finds, and refuse what subject_find refuses."""
+    rng = random.Random(31)
+    company, person = CompanyFactory(), PersonFactory()
+    old = CompanyFactory()
+    old.merged_into = company
+    old.save()
+    org_code = company.identifier[8:17]  # positions 9–17 of a USCC: its 组织机构代码
+    SubjectAlias.objects.create(subject=company, id_type="org_code", value=org_code)
+    SubjectAlias.objects.create(subject=old, id_type="business_reg_no", value="370102000123456")
+    operator = gen.resident_id(rng)
+    shop = Subject.objects.create(kind=SubjectKind.INDIVIDUAL_BUSINESS, id_type="uscc", name="历下区王记小吃店",
+                                  identifier=f"{INDIVIDUAL_BUSINESS_PLACEHOLDER}:{operator}", region_code="370102")
+    probes = [company.identifier, f" {company.identifier.lower()[:6]}-{company.identifier.lower()[6:]}",
+              person.identifier, old.identifier, org_code, "370102000123456", shop.identifier,
+              gen.uscc(rng), gen.resident_id(rng), "91370102MA3C12345", "ABC", "", f"{INDIVIDUAL_BUSINESS_PLACEHOLDER}:123"]
+    found = 0
+    for ident in probes:
+        try:
+            s = subject_find(ident)
+        except ValidationFailed as exc:
+            with pytest.raises(ValidationFailed) as got:
+                check_subject(ident)
+            assert got.value.as_dict() == exc.as_dict(), ident
+            continue
+        expected = None if s is None else {"id": s.id, "kind": s.kind, "kind_label": s.get_kind_display(),
+                                           "identifier": s.identifier, "name": s.name}
+        assert check_subject(ident) == expected, ident
+        found += s is not None
+    assert found == 7
+
+
+def test_check_out_is_measure_check_rendered(catalog):
+    """The API's body (check_out) and the model-based measure_check apply the same rule."""
+    company, person = CompanyFactory(), PersonFactory()
+    entry(subject=company, list_type=black_list_type(), department=catalog["scjgj"], under_objection=True)
+    RelatedPersonFactory(subject=company, person=person, role=RelatedRole.LEGAL_REPRESENTATIVE)
+    entry(subject=person, list_type=red_list_type(), department=catalog["swj"])
+    compared = 0
+    for ident in (company.identifier, person.identifier, gen.uscc(random.Random(3))):
+        for scenario in ("market_entry", "funding", "licensing", "honours"):
+            r = measure_check(identifier=ident, scenario=scenario)
+            assert check_out(identifier=ident, scenario=scenario) == {
+                "subject": r.subject_dict(), "scenario": scenario, "date": TODAY, "hits": [h.as_dict() for h in r.hits]}
+            compared += len(r.hits)
+    assert compared >= 4
 
 
 # --- HTTP API -------------------------------------------------------------------------------------
