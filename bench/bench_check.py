@@ -1,8 +1,8 @@
 """GET /api/v1/check over 1M subjects with 100k list entries and their related persons, 32 connections.
 
 JointCredit as production serves it (gunicorn, DEBUG off, CONN_MAX_AGE, PostgreSQL, a real token)
-against ``application`` below — bare WSGI + psycopg doing the same lookups (token; subject by
-identifier with alias/merge fallback; the subject's roles in organisations; effective entries of the
+against ``application`` below — bare WSGI + psycopg doing the same lookups (token; the subject's
+printed columns by identifier with alias/merge fallback; the subject's roles in organisations; effective entries of the
 subject and those organisations, dates filtered in Python as JointCredit does; the measure catalogue
 cached in process, version-checked once a second; psycopg's automatic server-side preparation, as
 JointCredit's common.fastpath does) and producing the same JSON — under the same gunicorn worker count, measured A B B A.
@@ -136,6 +136,14 @@ def _probe_identifiers(db_url: str, n: int) -> list[str]:
 
 # --- the bare WSGI + psycopg reference ------------------------------------------------------------
 
+# As measures.selectors.check_subject: the four columns the check prints (+ merged_into), exact
+# identifier first, then alias; a merged subject is followed by id.
+SQL_SUBJECT = "SELECT id, kind, identifier, name, merged_into_id FROM subjects_subject WHERE identifier = %s LIMIT 1"
+SQL_ALIAS = """
+SELECT s.id, s.kind, s.identifier, s.name, s.merged_into_id
+FROM subjects_subjectalias a JOIN subjects_subject s ON s.id = a.subject_id WHERE a.value = %s ORDER BY a.id LIMIT 1
+"""
+SQL_BY_ID = "SELECT id, kind, identifier, name, merged_into_id FROM subjects_subject WHERE id = %s"
 SQL_ROLES = """
 SELECT r.subject_id, r.role, r.directly_responsible, o.identifier, o.name, r.since, r.until
 FROM subjects_relatedperson r JOIN subjects_subject o ON o.id = r.subject_id WHERE r.person_id = %s
@@ -203,10 +211,15 @@ def _ref_catalog(conn):
 def application(environ, start_response):
     from urllib.parse import parse_qs
 
-    from bench.reference_app import _authenticate, _db, _error, _json, _subject
+    from bench.reference_app import _authenticate, _db, _error, _json
     from jointcredit.common.errors import DomainError
     from jointcredit.measures.engine import EntryRow, RoleLink, hits_compute, in_force
     from jointcredit.measures.selectors import scenario_validate
+    from jointcredit.subjects.identifiers import (
+        INDIVIDUAL_BUSINESS_PLACEHOLDER,
+        detect_and_validate,
+        normalize,
+    )
 
     conn = _db()
     path = environ.get("PATH_INFO", "")
@@ -222,16 +235,21 @@ def application(environ, start_response):
     try:
         scenario = scenario_validate(q.get("scenario", [""])[0])
         on = date.fromisoformat(q["date"][0]) if "date" in q else datetime.now(_LOCAL_TZ).date()
-        _code, row = _subject(conn, q.get("identifier", [""])[0])
+        code = normalize(q.get("identifier", [""])[0])
+        detect_and_validate(code.split(":", 1)[1] if code.startswith(INDIVIDUAL_BUSINESS_PLACEHOLDER + ":") else code)
     except DomainError as exc:
         return _json(start_response, "422 Unprocessable Entity", exc.as_dict())
+    row = conn.execute(SQL_SUBJECT, [code]).fetchone() or conn.execute(SQL_ALIAS, [code]).fetchone()
+    hops = 0
+    while row is not None and row[4] and hops < 5:
+        row, hops = conn.execute(SQL_BY_ID, [row[4]]).fetchone(), hops + 1
     hits = []
     subject = None
     if row is not None:
         sid, kind = row[0], row[1]
         subject = {"id": sid, "kind": kind, "kind_label": {"legal": "法人及非法人组织", "individual_business": "个体工商户",
                                                           "natural": "自然人"}[kind],
-                   "identifier": row[3], "name": row[4]}
+                   "identifier": row[2], "name": row[3]}
         roles = [RoleLink(*r[:5]) for r in conn.execute(SQL_ROLES, [sid]).fetchall() if in_force(r[5], r[6], on)]
         held = {r.organisation_id for r in roles}
         entries = [EntryRow(*r) for r in conn.execute(SQL_ENTRIES, [sid, sid]).fetchall()
