@@ -233,6 +233,11 @@ def test_check_is_a_few_queries(blacklisted, django_assert_max_num_queries):
     # subject, roles, entries, catalogue version (TTL 0 in tests)
     with django_assert_max_num_queries(4):
         assert len(measure_check(identifier=person.identifier, scenario="market_entry").hits) == 1
+    with django_assert_max_num_queries(4):
+        assert len(check_out(identifier=person.identifier, scenario="market_entry")["hits"]) == 1
+    # unknown: identifier, then alias
+    with django_assert_max_num_queries(2):
+        assert check_out(identifier=gen.uscc(random.Random(8)), scenario="funding")["subject"] is None
 
 
 def test_check_subject_agrees_with_subject_find(catalog):
