@@ -233,7 +233,13 @@ def resolve_subjects(df: pl.DataFrame, *, actor, batch, source: str, batch_type:
     for row in renamed.sort("_row").iter_rows(named=True):
         subject_rename(actor=actor, subject=Subject.objects.get(pk=row["subject_id"]), new_name=row["subject_name"],
                        source=source, _checked=True)
-    df = df.join(known_df.select("subject_identifier", "subject_id"), on="subject_identifier", how="inner")
+    # The id column by a join of the key alone: joining the whole frame gathers its ~60 columns
+    # (2.5 s of CPU for a million rows); rows without a subject (only in skip mode) are dropped.
+    ids = df.select("subject_identifier").join(known_df.select("subject_identifier", "subject_id"),
+                                               on="subject_identifier", how="left", maintain_order="left")
+    df = df.with_columns(ids.get_column("subject_id"))
+    if df.get_column("subject_id").null_count():
+        df = df.filter(pl.col("subject_id").is_not_null())
     return df, errors
 
 
@@ -247,6 +253,9 @@ def _subjects_bulk_create(unknown: pl.DataFrame, *, actor, batch, source: str, b
     id_type = (pl.when(natural).then(pl.when(pl.col("id_type").fill_null("") == "").then(pl.lit(IdType.RESIDENT_ID))
                                      .otherwise(pl.col("id_type")))
                .otherwise(pl.lit(IdType.USCC)))
+    # In name order: the name, name_c and trigram indexes then take their entries in order (354k
+    # subjects: 6.8 s of backend CPU instead of 7.8 s in file order).
+    unknown = unknown.sort("subject_name")
     frame = unknown.with_columns(reserve_id_series(Subject, unknown.height).alias("id"), id_type.alias("_id_type"))
     # ``subjects.services._region_of``, column-wise: USCC positions 3–8, resident ID positions 1–6.
     region = (pl.when((pl.col("_id_type") == IdType.USCC) & ~placeholder).then(ident.str.slice(2, 6))

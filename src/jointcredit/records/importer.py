@@ -100,7 +100,16 @@ def add_deadlines(df: pl.DataFrame, calendar: WorkingCalendar | None = None) -> 
     mapping = pl.DataFrame({"decision_date": dates, "publication_deadline": [deadline_or_pending(d, days, calendar=cal)
                                                                              for d in dates]},
                            schema={"decision_date": pl.Date, "publication_deadline": pl.Date})
-    return df.join(mapping, on="decision_date", how="left")
+    return df.with_columns(_lookup(df, mapping, ["decision_date"], "publication_deadline"))
+
+
+def _lookup(df: pl.DataFrame, table: pl.DataFrame, keys: list[str], value: str) -> pl.Series:
+    """``table[value]`` for each row of ``df`` by ``keys`` (null where absent), in row order.
+
+    A join of the whole frame would gather every one of its ~60 columns (a million rows: ~2.5 s
+    of CPU for one join); joining the key columns alone and adding the result costs ~0.1 s."""
+    return (df.select(keys).join(table.select(*keys, value), on=keys, how="left", maintain_order="left",
+                                 nulls_equal=False).get_column(value))
 
 
 def apply(df: pl.DataFrame, *, record_type: str, actor, batch: ImportBatch | None, hold_as_draft: bool,
@@ -124,9 +133,12 @@ def apply(df: pl.DataFrame, *, record_type: str, actor, batch: ImportBatch | Non
         existing = _existing(model, df, dept_ids)
     with phase(phases, "deadlines"):
         df = add_deadlines(df)
-    joined = df.join(existing, on=["department_id", "doc_no"], how="left")
-    new = joined.filter(pl.col("_id").is_null())
-    old = joined.filter(pl.col("_id").is_not_null())
+    if existing.height:
+        joined = df.with_columns(_lookup(df, existing, ["department_id", "doc_no"], "_id"))
+        new = joined.filter(pl.col("_id").is_null())
+        old = joined.filter(pl.col("_id").is_not_null())
+    else:  # nothing stored yet (a first import): no copy of the frame
+        new, old = df.with_columns(pl.lit(None, dtype=pl.Int64).alias("_id")), df.clear()
     attrs = content_attrs(record_type)
 
     # Existing 文书号: compare value by value.
@@ -207,25 +219,26 @@ def _existing(model, df: pl.DataFrame, dept_ids: list[int]) -> pl.DataFrame:
     a department's early files), all of theirs are read (cost ∝ the department) and matched in
     polars; otherwise the file's 文书号 are looked up in the unique index (cost ∝ the file)."""
     schema = {"department_id": pl.Int64, "doc_no": pl.String, "_id": pl.Int64}
-    doc_nos = df.get_column("doc_no").unique()
     if connection.vendor == "postgresql":
         table = connection.ops.quote_name(model._meta.db_table)
         depts, _ = pg_array(pl.Series(dept_ids, dtype=pl.Int64))
         with connection.cursor() as cursor:
             # sql-vetted: the table name comes from model metadata.
             cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE department_id = ANY(%s::bigint[]) "  # noqa: S608
-                           "LIMIT %s) s", [depts, doc_nos.len()])
+                           "LIMIT %s) s", [depts, df.height])
             stored = cursor.fetchone()[0]
+        if not stored:
+            return pl.DataFrame(schema=schema)
+        doc_nos = df.get_column("doc_no").unique()
         if stored < doc_nos.len():
             rows = frame_from_query(f"SELECT department_id, doc_no, id FROM {table} "  # noqa: S608
-                                    "WHERE department_id = ANY(%s::bigint[])", [depts], schema) if stored else \
-                pl.DataFrame(schema=schema)
+                                    "WHERE department_id = ANY(%s::bigint[])", [depts], schema)
             return rows.filter(pl.col("doc_no").is_in(doc_nos.implode()))
         rows = frame_where_in(model, {"department_id": pl.Int64, "doc_no": pl.String, "id": pl.Int64}, "doc_no",
                               doc_nos).rename({"id": "_id"})
         return rows.filter(pl.col("department_id").is_in(dept_ids))
     rows = [(d, doc, pk) for doc, d, pk in _rows_where_in(model, ["doc_no", "department_id", "id"], "doc_no",
-                                                          doc_nos.to_list())
+                                                          df.get_column("doc_no").unique().to_list())
             if d in dept_ids]
     return pl.DataFrame(rows, schema=schema, orient="row")
 
