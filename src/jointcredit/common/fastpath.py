@@ -122,6 +122,11 @@ def _execute_prepared(conn, sql: str, values: list) -> list[tuple]:
         # Django switches psycopg's preparation off. Its own cursors bind client-side and never
         # prepare anyway, so allowing it only lets the explicit ``prepare=True`` below through.
         raw.prepare_threshold = 2**31 - 1
-    with conn.wrap_database_errors, psycopg.Cursor(raw) as cursor:
+    # One cursor per connection, reused: a psycopg cursor can run any number of statements one
+    # after the other, and creating one (adapters map, result state) is ~30 Python calls a query.
+    cursor = getattr(conn, "_fastpath_cursor", None)
+    if cursor is None or cursor.connection is not raw or cursor.closed:
+        cursor = conn._fastpath_cursor = psycopg.Cursor(raw)
+    with conn.wrap_database_errors:
         cursor.execute(sql, values, prepare=True)
         return cursor.fetchall()

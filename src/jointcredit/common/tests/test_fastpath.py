@@ -42,3 +42,19 @@ def test_queries_stay_visible_to_query_capture():
     with CaptureQueriesContext(connection) as ctx:
         assert by_identifier.instance(company.identifier) == company
     assert len(ctx.captured_queries) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reused_cursor_follows_reconnects_and_errors():
+    """The prepared-statement path keeps one cursor per connection: after Django closes the
+    connection (CONN_MAX_AGE, failed health check) and after a failed statement it must still
+    answer correctly."""
+    company = CompanyFactory()
+    by_identifier = CompiledQuery(lambda code: Subject.objects.filter(identifier=code).values_list("name")[:1])
+    assert by_identifier.row(company.identifier) == (company.name,)
+    connection.close()  # what close_old_connections does to an obsolete connection
+    assert by_identifier.row(company.identifier) == (company.name,)
+    broken = CompiledQuery(lambda code: Subject.objects.filter(identifier=code).extra(where=["no_such_column = 1"]))
+    with pytest.raises(Exception):  # noqa: B017,PT011 - unknown column; the class depends on the backend
+        broken.rows(company.identifier)
+    assert by_identifier.row(company.identifier) == (company.name,)
