@@ -293,7 +293,7 @@ def _insert_new(model, new: pl.DataFrame, *, record_type: str, hold_as_draft: bo
         # The events' frame (JSON payloads) is built by polars in a worker thread while PostgreSQL
         # ingests the records: on two cores it costs no wall time.
         events = pool.submit(_events_frame, published, record_type=record_type, kind="record.published", now=now,
-                             batch=batch) if published.height else None
+                             now_text=_db_datetime(now), batch=batch) if published.height else None
         attrs, frame = _new_frame(new, record_type=record_type, now_text=_db_datetime(now), batch=batch)
         _check_references(frame)
         insert_frame(model._meta.db_table, [_column(model, a) for a in attrs], frame)
@@ -359,12 +359,13 @@ def _event_ids(record_ids: pl.Expr, now) -> pl.Expr:
     return pl.lit(prefix) + (record_ids + start).cast(pl.String).str.zfill(15)
 
 
-def _events_frame(rows: pl.DataFrame, *, record_type: str, kind: str, now, batch) -> pl.DataFrame:
+def _events_frame(rows: pl.DataFrame, *, record_type: str, kind: str, now, now_text: str, batch) -> pl.DataFrame:
     """``record.published`` outbox rows for a bulk insert: the same OutboxEvent columns and payload
     shape as ``_event_data`` (what ``event_emit`` writes for one record).
 
     Seam: ``exchange.outbox.event_emit`` writes one row per call; for a million-row file that is
-    a million round trips, so the importer writes the same rows with one COPY (``_events_write``)."""
+    a million round trips, so the importer writes the same rows with one COPY (``_events_write``).
+    Pure polars (runs in a worker thread): ``now_text`` is ``now`` as the backend stores it."""
     payload = pl.struct(
         pl.lit(record_type).alias("record_type"), pl.lit(RECORD_TYPE_LABELS[record_type]).alias("record_type_label"),
         pl.col("id"), pl.col("department_id"), pl.col("doc_no"), pl.col("subject_identifier"),
@@ -374,7 +375,7 @@ def _events_frame(rows: pl.DataFrame, *, record_type: str, kind: str, now, batch
     ).struct.json_encode()
     return rows.with_columns(pl.lit(1).alias("version")).select(
         _event_ids(pl.col("id"), now).alias("id"), pl.lit(kind).alias("kind"),
-        pl.lit(_db_datetime(now)).alias("occurred_at"),
+        pl.lit(now_text).alias("occurred_at"),
         pl.lit(record_type).alias("aggregate_type"), pl.col("id").cast(pl.String).alias("aggregate_id"),
         pl.col("department_id"), pl.lit("").alias("list_type_code"), payload.alias("payload"))
 
