@@ -151,7 +151,10 @@ class FastLane:
         request.request_id = rid
         token = request_id_var.set(rid)
         try:
-            user = self._auth(request)  # ninja's own Bearer parsing, then TokenAuth.authenticate
+            # ninja's HttpBearer takes everything after "Bearer " as the token (split(" ") then
+            # " ".join(parts[1:])); _route only lets "Bearer …" through, so this is the same string,
+            # without building request.headers.
+            user = self._auth.authenticate(request, environ["HTTP_AUTHORIZATION"][7:])
             if not user:
                 return None
             request.auth = user  # as ninja sets it for the operation

@@ -26,6 +26,11 @@ from typing import Any
 
 from django.db import connections, models
 
+try:
+    import psycopg
+except ImportError:  # pragma: no cover - SQLite-only installs; the prepared path is PostgreSQL's
+    psycopg = None
+
 DEFAULT_DB = "default"
 _STR_SENTINEL = "\x00jc-fastpath-arg-{}\x00"
 _INT_SENTINEL = -(2**62) + 7919
@@ -112,21 +117,29 @@ def _execute_prepared(conn, sql: str, values: list) -> list[tuple]:
     check and error wrapping as ``connection.cursor()``): PostgreSQL parses and plans it once per
     connection instead of on every request, which halves its CPU per indexed lookup. Django's
     cursors bind parameters client-side and cannot prepare."""
-    import psycopg
-
-    conn.close_if_health_check_failed()
-    conn.ensure_connection()
-    conn.validate_thread_sharing()
+    cursor = conn.__dict__.get("_fastpath_cursor")
     raw = conn.connection
-    if raw.prepare_threshold is None:
-        # Django switches psycopg's preparation off. Its own cursors bind client-side and never
-        # prepare anyway, so allowing it only lets the explicit ``prepare=True`` below through.
-        raw.prepare_threshold = 2**31 - 1
-    # One cursor per connection, reused: a psycopg cursor can run any number of statements one
-    # after the other, and creating one (adapters map, result state) is ~30 Python calls a query.
-    cursor = getattr(conn, "_fastpath_cursor", None)
-    if cursor is None or cursor.connection is not raw or cursor.closed:
-        cursor = conn._fastpath_cursor = psycopg.Cursor(raw)
+    if (raw is None or cursor is None or cursor.connection is not raw or cursor.closed
+            or (conn.health_check_enabled and not conn.health_check_done)):
+        cursor = _fastpath_cursor(conn)
+    conn.validate_thread_sharing()
     with conn.wrap_database_errors:
         cursor.execute(sql, values, prepare=True)
         return cursor.fetchall()
+
+
+def _fastpath_cursor(conn):
+    """What ``connection.cursor()`` does first (health check once per request, connect), then one
+    cursor per connection, reused: a psycopg cursor runs any number of statements one after the
+    other, and creating one (adapters map, result state) is ~30 Python calls a query."""
+    conn.close_if_health_check_failed()
+    conn.ensure_connection()
+    raw = conn.connection
+    if raw.prepare_threshold is None:
+        # Django switches psycopg's preparation off. Its own cursors bind client-side and never
+        # prepare anyway, so allowing it only lets the explicit ``prepare=True`` through.
+        raw.prepare_threshold = 2**31 - 1
+    cursor = conn.__dict__.get("_fastpath_cursor")
+    if cursor is None or cursor.connection is not raw or cursor.closed:
+        cursor = conn._fastpath_cursor = psycopg.Cursor(raw)
+    return cursor

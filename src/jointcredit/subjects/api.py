@@ -10,7 +10,7 @@ from jointcredit.common.pagination import Page
 
 from . import selectors, services
 from .extensions import section_keys, subject_sections
-from .models import RelatedRole, Subject
+from .models import RelatedRole, Subject, SubjectKind
 
 router = Router(tags=["信用主体"])
 
@@ -82,6 +82,7 @@ class RelatedPersonIn(Schema):
 
 
 _ROLE_LABELS = dict(RelatedRole.choices)
+_KIND_LABELS = dict(SubjectKind.choices)
 
 
 # The contract (DESIGN.md §4) is subject, names, related persons and current entries; the other
@@ -105,7 +106,7 @@ def _include_keys(include: str) -> tuple[str, ...]:
 def subject_out(subject: Subject, *, include: tuple[str, ...] = DEFAULT_SECTIONS, viewer=None) -> dict:
     sections = subject_sections(subject, keys=include, viewer=viewer)
     return {
-        "id": subject.id, "kind": subject.kind, "kind_label": subject.get_kind_display(),
+        "id": subject.id, "kind": subject.kind, "kind_label": _KIND_LABELS.get(subject.kind, subject.kind),
         "id_type": subject.id_type, "identifier": subject.identifier, "name": subject.name,
         "names": [{"old_name": old, "new_name": new, "changed_at": changed_at.isoformat()}
                   for old, new, changed_at in selectors.subject_name_history_rows(subject.id)],
