@@ -52,6 +52,23 @@ def broken_commitments_for_subjects(subject_ids: Iterable[int], on: date | None 
             .select_related("commitment", "department").order_by("-occurred_on", "-id"))
 
 
+def broken_commitments_check_context(subject, scenario: str, viewer) -> list[dict]:
+    """``measures.extensions`` provider: the subject's 违背信用承诺 records next to the measures on
+    the staff check page, in every scenario (DESIGN.md: a broken commitment is a dishonesty record
+    "visible to the check"). Same item shape as the catalog's 应用清单 context."""
+    rows = list(broken_commitments_for_subjects([subject.pk]))
+    if not rows:
+        return []
+    return [{
+        "item_name": "违背信用承诺记录", "category_label": "失信信息", "department": "", "purposes": [],
+        "records": [{
+            "occurred_on": b.occurred_on, "ref_no": b.commitment.application_no,
+            "fields": [("认定部门", b.department.name), ("申请事项", b.commitment.matter),
+                       ("违约情形", b.get_reason_display()), *([("说明", b.note)] if b.note else [])],
+        } for b in rows],
+    }]
+
+
 def broken_commitments_input(subject_ids: list[int] | None, on: date):
     """Grading input provider (registered in apps.ready): one row per broken commitment."""
     qs = BrokenCommitment.objects.filter(occurred_on__lte=on)

@@ -132,6 +132,15 @@ def test_fulfil_then_false_promise_creates_dishonesty_record(api, lixia, user_fa
     section = subject_sections(company)["commitments"]
     assert section[0]["breach"]["reason"] == "承诺内容不实"
     assert subject_sections(company, public=True)["commitments"] == []
+    # … and it is visible on the staff check page, whatever the scenario
+    from django.test import Client
+
+    page = Client()
+    page.force_login(user_factory(lixia["czj"], username="czj_checker"))
+    for scenario in ("funding", "licensing"):
+        body = page.get("/staff/measures/check/", {"identifier": company.identifier, "scenario": scenario}
+                        ).content.decode()
+        assert "违背信用承诺记录" in body and "经核查，健康证明系伪造" in body and "承诺内容不实" in body
 
 
 def test_sweep_reminds_then_breaks_overdue(lixia, clerk):
