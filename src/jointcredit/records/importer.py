@@ -190,6 +190,10 @@ def apply(df: pl.DataFrame, *, record_type: str, actor, batch: ImportBatch | Non
                 out.unchanged += 1
         if "decision_date" in changes:
             values["publication_deadline"] = row["publication_deadline"]
+        if "public_until" in changes and (changes["public_until"] is None
+                                          or changes["public_until"] >= timezone.localdate(now)):
+            # Back in its publication window (e.g. 有效期至 extended): its next end is announced again.
+            values["expiry_emitted_at"] = None
         model.objects.filter(pk=cur["id"]).update(**values)
         RecordHistory.objects.create(
             record_type=record_type, record_id=cur["id"], version=values["version"], action=action, changed_at=now,

@@ -81,6 +81,24 @@ def test_window_ending_later_is_emitted_when_it_ends(records):
     assert _expired_events().filter(aggregate_id=str(current.pk)).count() == 1
 
 
+def test_window_reopened_by_a_correction_is_announced_again_when_it_ends(records, scj_clerk, lixia):
+    """A licence re-imported with a later 有效期至 is back on the portal; when the new window ends,
+    consumers hear ``record.expired`` again (the first one was about the old end)."""
+    licence = records["licence"]
+    sweeps.run(now=timezone.now(), stdout=io.StringIO())
+    assert License.objects.get(pk=licence.pk).expiry_emitted_at is not None
+    today = timezone.localdate()
+    new_end = today + timedelta(days=30)
+    row = license_row(random.Random(5), lixia["scjgj"], n=5, decided=licence.decision_date,
+                      XK_YXQZI=new_end.isoformat())
+    again = _save(scj_clerk, "license", row)
+    assert again.pk == licence.pk and again.public_until == new_end and again.expiry_emitted_at is None
+    assert sweeps.run(now=timezone.now(), stdout=io.StringIO()) == {"公示期满事件": 0}
+    later = timezone.now() + timedelta(days=31)
+    assert sweeps.run(now=later, stdout=io.StringIO()) == {"公示期满事件": 1}
+    assert _expired_events().filter(aggregate_type="license", aggregate_id=str(licence.pk)).count() == 2
+
+
 def test_sweep_command_runs_records(records):
     out = io.StringIO()
     call_command("sweep", stdout=out)
