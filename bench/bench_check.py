@@ -309,37 +309,9 @@ def main(quick: bool = False) -> None:
     with h.django_server(env) as django, h.wsgi_server("bench.bench_check:application", ref_env) as ref:
         with_hits = _same_answers(django, ref, paths, token)
         h.note(f"抽样 {min(60, len(paths))} 个请求两侧响应一致，其中 {with_hits} 个有命中措施")
-        h.load(ref, paths=paths, headers=headers, connections=CONNECTIONS, duration=2)
-        h.load(django, paths=paths, headers=headers, connections=CONNECTIONS, duration=2)
-        cpu: dict[str, list[tuple[h.CpuMeter, h.LoadResult]]] = {"reference": [], "django": []}
-
-        def measured(label: str, base: str) -> h.LoadResult:
-            with h.cpu_meter(base, db_url) as meter:
-                res = h.load(base, paths=paths, headers=headers, connections=CONNECTIONS)
-            cpu[label].append((meter, res))
-            return res
-
-        runs = h.interleaved({"reference": lambda: measured("reference", ref),
-                              "django": lambda: measured("django", django)}, rounds=1 if quick else 2)
-    ref_res, app_res = h.total(runs["reference"]), h.total(runs["django"])
-    for label, res in (("reference", ref_res), ("django", app_res)):
-        if res.errors or res.non2xx:
-            raise RuntimeError(f"{label}: {res.errors} 个连接错误，{res.non2xx} 个非 2xx 响应")
-        h.note(f"{label}: {res.requests} 请求，p50 {res.p50_ms:.1f} ms，p90 {res.p90_ms:.1f} ms，"
-               f"p99 {res.p99_ms:.1f} ms（各轮 " + ", ".join(f"{r.rps:.0f}" for r in runs[label]) + " req/s）")
-    h.report("measures.check.reference", ref_res.rps, "req/s")
-    ratio = h.report("measures.check", app_res.rps, "req/s", reference=ref_res.rps)
-    h.report("measures.check.p99", app_res.p99_ms, "ms", reference=ref_res.p99_ms, higher_is_better=False)
-    h.report("measures.check.reference.p99", ref_res.p99_ms, "ms")
-    per_req = {label: (sum(m.app_s for m, _ in xs) / max(sum(r.requests for _, r in xs), 1) * 1000,
-                       sum(m.db_s for m, _ in xs) / max(sum(r.requests for _, r in xs), 1) * 1000)
-               for label, xs in cpu.items()}
-    for label, (app_ms, db_ms) in per_req.items():
-        h.note(f"{label}: CPU 每请求 应用 {app_ms:.2f} ms + 数据库 {db_ms:.2f} ms")
-    # CPU per request decides throughput on a saturated machine and barely moves with other
-    # people's load: the steadier of the two ratios.
-    h.report("measures.check.cpu_per_request", sum(per_req["django"]), "ms", reference=sum(per_req["reference"]),
-             higher_is_better=False)
+        result = h.compare_servers("measures.check", ref, django, paths=paths, headers=headers, db_url=db_url,
+                                   connections=CONNECTIONS, quick=quick)
+    ratio, app_res = result.ratio, result.app
     h.note(f"负载 {os.getloadavg()[0]:.1f}（1 分钟平均，{os.cpu_count()} 核）")
     ok = ratio is not None and ratio >= TARGET_RATIO and app_res.p99_ms < TARGET_P99_MS
     h.note(f"目标：≥ {TARGET_RATIO:.0%} 参考吞吐量且 p99 < {TARGET_P99_MS:.0f} ms → {'达标' if ok else '未达标'}"

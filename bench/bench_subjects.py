@@ -54,38 +54,10 @@ def main(quick: bool = False) -> None:
            f"gunicorn {h.WORKERS} 个 worker，每轮 {h.DURATION:.0f}s，负载工具 {'wrk' if h.have_wrk() else 'python'}")
     with h.django_server(env) as django, h.wsgi_server("bench.reference_app:application", env) as ref:
         _same_answers(django, ref, paths, token)
-        # Warm the caches on both sides with the same identifiers (shared buffers are shared anyway).
-        h.load(ref, paths=paths, headers=headers, connections=CONNECTIONS, duration=2)
-        h.load(django, paths=paths, headers=headers, connections=CONNECTIONS, duration=2)
-        cpu: dict[str, list[tuple[h.CpuMeter, h.LoadResult]]] = {"reference": [], "django": []}
-
-        def measured(label: str, base: str) -> h.LoadResult:
-            with h.cpu_meter(base, db_url) as meter:
-                res = h.load(base, paths=paths, headers=headers, connections=CONNECTIONS)
-            cpu[label].append((meter, res))
-            return res
-
-        runs = h.interleaved({"reference": lambda: measured("reference", ref),
-                              "django": lambda: measured("django", django)}, rounds=1 if quick else 2)
-    ref_res, app_res = h.total(runs["reference"]), h.total(runs["django"])
-    for label, res in (("reference", ref_res), ("django", app_res)):
-        if res.errors or res.non2xx:
-            raise RuntimeError(f"{label}: {res.errors} 个连接错误，{res.non2xx} 个非 2xx 响应")
-        h.note(f"{label}: {res.requests} 请求，p50 {res.p50_ms:.1f} ms，p90 {res.p90_ms:.1f} ms，"
-               f"p99 {res.p99_ms:.1f} ms（各轮 " + ", ".join(f"{r.rps:.0f}" for r in runs[label]) + " req/s）")
-    h.report("subjects.detail.reference", ref_res.rps, "req/s")
-    ratio = h.report("subjects.detail", app_res.rps, "req/s", reference=ref_res.rps)
-    h.report("subjects.detail.p99", app_res.p99_ms, "ms", reference=ref_res.p99_ms, higher_is_better=False)
-    h.report("subjects.detail.reference.p99", ref_res.p99_ms, "ms")
-    per_req = {label: (sum(m.app_s for m, _ in xs) / max(sum(r.requests for _, r in xs), 1) * 1000,
-                       sum(m.db_s for m, _ in xs) / max(sum(r.requests for _, r in xs), 1) * 1000)
-               for label, xs in cpu.items()}
-    for label, (app_ms, db_ms) in per_req.items():
-        h.note(f"{label}: CPU 每请求 应用 {app_ms:.2f} ms + 数据库 {db_ms:.2f} ms")
-    ref_cpu, app_cpu = sum(per_req["reference"]), sum(per_req["django"])
-    # CPU per request is what decides throughput on a saturated machine, and it barely moves with
-    # other people's load: the steadier of the two ratios.
-    h.report("subjects.detail.cpu_per_request", app_cpu, "ms", reference=ref_cpu, higher_is_better=False)
+        # Warm-up with the same identifiers on both sides (shared buffers are shared anyway), then A B B A.
+        result = h.compare_servers("subjects.detail", ref, django, paths=paths, headers=headers, db_url=db_url,
+                                   connections=CONNECTIONS, quick=quick)
+    ratio = result.ratio
     verdict = "达标" if ratio is not None and ratio >= TARGET else "未达标"
     h.note(f"目标：≥ {TARGET:.0%} 参考实现吞吐量 → {verdict}（{ratio:.0%}）")
     if meta.get("demo_rate_line"):

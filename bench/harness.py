@@ -545,3 +545,50 @@ def total(results: Sequence[LoadResult]) -> LoadResult:
                       p90_ms=max(r.p90_ms for r in results), p99_ms=max(r.p99_ms for r in results),
                       errors=sum(r.errors for r in results), non2xx=sum(r.non2xx for r in results),
                       tool=results[0].tool)
+
+
+@dataclass
+class Comparison:
+    reference: LoadResult
+    app: LoadResult
+    ratio: float | None  # app req/s over reference req/s
+    cpu_ms: dict[str, tuple[float, float]]  # side → (app, database) CPU ms per request
+
+
+def compare_servers(name: str, ref: str, app: str, *, paths: Sequence[str], headers: dict[str, str], db_url: str,
+                    connections: int = 32, quick: bool = False) -> Comparison:
+    """The load comparison every HTTP benchmark runs: warm both sides with the same paths, then
+    interleaved runs (A B B A) with the CPU of each side's workers and PostgreSQL backends metered;
+    reports ``<name>``/``<name>.reference`` req/s, p99 and CPU per request (app + DB)."""
+    load(ref, paths=paths, headers=headers, connections=connections, duration=2)
+    load(app, paths=paths, headers=headers, connections=connections, duration=2)
+    cpu: dict[str, list[tuple[CpuMeter, LoadResult]]] = {"reference": [], "django": []}
+
+    def measured(label: str, base: str) -> LoadResult:
+        with cpu_meter(base, db_url) as meter:
+            res = load(base, paths=paths, headers=headers, connections=connections)
+        cpu[label].append((meter, res))
+        return res
+
+    runs = interleaved({"reference": lambda: measured("reference", ref), "django": lambda: measured("django", app)},
+                       rounds=1 if quick else 2)
+    ref_res, app_res = total(runs["reference"]), total(runs["django"])
+    for label, res in (("reference", ref_res), ("django", app_res)):
+        if res.errors or res.non2xx:
+            raise RuntimeError(f"{label}: {res.errors} 个连接错误，{res.non2xx} 个非 2xx 响应")
+        note(f"{label}: {res.requests} 请求，p50 {res.p50_ms:.1f} ms，p90 {res.p90_ms:.1f} ms，"
+             f"p99 {res.p99_ms:.1f} ms（各轮 " + ", ".join(f"{r.rps:.0f}" for r in runs[label]) + " req/s）")
+    report(f"{name}.reference", ref_res.rps, "req/s")
+    ratio = report(name, app_res.rps, "req/s", reference=ref_res.rps)
+    report(f"{name}.p99", app_res.p99_ms, "ms", reference=ref_res.p99_ms, higher_is_better=False)
+    report(f"{name}.reference.p99", ref_res.p99_ms, "ms")
+    cpu_ms = {label: (sum(m.app_s for m, _ in xs) / max(sum(r.requests for _, r in xs), 1) * 1000,
+                      sum(m.db_s for m, _ in xs) / max(sum(r.requests for _, r in xs), 1) * 1000)
+              for label, xs in cpu.items()}
+    for label, (app_ms, db_ms) in cpu_ms.items():
+        note(f"{label}: CPU 每请求 应用 {app_ms:.2f} ms + 数据库 {db_ms:.2f} ms")
+    # CPU per request decides throughput on a saturated machine and barely moves with other
+    # people's load: the steadier of the two ratios.
+    report(f"{name}.cpu_per_request", sum(cpu_ms["django"]), "ms", reference=sum(cpu_ms["reference"]),
+           higher_is_better=False)
+    return Comparison(reference=ref_res, app=app_res, ratio=ratio, cpu_ms=cpu_ms)

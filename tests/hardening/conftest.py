@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 import pytest
-from django.core import signals
 from django.core.cache import cache
-from django.db import close_old_connections, transaction
+from django.db import transaction
 
 from .world import build_world
 
@@ -65,15 +64,3 @@ def pytest_terminal_summary(terminalreporter):
     for label, tally in sorted(test_fuzz_api.STATUSES.items()):
         terminalreporter.write_line(f"  {label}: " + ", ".join(f"{k}×{v}" for k, v in sorted(tally.items())))
 
-
-@pytest.fixture
-def wsgi_keeps_test_connection():
-    """A WSGI application called directly closes "old" DB connections around each request, which would
-    drop the test transaction; Django's own test client disconnects the same receivers."""
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    try:
-        yield
-    finally:
-        signals.request_started.connect(close_old_connections)
-        signals.request_finished.connect(close_old_connections)

@@ -10,59 +10,17 @@ Django's own test client does it (the test runs inside a transaction).
 from __future__ import annotations
 
 import pytest
-from django.core.handlers.wsgi import WSGIHandler
-from django.test import RequestFactory, override_settings
+from django.test import override_settings
 from django.utils import timezone
 
 from jointcredit.accounts.auth import token_digest
 from jointcredit.accounts.models import ApiToken
 from jointcredit.common.fastlane import FastLane
+from jointcredit.common.testing import SpyDjango, assert_same_as_django, wsgi_call
 from jointcredit.lists.models import ListEntry
 from jointcredit.subjects.models import RelatedPerson, SubjectNameChange
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("wsgi_keeps_test_connection")]
-
-
-class _SpyDjango:
-    """The real Django WSGI handler, counting the requests it had to answer."""
-
-    def __init__(self):
-        self.handler = WSGIHandler()
-        self.calls = 0
-
-    def __call__(self, environ, start_response):
-        self.calls += 1
-        return self.handler(environ, start_response)
-
-
-def _call(app, method: str, path: str, **extra) -> tuple[str, dict[str, str], bytes]:
-    factory = RequestFactory()
-    environ = getattr(factory, method.lower())(path, **extra).environ
-    # RequestFactory's request has written its decoded path back into the environ; a server passes
-    # the bytes decoded as latin-1 (PEP 3333).
-    environ["PATH_INFO"] = environ["PATH_INFO"].encode("utf-8").decode("latin-1")
-    captured = {}
-
-    def start_response(status, headers, exc_info=None):
-        captured["status"], captured["headers"] = status, headers
-
-    result = app(environ, start_response)
-    try:
-        body = b"".join(result)
-    finally:
-        if hasattr(result, "close"):
-            result.close()
-    return captured["status"], dict(captured["headers"]), body
-
-
-def _same(fast_app, path: str, method: str = "GET", **extra) -> tuple[str, bytes]:
-    """Both applications answer the request; everything but a generated request id must match."""
-    extra.setdefault("HTTP_X_REQUEST_ID", "fastlane-test-1")
-    status_f, headers_f, body_f = _call(fast_app, method, path, **extra)
-    status_d, headers_d, body_d = _call(WSGIHandler(), method, path, **extra)
-    assert (status_f, body_f) == (status_d, body_d), path
-    assert headers_f == headers_d, path
-    return status_f, body_f
 
 
 @pytest.fixture
@@ -81,16 +39,16 @@ def _interesting_subjects(world):
 
 
 def test_subject_detail_is_answered_by_the_fast_lane_exactly_like_django(seeded, bearer):
-    spy = _SpyDjango()
+    spy = SpyDjango()
     app = FastLane(spy)
     assert app.enabled
     subjects = _interesting_subjects(seeded)
     for subject in subjects:
         for query in ("", "?include=all", "?include=records,grade"):
-            status, _ = _same(app, f"/api/v1/subjects/{subject.identifier}{query}", **bearer)
+            status, _ = assert_same_as_django(app, f"/api/v1/subjects/{subject.identifier}{query}", **bearer)
             assert status == "200 OK"
     assert spy.calls == 0, "every request above is the fast lane's to answer"
-    status, headers, _ = _call(app, "GET", f"/api/v1/subjects/{subjects[0].identifier}", **bearer)
+    status, headers, _ = wsgi_call(app, "GET", f"/api/v1/subjects/{subjects[0].identifier}", **bearer)
     assert len(headers["X-Request-ID"]) == 32  # generated when the caller sends none
 
 
@@ -112,56 +70,56 @@ def test_subject_detail_is_answered_by_the_fast_lane_exactly_like_django(seeded,
     ("host not allowed → 400", "/api/v1/subjects/{id}", {"HTTP_HOST": "evil.example"}),
 ])
 def test_everything_else_is_answered_by_django(seeded, bearer, label, path, extra):
-    spy = _SpyDjango()
+    spy = SpyDjango()
     app = FastLane(spy)
     token = bearer["HTTP_AUTHORIZATION"].split(" ", 1)[1]
     headers = bearer | {k: v.format(token=token) for k, v in extra.items()}
     if headers.get("HTTP_AUTHORIZATION") == "":
         headers.pop("HTTP_AUTHORIZATION")
-    status, _ = _same(app, path.format(id=seeded.companies[0].identifier), **headers)
+    status, _ = assert_same_as_django(app, path.format(id=seeded.companies[0].identifier), **headers)
     assert spy.calls == 1, label
     assert not status.startswith("5"), label
 
 
 def test_writes_and_other_paths_go_to_django(seeded, bearer):
-    spy = _SpyDjango()
+    spy = SpyDjango()
     app = FastLane(spy)
-    status, _, _ = _call(app, "POST", f"/api/v1/subjects/{seeded.companies[0].identifier}/related-persons",
+    status, _, _ = wsgi_call(app, "POST", f"/api/v1/subjects/{seeded.companies[0].identifier}/related-persons",
                          data={}, content_type="application/json", **bearer)
     assert status.startswith("422") and spy.calls == 1
-    status, _, _ = _call(app, "GET", "/api/v1/health", **bearer)
+    status, _, _ = wsgi_call(app, "GET", "/api/v1/health", **bearer)
     assert status == "200 OK" and spy.calls == 2
 
 
 def test_a_revoked_token_is_refused_by_django(seeded, bearer):
     raw = bearer["HTTP_AUTHORIZATION"].split(" ", 1)[1]
     ApiToken.objects.filter(digest=token_digest(raw)).update(revoked_at=timezone.now())
-    spy = _SpyDjango()
-    status, _ = _same(FastLane(spy), f"/api/v1/subjects/{seeded.companies[0].identifier}", **bearer)
+    spy = SpyDjango()
+    status, _ = assert_same_as_django(FastLane(spy), f"/api/v1/subjects/{seeded.companies[0].identifier}", **bearer)
     assert status.startswith("401") and spy.calls == 1
 
 
 def test_https_headers_match_behind_a_tls_proxy(seeded, bearer):
     with override_settings(SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"), SECURE_HSTS_SECONDS=31536000):
-        spy = _SpyDjango()
+        spy = SpyDjango()
         app = FastLane(spy)
         path = f"/api/v1/subjects/{seeded.companies[0].identifier}"
-        _same(app, path, HTTP_X_FORWARDED_PROTO="https", **bearer)
-        _same(app, path, **bearer)  # the plain-http answer has no HSTS: cached per scheme
+        assert_same_as_django(app, path, HTTP_X_FORWARDED_PROTO="https", **bearer)
+        assert_same_as_django(app, path, **bearer)  # the plain-http answer has no HSTS: cached per scheme
         assert spy.calls == 0
-        _, headers, _ = _call(app, "GET", path, HTTP_X_FORWARDED_PROTO="https", **bearer)
+        _, headers, _ = wsgi_call(app, "GET", path, HTTP_X_FORWARDED_PROTO="https", **bearer)
         assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
 
 
 def test_an_unclassified_middleware_switches_the_fast_lane_off(settings):
     settings.MIDDLEWARE = [*settings.MIDDLEWARE, "django.middleware.gzip.GZipMiddleware"]
-    assert not FastLane(_SpyDjango()).enabled
+    assert not FastLane(SpyDjango()).enabled
 
 
 def test_the_fast_lane_can_be_switched_off(settings, seeded, bearer):
     settings.FAST_LANE = False
-    spy = _SpyDjango()
+    spy = SpyDjango()
     app = FastLane(spy)
     assert not app.enabled
-    _same(app, f"/api/v1/subjects/{seeded.companies[0].identifier}", **bearer)
+    assert_same_as_django(app, f"/api/v1/subjects/{seeded.companies[0].identifier}", **bearer)
     assert spy.calls == 1

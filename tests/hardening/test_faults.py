@@ -3,7 +3,8 @@
 Each scenario starts a ``jointcredit`` process, waits until it holds an uncommitted write, SIGKILLs
 it, waits for PostgreSQL to roll the session back, and checks: no partial batch, nothing lost,
 nothing applied twice, the audit chain verifies, and the same work redone afterwards completes.
-Scenarios for capabilities that do not exist yet skip with the reason.
+The exchange's own kill -9 scenarios (worker killed mid-delivery, web process killed while
+publishing) live with the exchange: src/jointcredit/exchange/tests/test_faults.py.
 """
 
 from __future__ import annotations
@@ -65,12 +66,3 @@ def test_kill9_during_penalty_import_leaves_no_partial_batch(penalties_file):
     rc, out = audit_verify()
     assert rc == 0, out
 
-
-def test_kill9_during_webhook_delivery():
-    _needs("jointcredit.exchange.delivery", "webhook delivery")
-    pytest.skip("webhook worker scenario not written yet: needs a local receiver allowed by exchange.conf "
-                "(see the closing note of issue #10)")
-
-
-def test_kill9_of_web_process_during_publish():
-    pytest.skip("publish-in-a-killed-web-process scenario not written yet (see the closing note of issue #10)")

@@ -2,82 +2,33 @@
 Django answers, headers included, and every case the fast lane does not serve is handed to Django.
 
 Both sides are the production WSGI applications called directly (the Django test client does not go
-through ``config.wsgi``). Connection recycling is suspended during the calls exactly as Django's own
-test client does it (the test runs inside a transaction).
+through ``config.wsgi``), with ``common.testing``'s helpers shared with tests/hardening/test_fastlane.py.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import random
 from datetime import date, timedelta
 
 import pytest
-from django.core import signals
-from django.core.handlers.wsgi import WSGIHandler
-from django.db import close_old_connections
-from django.test import RequestFactory
 
 from jointcredit.accounts.services import api_token_create
 from jointcredit.common.fastlane import FastLane
+from jointcredit.common.testing import SpyDjango, assert_same_as_django
 from jointcredit.demo import generators as gen
 from jointcredit.subjects.models import RelatedRole
 from jointcredit.subjects.tests.factories import CompanyFactory, PersonFactory, RelatedPersonFactory
 
 from .factories import black_list_type, entry, red_list_type
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("wsgi_keeps_test_connection")]
 TODAY = date.today()
-
-
-class _SpyDjango:
-    """The real Django WSGI handler, counting the requests it had to answer."""
-
-    def __init__(self):
-        self.handler = WSGIHandler()
-        self.calls = 0
-
-    def __call__(self, environ, start_response):
-        self.calls += 1
-        return self.handler(environ, start_response)
-
-
-@contextlib.contextmanager
-def _no_connection_recycling():
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    try:
-        yield
-    finally:
-        signals.request_started.connect(close_old_connections)
-        signals.request_finished.connect(close_old_connections)
-
-
-def _call(app, path: str, **extra) -> tuple[str, dict[str, str], bytes]:
-    environ = RequestFactory().get(path, **extra).environ
-    captured = {}
-
-    def start_response(status, headers, exc_info=None):
-        captured["status"], captured["headers"] = status, headers
-
-    with _no_connection_recycling():
-        result = app(environ, start_response)
-        try:
-            body = b"".join(result)
-        finally:
-            if hasattr(result, "close"):
-                result.close()
-    return captured["status"], dict(captured["headers"]), body
 
 
 def _same(app, path: str, **extra) -> tuple[str, bytes]:
     extra.setdefault("HTTP_X_REQUEST_ID", "fastlane-check-1")
-    status_f, headers_f, body_f = _call(app, path, **extra)
-    status_d, headers_d, body_d = _call(WSGIHandler(), path, **extra)
-    assert (status_f, body_f) == (status_d, body_d), path
-    assert headers_f == headers_d, path
-    return status_f, body_f
+    return assert_same_as_django(app, path, **extra)
 
 
 @pytest.fixture
@@ -101,7 +52,7 @@ def world(catalog, user_factory):
 
 
 def test_check_is_answered_by_the_fast_lane_exactly_like_django(world):
-    spy = _SpyDjango()
+    spy = SpyDjango()
     app = FastLane(spy)
     assert app.enabled
     past = (TODAY - timedelta(days=3)).isoformat()
@@ -134,7 +85,7 @@ def test_check_is_answered_by_the_fast_lane_exactly_like_django(world):
     ("parameter twice", "identifier={id}&scenario=funding&scenario=honours"),
 ])
 def test_everything_else_is_answered_by_django(world, label, query):
-    spy = _SpyDjango()
+    spy = SpyDjango()
     status, _ = _same(FastLane(spy), "/api/v1/check?" + query.format(id=world["bad"].identifier), **world["bearer"])
     assert spy.calls == 1, label
     assert not status.startswith("5"), label
@@ -142,7 +93,7 @@ def test_everything_else_is_answered_by_django(world, label, query):
 
 def test_a_check_with_a_cookie_or_a_wrong_token_goes_to_django(world):
     path = f"/api/v1/check?identifier={world['bad'].identifier}&scenario=funding"
-    spy = _SpyDjango()
+    spy = SpyDjango()
     _same(FastLane(spy), path, HTTP_COOKIE="sessionid=abc", **world["bearer"])
     status, _ = _same(FastLane(spy), path, HTTP_AUTHORIZATION="Bearer jc_not-a-real-token")
     assert status.startswith("401") and spy.calls == 2
