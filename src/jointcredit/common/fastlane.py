@@ -93,7 +93,7 @@ class FastLane:
     def __init__(self, django_app: Callable) -> None:
         self.django_app = django_app
         self._handlers: dict[str, Callable] = {}
-        self._headers: dict[bool, list[tuple[str, str]]] = {}
+        self._headers: dict[tuple[str, bool], list[tuple[str, str]]] = {}
         self.enabled = _enabled()
         if self.enabled:
             from jointcredit.accounts.auth import TokenAuth
@@ -164,7 +164,7 @@ class FastLane:
             content = self._api.renderer.render(request, body, response_status=200).encode("utf-8")
         finally:
             request_id_var.reset(token)
-        headers = [*self._static_headers(request), ("Content-Length", str(len(content))), ("X-Request-ID", rid)]
+        headers = [*self._static_headers(request, route), ("Content-Length", str(len(content))), ("X-Request-ID", rid)]
         start_response("200 OK", headers)
         return [content]
 
@@ -175,11 +175,12 @@ class FastLane:
             fn = self._handlers[route.handler] = getattr(import_module(module), name)
         return fn
 
-    def _static_headers(self, request) -> list[tuple[str, str]]:
+    def _static_headers(self, request, route: FastRoute) -> list[tuple[str, str]]:
         """Content-Type plus what the response middleware add to a 200 API answer, computed once per
-        scheme (HSTS depends on it) by running those middleware, in settings order, on a template."""
-        secure = request.is_secure()
-        cached = self._headers.get(secure)
+        route and scheme (HSTS depends on the scheme, CSP may depend on the path) by running those
+        middleware, in settings order, on a template."""
+        key = (route.prefix, request.is_secure())
+        cached = self._headers.get(key)
         if cached is None:
             template = HttpResponse(b"", status=200, content_type=self._api.get_content_type())
             chain: Callable = lambda req: template  # noqa: E731
@@ -187,7 +188,7 @@ class FastLane:
                 if _MIDDLEWARE[path] == _RESPONSE_HEADERS:
                     chain = import_string(path)(chain)
             response = chain(request)
-            cached = self._headers[secure] = [(k, v) for k, v in response.items()
+            cached = self._headers[key] = [(k, v) for k, v in response.items()
                                               if k.lower() not in ("content-length", "x-request-id")]
         return cached
 

@@ -33,9 +33,6 @@ class RequestIdMiddleware:
         return response
 
 
-_SWAGGER_CDN = "https://cdn.jsdelivr.net"
-
-
 class SecurityHeadersMiddleware:
     """CSP and permissions policy (Django 5.2 has no built-in CSP)."""
 
@@ -44,16 +41,7 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if request.path.startswith("/api/") and request.path.endswith("/docs"):
-            # Swagger UI of each ninja API (/api/v1/docs, /api/public/v1/docs): an inline init script
-            # and the swagger-ui bundle from ninja's CDN. Only this page gets the relaxed policy.
-            response.setdefault(
-                "Content-Security-Policy",
-                settings.CONTENT_SECURITY_POLICY.replace(
-                    "script-src 'self'", f"script-src 'self' 'unsafe-inline' {_SWAGGER_CDN}"
-                ).replace("style-src 'self'", f"style-src 'self' {_SWAGGER_CDN}"),
-            )
-        elif request.path.startswith("/admin/"):
+        if request.path.startswith("/admin/"):
             # The admin uses inline scripts.
             response.setdefault(
                 "Content-Security-Policy",

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "ninja",  # Swagger UI served from our own static files (no CDN: intranets have none)
     "django.contrib.humanize",
     "axes",
     "django_tasks",

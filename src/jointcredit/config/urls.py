@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from .api import api, public_api
 
@@ -10,6 +11,10 @@ admin.site.index_title = "系统配置"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # /api/docs and /api/openapi.json: the staff/machine API's (the public API's are under /api/public/v1/).
+    path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
+    path("api/docs/", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
+    path("api/openapi.json", RedirectView.as_view(url="/api/v1/openapi.json", permanent=False)),
     path("api/v1/", api.urls),
     path("api/public/v1/", public_api.urls),
     path("accounts/", include("jointcredit.accounts.urls")),
