@@ -19,23 +19,14 @@ from jointcredit.accounts.permissions import ensure_can_write, ensure_office_adm
 from jointcredit.audit.services import audit_record
 from jointcredit.calendar.selectors import deadline_or_pending
 from jointcredit.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from jointcredit.common.validation import TEXT_MAX  # noqa: F401 - TEXT_MAX re-exported (cases.TEXT_MAX)
+from jointcredit.common.validation import clean_text as text
 from jointcredit.objections.models import Channel
 
 from .evidence import evidence_check, evidence_store
 from .kinds import CaseKind
 from .notify import notify_department
 from .selectors import open_case_for
-
-TEXT_MAX = 4000
-
-
-def text(value, field: str, label: str, *, required: bool, limit: int = TEXT_MAX) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ValidationFailed.single(field, "required", f"{label}（{field}）不能为空。")
-    if len(value) > limit:
-        raise ValidationFailed.single(field, "max_length", f"{label}（{field}）不能超过 {limit} 个字符（实际 {len(value)}）。")
-    return value
 
 
 def contact(contact_name, contact_email, contact_phone) -> tuple[str, str, str]:

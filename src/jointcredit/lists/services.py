@@ -19,6 +19,7 @@ from jointcredit.accounts.permissions import ensure_can_decide, ensure_can_write
 from jointcredit.audit.services import audit_record
 from jointcredit.calendar.selectors import WorkingCalendar, deadline_or_pending
 from jointcredit.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from jointcredit.common.validation import clean_text as _text
 from jointcredit.exchange.outbox import event_emit
 from jointcredit.subjects.identifiers import IdType, detect_and_validate
 from jointcredit.subjects.models import Subject, SubjectKind
@@ -27,7 +28,6 @@ from jointcredit.subjects.services import subject_match_or_create
 
 from .models import EntryState, ListColor, ListEntry, ListType, RemovalReason, StatementOutcome
 
-TEXT_MAX = 4000
 DOC_NO_MAX = 100
 MAX_STATEMENT_DAYS = 60
 # Reasons a person may choose; "superseded" is applied by the system only (black-listing).
@@ -45,15 +45,6 @@ def _state_label(state: str) -> str:
 def _conflict(entry: ListEntry, message: str, *, rule: str = "transition") -> Conflict:
     return Conflict(message, details=[{"field": "state", "rule": rule, "current_state": entry.state,
                                        "current_state_label": _state_label(entry.state), "message": message}])
-
-
-def _text(value: str | None, field: str, label: str, *, required: bool, limit: int = TEXT_MAX) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ValidationFailed.single(field, "required", f"{label}（{field}）不能为空。")
-    if len(value) > limit:
-        raise ValidationFailed.single(field, "max_length", f"{label}（{field}）不能超过 {limit} 个字符（实际 {len(value)}）。")
-    return value
 
 
 # --- payloads -------------------------------------------------------------------------------------
