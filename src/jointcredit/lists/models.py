@@ -135,6 +135,9 @@ class ListEntry(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["subject", "state"]),
             models.Index(fields=["state", "valid_until"]),
             models.Index(fields=["department", "state"], name="list_entry_dept_state"),
+            # Portal search by 认定文书号 (equality); name fragments use the PostgreSQL trigram index
+            # of migration 0006.
+            models.Index(fields=["document_no"], name="list_entry_document_no"),
         ]
         constraints = [
             # “日期顺序”: a database-level guard behind the service checks.

@@ -92,8 +92,10 @@ def list_entries_search(q: str, page: int, page_size: int) -> SearchResults:
     if subject_ids:
         ids |= set(effective.filter(subject_id__in=subject_ids).values_list("pk", flat=True)[: COUNT_CAP + 1])
     if len(q) >= 2:
-        named = effective.filter(subject_name__icontains=q).values_list("pk", "subject_name", "subject__kind")
-        ids |= {pk for pk, name, kind in named[: COUNT_CAP * 5] if kind != SubjectKind.NATURAL or name == q}
+        # Natural persons are found by their full name only (masking rules); filtered in SQL so that
+        # at most COUNT_CAP + 1 subjects are joined (10M subjects: each a random page when cold).
+        named = effective.filter(Q(subject_name__icontains=q), ~Q(subject__kind=SubjectKind.NATURAL) | Q(subject_name=q))
+        ids |= set(named.values_list("pk", flat=True)[: COUNT_CAP + 1])
     qs = (ListEntry.objects.filter(pk__in=sorted(ids)[: COUNT_CAP + 1])
           .select_related("list_type", "department", "subject").order_by("-published_at", "-pk"))
     n = len(ids)
