@@ -179,9 +179,10 @@ def _bulk_tail(ctx, target: int = 100_000) -> None:
     used = set(ListEntry.objects.values_list("subject_id", flat=True))
     candidates = [s for s in ctx.companies[400:] + ctx.persons[100:] if s not in used]
     rng.shuffle(candidates)
-    names = dict(Subject.objects.filter(pk__in=candidates[: target - have]).values_list("pk", "name"))
+    subjects = {pk: (name, kind) for pk, name, kind in
+                Subject.objects.filter(pk__in=candidates[: target - have]).values_list("pk", "name", "kind")}
     now = timezone.now()
-    cols = ["list_type_id", "subject_id", "subject_name", "department_id", "state", "reason", "legal_basis",
+    cols = ["list_type_id", "subject_id", "subject_name", "subject_kind", "department_id", "state", "reason", "legal_basis",
             "document_no", "decided_on", "valid_from", "valid_until", "published_at", "under_objection",
             "removal_reason", "removal_note", "notice_no", "statement_outcome", "statement_content",
             "statement_handling", "created_at", "updated_at"]
@@ -191,7 +192,8 @@ def _bulk_tail(ctx, target: int = 100_000) -> None:
             lt = black_types[i % len(black_types)] if i % 5 else red_types[i % len(red_types)]
             dept = lt.initiating_departments.all()[0]
             decided = today - timedelta(days=rng.randrange(1, 700))
-            yield (lt.pk, sid, names.get(sid, ""), dept.pk, EntryState.PUBLISHED, "演示数据：批量生成的名单条目",
+            name, kind = subjects.get(sid, ("", ""))
+            yield (lt.pk, sid, name, kind, dept.pk, EntryState.PUBLISHED, "演示数据：批量生成的名单条目",
                    lt.legal_basis, f"演示〔{decided.year}〕{i}号", decided, decided,
                    decided + timedelta(days=lt.validity_days), now, i % 97 == 0, "", "", "", "", "", "", now, now)
 

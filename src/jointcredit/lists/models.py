@@ -94,6 +94,9 @@ class ListEntry(ConcurrentTransitionMixin, models.Model):
     subject = models.ForeignKey("subjects.Subject", on_delete=models.PROTECT, related_name="list_entries",
                                 verbose_name="主体")
     subject_name = models.CharField("列入时主体名称", max_length=200)
+    # Copied from the subject when the entry is first saved: the portal's name search applies the
+    # natural-person rule (full name only) without joining the subjects table (10M rows).
+    subject_kind = models.CharField("主体类别", max_length=24, blank=True, editable=False)
     department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="list_entries",
                                    verbose_name="认定部门")
     state = FSMField("状态", default=EntryState.DRAFT, choices=EntryState.choices, protected=False, db_index=True)
@@ -149,6 +152,13 @@ class ListEntry(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.list_type} · {self.subject_name}"
+
+    def save(self, *args, **kwargs):
+        if not self.subject_kind and self.subject_id:
+            self.subject_kind = self.subject.kind
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "subject_kind"}
+        super().save(*args, **kwargs)
 
     # --- derived status ---------------------------------------------------------------------
     def is_effective(self, on: date) -> bool:

@@ -228,3 +228,21 @@ def test_records_are_searchable_by_document_number_and_on_subject_page(client, u
     subject = Subject.objects.get(identifier=row["CF_XDR_SHXYM"])
     page = client.get(subject_public_url(subject)).content.decode()
     assert row["CF_WSH"] in page and "双公示信息" in page
+
+
+def test_list_search_finds_persons_by_full_name_only(company, person, lixia):
+    """The lists provider's masking rule: organisations by name fragment, natural persons only by
+    their full name — applied on the entry's own subject kind (no join to the subjects table)."""
+    from jointcredit.portal.providers import list_entries_search
+
+    firm_entry = _black_entry(company, lixia["scjgj"])
+    person_entry = _black_entry(person, lixia["scjgj"], document_no="历市监罚〔2026〕13号")
+    assert (firm_entry.subject_kind, person_entry.subject_kind) == (SubjectKind.LEGAL, SubjectKind.NATURAL)
+
+    def found(q):
+        return {i["subject"]["name"] for i in list_entries_search(q, 1, 20).items}
+
+    assert found("宏远餐饮") == {company.name}
+    assert found("建国") == set()  # a fragment of a person's name finds nothing
+    assert len(found("王建国")) == 1  # the full name finds the person's entry (masked name shown)
+    assert found("历市监罚〔2026〕13号") and found("历市监罚〔2026〕13号") != {company.name}
