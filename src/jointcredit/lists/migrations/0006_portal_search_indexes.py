@@ -10,19 +10,11 @@ Entries are written one by one (no bulk import), so the extra index costs nothin
 
 from django.db import migrations, models
 
+from jointcredit.common.migration_ops import postgresql_only_sql
+
 FORWARD = ["CREATE INDEX IF NOT EXISTS list_entry_subject_name_trgm ON lists_listentry "
            "USING gin (UPPER(subject_name::text) gin_trgm_ops)"]
 BACKWARD = ["DROP INDEX IF EXISTS list_entry_subject_name_trgm"]
-
-
-def _run(statements):
-    def apply(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for sql in statements:
-            schema_editor.execute(sql)
-
-    return apply
 
 
 class Migration(migrations.Migration):
@@ -37,5 +29,5 @@ class Migration(migrations.Migration):
             model_name="listentry",
             index=models.Index(fields=["document_no"], name="list_entry_document_no"),
         ),
-        migrations.RunPython(_run(FORWARD), _run(BACKWARD), elidable=False),
+        postgresql_only_sql(FORWARD, BACKWARD),
     ]

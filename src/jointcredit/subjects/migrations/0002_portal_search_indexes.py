@@ -12,6 +12,8 @@ extension since PostgreSQL 13, so the database owner suffices). SQLite: no-op.
 
 from django.db import migrations
 
+from jointcredit.common.migration_ops import postgresql_only_sql
+
 FORWARD = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     "CREATE INDEX IF NOT EXISTS subject_name_trgm ON subjects_subject USING gin (UPPER(name::text) gin_trgm_ops)",
@@ -24,18 +26,8 @@ BACKWARD = [
 ]
 
 
-def _run(statements):
-    def apply(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for sql in statements:
-            schema_editor.execute(sql)
-
-    return apply
-
-
 class Migration(migrations.Migration):
 
     dependencies = [("subjects", "0001_initial")]
 
-    operations = [migrations.RunPython(_run(FORWARD), _run(BACKWARD), elidable=False)]
+    operations = [postgresql_only_sql(FORWARD, BACKWARD)]
