@@ -75,6 +75,11 @@ class FastRoute:
     handler: str  # "module:function", imported on first use: fn(request, tail, params) -> dict | None
     params: frozenset[str]  # query parameters the handler understands; any other → Django
 
+    @property
+    def takes_tail(self) -> bool:
+        """A prefix ending in "/" carries one path parameter (the tail); otherwise it is the whole path."""
+        return self.prefix.endswith("/")
+
 
 _routes: list[FastRoute] = []
 
@@ -126,7 +131,7 @@ class FastLane:
             return None
         path = environ.get("PATH_INFO", "")
         for route in _routes:
-            if path.startswith(route.prefix) if route.prefix.endswith("/") else path == route.prefix:
+            if path.startswith(route.prefix) if route.takes_tail else path == route.prefix:
                 return route
         return None
 
@@ -144,8 +149,8 @@ class FastLane:
         params = dict(pairs)
         if len(params) != len(pairs) or not params.keys() <= route.params:
             return None
-        tail = request.path_info[len(route.prefix):] if route.prefix.endswith("/") else ""
-        if route.prefix.endswith("/") and (not tail or "/" in tail):
+        tail = request.path_info[len(route.prefix):] if route.takes_tail else ""
+        if route.takes_tail and (not tail or "/" in tail):
             return None
         rid = request_id_from(environ.get("HTTP_X_REQUEST_ID", ""))
         request.request_id = rid

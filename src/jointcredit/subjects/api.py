@@ -146,15 +146,17 @@ def subject_detail(request, identifier: str, include: str = ""):
     # re-validated field by field by pydantic, ~10% of the request's CPU (docs/performance.md).
     from jointcredit.config.api import api  # the API this router is mounted on (import cycle otherwise)
 
-    return api.create_response(request, subject_out(selectors.subject_get(identifier), include=_include_keys(include),
-                                                    viewer=request.auth), status=200)
+    return api.create_response(request, _detail_body(identifier, include, viewer=request.auth), status=200)
 
 
 def subject_detail_fast(request, identifier: str, params: dict[str, str]) -> dict:
-    """``subject_detail`` for the fast lane (common.fastlane, ADR 0012): same selector, same body.
+    """``subject_detail`` for the fast lane (common.fastlane, ADR 0012): the same body function.
     Its NotFound/ValidationFailed make the fast lane hand the request to the operation above."""
-    return subject_out(selectors.subject_get(identifier), include=_include_keys(params.get("include", "")),
-                       viewer=request.auth)
+    return _detail_body(identifier, params.get("include", ""), viewer=request.auth)
+
+
+def _detail_body(identifier: str, include: str, *, viewer) -> dict:
+    return subject_out(selectors.subject_get(identifier), include=_include_keys(include), viewer=viewer)
 
 
 @router.post("/{identifier}/related-persons", response={201: RelatedPersonOut}, summary="登记关联人")
