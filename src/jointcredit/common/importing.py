@@ -197,10 +197,7 @@ def resolve_subjects(df: pl.DataFrame, *, actor, batch, source: str, batch_type:
             seen: dict[str, tuple[int, str]] = {}
             for value, pk in aliases:
                 seen.setdefault(value, (pk, names.get(pk, "")))
-            known_df = pl.concat([known_df, pl.DataFrame(
-                {"subject_identifier": list(seen), "subject_id": [v[0] for v in seen.values()],
-                 "_current": [v[1] for v in seen.values()]},
-                schema={"subject_identifier": pl.String, "subject_id": pl.Int64, "_current": pl.String})])
+            known_df = pl.concat([known_df, _known_frame(seen)])
     unknown = wanted.join(known_df, on="subject_identifier", how="anti")
     known: dict[str, tuple[int, str]] = {}
     if unknown.height > BULK_SUBJECT_THRESHOLD:
@@ -223,10 +220,7 @@ def resolve_subjects(df: pl.DataFrame, *, actor, batch, source: str, batch_type:
             continue
         known[ident] = (subject.pk, subject.name)
     if known:
-        known_df = pl.concat([known_df, pl.DataFrame(
-            {"subject_identifier": list(known), "subject_id": [v[0] for v in known.values()],
-             "_current": [v[1] for v in known.values()]},
-            schema={"subject_identifier": pl.String, "subject_id": pl.Int64, "_current": pl.String})])
+        known_df = pl.concat([known_df, _known_frame(known)])
     known_df = known_df.unique("subject_identifier", keep="first", maintain_order=True)
     renamed = wanted.join(known_df, on="subject_identifier", how="inner").filter(
         pl.col("_current") != pl.col("subject_name"))
@@ -241,6 +235,13 @@ def resolve_subjects(df: pl.DataFrame, *, actor, batch, source: str, batch_type:
     if df.get_column("subject_id").null_count():
         df = df.filter(pl.col("subject_id").is_not_null())
     return df, errors
+
+
+def _known_frame(known: dict[str, tuple[int, str]]) -> pl.DataFrame:
+    """identifier → (subject id, current name) as the frame ``resolve_subjects`` joins on."""
+    return pl.DataFrame({"subject_identifier": list(known), "subject_id": [v[0] for v in known.values()],
+                         "_current": [v[1] for v in known.values()]},
+                        schema={"subject_identifier": pl.String, "subject_id": pl.Int64, "_current": pl.String})
 
 
 def _subjects_bulk_create(unknown: pl.DataFrame, *, actor, batch, source: str, batch_type: str) -> pl.DataFrame:
@@ -372,11 +373,12 @@ def reserve_id_series(model, n: int) -> pl.Series:
 
 
 def reserve_ids(model, n: int) -> list[int]:
+    """``n`` ids for rows about to be inserted: the sequence on PostgreSQL (``reserve_id_series``),
+    after the current maximum on SQLite (the import holds the write lock)."""
+    if connection.vendor == "postgresql":
+        return reserve_id_series(model, n).to_list() if n else []
     table = model._meta.db_table
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, n])
-            return [r[0] for r in cursor.fetchall()]
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}")  # noqa: S608
         start = cursor.fetchone()[0] + 1
     return list(range(start, start + n))
