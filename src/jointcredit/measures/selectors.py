@@ -12,9 +12,8 @@ from jointcredit.common.errors import NotFound, ValidationFailed
 from jointcredit.common.fastpath import CompiledQuery
 from jointcredit.common.pagination import Page, paginate
 from jointcredit.lists.models import EntryState, ListEntry
-from jointcredit.subjects.identifiers import INDIVIDUAL_BUSINESS_PLACEHOLDER, detect_and_validate, normalize
 from jointcredit.subjects.models import RelatedPerson, Subject, SubjectAlias, SubjectKind
-from jointcredit.subjects.selectors import subject_find
+from jointcredit.subjects.selectors import lookup_code, subject_find
 
 from .catalog import catalog_get
 from .engine import EntryRow, Hit, RoleLink, hits_compute, in_force
@@ -134,9 +133,7 @@ _ALIAS_ROW = CompiledQuery(lambda code: (
 
 def check_subject(identifier: str) -> dict | None:
     """``subject_find(identifier)`` as the check prints it (CheckSubjectOut), or None."""
-    code = normalize(identifier)
-    # As subject_find: a 个体工商户 without a USCC is filed under the placeholder + operator's ID.
-    detect_and_validate(code.split(":", 1)[1] if code.startswith(INDIVIDUAL_BUSINESS_PLACEHOLDER + ":") else code)
+    code = lookup_code(identifier)  # the same normalisation and validation as subject_find
     row = _SUBJECT_ROW.row(code) or _ALIAS_ROW.row(code)
     if row is None:
         return None

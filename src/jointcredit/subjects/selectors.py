@@ -27,13 +27,18 @@ def subject_find_by_org_code(org_code: str) -> Subject | None:
             .filter(org_code=normalize(org_code), id_type=IdType.USCC).first())
 
 
+def lookup_code(identifier: str) -> str:
+    """The identifier as subjects are filed under it (normalised), after validating it: a
+    个体工商户 without a USCC is filed under the placeholder + the operator's ID number, whose ID is
+    what gets validated. Malformed → IdentifierInvalid (422)."""
+    code = normalize(identifier)
+    detect_and_validate(code.split(":", 1)[1] if code.startswith(INDIVIDUAL_BUSINESS_PLACEHOLDER + ":") else code)
+    return code
+
+
 def subject_find(identifier: str) -> Subject | None:
     """Lookup by exact identifier, then by alias; follows merges. Malformed → IdentifierInvalid (422)."""
-    code = normalize(identifier)
-    if code.startswith(INDIVIDUAL_BUSINESS_PLACEHOLDER + ":"):
-        detect_and_validate(code.split(":", 1)[1])
-    else:
-        detect_and_validate(code)
+    code = lookup_code(identifier)
     subject = _BY_IDENTIFIER.instance(code)
     if subject is None:
         alias = SubjectAlias.objects.select_related("subject").filter(value=code).first()
