@@ -315,6 +315,22 @@ def rows_where_in(model, columns: list[str], field: str, values: list) -> list[t
     return out
 
 
+def count_where_in(model, field: str, values: pl.Series) -> int:
+    """How many rows have ``field`` in ``values`` (e.g. that every referenced id exists), with the
+    same one-array-parameter query as ``rows_where_in`` on PostgreSQL."""
+    if values.len() == 0:
+        return 0
+    if connection.vendor != "postgresql":
+        return len(rows_where_in(model, [field], field, values.to_list()))
+    qn = connection.ops.quote_name
+    literal, element = pg_array(values)
+    with connection.cursor() as cursor:
+        # sql-vetted: table and column names come from model metadata; the values are one parameter.
+        cursor.execute(f"SELECT count(*) FROM {qn(model._meta.db_table)} "  # noqa: S608
+                       f"WHERE {qn(_column_of(model, field))} = ANY(%s::{element}[])", [literal])
+        return cursor.fetchone()[0]
+
+
 def frame_where_in(model, schema: dict[str, pl.DataType], field: str, values: pl.Series) -> pl.DataFrame:
     """``rows_where_in`` as a polars frame with the given columns (``schema``: column → dtype).
     PostgreSQL: the rows come back through ``COPY (SELECT …) TO STDOUT`` parsed by polars — fetching

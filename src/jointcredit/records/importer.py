@@ -29,6 +29,7 @@ from jointcredit.common.errors import ValidationFailed
 from jointcredit.common.importing import (
     BULK_SUBJECT_THRESHOLD,  # noqa: F401 - re-exported
     Phases,
+    count_where_in,
     frame_from_query,
     frame_where_in,
     insert_frame,  # noqa: F401 - re-exported (moved there)
@@ -337,16 +338,7 @@ def _check_references(frame: pl.DataFrame) -> None:
     for col, model in (("subject_id", Subject), ("department_id", Department)):
         values = frame.get_column(col)
         wanted = values.unique().drop_nulls()
-        if connection.vendor == "postgresql":
-            literal, _ = pg_array(wanted)
-            with connection.cursor() as cursor:
-                # sql-vetted: the table name comes from model metadata; the ids are one parameter.
-                cursor.execute(f"SELECT count(*) FROM {connection.ops.quote_name(model._meta.db_table)} "  # noqa: S608
-                               "WHERE id = ANY(%s::bigint[])", [literal])
-                found = cursor.fetchone()[0]
-        else:
-            found = len(_rows_where_in(model, ["id"], "id", wanted.to_list()))
-        if values.null_count() or found != wanted.len():
+        if values.null_count() or count_where_in(model, "id", wanted) != wanted.len():
             raise RuntimeError(f"导入数据引用了不存在的{'主体' if col == 'subject_id' else '部门'}（{col}）。")
 
 
