@@ -18,16 +18,8 @@ def subject_section(subject, *, public: bool = False, viewer=None) -> list[dict]
     ``GET /api/v1/catalog/subjects/{identifier}`` and the staff catalog page show them."""
     from . import selectors
 
-    if public:
-        return [_jsonable(i) for i in selectors.public_items(subject)]
-    from django.utils import timezone
-
-    if viewer is None:  # staff context without a known user: what any signed-in staff user sees
-        levels, allowed = {Disclosure.PUBLIC, Disclosure.GOVERNMENT}, set()
-    else:
-        levels, allowed = selectors.visible_levels(viewer), selectors.authorized_item_ids(viewer)
-    qs = selectors._records_for(subject, today=timezone.localdate(), levels=levels, extra_ids=allowed)
-    return [_jsonable(selectors._item_dict(r)) for r in qs[:200]]
+    items = selectors.public_items(subject) if public else selectors.subject_items(subject, viewer)
+    return [_jsonable(i) for i in items]
 
 
 def _jsonable(item: dict) -> dict:

@@ -131,6 +131,18 @@ def subject_catalog(subject, viewer, *, today: date | None = None) -> dict:
             "withheld": withheld}
 
 
+def subject_items(subject, viewer, *, today: date | None = None, limit: int = 200) -> list[dict]:
+    """A subject's catalog rows newest first, as ``subject_catalog`` filters them for ``viewer``
+    (without grouping). ``viewer=None`` is a staff context without a known user: 公开 + 政务共享,
+    what any signed-in staff user sees."""
+    today = today or timezone.localdate()
+    if viewer is None:
+        levels, allowed = {Disclosure.PUBLIC, Disclosure.GOVERNMENT}, set()
+    else:
+        levels, allowed = visible_levels(viewer), authorized_item_ids(viewer)
+    return [_item_dict(r) for r in _records_for(subject, today=today, levels=levels, extra_ids=allowed)[:limit]]
+
+
 def catalog_info_for(subject, scenario: str, viewer, *, today: date | None = None) -> list[dict]:
     """For the check page: the catalog information the 应用清单 lists for ``scenario`` — for the
     viewer's department (all departments' listed items for the office) — about ``subject``, only
