@@ -23,8 +23,11 @@ HERE = Path(__file__).resolve().parent
 
 
 def discover() -> list[str]:
-    return sorted(m.name.removeprefix("bench_") for m in pkgutil.iter_modules([str(HERE)])
-                  if m.name.startswith("bench_"))
+    return sorted(
+        m.name.removeprefix("bench_")
+        for m in pkgutil.iter_modules([str(HERE)])
+        if m.name.startswith("bench_")
+    )
 
 
 def ensure_tools() -> None:

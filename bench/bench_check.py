@@ -38,6 +38,7 @@ ENTRIES = {"large": 100_000, "small": 1_000}
 
 # --- dataset ----------------------------------------------------------------------------------------
 
+
 def own_dataset(quick: bool) -> str:
     """``jointcredit demo`` in a database of our own (built by ``ensure_dataset`` when missing or
     outdated): the entries added below never change what other benchmarks measure, and another
@@ -71,74 +72,134 @@ def _fill(col_type: str) -> str:
 def ensure_entries(db_url: str, n: int) -> dict:
     """Top the published entries up to ``n`` with entries on bench list types tied to the shipped
     memoranda (the lists demo may already provide them; idempotent)."""
-    demo = h.sql(db_url, "SELECT count(*) FROM lists_listentry e JOIN lists_listtype t ON t.id = e.list_type_id "
-                         "WHERE e.state = 'published' AND t.code NOT LIKE 'bench-check-%%'")[0][0]
-    have = h.sql(db_url, "SELECT count(*) FROM lists_listentry e JOIN lists_listtype t ON t.id = e.list_type_id "
-                         "WHERE t.code LIKE 'bench-check-%%'")[0][0]
+    demo = h.sql(
+        db_url,
+        "SELECT count(*) FROM lists_listentry e JOIN lists_listtype t ON t.id = e.list_type_id "
+        "WHERE e.state = 'published' AND t.code NOT LIKE 'bench-check-%%'",
+    )[0][0]
+    have = h.sql(
+        db_url,
+        "SELECT count(*) FROM lists_listentry e JOIN lists_listtype t ON t.id = e.list_type_id "
+        "WHERE t.code LIKE 'bench-check-%%'",
+    )[0][0]
     n = max(0, n - demo)
     if have != n:
         h.note(f"演示数据已有 {demo} 条已发布条目，补足 {n} 条（黑名单 90%、红名单 10%、异议中 2%）")
-        h.manage(["shell", "-c", "from jointcredit.measures.services import measures_seed_defaults as s; s()"],
-                 env=h.django_env(db_url))
+        h.manage(
+            ["shell", "-c", "from jointcredit.measures.services import measures_seed_defaults as s; s()"],
+            env=h.django_env(db_url),
+        )
         memo = dict(h.sql(db_url, "SELECT code, id FROM measures_memorandum"))
         dept = h.sql(db_url, "SELECT id FROM accounts_department WHERE code = 'scjgj'")[0][0]
         for code, name, color, category, memo_code in (
-                ("bench-check-black", "食品安全领域严重失信主体名单（基准）", "black", "black_health_safety",
-                 "lixia-dishonesty-2026"),
-                ("bench-check-red", "纳税信用A级纳税人名单（基准）", "red", "red_good_rating", "lixia-honesty-2026")):
-            h.sql(db_url, """INSERT INTO lists_listtype (code, name, color, category, legal_basis, validity_days,
+            (
+                "bench-check-black",
+                "食品安全领域严重失信主体名单（基准）",
+                "black",
+                "black_health_safety",
+                "lixia-dishonesty-2026",
+            ),
+            (
+                "bench-check-red",
+                "纳税信用A级纳税人名单（基准）",
+                "red",
+                "red_good_rating",
+                "lixia-honesty-2026",
+            ),
+        ):
+            h.sql(
+                db_url,
+                """INSERT INTO lists_listtype (code, name, color, category, legal_basis, validity_days,
                      min_repair_days, repairable, statement_working_days, memorandum_id, is_active)
                   VALUES (%s, %s, %s, %s, '《基准测试依据》第一条', 1095, 365, true, 5, %s, true)
-                  ON CONFLICT (code) DO NOTHING""", [code, name, color, category, memo[memo_code]])
+                  ON CONFLICT (code) DO NOTHING""",
+                [code, name, color, category, memo[memo_code]],
+            )
         types = dict(h.sql(db_url, "SELECT code, id FROM lists_listtype WHERE code LIKE 'bench-check-%%'"))
         h.sql(db_url, "DELETE FROM lists_listentry WHERE list_type_id = ANY(%s)", [list(types.values())])
         # Columns the lists app may add later get a neutral value, so this keeps working.
-        cols = h.sql(db_url, """SELECT column_name, data_type FROM information_schema.columns
+        cols = h.sql(
+            db_url,
+            """SELECT column_name, data_type FROM information_schema.columns
                                 WHERE table_name = 'lists_listentry' AND is_nullable = 'NO'
-                                  AND column_default IS NULL AND column_name <> 'id'""")
+                                  AND column_default IS NULL AND column_name <> 'id'""",
+        )
         given = {
             "list_type_id": f"CASE WHEN rn %% 10 = 0 THEN {types['bench-check-red']} ELSE {types['bench-check-black']} END",
-            "subject_id": "id", "subject_name": "name", "department_id": str(dept), "state": "'published'",
-            "reason": "'生产经营超过保质期的食品，情节严重'", "legal_basis": "'《中华人民共和国食品安全法》第一百三十五条'",
-            "under_objection": "(rn %% 50 = 7)", "created_at": "now()", "updated_at": "now()",
-            "decided_on": "current_date - 30", "valid_from": "current_date - 30",
+            "subject_id": "id",
+            "subject_name": "name",
+            "department_id": str(dept),
+            "state": "'published'",
+            "reason": "'生产经营超过保质期的食品，情节严重'",
+            "legal_basis": "'《中华人民共和国食品安全法》第一百三十五条'",
+            "under_objection": "(rn %% 50 = 7)",
+            "created_at": "now()",
+            "updated_at": "now()",
+            "decided_on": "current_date - 30",
+            "valid_from": "current_date - 30",
             "valid_until": "current_date + 1000",
         }
         names = [c for c, _ in cols if c not in given] + list(given)
         values = [_fill(t) for c, t in cols if c not in given] + list(given.values())
         # Organisations and 个体工商户 mostly, some natural persons, spread deterministically.
-        h.sql(db_url, f"""
+        h.sql(
+            db_url,
+            f"""
             INSERT INTO lists_listentry ({", ".join(names)})
             SELECT {", ".join(values)} FROM (
               SELECT s.id, s.name, row_number() OVER () AS rn FROM (
                 SELECT id, name FROM subjects_subject
-                ORDER BY (kind = 'natural'), md5(identifier) LIMIT %s) s) picked""", [n])  # noqa: S608
+                ORDER BY (kind = 'natural'), md5(identifier) LIMIT %s) s) picked""",  # noqa: S608
+            [n],
+        )
         h.sql(db_url, "ANALYZE lists_listentry")
     return {"entries": n}
 
 
 def _probe_identifiers(db_url: str, n: int) -> list[str]:
     """A realistic mix: listed subjects, people holding roles in listed organisations, and others."""
-    listed = [r[0] for r in h.sql(db_url, """
+    listed = [
+        r[0]
+        for r in h.sql(
+            db_url,
+            """
         SELECT s.identifier FROM lists_listentry e JOIN subjects_subject s ON s.id = e.subject_id
-        WHERE e.state = 'published' ORDER BY md5(s.identifier) LIMIT %s""", [n * 4 // 10])]
-    people = [r[0] for r in h.sql(db_url, """
+        WHERE e.state = 'published' ORDER BY md5(s.identifier) LIMIT %s""",
+            [n * 4 // 10],
+        )
+    ]
+    people = [
+        r[0]
+        for r in h.sql(
+            db_url,
+            """
         SELECT DISTINCT p.identifier FROM lists_listentry e JOIN subjects_relatedperson r ON r.subject_id = e.subject_id
         JOIN subjects_subject p ON p.id = r.person_id JOIN lists_listtype t ON t.id = e.list_type_id
-        WHERE e.state = 'published' AND t.color = 'black' ORDER BY p.identifier LIMIT %s""", [n * 3 // 10])]
-    others = [r[0] for r in h.sql(db_url, "SELECT identifier FROM subjects_subject ORDER BY md5(identifier || 'x') "
-                                          "LIMIT %s", [n - len(listed) - len(people)])]
+        WHERE e.state = 'published' AND t.color = 'black' ORDER BY p.identifier LIMIT %s""",
+            [n * 3 // 10],
+        )
+    ]
+    others = [
+        r[0]
+        for r in h.sql(
+            db_url,
+            "SELECT identifier FROM subjects_subject ORDER BY md5(identifier || 'x') LIMIT %s",
+            [n - len(listed) - len(people)],
+        )
+    ]
     mixed = []
     for group in zip(listed, people, others):
         mixed.extend(group)
-    return mixed + listed[len(mixed) // 3:] + others[len(mixed) // 3:]
+    return mixed + listed[len(mixed) // 3 :] + others[len(mixed) // 3 :]
 
 
 # --- the bare WSGI + psycopg reference ------------------------------------------------------------
 
 # As measures.selectors.check_subject: the four columns the check prints (+ merged_into), exact
 # identifier first, then alias; a merged subject is followed by id.
-SQL_SUBJECT = "SELECT id, kind, identifier, name, merged_into_id FROM subjects_subject WHERE identifier = %s LIMIT 1"
+SQL_SUBJECT = (
+    "SELECT id, kind, identifier, name, merged_into_id FROM subjects_subject WHERE identifier = %s LIMIT 1"
+)
 SQL_ALIAS = """
 SELECT s.id, s.kind, s.identifier, s.name, s.merged_into_id
 FROM subjects_subjectalias a JOIN subjects_subject s ON s.id = a.subject_id WHERE a.value = %s ORDER BY a.id LIMIT 1
@@ -171,7 +232,9 @@ SELECT m.id, m.code, m.name, m.kind, m.legal_basis, m.memorandum_id, mo.name, mo
 FROM measures_measure m JOIN measures_memorandum mo ON mo.id = m.memorandum_id
 WHERE m.is_active AND mo.is_active ORDER BY m.kind, m.code
 """
-_LOCAL_TZ = ZoneInfo("Asia/Shanghai")  # settings.TIME_ZONE: "today" is the office's date, as timezone.localdate()
+_LOCAL_TZ = ZoneInfo(
+    "Asia/Shanghai"
+)  # settings.TIME_ZONE: "today" is the office's date, as timezone.localdate()
 _catalog = None
 _catalog_checked = 0.0
 _catalog_lock = threading.Lock()
@@ -198,8 +261,14 @@ def _ref_catalog(conn):
             catalog = Catalog(version=version)
             grouped: dict = {}
             for row in conn.execute(SQL_MEASURES).fetchall():
-                info = MeasureInfo(*row[:8], frozenset(row[8]), row[9], frozenset(row[10]), frozenset(row[11]),
-                                   tuple(row[12]))
+                info = MeasureInfo(
+                    *row[:8],
+                    frozenset(row[8]),
+                    row[9],
+                    frozenset(row[10]),
+                    frozenset(row[11]),
+                    tuple(row[12]),
+                )
                 for s in info.scenarios:
                     grouped.setdefault((info.memorandum_id, s), []).append(info)
             catalog.by_memo_scenario = {k: tuple(v) for k, v in grouped.items()}
@@ -229,14 +298,20 @@ def application(environ, start_response):
     if path != "/api/v1/check":
         return _error(start_response, "404 Not Found", "not_found", "请求的资源不存在。")
     if _authenticate(conn, environ) is None:
-        return _error(start_response, "401 Unauthorized", "unauthorized",
-                      "未认证：请在 Authorization 头中提供有效的 Bearer 令牌。")
+        return _error(
+            start_response,
+            "401 Unauthorized",
+            "unauthorized",
+            "未认证：请在 Authorization 头中提供有效的 Bearer 令牌。",
+        )
     q = parse_qs(environ.get("QUERY_STRING", ""))
     try:
         scenario = scenario_validate(q.get("scenario", [""])[0])
         on = date.fromisoformat(q["date"][0]) if "date" in q else datetime.now(_LOCAL_TZ).date()
         code = normalize(q.get("identifier", [""])[0])
-        detect_and_validate(code.split(":", 1)[1] if code.startswith(INDIVIDUAL_BUSINESS_PLACEHOLDER + ":") else code)
+        detect_and_validate(
+            code.split(":", 1)[1] if code.startswith(INDIVIDUAL_BUSINESS_PLACEHOLDER + ":") else code
+        )
     except DomainError as exc:
         return _json(start_response, "422 Unprocessable Entity", exc.as_dict())
     row = conn.execute(SQL_SUBJECT, [code]).fetchone() or conn.execute(SQL_ALIAS, [code]).fetchone()
@@ -247,19 +322,41 @@ def application(environ, start_response):
     subject = None
     if row is not None:
         sid, kind = row[0], row[1]
-        subject = {"id": sid, "kind": kind, "kind_label": {"legal": "法人及非法人组织", "individual_business": "个体工商户",
-                                                          "natural": "自然人"}[kind],
-                   "identifier": row[2], "name": row[3]}
-        roles = [RoleLink(*r[:5]) for r in conn.execute(SQL_ROLES, [sid]).fetchall() if in_force(r[5], r[6], on)]
+        subject = {
+            "id": sid,
+            "kind": kind,
+            "kind_label": {
+                "legal": "法人及非法人组织",
+                "individual_business": "个体工商户",
+                "natural": "自然人",
+            }[kind],
+            "identifier": row[2],
+            "name": row[3],
+        }
+        roles = [
+            RoleLink(*r[:5]) for r in conn.execute(SQL_ROLES, [sid]).fetchall() if in_force(r[5], r[6], on)
+        ]
         held = {r.organisation_id for r in roles}
-        entries = [EntryRow(*r) for r in conn.execute(SQL_ENTRIES, [sid, sid]).fetchall()
-                   if in_force(r[8], r[9], on) and (r[1] == sid or r[1] in held)]
-        hits = hits_compute(self_entries=[e for e in entries if e.subject_id == sid],
-                            role_entries=[(e, r) for r in roles for e in entries if e.subject_id == r.organisation_id],
-                            scenario=scenario, catalog=_ref_catalog(conn))
-    body = {"subject": subject, "scenario": scenario, "date": on.isoformat(),
-            "hits": [{**d, "valid_until": d["valid_until"].isoformat() if d["valid_until"] else None}
-                     for d in (x.as_dict() for x in hits)]}
+        entries = [
+            EntryRow(*r)
+            for r in conn.execute(SQL_ENTRIES, [sid, sid]).fetchall()
+            if in_force(r[8], r[9], on) and (r[1] == sid or r[1] in held)
+        ]
+        hits = hits_compute(
+            self_entries=[e for e in entries if e.subject_id == sid],
+            role_entries=[(e, r) for r in roles for e in entries if e.subject_id == r.organisation_id],
+            scenario=scenario,
+            catalog=_ref_catalog(conn),
+        )
+    body = {
+        "subject": subject,
+        "scenario": scenario,
+        "date": on.isoformat(),
+        "hits": [
+            {**d, "valid_until": d["valid_until"].isoformat() if d["valid_until"] else None}
+            for d in (x.as_dict() for x in hits)
+        ],
+    }
     return _json(start_response, "200 OK", body)
 
 
@@ -268,6 +365,7 @@ if os.environ.get("BENCH_CHECK_REFERENCE") == "1":
 
 
 # --- driver ---------------------------------------------------------------------------------------
+
 
 def _get(base: str, path: str, token: str) -> tuple[int, dict]:
     req = urllib.request.Request(base + path, headers={"Authorization": f"Bearer {token}"})
@@ -279,8 +377,10 @@ def _get(base: str, path: str, token: str) -> tuple[int, dict]:
 
 
 def _same_answers(django: str, ref: str, paths: list[str], token: str) -> int:
-    probes = paths[:60] + ["/api/v1/check?identifier=ABC&scenario=funding",
-                           "/api/v1/check?identifier=91370102MA3C0000X0&scenario=bogus"]
+    probes = paths[:60] + [
+        "/api/v1/check?identifier=ABC&scenario=funding",
+        "/api/v1/check?identifier=91370102MA3C0000X0&scenario=bogus",
+    ]
     hits = 0
     for p in probes:
         a, b = _get(django, p, token), _get(ref, p, token)
@@ -294,28 +394,45 @@ def main(quick: bool = False) -> None:
     size = h.dataset_size(quick)
     db_url = own_dataset(quick)
     ensure_entries(db_url, ENTRIES[size])
-    counts = h.sql(db_url, """SELECT (SELECT count(*) FROM subjects_subject), (SELECT count(*) FROM lists_listentry
-        WHERE state = 'published'), (SELECT count(*) FROM subjects_relatedperson)""")[0]
+    counts = h.sql(
+        db_url,
+        """SELECT (SELECT count(*) FROM subjects_subject), (SELECT count(*) FROM lists_listentry
+        WHERE state = 'published'), (SELECT count(*) FROM subjects_relatedperson)""",
+    )[0]
     env = h.django_env(db_url)
     ref_env = h.django_env(db_url, BENCH_CHECK_REFERENCE="1")
     token = h.api_token(db_url)
     identifiers = _probe_identifiers(db_url, 500 if quick else 5000)
-    paths = [f"/api/v1/check?identifier={ident}&scenario={SCENARIOS[i % len(SCENARIOS)]}"
-             for i, ident in enumerate(identifiers)]
+    paths = [
+        f"/api/v1/check?identifier={ident}&scenario={SCENARIOS[i % len(SCENARIOS)]}"
+        for i, ident in enumerate(identifiers)
+    ]
     headers = {"Authorization": f"Bearer {token}"}
-    h.note(f"{counts[0]} 个主体，{counts[1]} 条已发布名单条目，{counts[2]} 条关联人；{len(paths)} 个核查请求轮询，"
-           f"{CONNECTIONS} 连接，gunicorn {h.WORKERS} 个 worker，每轮 {h.DURATION:.0f}s，"
-           f"负载工具 {'wrk' if h.have_wrk() else 'python'}")
+    h.note(
+        f"{counts[0]} 个主体，{counts[1]} 条已发布名单条目，{counts[2]} 条关联人；{len(paths)} 个核查请求轮询，"
+        f"{CONNECTIONS} 连接，gunicorn {h.WORKERS} 个 worker，每轮 {h.DURATION:.0f}s，"
+        f"负载工具 {'wrk' if h.have_wrk() else 'python'}"
+    )
     with h.django_server(env) as django, h.wsgi_server("bench.bench_check:application", ref_env) as ref:
         with_hits = _same_answers(django, ref, paths, token)
         h.note(f"抽样 {min(60, len(paths))} 个请求两侧响应一致，其中 {with_hits} 个有命中措施")
-        result = h.compare_servers("measures.check", ref, django, paths=paths, headers=headers, db_url=db_url,
-                                   connections=CONNECTIONS, quick=quick)
+        result = h.compare_servers(
+            "measures.check",
+            ref,
+            django,
+            paths=paths,
+            headers=headers,
+            db_url=db_url,
+            connections=CONNECTIONS,
+            quick=quick,
+        )
     ratio, app_res = result.ratio, result.app
     h.note(f"负载 {os.getloadavg()[0]:.1f}（1 分钟平均，{os.cpu_count()} 核）")
     ok = ratio is not None and ratio >= TARGET_RATIO and app_res.p99_ms < TARGET_P99_MS
-    h.note(f"目标：≥ {TARGET_RATIO:.0%} 参考吞吐量且 p99 < {TARGET_P99_MS:.0f} ms → {'达标' if ok else '未达标'}"
-           f"（{ratio:.0%}，p99 {app_res.p99_ms:.1f} ms）")
+    h.note(
+        f"目标：≥ {TARGET_RATIO:.0%} 参考吞吐量且 p99 < {TARGET_P99_MS:.0f} ms → {'达标' if ok else '未达标'}"
+        f"（{ratio:.0%}，p99 {app_res.p99_ms:.1f} ms）"
+    )
 
 
 if __name__ == "__main__":

@@ -116,15 +116,25 @@ def ensure_database() -> str:
 
 
 def reset(db_url: str, receiver_url: str, batch_size: int = 1) -> None:
-    h.sql(db_url, "TRUNCATE exchange_delivery, exchange_feedback, exchange_push_measures, exchange_push, "
-                  "exchange_subscription, exchange_feedcursor, exchange_outboxevent, django_tasks_database_dbtaskresult "
-                  "CASCADE")
-    h.sql(db_url, "INSERT INTO accounts_department (code, name, is_initiating, is_cooperating, is_credit_office, "
-                  "is_active, created_at) VALUES ('bench_feed', '历下区基准部门', true, true, true, true, now()) "
-                  "ON CONFLICT (code) DO NOTHING")
-    h.sql(db_url, "INSERT INTO exchange_subscription (department_id, name, url, secret, event_kinds, list_type_codes, "
-                  "batch_size, is_active, created_at) SELECT id, 'bench receiver', %s, %s, '[]', '[]', %s, true, "
-                  "now() FROM accounts_department WHERE code = 'bench_feed'", [receiver_url, SECRET, batch_size])
+    h.sql(
+        db_url,
+        "TRUNCATE exchange_delivery, exchange_feedback, exchange_push_measures, exchange_push, "
+        "exchange_subscription, exchange_feedcursor, exchange_outboxevent, django_tasks_database_dbtaskresult "
+        "CASCADE",
+    )
+    h.sql(
+        db_url,
+        "INSERT INTO accounts_department (code, name, is_initiating, is_cooperating, is_credit_office, "
+        "is_active, created_at) VALUES ('bench_feed', '历下区基准部门', true, true, true, true, now()) "
+        "ON CONFLICT (code) DO NOTHING",
+    )
+    h.sql(
+        db_url,
+        "INSERT INTO exchange_subscription (department_id, name, url, secret, event_kinds, list_type_codes, "
+        "batch_size, is_active, created_at) SELECT id, 'bench receiver', %s, %s, '[]', '[]', %s, true, "
+        "now() FROM accounts_department WHERE code = 'bench_feed'",
+        [receiver_url, SECRET, batch_size],
+    )
 
 
 def occurred(db_url: str) -> dict[str, float]:
@@ -140,10 +150,17 @@ def percentile(values: list[float], p: float) -> float:
 def _workers(env: dict, label: str) -> list[subprocess.Popen]:
     h.LOG_DIR.mkdir(parents=True, exist_ok=True)
     interval = ["--interval", INTERVAL] if INTERVAL else []
-    return [subprocess.Popen([h.JOINTCREDIT, "worker", "--no-startup-delay", "--no-reload", *interval,
-                              "-v", "0"], env=env, cwd=h.ROOT, start_new_session=True,
-                             stdout=open(h.LOG_DIR / f"feed-worker-{label}-{i}.log", "w"),  # noqa: SIM115
-                             stderr=subprocess.STDOUT) for i in range(WORKER_PROCESSES)]
+    return [
+        subprocess.Popen(
+            [h.JOINTCREDIT, "worker", "--no-startup-delay", "--no-reload", *interval, "-v", "0"],
+            env=env,
+            cwd=h.ROOT,
+            start_new_session=True,
+            stdout=open(h.LOG_DIR / f"feed-worker-{label}-{i}.log", "w"),  # noqa: SIM115
+            stderr=subprocess.STDOUT,
+        )
+        for i in range(WORKER_PROCESSES)
+    ]
 
 
 def _stop(workers: list[subprocess.Popen]) -> None:
@@ -157,8 +174,14 @@ def _stop(workers: list[subprocess.Popen]) -> None:
 
 
 def _publish(env: dict, events: int, rate: float) -> float:
-    publish = subprocess.run([sys.executable, "-c", PUBLISHER, str(events), "50", str(rate)], env=env,
-                             cwd=h.ROOT, capture_output=True, text=True, check=False)
+    publish = subprocess.run(
+        [sys.executable, "-c", PUBLISHER, str(events), "50", str(rate)],
+        env=env,
+        cwd=h.ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if publish.returncode != 0:
         raise RuntimeError(f"发布进程失败：{publish.stderr[-2000:]}")
     return float(publish.stdout.strip().splitlines()[-1])
@@ -172,12 +195,15 @@ def _wait_all(receiver: Receiver, events: int, label: str) -> None:
         raise RuntimeError(f"{label}: 只送达 {len(receiver.arrivals)}/{events} 个事件")
 
 
-def run_phase(db_url: str, receiver: Receiver, *, events: int, rate: float, label: str, batch_size: int = 1) -> dict:
+def run_phase(
+    db_url: str, receiver: Receiver, *, events: int, rate: float, label: str, batch_size: int = 1
+) -> dict:
     """``rate == 0``: publish the whole backlog first, then start the workers and time the drain
     (delivery capacity, independent of how fast one publisher can write). ``rate > 0``: workers
     running, publisher paced at ``rate``; lag per event."""
-    env = h.django_env(db_url, JOINTCREDIT_WEBHOOK_CONCURRENCY="8",
-                       DJANGO_SETTINGS_MODULE="jointcredit.config.settings")
+    env = h.django_env(
+        db_url, JOINTCREDIT_WEBHOOK_CONCURRENCY="8", DJANGO_SETTINGS_MODULE="jointcredit.config.settings"
+    )
     reset(db_url, receiver.url, batch_size)
     receiver.arrivals.clear()
     receiver.requests = 0
@@ -197,10 +223,16 @@ def run_phase(db_url: str, receiver: Receiver, *, events: int, rate: float, labe
         finally:
             _stop(workers)
         first, last = min(receiver.arrivals.values()), max(receiver.arrivals.values())
-        return {"events": events, "publish_s": publish_s, "publish_rate": events / publish_s,
-                "delivered_rate": events / (last - first), "with_startup_rate": events / (last - started),
-                "requests": receiver.requests, "worker_ms": worker_cpu / events * 1000,
-                "receiver_ms": receiver_cpu / events * 1000}
+        return {
+            "events": events,
+            "publish_s": publish_s,
+            "publish_rate": events / publish_s,
+            "delivered_rate": events / (last - first),
+            "with_startup_rate": events / (last - started),
+            "requests": receiver.requests,
+            "worker_ms": worker_cpu / events * 1000,
+            "receiver_ms": receiver_cpu / events * 1000,
+        }
     workers = _workers(env, label)
     try:
         time.sleep(1.0)  # workers up (imports, first connection) before the clock starts
@@ -211,22 +243,37 @@ def run_phase(db_url: str, receiver: Receiver, *, events: int, rate: float, labe
     occurred_at = occurred(db_url)
     lags = [receiver.arrivals[i] - occurred_at[i] for i in occurred_at]
     first, last = min(occurred_at.values()), max(receiver.arrivals.values())
-    return {"events": events, "publish_s": publish_s, "publish_rate": events / publish_s,
-            "delivered_rate": events / (last - first), "lag_p50": percentile(lags, 50),
-            "lag_p99": percentile(lags, 99), "lag_max": max(lags), "requests": receiver.requests}
+    return {
+        "events": events,
+        "publish_s": publish_s,
+        "publish_rate": events / publish_s,
+        "delivered_rate": events / (last - first),
+        "lag_p50": percentile(lags, 50),
+        "lag_p99": percentile(lags, 99),
+        "lag_max": max(lags),
+        "requests": receiver.requests,
+    }
 
 
 def feed_read(db_url: str, events: int) -> float:
     env = h.django_env(db_url)
-    h.manage(["shell", "-c", "from jointcredit.accounts.models import *; d=Department.objects.get(code='bench_feed');"
-              "User.objects.filter(username='bench_feed').exists() or User.objects.create_user("
-              "username='bench_feed', department=d, roles=['office_admin'], password=None)"], env=env)
+    h.manage(
+        [
+            "shell",
+            "-c",
+            "from jointcredit.accounts.models import *; d=Department.objects.get(code='bench_feed');"
+            "User.objects.filter(username='bench_feed').exists() or User.objects.create_user("
+            "username='bench_feed', department=d, roles=['office_admin'], password=None)",
+        ],
+        env=env,
+    )
     token = h.api_token(db_url, username="bench_feed")
     with h.django_server(env, workers=2, label="feed") as base:
         start, after, seen = time.monotonic(), 0, 0
         while True:
-            req = urllib.request.Request(f"{base}/api/v1/feed?after={after}&limit=1000",
-                                         headers={"Authorization": f"Bearer {token}"})
+            req = urllib.request.Request(
+                f"{base}/api/v1/feed?after={after}&limit=1000", headers={"Authorization": f"Bearer {token}"}
+            )
             with urllib.request.urlopen(req, timeout=30) as r:  # noqa: S310 - loopback
                 body = json.loads(r.read())
             if not body["events"]:
@@ -247,18 +294,30 @@ def measure(db_url: str, receiver: Receiver, *, events: int, quick: bool, batch_
     mode = "逐个事件" if batch_size == 1 else f"批量模式（每请求 ≤ {batch_size} 个事件）"
     suffix = "" if batch_size == 1 else ".batch"
     burst = run_phase(db_url, receiver, events=events, rate=0, label=f"burst{suffix}", batch_size=batch_size)
-    h.note(f"[{mode}] 积压 {events:,} 个事件（发布 {burst['publish_rate']:.0f}/s）后启动 worker：送达 "
-           f"{burst['delivered_rate']:.0f}/s（首个至最后一个送达；含 worker 启动 {burst['with_startup_rate']:.0f}/s），"
-           f"HTTP 请求 {burst['requests']}；每事件 CPU：worker {burst['worker_ms']:.2f} ms，接收端 "
-           f"{burst['receiver_ms']:.2f} ms；负载 {load_average()}")
+    h.note(
+        f"[{mode}] 积压 {events:,} 个事件（发布 {burst['publish_rate']:.0f}/s）后启动 worker：送达 "
+        f"{burst['delivered_rate']:.0f}/s（首个至最后一个送达；含 worker 启动 {burst['with_startup_rate']:.0f}/s），"
+        f"HTTP 请求 {burst['requests']}；每事件 CPU：worker {burst['worker_ms']:.2f} ms，接收端 "
+        f"{burst['receiver_ms']:.2f} ms；负载 {load_average()}"
+    )
     h.report(f"feed.delivery.throughput{suffix}", burst["delivered_rate"], "events/s", reference=2000)
     steady_n = min(events, int(RATE * (10 if quick else 30)))
-    steady = run_phase(db_url, receiver, events=steady_n, rate=RATE, label=f"steady{suffix}", batch_size=batch_size)
-    h.note(f"[{mode}] 稳态目标 {RATE:.0f}/s × {steady_n:,}（实际发布 {steady['publish_rate']:.0f}/s）：送达 "
-           f"{steady['delivered_rate']:.0f}/s，延迟 p50 {steady['lag_p50'] * 1000:.0f} ms，p99 "
-           f"{steady['lag_p99'] * 1000:.0f} ms，最大 {steady['lag_max'] * 1000:.0f} ms；HTTP 请求 {steady['requests']}；"
-           f"负载 {load_average()}")
-    h.report(f"feed.delivery.lag_p99{suffix}", steady["lag_p99"] * 1000, "ms", reference=1000, higher_is_better=False)
+    steady = run_phase(
+        db_url, receiver, events=steady_n, rate=RATE, label=f"steady{suffix}", batch_size=batch_size
+    )
+    h.note(
+        f"[{mode}] 稳态目标 {RATE:.0f}/s × {steady_n:,}（实际发布 {steady['publish_rate']:.0f}/s）：送达 "
+        f"{steady['delivered_rate']:.0f}/s，延迟 p50 {steady['lag_p50'] * 1000:.0f} ms，p99 "
+        f"{steady['lag_p99'] * 1000:.0f} ms，最大 {steady['lag_max'] * 1000:.0f} ms；HTTP 请求 {steady['requests']}；"
+        f"负载 {load_average()}"
+    )
+    h.report(
+        f"feed.delivery.lag_p99{suffix}",
+        steady["lag_p99"] * 1000,
+        "ms",
+        reference=1000,
+        higher_is_better=False,
+    )
     return steady_n
 
 
@@ -267,8 +326,10 @@ def main(quick: bool = False, events: int | None = None) -> None:
     db_url = ensure_database()
     receiver = Receiver()
     try:
-        h.note(f"{events:,} 个事件；{WORKER_PROCESSES} 个 worker 进程；每个投递任务 8 个长连接；接收端 127.0.0.1；"
-               f"{os.cpu_count()} 核，负载 {load_average()}")
+        h.note(
+            f"{events:,} 个事件；{WORKER_PROCESSES} 个 worker 进程；每个投递任务 8 个长连接；接收端 127.0.0.1；"
+            f"{os.cpu_count()} 核，负载 {load_average()}"
+        )
         steady_n = measure(db_url, receiver, events=events, quick=quick, batch_size=1)
         h.report("feed.read", feed_read(db_url, steady_n), "events/s")
         if BATCH > 1:

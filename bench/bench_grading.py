@@ -48,20 +48,30 @@ def main(quick: bool = False) -> None:
     h.report("grading.bulk.steady_run", _number(r"subjects_per_second=([\d.]+)", out), "subjects/s")
 
     # Incremental: a company with the most related persons gets one new penalty.
-    sid, n_linked = h.sql(db, """
+    sid, n_linked = h.sql(
+        db,
+        """
         SELECT r.subject_id, count(DISTINCT r.person_id) FROM subjects_relatedperson r
         JOIN subjects_subject s ON s.id = r.subject_id AND s.kind = 'legal'
-        GROUP BY r.subject_id ORDER BY 2 DESC, 1 LIMIT 1""")[0]
-    linked = h.sql(db, """
+        GROUP BY r.subject_id ORDER BY 2 DESC, 1 LIMIT 1""",
+    )[0]
+    linked = h.sql(
+        db,
+        """
         SELECT count(*) FROM (
           SELECT person_id AS x FROM subjects_relatedperson WHERE subject_id = %s
           UNION SELECT subject_id FROM subjects_relatedperson WHERE person_id = %s
-          UNION SELECT %s) t""", [sid, sid, sid])[0][0]
+          UNION SELECT %s) t""",
+        [sid, sid, sid],
+    )[0][0]
     sequence = "from jointcredit.exchange.sequencer import sequence_all; sequence_all()"
     h.manage(["shell", "-c", sequence], env=env)  # positions for events still unsequenced
-    h.sql(db, """INSERT INTO grading_feedcursor (name, position, updated_at)
+    h.sql(
+        db,
+        """INSERT INTO grading_feedcursor (name, position, updated_at)
                  SELECT 'grading', coalesce(max(position), 0), now() FROM exchange_outboxevent
-                 ON CONFLICT (name) DO UPDATE SET position = excluded.position""")
+                 ON CONFLICT (name) DO UPDATE SET position = excluded.position""",
+    )
     h.manage(["shell", "-c", PENALTY_SCRIPT.format(sid=sid)], env=env)
     h.manage(["shell", "-c", sequence], env=env)
     out = h.manage(["grade", "--feed"], env=env)
@@ -69,8 +79,12 @@ def main(quick: bool = False) -> None:
     h.report("grading.incremental.touched", touched, "subjects")
     assert touched == linked, f"增量重算应只涉及该主体及其关联人（{linked} 个），实际 {touched} 个"
     h.note(f"新处罚 → 重算主体 {sid} 及其 {n_linked} 名关联人：共 {touched} 个（断言通过）")
-    history = h.sql(db, "SELECT grade, score, trigger FROM grading_gradehistory WHERE subject_id = %s "
-                        "ORDER BY id DESC LIMIT 1", [sid])
+    history = h.sql(
+        db,
+        "SELECT grade, score, trigger FROM grading_gradehistory WHERE subject_id = %s "
+        "ORDER BY id DESC LIMIT 1",
+        [sid],
+    )
     h.note(f"主体 {sid} 最新等级记录：{history}")
 
 

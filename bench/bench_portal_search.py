@@ -51,8 +51,10 @@ def _setup_django(db_url: str) -> None:
     settings.ALLOWED_HOSTS = ["*"]
     settings.CACHES["default"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     # in-process rendering without collectstatic (the manifest storage needs it)
-    settings.STORAGES = {**settings.STORAGES,
-                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 def _queries(n: int, seed: int = 9) -> dict[str, list[str]]:
@@ -76,7 +78,7 @@ def _queries(n: int, seed: int = 9) -> dict[str, list[str]]:
     def fragment(name: str) -> str:
         size = rng.randint(4, 6)
         start = rng.randrange(0, max(1, len(name) - size))
-        return name[start:start + size]
+        return name[start : start + size]
 
     return {
         "full_name": [c.name for c in companies],
@@ -127,9 +129,15 @@ def run(db_url: str, *, quick: bool = False, out=print) -> dict:
     for label in ("provider", "page"):
         every = [x for xs in results[label].values() for x in xs]
         for cls, xs in results[label].items():
-            out(f"  · {label}.{cls}: p50 {statistics.median(xs):.1f} ms，p95 {_percentile(xs, 95):.1f} ms，"
-                f"max {max(xs):.1f} ms（{len(xs)} 次）")
-        summary[label] = {"p50": statistics.median(every), "p95": _percentile(every, 95), "p99": _percentile(every, 99)}
+            out(
+                f"  · {label}.{cls}: p50 {statistics.median(xs):.1f} ms，p95 {_percentile(xs, 95):.1f} ms，"
+                f"max {max(xs):.1f} ms（{len(xs)} 次）"
+            )
+        summary[label] = {
+            "p50": statistics.median(every),
+            "p95": _percentile(every, 95),
+            "p99": _percentile(every, 99),
+        }
     return {"subjects": total, **summary}
 
 
@@ -143,7 +151,9 @@ def main(quick: bool = False) -> None:
     if h is not None and not db_url.startswith("postgres"):
         db_url = h.ensure_dataset(h.dataset_size(quick))
     if not db_url:
-        raise SystemExit("请设置 DATABASE_URL（已生成演示数据的数据库），或在仓库根目录运行 python -m bench portal_search。")
+        raise SystemExit(
+            "请设置 DATABASE_URL（已生成演示数据的数据库），或在仓库根目录运行 python -m bench portal_search。"
+        )
     note = h.note if h is not None else (lambda m: print(f"  · {m}"))
     report = h.report if h is not None else None
     res = run(db_url, quick=quick, out=lambda m: note(m.removeprefix("  · ")))
@@ -155,8 +165,11 @@ def main(quick: bool = False) -> None:
             else:
                 print(f"{name}: {res[label][pct]:.1f} ms")
     verdict = "达标" if res["page"]["p95"] < TARGET_P95_MS else "未达标"
-    print(f"portal.search p95 {res['page']['p95']:.1f} ms（整页）/ {res['provider']['p95']:.1f} ms（主体查询）"
-          f"，目标 < {TARGET_P95_MS:.0f} ms：{verdict}（{res['subjects']} 个主体）", flush=True)
+    print(
+        f"portal.search p95 {res['page']['p95']:.1f} ms（整页）/ {res['provider']['p95']:.1f} ms（主体查询）"
+        f"，目标 < {TARGET_P95_MS:.0f} ms：{verdict}（{res['subjects']} 个主体）",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -36,15 +36,45 @@ DEFAULT_ROWS = 200_000
 QUICK_ROWS = 20_000
 DEPT_USCC = "11370102MB2851607T"  # a valid 机构编制 USCC of our own, region 历下区
 
-HEADER = ["CF_XDR_MC", "CF_XDR_LB", "CF_XDR_SHXYM", "CF_FRDB", "CF_XDR_ZJLX", "CF_XDR_ZJHM", "CF_WSH", "CF_WFXW",
-          "CF_SY", "CF_YJ", "CF_CFLB", "CF_NR", "CF_NR_FK", "CF_NR_WFFF", "CF_NR_ZKDX", "CF_JDRQ", "CF_YXQ",
-          "CF_GSJZQ", "CF_CFJG", "CF_CFJGDM", "CF_ZT", "CF_LYDW", "CF_LYDWDM", "BZ"]
+HEADER = [
+    "CF_XDR_MC",
+    "CF_XDR_LB",
+    "CF_XDR_SHXYM",
+    "CF_FRDB",
+    "CF_XDR_ZJLX",
+    "CF_XDR_ZJHM",
+    "CF_WSH",
+    "CF_WFXW",
+    "CF_SY",
+    "CF_YJ",
+    "CF_CFLB",
+    "CF_NR",
+    "CF_NR_FK",
+    "CF_NR_WFFF",
+    "CF_NR_ZKDX",
+    "CF_JDRQ",
+    "CF_YXQ",
+    "CF_GSJZQ",
+    "CF_CFJG",
+    "CF_CFJGDM",
+    "CF_ZT",
+    "CF_LYDW",
+    "CF_LYDWDM",
+    "BZ",
+]
 CASES = [
     ("警告;罚款", "0.5", "", "", "未按规定公示食品经营许可证", "《中华人民共和国食品安全法》第一百二十六条"),
     ("罚款", "3", "", "", "销售超过保质期的食品", "《中华人民共和国食品安全法》第一百二十四条"),
     ("警告", "", "", "", "未按规定建立进货查验记录", "《中华人民共和国食品安全法》第一百二十六条"),
     ("罚款;没收违法所得", "12", "1.234", "", "无证经营", "《无证无照经营查处办法》第十三条"),
-    ("吊销许可证件", "", "", "食品经营许可证 JY13701020012345", "严重违法经营", "《中华人民共和国食品安全法》第一百三十五条"),
+    (
+        "吊销许可证件",
+        "",
+        "",
+        "食品经营许可证 JY13701020012345",
+        "严重违法经营",
+        "《中华人民共和国食品安全法》第一百三十五条",
+    ),
 ]
 
 
@@ -54,7 +84,9 @@ def generate(path: Path, rows: int, seed: int = 4) -> None:
     from jointcredit.demo import generators as gen
 
     rng = random.Random(seed)
-    companies = [(gen.uscc(rng), gen.company_name(rng, i)[0], gen.person_name(rng)) for i in range(max(10, rows // 3))]
+    companies = [
+        (gen.uscc(rng), gen.company_name(rng, i)[0], gen.person_name(rng)) for i in range(max(10, rows // 3))
+    ]
     persons = [(gen.resident_id(rng), gen.person_name(rng)) for _ in range(max(5, rows // 20))]
     start = date(2024, 12, 2)
     with path.open("w", encoding="utf-8", newline="") as fh:
@@ -69,10 +101,29 @@ def generate(path: Path, rows: int, seed: int = 4) -> None:
             else:
                 code, name, rep = companies[rng.randrange(len(companies))]
                 subject = [name, "法人及非法人组织", code, rep, "", ""]
-            w.writerow(subject + [
-                f"济历市监罚〔{decided.year}〕{i + 1}号", wfxw, f"经查，当事人于{decided:%Y年%m月%d日}{wfxw}。", yj, cats,
-                f"{cats.replace(';', '、')}", fine, conf, zkdx, decided.isoformat(), "", "", "济南市历下区市场监督管理局",
-                DEPT_USCC, "1", "济南市历下区市场监督管理局", DEPT_USCC, ""])
+            w.writerow(
+                subject
+                + [
+                    f"济历市监罚〔{decided.year}〕{i + 1}号",
+                    wfxw,
+                    f"经查，当事人于{decided:%Y年%m月%d日}{wfxw}。",
+                    yj,
+                    cats,
+                    f"{cats.replace(';', '、')}",
+                    fine,
+                    conf,
+                    zkdx,
+                    decided.isoformat(),
+                    "",
+                    "",
+                    "济南市历下区市场监督管理局",
+                    DEPT_USCC,
+                    "1",
+                    "济南市历下区市场监督管理局",
+                    DEPT_USCC,
+                    "",
+                ]
+            )
 
 
 def ensure_database() -> str:
@@ -83,15 +134,22 @@ def ensure_database() -> str:
     env = h.django_env(db_url)
     h.note("迁移基准数据库 …")
     h.manage(["migrate", "--no-input"], env=env)
-    h.sql(db_url, "INSERT INTO accounts_department (code, name, uscc, is_initiating, is_cooperating, "
-                  "is_credit_office, is_active, created_at) VALUES ('bench', '济南市历下区市场监督管理局', %s, true, "
-                  "true, false, true, now()) ON CONFLICT (code) DO NOTHING", [DEPT_USCC])
+    h.sql(
+        db_url,
+        "INSERT INTO accounts_department (code, name, uscc, is_initiating, is_cooperating, "
+        "is_credit_office, is_active, created_at) VALUES ('bench', '济南市历下区市场监督管理局', %s, true, "
+        "true, false, true, now()) ON CONFLICT (code) DO NOTHING",
+        [DEPT_USCC],
+    )
     return db_url
 
 
 def reset(db_url: str) -> None:
-    h.sql(db_url, "TRUNCATE records_penalty, records_recordhistory, records_importbatch, exchange_outboxevent, "
-                  "subjects_subjectnamechange, subjects_subjectalias, subjects_subject CASCADE")
+    h.sql(
+        db_url,
+        "TRUNCATE records_penalty, records_recordhistory, records_importbatch, exchange_outboxevent, "
+        "subjects_subjectnamechange, subjects_subjectalias, subjects_subject CASCADE",
+    )
     h.sql(db_url, "DROP TABLE IF EXISTS bench_raw")
 
 
@@ -119,8 +177,11 @@ def copy_reference(db_url: str, path: Path) -> float:
         pid = conn.info.backend_pid
         db0, client0 = _backend_cpu(pid) or 0.0, time.process_time()
         t0 = time.perf_counter()
-        with conn.cursor() as cur, cur.copy("COPY bench_raw FROM STDIN (FORMAT csv, HEADER true)") as copy, \
-                path.open("rb") as fh:
+        with (
+            conn.cursor() as cur,
+            cur.copy("COPY bench_raw FROM STDIN (FORMAT csv, HEADER true)") as copy,
+            path.open("rb") as fh,
+        ):
             while chunk := fh.read(8 << 20):
                 copy.write(chunk)
         conn.commit()
@@ -137,18 +198,31 @@ def app_import(db_url: str, path: Path) -> float:
 
     env = h.django_env(db_url)
     name = db_url.rsplit("/", 1)[1]
-    before = {r[0] for r in h.sql(f"{h.PG_SERVER}/postgres", "SELECT pid FROM pg_stat_activity WHERE datname = %s",
-                                  [name])}
+    before = {
+        r[0]
+        for r in h.sql(
+            f"{h.PG_SERVER}/postgres", "SELECT pid FROM pg_stat_activity WHERE datname = %s", [name]
+        )
+    }
     seen: dict[int, float] = {}
     children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    proc = subprocess.Popen([h.JOINTCREDIT, "import", "penalties", str(path), "--department", "bench",
-                             "--verbosity", "0"], env=env, cwd=h.ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [h.JOINTCREDIT, "import", "penalties", str(path), "--department", "bench", "--verbosity", "0"],
+        env=env,
+        cwd=h.ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     polls = 0
     while proc.poll() is None:
         if polls % 10 == 0:
-            pids = {r[0] for r in h.sql(f"{h.PG_SERVER}/postgres",
-                                        "SELECT pid FROM pg_stat_activity WHERE datname = %s", [name])} - before
+            pids = {
+                r[0]
+                for r in h.sql(
+                    f"{h.PG_SERVER}/postgres", "SELECT pid FROM pg_stat_activity WHERE datname = %s", [name]
+                )
+            } - before
             seen.update({pid: seen.get(pid, 0.0) for pid in pids})
         for pid in seen:
             cpu = _backend_cpu(pid)
@@ -193,11 +267,19 @@ def main(quick: bool = False, rows: int | None = None) -> None:
         load_after = os.getloadavg()
         reset(db_url)
     copy_s, app_s = min(runs["copy"]), min(runs["app"])
-    h.note(f"COPY {[round(s, 2) for s in runs['copy']]} s；导入 {[round(s, 2) for s in runs['app']]} s（取最快）")
-    h.note("负载（1/5/15 分钟平均）：运行前 " + " ".join(f"{x:.2f}" for x in load_before)
-           + "，运行后 " + " ".join(f"{x:.2f}" for x in load_after))
+    h.note(
+        f"COPY {[round(s, 2) for s in runs['copy']]} s；导入 {[round(s, 2) for s in runs['app']]} s（取最快）"
+    )
+    h.note(
+        "负载（1/5/15 分钟平均）：运行前 "
+        + " ".join(f"{x:.2f}" for x in load_before)
+        + "，运行后 "
+        + " ".join(f"{x:.2f}" for x in load_after)
+    )
     for side, label in (("copy", "COPY"), ("app", "导入")):
-        h.note(f"{label} CPU（客户端 + 数据库后端）：" + "，".join(f"{c:.2f} + {d:.2f} s" for c, d in CPU[side]))
+        h.note(
+            f"{label} CPU（客户端 + 数据库后端）：" + "，".join(f"{c:.2f} + {d:.2f} s" for c, d in CPU[side])
+        )
     copy_cpu = min(c + d for c, d in CPU["copy"])
     app_cpu = min(c + d for c, d in CPU["app"])
     h.report("records.import.copy", rows / copy_s, "rows/s")
@@ -209,6 +291,8 @@ def main(quick: bool = False, rows: int | None = None) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--rows", type=int, default=None, help=f"行数（默认 {DEFAULT_ROWS:,}；1000000 为完整规模）")
+    parser.add_argument(
+        "--rows", type=int, default=None, help=f"行数（默认 {DEFAULT_ROWS:,}；1000000 为完整规模）"
+    )
     args = parser.parse_args()
     main(quick=args.quick, rows=args.rows)

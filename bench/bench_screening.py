@@ -31,8 +31,12 @@ def _input_file(db_url: str, n: int, path: str) -> dict:
     from jointcredit.demo import generators as gen
 
     rng = random.Random(20261126)
-    known = [r[0] for r in h.sql(db_url, "SELECT identifier FROM subjects_subject ORDER BY md5(identifier) LIMIT %s",
-                                 [n * 9 // 10])]
+    known = [
+        r[0]
+        for r in h.sql(
+            db_url, "SELECT identifier FROM subjects_subject ORDER BY md5(identifier) LIMIT %s", [n * 9 // 10]
+        )
+    ]
     rows = list(known)
     rows += [gen.uscc(rng) for _ in range(n - len(rows) - n // 100)]
     for _ in range(n // 100):
@@ -59,7 +63,9 @@ def main(quick: bool = False) -> None:
         runs, cpu = [], []
         for _ in range(1 if quick else 2):
             t0, c0 = time.perf_counter(), os.times()
-            line = h.manage(["screen", src, "--scenario", "funding", "--output", out, "--no-progress"], env=env)
+            line = h.manage(
+                ["screen", src, "--scenario", "funding", "--output", out, "--no-progress"], env=env
+            )
             runs.append(time.perf_counter() - t0)
             c1 = os.times()
             # CPU of the CLI process (user+sys, database excluded): steadier than wall clock on a
@@ -75,8 +81,12 @@ def main(quick: bool = False) -> None:
     h.report("measures.screening.rows_per_s", info["rows"] / best, "rows/s")
     h.report("measures.screening.cpu", min(cpu), "s")
     h.note(f"负载 {os.getloadavg()[0]:.1f}（1 分钟平均，{os.cpu_count()} 核）")
-    h.note(f"目标：{ROWS['large']} 行 < {TARGET_SECONDS:.0f} s → "
-           f"{'达标' if best < TARGET_SECONDS or quick else '未达标'}（各次 " + ", ".join(f"{r:.2f}s" for r in runs) + "）")
+    h.note(
+        f"目标：{ROWS['large']} 行 < {TARGET_SECONDS:.0f} s → "
+        f"{'达标' if best < TARGET_SECONDS or quick else '未达标'}（各次 "
+        + ", ".join(f"{r:.2f}s" for r in runs)
+        + "）"
+    )
 
 
 if __name__ == "__main__":

@@ -35,8 +35,11 @@ def _get(base: str, path: str, token: str) -> tuple[int, dict]:
 
 def _same_answers(django: str, ref: str, paths: list[str], token: str) -> None:
     """Both sides must do the same work: identical status and JSON for a sample and for bad input."""
-    probes = paths[:25] + ["/api/v1/subjects/91370102MA3C0000X0", "/api/v1/subjects/370102199001011234",
-                           "/api/v1/subjects/ABC"]
+    probes = paths[:25] + [
+        "/api/v1/subjects/91370102MA3C0000X0",
+        "/api/v1/subjects/370102199001011234",
+        "/api/v1/subjects/ABC",
+    ]
     for p in probes:
         a, b = _get(django, p, token), _get(ref, p, token)
         if a[0] != b[0] or (a[0] == 200 and a[1] != b[1]):
@@ -50,13 +53,23 @@ def main(quick: bool = False) -> None:
     token = h.api_token(db_url)
     paths = [f"/api/v1/subjects/{i}" for i in _identifiers(db_url, 500 if quick else SAMPLE)]
     headers = {"Authorization": f"Bearer {token}"}
-    h.note(f"{meta.get('subjects')} 个主体，{len(paths)} 个不同标识轮询，{CONNECTIONS} 连接，"
-           f"gunicorn {h.WORKERS} 个 worker，每轮 {h.DURATION:.0f}s，负载工具 {'wrk' if h.have_wrk() else 'python'}")
+    h.note(
+        f"{meta.get('subjects')} 个主体，{len(paths)} 个不同标识轮询，{CONNECTIONS} 连接，"
+        f"gunicorn {h.WORKERS} 个 worker，每轮 {h.DURATION:.0f}s，负载工具 {'wrk' if h.have_wrk() else 'python'}"
+    )
     with h.django_server(env) as django, h.wsgi_server("bench.reference_app:application", env) as ref:
         _same_answers(django, ref, paths, token)
         # Warm-up with the same identifiers on both sides (shared buffers are shared anyway), then A B B A.
-        result = h.compare_servers("subjects.detail", ref, django, paths=paths, headers=headers, db_url=db_url,
-                                   connections=CONNECTIONS, quick=quick)
+        result = h.compare_servers(
+            "subjects.detail",
+            ref,
+            django,
+            paths=paths,
+            headers=headers,
+            db_url=db_url,
+            connections=CONNECTIONS,
+            quick=quick,
+        )
     ratio = result.ratio
     verdict = "达标" if ratio is not None and ratio >= TARGET else "未达标"
     h.note(f"目标：≥ {TARGET:.0%} 参考实现吞吐量 → {verdict}（{ratio:.0%}）")

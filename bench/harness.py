@@ -80,8 +80,9 @@ LOG_DIR = ROOT / "var" / "bench"
 # --- output ---------------------------------------------------------------------------------
 
 
-def report(name: str, value: float, unit: str, *, reference: float | None = None,
-           higher_is_better: bool = True) -> float | None:
+def report(
+    name: str, value: float, unit: str, *, reference: float | None = None, higher_is_better: bool = True
+) -> float | None:
     """Print ``name: value unit (ratio x.xx vs reference)``; return the ratio (or None).
 
     The ratio is value/reference when higher is better (throughput) and reference/value otherwise
@@ -148,8 +149,12 @@ def sql(db_url: str, query: str, params: Sequence | None = None) -> list[tuple]:
 def _fingerprint(size: str) -> str:
     """What the dataset depends on: the demo command, generators and every app's demo hook."""
     src = ROOT / "src" / "jointcredit"
-    files = [src / "demo" / "management" / "commands" / "demo.py", src / "demo" / "generators.py",
-             src / "demo" / "departments.py", *sorted(src.glob("*/demo.py"))]
+    files = [
+        src / "demo" / "management" / "commands" / "demo.py",
+        src / "demo" / "generators.py",
+        src / "demo" / "departments.py",
+        *sorted(src.glob("*/demo.py")),
+    ]
     digest = hashlib.sha256(size.encode())
     for f in files:
         if f.exists():
@@ -178,7 +183,9 @@ def ensure_dataset(size: str = "large", *, rebuild: bool | None = None) -> str:
             if exists and not rebuild:
                 meta = _meta(db_url)
                 if meta:
-                    note(f"数据集 {name} 已存在（{meta.get('subjects')} 个主体，构建于 {meta.get('built_at')}）")
+                    note(
+                        f"数据集 {name} 已存在（{meta.get('subjects')} 个主体，构建于 {meta.get('built_at')}）"
+                    )
                     if meta.get("fingerprint") != fp:
                         # Never rebuild on our own: other benchmarks (other trees) may be using it.
                         note("演示数据生成代码自构建后有变化；需要时用 BENCH_REBUILD=1 重建")
@@ -214,8 +221,14 @@ def _build(db_url: str, size: str, fp: str) -> None:
     sql(db_url, "VACUUM ANALYZE")
     subjects = sql(db_url, "SELECT count(*) FROM subjects_subject")[0][0]
     rate = next((line.strip() for line in out.splitlines() if "行/秒" in line), "")
-    data = {"fingerprint": fp, "size": size, "subjects": subjects, "seconds": round(seconds, 1),
-            "built_at": time.strftime("%Y-%m-%d %H:%M:%S"), "demo_rate_line": rate}
+    data = {
+        "fingerprint": fp,
+        "size": size,
+        "subjects": subjects,
+        "seconds": round(seconds, 1),
+        "built_at": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "demo_rate_line": rate,
+    }
     sql(db_url, "CREATE TABLE bench_dataset (data jsonb NOT NULL)")
     sql(db_url, "INSERT INTO bench_dataset (data) VALUES (%s)", [json.dumps(data)])
     note(f"数据集构建完成：{subjects} 个主体，{seconds:.1f}s")
@@ -232,24 +245,34 @@ def dataset_meta(db_url: str) -> dict:
 def django_env(db_url: str, **extra: str) -> dict[str, str]:
     """Environment of a production deployment (as `jointcredit serve --production` runs it)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JOINTCREDIT_DEBUG", "DJANGO_"))}
-    env.update({
-        "DATABASE_URL": db_url,
-        "SECRET_KEY": SECRET_KEY,
-        "CONN_MAX_AGE": "600",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "LOG_LEVEL": "WARNING",
-        # The tree this harness belongs to, ahead of the editable install: a benchmark run from a
-        # git worktree measures that worktree's code.
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"), str(ROOT), os.environ.get("PYTHONPATH", "")])),
-    })
+    env.update(
+        {
+            "DATABASE_URL": db_url,
+            "SECRET_KEY": SECRET_KEY,
+            "CONN_MAX_AGE": "600",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "LOG_LEVEL": "WARNING",
+            # The tree this harness belongs to, ahead of the editable install: a benchmark run from a
+            # git worktree measures that worktree's code.
+            "PYTHONPATH": os.pathsep.join(
+                filter(None, [str(ROOT / "src"), str(ROOT), os.environ.get("PYTHONPATH", "")])
+            ),
+        }
+    )
     env.update(extra)
     return env
 
 
 def manage(args: Sequence[str], *, env: dict[str, str], echo: bool = False) -> str:
     """Run ``jointcredit <args>``; return its stdout (raise with its stderr on failure)."""
-    proc = subprocess.Popen([JOINTCREDIT, *args], env=env, cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=None if echo else subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [JOINTCREDIT, *args],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=None if echo else subprocess.PIPE,
+        text=True,
+    )
     lines = []
     assert proc.stdout is not None
     for line in proc.stdout:
@@ -272,8 +295,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_ready(base: str, *, path: str = "/api/v1/health", timeout: float = 60,
-               proc: subprocess.Popen | None = None) -> None:
+def wait_ready(
+    base: str, *, path: str = "/api/v1/health", timeout: float = 60, proc: subprocess.Popen | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     last = ""
     while time.monotonic() < deadline:
@@ -293,8 +317,9 @@ def wait_ready(base: str, *, path: str = "/api/v1/health", timeout: float = 60,
 def _gunicorn(cmd: list[str], env: dict[str, str], label: str, port: int) -> Iterator[str]:
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     log = open(LOG_DIR / f"{label}.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
     base = f"http://127.0.0.1:{port}"
     _SERVERS[base] = proc.pid
     try:
@@ -340,7 +365,7 @@ def _children(pid: int) -> list[int]:
 @dataclass
 class CpuMeter:
     app_s: float = 0.0  # CPU seconds of the server's worker processes
-    db_s: float = 0.0   # CPU seconds of every PostgreSQL backend connected to the database
+    db_s: float = 0.0  # CPU seconds of every PostgreSQL backend connected to the database
 
     def app_ms(self, requests: int) -> float:
         return self.app_s / max(requests, 1) * 1000
@@ -359,8 +384,12 @@ def cpu_meter(base: str, db_url: str | None = None) -> Iterator[CpuMeter]:
     def backends() -> list[int]:
         if not db_name:
             return []
-        return [r[0] for r in sql(f"{PG_SERVER}/postgres", "SELECT pid FROM pg_stat_activity WHERE datname = %s",
-                                  [db_name])]
+        return [
+            r[0]
+            for r in sql(
+                f"{PG_SERVER}/postgres", "SELECT pid FROM pg_stat_activity WHERE datname = %s", [db_name]
+            )
+        ]
 
     meter = CpuMeter()
     pg_before = backends()
@@ -385,8 +414,9 @@ def warm(base: str, *, path: str = "/api/v1/health", n: int = 200) -> None:
         t.join()
 
 
-def django_server(env: dict[str, str], *, workers: int = WORKERS, port: int | None = None,
-                  label: str = "django"):
+def django_server(
+    env: dict[str, str], *, workers: int = WORKERS, port: int | None = None, label: str = "django"
+):
     """`jointcredit serve --production` (gunicorn with the project's config) on a free port."""
     port = port or free_port()
     env = {**env, "GUNICORN_WORKERS": str(workers), "GUNICORN_ACCESSLOG": env.get("GUNICORN_ACCESSLOG", "")}
@@ -395,12 +425,30 @@ def django_server(env: dict[str, str], *, workers: int = WORKERS, port: int | No
     return _gunicorn([JOINTCREDIT, "serve", "--production", "--port", str(port)], env, label, port)
 
 
-def wsgi_server(app: str, env: dict[str, str], *, workers: int = WORKERS, port: int | None = None,
-                label: str = "reference"):
+def wsgi_server(
+    app: str,
+    env: dict[str, str],
+    *,
+    workers: int = WORKERS,
+    port: int | None = None,
+    label: str = "reference",
+):
     """Any WSGI callable (``module:attr``) under gunicorn with the same worker model as production."""
     port = port or free_port()
-    cmd = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", "sync",
-           "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null", app]
+    cmd = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "sync",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--access-logfile",
+        "/dev/null",
+        app,
+    ]
     return _gunicorn(cmd, env, label, port)
 
 
@@ -446,22 +494,47 @@ def _lua_str(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def load(base: str, *, paths: Sequence[str], headers: dict[str, str] | None = None, connections: int = 32,
-         duration: float | None = None, threads: int = 2, timeout: float = 5) -> LoadResult:
+def load(
+    base: str,
+    *,
+    paths: Sequence[str],
+    headers: dict[str, str] | None = None,
+    connections: int = 32,
+    duration: float | None = None,
+    threads: int = 2,
+    timeout: float = 5,
+) -> LoadResult:
     """GET ``paths`` (round-robin) with ``connections`` keep-alive connections for ``duration`` s."""
     duration = duration or DURATION
     headers = headers or {}
     if not have_wrk():
         return _py_load(base, paths=paths, headers=headers, connections=connections, duration=duration)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-        f.write(_LUA % (", ".join(_lua_str(p) for p in paths),
-                        ", ".join(f"[{_lua_str(k)}] = {_lua_str(v)}" for k, v in headers.items())))
+        f.write(
+            _LUA
+            % (
+                ", ".join(_lua_str(p) for p in paths),
+                ", ".join(f"[{_lua_str(k)}] = {_lua_str(v)}" for k, v in headers.items()),
+            )
+        )
         script = f.name
     try:
         proc = subprocess.run(
-            ["wrk", "--latency", f"-t{threads}", f"-c{connections}", f"-d{int(duration)}s",
-             f"--timeout={int(timeout)}s", "-s", script, base],
-            capture_output=True, text=True, check=True)
+            [
+                "wrk",
+                "--latency",
+                f"-t{threads}",
+                f"-c{connections}",
+                f"-d{int(duration)}s",
+                f"--timeout={int(timeout)}s",
+                "-s",
+                script,
+                base,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     finally:
         os.unlink(script)
     return parse_wrk(proc.stdout)
@@ -480,12 +553,23 @@ def parse_wrk(out: str) -> LoadResult:
     requests, secs = int(m.group(1)), ms(m.group(2), m.group(3)) / 1000
     errors = sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     non2xx = int(m2.group(1)) if (m2 := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
-    return LoadResult(rps=rps, requests=requests, seconds=secs, p50_ms=pct.get(50, 0.0), p75_ms=pct.get(75, 0.0),
-                      p90_ms=pct.get(90, 0.0), p99_ms=pct.get(99, 0.0), errors=errors, non2xx=non2xx, raw=out)
+    return LoadResult(
+        rps=rps,
+        requests=requests,
+        seconds=secs,
+        p50_ms=pct.get(50, 0.0),
+        p75_ms=pct.get(75, 0.0),
+        p90_ms=pct.get(90, 0.0),
+        p99_ms=pct.get(99, 0.0),
+        errors=errors,
+        non2xx=non2xx,
+        raw=out,
+    )
 
 
-def _py_load(base: str, *, paths: Sequence[str], headers: dict[str, str], connections: int,
-             duration: float) -> LoadResult:
+def _py_load(
+    base: str, *, paths: Sequence[str], headers: dict[str, str], connections: int, duration: float
+) -> LoadResult:
     """Fallback when wrk is absent: threads with keep-alive http.client connections. It is itself
     CPU-bound in Python, so its absolute figures are lower than wrk's; ratios stay comparable."""
     host, port = base.removeprefix("http://").split(":")
@@ -527,8 +611,18 @@ def _py_load(base: str, *, paths: Sequence[str], headers: dict[str, str], connec
     def q(p: float) -> float:
         return all_lat[min(n - 1, int(p * n))] * 1000 if n else 0.0
 
-    return LoadResult(rps=n / secs, requests=n, seconds=secs, p50_ms=q(0.5), p75_ms=q(0.75), p90_ms=q(0.9),
-                      p99_ms=q(0.99), errors=counts["errors"], non2xx=counts["non2xx"], tool="python")
+    return LoadResult(
+        rps=n / secs,
+        requests=n,
+        seconds=secs,
+        p50_ms=q(0.5),
+        p75_ms=q(0.75),
+        p90_ms=q(0.9),
+        p99_ms=q(0.99),
+        errors=counts["errors"],
+        non2xx=counts["non2xx"],
+        tool="python",
+    )
 
 
 def best(results: Sequence[LoadResult]) -> LoadResult:
@@ -540,11 +634,18 @@ def total(results: Sequence[LoadResult]) -> LoadResult:
     """Requests/s over all runs together; p99 = worst of the runs' p99 (conservative)."""
     reqs = sum(r.requests for r in results)
     secs = sum(r.seconds for r in results)
-    return LoadResult(rps=reqs / secs if secs else 0.0, requests=reqs, seconds=secs,
-                      p50_ms=max(r.p50_ms for r in results), p75_ms=max(r.p75_ms for r in results),
-                      p90_ms=max(r.p90_ms for r in results), p99_ms=max(r.p99_ms for r in results),
-                      errors=sum(r.errors for r in results), non2xx=sum(r.non2xx for r in results),
-                      tool=results[0].tool)
+    return LoadResult(
+        rps=reqs / secs if secs else 0.0,
+        requests=reqs,
+        seconds=secs,
+        p50_ms=max(r.p50_ms for r in results),
+        p75_ms=max(r.p75_ms for r in results),
+        p90_ms=max(r.p90_ms for r in results),
+        p99_ms=max(r.p99_ms for r in results),
+        errors=sum(r.errors for r in results),
+        non2xx=sum(r.non2xx for r in results),
+        tool=results[0].tool,
+    )
 
 
 @dataclass
@@ -555,8 +656,17 @@ class Comparison:
     cpu_ms: dict[str, tuple[float, float]]  # side → (app, database) CPU ms per request
 
 
-def compare_servers(name: str, ref: str, app: str, *, paths: Sequence[str], headers: dict[str, str], db_url: str,
-                    connections: int = 32, quick: bool = False) -> Comparison:
+def compare_servers(
+    name: str,
+    ref: str,
+    app: str,
+    *,
+    paths: Sequence[str],
+    headers: dict[str, str],
+    db_url: str,
+    connections: int = 32,
+    quick: bool = False,
+) -> Comparison:
     """The load comparison every HTTP benchmark runs: warm both sides with the same paths, then
     interleaved runs (A B B A) with the CPU of each side's workers and PostgreSQL backends metered;
     reports ``<name>``/``<name>.reference`` req/s, p99 and CPU per request (app + DB)."""
@@ -570,25 +680,38 @@ def compare_servers(name: str, ref: str, app: str, *, paths: Sequence[str], head
         cpu[label].append((meter, res))
         return res
 
-    runs = interleaved({"reference": lambda: measured("reference", ref), "django": lambda: measured("django", app)},
-                       rounds=1 if quick else 2)
+    runs = interleaved(
+        {"reference": lambda: measured("reference", ref), "django": lambda: measured("django", app)},
+        rounds=1 if quick else 2,
+    )
     ref_res, app_res = total(runs["reference"]), total(runs["django"])
     for label, res in (("reference", ref_res), ("django", app_res)):
         if res.errors or res.non2xx:
             raise RuntimeError(f"{label}: {res.errors} 个连接错误，{res.non2xx} 个非 2xx 响应")
-        note(f"{label}: {res.requests} 请求，p50 {res.p50_ms:.1f} ms，p90 {res.p90_ms:.1f} ms，"
-             f"p99 {res.p99_ms:.1f} ms（各轮 " + ", ".join(f"{r.rps:.0f}" for r in runs[label]) + " req/s）")
+        note(
+            f"{label}: {res.requests} 请求，p50 {res.p50_ms:.1f} ms，p90 {res.p90_ms:.1f} ms，"
+            f"p99 {res.p99_ms:.1f} ms（各轮 " + ", ".join(f"{r.rps:.0f}" for r in runs[label]) + " req/s）"
+        )
     report(f"{name}.reference", ref_res.rps, "req/s")
     ratio = report(name, app_res.rps, "req/s", reference=ref_res.rps)
     report(f"{name}.p99", app_res.p99_ms, "ms", reference=ref_res.p99_ms, higher_is_better=False)
     report(f"{name}.reference.p99", ref_res.p99_ms, "ms")
-    cpu_ms = {label: (sum(m.app_s for m, _ in xs) / max(sum(r.requests for _, r in xs), 1) * 1000,
-                      sum(m.db_s for m, _ in xs) / max(sum(r.requests for _, r in xs), 1) * 1000)
-              for label, xs in cpu.items()}
+    cpu_ms = {
+        label: (
+            sum(m.app_s for m, _ in xs) / max(sum(r.requests for _, r in xs), 1) * 1000,
+            sum(m.db_s for m, _ in xs) / max(sum(r.requests for _, r in xs), 1) * 1000,
+        )
+        for label, xs in cpu.items()
+    }
     for label, (app_ms, db_ms) in cpu_ms.items():
         note(f"{label}: CPU 每请求 应用 {app_ms:.2f} ms + 数据库 {db_ms:.2f} ms")
     # CPU per request decides throughput on a saturated machine and barely moves with other
     # people's load: the steadier of the two ratios.
-    report(f"{name}.cpu_per_request", sum(cpu_ms["django"]), "ms", reference=sum(cpu_ms["reference"]),
-           higher_is_better=False)
+    report(
+        f"{name}.cpu_per_request",
+        sum(cpu_ms["django"]),
+        "ms",
+        reference=sum(cpu_ms["reference"]),
+        higher_is_better=False,
+    )
     return Comparison(reference=ref_res, app=app_res, ratio=ratio, cpu_ms=cpu_ms)

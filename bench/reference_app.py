@@ -39,8 +39,14 @@ _PREFIX = "/api/v1/subjects/"
 _LOCAL_TZ = ZoneInfo("Asia/Shanghai")  # settings.TIME_ZONE
 
 KIND_LABELS = {"legal": "法人及非法人组织", "individual_business": "个体工商户", "natural": "自然人"}
-ROLE_LABELS = {"legal_representative": "法定代表人", "principal": "主要负责人", "senior_manager": "高级管理人员",
-               "director": "董事", "shareholder": "股东", "licensed_professional": "注册执业人员"}
+ROLE_LABELS = {
+    "legal_representative": "法定代表人",
+    "principal": "主要负责人",
+    "senior_manager": "高级管理人员",
+    "director": "董事",
+    "shareholder": "股东",
+    "licensed_professional": "注册执业人员",
+}
 
 SQL_TOKEN = """
 SELECT t.id, t.last_used_at, u.id, u.department_id
@@ -80,8 +86,13 @@ JOIN accounts_department d ON d.id = e.department_id
 WHERE e.subject_id = %(sid)s AND e.state <> 'removed'
 ORDER BY e.created_at DESC
 """
-ENTRY_STATE_LABELS = {"draft": "拟列入", "notified": "已告知", "decided": "已认定", "published": "已发布",
-                      "removed": "已移出"}
+ENTRY_STATE_LABELS = {
+    "draft": "拟列入",
+    "notified": "已告知",
+    "decided": "已认定",
+    "published": "已发布",
+    "removed": "已移出",
+}
 
 # The subject detail's sections (subjects.extensions providers), one query each, in the providers'
 # order. Only their empty form is rendered: a section with rows answers 501, so the benchmark's answer
@@ -115,20 +126,24 @@ DEFAULT_SECTIONS = ("entries",)
 def _db() -> psycopg.Connection:
     global _conn
     if _conn is None or _conn.closed:
-        _conn = psycopg.connect(os.environ["DATABASE_URL"].replace("postgres://", "postgresql://", 1),
-                                autocommit=True)
+        _conn = psycopg.connect(
+            os.environ["DATABASE_URL"].replace("postgres://", "postgresql://", 1), autocommit=True
+        )
     return _conn
 
 
 def _json(start_response, status: str, body: object):
     data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-    start_response(status, [("Content-Type", "application/json; charset=utf-8"),
-                            ("Content-Length", str(len(data)))])
+    start_response(
+        status, [("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(data)))]
+    )
     return [data]
 
 
 def _error(start_response, status: str, code: str, message: str, details=None):
-    return _json(start_response, status, {"error": {"code": code, "message": message, "details": details or []}})
+    return _json(
+        start_response, status, {"error": {"code": code, "message": message, "details": details or []}}
+    )
 
 
 def _authenticate(conn: psycopg.Connection, environ) -> int | None:
@@ -162,20 +177,39 @@ def _subject(conn: psycopg.Connection, identifier: str):
 def _entries(conn: psycopg.Connection, sid: int, today) -> list[dict]:
     """Current entries (not removed, not expired), the same rules as lists.selectors.subject_entries_section."""
     out = []
-    for (pk, type_code, type_name, color, state, dept_name, dept_code, decided_on, valid_from, valid_until,
-         under_objection) in conn.execute(SQL_ENTRIES, {"sid": sid}).fetchall():
+    for (
+        pk,
+        type_code,
+        type_name,
+        color,
+        state,
+        dept_name,
+        dept_code,
+        decided_on,
+        valid_from,
+        valid_until,
+        under_objection,
+    ) in conn.execute(SQL_ENTRIES, {"sid": sid}).fetchall():
         published = state == "published"
         if published and valid_until is not None and today > valid_until:
             continue
         not_started = published and valid_from is not None and today < valid_from
-        out.append({
-            "id": pk, "list_type": type_code, "list_type_name": type_name, "color": color, "state": state,
-            "state_label": "已发布（未生效）" if not_started else ENTRY_STATE_LABELS.get(state, state),
-            "department": dept_name, "department_code": dept_code,
-            "decided_on": decided_on.isoformat() if decided_on else None,
-            "valid_until": valid_until.isoformat() if valid_until else None,
-            "under_objection": under_objection, "effective": published and not not_started,
-        })
+        out.append(
+            {
+                "id": pk,
+                "list_type": type_code,
+                "list_type_name": type_name,
+                "color": color,
+                "state": state,
+                "state_label": "已发布（未生效）" if not_started else ENTRY_STATE_LABELS.get(state, state),
+                "department": dept_name,
+                "department_code": dept_code,
+                "decided_on": decided_on.isoformat() if decided_on else None,
+                "valid_until": valid_until.isoformat() if valid_until else None,
+                "under_objection": under_objection,
+                "effective": published and not not_started,
+            }
+        )
     return out
 
 
@@ -188,9 +222,13 @@ def application(environ, start_response):
     if not path.startswith(_PREFIX) or environ.get("REQUEST_METHOD") != "GET":
         return _error(start_response, "404 Not Found", "not_found", "请求的资源不存在。")
     if _authenticate(conn, environ) is None:
-        return _error(start_response, "401 Unauthorized", "unauthorized",
-                      "未认证：请在 Authorization 头中提供有效的 Bearer 令牌。")
-    raw = path[len(_PREFIX):]
+        return _error(
+            start_response,
+            "401 Unauthorized",
+            "unauthorized",
+            "未认证：请在 Authorization 头中提供有效的 Bearer 令牌。",
+        )
+    raw = path[len(_PREFIX) :]
     try:
         code, row = _subject(conn, raw.encode("latin-1").decode("utf-8"))
     except DomainError as exc:
@@ -198,11 +236,20 @@ def application(environ, start_response):
     if row is None:
         return _error(start_response, "404 Not Found", "not_found", f"未找到标识为“{code}”的信用主体。")
     sid, kind, id_type, identifier, name, legal_rep, region, industry, _merged = row
-    names = [{"old_name": o, "new_name": n, "changed_at": c.isoformat()}
-             for o, n, c in conn.execute(SQL_NAMES, [sid]).fetchall()]
-    related = [{"role": role, "role_label": ROLE_LABELS.get(role, role), "identifier": pid, "name": pname,
-                "directly_responsible": direct}
-               for role, pid, pname, direct in conn.execute(SQL_RELATED, [sid]).fetchall()]
+    names = [
+        {"old_name": o, "new_name": n, "changed_at": c.isoformat()}
+        for o, n, c in conn.execute(SQL_NAMES, [sid]).fetchall()
+    ]
+    related = [
+        {
+            "role": role,
+            "role_label": ROLE_LABELS.get(role, role),
+            "identifier": pid,
+            "name": pname,
+            "directly_responsible": direct,
+        }
+        for role, pid, pname, direct in conn.execute(SQL_RELATED, [sid]).fetchall()
+    ]
     today = datetime.now(_LOCAL_TZ).date()
     sections = {}
     for key in DEFAULT_SECTIONS:
@@ -211,12 +258,30 @@ def application(environ, start_response):
             continue
         queries = SQL_SECTIONS[key]
         if any(conn.execute(q, {"sid": sid, "today": today}).fetchall() for q in queries):
-            return _error(start_response, "501 Not Implemented", "reference_incomplete",
-                          f"reference_app 未实现非空的 {key} 部分")
+            return _error(
+                start_response,
+                "501 Not Implemented",
+                "reference_incomplete",
+                f"reference_app 未实现非空的 {key} 部分",
+            )
         sections[key] = SECTION_EMPTY[key]
     entries = sections.pop("entries")
-    return _json(start_response, "200 OK", {
-        "id": sid, "kind": kind, "kind_label": KIND_LABELS.get(kind, kind), "id_type": id_type,
-        "identifier": identifier, "name": name, "names": names, "legal_representative": legal_rep,
-        "region_code": region, "industry": industry, "related_persons": related, "entries": entries, "sections": sections,
-    })
+    return _json(
+        start_response,
+        "200 OK",
+        {
+            "id": sid,
+            "kind": kind,
+            "kind_label": KIND_LABELS.get(kind, kind),
+            "id_type": id_type,
+            "identifier": identifier,
+            "name": name,
+            "names": names,
+            "legal_representative": legal_rep,
+            "region_code": region,
+            "industry": industry,
+            "related_persons": related,
+            "entries": entries,
+            "sections": sections,
+        },
+    )

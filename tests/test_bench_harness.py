@@ -68,8 +68,11 @@ class _FakeConn:
         if "accounts_apitoken t" in query:
             return _Cursor([(1, datetime.now(UTC), 7, 3)] if params == [self.digest] else [])
         if "FROM subjects_subject WHERE identifier" in query:
-            return _Cursor([(10, "legal", "uscc", params[0], "测试有限公司", "王伟", "370102", "商贸", None)]
-                           if params[0] == "91370102MA3C0000X5" else [])
+            return _Cursor(
+                [(10, "legal", "uscc", params[0], "测试有限公司", "王伟", "370102", "商贸", None)]
+                if params[0] == "91370102MA3C0000X5"
+                else []
+            )
         if "subjects_relatedperson" in query:
             return _Cursor([("legal_representative", "370102199001011237", "王伟", True)])
         return _Cursor([])
@@ -81,8 +84,12 @@ def _call(path, token="jc_abc"):
     def start_response(status, headers):
         out["status"] = status
 
-    body = b"".join(reference_app.application(
-        {"PATH_INFO": path, "REQUEST_METHOD": "GET", "HTTP_AUTHORIZATION": f"Bearer {token}"}, start_response))
+    body = b"".join(
+        reference_app.application(
+            {"PATH_INFO": path, "REQUEST_METHOD": "GET", "HTTP_AUTHORIZATION": f"Bearer {token}"},
+            start_response,
+        )
+    )
     return out["status"], body.decode()
 
 

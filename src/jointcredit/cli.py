@@ -36,7 +36,11 @@ def _translate(argv: list[str]) -> list[str]:
         # Idle polling every 0.2 s (django-tasks' default is 1 s): the first webhook after a quiet
         # spell waits at most 0.2 s (DESIGN.md §5: delivery lag < 1 s); an idle poll is one indexed
         # query. ``--interval N`` on the command line overrides it.
-        interval = [] if any(a == "--interval" or a.startswith("--interval=") for a in argv[1:]) else ["--interval", "0.2"]
+        interval = (
+            []
+            if any(a == "--interval" or a.startswith("--interval=") for a in argv[1:])
+            else ["--interval", "0.2"]
+        )
         return ["db_worker", "--queue-name", "*", *interval, *argv[1:]]
     return argv
 
@@ -53,8 +57,17 @@ def _serve(argv: list[str]) -> None:
         execute_from_command_line(["jointcredit", "runserver", f"127.0.0.1:{port}", "--noreload"])
         return
     os.environ.setdefault("GUNICORN_BIND", f"127.0.0.1:{port}")
-    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "-c", "python:jointcredit.config.gunicorn",
-                               "jointcredit.config.wsgi:application"])
+    os.execvp(
+        sys.executable,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "python:jointcredit.config.gunicorn",
+            "jointcredit.config.wsgi:application",
+        ],
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -13,8 +13,16 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = os.environ.get("JOINTCREDIT_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 
 # Playwright's sync API runs an event loop in this thread; the test's own ORM calls (fixtures,
@@ -45,8 +53,12 @@ def chromium():
 def web(chromium, live_server, transactional_db, settings):
     """A fresh browser context (own cookies) on the live server; ``web.shot(name)`` saves a screenshot."""
     settings.AXES_ENABLED = False  # the live server thread must not lock out the test user
-    context = chromium.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900},
-                                   accept_downloads=True)
+    context = chromium.new_context(
+        base_url=live_server.url,
+        locale="zh-CN",
+        viewport={"width": 1280, "height": 900},
+        accept_downloads=True,
+    )
     context.set_default_timeout(15_000)
     page = context.new_page()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -24,10 +24,17 @@ def test_portal_objection_decided_by_staff(web, login, lixia, user_factory, tmp_
     clerk = user_factory(lixia["scjgj"], roles=[Role.CLERK], username="scjgj_clerk")
     approver = user_factory(lixia["scjgj"], roles=[Role.APPROVER, Role.CLERK], username="scjgj_approver")
     company = CompanyFactory(name="济南泉城鑫源餐饮管理有限公司")
-    entry = lists.list_entry_create(actor=clerk, list_type="black_health_safety", identifier=company.identifier,
-                                    name=company.name, reason="使用超过保质期的食品原料。",
-                                    legal_basis="《中华人民共和国食品安全法》第一百二十四条")
-    entry = lists.list_entry_notify(entry=entry, actor=clerk, notified_on=timezone.localdate() - timedelta(days=30))
+    entry = lists.list_entry_create(
+        actor=clerk,
+        list_type="black_health_safety",
+        identifier=company.identifier,
+        name=company.name,
+        reason="使用超过保质期的食品原料。",
+        legal_basis="《中华人民共和国食品安全法》第一百二十四条",
+    )
+    entry = lists.list_entry_notify(
+        entry=entry, actor=clerk, notified_on=timezone.localdate() - timedelta(days=30)
+    )
     entry = lists.list_entry_decide(entry=entry, actor=approver)
     entry = lists.list_entry_publish(entry=entry, actor=approver)
     evidence = tmp_path / "复议决定书.pdf"

@@ -25,15 +25,29 @@ def _fresh_cache():
 def listed_company(lixia):
     company = CompanyFactory(name="济南宏远餐饮管理有限公司", legal_representative="王建国")
     RelatedPersonFactory(subject=company, person=PersonFactory(name="王建国"))
-    list_type = ListType.objects.create(code="b-food", name="食品安全严重失信主体名单", color=ListColor.BLACK,
-                                        category=ListCategory.HEALTH_SAFETY, legal_basis="《食品安全法》")
+    list_type = ListType.objects.create(
+        code="b-food",
+        name="食品安全严重失信主体名单",
+        color=ListColor.BLACK,
+        category=ListCategory.HEALTH_SAFETY,
+        legal_basis="《食品安全法》",
+    )
     today = timezone.localdate()
-    ListEntry.objects.create(list_type=list_type, subject=company, subject_name=company.name,
-                             department=lixia["scjgj"], state=EntryState.PUBLISHED, reason="生产经营超过保质期的食品",
-                             legal_basis="《食品安全法》第一百二十四条", document_no="历市监罚〔2026〕12号",
-                             decided_on=today - timedelta(days=10), valid_from=today - timedelta(days=10),
-                             valid_until=today + timedelta(days=355), published_at=timezone.now(),
-                             under_objection=True)
+    ListEntry.objects.create(
+        list_type=list_type,
+        subject=company,
+        subject_name=company.name,
+        department=lixia["scjgj"],
+        state=EntryState.PUBLISHED,
+        reason="生产经营超过保质期的食品",
+        legal_basis="《食品安全法》第一百二十四条",
+        document_no="历市监罚〔2026〕12号",
+        decided_on=today - timedelta(days=10),
+        valid_from=today - timedelta(days=10),
+        valid_until=today + timedelta(days=355),
+        published_at=timezone.now(),
+        under_objection=True,
+    )
     return company
 
 
@@ -96,7 +110,12 @@ def test_office_dashboard_renders_charts(web, login, office_admin, listed_compan
     panels = web.locator("[data-panel]").count()
     assert panels >= 3
     assert web.locator("[data-panel] canvas").count() >= panels
-    for key in ("records_timeliness", "objections_by_state", "objections_open_by_age", "repairs_by_state",
-                "repairs_open_by_age"):
+    for key in (
+        "records_timeliness",
+        "objections_by_state",
+        "objections_open_by_age",
+        "repairs_by_state",
+        "repairs_open_by_age",
+    ):
         assert web.locator(f'[data-panel="{key}"] canvas').count() >= 1, key
     web.shot("office-dashboard")

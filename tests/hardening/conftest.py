@@ -50,7 +50,8 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("Permission matrix")
         terminalreporter.write_line(
             f"{sum(matrix.CELLS.values())} cells: {matrix.CELLS['exact']} asserted both ways, "
-            f"{matrix.CELLS['deny_only']} deny-side only (no builder)")
+            f"{matrix.CELLS['deny_only']} deny-side only (no builder)"
+        )
     faults = sys.modules.get(__package__ + ".test_faults")
     if faults is not None and faults.FAULTS:
         terminalreporter.section("Fault injection")
@@ -63,4 +64,3 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_line(f"{len(test_fuzz_api.STATUSES)} operations, {total} examples")
     for label, tally in sorted(test_fuzz_api.STATUSES.items()):
         terminalreporter.write_line(f"  {label}: " + ", ".join(f"{k}×{v}" for k, v in sorted(tally.items())))
-

@@ -29,17 +29,28 @@ def database_url() -> str:
 
 def child_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "JOINTCREDIT_TESTING"))}
-    env.update(DATABASE_URL=database_url(), SECRET_KEY="fault-injection-only", JOINTCREDIT_DEBUG="0",
-               PYTHONPATH=os.pathsep.join(filter(None, [str(SRC), env.get("PYTHONPATH", "")])),
-               LOG_LEVEL="WARNING", CONN_MAX_AGE="0", **extra)
+    env.update(
+        DATABASE_URL=database_url(),
+        SECRET_KEY="fault-injection-only",
+        JOINTCREDIT_DEBUG="0",
+        PYTHONPATH=os.pathsep.join(filter(None, [str(SRC), env.get("PYTHONPATH", "")])),
+        LOG_LEVEL="WARNING",
+        CONN_MAX_AGE="0",
+        **extra,
+    )
     return env
 
 
 class JointcreditProcess:
     def __init__(self, *args: str, **env: str):
         self.args = args
-        self.proc = subprocess.Popen([sys.executable, "-m", "jointcredit.cli", *args], env=child_env(**env),
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "jointcredit.cli", *args],
+            env=child_env(**env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def alive(self) -> bool:
         return self.proc.poll() is None
@@ -68,9 +79,12 @@ def wait_until(condition: Callable[[], bool], *, timeout: float = 30, interval: 
 
 def other_sessions(*, writing: bool = False) -> int:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                       "AND pid <> pg_backend_pid() AND backend_type = 'client backend' "
-                       "AND (NOT %s OR backend_xid IS NOT NULL)", [writing])
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND backend_type = 'client backend' "
+            "AND (NOT %s OR backend_xid IS NOT NULL)",
+            [writing],
+        )
         return cursor.fetchone()[0]
 
 

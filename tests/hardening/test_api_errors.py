@@ -15,8 +15,12 @@ def test_nul_character_in_input_is_a_client_error(seeded):
     import random
 
     body = {"kind": "legal", "identifier": gen.uscc(random.Random(5)), "name": "历下区测试\x00有限公司"}
-    response = Client().post("/api/v1/subjects", json.dumps(body), content_type="application/json",
-                             HTTP_AUTHORIZATION=f"Bearer {seeded.tokens['clerk@own']}")
+    response = Client().post(
+        "/api/v1/subjects",
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {seeded.tokens['clerk@own']}",
+    )
     if connection.vendor == "postgresql":
         assert response.status_code == 422, response.content
         error = response.json()["error"]

@@ -52,23 +52,26 @@ def test_subject_detail_is_answered_by_the_fast_lane_exactly_like_django(seeded,
     assert len(headers["X-Request-ID"]) == 32  # generated when the caller sends none
 
 
-@pytest.mark.parametrize(("label", "path", "extra"), [
-    ("malformed identifier → 422", "/api/v1/subjects/91370102163O44841F", {}),
-    ("bad check digit → 422", "/api/v1/subjects/370102199001011235", {}),
-    ("unknown subject → 404", "/api/v1/subjects/91370102MA3C0000X0", {}),
-    ("unknown include → 422", "/api/v1/subjects/{id}?include=nonsense", {}),
-    ("unknown parameter", "/api/v1/subjects/{id}?foo=1", {}),
-    ("parameter twice", "/api/v1/subjects/{id}?include=all&include=records", {}),
-    ("non-ASCII identifier → 422", "/api/v1/subjects/张三丰", {}),
-    ("percent-encoded bytes → 422", "/api/v1/subjects/%C2%AD%F1%B1%AB%8E", {}),
-    ("trailing slash", "/api/v1/subjects/{id}/", {}),
-    ("no identifier", "/api/v1/subjects/", {}),
-    ("wrong token → 401", "/api/v1/subjects/{id}", {"HTTP_AUTHORIZATION": "Bearer jc_not-a-real-token"}),
-    ("lower-case scheme", "/api/v1/subjects/{id}", {"HTTP_AUTHORIZATION": "bearer {token}"}),
-    ("no credentials → 401", "/api/v1/subjects/{id}", {"HTTP_AUTHORIZATION": ""}),
-    ("with a cookie (session user)", "/api/v1/subjects/{id}", {"HTTP_COOKIE": "sessionid=abc"}),
-    ("host not allowed → 400", "/api/v1/subjects/{id}", {"HTTP_HOST": "evil.example"}),
-])
+@pytest.mark.parametrize(
+    ("label", "path", "extra"),
+    [
+        ("malformed identifier → 422", "/api/v1/subjects/91370102163O44841F", {}),
+        ("bad check digit → 422", "/api/v1/subjects/370102199001011235", {}),
+        ("unknown subject → 404", "/api/v1/subjects/91370102MA3C0000X0", {}),
+        ("unknown include → 422", "/api/v1/subjects/{id}?include=nonsense", {}),
+        ("unknown parameter", "/api/v1/subjects/{id}?foo=1", {}),
+        ("parameter twice", "/api/v1/subjects/{id}?include=all&include=records", {}),
+        ("non-ASCII identifier → 422", "/api/v1/subjects/张三丰", {}),
+        ("percent-encoded bytes → 422", "/api/v1/subjects/%C2%AD%F1%B1%AB%8E", {}),
+        ("trailing slash", "/api/v1/subjects/{id}/", {}),
+        ("no identifier", "/api/v1/subjects/", {}),
+        ("wrong token → 401", "/api/v1/subjects/{id}", {"HTTP_AUTHORIZATION": "Bearer jc_not-a-real-token"}),
+        ("lower-case scheme", "/api/v1/subjects/{id}", {"HTTP_AUTHORIZATION": "bearer {token}"}),
+        ("no credentials → 401", "/api/v1/subjects/{id}", {"HTTP_AUTHORIZATION": ""}),
+        ("with a cookie (session user)", "/api/v1/subjects/{id}", {"HTTP_COOKIE": "sessionid=abc"}),
+        ("host not allowed → 400", "/api/v1/subjects/{id}", {"HTTP_HOST": "evil.example"}),
+    ],
+)
 def test_everything_else_is_answered_by_django(seeded, bearer, label, path, extra):
     spy = SpyDjango()
     app = FastLane(spy)
@@ -84,8 +87,14 @@ def test_everything_else_is_answered_by_django(seeded, bearer, label, path, extr
 def test_writes_and_other_paths_go_to_django(seeded, bearer):
     spy = SpyDjango()
     app = FastLane(spy)
-    status, _, _ = wsgi_call(app, "POST", f"/api/v1/subjects/{seeded.companies[0].identifier}/related-persons",
-                         data={}, content_type="application/json", **bearer)
+    status, _, _ = wsgi_call(
+        app,
+        "POST",
+        f"/api/v1/subjects/{seeded.companies[0].identifier}/related-persons",
+        data={},
+        content_type="application/json",
+        **bearer,
+    )
     assert status.startswith("422") and spy.calls == 1
     status, _, _ = wsgi_call(app, "GET", "/api/v1/health", **bearer)
     assert status == "200 OK" and spy.calls == 2
@@ -95,12 +104,16 @@ def test_a_revoked_token_is_refused_by_django(seeded, bearer):
     raw = bearer["HTTP_AUTHORIZATION"].split(" ", 1)[1]
     ApiToken.objects.filter(digest=token_digest(raw)).update(revoked_at=timezone.now())
     spy = SpyDjango()
-    status, _ = assert_same_as_django(FastLane(spy), f"/api/v1/subjects/{seeded.companies[0].identifier}", **bearer)
+    status, _ = assert_same_as_django(
+        FastLane(spy), f"/api/v1/subjects/{seeded.companies[0].identifier}", **bearer
+    )
     assert status.startswith("401") and spy.calls == 1
 
 
 def test_https_headers_match_behind_a_tls_proxy(seeded, bearer):
-    with override_settings(SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"), SECURE_HSTS_SECONDS=31536000):
+    with override_settings(
+        SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"), SECURE_HSTS_SECONDS=31536000
+    ):
         spy = SpyDjango()
         app = FastLane(spy)
         path = f"/api/v1/subjects/{seeded.companies[0].identifier}"

@@ -17,8 +17,9 @@ from django.db import connection  # noqa: F401 - evaluated by the skipif conditi
 
 from .faults import JointcreditProcess, audit_verify, backend_writing, sessions_gone, wait_until
 
-pytestmark = pytest.mark.skipif("connection.vendor != 'postgresql'",
-                                reason="kill -9 scenarios need PostgreSQL (real processes)")
+pytestmark = pytest.mark.skipif(
+    "connection.vendor != 'postgresql'", reason="kill -9 scenarios need PostgreSQL (real processes)"
+)
 FAULTS: list[str] = []  # injected faults, reported in the terminal summary
 
 
@@ -60,9 +61,10 @@ def test_kill9_during_penalty_import_leaves_no_partial_batch(penalties_file):
     assert rc == 0, out
 
     # the same file again completes, exactly once
-    rc, out = JointcreditProcess("import", "penalties", str(path), "--department", "scjgj", "-v", "0").wait(120)
+    rc, out = JointcreditProcess("import", "penalties", str(path), "--department", "scjgj", "-v", "0").wait(
+        120
+    )
     assert rc == 0, out
     assert Penalty.objects.count() == total
     rc, out = audit_verify()
     assert rc == 0, out
-

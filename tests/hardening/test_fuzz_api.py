@@ -25,8 +25,15 @@ from .discovery import Operation, openapi_schemas, operations
 from .world import ACTORS, ANONYMOUS
 
 MAX_EXAMPLES = int(os.environ.get("JOINTCREDIT_FUZZ_EXAMPLES", "8"))
-ACTOR_CHOICES = [ANONYMOUS, "viewer@own", "clerk@own", "approver@own", "department_admin@own", "office_admin",
-                 "clerk@other"]
+ACTOR_CHOICES = [
+    ANONYMOUS,
+    "viewer@own",
+    "clerk@own",
+    "approver@own",
+    "department_admin@own",
+    "office_admin",
+    "clerk@other",
+]
 assert set(ACTOR_CHOICES) - {ANONYMOUS} <= set(ACTORS)
 
 _schemas: dict[str, schemathesis.BaseSchema] = {}
@@ -52,6 +59,7 @@ def _schema(api: str):
             if any(ord(c) > 0xFF for c in path):
                 environ["PATH_INFO"] = path.encode("utf-8").decode("latin-1")
             return django_app(environ, start_response)
+
     if api not in _schemas:
         schema = schemathesis.openapi.from_dict(openapi_schemas()[api])
         schema.app = _app
@@ -98,8 +106,14 @@ def test_fuzz_operation(op: Operation, seeded, wsgi_keeps_test_connection):
     strategy = operation.as_strategy()
     tally = STATUSES.setdefault(op.label, Counter())
 
-    @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, derandomize=True,
-              suppress_health_check=list(HealthCheck), phases=("explicit", "generate"))
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+        phases=("explicit", "generate"),
+    )
     @given(case=strategy, data=st.data())
     def run(case, data):
         actor = data.draw(st.sampled_from(ACTOR_CHOICES), label="actor")

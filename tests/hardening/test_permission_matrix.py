@@ -70,8 +70,11 @@ def denied_in_every_department(rule: str, actor: str) -> bool:
     actor's), so only denials that do not depend on the department are asserted."""
     if actor == ANONYMOUS:
         return not allowed(rule, actor)
-    same_roles_own = next(k for k, (code, roles) in ACTORS.items() if code == OWN and roles == ACTORS[actor][1]) \
-        if any(code == OWN and roles == ACTORS[actor][1] for code, roles in ACTORS.values()) else actor
+    same_roles_own = (
+        next(k for k, (code, roles) in ACTORS.items() if code == OWN and roles == ACTORS[actor][1])
+        if any(code == OWN and roles == ACTORS[actor][1] for code, roles in ACTORS.values())
+        else actor
+    )
     return not allowed(rule, actor) and not allowed(rule, same_roles_own)
 
 
@@ -88,6 +91,7 @@ Builder = Callable[[World, random.Random], Request]
 
 # --- builders: a request that an allowed actor can really perform -------------------------------
 
+
 def _new_company(world: World, rng: random.Random) -> Request:
     code = gen.uscc(rng)
     name, _ = gen.company_name(rng)
@@ -96,9 +100,15 @@ def _new_company(world: World, rng: random.Random) -> Request:
 
 def _related_person(world: World, rng: random.Random) -> Request:
     company = world.companies[rng.randrange(10, 40)]
-    return Request({"identifier": company.identifier},
-                   {"person_identifier": gen.resident_id(rng), "person_name": gen.person_name(rng),
-                    "role": "legal_representative"}, success=201)
+    return Request(
+        {"identifier": company.identifier},
+        {
+            "person_identifier": gen.resident_id(rng),
+            "person_name": gen.person_name(rng),
+            "role": "legal_representative",
+        },
+        success=201,
+    )
 
 
 def _token_of_own_department_user(world: World, rng: random.Random) -> Request:
@@ -123,8 +133,11 @@ def _memorandum(world: World):
 
 
 def _new_memorandum(world: World, rng: random.Random) -> Request:
-    return Request({}, {"code": f"hd_memo_{rng.randrange(10**6)}", "name": "关于对失信主体实施联合惩戒的合作备忘录（测试）"},
-                   success=201)
+    return Request(
+        {},
+        {"code": f"hd_memo_{rng.randrange(10**6)}", "name": "关于对失信主体实施联合惩戒的合作备忘录（测试）"},
+        success=201,
+    )
 
 
 def _patch_memorandum(world: World, rng: random.Random) -> Request:
@@ -132,9 +145,17 @@ def _patch_memorandum(world: World, rng: random.Random) -> Request:
 
 
 def _new_measure(world: World, rng: random.Random) -> Request:
-    return Request({}, {"memorandum": _memorandum(world).code, "code": f"hd_measure_{rng.randrange(10**6)}",
-                        "name": "限制参与政府采购（测试）", "kind": "punishment", "scenarios": ["licensing"]},
-                   success=201)
+    return Request(
+        {},
+        {
+            "memorandum": _memorandum(world).code,
+            "code": f"hd_measure_{rng.randrange(10**6)}",
+            "name": "限制参与政府采购（测试）",
+            "kind": "punishment",
+            "scenarios": ["licensing"],
+        },
+        success=201,
+    )
 
 
 def _patch_measure(world: World, rng: random.Random) -> Request:
@@ -145,14 +166,19 @@ def _patch_measure(world: World, rng: random.Random) -> Request:
         measure_request = _new_measure(world, rng).body
         from jointcredit.measures.services import measure_create
 
-        measure = measure_create(actor=_office_actor(world), memorandum=_memorandum(world),
-                                 **{k: v for k, v in measure_request.items() if k != "memorandum"})
+        measure = measure_create(
+            actor=_office_actor(world),
+            memorandum=_memorandum(world),
+            **{k: v for k, v in measure_request.items() if k != "memorandum"},
+        )
     return Request({"code": measure.code}, {"legal_basis": "《测试依据》第二条"})
 
 
 def _screening_file(world: World, rng: random.Random) -> Request:
     rows = [s.identifier for s in world.companies[:3]] + ["不是标识"]
-    upload = SimpleUploadedFile("名单.csv", ("identifier\n" + "\n".join(rows)).encode(), content_type="text/csv")
+    upload = SimpleUploadedFile(
+        "名单.csv", ("identifier\n" + "\n".join(rows)).encode(), content_type="text/csv"
+    )
     return Request({}, {"file": upload, "scenario": "licensing"}, multipart=True, success=201)
 
 
@@ -176,8 +202,12 @@ def _penalty_file(world: World, rng: random.Random) -> Request:
 def _draft_penalty(world: World, rng: random.Random, body: dict | None = None) -> Request:
     from jointcredit.records.services import record_save
 
-    record, _ = record_save(actor=User.objects.get(username=f"{OWN}_clerk"), record_type="penalty",
-                            data=_penalty_body(world, rng), hold_as_draft=True)
+    record, _ = record_save(
+        actor=User.objects.get(username=f"{OWN}_clerk"),
+        record_type="penalty",
+        data=_penalty_body(world, rng),
+        hold_as_draft=True,
+    )
     return Request({"kind": "penalties", "record_id": record.pk}, body)
 
 
@@ -196,10 +226,17 @@ def _list_entry(world: World, rng: random.Random, state: str, body: dict | None 
     clerk, approver = (User.objects.get(username=f"{OWN}_{r}") for r in ("clerk", "approver"))
     ls.list_types_seed()
     name, _ = gen.company_name(rng)
-    entry = ls.list_entry_create(actor=clerk, list_type="black_health_safety", identifier=gen.uscc(rng), name=name,
-                                 reason="使用超过保质期的食品原料（权限矩阵）")
+    entry = ls.list_entry_create(
+        actor=clerk,
+        list_type="black_health_safety",
+        identifier=gen.uscc(rng),
+        name=name,
+        reason="使用超过保质期的食品原料（权限矩阵）",
+    )
     if state != "draft":
-        entry = ls.list_entry_notify(entry=entry, actor=clerk, notified_on=timezone.localdate() - timedelta(days=30))
+        entry = ls.list_entry_notify(
+            entry=entry, actor=clerk, notified_on=timezone.localdate() - timedelta(days=30)
+        )
     if state in ("decided", "published"):
         entry = ls.list_entry_decide(entry=entry, actor=approver)
     if state == "published":
@@ -217,8 +254,13 @@ def _objection(world: World, rng: random.Random, state: str, body: dict | None =
 
     clerk = User.objects.get(username=f"{OWN}_clerk")
     entry_id = _list_entry(world, rng, "published").path_params["entry_id"]
-    o = objections.objection_file(actor=clerk, target_type="list_entry", target_id=entry_id,
-                                  statement="原处罚决定已被复议撤销（权限矩阵）", **_CONTACT)
+    o = objections.objection_file(
+        actor=clerk,
+        target_type="list_entry",
+        target_id=entry_id,
+        statement="原处罚决定已被复议撤销（权限矩阵）",
+        **_CONTACT,
+    )
     if state in ("accepted", "under_review"):
         objections.objection_accept(actor=clerk, objection=o)
     if state == "under_review":
@@ -228,8 +270,11 @@ def _objection(world: World, rng: random.Random, state: str, body: dict | None =
 
 def _new_objection(world: World, rng: random.Random) -> Request:
     entry_id = _list_entry(world, rng, "published").path_params["entry_id"]
-    return Request({}, {"target_type": "list_entry", "target_id": entry_id, "statement": "事实有误", **_CONTACT},
-                   success=201)
+    return Request(
+        {},
+        {"target_type": "list_entry", "target_id": entry_id, "statement": "事实有误", **_CONTACT},
+        success=201,
+    )
 
 
 def _evidence_upload(request: Request, **extra) -> Request:
@@ -249,16 +294,27 @@ def _old_entry_id(world: World, rng: random.Random) -> int:
     ls.list_types_seed()
     today = timezone.localdate()
     name, _ = gen.company_name(rng)
-    entry = ls.list_entry_create(actor=clerk, list_type="black_health_safety", identifier=gen.uscc(rng), name=name,
-                                 reason="使用超过保质期的食品原料（权限矩阵）")
+    entry = ls.list_entry_create(
+        actor=clerk,
+        list_type="black_health_safety",
+        identifier=gen.uscc(rng),
+        name=name,
+        reason="使用超过保质期的食品原料（权限矩阵）",
+    )
     entry = ls.list_entry_notify(entry=entry, actor=clerk, notified_on=today - timedelta(days=440))
     entry = ls.list_entry_decide(entry=entry, actor=approver, decided_on=today - timedelta(days=400))
     return ls.list_entry_publish(entry=entry, actor=approver).pk
 
 
 def _repair_body(entry_id: int) -> dict:
-    return {"target_type": "list_entry", "target_id": entry_id, "correction": "已缴清罚款并整改（权限矩阵）",
-            "commitment_signatory": "张伟", "commitment_accepted": True, **_CONTACT}
+    return {
+        "target_type": "list_entry",
+        "target_id": entry_id,
+        "correction": "已缴清罚款并整改（权限矩阵）",
+        "commitment_signatory": "张伟",
+        "commitment_accepted": True,
+        **_CONTACT,
+    }
 
 
 def _new_repair(world: World, rng: random.Random) -> Request:
@@ -270,8 +326,11 @@ def _repair(world: World, rng: random.Random, state: str, body: dict | None = No
 
     clerk = User.objects.get(username=f"{OWN}_clerk")
     body_in = _repair_body(_old_entry_id(world, rng))
-    r = repairs.repair_file(actor=clerk, **body_in,
-                            proofs=[SimpleUploadedFile("缴款凭证.pdf", _PDF, content_type="application/pdf")])
+    r = repairs.repair_file(
+        actor=clerk,
+        **body_in,
+        proofs=[SimpleUploadedFile("缴款凭证.pdf", _PDF, content_type="application/pdf")],
+    )
     if state == "under_review":
         repairs.repair_accept(actor=clerk, repair=r)
     return Request({"repair_id": r.pk}, body)
@@ -281,9 +340,14 @@ def _receipt(world: World, rng: random.Random) -> Request:
     from jointcredit.objections.models import SyncReceipt
 
     entry_id = _list_entry(world, rng, "published").path_params["entry_id"]
-    receipt = SyncReceipt.objects.create(source_type="repair", source_id=rng.randrange(10**6, 10**7),
-                                         target_type="list_entry", target_id=entry_id, subject_name="权限矩阵",
-                                         department=world.departments[OWN])
+    receipt = SyncReceipt.objects.create(
+        source_type="repair",
+        source_id=rng.randrange(10**6, 10**7),
+        target_type="list_entry",
+        target_id=entry_id,
+        subject_name="权限矩阵",
+        department=world.departments[OWN],
+    )
     return Request({"receipt_id": receipt.pk}, {"note": "已解除限制"})
 
 
@@ -314,19 +378,54 @@ RULES: list[tuple[str, str, str, Builder | None]] = [
     # statement and mark objections; only its approvers decide, publish, correct and remove.
     # Creating needs the actor's own department to be an initiating department of the list type.
     ("post", r"^/api/v1/list-entries$", "dept_write", None),
-    ("post", r"^/api/v1/list-entries/\{entry_id\}/update$", "dept_write",
-     lambda w, r: _list_entry(w, r, "draft", {"reason": "补充事实：涉及 12 人就医"})),
-    ("post", r"^/api/v1/list-entries/\{entry_id\}/notify$", "dept_write", lambda w, r: _list_entry(w, r, "draft", {})),
-    ("post", r"^/api/v1/list-entries/\{entry_id\}/statement$", "dept_write",
-     lambda w, r: _list_entry(w, r, "notified", {"outcome": "waived"})),
-    ("post", r"^/api/v1/list-entries/\{entry_id\}/objection$", "dept_write",
-     lambda w, r: _list_entry(w, r, "published", {"under_objection": True})),
-    ("post", r"^/api/v1/list-entries/\{entry_id\}/decide$", "dept_decide", lambda w, r: _list_entry(w, r, "notified", {})),
-    ("post", r"^/api/v1/list-entries/\{entry_id\}/publish$", "dept_decide", lambda w, r: _list_entry(w, r, "decided")),
-    ("post", r"^/api/v1/list-entries/\{entry_id\}/remove$", "dept_decide",
-     lambda w, r: _list_entry(w, r, "published", {"reason": "revoked", "note": "复议撤销"})),
-    ("post", r"^/api/v1/list-entries/\{entry_id\}/correct$", "dept_decide",
-     lambda w, r: _list_entry(w, r, "published", {"note": "事实更正", "reason": "更正后的列入事由"})),
+    (
+        "post",
+        r"^/api/v1/list-entries/\{entry_id\}/update$",
+        "dept_write",
+        lambda w, r: _list_entry(w, r, "draft", {"reason": "补充事实：涉及 12 人就医"}),
+    ),
+    (
+        "post",
+        r"^/api/v1/list-entries/\{entry_id\}/notify$",
+        "dept_write",
+        lambda w, r: _list_entry(w, r, "draft", {}),
+    ),
+    (
+        "post",
+        r"^/api/v1/list-entries/\{entry_id\}/statement$",
+        "dept_write",
+        lambda w, r: _list_entry(w, r, "notified", {"outcome": "waived"}),
+    ),
+    (
+        "post",
+        r"^/api/v1/list-entries/\{entry_id\}/objection$",
+        "dept_write",
+        lambda w, r: _list_entry(w, r, "published", {"under_objection": True}),
+    ),
+    (
+        "post",
+        r"^/api/v1/list-entries/\{entry_id\}/decide$",
+        "dept_decide",
+        lambda w, r: _list_entry(w, r, "notified", {}),
+    ),
+    (
+        "post",
+        r"^/api/v1/list-entries/\{entry_id\}/publish$",
+        "dept_decide",
+        lambda w, r: _list_entry(w, r, "decided"),
+    ),
+    (
+        "post",
+        r"^/api/v1/list-entries/\{entry_id\}/remove$",
+        "dept_decide",
+        lambda w, r: _list_entry(w, r, "published", {"reason": "revoked", "note": "复议撤销"}),
+    ),
+    (
+        "post",
+        r"^/api/v1/list-entries/\{entry_id\}/correct$",
+        "dept_decide",
+        lambda w, r: _list_entry(w, r, "published", {"note": "事实更正", "reason": "更正后的列入事由"}),
+    ),
     # exchange (exchange.services): subscriptions and redelivery are the department admin's;
     # feedback is written for the actor's own department (or a named one: ensure_can_write)
     ("post", r"^/api/v1/subscriptions$", "dept_admin", None),
@@ -358,29 +457,80 @@ RULES: list[tuple[str, str, str, Builder | None]] = [
     # the subject's behalf, accepts and reviews; only its approvers decide; the office urges;
     # receiving departments confirm sync receipts
     ("post", r"^/api/v1/objections$", "dept_write", _new_objection),
-    ("post", r"^/api/v1/objections/\{objection_id\}/evidence$", "dept_write",
-     lambda w, r: _evidence_upload(_objection(w, r, "submitted"))),
-    ("post", r"^/api/v1/objections/\{objection_id\}/accept$", "dept_write", lambda w, r: _objection(w, r, "submitted")),
-    ("post", r"^/api/v1/objections/\{objection_id\}/reject$", "dept_write",
-     lambda w, r: _objection(w, r, "submitted", {"reason": "未提供新的事实和证据"})),
-    ("post", r"^/api/v1/objections/\{objection_id\}/review$", "dept_write", lambda w, r: _objection(w, r, "accepted")),
-    ("post", r"^/api/v1/objections/\{objection_id\}/uphold$", "dept_decide",
-     lambda w, r: _objection(w, r, "under_review", {"decision": "异议不成立"})),
-    ("post", r"^/api/v1/objections/\{objection_id\}/correct$", "dept_decide",
-     lambda w, r: _objection(w, r, "under_review", {"decision": "异议成立，撤销", "resolution": "revoke"})),
-    ("post", r"^/api/v1/objections/\{objection_id\}/urge$", "office_admin",
-     lambda w, r: _objection(w, r, "submitted", {"note": "请尽快受理"})),
+    (
+        "post",
+        r"^/api/v1/objections/\{objection_id\}/evidence$",
+        "dept_write",
+        lambda w, r: _evidence_upload(_objection(w, r, "submitted")),
+    ),
+    (
+        "post",
+        r"^/api/v1/objections/\{objection_id\}/accept$",
+        "dept_write",
+        lambda w, r: _objection(w, r, "submitted"),
+    ),
+    (
+        "post",
+        r"^/api/v1/objections/\{objection_id\}/reject$",
+        "dept_write",
+        lambda w, r: _objection(w, r, "submitted", {"reason": "未提供新的事实和证据"}),
+    ),
+    (
+        "post",
+        r"^/api/v1/objections/\{objection_id\}/review$",
+        "dept_write",
+        lambda w, r: _objection(w, r, "accepted"),
+    ),
+    (
+        "post",
+        r"^/api/v1/objections/\{objection_id\}/uphold$",
+        "dept_decide",
+        lambda w, r: _objection(w, r, "under_review", {"decision": "异议不成立"}),
+    ),
+    (
+        "post",
+        r"^/api/v1/objections/\{objection_id\}/correct$",
+        "dept_decide",
+        lambda w, r: _objection(w, r, "under_review", {"decision": "异议成立，撤销", "resolution": "revoke"}),
+    ),
+    (
+        "post",
+        r"^/api/v1/objections/\{objection_id\}/urge$",
+        "office_admin",
+        lambda w, r: _objection(w, r, "submitted", {"note": "请尽快受理"}),
+    ),
     ("post", r"^/api/v1/sync-receipts/\{receipt_id\}/acknowledge$", "dept_write", _receipt),
     ("post", r"^/api/v1/repairs$", "dept_write", _new_repair),
-    ("post", r"^/api/v1/repairs/\{repair_id\}/evidence$", "dept_write",
-     lambda w, r: _evidence_upload(_repair(w, r, "submitted"), kind="proof")),
-    ("post", r"^/api/v1/repairs/\{repair_id\}/accept$", "dept_write", lambda w, r: _repair(w, r, "submitted")),
-    ("post", r"^/api/v1/repairs/\{repair_id\}/approve$", "dept_decide",
-     lambda w, r: _repair(w, r, "under_review", {"decision": ""})),
-    ("post", r"^/api/v1/repairs/\{repair_id\}/reject$", "dept_decide",
-     lambda w, r: _repair(w, r, "submitted", {"reason": "材料不全"})),
-    ("post", r"^/api/v1/repairs/\{repair_id\}/urge$", "office_admin",
-     lambda w, r: _repair(w, r, "submitted", {"note": "请尽快办理"})),
+    (
+        "post",
+        r"^/api/v1/repairs/\{repair_id\}/evidence$",
+        "dept_write",
+        lambda w, r: _evidence_upload(_repair(w, r, "submitted"), kind="proof"),
+    ),
+    (
+        "post",
+        r"^/api/v1/repairs/\{repair_id\}/accept$",
+        "dept_write",
+        lambda w, r: _repair(w, r, "submitted"),
+    ),
+    (
+        "post",
+        r"^/api/v1/repairs/\{repair_id\}/approve$",
+        "dept_decide",
+        lambda w, r: _repair(w, r, "under_review", {"decision": ""}),
+    ),
+    (
+        "post",
+        r"^/api/v1/repairs/\{repair_id\}/reject$",
+        "dept_decide",
+        lambda w, r: _repair(w, r, "submitted", {"reason": "材料不全"}),
+    ),
+    (
+        "post",
+        r"^/api/v1/repairs/\{repair_id\}/urge$",
+        "office_admin",
+        lambda w, r: _repair(w, r, "submitted", {"note": "请尽快办理"}),
+    ),
 ]
 
 
@@ -390,6 +540,7 @@ RULES: list[tuple[str, str, str, Builder | None]] = [
 PENDING_RULES: list[tuple[str, str, str, Builder | None]] = [
     # (catalog rules moved into RULES: the catalog app is on main)
 ]
+
 
 def rule_for(op: Operation) -> tuple[str, Builder | None] | None:
     for method, pattern, rule, builder in [*RULES, *PENDING_RULES]:
@@ -401,6 +552,7 @@ def rule_for(op: Operation) -> tuple[str, Builder | None] | None:
 
 
 # --- generic requests from the schema -----------------------------------------------------------
+
 
 def _sample(schema: dict, name: str, world: World):
     if "anyOf" in schema:
@@ -431,8 +583,9 @@ def _sample(schema: dict, name: str, world: World):
     if fmt == "date-time":
         return "2026-01-05T09:00:00+08:00"
     if fmt == "binary":
-        return SimpleUploadedFile("data.csv", b"identifier\n" + world.companies[0].identifier.encode(),
-                                  content_type="text/csv")
+        return SimpleUploadedFile(
+            "data.csv", b"identifier\n" + world.companies[0].identifier.encode(), content_type="text/csv"
+        )
     return pool[0] if pool else "测试"
 
 
@@ -450,6 +603,7 @@ def generic_request(op: Operation, world: World) -> Request:
 
 # --- running a cell -----------------------------------------------------------------------------
 
+
 def send(op: Operation, request: Request, world: World, actor: str):
     path = op.path
     for name, value in request.path_params.items():
@@ -459,8 +613,12 @@ def send(op: Operation, request: Request, world: World, actor: str):
     call = getattr(client, op.method)
     if request.multipart:
         return call(path, request.body or {}, **headers)
-    return call(path, json.dumps(request.body or {}, ensure_ascii=False, default=str),
-                content_type="application/json", **headers)
+    return call(
+        path,
+        json.dumps(request.body or {}, ensure_ascii=False, default=str),
+        content_type="application/json",
+        **headers,
+    )
 
 
 CELLS: Counter = Counter()  # exact / deny_only cells, reported in the closing note
@@ -473,12 +631,15 @@ def test_every_write_operation_has_a_rule():
         "Write endpoints without a permission rule — add a line to RULES in "
         "tests/hardening/test_permission_matrix.py after reading the endpoint's service "
         f"(rules: {', '.join(RULE_HELP)}):\n"
-        + "\n".join(f'    ("{op.method}", r"^{re.escape(op.path)}$", "<rule>", None),' for op in missing))
+        + "\n".join(f'    ("{op.method}", r"^{re.escape(op.path)}$", "<rule>", None),' for op in missing)
+    )
 
 
 def test_rules_have_no_stale_patterns():
     ops = write_operations()
-    stale = [(m, p) for m, p, _, _ in RULES if not any(op.method == m and re.search(p, op.path) for op in ops)]
+    stale = [
+        (m, p) for m, p, _, _ in RULES if not any(op.method == m and re.search(p, op.path) for op in ops)
+    ]
     assert not stale, f"RULES entries match no endpoint any more (renamed or removed?): {stale}"
 
 
@@ -503,7 +664,9 @@ def test_permission_matrix(op: Operation, seeded):
             if status != 401:
                 failures.append(f"{actor}: expected 401, got {status} {body}")
         elif builder is not None and expect_allowed and status != request.success:
-            failures.append(f"{actor}: allowed by rule {rule!r}, expected {request.success}, got {status} {body}")
+            failures.append(
+                f"{actor}: allowed by rule {rule!r}, expected {request.success}, got {status} {body}"
+            )
         elif builder is not None and not expect_allowed and status not in (403, 404):
             failures.append(f"{actor}: denied by rule {rule!r}, expected 403, got {status} {body}")
         elif builder is None and denied_in_every_department(rule, actor) and 200 <= status < 300:

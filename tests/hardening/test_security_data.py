@@ -27,13 +27,16 @@ from .world import World
 # --- uploads --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("name", "data", "rule"), [
-    ("payload.exe", b"MZ\x90\x00", "type"),
-    ("noext", b"a,b\n1,2\n", "type"),
-    ("empty.csv", b"", "empty"),
-    ("fake.xlsx", b"a,b\n1,2\n", "type"),
-    ("binary.csv", b"\x00\x01\x02PK", "encoding"),
-])
+@pytest.mark.parametrize(
+    ("name", "data", "rule"),
+    [
+        ("payload.exe", b"MZ\x90\x00", "type"),
+        ("noext", b"a,b\n1,2\n", "type"),
+        ("empty.csv", b"", "empty"),
+        ("fake.xlsx", b"a,b\n1,2\n", "type"),
+        ("binary.csv", b"\x00\x01\x02PK", "encoding"),
+    ],
+)
 def test_tabular_rejects_bad_files(name, data, rule):
     with pytest.raises(ValidationFailed) as info:
         read_table(io.BytesIO(data), name=name)
@@ -53,8 +56,10 @@ def _upload_operations() -> list[Operation]:
     for op in operations():
         content_type, schema = request_body_schema(op)
         if content_type and "multipart" in content_type:
-            if any(p.get("format") == "binary" or p.get("type") == "string" and p.get("format") == "binary"
-                   for p in (schema or {}).get("properties", {}).values()):
+            if any(
+                p.get("format") == "binary" or p.get("type") == "string" and p.get("format") == "binary"
+                for p in (schema or {}).get("properties", {}).values()
+            ):
                 out.append(op)
     return out
 
@@ -75,9 +80,18 @@ def test_every_upload_endpoint_checks_type_and_size(op, seeded, settings):
     settings.JOINTCREDIT_EVIDENCE_MAX_BYTES = 2048
     results = {}
     for label, upload in (
-        ("exe", lambda: SimpleUploadedFile("tool.exe", b"MZ\x90\x00" * 100, content_type="application/octet-stream")),
-        ("big", lambda: SimpleUploadedFile("big.csv", b"identifier\n" + b"91370102MA3C4XYZ0X\n" * 400,
-                                           content_type="text/csv")),
+        (
+            "exe",
+            lambda: SimpleUploadedFile(
+                "tool.exe", b"MZ\x90\x00" * 100, content_type="application/octet-stream"
+            ),
+        ),
+        (
+            "big",
+            lambda: SimpleUploadedFile(
+                "big.csv", b"identifier\n" + b"91370102MA3C4XYZ0X\n" * 400, content_type="text/csv"
+            ),
+        ),
     ):
         request = generic_request(op, seeded)
         for field in _file_fields(op):
@@ -179,8 +193,11 @@ def _paths(op: Operation, world: World, limit: int = 40) -> list[str]:
 
 
 def _required_query(op: Operation, world: World) -> dict:
-    return {p["name"]: _candidates(op, world, p["name"], {})[0] for p in op.spec.get("parameters", [])
-            if p["in"] == "query" and p.get("required")}
+    return {
+        p["name"]: _candidates(op, world, p["name"], {})[0]
+        for p in op.spec.get("parameters", [])
+        if p["in"] == "query" and p.get("required")
+    }
 
 
 @pytest.fixture
@@ -204,7 +221,9 @@ def test_public_api_is_rate_limited(op, seeded, low_public_rate):
     path = _paths(op, seeded, 1)[0] + "?" + urlencode(_required_query(op, seeded))
     client = Client(REMOTE_ADDR="203.0.113.7")
     statuses = [client.get(path).status_code for _ in range(low_public_rate + 2)]
-    assert 429 in statuses, f"{op.label}: no 429 after {len(statuses)} requests from one address: {set(statuses)}"
+    assert 429 in statuses, (
+        f"{op.label}: no 429 after {len(statuses)} requests from one address: {set(statuses)}"
+    )
     assert statuses.index(429) <= low_public_rate, statuses
     limited = client.get(path)
     assert limited.status_code == 429 and "error" in limited.json(), limited.content[:200]
@@ -232,8 +251,10 @@ def _leaks(text: str, ids: set[str], names: list[str], echo: str | None = None) 
 def _search_terms(world: World) -> list[str]:
     from jointcredit.subjects.models import RelatedPerson
 
-    companies = [link.subject for link in RelatedPerson.objects.filter(person__in=world.distinctive)
-                 .select_related("subject")]
+    companies = [
+        link.subject
+        for link in RelatedPerson.objects.filter(person__in=world.distinctive).select_related("subject")
+    ]
     terms = [p.name for p in world.distinctive[:2]] + [p.identifier for p in world.distinctive[:2]]
     terms += [c.name for c in companies[:1]] + [c.identifier for c in companies[:1]]
     return terms + [world.distinctive[0].name[:2]]
@@ -299,7 +320,7 @@ def test_masking_crawler(seeded):
     for op in _public_get_operations():
         query_names = [p["name"] for p in op.spec.get("parameters", []) if p["in"] == "query"]
         for path in _paths(op, seeded):
-            for term in ([None] + terms if query_names else [None]):
+            for term in [None] + terms if query_names else [None]:
                 params = {query_names[0]: term} if term and query_names else {}
                 response = Client(REMOTE_ADDR=f"192.0.2.{api_calls % 250 + 1}").get(path, params)
                 api_calls += 1
@@ -308,6 +329,9 @@ def test_masking_crawler(seeded):
                 leaks += [f"{path}?{params}: {leak}" for leak in _leaks(text, ids, names, term)]
     assert pages > 1, "the crawler found no public page beyond the home page"
     if _has_published_entries(seeded):
-        assert masked_seen, "the crawler never reached the black-listed persons (masked) — is the search still linked?"
+        assert masked_seen, (
+            "the crawler never reached the black-listed persons (masked) — is the search still linked?"
+        )
     assert not leaks, "full natural-person data on public surfaces (mask with common.masking):\n" + "\n".join(
-        sorted(set(leaks))[:40])
+        sorted(set(leaks))[:40]
+    )

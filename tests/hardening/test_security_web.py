@@ -53,8 +53,13 @@ class Forms(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "form":
-            self.forms.append({"method": (attrs.get("method") or "get").lower(), "action": attrs.get("action") or "",
-                               "fields": {}})
+            self.forms.append(
+                {
+                    "method": (attrs.get("method") or "get").lower(),
+                    "action": attrs.get("action") or "",
+                    "fields": {},
+                }
+            )
         elif tag in ("input", "textarea", "select") and self.forms and attrs.get("name"):
             self.forms[-1]["fields"][attrs["name"]] = attrs.get("value") or ""
         elif tag == "script" and not attrs.get("src"):
@@ -92,7 +97,10 @@ REQUIRED_HEADERS = {
 
 def _assert_security_headers(url, response):
     csp = response.get("Content-Security-Policy", "")
-    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "object-src 'none'" in csp, (url, csp)
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "object-src 'none'" in csp, (
+        url,
+        csp,
+    )
     if not (url.startswith("/api/") and url.endswith("/docs")):
         assert "unsafe-inline" not in csp.split("script-src", 1)[1].split(";", 1)[0], (url, csp)
     for name, value in REQUIRED_HEADERS.items():
@@ -143,9 +151,15 @@ def test_no_inline_scripts_in_pages(seeded):
     """CSP forbids inline scripts: one in a template would silently not run in browsers."""
     staff = Client()
     staff.force_login(_staff(seeded))
-    offenders = [url for client in (Client(), staff) for url, response in _get_pages(seeded, client)
-                 if "text/html" in response.get("Content-Type", "") and parse(response.content.decode()).inline_scripts]
-    assert not offenders, f"inline <script> or on*= handlers (move JS to <app>/static/<app>/*.js): {offenders}"
+    offenders = [
+        url
+        for client in (Client(), staff)
+        for url, response in _get_pages(seeded, client)
+        if "text/html" in response.get("Content-Type", "") and parse(response.content.decode()).inline_scripts
+    ]
+    assert not offenders, (
+        f"inline <script> or on*= handlers (move JS to <app>/static/<app>/*.js): {offenders}"
+    )
 
 
 def test_every_post_form_requires_csrf(seeded):
@@ -165,10 +179,14 @@ def test_every_post_form_requires_csrf(seeded):
                 action = urljoin(url, form["action"]) if form["action"] else url
                 if urlsplit(action).netloc:
                     continue
-                assert "csrfmiddlewaretoken" in form["fields"], f"POST form without {{% csrf_token %}} on {url}"
+                assert "csrfmiddlewaretoken" in form["fields"], (
+                    f"POST form without {{% csrf_token %}} on {url}"
+                )
                 data = {k: v for k, v in form["fields"].items() if k != "csrfmiddlewaretoken"}
                 refused = client.post(urlsplit(action).path, data)
-                assert refused.status_code == 403, f"POST {action} (form on {url}) without CSRF token: {refused.status_code}"
+                assert refused.status_code == 403, (
+                    f"POST {action} (form on {url}) without CSRF token: {refused.status_code}"
+                )
                 checked.append(action)
     assert any("/accounts/login/" in a for a in checked), "the login form must be among the checked forms"
 
@@ -178,8 +196,9 @@ def test_api_session_auth_requires_csrf(seeded):
     client = Client(enforce_csrf_checks=True)
     client.force_login(User.objects.get(username="scjgj_clerk"))
     assert client.get("/api/v1/me").status_code == 200
-    response = client.post("/api/v1/subjects", {"kind": "legal", "identifier": "x", "name": "x"},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/subjects", {"kind": "legal", "identifier": "x", "name": "x"}, content_type="application/json"
+    )
     assert response.status_code in (401, 403), response.status_code
 
 
@@ -192,7 +211,9 @@ def test_login_throttled_after_failures(seeded, settings):
     client = Client()
     limit = settings.AXES_FAILURE_LIMIT
     for attempt in range(1, limit + 1):
-        response = client.post("/accounts/login/", {"username": "scjgj_clerk", "password": "wrong-password-1"})
+        response = client.post(
+            "/accounts/login/", {"username": "scjgj_clerk", "password": "wrong-password-1"}
+        )
         # the form again with an error, until the limit-th failure locks the user out
         assert response.status_code == (429 if attempt == limit else 200), attempt
     locked = client.post("/accounts/login/", {"username": "scjgj_clerk", "password": "Demo@2026!lixia"})

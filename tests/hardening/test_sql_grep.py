@@ -22,8 +22,10 @@ MARKERS = (MARKER, "noqa: S608")  # ruff's S608 suppression is the same consciou
 # Vetted by reading the code, in files this harness does not own (path, statement text). Prefer the
 # comment marker in new code.
 ALLOWLIST = {
-    ("jointcredit/records/importer.py",
-     'with cursor.copy(f"COPY {qn(table)} ({cols}) FROM STDIN (FORMAT csv)") as copy:'),  # cols: quoted model fields
+    (
+        "jointcredit/records/importer.py",
+        'with cursor.copy(f"COPY {qn(table)} ({cols}) FROM STDIN (FORMAT csv)") as copy:',
+    ),  # cols: quoted model fields
 }
 
 
@@ -48,8 +50,15 @@ def _is_formatted(node: ast.AST) -> bool:
     if isinstance(node, ast.JoinedStr):
         return any(isinstance(v, ast.FormattedValue) for v in node.values) and not _metadata_only(node)
     if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mod, ast.Add)):
-        return _is_formatted(node.left) or _is_formatted(node.right) or (
-            isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Constant) and isinstance(node.left.value, str))
+        return (
+            _is_formatted(node.left)
+            or _is_formatted(node.right)
+            or (
+                isinstance(node.op, ast.Mod)
+                and isinstance(node.left, ast.Constant)
+                and isinstance(node.left.value, str)
+            )
+        )
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
         return True
     return False
@@ -89,7 +98,9 @@ def violations() -> list[str]:
         source = path.read_text(encoding="utf-8")
         lines = source.splitlines()
         tree = ast.parse(source)
-        scopes = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))] + [tree]
+        scopes = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))] + [
+            tree
+        ]
         for scope in scopes:
             formatted = _formatted_assignments(scope)
             for node in ast.walk(scope):
@@ -119,7 +130,8 @@ def test_sql_is_never_built_by_formatting():
     assert not found, (
         "SQL built with f-strings/%/format (pass values as parameters: cursor.execute(sql, [value]); if only "
         "quoted identifiers from model metadata are formatted in, mark the statement with "
-        f"'# {MARKER} <why>', see docs/security.md):\n  " + "\n  ".join(found))
+        f"'# {MARKER} <why>', see docs/security.md):\n  " + "\n  ".join(found)
+    )
 
 
 def test_the_scanner_catches_formatted_sql(tmp_path, monkeypatch):
@@ -132,7 +144,8 @@ def test_the_scanner_catches_formatted_sql(tmp_path, monkeypatch):
         "def ok(cursor, q):\n    cursor.execute('SELECT * FROM t WHERE name = %s', [q])\n"
         "def vetted(cursor, cols, t):\n    cursor.execute(f'SELECT {cols} FROM t')  # sql-vetted: model metadata\n"
         "def metadata(cursor, qn, t, M):\n    cursor.execute(f'ANALYZE {qn(t)} {M._meta.db_table}')\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     monkeypatch.setattr(__import__(__name__, fromlist=["SRC"]), "SRC", tmp_path)
     found = violations()
     assert [f.split(":")[1] for f in found] == ["2", "4", "7"], found

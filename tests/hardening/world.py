@@ -85,15 +85,26 @@ def build_world(*, subjects: int = 120, demo_hooks: bool = True, seed: int = 202
 
     users, tokens = {}, {}
     for key, (code, roles) in ACTORS.items():
-        user = User.objects.create_user(username=f"hd_{key.replace('@', '_')}", password="x-Secure-Passw0rd",
-                                        department=departments[code], roles=roles, display_name=key)
+        user = User.objects.create_user(
+            username=f"hd_{key.replace('@', '_')}",
+            password="x-Secure-Passw0rd",
+            department=departments[code],
+            roles=roles,
+            display_name=key,
+        )
         users[key] = user
         tokens[key] = api_token_create(actor=None, user=user, name="hardening")[1]
 
     persons = list(Subject.objects.filter(kind=SubjectKind.NATURAL))
     companies = list(Subject.objects.filter(kind=SubjectKind.LEGAL)[:50])
-    world = World(departments=departments, users=users, tokens=tokens, companies=companies, persons=persons,
-                  distinctive=distinctive)
+    world = World(
+        departments=departments,
+        users=users,
+        tokens=tokens,
+        companies=companies,
+        persons=persons,
+        distinctive=distinctive,
+    )
     world.pools = _pools(world)
     return world
 
@@ -104,13 +115,21 @@ def _distinctive_persons(rng: random.Random, ctx) -> list[Subject]:
     people = []
     for name in DISTINCTIVE_PERSONS:
         idno = gen.resident_id(rng)
-        people.append(Subject.objects.create(kind=SubjectKind.NATURAL, id_type=IdType.RESIDENT_ID, identifier=idno,
-                                             name=name, region_code=idno[:6]))
-    companies = list(Subject.objects.filter(pk__in=ctx.companies[:len(people)]))
+        people.append(
+            Subject.objects.create(
+                kind=SubjectKind.NATURAL,
+                id_type=IdType.RESIDENT_ID,
+                identifier=idno,
+                name=name,
+                region_code=idno[:6],
+            )
+        )
+    companies = list(Subject.objects.filter(pk__in=ctx.companies[: len(people)]))
     for person, company in zip(people, companies):
         Subject.objects.filter(pk=company.pk).update(legal_representative=person.name)
-        RelatedPerson.objects.create(subject=company, person=person, role=RelatedRole.LEGAL_REPRESENTATIVE,
-                                     directly_responsible=True)
+        RelatedPerson.objects.create(
+            subject=company, person=person, role=RelatedRole.LEGAL_REPRESENTATIVE, directly_responsible=True
+        )
     ctx.persons.extend(p.pk for p in people)
     return people
 
@@ -127,13 +146,23 @@ def _blacklist_distinctive(people: list[Subject], department: Department) -> Non
         return
     today = timezone.localdate()
     targets = list(people[:3])
-    targets += [link.subject for link in RelatedPerson.objects.filter(person__in=people).select_related("subject")]
+    targets += [
+        link.subject for link in RelatedPerson.objects.filter(person__in=people).select_related("subject")
+    ]
     for subject in targets:
         ListEntry.objects.create(
-            list_type=list_type, subject=subject, subject_name=subject.name, department=department,
-            state=EntryState.PUBLISHED, reason="严重失信行为（硬化测试数据）", legal_basis="《测试依据》第一条",
-            decided_on=today - timedelta(days=30), valid_from=today - timedelta(days=30),
-            valid_until=today + timedelta(days=700), published_at=timezone.now())
+            list_type=list_type,
+            subject=subject,
+            subject_name=subject.name,
+            department=department,
+            state=EntryState.PUBLISHED,
+            reason="严重失信行为（硬化测试数据）",
+            legal_basis="《测试依据》第一条",
+            decided_on=today - timedelta(days=30),
+            valid_from=today - timedelta(days=30),
+            valid_until=today + timedelta(days=700),
+            published_at=timezone.now(),
+        )
 
 
 def _pools(world: World) -> dict[str, list]:

@@ -9,15 +9,24 @@ from .models import ApiToken, Department, Role, User
 
 @admin.register(Department)
 class DepartmentAdmin(AuditedModelAdmin):
-    list_display = ("code", "name", "uscc", "is_initiating", "is_cooperating", "is_credit_office", "is_active")
+    list_display = (
+        "code",
+        "name",
+        "uscc",
+        "is_initiating",
+        "is_cooperating",
+        "is_credit_office",
+        "is_active",
+    )
     list_filter = ("is_initiating", "is_cooperating", "is_active")
     search_fields = ("code", "name", "uscc")
     filter_horizontal = ("acts_for",)
 
 
 class UserRolesForm(forms.ModelForm):
-    roles = forms.MultipleChoiceField(label="角色", choices=Role.choices, widget=forms.CheckboxSelectMultiple,
-                                      required=False)
+    roles = forms.MultipleChoiceField(
+        label="角色", choices=Role.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
 
     class Meta:
         model = User
@@ -29,7 +38,9 @@ class UserAdmin(BaseUserAdmin):
     form = UserRolesForm
     list_display = ("username", "display_name", "department", "roles", "is_active", "last_login")
     list_filter = ("department", "is_active")
-    fieldsets = BaseUserAdmin.fieldsets + (("部门与角色", {"fields": ("display_name", "department", "roles")}),)
+    fieldsets = BaseUserAdmin.fieldsets + (
+        ("部门与角色", {"fields": ("display_name", "department", "roles")}),
+    )
 
 
 @admin.register(ApiToken)

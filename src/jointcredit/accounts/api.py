@@ -38,12 +38,21 @@ def departments(request):
 @router.get("/me", response=MeOut, summary="当前用户")
 def me(request):
     user = request.auth
-    return {"username": user.username, "display_name": user.display_name, "department": user.department,
-            "roles": user.roles}
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "department": user.department,
+        "roles": user.roles,
+    }
 
 
 @router.post("/tokens/{token_id}/revoke", response=TokenOut, summary="吊销接口令牌")
 def token_revoke(request, token_id: int):
     t = services.api_token_revoke(actor=request.auth, token_id=token_id)
-    return {"id": t.id, "prefix": t.prefix, "name": t.name, "created_at": t.created_at.isoformat(),
-            "revoked": t.revoked_at is not None}
+    return {
+        "id": t.id,
+        "prefix": t.prefix,
+        "name": t.name,
+        "created_at": t.created_at.isoformat(),
+        "revoked": t.revoked_at is not None,
+    }

@@ -22,9 +22,13 @@ def token_digest(raw: str) -> str:
 
 
 # Every API request runs this lookup: compiled once (see common.fastpath), the digest is unique.
-_ACTIVE_TOKEN = CompiledQuery(lambda digest: (
-    ApiToken.objects.filter(digest=digest, revoked_at__isnull=True, user__is_active=True)
-    .order_by().values_list("id", "last_used_at", "user_id")[:1]))
+_ACTIVE_TOKEN = CompiledQuery(
+    lambda digest: (
+        ApiToken.objects.filter(digest=digest, revoked_at__isnull=True, user__is_active=True)
+        .order_by()
+        .values_list("id", "last_used_at", "user_id")[:1]
+    )
+)
 
 
 class _TokenUser(SimpleLazyObject):

@@ -15,16 +15,25 @@ class Role(models.TextChoices):
 class Department(models.Model):
     """成员单位. A department is usually both initiating (发起) and cooperating (配合)."""
 
-    code = models.SlugField("部门代码", max_length=32, unique=True,
-                            help_text="稳定的英文代码，如 fgj（区发改局），用于接口和命令行。")
+    code = models.SlugField(
+        "部门代码",
+        max_length=32,
+        unique=True,
+        help_text="稳定的英文代码，如 fgj（区发改局），用于接口和命令行。",
+    )
     name = models.CharField("部门名称", max_length=100, unique=True)
     uscc = models.CharField("统一社会信用代码", max_length=18, unique=True, null=True, blank=True)
     is_initiating = models.BooleanField("发起部门", default=True)
     is_cooperating = models.BooleanField("配合单位", default=True)
     is_credit_office = models.BooleanField("信用办所在部门", default=False)
-    acts_for = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="represented_by",
-                                      verbose_name="可代为报送的部门",
-                                      help_text="例如区行政审批服务局代其他部门报送许可信息。")
+    acts_for = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="represented_by",
+        verbose_name="可代为报送的部门",
+        help_text="例如区行政审批服务局代其他部门报送许可信息。",
+    )
     is_active = models.BooleanField("启用", default=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
@@ -40,10 +49,20 @@ class Department(models.Model):
 class User(AbstractUser):
     """Every user belongs to one department and holds one or more roles there."""
 
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="users", verbose_name="所属部门")
-    roles = models.JSONField("角色", default=list, blank=True,
-                             help_text="viewer / clerk / approver / department_admin / office_admin")
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name="所属部门",
+    )
+    roles = models.JSONField(
+        "角色",
+        default=list,
+        blank=True,
+        help_text="viewer / clerk / approver / department_admin / office_admin",
+    )
     display_name = models.CharField("姓名", max_length=50, blank=True)
 
     class Meta:

@@ -49,7 +49,9 @@ def ensure_can_write(actor: User, department: Department) -> None:
     if not actor.has_role(*WRITE_ROLES):
         raise PermissionDenied("当前账号没有经办权限（需要经办人、审批人或部门管理员角色）。")
     if not can_write_for(actor, department):
-        raise PermissionDenied(f"无权操作“{department.name}”的数据：只能操作本部门（{actor.department.name}）的数据。")
+        raise PermissionDenied(
+            f"无权操作“{department.name}”的数据：只能操作本部门（{actor.department.name}）的数据。"
+        )
 
 
 def ensure_can_decide(actor: User, department: Department) -> None:

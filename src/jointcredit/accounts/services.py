@@ -18,21 +18,41 @@ from .permissions import ensure_department_admin, ensure_office_admin
 def _validate_roles(roles: list[str]) -> list[str]:
     bad = [r for r in roles if r not in Role.values]
     if bad or not roles:
-        raise ValidationFailed.single("roles", "choice", "角色必须是以下之一：" + "、".join(
-            f"{v}（{label}）" for v, label in Role.choices) + (f"；无效：{'、'.join(bad)}" if bad else ""))
+        raise ValidationFailed.single(
+            "roles",
+            "choice",
+            "角色必须是以下之一："
+            + "、".join(f"{v}（{label}）" for v, label in Role.choices)
+            + (f"；无效：{'、'.join(bad)}" if bad else ""),
+        )
     return list(dict.fromkeys(roles))
 
 
-def department_create(*, actor, code: str, name: str, uscc: str | None = None, is_initiating: bool = True,
-                      is_cooperating: bool = True, is_credit_office: bool = False) -> Department:
+def department_create(
+    *,
+    actor,
+    code: str,
+    name: str,
+    uscc: str | None = None,
+    is_initiating: bool = True,
+    is_cooperating: bool = True,
+    is_credit_office: bool = False,
+) -> Department:
     """Add a member department (office only; ``actor=None`` for the installer/demo)."""
     from jointcredit.subjects.identifiers import validate_uscc
 
     if actor is not None:
         ensure_office_admin(actor)
     code = (code or "").strip().lower()
-    if not code or len(code) > 32 or not code.replace("_", "").replace("-", "").isalnum() or not code.isascii():
-        raise ValidationFailed.single("code", "format", "部门代码必须是 1–32 位小写字母、数字、下划线或连字符。")
+    if (
+        not code
+        or len(code) > 32
+        or not code.replace("_", "").replace("-", "").isalnum()
+        or not code.isascii()
+    ):
+        raise ValidationFailed.single(
+            "code", "format", "部门代码必须是 1–32 位小写字母、数字、下划线或连字符。"
+        )
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise ValidationFailed.single("name", "length", "部门名称不能为空且不超过 100 个字符。")
@@ -40,23 +60,45 @@ def department_create(*, actor, code: str, name: str, uscc: str | None = None, i
         uscc = validate_uscc(uscc, field="uscc")
     try:
         with transaction.atomic():
-            dept = Department.objects.create(code=code, name=name, uscc=uscc or None, is_initiating=is_initiating,
-                                             is_cooperating=is_cooperating, is_credit_office=is_credit_office)
-            audit_record(actor=actor, action="department.create", obj=dept, department=dept,
-                         after={"code": code, "name": name, "uscc": uscc})
+            dept = Department.objects.create(
+                code=code,
+                name=name,
+                uscc=uscc or None,
+                is_initiating=is_initiating,
+                is_cooperating=is_cooperating,
+                is_credit_office=is_credit_office,
+            )
+            audit_record(
+                actor=actor,
+                action="department.create",
+                obj=dept,
+                department=dept,
+                after={"code": code, "name": name, "uscc": uscc},
+            )
     except IntegrityError:
         raise Conflict(f"部门代码“{code}”、名称或统一社会信用代码已被使用。") from None
     return dept
 
 
-def user_create(*, actor, username: str, department_code: str, roles: list[str], password: str | None = None,
-                display_name: str = "", email: str = "") -> tuple[User, str | None]:
+def user_create(
+    *,
+    actor,
+    username: str,
+    department_code: str,
+    roles: list[str],
+    password: str | None = None,
+    display_name: str = "",
+    email: str = "",
+) -> tuple[User, str | None]:
     """Create a user in a department. Returns (user, generated password or None)."""
     try:
         department = Department.objects.get(code=department_code)
     except Department.DoesNotExist:
-        raise ValidationFailed.single("department", "exists", f"部门代码“{department_code}”不存在；"
-                                      "可用 `jointcredit department list` 查看。") from None
+        raise ValidationFailed.single(
+            "department",
+            "exists",
+            f"部门代码“{department_code}”不存在；可用 `jointcredit department list` 查看。",
+        ) from None
     roles = _validate_roles(roles)
     if actor is not None:
         ensure_department_admin(actor, department)
@@ -72,15 +114,27 @@ def user_create(*, actor, username: str, department_code: str, roles: list[str],
     try:
         validate_password(password, candidate)
     except DjangoValidationError as exc:
-        raise ValidationFailed.single("password", "strength", "密码不符合要求：" + "；".join(exc.messages)) from None
+        raise ValidationFailed.single(
+            "password", "strength", "密码不符合要求：" + "；".join(exc.messages)
+        ) from None
     try:
         with transaction.atomic():
             user = User.objects.create_user(
-                username=username, password=password, email=email, display_name=display_name,
-                department=department, roles=roles, is_staff=Role.OFFICE_ADMIN in roles,
+                username=username,
+                password=password,
+                email=email,
+                display_name=display_name,
+                department=department,
+                roles=roles,
+                is_staff=Role.OFFICE_ADMIN in roles,
             )
-            audit_record(actor=actor, action="user.create", obj=user, department=department,
-                         after={"username": username, "department": department.code, "roles": roles})
+            audit_record(
+                actor=actor,
+                action="user.create",
+                obj=user,
+                department=department,
+                after={"username": username, "department": department.code, "roles": roles},
+            )
     except IntegrityError:
         raise Conflict(f"用户名“{username}”已存在。") from None
     return user, generated
@@ -109,8 +163,13 @@ def api_token_create(*, actor, user: User, name: str = "") -> tuple[ApiToken, st
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(user=user, name=name, prefix=raw[:10], digest=token_digest(raw))
-        audit_record(actor=actor, action="api_token.create", obj=token, department=user.department,
-                     after={"user": user.username, "prefix": token.prefix, "name": name})
+        audit_record(
+            actor=actor,
+            action="api_token.create",
+            obj=token,
+            department=user.department,
+            after={"user": user.username, "prefix": token.prefix, "name": name},
+        )
     return token, raw
 
 

@@ -14,7 +14,11 @@ class LoginView(auth_views.LoginView):
 def tokens(request):
     new_token = None
     if request.method == "POST":
-        _, new_token = services.api_token_create(actor=request.user, user=request.user,
-                                                 name=request.POST.get("name", "")[:100])
-    return render(request, "accounts/tokens.html",
-                  {"tokens": selectors.api_tokens_of(request.user), "new_token": new_token})
+        _, new_token = services.api_token_create(
+            actor=request.user, user=request.user, name=request.POST.get("name", "")[:100]
+        )
+    return render(
+        request,
+        "accounts/tokens.html",
+        {"tokens": selectors.api_tokens_of(request.user), "new_token": new_token},
+    )

@@ -23,11 +23,23 @@ class AuditEvent(models.Model):
 
     seq = models.BigIntegerField("序号", unique=True)
     created_at = models.DateTimeField("时间")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                              related_name="+", verbose_name="操作人")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="操作人",
+    )
     actor_name = models.CharField("操作人名称", max_length=150, blank=True)
-    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+", verbose_name="部门")
+    department = models.ForeignKey(
+        "accounts.Department",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="部门",
+    )
     action = models.CharField("动作", max_length=64, db_index=True)
     object_type = models.CharField("对象类型", max_length=64)
     object_id = models.CharField("对象标识", max_length=64)
@@ -56,4 +68,3 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("审计日志只能追加，不能删除。")
-

@@ -24,9 +24,17 @@ def audit_chain_verify(*, batch_size: int = 5000) -> VerifyResult:
         if row.prev_hash != prev_hash:
             return VerifyResult(False, checked, row.seq, "与前一条记录的哈希链接不一致")
         recomputed = chain_hash(
-            prev_hash=row.prev_hash, seq=row.seq, created_at=row.created_at.isoformat(), actor_id=row.actor_id,
-            department_id=row.department_id, action=row.action, object_type=row.object_type,
-            object_id=row.object_id, before=row.before, after=row.after, request_id=row.request_id,
+            prev_hash=row.prev_hash,
+            seq=row.seq,
+            created_at=row.created_at.isoformat(),
+            actor_id=row.actor_id,
+            department_id=row.department_id,
+            action=row.action,
+            object_type=row.object_type,
+            object_id=row.object_id,
+            before=row.before,
+            after=row.after,
+            request_id=row.request_id,
         )
         if recomputed != row.hash:
             return VerifyResult(False, checked, row.seq, "记录内容被修改（哈希不符）")

@@ -13,8 +13,14 @@ class HolidayOverride(models.Model):
     date = models.DateField("日期", unique=True)
     kind = models.CharField("类型", max_length=16, choices=DayKind.choices)
     name = models.CharField("名称", max_length=50, blank=True, help_text="例如：春节、国庆节调休")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+", verbose_name="录入人")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="录入人",
+    )
     created_at = models.DateTimeField("录入时间", auto_now_add=True)
 
     class Meta:
@@ -35,8 +41,14 @@ class CalendarYear(models.Model):
 
     year = models.PositiveSmallIntegerField("年度", unique=True)
     source = models.CharField("依据", max_length=200, blank=True, help_text="例如：国办发明电〔2026〕X号")
-    configured_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                      related_name="+", verbose_name="配置人")
+    configured_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="配置人",
+    )
     configured_at = models.DateTimeField("配置时间", auto_now_add=True)
 
     class Meta:

@@ -29,8 +29,13 @@ def holiday_override_set(*, actor, day: date, kind: str, name: str = "") -> Holi
         row, _ = HolidayOverride.objects.update_or_create(
             date=day, defaults={"kind": kind, "name": name, "created_by": actor}
         )
-        audit_record(actor=actor, action="calendar.override_set", obj=row, before=before,
-                     after={"date": day, "kind": kind, "name": name})
+        audit_record(
+            actor=actor,
+            action="calendar.override_set",
+            obj=row,
+            before=before,
+            after={"date": day, "kind": kind, "name": name},
+        )
         _notify({day.year})
     return row
 
@@ -41,13 +46,19 @@ def holiday_override_delete(*, actor, day: date) -> None:
         row = HolidayOverride.objects.select_for_update().filter(date=day).first()
         if row is None:
             raise ValidationFailed.single("date", "exists", f"{day} 没有节假日调整记录。")
-        audit_record(actor=actor, action="calendar.override_delete", obj=row,
-                     before={"date": day, "kind": row.kind, "name": row.name})
+        audit_record(
+            actor=actor,
+            action="calendar.override_delete",
+            obj=row,
+            before={"date": day, "kind": row.kind, "name": row.name},
+        )
         row.delete()
         _notify({day.year})
 
 
-def calendar_year_configure(*, actor, year: int, overrides: list[tuple[date, str, str]], source: str = "") -> CalendarYear:
+def calendar_year_configure(
+    *, actor, year: int, overrides: list[tuple[date, str, str]], source: str = ""
+) -> CalendarYear:
     """Enter a whole year's arrangement at once: its holidays and 调休 workdays, then mark it configured."""
     ensure_office_admin(actor)
     if not 2000 <= year <= 2100:
@@ -55,22 +66,40 @@ def calendar_year_configure(*, actor, year: int, overrides: list[tuple[date, str
     details = []
     for i, (day, kind, _name) in enumerate(overrides, start=1):
         if day.year != year:
-            details.append({"row": i, "field": "date", "rule": "same_year",
-                            "message": f"第 {i} 行：日期 {day} 不属于 {year} 年。"})
+            details.append(
+                {
+                    "row": i,
+                    "field": "date",
+                    "rule": "same_year",
+                    "message": f"第 {i} 行：日期 {day} 不属于 {year} 年。",
+                }
+            )
         if kind not in DayKind.values:
-            details.append({"row": i, "field": "kind", "rule": "choice",
-                            "message": f"第 {i} 行：类型必须是 holiday 或 workday。"})
+            details.append(
+                {
+                    "row": i,
+                    "field": "kind",
+                    "rule": "choice",
+                    "message": f"第 {i} 行：类型必须是 holiday 或 workday。",
+                }
+            )
     if details:
         raise ValidationFailed(details[0]["message"], details=details)
     with transaction.atomic():
         for day, kind, name in overrides:
-            HolidayOverride.objects.update_or_create(date=day, defaults={"kind": kind, "name": name,
-                                                                         "created_by": actor})
-        row, created = CalendarYear.objects.get_or_create(year=year, defaults={"source": source,
-                                                                               "configured_by": actor})
+            HolidayOverride.objects.update_or_create(
+                date=day, defaults={"kind": kind, "name": name, "created_by": actor}
+            )
+        row, created = CalendarYear.objects.get_or_create(
+            year=year, defaults={"source": source, "configured_by": actor}
+        )
         if not created and source:
             CalendarYear.objects.filter(pk=row.pk).update(source=source)
-        audit_record(actor=actor, action="calendar.year_configure", obj=row,
-                     after={"year": year, "overrides": len(overrides), "source": source})
+        audit_record(
+            actor=actor,
+            action="calendar.year_configure",
+            obj=row,
+            after={"year": year, "overrides": len(overrides), "source": source},
+        )
         _notify({year})
     return row

@@ -38,12 +38,25 @@ def age_bucket(days: int) -> int:
 def state_chart(qs, choices, *, unit: str = "件", note: str = "") -> dict:
     counts = dict(qs.values_list("state").annotate(n=Count("pk")).values_list("state", "n").order_by())
     labels = dict(choices)
-    return {"type": "bar", "categories": [labels[s] for s in labels],
-            "series": [{"name": "案件数", "data": [counts.get(s, 0) for s in labels]}], "unit": unit, "note": note}
+    return {
+        "type": "bar",
+        "categories": [labels[s] for s in labels],
+        "series": [{"name": "案件数", "data": [counts.get(s, 0) for s in labels]}],
+        "unit": unit,
+        "note": note,
+    }
 
 
-def age_chart(qs, choices, open_states, *, today: date | None = None, unit: str = "件", what: str = "案件",
-              deadlines: str = "") -> dict:
+def age_chart(
+    qs,
+    choices,
+    open_states,
+    *,
+    today: date | None = None,
+    unit: str = "件",
+    what: str = "案件",
+    deadlines: str = "",
+) -> dict:
     """Open cases: categories = age buckets, one series per open state (stacked)."""
     from jointcredit.calendar.selectors import WorkingCalendar
     from jointcredit.common.errors import CalendarNotConfigured
@@ -68,12 +81,24 @@ def age_chart(qs, choices, open_states, *, today: date | None = None, unit: str 
     note = f"在办{what}共 {total} 件，按提出之日起至今的工作日数分组。{deadlines}"
     if fallback:
         note += f"其中 {fallback} 件涉及未配置节假日的年度，按自然日计。"
-    return {"type": "stacked_bar", "categories": list(AGE_BUCKETS),
-            "series": [{"name": labels[s], "data": grid[s]} for s in open_states], "unit": unit, "note": note}
+    return {
+        "type": "stacked_bar",
+        "categories": list(AGE_BUCKETS),
+        "series": [{"name": labels[s], "data": grid[s]} for s in open_states],
+        "unit": unit,
+        "note": note,
+    }
 
 
-def register_panels(kind: CaseKind, *, order: int, what: str, by_state: tuple[str, str, str],
-                    by_age: tuple[str, str], deadlines) -> None:
+def register_panels(
+    kind: CaseKind,
+    *,
+    order: int,
+    what: str,
+    by_state: tuple[str, str, str],
+    by_age: tuple[str, str],
+    deadlines,
+) -> None:
     """Register ``<namespace>_by_state`` (title, description, note) and ``<namespace>_open_by_age``
     (title, description) on the dashboard; ``deadlines()`` is the note's sentence on the deadlines
     (read at request time: the settings may change)."""
@@ -87,9 +112,21 @@ def register_panels(kind: CaseKind, *, order: int, what: str, by_state: tuple[st
         qs = scoped(kind.model.objects.all(), user)
         if qs is None:
             return None
-        return age_chart(qs, kind.states.choices, kind.open_states, today=today, what=what, deadlines=deadlines())
+        return age_chart(
+            qs, kind.states.choices, kind.open_states, today=today, what=what, deadlines=deadlines()
+        )
 
-    register_dashboard_panel(key=f"{kind.namespace}_by_state", title=by_state[0], provider=cases_by_state,
-                             order=order, description=by_state[1])
-    register_dashboard_panel(key=f"{kind.namespace}_open_by_age", title=by_age[0], provider=open_by_age,
-                             order=order + 1, description=by_age[1])
+    register_dashboard_panel(
+        key=f"{kind.namespace}_by_state",
+        title=by_state[0],
+        provider=cases_by_state,
+        order=order,
+        description=by_state[1],
+    )
+    register_dashboard_panel(
+        key=f"{kind.namespace}_open_by_age",
+        title=by_age[0],
+        provider=open_by_age,
+        order=order + 1,
+        description=by_age[1],
+    )

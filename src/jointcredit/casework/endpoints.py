@@ -32,21 +32,39 @@ class NoteIn(Schema):
 
 
 def evidence_out(e) -> dict:
-    return {"id": e.pk, "kind": e.kind, "name": e.name, "content_type": e.content_type, "size": e.size,
-            "sha256": e.sha256, "uploaded_at": e.uploaded_at}
+    return {
+        "id": e.pk,
+        "kind": e.kind,
+        "name": e.name,
+        "content_type": e.content_type,
+        "size": e.size,
+        "sha256": e.sha256,
+        "uploaded_at": e.uploaded_at,
+    }
 
 
 def receipt_out(r) -> dict:
-    return {"id": r.pk, "source_type": r.source_type, "source_id": r.source_id, "target_type": r.target_type,
-            "target_id": r.target_id, "subject_name": r.subject_name, "department": r.department.code,
-            "department_name": r.department.name, "acknowledged": r.acknowledged_at is not None,
-            "acknowledged_at": r.acknowledged_at, "channel": r.channel, "note": r.note,
-            "reminded_at": r.reminded_at, "created_at": r.created_at}
+    return {
+        "id": r.pk,
+        "source_type": r.source_type,
+        "source_id": r.source_id,
+        "target_type": r.target_type,
+        "target_id": r.target_id,
+        "subject_name": r.subject_name,
+        "department": r.department.code,
+        "department_name": r.department.name,
+        "acknowledged": r.acknowledged_at is not None,
+        "acknowledged_at": r.acknowledged_at,
+        "channel": r.channel,
+        "note": r.note,
+        "reminded_at": r.reminded_at,
+        "created_at": r.created_at,
+    }
 
 
 class StepEndpoint(NamedTuple):
-    step: str                     # last path segment and the operation id's suffix
-    service: Callable             # service(actor=, <kind.key>=case, **body)
+    step: str  # last path segment and the operation id's suffix
+    service: Callable  # service(actor=, <kind.key>=case, **body)
     summary: str
     body: type[Schema] | None = None
 
@@ -57,19 +75,36 @@ def _operation_id(kind: CaseKind, name: str) -> str:
 
 def _view(signature: list[tuple], call: Callable) -> Callable:
     """A view whose signature ninja reads as ``(request, <name>: <type> [= default], …)``."""
+
     def view(request, **kwargs):
         return call(request, **kwargs)
 
     params = [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
-    params += [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=annotation,
-                                 default=default[0] if default else inspect.Parameter.empty)
-               for name, annotation, *default in signature]
+    params += [
+        inspect.Parameter(
+            name,
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            annotation=annotation,
+            default=default[0] if default else inspect.Parameter.empty,
+        )
+        for name, annotation, *default in signature
+    ]
     view.__signature__ = inspect.Signature(params)
     return view
 
 
-def case_endpoints(router: Router, kind: CaseKind, *, path: str, param: str, get: Callable, out: Callable,
-                   create: tuple[type[Schema], Callable, str, str], list_summary: str, detail_summary: str) -> None:
+def case_endpoints(
+    router: Router,
+    kind: CaseKind,
+    *,
+    path: str,
+    param: str,
+    get: Callable,
+    out: Callable,
+    create: tuple[type[Schema], Callable, str, str],
+    list_summary: str,
+    detail_summary: str,
+) -> None:
     """``POST {path}`` (filing on the subject's behalf, 201; ``create`` = body, service, summary,
     description), ``GET {path}`` (filtered, paginated) and ``GET {path}/{<param>}``."""
     body, file, summary, description = create
@@ -80,42 +115,79 @@ def case_endpoints(router: Router, kind: CaseKind, *, path: str, param: str, get
 
     def list_cases(request, *, state, identifier, mine, overdue, page, page_size):
         ensure_can_view(request.auth)
-        p = selectors.case_list(kind, department=request.auth.department if mine else None, state=state,
-                                identifier=identifier, overdue=overdue, page=page, page_size=page_size)
+        p = selectors.case_list(
+            kind,
+            department=request.auth.department if mine else None,
+            state=state,
+            identifier=identifier,
+            overdue=overdue,
+            page=page,
+            page_size=page_size,
+        )
         return {"items": [out(case) for case in p.items], **p.as_meta()}
 
     def case_detail(request, **ids):
         ensure_can_view(request.auth)
         return out(get(ids[param]))
 
-    router.post(base, response={201: dict}, summary=summary, description=description,
-                operation_id=_operation_id(kind, "create"))(_view([("payload", body)], create_case))
-    router.get(base, summary=list_summary, operation_id=_operation_id(kind, "list"))(_view([
-        ("state", str | None, None), ("identifier", str | None, None), ("mine", bool, False),
-        ("overdue", bool, False), ("page", int, 1), ("page_size", int, 20)], list_cases))
+    router.post(
+        base,
+        response={201: dict},
+        summary=summary,
+        description=description,
+        operation_id=_operation_id(kind, "create"),
+    )(_view([("payload", body)], create_case))
+    router.get(base, summary=list_summary, operation_id=_operation_id(kind, "list"))(
+        _view(
+            [
+                ("state", str | None, None),
+                ("identifier", str | None, None),
+                ("mine", bool, False),
+                ("overdue", bool, False),
+                ("page", int, 1),
+                ("page_size", int, 20),
+            ],
+            list_cases,
+        )
+    )
     router.get(path, summary=detail_summary, operation_id=_operation_id(kind, "detail"))(
-        _view([(param, int)], case_detail))
+        _view([(param, int)], case_detail)
+    )
 
 
-def step_endpoints(router: Router, kind: CaseKind, *, path: str, param: str, get: Callable, out: Callable,
-                   steps: list[StepEndpoint]) -> None:
+def step_endpoints(
+    router: Router,
+    kind: CaseKind,
+    *,
+    path: str,
+    param: str,
+    get: Callable,
+    out: Callable,
+    steps: list[StepEndpoint],
+) -> None:
     """``POST {path}/<step>`` for each step: the case from ``get(<param>)``, the service with the
     body's fields, the answer ``out(case)``; the service decides who may (403) and when (409)."""
     for spec in steps:
+
         def call(request, spec=spec, payload=None, **ids):
             data = payload.dict() if payload is not None else {}
             return out(spec.service(actor=request.auth, **{kind.key: get(ids[param])}, **data))
 
         signature = [(param, int)] + ([("payload", spec.body)] if spec.body else [])
-        router.post(f"{path}/{spec.step}", summary=spec.summary,
-                    operation_id=_operation_id(kind, spec.step))(_view(signature, call))
+        router.post(f"{path}/{spec.step}", summary=spec.summary, operation_id=_operation_id(kind, spec.step))(
+            _view(signature, call)
+        )
 
 
-def letter_endpoint(router: Router, kind: CaseKind, *, path: str, param: str, get: Callable, summary: str) -> None:
+def letter_endpoint(
+    router: Router, kind: CaseKind, *, path: str, param: str, get: Callable, summary: str
+) -> None:
     """``GET {path}/letters/{letter}.pdf``: the letter as an inline PDF (any signed-in user may read)."""
+
     def call(request, *, letter: str, **ids):
         ensure_can_view(request.auth)
         return letter_pdf(kind, get(ids[param]), letter)
 
-    router.get(f"{path}/letters/{{letter}}.pdf", summary=summary,
-               operation_id=_operation_id(kind, "letter"))(_view([(param, int), ("letter", str)], call))
+    router.get(f"{path}/letters/{{letter}}.pdf", summary=summary, operation_id=_operation_id(kind, "letter"))(
+        _view([(param, int), ("letter", str)], call)
+    )

@@ -15,21 +15,21 @@ class CaseKind:
     in it: a case is overdue when that date has passed (待配置节假日 = NULL is never overdue).
     """
 
-    key: str                       # "objection" | "repair": Evidence.owner_type, SyncReceipt.source_type, audit prefix
+    key: str  # "objection" | "repair": Evidence.owner_type, SyncReceipt.source_type, audit prefix
     model: type
     states: type
     open_states: tuple
-    due_fields: dict               # state -> "accept_due" | "decide_due"
-    noun: str                      # 异议申请 / 信用修复申请 (404 messages)
-    short: str                     # 异议 / 申请 (“{short}当前状态为…”, “{short}已办结…”)
-    namespace: str                 # staff URL namespace and template folder: objections / repairs
-    public_namespace: str          # portal URL namespace: objections_public / repairs_public
-    var: str                       # template variable of the case: o / r
+    due_fields: dict  # state -> "accept_due" | "decide_due"
+    noun: str  # 异议申请 / 信用修复申请 (404 messages)
+    short: str  # 异议 / 申请 (“{short}当前状态为…”, “{short}已办结…”)
+    namespace: str  # staff URL namespace and template folder: objections / repairs
+    public_namespace: str  # portal URL namespace: objections_public / repairs_public
+    var: str  # template variable of the case: o / r
     snapshot: Callable[[object], dict]
-    duplicate: str                 # 409 on a second open case: format(case_no=, state=)
-    not_own: str                   # 403 when a verified subject files on someone else's information
-    not_own_page: str              # the portal's 404 for the same
-    letters: dict = field(default_factory=dict)   # key -> (title, template, states)
+    duplicate: str  # 409 on a second open case: format(case_no=, state=)
+    not_own: str  # 403 when a verified subject files on someone else's information
+    not_own_page: str  # the portal's 404 for the same
+    letters: dict = field(default_factory=dict)  # key -> (title, template, states)
     get_related: tuple = ("department", "subject", "decided_by")
 
     def label(self, state: str) -> str:

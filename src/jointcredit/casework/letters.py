@@ -32,8 +32,10 @@ def letter_html(kind: CaseKind, case, key: str) -> tuple[str, str]:
         raise Conflict("文书类别不存在。", details=[{"field": "letter", "rule": "choice"}])
     title, template, states = kind.letters[key]
     if case.state not in states:
-        raise Conflict(f"{kind.short}当前状态为“{case.get_state_display()}”，尚无{title}。",
-                       details=[{"field": "state", "rule": "letter_available", "current_state": case.state}])
+        raise Conflict(
+            f"{kind.short}当前状态为“{case.get_state_display()}”，尚无{title}。",
+            details=[{"field": "state", "rule": "letter_available", "current_state": case.state}],
+        )
     return title, render_letter(template, {kind.var: case, "title": title})
 
 

@@ -8,8 +8,8 @@ from django_fsm import ConcurrentTransitionMixin
 
 
 class CaseModel(ConcurrentTransitionMixin, models.Model):
-    CASE_NO_PREFIX = ""            # 历信异 / 历信修: 案件编号 历信异〔2026〕12号
-    TITLE = ""                     # shown before the id in lists and the admin
+    CASE_NO_PREFIX = ""  # 历信异 / 历信修: 案件编号 历信异〔2026〕12号
+    TITLE = ""  # shown before the id in lists and the admin
     OPEN_STATES: tuple = ()
 
     class Meta:

@@ -31,9 +31,11 @@ def _send(subject: str, body: str, recipients: list[str]) -> None:
 
 def notify_subject(case, *, title: str, text: str) -> None:
     """Every step of an objection or repair is told to the subject's contact address."""
-    body = (f"{case.contact_name}：\n\n您（{case.subject_name}）的{title}\n\n{text}\n\n"
-            f"案件编号：{case.case_no}\n办理部门：{case.department.name}\n"
-            f"可在“{PORTAL}”网站 → 异议与信用修复 → 我的申请 中查看办理进度和书面决定。")
+    body = (
+        f"{case.contact_name}：\n\n您（{case.subject_name}）的{title}\n\n{text}\n\n"
+        f"案件编号：{case.case_no}\n办理部门：{case.department.name}\n"
+        f"可在“{PORTAL}”网站 → 异议与信用修复 → 我的申请 中查看办理进度和书面决定。"
+    )
     _send(f"{title}（{case.case_no}）", body, [case.contact_email])
 
 

@@ -63,7 +63,9 @@ def verify(request):
     form = forms.VerifyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            v = verification.verification_check(identifier=pending["identifier"], code=form.cleaned_data["code"])
+            v = verification.verification_check(
+                identifier=pending["identifier"], code=form.cleaned_data["code"]
+            )
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
@@ -86,13 +88,15 @@ def _targets(subject, today):
     from jointcredit.records.models import Penalty, RecordState
 
     out = []
-    for e in (ListEntry.objects.filter(subject=subject, state__in=[EntryState.NOTIFIED, EntryState.DECIDED,
-                                                                   EntryState.PUBLISHED])
-              .select_related("list_type", "department", "subject")):
+    for e in ListEntry.objects.filter(
+        subject=subject, state__in=[EntryState.NOTIFIED, EntryState.DECIDED, EntryState.PUBLISHED]
+    ).select_related("list_type", "department", "subject"):
         t = Target("list_entry", e)
         if contestable_reason(t, today) is None:
             out.append({"t": t, "under_objection": e.under_objection, "repair": repair_refusal(t, today)})
-    for p in Penalty.objects.filter(subject=subject, state=RecordState.PUBLISHED).select_related("department", "subject"):
+    for p in Penalty.objects.filter(subject=subject, state=RecordState.PUBLISHED).select_related(
+        "department", "subject"
+    ):
         t = Target("penalty", p)
         if p.display_status(today) == "public":
             out.append({"t": t, "under_objection": False, "repair": repair_refusal(t, today)})
@@ -109,10 +113,17 @@ def mine(request):
 
     subject = subject_find(who["identifier"])
     today = timezone.localdate()
-    return render(request, "casework/public_mine.html", {
-        "subject": subject, "who": who, "targets": _targets(subject, today) if subject else [],
-        "objections": selectors.cases_for_subject(OBJECTION, who["identifier"]),
-        "repairs": selectors.cases_for_subject(REPAIR, who["identifier"])})
+    return render(
+        request,
+        "casework/public_mine.html",
+        {
+            "subject": subject,
+            "who": who,
+            "targets": _targets(subject, today) if subject else [],
+            "objections": selectors.cases_for_subject(OBJECTION, who["identifier"]),
+            "repairs": selectors.cases_for_subject(REPAIR, who["identifier"]),
+        },
+    )
 
 
 def own_target(request, kind: CaseKind, target_type: str, target_id: int):
@@ -144,8 +155,19 @@ def own_case(request, kind: CaseKind, pk):
     return case, None
 
 
-def filing_page(request, kind: CaseKind, target_type: str, target_id: int, *, form_class, file, template: str,
-                submitted: str, refusal=None, context=None):
+def filing_page(
+    request,
+    kind: CaseKind,
+    target_type: str,
+    target_id: int,
+    *,
+    form_class,
+    file,
+    template: str,
+    submitted: str,
+    refusal=None,
+    context=None,
+):
     """The verified subject files a case on its own target. ``submitted``: success message with
     ``{case_no}``; ``refusal(target)``: why it cannot be filed now (the form is then shown but not
     accepted); ``context(target)``: more for the template."""
@@ -156,23 +178,36 @@ def filing_page(request, kind: CaseKind, target_type: str, target_id: int, *, fo
     form = form_class(request.POST or None, request.FILES or None, initial={"contact_email": who["email"]})
     if request.method == "POST" and not refused and form.is_valid():
         try:
-            case = file(verified_identifier=who["identifier"], target_type=target_type, target_id=target_id,
-                        **form.cleaned_data)
+            case = file(
+                verified_identifier=who["identifier"],
+                target_type=target_type,
+                target_id=target_id,
+                **form.cleaned_data,
+            )
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
             messages.success(request, submitted.format(case_no=case.case_no))
             return redirect(f"{kind.public_namespace}:detail", pk=case.pk)
     extra = {"refusal": refused} if refusal else {}
-    return render(request, template, {"form": form, "target": target, **extra, **(context(target) if context else {})})
+    return render(
+        request, template, {"form": form, "target": target, **extra, **(context(target) if context else {})}
+    )
 
 
 def detail_page(request, kind: CaseKind, pk: int):
     case, resp = own_case(request, kind, pk)
     if resp:
         return resp
-    return render(request, f"{kind.namespace}/public_detail.html", {
-        kind.var: case, "letters": letters_available(kind, case), "evidence": evidence_of(kind.key, case.pk)})
+    return render(
+        request,
+        f"{kind.namespace}/public_detail.html",
+        {
+            kind.var: case,
+            "letters": letters_available(kind, case),
+            "evidence": evidence_of(kind.key, case.pk),
+        },
+    )
 
 
 def letter_page(request, kind: CaseKind, pk: int, letter: str):

@@ -26,8 +26,11 @@ def receiver_department_ids(target) -> set[int]:
     if target.is_entry:
         ids = set(Push.objects.filter(entry_id=target.id).values_list("department_id", flat=True))
     else:
-        ids = set(Delivery.objects.filter(event__aggregate_type=target.type, event__aggregate_id=str(target.id))
-                  .values_list("subscription__department_id", flat=True))
+        ids = set(
+            Delivery.objects.filter(
+                event__aggregate_type=target.type, event__aggregate_id=str(target.id)
+            ).values_list("subscription__department_id", flat=True)
+        )
     ids.discard(target.department.pk)
     return ids
 
@@ -35,20 +38,35 @@ def receiver_department_ids(target) -> set[int]:
 def events_since(target, since) -> list[str]:
     """Outbox events about the target written since ``since`` (the removal/change just emitted)."""
     aggregate = "list_entry" if target.is_entry else target.type
-    return [str(pk) for pk in OutboxEvent.objects.filter(aggregate_type=aggregate, aggregate_id=str(target.id),
-                                                         occurred_at__gte=since).values_list("id", flat=True)]
+    return [
+        str(pk)
+        for pk in OutboxEvent.objects.filter(
+            aggregate_type=aggregate, aggregate_id=str(target.id), occurred_at__gte=since
+        ).values_list("id", flat=True)
+    ]
 
 
 def receipts_create(*, source_type: str, source_id: int, target, event_ids: list[str]) -> int:
     """Inside the caller's transaction."""
-    rows = [SyncReceipt(source_type=source_type, source_id=source_id, target_type=target.type, target_id=target.id,
-                        subject_name=target.subject_name, department_id=dept_id, event_ids=event_ids)
-            for dept_id in sorted(receiver_department_ids(target))]
+    rows = [
+        SyncReceipt(
+            source_type=source_type,
+            source_id=source_id,
+            target_type=target.type,
+            target_id=target.id,
+            subject_name=target.subject_name,
+            department_id=dept_id,
+            event_ids=event_ids,
+        )
+        for dept_id in sorted(receiver_department_ids(target))
+    ]
     SyncReceipt.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
 
 
-def receipt_acknowledge(*, actor, receipt: SyncReceipt, note: str = "", channel: str = ReceiptChannel.UI) -> SyncReceipt:
+def receipt_acknowledge(
+    *, actor, receipt: SyncReceipt, note: str = "", channel: str = ReceiptChannel.UI
+) -> SyncReceipt:
     ensure_can_write(actor, receipt.department)
     note = (note or "").strip()
     if len(note) > 500:
@@ -56,13 +74,20 @@ def receipt_acknowledge(*, actor, receipt: SyncReceipt, note: str = "", channel:
     with transaction.atomic():
         receipt = SyncReceipt.objects.select_for_update().get(pk=receipt.pk)
         if receipt.acknowledged_at:
-            raise Conflict(f"该回执已于 {timezone.localtime(receipt.acknowledged_at):%Y-%m-%d %H:%M} 确认。",
-                           details=[{"field": "state", "rule": "transition", "current_state": "acknowledged"}])
+            raise Conflict(
+                f"该回执已于 {timezone.localtime(receipt.acknowledged_at):%Y-%m-%d %H:%M} 确认。",
+                details=[{"field": "state", "rule": "transition", "current_state": "acknowledged"}],
+            )
         receipt.acknowledged_at, receipt.acknowledged_by = timezone.now(), actor
         receipt.channel, receipt.note = channel, note
         receipt.save()
-        audit_record(actor=actor, action="sync_receipt.acknowledge", obj=receipt, department=receipt.department,
-                     after={"channel": channel, "note": note, "source": f"{receipt.source_type}:{receipt.source_id}"})
+        audit_record(
+            actor=actor,
+            action="sync_receipt.acknowledge",
+            obj=receipt,
+            department=receipt.department,
+            after={"channel": channel, "note": note, "source": f"{receipt.source_type}:{receipt.source_id}"},
+        )
     return receipt
 
 
@@ -71,18 +96,31 @@ def receipts_reconcile_webhooks() -> int:
     done = 0
     open_ = list(SyncReceipt.objects.filter(acknowledged_at__isnull=True).exclude(event_ids=[]))
     for receipt in open_:
-        delivered = (Delivery.objects.filter(event_id__in=receipt.event_ids, status=DeliveryStatus.DELIVERED,
-                                             subscription__department_id=receipt.department_id)
-                     .order_by("delivered_at").first())
+        delivered = (
+            Delivery.objects.filter(
+                event_id__in=receipt.event_ids,
+                status=DeliveryStatus.DELIVERED,
+                subscription__department_id=receipt.department_id,
+            )
+            .order_by("delivered_at")
+            .first()
+        )
         if delivered is None:
             continue
         with transaction.atomic():
             n = SyncReceipt.objects.filter(pk=receipt.pk, acknowledged_at__isnull=True).update(
-                acknowledged_at=delivered.delivered_at or timezone.now(), channel=ReceiptChannel.WEBHOOK,
-                note=f"事件推送已送达（HTTP {delivered.last_status_code}）")
+                acknowledged_at=delivered.delivered_at or timezone.now(),
+                channel=ReceiptChannel.WEBHOOK,
+                note=f"事件推送已送达（HTTP {delivered.last_status_code}）",
+            )
             if n:
-                audit_record(actor=None, action="sync_receipt.acknowledge", obj=receipt, department=receipt.department,
-                             after={"channel": ReceiptChannel.WEBHOOK, "delivery": delivered.pk})
+                audit_record(
+                    actor=None,
+                    action="sync_receipt.acknowledge",
+                    obj=receipt,
+                    department=receipt.department,
+                    after={"channel": ReceiptChannel.WEBHOOK, "delivery": delivered.pk},
+                )
                 done += 1
     return done
 
@@ -90,21 +128,28 @@ def receipts_reconcile_webhooks() -> int:
 def receipts_remind(*, now) -> int:
     """Remind departments of receipts open for more than REMIND_AFTER_DAYS days, once a day."""
     cutoff = now - timedelta(days=REMIND_AFTER_DAYS)
-    due = list(SyncReceipt.objects.filter(acknowledged_at__isnull=True, created_at__lt=cutoff)
-               .exclude(reminded_at__gte=now - timedelta(days=1)).select_related("department"))
+    due = list(
+        SyncReceipt.objects.filter(acknowledged_at__isnull=True, created_at__lt=cutoff)
+        .exclude(reminded_at__gte=now - timedelta(days=1))
+        .select_related("department")
+    )
     by_dept: dict[int, list[SyncReceipt]] = {}
     for r in due:
         by_dept.setdefault(r.department_id, []).append(r)
     for receipts in by_dept.values():
         dept = receipts[0].department
-        lines = "\n".join(f"- {r.get_source_type_display()}：{r.subject_name}（{dict(TargetType.choices)[r.target_type]} "
-                          f"{r.target_id}）" for r in receipts)
+        lines = "\n".join(
+            f"- {r.get_source_type_display()}：{r.subject_name}（{dict(TargetType.choices)[r.target_type]} "
+            f"{r.target_id}）"
+            for r in receipts
+        )
         with transaction.atomic():
-            notify_department(dept, title=f"【结果同步】{len(receipts)} 条修复/更正结果待确认",
-                              text=f"以下主体的信用修复或异议更正结果已推送贵部门，请停止相应惩戒措施并在工作台确认回执：\n{lines}")
+            notify_department(
+                dept,
+                title=f"【结果同步】{len(receipts)} 条修复/更正结果待确认",
+                text=f"以下主体的信用修复或异议更正结果已推送贵部门，请停止相应惩戒措施并在工作台确认回执：\n{lines}",
+            )
             SyncReceipt.objects.filter(pk__in=[r.pk for r in receipts]).update(reminded_at=now)
             for r in receipts:
                 SyncReceipt.objects.filter(pk=r.pk).update(remind_count=r.remind_count + 1)
     return len(due)
-
-

@@ -32,7 +32,9 @@ def overdue_q(kind: CaseKind, today: date) -> Q:
     by_field: dict[str, list] = {}
     for state, name in kind.due_fields.items():
         by_field.setdefault(name, []).append(state)
-    return reduce(operator.or_, (Q(state__in=states, **{f"{name}__lt": today}) for name, states in by_field.items()))
+    return reduce(
+        operator.or_, (Q(state__in=states, **{f"{name}__lt": today}) for name, states in by_field.items())
+    )
 
 
 def cases_overdue(kind: CaseKind, *, today: date, department=None):
@@ -47,15 +49,24 @@ def case_is_overdue(kind: CaseKind, case, today: date | None = None) -> bool:
     return bool(due and due < (today or timezone.localdate()))
 
 
-def case_list(kind: CaseKind, *, department=None, state: str | None = None, identifier: str | None = None,
-              overdue: bool = False, page: int = 1, page_size: int = 20) -> Page:
+def case_list(
+    kind: CaseKind,
+    *,
+    department=None,
+    state: str | None = None,
+    identifier: str | None = None,
+    overdue: bool = False,
+    page: int = 1,
+    page_size: int = 20,
+) -> Page:
     qs = kind.model.objects.select_related("department", "subject").order_by("-created_at", "-id")
     if department is not None:
         qs = qs.filter(department=department)
     if state:
         if state not in kind.states.values:
-            raise ValidationFailed.single("state", "choice",
-                                          f"状态（state）必须是 {'、'.join(kind.states.values)} 之一。")
+            raise ValidationFailed.single(
+                "state", "choice", f"状态（state）必须是 {'、'.join(kind.states.values)} 之一。"
+            )
         qs = qs.filter(state=state)
     if identifier:
         qs = qs.filter(subject__identifier=identifier.strip().upper())
@@ -70,7 +81,11 @@ def open_case_for(kind: CaseKind, target_key: str):
 
 
 def cases_for_subject(kind: CaseKind, identifier: str):
-    return kind.model.objects.filter(subject__identifier=identifier).select_related("department").order_by("-created_at")
+    return (
+        kind.model.objects.filter(subject__identifier=identifier)
+        .select_related("department")
+        .order_by("-created_at")
+    )
 
 
 # --- result-sync receipts (修复/更正结果同步回执) ------------------------------------------------------
@@ -81,9 +96,18 @@ def receipt_get(pk) -> SyncReceipt:
     return r
 
 
-def receipt_list(*, department=None, source_type: str | None = None, source_id: int | None = None,
-                 pending: bool | None = None, page: int = 1, page_size: int = 20) -> Page:
-    qs = SyncReceipt.objects.select_related("department", "acknowledged_by").order_by("acknowledged_at", "-created_at")
+def receipt_list(
+    *,
+    department=None,
+    source_type: str | None = None,
+    source_id: int | None = None,
+    pending: bool | None = None,
+    page: int = 1,
+    page_size: int = 20,
+) -> Page:
+    qs = SyncReceipt.objects.select_related("department", "acknowledged_by").order_by(
+        "acknowledged_at", "-created_at"
+    )
     if department is not None:
         qs = qs.filter(department=department)
     if source_type:
@@ -96,5 +120,8 @@ def receipt_list(*, department=None, source_type: str | None = None, source_id: 
 
 
 def receipts_of(source_type: str, source_id: int):
-    return SyncReceipt.objects.filter(source_type=source_type, source_id=source_id).select_related(
-        "department", "acknowledged_by").order_by("department__name")
+    return (
+        SyncReceipt.objects.filter(source_type=source_type, source_id=source_id)
+        .select_related("department", "acknowledged_by")
+        .order_by("department__name")
+    )

@@ -38,20 +38,36 @@ def contact(contact_name, contact_email, contact_phone) -> tuple[str, str, str]:
     try:
         validate_email(email)
     except DjangoValidationError:
-        raise ValidationFailed.single("contact_email", "email", "联系邮箱（contact_email）格式不正确。") from None
+        raise ValidationFailed.single(
+            "contact_email", "email", "联系邮箱（contact_email）格式不正确。"
+        ) from None
     phone = text(contact_phone, "contact_phone", "联系电话", required=False, limit=30)
     return name, email, phone
 
 
 # --- state and locking ------------------------------------------------------------------------
 def case_conflict(kind: CaseKind, case, message: str, rule: str = "transition") -> Conflict:
-    return Conflict(message, details=[{"field": "state", "rule": rule, "current_state": case.state,
-                                       "current_state_label": kind.label(case.state), "message": message}])
+    return Conflict(
+        message,
+        details=[
+            {
+                "field": "state",
+                "rule": rule,
+                "current_state": case.state,
+                "current_state_label": kind.label(case.state),
+                "message": message,
+            }
+        ],
+    )
 
 
 def case_lock(kind: CaseKind, case):
-    locked = (kind.model.objects.select_for_update(of=("self",)).select_related("department", "subject")
-              .filter(pk=case.pk).first())
+    locked = (
+        kind.model.objects.select_for_update(of=("self",))
+        .select_related("department", "subject")
+        .filter(pk=case.pk)
+        .first()
+    )
     if locked is None:
         raise NotFound(f"{kind.noun} {case.pk} 不存在。")
     return locked
@@ -62,7 +78,9 @@ def case_transition(kind: CaseKind, case, transition: str, expected: str) -> Non
     try:
         getattr(case, transition)()
     except TransitionNotAllowed:
-        raise case_conflict(kind, case, f"{kind.short}当前状态为“{kind.label(case.state)}”，不能{expected}。") from None
+        raise case_conflict(
+            kind, case, f"{kind.short}当前状态为“{kind.label(case.state)}”，不能{expected}。"
+        ) from None
 
 
 @contextmanager
@@ -77,8 +95,14 @@ def case_step(kind: CaseKind, case, transition: str, expected: str) -> Iterator[
 
 
 def case_audit(kind: CaseKind, *, actor, case, verb: str, before: dict | None = None, **extra) -> None:
-    audit_record(actor=actor, action=f"{kind.key}.{verb}", obj=case, department=case.department, before=before,
-                 after={**kind.snapshot(case), **extra})
+    audit_record(
+        actor=actor,
+        action=f"{kind.key}.{verb}",
+        obj=case,
+        department=case.department,
+        before=before,
+        after={**kind.snapshot(case), **extra},
+    )
 
 
 def ensure_open(kind: CaseKind, case, what: str) -> None:
@@ -87,7 +111,9 @@ def ensure_open(kind: CaseKind, case, what: str) -> None:
 
 
 # --- filing ---------------------------------------------------------------------------------------
-def filing_channel(kind: CaseKind, *, target, actor, verified_identifier: str | None, channel: str | None) -> str:
+def filing_channel(
+    kind: CaseKind, *, target, actor, verified_identifier: str | None, channel: str | None
+) -> str:
     """Who files: staff of the deciding department on the subject's behalf (``actor``) or the
     subject itself online, verified by the one-time code (``verified_identifier``)."""
     if actor is not None:
@@ -102,9 +128,19 @@ def filing_channel(kind: CaseKind, *, target, actor, verified_identifier: str | 
 
 def duplicate_conflict(kind: CaseKind, existing) -> Conflict:
     msg = kind.duplicate.format(case_no=existing.case_no, state=kind.label(existing.state))
-    return Conflict(msg, code=f"duplicate_{kind.key}",
-                    details=[{"field": "target_id", "rule": f"one_open_{kind.key}", f"{kind.key}_id": existing.pk,
-                              "current_state": existing.state, "message": msg}])
+    return Conflict(
+        msg,
+        code=f"duplicate_{kind.key}",
+        details=[
+            {
+                "field": "target_id",
+                "rule": f"one_open_{kind.key}",
+                f"{kind.key}_id": existing.pk,
+                "current_state": existing.state,
+                "message": msg,
+            }
+        ],
+    )
 
 
 def case_create(kind: CaseKind, *, target, build: Callable[[], object]):
@@ -125,8 +161,9 @@ def case_create(kind: CaseKind, *, target, build: Callable[[], object]):
 
 
 # --- evidence, 催办 ----------------------------------------------------------------------------------
-def case_evidence_add(kind: CaseKind, *, actor, case, files, evidence_kind: str, empty: str,
-                      audit: dict | None = None) -> list:
+def case_evidence_add(
+    kind: CaseKind, *, actor, case, files, evidence_kind: str, empty: str, audit: dict | None = None
+) -> list:
     """补充材料 while the case is open; ``empty`` is the 422 message when no file came, ``audit``
     extra fields of the audit row."""
     ensure_can_write(actor, case.department)
@@ -137,8 +174,13 @@ def case_evidence_add(kind: CaseKind, *, actor, case, files, evidence_kind: str,
         case = case_lock(kind, case)
         ensure_open(kind, case, "不能再补充材料")
         out = evidence_store(checked, owner_type=kind.key, owner_id=case.pk, kind=evidence_kind, actor=actor)
-        audit_record(actor=actor, action=f"{kind.key}.evidence_add", obj=case, department=case.department,
-                     after={"files": [e.name for e in out], **(audit or {})})
+        audit_record(
+            actor=actor,
+            action=f"{kind.key}.evidence_add",
+            obj=case,
+            department=case.department,
+            after={"files": [e.name for e in out], **(audit or {})},
+        )
     return out
 
 
@@ -155,8 +197,13 @@ def case_urge(kind: CaseKind, *, actor, case, note: str, message: Callable[[obje
         case.save(update_fields=["urge_count", "urged_at", "updated_at"])
         title, body = message(case, note)
         notify_department(case.department, title=title, text=body)
-        audit_record(actor=actor, action=f"{kind.key}.urge", obj=case, department=case.department,
-                     after={"urge_count": case.urge_count, "note": note})
+        audit_record(
+            actor=actor,
+            action=f"{kind.key}.urge",
+            obj=case,
+            department=case.department,
+            after={"urge_count": case.urge_count, "note": note},
+        )
     return case
 
 
@@ -165,7 +212,9 @@ def deadlines_fill(kind: CaseKind, *, states, start: str, due: str, working_days
     """Fill the pending (待配置节假日, NULL) ``due`` of cases in ``states`` counted from ``start``,
     once the office has entered the year."""
     changed = 0
-    for case in kind.model.objects.filter(state__in=states, **{f"{due}__isnull": True, f"{start}__isnull": False}):
+    for case in kind.model.objects.filter(
+        state__in=states, **{f"{due}__isnull": True, f"{start}__isnull": False}
+    ):
         on = deadline_or_pending(timezone.localdate(getattr(case, start)), working_days, calendar=calendar)
         if on:
             kind.model.objects.filter(pk=case.pk).update(**{due: on})

@@ -60,8 +60,11 @@ def target_get(target_type: str, target_id, *, lock: bool = False) -> Target:
     models = {TargetType.LIST_ENTRY: ListEntry, TargetType.PENALTY: Penalty, TargetType.LICENSE: License}
     model = models.get(target_type)
     if model is None:
-        raise ValidationFailed.single("target_type", "choice",
-                                      "对象类别（target_type）必须是 list_entry（名单条目）、penalty（行政处罚）或 license（行政许可）。")
+        raise ValidationFailed.single(
+            "target_type",
+            "choice",
+            "对象类别（target_type）必须是 list_entry（名单条目）、penalty（行政处罚）或 license（行政许可）。",
+        )
     try:
         pk = int(target_id)
     except (TypeError, ValueError):
@@ -106,14 +109,20 @@ def repair_earliest(target: Target) -> tuple[date | None, str | None]:
         if not lt.repairable:
             return None, f"“{lt.name}”依规不适用信用修复（不可修复的名单类型）。"
         if o.state != EntryState.PUBLISHED:
-            return None, f"名单条目当前状态为“{o.get_state_display()}”，只有已发布的黑名单条目可以申请信用修复。"
+            return (
+                None,
+                f"名单条目当前状态为“{o.get_state_display()}”，只有已发布的黑名单条目可以申请信用修复。",
+            )
         return (o.decided_on or date.today()) + timedelta(days=lt.min_repair_days), None
     if target.type == TargetType.LICENSE:
         return None, "行政许可信息不是失信信息，不适用信用修复。"
     if o.state != RecordState.PUBLISHED:
         return None, f"该处罚信息当前状态为“{o.get_state_display()}”，不在公示中，无需信用修复。"
     if o.tier == PenaltyTier.MINOR:
-        return None, "轻微失信行为的行政处罚信息依规不公示或公示期满自动移出（国家发展改革委令第36号），无需申请信用修复。"
+        return (
+            None,
+            "轻微失信行为的行政处罚信息依规不公示或公示期满自动移出（国家发展改革委令第36号），无需申请信用修复。",
+        )
     return o.repairable_from or penalty_window(o.decision_date, o.tier)[1], None
 
 
@@ -127,15 +136,19 @@ def repair_refusal(target: Target, today: date) -> str | None:
         if o.is_expired(today):
             return f"名单条目有效期已于 {o.valid_until} 届满并自动移出，无需信用修复。"
         if today < earliest:
-            return (f"“{o.list_type.name}”须自认定日（{o.decided_on}）起满最短公示期 {o.list_type.min_repair_days} 天后"
-                    f"方可申请信用修复，最早 {earliest} 可以申请。")
+            return (
+                f"“{o.list_type.name}”须自认定日（{o.decided_on}）起满最短公示期 {o.list_type.min_repair_days} 天后"
+                f"方可申请信用修复，最早 {earliest} 可以申请。"
+            )
         return None
     if o.public_until and o.public_until < today:
         return f"该处罚信息公示期已于 {o.public_until} 届满并自动移出，无需信用修复。"
     if today < earliest:
         months = "1 年" if o.tier == "serious" else "3 个月"
-        return (f"{o.get_tier_display()}失信行为的行政处罚信息须自处罚决定日（{o.decision_date}）起公示满 {months}"
-                f"（最短公示期）后方可申请信用修复，最早 {earliest} 可以申请。")
+        return (
+            f"{o.get_tier_display()}失信行为的行政处罚信息须自处罚决定日（{o.decision_date}）起公示满 {months}"
+            f"（最短公示期）后方可申请信用修复，最早 {earliest} 可以申请。"
+        )
     return None
 
 

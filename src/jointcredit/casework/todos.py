@@ -12,7 +12,9 @@ from .kinds import CaseKind
 from .selectors import cases_overdue
 
 
-def department_todo(kind: CaseKind, user, *, approver: tuple[tuple, str], clerk: tuple[tuple, str]) -> dict | None:
+def department_todo(
+    kind: CaseKind, user, *, approver: tuple[tuple, str], clerk: tuple[tuple, str]
+) -> dict | None:
     """Cases of the user's department in the states its role acts on: (states, label) for approvers,
     and for clerks and department admins."""
     if not getattr(user, "department_id", None):

@@ -43,20 +43,33 @@ def verification_start(*, identifier: str, email: str) -> SubjectVerification:
         raise ValidationFailed.single("email", "email", "邮箱（email）格式不正确。") from None
     subject = subject_find(identifier)  # 422 on a malformed identifier
     if subject is None:
-        raise ValidationFailed.single("identifier", "exists",
-                                      "本系统没有该统一社会信用代码/证件号码的信用信息，无需提出异议或信用修复。")
+        raise ValidationFailed.single(
+            "identifier",
+            "exists",
+            "本系统没有该统一社会信用代码/证件号码的信用信息，无需提出异议或信用修复。",
+        )
     identifier = subject.identifier
     now = timezone.now()
-    recent = SubjectVerification.objects.filter(identifier=identifier, created_at__gte=now - timedelta(hours=1)).count()
+    recent = SubjectVerification.objects.filter(
+        identifier=identifier, created_at__gte=now - timedelta(hours=1)
+    ).count()
     if recent >= MAX_PER_HOUR:
-        raise Conflict("验证码发送过于频繁，请一小时后再试。", code="rate_limited",
-                       details=[{"field": "identifier", "rule": "rate", "message": "每小时最多发送 5 次验证码"}])
+        raise Conflict(
+            "验证码发送过于频繁，请一小时后再试。",
+            code="rate_limited",
+            details=[{"field": "identifier", "rule": "rate", "message": "每小时最多发送 5 次验证码"}],
+        )
     code = f"{secrets.randbelow(10**6):06d}"
     with transaction.atomic():
-        v = SubjectVerification.objects.create(identifier=identifier, email=email, code_hash=_hash(identifier, code),
-                                               expires_at=now + CODE_TTL)
-        _send("身份验证码", f"您正在为“{subject.name}”办理异议/信用修复，验证码：{code}（10 分钟内有效）。"
-                            "如非本人操作，请忽略本邮件。", [email])
+        v = SubjectVerification.objects.create(
+            identifier=identifier, email=email, code_hash=_hash(identifier, code), expires_at=now + CODE_TTL
+        )
+        _send(
+            "身份验证码",
+            f"您正在为“{subject.name}”办理异议/信用修复，验证码：{code}（10 分钟内有效）。"
+            "如非本人操作，请忽略本邮件。",
+            [email],
+        )
     return v
 
 
@@ -68,9 +81,12 @@ def verification_check(*, identifier: str, code: str) -> SubjectVerification:
     code = (code or "").strip()
     error = None
     with transaction.atomic():
-        v = (SubjectVerification.objects.select_for_update()
-             .filter(identifier=identifier, used_at__isnull=True, expires_at__gt=timezone.now())
-             .order_by("-created_at").first())
+        v = (
+            SubjectVerification.objects.select_for_update()
+            .filter(identifier=identifier, used_at__isnull=True, expires_at__gt=timezone.now())
+            .order_by("-created_at")
+            .first()
+        )
         if v is None:
             raise ValidationFailed.single("code", "expired", "验证码已失效或未发送，请重新获取。")
         v.attempts += 1

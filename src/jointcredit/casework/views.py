@@ -41,16 +41,18 @@ class Step:
 
 @dataclass(frozen=True)
 class Rights:
-    write: bool     # clerk/approver/department admin of the deciding department (or acting for it)
-    decide: bool    # approver of the deciding department (“谁决定、谁负责”)
-    office: bool    # credit office (催办)
+    write: bool  # clerk/approver/department admin of the deciding department (or acting for it)
+    decide: bool  # approver of the deciding department (“谁决定、谁负责”)
+    office: bool  # credit office (催办)
 
 
 def rights(user, case) -> Rights:
     """What ``user`` may do on ``case`` — the same rules the services enforce, to offer only those steps."""
-    return Rights(write=can_write_for(user, case.department),
-                  decide=user.has_role(Role.APPROVER) and user.department_id == case.department_id,
-                  office=bool(user.is_office_admin or user.is_superuser))
+    return Rights(
+        write=can_write_for(user, case.department),
+        decide=user.has_role(Role.APPROVER) and user.department_id == case.department_id,
+        office=bool(user.is_office_admin or user.is_superuser),
+    )
 
 
 def _errors(form, *, labels: bool) -> str:
@@ -68,8 +70,17 @@ class CasePages:
     rights)``: the steps offered to this user; ``error_labels``: name invalid fields by label
     (objections) or by field name (repairs, as they always were)."""
 
-    def __init__(self, kind: CaseKind, *, new_form, file: Callable, filed: str, steps: dict[str, Step],
-                 actions: Callable[[object, Rights], list[dict]], error_labels: bool = True):
+    def __init__(
+        self,
+        kind: CaseKind,
+        *,
+        new_form,
+        file: Callable,
+        filed: str,
+        steps: dict[str, Step],
+        actions: Callable[[object, Rights], list[dict]],
+        error_labels: bool = True,
+    ):
         self.kind, self.new_form, self.file, self.filed = kind, new_form, file, filed
         self.steps, self.actions, self.error_labels = steps, actions, error_labels
 
@@ -93,22 +104,35 @@ class CasePages:
         f = {k: request.GET.get(k, "").strip() for k in ("state", "mine", "overdue", "identifier")}
         error, page = None, None
         try:
-            page = selectors.case_list(kind, department=request.user.department if f["mine"] else None,
-                                       state=f["state"] or None, identifier=f["identifier"] or None,
-                                       overdue=bool(f["overdue"]), page=int_or(request.GET.get("page"), 1))
+            page = selectors.case_list(
+                kind,
+                department=request.user.department if f["mine"] else None,
+                state=f["state"] or None,
+                identifier=f["identifier"] or None,
+                overdue=bool(f["overdue"]),
+                page=int_or(request.GET.get("page"), 1),
+            )
         except DomainError as exc:
             error = exc.message
         today = timezone.localdate()
         for case in page.items if page else []:
             case.overdue = selectors.case_is_overdue(kind, case, today)
         query = "&".join(f"{k}={v}" for k, v in f.items() if v)
-        return render(request, f"{kind.namespace}/list.html", {"f": f, "page": page, "error": error,
-                                                               "query": query, "states": kind.states.choices})
+        return render(
+            request,
+            f"{kind.namespace}/list.html",
+            {"f": f, "page": page, "error": error, "query": query, "states": kind.states.choices},
+        )
 
     def new(self, request):
-        form = self.new_form(request.POST or None, request.FILES or None,
-                             initial={"target_type": request.GET.get("target_type", "list_entry"),
-                                      "target_id": request.GET.get("target_id", "")})
+        form = self.new_form(
+            request.POST or None,
+            request.FILES or None,
+            initial={
+                "target_type": request.GET.get("target_type", "list_entry"),
+                "target_id": request.GET.get("target_id", ""),
+            },
+        )
         if request.method == "POST" and form.is_valid():
             try:
                 case = self.file(actor=request.user, **form.cleaned_data)
@@ -121,12 +145,22 @@ class CasePages:
 
     def detail(self, request, pk: int):
         kind, case = self.kind, self._get(pk)
-        history = AuditEvent.objects.filter(object_type=kind.audit_type, object_id=str(case.pk)).order_by("id")
-        return render(request, f"{kind.namespace}/detail.html", {
-            kind.var: case, "overdue": selectors.case_is_overdue(kind, case),
-            "actions": self.actions(case, rights(request.user, case)), "evidence": evidence_of(kind.key, case.pk),
-            "letters": letters_available(kind, case), "receipts": selectors.receipts_of(kind.key, case.pk),
-            "history": history})
+        history = AuditEvent.objects.filter(object_type=kind.audit_type, object_id=str(case.pk)).order_by(
+            "id"
+        )
+        return render(
+            request,
+            f"{kind.namespace}/detail.html",
+            {
+                kind.var: case,
+                "overdue": selectors.case_is_overdue(kind, case),
+                "actions": self.actions(case, rights(request.user, case)),
+                "evidence": evidence_of(kind.key, case.pk),
+                "letters": letters_available(kind, case),
+                "receipts": selectors.receipts_of(kind.key, case.pk),
+                "history": history,
+            },
+        )
 
     def action(self, request, pk: int, step: str):
         """POST of one step: validate its form, call the service, report its domain error or success."""

@@ -7,13 +7,35 @@ from .models import CatalogItem, CatalogItemVersion, CollectionTask, Submission,
 
 @admin.register(CatalogItem)
 class CatalogItemAdmin(AuditedModelAdmin):
-    list_display = ("code", "name", "category", "department", "frequency", "disclosure", "version", "is_active")
+    list_display = (
+        "code",
+        "name",
+        "category",
+        "department",
+        "frequency",
+        "disclosure",
+        "version",
+        "is_active",
+    )
     list_filter = ("category", "disclosure", "frequency", "department")
     search_fields = ("code", "name")
     # Changes go through catalog.services.item_update (version bump, orphan check); here only 启用.
-    readonly_fields = ("code", "name", "category", "department", "description", "legal_basis", "subject_scope",
-                       "fields", "frequency", "due_working_days", "disclosure", "retention_months", "collect_from",
-                       "version")
+    readonly_fields = (
+        "code",
+        "name",
+        "category",
+        "department",
+        "description",
+        "legal_basis",
+        "subject_scope",
+        "fields",
+        "frequency",
+        "due_working_days",
+        "disclosure",
+        "retention_months",
+        "collect_from",
+        "version",
+    )
 
 
 @admin.register(CatalogItemVersion)
@@ -36,7 +58,16 @@ class CollectionTaskAdmin(AuditedModelAdmin):
 
 @admin.register(Submission)
 class SubmissionAdmin(AuditedModelAdmin):
-    list_display = ("id", "item", "department", "source", "status", "total_rows", "created_count", "rejected_count",
-                    "submitted_at")
+    list_display = (
+        "id",
+        "item",
+        "department",
+        "source",
+        "status",
+        "total_rows",
+        "created_count",
+        "rejected_count",
+        "submitted_at",
+    )
     list_filter = ("status", "source", "department")
     readonly_fields = ("errors",)

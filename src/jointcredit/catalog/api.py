@@ -88,12 +88,22 @@ class UsageIn(Schema):
 
 
 def item_out(item: CatalogItem) -> dict:
-    return {"code": item.code, "name": item.name, "category": item.category,
-            "category_label": item.get_category_display(), "department": item.department.code,
-            "department_name": item.department.name, "fields": item.fields, "frequency": item.frequency,
-            "due_working_days": item.due_working_days, "disclosure": item.disclosure,
-            "retention_months": item.retention_months, "subject_scope": item.subject_scope,
-            "version": item.version, "is_active": item.is_active}
+    return {
+        "code": item.code,
+        "name": item.name,
+        "category": item.category,
+        "category_label": item.get_category_display(),
+        "department": item.department.code,
+        "department_name": item.department.name,
+        "fields": item.fields,
+        "frequency": item.frequency,
+        "due_working_days": item.due_working_days,
+        "disclosure": item.disclosure,
+        "retention_months": item.retention_months,
+        "subject_scope": item.subject_scope,
+        "version": item.version,
+        "is_active": item.is_active,
+    }
 
 
 def _department(code: str | None) -> Department | None:
@@ -109,7 +119,9 @@ def _department(code: str | None) -> Department | None:
 @router.get("/items", response=list[CatalogItemOut], summary="信用信息目录")
 def item_list(request, category: str | None = None, department: str | None = None, q: str = ""):
     ensure_can_view(request.user)
-    return [item_out(i) for i in selectors.item_list(category=category, department=_department(department), q=q)]
+    return [
+        item_out(i) for i in selectors.item_list(category=category, department=_department(department), q=q)
+    ]
 
 
 @router.post("/items", response={201: CatalogItemOut}, summary="新增目录项（信用办）")
@@ -122,7 +134,9 @@ def item_create(request, payload: ItemIn):
 
 
 @router.get("/completeness", response=list[dict[str, Any]], summary="归集完整性（按部门）")
-def completeness(request, date_from: date | None = None, date_to: date | None = None, department: str | None = None):
+def completeness(
+    request, date_from: date | None = None, date_to: date | None = None, department: str | None = None
+):
     ensure_can_view(request.user)
     return selectors.completeness(date_from=date_from, date_to=date_to, department=_department(department))
 
@@ -130,8 +144,11 @@ def completeness(request, date_from: date | None = None, date_to: date | None = 
 @router.get("/tasks", response=list[dict[str, Any]], summary="归集任务")
 def task_list(request, department: str | None = None, status: str = "", item: str | None = None):
     ensure_can_view(request.user)
-    return selectors.task_list(department=_department(department), status=status,
-                               item=services.item_get_by_code(item) if item else None)
+    return selectors.task_list(
+        department=_department(department),
+        status=status,
+        item=services.item_get_by_code(item) if item else None,
+    )
 
 
 @router.get("/usages", response=list[dict[str, Any]], summary="应用清单")
@@ -139,14 +156,26 @@ def usage_list(request, scenario: str | None = None, department: str | None = No
     ensure_can_view(request.user)
     from .models import Usage
 
-    qs = Usage.objects.select_related("department", "item").order_by("department__code", "scenario", "item__code")
+    qs = Usage.objects.select_related("department", "item").order_by(
+        "department__code", "scenario", "item__code"
+    )
     if scenario:
         qs = qs.filter(scenario=scenario)
     if department:
         qs = qs.filter(department=_department(department))
-    return [{"id": u.pk, "department": u.department.code, "department_name": u.department.name, "item": u.item.code,
-             "item_name": u.item.name, "scenario": u.scenario, "scenario_label": u.get_scenario_display(),
-             "purpose": u.purpose} for u in qs]
+    return [
+        {
+            "id": u.pk,
+            "department": u.department.code,
+            "department_name": u.department.name,
+            "item": u.item.code,
+            "item_name": u.item.name,
+            "scenario": u.scenario,
+            "scenario_label": u.get_scenario_display(),
+            "purpose": u.purpose,
+        }
+        for u in qs
+    ]
 
 
 @router.post("/usages", response={201: dict[str, Any]}, summary="登记应用清单条目（使用部门管理员或信用办）")
@@ -154,10 +183,23 @@ def usage_set(request, payload: UsageIn):
     dept = _department(payload.department)
     if dept is None:
         raise ValidationFailed.single("department", "required", "请指定使用部门（department）。")
-    usage = services.usage_set(actor=request.user, department=dept, item=services.item_get_by_code(payload.item),
-                               scenario=payload.scenario, purpose=payload.purpose)
-    return Status(201, {"id": usage.pk, "department": dept.code, "item": usage.item.code, "scenario": usage.scenario,
-                        "purpose": usage.purpose})
+    usage = services.usage_set(
+        actor=request.user,
+        department=dept,
+        item=services.item_get_by_code(payload.item),
+        scenario=payload.scenario,
+        purpose=payload.purpose,
+    )
+    return Status(
+        201,
+        {
+            "id": usage.pk,
+            "department": dept.code,
+            "item": usage.item.code,
+            "scenario": usage.scenario,
+            "purpose": usage.purpose,
+        },
+    )
 
 
 @router.post("/usages/{usage_id}/delete", response={204: None}, summary="删除应用清单条目")
@@ -195,35 +237,78 @@ def item_detail(request, item: str):
     return item_out(services.item_get_by_code(item))
 
 
-@router.post("/{item}", response=CatalogItemOut, summary="修改目录项（信用办；版本号 +1，会使已有数据失效的修改被拒绝）")
+@router.post(
+    "/{item}",
+    response=CatalogItemOut,
+    summary="修改目录项（信用办；版本号 +1，会使已有数据失效的修改被拒绝）",
+)
 def item_update(request, item: str, payload: ItemPatch):
     obj = services.item_get_by_code(item)
-    return item_out(services.item_update(actor=request.user, item=obj, changes=payload.changes,
-                                         renames=payload.renames, note=payload.note,
-                                         expected_version=payload.expected_version))
+    return item_out(
+        services.item_update(
+            actor=request.user,
+            item=obj,
+            changes=payload.changes,
+            renames=payload.renames,
+            note=payload.note,
+            expected_version=payload.expected_version,
+        )
+    )
 
 
 @router.get("/{item}/versions", response=list[dict[str, Any]], summary="目录项版本历史")
 def item_versions(request, item: str):
     ensure_can_view(request.user)
     obj = services.item_get_by_code(item)
-    return [{"version": v.version, "definition": v.definition, "note": v.note,
-             "changed_at": v.changed_at.isoformat(), "changed_by": str(v.changed_by) if v.changed_by else "系统"}
-            for v in obj.versions.select_related("changed_by")]
+    return [
+        {
+            "version": v.version,
+            "definition": v.definition,
+            "note": v.note,
+            "changed_at": v.changed_at.isoformat(),
+            "changed_by": str(v.changed_by) if v.changed_by else "系统",
+        }
+        for v in obj.versions.select_related("changed_by")
+    ]
 
 
-_SUBMISSION_FIELDS = {"mode": {"type": "string", "enum": ["all_or_nothing", "skip_bad_rows"],
-                                "default": "all_or_nothing"},
-                       "catalog_version": {"type": "integer"}, "period": {"type": "string"}}
-_SUBMISSION_BODY = {"requestBody": {"required": True, "content": {
-    "application/json": {"schema": {"type": "object", "required": ["rows"], "properties": {
-        "rows": {"type": "array", "items": {"type": "object"}}, **_SUBMISSION_FIELDS}}},
-    "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
-        "file": {"type": "string", "format": "binary"}, **_SUBMISSION_FIELDS}}}}}}
+_SUBMISSION_FIELDS = {
+    "mode": {"type": "string", "enum": ["all_or_nothing", "skip_bad_rows"], "default": "all_or_nothing"},
+    "catalog_version": {"type": "integer"},
+    "period": {"type": "string"},
+}
+_SUBMISSION_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["rows"],
+                    "properties": {
+                        "rows": {"type": "array", "items": {"type": "object"}},
+                        **_SUBMISSION_FIELDS,
+                    },
+                }
+            },
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}, **_SUBMISSION_FIELDS},
+                }
+            },
+        },
+    }
+}
 
 
-@router.post("/{item}/submissions", response={201: dict[str, Any]}, openapi_extra=_SUBMISSION_BODY,
-             summary="报送信用信息（JSON rows，或 multipart 文件 CSV UTF-8/GBK、XLSX）")
+@router.post(
+    "/{item}/submissions",
+    response={201: dict[str, Any]},
+    openapi_extra=_SUBMISSION_BODY,
+    summary="报送信用信息（JSON rows，或 multipart 文件 CSV UTF-8/GBK、XLSX）",
+)
 def submission_create(request, item: str):
     """JSON body ``{"rows": [...], "mode", "catalog_version", "period"}`` or multipart with ``file``
     and the same keys as form fields. The body is parsed here because ninja binds one content type
@@ -236,19 +321,32 @@ def submission_create(request, item: str):
             raise ValidationFailed.single("file", "required", "请上传文件（file）。")
         post = request.POST
         sub = services.submission_create(
-            actor=request.user, item=obj, fileobj=upload, name=upload.name or "", size=upload.size,
-            mode=post.get("mode") or "all_or_nothing", source="file",
+            actor=request.user,
+            item=obj,
+            fileobj=upload,
+            name=upload.name or "",
+            size=upload.size,
+            mode=post.get("mode") or "all_or_nothing",
+            source="file",
             catalog_version=_int_or_none(post.get("catalog_version"), "catalog_version"),
-            period=post.get("period") or None)
+            period=post.get("period") or None,
+        )
     else:
         payload = _json_body(request)
         rows = payload.get("rows")
         if not isinstance(rows, list):
-            raise ValidationFailed.single("rows", "required", "请求体应为 {\"rows\": [...]}：rows 为对象数组（可为空数组表示零报告）。")
+            raise ValidationFailed.single(
+                "rows", "required", '请求体应为 {"rows": [...]}：rows 为对象数组（可为空数组表示零报告）。'
+            )
         sub = services.submission_create(
-            actor=request.user, item=obj, rows=rows, mode=str(payload.get("mode") or "all_or_nothing"), source="api",
+            actor=request.user,
+            item=obj,
+            rows=rows,
+            mode=str(payload.get("mode") or "all_or_nothing"),
+            source="api",
             catalog_version=_int_or_none(payload.get("catalog_version"), "catalog_version"),
-            period=payload.get("period") or None)
+            period=payload.get("period") or None,
+        )
     return Status(201, services.submission_report(sub))
 
 
@@ -278,6 +376,18 @@ def record_list(request, item: str, q: str = "", page: int = 1, page_size: int =
     ensure_can_view(request.user)
     obj = services.item_get_by_code(item)
     page_obj = selectors.record_page(item=obj, q=q, page=page, page_size=min(page_size, 100))
-    return {"items": [{"id": r.pk, "subject_identifier": r.subject.identifier, "subject_name": r.subject_name,
-                       "occurred_on": r.occurred_on, "ref_no": r.ref_no, "data": r.data,
-                       "catalog_version": r.item_version} for r in page_obj.items], "meta": page_obj.as_meta()}
+    return {
+        "items": [
+            {
+                "id": r.pk,
+                "subject_identifier": r.subject.identifier,
+                "subject_name": r.subject_name,
+                "occurred_on": r.occurred_on,
+                "ref_no": r.ref_no,
+                "data": r.data,
+                "catalog_version": r.item_version,
+            }
+            for r in page_obj.items
+        ],
+        "meta": page_obj.as_meta(),
+    }

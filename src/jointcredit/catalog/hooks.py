@@ -47,9 +47,12 @@ def on_calendar_changed(sender=None, years=None, **kwargs) -> None:
 
 def _portal_item(rec: dict) -> dict:
     tone = {Category.DISHONEST: "black", Category.GOOD: "red"}.get(rec["category"], "")
-    return {"title": rec["item_name"], "subtitle": f"{rec['department']} · {rec['occurred_on']}",
-            "fields": [("信息类别", rec["category_label"]), ("信息日期", rec["occurred_on"]), *rec["fields"]],
-            "tags": [{"label": rec["category_label"], "tone": tone}]}
+    return {
+        "title": rec["item_name"],
+        "subtitle": f"{rec['department']} · {rec['occurred_on']}",
+        "fields": [("信息类别", rec["category_label"]), ("信息日期", rec["occurred_on"]), *rec["fields"]],
+        "tags": [{"label": rec["category_label"], "tone": tone}],
+    }
 
 
 def portal_public_section(subject, *, today: date) -> list[dict]:
@@ -63,14 +66,24 @@ def portal_staff_section(subject, *, today: date) -> list[dict]:
     from .selectors import CATEGORY_ORDER, _item_dict, _records_for
 
     order = {c.value: i for i, c in enumerate(CATEGORY_ORDER)}
-    recs = [_item_dict(r) for r in _records_for(subject, today=today,
-                                                levels={Disclosure.PUBLIC, Disclosure.GOVERNMENT})]
+    recs = [
+        _item_dict(r)
+        for r in _records_for(subject, today=today, levels={Disclosure.PUBLIC, Disclosure.GOVERNMENT})
+    ]
     items = [_portal_item(r) for r in sorted(recs, key=lambda r: order.get(r["category"], 9))]
-    withheld = (CatalogRecord.objects.filter(subject=subject, retain_until__gte=today,
-                                             item__disclosure=Disclosure.AUTHORIZED).count())
+    withheld = CatalogRecord.objects.filter(
+        subject=subject, retain_until__gte=today, item__disclosure=Disclosure.AUTHORIZED
+    ).count()
     if withheld:
-        items.append({"title": f"另有 {withheld} 条授权查询信息", "subtitle": "按应用清单授权查看",
-                      "url": reverse("catalog:subject", args=[subject.identifier]), "fields": [], "tags": []})
+        items.append(
+            {
+                "title": f"另有 {withheld} 条授权查询信息",
+                "subtitle": "按应用清单授权查看",
+                "url": reverse("catalog:subject", args=[subject.identifier]),
+                "fields": [],
+                "tags": [],
+            }
+        )
     return items
 
 
@@ -82,27 +95,51 @@ def register_portal() -> None:
         )
     except ImportError:
         return
-    register_subject_public_section("catalog", "公共信用信息（信用信息目录）", portal_public_section, order=40,
-                                    empty_text="暂无公开的公共信用信息")
-    register_subject_staff_section("catalog_staff", "公共信用信息（含政务共享）", portal_staff_section, order=45,
-                                   empty_text="暂无归集的公共信用信息")
+    register_subject_public_section(
+        "catalog",
+        "公共信用信息（信用信息目录）",
+        portal_public_section,
+        order=40,
+        empty_text="暂无公开的公共信用信息",
+    )
+    register_subject_staff_section(
+        "catalog_staff",
+        "公共信用信息（含政务共享）",
+        portal_staff_section,
+        order=45,
+        empty_text="暂无归集的公共信用信息",
+    )
 
 
 # --- grading ----------------------------------------------------------------------------------
+
 
 def dishonesty_input(subject_ids, on: date):
     """失信信息 rows in their retention window → grading, source ``catalog.<item code>`` (the
     office weighs each item in ``GradingRuleSet.extra_source_points``)."""
     from jointcredit.grading.inputs import chunks
 
-    base = CatalogRecord.objects.filter(item__category=Category.DISHONEST, item__is_active=True,
-                                        occurred_on__lte=on, retain_until__gte=on)
-    parts = [base] if subject_ids is None else [base.filter(subject_id__in=p) for p in chunks(list(subject_ids))]
+    base = CatalogRecord.objects.filter(
+        item__category=Category.DISHONEST, item__is_active=True, occurred_on__lte=on, retain_until__gte=on
+    )
+    parts = (
+        [base] if subject_ids is None else [base.filter(subject_id__in=p) for p in chunks(list(subject_ids))]
+    )
     for qs in parts:
-        for pk, sid, code, name, occurred in qs.values_list("id", "subject_id", "item__code", "item__name",
-                                                            "occurred_on").iterator(chunk_size=5000):
-            yield (sid, f"catalog.{code}", f"catalog.catalogrecord:{pk}", f"{name}（{occurred}）", occurred, code,
-                   0.0, False, True)
+        for pk, sid, code, name, occurred in qs.values_list(
+            "id", "subject_id", "item__code", "item__name", "occurred_on"
+        ).iterator(chunk_size=5000):
+            yield (
+                sid,
+                f"catalog.{code}",
+                f"catalog.catalogrecord:{pk}",
+                f"{name}（{occurred}）",
+                occurred,
+                code,
+                0.0,
+                False,
+                True,
+            )
 
 
 def register_grading() -> None:

@@ -18,8 +18,14 @@ CORE = {
     "XXRQ": "信息日期",
     "XXBH": "信息编号",
 }
-CORE_ATTR = {"ZTMC": "subject_name", "ZTLB": "subject_kind_raw", "TYSHXYDM": "uscc", "ZJHM": "id_number",
-             "XXRQ": "occurred_on", "XXBH": "ref_no"}
+CORE_ATTR = {
+    "ZTMC": "subject_name",
+    "ZTLB": "subject_kind_raw",
+    "TYSHXYDM": "uscc",
+    "ZJHM": "id_number",
+    "XXRQ": "occurred_on",
+    "XXBH": "ref_no",
+}
 _CODE_RE = re.compile(r"^[A-Z][A-Z0-9_]{1,29}$")
 TEXT_DEFAULT_MAX = 500
 TYPES = set(FieldType.values)
@@ -51,7 +57,9 @@ def clean_fields(raw) -> list[dict]:
     labels: set[str] = set()
 
     def bad(i: int, attr: str, rule: str, message: str) -> None:
-        details.append({"field": f"fields[{i}].{attr}", "rule": rule, "message": f"第 {i + 1} 个字段：{message}"})
+        details.append(
+            {"field": f"fields[{i}].{attr}", "rule": rule, "message": f"第 {i + 1} 个字段：{message}"}
+        )
 
     for i, f in enumerate(raw):
         if not isinstance(f, dict):
@@ -61,9 +69,19 @@ def clean_fields(raw) -> list[dict]:
         label = str(f.get("label") or "").strip()
         ftype = str(f.get("type") or "text").strip()
         if not _CODE_RE.match(code):
-            bad(i, "code", "format", f"字段代码“{code}”无效：应为大写字母开头的 2–30 位大写字母、数字或下划线。")
+            bad(
+                i,
+                "code",
+                "format",
+                f"字段代码“{code}”无效：应为大写字母开头的 2–30 位大写字母、数字或下划线。",
+            )
         elif code in CORE:
-            bad(i, "code", "reserved", f"字段代码“{code}”是所有信息项共有的主体列（{CORE[code]}），不能再定义。")
+            bad(
+                i,
+                "code",
+                "reserved",
+                f"字段代码“{code}”是所有信息项共有的主体列（{CORE[code]}），不能再定义。",
+            )
         elif code in seen:
             bad(i, "code", "duplicate", f"字段代码“{code}”重复。")
         if not label or len(label) > 50:
@@ -101,7 +119,9 @@ def clean_fields(raw) -> list[dict]:
         labels.add(label)
         out.append(item)
     if details:
-        raise ValidationFailed(f"数据项定义有 {len(details)} 处错误：{details[0]['message']}", details=details)
+        raise ValidationFailed(
+            f"数据项定义有 {len(details)} 处错误：{details[0]['message']}", details=details
+        )
     return out
 
 

@@ -63,6 +63,7 @@ def record_page(*, item: CatalogItem, q: str = "", page: int = 1, page_size: int
 
 # --- rights ---------------------------------------------------------------------------------------
 
+
 def visible_levels(viewer) -> set[str]:
     """公开: everyone; 政务共享: any signed-in staff; 授权查询: see ``can_see_authorized``."""
     if viewer is None or not getattr(viewer, "is_authenticated", False) or not viewer.is_active:
@@ -80,8 +81,11 @@ def authorized_item_ids(viewer) -> set[int]:
         return set(items.values_list("id", flat=True))
     if viewer.department_id is None:
         return set()
-    return set(items.filter(Q(department_id=viewer.department_id) | Q(usages__department_id=viewer.department_id))
-               .values_list("id", flat=True))
+    return set(
+        items.filter(
+            Q(department_id=viewer.department_id) | Q(usages__department_id=viewer.department_id)
+        ).values_list("id", flat=True)
+    )
 
 
 def _value_rows(record: CatalogRecord, *, masked: bool) -> list[tuple[str, str]]:
@@ -98,12 +102,21 @@ def _value_rows(record: CatalogRecord, *, masked: bool) -> list[tuple[str, str]]
 
 
 def _item_dict(record: CatalogRecord, *, masked: bool = False) -> dict:
-    return {"id": record.pk, "item": record.item.code, "item_name": record.item.name,
-            "category": record.item.category, "category_label": record.item.get_category_display(),
-            "disclosure": record.item.disclosure, "disclosure_label": record.item.get_disclosure_display(),
-            "department": record.item.department.name, "occurred_on": record.occurred_on,
-            "ref_no": record.ref_no, "retain_until": record.retain_until, "catalog_version": record.item_version,
-            "fields": _value_rows(record, masked=masked)}
+    return {
+        "id": record.pk,
+        "item": record.item.code,
+        "item_name": record.item.name,
+        "category": record.item.category,
+        "category_label": record.item.get_category_display(),
+        "disclosure": record.item.disclosure,
+        "disclosure_label": record.item.get_disclosure_display(),
+        "department": record.item.department.name,
+        "occurred_on": record.occurred_on,
+        "ref_no": record.ref_no,
+        "retain_until": record.retain_until,
+        "catalog_version": record.item_version,
+        "fields": _value_rows(record, masked=masked),
+    }
 
 
 def _records_for(subject, *, today: date, item_ids=None, levels=None, extra_ids=()):
@@ -124,11 +137,17 @@ def subject_catalog(subject, viewer, *, today: date | None = None) -> dict:
     groups: dict[str, list[dict]] = defaultdict(list)
     for rec in _records_for(subject, today=today, levels=levels, extra_ids=allowed):
         groups[rec.item.category].append(_item_dict(rec))
-    withheld = (CatalogRecord.objects.filter(subject=subject, retain_until__gte=today, item__is_active=True)
-                .exclude(Q(item__disclosure__in=levels) | Q(item_id__in=list(allowed))).count())
-    return {"categories": [{"category": c.value, "label": c.label, "items": groups.get(c.value, [])}
-                           for c in CATEGORY_ORDER],
-            "withheld": withheld}
+    withheld = (
+        CatalogRecord.objects.filter(subject=subject, retain_until__gte=today, item__is_active=True)
+        .exclude(Q(item__disclosure__in=levels) | Q(item_id__in=list(allowed)))
+        .count()
+    )
+    return {
+        "categories": [
+            {"category": c.value, "label": c.label, "items": groups.get(c.value, [])} for c in CATEGORY_ORDER
+        ],
+        "withheld": withheld,
+    }
 
 
 def subject_items(subject, viewer, *, today: date | None = None, limit: int = 200) -> list[dict]:
@@ -140,7 +159,9 @@ def subject_items(subject, viewer, *, today: date | None = None, limit: int = 20
         levels, allowed = {Disclosure.PUBLIC, Disclosure.GOVERNMENT}, set()
     else:
         levels, allowed = visible_levels(viewer), authorized_item_ids(viewer)
-    return [_item_dict(r) for r in _records_for(subject, today=today, levels=levels, extra_ids=allowed)[:limit]]
+    return [
+        _item_dict(r) for r in _records_for(subject, today=today, levels=levels, extra_ids=allowed)[:limit]
+    ]
 
 
 def catalog_info_for(subject, scenario: str, viewer, *, today: date | None = None) -> list[dict]:
@@ -149,18 +170,27 @@ def catalog_info_for(subject, scenario: str, viewer, *, today: date | None = Non
     what the viewer may see. Each item: the catalog item, the listed purposes and its rows."""
     today = today or timezone.localdate()
     usages = Usage.objects.filter(scenario=scenario).select_related("item", "item__department")
-    office = viewer is not None and (getattr(viewer, "is_office_admin", False) or getattr(viewer, "is_superuser", False))
+    office = viewer is not None and (
+        getattr(viewer, "is_office_admin", False) or getattr(viewer, "is_superuser", False)
+    )
     if not office:
         if viewer is None or getattr(viewer, "department_id", None) is None:
             return []
         usages = usages.filter(department_id=viewer.department_id)
     by_item: dict[int, dict] = {}
     for usage in usages:
-        entry = by_item.setdefault(usage.item_id, {"item": usage.item.code, "item_name": usage.item.name,
-                                                   "category": usage.item.category,
-                                                   "category_label": usage.item.get_category_display(),
-                                                   "department": usage.item.department.name,
-                                                   "purposes": [], "records": []})
+        entry = by_item.setdefault(
+            usage.item_id,
+            {
+                "item": usage.item.code,
+                "item_name": usage.item.name,
+                "category": usage.item.category,
+                "category_label": usage.item.get_category_display(),
+                "department": usage.item.department.name,
+                "purposes": [],
+                "records": [],
+            },
+        )
         if usage.purpose and usage.purpose not in entry["purposes"]:
             entry["purposes"].append(usage.purpose)
     if not by_item:
@@ -196,8 +226,10 @@ def _mask_text(value: str) -> str:
 
 # --- completeness dashboard -------------------------------------------------------------------
 
-def completeness(*, today: date | None = None, date_from: date | None = None, date_to: date | None = None,
-                 department=None) -> list[dict]:
+
+def completeness(
+    *, today: date | None = None, date_from: date | None = None, date_to: date | None = None, department=None
+) -> list[dict]:
     """Per providing department: tasks due in the window (by due date; pending ones counted apart),
     on time, late, missing, open, rows accepted, rows rejected and the error rate of its
     submissions in the window."""
@@ -210,13 +242,32 @@ def completeness(*, today: date | None = None, date_from: date | None = None, da
     rows: dict[int, dict] = {}
 
     def row_for(dept) -> dict:
-        return rows.setdefault(dept.pk, {"department_code": dept.code, "department_name": dept.name, "items": 0,
-                                         "due": 0, "on_time": 0, "late": 0, "missing": 0, "open": 0,
-                                         "pending_calendar": 0, "rows": 0, "rejected_rows": 0, "submitted_rows": 0,
-                                         "error_rate": None, "on_time_rate": None, "overdue": []})
+        return rows.setdefault(
+            dept.pk,
+            {
+                "department_code": dept.code,
+                "department_name": dept.name,
+                "items": 0,
+                "due": 0,
+                "on_time": 0,
+                "late": 0,
+                "missing": 0,
+                "open": 0,
+                "pending_calendar": 0,
+                "rows": 0,
+                "rejected_rows": 0,
+                "submitted_rows": 0,
+                "error_rate": None,
+                "on_time_rate": None,
+                "overdue": [],
+            },
+        )
 
-    in_window = tasks.filter(Q(due_date__range=(date_from, date_to)) | Q(due_date__isnull=True)
-                             | Q(due_date__gt=date_to, period_start__lte=date_to))
+    in_window = tasks.filter(
+        Q(due_date__range=(date_from, date_to))
+        | Q(due_date__isnull=True)
+        | Q(due_date__gt=date_to, period_start__lte=date_to)
+    )
     for task in in_window.select_related("item"):
         r = row_for(task.department)
         status = task.status(today)
@@ -224,8 +275,14 @@ def completeness(*, today: date | None = None, date_from: date | None = None, da
             r["due"] += 1
         r[status if status in r else "open"] += 1
         if status == "missing":
-            r["overdue"].append({"item": task.item.code, "item_name": task.item.name, "period": task.period,
-                                 "due_date": task.due_date})
+            r["overdue"].append(
+                {
+                    "item": task.item.code,
+                    "item_name": task.item.name,
+                    "period": task.period,
+                    "due_date": task.due_date,
+                }
+            )
     items = CatalogItem.objects.filter(is_active=True)
     if department is not None:
         items = items.filter(department=department)
@@ -239,9 +296,13 @@ def completeness(*, today: date | None = None, date_from: date | None = None, da
     subs = Submission.objects.filter(submitted_at__date__range=(date_from, date_to))
     if department is not None:
         subs = subs.filter(department=department)
-    for agg in subs.values("department").annotate(total=Sum("total_rows"), rejected=Sum("rejected_count"),
-                                                  created=Sum("created_count"), updated=Sum("updated_count"),
-                                                  unchanged=Sum("unchanged_count")):
+    for agg in subs.values("department").annotate(
+        total=Sum("total_rows"),
+        rejected=Sum("rejected_count"),
+        created=Sum("created_count"),
+        updated=Sum("updated_count"),
+        unchanged=Sum("unchanged_count"),
+    ):
         if agg["department"] not in rows:
             continue
         r = rows[agg["department"]]
@@ -268,15 +329,29 @@ def task_list(*, department=None, status: str = "", today: date | None = None, i
         st = t.status(today)
         if status and st != status:
             continue
-        out.append({"id": t.pk, "item": t.item.code, "item_name": t.item.name, "department": t.department.code,
-                    "department_name": t.department.name, "period": t.period, "period_end": t.period_end,
-                    "due_date": t.due_date, "status": st, "status_label": TASK_STATUS_LABELS[st],
-                    "first_submitted_at": t.first_submitted_at, "submissions": t.submissions, "rows": t.rows,
-                    "rejected_rows": t.rejected_rows})
+        out.append(
+            {
+                "id": t.pk,
+                "item": t.item.code,
+                "item_name": t.item.name,
+                "department": t.department.code,
+                "department_name": t.department.name,
+                "period": t.period,
+                "period_end": t.period_end,
+                "due_date": t.due_date,
+                "status": st,
+                "status_label": TASK_STATUS_LABELS[st],
+                "first_submitted_at": t.first_submitted_at,
+                "submissions": t.submissions,
+                "rows": t.rows,
+                "rejected_rows": t.rejected_rows,
+            }
+        )
     return out
 
 
 def overdue_count(department_id: int, *, today: date | None = None) -> int:
     today = today or timezone.localdate()
-    return CollectionTask.objects.filter(department_id=department_id, first_submitted_at__isnull=True,
-                                         due_date__lt=today).count()
+    return CollectionTask.objects.filter(
+        department_id=department_id, first_submitted_at__isnull=True, due_date__lt=today
+    ).count()

@@ -41,14 +41,33 @@ class BreakIn(Schema):
 def commitment_out(c) -> dict:
     breach = getattr(c, "breach", None) if c.state == "broken" else None
     return {
-        "id": c.pk, "identifier": c.subject.identifier, "name": c.subject_name, "kind": c.kind,
-        "department": c.department.code, "matter": c.matter, "application_no": c.application_no,
-        "missing_items": c.missing_items, "signatory_name": c.signatory_name, "signatory_role": c.signatory_role,
-        "signed_on": c.signed_on, "working_days": c.working_days, "deadline": c.deadline,
-        "deadline_pending": c.deadline_pending, "state": c.state, "state_label": c.get_state_display(),
-        "eligibility": c.eligibility, "reminded_at": c.reminded_at, "fulfilled_at": c.fulfilled_at,
-        "breach": None if breach is None else {"id": breach.pk, "reason": breach.reason,
-                                                "occurred_on": breach.occurred_on, "note": breach.note},
+        "id": c.pk,
+        "identifier": c.subject.identifier,
+        "name": c.subject_name,
+        "kind": c.kind,
+        "department": c.department.code,
+        "matter": c.matter,
+        "application_no": c.application_no,
+        "missing_items": c.missing_items,
+        "signatory_name": c.signatory_name,
+        "signatory_role": c.signatory_role,
+        "signed_on": c.signed_on,
+        "working_days": c.working_days,
+        "deadline": c.deadline,
+        "deadline_pending": c.deadline_pending,
+        "state": c.state,
+        "state_label": c.get_state_display(),
+        "eligibility": c.eligibility,
+        "reminded_at": c.reminded_at,
+        "fulfilled_at": c.fulfilled_at,
+        "breach": None
+        if breach is None
+        else {
+            "id": breach.pk,
+            "reason": breach.reason,
+            "occurred_on": breach.occurred_on,
+            "note": breach.note,
+        },
     }
 
 
@@ -58,20 +77,35 @@ def eligibility(request, identifier: str, on: date | None = None):
     return services.commitment_eligibility(identifier=identifier, on=on)
 
 
-@router.post("", response={201: dict}, summary="登记信用承诺书（容缺受理）",
-             description="先检查资格；不符合条件、截止日不是工作日等返回 422，不写入任何数据。"
-                         "截止日落在节假日未配置的年度时返回 deadline=null、deadline_pending=true。")
+@router.post(
+    "",
+    response={201: dict},
+    summary="登记信用承诺书（容缺受理）",
+    description="先检查资格；不符合条件、截止日不是工作日等返回 422，不写入任何数据。"
+    "截止日落在节假日未配置的年度时返回 deadline=null、deadline_pending=true。",
+)
 def commitment_create(request, payload: CommitmentIn):
     c = services.commitment_create(actor=request.auth, **payload.dict())
     return Status(201, commitment_out(c))
 
 
 @router.get("", summary="承诺书列表")
-def commitment_list(request, identifier: str | None = None, state: str | None = None, mine: bool = False,
-                    page: int = 1, page_size: int = 20):
+def commitment_list(
+    request,
+    identifier: str | None = None,
+    state: str | None = None,
+    mine: bool = False,
+    page: int = 1,
+    page_size: int = 20,
+):
     ensure_can_view(request.auth)
-    page_obj = selectors.commitment_list(department=request.auth.department if mine else None,
-                                         identifier=identifier, state=state, page=page, page_size=page_size)
+    page_obj = selectors.commitment_list(
+        department=request.auth.department if mine else None,
+        identifier=identifier,
+        state=state,
+        page=page,
+        page_size=page_size,
+    )
     return {"items": [commitment_out(c) for c in page_obj.items], **page_obj.as_meta()}
 
 
@@ -83,15 +117,22 @@ def commitment_detail(request, commitment_id: int):
 
 @router.post("/{commitment_id}/fulfil", summary="登记履约（材料已补齐）")
 def commitment_fulfil(request, commitment_id: int, payload: FulfilIn):
-    c = services.commitment_fulfil(actor=request.auth, commitment=selectors.commitment_get(commitment_id),
-                                   note=payload.note)
+    c = services.commitment_fulfil(
+        actor=request.auth, commitment=selectors.commitment_get(commitment_id), note=payload.note
+    )
     return commitment_out(c)
 
 
-@router.post("/{commitment_id}/break", response={201: dict}, summary="认定违背承诺（承诺不实），自动生成失信记录")
+@router.post(
+    "/{commitment_id}/break", response={201: dict}, summary="认定违背承诺（承诺不实），自动生成失信记录"
+)
 def commitment_break(request, commitment_id: int, payload: BreakIn):
-    services.commitment_break(actor=request.auth, commitment=selectors.commitment_get(commitment_id),
-                              note=payload.note, reason=payload.reason)
+    services.commitment_break(
+        actor=request.auth,
+        commitment=selectors.commitment_get(commitment_id),
+        note=payload.note,
+        reason=payload.reason,
+    )
     return Status(201, commitment_out(selectors.commitment_get(commitment_id)))
 
 

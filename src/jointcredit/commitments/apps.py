@@ -20,8 +20,11 @@ class CommitmentsConfig(AppConfig):
         hooks.watch("commitments", "BrokenCommitment")
         register_subject_section("commitments", selectors.subject_commitments_section)
         # The dishonesty record shows on the staff check page in every scenario.
-        register_check_context("commitments", title="违背信用承诺记录（容缺受理）",
-                               provider=selectors.broken_commitments_check_context)
+        register_check_context(
+            "commitments",
+            title="违背信用承诺记录（容缺受理）",
+            provider=selectors.broken_commitments_check_context,
+        )
         calendar_changed.connect(services.on_calendar_changed, dispatch_uid="commitments.recompute_deadlines")
         register_nav(label="容缺受理", url_name="commitments:list", order=66)
         register_todo(key="commitments_due_soon", provider=todos.due_soon_todo)

@@ -21,8 +21,14 @@ def commitment_get(pk: int) -> Commitment:
     return c
 
 
-def commitment_list(*, department=None, identifier: str | None = None, state: str | None = None, page: int = 1,
-                    page_size: int = 20) -> Page:
+def commitment_list(
+    *,
+    department=None,
+    identifier: str | None = None,
+    state: str | None = None,
+    page: int = 1,
+    page_size: int = 20,
+) -> Page:
     qs = Commitment.objects.select_related("subject", "department")
     if department is not None:
         qs = qs.filter(department=department)
@@ -38,8 +44,9 @@ def commitment_list(*, department=None, identifier: str | None = None, state: st
 
 def commitments_due_soon(*, department, today: date | None = None):
     today = today or timezone.localdate()
-    return Commitment.objects.filter(department=department, state=CommitmentState.ACTIVE, reminded_at__isnull=False,
-                                     deadline__gte=today)
+    return Commitment.objects.filter(
+        department=department, state=CommitmentState.ACTIVE, reminded_at__isnull=False, deadline__gte=today
+    )
 
 
 def broken_commitments_for_subjects(subject_ids: Iterable[int], on: date | None = None):
@@ -48,8 +55,11 @@ def broken_commitments_for_subjects(subject_ids: Iterable[int], on: date | None 
     For the check engine (measures) and anyone who needs the facts: one indexed query.
     """
     on = on or timezone.localdate()
-    return (BrokenCommitment.objects.filter(subject_id__in=list(subject_ids), occurred_on__lte=on)
-            .select_related("commitment", "department").order_by("-occurred_on", "-id"))
+    return (
+        BrokenCommitment.objects.filter(subject_id__in=list(subject_ids), occurred_on__lte=on)
+        .select_related("commitment", "department")
+        .order_by("-occurred_on", "-id")
+    )
 
 
 def broken_commitments_check_context(subject, scenario: str, viewer) -> list[dict]:
@@ -59,14 +69,27 @@ def broken_commitments_check_context(subject, scenario: str, viewer) -> list[dic
     rows = list(broken_commitments_for_subjects([subject.pk]))
     if not rows:
         return []
-    return [{
-        "item_name": "违背信用承诺记录", "category_label": "失信信息", "department": "", "purposes": [],
-        "records": [{
-            "occurred_on": b.occurred_on, "ref_no": b.commitment.application_no,
-            "fields": [("认定部门", b.department.name), ("申请事项", b.commitment.matter),
-                       ("违约情形", b.get_reason_display()), *([("说明", b.note)] if b.note else [])],
-        } for b in rows],
-    }]
+    return [
+        {
+            "item_name": "违背信用承诺记录",
+            "category_label": "失信信息",
+            "department": "",
+            "purposes": [],
+            "records": [
+                {
+                    "occurred_on": b.occurred_on,
+                    "ref_no": b.commitment.application_no,
+                    "fields": [
+                        ("认定部门", b.department.name),
+                        ("申请事项", b.commitment.matter),
+                        ("违约情形", b.get_reason_display()),
+                        *([("说明", b.note)] if b.note else []),
+                    ],
+                }
+                for b in rows
+            ],
+        }
+    ]
 
 
 def broken_commitments_input(subject_ids: list[int] | None, on: date):
@@ -80,10 +103,20 @@ def broken_commitments_input(subject_ids: list[int] | None, on: date):
         parts = [qs]
     for part in parts:
         for pk, sid, reason, occurred, matter, dept in part.values_list(
-                "pk", "subject_id", "reason", "occurred_on", "commitment__matter", "department__name"):
+            "pk", "subject_id", "reason", "occurred_on", "commitment__matter", "department__name"
+        ):
             label = f"{dept}：{matter}（{'逾期未补齐材料' if reason == 'overdue' else '承诺内容不实'}）"
-            yield (sid, "broken_commitment", f"commitments.brokencommitment:{pk}", label, occurred, "", 0.0,
-                   False, False)
+            yield (
+                sid,
+                "broken_commitment",
+                f"commitments.brokencommitment:{pk}",
+                label,
+                occurred,
+                "",
+                0.0,
+                False,
+                False,
+            )
 
 
 def subject_commitments_section(subject, *, public: bool = False) -> list[dict]:
@@ -91,11 +124,22 @@ def subject_commitments_section(subject, *, public: bool = False) -> list[dict]:
     if public:
         return []
     out = []
-    for c in Commitment.objects.filter(subject=subject).select_related("department").order_by("-created_at")[:20]:
+    for c in (
+        Commitment.objects.filter(subject=subject).select_related("department").order_by("-created_at")[:20]
+    ):
         breach = BrokenCommitment.objects.filter(commitment=c).first()
-        out.append({"id": c.pk, "matter": c.matter, "kind": c.get_kind_display(), "state": c.get_state_display(),
-                    "department": c.department.name, "signed_on": c.signed_on,
-                    "deadline": c.deadline or "待配置节假日",
-                    "breach": None if breach is None else {"reason": breach.get_reason_display(),
-                                                           "occurred_on": breach.occurred_on}})
+        out.append(
+            {
+                "id": c.pk,
+                "matter": c.matter,
+                "kind": c.get_kind_display(),
+                "state": c.get_state_display(),
+                "department": c.department.name,
+                "signed_on": c.signed_on,
+                "deadline": c.deadline or "待配置节假日",
+                "breach": None
+                if breach is None
+                else {"reason": breach.get_reason_display(), "occurred_on": breach.occurred_on},
+            }
+        )
     return out

@@ -37,6 +37,7 @@ def _today() -> date:
 
 # --- eligibility ----------------------------------------------------------------------------------
 
+
 def commitment_eligibility(*, identifier: str, on: date | None = None) -> dict:
     """→ {"eligible", "subject", "reasons" (why not), "basis" (why yes), "grade"}."""
     from jointcredit.grading.models import SubjectGrade
@@ -72,13 +73,16 @@ def commitment_eligibility(*, identifier: str, on: date | None = None) -> dict:
         if grade.grade in ELIGIBLE_GRADES:
             out["basis"].append(f"信用等级 {grade.grade} 级（{grade.score} 分）")
     if not out["basis"] and not out["reasons"]:
-        out["reasons"].append(f"信用等级为 {out['grade'] or '未评级'}，且不在红名单中：容缺受理仅适用于红名单主体或 A、B 级主体。")
+        out["reasons"].append(
+            f"信用等级为 {out['grade'] or '未评级'}，且不在红名单中：容缺受理仅适用于红名单主体或 A、B 级主体。"
+        )
     out["reasons"] = list(dict.fromkeys(out["reasons"]))
     out["eligible"] = not out["reasons"] and bool(out["basis"])
     return out
 
 
 # --- intake ---------------------------------------------------------------------------------------
+
 
 def _clean_items(items) -> list[str]:
     if isinstance(items, str):
@@ -87,12 +91,19 @@ def _clean_items(items) -> list[str]:
     if not items:
         raise ValidationFailed.single("missing_items", "required", "请列明容缺（暂缺）的材料，至少一项。")
     if len(items) > MAX_ITEMS or any(len(x) > 200 for x in items):
-        raise ValidationFailed.single("missing_items", "max", f"容缺材料最多 {MAX_ITEMS} 项，每项不超过 200 个字符。")
+        raise ValidationFailed.single(
+            "missing_items", "max", f"容缺材料最多 {MAX_ITEMS} 项，每项不超过 200 个字符。"
+        )
     return list(dict.fromkeys(items))
 
 
-def commitment_deadline(*, signed_on: date, working_days: int, deadline: date | None = None,
-                        calendar: WorkingCalendar | None = None) -> date | None:
+def commitment_deadline(
+    *,
+    signed_on: date,
+    working_days: int,
+    deadline: date | None = None,
+    calendar: WorkingCalendar | None = None,
+) -> date | None:
     """The deadline: ``working_days`` after signing; None = 待配置节假日 (recomputed when the office
     enters the year). An explicit ``deadline`` must be a working day in a configured year."""
     cal = calendar or WorkingCalendar.load()
@@ -103,16 +114,20 @@ def commitment_deadline(*, signed_on: date, working_days: int, deadline: date | 
             working = cal.is_working_day(deadline)
         except CalendarNotConfigured:
             raise ValidationFailed.single(
-                "deadline", "calendar_configured",
+                "deadline",
+                "calendar_configured",
                 f"{deadline.year} 年节假日安排未配置，无法确认 {deadline} 是否为工作日；"
-                "请改为填写补齐期限（工作日天数），截止日将显示为“待配置节假日”，信用办录入该年度后自动计算。") from None
+                "请改为填写补齐期限（工作日天数），截止日将显示为“待配置节假日”，信用办录入该年度后自动计算。",
+            ) from None
         if not working:
             suggestion = ""
             try:
                 suggestion = f"，下一个工作日为 {cal.add_working_days(deadline, 0)}"
             except CalendarNotConfigured:
                 pass
-            raise ValidationFailed.single("deadline", "working_day", f"补齐截止日 {deadline} 不是工作日{suggestion}。")
+            raise ValidationFailed.single(
+                "deadline", "working_day", f"补齐截止日 {deadline} 不是工作日{suggestion}。"
+            )
         return deadline
     try:
         return cal.add_working_days(signed_on, working_days)
@@ -120,10 +135,21 @@ def commitment_deadline(*, signed_on: date, working_days: int, deadline: date | 
         return None
 
 
-def commitment_create(*, actor, identifier: str, matter: str, missing_items, working_days: int | None = None,
-                      signatory_name: str, signatory_role: str = "法定代表人", kind: str = CommitmentKind.TOLERANCE,
-                      application_no: str = "", signed_on: date | None = None, deadline: date | None = None,
-                      department=None) -> Commitment:
+def commitment_create(
+    *,
+    actor,
+    identifier: str,
+    matter: str,
+    missing_items,
+    working_days: int | None = None,
+    signatory_name: str,
+    signatory_role: str = "法定代表人",
+    kind: str = CommitmentKind.TOLERANCE,
+    application_no: str = "",
+    signed_on: date | None = None,
+    deadline: date | None = None,
+    department=None,
+) -> Commitment:
     """Record a signed 承诺书 at intake. Ineligible applicants and bad input: 422, nothing written."""
     department = department or getattr(actor, "department", None)
     if department is None:
@@ -134,7 +160,9 @@ def commitment_create(*, actor, identifier: str, matter: str, missing_items, wor
     if signed_on > today:
         raise ValidationFailed.single("signed_on", "not_future", "签署日期不能晚于今天。")
     if kind not in CommitmentKind.values:
-        raise ValidationFailed.single("kind", "choice", "类型必须是 tolerance（容缺受理）或 notification（告知承诺）。")
+        raise ValidationFailed.single(
+            "kind", "choice", "类型必须是 tolerance（容缺受理）或 notification（告知承诺）。"
+        )
     matter = (matter or "").strip()
     if not matter or len(matter) > 200:
         raise ValidationFailed.single("matter", "length", "申请事项不能为空且不超过 200 个字符。")
@@ -142,47 +170,102 @@ def commitment_create(*, actor, identifier: str, matter: str, missing_items, wor
     if not signatory_name or len(signatory_name) > 100:
         raise ValidationFailed.single("signatory_name", "length", "签署人姓名不能为空且不超过 100 个字符。")
     if len(signatory_role or "") > 50 or len(application_no or "") > 100:
-        raise ValidationFailed.single("signatory_role", "max_length", "签署人身份不超过 50 个字符，受理编号不超过 100 个字符。")
+        raise ValidationFailed.single(
+            "signatory_role", "max_length", "签署人身份不超过 50 个字符，受理编号不超过 100 个字符。"
+        )
     if working_days is None and deadline is None:
-        raise ValidationFailed.single("working_days", "required", "请填写补齐期限（工作日天数）或补齐截止日。")
-    if working_days is not None and (isinstance(working_days, bool) or not isinstance(working_days, int)
-                                     or not 1 <= working_days <= MAX_WORKING_DAYS):
-        raise ValidationFailed.single("working_days", "range", f"补齐期限必须是 1 到 {MAX_WORKING_DAYS} 个工作日。")
+        raise ValidationFailed.single(
+            "working_days", "required", "请填写补齐期限（工作日天数）或补齐截止日。"
+        )
+    if working_days is not None and (
+        isinstance(working_days, bool)
+        or not isinstance(working_days, int)
+        or not 1 <= working_days <= MAX_WORKING_DAYS
+    ):
+        raise ValidationFailed.single(
+            "working_days", "range", f"补齐期限必须是 1 到 {MAX_WORKING_DAYS} 个工作日。"
+        )
     items = _clean_items(missing_items)
     cal = WorkingCalendar.load()
-    due = commitment_deadline(signed_on=signed_on, working_days=working_days or 0, deadline=deadline, calendar=cal)
+    due = commitment_deadline(
+        signed_on=signed_on, working_days=working_days or 0, deadline=deadline, calendar=cal
+    )
     if deadline is not None:
         # Stored as working days too, so a later recomputation lands on the same date.
         working_days = cal.working_days_between(signed_on, due)
         if not 1 <= working_days <= MAX_WORKING_DAYS:
-            raise ValidationFailed.single("deadline", "range", f"补齐期限必须是 1 到 {MAX_WORKING_DAYS} 个工作日（当前 {working_days}）。")
+            raise ValidationFailed.single(
+                "deadline",
+                "range",
+                f"补齐期限必须是 1 到 {MAX_WORKING_DAYS} 个工作日（当前 {working_days}）。",
+            )
     eligibility = commitment_eligibility(identifier=identifier, on=today)
     if not eligibility["eligible"]:
         raise ValidationFailed(
             "该主体不符合容缺受理/告知承诺条件：" + "；".join(eligibility["reasons"]),
-            details=[{"field": "identifier", "rule": "eligible", "message": r} for r in eligibility["reasons"]])
+            details=[
+                {"field": "identifier", "rule": "eligible", "message": r} for r in eligibility["reasons"]
+            ],
+        )
     subject = subject_find(identifier)
     with transaction.atomic():
         c = Commitment.objects.create(
-            department=department, subject=subject, subject_name=subject.name, kind=kind, matter=matter,
-            application_no=(application_no or "").strip(), missing_items=items, signatory_name=signatory_name,
-            signatory_role=(signatory_role or "").strip() or "法定代表人", signed_on=signed_on,
-            working_days=working_days, deadline=due,
-            eligibility={"basis": eligibility["basis"], "grade": eligibility["grade"],
-                         "checked_on": today.isoformat()},
-            created_by=actor)
-        audit_record(actor=actor, action="commitment.create", obj=c, department=department,
-                     after={"subject": subject.identifier, "matter": matter, "missing_items": items,
-                            "deadline": due, "working_days": working_days, "basis": eligibility["basis"]})
-        event_emit(kind="commitment.created", aggregate_type="commitments.commitment", aggregate_id=c.pk,
-                   department=department, data=_event_data(c))
+            department=department,
+            subject=subject,
+            subject_name=subject.name,
+            kind=kind,
+            matter=matter,
+            application_no=(application_no or "").strip(),
+            missing_items=items,
+            signatory_name=signatory_name,
+            signatory_role=(signatory_role or "").strip() or "法定代表人",
+            signed_on=signed_on,
+            working_days=working_days,
+            deadline=due,
+            eligibility={
+                "basis": eligibility["basis"],
+                "grade": eligibility["grade"],
+                "checked_on": today.isoformat(),
+            },
+            created_by=actor,
+        )
+        audit_record(
+            actor=actor,
+            action="commitment.create",
+            obj=c,
+            department=department,
+            after={
+                "subject": subject.identifier,
+                "matter": matter,
+                "missing_items": items,
+                "deadline": due,
+                "working_days": working_days,
+                "basis": eligibility["basis"],
+            },
+        )
+        event_emit(
+            kind="commitment.created",
+            aggregate_type="commitments.commitment",
+            aggregate_id=c.pk,
+            department=department,
+            data=_event_data(c),
+        )
     return c
 
 
 def _event_data(c: Commitment, **extra) -> dict:
-    return {"commitment_id": c.pk, "subject_id": c.subject_id, "identifier": c.subject.identifier,
-            "name": c.subject_name, "kind": c.kind, "matter": c.matter, "deadline": c.deadline,
-            "state": c.state, "department": c.department.code, **extra}
+    return {
+        "commitment_id": c.pk,
+        "subject_id": c.subject_id,
+        "identifier": c.subject.identifier,
+        "name": c.subject_name,
+        "kind": c.kind,
+        "matter": c.matter,
+        "deadline": c.deadline,
+        "state": c.state,
+        "department": c.department.code,
+        **extra,
+    }
 
 
 def _lock(c: Commitment) -> Commitment:
@@ -197,13 +280,30 @@ def commitment_fulfil(*, actor, commitment: Commitment, note: str = "") -> Commi
     with transaction.atomic():
         c = _lock(commitment)
         if c.state != CommitmentState.ACTIVE:
-            raise Conflict(f"承诺书当前状态为“{c.get_state_display()}”，不能登记履约。", details=[{"state": c.state}])
-        c.state, c.fulfilled_at, c.fulfil_note = CommitmentState.FULFILLED, timezone.now(), (note or "").strip()
+            raise Conflict(
+                f"承诺书当前状态为“{c.get_state_display()}”，不能登记履约。", details=[{"state": c.state}]
+            )
+        c.state, c.fulfilled_at, c.fulfil_note = (
+            CommitmentState.FULFILLED,
+            timezone.now(),
+            (note or "").strip(),
+        )
         c.save(update_fields=["state", "fulfilled_at", "fulfil_note"])
-        audit_record(actor=actor, action="commitment.fulfil", obj=c, department=c.department,
-                     before={"state": CommitmentState.ACTIVE}, after={"state": c.state, "note": c.fulfil_note})
-        event_emit(kind="commitment.fulfilled", aggregate_type="commitments.commitment", aggregate_id=c.pk,
-                   department=c.department, data=_event_data(c))
+        audit_record(
+            actor=actor,
+            action="commitment.fulfil",
+            obj=c,
+            department=c.department,
+            before={"state": CommitmentState.ACTIVE},
+            after={"state": c.state, "note": c.fulfil_note},
+        )
+        event_emit(
+            kind="commitment.fulfilled",
+            aggregate_type="commitments.commitment",
+            aggregate_id=c.pk,
+            department=c.department,
+            data=_event_data(c),
+        )
     return c
 
 
@@ -211,24 +311,49 @@ def _break(c: Commitment, *, actor, reason: str, note: str, on: date) -> BrokenC
     before = c.state
     c.state = CommitmentState.BROKEN
     c.save(update_fields=["state"])
-    breach = BrokenCommitment.objects.create(commitment=c, subject_id=c.subject_id, department=c.department,
-                                             reason=reason, occurred_on=on, note=note,
-                                             created_by=actor if getattr(actor, "is_authenticated", False) else None)
-    audit_record(actor=actor, action="commitment.break", obj=c, department=c.department,
-                 before={"state": before}, after={"state": c.state, "reason": reason, "note": note,
-                                                   "breach_id": breach.pk})
-    event_emit(kind="commitment.broken", aggregate_type="commitments.commitment", aggregate_id=c.pk,
-               department=c.department,
-               data=_event_data(c, reason=reason, reason_label=BreachReason(reason).label, occurred_on=on,
-                                breach_id=breach.pk, note=note))
+    breach = BrokenCommitment.objects.create(
+        commitment=c,
+        subject_id=c.subject_id,
+        department=c.department,
+        reason=reason,
+        occurred_on=on,
+        note=note,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    audit_record(
+        actor=actor,
+        action="commitment.break",
+        obj=c,
+        department=c.department,
+        before={"state": before},
+        after={"state": c.state, "reason": reason, "note": note, "breach_id": breach.pk},
+    )
+    event_emit(
+        kind="commitment.broken",
+        aggregate_type="commitments.commitment",
+        aggregate_id=c.pk,
+        department=c.department,
+        data=_event_data(
+            c,
+            reason=reason,
+            reason_label=BreachReason(reason).label,
+            occurred_on=on,
+            breach_id=breach.pk,
+            note=note,
+        ),
+    )
     return breach
 
 
-def commitment_break(*, actor, commitment: Commitment, note: str, reason: str = BreachReason.FALSE_PROMISE) -> BrokenCommitment:
+def commitment_break(
+    *, actor, commitment: Commitment, note: str, reason: str = BreachReason.FALSE_PROMISE
+) -> BrokenCommitment:
     """Promise found false (承诺不实) — also after fulfilment; or a manual overdue finding."""
     ensure_can_write(actor, commitment.department)
     if reason not in BreachReason.values:
-        raise ValidationFailed.single("reason", "choice", "违约情形必须是 false_promise（承诺不实）或 overdue（逾期未补齐）。")
+        raise ValidationFailed.single(
+            "reason", "choice", "违约情形必须是 false_promise（承诺不实）或 overdue（逾期未补齐）。"
+        )
     note = (note or "").strip()
     if not note or len(note) > 2000:
         raise ValidationFailed.single("note", "length", "请说明认定违约的事实（不超过 2000 个字符）。")
@@ -236,24 +361,35 @@ def commitment_break(*, actor, commitment: Commitment, note: str, reason: str = 
         c = _lock(commitment)
         if c.state == CommitmentState.BROKEN:
             raise Conflict("该承诺书已认定违约。", details=[{"state": c.state}])
-        if reason == BreachReason.OVERDUE and (c.state != CommitmentState.ACTIVE or c.deadline is None
-                                               or c.deadline >= _today()):
-            raise Conflict("尚未逾期，不能按逾期认定违约。", details=[{"state": c.state, "deadline": c.deadline}])
+        if reason == BreachReason.OVERDUE and (
+            c.state != CommitmentState.ACTIVE or c.deadline is None or c.deadline >= _today()
+        ):
+            raise Conflict(
+                "尚未逾期，不能按逾期认定违约。", details=[{"state": c.state, "deadline": c.deadline}]
+            )
         return _break(c, actor=actor, reason=reason, note=note, on=_today())
 
 
 # --- sweeps ---------------------------------------------------------------------------------------
 
+
 def commitments_overdue_break(*, today: date) -> int:
     """Missed deadlines become dishonesty records automatically (system actor)."""
     n = 0
-    for pk in Commitment.objects.filter(state=CommitmentState.ACTIVE, deadline__lt=today).values_list("pk", flat=True):
+    for pk in Commitment.objects.filter(state=CommitmentState.ACTIVE, deadline__lt=today).values_list(
+        "pk", flat=True
+    ):
         with transaction.atomic():
             c = Commitment.objects.select_for_update().select_related("subject", "department").get(pk=pk)
             if c.state != CommitmentState.ACTIVE or c.deadline is None or c.deadline >= today:
                 continue
-            _break(c, actor=None, reason=BreachReason.OVERDUE, on=c.deadline,
-                   note=f"截止 {c.deadline} 未补齐材料：{'、'.join(c.missing_items)}（系统自动认定）")
+            _break(
+                c,
+                actor=None,
+                reason=BreachReason.OVERDUE,
+                on=c.deadline,
+                note=f"截止 {c.deadline} 未补齐材料：{'、'.join(c.missing_items)}（系统自动认定）",
+            )
             n += 1
     return n
 
@@ -262,7 +398,9 @@ def commitments_remind(*, today: date, working_days_before: int = 2) -> int:
     """One reminder per commitment when its deadline is within ``working_days_before`` working days."""
     cal = WorkingCalendar.load()
     n = 0
-    qs = Commitment.objects.filter(state=CommitmentState.ACTIVE, reminded_at__isnull=True, deadline__gte=today)
+    qs = Commitment.objects.filter(
+        state=CommitmentState.ACTIVE, reminded_at__isnull=True, deadline__gte=today
+    )
     for c in qs.select_related("subject", "department"):
         try:
             left = cal.working_days_between(today, c.deadline)
@@ -271,13 +409,25 @@ def commitments_remind(*, today: date, working_days_before: int = 2) -> int:
         if left > working_days_before:
             continue
         with transaction.atomic():
-            updated = Commitment.objects.filter(pk=c.pk, reminded_at__isnull=True).update(reminded_at=timezone.now())
+            updated = Commitment.objects.filter(pk=c.pk, reminded_at__isnull=True).update(
+                reminded_at=timezone.now()
+            )
             if not updated:
                 continue
-            event_emit(kind="commitment.reminder_due", aggregate_type="commitments.commitment", aggregate_id=c.pk,
-                       department=c.department, data=_event_data(c, working_days_left=left))
-            audit_record(actor=None, action="commitment.remind", obj=c, department=c.department,
-                         after={"deadline": c.deadline, "working_days_left": left})
+            event_emit(
+                kind="commitment.reminder_due",
+                aggregate_type="commitments.commitment",
+                aggregate_id=c.pk,
+                department=c.department,
+                data=_event_data(c, working_days_left=left),
+            )
+            audit_record(
+                actor=None,
+                action="commitment.remind",
+                obj=c,
+                department=c.department,
+                after={"deadline": c.deadline, "working_days_left": left},
+            )
             n += 1
     return n
 
@@ -299,12 +449,17 @@ def commitment_deadlines_recompute(*, years: set[int] | None = None) -> int:
         if due != c.deadline:
             with transaction.atomic():
                 Commitment.objects.filter(pk=c.pk).update(deadline=due)
-                audit_record(actor=None, action="commitment.deadline_recompute", obj=c, department=c.department,
-                             before={"deadline": c.deadline}, after={"deadline": due})
+                audit_record(
+                    actor=None,
+                    action="commitment.deadline_recompute",
+                    obj=c,
+                    department=c.department,
+                    before={"deadline": c.deadline},
+                    after={"deadline": due},
+                )
             n += 1
     return n
 
 
 def on_calendar_changed(sender, years=None, **kwargs) -> None:
     commitment_deadlines_recompute(years=set(years or []))
-

@@ -11,4 +11,8 @@ def due_soon_todo(user) -> dict | None:
     count = commitments_due_soon(department=user.department).count()
     if not count:
         return None
-    return {"label": "容缺受理承诺即将到期（待补齐材料）", "count": count, "url": reverse("commitments:list") + "?state=active"}
+    return {
+        "label": "容缺受理承诺即将到期（待补齐材料）",
+        "count": count,
+        "url": reverse("commitments:list") + "?state=active",
+    }

@@ -30,31 +30,52 @@ def commitment_list(request):
     identifier = request.GET.get("identifier", "").strip() or None
     error, page = None, None
     try:
-        page = selectors.commitment_list(department=request.user.department, identifier=identifier, state=state,
-                                         page=_int(request.GET.get("page"), 1))
+        page = selectors.commitment_list(
+            department=request.user.department,
+            identifier=identifier,
+            state=state,
+            page=_int(request.GET.get("page"), 1),
+        )
     except DomainError as exc:
         error = exc.message
-    return render(request, "commitments/list.html", {"page": page, "error": error, "state": state or "",
-                                                     "identifier": identifier or "",
-                                                     "states": CommitmentState.choices})
+    return render(
+        request,
+        "commitments/list.html",
+        {
+            "page": page,
+            "error": error,
+            "state": state or "",
+            "identifier": identifier or "",
+            "states": CommitmentState.choices,
+        },
+    )
 
 
 @login_required
 def commitment_new(request):
-    ctx = {"kinds": CommitmentKind.choices, "form": request.POST or request.GET, "eligibility": None, "error": None}
+    ctx = {
+        "kinds": CommitmentKind.choices,
+        "form": request.POST or request.GET,
+        "eligibility": None,
+        "error": None,
+    }
     identifier = (request.POST.get("identifier") or request.GET.get("identifier") or "").strip()
     try:
         if identifier:
             ctx["eligibility"] = services.commitment_eligibility(identifier=identifier)
         if request.method == "POST" and request.POST.get("action") == "create":
             c = services.commitment_create(
-                actor=request.user, identifier=identifier, matter=request.POST.get("matter", ""),
+                actor=request.user,
+                identifier=identifier,
+                matter=request.POST.get("matter", ""),
                 missing_items=request.POST.get("missing_items", ""),
                 working_days=_int(request.POST.get("working_days")),
-                deadline=_date(request.POST.get("deadline")), signatory_name=request.POST.get("signatory_name", ""),
+                deadline=_date(request.POST.get("deadline")),
+                signatory_name=request.POST.get("signatory_name", ""),
                 signatory_role=request.POST.get("signatory_role", "法定代表人"),
                 kind=request.POST.get("kind", CommitmentKind.TOLERANCE),
-                application_no=request.POST.get("application_no", ""))
+                application_no=request.POST.get("application_no", ""),
+            )
             messages.success(request, "已登记承诺书，请打印并由申请人签字盖章。")
             return redirect("commitments:detail", pk=c.pk)
     except DomainError as exc:
@@ -68,7 +89,9 @@ def commitment_detail(request, pk: int):
     if request.method == "POST":
         try:
             if request.POST.get("action") == "fulfil":
-                services.commitment_fulfil(actor=request.user, commitment=c, note=request.POST.get("note", ""))
+                services.commitment_fulfil(
+                    actor=request.user, commitment=c, note=request.POST.get("note", "")
+                )
                 messages.success(request, "已登记履约。")
             elif request.POST.get("action") == "break":
                 services.commitment_break(actor=request.user, commitment=c, note=request.POST.get("note", ""))
@@ -76,8 +99,11 @@ def commitment_detail(request, pk: int):
         except DomainError as exc:
             messages.error(request, exc.message)
         return redirect("commitments:detail", pk=pk)
-    return render(request, "commitments/detail.html", {"c": c, "breach": getattr(c, "breach", None)
-                                                       if c.state == CommitmentState.BROKEN else None})
+    return render(
+        request,
+        "commitments/detail.html",
+        {"c": c, "breach": getattr(c, "breach", None) if c.state == CommitmentState.BROKEN else None},
+    )
 
 
 @login_required

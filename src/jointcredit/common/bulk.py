@@ -7,7 +7,9 @@ from collections.abc import Iterable, Sequence
 from django.db import connection
 
 
-def bulk_insert(table: str, columns: Sequence[str], rows: Iterable[Sequence], *, batch_size: int = 5000) -> int:
+def bulk_insert(
+    table: str, columns: Sequence[str], rows: Iterable[Sequence], *, batch_size: int = 5000
+) -> int:
     """Insert plain tuples into ``table``. Identifiers come from our own model metadata, never input."""
     count = 0
     qn = connection.ops.quote_name

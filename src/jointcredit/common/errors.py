@@ -59,6 +59,8 @@ class CalendarNotConfigured(DomainError):
     code = "calendar_not_configured"
 
     def __init__(self, year: int):
-        super().__init__(f"{year} 年节假日安排未配置，请信用办在“工作日历”中录入该年度安排。",
-                         details=[{"field": "year", "rule": "calendar_configured", "value": year}])
+        super().__init__(
+            f"{year} 年节假日安排未配置，请信用办在“工作日历”中录入该年度安排。",
+            details=[{"field": "year", "rule": "calendar_configured", "value": year}],
+        )
         self.year = year

@@ -126,8 +126,11 @@ class FastLane:
         return answered
 
     def _route(self, environ) -> FastRoute | None:
-        if (environ.get("REQUEST_METHOD") != "GET" or environ.get("HTTP_COOKIE")
-                or not environ.get("HTTP_AUTHORIZATION", "").startswith("Bearer ")):
+        if (
+            environ.get("REQUEST_METHOD") != "GET"
+            or environ.get("HTTP_COOKIE")
+            or not environ.get("HTTP_AUTHORIZATION", "").startswith("Bearer ")
+        ):
             return None
         path = environ.get("PATH_INFO", "")
         for route in _routes:
@@ -149,7 +152,7 @@ class FastLane:
         params = dict(pairs)
         if len(params) != len(pairs) or not params.keys() <= route.params:
             return None
-        tail = request.path_info[len(route.prefix):] if route.takes_tail else ""
+        tail = request.path_info[len(route.prefix) :] if route.takes_tail else ""
         if route.takes_tail and (not tail or "/" in tail):
             return None
         rid = request_id_from(environ.get("HTTP_X_REQUEST_ID", ""))
@@ -169,7 +172,11 @@ class FastLane:
             content = self._api.renderer.render(request, body, response_status=200).encode("utf-8")
         finally:
             request_id_var.reset(token)
-        headers = [*self._static_headers(request, route), ("Content-Length", str(len(content))), ("X-Request-ID", rid)]
+        headers = [
+            *self._static_headers(request, route),
+            ("Content-Length", str(len(content))),
+            ("X-Request-ID", rid),
+        ]
         start_response("200 OK", headers)
         return [content]
 
@@ -193,8 +200,9 @@ class FastLane:
                 if _MIDDLEWARE[path] == _RESPONSE_HEADERS:
                     chain = import_string(path)(chain)
             response = chain(request)
-            cached = self._headers[key] = [(k, v) for k, v in response.items()
-                                              if k.lower() not in ("content-length", "x-request-id")]
+            cached = self._headers[key] = [
+                (k, v) for k, v in response.items() if k.lower() not in ("content-length", "x-request-id")
+            ]
         return cached
 
 
@@ -203,7 +211,10 @@ def _enabled() -> bool:
         return False
     unknown = [m for m in settings.MIDDLEWARE if m not in _MIDDLEWARE]
     if unknown or settings.DISALLOWED_USER_AGENTS or settings.PREPEND_WWW:
-        log.warning("快速通道已关闭：中间件 %s 未在 common.fastlane 中登记，或启用了 DISALLOWED_USER_AGENTS/"
-                    "PREPEND_WWW。", unknown)
+        log.warning(
+            "快速通道已关闭：中间件 %s 未在 common.fastlane 中登记，或启用了 DISALLOWED_USER_AGENTS/"
+            "PREPEND_WWW。",
+            unknown,
+        )
         return False
     return True

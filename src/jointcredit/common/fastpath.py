@@ -37,8 +37,13 @@ _INT_SENTINEL = -(2**62) + 7919
 
 
 class CompiledQuery:
-    def __init__(self, build: Callable[..., models.QuerySet], *, arg_types: tuple[type, ...] = (str,),
-                 using: str = DEFAULT_DB):
+    def __init__(
+        self,
+        build: Callable[..., models.QuerySet],
+        *,
+        arg_types: tuple[type, ...] = (str,),
+        using: str = DEFAULT_DB,
+    ):
         self._build = build
         self._arg_types = arg_types
         self._using = using
@@ -70,11 +75,23 @@ class CompiledQuery:
             raise ValueError("CompiledQuery：参数在 SQL 中被改写或未使用（只能用于精确匹配的查询条件）。")
         model, fields = None, None
         # Plain model querysets (no values(), no select_related, no deferral) map rows to instances.
-        if (qs._iterable_class is models.query.ModelIterable and not qs.query.select_related
-                and not qs.query.deferred_loading[0] and not qs.query.annotation_select):
+        if (
+            qs._iterable_class is models.query.ModelIterable
+            and not qs.query.select_related
+            and not qs.query.deferred_loading[0]
+            and not qs.query.annotation_select
+        ):
             model = qs.model
             fields = [f.attname for f in model._meta.concrete_fields]
-        self._compiled = (sql, list(params), slots, model, fields, compiler if converters else None, converters)
+        self._compiled = (
+            sql,
+            list(params),
+            slots,
+            model,
+            fields,
+            compiler if converters else None,
+            converters,
+        )
         return self._compiled
 
     def _execute(self, args: tuple) -> list[tuple]:
@@ -119,8 +136,13 @@ def _execute_prepared(conn, sql: str, values: list) -> list[tuple]:
     cursors bind parameters client-side and cannot prepare."""
     cursor = conn.__dict__.get("_fastpath_cursor")
     raw = conn.connection
-    if (raw is None or cursor is None or cursor.connection is not raw or cursor.closed
-            or (conn.health_check_enabled and not conn.health_check_done)):
+    if (
+        raw is None
+        or cursor is None
+        or cursor.connection is not raw
+        or cursor.closed
+        or (conn.health_check_enabled and not conn.health_check_done)
+    ):
         cursor = _fastpath_cursor(conn)
     conn.validate_thread_sharing()
     with conn.wrap_database_errors:

@@ -45,7 +45,9 @@ class SecurityHeadersMiddleware:
             # The admin uses inline scripts.
             response.setdefault(
                 "Content-Security-Policy",
-                settings.CONTENT_SECURITY_POLICY.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'"),
+                settings.CONTENT_SECURITY_POLICY.replace(
+                    "script-src 'self'", "script-src 'self' 'unsafe-inline'"
+                ),
             )
         else:
             response.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)

@@ -31,7 +31,9 @@ def paginate(queryset, *, page: int = 1, page_size: int = 20) -> Page:
     if page < 1:
         raise ValidationFailed.single("page", "min", "页码 page 必须是大于等于 1 的整数。")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise ValidationFailed.single("page_size", "range", f"每页条数 page_size 必须在 1 到 {MAX_PAGE_SIZE} 之间。")
+        raise ValidationFailed.single(
+            "page_size", "range", f"每页条数 page_size 必须在 1 到 {MAX_PAGE_SIZE} 之间。"
+        )
     paginator = Paginator(queryset, page_size)
     try:
         items = list(paginator.page(page).object_list)

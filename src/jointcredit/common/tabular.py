@@ -34,16 +34,22 @@ class Table:
 
 def _extension(name: str) -> str:
     name = (name or "").lower()
-    return name[name.rfind("."):] if "." in name else ""
+    return name[name.rfind(".") :] if "." in name else ""
 
 
-def check_upload(*, name: str, size: int, allowed: set[str] = ALLOWED_EXTENSIONS, max_bytes: int | None = None) -> str:
+def check_upload(
+    *, name: str, size: int, allowed: set[str] = ALLOWED_EXTENSIONS, max_bytes: int | None = None
+) -> str:
     ext = _extension(name)
     if ext not in allowed:
-        raise ValidationFailed.single("file", "type", f"文件类型“{ext or '无扩展名'}”不受支持，仅支持：{'、'.join(sorted(allowed))}。")
+        raise ValidationFailed.single(
+            "file", "type", f"文件类型“{ext or '无扩展名'}”不受支持，仅支持：{'、'.join(sorted(allowed))}。"
+        )
     limit = max_bytes or settings.JOINTCREDIT_IMPORT_MAX_BYTES
     if size > limit:
-        raise ValidationFailed.single("file", "size", f"文件过大（{size / 1048576:.1f} MB），上限为 {limit / 1048576:.0f} MB。")
+        raise ValidationFailed.single(
+            "file", "size", f"文件过大（{size / 1048576:.1f} MB），上限为 {limit / 1048576:.0f} MB。"
+        )
     if size == 0:
         raise ValidationFailed.single("file", "empty", "文件为空。")
     return ext
@@ -72,8 +78,14 @@ def _clean(cell) -> str:
     return str(cell).strip()
 
 
-def read_table(fileobj: BinaryIO, *, name: str, size: int | None = None, allowed: set[str] = ALLOWED_EXTENSIONS,
-               require_header: bool = True) -> Table:
+def read_table(
+    fileobj: BinaryIO,
+    *,
+    name: str,
+    size: int | None = None,
+    allowed: set[str] = ALLOWED_EXTENSIONS,
+    require_header: bool = True,
+) -> Table:
     data = fileobj.read()
     ext = check_upload(name=name, size=len(data) if size is None else size, allowed=allowed)
     if ext == ".xlsx":
@@ -100,9 +112,10 @@ def read_table(fileobj: BinaryIO, *, name: str, size: int | None = None, allowed
                 if any(c.strip() for c in row):
                     yield line, [c.strip() for c in row]
         except csv.Error as exc:
-            raise ValidationFailed(f"第 {line + 1} 行 CSV 格式错误：{exc}",
-                                   details=[{"row": line + 1, "field": "file", "rule": "format",
-                                             "message": str(exc)}]) from None
+            raise ValidationFailed(
+                f"第 {line + 1} 行 CSV 格式错误：{exc}",
+                details=[{"row": line + 1, "field": "file", "rule": "format", "message": str(exc)}],
+            ) from None
 
     return Table(header=header, rows=rows(), kind="csv", encoding=encoding)
 
@@ -115,7 +128,9 @@ def _read_xlsx(data: bytes, require_header: bool) -> Table:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for corrupt files
-        raise ValidationFailed.single("file", "format", f"无法读取 Excel 文件：{type(exc).__name__}") from None
+        raise ValidationFailed.single(
+            "file", "format", f"无法读取 Excel 文件：{type(exc).__name__}"
+        ) from None
     sheet = workbook.worksheets[0]
     iterator = sheet.iter_rows(values_only=True)
     try:
@@ -156,15 +171,23 @@ class Frame:
     encoding: str | None = None
 
 
-def read_frame(fileobj: BinaryIO, *, name: str, size: int | None = None, allowed: set[str] = ALLOWED_EXTENSIONS,
-               max_bytes: int | None = None) -> Frame:
+def read_frame(
+    fileobj: BinaryIO,
+    *,
+    name: str,
+    size: int | None = None,
+    allowed: set[str] = ALLOWED_EXTENSIONS,
+    max_bytes: int | None = None,
+) -> Frame:
     """Bulk variant of ``read_table`` for large imports: same checks and errors, but CSV is parsed
     by polars (multi-threaded, ~20× the csv module). Anything polars refuses (ragged rows, stray
     quotes) falls back to ``read_table`` so that the error a person sees is the precise one."""
     import polars as pl
 
     data = fileobj.read()
-    ext = check_upload(name=name, size=len(data) if size is None else size, allowed=allowed, max_bytes=max_bytes)
+    ext = check_upload(
+        name=name, size=len(data) if size is None else size, allowed=allowed, max_bytes=max_bytes
+    )
     if ext == ".csv":
         text, encoding = decode_text(data)
         raw = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
@@ -172,8 +195,9 @@ def read_frame(fileobj: BinaryIO, *, name: str, size: int | None = None, allowed
             raw = text.encode("utf-8")
         del text
         try:
-            df = pl.read_csv(io.BytesIO(raw), has_header=False, infer_schema=False, quote_char='"',
-                             raise_if_empty=False)
+            df = pl.read_csv(
+                io.BytesIO(raw), has_header=False, infer_schema=False, quote_char='"', raise_if_empty=False
+            )
         except Exception:  # noqa: BLE001 - polars raises several types; the exact reader explains
             df = None
         if df is not None:
@@ -198,6 +222,8 @@ def read_frame(fileobj: BinaryIO, *, name: str, size: int | None = None, allowed
         lines.append(line)
         for i in range(width):
             columns[i].append(cells[i] if i < len(cells) else "")
-    frame = pl.DataFrame({f"c{i}": pl.Series(columns[i], dtype=pl.String) for i in range(width)} |
-                         {"_row": pl.Series(lines, dtype=pl.Int64)})
+    frame = pl.DataFrame(
+        {f"c{i}": pl.Series(columns[i], dtype=pl.String) for i in range(width)}
+        | {"_row": pl.Series(lines, dtype=pl.Int64)}
+    )
     return Frame(header=table.header, frame=frame, kind=table.kind, encoding=table.encoding)

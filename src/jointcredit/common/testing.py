@@ -67,8 +67,13 @@ class ApiClient:
 
     def post(self, path, data=None, **extra):
         """JSON body."""
-        return self.client.post(path, json.dumps(data or {}, ensure_ascii=False), content_type="application/json",
-                                **self.headers, **extra)
+        return self.client.post(
+            path,
+            json.dumps(data or {}, ensure_ascii=False),
+            content_type="application/json",
+            **self.headers,
+            **extra,
+        )
 
     def upload(self, path, data, **extra):
         """Multipart body (files as open file objects or SimpleUploadedFile)."""
@@ -100,8 +105,12 @@ def department_factory(db):
         existing = Department.objects.filter(code=code).first()
         if existing:
             return existing
-        return Department.objects.create(code=code, name=name or f"测试部门{code}",
-                                         uscc=gen.uscc(random.Random(code), registry="1", org_type="1"), **kwargs)
+        return Department.objects.create(
+            code=code,
+            name=name or f"测试部门{code}",
+            uscc=gen.uscc(random.Random(code), registry="1", org_type="1"),
+            **kwargs,
+        )
 
     return make
 
@@ -110,11 +119,17 @@ def department_factory(db):
 def user_factory(db, department_factory):
     counter = iter(range(1, 10_000))
 
-    def make(department: Department | str | None = None, roles=(Role.CLERK,), username: str | None = None) -> User:
+    def make(
+        department: Department | str | None = None, roles=(Role.CLERK,), username: str | None = None
+    ) -> User:
         if isinstance(department, str) or department is None:
             department = department_factory(department or "fgj")
-        return User.objects.create_user(username=username or f"u{next(counter)}_{department.code}",
-                                        password="x-Secure-Passw0rd", department=department, roles=list(roles))
+        return User.objects.create_user(
+            username=username or f"u{next(counter)}_{department.code}",
+            password="x-Secure-Passw0rd",
+            department=department,
+            roles=list(roles),
+        )
 
     return make
 
@@ -148,6 +163,7 @@ def office_admin(user_factory, lixia):
 
 
 # --- WSGI applications called directly (the read fast lane, ADR 0012) ------------------------------
+
 
 @pytest.fixture
 def wsgi_keeps_test_connection():

@@ -14,5 +14,7 @@ def clean_text(value: str | None, field: str, label: str, *, required: bool, lim
     if required and not value:
         raise ValidationFailed.single(field, "required", f"{label}（{field}）不能为空。")
     if len(value) > limit:
-        raise ValidationFailed.single(field, "max_length", f"{label}（{field}）不能超过 {limit} 个字符（实际 {len(value)}）。")
+        raise ValidationFailed.single(
+            field, "max_length", f"{label}（{field}）不能超过 {limit} 个字符（实际 {len(value)}）。"
+        )
     return value

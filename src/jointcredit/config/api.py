@@ -45,7 +45,9 @@ def _install_handlers(api: NinjaAPI) -> None:
     def validation_error(request, exc: NinjaValidationError):
         details = []
         for err in exc.errors:
-            loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "form", "payload")]
+            loc = [
+                str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "form", "payload")
+            ]
             field = ".".join(loc) or "请求"
             rule = err.get("type", "invalid")
             hint = _FIELD_RULES.get(rule, err.get("msg", "格式错误"))
@@ -55,7 +57,9 @@ def _install_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(AuthenticationError)
     def auth_error(request, exc):
-        return _error(request, api, 401, "unauthorized", "未认证：请在 Authorization 头中提供有效的 Bearer 令牌。")
+        return _error(
+            request, api, 401, "unauthorized", "未认证：请在 Authorization 头中提供有效的 Bearer 令牌。"
+        )
 
     @api.exception_handler(Http404)
     def not_found(request, exc):
@@ -66,13 +70,24 @@ def _install_handlers(api: NinjaAPI) -> None:
         # Input the database refuses (PostgreSQL: NUL characters in text, numbers out of range) is the
         # client's error, never a 500; the service's transaction has already been rolled back.
         logging.getLogger(__name__).warning("DataError on %s: %s", request.path, exc)
-        return _error(request, api, 422, "validation_failed",
-                      "输入数据无法保存：含有空字符（\\0）或数值超出允许范围。",
-                      [{"field": "请求", "rule": "data", "message": "含有空字符或数值超出允许范围"}])
+        return _error(
+            request,
+            api,
+            422,
+            "validation_failed",
+            "输入数据无法保存：含有空字符（\\0）或数值超出允许范围。",
+            [{"field": "请求", "rule": "data", "message": "含有空字符或数值超出允许范围"}],
+        )
 
     @api.exception_handler(Throttled)
     def throttled(request, exc: Throttled):
-        response = _error(request, api, 429, "rate_limited", "查询过于频繁，请稍后再试（每个网络地址每分钟的查询次数有限制）。")
+        response = _error(
+            request,
+            api,
+            429,
+            "rate_limited",
+            "查询过于频繁，请稍后再试（每个网络地址每分钟的查询次数有限制）。",
+        )
         response["Retry-After"] = str(int(exc.wait or 60))
         return response
 
@@ -91,6 +106,7 @@ api = NinjaAPI(
 )
 _install_handlers(api)
 
+
 class PublicRateThrottle(AnonRateThrottle):
     """JOINTCREDIT_PUBLIC_RATE per client address for every public operation, present and future.
 
@@ -104,7 +120,6 @@ class PublicRateThrottle(AnonRateThrottle):
 
     def get_ident(self, request):
         return request.META.get("REMOTE_ADDR") or "unknown"
-
 
 
 public_api = NinjaAPI(
@@ -131,8 +146,21 @@ def _mount() -> None:
     # (and optionally ``public_router``) with its own paths.
     import importlib
 
-    for app in ("records", "lists", "measures", "exchange", "objections", "repairs", "grading",
-                "commitments", "catalog", "portal", "workbench", "calendar", "audit"):
+    for app in (
+        "records",
+        "lists",
+        "measures",
+        "exchange",
+        "objections",
+        "repairs",
+        "grading",
+        "commitments",
+        "catalog",
+        "portal",
+        "workbench",
+        "calendar",
+        "audit",
+    ):
         try:
             module = importlib.import_module(f"jointcredit.{app}.api")
         except ModuleNotFoundError as exc:

@@ -45,11 +45,11 @@ if not SECRET_KEY:
         )
 
 ALLOWED_HOSTS = [
-    h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h.strip()
+    h.strip()
+    for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+    if h.strip()
 ]
-CSRF_TRUSTED_ORIGINS = [
-    o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
-]
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 SITE_URL = os.environ.get("JOINTCREDIT_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
@@ -238,7 +238,8 @@ CONTENT_SECURITY_POLICY = (
 # --- Cache (rate limits, throttles) ---------------------------------------------------------
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache" if not TESTING
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache"
+        if not TESTING
         else "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "jointcredit_cache",
     }
@@ -257,7 +258,8 @@ TASKS = {
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend" if os.environ.get("EMAIL_HOST")
+    "django.core.mail.backends.smtp.EmailBackend"
+    if os.environ.get("EMAIL_HOST")
     else "django.core.mail.backends.console.EmailBackend",
 )
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

@@ -23,8 +23,18 @@ urlpatterns = [
 ]
 
 # Capabilities with staff pages add them under /staff/<app>/ through their own urls.py.
-for _app in ("records", "lists", "measures", "exchange", "objections", "repairs", "grading", "commitments",
-             "catalog", "calendar"):
+for _app in (
+    "records",
+    "lists",
+    "measures",
+    "exchange",
+    "objections",
+    "repairs",
+    "grading",
+    "commitments",
+    "catalog",
+    "calendar",
+):
     try:
         __import__(f"jointcredit.{_app}.urls")
     except ModuleNotFoundError as exc:

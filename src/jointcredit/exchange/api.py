@@ -29,12 +29,19 @@ class FeedOut(Schema):
     next_after: int
 
 
-@router.get("/feed", response=FeedOut, summary="事件流（按序位读取）",
-            description="返回序位大于 after 的事件，按序位升序。保存返回的 next_after，下次以 after=next_after "
-                        "继续读取：不会漏读晚提交的事件，也不会重复。limit 1–1000，默认 100。")
+@router.get(
+    "/feed",
+    response=FeedOut,
+    summary="事件流（按序位读取）",
+    description="返回序位大于 after 的事件，按序位升序。保存返回的 next_after，下次以 after=next_after "
+    "继续读取：不会漏读晚提交的事件，也不会重复。limit 1–1000，默认 100。",
+)
 def feed(request, after: int = 0, limit: int = 100):
     events = selectors.feed_read(after=after, limit=limit)
-    return {"events": [e.as_feed_item() for e in events], "next_after": events[-1].position if events else after}
+    return {
+        "events": [e.as_feed_item() for e in events],
+        "next_after": events[-1].position if events else after,
+    }
 
 
 class PageMeta(Schema):
@@ -76,10 +83,17 @@ class SubscriptionPageOut(Schema):
 
 
 def _sub_out(s) -> dict:
-    return {"id": s.pk, "department": s.department.code, "name": s.name, "url": s.url,
-            "event_kinds": s.event_kinds, "list_type_codes": s.list_type_codes, "batch_size": s.batch_size,
-            "is_active": s.is_active,
-            "created_at": s.created_at.isoformat()}
+    return {
+        "id": s.pk,
+        "department": s.department.code,
+        "name": s.name,
+        "url": s.url,
+        "event_kinds": s.event_kinds,
+        "list_type_codes": s.list_type_codes,
+        "batch_size": s.batch_size,
+        "is_active": s.is_active,
+        "created_at": s.created_at.isoformat(),
+    }
 
 
 def _department(request, code: str | None) -> Department:
@@ -93,13 +107,23 @@ def _department(request, code: str | None) -> Department:
     return dept
 
 
-@router.post("/subscriptions", response={201: SubscriptionCreatedOut}, summary="登记事件订阅（Webhook）",
-             description="部门管理员为本部门登记接收地址。返回的 secret 仅显示一次，用于校验签名。")
+@router.post(
+    "/subscriptions",
+    response={201: SubscriptionCreatedOut},
+    summary="登记事件订阅（Webhook）",
+    description="部门管理员为本部门登记接收地址。返回的 secret 仅显示一次，用于校验签名。",
+)
 def subscription_create(request, payload: SubscriptionIn):
     sub, secret = services.subscription_create(
-        actor=request.auth, department=_department(request, payload.department), name=payload.name,
-        url=payload.url, event_kinds=payload.event_kinds, list_type_codes=payload.list_type_codes,
-        secret=payload.secret, batch_size=payload.batch_size)
+        actor=request.auth,
+        department=_department(request, payload.department),
+        name=payload.name,
+        url=payload.url,
+        event_kinds=payload.event_kinds,
+        list_type_codes=payload.list_type_codes,
+        secret=payload.secret,
+        batch_size=payload.batch_size,
+    )
     return Status(201, {**_sub_out(sub), "secret": secret})
 
 
@@ -116,7 +140,9 @@ class ActiveIn(Schema):
 @router.post("/subscriptions/{subscription_id}/active", response=SubscriptionOut, summary="启用/暂停订阅")
 def subscription_active(request, subscription_id: int, payload: ActiveIn):
     sub = selectors.subscription_get(actor=request.auth, subscription_id=subscription_id)
-    return _sub_out(services.subscription_set_active(actor=request.auth, subscription=sub, active=payload.active))
+    return _sub_out(
+        services.subscription_set_active(actor=request.auth, subscription=sub, active=payload.active)
+    )
 
 
 class DeliveryOut(Schema):
@@ -139,18 +165,28 @@ class DeliveryPageOut(Schema):
 
 
 def _delivery_out(d) -> dict:
-    return {"id": d.pk, "subscription_id": d.subscription_id, "event_id": str(d.event_id),
-            "event_type": d.event.kind, "position": d.event.position, "status": d.status, "attempts": d.attempts,
-            "next_attempt_at": d.next_attempt_at.isoformat() if d.status == "pending" else None,
-            "last_status_code": d.last_status_code, "last_error": d.last_error,
-            "delivered_at": d.delivered_at.isoformat() if d.delivered_at else None}
+    return {
+        "id": d.pk,
+        "subscription_id": d.subscription_id,
+        "event_id": str(d.event_id),
+        "event_type": d.event.kind,
+        "position": d.event.position,
+        "status": d.status,
+        "attempts": d.attempts,
+        "next_attempt_at": d.next_attempt_at.isoformat() if d.status == "pending" else None,
+        "last_status_code": d.last_status_code,
+        "last_error": d.last_error,
+        "delivered_at": d.delivered_at.isoformat() if d.delivered_at else None,
+    }
 
 
 @router.get("/deliveries", response=DeliveryPageOut, summary="推送投递记录")
-def delivery_list(request, subscription_id: int | None = None, status: str | None = None, page: int = 1,
-                  page_size: int = 20):
-    result = selectors.delivery_list(actor=request.auth, subscription_id=subscription_id, status=status,
-                                     page=page, page_size=page_size)
+def delivery_list(
+    request, subscription_id: int | None = None, status: str | None = None, page: int = 1, page_size: int = 20
+):
+    result = selectors.delivery_list(
+        actor=request.auth, subscription_id=subscription_id, status=status, page=page, page_size=page_size
+    )
     return {"items": [_delivery_out(d) for d in result.items], "meta": result.as_meta()}
 
 
@@ -185,21 +221,38 @@ class PushPageOut(Schema):
     meta: PageMeta
 
 
-@router.get("/pushes", response=PushPageOut, summary="待处理名单（推送至本部门的名单条目）",
-            description="state：awaiting 待反馈（默认）、overdue 已逾期、answered 已反馈、all 全部。")
+@router.get(
+    "/pushes",
+    response=PushPageOut,
+    summary="待处理名单（推送至本部门的名单条目）",
+    description="state：awaiting 待反馈（默认）、overdue 已逾期、answered 已反馈、all 全部。",
+)
 def push_list(request, state: str = "awaiting", page: int = 1, page_size: int = 20):
     from django.utils import timezone
 
     today = timezone.localdate()
-    result = selectors.push_inbox(actor=request.auth, state=state, page=page, page_size=page_size, today=today)
-    return {"items": [{
-        "id": p.pk, "entry_id": p.entry_id, "list_type": p.entry.list_type.code,
-        "subject_identifier": p.entry.subject.identifier, "subject_name": p.entry.subject_name,
-        "initiating_department": p.entry.department.code, "pushed_on": p.pushed_on,
-        "feedback_due": p.feedback_due, "feedback_due_pending": p.feedback_due is None,
-        "status": selectors.push_status(p, today=today),
-        "measures": [{"code": m.code, "name": m.name, "kind": m.kind} for m in p.measures.all()],
-    } for p in result.items], "meta": result.as_meta()}
+    result = selectors.push_inbox(
+        actor=request.auth, state=state, page=page, page_size=page_size, today=today
+    )
+    return {
+        "items": [
+            {
+                "id": p.pk,
+                "entry_id": p.entry_id,
+                "list_type": p.entry.list_type.code,
+                "subject_identifier": p.entry.subject.identifier,
+                "subject_name": p.entry.subject_name,
+                "initiating_department": p.entry.department.code,
+                "pushed_on": p.pushed_on,
+                "feedback_due": p.feedback_due,
+                "feedback_due_pending": p.feedback_due is None,
+                "status": selectors.push_status(p, today=today),
+                "measures": [{"code": m.code, "name": m.name, "kind": m.kind} for m in p.measures.all()],
+            }
+            for p in result.items
+        ],
+        "meta": result.as_meta(),
+    }
 
 
 class FeedbackIn(Schema):
@@ -234,21 +287,41 @@ class FeedbackPageOut(Schema):
 
 
 def _fb_out(f) -> dict:
-    return {"id": f.pk, "entry_id": f.entry_id, "department": f.department.code, "measure": f.measure.code,
-            "result": f.result, "result_label": f.get_result_display(), "matter_name": f.matter_name,
-            "matter_document_no": f.matter_document_no, "reason": f.reason, "handled_on": f.handled_on,
-            "is_late": f.is_late, "created_at": f.created_at.isoformat()}
+    return {
+        "id": f.pk,
+        "entry_id": f.entry_id,
+        "department": f.department.code,
+        "measure": f.measure.code,
+        "result": f.result,
+        "result_label": f.get_result_display(),
+        "matter_name": f.matter_name,
+        "matter_document_no": f.matter_document_no,
+        "reason": f.reason,
+        "handled_on": f.handled_on,
+        "is_late": f.is_late,
+        "created_at": f.created_at.isoformat(),
+    }
 
 
-@router.post("/feedback", response={201: FeedbackOut, 200: FeedbackOut}, summary="执行反馈",
-             description="result：punished 已实施惩戒 / rewarded 已实施激励 / not_involved 未涉及 / "
-                         "not_applicable 不适用（须填写 reason）。只有收到推送的部门可以反馈；重复提交同一反馈返回 200。")
+@router.post(
+    "/feedback",
+    response={201: FeedbackOut, 200: FeedbackOut},
+    summary="执行反馈",
+    description="result：punished 已实施惩戒 / rewarded 已实施激励 / not_involved 未涉及 / "
+    "not_applicable 不适用（须填写 reason）。只有收到推送的部门可以反馈；重复提交同一反馈返回 200。",
+)
 def feedback_create(request, payload: FeedbackIn):
     fb, created = services.feedback_create(
-        actor=request.auth, entry_id=payload.entry_id, measure=payload.measure, result=payload.result,
-        handled_on=payload.handled_on, matter_name=payload.matter_name,
-        matter_document_no=payload.matter_document_no, reason=payload.reason,
-        department=_department(request, payload.department) if payload.department else None)
+        actor=request.auth,
+        entry_id=payload.entry_id,
+        measure=payload.measure,
+        result=payload.result,
+        handled_on=payload.handled_on,
+        matter_name=payload.matter_name,
+        matter_document_no=payload.matter_document_no,
+        reason=payload.reason,
+        department=_department(request, payload.department) if payload.department else None,
+    )
     return Status(201 if created else 200, _fb_out(fb))
 
 
@@ -265,10 +338,22 @@ class ImportOut(Schema):
     errors: list[dict[str, Any]]
 
 
-@router.post("/feedback/imports", response=ImportOut, summary="批量导入执行反馈（CSV/XLSX）",
-             description="列：名单条目编号、措施代码、事项名称、文号、反馈结果、理由、实施日期。任一行有误则整个文件不导入。")
+@router.post(
+    "/feedback/imports",
+    response=ImportOut,
+    summary="批量导入执行反馈（CSV/XLSX）",
+    description="列：名单条目编号、措施代码、事项名称、文号、反馈结果、理由、实施日期。任一行有误则整个文件不导入。",
+)
 def feedback_import(request, file: File[UploadedFile], department: Form[str] = ""):
-    result = services.feedback_import(actor=request.auth, fileobj=file, name=file.name,
-                                      department=_department(request, department) if department else None)
-    return {"accepted": result.accepted, "duplicates": result.duplicates, "rejected": result.rejected,
-            "errors": result.errors}
+    result = services.feedback_import(
+        actor=request.auth,
+        fileobj=file,
+        name=file.name,
+        department=_department(request, department) if department else None,
+    )
+    return {
+        "accepted": result.accepted,
+        "duplicates": result.duplicates,
+        "rejected": result.rejected,
+        "errors": result.errors,
+    }

@@ -23,7 +23,11 @@ class ExchangeConfig(AppConfig):
             count = push_awaiting_count(department_id=user.department_id)
             if not count:
                 return None
-            return {"label": "推送至本部门、待执行反馈的名单条目", "count": count, "url": reverse("exchange:inbox")}
+            return {
+                "label": "推送至本部门、待执行反馈的名单条目",
+                "count": count,
+                "url": reverse("exchange:inbox"),
+            }
 
         register_todo(key="exchange_pushes_awaiting", provider=pushes_awaiting)
 

@@ -1,19 +1,19 @@
 """Exchange settings with defaults. Override in Django settings (tests) or the environment (deployments).
 
-  JOINTCREDIT_WEBHOOK_ALLOWED_HOSTS   comma-separated host names or ".suffix" patterns a webhook URL may
-                                      point to; empty = any host (see docs/webhooks.md, SSRF)
-  JOINTCREDIT_WEBHOOK_TIMEOUT         seconds per HTTP request (default 10)
-  JOINTCREDIT_WEBHOOK_DEAD_HOURS      retry horizon before a delivery is dead-lettered (default 72)
-  JOINTCREDIT_WEBHOOK_BACKOFF_BASE    first retry delay in seconds (default 10; doubles, with jitter)
-  JOINTCREDIT_WEBHOOK_BACKOFF_MAX     longest retry delay in seconds (default 1800)
-  JOINTCREDIT_WEBHOOK_LEASE           seconds a claimed delivery is reserved for its sender (default 120)
-  JOINTCREDIT_WEBHOOK_CONCURRENCY     parallel HTTP connections per sender task (default 8)
-  JOINTCREDIT_WEBHOOK_LANES           sender tasks per subscription that may run at once (default 2)
-  JOINTCREDIT_WEBHOOK_LINGER          seconds a sender lane that ran dry keeps pumping and polling for new
-                                      events before it ends (default 1; 0 = end at once)
-  JOINTCREDIT_DELIVERY_RETENTION_DAYS delivered deliveries older than this are pruned by the sweep (default 90)
-  JOINTCREDIT_TASK_RESULT_RETENTION_DAYS  finished django-tasks results of the webhooks queue older than this
-                                      are pruned by the sweep (default 7)
+JOINTCREDIT_WEBHOOK_ALLOWED_HOSTS   comma-separated host names or ".suffix" patterns a webhook URL may
+                                    point to; empty = any host (see docs/webhooks.md, SSRF)
+JOINTCREDIT_WEBHOOK_TIMEOUT         seconds per HTTP request (default 10)
+JOINTCREDIT_WEBHOOK_DEAD_HOURS      retry horizon before a delivery is dead-lettered (default 72)
+JOINTCREDIT_WEBHOOK_BACKOFF_BASE    first retry delay in seconds (default 10; doubles, with jitter)
+JOINTCREDIT_WEBHOOK_BACKOFF_MAX     longest retry delay in seconds (default 1800)
+JOINTCREDIT_WEBHOOK_LEASE           seconds a claimed delivery is reserved for its sender (default 120)
+JOINTCREDIT_WEBHOOK_CONCURRENCY     parallel HTTP connections per sender task (default 8)
+JOINTCREDIT_WEBHOOK_LANES           sender tasks per subscription that may run at once (default 2)
+JOINTCREDIT_WEBHOOK_LINGER          seconds a sender lane that ran dry keeps pumping and polling for new
+                                    events before it ends (default 1; 0 = end at once)
+JOINTCREDIT_DELIVERY_RETENTION_DAYS delivered deliveries older than this are pruned by the sweep (default 90)
+JOINTCREDIT_TASK_RESULT_RETENTION_DAYS  finished django-tasks results of the webhooks queue older than this
+                                    are pruned by the sweep (default 7)
 """
 
 from __future__ import annotations

@@ -50,7 +50,9 @@ class Claimed:
     item: dict  # the feed item, i.e. the single-event request body
 
 
-def deliveries_claim(*, subscription_id: int, limit: int = CLAIM_BATCH, retries_due_before=None) -> list[Claimed]:
+def deliveries_claim(
+    *, subscription_id: int, limit: int = CLAIM_BATCH, retries_due_before=None
+) -> list[Claimed]:
     """Lease up to ``limit`` due rows of one subscription, oldest first.
 
     A row is due when ``next_attempt_at`` ≤ now. Rows already attempted (``attempts`` > 0) must also
@@ -64,21 +66,48 @@ def deliveries_claim(*, subscription_id: int, limit: int = CLAIM_BATCH, retries_
     with transaction.atomic():
         # Index order only (``delivery_due``): a tie-breaker column would make PostgreSQL sort every
         # due row of a backlog before the LIMIT; the claimed rows are sent in position order anyway.
-        qs = Delivery.objects.filter(due, subscription_id=subscription_id,
-                                     status=DeliveryStatus.PENDING).order_by("next_attempt_at")
+        qs = Delivery.objects.filter(
+            due, subscription_id=subscription_id, status=DeliveryStatus.PENDING
+        ).order_by("next_attempt_at")
         if connection.vendor == "postgresql":
             qs = qs.select_for_update(skip_locked=True)
         ids = list(qs.values_list("id", flat=True)[:limit])
         if not ids:
             return []
-        Delivery.objects.filter(id__in=ids).update(next_attempt_at=now + timedelta(seconds=conf.lease_seconds()))
-    rows = (Delivery.objects.filter(id__in=ids).order_by("event__position")
-            .values_list("id", "attempts", "horizon_start", "event_id", "event__kind", "event__position",
-                         "event__occurred_at", "event__payload"))
-    return [Claimed(pk, str(event_id), kind, attempts, horizon,
-                    {"position": position, "id": str(event_id), "type": kind, "occurred_at": occurred.isoformat(),
-                     "data": payload})
-            for pk, attempts, horizon, event_id, kind, position, occurred, payload in rows]
+        Delivery.objects.filter(id__in=ids).update(
+            next_attempt_at=now + timedelta(seconds=conf.lease_seconds())
+        )
+    rows = (
+        Delivery.objects.filter(id__in=ids)
+        .order_by("event__position")
+        .values_list(
+            "id",
+            "attempts",
+            "horizon_start",
+            "event_id",
+            "event__kind",
+            "event__position",
+            "event__occurred_at",
+            "event__payload",
+        )
+    )
+    return [
+        Claimed(
+            pk,
+            str(event_id),
+            kind,
+            attempts,
+            horizon,
+            {
+                "position": position,
+                "id": str(event_id),
+                "type": kind,
+                "occurred_at": occurred.isoformat(),
+                "data": payload,
+            },
+        )
+        for pk, attempts, horizon, event_id, kind, position, occurred, payload in rows
+    ]
 
 
 def _record(results: list[tuple[Claimed, SendResult]]) -> None:
@@ -93,8 +122,13 @@ def _record(results: list[tuple[Claimed, SendResult]]) -> None:
         for code, pks in ok_by_code.items():
             # Only rows still pending: a slow sender whose lease expired must not overwrite anything.
             Delivery.objects.filter(pk__in=pks, status=DeliveryStatus.PENDING).update(
-                status=DeliveryStatus.DELIVERED, delivered_at=now, last_attempt_at=now,
-                attempts=F("attempts") + 1, last_status_code=code, last_error="")
+                status=DeliveryStatus.DELIVERED,
+                delivered_at=now,
+                last_attempt_at=now,
+                attempts=F("attempts") + 1,
+                last_status_code=code,
+                last_error="",
+            )
         for row, result in results:
             if result.ok:
                 continue
@@ -102,9 +136,13 @@ def _record(results: list[tuple[Claimed, SendResult]]) -> None:
             next_at = now + timedelta(seconds=backoff_seconds(attempts))
             dead = next_at > row.horizon_start + dead_after
             Delivery.objects.filter(pk=row.pk, status=DeliveryStatus.PENDING).update(
-                attempts=attempts, last_attempt_at=now, last_status_code=result.status,
-                last_error=result.error[:300], status=DeliveryStatus.DEAD if dead else DeliveryStatus.PENDING,
-                next_attempt_at=next_at)
+                attempts=attempts,
+                last_attempt_at=now,
+                last_status_code=result.status,
+                last_error=result.error[:300],
+                status=DeliveryStatus.DEAD if dead else DeliveryStatus.PENDING,
+                next_attempt_at=next_at,
+            )
 
 
 def _dumps(obj) -> bytes:
@@ -137,7 +175,9 @@ def _pump_once() -> bool:
     return bool(sequenced or dispatched)
 
 
-def deliveries_send_due(*, subscription_id: int, budget_seconds: float = 20.0, linger: float | None = None) -> dict:
+def deliveries_send_due(
+    *, subscription_id: int, budget_seconds: float = 20.0, linger: float | None = None
+) -> dict:
     """Send one subscription's due deliveries until none is left or the budget is spent.
 
     Pipelined: while one claimed batch is on the wire (``JOINTCREDIT_WEBHOOK_CONCURRENCY`` keep-alive
@@ -162,16 +202,25 @@ def deliveries_send_due(*, subscription_id: int, budget_seconds: float = 20.0, l
     with ThreadPoolExecutor(max_workers=conf.concurrency(), thread_name_prefix="webhook") as pool:
         while True:
             out_of_time = time.monotonic() > deadline
-            if idle_since is not None and not out_of_time and time.monotonic() - last_pump >= PUMP_EVERY_SECONDS:
+            if (
+                idle_since is not None
+                and not out_of_time
+                and time.monotonic() - last_pump >= PUMP_EVERY_SECONDS
+            ):
                 # A busy lane keeps the pipeline fed in small steps instead of waiting for a pump
                 # task, which may be queued behind this very lane on a busy worker.
                 _pump_once()
                 last_pump = time.monotonic()
-            batch = [] if out_of_time or len(in_flight) >= 2 else deliveries_claim(
-                subscription_id=subscription_id, retries_due_before=started)
+            batch = (
+                []
+                if out_of_time or len(in_flight) >= 2
+                else deliveries_claim(subscription_id=subscription_id, retries_due_before=started)
+            )
             if batch:
-                groups = [batch[i:i + size] for i in range(0, len(batch), size)]
-                in_flight.append((groups, [pool.submit(_send_group, sender, subscription, g) for g in groups]))
+                groups = [batch[i : i + size] for i in range(0, len(batch), size)]
+                in_flight.append(
+                    (groups, [pool.submit(_send_group, sender, subscription, g) for g in groups])
+                )
                 if len(in_flight) < 2:
                     continue  # claim the next batch while this one is on the wire
             if in_flight:
@@ -198,15 +247,18 @@ def deliveries_send_due(*, subscription_id: int, budget_seconds: float = 20.0, l
 
 
 def next_wakeup(*, subscription_id: int):
-    return Delivery.objects.filter(subscription_id=subscription_id, status=DeliveryStatus.PENDING,
-                                   subscription__is_active=True).aggregate(
-        at=Min("next_attempt_at"))["at"]
+    return Delivery.objects.filter(
+        subscription_id=subscription_id, status=DeliveryStatus.PENDING, subscription__is_active=True
+    ).aggregate(at=Min("next_attempt_at"))["at"]
 
 
 def subscriptions_with_due(*, now=None) -> list[int]:
     """Active subscriptions with at least one due delivery: one index probe per subscription
     (``delivery_due``) rather than a DISTINCT over every pending row of a backlog."""
     now = now or timezone.now()
-    due = Delivery.objects.filter(subscription=OuterRef("pk"), status=DeliveryStatus.PENDING,
-                                  next_attempt_at__lte=now)
-    return list(Subscription.objects.filter(Exists(due), is_active=True).order_by("pk").values_list("pk", flat=True))
+    due = Delivery.objects.filter(
+        subscription=OuterRef("pk"), status=DeliveryStatus.PENDING, next_attempt_at__lte=now
+    )
+    return list(
+        Subscription.objects.filter(Exists(due), is_active=True).order_by("pk").values_list("pk", flat=True)
+    )

@@ -30,8 +30,18 @@ from .sequencer import sequence_all
 
 # Department behaviour profiles: (share of pushes answered, share of answers given after the due date).
 DILIGENT, ORDINARY, SLOW, NEGLIGENT = (0.95, 0.05), (0.8, 0.25), (0.6, 0.6), (0.2, 0.5)
-PROFILES = {"xzsp": DILIGENT, "swj": DILIGENT, "czj": DILIGENT, "ggzy": ORDINARY, "fgj": ORDINARY,
-            "rsj": ORDINARY, "zjj": SLOW, "jtj": SLOW, "wlj": NEGLIGENT, "cgj": NEGLIGENT}
+PROFILES = {
+    "xzsp": DILIGENT,
+    "swj": DILIGENT,
+    "czj": DILIGENT,
+    "ggzy": ORDINARY,
+    "fgj": ORDINARY,
+    "rsj": ORDINARY,
+    "zjj": SLOW,
+    "jtj": SLOW,
+    "wlj": NEGLIGENT,
+    "cgj": NEGLIGENT,
+}
 MATTERS = {
     "xzsp": ("食品经营许可证核发", "历审批食许〔2026〕{n}号"),
     "swj": ("增值税专用发票领用审核", "历税通〔2026〕{n}号"),
@@ -54,10 +64,16 @@ def build(ctx) -> None:
     subscriptions = _subscriptions(ctx)
     pushes = _simulate_push_dates(ctx)
     answered, late = _feedback(ctx, pushes)
-    overdue = sum(1 for p in Push.objects.filter(first_feedback_at__isnull=True, entry_removed_at__isnull=True,
-                                                 feedback_due__lt=ctx.today))
-    ctx.log(f"  信息推送：{len(pushes)} 条推送，{answered} 条已反馈（其中逾期反馈 {late} 条），{overdue} 条逾期未反馈；"
-            f"{subscriptions} 个事件订阅（127.0.0.1，已暂停）")
+    overdue = sum(
+        1
+        for p in Push.objects.filter(
+            first_feedback_at__isnull=True, entry_removed_at__isnull=True, feedback_due__lt=ctx.today
+        )
+    )
+    ctx.log(
+        f"  信息推送：{len(pushes)} 条推送，{answered} 条已反馈（其中逾期反馈 {late} 条），{overdue} 条逾期未反馈；"
+        f"{subscriptions} 个事件订阅（127.0.0.1，已暂停）"
+    )
 
 
 def _subscriptions(ctx) -> int:
@@ -68,9 +84,13 @@ def _subscriptions(ctx) -> int:
         if dept is None or admin is None:
             continue
         try:
-            sub, _ = services.subscription_create(actor=admin, department=dept, name=name,
-                                                  url=f"http://127.0.0.1:{18080 + i}/jointcredit/events",
-                                                  event_kinds=kinds)
+            sub, _ = services.subscription_create(
+                actor=admin,
+                department=dept,
+                name=name,
+                url=f"http://127.0.0.1:{18080 + i}/jointcredit/events",
+                event_kinds=kinds,
+            )
         except DomainError as exc:  # e.g. an allow-list that excludes 127.0.0.1: no subscription then
             ctx.log(f"  事件订阅“{name}”未创建：{exc.message}")
             continue
@@ -100,7 +120,10 @@ def _at(day, rng) -> datetime:
 
 def _feedback(ctx, pushes: list[Push]) -> tuple[int, int]:
     rng, today = ctx.rng, ctx.today
-    clerks = {u.department_id: u for u in User.objects.filter(username__endswith="_clerk").select_related("department")}
+    clerks = {
+        u.department_id: u
+        for u in User.objects.filter(username__endswith="_clerk").select_related("department")
+    }
     answered = late_count = 0
     for push in pushes:
         clerk = clerks.get(push.department_id)
@@ -113,8 +136,9 @@ def _feedback(ctx, pushes: list[Push]) -> tuple[int, int]:
         if late:
             day = push.feedback_due + timedelta(days=rng.randint(1, max(1, (today - push.feedback_due).days)))
         else:
-            day = push.pushed_on + timedelta(days=rng.randint(0, max(0, (min(today, push.feedback_due)
-                                                                           - push.pushed_on).days)))
+            day = push.pushed_on + timedelta(
+                days=rng.randint(0, max(0, (min(today, push.feedback_due) - push.pushed_on).days))
+            )
         day = min(day, today)
         matter, doc = MATTERS.get(clerk.department.code, ("行政审批事项受理", "历〔2026〕{n}号"))
         saved = []
@@ -127,11 +151,17 @@ def _feedback(ctx, pushes: list[Push]) -> tuple[int, int]:
                     result = FeedbackResult.REWARDED if applied else FeedbackResult.NOT_APPLICABLE
                 try:
                     fb, _ = services.feedback_create(
-                        actor=clerk, entry_id=push.entry_id, measure=measure.code, result=result, handled_on=day,
+                        actor=clerk,
+                        entry_id=push.entry_id,
+                        measure=measure.code,
+                        result=result,
+                        handled_on=day,
                         matter_name=f"{matter}（{push.entry.subject_name}）" if applied else "",
                         matter_document_no=doc.format(n=rng.randint(100, 999)) if applied else "",
-                        reason="" if applied or result != FeedbackResult.NOT_APPLICABLE
-                        else "该主体本期未申报相关事项，暂无可实施的激励。")
+                        reason=""
+                        if applied or result != FeedbackResult.NOT_APPLICABLE
+                        else "该主体本期未申报相关事项，暂无可实施的激励。",
+                    )
                 except DomainError as exc:
                     ctx.log(f"  执行反馈未写入（条目 {push.entry_id}）：{exc.message}")
                     continue

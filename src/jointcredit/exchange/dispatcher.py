@@ -30,20 +30,29 @@ def dispatch_step(*, limit: int = DEFAULT_BATCH, skip_locked: bool = False) -> t
     ``skip_locked``: return at once if another dispatcher holds the cursor (it is doing the work)."""
     FeedCursor.objects.get_or_create(name=DISPATCH_CURSOR)
     with transaction.atomic():
-        locked = FeedCursor.objects.select_for_update(skip_locked=skip_locked and connection.vendor == "postgresql")
+        locked = FeedCursor.objects.select_for_update(
+            skip_locked=skip_locked and connection.vendor == "postgresql"
+        )
         cursor = locked.filter(name=DISPATCH_CURSOR).first()
         if cursor is None:
             return 0, set()
         # Lean rows (no payloads) for the fan-out; whole events only for the few that make pushes.
-        events = list(OutboxEvent.objects.filter(position__gt=cursor.position).order_by("position")
-                      .values_list("id", "kind", "list_type_code", "position")[:limit])
+        events = list(
+            OutboxEvent.objects.filter(position__gt=cursor.position)
+            .order_by("position")
+            .values_list("id", "kind", "list_type_code", "position")[:limit]
+        )
         if not events:
             return 0, set()
         now = timezone.now()
         # Paused subscriptions get their rows too: they stay pending until the endpoint is resumed.
         subscriptions = list(Subscription.objects.only("id", "event_kinds", "list_type_codes"))
-        pairs = [(event_id, s.pk) for event_id, kind, code, _ in events for s in subscriptions
-                 if s.matches_kind(kind, code)]
+        pairs = [
+            (event_id, s.pk)
+            for event_id, kind, code, _ in events
+            for s in subscriptions
+            if s.matches_kind(kind, code)
+        ]
         _deliveries_insert(pairs, now=now)
         push_ids = [event_id for event_id, kind, _, _ in events if kind in PUSH_KINDS]
         if push_ids:
@@ -64,8 +73,14 @@ def _deliveries_insert(pairs: list[tuple], *, now) -> None:
     if not pairs:
         return
     if connection.vendor != "postgresql":
-        Delivery.objects.bulk_create([Delivery(event_id=e, subscription_id=s, next_attempt_at=now, horizon_start=now)
-                                      for e, s in pairs], batch_size=1000, ignore_conflicts=True)
+        Delivery.objects.bulk_create(
+            [
+                Delivery(event_id=e, subscription_id=s, next_attempt_at=now, horizon_start=now)
+                for e, s in pairs
+            ],
+            batch_size=1000,
+            ignore_conflicts=True,
+        )
         return
     table = Delivery._meta.db_table
     with connection.cursor() as cursor:
@@ -74,7 +89,8 @@ def _deliveries_insert(pairs: list[tuple], *, now) -> None:
             f"INSERT INTO {table} (event_id, subscription_id, status, attempts, next_attempt_at, horizon_start, "  # noqa: S608
             "last_error, created_at) SELECT t.e, t.s, %s, 0, %s, %s, '', %s "
             "FROM unnest(%s::uuid[], %s::bigint[]) AS t(e, s) ON CONFLICT DO NOTHING",
-            [DeliveryStatus.PENDING, now, now, now, [e for e, _ in pairs], [s for _, s in pairs]])
+            [DeliveryStatus.PENDING, now, now, now, [e for e, _ in pairs], [s for _, s in pairs]],
+        )
 
 
 def dispatch_all(*, max_steps: int = 50) -> int:
@@ -105,16 +121,22 @@ def pushes_from_events(events: list[OutboxEvent]) -> int:
     removed = [e for e in events if e.kind == "list_entry.removed" and _entry_id(e)]
     for event in removed:
         Push.objects.filter(entry_id=_entry_id(event), entry_removed_at__isnull=True).update(
-            entry_removed_at=event.occurred_at)
+            entry_removed_at=event.occurred_at
+        )
     if not published:
         return 0
-    entries = ListEntry.objects.select_related("list_type__memorandum").in_bulk([_entry_id(e) for e in published])
+    entries = ListEntry.objects.select_related("list_type__memorandum").in_bulk(
+        [_entry_id(e) for e in published]
+    )
     memo_ids = {e.list_type.memorandum_id for e in entries.values() if e.list_type.memorandum_id}
     measures_by_memo: dict[int, list[Measure]] = defaultdict(list)
     for measure in Measure.objects.filter(memorandum_id__in=memo_ids, is_active=True).prefetch_related(
-            "implementing_departments"):
+        "implementing_departments"
+    ):
         measures_by_memo[measure.memorandum_id].append(measure)
-    cooperating = list(Department.objects.filter(is_active=True, is_cooperating=True).values_list("pk", flat=True))
+    cooperating = list(
+        Department.objects.filter(is_active=True, is_cooperating=True).values_list("pk", flat=True)
+    )
     calendar = WorkingCalendar.load()
     created = 0
     for event in published:
@@ -137,9 +159,15 @@ def pushes_from_events(events: list[OutboxEvent]) -> int:
         due = deadline_or_pending(pushed_on, days, calendar=calendar)
         for dept_id, measures in by_department.items():
             push, was_created = Push.objects.get_or_create(
-                entry=entry, department_id=dept_id,
-                defaults={"event": event, "pushed_on": pushed_on, "feedback_working_days": days,
-                          "feedback_due": due})
+                entry=entry,
+                department_id=dept_id,
+                defaults={
+                    "event": event,
+                    "pushed_on": pushed_on,
+                    "feedback_working_days": days,
+                    "feedback_due": due,
+                },
+            )
             if was_created:
                 push.measures.set(measures)
                 created += 1

@@ -28,8 +28,16 @@ class OutboxEvent(models.Model):
     occurred_at = models.DateTimeField("发生时间")
     aggregate_type = models.CharField("对象类型", max_length=64)
     aggregate_id = models.CharField("对象标识", max_length=64)
-    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+", db_index=False, db_constraint=False, verbose_name="发起部门")
+    department = models.ForeignKey(
+        "accounts.Department",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        verbose_name="发起部门",
+    )
     list_type_code = models.CharField("名单类型", max_length=64, blank=True)
     payload = models.JSONField("内容")
     position = models.BigIntegerField("序位", null=True, blank=True, unique=True)
@@ -38,17 +46,27 @@ class OutboxEvent(models.Model):
     class Meta:
         verbose_name = "事件"
         verbose_name_plural = "事件"
-        indexes = [models.Index(fields=["aggregate_type", "aggregate_id"]),
-                   # The sequencer's work queue: only unsequenced rows, in the order it numbers them.
-                   models.Index(fields=["occurred_at", "id"], name="outbox_unsequenced_at",
-                                condition=models.Q(position__isnull=True))]
+        indexes = [
+            models.Index(fields=["aggregate_type", "aggregate_id"]),
+            # The sequencer's work queue: only unsequenced rows, in the order it numbers them.
+            models.Index(
+                fields=["occurred_at", "id"],
+                name="outbox_unsequenced_at",
+                condition=models.Q(position__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.aggregate_type}:{self.aggregate_id}"
 
     def as_feed_item(self) -> dict:
-        return {"position": self.position, "id": str(self.id), "type": self.kind,
-                "occurred_at": self.occurred_at.isoformat(), "data": self.payload}
+        return {
+            "position": self.position,
+            "id": str(self.id),
+            "type": self.kind,
+            "occurred_at": self.occurred_at.isoformat(),
+            "data": self.payload,
+        }
 
 
 class FeedCursor(models.Model):
@@ -69,8 +87,9 @@ class FeedCursor(models.Model):
 class Subscription(models.Model):
     """A department's webhook endpoint (订阅): which event kinds and list types it receives."""
 
-    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="subscriptions",
-                                   verbose_name="订阅部门")
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.PROTECT, related_name="subscriptions", verbose_name="订阅部门"
+    )
     name = models.CharField("名称", max_length=100)
     url = models.URLField("接收地址", max_length=500)
     # Stored as given: HMAC signing needs the raw secret (it is never shown again after creation).
@@ -79,11 +98,18 @@ class Subscription(models.Model):
     list_type_codes = models.JSONField("名单类型", default=list, blank=True, help_text="为空表示全部名单类型")
     # Opt-in batch mode (docs/webhooks.md): up to this many events in one signed request. 1 = one
     # event per request, the default contract.
-    batch_size = models.PositiveSmallIntegerField("每次请求事件数", default=1,
-                                                  help_text="1 表示每个事件一个请求（默认）；大于 1 为批量模式")
+    batch_size = models.PositiveSmallIntegerField(
+        "每次请求事件数", default=1, help_text="1 表示每个事件一个请求（默认）；大于 1 为批量模式"
+    )
     is_active = models.BooleanField("启用", default=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+", verbose_name="创建人")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="创建人",
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     deactivated_at = models.DateTimeField("停用时间", null=True, blank=True)
 
@@ -116,10 +142,15 @@ class Delivery(models.Model):
     """One event × one subscription. ``next_attempt_at`` doubles as the lease: a sender claims a due
     row by pushing it into the future, so a killed worker's rows simply become due again."""
 
-    event = models.ForeignKey(OutboxEvent, on_delete=models.PROTECT, related_name="deliveries", verbose_name="事件")
-    subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="deliveries",
-                                     verbose_name="订阅")
-    status = models.CharField("状态", max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    event = models.ForeignKey(
+        OutboxEvent, on_delete=models.PROTECT, related_name="deliveries", verbose_name="事件"
+    )
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.PROTECT, related_name="deliveries", verbose_name="订阅"
+    )
+    status = models.CharField(
+        "状态", max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
     attempts = models.PositiveIntegerField("尝试次数", default=0)
     next_attempt_at = models.DateTimeField("下次尝试时间")
     horizon_start = models.DateTimeField("重试起算时间", help_text="超过死信期限即转为死信；手工重投时重置")
@@ -132,10 +163,17 @@ class Delivery(models.Model):
     class Meta:
         verbose_name = "推送投递"
         verbose_name_plural = "推送投递"
-        constraints = [models.UniqueConstraint(fields=["event", "subscription"], name="delivery_once_per_event")]
-        indexes = [models.Index(fields=["subscription", "next_attempt_at"], name="delivery_due",
-                                condition=models.Q(status="pending")),
-                   models.Index(fields=["subscription", "status"])]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "subscription"], name="delivery_once_per_event")
+        ]
+        indexes = [
+            models.Index(
+                fields=["subscription", "next_attempt_at"],
+                name="delivery_due",
+                condition=models.Q(status="pending"),
+            ),
+            models.Index(fields=["subscription", "status"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event_id} → {self.subscription_id} ({self.status})"
@@ -145,17 +183,26 @@ class Push(models.Model):
     """A published list entry pushed to one cooperating department (信息推送), with the measures that
     department must apply and the feedback deadline (push date + N working days)."""
 
-    entry = models.ForeignKey("lists.ListEntry", on_delete=models.PROTECT, related_name="pushes",
-                              verbose_name="名单条目")
-    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="pushes",
-                                   verbose_name="接收部门")
-    event = models.ForeignKey(OutboxEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                              verbose_name="来源事件")
+    entry = models.ForeignKey(
+        "lists.ListEntry", on_delete=models.PROTECT, related_name="pushes", verbose_name="名单条目"
+    )
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.PROTECT, related_name="pushes", verbose_name="接收部门"
+    )
+    event = models.ForeignKey(
+        OutboxEvent,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="来源事件",
+    )
     measures = models.ManyToManyField("measures.Measure", related_name="+", verbose_name="应实施措施")
     pushed_on = models.DateField("推送日期")
     feedback_working_days = models.PositiveSmallIntegerField("反馈期限（工作日）")
-    feedback_due = models.DateField("反馈截止日", null=True, blank=True,
-                                    help_text="为空表示落在未配置节假日的年度（待配置节假日）")
+    feedback_due = models.DateField(
+        "反馈截止日", null=True, blank=True, help_text="为空表示落在未配置节假日的年度（待配置节假日）"
+    )
     first_feedback_at = models.DateTimeField("首次反馈时间", null=True, blank=True)
     entry_removed_at = models.DateTimeField("条目移出时间", null=True, blank=True)
     reminded_at = models.DateTimeField("逾期提醒时间", null=True, blank=True)
@@ -165,7 +212,9 @@ class Push(models.Model):
         verbose_name = "名单推送"
         verbose_name_plural = "名单推送"
         ordering = ["-pushed_on", "-id"]
-        constraints = [models.UniqueConstraint(fields=["entry", "department"], name="push_once_per_department")]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "department"], name="push_once_per_department")
+        ]
         indexes = [models.Index(fields=["department", "first_feedback_at"])]
 
     def __str__(self) -> str:
@@ -183,20 +232,29 @@ class Feedback(models.Model):
     """执行反馈: what a department did with a pushed entry in one business matter."""
 
     push = models.ForeignKey(Push, on_delete=models.PROTECT, related_name="feedback", verbose_name="推送")
-    entry = models.ForeignKey("lists.ListEntry", on_delete=models.PROTECT, related_name="feedback",
-                              verbose_name="名单条目")
-    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="feedback",
-                                   verbose_name="反馈部门")
-    measure = models.ForeignKey("measures.Measure", on_delete=models.PROTECT, related_name="feedback",
-                                verbose_name="措施")
+    entry = models.ForeignKey(
+        "lists.ListEntry", on_delete=models.PROTECT, related_name="feedback", verbose_name="名单条目"
+    )
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.PROTECT, related_name="feedback", verbose_name="反馈部门"
+    )
+    measure = models.ForeignKey(
+        "measures.Measure", on_delete=models.PROTECT, related_name="feedback", verbose_name="措施"
+    )
     matter_name = models.CharField("事项名称", max_length=200, blank=True)
     matter_document_no = models.CharField("文号", max_length=100, blank=True)
     result = models.CharField("反馈结果", max_length=16, choices=FeedbackResult.choices)
     reason = models.TextField("说明/理由", blank=True)
     handled_on = models.DateField("实施日期")
     is_late = models.BooleanField("逾期反馈", default=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+", verbose_name="填报人")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="填报人",
+    )
     created_at = models.DateTimeField("填报时间", auto_now_add=True)
 
     class Meta:

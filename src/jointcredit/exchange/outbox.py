@@ -25,8 +25,15 @@ def _pump_after_commit() -> None:
         logging.getLogger(__name__).exception("无法投递事件处理任务，将由定时清扫补偿")
 
 
-def event_emit(*, kind: str, aggregate_type: str, aggregate_id: Any, data: dict[str, Any],
-               department=None, list_type_code: str = "") -> OutboxEvent:
+def event_emit(
+    *,
+    kind: str,
+    aggregate_type: str,
+    aggregate_id: Any,
+    data: dict[str, Any],
+    department=None,
+    list_type_code: str = "",
+) -> OutboxEvent:
     """Write an event row in the caller's transaction (transactional outbox).
 
     ``kind`` is dotted, e.g. ``list_entry.published``, ``record.withdrawn``. ``data`` must carry all
@@ -36,8 +43,13 @@ def event_emit(*, kind: str, aggregate_type: str, aggregate_id: Any, data: dict[
     if not connection.in_atomic_block:
         raise RuntimeError("event_emit 必须在业务事务内调用（transaction.atomic）。")
     event = OutboxEvent.objects.create(
-        kind=kind, occurred_at=timezone.now(), aggregate_type=aggregate_type, aggregate_id=str(aggregate_id),
-        department=department, list_type_code=list_type_code, payload=jsonable(data),
+        kind=kind,
+        occurred_at=timezone.now(),
+        aggregate_type=aggregate_type,
+        aggregate_id=str(aggregate_id),
+        department=department,
+        list_type_code=list_type_code,
+        payload=jsonable(data),
     )
     if not any(func is _pump_after_commit for _, func, _ in connection.run_on_commit):
         transaction.on_commit(_pump_after_commit)
@@ -57,11 +69,21 @@ def events_emit_bulk(events: list[dict[str, Any]]) -> int:
     if connection.vendor == "postgresql":
         _insert_unnest(events, now=now)
     else:
-        OutboxEvent.objects.bulk_create([
-            OutboxEvent(kind=e["kind"], occurred_at=now, aggregate_type=e["aggregate_type"],
-                        aggregate_id=str(e["aggregate_id"]), department_id=_department_id(e),
-                        list_type_code=e.get("list_type_code", ""), payload=jsonable(e["data"])) for e in events],
-            batch_size=1000)
+        OutboxEvent.objects.bulk_create(
+            [
+                OutboxEvent(
+                    kind=e["kind"],
+                    occurred_at=now,
+                    aggregate_type=e["aggregate_type"],
+                    aggregate_id=str(e["aggregate_id"]),
+                    department_id=_department_id(e),
+                    list_type_code=e.get("list_type_code", ""),
+                    payload=jsonable(e["data"]),
+                )
+                for e in events
+            ],
+            batch_size=1000,
+        )
     if not any(func is _pump_after_commit for _, func, _ in connection.run_on_commit):
         transaction.on_commit(_pump_after_commit)
     return len(events)
@@ -76,16 +98,21 @@ def _insert_unnest(events: list[dict[str, Any]], *, now, chunk: int = 5000) -> N
     table = OutboxEvent._meta.db_table
     with connection.cursor() as cursor:
         for i in range(0, len(events), chunk):
-            part = events[i:i + chunk]
+            part = events[i : i + chunk]
             columns = (
-                [uuid.uuid4() for _ in part], [e["kind"] for e in part], [e["aggregate_type"] for e in part],
-                [str(e["aggregate_id"]) for e in part], [_department_id(e) for e in part],
+                [uuid.uuid4() for _ in part],
+                [e["kind"] for e in part],
+                [e["aggregate_type"] for e in part],
+                [str(e["aggregate_id"]) for e in part],
+                [_department_id(e) for e in part],
                 [e.get("list_type_code", "") for e in part],
-                [json.dumps(jsonable(e["data"]), ensure_ascii=False) for e in part])
+                [json.dumps(jsonable(e["data"]), ensure_ascii=False) for e in part],
+            )
             # sql-vetted: the table name comes from model metadata; every value is a parameter.
             cursor.execute(
                 f"INSERT INTO {table} (id, kind, aggregate_type, aggregate_id, department_id, list_type_code, "  # noqa: S608
                 "payload, occurred_at) SELECT t.id, t.kind, t.atype, t.aid, t.dept, t.ltc, t.payload::jsonb, %s "
                 "FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::text[], %s::bigint[], %s::text[], %s::text[]) "
                 "AS t(id, kind, atype, aid, dept, ltc, payload)",
-                [now, *columns])
+                [now, *columns],
+            )

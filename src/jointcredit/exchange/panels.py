@@ -27,7 +27,13 @@ def feedback_response_rate(user) -> dict:
     renders the same numbers as a table under the chart); totals in the note."""
     rows = [r for r in response_rates(actor=user) if r["total"]]
     if not rows:
-        return {"type": "bar", "categories": [], "series": [], "unit": "%", "note": "暂无推送至协同部门的名单条目。"}
+        return {
+            "type": "bar",
+            "categories": [],
+            "series": [],
+            "unit": "%",
+            "note": "暂无推送至协同部门的名单条目。",
+        }
     rows.sort(key=lambda r: (-r["rate"], r["department__code"]))
     return {
         "type": "bar",
@@ -37,9 +43,11 @@ def feedback_response_rate(user) -> dict:
             {"name": "按时反馈率", "data": [round(100 * r["on_time"] / r["total"], 1) for r in rows]},
         ],
         "unit": "%",
-        "note": (f"共推送 {sum(r['total'] for r in rows)} 条，已反馈 {sum(r['answered'] for r in rows)} 条，"
-                 f"逾期未反馈 {sum(r['overdue'] for r in rows)} 条。反馈率 = 已反馈推送 ÷ 推送总数；"
-                 "按时 = 在反馈截止日（推送日起 N 个工作日）前反馈。"),
+        "note": (
+            f"共推送 {sum(r['total'] for r in rows)} 条，已反馈 {sum(r['answered'] for r in rows)} 条，"
+            f"逾期未反馈 {sum(r['overdue'] for r in rows)} 条。反馈率 = 已反馈推送 ÷ 推送总数；"
+            "按时 = 在反馈截止日（推送日起 N 个工作日）前反馈。"
+        ),
     }
 
 
@@ -47,8 +55,13 @@ def measures_applied_over_time(user, *, months: int = 12) -> dict:
     """已实施惩戒 / 已实施激励 feedback per month (by 实施日期) over the last ``months`` months."""
     axis = _months_back(months, timezone.localdate())
     counts: dict[tuple[date, str], int] = {}
-    rows = (Feedback.objects.filter(result__in=APPLIED, handled_on__gte=axis[0])
-            .annotate(month=TruncMonth("handled_on")).values("month", "result").annotate(n=Count("pk")).order_by())
+    rows = (
+        Feedback.objects.filter(result__in=APPLIED, handled_on__gte=axis[0])
+        .annotate(month=TruncMonth("handled_on"))
+        .values("month", "result")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
     for r in rows:
         month = r["month"].date() if hasattr(r["month"], "date") else r["month"]
         counts[(date(month.year, month.month, 1), r["result"])] = r["n"]
@@ -56,8 +69,9 @@ def measures_applied_over_time(user, *, months: int = 12) -> dict:
     return {
         "type": "stacked_bar",
         "categories": [f"{m:%Y-%m}" for m in axis],
-        "series": [{"name": labels[result], "data": [counts.get((m, result), 0) for m in axis]}
-                   for result in APPLIED],
+        "series": [
+            {"name": labels[result], "data": [counts.get((m, result), 0) for m in axis]} for result in APPLIED
+        ],
         "unit": "次",
         "note": "各部门执行反馈中实际实施的惩戒与激励措施（按实施日期所在月份）。",
     }
@@ -66,9 +80,19 @@ def measures_applied_over_time(user, *, months: int = 12) -> dict:
 def register() -> None:
     from jointcredit.workbench.registry import register_dashboard_panel
 
-    register_dashboard_panel(key="exchange_feedback_response_rate", title="执行反馈响应率（按部门）",
-                             provider=feedback_response_rate, order=40, office_only=True,
-                             description="推送至各协同部门的名单条目中已反馈、按时反馈的比例及逾期未反馈数。")
-    register_dashboard_panel(key="exchange_measures_applied", title="联合奖惩措施实施趋势（按月）",
-                             provider=measures_applied_over_time, order=45, office_only=True,
-                             description="执行反馈中“已实施惩戒”“已实施激励”的次数。")
+    register_dashboard_panel(
+        key="exchange_feedback_response_rate",
+        title="执行反馈响应率（按部门）",
+        provider=feedback_response_rate,
+        order=40,
+        office_only=True,
+        description="推送至各协同部门的名单条目中已反馈、按时反馈的比例及逾期未反馈数。",
+    )
+    register_dashboard_panel(
+        key="exchange_measures_applied",
+        title="联合奖惩措施实施趋势（按月）",
+        provider=measures_applied_over_time,
+        order=45,
+        office_only=True,
+        description="执行反馈中“已实施惩戒”“已实施激励”的次数。",
+    )

@@ -49,10 +49,14 @@ def _department_scope(actor: User, department: Department | None) -> Department 
 
 def subscription_list(*, actor: User, page: int = 1, page_size: int = 20):
     scope = _department_scope(actor, None)
-    qs = Subscription.objects.select_related("department").annotate(
-        pending=Count("deliveries", filter=Q(deliveries__status=DeliveryStatus.PENDING)),
-        dead=Count("deliveries", filter=Q(deliveries__status=DeliveryStatus.DEAD)),
-    ).order_by("department__code", "name", "pk")
+    qs = (
+        Subscription.objects.select_related("department")
+        .annotate(
+            pending=Count("deliveries", filter=Q(deliveries__status=DeliveryStatus.PENDING)),
+            dead=Count("deliveries", filter=Q(deliveries__status=DeliveryStatus.DEAD)),
+        )
+        .order_by("department__code", "name", "pk")
+    )
     if scope is not None:
         qs = qs.filter(department=scope)
     return paginate(qs, page=page, page_size=page_size)
@@ -66,17 +70,27 @@ def subscription_get(*, actor: User, subscription_id: int) -> Subscription:
     return sub
 
 
-def delivery_list(*, actor: User, subscription_id: int | None = None, status: str | None = None,
-                  page: int = 1, page_size: int = 20):
+def delivery_list(
+    *,
+    actor: User,
+    subscription_id: int | None = None,
+    status: str | None = None,
+    page: int = 1,
+    page_size: int = 20,
+):
     scope = _department_scope(actor, None)
-    qs = Delivery.objects.select_related("event", "subscription__department").order_by("-event__position", "-pk")
+    qs = Delivery.objects.select_related("event", "subscription__department").order_by(
+        "-event__position", "-pk"
+    )
     if scope is not None:
         qs = qs.filter(subscription__department=scope)
     if subscription_id is not None:
         qs = qs.filter(subscription_id=subscription_id)
     if status:
         if status not in DeliveryStatus.values:
-            raise ValidationFailed.single("status", "choice", "status 必须是 " + "、".join(DeliveryStatus.values) + " 之一。")
+            raise ValidationFailed.single(
+                "status", "choice", "status 必须是 " + "、".join(DeliveryStatus.values) + " 之一。"
+            )
         qs = qs.filter(status=status)
     return paginate(qs, page=page, page_size=page_size)
 
@@ -98,25 +112,34 @@ def _awaiting(qs):
     return qs.filter(first_feedback_at__isnull=True, entry_removed_at__isnull=True)
 
 
-def push_inbox(*, actor: User, state: str = "awaiting", today: date | None = None, page: int = 1,
-               page_size: int = 20):
+def push_inbox(
+    *, actor: User, state: str = "awaiting", today: date | None = None, page: int = 1, page_size: int = 20
+):
     """待处理名单: entries pushed to the actor's department with the measures it must apply."""
     ensure_can_view(actor)
     if actor.department_id is None:
         raise PermissionDenied("当前账号未归属任何部门。")
     if state not in INBOX_FILTERS:
-        raise ValidationFailed.single("state", "choice", "state 必须是 " + "、".join(INBOX_FILTERS) + " 之一。")
+        raise ValidationFailed.single(
+            "state", "choice", "state 必须是 " + "、".join(INBOX_FILTERS) + " 之一。"
+        )
     today = today or timezone.localdate()
-    qs = Push.objects.filter(department_id=actor.department_id).select_related(
-        "entry__list_type", "entry__subject", "entry__department").prefetch_related("measures")
+    qs = (
+        Push.objects.filter(department_id=actor.department_id)
+        .select_related("entry__list_type", "entry__subject", "entry__department")
+        .prefetch_related("measures")
+    )
     if state == "awaiting":
         qs = _awaiting(qs)
     elif state == "overdue":
         qs = _awaiting(qs).filter(feedback_due__lt=today)
     elif state == "answered":
         qs = qs.filter(first_feedback_at__isnull=False)
-    return paginate(qs.order_by("feedback_due", "pk") if state != "answered" else qs.order_by("-pushed_on", "-pk"),
-                    page=page, page_size=page_size)
+    return paginate(
+        qs.order_by("feedback_due", "pk") if state != "answered" else qs.order_by("-pushed_on", "-pk"),
+        page=page,
+        page_size=page_size,
+    )
 
 
 def push_awaiting_count(*, department_id: int) -> int:
@@ -126,12 +149,21 @@ def push_awaiting_count(*, department_id: int) -> int:
 def push_get(*, actor: User, push_id: int) -> Push:
     """A push is visible to its receiving department, the entry's initiating department and the office."""
     ensure_can_view(actor)
-    push = (Push.objects.select_related("entry__list_type__memorandum", "entry__subject", "entry__department",
-                                        "department").prefetch_related("measures").filter(pk=push_id).first())
+    push = (
+        Push.objects.select_related(
+            "entry__list_type__memorandum", "entry__subject", "entry__department", "department"
+        )
+        .prefetch_related("measures")
+        .filter(pk=push_id)
+        .first()
+    )
     if push is None:
         raise NotFound(f"推送 {push_id} 不存在。")
-    if not (actor.is_superuser or actor.is_office_admin
-            or actor.department_id in (push.department_id, push.entry.department_id)):
+    if not (
+        actor.is_superuser
+        or actor.is_office_admin
+        or actor.department_id in (push.department_id, push.entry.department_id)
+    ):
         raise NotFound(f"推送 {push_id} 不存在。")
     return push
 
@@ -168,14 +200,21 @@ def response_rates(*, actor: User, today: date | None = None) -> list[dict]:
     ensure_office_admin(actor)
     today = today or timezone.localdate()
     on_time = Exists(Feedback.objects.filter(push=OuterRef("pk"), is_late=False))
-    rows = (Push.objects.values("department_id", "department__name", "department__code")
-            .annotate(total=Count("pk"),
-                      answered=Count("pk", filter=Q(first_feedback_at__isnull=False)),
-                      overdue=Count("pk", filter=Q(first_feedback_at__isnull=True, entry_removed_at__isnull=True,
-                                                   feedback_due__lt=today)),
-                      pending_calendar=Count("pk", filter=Q(feedback_due__isnull=True,
-                                                            first_feedback_at__isnull=True)))
-            .order_by("department__code"))
+    rows = (
+        Push.objects.values("department_id", "department__name", "department__code")
+        .annotate(
+            total=Count("pk"),
+            answered=Count("pk", filter=Q(first_feedback_at__isnull=False)),
+            overdue=Count(
+                "pk",
+                filter=Q(
+                    first_feedback_at__isnull=True, entry_removed_at__isnull=True, feedback_due__lt=today
+                ),
+            ),
+            pending_calendar=Count("pk", filter=Q(feedback_due__isnull=True, first_feedback_at__isnull=True)),
+        )
+        .order_by("department__code")
+    )
     on_time_counts = dict(Push.objects.filter(on_time).values_list("department_id").annotate(n=Count("pk")))
     out = []
     for r in rows:
@@ -188,8 +227,12 @@ def response_rates(*, actor: User, today: date | None = None) -> list[dict]:
 def overdue_pushes(*, actor: User, today: date | None = None, page: int = 1, page_size: int = 20):
     ensure_office_admin(actor)
     today = today or timezone.localdate()
-    qs = _awaiting(Push.objects.all()).filter(feedback_due__lt=today).select_related(
-        "department", "entry__subject", "entry__list_type", "entry__department").order_by("feedback_due", "pk")
+    qs = (
+        _awaiting(Push.objects.all())
+        .filter(feedback_due__lt=today)
+        .select_related("department", "entry__subject", "entry__list_type", "entry__department")
+        .order_by("feedback_due", "pk")
+    )
     return paginate(qs, page=page, page_size=page_size)
 
 
@@ -200,8 +243,12 @@ def measures_applied_by_month(*, actor: User, months: int = 12) -> list[dict]:
     """[{"month": date, "punished": n, "rewarded": n}] for the last ``months`` months with data."""
     ensure_office_admin(actor)
     buckets: dict[date, dict] = defaultdict(lambda: {"punished": 0, "rewarded": 0})
-    rows = (Feedback.objects.filter(result__in=APPLIED).annotate(month=TruncMonth("handled_on"))
-            .values("month", "result").annotate(n=Count("pk")))
+    rows = (
+        Feedback.objects.filter(result__in=APPLIED)
+        .annotate(month=TruncMonth("handled_on"))
+        .values("month", "result")
+        .annotate(n=Count("pk"))
+    )
     for r in rows:
         month = r["month"].date() if hasattr(r["month"], "date") else r["month"]
         buckets[month][r["result"]] += r["n"]
@@ -212,11 +259,14 @@ def cases(*, actor: User, kind: str | None = None):
     """奖惩案例: feedback where a measure was actually applied. Office sees all, others their own."""
     scope = _department_scope(actor, None)
     qs = Feedback.objects.filter(result__in=APPLIED).select_related(
-        "department", "measure", "entry__subject", "entry__list_type", "entry__department")
+        "department", "measure", "entry__subject", "entry__list_type", "entry__department"
+    )
     if scope is not None:
         qs = qs.filter(Q(department=scope) | Q(entry__department=scope))
     if kind:
         if kind not in APPLIED:
-            raise ValidationFailed.single("kind", "choice", "kind 必须是 punished（惩戒）或 rewarded（激励）。")
+            raise ValidationFailed.single(
+                "kind", "choice", "kind 必须是 punished（惩戒）或 rewarded（激励）。"
+            )
         qs = qs.filter(result=kind)
     return qs.order_by("-handled_on", "-pk")

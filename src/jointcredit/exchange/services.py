@@ -24,16 +24,30 @@ from .webhooks import webhook_url_validate
 
 
 def _subscription_snapshot(sub: Subscription) -> dict:
-    return {"name": sub.name, "url": sub.url, "event_kinds": sub.event_kinds,
-            "list_type_codes": sub.list_type_codes, "is_active": sub.is_active, "batch_size": sub.batch_size}
+    return {
+        "name": sub.name,
+        "url": sub.url,
+        "event_kinds": sub.event_kinds,
+        "list_type_codes": sub.list_type_codes,
+        "is_active": sub.is_active,
+        "batch_size": sub.batch_size,
+    }
 
 
 MAX_BATCH_SIZE = 100
 
 
-def subscription_create(*, actor: User, department: Department, name: str, url: str,
-                        event_kinds: list[str] | None = None, list_type_codes: list[str] | None = None,
-                        secret: str | None = None, batch_size: int = 1) -> tuple[Subscription, str]:
+def subscription_create(
+    *,
+    actor: User,
+    department: Department,
+    name: str,
+    url: str,
+    event_kinds: list[str] | None = None,
+    list_type_codes: list[str] | None = None,
+    secret: str | None = None,
+    batch_size: int = 1,
+) -> tuple[Subscription, str]:
     """Register a webhook endpoint for ``department``. Returns (subscription, secret); the secret is
     shown to the caller once (it may be supplied, ≥ 24 characters, or generated). ``batch_size`` > 1
     opts in to batch mode (several events per signed request, docs/webhooks.md)."""
@@ -43,7 +57,9 @@ def subscription_create(*, actor: User, department: Department, name: str, url: 
     details = []
     name = (name or "").strip()
     if not name or len(name) > 100:
-        details.append({"field": "name", "rule": "length", "message": "名称 name 不能为空且不超过 100 个字符。"})
+        details.append(
+            {"field": "name", "rule": "length", "message": "名称 name 不能为空且不超过 100 个字符。"}
+        )
     try:
         url = webhook_url_validate(url)
     except ValidationFailed as exc:
@@ -51,27 +67,60 @@ def subscription_create(*, actor: User, department: Department, name: str, url: 
     kinds = list(dict.fromkeys(event_kinds or []))
     bad = [k for k in kinds if not kind_valid(k)]
     if bad:
-        details.append({"field": "event_kinds", "rule": "choice",
-                        "message": f"事件类型 {'、'.join(bad)} 无效；可选：{'、'.join(EVENT_KINDS)}（或 前缀.*）。"})
+        details.append(
+            {
+                "field": "event_kinds",
+                "rule": "choice",
+                "message": f"事件类型 {'、'.join(bad)} 无效；可选：{'、'.join(EVENT_KINDS)}（或 前缀.*）。",
+            }
+        )
     codes = list(dict.fromkeys(list_type_codes or []))
     unknown = sorted(set(codes) - set(ListType.objects.filter(code__in=codes).values_list("code", flat=True)))
     if unknown:
-        details.append({"field": "list_type_codes", "rule": "exists",
-                        "message": f"名单类型 {'、'.join(unknown)} 不存在。"})
+        details.append(
+            {
+                "field": "list_type_codes",
+                "rule": "exists",
+                "message": f"名单类型 {'、'.join(unknown)} 不存在。",
+            }
+        )
     if secret is not None and not (24 <= len(secret) <= 128):
-        details.append({"field": "secret", "rule": "length", "message": "签名密钥 secret 长度须为 24–128 个字符。"})
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or not 1 <= batch_size <= MAX_BATCH_SIZE:
-        details.append({"field": "batch_size", "rule": "range",
-                        "message": f"每次请求事件数 batch_size 须为 1–{MAX_BATCH_SIZE} 的整数（1 为逐个事件投递）。"})
+        details.append(
+            {"field": "secret", "rule": "length", "message": "签名密钥 secret 长度须为 24–128 个字符。"}
+        )
+    if (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, int)
+        or not 1 <= batch_size <= MAX_BATCH_SIZE
+    ):
+        details.append(
+            {
+                "field": "batch_size",
+                "rule": "range",
+                "message": f"每次请求事件数 batch_size 须为 1–{MAX_BATCH_SIZE} 的整数（1 为逐个事件投递）。",
+            }
+        )
     if details:
         raise ValidationFailed("；".join(d["message"] for d in details), details=details)
     secret = secret or secrets.token_urlsafe(32)
     with transaction.atomic():
-        sub = Subscription.objects.create(department=department, name=name, url=url, secret=secret,
-                                          event_kinds=kinds, list_type_codes=codes, created_by=actor,
-                                          batch_size=batch_size)
-        audit_record(actor=actor, action="subscription.create", obj=sub, department=department,
-                     after=_subscription_snapshot(sub))
+        sub = Subscription.objects.create(
+            department=department,
+            name=name,
+            url=url,
+            secret=secret,
+            event_kinds=kinds,
+            list_type_codes=codes,
+            created_by=actor,
+            batch_size=batch_size,
+        )
+        audit_record(
+            actor=actor,
+            action="subscription.create",
+            obj=sub,
+            department=department,
+            after=_subscription_snapshot(sub),
+        )
     return sub, secret
 
 
@@ -84,8 +133,14 @@ def subscription_set_active(*, actor: User, subscription: Subscription, active: 
         sub.is_active = active
         sub.deactivated_at = None if active else timezone.now()
         sub.save(update_fields=["is_active", "deactivated_at"])
-        audit_record(actor=actor, action="subscription.activate" if active else "subscription.deactivate",
-                     obj=sub, department=sub.department, before=before, after=_subscription_snapshot(sub))
+        audit_record(
+            actor=actor,
+            action="subscription.activate" if active else "subscription.deactivate",
+            obj=sub,
+            department=sub.department,
+            before=before,
+            after=_subscription_snapshot(sub),
+        )
         if active:
             from .tasks import deliveries_enqueue
 
@@ -100,14 +155,22 @@ def delivery_redeliver(*, actor: User, delivery: Delivery) -> Delivery:
     with transaction.atomic():
         row = Delivery.objects.select_for_update().get(pk=delivery.pk)
         if row.status == DeliveryStatus.PENDING:
-            raise Conflict("该投递仍在等待投递或重试中，无需重投。",
-                           details=[{"field": "status", "rule": "state", "value": row.status}])
+            raise Conflict(
+                "该投递仍在等待投递或重试中，无需重投。",
+                details=[{"field": "status", "rule": "state", "value": row.status}],
+            )
         before = {"status": row.status, "attempts": row.attempts}
         now = timezone.now()
         row.status, row.next_attempt_at, row.horizon_start = DeliveryStatus.PENDING, now, now
         row.save(update_fields=["status", "next_attempt_at", "horizon_start"])
-        audit_record(actor=actor, action="delivery.redeliver", obj=row, department=row.subscription.department,
-                     before=before, after={"status": row.status})
+        audit_record(
+            actor=actor,
+            action="delivery.redeliver",
+            obj=row,
+            department=row.subscription.department,
+            before=before,
+            after={"status": row.status},
+        )
         from .tasks import deliveries_enqueue
 
         transaction.on_commit(lambda: deliveries_enqueue(subscription_ids=[row.subscription_id]))
@@ -120,9 +183,15 @@ def deliveries_redeliver_dead(*, actor: User, subscription: Subscription) -> int
     with transaction.atomic():
         now = timezone.now()
         n = Delivery.objects.filter(subscription=subscription, status=DeliveryStatus.DEAD).update(
-            status=DeliveryStatus.PENDING, next_attempt_at=now, horizon_start=now)
-        audit_record(actor=actor, action="delivery.redeliver_dead", obj=subscription,
-                     department=subscription.department, after={"count": n})
+            status=DeliveryStatus.PENDING, next_attempt_at=now, horizon_start=now
+        )
+        audit_record(
+            actor=actor,
+            action="delivery.redeliver_dead",
+            obj=subscription,
+            department=subscription.department,
+            after={"count": n},
+        )
         if n:
             from .tasks import deliveries_enqueue
 
@@ -183,24 +252,40 @@ def _feedback_check(inp: FeedbackInput, *, department: Department, today: date, 
         return None
     push = pushes.get(int(entry_id))
     if push is None:
-        _err(inp, "entry_id", "pushed_to_department",
-             f"名单条目 {entry_id} 未推送至“{department.name}”，只有收到推送的部门可以反馈。")
+        _err(
+            inp,
+            "entry_id",
+            "pushed_to_department",
+            f"名单条目 {entry_id} 未推送至“{department.name}”，只有收到推送的部门可以反馈。",
+        )
         return None
     measures = {m.code: m for m in push.measures.all()}
     measure = measures.get((inp.measure or "").strip())
     if measure is None:
-        _err(inp, "measure", "pushed_measure",
-             f"措施“{inp.measure}”不是该条目要求本部门实施的措施；可选：{'、'.join(sorted(measures)) or '无'}。")
+        _err(
+            inp,
+            "measure",
+            "pushed_measure",
+            f"措施“{inp.measure}”不是该条目要求本部门实施的措施；可选：{'、'.join(sorted(measures)) or '无'}。",
+        )
     result = RESULT_ALIASES.get((inp.result or "").strip())
     if result is None:
-        _err(inp, "result", "choice", "反馈结果 result 必须是：" + "、".join(label for _, label in FeedbackResult.choices) + "。")
+        _err(
+            inp,
+            "result",
+            "choice",
+            "反馈结果 result 必须是：" + "、".join(label for _, label in FeedbackResult.choices) + "。",
+        )
     elif measure is not None:
         if result == FeedbackResult.PUNISHED and measure.kind != MeasureKind.PUNISHMENT:
             _err(inp, "result", "kind", f"措施“{measure.name}”是激励措施，结果不能为“已实施惩戒”。")
         if result == FeedbackResult.REWARDED and measure.kind != MeasureKind.INCENTIVE:
             _err(inp, "result", "kind", f"措施“{measure.name}”是惩戒措施，结果不能为“已实施激励”。")
-    matter_name, doc_no, reason = (inp.matter_name or "").strip(), (inp.matter_document_no or "").strip(), \
-        (inp.reason or "").strip()
+    matter_name, doc_no, reason = (
+        (inp.matter_name or "").strip(),
+        (inp.matter_document_no or "").strip(),
+        (inp.reason or "").strip(),
+    )
     if result in (FeedbackResult.PUNISHED, FeedbackResult.REWARDED) and not matter_name:
         _err(inp, "matter_name", "required", "已实施惩戒/激励时必须填写事项名称 matter_name。")
     if result == FeedbackResult.NOT_APPLICABLE and not reason:
@@ -223,46 +308,90 @@ def _feedback_check(inp: FeedbackInput, *, department: Department, today: date, 
             _err(inp, "handled_on", "after_push", f"实施日期不能早于推送日期 {push.pushed_on}。")
     if inp.errors:
         return None
-    return {"push": push, "measure": measure, "result": result, "matter_name": matter_name,
-            "matter_document_no": doc_no, "reason": reason, "handled_on": handled_on}
+    return {
+        "push": push,
+        "measure": measure,
+        "result": result,
+        "matter_name": matter_name,
+        "matter_document_no": doc_no,
+        "reason": reason,
+        "handled_on": handled_on,
+    }
 
 
 def _pushes_for(department: Department, entry_ids) -> dict:
     ids = [int(str(e).strip()) for e in entry_ids if str(e or "").strip().isdigit()]
-    return {p.entry_id: p for p in Push.objects.filter(department=department, entry_id__in=ids)
-            .prefetch_related("measures")}
+    return {
+        p.entry_id: p
+        for p in Push.objects.filter(department=department, entry_id__in=ids).prefetch_related("measures")
+    }
 
 
 def _feedback_save(*, actor: User, department: Department, clean: dict) -> tuple[Feedback, bool]:
     push: Push = clean["push"]
-    existing = Feedback.objects.filter(push=push, measure=clean["measure"], result=clean["result"],
-                                       matter_name=clean["matter_name"],
-                                       matter_document_no=clean["matter_document_no"],
-                                       handled_on=clean["handled_on"]).first()
+    existing = Feedback.objects.filter(
+        push=push,
+        measure=clean["measure"],
+        result=clean["result"],
+        matter_name=clean["matter_name"],
+        matter_document_no=clean["matter_document_no"],
+        handled_on=clean["handled_on"],
+    ).first()
     if existing:
         return existing, False  # the same feedback sent twice (retry, re-imported file): no duplicate
     now = timezone.now()
     fb = Feedback.objects.create(
-        entry_id=push.entry_id, department=department, created_by=actor,
-        is_late=push.feedback_due is not None and timezone.localdate(now) > push.feedback_due, **clean)
+        entry_id=push.entry_id,
+        department=department,
+        created_by=actor,
+        is_late=push.feedback_due is not None and timezone.localdate(now) > push.feedback_due,
+        **clean,
+    )
     Push.objects.filter(pk=push.pk, first_feedback_at__isnull=True).update(first_feedback_at=now)
-    audit_record(actor=actor, action="feedback.create", obj=fb, department=department,
-                 after={"entry_id": push.entry_id, "measure": clean["measure"].code, "result": clean["result"],
-                        "matter_name": clean["matter_name"], "matter_document_no": clean["matter_document_no"],
-                        "handled_on": clean["handled_on"], "reason": clean["reason"]})
+    audit_record(
+        actor=actor,
+        action="feedback.create",
+        obj=fb,
+        department=department,
+        after={
+            "entry_id": push.entry_id,
+            "measure": clean["measure"].code,
+            "result": clean["result"],
+            "matter_name": clean["matter_name"],
+            "matter_document_no": clean["matter_document_no"],
+            "handled_on": clean["handled_on"],
+            "reason": clean["reason"],
+        },
+    )
     return fb, True
 
 
-def feedback_create(*, actor: User, entry_id, measure: str, result: str, handled_on,
-                    matter_name: str = "", matter_document_no: str = "", reason: str = "",
-                    department: Department | None = None) -> tuple[Feedback, bool]:
+def feedback_create(
+    *,
+    actor: User,
+    entry_id,
+    measure: str,
+    result: str,
+    handled_on,
+    matter_name: str = "",
+    matter_document_no: str = "",
+    reason: str = "",
+    department: Department | None = None,
+) -> tuple[Feedback, bool]:
     """执行反馈 on one pushed entry. Returns (feedback, created)."""
     department = department or getattr(actor, "department", None)
     if department is None:
         raise PermissionDenied("当前账号未归属任何部门，不能反馈。")
     ensure_can_write(actor, department)
-    inp = FeedbackInput(entry_id=entry_id, measure=measure, result=result, handled_on=handled_on,
-                        matter_name=matter_name, matter_document_no=matter_document_no, reason=reason)
+    inp = FeedbackInput(
+        entry_id=entry_id,
+        measure=measure,
+        result=result,
+        handled_on=handled_on,
+        matter_name=matter_name,
+        matter_document_no=matter_document_no,
+        reason=reason,
+    )
     pushes = _pushes_for(department, [entry_id])
     clean = _feedback_check(inp, department=department, today=timezone.localdate(), pushes=pushes)
     if clean is None:
@@ -295,7 +424,9 @@ class FeedbackImportResult:
     errors: list[dict]
 
 
-def feedback_import(*, actor: User, fileobj, name: str, department: Department | None = None) -> FeedbackImportResult:
+def feedback_import(
+    *, actor: User, fileobj, name: str, department: Department | None = None
+) -> FeedbackImportResult:
     """Bulk 执行反馈 from CSV/XLSX. All or nothing: any invalid row rejects the whole file, with
     every row's errors reported (row numbers as in the spreadsheet)."""
     department = department or getattr(actor, "department", None)
@@ -312,9 +443,10 @@ def feedback_import(*, actor: User, fileobj, name: str, department: Department |
                 break
     missing = [IMPORT_COLUMNS[k][0] for k in REQUIRED_COLUMNS if k not in index]
     if missing:
-        raise ValidationFailed(f"文件缺少必需的列：{'、'.join(missing)}。",
-                               details=[{"row": 1, "field": m, "rule": "column", "message": f"缺少列“{m}”"}
-                                        for m in missing])
+        raise ValidationFailed(
+            f"文件缺少必需的列：{'、'.join(missing)}。",
+            details=[{"row": 1, "field": m, "rule": "column", "message": f"缺少列“{m}”"} for m in missing],
+        )
     inputs = []
     for line, cells in table.rows:
         if len(inputs) >= MAX_IMPORT_ROWS:
@@ -328,8 +460,10 @@ def feedback_import(*, actor: User, fileobj, name: str, department: Department |
     cleaned = [_feedback_check(i, department=department, today=today, pushes=pushes) for i in inputs]
     errors = [e for i in inputs for e in i.errors]
     if errors:
-        raise ValidationFailed(f"共 {sum(1 for i in inputs if i.errors)} 行有误，文件未导入：" + errors[0]["message"],
-                               details=errors)
+        raise ValidationFailed(
+            f"共 {sum(1 for i in inputs if i.errors)} 行有误，文件未导入：" + errors[0]["message"],
+            details=errors,
+        )
     accepted = duplicates = 0
     with transaction.atomic():
         for clean in cleaned:
@@ -337,4 +471,3 @@ def feedback_import(*, actor: User, fileobj, name: str, department: Department |
             accepted += created
             duplicates += not created
     return FeedbackImportResult(accepted=accepted, duplicates=duplicates, rejected=0, errors=[])
-

@@ -28,19 +28,34 @@ STALE_RUNNING = timedelta(days=1)
 def feedback_reminders(*, now) -> int:
     """One reminder per overdue push (``reminded_at`` makes reruns no-ops)."""
     today = timezone.localdate(now)
-    overdue = list(Push.objects.filter(first_feedback_at__isnull=True, entry_removed_at__isnull=True,
-                                       reminded_at__isnull=True, feedback_due__lt=today)
-                   .select_related("entry", "department"))
+    overdue = list(
+        Push.objects.filter(
+            first_feedback_at__isnull=True,
+            entry_removed_at__isnull=True,
+            reminded_at__isnull=True,
+            feedback_due__lt=today,
+        ).select_related("entry", "department")
+    )
     by_department: dict[int, list[Push]] = {}
     for push in overdue:
         by_department.setdefault(push.department_id, []).append(push)
     for dept_id, pushes in by_department.items():
-        recipients = [u.email for u in User.objects.filter(department_id=dept_id, is_active=True).exclude(email="")
-                      if u.has_role(Role.CLERK, Role.DEPARTMENT_ADMIN)]
+        recipients = [
+            u.email
+            for u in User.objects.filter(department_id=dept_id, is_active=True).exclude(email="")
+            if u.has_role(Role.CLERK, Role.DEPARTMENT_ADMIN)
+        ]
         if recipients:
-            lines = "\n".join(f"- 条目 {p.entry_id}（{p.entry.subject_name}），反馈截止 {p.feedback_due}" for p in pushes)
-            send_mail(f"【联合奖惩】{len(pushes)} 条推送名单逾期未反馈", f"以下名单条目已超过反馈期限，请尽快执行反馈：\n{lines}",
-                      settings.DEFAULT_FROM_EMAIL, recipients, fail_silently=True)
+            lines = "\n".join(
+                f"- 条目 {p.entry_id}（{p.entry.subject_name}），反馈截止 {p.feedback_due}" for p in pushes
+            )
+            send_mail(
+                f"【联合奖惩】{len(pushes)} 条推送名单逾期未反馈",
+                f"以下名单条目已超过反馈期限，请尽快执行反馈：\n{lines}",
+                settings.DEFAULT_FROM_EMAIL,
+                recipients,
+                fail_silently=True,
+            )
         Push.objects.filter(pk__in=[p.pk for p in pushes]).update(reminded_at=now)
     return len(overdue)
 
@@ -52,8 +67,11 @@ def deliveries_prune(*, now) -> int:
     cutoff = now - timedelta(days=conf.delivery_retention_days())
     total = 0
     while True:
-        ids = list(Delivery.objects.filter(status=DeliveryStatus.DELIVERED, delivered_at__lt=cutoff)
-                   .order_by().values_list("pk", flat=True)[:PRUNE_CHUNK])
+        ids = list(
+            Delivery.objects.filter(status=DeliveryStatus.DELIVERED, delivered_at__lt=cutoff)
+            .order_by()
+            .values_list("pk", flat=True)[:PRUNE_CHUNK]
+        )
         if not ids:
             return total
         total += Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.DELIVERED).delete()[0]
@@ -75,8 +93,9 @@ def task_results_prune(*, now) -> int:
     retention = timedelta(days=conf.task_result_retention_days())
     cutoff = now - retention
     ours = DBTaskResult.objects.filter(queue_name=QUEUE)
-    finished = ours.filter(status__in=[TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED],
-                           finished_at__lte=cutoff)
+    finished = ours.filter(
+        status__in=[TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED], finished_at__lte=cutoff
+    )
     stale = ours.filter(status=TaskResultStatus.RUNNING, started_at__lte=now - max(STALE_RUNNING, retention))
     return finished.delete()[0] + stale.delete()[0]
 
@@ -88,5 +107,11 @@ def run(*, now, stdout=None) -> dict:
     reminded = feedback_reminders(now=now)
     pruned = deliveries_prune(now=now)
     results = task_results_prune(now=now)
-    return {"定序事件": sequenced, "分发事件": dispatched, "重新排队订阅": rearmed, "逾期反馈提醒": reminded,
-            "清理已送达投递": pruned, "清理任务结果": results}
+    return {
+        "定序事件": sequenced,
+        "分发事件": dispatched,
+        "重新排队订阅": rearmed,
+        "逾期反馈提醒": reminded,
+        "清理已送达投递": pruned,
+        "清理任务结果": results,
+    }

@@ -35,8 +35,11 @@ def _enqueue_unique(task_obj, *, run_after: datetime | None = None, **kwargs) ->
     from django_tasks_db.models import DBTaskResult, get_date_max
 
     if isinstance(task_obj.get_backend(), DatabaseBackend):
-        waiting = DBTaskResult.objects.filter(status=TaskResultStatus.READY, task_path=task_obj.module_path,
-                                              args_kwargs={"args": [], "kwargs": kwargs})
+        waiting = DBTaskResult.objects.filter(
+            status=TaskResultStatus.READY,
+            task_path=task_obj.module_path,
+            args_kwargs={"args": [], "kwargs": kwargs},
+        )
         # The DB backend stores "run as soon as possible" as the far-future sentinel date.
         limit = run_after or timezone.now()
         if waiting.filter(Q(run_after=get_date_max()) | Q(run_after__lte=limit)).exists():
@@ -66,8 +69,12 @@ def deliveries_send(*, subscription_id: int, lane: int = 0) -> dict:
     else:
         wake = next_wakeup(subscription_id=subscription_id)
         if wake is not None:
-            _enqueue_unique(deliveries_send, run_after=max(wake, timezone.now()), subscription_id=subscription_id,
-                            lane=lane)
+            _enqueue_unique(
+                deliveries_send,
+                run_after=max(wake, timezone.now()),
+                subscription_id=subscription_id,
+                lane=lane,
+            )
     return counts
 
 
@@ -76,5 +83,8 @@ def pump_enqueue() -> bool:
 
 
 def deliveries_enqueue(*, subscription_ids) -> int:
-    return sum(_enqueue_unique(deliveries_send, subscription_id=s, lane=lane)
-               for s in sorted(subscription_ids) for lane in range(conf.sender_lanes()))
+    return sum(
+        _enqueue_unique(deliveries_send, subscription_id=s, lane=lane)
+        for s in sorted(subscription_ids)
+        for lane in range(conf.sender_lanes())
+    )

@@ -25,6 +25,7 @@ from .models import DeliveryStatus, FeedbackResult
 
 def _domain_errors(view):
     """NotFound → 404, PermissionDenied → 403 with the domain message (pages without a form)."""
+
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         try:
@@ -33,6 +34,7 @@ def _domain_errors(view):
             raise Http404(exc.message) from None
         except PermissionDenied as exc:
             return HttpResponseForbidden(exc.message)
+
     return wrapper
 
 
@@ -48,12 +50,19 @@ def inbox(request):
     state = request.GET.get("state", "awaiting")
     today = timezone.localdate()
     try:
-        page = selectors.push_inbox(actor=request.user, state=state, today=today, page=_int(request.GET.get("page")))
+        page = selectors.push_inbox(
+            actor=request.user, state=state, today=today, page=_int(request.GET.get("page"))
+        )
     except DomainError as exc:
-        return render(request, "exchange/inbox.html", {"error": exc.message, "filters": selectors.INBOX_FILTERS})
+        return render(
+            request, "exchange/inbox.html", {"error": exc.message, "filters": selectors.INBOX_FILTERS}
+        )
     rows = [{"push": p, "status": selectors.push_status(p, today=today)} for p in page.items]
-    return render(request, "exchange/inbox.html", {"page": page, "rows": rows, "state": state,
-                                                    "filters": selectors.INBOX_FILTERS})
+    return render(
+        request,
+        "exchange/inbox.html",
+        {"page": page, "rows": rows, "state": state, "filters": selectors.INBOX_FILTERS},
+    )
 
 
 @login_required
@@ -66,20 +75,33 @@ def push_detail(request, push_id: int):
         form = request.POST.dict()
         try:
             services.feedback_create(
-                actor=request.user, department=push.department, entry_id=push.entry_id,
-                measure=form.get("measure", ""), result=form.get("result", ""), handled_on=form.get("handled_on") or None,
-                matter_name=form.get("matter_name", ""), matter_document_no=form.get("matter_document_no", ""),
-                reason=form.get("reason", ""))
+                actor=request.user,
+                department=push.department,
+                entry_id=push.entry_id,
+                measure=form.get("measure", ""),
+                result=form.get("result", ""),
+                handled_on=form.get("handled_on") or None,
+                matter_name=form.get("matter_name", ""),
+                matter_document_no=form.get("matter_document_no", ""),
+                reason=form.get("reason", ""),
+            )
             messages.success(request, "反馈已保存。")
             return redirect("exchange:push_detail", push_id=push.pk)
         except DomainError as exc:
             errors = exc.details or [{"message": exc.message}]
-    return render(request, "exchange/push_detail.html", {
-        "push": push, "status": selectors.push_status(push, today=timezone.localdate()),
-        "feedback": push.feedback.select_related("measure").order_by("-created_at"),
-        "results": FeedbackResult.choices, "form": form, "errors": errors,
-        "can_feed_back": request.user.department_id == push.department_id,
-    })
+    return render(
+        request,
+        "exchange/push_detail.html",
+        {
+            "push": push,
+            "status": selectors.push_status(push, today=timezone.localdate()),
+            "feedback": push.feedback.select_related("measure").order_by("-created_at"),
+            "results": FeedbackResult.choices,
+            "form": form,
+            "errors": errors,
+            "can_feed_back": request.user.department_id == push.department_id,
+        },
+    )
 
 
 @login_required
@@ -94,8 +116,11 @@ def feedback_import(request):
                 result = services.feedback_import(actor=request.user, fileobj=upload, name=upload.name)
             except DomainError as exc:
                 errors = exc.details or [{"message": exc.message}]
-    return render(request, "exchange/feedback_import.html", {"result": result, "errors": errors[:200],
-                                                              "more": max(0, len(errors) - 200)})
+    return render(
+        request,
+        "exchange/feedback_import.html",
+        {"result": result, "errors": errors[:200], "more": max(0, len(errors) - 200)},
+    )
 
 
 @login_required
@@ -105,10 +130,14 @@ def subscriptions(request):
         form = request.POST
         try:
             sub, created_secret = services.subscription_create(
-                actor=request.user, department=request.user.department, name=form.get("name", ""),
-                url=form.get("url", ""), event_kinds=form.getlist("event_kinds"),
+                actor=request.user,
+                department=request.user.department,
+                name=form.get("name", ""),
+                url=form.get("url", ""),
+                event_kinds=form.getlist("event_kinds"),
                 list_type_codes=[c.strip() for c in form.get("list_type_codes", "").split(",") if c.strip()],
-                batch_size=_int(form.get("batch_size"), default=1))
+                batch_size=_int(form.get("batch_size"), default=1),
+            )
             messages.success(request, f"订阅“{sub.name}”已登记。签名密钥仅显示这一次，请立即妥善保存。")
             form = {}
         except DomainError as exc:
@@ -117,8 +146,17 @@ def subscriptions(request):
         page = selectors.subscription_list(actor=request.user, page=_int(request.GET.get("page")))
     except DomainError as exc:
         return render(request, "exchange/subscriptions.html", {"error": exc.message})
-    return render(request, "exchange/subscriptions.html", {"page": page, "kinds": EVENT_KINDS, "form": form,
-                                                            "errors": errors, "created_secret": created_secret})
+    return render(
+        request,
+        "exchange/subscriptions.html",
+        {
+            "page": page,
+            "kinds": EVENT_KINDS,
+            "form": form,
+            "errors": errors,
+            "created_secret": created_secret,
+        },
+    )
 
 
 @login_required
@@ -131,17 +169,22 @@ def subscription_detail(request, subscription_id: int):
                 n = services.deliveries_redeliver_dead(actor=request.user, subscription=sub)
                 messages.success(request, f"已将 {n} 条死信重新排队投递。")
             elif request.POST.get("action") in ("pause", "resume"):
-                services.subscription_set_active(actor=request.user, subscription=sub,
-                                                 active=request.POST["action"] == "resume")
+                services.subscription_set_active(
+                    actor=request.user, subscription=sub, active=request.POST["action"] == "resume"
+                )
                 messages.success(request, "订阅状态已更新。")
         except DomainError as exc:
             messages.error(request, exc.message)
         return redirect("exchange:subscription_detail", subscription_id=sub.pk)
     status = request.GET.get("status") or None
-    page = selectors.delivery_list(actor=request.user, subscription_id=sub.pk, status=status,
-                                   page=_int(request.GET.get("page")))
-    return render(request, "exchange/subscription_detail.html", {
-        "sub": sub, "page": page, "status": status or "", "statuses": DeliveryStatus.choices})
+    page = selectors.delivery_list(
+        actor=request.user, subscription_id=sub.pk, status=status, page=_int(request.GET.get("page"))
+    )
+    return render(
+        request,
+        "exchange/subscription_detail.html",
+        {"sub": sub, "page": page, "status": status or "", "statuses": DeliveryStatus.choices},
+    )
 
 
 @login_required
@@ -167,21 +210,48 @@ def dashboard(request):
         return render(request, "exchange/dashboard.html", {"error": exc.message})
     chart = bar_chart_svg(
         labels=[m["month"].strftime("%Y-%m") for m in series],
-        series=[("惩戒", "#b23b3b", [m["punished"] for m in series]),
-                ("激励", "#2f7d4f", [m["rewarded"] for m in series])],
-        title="按月实施的奖惩措施")
-    return render(request, "exchange/dashboard.html", {"rates": rates, "overdue": overdue, "series": series,
-                                                        "chart": chart})
+        series=[
+            ("惩戒", "#b23b3b", [m["punished"] for m in series]),
+            ("激励", "#2f7d4f", [m["rewarded"] for m in series]),
+        ],
+        title="按月实施的奖惩措施",
+    )
+    return render(
+        request,
+        "exchange/dashboard.html",
+        {"rates": rates, "overdue": overdue, "series": series, "chart": chart},
+    )
 
 
-CASE_COLUMNS = ["实施日期", "反馈部门", "主体名称", "统一社会信用代码/证件号码", "名单类型", "认定部门", "措施代码", "措施名称",
-                "反馈结果", "事项名称", "文号"]
+CASE_COLUMNS = [
+    "实施日期",
+    "反馈部门",
+    "主体名称",
+    "统一社会信用代码/证件号码",
+    "名单类型",
+    "认定部门",
+    "措施代码",
+    "措施名称",
+    "反馈结果",
+    "事项名称",
+    "文号",
+]
 
 
 def _case_row(f) -> list:
-    return [f.handled_on.isoformat(), f.department.name, f.entry.subject_name, f.entry.subject.identifier,
-            f.entry.list_type.name, f.entry.department.name, f.measure.code, f.measure.name,
-            f.get_result_display(), f.matter_name, f.matter_document_no]
+    return [
+        f.handled_on.isoformat(),
+        f.department.name,
+        f.entry.subject_name,
+        f.entry.subject.identifier,
+        f.entry.list_type.name,
+        f.entry.department.name,
+        f.measure.code,
+        f.measure.name,
+        f.get_result_display(),
+        f.matter_name,
+        f.matter_document_no,
+    ]
 
 
 @login_required
@@ -193,7 +263,9 @@ def cases(request):
         return render(request, "exchange/cases.html", {"error": exc.message})
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = "attachment; filename*=UTF-8''%E5%A5%96%E6%83%A9%E6%A1%88%E4%BE%8B.csv"
+        response["Content-Disposition"] = (
+            "attachment; filename*=UTF-8''%E5%A5%96%E6%83%A9%E6%A1%88%E4%BE%8B.csv"
+        )
         response.write("\ufeff")  # Excel opens UTF-8 CSV correctly only with a BOM
         writer = csv.writer(response)
         writer.writerow(CASE_COLUMNS)

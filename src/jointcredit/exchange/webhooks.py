@@ -49,13 +49,17 @@ def webhook_url_validate(url: str, *, field: str = "url") -> str:
     if not parts.hostname:
         raise ValidationFailed.single(field, "host", "接收地址 url 缺少主机名。")
     if parts.username or parts.password:
-        raise ValidationFailed.single(field, "credentials", "接收地址 url 不能包含用户名或密码，请改用签名密钥验证。")
+        raise ValidationFailed.single(
+            field, "credentials", "接收地址 url 不能包含用户名或密码，请改用签名密钥验证。"
+        )
     if port == 0:
         raise ValidationFailed.single(field, "port", "接收地址 url 的端口无效。")
     if not host_allowed(parts.hostname, conf.allowed_hosts()):
         raise ValidationFailed.single(
-            field, "allow_list",
-            f"接收地址主机“{parts.hostname}”不在允许列表（JOINTCREDIT_WEBHOOK_ALLOWED_HOSTS）中。")
+            field,
+            "allow_list",
+            f"接收地址主机“{parts.hostname}”不在允许列表（JOINTCREDIT_WEBHOOK_ALLOWED_HOSTS）中。",
+        )
     return url
 
 
@@ -148,8 +152,11 @@ class Sender:
                 response.read(65536)
                 if response.will_close:
                     conn.close()
-                return SendResult(200 <= response.status < 300, response.status,
-                                  "" if 200 <= response.status < 300 else f"HTTP {response.status}")
+                return SendResult(
+                    200 <= response.status < 300,
+                    response.status,
+                    "" if 200 <= response.status < 300 else f"HTTP {response.status}",
+                )
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as exc:
                 conn.close()
                 if reused and attempt == 0:

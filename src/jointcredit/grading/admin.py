@@ -9,7 +9,15 @@ from .models import GradingRuleSet, GradingRun, Honour, InspectionPlan, SubjectG
 class GradingRuleSetAdmin(AuditedModelAdmin):
     """Read-only here: a new version is published from /staff/grading/rules/ (validated, versioned)."""
 
-    list_display = ("version", "is_active", "base_score", "threshold_a", "threshold_b", "threshold_c", "created_at")
+    list_display = (
+        "version",
+        "is_active",
+        "base_score",
+        "threshold_a",
+        "threshold_b",
+        "threshold_c",
+        "created_at",
+    )
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -36,15 +36,26 @@ class GradeOut(Schema):
 def _grade_out(subject) -> dict:
     grade = selectors.grade_of(subject)
     return {
-        "identifier": subject.identifier, "name": subject.name,
-        "grade": grade.grade if grade else None, "score": grade.score if grade else None,
+        "identifier": subject.identifier,
+        "name": subject.name,
+        "grade": grade.grade if grade else None,
+        "score": grade.score if grade else None,
         "ruleset_version": grade.ruleset_version if grade else None,
         "computed_on": grade.computed_on if grade else None,
         "explanation": (grade.explanation if grade else []),
-        "history": [{"grade": h.grade, "score": h.score, "previous_grade": h.previous_grade or None,
-                     "previous_score": h.previous_score, "computed_on": h.computed_on.isoformat(),
-                     "computed_at": h.computed_at.isoformat(), "trigger": h.trigger,
-                     "ruleset_version": h.ruleset_version} for h in selectors.grade_history(subject)],
+        "history": [
+            {
+                "grade": h.grade,
+                "score": h.score,
+                "previous_grade": h.previous_grade or None,
+                "previous_score": h.previous_score,
+                "computed_on": h.computed_on.isoformat(),
+                "computed_at": h.computed_at.isoformat(),
+                "trigger": h.trigger,
+                "ruleset_version": h.ruleset_version,
+            }
+            for h in selectors.grade_history(subject)
+        ],
     }
 
 
@@ -65,9 +76,17 @@ def grade_recompute(request, identifier: str):
 def distribution(request):
     ensure_can_view(request.auth)
     run = selectors.grading_run_latest()
-    return {"grades": selectors.grade_distribution(),
-            "last_run": None if run is None else {"on": run.on, "subjects": run.subjects, "seconds": run.seconds,
-                                                  "ruleset_version": run.ruleset_version}}
+    return {
+        "grades": selectors.grade_distribution(),
+        "last_run": None
+        if run is None
+        else {
+            "on": run.on,
+            "subjects": run.subjects,
+            "seconds": run.seconds,
+            "ruleset_version": run.ruleset_version,
+        },
+    }
 
 
 class RuleSetIn(Schema):
@@ -77,16 +96,23 @@ class RuleSetIn(Schema):
 
 def _ruleset_out(rs) -> dict:
     out = services._ruleset_snapshot(rs)
-    out.update({"is_active": rs.is_active, "note": rs.note,
-                "created_at": rs.created_at.isoformat() if rs.created_at else None})
+    out.update(
+        {
+            "is_active": rs.is_active,
+            "note": rs.note,
+            "created_at": rs.created_at.isoformat() if rs.created_at else None,
+        }
+    )
     return out
 
 
 @router.get("/rulesets", summary="评分规则各版本")
 def rulesets(request):
     ensure_can_view(request.auth)
-    return {"active": _ruleset_out(selectors.ruleset_active()),
-            "versions": [_ruleset_out(r) for r in selectors.ruleset_list()[:50]]}
+    return {
+        "active": _ruleset_out(selectors.ruleset_active()),
+        "versions": [_ruleset_out(r) for r in selectors.ruleset_list()[:50]],
+    }
 
 
 @router.post("/rulesets", response={201: dict}, summary="发布新版评分规则（信用办管理员）")
@@ -99,12 +125,24 @@ def ruleset_publish(request, payload: RuleSetIn):
 def proposals(request, q: str = "", page: int = 1, page_size: int = 20):
     ensure_can_view(request.auth)
     page_obj = selectors.grade_a_proposals(q=q, page=page, page_size=page_size)
-    return {"items": [{"identifier": g.subject.identifier, "name": g.subject.name, "kind": g.subject.kind,
-                       "score": g.score, "computed_on": g.computed_on} for g in page_obj.items],
-            "list_type": selectors.GOOD_RATING_LIST_TYPE, **page_obj.as_meta()}
+    return {
+        "items": [
+            {
+                "identifier": g.subject.identifier,
+                "name": g.subject.name,
+                "kind": g.subject.kind,
+                "score": g.score,
+                "computed_on": g.computed_on,
+            }
+            for g in page_obj.items
+        ],
+        "list_type": selectors.GOOD_RATING_LIST_TYPE,
+        **page_obj.as_meta(),
+    }
 
 
 # --- 双随机 ---------------------------------------------------------------------------------------
+
 
 class PlanIn(Schema):
     name: str
@@ -117,12 +155,22 @@ class PlanIn(Schema):
 
 
 def _plan_out(plan, *, with_samples: bool = True) -> dict:
-    out = {"id": plan.pk, "name": plan.name, "department": plan.department.code, "state": plan.state,
-           "industry": plan.industry, "region_code": plan.region_code, "subject_kind": plan.subject_kind,
-           "seed": plan.seed, "ratios": plan.ratios, "population": plan.population_size,
-           "population_digest": plan.population_digest, "summary": plan.summary,
-           "drawn_at": plan.drawn_at.isoformat(),
-           "published_at": plan.published_at.isoformat() if plan.published_at else None}
+    out = {
+        "id": plan.pk,
+        "name": plan.name,
+        "department": plan.department.code,
+        "state": plan.state,
+        "industry": plan.industry,
+        "region_code": plan.region_code,
+        "subject_kind": plan.subject_kind,
+        "seed": plan.seed,
+        "ratios": plan.ratios,
+        "population": plan.population_size,
+        "population_digest": plan.population_digest,
+        "summary": plan.summary,
+        "drawn_at": plan.drawn_at.isoformat(),
+        "published_at": plan.published_at.isoformat() if plan.published_at else None,
+    }
     if with_samples:
         out["samples"] = inspections.sample_rows(plan, public=False)
     return out
@@ -149,7 +197,9 @@ def plan_detail(request, plan_id: int):
 
 @router.post("/inspection-plans/{plan_id}/publish", summary="公开抽查计划和结果")
 def plan_publish(request, plan_id: int):
-    plan = inspections.inspection_plan_publish(actor=request.auth, plan=inspections.inspection_plan_get(plan_id))
+    plan = inspections.inspection_plan_publish(
+        actor=request.auth, plan=inspections.inspection_plan_get(plan_id)
+    )
     return _plan_out(plan, with_samples=False)
 
 
@@ -165,13 +215,17 @@ def plan_export(request, plan_id: int, format: str = "csv"):  # noqa: A002 - que
 
 # --- 评先评优 -------------------------------------------------------------------------------------
 
+
 class ScreenIn(Schema):
     identifiers: list[str]
 
 
 def _screen_out(rows) -> dict:
-    return {"rows": [r.__dict__ for r in rows],
-            "barred": sum(r.status == "barred" for r in rows), "total": len(rows)}
+    return {
+        "rows": [r.__dict__ for r in rows],
+        "barred": sum(r.status == "barred" for r in rows),
+        "total": len(rows),
+    }
 
 
 @router.post("/honours/screenings", summary="评先评优候选名单筛查（JSON 标识列表）")
@@ -193,9 +247,16 @@ class HonourIn(Schema):
 
 
 def _honour_out(h) -> dict:
-    return {"id": h.pk, "identifier": h.subject.identifier, "name": h.subject.name, "title": h.title,
-            "department": h.department.code, "awarded_on": h.awarded_on,
-            "revoked_at": h.revoked_at.isoformat() if h.revoked_at else None, "revoke_reason": h.revoke_reason}
+    return {
+        "id": h.pk,
+        "identifier": h.subject.identifier,
+        "name": h.subject.name,
+        "title": h.title,
+        "department": h.department.code,
+        "awarded_on": h.awarded_on,
+        "revoked_at": h.revoked_at.isoformat() if h.revoked_at else None,
+        "revoke_reason": h.revoke_reason,
+    }
 
 
 @router.post("/honours", response={201: dict}, summary="登记荣誉称号")
@@ -216,5 +277,6 @@ class RevokeIn(Schema):
 
 @router.post("/honours/{honour_id}/revoke", summary="撤销荣誉称号")
 def honour_revoke(request, honour_id: int, payload: RevokeIn):
-    return _honour_out(honours.honour_revoke(actor=request.auth, honour=honours.honour_get(honour_id),
-                                             reason=payload.reason))
+    return _honour_out(
+        honours.honour_revoke(actor=request.auth, honour=honours.honour_get(honour_id), reason=payload.reason)
+    )

@@ -20,9 +20,17 @@ def build(ctx) -> None:
     awarding = [ctx.departments[c] for c in ("fgj", "scjgj", "xcb") if c in ctx.departments]
     picks = rng.sample(ctx.companies, min(len(ctx.companies), 30 if ctx.size == "small" else 300))
     with transaction.atomic():
-        Honour.objects.bulk_create([
-            Honour(subject_id=sid, title=rng.choice(HONOUR_TITLES), department=rng.choice(awarding),
-                   awarded_on=ctx.today - timedelta(days=rng.randrange(30, 900))) for sid in picks])
+        Honour.objects.bulk_create(
+            [
+                Honour(
+                    subject_id=sid,
+                    title=rng.choice(HONOUR_TITLES),
+                    department=rng.choice(awarding),
+                    awarded_on=ctx.today - timedelta(days=rng.randrange(30, 900)),
+                )
+                for sid in picks
+            ]
+        )
     ctx.log(f"  荣誉称号 {len(picks)} 项")
     if ctx.size != "small":
         return
@@ -34,7 +42,11 @@ def build(ctx) -> None:
     clerk = User.objects.filter(username="scjgj_clerk").first()
     if clerk is None:
         return
-    plan = inspection_plan_create(actor=clerk, name=f"{ctx.today.year} 年度食品销售与餐饮业双随机抽查",
-                                  industry="批发和零售业", seed=rng.randrange(1, 2**62))
+    plan = inspection_plan_create(
+        actor=clerk,
+        name=f"{ctx.today.year} 年度食品销售与餐饮业双随机抽查",
+        industry="批发和零售业",
+        seed=rng.randrange(1, 2**62),
+    )
     inspection_plan_publish(actor=clerk, plan=plan)
     ctx.log(f"  双随机抽查计划 1 个：{plan.summary['sampled']} / {plan.population_size}")

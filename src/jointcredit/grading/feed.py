@@ -29,8 +29,11 @@ def grading_consume_feed(*, limit: int = 5000) -> dict[str, int]:
 
     with transaction.atomic():
         cursor, _ = FeedCursor.objects.select_for_update().get_or_create(name=CURSOR)
-        events = list(OutboxEvent.objects.filter(position__gt=cursor.position, position__isnull=False)
-                      .order_by("position").values_list("position", "aggregate_type", "payload")[:limit])
+        events = list(
+            OutboxEvent.objects.filter(position__gt=cursor.position, position__isnull=False)
+            .order_by("position")
+            .values_list("position", "aggregate_type", "payload")[:limit]
+        )
         if not events:
             return {"events": 0, "subjects": 0}
         identifiers, ids = set(), set()

@@ -50,7 +50,9 @@ def honours_screen(*, identifiers: list[str], on: date | None = None) -> list[Sc
 
     on = on or timezone.localdate()
     if not identifiers:
-        raise ValidationFailed.single("identifiers", "required", "请至少提供一个候选主体的统一社会信用代码或身份证号码。")
+        raise ValidationFailed.single(
+            "identifiers", "required", "请至少提供一个候选主体的统一社会信用代码或身份证号码。"
+        )
     if len(identifiers) > MAX_CANDIDATES:
         raise ValidationFailed.single("identifiers", "max", f"一次最多筛查 {MAX_CANDIDATES} 个候选主体。")
     out = []
@@ -68,9 +70,13 @@ def honours_screen(*, identifiers: list[str], on: date | None = None) -> list[Sc
             out.append(row)
             continue
         row.name = result.subject.name
-        reasons = [f"{h.measure.name}：{h.explanation}" for h in result.hits if h.measure.kind == "punishment"]
+        reasons = [
+            f"{h.measure.name}：{h.explanation}" for h in result.hits if h.measure.kind == "punishment"
+        ]
         if not reasons:
-            own = ListEntry.objects.filter(_black_entries_q(on), subject=result.subject).select_related("list_type")
+            own = ListEntry.objects.filter(_black_entries_q(on), subject=result.subject).select_related(
+                "list_type"
+            )
             reasons = [f"本主体在{e.list_type.name}中（{e.department.name}认定）" for e in own]
         if reasons:
             row.status, row.reasons = "barred", list(dict.fromkeys(reasons))
@@ -82,9 +88,14 @@ def _barred_subject_ids_q(on: date) -> Q:
     """Honours whose holder is black-listed itself or holds a reaching role in a black-listed
     organisation (set-based prefilter; the worklist page explains each via the check engine)."""
     black = ListEntry.objects.filter(_black_entries_q(on)).values("subject_id")
-    via = RelatedPerson.objects.filter(subject_id__in=black).filter(
-        Q(role__in=["legal_representative", "principal", "senior_manager"])
-        | Q(role__in=["director", "shareholder"], directly_responsible=True)).values("person_id")
+    via = (
+        RelatedPerson.objects.filter(subject_id__in=black)
+        .filter(
+            Q(role__in=["legal_representative", "principal", "senior_manager"])
+            | Q(role__in=["director", "shareholder"], directly_responsible=True)
+        )
+        .values("person_id")
+    )
     return Q(subject_id__in=black) | Q(subject_id__in=via)
 
 
@@ -119,9 +130,16 @@ def honour_create(*, actor, identifier: str, title: str, awarded_on: date, depar
         raise ValidationFailed.single("awarded_on", "not_future", "授予日期不能晚于今天。")
     subject = subject_get(identifier)
     with transaction.atomic():
-        honour = Honour.objects.create(subject=subject, title=title, department=department, awarded_on=awarded_on)
-        audit_record(actor=actor, action="honour.create", obj=honour, department=department,
-                     after={"subject": subject.identifier, "title": title, "awarded_on": awarded_on})
+        honour = Honour.objects.create(
+            subject=subject, title=title, department=department, awarded_on=awarded_on
+        )
+        audit_record(
+            actor=actor,
+            action="honour.create",
+            obj=honour,
+            department=department,
+            after={"subject": subject.identifier, "title": title, "awarded_on": awarded_on},
+        )
     return honour
 
 
@@ -141,15 +159,33 @@ def honour_revoke(*, actor, honour: Honour, reason: str) -> Honour:
     with transaction.atomic():
         locked = Honour.objects.select_for_update().get(pk=honour.pk)
         if locked.revoked_at is not None:
-            raise Conflict("该荣誉称号已被撤销。", details=[{"state": "revoked", "revoked_at": locked.revoked_at.isoformat()}])
+            raise Conflict(
+                "该荣誉称号已被撤销。",
+                details=[{"state": "revoked", "revoked_at": locked.revoked_at.isoformat()}],
+            )
         locked.revoked_at, locked.revoke_reason, locked.revoked_by = timezone.now(), reason, actor
         locked.save(update_fields=["revoked_at", "revoke_reason", "revoked_by"])
-        audit_record(actor=actor, action="honour.revoke", obj=locked, department=locked.department,
-                     before={"revoked_at": None}, after={"revoked_at": locked.revoked_at, "reason": reason})
-        event_emit(kind="honour.revoked", aggregate_type="grading.honour", aggregate_id=locked.pk,
-                   department=locked.department,
-                   data={"honour_id": locked.pk, "title": locked.title, "subject_id": locked.subject_id,
-                         "identifier": locked.subject.identifier, "reason": reason})
+        audit_record(
+            actor=actor,
+            action="honour.revoke",
+            obj=locked,
+            department=locked.department,
+            before={"revoked_at": None},
+            after={"revoked_at": locked.revoked_at, "reason": reason},
+        )
+        event_emit(
+            kind="honour.revoked",
+            aggregate_type="grading.honour",
+            aggregate_id=locked.pk,
+            department=locked.department,
+            data={
+                "honour_id": locked.pk,
+                "title": locked.title,
+                "subject_id": locked.subject_id,
+                "identifier": locked.subject.identifier,
+                "reason": reason,
+            },
+        )
     return locked
 
 

@@ -38,6 +38,10 @@ def watch(app_label: str, model_name: str) -> bool:
 
 
 def connect() -> None:
-    for app_label, model_name in (("lists", "ListEntry"), ("records", "Penalty"), ("records", "License"),
-                                  ("grading", "Honour")):
+    for app_label, model_name in (
+        ("lists", "ListEntry"),
+        ("records", "Penalty"),
+        ("records", "License"),
+        ("grading", "Honour"),
+    ):
         watch(app_label, model_name)

@@ -23,14 +23,35 @@ from datetime import date
 
 import polars as pl
 
-COLUMNS = ["subject_id", "source", "ref", "label", "occurred_on", "category", "amount", "repaired", "in_force"]
-SCHEMA = {"subject_id": pl.Int64, "source": pl.Utf8, "ref": pl.Utf8, "label": pl.Utf8, "occurred_on": pl.Date,
-          "category": pl.Utf8, "amount": pl.Float64, "repaired": pl.Boolean, "in_force": pl.Boolean}
+COLUMNS = [
+    "subject_id",
+    "source",
+    "ref",
+    "label",
+    "occurred_on",
+    "category",
+    "amount",
+    "repaired",
+    "in_force",
+]
+SCHEMA = {
+    "subject_id": pl.Int64,
+    "source": pl.Utf8,
+    "ref": pl.Utf8,
+    "label": pl.Utf8,
+    "occurred_on": pl.Date,
+    "category": pl.Utf8,
+    "amount": pl.Float64,
+    "repaired": pl.Boolean,
+    "in_force": pl.Boolean,
+}
 
 _providers: dict[str, Callable] = {}
 
 
-def register_grade_input(key: str, provider: Callable[[list[int] | None, date], Iterable[tuple] | pl.DataFrame]) -> None:
+def register_grade_input(
+    key: str, provider: Callable[[list[int] | None, date], Iterable[tuple] | pl.DataFrame]
+) -> None:
     _providers[key] = provider
 
 
@@ -64,4 +85,4 @@ def collect_inputs(subject_ids: list[int] | None, on: date) -> pl.DataFrame:
 def chunks(ids: list[int], size: int = 900) -> Iterable[list[int]]:
     """SQLite allows ~999 parameters per query."""
     for i in range(0, len(ids), size):
-        yield ids[i:i + size]
+        yield ids[i : i + size]

@@ -47,8 +47,10 @@ MAX_SEED = 2**63 - 1
 
 
 def default_ratios() -> dict:
-    return {g: {"min": DEFAULT_RATIO_BANDS[g][0], "max": DEFAULT_RATIO_BANDS[g][1], "rate": DEFAULT_RATES[g]}
-            for g in GRADES}
+    return {
+        g: {"min": DEFAULT_RATIO_BANDS[g][0], "max": DEFAULT_RATIO_BANDS[g][1], "rate": DEFAULT_RATES[g]}
+        for g in GRADES
+    }
 
 
 def ratios_validate(ratios: dict | None) -> dict:
@@ -57,17 +59,30 @@ def ratios_validate(ratios: dict | None) -> dict:
     details = []
     for g, spec in (ratios or {}).items():
         if g not in GRADES:
-            details.append({"field": f"ratios.{g}", "rule": "grade", "message": f"未知等级“{g}”，只能是 A、B、C、D。"})
+            details.append(
+                {"field": f"ratios.{g}", "rule": "grade", "message": f"未知等级“{g}”，只能是 A、B、C、D。"}
+            )
             continue
         if not isinstance(spec, dict):
-            details.append({"field": f"ratios.{g}", "rule": "object", "message": f"{g} 级比例必须是 {{min, max, rate}}。"})
+            details.append(
+                {
+                    "field": f"ratios.{g}",
+                    "rule": "object",
+                    "message": f"{g} 级比例必须是 {{min, max, rate}}。",
+                }
+            )
             continue
         for key in ("min", "max", "rate"):
             if key in spec:
                 value = spec[key]
                 if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                    details.append({"field": f"ratios.{g}.{key}", "rule": "number",
-                                    "message": f"{g} 级 {key} 必须是 0 到 100 之间的数字（百分比）。"})
+                    details.append(
+                        {
+                            "field": f"ratios.{g}.{key}",
+                            "rule": "number",
+                            "message": f"{g} 级 {key} 必须是 0 到 100 之间的数字（百分比）。",
+                        }
+                    )
                     continue
                 merged[g][key] = float(value)
         if "rate" not in spec and ("min" in spec or "max" in spec):
@@ -77,19 +92,37 @@ def ratios_validate(ratios: dict | None) -> dict:
     for g in GRADES:
         lo, hi, rate = merged[g]["min"], merged[g]["max"], merged[g]["rate"]
         if not (0 <= lo <= 100 and 0 <= hi <= 100 and 0 <= rate <= 100):
-            details.append({"field": f"ratios.{g}", "rule": "range", "message": f"{g} 级比例必须在 0% 到 100% 之间。"})
+            details.append(
+                {"field": f"ratios.{g}", "rule": "range", "message": f"{g} 级比例必须在 0% 到 100% 之间。"}
+            )
         elif lo > hi:
-            details.append({"field": f"ratios.{g}.min", "rule": "min_le_max",
-                            "message": f"{g} 级比例下限 {lo:g}% 大于上限 {hi:g}%。"})
+            details.append(
+                {
+                    "field": f"ratios.{g}.min",
+                    "rule": "min_le_max",
+                    "message": f"{g} 级比例下限 {lo:g}% 大于上限 {hi:g}%。",
+                }
+            )
         elif not lo <= rate <= hi:
-            details.append({"field": f"ratios.{g}.rate", "rule": "within_band",
-                            "message": f"{g} 级抽查比例 {rate:g}% 不在 {lo:g}%–{hi:g}% 范围内。"})
+            details.append(
+                {
+                    "field": f"ratios.{g}.rate",
+                    "rule": "within_band",
+                    "message": f"{g} 级抽查比例 {rate:g}% 不在 {lo:g}%–{hi:g}% 范围内。",
+                }
+            )
     if not details:
         rates = [merged[g]["rate"] for g in GRADES]
         if rates != sorted(rates):
-            details.append({"field": "ratios", "rule": "monotonic",
-                            "message": "抽查比例必须随信用等级降低而提高（A ≤ B ≤ C ≤ D），当前为 "
-                                       + "、".join(f"{g} {merged[g]['rate']:g}%" for g in GRADES) + "。"})
+            details.append(
+                {
+                    "field": "ratios",
+                    "rule": "monotonic",
+                    "message": "抽查比例必须随信用等级降低而提高（A ≤ B ≤ C ≤ D），当前为 "
+                    + "、".join(f"{g} {merged[g]['rate']:g}%" for g in GRADES)
+                    + "。",
+                }
+            )
     if details:
         raise ValidationFailed(details[0]["message"], details=details)
     return merged
@@ -109,7 +142,10 @@ def draw_sample(snapshot: list[list], ratios: dict, seed: int) -> list[tuple[int
     rng = random.Random(seed)
     out: list[tuple[int, str, str]] = [(sid, g, "black") for sid, g, flag in snapshot if flag == FLAG_BLACK]
     for g in GRADES:
-        for flag, rate, reason in ((FLAG_NONE, ratios[g]["rate"], "ratio"), (FLAG_RED, ratios[g]["min"], "red_lower")):
+        for flag, rate, reason in (
+            (FLAG_NONE, ratios[g]["rate"], "ratio"),
+            (FLAG_RED, ratios[g]["min"], "red_lower"),
+        ):
             stratum = [sid for sid, grade, f in snapshot if grade == g and f == flag]
             k = _count(len(stratum), rate)
             out.extend((sid, g, reason) for sid in sorted(rng.sample(stratum, k)))
@@ -118,8 +154,10 @@ def draw_sample(snapshot: list[list], ratios: dict, seed: int) -> list[tuple[int
 
 def draw_inspectors(sample_ids: list[int], staff: list[tuple[int, str]], per_subject: int, seed: int) -> dict:
     rng = random.Random(f"{seed}:inspectors")
-    return {sid: [{"id": uid, "name": name} for uid, name in sorted(rng.sample(staff, per_subject))]
-            for sid in sample_ids}
+    return {
+        sid: [{"id": uid, "name": name} for uid, name in sorted(rng.sample(staff, per_subject))]
+        for sid in sample_ids
+    }
 
 
 def _population(*, industry: str, region_code: str, subject_kind: str, on: date) -> list[list]:
@@ -139,11 +177,15 @@ def _population(*, industry: str, region_code: str, subject_kind: str, on: date)
     grades = {}
     flags: dict[int, str] = {}
     # Grades and flags for the whole population: read by join rather than huge IN lists.
-    for sid, grade in SubjectGrade.objects.filter(subject__in=qs).values_list("subject_id", "grade").iterator(
-            chunk_size=10000):
+    for sid, grade in (
+        SubjectGrade.objects.filter(subject__in=qs)
+        .values_list("subject_id", "grade")
+        .iterator(chunk_size=10000)
+    ):
         grades[sid] = grade
     for sid, color in ListEntry.objects.filter(effective_entries_q(on), subject__in=qs).values_list(
-            "subject_id", "list_type__color"):
+        "subject_id", "list_type__color"
+    ):
         if sid in id_set and (color == ListColor.BLACK or flags.get(sid) != FLAG_BLACK):
             flags[sid] = FLAG_BLACK if color == ListColor.BLACK else FLAG_RED
     return [[sid, grades.get(sid, "B"), flags.get(sid, FLAG_NONE), sid in grades] for sid in ids]
@@ -154,15 +196,31 @@ def _digest(snapshot: list[list]) -> str:
 
 
 def _department_staff(department) -> list[tuple[int, str]]:
-    users = (User.objects.filter(department=department, is_active=True).order_by("pk")
-             .values_list("pk", "display_name", "username", "roles"))
-    return [(pk, display or username) for pk, display, username, roles in users
-            if {Role.CLERK, Role.APPROVER, Role.DEPARTMENT_ADMIN} & set(roles or [])]
+    users = (
+        User.objects.filter(department=department, is_active=True)
+        .order_by("pk")
+        .values_list("pk", "display_name", "username", "roles")
+    )
+    return [
+        (pk, display or username)
+        for pk, display, username, roles in users
+        if {Role.CLERK, Role.APPROVER, Role.DEPARTMENT_ADMIN} & set(roles or [])
+    ]
 
 
-def inspection_plan_create(*, actor, name: str, department=None, industry: str = "", region_code: str = "",
-                           subject_kind: str = "", ratios: dict | None = None, seed: int | None = None,
-                           inspectors_per_subject: int = 2, on: date | None = None) -> InspectionPlan:
+def inspection_plan_create(
+    *,
+    actor,
+    name: str,
+    department=None,
+    industry: str = "",
+    region_code: str = "",
+    subject_kind: str = "",
+    ratios: dict | None = None,
+    seed: int | None = None,
+    inspectors_per_subject: int = 2,
+    on: date | None = None,
+) -> InspectionPlan:
     """Validate, snapshot the population, draw subjects and inspectors: all in one transaction, so
     bad input writes nothing."""
     department = department or getattr(actor, "department", None)
@@ -174,29 +232,40 @@ def inspection_plan_create(*, actor, name: str, department=None, industry: str =
     if not name or len(name) > 200:
         raise ValidationFailed.single("name", "length", "计划名称不能为空且不超过 200 个字符。")
     if subject_kind and subject_kind not in SubjectKind.values:
-        raise ValidationFailed.single("subject_kind", "choice", "主体类别必须是 legal、individual_business 或 natural。")
+        raise ValidationFailed.single(
+            "subject_kind", "choice", "主体类别必须是 legal、individual_business 或 natural。"
+        )
     if region_code and (len(region_code) != 6 or not region_code.isdigit()):
         raise ValidationFailed.single("region_code", "format", "行政区划码必须是 6 位数字，如 370102。")
     if len(industry) > 100:
         raise ValidationFailed.single("industry", "max_length", "行业不能超过 100 个字符。")
     merged = ratios_validate(ratios)
     if not isinstance(inspectors_per_subject, int) or not 1 <= inspectors_per_subject <= 5:
-        raise ValidationFailed.single("inspectors_per_subject", "range", "每户执法人员数必须是 1 到 5 之间的整数。")
+        raise ValidationFailed.single(
+            "inspectors_per_subject", "range", "每户执法人员数必须是 1 到 5 之间的整数。"
+        )
     if seed is None:
         seed = secrets.randbelow(MAX_SEED)
     elif isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
         raise ValidationFailed.single("seed", "range", f"随机种子必须是 0 到 {MAX_SEED} 之间的整数。")
     if InspectionPlan.objects.filter(seed=seed).exists():
-        raise ValidationFailed.single("seed", "unique", f"随机种子 {seed} 已被其他抽查计划使用，不能重复使用；"
-                                                      "请留空由系统生成新的种子。")
+        raise ValidationFailed.single(
+            "seed",
+            "unique",
+            f"随机种子 {seed} 已被其他抽查计划使用，不能重复使用；请留空由系统生成新的种子。",
+        )
     staff = _department_staff(department)
     if len(staff) < inspectors_per_subject:
-        raise ValidationFailed.single("inspectors_per_subject", "staff",
-                                      f"{department.name}可抽取的执法人员只有 {len(staff)} 名，少于每户 "
-                                      f"{inspectors_per_subject} 名。")
+        raise ValidationFailed.single(
+            "inspectors_per_subject",
+            "staff",
+            f"{department.name}可抽取的执法人员只有 {len(staff)} 名，少于每户 {inspectors_per_subject} 名。",
+        )
     population = _population(industry=industry, region_code=region_code, subject_kind=subject_kind, on=on)
     if not population:
-        raise ValidationFailed.single("population", "empty", "按所选条件（行业、区划、主体类别）没有任何主体，无法抽取。")
+        raise ValidationFailed.single(
+            "population", "empty", "按所选条件（行业、区划、主体类别）没有任何主体，无法抽取。"
+        )
     ungraded = sum(1 for row in population if not row[3])
     snapshot = [row[:3] for row in population]
     sample = draw_sample(snapshot, merged, seed)
@@ -206,16 +275,45 @@ def inspection_plan_create(*, actor, name: str, department=None, industry: str =
     summary["on"] = on.isoformat()
     with transaction.atomic():
         plan = InspectionPlan.objects.create(
-            department=department, name=name, industry=industry, region_code=region_code, subject_kind=subject_kind,
-            ratios=merged, seed=seed, inspectors_per_subject=inspectors_per_subject,
-            population_size=len(snapshot), population_digest=_digest(snapshot), population_snapshot=snapshot,
-            summary=summary, state=PlanState.DRAWN, drawn_at=timezone.now(), created_by=actor)
-        InspectionSample.objects.bulk_create([
-            InspectionSample(plan=plan, subject_id=sid, grade=g, reason=reason, inspectors=inspectors[sid])
-            for sid, g, reason in sample], batch_size=2000)
-        audit_record(actor=actor, action="inspection_plan.draw", obj=plan, department=department,
-                     after={"name": name, "seed": seed, "population": len(snapshot), "sampled": len(sample),
-                            "digest": plan.population_digest, "ratios": merged})
+            department=department,
+            name=name,
+            industry=industry,
+            region_code=region_code,
+            subject_kind=subject_kind,
+            ratios=merged,
+            seed=seed,
+            inspectors_per_subject=inspectors_per_subject,
+            population_size=len(snapshot),
+            population_digest=_digest(snapshot),
+            population_snapshot=snapshot,
+            summary=summary,
+            state=PlanState.DRAWN,
+            drawn_at=timezone.now(),
+            created_by=actor,
+        )
+        InspectionSample.objects.bulk_create(
+            [
+                InspectionSample(
+                    plan=plan, subject_id=sid, grade=g, reason=reason, inspectors=inspectors[sid]
+                )
+                for sid, g, reason in sample
+            ],
+            batch_size=2000,
+        )
+        audit_record(
+            actor=actor,
+            action="inspection_plan.draw",
+            obj=plan,
+            department=department,
+            after={
+                "name": name,
+                "seed": seed,
+                "population": len(snapshot),
+                "sampled": len(sample),
+                "digest": plan.population_digest,
+                "ratios": merged,
+            },
+        )
     return plan
 
 
@@ -235,13 +333,21 @@ def _summary(snapshot, sample, ratios) -> dict:
         # What a flat draw of the same total size would inspect in this grade, and the difference.
         p["uniform_expected"] = round(p["population"] * uniform, 2)
         p["reduction"] = round(p["uniform_expected"] - p["sampled"], 2)
-        p["reduction_pct"] = round(100 * (1 - p["sampled"] / p["uniform_expected"]), 1) if p["uniform_expected"] else 0.0
+        p["reduction_pct"] = (
+            round(100 * (1 - p["sampled"] / p["uniform_expected"]), 1) if p["uniform_expected"] else 0.0
+        )
     good_pop = per["A"]["population"]
     good_sampled = per["A"]["sampled"]
-    return {"grades": per, "population": total_pop, "sampled": total_sample,
-            "uniform_rate": round(100 * uniform, 2),
-            "good_reduction_pct": round(100 * (1 - (good_sampled / good_pop) / uniform), 1) if good_pop and uniform else 0.0,
-            "configured_rates": {g: ratios[g]["rate"] for g in GRADES}}
+    return {
+        "grades": per,
+        "population": total_pop,
+        "sampled": total_sample,
+        "uniform_rate": round(100 * uniform, 2),
+        "good_reduction_pct": round(100 * (1 - (good_sampled / good_pop) / uniform), 1)
+        if good_pop and uniform
+        else 0.0,
+        "configured_rates": {g: ratios[g]["rate"] for g in GRADES},
+    }
 
 
 def inspection_plan_verify(plan: InspectionPlan) -> bool:
@@ -261,12 +367,27 @@ def inspection_plan_publish(*, actor, plan: InspectionPlan) -> InspectionPlan:
             raise Conflict("该抽查计划已公开。", details=[{"state": locked.state}])
         locked.state, locked.published_at = PlanState.PUBLISHED, timezone.now()
         locked.save(update_fields=["state", "published_at"])
-        audit_record(actor=actor, action="inspection_plan.publish", obj=locked, department=locked.department,
-                     before={"state": PlanState.DRAWN}, after={"state": PlanState.PUBLISHED})
-        event_emit(kind="inspection_plan.published", aggregate_type="grading.inspectionplan", aggregate_id=locked.pk,
-                   department=locked.department,
-                   data={"plan_id": locked.pk, "name": locked.name, "seed": locked.seed,
-                         "population": locked.population_size, "sampled": locked.samples.count()})
+        audit_record(
+            actor=actor,
+            action="inspection_plan.publish",
+            obj=locked,
+            department=locked.department,
+            before={"state": PlanState.DRAWN},
+            after={"state": PlanState.PUBLISHED},
+        )
+        event_emit(
+            kind="inspection_plan.published",
+            aggregate_type="grading.inspectionplan",
+            aggregate_id=locked.pk,
+            department=locked.department,
+            data={
+                "plan_id": locked.pk,
+                "name": locked.name,
+                "seed": locked.seed,
+                "population": locked.population_size,
+                "sampled": locked.samples.count(),
+            },
+        )
     return locked
 
 
@@ -294,10 +415,12 @@ def sample_rows(plan: InspectionPlan, *, public: bool) -> list[dict]:
     for s in plan.samples.select_related("subject").order_by("id"):
         subj = s.subject
         natural = subj.kind == SubjectKind.NATURAL
-        row = {"name": mask_person_name(subj.name) if public and natural else subj.name,
-               "identifier": mask_id_number(subj.identifier) if public and natural else subj.identifier,
-               "kind": subj.get_kind_display(),
-               "inspectors": "、".join(i["name"] for i in s.inspectors)}
+        row = {
+            "name": mask_person_name(subj.name) if public and natural else subj.name,
+            "identifier": mask_id_number(subj.identifier) if public and natural else subj.identifier,
+            "kind": subj.get_kind_display(),
+            "inspectors": "、".join(i["name"] for i in s.inspectors),
+        }
         if not public:
             row.update({"subject_id": subj.pk, "grade": s.grade, "reason": s.get_reason_display()})
         rows.append(row)

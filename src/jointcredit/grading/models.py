@@ -22,9 +22,20 @@ GRADE_ORDER = ["A", "B", "C", "D"]
 
 # CF_CFLB categories (DESIGN.md §2 Penalty) → default points deducted per penalty.
 DEFAULT_PENALTY_CATEGORY_POINTS = {
-    "警告": 2, "通报批评": 3, "罚款": 5, "没收违法所得": 8, "没收非法财物": 8, "暂扣许可证件": 10,
-    "降低资质等级": 10, "吊销许可证件": 15, "限制开展生产经营活动": 15, "责令停产停业": 15, "责令关闭": 20,
-    "限制从业": 15, "行政拘留": 10, "其他": 3,
+    "警告": 2,
+    "通报批评": 3,
+    "罚款": 5,
+    "没收违法所得": 8,
+    "没收非法财物": 8,
+    "暂扣许可证件": 10,
+    "降低资质等级": 10,
+    "吊销许可证件": 15,
+    "限制开展生产经营活动": 15,
+    "责令停产停业": 15,
+    "责令关闭": 20,
+    "限制从业": 15,
+    "行政拘留": 10,
+    "其他": 3,
 }
 
 
@@ -43,31 +54,69 @@ class GradingRuleSet(models.Model):
     is_active = models.BooleanField("当前生效", default=False, db_index=True)
     base_score = models.DecimalField("基础分", max_digits=6, decimal_places=2, default=Decimal("85"))
     penalty_category_points = models.JSONField("处罚类别扣分（按 CF_CFLB）", default=default_penalty_points)
-    fine_points_per_10k = models.DecimalField("罚款每万元扣分", max_digits=6, decimal_places=3, default=Decimal("0.5"))
-    fine_points_cap = models.DecimalField("罚款扣分上限（每条）", max_digits=6, decimal_places=2, default=Decimal("10"))
-    revocation_points = models.DecimalField("吊销许可证件另扣分", max_digits=6, decimal_places=2, default=Decimal("15"))
-    black_entry_points = models.DecimalField("黑名单条目扣分", max_digits=6, decimal_places=2, default=Decimal("40"))
-    related_black_points = models.DecimalField("关联主体在黑名单扣分", max_digits=6, decimal_places=2,
-                                               default=Decimal("10"),
-                                               help_text="本主体的法定代表人/负责人/负有直接责任的关联人在黑名单，或本人任职的组织在黑名单。")
-    red_entry_points = models.DecimalField("红名单条目加分", max_digits=6, decimal_places=2, default=Decimal("10"))
-    broken_commitment_points = models.DecimalField("违背信用承诺扣分", max_digits=6, decimal_places=2,
-                                                   default=Decimal("15"))
-    licence_points = models.DecimalField("有效行政许可加分（每条）", max_digits=6, decimal_places=2, default=Decimal("1"))
-    licence_points_cap = models.DecimalField("行政许可加分上限", max_digits=6, decimal_places=2, default=Decimal("5"))
-    honour_points = models.DecimalField("荣誉称号加分（每项）", max_digits=6, decimal_places=2, default=Decimal("5"))
-    extra_source_points = models.JSONField("其他来源分值", default=dict, blank=True,
-                                           help_text="其他模块登记的评分来源：{来源代码: 分值}，负数为扣分。")
-    repair_relief = models.DecimalField("信用修复减免比例", max_digits=4, decimal_places=3, default=Decimal("0.5"),
-                                        help_text="已修复的失信信息扣分乘以 (1 − 该比例)。")
+    fine_points_per_10k = models.DecimalField(
+        "罚款每万元扣分", max_digits=6, decimal_places=3, default=Decimal("0.5")
+    )
+    fine_points_cap = models.DecimalField(
+        "罚款扣分上限（每条）", max_digits=6, decimal_places=2, default=Decimal("10")
+    )
+    revocation_points = models.DecimalField(
+        "吊销许可证件另扣分", max_digits=6, decimal_places=2, default=Decimal("15")
+    )
+    black_entry_points = models.DecimalField(
+        "黑名单条目扣分", max_digits=6, decimal_places=2, default=Decimal("40")
+    )
+    related_black_points = models.DecimalField(
+        "关联主体在黑名单扣分",
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("10"),
+        help_text="本主体的法定代表人/负责人/负有直接责任的关联人在黑名单，或本人任职的组织在黑名单。",
+    )
+    red_entry_points = models.DecimalField(
+        "红名单条目加分", max_digits=6, decimal_places=2, default=Decimal("10")
+    )
+    broken_commitment_points = models.DecimalField(
+        "违背信用承诺扣分", max_digits=6, decimal_places=2, default=Decimal("15")
+    )
+    licence_points = models.DecimalField(
+        "有效行政许可加分（每条）", max_digits=6, decimal_places=2, default=Decimal("1")
+    )
+    licence_points_cap = models.DecimalField(
+        "行政许可加分上限", max_digits=6, decimal_places=2, default=Decimal("5")
+    )
+    honour_points = models.DecimalField(
+        "荣誉称号加分（每项）", max_digits=6, decimal_places=2, default=Decimal("5")
+    )
+    extra_source_points = models.JSONField(
+        "其他来源分值",
+        default=dict,
+        blank=True,
+        help_text="其他模块登记的评分来源：{来源代码: 分值}，负数为扣分。",
+    )
+    repair_relief = models.DecimalField(
+        "信用修复减免比例",
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.5"),
+        help_text="已修复的失信信息扣分乘以 (1 − 该比例)。",
+    )
     half_life_days = models.PositiveIntegerField("衰减半衰期（天）", default=365)
     threshold_a = models.DecimalField("A 级最低分", max_digits=6, decimal_places=2, default=Decimal("90"))
     threshold_b = models.DecimalField("B 级最低分", max_digits=6, decimal_places=2, default=Decimal("75"))
     threshold_c = models.DecimalField("C 级最低分", max_digits=6, decimal_places=2, default=Decimal("60"))
-    black_max_grade = models.CharField("在黑名单时最高等级", max_length=1, choices=Grade.choices, default=Grade.D)
+    black_max_grade = models.CharField(
+        "在黑名单时最高等级", max_length=1, choices=Grade.choices, default=Grade.D
+    )
     note = models.CharField("修订说明", max_length=500, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+", verbose_name="发布人")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="发布人",
+    )
     created_at = models.DateTimeField("发布时间", auto_now_add=True)
 
     class Meta:
@@ -82,14 +131,23 @@ class GradingRuleSet(models.Model):
 class SubjectGrade(models.Model):
     """Current grade of a subject with its explanation (which inputs contributed how many points)."""
 
-    subject = models.OneToOneField("subjects.Subject", on_delete=models.CASCADE, primary_key=True,
-                                   related_name="credit_grade", verbose_name="主体")
+    subject = models.OneToOneField(
+        "subjects.Subject",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="credit_grade",
+        verbose_name="主体",
+    )
     grade = models.CharField("等级", max_length=1, choices=Grade.choices, db_index=True)
     score = models.IntegerField("得分")
     ruleset_version = models.PositiveIntegerField("规则版本")
     explanation = models.JSONField("评分说明", default=list, blank=True)
-    digest = models.CharField("评分说明摘要", max_length=40, blank=True,
-                              help_text="只在说明变化时改写本行，全量评级不必重写一百万行。")
+    digest = models.CharField(
+        "评分说明摘要",
+        max_length=40,
+        blank=True,
+        help_text="只在说明变化时改写本行，全量评级不必重写一百万行。",
+    )
     computed_on = models.DateField("评价基准日", help_text="等级、得分或说明最近一次变化时的基准日。")
     computed_at = models.DateTimeField("计算时间")
 
@@ -104,8 +162,9 @@ class SubjectGrade(models.Model):
 class GradeHistory(models.Model):
     """A row only when a subject's grade or score changes (first grading included)."""
 
-    subject = models.ForeignKey("subjects.Subject", on_delete=models.CASCADE, related_name="+",
-                                verbose_name="主体")
+    subject = models.ForeignKey(
+        "subjects.Subject", on_delete=models.CASCADE, related_name="+", verbose_name="主体"
+    )
     grade = models.CharField("等级", max_length=1, choices=Grade.choices)
     score = models.IntegerField("得分")
     previous_grade = models.CharField("原等级", max_length=1, blank=True)
@@ -114,8 +173,12 @@ class GradeHistory(models.Model):
     explanation = models.JSONField("评分说明", default=list, blank=True)
     computed_on = models.DateField("评价基准日")
     computed_at = models.DateTimeField("计算时间")
-    trigger = models.CharField("触发方式", max_length=16, default="bulk",
-                               help_text="bulk（全量）/ incremental（增量）/ manual（手工）")
+    trigger = models.CharField(
+        "触发方式",
+        max_length=16,
+        default="bulk",
+        help_text="bulk（全量）/ incremental（增量）/ manual（手工）",
+    )
 
     class Meta:
         verbose_name = "信用等级历史"
@@ -166,8 +229,9 @@ class PlanState(models.TextChoices):
 class InspectionPlan(models.Model):
     """双随机抽查计划: population filter, per-grade ratios, recorded seed, snapshot of the population."""
 
-    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="+",
-                                   verbose_name="检查部门")
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.PROTECT, related_name="+", verbose_name="检查部门"
+    )
     name = models.CharField("计划名称", max_length=200)
     industry = models.CharField("行业", max_length=100, blank=True)
     region_code = models.CharField("行政区划码", max_length=6, blank=True)
@@ -182,8 +246,14 @@ class InspectionPlan(models.Model):
     state = models.CharField("状态", max_length=16, choices=PlanState.choices, default=PlanState.DRAWN)
     drawn_at = models.DateTimeField("抽取时间")
     published_at = models.DateTimeField("公开时间", null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+", verbose_name="创建人")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="创建人",
+    )
 
     class Meta:
         verbose_name = "双随机抽查计划"
@@ -195,12 +265,18 @@ class InspectionPlan(models.Model):
 
 
 class InspectionSample(models.Model):
-    REASONS = [("ratio", "按等级比例抽取"), ("red_lower", "红名单按下限比例抽取"), ("black", "黑名单重点监管必查")]
+    REASONS = [
+        ("ratio", "按等级比例抽取"),
+        ("red_lower", "红名单按下限比例抽取"),
+        ("black", "黑名单重点监管必查"),
+    ]
 
-    plan = models.ForeignKey(InspectionPlan, on_delete=models.CASCADE, related_name="samples",
-                             verbose_name="抽查计划")
-    subject = models.ForeignKey("subjects.Subject", on_delete=models.PROTECT, related_name="+",
-                                verbose_name="被抽中主体")
+    plan = models.ForeignKey(
+        InspectionPlan, on_delete=models.CASCADE, related_name="samples", verbose_name="抽查计划"
+    )
+    subject = models.ForeignKey(
+        "subjects.Subject", on_delete=models.PROTECT, related_name="+", verbose_name="被抽中主体"
+    )
     grade = models.CharField("抽取时等级", max_length=1)
     reason = models.CharField("抽取方式", max_length=16, choices=REASONS)
     inspectors = models.JSONField("执法检查人员", default=list)
@@ -217,18 +293,28 @@ class InspectionSample(models.Model):
 
 # --- 评先评优 ----------------------------------------------------------------------------------
 
+
 class Honour(models.Model):
     """A 荣誉称号 held by a subject; revoked when the holder becomes seriously dishonest (seed §四二)."""
 
-    subject = models.ForeignKey("subjects.Subject", on_delete=models.PROTECT, related_name="+", verbose_name="主体")
+    subject = models.ForeignKey(
+        "subjects.Subject", on_delete=models.PROTECT, related_name="+", verbose_name="主体"
+    )
     title = models.CharField("荣誉称号", max_length=200)
-    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="+",
-                                   verbose_name="授予部门")
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.PROTECT, related_name="+", verbose_name="授予部门"
+    )
     awarded_on = models.DateField("授予日期")
     revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
     revoke_reason = models.CharField("撤销原因", max_length=500, blank=True)
-    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+", verbose_name="撤销人")
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="撤销人",
+    )
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
     class Meta:

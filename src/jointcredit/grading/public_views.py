@@ -22,8 +22,11 @@ def _plan(pk: int):
 
 def plan_detail(request, pk: int):
     plan = _plan(pk)
-    return render(request, "grading/public_plan_detail.html",
-                  {"plan": plan, "rows": inspections.sample_rows(plan, public=True)})
+    return render(
+        request,
+        "grading/public_plan_detail.html",
+        {"plan": plan, "rows": inspections.sample_rows(plan, public=True)},
+    )
 
 
 def plan_export(request, pk: int):

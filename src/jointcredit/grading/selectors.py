@@ -51,10 +51,15 @@ def grade_a_proposals(*, on: date | None = None, page: int = 1, page_size: int =
 
     on = on or timezone.localdate()
     entries = ListEntry.objects.filter(effective_entries_q(on), subject_id=OuterRef("subject_id"))
-    qs = (SubjectGrade.objects.filter(grade="A", subject__merged_into__isnull=True)
-          .annotate(already=Exists(entries.filter(list_type__code=GOOD_RATING_LIST_TYPE)),
-                    black=Exists(entries.filter(list_type__color=ListColor.BLACK)))
-          .filter(already=False, black=False).select_related("subject"))
+    qs = (
+        SubjectGrade.objects.filter(grade="A", subject__merged_into__isnull=True)
+        .annotate(
+            already=Exists(entries.filter(list_type__code=GOOD_RATING_LIST_TYPE)),
+            black=Exists(entries.filter(list_type__color=ListColor.BLACK)),
+        )
+        .filter(already=False, black=False)
+        .select_related("subject")
+    )
     if q:
         qs = qs.filter(subject__name__icontains=q.strip()[:100])
     return paginate(qs.order_by("-score", "subject_id"), page=page, page_size=page_size)
@@ -67,5 +72,10 @@ def subject_grade_section(subject, *, public: bool = False) -> dict | None:
     grade = grade_of(subject)
     if grade is None:
         return None
-    return {"grade": grade.grade, "score": grade.score, "ruleset_version": grade.ruleset_version,
-            "computed_on": grade.computed_on, "explanation": grade.explanation}
+    return {
+        "grade": grade.grade,
+        "score": grade.score,
+        "ruleset_version": grade.ruleset_version,
+        "computed_on": grade.computed_on,
+        "explanation": grade.explanation,
+    }

@@ -38,14 +38,29 @@ ROLE_LABELS = dict(RelatedRole.choices)
 # --- rule sets ------------------------------------------------------------------------------------
 
 _DECIMAL_FIELDS = {
-    "base_score": (0, 1000), "fine_points_per_10k": (0, 100), "fine_points_cap": (0, 1000),
-    "revocation_points": (0, 1000), "black_entry_points": (0, 1000), "related_black_points": (0, 1000),
-    "red_entry_points": (0, 1000), "broken_commitment_points": (0, 1000), "licence_points": (0, 100),
-    "licence_points_cap": (0, 1000), "honour_points": (0, 1000), "repair_relief": (0, 1),
-    "threshold_a": (0, 1000), "threshold_b": (0, 1000), "threshold_c": (0, 1000),
+    "base_score": (0, 1000),
+    "fine_points_per_10k": (0, 100),
+    "fine_points_cap": (0, 1000),
+    "revocation_points": (0, 1000),
+    "black_entry_points": (0, 1000),
+    "related_black_points": (0, 1000),
+    "red_entry_points": (0, 1000),
+    "broken_commitment_points": (0, 1000),
+    "licence_points": (0, 100),
+    "licence_points_cap": (0, 1000),
+    "honour_points": (0, 1000),
+    "repair_relief": (0, 1),
+    "threshold_a": (0, 1000),
+    "threshold_b": (0, 1000),
+    "threshold_c": (0, 1000),
 }
-RULESET_FIELDS = [*_DECIMAL_FIELDS, "penalty_category_points", "extra_source_points", "half_life_days",
-                  "black_max_grade"]
+RULESET_FIELDS = [
+    *_DECIMAL_FIELDS,
+    "penalty_category_points",
+    "extra_source_points",
+    "half_life_days",
+    "black_max_grade",
+]
 
 
 def _ruleset_snapshot(rs: GradingRuleSet) -> dict:
@@ -57,7 +72,9 @@ def _validate_ruleset(data: dict) -> dict:
     out = {}
     unknown = sorted(set(data) - set(RULESET_FIELDS))
     if unknown:
-        details.append({"field": unknown[0], "rule": "unknown", "message": f"未知的规则字段：{'、'.join(unknown)}"})
+        details.append(
+            {"field": unknown[0], "rule": "unknown", "message": f"未知的规则字段：{'、'.join(unknown)}"}
+        )
     for name, (lo, hi) in _DECIMAL_FIELDS.items():
         if name not in data:
             continue
@@ -73,21 +90,42 @@ def _validate_ruleset(data: dict) -> dict:
         if name in data:
             value = data[name]
             if not isinstance(value, dict) or not all(
-                    isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) <= 1000
-                    for k, v in value.items()):
-                details.append({"field": name, "rule": "mapping",
-                                "message": f"{name} 必须是 {{名称: 分值}} 的对象，分值为 −1000 到 1000 的数字。"})
+                isinstance(k, str)
+                and isinstance(v, (int, float))
+                and not isinstance(v, bool)
+                and abs(v) <= 1000
+                for k, v in value.items()
+            ):
+                details.append(
+                    {
+                        "field": name,
+                        "rule": "mapping",
+                        "message": f"{name} 必须是 {{名称: 分值}} 的对象，分值为 −1000 到 1000 的数字。",
+                    }
+                )
             elif name == "penalty_category_points" and any(v < 0 for v in value.values()):
                 details.append({"field": name, "rule": "non_negative", "message": "处罚类别扣分不能为负数。"})
             out[name] = value
     if "half_life_days" in data:
         v = data["half_life_days"]
         if not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= 3650:
-            details.append({"field": "half_life_days", "rule": "range", "message": "衰减半衰期必须是 1 到 3650 天的整数。"})
+            details.append(
+                {
+                    "field": "half_life_days",
+                    "rule": "range",
+                    "message": "衰减半衰期必须是 1 到 3650 天的整数。",
+                }
+            )
         out["half_life_days"] = v
     if "black_max_grade" in data:
         if data["black_max_grade"] not in Grade.values:
-            details.append({"field": "black_max_grade", "rule": "choice", "message": "在黑名单时最高等级必须是 A、B、C 或 D。"})
+            details.append(
+                {
+                    "field": "black_max_grade",
+                    "rule": "choice",
+                    "message": "在黑名单时最高等级必须是 A、B、C 或 D。",
+                }
+            )
         out["black_max_grade"] = data["black_max_grade"]
     if details:
         raise ValidationFailed(details[0]["message"], details=details)
@@ -101,14 +139,17 @@ def grading_ruleset_publish(*, actor, changes: dict, note: str = "") -> GradingR
     if len(note) > 500:
         raise ValidationFailed.single("note", "max_length", "修订说明不能超过 500 个字符。")
     with transaction.atomic():
-        current = GradingRuleSet.objects.select_for_update().filter(is_active=True).order_by("-version").first()
+        current = (
+            GradingRuleSet.objects.select_for_update().filter(is_active=True).order_by("-version").first()
+        )
         base = current or ruleset_active()
         new = GradingRuleSet(**{k: getattr(base, k) for k in RULESET_FIELDS})
         for k, v in values.items():
             setattr(new, k, v)
         if not new.threshold_a > new.threshold_b > new.threshold_c:
-            raise ValidationFailed.single("threshold_a", "order",
-                                          "等级分数线必须满足 A 级最低分 > B 级最低分 > C 级最低分。")
+            raise ValidationFailed.single(
+                "threshold_a", "order", "等级分数线必须满足 A 级最低分 > B 级最低分 > C 级最低分。"
+            )
         last = GradingRuleSet.objects.order_by("-version").values_list("version", flat=True).first() or 0
         new.version = last + 1
         new.is_active = True
@@ -116,12 +157,18 @@ def grading_ruleset_publish(*, actor, changes: dict, note: str = "") -> GradingR
         new.created_by = actor
         GradingRuleSet.objects.filter(is_active=True).update(is_active=False)
         new.save()
-        audit_record(actor=actor, action="grading_ruleset.publish", obj=new,
-                     before=_ruleset_snapshot(current) if current else None, after=_ruleset_snapshot(new))
+        audit_record(
+            actor=actor,
+            action="grading_ruleset.publish",
+            obj=new,
+            before=_ruleset_snapshot(current) if current else None,
+            after=_ruleset_snapshot(new),
+        )
     return new
 
 
 # --- computing ------------------------------------------------------------------------------------
+
 
 def _links_frame(black_ids: Iterable[int], on: date) -> pl.DataFrame:
     """Related-person links that touch a black-listed subject (either side), with names for labels."""
@@ -130,22 +177,45 @@ def _links_frame(black_ids: Iterable[int], on: date) -> pl.DataFrame:
     black_ids = list(black_ids)
     rows = []
     for part in chunks(black_ids, 450):
-        qs = RelatedPerson.objects.filter(role_held_q(on)).filter(subject_id__in=part) | \
-            RelatedPerson.objects.filter(role_held_q(on)).filter(person_id__in=part)
-        rows.extend(qs.values_list("subject_id", "person_id", "role", "directly_responsible", "subject__name",
-                                   "person__name"))
-    schema = {"subject_id": pl.Int64, "person_id": pl.Int64, "role": pl.Utf8, "directly_responsible": pl.Boolean,
-              "org_name": pl.Utf8, "person_name": pl.Utf8}
+        qs = RelatedPerson.objects.filter(role_held_q(on)).filter(
+            subject_id__in=part
+        ) | RelatedPerson.objects.filter(role_held_q(on)).filter(person_id__in=part)
+        rows.extend(
+            qs.values_list(
+                "subject_id", "person_id", "role", "directly_responsible", "subject__name", "person__name"
+            )
+        )
+    schema = {
+        "subject_id": pl.Int64,
+        "person_id": pl.Int64,
+        "role": pl.Utf8,
+        "directly_responsible": pl.Boolean,
+        "org_name": pl.Utf8,
+        "person_name": pl.Utf8,
+    }
     frame = pl.DataFrame(list(dict.fromkeys(rows)), schema=schema, orient="row")
-    return frame.with_columns(pl.col("role").replace_strict(ROLE_LABELS, default=pl.col("role")).alias("role_label"))
+    return frame.with_columns(
+        pl.col("role").replace_strict(ROLE_LABELS, default=pl.col("role")).alias("role_label")
+    )
 
 
-def _compute(scope_ids: list[int], on: date, rules: Rules, *, inputs_for: list[int] | None) -> tuple[pl.DataFrame, int]:
+def _compute(
+    scope_ids: list[int], on: date, rules: Rules, *, inputs_for: list[int] | None
+) -> tuple[pl.DataFrame, int]:
     inputs = collect_inputs(inputs_for, on)
-    black = inputs.filter((pl.col("source") == "black_entry") & pl.col("in_force"))["subject_id"].unique().to_list()
+    black = (
+        inputs.filter((pl.col("source") == "black_entry") & pl.col("in_force"))["subject_id"]
+        .unique()
+        .to_list()
+    )
     links = _links_frame(black, on) if black else pl.DataFrame()
-    result = grade_compute(scope=pl.Series("subject_id", scope_ids, dtype=pl.Int64), inputs=inputs, links=links,
-                           rules=rules, on=on)
+    result = grade_compute(
+        scope=pl.Series("subject_id", scope_ids, dtype=pl.Int64),
+        inputs=inputs,
+        links=links,
+        rules=rules,
+        on=on,
+    )
     return result, inputs.height
 
 
@@ -165,15 +235,20 @@ def linked_subject_ids(subject_ids: Iterable[int]) -> set[int]:
     ids = {int(i) for i in subject_ids}
     out = set(ids)
     for part in chunks(sorted(ids), 450):
-        for org, person in RelatedPerson.objects.filter(subject_id__in=part).values_list("subject_id", "person_id"):
+        for org, person in RelatedPerson.objects.filter(subject_id__in=part).values_list(
+            "subject_id", "person_id"
+        ):
             out.update((org, person))
-        for org, person in RelatedPerson.objects.filter(person_id__in=part).values_list("subject_id", "person_id"):
+        for org, person in RelatedPerson.objects.filter(person_id__in=part).values_list(
+            "subject_id", "person_id"
+        ):
             out.update((org, person))
     return out
 
 
-def grade_recompute_for(subject_ids: Iterable[int], *, on: date | None = None, trigger: str = "incremental",
-                        expand: bool = True) -> RegradeResult:
+def grade_recompute_for(
+    subject_ids: Iterable[int], *, on: date | None = None, trigger: str = "incremental", expand: bool = True
+) -> RegradeResult:
     """Regrade ``subject_ids`` and (``expand``) the subjects linked to them through related persons.
 
     Called after a change to any grading input of those subjects (signals, see ``hooks``). Returns
@@ -183,7 +258,9 @@ def grade_recompute_for(subject_ids: Iterable[int], *, on: date | None = None, t
     wanted = linked_subject_ids(subject_ids) if expand else {int(i) for i in subject_ids}
     existing = set()
     for part in chunks(sorted(wanted)):
-        existing.update(Subject.objects.filter(pk__in=part, merged_into__isnull=True).values_list("pk", flat=True))
+        existing.update(
+            Subject.objects.filter(pk__in=part, merged_into__isnull=True).values_list("pk", flat=True)
+        )
     scope = sorted(existing)
     if not scope:
         return RegradeResult()
@@ -208,8 +285,12 @@ def grade_subject(*, actor, subject: Subject, on: date | None = None) -> Subject
     with transaction.atomic():
         result = grade_recompute_for([subject.pk], on=on, trigger="manual", expand=False)
         grade = SubjectGrade.objects.get(subject=subject)
-        audit_record(actor=actor, action="grade.recompute", obj=grade,
-                     after={"grade": grade.grade, "score": grade.score, "changed": result.changed + result.created})
+        audit_record(
+            actor=actor,
+            action="grade.recompute",
+            obj=grade,
+            after={"grade": grade.grade, "score": grade.score, "changed": result.changed + result.created},
+        )
     return grade
 
 
@@ -228,34 +309,61 @@ def _existing_frame(scope: list[int] | None, lock: bool) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
-def _write(result: pl.DataFrame, *, rules: Rules, on: date, trigger: str, lock: bool,
-           bulk: bool = False) -> dict[str, int]:
+def _write(
+    result: pl.DataFrame, *, rules: Rules, on: date, trigger: str, lock: bool, bulk: bool = False
+) -> dict[str, int]:
     now = timezone.now()
     existing = _existing_frame(None if bulk else result["subject_id"].to_list(), lock)
     joined = result.join(existing, on="subject_id", how="left")
     new = joined.filter(pl.col("old_grade").is_null())
-    changed = joined.filter(pl.col("old_grade").is_not_null()
-                            & ((pl.col("grade") != pl.col("old_grade")) | (pl.col("score") != pl.col("old_score"))))
-    expl_only = joined.filter(pl.col("old_grade").is_not_null() & (pl.col("grade") == pl.col("old_grade"))
-                              & (pl.col("score") == pl.col("old_score")) & (pl.col("digest") != pl.col("old_digest")))
+    changed = joined.filter(
+        pl.col("old_grade").is_not_null()
+        & ((pl.col("grade") != pl.col("old_grade")) | (pl.col("score") != pl.col("old_score")))
+    )
+    expl_only = joined.filter(
+        pl.col("old_grade").is_not_null()
+        & (pl.col("grade") == pl.col("old_grade"))
+        & (pl.col("score") == pl.col("old_score"))
+        & (pl.col("digest") != pl.col("old_digest"))
+    )
     table = SubjectGrade._meta.db_table
-    grade_cols = ["subject_id", "grade", "score", "ruleset_version", "explanation", "digest", "computed_on",
-                  "computed_at"]
+    grade_cols = [
+        "subject_id",
+        "grade",
+        "score",
+        "ruleset_version",
+        "explanation",
+        "digest",
+        "computed_on",
+        "computed_at",
+    ]
 
     def grade_rows(frame):
-        for sid, grade, score, expl, digest in frame.select("subject_id", "grade", "score", "explanation",
-                                                            "digest").iter_rows():
+        for sid, grade, score, expl, digest in frame.select(
+            "subject_id", "grade", "score", "explanation", "digest"
+        ).iter_rows():
             yield (sid, grade, score, rules.version, expl, digest, on, now)
 
     bulk_insert(table, grade_cols, grade_rows(new))
     _update(table, grade_cols, grade_rows(pl.concat([changed, expl_only]) if expl_only.height else changed))
-    hist_cols = ["subject_id", "grade", "score", "previous_grade", "previous_score", "ruleset_version",
-                 "explanation", "computed_on", "computed_at", "trigger"]
+    hist_cols = [
+        "subject_id",
+        "grade",
+        "score",
+        "previous_grade",
+        "previous_score",
+        "ruleset_version",
+        "explanation",
+        "computed_on",
+        "computed_at",
+        "trigger",
+    ]
 
     def history_rows():
         for frame in (new, changed):
             for sid, grade, score, old_grade, old_score, expl in frame.select(
-                    "subject_id", "grade", "score", "old_grade", "old_score", "explanation").iter_rows():
+                "subject_id", "grade", "score", "old_grade", "old_score", "explanation"
+            ).iter_rows():
                 yield (sid, grade, score, old_grade or "", old_score, rules.version, expl, on, now, trigger)
 
     bulk_insert(GradeHistory._meta.db_table, hist_cols, history_rows())
@@ -279,12 +387,16 @@ def _update(table: str, columns: list[str], rows) -> int:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             tmp = f"{table}_upd"
-            cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {qn(tmp)} (LIKE {qn(table)} INCLUDING DEFAULTS) "
-                           "ON COMMIT DELETE ROWS")
+            cursor.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {qn(tmp)} (LIKE {qn(table)} INCLUDING DEFAULTS) "
+                "ON COMMIT DELETE ROWS"
+            )
             n = bulk_insert(tmp, columns, all_rows())
             sets = ", ".join(f"{qn(c)} = t.{qn(c)}" for c in rest)
-            cursor.execute(f"UPDATE {qn(table)} AS g SET {sets} FROM {qn(tmp)} AS t "  # noqa: S608 - metadata only
-                           f"WHERE g.{qn(key)} = t.{qn(key)}")
+            cursor.execute(
+                f"UPDATE {qn(table)} AS g SET {sets} FROM {qn(tmp)} AS t "  # noqa: S608 - metadata only
+                f"WHERE g.{qn(key)} = t.{qn(key)}"
+            )
             cursor.execute(f"DELETE FROM {qn(tmp)}")  # noqa: S608
             return n
         sets = ", ".join(f"{qn(c)} = %s" for c in rest)
@@ -321,12 +433,24 @@ def grade_bulk(*, actor=None, on: date | None = None, stdout=None) -> GradingRun
         counts = _write(result, rules=rules, on=on, trigger="bulk", lock=False, bulk=True)
         distribution = dict(result.group_by("grade").len().iter_rows())
         run = GradingRun.objects.create(
-            on=on, ruleset_version=rules.version, subjects=len(scope), inputs=n_inputs,
-            created=counts["created"], changed=counts["changed"], explanation_updated=counts["explanation_updated"],
-            seconds=round(time.perf_counter() - t0, 3), started_at=started, finished_at=timezone.now(),
-            distribution={g: distribution.get(g, 0) for g in "ABCD"})
-        audit_record(actor=actor, action="grading.run", obj=run,
-                     after={"on": on, "ruleset_version": rules.version, "subjects": len(scope), **counts})
+            on=on,
+            ruleset_version=rules.version,
+            subjects=len(scope),
+            inputs=n_inputs,
+            created=counts["created"],
+            changed=counts["changed"],
+            explanation_updated=counts["explanation_updated"],
+            seconds=round(time.perf_counter() - t0, 3),
+            started_at=started,
+            finished_at=timezone.now(),
+            distribution={g: distribution.get(g, 0) for g in "ABCD"},
+        )
+        audit_record(
+            actor=actor,
+            action="grading.run",
+            obj=run,
+            after={"on": on, "ruleset_version": rules.version, "subjects": len(scope), **counts},
+        )
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(SubjectGrade._meta.db_table)}")

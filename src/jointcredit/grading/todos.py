@@ -13,4 +13,8 @@ def honours_to_revoke_todo(user) -> dict | None:
     count = honours_to_revoke(department=user.department).count()
     if not count:
         return None
-    return {"label": "荣誉称号待撤销（获得者已被列入黑名单）", "count": count, "url": reverse("grading:honours")}
+    return {
+        "label": "荣誉称号待撤销（获得者已被列入黑名单）",
+        "count": count,
+        "url": reverse("grading:honours"),
+    }

@@ -23,10 +23,17 @@ def home(request):
         return redirect("grading:subject", identifier=q)
     dist = selectors.grade_distribution()
     total = sum(dist.values()) or 1
-    return render(request, "grading/home.html", {
-        "distribution": [(g, Grade(g).label, dist[g], round(100 * dist[g] / total, 1)) for g in GRADE_ORDER],
-        "run": selectors.grading_run_latest(), "ruleset": selectors.ruleset_active(),
-    })
+    return render(
+        request,
+        "grading/home.html",
+        {
+            "distribution": [
+                (g, Grade(g).label, dist[g], round(100 * dist[g] / total, 1)) for g in GRADE_ORDER
+            ],
+            "run": selectors.grading_run_latest(),
+            "ruleset": selectors.ruleset_active(),
+        },
+    )
 
 
 @login_required
@@ -45,8 +52,15 @@ def subject_grade(request, identifier: str):
         except DomainError as exc:
             messages.error(request, exc.message)
         return redirect("grading:subject", identifier=subject.identifier)
-    return render(request, "grading/subject.html", {
-        "subject": subject, "grade": selectors.grade_of(subject), "history": selectors.grade_history(subject)})
+    return render(
+        request,
+        "grading/subject.html",
+        {
+            "subject": subject,
+            "grade": selectors.grade_of(subject),
+            "history": selectors.grade_history(subject),
+        },
+    )
 
 
 @login_required
@@ -64,19 +78,30 @@ def rules(request):
             if not isinstance(changes, dict):
                 raise ValueError
         except ValueError:
-            error = "规则修改内容必须是 JSON 对象，例如 {\"base_score\": 85}。"
+            error = '规则修改内容必须是 JSON 对象，例如 {"base_score": 85}。'
         else:
             try:
-                rs = services.grading_ruleset_publish(actor=request.user, changes=changes,
-                                                      note=request.POST.get("note", ""))
-                messages.success(request, f"已发布评分规则 v{rs.version}，下次评级起生效（可运行 jointcredit grade 全量重算）。")
+                rs = services.grading_ruleset_publish(
+                    actor=request.user, changes=changes, note=request.POST.get("note", "")
+                )
+                messages.success(
+                    request,
+                    f"已发布评分规则 v{rs.version}，下次评级起生效（可运行 jointcredit grade 全量重算）。",
+                )
                 return redirect("grading:rules")
             except DomainError as exc:
                 error = exc.message
     active = selectors.ruleset_active()
-    return render(request, "grading/rules.html", {
-        "active": active, "versions": selectors.ruleset_list()[:20], "error": error,
-        "fields": services._ruleset_snapshot(active)})
+    return render(
+        request,
+        "grading/rules.html",
+        {
+            "active": active,
+            "versions": selectors.ruleset_list()[:20],
+            "error": error,
+            "fields": services._ruleset_snapshot(active),
+        },
+    )
 
 
 @login_required
@@ -84,22 +109,39 @@ def plan_list(request):
     error, form = None, {}
     if request.method == "POST":
         form = request.POST
-        ratios = {g: {"rate": float(form[f"rate_{g}"])} for g in GRADE_ORDER
-                  if form.get(f"rate_{g}", "").strip().replace(".", "", 1).isdigit()}
+        ratios = {
+            g: {"rate": float(form[f"rate_{g}"])}
+            for g in GRADE_ORDER
+            if form.get(f"rate_{g}", "").strip().replace(".", "", 1).isdigit()
+        }
         seed = form.get("seed", "").strip()
         try:
             plan = inspections.inspection_plan_create(
-                actor=request.user, name=form.get("name", ""), industry=form.get("industry", "").strip(),
-                region_code=form.get("region_code", "").strip(), subject_kind=form.get("subject_kind", ""),
-                ratios=ratios, seed=int(seed) if seed.isdigit() else None,
-                inspectors_per_subject=_int(form.get("inspectors_per_subject"), 2))
-            messages.success(request, f"已抽取：{plan.summary['sampled']} / {plan.population_size}，随机种子 {plan.seed}。")
+                actor=request.user,
+                name=form.get("name", ""),
+                industry=form.get("industry", "").strip(),
+                region_code=form.get("region_code", "").strip(),
+                subject_kind=form.get("subject_kind", ""),
+                ratios=ratios,
+                seed=int(seed) if seed.isdigit() else None,
+                inspectors_per_subject=_int(form.get("inspectors_per_subject"), 2),
+            )
+            messages.success(
+                request, f"已抽取：{plan.summary['sampled']} / {plan.population_size}，随机种子 {plan.seed}。"
+            )
             return redirect("grading:plan_detail", pk=plan.pk)
         except DomainError as exc:
             error = exc.message
-    return render(request, "grading/plan_list.html", {
-        "plans": inspections.inspection_plan_list()[:100], "defaults": inspections.default_ratios(),
-        "error": error, "form": form})
+    return render(
+        request,
+        "grading/plan_list.html",
+        {
+            "plans": inspections.inspection_plan_list()[:100],
+            "defaults": inspections.default_ratios(),
+            "error": error,
+            "form": form,
+        },
+    )
 
 
 @login_required
@@ -113,16 +155,24 @@ def plan_detail(request, pk: int):
             messages.error(request, exc.message)
         return redirect("grading:plan_detail", pk=pk)
     grades = [(g, plan.summary["grades"][g], plan.ratios[g]) for g in GRADE_ORDER]
-    return render(request, "grading/plan_detail.html", {
-        "plan": plan, "grades": grades, "rows": inspections.sample_rows(plan, public=False),
-        "reproducible": inspections.inspection_plan_verify(plan)})
+    return render(
+        request,
+        "grading/plan_detail.html",
+        {
+            "plan": plan,
+            "grades": grades,
+            "rows": inspections.sample_rows(plan, public=False),
+            "reproducible": inspections.inspection_plan_verify(plan),
+        },
+    )
 
 
 @login_required
 def plan_export(request, pk: int, fmt: str):
     try:
-        body, content_type, filename = exports.plan_export(inspections.inspection_plan_get(pk), fmt=fmt,
-                                                           public=False)
+        body, content_type, filename = exports.plan_export(
+            inspections.inspection_plan_get(pk), fmt=fmt, public=False
+        )
     except DomainError as exc:
         return HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
     response = HttpResponse(body, content_type=content_type)
@@ -137,20 +187,29 @@ def honours_page(request):
     try:
         if action == "screen":
             upload = request.FILES.get("file")
-            ids = exports.identifiers_from_upload(upload) if upload else \
-                exports.identifiers_from_text(request.POST.get("identifiers", ""))
+            ids = (
+                exports.identifiers_from_upload(upload)
+                if upload
+                else exports.identifiers_from_text(request.POST.get("identifiers", ""))
+            )
             rows = honours.honours_screen(identifiers=ids)
         elif action == "revoke":
-            honours.honour_revoke(actor=request.user, honour=honours.honour_get(_int(request.POST.get("honour"), 0)),
-                                  reason=request.POST.get("reason", ""))
+            honours.honour_revoke(
+                actor=request.user,
+                honour=honours.honour_get(_int(request.POST.get("honour"), 0)),
+                reason=request.POST.get("reason", ""),
+            )
             messages.success(request, "已撤销荣誉称号。")
             return redirect("grading:honours")
         elif action == "award":
             from datetime import date
 
-            honours.honour_create(actor=request.user, identifier=request.POST.get("identifier", ""),
-                                  title=request.POST.get("title", ""),
-                                  awarded_on=date.fromisoformat(request.POST.get("awarded_on", "")))
+            honours.honour_create(
+                actor=request.user,
+                identifier=request.POST.get("identifier", ""),
+                title=request.POST.get("title", ""),
+                awarded_on=date.fromisoformat(request.POST.get("awarded_on", "")),
+            )
             messages.success(request, "已登记荣誉称号。")
             return redirect("grading:honours")
     except DomainError as exc:
@@ -158,6 +217,13 @@ def honours_page(request):
     except ValueError:
         error = "授予日期格式应为 YYYY-MM-DD。"
     mine = request.user.department if request.user.department_id else None
-    return render(request, "grading/honours.html", {
-        "rows": rows, "error": error, "worklist": honours.honours_to_revoke(department=mine)[:200],
-        "recent": honours.honour_list(department=mine)[:50]})
+    return render(
+        request,
+        "grading/honours.html",
+        {
+            "rows": rows,
+            "error": error,
+            "worklist": honours.honours_to_revoke(department=mine)[:200],
+            "recent": honours.honour_list(department=mine)[:50],
+        },
+    )

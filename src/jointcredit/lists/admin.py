@@ -7,7 +7,16 @@ from .models import ListEntry, ListType
 
 @admin.register(ListType)
 class ListTypeAdmin(AuditedModelAdmin):
-    list_display = ("code", "name", "color", "category", "validity_days", "repairable", "memorandum", "is_active")
+    list_display = (
+        "code",
+        "name",
+        "color",
+        "category",
+        "validity_days",
+        "repairable",
+        "memorandum",
+        "is_active",
+    )
     list_filter = ("color", "category", "is_active")
     search_fields = ("code", "name")
     filter_horizontal = ("initiating_departments",)
@@ -17,7 +26,15 @@ class ListTypeAdmin(AuditedModelAdmin):
 class ListEntryAdmin(admin.ModelAdmin):
     """Read-only: entries change only through the lifecycle services (events, audit, permissions)."""
 
-    list_display = ("id", "list_type", "subject_name", "department", "state", "valid_until", "under_objection")
+    list_display = (
+        "id",
+        "list_type",
+        "subject_name",
+        "department",
+        "state",
+        "valid_until",
+        "under_objection",
+    )
     list_filter = ("state", "list_type__color", "list_type", "department")
     search_fields = ("subject_name", "subject__identifier", "document_no")
     raw_id_fields = ("subject",)

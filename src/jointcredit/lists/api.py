@@ -94,7 +94,8 @@ class EntryIn(Schema):
     valid_until: date | None = Field(None, description="有效期至；为空时按名单类型的最长有效期计算")
     document_no: str = ""
     kind: Literal["legal", "individual_business", "natural"] | None = Field(
-        None, description="主体类别；系统中尚无该主体且需要明确类别时填写")
+        None, description="主体类别；系统中尚无该主体且需要明确类别时填写"
+    )
 
 
 class UpdateIn(Schema):
@@ -146,9 +147,15 @@ class ErrorOut(Schema):
 
 def list_type_out(lt: ListType) -> dict:
     return {
-        "code": lt.code, "name": lt.name, "color": lt.color, "category": lt.category,
-        "category_label": lt.get_category_display(), "legal_basis": lt.legal_basis,
-        "validity_days": lt.validity_days, "min_repair_days": lt.min_repair_days, "repairable": lt.repairable,
+        "code": lt.code,
+        "name": lt.name,
+        "color": lt.color,
+        "category": lt.category,
+        "category_label": lt.get_category_display(),
+        "legal_basis": lt.legal_basis,
+        "validity_days": lt.validity_days,
+        "min_repair_days": lt.min_repair_days,
+        "repairable": lt.repairable,
         "statement_working_days": lt.statement_working_days,
         "memorandum": lt.memorandum.code if lt.memorandum_id else None,
         "initiating_departments": [{"code": d.code, "name": d.name} for d in lt.initiating_departments.all()],
@@ -159,20 +166,36 @@ def list_type_out(lt: ListType) -> dict:
 def entry_out(entry: ListEntry) -> dict:
     today = timezone.localdate()
     return {
-        "id": entry.pk, "state": entry.state, "state_label": entry.get_state_display(),
-        "status_label": entry.display_status(today), "effective": entry.is_effective(today),
-        "list_type": entry.list_type.code, "list_type_name": entry.list_type.name, "color": entry.list_type.color,
-        "identifier": entry.subject.identifier, "subject_kind": entry.subject.kind, "name": entry.subject_name,
+        "id": entry.pk,
+        "state": entry.state,
+        "state_label": entry.get_state_display(),
+        "status_label": entry.display_status(today),
+        "effective": entry.is_effective(today),
+        "list_type": entry.list_type.code,
+        "list_type_name": entry.list_type.name,
+        "color": entry.list_type.color,
+        "identifier": entry.subject.identifier,
+        "subject_kind": entry.subject.kind,
+        "name": entry.subject_name,
         "department": {"code": entry.department.code, "name": entry.department.name},
-        "reason": entry.reason, "legal_basis": entry.legal_basis, "document_no": entry.document_no,
-        "decided_on": entry.decided_on, "valid_from": entry.valid_from, "valid_until": entry.valid_until,
-        "notified_on": entry.notified_on, "notice_no": entry.notice_no,
-        "statement_working_days": entry.statement_working_days, "statement_deadline": entry.statement_deadline,
-        "statement_deadline_pending": entry.statement_deadline_pending, "statement_outcome": entry.statement_outcome,
+        "reason": entry.reason,
+        "legal_basis": entry.legal_basis,
+        "document_no": entry.document_no,
+        "decided_on": entry.decided_on,
+        "valid_from": entry.valid_from,
+        "valid_until": entry.valid_until,
+        "notified_on": entry.notified_on,
+        "notice_no": entry.notice_no,
+        "statement_working_days": entry.statement_working_days,
+        "statement_deadline": entry.statement_deadline,
+        "statement_deadline_pending": entry.statement_deadline_pending,
+        "statement_outcome": entry.statement_outcome,
         "published_at": entry.published_at.isoformat() if entry.published_at else None,
         "removed_at": entry.removed_at.isoformat() if entry.removed_at else None,
-        "removal_reason": entry.removal_reason, "removal_note": entry.removal_note,
-        "under_objection": entry.under_objection, "created_at": entry.created_at.isoformat(),
+        "removal_reason": entry.removal_reason,
+        "removal_note": entry.removal_note,
+        "under_objection": entry.under_objection,
+        "created_at": entry.created_at.isoformat(),
     }
 
 
@@ -183,8 +206,12 @@ def _out(entry: ListEntry) -> dict:
 _ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
-@router.get("/list-types", response=list[ListTypeOut], summary="名单类型",
-            description="信用办配置的红黑名单类型：代码、名称、颜色（red/black）、类别、认定部门、依据、有效期。")
+@router.get(
+    "/list-types",
+    response=list[ListTypeOut],
+    summary="名单类型",
+    description="信用办配置的红黑名单类型：代码、名称、颜色（red/black）、类别、认定部门、依据、有效期。",
+)
 def list_types(request, color: Literal["red", "black"] | None = None, active_only: bool = False):
     return [list_type_out(lt) for lt in selectors.list_type_list(color=color, active_only=active_only)]
 
@@ -194,19 +221,44 @@ def list_type_detail(request, code: str):
     return list_type_out(selectors.list_type_get(code))
 
 
-@router.get("/list-entries", response={200: EntryPage, 422: ErrorOut}, summary="名单条目列表",
-            description="按主体标识、状态、名单类型、颜色、部门筛选；status=effective|expired|pending 为按日期推导的状态。")
-def list_entries(request, identifier: str = "", state: str = "", list_type: str = "", color: str = "",
-                 department: str = "", status: str = "", q: str = "", page: int = 1, page_size: int = 20):
-    result = selectors.list_entry_list(identifier=identifier or None, state=state or None,
-                                       list_type=list_type or None, color=color or None,
-                                       department=department or None, status=status or None, q=q or None,
-                                       page=page, page_size=page_size)
+@router.get(
+    "/list-entries",
+    response={200: EntryPage, 422: ErrorOut},
+    summary="名单条目列表",
+    description="按主体标识、状态、名单类型、颜色、部门筛选；status=effective|expired|pending 为按日期推导的状态。",
+)
+def list_entries(
+    request,
+    identifier: str = "",
+    state: str = "",
+    list_type: str = "",
+    color: str = "",
+    department: str = "",
+    status: str = "",
+    q: str = "",
+    page: int = 1,
+    page_size: int = 20,
+):
+    result = selectors.list_entry_list(
+        identifier=identifier or None,
+        state=state or None,
+        list_type=list_type or None,
+        color=color or None,
+        department=department or None,
+        status=status or None,
+        q=q or None,
+        page=page,
+        page_size=page_size,
+    )
     return {"items": [entry_out(e) for e in result.items], **result.as_meta()}
 
 
-@router.post("/list-entries", response={201: EntryOut, **_ERRORS}, summary="拟列入（创建草稿）",
-             description="认定部门经办人创建条目草稿。黑名单主体不能列入红名单；同一主体同一名单有效期不能重叠（409）。")
+@router.post(
+    "/list-entries",
+    response={201: EntryOut, **_ERRORS},
+    summary="拟列入（创建草稿）",
+    description="认定部门经办人创建条目草稿。黑名单主体不能列入红名单；同一主体同一名单有效期不能重叠（409）。",
+)
 def list_entry_create(request, payload: EntryIn):
     entry = services.list_entry_create(actor=request.auth, **payload.dict())
     return Status(201, _out(entry))
@@ -217,23 +269,35 @@ def list_entry_detail(request, entry_id: int):
     return entry_out(selectors.list_entry_get(entry_id))
 
 
-@router.post("/list-entries/{entry_id}/update", response={200: EntryOut, **_ERRORS}, summary="修改草稿",
-             description="仅拟列入（草稿）状态可修改；未提供的字段保持不变。")
+@router.post(
+    "/list-entries/{entry_id}/update",
+    response={200: EntryOut, **_ERRORS},
+    summary="修改草稿",
+    description="仅拟列入（草稿）状态可修改；未提供的字段保持不变。",
+)
 def list_entry_update(request, entry_id: int, payload: UpdateIn):
     entry = selectors.list_entry_get(entry_id)
     return _out(services.list_entry_update(entry=entry, actor=request.auth, **payload.dict()))
 
 
-@router.post("/list-entries/{entry_id}/notify", response={200: EntryOut, **_ERRORS}, summary="告知（黑名单）",
-             description="送达告知书，陈述申辩截止日按工作日计算；落在未配置节假日的年度时为“待配置节假日”。")
+@router.post(
+    "/list-entries/{entry_id}/notify",
+    response={200: EntryOut, **_ERRORS},
+    summary="告知（黑名单）",
+    description="送达告知书，陈述申辩截止日按工作日计算；落在未配置节假日的年度时为“待配置节假日”。",
+)
 def list_entry_notify(request, entry_id: int, payload: NotifyIn | None = None):
     entry = selectors.list_entry_get(entry_id)
     data = (payload or NotifyIn()).dict()
     return _out(services.list_entry_notify(entry=entry, actor=request.auth, **data))
 
 
-@router.post("/list-entries/{entry_id}/statement", response={200: EntryOut, **_ERRORS}, summary="登记陈述申辩",
-             description="登记当事人的陈述申辩及处理意见（或明确放弃），登记后可在期限届满前认定。")
+@router.post(
+    "/list-entries/{entry_id}/statement",
+    response={200: EntryOut, **_ERRORS},
+    summary="登记陈述申辩",
+    description="登记当事人的陈述申辩及处理意见（或明确放弃），登记后可在期限届满前认定。",
+)
 def list_entry_statement(request, entry_id: int, payload: StatementIn):
     entry = selectors.list_entry_get(entry_id)
     return _out(services.list_entry_statement_record(entry=entry, actor=request.auth, **payload.dict()))
@@ -246,15 +310,23 @@ def list_entry_decide(request, entry_id: int, payload: DecideIn | None = None):
     return _out(services.list_entry_decide(entry=entry, actor=request.auth, **data))
 
 
-@router.post("/list-entries/{entry_id}/publish", response={200: EntryOut, **_ERRORS}, summary="发布",
-             description="发布到门户并推送。发布黑名单条目时，该主体的红名单条目立即移出（superseded）。")
+@router.post(
+    "/list-entries/{entry_id}/publish",
+    response={200: EntryOut, **_ERRORS},
+    summary="发布",
+    description="发布到门户并推送。发布黑名单条目时，该主体的红名单条目立即移出（superseded）。",
+)
 def list_entry_publish(request, entry_id: int):
     entry = selectors.list_entry_get(entry_id)
     return _out(services.list_entry_publish(entry=entry, actor=request.auth))
 
 
-@router.post("/list-entries/{entry_id}/remove", response={200: EntryOut, **_ERRORS}, summary="移出",
-             description="reason: expired（有效期届满）| repaired（信用修复）| revoked（撤销）| corrected（更正）。")
+@router.post(
+    "/list-entries/{entry_id}/remove",
+    response={200: EntryOut, **_ERRORS},
+    summary="移出",
+    description="reason: expired（有效期届满）| repaired（信用修复）| revoked（撤销）| corrected（更正）。",
+)
 def list_entry_remove(request, entry_id: int, payload: RemoveIn):
     entry = selectors.list_entry_get(entry_id)
     return _out(services.list_entry_remove(entry=entry, actor=request.auth, **payload.dict()))
@@ -266,11 +338,16 @@ def list_entry_correct(request, entry_id: int, payload: EntryCorrectIn):
     return _out(services.list_entry_correct(entry=entry, actor=request.auth, **payload.dict()))
 
 
-@router.post("/list-entries/{entry_id}/objection", response={200: EntryOut, **_ERRORS}, summary="标记/取消异议中")
+@router.post(
+    "/list-entries/{entry_id}/objection", response={200: EntryOut, **_ERRORS}, summary="标记/取消异议中"
+)
 def list_entry_objection(request, entry_id: int, payload: EntryObjectionIn):
     entry = selectors.list_entry_get(entry_id)
-    return _out(services.list_entry_set_objection(entry=entry, actor=request.auth,
-                                                  under_objection=payload.under_objection))
+    return _out(
+        services.list_entry_set_objection(
+            entry=entry, actor=request.auth, under_objection=payload.under_objection
+        )
+    )
 
 
 # --- public (no auth, masked) -----------------------------------------------------------------------
@@ -300,15 +377,28 @@ class PublicEntryPage(Schema):
     pages: int
 
 
-@public_router.get("/{color}", response={200: PublicEntryPage, 422: ErrorOut}, summary="红/黑名单公示查询",
-                   description="仅返回当前生效的条目；自然人姓名、证件号脱敏；自然人只能按完整证件号查询。")
-def public_list(request, color: Literal["red", "black"], q: str = "", list_type: str = "", page: int = 1,
-                page_size: int = 20):
-    result = selectors.public_entry_list(color=color, q=q, list_type=list_type or None, page=page,
-                                         page_size=page_size)
+@public_router.get(
+    "/{color}",
+    response={200: PublicEntryPage, 422: ErrorOut},
+    summary="红/黑名单公示查询",
+    description="仅返回当前生效的条目；自然人姓名、证件号脱敏；自然人只能按完整证件号查询。",
+)
+def public_list(
+    request,
+    color: Literal["red", "black"],
+    q: str = "",
+    list_type: str = "",
+    page: int = 1,
+    page_size: int = 20,
+):
+    result = selectors.public_entry_list(
+        color=color, q=q, list_type=list_type or None, page=page, page_size=page_size
+    )
     return {"items": [selectors.public_entry_out(e) for e in result.items], **result.as_meta()}
 
 
-@public_router.get("/entries/{entry_id}", response={200: PublicEntryOut, 404: ErrorOut}, summary="名单公示详情")
+@public_router.get(
+    "/entries/{entry_id}", response={200: PublicEntryOut, 404: ErrorOut}, summary="名单公示详情"
+)
 def public_detail(request, entry_id: int):
     return selectors.public_entry_out(selectors.public_entry_get(entry_id))

@@ -13,6 +13,8 @@ class ListsConfig(AppConfig):
         from . import selectors, services, todos
 
         register_subject_section("entries", selectors.subject_entries_section)
-        calendar_changed.connect(services.on_calendar_changed, dispatch_uid="lists.recompute_statement_deadlines")
+        calendar_changed.connect(
+            services.on_calendar_changed, dispatch_uid="lists.recompute_statement_deadlines"
+        )
         register_nav(label="红黑名单", url_name="lists:entry_list", order=30)
         register_todo(key="list_entries_awaiting", provider=todos.entries_awaiting_todo)

@@ -22,17 +22,26 @@ from . import services
 from .models import EntryState, ListEntry, ListType
 
 BLACK_FACTS = {
-    "black_health_safety": ("scjgj", [
-        "在餐饮服务中使用超过保质期的食品原料，造成 12 人食物中毒，被处以吊销许可证件的行政处罚。",
-        "生产销售不符合食品安全标准的预包装食品，货值金额较大，情节严重。",
-    ]),
-    "black_market_order": ("swj", [
-        "通过虚开增值税专用发票等手段偷逃税款，经税务机关认定为重大税收违法失信主体。",
-        "以隐匿财产等方式逃避缴纳欠缴税款，金额较大。",
-    ]),
-    "black_refuse_judgment": ("fy", [
-        "有履行能力而拒不履行生效法律文书确定的给付义务。",
-    ]),
+    "black_health_safety": (
+        "scjgj",
+        [
+            "在餐饮服务中使用超过保质期的食品原料，造成 12 人食物中毒，被处以吊销许可证件的行政处罚。",
+            "生产销售不符合食品安全标准的预包装食品，货值金额较大，情节严重。",
+        ],
+    ),
+    "black_market_order": (
+        "swj",
+        [
+            "通过虚开增值税专用发票等手段偷逃税款，经税务机关认定为重大税收违法失信主体。",
+            "以隐匿财产等方式逃避缴纳欠缴税款，金额较大。",
+        ],
+    ),
+    "black_refuse_judgment": (
+        "fy",
+        [
+            "有履行能力而拒不履行生效法律文书确定的给付义务。",
+        ],
+    ),
 }
 RED_FACTS = {
     "red_good_rating": ("swj", "纳税信用评价结果为 A 级。"),
@@ -49,8 +58,11 @@ def _users(code: str) -> tuple[User, User]:
 def _backdate(entry: ListEntry, *, days: int) -> None:
     """Shift an entry's dates ``days`` into the past (simulated passage of time)."""
     delta = timedelta(days=days)
-    fields = {f: getattr(entry, f) - delta for f in ("decided_on", "valid_from", "valid_until", "notified_on",
-                                                     "statement_deadline") if getattr(entry, f)}
+    fields = {
+        f: getattr(entry, f) - delta
+        for f in ("decided_on", "valid_from", "valid_until", "notified_on", "statement_deadline")
+        if getattr(entry, f)
+    }
     ListEntry.objects.filter(pk=entry.pk).update(**fields)
 
 
@@ -89,16 +101,25 @@ def _build(ctx, counts) -> None:
     def black(code, subject, *, notified_ago=30):
         dept, facts = BLACK_FACTS[code]
         clerk, approver = _users(dept)
-        entry = services.list_entry_create(actor=clerk, list_type=code, identifier=subject.identifier,
-                                           name=subject.name, reason=rng.choice(facts), legal_basis="")
+        entry = services.list_entry_create(
+            actor=clerk,
+            list_type=code,
+            identifier=subject.identifier,
+            name=subject.name,
+            reason=rng.choice(facts),
+            legal_basis="",
+        )
         return entry, clerk, approver, notified_ago
 
     def black_to(code, subject, state):
         entry, clerk, approver, ago = black(code, subject)
         if state == EntryState.DRAFT:
             return entry
-        entry = services.list_entry_notify(entry=entry, actor=clerk, notified_on=today - timedelta(days=ago if
-                                                                                                   state != EntryState.NOTIFIED else 1))
+        entry = services.list_entry_notify(
+            entry=entry,
+            actor=clerk,
+            notified_on=today - timedelta(days=ago if state != EntryState.NOTIFIED else 1),
+        )
         if state == EntryState.NOTIFIED:
             return entry
         entry = services.list_entry_decide(entry=entry, actor=approver)
@@ -109,8 +130,14 @@ def _build(ctx, counts) -> None:
     def red(code, subject, *, days_ago=20):
         dept, fact = RED_FACTS[code]
         clerk, approver = _users(dept)
-        entry = services.list_entry_create(actor=clerk, list_type=code, identifier=subject.identifier,
-                                           name=subject.name, reason=fact, decided_on=today - timedelta(days=days_ago))
+        entry = services.list_entry_create(
+            actor=clerk,
+            list_type=code,
+            identifier=subject.identifier,
+            name=subject.name,
+            reason=fact,
+            decided_on=today - timedelta(days=days_ago),
+        )
         return entry, approver
 
     codes = list(BLACK_FACTS)
@@ -119,12 +146,17 @@ def _build(ctx, counts) -> None:
         entry = black_to(codes[i % len(codes)], _take(pool), EntryState.PUBLISHED)
         bump("黑名单已发布")
         if i % 6 == 0:
-            services.list_entry_set_objection(entry=entry, under_objection=True, actor=_users(entry.department.code)[0])
+            services.list_entry_set_objection(
+                entry=entry, under_objection=True, actor=_users(entry.department.code)[0]
+            )
             bump("异议中")
         if i % 5 == 1:
             _backdate(entry, days=500)
-    for state, label, n in ((EntryState.DRAFT, "黑名单拟列入", 4), (EntryState.NOTIFIED, "黑名单已告知", 4),
-                            (EntryState.DECIDED, "黑名单已认定", 3)):
+    for state, label, n in (
+        (EntryState.DRAFT, "黑名单拟列入", 4),
+        (EntryState.NOTIFIED, "黑名单已告知", 4),
+        (EntryState.DECIDED, "黑名单已认定", 3),
+    ):
         for i in range(n):
             black_to(codes[i % len(codes)], _take(pool), state)
             bump(label)
@@ -134,9 +166,16 @@ def _build(ctx, counts) -> None:
         if reason == "repaired":
             _backdate(entry, days=400)
             entry.refresh_from_db()
-        services.list_entry_remove(entry=entry, actor=_users("scjgj")[1], reason=reason,
-                                   note={"repaired": "已履行处罚决定并完成整改，信用修复申请经审核通过。",
-                                         "revoked": "异议成立，撤销认定。", "corrected": "主体信息有误，更正后重新认定。"}[reason])
+        services.list_entry_remove(
+            entry=entry,
+            actor=_users("scjgj")[1],
+            reason=reason,
+            note={
+                "repaired": "已履行处罚决定并完成整改，信用修复申请经审核通过。",
+                "revoked": "异议成立，撤销认定。",
+                "corrected": "主体信息有误，更正后重新认定。",
+            }[reason],
+        )
         bump(f"黑名单已移出（{reason}）")
     # Expired black entries (published, validity passed, not yet swept).
     for _ in range(3):
@@ -179,13 +218,37 @@ def _bulk_tail(ctx, target: int = 100_000) -> None:
     used = set(ListEntry.objects.values_list("subject_id", flat=True))
     candidates = [s for s in ctx.companies[400:] + ctx.persons[100:] if s not in used]
     rng.shuffle(candidates)
-    subjects = {pk: (name, kind) for pk, name, kind in
-                Subject.objects.filter(pk__in=candidates[: target - have]).values_list("pk", "name", "kind")}
+    subjects = {
+        pk: (name, kind)
+        for pk, name, kind in Subject.objects.filter(pk__in=candidates[: target - have]).values_list(
+            "pk", "name", "kind"
+        )
+    }
     now = timezone.now()
-    cols = ["list_type_id", "subject_id", "subject_name", "subject_kind", "department_id", "state", "reason", "legal_basis",
-            "document_no", "decided_on", "valid_from", "valid_until", "published_at", "under_objection",
-            "removal_reason", "removal_note", "notice_no", "statement_outcome", "statement_content",
-            "statement_handling", "created_at", "updated_at"]
+    cols = [
+        "list_type_id",
+        "subject_id",
+        "subject_name",
+        "subject_kind",
+        "department_id",
+        "state",
+        "reason",
+        "legal_basis",
+        "document_no",
+        "decided_on",
+        "valid_from",
+        "valid_until",
+        "published_at",
+        "under_objection",
+        "removal_reason",
+        "removal_note",
+        "notice_no",
+        "statement_outcome",
+        "statement_content",
+        "statement_handling",
+        "created_at",
+        "updated_at",
+    ]
 
     def rows():
         for i, sid in enumerate(candidates[: target - have]):
@@ -193,9 +256,30 @@ def _bulk_tail(ctx, target: int = 100_000) -> None:
             dept = lt.initiating_departments.all()[0]
             decided = today - timedelta(days=rng.randrange(1, 700))
             name, kind = subjects.get(sid, ("", ""))
-            yield (lt.pk, sid, name, kind, dept.pk, EntryState.PUBLISHED, "演示数据：批量生成的名单条目",
-                   lt.legal_basis, f"演示〔{decided.year}〕{i}号", decided, decided,
-                   decided + timedelta(days=lt.validity_days), now, i % 97 == 0, "", "", "", "", "", "", now, now)
+            yield (
+                lt.pk,
+                sid,
+                name,
+                kind,
+                dept.pk,
+                EntryState.PUBLISHED,
+                "演示数据：批量生成的名单条目",
+                lt.legal_basis,
+                f"演示〔{decided.year}〕{i}号",
+                decided,
+                decided,
+                decided + timedelta(days=lt.validity_days),
+                now,
+                i % 97 == 0,
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                now,
+                now,
+            )
 
     with transaction.atomic():
         bulk_insert(ListEntry._meta.db_table, cols, rows())

@@ -7,25 +7,42 @@ class EntryForm(forms.Form):
     list_type = forms.ChoiceField(label="名单类型")
     identifier = forms.CharField(label="统一社会信用代码/身份证号码", max_length=64)
     name = forms.CharField(label="主体名称/姓名", max_length=200)
-    kind = forms.ChoiceField(label="主体类别（系统中尚无该主体时使用）", required=False, choices=[
-        ("", "按标识自动判断"), ("legal", "法人及非法人组织"), ("individual_business", "个体工商户"), ("natural", "自然人")])
+    kind = forms.ChoiceField(
+        label="主体类别（系统中尚无该主体时使用）",
+        required=False,
+        choices=[
+            ("", "按标识自动判断"),
+            ("legal", "法人及非法人组织"),
+            ("individual_business", "个体工商户"),
+            ("natural", "自然人"),
+        ],
+    )
     reason = forms.CharField(label="列入事由", widget=forms.Textarea(attrs={"rows": 4}))
-    legal_basis = forms.CharField(label="认定依据（为空时采用名单类型的依据）", required=False,
-                                  widget=forms.Textarea(attrs={"rows": 3}))
+    legal_basis = forms.CharField(
+        label="认定依据（为空时采用名单类型的依据）", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     document_no = forms.CharField(label="认定文书号", required=False, max_length=100)
-    decided_on = forms.DateField(label="认定日期（红名单必填）", required=False,
-                                 widget=forms.DateInput(attrs={"type": "date"}))
-    valid_until = forms.DateField(label="有效期至（为空时按最长有效期）", required=False,
-                                  widget=forms.DateInput(attrs={"type": "date"}))
+    decided_on = forms.DateField(
+        label="认定日期（红名单必填）", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    valid_until = forms.DateField(
+        label="有效期至（为空时按最长有效期）", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args, list_types=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["list_type"].choices = [(lt.code, f"【{lt.get_color_display()[:3]}】{lt.name}") for lt in list_types]
+        self.fields["list_type"].choices = [
+            (lt.code, f"【{lt.get_color_display()[:3]}】{lt.name}") for lt in list_types
+        ]
 
 
 class NotifyForm(forms.Form):
-    notified_on = forms.DateField(label="告知书送达日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    statement_working_days = forms.IntegerField(label="陈述申辩期限（工作日）", required=False, min_value=1, max_value=60)
+    notified_on = forms.DateField(
+        label="告知书送达日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    statement_working_days = forms.IntegerField(
+        label="陈述申辩期限（工作日）", required=False, min_value=1, max_value=60
+    )
     notice_no = forms.CharField(label="告知书文号（为空自动编号）", required=False, max_length=100)
 
 
@@ -36,17 +53,27 @@ class StatementForm(forms.Form):
 
 
 class DecideForm(forms.Form):
-    decided_on = forms.DateField(label="认定日期（默认今天）", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    valid_until = forms.DateField(label="有效期至", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    decided_on = forms.DateField(
+        label="认定日期（默认今天）", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    valid_until = forms.DateField(
+        label="有效期至", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     document_no = forms.CharField(label="决定书文号（为空自动编号）", required=False, max_length=100)
 
 
 class RemoveForm(forms.Form):
-    reason = forms.ChoiceField(label="移出原因", choices=[c for c in RemovalReason.choices if c[0] != "superseded"])
+    reason = forms.ChoiceField(
+        label="移出原因", choices=[c for c in RemovalReason.choices if c[0] != "superseded"]
+    )
     note = forms.CharField(label="移出说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class CorrectForm(forms.Form):
-    reason = forms.CharField(label="列入事由（更正后）", required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    valid_until = forms.DateField(label="有效期至（更正后）", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(
+        label="列入事由（更正后）", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    valid_until = forms.DateField(
+        label="有效期至（更正后）", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     note = forms.CharField(label="更正说明", widget=forms.Textarea(attrs={"rows": 2}))

@@ -37,15 +37,22 @@ class ListType(models.Model):
     name = models.CharField("名单名称", max_length=200)
     color = models.CharField("颜色", max_length=8, choices=ListColor.choices)
     category = models.CharField("类别/来源", max_length=32, choices=ListCategory.choices)
-    initiating_departments = models.ManyToManyField("accounts.Department", related_name="initiable_list_types",
-                                                    verbose_name="认定部门")
+    initiating_departments = models.ManyToManyField(
+        "accounts.Department", related_name="initiable_list_types", verbose_name="认定部门"
+    )
     legal_basis = models.TextField("认定依据（文件名称+条款）")
     validity_days = models.PositiveIntegerField("最长有效期（天）", default=1095)
     min_repair_days = models.PositiveIntegerField("最短公示期后方可修复（天）", default=365)
     repairable = models.BooleanField("可信用修复", default=True)
     statement_working_days = models.PositiveSmallIntegerField("陈述申辩期限（工作日）", default=5)
-    memorandum = models.ForeignKey("measures.Memorandum", on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="list_types", verbose_name="适用备忘录")
+    memorandum = models.ForeignKey(
+        "measures.Memorandum",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="list_types",
+        verbose_name="适用备忘录",
+    )
     is_active = models.BooleanField("启用", default=True)
 
     class Meta:
@@ -89,17 +96,22 @@ class ListEntry(ConcurrentTransitionMixin, models.Model):
     is out of the system (``is_effective`` False) even before the sweep records its expiry event.
     """
 
-    list_type = models.ForeignKey(ListType, on_delete=models.PROTECT, related_name="entries",
-                                  verbose_name="名单类型")
-    subject = models.ForeignKey("subjects.Subject", on_delete=models.PROTECT, related_name="list_entries",
-                                verbose_name="主体")
+    list_type = models.ForeignKey(
+        ListType, on_delete=models.PROTECT, related_name="entries", verbose_name="名单类型"
+    )
+    subject = models.ForeignKey(
+        "subjects.Subject", on_delete=models.PROTECT, related_name="list_entries", verbose_name="主体"
+    )
     subject_name = models.CharField("列入时主体名称", max_length=200)
     # Copied from the subject when the entry is first saved: the portal's name search applies the
     # natural-person rule (full name only) without joining the subjects table (10M rows).
     subject_kind = models.CharField("主体类别", max_length=24, blank=True, editable=False)
-    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="list_entries",
-                                   verbose_name="认定部门")
-    state = FSMField("状态", default=EntryState.DRAFT, choices=EntryState.choices, protected=False, db_index=True)
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.PROTECT, related_name="list_entries", verbose_name="认定部门"
+    )
+    state = FSMField(
+        "状态", default=EntryState.DRAFT, choices=EntryState.choices, protected=False, db_index=True
+    )
     reason = models.TextField("列入事由")
     legal_basis = models.TextField("认定依据")
     document_no = models.CharField("认定文书号", max_length=100, blank=True)
@@ -107,15 +119,22 @@ class ListEntry(ConcurrentTransitionMixin, models.Model):
     valid_from = models.DateField("有效期自", null=True, blank=True)
     valid_until = models.DateField("有效期至", null=True, blank=True, db_index=True)
     notified_at = models.DateTimeField("告知时间", null=True, blank=True)
-    notified_on = models.DateField("告知日期", null=True, blank=True,
-                                   help_text="告知书送达日期，陈述申辩期限自次日起按工作日计算。")
+    notified_on = models.DateField(
+        "告知日期", null=True, blank=True, help_text="告知书送达日期，陈述申辩期限自次日起按工作日计算。"
+    )
     notice_no = models.CharField("告知书文号", max_length=100, blank=True)
-    statement_working_days = models.PositiveSmallIntegerField("陈述申辩期限（工作日）", null=True, blank=True,
-                                                              help_text="告知时从名单类型复制，之后修改名单类型不影响已告知条目。")
-    statement_deadline = models.DateField("陈述申辩截止日", null=True, blank=True,
-                                          help_text="为空且已告知时表示“待配置节假日”")
-    statement_outcome = models.CharField("陈述申辩处理结果", max_length=16, choices=StatementOutcome.choices,
-                                         blank=True)
+    statement_working_days = models.PositiveSmallIntegerField(
+        "陈述申辩期限（工作日）",
+        null=True,
+        blank=True,
+        help_text="告知时从名单类型复制，之后修改名单类型不影响已告知条目。",
+    )
+    statement_deadline = models.DateField(
+        "陈述申辩截止日", null=True, blank=True, help_text="为空且已告知时表示“待配置节假日”"
+    )
+    statement_outcome = models.CharField(
+        "陈述申辩处理结果", max_length=16, choices=StatementOutcome.choices, blank=True
+    )
     statement_content = models.TextField("陈述申辩内容", blank=True)
     statement_handling = models.TextField("处理意见", blank=True)
     statement_recorded_at = models.DateTimeField("陈述申辩登记时间", null=True, blank=True)
@@ -125,8 +144,14 @@ class ListEntry(ConcurrentTransitionMixin, models.Model):
     removal_note = models.TextField("移出说明", blank=True)
     expiry_emitted_at = models.DateTimeField("到期事件发出时间", null=True, blank=True)
     under_objection = models.BooleanField("异议中", default=False, db_index=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+", verbose_name="录入人")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="录入人",
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -145,9 +170,13 @@ class ListEntry(ConcurrentTransitionMixin, models.Model):
         constraints = [
             # “日期顺序”: a database-level guard behind the service checks.
             models.CheckConstraint(
-                condition=(models.Q(valid_until__isnull=True) | models.Q(decided_on__isnull=True)
-                           | models.Q(valid_until__gte=models.F("decided_on"))),
-                name="list_entry_dates_in_order"),
+                condition=(
+                    models.Q(valid_until__isnull=True)
+                    | models.Q(decided_on__isnull=True)
+                    | models.Q(valid_until__gte=models.F("decided_on"))
+                ),
+                name="list_entry_dates_in_order",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -179,7 +208,11 @@ class ListEntry(ConcurrentTransitionMixin, models.Model):
     @property
     def statement_deadline_pending(self) -> bool:
         """告知后截止日落在未配置节假日的年度：显示“待配置节假日”，配置后自动重算。"""
-        return self.state == EntryState.NOTIFIED and self.notified_on is not None and self.statement_deadline is None
+        return (
+            self.state == EntryState.NOTIFIED
+            and self.notified_on is not None
+            and self.statement_deadline is None
+        )
 
     def display_status(self, on: date) -> str:
         """Status shown to people: the stored state, except a published entry past its validity
@@ -203,7 +236,10 @@ class ListEntry(ConcurrentTransitionMixin, models.Model):
     def publish(self):
         """发布: black from decided; red straight from draft (services enforce which)."""
 
-    @transition(field=state, source=[EntryState.PUBLISHED, EntryState.DECIDED, EntryState.NOTIFIED,
-                                     EntryState.DRAFT], target=EntryState.REMOVED)
+    @transition(
+        field=state,
+        source=[EntryState.PUBLISHED, EntryState.DECIDED, EntryState.NOTIFIED, EntryState.DRAFT],
+        target=EntryState.REMOVED,
+    )
     def remove(self):
         """移出 with a ``removal_reason``."""

@@ -16,16 +16,25 @@ def public_list(request, color: str):
     list_type = request.GET.get("list_type", "").strip()
     error, page = None, None
     try:
-        page = selectors.public_entry_list(color=color, q=q, list_type=list_type or None,
-                                           page=_int(request.GET.get("page"), 1), page_size=20)
+        page = selectors.public_entry_list(
+            color=color, q=q, list_type=list_type or None, page=_int(request.GET.get("page"), 1), page_size=20
+        )
     except DomainError as exc:
         error = exc.message
-    return render(request, "lists/public_list.html", {
-        "color": color, "title": "红名单（诚信典型）" if color == ListColor.RED else "黑名单（严重失信主体）",
-        "q": q, "list_type": list_type, "error": error, "page": page,
-        "items": [selectors.public_entry_out(e) for e in page.items] if page else [],
-        "types": selectors.list_type_list(active_only=True, color=color),
-    })
+    return render(
+        request,
+        "lists/public_list.html",
+        {
+            "color": color,
+            "title": "红名单（诚信典型）" if color == ListColor.RED else "黑名单（严重失信主体）",
+            "q": q,
+            "list_type": list_type,
+            "error": error,
+            "page": page,
+            "items": [selectors.public_entry_out(e) for e in page.items] if page else [],
+            "types": selectors.list_type_list(active_only=True, color=color),
+        },
+    )
 
 
 def public_detail(request, pk: int):

@@ -63,14 +63,25 @@ def list_entry_get(pk: int) -> ListEntry:
 def effective_q(on: date, prefix: str = "") -> Q:
     """Published and within validity on ``on`` (the derived status, as a query)."""
     p = prefix
-    return (Q(**{f"{p}state": EntryState.PUBLISHED})
-            & (Q(**{f"{p}valid_from__isnull": True}) | Q(**{f"{p}valid_from__lte": on}))
-            & (Q(**{f"{p}valid_until__isnull": True}) | Q(**{f"{p}valid_until__gte": on})))
+    return (
+        Q(**{f"{p}state": EntryState.PUBLISHED})
+        & (Q(**{f"{p}valid_from__isnull": True}) | Q(**{f"{p}valid_from__lte": on}))
+        & (Q(**{f"{p}valid_until__isnull": True}) | Q(**{f"{p}valid_until__gte": on}))
+    )
 
 
-def list_entry_list(*, identifier: str | None = None, state: str | None = None, list_type: str | None = None,
-                    color: str | None = None, department: str | None = None, status: str | None = None,
-                    q: str | None = None, page: int = 1, page_size: int = 20) -> Page:
+def list_entry_list(
+    *,
+    identifier: str | None = None,
+    state: str | None = None,
+    list_type: str | None = None,
+    color: str | None = None,
+    department: str | None = None,
+    status: str | None = None,
+    q: str | None = None,
+    page: int = 1,
+    page_size: int = 20,
+) -> Page:
     """Staff/machine listing with filters; newest first."""
     qs = _entries()
     if identifier:
@@ -80,8 +91,13 @@ def list_entry_list(*, identifier: str | None = None, state: str | None = None, 
         qs = qs.filter(subject=subject)
     if state:
         if state not in EntryState.values:
-            raise ValidationFailed.single("state", "choice", "状态（state）必须是 " + "、".join(
-                f"{v}（{label}）" for v, label in EntryState.choices) + " 之一。")
+            raise ValidationFailed.single(
+                "state",
+                "choice",
+                "状态（state）必须是 "
+                + "、".join(f"{v}（{label}）" for v, label in EntryState.choices)
+                + " 之一。",
+            )
         qs = qs.filter(state=state)
     if list_type:
         qs = qs.filter(list_type__code=list_type)
@@ -100,7 +116,9 @@ def list_entry_list(*, identifier: str | None = None, state: str | None = None, 
         elif status == "pending":
             qs = qs.filter(state__in=[EntryState.DRAFT, EntryState.NOTIFIED, EntryState.DECIDED])
         else:
-            raise ValidationFailed.single("status", "choice", "状态筛选（status）必须是 effective、expired 或 pending。")
+            raise ValidationFailed.single(
+                "status", "choice", "状态筛选（status）必须是 effective、expired 或 pending。"
+            )
     if q:
         q = q.strip()
         if len(q) > 100:
@@ -118,8 +136,9 @@ def entries_effective_for_subjects(subject_ids: Iterable[int], on: date | None =
 
 def entries_awaiting_action(department) -> QuerySet[ListEntry]:
     """草稿、已告知、已认定: unfinished entries of a department (workbench to-do)."""
-    return ListEntry.objects.filter(department=department,
-                                    state__in=[EntryState.DRAFT, EntryState.NOTIFIED, EntryState.DECIDED])
+    return ListEntry.objects.filter(
+        department=department, state__in=[EntryState.DRAFT, EntryState.NOTIFIED, EntryState.DECIDED]
+    )
 
 
 def entry_history(entry: ListEntry):
@@ -147,17 +166,27 @@ def public_identifier(entry: ListEntry) -> str:
 
 def public_entry_out(entry: ListEntry) -> dict:
     return {
-        "id": entry.pk, "list_type": entry.list_type.code, "list_type_name": entry.list_type.name,
-        "color": entry.list_type.color, "subject_name": public_subject_name(entry),
-        "identifier": public_identifier(entry), "subject_kind": entry.subject.get_kind_display(),
-        "department": entry.department.name, "reason": entry.reason, "legal_basis": entry.legal_basis,
-        "document_no": entry.document_no, "decided_on": entry.decided_on, "valid_from": entry.valid_from,
-        "valid_until": entry.valid_until, "under_objection": entry.under_objection,
+        "id": entry.pk,
+        "list_type": entry.list_type.code,
+        "list_type_name": entry.list_type.name,
+        "color": entry.list_type.color,
+        "subject_name": public_subject_name(entry),
+        "identifier": public_identifier(entry),
+        "subject_kind": entry.subject.get_kind_display(),
+        "department": entry.department.name,
+        "reason": entry.reason,
+        "legal_basis": entry.legal_basis,
+        "document_no": entry.document_no,
+        "decided_on": entry.decided_on,
+        "valid_from": entry.valid_from,
+        "valid_until": entry.valid_until,
+        "under_objection": entry.under_objection,
     }
 
 
-def public_entry_list(*, color: str, q: str = "", list_type: str | None = None, page: int = 1,
-                      page_size: int = 20) -> Page:
+def public_entry_list(
+    *, color: str, q: str = "", list_type: str | None = None, page: int = 1, page_size: int = 20
+) -> Page:
     """Portal: only entries in force today. Removed and expired entries disappear at once because
     the filter is evaluated on every read. Natural persons are searchable by exact ID only, never by
     name fragment, so a masked name cannot be unmasked by probing."""
@@ -170,8 +199,10 @@ def public_entry_list(*, color: str, q: str = "", list_type: str | None = None, 
     if len(q) > 100:
         raise ValidationFailed.single("q", "max_length", "查询内容不能超过 100 个字符。")
     if q:
-        qs = qs.filter(Q(subject__identifier=q.upper())
-                       | (Q(subject_name__icontains=q) & ~Q(subject__kind=SubjectKind.NATURAL)))
+        qs = qs.filter(
+            Q(subject__identifier=q.upper())
+            | (Q(subject_name__icontains=q) & ~Q(subject__kind=SubjectKind.NATURAL))
+        )
     return paginate(qs.order_by("-decided_on", "-id"), page=page, page_size=page_size)
 
 
@@ -185,12 +216,27 @@ def public_entry_get(pk: int) -> ListEntry:
 # --- subject detail section ---------------------------------------------------------------------
 # Hot path (GET /api/v1/subjects/{identifier}, bench/bench_subjects.py): compiled once per process;
 # the date rules are applied in Python on the subject's few non-removed entries.
-_SUBJECT_ENTRY_ROWS = CompiledQuery(lambda subject_id: (
-    ListEntry.objects.filter(subject_id=subject_id).exclude(state=EntryState.REMOVED)
-    .order_by("-created_at")
-    .values_list("id", "list_type__code", "list_type__name", "list_type__color", "state", "department__name",
-                 "department__code", "decided_on", "valid_from", "valid_until", "under_objection")
-), arg_types=(int,))
+_SUBJECT_ENTRY_ROWS = CompiledQuery(
+    lambda subject_id: (
+        ListEntry.objects.filter(subject_id=subject_id)
+        .exclude(state=EntryState.REMOVED)
+        .order_by("-created_at")
+        .values_list(
+            "id",
+            "list_type__code",
+            "list_type__name",
+            "list_type__color",
+            "state",
+            "department__name",
+            "department__code",
+            "decided_on",
+            "valid_from",
+            "valid_until",
+            "under_objection",
+        )
+    ),
+    arg_types=(int,),
+)
 _STATE_LABELS = dict(EntryState.choices)
 
 
@@ -203,21 +249,41 @@ def subject_entries_section(subject, *, public: bool = False) -> list[dict]:
     if public:
         return _public_subject_entries(subject, today)
     out = []
-    for (pk, type_code, type_name, color, state, dept_name, dept_code, decided_on, valid_from, valid_until,
-         under_objection) in _SUBJECT_ENTRY_ROWS.rows(subject.pk):
+    for (
+        pk,
+        type_code,
+        type_name,
+        color,
+        state,
+        dept_name,
+        dept_code,
+        decided_on,
+        valid_from,
+        valid_until,
+        under_objection,
+    ) in _SUBJECT_ENTRY_ROWS.rows(subject.pk):
         published = state == EntryState.PUBLISHED
         expired = published and valid_until is not None and today > valid_until
         if expired:
             continue
         not_started = published and valid_from is not None and today < valid_from
-        out.append({
-            "id": pk, "list_type": type_code, "list_type_name": type_name, "color": color, "state": state,
-            # Same wording as ListEntry.display_status (tested against it).
-            "state_label": "已发布（未生效）" if not_started else _STATE_LABELS.get(state, state),
-            "department": dept_name, "department_code": dept_code, "decided_on": decided_on,
-            "valid_until": valid_until, "under_objection": under_objection,
-            "effective": published and not not_started,
-        })
+        out.append(
+            {
+                "id": pk,
+                "list_type": type_code,
+                "list_type_name": type_name,
+                "color": color,
+                "state": state,
+                # Same wording as ListEntry.display_status (tested against it).
+                "state_label": "已发布（未生效）" if not_started else _STATE_LABELS.get(state, state),
+                "department": dept_name,
+                "department_code": dept_code,
+                "decided_on": decided_on,
+                "valid_until": valid_until,
+                "under_objection": under_objection,
+                "effective": published and not not_started,
+            }
+        )
     return out
 
 
@@ -225,12 +291,21 @@ def _public_subject_entries(subject, today: date) -> list[dict]:
     qs = _entries().filter(subject=subject).exclude(state=EntryState.REMOVED).filter(effective_q(today))
     out = []
     for entry in qs.order_by("-created_at"):
-        out.append({
-            "id": entry.pk, "list_type": entry.list_type.code, "list_type_name": entry.list_type.name,
-            "color": entry.list_type.color, "state": entry.state, "state_label": entry.display_status(today),
-            "department": entry.department.name, "department_code": entry.department.code,
-            "decided_on": entry.decided_on, "valid_until": entry.valid_until,
-            "under_objection": entry.under_objection, "effective": entry.is_effective(today),
-            "subject_name": public_subject_name(entry),
-        })
+        out.append(
+            {
+                "id": entry.pk,
+                "list_type": entry.list_type.code,
+                "list_type_name": entry.list_type.name,
+                "color": entry.list_type.color,
+                "state": entry.state,
+                "state_label": entry.display_status(today),
+                "department": entry.department.name,
+                "department_code": entry.department.code,
+                "decided_on": entry.decided_on,
+                "valid_until": entry.valid_until,
+                "under_objection": entry.under_objection,
+                "effective": entry.is_effective(today),
+                "subject_name": public_subject_name(entry),
+            }
+        )
     return out

@@ -31,7 +31,12 @@ from .models import EntryState, ListColor, ListEntry, ListType, RemovalReason, S
 DOC_NO_MAX = 100
 MAX_STATEMENT_DAYS = 60
 # Reasons a person may choose; "superseded" is applied by the system only (black-listing).
-MANUAL_REASONS = (RemovalReason.EXPIRED, RemovalReason.REPAIRED, RemovalReason.REVOKED, RemovalReason.CORRECTED)
+MANUAL_REASONS = (
+    RemovalReason.EXPIRED,
+    RemovalReason.REPAIRED,
+    RemovalReason.REVOKED,
+    RemovalReason.CORRECTED,
+)
 
 
 def _today() -> date:
@@ -43,19 +48,37 @@ def _state_label(state: str) -> str:
 
 
 def _conflict(entry: ListEntry, message: str, *, rule: str = "transition") -> Conflict:
-    return Conflict(message, details=[{"field": "state", "rule": rule, "current_state": entry.state,
-                                       "current_state_label": _state_label(entry.state), "message": message}])
+    return Conflict(
+        message,
+        details=[
+            {
+                "field": "state",
+                "rule": rule,
+                "current_state": entry.state,
+                "current_state_label": _state_label(entry.state),
+                "message": message,
+            }
+        ],
+    )
 
 
 # --- payloads -------------------------------------------------------------------------------------
 def entry_snapshot(entry: ListEntry) -> dict:
     """The fields audit rows compare (before/after)."""
     return {
-        "state": entry.state, "reason": entry.reason, "legal_basis": entry.legal_basis,
-        "document_no": entry.document_no, "decided_on": entry.decided_on, "valid_from": entry.valid_from,
-        "valid_until": entry.valid_until, "notified_on": entry.notified_on, "notice_no": entry.notice_no,
-        "statement_deadline": entry.statement_deadline, "statement_outcome": entry.statement_outcome,
-        "removal_reason": entry.removal_reason, "removal_note": entry.removal_note,
+        "state": entry.state,
+        "reason": entry.reason,
+        "legal_basis": entry.legal_basis,
+        "document_no": entry.document_no,
+        "decided_on": entry.decided_on,
+        "valid_from": entry.valid_from,
+        "valid_until": entry.valid_until,
+        "notified_on": entry.notified_on,
+        "notice_no": entry.notice_no,
+        "statement_deadline": entry.statement_deadline,
+        "statement_outcome": entry.statement_outcome,
+        "removal_reason": entry.removal_reason,
+        "removal_note": entry.removal_note,
         "under_objection": entry.under_objection,
     }
 
@@ -65,34 +88,54 @@ def entry_event_data(entry: ListEntry) -> dict:
     list_type, subject, department = entry.list_type, entry.subject, entry.department
     memorandum = list_type.memorandum
     return {
-        "entry_id": entry.pk, "state": entry.state,
-        "subject_identifier": subject.identifier, "subject_name": entry.subject_name,
-        "subject_kind": subject.kind, "subject_id_type": subject.id_type,
-        "list_type_code": list_type.code, "list_type_name": list_type.name, "color": list_type.color,
+        "entry_id": entry.pk,
+        "state": entry.state,
+        "subject_identifier": subject.identifier,
+        "subject_name": entry.subject_name,
+        "subject_kind": subject.kind,
+        "subject_id_type": subject.id_type,
+        "list_type_code": list_type.code,
+        "list_type_name": list_type.name,
+        "color": list_type.color,
         "category": list_type.category,
-        "department_code": department.code, "department_name": department.name,
-        "reason": entry.reason, "legal_basis": entry.legal_basis, "document_no": entry.document_no,
-        "decided_on": entry.decided_on, "valid_from": entry.valid_from, "valid_until": entry.valid_until,
-        "published_at": entry.published_at, "under_objection": entry.under_objection,
+        "department_code": department.code,
+        "department_name": department.name,
+        "reason": entry.reason,
+        "legal_basis": entry.legal_basis,
+        "document_no": entry.document_no,
+        "decided_on": entry.decided_on,
+        "valid_from": entry.valid_from,
+        "valid_until": entry.valid_until,
+        "published_at": entry.published_at,
+        "under_objection": entry.under_objection,
         "memorandum_code": memorandum.code if memorandum else None,
-        "removal_reason": entry.removal_reason or None, "removal_note": entry.removal_note or None,
+        "removal_reason": entry.removal_reason or None,
+        "removal_note": entry.removal_note or None,
         "removed_at": entry.removed_at,
     }
 
 
 def _emit(kind: str, entry: ListEntry, **extra) -> None:
-    event_emit(kind=kind, aggregate_type="list_entry", aggregate_id=entry.pk,
-               data={**entry_event_data(entry), **extra}, department=entry.department,
-               list_type_code=entry.list_type.code)
+    event_emit(
+        kind=kind,
+        aggregate_type="list_entry",
+        aggregate_id=entry.pk,
+        data={**entry_event_data(entry), **extra},
+        department=entry.department,
+        list_type_code=entry.list_type.code,
+    )
 
 
 # --- locking and shared rules ---------------------------------------------------------------------
 def _lock(entry: ListEntry) -> ListEntry:
     """Lock subject, then entry; return a fresh entry (the caller's copy may be stale)."""
     Subject.objects.select_for_update().filter(pk=entry.subject_id).exists()
-    locked = (ListEntry.objects.select_for_update(of=("self",))
-              .select_related("list_type", "list_type__memorandum", "subject", "department")
-              .filter(pk=entry.pk).first())
+    locked = (
+        ListEntry.objects.select_for_update(of=("self",))
+        .select_related("list_type", "list_type__memorandum", "subject", "department")
+        .filter(pk=entry.pk)
+        .first()
+    )
     if locked is None:
         raise NotFound(f"名单条目 {entry.pk} 不存在。")
     return locked
@@ -109,9 +152,15 @@ def black_listing_of(subject_id: int, on: date):
     """Black entries that make the subject 黑名单主体 on ``on``: decided (认定) or published, not expired."""
     from django.db.models import Q
 
-    return (ListEntry.objects.filter(subject_id=subject_id, list_type__color=ListColor.BLACK,
-                                     state__in=[EntryState.DECIDED, EntryState.PUBLISHED])
-            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on)).select_related("list_type"))
+    return (
+        ListEntry.objects.filter(
+            subject_id=subject_id,
+            list_type__color=ListColor.BLACK,
+            state__in=[EntryState.DECIDED, EntryState.PUBLISHED],
+        )
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+        .select_related("list_type")
+    )
 
 
 def _ensure_not_black_listed(subject: Subject, on: date) -> None:
@@ -121,12 +170,26 @@ def _ensure_not_black_listed(subject: Subject, on: date) -> None:
             f"主体“{subject.name}”已被列入黑名单“{black.list_type.name}”（条目 {black.pk}，"
             f"{_state_label(black.state)}），不能列入红名单。",
             code="subject_black_listed",
-            details=[{"field": "identifier", "rule": "not_black_listed", "entry_id": black.pk,
-                      "current_state": black.state, "message": "黑名单主体不能列入红名单"}])
+            details=[
+                {
+                    "field": "identifier",
+                    "rule": "not_black_listed",
+                    "entry_id": black.pk,
+                    "current_state": black.state,
+                    "message": "黑名单主体不能列入红名单",
+                }
+            ],
+        )
 
 
-def _ensure_no_overlap(*, subject: Subject, list_type: ListType, start: date | None, end: date | None,
-                       exclude_pk: int | None = None) -> None:
+def _ensure_no_overlap(
+    *,
+    subject: Subject,
+    list_type: ListType,
+    start: date | None,
+    end: date | None,
+    exclude_pk: int | None = None,
+) -> None:
     """One subject, one list type: no two entries in force over the same days. An unfinished entry
     without dates (a black draft) counts as overlapping anything."""
     today = _today()
@@ -144,29 +207,46 @@ def _ensure_no_overlap(*, subject: Subject, list_type: ListType, start: date | N
                 f"主体“{subject.name}”在“{list_type.name}”中已有条目 {other.pk}（{_state_label(other.state)}，"
                 f"有效期 {span}），与本条目有效期重叠；请先办结或移出原条目。",
                 code="overlapping_entry",
-                details=[{"field": "valid_until", "rule": "no_overlap", "entry_id": other.pk,
-                          "current_state": other.state, "message": "同一主体同一名单的有效期不能重叠"}])
+                details=[
+                    {
+                        "field": "valid_until",
+                        "rule": "no_overlap",
+                        "entry_id": other.pk,
+                        "current_state": other.state,
+                        "message": "同一主体同一名单的有效期不能重叠",
+                    }
+                ],
+            )
 
 
 def _validate_dates(*, list_type: ListType, decided_on: date | None, valid_until: date | None) -> date | None:
     """Return ``valid_until`` (defaulted to the list type's maximum validity)."""
     if decided_on is None:
         if valid_until is not None:
-            raise ValidationFailed.single("decided_on", "required", "填写有效期至（valid_until）时必须同时填写认定日期（decided_on）。")
+            raise ValidationFailed.single(
+                "decided_on", "required", "填写有效期至（valid_until）时必须同时填写认定日期（decided_on）。"
+            )
         return None
     if decided_on > _today():
-        raise ValidationFailed.single("decided_on", "not_future", f"认定日期（decided_on）{decided_on} 不能晚于今天。")
+        raise ValidationFailed.single(
+            "decided_on", "not_future", f"认定日期（decided_on）{decided_on} 不能晚于今天。"
+        )
     latest = decided_on + timedelta(days=list_type.validity_days)
     if valid_until is None:
         return latest
     if valid_until <= decided_on:
-        raise ValidationFailed.single("valid_until", "after_decided_on",
-                                      f"有效期至（valid_until）{valid_until} 必须晚于认定日期（decided_on）{decided_on}。")
+        raise ValidationFailed.single(
+            "valid_until",
+            "after_decided_on",
+            f"有效期至（valid_until）{valid_until} 必须晚于认定日期（decided_on）{decided_on}。",
+        )
     if valid_until > latest:
         raise ValidationFailed.single(
-            "valid_until", "max_validity",
+            "valid_until",
+            "max_validity",
             f"有效期至（valid_until）{valid_until} 超过“{list_type.name}”的最长有效期 {list_type.validity_days} 天"
-            f"（最晚 {latest}）。")
+            f"（最晚 {latest}）。",
+        )
     return valid_until
 
 
@@ -189,7 +269,9 @@ def _kind_for(identifier: str, kind: str | None) -> tuple[str, str]:
         return (SubjectKind.INDIVIDUAL_BUSINESS if code[:2] == "92" else SubjectKind.LEGAL), id_type
     if id_type in IdType.PERSONAL:
         return SubjectKind.NATURAL, id_type
-    raise ValidationFailed.single("identifier", "kind", f"无法根据标识“{code}”判断主体类别，请使用统一社会信用代码或居民身份证号码。")
+    raise ValidationFailed.single(
+        "identifier", "kind", f"无法根据标识“{code}”判断主体类别，请使用统一社会信用代码或居民身份证号码。"
+    )
 
 
 def _subject_for(*, actor, identifier: str, name: str, kind: str | None) -> Subject:
@@ -197,16 +279,31 @@ def _subject_for(*, actor, identifier: str, name: str, kind: str | None) -> Subj
     if subject is not None:
         return subject
     kind, id_type = _kind_for(identifier, kind)
-    subject, _ = subject_match_or_create(kind=kind, identifier=identifier, name=name,
-                                         id_type=None if id_type == IdType.USCC else id_type, actor=actor,
-                                         source="名单认定")
+    subject, _ = subject_match_or_create(
+        kind=kind,
+        identifier=identifier,
+        name=name,
+        id_type=None if id_type == IdType.USCC else id_type,
+        actor=actor,
+        source="名单认定",
+    )
     return subject
 
 
 # --- create -----------------------------------------------------------------------------------------
-def list_entry_create(*, actor, list_type: ListType | str, identifier: str, name: str, reason: str,
-                      legal_basis: str = "", decided_on: date | None = None, valid_until: date | None = None,
-                      document_no: str = "", kind: str | None = None) -> ListEntry:
+def list_entry_create(
+    *,
+    actor,
+    list_type: ListType | str,
+    identifier: str,
+    name: str,
+    reason: str,
+    legal_basis: str = "",
+    decided_on: date | None = None,
+    valid_until: date | None = None,
+    document_no: str = "",
+    kind: str | None = None,
+) -> ListEntry:
     """拟列入: a clerk of an initiating department drafts an entry.
 
     Red entries need their 认定日期 now (the honour or rating already exists); black drafts may
@@ -219,9 +316,13 @@ def list_entry_create(*, actor, list_type: ListType | str, identifier: str, name
     ensure_can_write(actor, department)
     if not list_type.initiating_departments.filter(pk=department.pk).exists():
         allowed = "、".join(list_type.initiating_departments.values_list("name", flat=True)) or "尚未配置"
-        raise PermissionDenied(f"“{department.name}”不是“{list_type.name}”的认定部门（认定部门：{allowed}）。")
+        raise PermissionDenied(
+            f"“{department.name}”不是“{list_type.name}”的认定部门（认定部门：{allowed}）。"
+        )
     if not list_type.is_active:
-        raise ValidationFailed.single("list_type", "active", f"名单类型“{list_type.name}”已停用，不能新增条目。")
+        raise ValidationFailed.single(
+            "list_type", "active", f"名单类型“{list_type.name}”已停用，不能新增条目。"
+        )
     name = _text(name, "name", "主体名称", required=True, limit=200)
     reason = _text(reason, "reason", "列入事由", required=True)
     legal_basis = _text(legal_basis, "legal_basis", "认定依据", required=False) or list_type.legal_basis
@@ -230,9 +331,13 @@ def list_entry_create(*, actor, list_type: ListType | str, identifier: str, name
         raise ValidationFailed.single("decided_on", "required", "红名单条目必须填写认定日期（decided_on）。")
     valid_until = _validate_dates(list_type=list_type, decided_on=decided_on, valid_until=valid_until)
     if valid_until is not None and valid_until < _today():
-        raise ValidationFailed.single("valid_until", "not_past", f"有效期至（valid_until）{valid_until} 已过，不能列入已到期的条目。")
+        raise ValidationFailed.single(
+            "valid_until", "not_past", f"有效期至（valid_until）{valid_until} 已过，不能列入已到期的条目。"
+        )
     if kind is not None and kind not in SubjectKind.values:
-        raise ValidationFailed.single("kind", "choice", "主体类别（kind）必须是 legal、individual_business 或 natural。")
+        raise ValidationFailed.single(
+            "kind", "choice", "主体类别（kind）必须是 legal、individual_business 或 natural。"
+        )
 
     with transaction.atomic():
         subject = _subject_for(actor=actor, identifier=identifier, name=name, kind=kind)
@@ -241,52 +346,96 @@ def list_entry_create(*, actor, list_type: ListType | str, identifier: str, name
             _ensure_not_black_listed(subject, _today())
         _ensure_no_overlap(subject=subject, list_type=list_type, start=decided_on, end=valid_until)
         entry = ListEntry.objects.create(
-            list_type=list_type, subject=subject, subject_name=name, department=department, reason=reason,
-            legal_basis=legal_basis, document_no=document_no, decided_on=decided_on, valid_from=decided_on,
-            valid_until=valid_until, created_by=actor,
+            list_type=list_type,
+            subject=subject,
+            subject_name=name,
+            department=department,
+            reason=reason,
+            legal_basis=legal_basis,
+            document_no=document_no,
+            decided_on=decided_on,
+            valid_from=decided_on,
+            valid_until=valid_until,
+            created_by=actor,
         )
-        audit_record(actor=actor, action="list_entry.create", obj=entry, department=department,
-                     after={**entry_snapshot(entry), "list_type": list_type.code, "identifier": subject.identifier})
+        audit_record(
+            actor=actor,
+            action="list_entry.create",
+            obj=entry,
+            department=department,
+            after={**entry_snapshot(entry), "list_type": list_type.code, "identifier": subject.identifier},
+        )
     return entry
 
 
-def list_entry_update(*, entry: ListEntry, actor, reason: str | None = None, legal_basis: str | None = None,
-                      decided_on: date | None = None, valid_until: date | None = None,
-                      document_no: str | None = None) -> ListEntry:
+def list_entry_update(
+    *,
+    entry: ListEntry,
+    actor,
+    reason: str | None = None,
+    legal_basis: str | None = None,
+    decided_on: date | None = None,
+    valid_until: date | None = None,
+    document_no: str | None = None,
+) -> ListEntry:
     """Edit a draft before the notice goes out (after it, the notice's content is fixed)."""
     ensure_can_write(actor, entry.department)
     with transaction.atomic():
         entry = _lock(entry)
         if entry.state != EntryState.DRAFT:
-            raise _conflict(entry, f"条目当前状态为“{_state_label(entry.state)}”，只有拟列入（草稿）状态可以修改。")
+            raise _conflict(
+                entry, f"条目当前状态为“{_state_label(entry.state)}”，只有拟列入（草稿）状态可以修改。"
+            )
         before = entry_snapshot(entry)
         if reason is not None:
             entry.reason = _text(reason, "reason", "列入事由", required=True)
         if legal_basis is not None:
             entry.legal_basis = _text(legal_basis, "legal_basis", "认定依据", required=True)
         if document_no is not None:
-            entry.document_no = _text(document_no, "document_no", "认定文书号", required=False, limit=DOC_NO_MAX)
+            entry.document_no = _text(
+                document_no, "document_no", "认定文书号", required=False, limit=DOC_NO_MAX
+            )
         if decided_on is not None or valid_until is not None:
             new_decided = decided_on or entry.decided_on
-            entry.valid_until = _validate_dates(list_type=entry.list_type, decided_on=new_decided,
-                                                valid_until=valid_until)
+            entry.valid_until = _validate_dates(
+                list_type=entry.list_type, decided_on=new_decided, valid_until=valid_until
+            )
             entry.decided_on = entry.valid_from = new_decided
-            _ensure_no_overlap(subject=entry.subject, list_type=entry.list_type, start=entry.decided_on,
-                               end=entry.valid_until, exclude_pk=entry.pk)
+            _ensure_no_overlap(
+                subject=entry.subject,
+                list_type=entry.list_type,
+                start=entry.decided_on,
+                end=entry.valid_until,
+                exclude_pk=entry.pk,
+            )
         entry.save()
-        audit_record(actor=actor, action="list_entry.update", obj=entry, department=entry.department,
-                     before=before, after=entry_snapshot(entry))
+        audit_record(
+            actor=actor,
+            action="list_entry.update",
+            obj=entry,
+            department=entry.department,
+            before=before,
+            after=entry_snapshot(entry),
+        )
     return entry
 
 
 # --- black: notice, statement, decision ----------------------------------------------------------
-def list_entry_notify(*, entry: ListEntry, actor, notified_on: date | None = None,
-                      statement_working_days: int | None = None, notice_no: str = "") -> ListEntry:
+def list_entry_notify(
+    *,
+    entry: ListEntry,
+    actor,
+    notified_on: date | None = None,
+    statement_working_days: int | None = None,
+    notice_no: str = "",
+) -> ListEntry:
     """告知: the 告知书 is served; the subject may 陈述申辩 within N working days (calendar)."""
     ensure_can_write(actor, entry.department)
     notified_on = notified_on or _today()
     if notified_on > _today():
-        raise ValidationFailed.single("notified_on", "not_future", f"告知日期（notified_on）{notified_on} 不能晚于今天。")
+        raise ValidationFailed.single(
+            "notified_on", "not_future", f"告知日期（notified_on）{notified_on} 不能晚于今天。"
+        )
     notice_no = _text(notice_no, "notice_no", "告知书文号", required=False, limit=DOC_NO_MAX)
     with transaction.atomic():
         entry = _lock(entry)
@@ -294,10 +443,17 @@ def list_entry_notify(*, entry: ListEntry, actor, notified_on: date | None = Non
             raise _conflict(entry, "红名单条目无需事先告知，请直接发布。", rule="black_only")
         if entry.state != EntryState.DRAFT:
             raise _conflict(entry, f"条目当前状态为“{_state_label(entry.state)}”，只有拟列入状态可以告知。")
-        days = statement_working_days if statement_working_days is not None else entry.list_type.statement_working_days
+        days = (
+            statement_working_days
+            if statement_working_days is not None
+            else entry.list_type.statement_working_days
+        )
         if not 1 <= days <= MAX_STATEMENT_DAYS:
-            raise ValidationFailed.single("statement_working_days", "range",
-                                          f"陈述申辩期限（statement_working_days）必须在 1 到 {MAX_STATEMENT_DAYS} 个工作日之间。")
+            raise ValidationFailed.single(
+                "statement_working_days",
+                "range",
+                f"陈述申辩期限（statement_working_days）必须在 1 到 {MAX_STATEMENT_DAYS} 个工作日之间。",
+            )
         before = entry_snapshot(entry)
         _run(entry, "notify")
         entry.notified_on = notified_on
@@ -306,33 +462,55 @@ def list_entry_notify(*, entry: ListEntry, actor, notified_on: date | None = Non
         entry.statement_deadline = deadline_or_pending(notified_on, days)  # None = 待配置节假日
         entry.notice_no = notice_no or f"{entry.department.name}失信告〔{notified_on.year}〕{entry.pk}号"
         entry.save()
-        audit_record(actor=actor, action="list_entry.notify", obj=entry, department=entry.department,
-                     before=before, after=entry_snapshot(entry))
+        audit_record(
+            actor=actor,
+            action="list_entry.notify",
+            obj=entry,
+            department=entry.department,
+            before=before,
+            after=entry_snapshot(entry),
+        )
     return entry
 
 
-def list_entry_statement_record(*, entry: ListEntry, actor, outcome: str, content: str = "",
-                                handling: str = "") -> ListEntry:
+def list_entry_statement_record(
+    *, entry: ListEntry, actor, outcome: str, content: str = "", handling: str = ""
+) -> ListEntry:
     """登记陈述申辩及处理意见 (or the subject's explicit waiver), so the decision need not wait for
     the deadline. ``adopted`` means the department will not list the subject: the entry then can
     only be removed (revoked)."""
     ensure_can_write(actor, entry.department)
     if outcome not in StatementOutcome.values:
-        raise ValidationFailed.single("outcome", "choice", "处理结果（outcome）必须是 waived（放弃）、not_adopted（不予采纳）或 adopted（予以采纳）。")
+        raise ValidationFailed.single(
+            "outcome",
+            "choice",
+            "处理结果（outcome）必须是 waived（放弃）、not_adopted（不予采纳）或 adopted（予以采纳）。",
+        )
     waived = outcome == StatementOutcome.WAIVED
     content = _text(content, "content", "陈述申辩内容", required=not waived)
     handling = _text(handling, "handling", "处理意见", required=not waived)
     with transaction.atomic():
         entry = _lock(entry)
         if entry.state != EntryState.NOTIFIED:
-            raise _conflict(entry, f"条目当前状态为“{_state_label(entry.state)}”，只有已告知状态可以登记陈述申辩。")
+            raise _conflict(
+                entry, f"条目当前状态为“{_state_label(entry.state)}”，只有已告知状态可以登记陈述申辩。"
+            )
         before = entry_snapshot(entry)
-        entry.statement_outcome, entry.statement_content, entry.statement_handling = outcome, content, handling
+        entry.statement_outcome, entry.statement_content, entry.statement_handling = (
+            outcome,
+            content,
+            handling,
+        )
         entry.statement_recorded_at = timezone.now()
         entry.save()
-        audit_record(actor=actor, action="list_entry.statement_record", obj=entry, department=entry.department,
-                     before=before, after={**entry_snapshot(entry), "statement_content": content,
-                                           "statement_handling": handling})
+        audit_record(
+            actor=actor,
+            action="list_entry.statement_record",
+            obj=entry,
+            department=entry.department,
+            before=before,
+            after={**entry_snapshot(entry), "statement_content": content, "statement_handling": handling},
+        )
     return entry
 
 
@@ -346,16 +524,26 @@ def decision_blocker(entry: ListEntry, today: date) -> str | None:
     if entry.statement_outcome in (StatementOutcome.WAIVED, StatementOutcome.NOT_ADOPTED):
         return None
     if entry.statement_deadline is None:
-        return ("陈述申辩截止日待配置节假日（截止日所在年度的节假日安排尚未录入），期限届满前不能认定；"
-                "如当事人已陈述申辩或明确放弃，请先登记处理结果。")
+        return (
+            "陈述申辩截止日待配置节假日（截止日所在年度的节假日安排尚未录入），期限届满前不能认定；"
+            "如当事人已陈述申辩或明确放弃，请先登记处理结果。"
+        )
     if today <= entry.statement_deadline:
-        return (f"陈述申辩期限至 {entry.statement_deadline} 止，期满前不能认定；"
-                "如当事人已陈述申辩或明确放弃，请先登记处理结果。")
+        return (
+            f"陈述申辩期限至 {entry.statement_deadline} 止，期满前不能认定；"
+            "如当事人已陈述申辩或明确放弃，请先登记处理结果。"
+        )
     return None
 
 
-def list_entry_decide(*, entry: ListEntry, actor, decided_on: date | None = None,
-                      valid_until: date | None = None, document_no: str = "") -> ListEntry:
+def list_entry_decide(
+    *,
+    entry: ListEntry,
+    actor,
+    decided_on: date | None = None,
+    valid_until: date | None = None,
+    document_no: str = "",
+) -> ListEntry:
     """认定 (决定书): the approver decides after the 陈述申辩 period, or once the statement is handled."""
     ensure_can_decide(actor, entry.department)
     today = _today()
@@ -369,26 +557,56 @@ def list_entry_decide(*, entry: ListEntry, actor, decided_on: date | None = None
         if blocker:
             raise _conflict(entry, blocker, rule="statement_period")
         if entry.notified_on and decided_on < entry.notified_on:
-            raise ValidationFailed.single("decided_on", "after_notice",
-                                          f"认定日期（decided_on）{decided_on} 不能早于告知日期 {entry.notified_on}。")
-        if not entry.statement_outcome and entry.statement_deadline and decided_on <= entry.statement_deadline:
-            raise ValidationFailed.single("decided_on", "after_statement_deadline",
-                                          f"认定日期（decided_on）{decided_on} 必须晚于陈述申辩截止日 {entry.statement_deadline}。")
-        if valid_until is None and entry.valid_until and entry.valid_until > decided_on and (
-                entry.valid_until <= decided_on + timedelta(days=entry.list_type.validity_days)):
+            raise ValidationFailed.single(
+                "decided_on",
+                "after_notice",
+                f"认定日期（decided_on）{decided_on} 不能早于告知日期 {entry.notified_on}。",
+            )
+        if (
+            not entry.statement_outcome
+            and entry.statement_deadline
+            and decided_on <= entry.statement_deadline
+        ):
+            raise ValidationFailed.single(
+                "decided_on",
+                "after_statement_deadline",
+                f"认定日期（decided_on）{decided_on} 必须晚于陈述申辩截止日 {entry.statement_deadline}。",
+            )
+        if (
+            valid_until is None
+            and entry.valid_until
+            and entry.valid_until > decided_on
+            and (entry.valid_until <= decided_on + timedelta(days=entry.list_type.validity_days))
+        ):
             valid_until = entry.valid_until
-        valid_until = _validate_dates(list_type=entry.list_type, decided_on=decided_on, valid_until=valid_until)
-        _ensure_no_overlap(subject=entry.subject, list_type=entry.list_type, start=decided_on, end=valid_until,
-                           exclude_pk=entry.pk)
+        valid_until = _validate_dates(
+            list_type=entry.list_type, decided_on=decided_on, valid_until=valid_until
+        )
+        _ensure_no_overlap(
+            subject=entry.subject,
+            list_type=entry.list_type,
+            start=decided_on,
+            end=valid_until,
+            exclude_pk=entry.pk,
+        )
         before = entry_snapshot(entry)
         _run(entry, "decide")
         entry.decided_on = entry.valid_from = decided_on
         entry.valid_until = valid_until
-        entry.document_no = document_no or entry.document_no or (
-            f"{entry.department.name}失信认〔{decided_on.year}〕{entry.pk}号")
+        entry.document_no = (
+            document_no
+            or entry.document_no
+            or (f"{entry.department.name}失信认〔{decided_on.year}〕{entry.pk}号")
+        )
         entry.save()
-        audit_record(actor=actor, action="list_entry.decide", obj=entry, department=entry.department,
-                     before=before, after=entry_snapshot(entry))
+        audit_record(
+            actor=actor,
+            action="list_entry.decide",
+            obj=entry,
+            department=entry.department,
+            before=before,
+            after=entry_snapshot(entry),
+        )
     return entry
 
 
@@ -403,8 +621,14 @@ def _remove_locked(entry: ListEntry, *, actor, reason: str, note: str, action: s
     if was_published:
         # Consumers only ever saw published entries; drafts leave silently (audit only).
         _emit("list_entry.removed", entry)
-    audit_record(actor=actor, action=action, obj=entry, department=entry.department, before=before,
-                 after=entry_snapshot(entry))
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=entry,
+        department=entry.department,
+        before=before,
+        after=entry_snapshot(entry),
+    )
 
 
 def list_entry_publish(*, entry: ListEntry, actor) -> ListEntry:
@@ -427,17 +651,29 @@ def list_entry_publish(*, entry: ListEntry, actor) -> ListEntry:
         entry.published_at = timezone.now()
         entry.save()
         _emit("list_entry.published", entry)
-        audit_record(actor=actor, action="list_entry.publish", obj=entry, department=entry.department,
-                     before=before, after=entry_snapshot(entry))
+        audit_record(
+            actor=actor,
+            action="list_entry.publish",
+            obj=entry,
+            department=entry.department,
+            before=before,
+            after=entry_snapshot(entry),
+        )
         if entry.is_black:
-            reds = (ListEntry.objects.select_for_update(of=("self",))
-                    .select_related("list_type", "list_type__memorandum", "subject", "department")
-                    .filter(subject_id=entry.subject_id, list_type__color=ListColor.RED)
-                    .exclude(state=EntryState.REMOVED))
+            reds = (
+                ListEntry.objects.select_for_update(of=("self",))
+                .select_related("list_type", "list_type__memorandum", "subject", "department")
+                .filter(subject_id=entry.subject_id, list_type__color=ListColor.RED)
+                .exclude(state=EntryState.REMOVED)
+            )
             for red in reds:
-                _remove_locked(red, actor=actor, reason=RemovalReason.SUPERSEDED,
-                               note=f"主体被列入“{entry.list_type.name}”（条目 {entry.pk}），依规移出红名单。",
-                               action="list_entry.supersede")
+                _remove_locked(
+                    red,
+                    actor=actor,
+                    reason=RemovalReason.SUPERSEDED,
+                    note=f"主体被列入“{entry.list_type.name}”（条目 {entry.pk}），依规移出红名单。",
+                    action="list_entry.supersede",
+                )
     return entry
 
 
@@ -446,37 +682,59 @@ def list_entry_remove(*, entry: ListEntry, actor, reason: str, note: str = "") -
     the subject or statement adopted) | corrected (更正)."""
     ensure_can_decide(actor, entry.department)
     if reason not in MANUAL_REASONS:
-        raise ValidationFailed.single("reason", "choice",
-                                      "移出原因（reason）必须是 expired（有效期届满）、repaired（信用修复）、"
-                                      "revoked（撤销）或 corrected（更正）。")
+        raise ValidationFailed.single(
+            "reason",
+            "choice",
+            "移出原因（reason）必须是 expired（有效期届满）、repaired（信用修复）、"
+            "revoked（撤销）或 corrected（更正）。",
+        )
     note = _text(note, "note", "移出说明", required=False)
     today = _today()
     with transaction.atomic():
         entry = _lock(entry)
         if entry.state == EntryState.REMOVED:
-            raise _conflict(entry, f"条目已于 {timezone.localtime(entry.removed_at):%Y-%m-%d} 移出"
-                                   f"（{entry.get_removal_reason_display()}），不能重复移出。")
+            raise _conflict(
+                entry,
+                f"条目已于 {timezone.localtime(entry.removed_at):%Y-%m-%d} 移出"
+                f"（{entry.get_removal_reason_display()}），不能重复移出。",
+            )
         if reason == RemovalReason.EXPIRED and not entry.is_expired(today):
-            raise ValidationFailed.single("reason", "expired",
-                                          f"条目有效期至 {entry.valid_until or '未定'}，尚未届满，不能以“有效期届满”移出。")
+            raise ValidationFailed.single(
+                "reason",
+                "expired",
+                f"条目有效期至 {entry.valid_until or '未定'}，尚未届满，不能以“有效期届满”移出。",
+            )
         if reason == RemovalReason.REPAIRED:
             if not entry.is_black:
                 raise ValidationFailed.single("reason", "black_only", "信用修复仅适用于黑名单条目。")
             if not entry.list_type.repairable:
-                raise ValidationFailed.single("reason", "repairable", f"“{entry.list_type.name}”不适用信用修复。")
+                raise ValidationFailed.single(
+                    "reason", "repairable", f"“{entry.list_type.name}”不适用信用修复。"
+                )
             if entry.state != EntryState.PUBLISHED:
                 raise _conflict(entry, "只有已发布的条目可以因信用修复移出。")
             earliest = (entry.decided_on or today) + timedelta(days=entry.list_type.min_repair_days)
             if today < earliest:
-                raise ValidationFailed.single("reason", "min_repair_period",
-                                              f"“{entry.list_type.name}”须自认定日起满 {entry.list_type.min_repair_days} 天"
-                                              f"（{earliest} 起）方可信用修复。")
+                raise ValidationFailed.single(
+                    "reason",
+                    "min_repair_period",
+                    f"“{entry.list_type.name}”须自认定日起满 {entry.list_type.min_repair_days} 天"
+                    f"（{earliest} 起）方可信用修复。",
+                )
         _remove_locked(entry, actor=actor, reason=reason, note=note, action="list_entry.remove")
     return entry
 
 
-def list_entry_correct(*, entry: ListEntry, actor, reason: str | None = None, legal_basis: str | None = None,
-                       valid_until: date | None = None, document_no: str | None = None, note: str = "") -> ListEntry:
+def list_entry_correct(
+    *,
+    entry: ListEntry,
+    actor,
+    reason: str | None = None,
+    legal_basis: str | None = None,
+    valid_until: date | None = None,
+    document_no: str | None = None,
+    note: str = "",
+) -> ListEntry:
     """更正 a decided or published entry (e.g. after an objection finds an error in the facts or the
     period); consumers receive list_entry.changed with the changed fields."""
     ensure_can_decide(actor, entry.department)
@@ -484,19 +742,29 @@ def list_entry_correct(*, entry: ListEntry, actor, reason: str | None = None, le
     with transaction.atomic():
         entry = _lock(entry)
         if entry.state not in (EntryState.DECIDED, EntryState.PUBLISHED):
-            raise _conflict(entry, f"条目当前状态为“{_state_label(entry.state)}”，只有已认定或已发布的条目可以更正。")
+            raise _conflict(
+                entry, f"条目当前状态为“{_state_label(entry.state)}”，只有已认定或已发布的条目可以更正。"
+            )
         before = entry_snapshot(entry)
         if reason is not None:
             entry.reason = _text(reason, "reason", "列入事由", required=True)
         if legal_basis is not None:
             entry.legal_basis = _text(legal_basis, "legal_basis", "认定依据", required=True)
         if document_no is not None:
-            entry.document_no = _text(document_no, "document_no", "认定文书号", required=False, limit=DOC_NO_MAX)
+            entry.document_no = _text(
+                document_no, "document_no", "认定文书号", required=False, limit=DOC_NO_MAX
+            )
         if valid_until is not None:
-            entry.valid_until = _validate_dates(list_type=entry.list_type, decided_on=entry.decided_on,
-                                                valid_until=valid_until)
-            _ensure_no_overlap(subject=entry.subject, list_type=entry.list_type, start=entry.valid_from,
-                               end=entry.valid_until, exclude_pk=entry.pk)
+            entry.valid_until = _validate_dates(
+                list_type=entry.list_type, decided_on=entry.decided_on, valid_until=valid_until
+            )
+            _ensure_no_overlap(
+                subject=entry.subject,
+                list_type=entry.list_type,
+                start=entry.valid_from,
+                end=entry.valid_until,
+                exclude_pk=entry.pk,
+            )
         after = entry_snapshot(entry)
         changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
         if not changes:
@@ -504,8 +772,14 @@ def list_entry_correct(*, entry: ListEntry, actor, reason: str | None = None, le
         entry.save()
         if entry.state == EntryState.PUBLISHED:
             _emit("list_entry.changed", entry, changes=changes, note=note)
-        audit_record(actor=actor, action="list_entry.correct", obj=entry, department=entry.department,
-                     before=before, after={**after, "note": note})
+        audit_record(
+            actor=actor,
+            action="list_entry.correct",
+            obj=entry,
+            department=entry.department,
+            before=before,
+            after={**after, "note": note},
+        )
     return entry
 
 
@@ -521,16 +795,25 @@ def list_entry_set_objection(*, entry: ListEntry, under_objection: bool, actor) 
         entry = _lock(entry)
         if entry.under_objection == under_objection:
             return entry
-        if under_objection and entry.state not in (EntryState.NOTIFIED, EntryState.DECIDED, EntryState.PUBLISHED):
+        if under_objection and entry.state not in (
+            EntryState.NOTIFIED,
+            EntryState.DECIDED,
+            EntryState.PUBLISHED,
+        ):
             raise _conflict(entry, f"条目当前状态为“{_state_label(entry.state)}”，不能标记为异议中。")
         before = entry_snapshot(entry)
         entry.under_objection = under_objection
         entry.save(update_fields=["under_objection", "updated_at"])
         if entry.state == EntryState.PUBLISHED:
             _emit("list_entry.objection_opened" if under_objection else "list_entry.objection_closed", entry)
-        audit_record(actor=actor, action="list_entry.objection_opened" if under_objection
-                     else "list_entry.objection_closed", obj=entry, department=entry.department,
-                     before=before, after=entry_snapshot(entry))
+        audit_record(
+            actor=actor,
+            action="list_entry.objection_opened" if under_objection else "list_entry.objection_closed",
+            obj=entry,
+            department=entry.department,
+            before=before,
+            after=entry_snapshot(entry),
+        )
     return entry
 
 
@@ -546,8 +829,11 @@ def list_entry_deadlines_recompute(*, years: set[int] | None = None) -> int:
             cond |= Q(statement_deadline__year=year) | Q(notified_on__year=year)
     calendar = WorkingCalendar.load()
     changed = 0
-    candidates = (ListEntry.objects.filter(state=EntryState.NOTIFIED, notified_on__isnull=False)
-                  .filter(cond).values_list("pk", flat=True))
+    candidates = (
+        ListEntry.objects.filter(state=EntryState.NOTIFIED, notified_on__isnull=False)
+        .filter(cond)
+        .values_list("pk", flat=True)
+    )
     for pk in list(candidates):
         with transaction.atomic():
             entry = ListEntry.objects.select_for_update().filter(pk=pk, state=EntryState.NOTIFIED).first()
@@ -560,8 +846,14 @@ def list_entry_deadlines_recompute(*, years: set[int] | None = None) -> int:
             before = {"statement_deadline": entry.statement_deadline}
             entry.statement_deadline = new
             entry.save(update_fields=["statement_deadline", "updated_at"])
-            audit_record(actor=None, action="list_entry.deadline_recompute", obj=entry, department=entry.department,
-                         before=before, after={"statement_deadline": new})
+            audit_record(
+                actor=None,
+                action="list_entry.deadline_recompute",
+                obj=entry,
+                department=entry.department,
+                before=before,
+                after={"statement_deadline": new},
+            )
             changed += 1
     return changed
 
@@ -581,6 +873,11 @@ def list_types_seed(*, actor=None) -> dict[str, int]:
     with transaction.atomic():
         result = seed_list_types(ListType, Department, Memorandum)
         if result["created"] or result["linked"]:
-            audit_record(actor=actor, action="list_type.seed", object_type="lists.listtype", object_id="*",
-                         after=result)
+            audit_record(
+                actor=actor,
+                action="list_type.seed",
+                object_type="lists.listtype",
+                object_id="*",
+                after=result,
+            )
     return result

@@ -20,7 +20,9 @@ BATCH = 500
 
 
 def _due(today):
-    return ListEntry.objects.filter(state=EntryState.PUBLISHED, valid_until__lt=today, expiry_emitted_at__isnull=True)
+    return ListEntry.objects.filter(
+        state=EntryState.PUBLISHED, valid_until__lt=today, expiry_emitted_at__isnull=True
+    )
 
 
 def run(*, now, stdout=None) -> dict[str, int]:
@@ -31,19 +33,36 @@ def run(*, now, stdout=None) -> dict[str, int]:
     while True:
         with transaction.atomic():
             # skip_locked: two sweeps running at once split the work instead of double-emitting.
-            batch = list(_due(today).select_for_update(skip_locked=True, of=("self",))
-                         .select_related("list_type", "list_type__memorandum", "subject", "department")
-                         .order_by("valid_until", "pk")[:BATCH])
+            batch = list(
+                _due(today)
+                .select_for_update(skip_locked=True, of=("self",))
+                .select_related("list_type", "list_type__memorandum", "subject", "department")
+                .order_by("valid_until", "pk")[:BATCH]
+            )
             for entry in batch:
                 entry.expiry_emitted_at = now
                 entry.save(update_fields=["expiry_emitted_at"])
                 data = entry_event_data(entry)
-                data.update(removal_reason="expired", removed_at=now,
-                            removal_note=f"有效期已于 {entry.valid_until} 届满")
-                event_emit(kind="list_entry.removed", aggregate_type="list_entry", aggregate_id=entry.pk,
-                           data=data, department=entry.department, list_type_code=entry.list_type.code)
-                audit_record(actor=None, action="list_entry.expire", obj=entry, department=entry.department,
-                             after={"valid_until": entry.valid_until, "expiry_emitted_at": now})
+                data.update(
+                    removal_reason="expired",
+                    removed_at=now,
+                    removal_note=f"有效期已于 {entry.valid_until} 届满",
+                )
+                event_emit(
+                    kind="list_entry.removed",
+                    aggregate_type="list_entry",
+                    aggregate_id=entry.pk,
+                    data=data,
+                    department=entry.department,
+                    list_type_code=entry.list_type.code,
+                )
+                audit_record(
+                    actor=None,
+                    action="list_entry.expire",
+                    obj=entry,
+                    department=entry.department,
+                    after={"valid_until": entry.valid_until, "expiry_emitted_at": now},
+                )
         emitted += len(batch)
         if len(batch) < BATCH:
             break

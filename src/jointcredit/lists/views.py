@@ -27,28 +27,45 @@ STEPS = {
 }
 
 
-
 @login_required
 def entry_list(request):
-    f = {k: request.GET.get(k, "").strip() for k in ("state", "status", "color", "list_type", "department", "q")}
+    f = {
+        k: request.GET.get(k, "").strip()
+        for k in ("state", "status", "color", "list_type", "department", "q")
+    }
     error, page = None, None
     try:
-        page = selectors.list_entry_list(**{k: v or None for k, v in f.items()},
-                                         page=_int(request.GET.get("page"), 1), page_size=20)
+        page = selectors.list_entry_list(
+            **{k: v or None for k, v in f.items()}, page=_int(request.GET.get("page"), 1), page_size=20
+        )
     except DomainError as exc:
         error = exc.message
     today = timezone.localdate()
     for entry in page.items if page else []:
         entry.status_label = entry.display_status(today)
     user = request.user
-    can_create = bool(user.department_id and can_write_for(user, user.department)
-                      and selectors.list_types_for_department(user.department).exists())
+    can_create = bool(
+        user.department_id
+        and can_write_for(user, user.department)
+        and selectors.list_types_for_department(user.department).exists()
+    )
     query = "&".join(f"{k}={v}" for k, v in f.items() if v)
-    return render(request, "lists/entry_list.html", {
-        "f": f, "page": page, "error": error, "can_create": can_create, "query": query,
-        "states": EntryState.choices, "statuses": selectors.STATUS_FILTERS.items(), "colors": ListColor.choices,
-        "list_types": selectors.list_type_list(), "today": timezone.localdate(),
-    })
+    return render(
+        request,
+        "lists/entry_list.html",
+        {
+            "f": f,
+            "page": page,
+            "error": error,
+            "can_create": can_create,
+            "query": query,
+            "states": EntryState.choices,
+            "statuses": selectors.STATUS_FILTERS.items(),
+            "colors": ListColor.choices,
+            "list_types": selectors.list_type_list(),
+            "today": timezone.localdate(),
+        },
+    )
 
 
 @login_required
@@ -60,8 +77,9 @@ def type_list(request):
 def entry_create(request):
     user = request.user
     types = list(selectors.list_types_for_department(user.department)) if user.department_id else []
-    form = forms.EntryForm(request.POST or None, list_types=types,
-                           initial={"list_type": request.GET.get("list_type", "")})
+    form = forms.EntryForm(
+        request.POST or None, list_types=types, initial={"list_type": request.GET.get("list_type", "")}
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["kind"] = data["kind"] or None
@@ -84,14 +102,29 @@ def _actions(entry, user, today) -> list[dict]:
     out = []
     black = entry.is_black
     if entry.state == EntryState.DRAFT and black and writer:
-        out.append({"step": "notify", "label": "送达告知书", "form": forms.NotifyForm(
-            initial={"statement_working_days": entry.list_type.statement_working_days})})
+        out.append(
+            {
+                "step": "notify",
+                "label": "送达告知书",
+                "form": forms.NotifyForm(
+                    initial={"statement_working_days": entry.list_type.statement_working_days}
+                ),
+            }
+        )
     if entry.state == EntryState.NOTIFIED and writer:
         out.append({"step": "statement", "label": "登记陈述申辩", "form": forms.StatementForm()})
     if entry.state == EntryState.NOTIFIED and approver:
-        out.append({"step": "decide", "label": "认定（作出决定书）", "form": forms.DecideForm(),
-                    "blocked": services.decision_blocker(entry, today)})
-    if approver and ((black and entry.state == EntryState.DECIDED) or (not black and entry.state == EntryState.DRAFT)):
+        out.append(
+            {
+                "step": "decide",
+                "label": "认定（作出决定书）",
+                "form": forms.DecideForm(),
+                "blocked": services.decision_blocker(entry, today),
+            }
+        )
+    if approver and (
+        (black and entry.state == EntryState.DECIDED) or (not black and entry.state == EntryState.DRAFT)
+    ):
         out.append({"step": "publish", "label": "发布并推送", "form": None})
     if approver and entry.state in (EntryState.DECIDED, EntryState.PUBLISHED):
         out.append({"step": "correct", "label": "更正", "form": forms.CorrectForm()})
@@ -104,14 +137,22 @@ def _actions(entry, user, today) -> list[dict]:
 def entry_detail(request, pk: int):
     entry = selectors.list_entry_get(pk)
     today = timezone.localdate()
-    return render(request, "lists/entry_detail.html", {
-        "entry": entry, "today": today, "status": entry.display_status(today),
-        "effective": entry.is_effective(today), "actions": _actions(entry, request.user, today),
-        "history": selectors.entry_history(entry),
-        "has_notice": entry.notified_on is not None,
-        "has_decision": entry.is_black and entry.state in (EntryState.DECIDED, EntryState.PUBLISHED, EntryState.REMOVED)
-        and entry.decided_on is not None,
-    })
+    return render(
+        request,
+        "lists/entry_detail.html",
+        {
+            "entry": entry,
+            "today": today,
+            "status": entry.display_status(today),
+            "effective": entry.is_effective(today),
+            "actions": _actions(entry, request.user, today),
+            "history": selectors.entry_history(entry),
+            "has_notice": entry.notified_on is not None,
+            "has_decision": entry.is_black
+            and entry.state in (EntryState.DECIDED, EntryState.PUBLISHED, EntryState.REMOVED)
+            and entry.decided_on is not None,
+        },
+    )
 
 
 @login_required
@@ -147,11 +188,15 @@ def entry_document(request, pk: int, kind: str, fmt: str):
     entry = selectors.list_entry_get(pk)
     if kind == "notice" and entry.notified_on is None:
         raise Http404("该条目尚未告知。")
-    if kind == "decision" and (not entry.is_black or entry.decided_on is None
-                               or entry.state in (EntryState.DRAFT, EntryState.NOTIFIED)):
+    if kind == "decision" and (
+        not entry.is_black
+        or entry.decided_on is None
+        or entry.state in (EntryState.DRAFT, EntryState.NOTIFIED)
+    ):
         raise Http404("该条目尚未认定。")
-    html = render_to_string(f"lists/doc_{kind}.html", {"entry": entry, "today": timezone.localdate()},
-                            request=request)
+    html = render_to_string(
+        f"lists/doc_{kind}.html", {"entry": entry, "today": timezone.localdate()}, request=request
+    )
     if fmt == "html":
         return HttpResponse(html)
     from weasyprint import HTML

@@ -12,16 +12,31 @@ from .validation import measure_fields_validate
 class MeasureForm(forms.ModelForm):
     class Meta:
         model = Measure
-        fields = ("memorandum", "code", "name", "kind", "legal_basis", "implementing_departments", "scenarios",
-                  "reaches_subject", "reach_roles", "directly_responsible_roles", "is_active")
+        fields = (
+            "memorandum",
+            "code",
+            "name",
+            "kind",
+            "legal_basis",
+            "implementing_departments",
+            "scenarios",
+            "reaches_subject",
+            "reach_roles",
+            "directly_responsible_roles",
+            "is_active",
+        )
 
     def clean(self):
         data = super().clean()
         for error in measure_fields_validate(
-                code=data.get("code", ""), name=data.get("name", ""), kind=data.get("kind", ""),
-                scenarios=data.get("scenarios"), reach_roles=data.get("reach_roles") or [],
-                directly_responsible_roles=data.get("directly_responsible_roles") or [],
-                reaches_subject=data.get("reaches_subject", True)):
+            code=data.get("code", ""),
+            name=data.get("name", ""),
+            kind=data.get("kind", ""),
+            scenarios=data.get("scenarios"),
+            reach_roles=data.get("reach_roles") or [],
+            directly_responsible_roles=data.get("directly_responsible_roles") or [],
+            reaches_subject=data.get("reaches_subject", True),
+        ):
             field = error["field"] if error["field"] in self.fields else None
             self.add_error(field, error["message"])
         return data
@@ -55,7 +70,17 @@ class MeasureAdmin(AuditedModelAdmin):
 
 @admin.register(Screening)
 class ScreeningAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "file_name", "scenario", "on", "total", "hit", "clear", "invalid", "created_by")
+    list_display = (
+        "created_at",
+        "file_name",
+        "scenario",
+        "on",
+        "total",
+        "hit",
+        "clear",
+        "invalid",
+        "created_by",
+    )
     list_filter = ("scenario",)
     readonly_fields = [f.name for f in Screening._meta.fields]
 

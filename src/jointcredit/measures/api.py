@@ -21,6 +21,7 @@ router = Router(tags=["联合奖惩"])
 
 # --- check ---------------------------------------------------------------------------------------
 
+
 class CheckSubjectOut(Schema):
     id: int
     kind: str
@@ -55,13 +56,18 @@ class CheckOut(Schema):
     hits: list[CheckHitOut]
 
 
-@router.get("/check", response=CheckOut, summary="奖惩核查：某主体在某业务场景下适用的全部措施",
-            description=(
-                "identifier 为统一社会信用代码或证件号码；scenario 为业务场景代码（licensing、funding、"
-                "public_resource_trading、market_entry、honours、inspection 等）；date 默认为今天。"
-                "每条命中给出措施、引起它的名单条目、认定部门、依据和 via（self 表示主体本身，"
-                "“法定代表人:<统一社会信用代码>”表示因其在被列入名单组织中的身份）。异议中的条目标记 under_objection。"
-                "库中没有该主体时 subject 为 null、hits 为空；标识格式错误或场景未知返回 422。"))
+@router.get(
+    "/check",
+    response=CheckOut,
+    summary="奖惩核查：某主体在某业务场景下适用的全部措施",
+    description=(
+        "identifier 为统一社会信用代码或证件号码；scenario 为业务场景代码（licensing、funding、"
+        "public_resource_trading、market_entry、honours、inspection 等）；date 默认为今天。"
+        "每条命中给出措施、引起它的名单条目、认定部门、依据和 via（self 表示主体本身，"
+        "“法定代表人:<统一社会信用代码>”表示因其在被列入名单组织中的身份）。异议中的条目标记 under_objection。"
+        "库中没有该主体时 subject 为 null、hits 为空；标识格式错误或场景未知返回 422。"
+    ),
+)
 def check(request, identifier: str, scenario: str, date: date | None = None):
     # Hot path (DESIGN.md §5, bench/bench_check.py): the dicts are built with exactly CheckOut's
     # fields in order (test_api_check_matches_its_schema), so they are rendered as they are instead
@@ -96,6 +102,7 @@ def check_fast(request, tail: str, params: dict[str, str]) -> dict | None:
 
 
 # --- memoranda and measures ---------------------------------------------------------------------
+
 
 class DepartmentRef(Schema):
     code: str
@@ -195,19 +202,33 @@ def _dept(d) -> dict:
 
 def memorandum_out(memo: Memorandum) -> dict:
     count = getattr(memo, "measure_count", None)
-    return {"code": memo.code, "name": memo.name, "document_no": memo.document_no, "signed_on": memo.signed_on,
-            "feedback_working_days": memo.feedback_working_days, "is_active": memo.is_active,
-            "signatories": [_dept(d) for d in memo.signatories.all()],
-            "measure_count": count if count is not None else memo.measures.count()}
+    return {
+        "code": memo.code,
+        "name": memo.name,
+        "document_no": memo.document_no,
+        "signed_on": memo.signed_on,
+        "feedback_working_days": memo.feedback_working_days,
+        "is_active": memo.is_active,
+        "signatories": [_dept(d) for d in memo.signatories.all()],
+        "measure_count": count if count is not None else memo.measures.count(),
+    }
 
 
 def measure_out(m: Measure) -> dict:
-    return {"code": m.code, "name": m.name, "kind": m.kind, "kind_label": m.get_kind_display(),
-            "memorandum": m.memorandum.code, "legal_basis": m.legal_basis,
-            "implementing_departments": [_dept(d) for d in m.implementing_departments.all()],
-            "scenarios": list(m.scenarios or []), "reaches_subject": m.reaches_subject,
-            "reach_roles": list(m.reach_roles or []), "directly_responsible_roles": list(m.directly_responsible_roles or []),
-            "is_active": m.is_active}
+    return {
+        "code": m.code,
+        "name": m.name,
+        "kind": m.kind,
+        "kind_label": m.get_kind_display(),
+        "memorandum": m.memorandum.code,
+        "legal_basis": m.legal_basis,
+        "implementing_departments": [_dept(d) for d in m.implementing_departments.all()],
+        "scenarios": list(m.scenarios or []),
+        "reaches_subject": m.reaches_subject,
+        "reach_roles": list(m.reach_roles or []),
+        "directly_responsible_roles": list(m.directly_responsible_roles or []),
+        "is_active": m.is_active,
+    }
 
 
 def _page(page: Page, fn) -> dict:
@@ -232,21 +253,37 @@ def memorandum_detail(request, code: str):
 
 @router.patch("/memoranda/{code}", response=MemorandumOut, summary="修改备忘录（信用办管理员）")
 def memorandum_update(request, code: str, payload: MemorandumPatch):
-    memo = services.memorandum_update(actor=request.auth, memorandum=selectors.memorandum_get(code),
-                                      data=payload.dict(exclude_unset=True))
+    memo = services.memorandum_update(
+        actor=request.auth, memorandum=selectors.memorandum_get(code), data=payload.dict(exclude_unset=True)
+    )
     return memorandum_out(selectors.memorandum_get(memo.code))
 
 
 @router.get("/measures", response=MeasurePage, summary="奖惩措施清单")
-def measure_list(request, page: int = 1, page_size: int = 20, memorandum: str | None = None,
-                 kind: str | None = None, scenario: str | None = None, active: bool | None = None):
-    return _page(selectors.measure_list(page=page, page_size=page_size, memorandum=memorandum, kind=kind,
-                                        scenario=scenario, active=active), measure_out)
+def measure_list(
+    request,
+    page: int = 1,
+    page_size: int = 20,
+    memorandum: str | None = None,
+    kind: str | None = None,
+    scenario: str | None = None,
+    active: bool | None = None,
+):
+    return _page(
+        selectors.measure_list(
+            page=page, page_size=page_size, memorandum=memorandum, kind=kind, scenario=scenario, active=active
+        ),
+        measure_out,
+    )
 
 
-@router.post("/measures", response={201: MeasureOut}, summary="新增措施（信用办管理员）",
-             description="scenarios 为场景代码列表；reach_roles 为作用的关联人身份；directly_responsible_roles "
-                         "中的身份仅对“负有直接责任”的关联人生效。未知场景或身份返回 422。")
+@router.post(
+    "/measures",
+    response={201: MeasureOut},
+    summary="新增措施（信用办管理员）",
+    description="scenarios 为场景代码列表；reach_roles 为作用的关联人身份；directly_responsible_roles "
+    "中的身份仅对“负有直接责任”的关联人生效。未知场景或身份返回 422。",
+)
 def measure_create(request, payload: MeasureIn):
     data = payload.dict()
     memo = selectors.memorandum_get(data.pop("memorandum"))
@@ -261,12 +298,14 @@ def measure_detail(request, code: str):
 
 @router.patch("/measures/{code}", response=MeasureOut, summary="修改措施（信用办管理员）")
 def measure_update(request, code: str, payload: MeasurePatch):
-    measure = services.measure_update(actor=request.auth, measure=selectors.measure_get(code),
-                                      data=payload.dict(exclude_unset=True))
+    measure = services.measure_update(
+        actor=request.auth, measure=selectors.measure_get(code), data=payload.dict(exclude_unset=True)
+    )
     return measure_out(selectors.measure_get(measure.code))
 
 
 # --- batch screening ----------------------------------------------------------------------------
+
 
 class ScreeningRowOut(Schema):
     row: int
@@ -310,20 +349,35 @@ class ScreeningPage(Schema):
 
 def screening_out(s: Screening) -> dict:
     base = f"/api/v1/screenings/{s.id}/result"
-    return {"id": s.id, "scenario": s.scenario, "date": s.on, "file_name": s.file_name, "total": s.total,
-            "hit": s.hit, "clear": s.clear, "invalid": s.invalid, "created_at": s.created_at.isoformat(),
-            "result_csv": f"{base}?format=csv", "result_xlsx": f"{base}?format=xlsx"}
+    return {
+        "id": s.id,
+        "scenario": s.scenario,
+        "date": s.on,
+        "file_name": s.file_name,
+        "total": s.total,
+        "hit": s.hit,
+        "clear": s.clear,
+        "invalid": s.invalid,
+        "created_at": s.created_at.isoformat(),
+        "result_csv": f"{base}?format=csv",
+        "result_xlsx": f"{base}?format=xlsx",
+    }
 
 
-@router.post("/screenings", response={201: ScreeningResultOut}, summary="批量比对：上传标识文件",
-             description="multipart：file 为 CSV/XLSX/TXT（每行一个统一社会信用代码或证件号码；CSV/XLSX 取"
-                         "“标识/统一社会信用代码/证件号码/identifier”列，无此列时取第一列），scenario 为业务场景代码，"
-                         "date 可选。返回每一输入行的结果（hit 命中 / clear 未命中 / invalid 无效并附原因），不丢弃任何行。")
+@router.post(
+    "/screenings",
+    response={201: ScreeningResultOut},
+    summary="批量比对：上传标识文件",
+    description="multipart：file 为 CSV/XLSX/TXT（每行一个统一社会信用代码或证件号码；CSV/XLSX 取"
+    "“标识/统一社会信用代码/证件号码/identifier”列，无此列时取第一列），scenario 为业务场景代码，"
+    "date 可选。返回每一输入行的结果（hit 命中 / clear 未命中 / invalid 无效并附原因），不丢弃任何行。",
+)
 def screening_create(request, file: File[UploadedFile], scenario: Form[str], date: Form[date | None] = None):
     from .screening import screening_rows_all
 
-    screening = services.screening_run(actor=request.auth, fileobj=file, file_name=file.name or "upload",
-                                       scenario=scenario, on=date)
+    screening = services.screening_run(
+        actor=request.auth, fileobj=file, file_name=file.name or "upload", scenario=scenario, on=date
+    )
     return Status(201, {**screening_out(screening), "rows": screening_rows_all(screening)})
 
 
@@ -333,23 +387,37 @@ def screening_list(request, page: int = 1, page_size: int = 20):
 
 
 @router.get("/screenings/{screening_id}", response=ScreeningResultOut, summary="批量比对结果（分页）")
-def screening_detail(request, screening_id: int, page: int = 1, page_size: int = 100,
-                     status: Literal["hit", "clear", "invalid"] | None = None):
+def screening_detail(
+    request,
+    screening_id: int,
+    page: int = 1,
+    page_size: int = 100,
+    status: Literal["hit", "clear", "invalid"] | None = None,
+):
     from .screening import screening_rows_page
 
     screening = selectors.screening_get(user=request.auth, screening_id=screening_id)
     rows_page = screening_rows_page(screening, page=page, page_size=page_size, status=status)
-    return {**screening_out(screening), "rows": rows_page.items, "page": rows_page.page,
-            "page_size": rows_page.page_size, "pages": rows_page.pages, "rows_total": rows_page.total}
+    return {
+        **screening_out(screening),
+        "rows": rows_page.items,
+        "page": rows_page.page,
+        "page_size": rows_page.page_size,
+        "pages": rows_page.pages,
+        "rows_total": rows_page.total,
+    }
 
 
-@router.get("/screenings/{screening_id}/result", summary="下载批量比对结果文件（CSV 或 XLSX）",
-            response={200: None})
+@router.get(
+    "/screenings/{screening_id}/result", summary="下载批量比对结果文件（CSV 或 XLSX）", response={200: None}
+)
 def screening_result(request, screening_id: int, format: Literal["csv", "xlsx"] = "csv"):  # noqa: A002
     from .screening import screening_result_file
 
     screening = selectors.screening_get(user=request.auth, screening_id=screening_id)
     content, content_type, name = screening_result_file(screening, fmt=format)
     response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename=\"screening-{screening.id}.{format}\"; filename*=UTF-8''{name}"
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"screening-{screening.id}.{format}\"; filename*=UTF-8''{name}"
+    )
     return response

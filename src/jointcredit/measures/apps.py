@@ -15,16 +15,25 @@ class MeasuresConfig(AppConfig):
 
         # Any write to the catalogue (services, admin, shell) reaches the check engine's cache.
         for model in (Memorandum, Measure):
-            post_save.connect(catalog_changed, sender=model, dispatch_uid=f"measures_catalog_save_{model.__name__}")
-            post_delete.connect(catalog_changed, sender=model, dispatch_uid=f"measures_catalog_del_{model.__name__}")
-        m2m_changed.connect(catalog_changed, sender=Measure.implementing_departments.through,
-                            dispatch_uid="measures_catalog_m2m")
+            post_save.connect(
+                catalog_changed, sender=model, dispatch_uid=f"measures_catalog_save_{model.__name__}"
+            )
+            post_delete.connect(
+                catalog_changed, sender=model, dispatch_uid=f"measures_catalog_del_{model.__name__}"
+            )
+        m2m_changed.connect(
+            catalog_changed,
+            sender=Measure.implementing_departments.through,
+            dispatch_uid="measures_catalog_m2m",
+        )
 
         # GET /api/v1/check for cookie-less bearer calls: answered in front of Django with the same
         # selector and body (ADR 0012; equivalence: tests/test_check_fast_lane.py).
         from jointcredit.common.fastlane import register_route
 
-        register_route("/api/v1/check", "jointcredit.measures.api:check_fast", params=("identifier", "scenario", "date"))
+        register_route(
+            "/api/v1/check", "jointcredit.measures.api:check_fast", params=("identifier", "scenario", "date")
+        )
 
         register_nav(label="奖惩核查", url_name="measures:check", order=30)
         register_nav(label="批量比对", url_name="measures:screenings", order=31)

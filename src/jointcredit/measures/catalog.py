@@ -74,14 +74,25 @@ def _db_version() -> int:
 def _load(version: int) -> Catalog:
     catalog = Catalog(version=version)
     grouped: dict[tuple[int, str], list[MeasureInfo]] = {}
-    rows = (Measure.objects.filter(is_active=True, memorandum__is_active=True)
-            .select_related("memorandum").prefetch_related("implementing_departments").order_by("kind", "code"))
+    rows = (
+        Measure.objects.filter(is_active=True, memorandum__is_active=True)
+        .select_related("memorandum")
+        .prefetch_related("implementing_departments")
+        .order_by("kind", "code")
+    )
     for m in rows:
         info = MeasureInfo(
-            id=m.id, code=m.code, name=m.name, kind=m.kind, legal_basis=m.legal_basis,
-            memorandum_id=m.memorandum_id, memorandum_name=m.memorandum.name,
-            memorandum_document_no=m.memorandum.document_no, scenarios=frozenset(m.scenarios or ()),
-            reaches_subject=m.reaches_subject, reach_roles=frozenset(m.reach_roles or ()),
+            id=m.id,
+            code=m.code,
+            name=m.name,
+            kind=m.kind,
+            legal_basis=m.legal_basis,
+            memorandum_id=m.memorandum_id,
+            memorandum_name=m.memorandum.name,
+            memorandum_document_no=m.memorandum.document_no,
+            scenarios=frozenset(m.scenarios or ()),
+            reaches_subject=m.reaches_subject,
+            reach_roles=frozenset(m.reach_roles or ()),
             directly_responsible_roles=frozenset(m.directly_responsible_roles or ()),
             implementing_departments=tuple(d.name for d in m.implementing_departments.all()),
         )

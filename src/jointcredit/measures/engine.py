@@ -66,15 +66,21 @@ class Hit:
         entry, m = self.entry, self.measure
         until = f"，有效期至 {entry.valid_until:%Y-%m-%d}" if entry.valid_until else ""
         listed = f"“{entry.list_type_name}”（认定部门：{entry.department_name}{until}）"
-        memo = f"《{m.memorandum_name}》" + (f"（{m.memorandum_document_no}）" if m.memorandum_document_no else "")
+        memo = f"《{m.memorandum_name}》" + (
+            f"（{m.memorandum_document_no}）" if m.memorandum_document_no else ""
+        )
         if self.link is None:
             why = f"该主体被列入{listed}，{memo}规定对其实施“{m.name}”。"
         else:
             role = ROLE_LABELS.get(self.link.role, self.link.role)
             direct = "且对失信行为负有直接责任，" if self.link.directly_responsible else ""
-            only_direct = "（该身份仅限负有直接责任者）" if self.link.role in m.directly_responsible_roles else ""
-            why = (f"该主体是{self.link.organisation_name}（{self.link.organisation_identifier}）的{role}，{direct}"
-                   f"该组织被列入{listed}，{memo}规定“{m.name}”同时作用于其{role}{only_direct}。")
+            only_direct = (
+                "（该身份仅限负有直接责任者）" if self.link.role in m.directly_responsible_roles else ""
+            )
+            why = (
+                f"该主体是{self.link.organisation_name}（{self.link.organisation_identifier}）的{role}，{direct}"
+                f"该组织被列入{listed}，{memo}规定“{m.name}”同时作用于其{role}{only_direct}。"
+            )
         if entry.under_objection:
             why += "该名单条目正在异议处理中，请结合异议结果审慎实施。"
         return why
@@ -82,12 +88,21 @@ class Hit:
     def as_dict(self) -> dict:
         m, e = self.measure, self.entry
         return {
-            "measure_code": m.code, "measure_name": m.name, "kind": m.kind, "list_type": e.list_type_code,
-            "list_type_name": e.list_type_name, "list_color": e.color, "entry_id": e.id,
-            "initiating_department": e.department_name, "legal_basis": m.legal_basis,
-            "entry_legal_basis": e.legal_basis, "memorandum": m.memorandum_name,
+            "measure_code": m.code,
+            "measure_name": m.name,
+            "kind": m.kind,
+            "list_type": e.list_type_code,
+            "list_type_name": e.list_type_name,
+            "list_color": e.color,
+            "entry_id": e.id,
+            "initiating_department": e.department_name,
+            "legal_basis": m.legal_basis,
+            "entry_legal_basis": e.legal_basis,
+            "memorandum": m.memorandum_name,
             "implementing_departments": list(m.implementing_departments),
-            "valid_until": e.valid_until, "via": self.via, "under_objection": e.under_objection,
+            "valid_until": e.valid_until,
+            "via": self.via,
+            "under_objection": e.under_objection,
             "explanation": self.explanation(),
         }
 
@@ -98,8 +113,13 @@ def in_force(valid_from: date | None, valid_until: date | None, on: date) -> boo
     return (valid_from is None or valid_from <= on) and (valid_until is None or on <= valid_until)
 
 
-def hits_compute(*, self_entries: list[EntryRow], role_entries: list[tuple[EntryRow, RoleLink]], scenario: str,
-                 catalog: Catalog) -> list[Hit]:
+def hits_compute(
+    *,
+    self_entries: list[EntryRow],
+    role_entries: list[tuple[EntryRow, RoleLink]],
+    scenario: str,
+    catalog: Catalog,
+) -> list[Hit]:
     self_black = any(e.color == "black" for e in self_entries)
     hits: list[Hit] = []
     for entry in self_entries:
@@ -117,5 +137,7 @@ def hits_compute(*, self_entries: list[EntryRow], role_entries: list[tuple[Entry
                 continue
             hits.append(Hit(m, entry, link))
     # Punishments first, then by measure and cause, so the answer reads the same every time.
-    hits.sort(key=lambda h: (h.measure.kind != "punishment", h.measure.code, h.link is not None, h.via, h.entry.id))
+    hits.sort(
+        key=lambda h: (h.measure.kind != "punishment", h.measure.code, h.link is not None, h.via, h.entry.id)
+    )
     return hits

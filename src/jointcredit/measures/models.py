@@ -17,8 +17,9 @@ class Memorandum(models.Model):
     name = models.CharField("名称", max_length=200)
     document_no = models.CharField("文号", max_length=100, blank=True)
     signed_on = models.DateField("签署日期", null=True, blank=True)
-    signatories = models.ManyToManyField("accounts.Department", blank=True, related_name="memoranda",
-                                         verbose_name="签署部门")
+    signatories = models.ManyToManyField(
+        "accounts.Department", blank=True, related_name="memoranda", verbose_name="签署部门"
+    )
     feedback_working_days = models.PositiveSmallIntegerField("反馈期限（工作日）", default=10)
     is_active = models.BooleanField("有效", default=True)
 
@@ -34,23 +35,32 @@ class Memorandum(models.Model):
 class Measure(models.Model):
     """One joint measure (措施清单条目)."""
 
-    memorandum = models.ForeignKey(Memorandum, on_delete=models.PROTECT, related_name="measures",
-                                   verbose_name="所属备忘录")
+    memorandum = models.ForeignKey(
+        Memorandum, on_delete=models.PROTECT, related_name="measures", verbose_name="所属备忘录"
+    )
     code = models.SlugField("措施代码", max_length=64, unique=True)
     name = models.CharField("措施名称", max_length=200)
     kind = models.CharField("类型", max_length=16, choices=MeasureKind.choices)
     legal_basis = models.TextField("依据", blank=True)
-    implementing_departments = models.ManyToManyField("accounts.Department", blank=True,
-                                                      related_name="implemented_measures",
-                                                      verbose_name="实施部门")
-    scenarios = models.JSONField("适用业务场景", default=list,
-                                 help_text="场景代码列表，见 measures.scenarios.SCENARIOS")
+    implementing_departments = models.ManyToManyField(
+        "accounts.Department", blank=True, related_name="implemented_measures", verbose_name="实施部门"
+    )
+    scenarios = models.JSONField(
+        "适用业务场景", default=list, help_text="场景代码列表，见 measures.scenarios.SCENARIOS"
+    )
     reaches_subject = models.BooleanField("作用于主体本身", default=True)
-    reach_roles = models.JSONField("作用于关联人身份", default=list, blank=True,
-                                   help_text="关联人身份代码列表：" + "、".join(f"{v}={label}" for v, label in RelatedRole.choices))
+    reach_roles = models.JSONField(
+        "作用于关联人身份",
+        default=list,
+        blank=True,
+        help_text="关联人身份代码列表：" + "、".join(f"{v}={label}" for v, label in RelatedRole.choices),
+    )
     directly_responsible_roles = models.JSONField(
-        "仅对负有直接责任者生效的身份", default=list, blank=True,
-        help_text="列在此处的身份，只有标记为“对失信行为负有直接责任”的关联人才受此措施约束。")
+        "仅对负有直接责任者生效的身份",
+        default=list,
+        blank=True,
+        help_text="列在此处的身份，只有标记为“对失信行为负有直接责任”的关联人才受此措施约束。",
+    )
     is_active = models.BooleanField("有效", default=True)
 
     class Meta:
@@ -98,10 +108,22 @@ class Screening(models.Model):
     clear = models.PositiveIntegerField("未命中", default=0)
     invalid = models.PositiveIntegerField("无效", default=0)
     result_path = models.CharField("结果文件", max_length=255, blank=True)
-    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+", verbose_name="比对人")
-    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+", verbose_name="所属部门")
+    created_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="比对人",
+    )
+    department = models.ForeignKey(
+        "accounts.Department",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="所属部门",
+    )
     created_at = models.DateTimeField("比对时间", auto_now_add=True)
 
     class Meta:

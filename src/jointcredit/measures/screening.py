@@ -57,8 +57,20 @@ from .scenarios import SCENARIOS
 from .selectors import ENTRY_COLUMNS, effective_entries_q, role_held_q, scenario_validate
 
 IDENTIFIER_HEADERS = {
-    "identifier", "标识", "主体标识", "统一社会信用代码", "证件号码", "统一社会信用代码/证件号码", "证件号", "身份证号",
-    "身份证号码", "信用代码", "xk_xdr_shxym", "cf_xdr_shxym", "xk_xdr_zjhm", "cf_xdr_zjhm",
+    "identifier",
+    "标识",
+    "主体标识",
+    "统一社会信用代码",
+    "证件号码",
+    "统一社会信用代码/证件号码",
+    "证件号",
+    "身份证号",
+    "身份证号码",
+    "信用代码",
+    "xk_xdr_shxym",
+    "cf_xdr_shxym",
+    "xk_xdr_zjhm",
+    "cf_xdr_zjhm",
 }
 NAME_HEADERS = {"name", "名称", "主体名称", "姓名", "名称/姓名", "企业名称"}
 STATUS_LABELS = {"hit": "命中", "clear": "未命中", "invalid": "无效"}
@@ -69,11 +81,14 @@ _USCC_SHIFT_FROM = [c for i, c in enumerate(USCC_ALPHABET) if c != _BASE36[i]]
 _USCC_SHIFT_TO = [_BASE36[i] for i, c in enumerate(USCC_ALPHABET) if c != _BASE36[i]]
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_USCC_RE = "^[" + "".join(USCC_REGISTRY_AUTHORITIES) + "][" + USCC_ALPHABET + "][0-9]{6}[" + USCC_ALPHABET + "]{10}$"
+_USCC_RE = (
+    "^[" + "".join(USCC_REGISTRY_AUTHORITIES) + "][" + USCC_ALPHABET + "][0-9]{6}[" + USCC_ALPHABET + "]{10}$"
+)
 _RID_RE = r"^[0-9]{17}[0-9X]$"
 
 
 # --- reading -----------------------------------------------------------------------------------
+
 
 @dataclass
 class InputRows:
@@ -106,8 +121,9 @@ def _input_rows_polars(data: bytes, *, file_name: str) -> InputRows | None:
     if raw[:1] in (b"\n", b"\r") or b"\n\n" in raw or b"\n\r\n" in raw or b"\r\r" in raw:
         return None
     try:
-        df = pl.read_csv(io.BytesIO(raw), has_header=False, infer_schema=False, quote_char='"',
-                         raise_if_empty=False)
+        df = pl.read_csv(
+            io.BytesIO(raw), has_header=False, infer_schema=False, quote_char='"', raise_if_empty=False
+        )
     except Exception:  # noqa: BLE001 - polars raises several types; the exact reader explains
         return None
     if df.height == 0:
@@ -126,8 +142,11 @@ def _input_rows_polars(data: bytes, *, file_name: str) -> InputRows | None:
     body = body.filter(pl.any_horizontal([pl.col(c) != "" for c in names]))
     if body.height == 0:
         raise ValidationFailed.single("file", "empty", "文件中没有任何待比对的标识。")
-    return InputRows(rows=body["_line"].cast(pl.Int64).rename("row"), raw=body[names[column]].rename("identifier"),
-                     header_detected=header_detected)
+    return InputRows(
+        rows=body["_line"].cast(pl.Int64).rename("row"),
+        raw=body[names[column]].rename("identifier"),
+        header_detected=header_detected,
+    )
 
 
 def input_rows_read(fileobj, *, file_name: str, progress: Callable[[int], None] | None = None) -> InputRows:
@@ -164,8 +183,11 @@ def input_rows_read(fileobj, *, file_name: str, progress: Callable[[int], None] 
         progress(step)
     if not rows:
         raise ValidationFailed.single("file", "empty", "文件中没有任何待比对的标识。")
-    return InputRows(rows=pl.Series("row", rows, dtype=pl.Int64), raw=pl.Series("identifier", raw, dtype=pl.String),
-                     header_detected=header_detected)
+    return InputRows(
+        rows=pl.Series("row", rows, dtype=pl.Int64),
+        raw=pl.Series("identifier", raw, dtype=pl.String),
+        header_detected=header_detected,
+    )
 
 
 # --- validation ----------------------------------------------------------------------------------
@@ -184,15 +206,23 @@ def _packed_lut() -> pl.Series:
     < 2⁸."""
     uscc_value = {c: i for i, c in enumerate(USCC_ALPHABET)}
     rid_value = {c: int(c) for c in _DIGITS}
-    return pl.Series([
-        uscc_value.get(chr(b), 0) * (*_USCC_WEIGHTS, 0)[p] + (rid_value.get(chr(b), 0) * (*_ID_WEIGHTS, 0)[p] << 16)
-        + ((chr(b) in _USCC_CLASSES[p]) << 32) + ((chr(b) in _RID_CLASSES[p]) << 40)
-        for p in range(18) for b in range(256)], dtype=pl.Int64)
+    return pl.Series(
+        [
+            uscc_value.get(chr(b), 0) * (*_USCC_WEIGHTS, 0)[p]
+            + (rid_value.get(chr(b), 0) * (*_ID_WEIGHTS, 0)[p] << 16)
+            + ((chr(b) in _USCC_CLASSES[p]) << 32)
+            + ((chr(b) in _RID_CLASSES[p]) << 40)
+            for p in range(18)
+            for b in range(256)
+        ],
+        dtype=pl.Int64,
+    )
 
 
 _PACKED = _packed_lut()
-_USCC_VALUE = pl.Series([USCC_ALPHABET.index(chr(b)) if chr(b) in USCC_ALPHABET else 0 for b in range(256)],
-                        dtype=pl.Int32)
+_USCC_VALUE = pl.Series(
+    [USCC_ALPHABET.index(chr(b)) if chr(b) in USCC_ALPHABET else 0 for b in range(256)], dtype=pl.Int32
+)
 _RID_CHECK_BYTE = pl.Series([ord(c) for c in "10X98765432"], dtype=pl.Int32)
 _MONTH_DAYS = pl.Series([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] + [0] * 87, dtype=pl.Int32)
 
@@ -202,12 +232,25 @@ def _fast_valid(codes: pl.Series, today: date) -> pl.Series:
     lookup per (position, byte) in the packed table gives both character-class checks and both
     weighted checksums (was one lookup per check: four 18×n gathers, −0.15 s per million rows)."""
     n = codes.len()
-    rows = codes.cast(pl.Binary).to_frame("b").select(
-        pl.col("b").bin.reinterpret(dtype=pl.Array(pl.UInt8, 18))).to_series()
+    rows = (
+        codes.cast(pl.Binary)
+        .to_frame("b")
+        .select(pl.col("b").bin.reinterpret(dtype=pl.Array(pl.UInt8, 18)))
+        .to_series()
+    )
     slot = pl.select(pl.int_range(0, n * 18, dtype=pl.Int32) % 18 * 256).to_series() + rows.reshape((-1,))
-    sums = _PACKED.gather(slot).reshape((n, 18)).arr.sum().to_frame("s").select(
-        uscc_sum=(pl.col("s") % 65536).cast(pl.Int32), rid_sum=(pl.col("s") // 65536 % 65536).cast(pl.Int32),
-        uscc_classes=pl.col("s") // 2**32 % 256 == 18, rid_classes=pl.col("s") // 2**40 == 18)
+    sums = (
+        _PACKED.gather(slot)
+        .reshape((n, 18))
+        .arr.sum()
+        .to_frame("s")
+        .select(
+            uscc_sum=(pl.col("s") % 65536).cast(pl.Int32),
+            rid_sum=(pl.col("s") // 65536 % 65536).cast(pl.Int32),
+            uscc_classes=pl.col("s") // 2**32 % 256 == 18,
+            rid_classes=pl.col("s") // 2**40 == 18,
+        )
+    )
 
     last = rows.arr.get(17).cast(pl.Int32)
     uscc_ok = sums["uscc_classes"] & (_USCC_VALUE.gather(last) == (31 - sums["uscc_sum"] % 31) % 31)
@@ -222,13 +265,21 @@ def _fast_valid(codes: pl.Series, today: date) -> pl.Series:
     m_index = m.clip(0, 99)
     leap = ((y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))).cast(pl.Int32)
     month_days = _MONTH_DAYS.gather(m_index) + leap * (m == 2).cast(pl.Int32)
-    birth_ok = ((m >= 1) & (m <= 12) & (d >= 1) & (d <= month_days) & (y >= 1880)
-                & (y * 10000 + m * 100 + d <= today.year * 10000 + today.month * 100 + today.day))
+    birth_ok = (
+        (m >= 1)
+        & (m <= 12)
+        & (d >= 1)
+        & (d <= month_days)
+        & (y >= 1880)
+        & (y * 10000 + m * 100 + d <= today.year * 10000 + today.month * 100 + today.day)
+    )
     rid_ok = sums["rid_classes"] & (last == _RID_CHECK_BYTE.gather(sums["rid_sum"] % 11)) & birth_ok
     return (uscc_ok | rid_ok).fill_null(False)
 
 
-def identifiers_validate(raw: list[str] | pl.Series, *, today: date | None = None) -> tuple[pl.Series, pl.Series]:
+def identifiers_validate(
+    raw: list[str] | pl.Series, *, today: date | None = None
+) -> tuple[pl.Series, pl.Series]:
     """Vectorised validation → (normalized identifiers, error messages; null where valid).
 
     Accepts exactly what ``detect_and_validate`` accepts (tested against it): an 18-character code
@@ -237,12 +288,19 @@ def identifiers_validate(raw: list[str] | pl.Series, *, today: date | None = Non
     both weighted checksums and the birth date are whole-column integer arithmetic.
     """
     today = today or timezone.localdate()
-    s = raw.cast(pl.String).fill_null("") if isinstance(raw, pl.Series) else pl.Series("raw", raw, dtype=pl.String)
+    s = (
+        raw.cast(pl.String).fill_null("")
+        if isinstance(raw, pl.Series)
+        else pl.Series("raw", raw, dtype=pl.String)
+    )
     norm = s.str.replace_all(r"[\s\-]", "").str.to_uppercase().rename("normalized")
     candidates = (norm.str.len_bytes() == 18).fill_null(False)
     idx = candidates.arg_true()
-    ok = pl.zeros(norm.len(), dtype=pl.Boolean, eager=True).scatter(idx, _fast_valid(norm.gather(idx), today)) \
-        if idx.len() else pl.zeros(norm.len(), dtype=pl.Boolean, eager=True)
+    ok = (
+        pl.zeros(norm.len(), dtype=pl.Boolean, eager=True).scatter(idx, _fast_valid(norm.gather(idx), today))
+        if idx.len()
+        else pl.zeros(norm.len(), dtype=pl.Boolean, eager=True)
+    )
     bad = (~ok).arg_true()
     messages: list[str | None] = []
     for code in norm.gather(bad).to_list():
@@ -263,6 +321,7 @@ def identifiers_validate(raw: list[str] | pl.Series, *, today: date | None = Non
 
 # --- the set of identifiers with measures ----------------------------------------------------
 
+
 @dataclass
 class HitTarget:
     subject_name: str
@@ -275,23 +334,38 @@ def hit_targets_build(*, scenario: str, on: date) -> dict[str, HitTarget]:
     effective = ListEntry.objects.filter(effective_entries_q(on)).order_by()
     by_subject: dict[int, list[EntryRow]] = defaultdict(list)
     names: dict[int, tuple[str, str]] = {}
-    for row in effective.values_list(*ENTRY_COLUMNS, "subject__identifier", "subject__name").iterator(chunk_size=20_000):
+    for row in effective.values_list(*ENTRY_COLUMNS, "subject__identifier", "subject__name").iterator(
+        chunk_size=20_000
+    ):
         entry = EntryRow(*row[:-2])
         by_subject[entry.subject_id].append(entry)
         names[entry.subject_id] = (row[-2], row[-1])
     links: dict[int, list[RoleLink]] = defaultdict(list)
     entry_subjects = effective.values("subject_id")
-    role_rows = (RelatedPerson.objects.filter(role_held_q(on), subject_id__in=entry_subjects)
-                 .values_list("person_id", "subject_id", "role", "directly_responsible", "subject__identifier",
-                              "subject__name", "person__identifier", "person__name"))
+    role_rows = RelatedPerson.objects.filter(role_held_q(on), subject_id__in=entry_subjects).values_list(
+        "person_id",
+        "subject_id",
+        "role",
+        "directly_responsible",
+        "subject__identifier",
+        "subject__name",
+        "person__identifier",
+        "person__name",
+    )
     for person_id, *link, person_identifier, person_name in role_rows.iterator(chunk_size=20_000):
         links[person_id].append(RoleLink(*link))
         names[person_id] = (person_identifier, person_name)
     targets: dict[int, HitTarget] = {}
     for subject_id in set(by_subject) | set(links):
-        role_entries = [(e, link) for link in links.get(subject_id, ()) for e in by_subject[link.organisation_id]]
-        hits = hits_compute(self_entries=by_subject.get(subject_id, []), role_entries=role_entries,
-                            scenario=scenario, catalog=catalog)
+        role_entries = [
+            (e, link) for link in links.get(subject_id, ()) for e in by_subject[link.organisation_id]
+        ]
+        hits = hits_compute(
+            self_entries=by_subject.get(subject_id, []),
+            role_entries=role_entries,
+            scenario=scenario,
+            catalog=catalog,
+        )
         if hits:
             targets[subject_id] = HitTarget(subject_name=names[subject_id][1], hits=hits)
     out = {names[sid][0]: t for sid, t in targets.items()}
@@ -305,8 +379,12 @@ def hit_targets_build(*, scenario: str, on: date) -> dict[str, HitTarget]:
                 out.setdefault(value, targets[sid])
         # IS NOT NULL first: merged rows are rare, so the merged_into index finds them directly
         # instead of a scan of every subject against the two subqueries.
-        merged = Q(merged_into_id__isnull=False) & (Q(merged_into_id__in=ids_q) | Q(merged_into_id__in=persons_q))
-        for identifier, sid in Subject.objects.filter(merged).order_by().values_list("identifier", "merged_into_id"):
+        merged = Q(merged_into_id__isnull=False) & (
+            Q(merged_into_id__in=ids_q) | Q(merged_into_id__in=persons_q)
+        )
+        for identifier, sid in (
+            Subject.objects.filter(merged).order_by().values_list("identifier", "merged_into_id")
+        ):
             if sid in targets:
                 out.setdefault(identifier, targets[sid])
     return out
@@ -314,9 +392,16 @@ def hit_targets_build(*, scenario: str, on: date) -> dict[str, HitTarget]:
 
 def _hit_json(h: Hit) -> dict:
     m, e = h.measure, h.entry
-    return {"measure_code": m.code, "measure_name": m.name, "kind": m.kind, "list_type": e.list_type_code,
-            "entry_id": e.id, "initiating_department": e.department_name, "via": h.via,
-            "under_objection": e.under_objection}
+    return {
+        "measure_code": m.code,
+        "measure_name": m.name,
+        "kind": m.kind,
+        "list_type": e.list_type_code,
+        "entry_id": e.id,
+        "initiating_department": e.department_name,
+        "via": h.via,
+        "under_objection": e.under_objection,
+    }
 
 
 def _targets_frame(targets: dict[str, HitTarget]) -> pl.DataFrame:
@@ -325,18 +410,36 @@ def _targets_frame(targets: dict[str, HitTarget]) -> pl.DataFrame:
         keys.append(identifier)
         names.append(target.subject_name)
         codes.append(";".join(dict.fromkeys(h.measure.code for h in target.hits)))
-        texts.append("；".join(
-            f"{h.measure.name}（{'本主体' if h.via == 'self' else h.via}，{h.entry.list_type_name}，{h.entry.department_name}）"
-            for h in target.hits))
+        texts.append(
+            "；".join(
+                f"{h.measure.name}（{'本主体' if h.via == 'self' else h.via}，{h.entry.list_type_name}，{h.entry.department_name}）"
+                for h in target.hits
+            )
+        )
         objections.append(any(h.entry.under_objection for h in target.hits))
         payloads.append(json.dumps([_hit_json(h) for h in target.hits], ensure_ascii=False))
-    return pl.DataFrame({"normalized": keys, "subject_name": names, "measure_codes": codes, "measures": texts,
-                         "under_objection": objections, "hits_json": payloads},
-                        schema={"normalized": pl.String, "subject_name": pl.String, "measure_codes": pl.String,
-                                "measures": pl.String, "under_objection": pl.Boolean, "hits_json": pl.String})
+    return pl.DataFrame(
+        {
+            "normalized": keys,
+            "subject_name": names,
+            "measure_codes": codes,
+            "measures": texts,
+            "under_objection": objections,
+            "hits_json": payloads,
+        },
+        schema={
+            "normalized": pl.String,
+            "subject_name": pl.String,
+            "measure_codes": pl.String,
+            "measures": pl.String,
+            "under_objection": pl.Boolean,
+            "hits_json": pl.String,
+        },
+    )
 
 
 # --- running a batch ------------------------------------------------------------------------------
+
 
 @dataclass
 class ScreeningOutcome:
@@ -348,8 +451,14 @@ class ScreeningOutcome:
         return {k: int(counted.get(k, 0)) for k in ("hit", "clear", "invalid")}
 
 
-def screening_compute(*, fileobj, file_name: str, scenario: str, on: date | None = None,
-                      progress: Callable[[int], None] | None = None) -> ScreeningOutcome:
+def screening_compute(
+    *,
+    fileobj,
+    file_name: str,
+    scenario: str,
+    on: date | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ScreeningOutcome:
     """File → one result row per input row (no database writes)."""
     scenario = scenario_validate(scenario)
     on = on or timezone.localdate()
@@ -368,37 +477,68 @@ def screening_compute(*, fileobj, file_name: str, scenario: str, on: date | None
             targets = hit_targets_frame(scenario=scenario, on=on)
         finally:
             rows, norm, errors = pending.result()
-    frame = (pl.DataFrame({"row": rows.rows, "identifier": rows.raw, "normalized": norm, "error": errors})
-             .join(targets, on="normalized", how="left", maintain_order="left")
-             .with_columns(status=pl.when(pl.col("error").is_not_null()).then(pl.lit("invalid"))
-                           .when(pl.col("hits_json").is_not_null()).then(pl.lit("hit"))
-                           .otherwise(pl.lit("clear")))
-             # The normalised identifier was only the join key: no reader uses it, and as a second
-             # column of 1M unique codes it was 40% of the Parquet file and of its write time.
-             .drop("normalized")
-             .with_columns(pl.col("under_objection").fill_null(False)))
+    frame = (
+        pl.DataFrame({"row": rows.rows, "identifier": rows.raw, "normalized": norm, "error": errors})
+        .join(targets, on="normalized", how="left", maintain_order="left")
+        .with_columns(
+            status=pl.when(pl.col("error").is_not_null())
+            .then(pl.lit("invalid"))
+            .when(pl.col("hits_json").is_not_null())
+            .then(pl.lit("hit"))
+            .otherwise(pl.lit("clear"))
+        )
+        # The normalised identifier was only the join key: no reader uses it, and as a second
+        # column of 1M unique codes it was 40% of the Parquet file and of its write time.
+        .drop("normalized")
+        .with_columns(pl.col("under_objection").fill_null(False))
+    )
     return ScreeningOutcome(frame=frame, header_detected=rows.header_detected)
 
 
-def screening_execute(*, actor, fileobj, file_name: str, scenario: str, on: date | None = None,
-                      progress: Callable[[int], None] | None = None) -> Screening:
+def screening_execute(
+    *,
+    actor,
+    fileobj,
+    file_name: str,
+    scenario: str,
+    on: date | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Screening:
     on = on or timezone.localdate()
-    outcome = screening_compute(fileobj=fileobj, file_name=file_name, scenario=scenario, on=on, progress=progress)
+    outcome = screening_compute(
+        fileobj=fileobj, file_name=file_name, scenario=scenario, on=on, progress=progress
+    )
     buffer = io.BytesIO()
     outcome.frame.write_parquet(buffer, compression="zstd", compression_level=1)  # same size as 3, -30% CPU
-    path = default_storage.save(f"screenings/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.parquet",
-                                ContentFile(buffer.getvalue()))
+    path = default_storage.save(
+        f"screenings/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.parquet", ContentFile(buffer.getvalue())
+    )
     counts = outcome.counts()
     department = getattr(actor, "department", None) if actor is not None else None
     with transaction.atomic():
         screening = Screening.objects.create(
-            scenario=scenario, on=on, file_name=file_name[:255], total=outcome.frame.height, result_path=path,
-            created_by=actor if getattr(actor, "is_authenticated", False) else None, department=department,
-            **counts)
+            scenario=scenario,
+            on=on,
+            file_name=file_name[:255],
+            total=outcome.frame.height,
+            result_path=path,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            department=department,
+            **counts,
+        )
         # A batch may contain personal identifiers: who screened what, when, is on the audit trail.
-        audit_record(actor=actor, action="screening.run", obj=screening,
-                     after={"file_name": file_name, "scenario": scenario, "on": on, "total": outcome.frame.height,
-                            **counts})
+        audit_record(
+            actor=actor,
+            action="screening.run",
+            obj=screening,
+            after={
+                "file_name": file_name,
+                "scenario": scenario,
+                "on": on,
+                "total": outcome.frame.height,
+                **counts,
+            },
+        )
     # The caller usually renders the result next (CLI --output, API response): keep the frame
     # instead of reading the Parquet file straight back.
     screening._result_frame = outcome.frame
@@ -406,6 +546,7 @@ def screening_execute(*, actor, fileobj, file_name: str, scenario: str, on: date
 
 
 # --- reading results back -------------------------------------------------------------------------
+
 
 def screening_frame(screening: Screening) -> pl.DataFrame:
     cached = getattr(screening, "_result_frame", None)
@@ -417,11 +558,21 @@ def screening_frame(screening: Screening) -> pl.DataFrame:
 
 def _row_dicts(frame: pl.DataFrame) -> list[dict]:
     out = []
-    for r in frame.select("row", "identifier", "status", "subject_name", "hits_json", "error").iter_rows(named=True):
+    for r in frame.select("row", "identifier", "status", "subject_name", "hits_json", "error").iter_rows(
+        named=True
+    ):
         hits = json.loads(r["hits_json"]) if r["hits_json"] else []
-        out.append({"row": r["row"], "identifier": r["identifier"], "status": r["status"],
-                    "subject_name": r["subject_name"] or "", "measures": [h["measure_name"] for h in hits],
-                    "hits": hits, "error": r["error"] or ""})
+        out.append(
+            {
+                "row": r["row"],
+                "identifier": r["identifier"],
+                "status": r["status"],
+                "subject_name": r["subject_name"] or "",
+                "measures": [h["measure_name"] for h in hits],
+                "hits": hits,
+                "error": r["error"] or "",
+            }
+        )
     return out
 
 
@@ -429,12 +580,15 @@ def screening_rows_all(screening: Screening) -> list[dict]:
     return _row_dicts(screening_frame(screening))
 
 
-def screening_rows_page(screening: Screening, *, page: int = 1, page_size: int = 100,
-                        status: str | None = None) -> Page:
+def screening_rows_page(
+    screening: Screening, *, page: int = 1, page_size: int = 100, status: str | None = None
+) -> Page:
     if page < 1:
         raise ValidationFailed.single("page", "min", "页码 page 必须是大于等于 1 的整数。")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise ValidationFailed.single("page_size", "range", f"每页条数 page_size 必须在 1 到 {MAX_PAGE_SIZE} 之间。")
+        raise ValidationFailed.single(
+            "page_size", "range", f"每页条数 page_size 必须在 1 到 {MAX_PAGE_SIZE} 之间。"
+        )
     frame = screening_frame(screening)
     if status:
         frame = frame.filter(pl.col("status") == status)
@@ -449,9 +603,11 @@ def _export_frame(frame: pl.DataFrame) -> pl.DataFrame:
         return pl.when(c.str.contains(r"^[=+\-@\t\r]")).then(pl.lit("'") + c).otherwise(c)
 
     return frame.select(
-        pl.col("row").alias("行号"), safe("identifier").alias("标识"),
+        pl.col("row").alias("行号"),
+        safe("identifier").alias("标识"),
         pl.col("status").replace_strict(STATUS_LABELS, return_dtype=pl.String).alias("比对结果"),
-        safe("subject_name").alias("主体名称"), pl.col("measure_codes").fill_null("").alias("措施代码"),
+        safe("subject_name").alias("主体名称"),
+        pl.col("measure_codes").fill_null("").alias("措施代码"),
         pl.col("measures").fill_null("").alias("适用措施（途径、名单、认定部门）"),
         pl.when(pl.col("under_objection")).then(pl.lit("是")).otherwise(pl.lit("")).alias("异议中"),
         pl.col("error").fill_null("").alias("无效原因"),
@@ -472,8 +628,11 @@ def screening_result_file(screening: Screening, *, fmt: str) -> tuple[bytes, str
     if fmt != "xlsx":
         raise ValidationFailed.single("format", "choice", "format 只能是 csv 或 xlsx。")
     if frame.height > XLSX_MAX_ROWS:
-        raise ValidationFailed.single("format", "xlsx_rows",
-                                      f"结果共 {frame.height} 行，超过 Excel 单表上限 {XLSX_MAX_ROWS} 行，请下载 CSV。")
+        raise ValidationFailed.single(
+            "format",
+            "xlsx_rows",
+            f"结果共 {frame.height} 行，超过 Excel 单表上限 {XLSX_MAX_ROWS} 行，请下载 CSV。",
+        )
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
@@ -493,6 +652,7 @@ def screening_result_file(screening: Screening, *, fmt: str) -> tuple[bytes, str
 # ~200k Python objects; ``hit_targets_frame`` applies the same rule as joins in polars over rows
 # fetched with ``COPY … TO STDOUT`` (PostgreSQL) or one cursor (SQLite) — no ORM rows.
 
+
 def _sql_frame(sql: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     """Rows of ``sql`` (no parameters: callers inline only dates they formatted) as a frame."""
     with connection.cursor() as cursor:
@@ -501,8 +661,12 @@ def _sql_frame(sql: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
                 data = b"".join(bytes(block) for block in copy)
             if not data:
                 return pl.DataFrame(schema=schema)
-            frame = pl.read_csv(io.BytesIO(data), has_header=False, new_columns=list(schema),
-                                schema_overrides={k: (pl.String if v == pl.Boolean else v) for k, v in schema.items()})
+            frame = pl.read_csv(
+                io.BytesIO(data),
+                has_header=False,
+                new_columns=list(schema),
+                schema_overrides={k: (pl.String if v == pl.Boolean else v) for k, v in schema.items()},
+            )
             return frame.with_columns(pl.col(k) == "t" for k, v in schema.items() if v == pl.Boolean)
         cursor.execute(sql)
         return pl.DataFrame(cursor.fetchall(), schema=schema, orient="row")
@@ -511,20 +675,31 @@ def _sql_frame(sql: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
 def _json_str(values: pl.Series) -> pl.Series:
     """``json.dumps(value, ensure_ascii=False)`` of each value, computed once per distinct value."""
     distinct = values.unique().to_list()
-    return values.replace_strict(distinct, [json.dumps(v, ensure_ascii=False) for v in distinct],
-                                 return_dtype=pl.String)
+    return values.replace_strict(
+        distinct, [json.dumps(v, ensure_ascii=False) for v in distinct], return_dtype=pl.String
+    )
 
 
-_TARGET_SCHEMA = {"normalized": pl.String, "subject_name": pl.String, "measure_codes": pl.String,
-                  "measures": pl.String, "under_objection": pl.Boolean, "hits_json": pl.String}
+_TARGET_SCHEMA = {
+    "normalized": pl.String,
+    "subject_name": pl.String,
+    "measure_codes": pl.String,
+    "measures": pl.String,
+    "under_objection": pl.Boolean,
+    "hits_json": pl.String,
+}
 
 
 def hit_targets_frame(*, scenario: str, on: date) -> pl.DataFrame:
     """normalized identifier → its summary (``_TARGET_SCHEMA``), for every identifier with at least
     one measure in ``scenario`` on ``on``: the rule of ``engine.hits_compute`` as joins."""
     catalog = catalog_get()
-    measures = [(memo_id, i, m) for (memo_id, sc), ms in catalog.by_memo_scenario.items() if sc == scenario
-                for i, m in enumerate(ms)]
+    measures = [
+        (memo_id, i, m)
+        for (memo_id, sc), ms in catalog.by_memo_scenario.items()
+        if sc == scenario
+        for i, m in enumerate(ms)
+    ]
     empty = pl.DataFrame(schema=_TARGET_SCHEMA)
     if not measures:
         return empty
@@ -532,15 +707,27 @@ def hit_targets_frame(*, scenario: str, on: date) -> pl.DataFrame:
     entry_t, subject_t = ListEntry._meta.db_table, Subject._meta.db_table
     type_t, dept_t = ListType._meta.db_table, Department._meta.db_table
     person_t, alias_t = RelatedPerson._meta.db_table, SubjectAlias._meta.db_table
-    effective = (f"e.state = '{EntryState.PUBLISHED}' AND (e.valid_from IS NULL OR e.valid_from <= '{day}')"
-                 f" AND (e.valid_until IS NULL OR e.valid_until >= '{day}')")
+    effective = (
+        f"e.state = '{EntryState.PUBLISHED}' AND (e.valid_from IS NULL OR e.valid_from <= '{day}')"
+        f" AND (e.valid_until IS NULL OR e.valid_until >= '{day}')"
+    )
     entries = _sql_frame(
         f"SELECT e.id, e.subject_id, t.code, t.name, t.color, t.memorandum_id, d.name, e.under_objection,"  # noqa: S608 - model tables, a constant, a formatted date
         f" s.identifier, s.name FROM {entry_t} e JOIN {subject_t} s ON s.id = e.subject_id"
         f" JOIN {type_t} t ON t.id = e.list_type_id JOIN {dept_t} d ON d.id = e.department_id WHERE {effective}",
-        {"entry_id": pl.Int64, "subject_id": pl.Int64, "lt_code": pl.String, "lt_name": pl.String,
-         "color": pl.String, "memo_id": pl.Int64, "dept": pl.String, "under_objection": pl.Boolean,
-         "identifier": pl.String, "name": pl.String})
+        {
+            "entry_id": pl.Int64,
+            "subject_id": pl.Int64,
+            "lt_code": pl.String,
+            "lt_name": pl.String,
+            "color": pl.String,
+            "memo_id": pl.Int64,
+            "dept": pl.String,
+            "under_objection": pl.Boolean,
+            "identifier": pl.String,
+            "name": pl.String,
+        },
+    )
     if entries.height == 0:
         return empty
     entry_subjects = f"SELECT e.subject_id FROM {entry_t} e WHERE {effective}"  # noqa: S608 - model tables, a constant, a formatted date
@@ -549,72 +736,170 @@ def hit_targets_frame(*, scenario: str, on: date) -> pl.DataFrame:
         f" FROM {person_t} r JOIN {subject_t} p ON p.id = r.person_id"
         f" WHERE (r.since IS NULL OR r.since <= '{day}') AND (r.until IS NULL OR r.until >= '{day}')"
         f" AND r.subject_id IN ({entry_subjects})",
-        {"person_id": pl.Int64, "org_id": pl.Int64, "role": pl.String, "direct": pl.Boolean,
-         "identifier": pl.String, "name": pl.String})
+        {
+            "person_id": pl.Int64,
+            "org_id": pl.Int64,
+            "role": pl.String,
+            "direct": pl.Boolean,
+            "identifier": pl.String,
+            "name": pl.String,
+        },
+    )
     m_frame = pl.DataFrame(
-        {"memo_id": [x[0] for x in measures], "code": [x[2].code for x in measures],
-         "kind": [x[2].kind for x in measures], "m_name": [x[2].name for x in measures],
-         "reaches_subject": [x[2].reaches_subject for x in measures],
-         "reach_roles": [sorted(x[2].reach_roles) for x in measures],
-         "dr_roles": [sorted(x[2].directly_responsible_roles) for x in measures],
-         "m_json": [json.dumps({"measure_code": x[2].code, "measure_name": x[2].name, "kind": x[2].kind},
-                               ensure_ascii=False)[:-1] for x in measures]},
-        schema_overrides={"memo_id": pl.Int64, "reach_roles": pl.List(pl.String), "dr_roles": pl.List(pl.String)})
-    black = entries.filter(pl.col("color") == "black").select(pl.col("subject_id").unique(), self_black=pl.lit(True))
-    hit_cols = ["subject_id", "entry_id", "code", "kind", "m_name", "m_json", "lt_code", "lt_name", "dept",
-                "under_objection", "via", "is_link"]
-    self_hits = (entries.join(m_frame, on="memo_id").filter(pl.col("reaches_subject"))
-                 .join(black, on="subject_id", how="left")
-                 .filter(~(pl.col("self_black").fill_null(False) & (pl.col("kind") == "incentive")))
-                 .with_columns(via=pl.lit("self"), is_link=pl.lit(False)).select(hit_cols))
-    role_hits = (links.select("person_id", "org_id", "role", "direct")
-                 .join(entries.drop("identifier", "name").rename({"subject_id": "org_id"}), on="org_id")
-                 .join(entries.select(pl.col("subject_id").alias("org_id"), org_identifier="identifier").unique("org_id"),
-                       on="org_id")
-                 .join(m_frame, on="memo_id")
-                 .filter(pl.col("reach_roles").list.contains(pl.col("role"))
-                         & ~(pl.col("dr_roles").list.contains(pl.col("role")) & ~pl.col("direct")))
-                 .join(black.rename({"subject_id": "person_id"}), on="person_id", how="left")
-                 .filter(~(pl.col("self_black").fill_null(False) & (pl.col("kind") == "incentive")))
-                 .with_columns(via=pl.col("role").replace_strict(ROLE_LABELS, default=pl.col("role"))
-                               + pl.lit(":") + pl.col("org_identifier"), is_link=pl.lit(True))
-                 .rename({"person_id": "subject_id"}).select(hit_cols))
+        {
+            "memo_id": [x[0] for x in measures],
+            "code": [x[2].code for x in measures],
+            "kind": [x[2].kind for x in measures],
+            "m_name": [x[2].name for x in measures],
+            "reaches_subject": [x[2].reaches_subject for x in measures],
+            "reach_roles": [sorted(x[2].reach_roles) for x in measures],
+            "dr_roles": [sorted(x[2].directly_responsible_roles) for x in measures],
+            "m_json": [
+                json.dumps(
+                    {"measure_code": x[2].code, "measure_name": x[2].name, "kind": x[2].kind},
+                    ensure_ascii=False,
+                )[:-1]
+                for x in measures
+            ],
+        },
+        schema_overrides={
+            "memo_id": pl.Int64,
+            "reach_roles": pl.List(pl.String),
+            "dr_roles": pl.List(pl.String),
+        },
+    )
+    black = entries.filter(pl.col("color") == "black").select(
+        pl.col("subject_id").unique(), self_black=pl.lit(True)
+    )
+    hit_cols = [
+        "subject_id",
+        "entry_id",
+        "code",
+        "kind",
+        "m_name",
+        "m_json",
+        "lt_code",
+        "lt_name",
+        "dept",
+        "under_objection",
+        "via",
+        "is_link",
+    ]
+    self_hits = (
+        entries.join(m_frame, on="memo_id")
+        .filter(pl.col("reaches_subject"))
+        .join(black, on="subject_id", how="left")
+        .filter(~(pl.col("self_black").fill_null(False) & (pl.col("kind") == "incentive")))
+        .with_columns(via=pl.lit("self"), is_link=pl.lit(False))
+        .select(hit_cols)
+    )
+    role_hits = (
+        links.select("person_id", "org_id", "role", "direct")
+        .join(entries.drop("identifier", "name").rename({"subject_id": "org_id"}), on="org_id")
+        .join(
+            entries.select(pl.col("subject_id").alias("org_id"), org_identifier="identifier").unique(
+                "org_id"
+            ),
+            on="org_id",
+        )
+        .join(m_frame, on="memo_id")
+        .filter(
+            pl.col("reach_roles").list.contains(pl.col("role"))
+            & ~(pl.col("dr_roles").list.contains(pl.col("role")) & ~pl.col("direct"))
+        )
+        .join(black.rename({"subject_id": "person_id"}), on="person_id", how="left")
+        .filter(~(pl.col("self_black").fill_null(False) & (pl.col("kind") == "incentive")))
+        .with_columns(
+            via=pl.col("role").replace_strict(ROLE_LABELS, default=pl.col("role"))
+            + pl.lit(":")
+            + pl.col("org_identifier"),
+            is_link=pl.lit(True),
+        )
+        .rename({"person_id": "subject_id"})
+        .select(hit_cols)
+    )
     hits = pl.concat([self_hits, role_hits]).sort(
-        "subject_id", pl.col("kind") != "punishment", "code", "is_link", "via", "entry_id")
-    hits = hits.with_columns(dept_json=_json_str(hits["dept"]), lt_json=_json_str(hits["lt_code"]),
-                             via_json=_json_str(hits["via"]))
+        "subject_id", pl.col("kind") != "punishment", "code", "is_link", "via", "entry_id"
+    )
+    hits = hits.with_columns(
+        dept_json=_json_str(hits["dept"]), lt_json=_json_str(hits["lt_code"]), via_json=_json_str(hits["via"])
+    )
     per_hit = hits.select(
-        "subject_id", "code", "under_objection",
-        text=pl.col("m_name") + pl.lit("（") + pl.when(pl.col("is_link")).then(pl.col("via")).otherwise(pl.lit("本主体"))
-        + pl.lit("，") + pl.col("lt_name") + pl.lit("，") + pl.col("dept") + pl.lit("）"),
-        json=pl.col("m_json") + pl.lit(', "list_type": ') + pl.col("lt_json") + pl.lit(', "entry_id": ')
-        + pl.col("entry_id").cast(pl.String) + pl.lit(', "initiating_department": ') + pl.col("dept_json")
-        + pl.lit(', "via": ') + pl.col("via_json") + pl.lit(', "under_objection": ')
-        + pl.when(pl.col("under_objection")).then(pl.lit("true")).otherwise(pl.lit("false")) + pl.lit("}"))
+        "subject_id",
+        "code",
+        "under_objection",
+        text=pl.col("m_name")
+        + pl.lit("（")
+        + pl.when(pl.col("is_link")).then(pl.col("via")).otherwise(pl.lit("本主体"))
+        + pl.lit("，")
+        + pl.col("lt_name")
+        + pl.lit("，")
+        + pl.col("dept")
+        + pl.lit("）"),
+        json=pl.col("m_json")
+        + pl.lit(', "list_type": ')
+        + pl.col("lt_json")
+        + pl.lit(', "entry_id": ')
+        + pl.col("entry_id").cast(pl.String)
+        + pl.lit(', "initiating_department": ')
+        + pl.col("dept_json")
+        + pl.lit(', "via": ')
+        + pl.col("via_json")
+        + pl.lit(', "under_objection": ')
+        + pl.when(pl.col("under_objection")).then(pl.lit("true")).otherwise(pl.lit("false"))
+        + pl.lit("}"),
+    )
     # Gather each subject's values as lists and join them afterwards, column-wise: a string join
     # inside the aggregation runs per group and was 3× slower (~0.15 s for 90k subjects).
-    summary = per_hit.group_by("subject_id", maintain_order=True).agg(
-        pl.col("code").unique(maintain_order=True), "text", pl.col("under_objection").any(), "json").select(
-        "subject_id", measure_codes=pl.col("code").list.join(";"), measures=pl.col("text").list.join("；"),
-        under_objection="under_objection", hits_json=pl.lit("[") + pl.col("json").list.join(", ") + pl.lit("]"))
-    names = pl.concat([entries.select("subject_id", "identifier", "name"),
-                       links.select(pl.col("person_id").alias("subject_id"), "identifier", "name")]
-                      ).unique("subject_id", keep="last")
+    summary = (
+        per_hit.group_by("subject_id", maintain_order=True)
+        .agg(pl.col("code").unique(maintain_order=True), "text", pl.col("under_objection").any(), "json")
+        .select(
+            "subject_id",
+            measure_codes=pl.col("code").list.join(";"),
+            measures=pl.col("text").list.join("；"),
+            under_objection="under_objection",
+            hits_json=pl.lit("[") + pl.col("json").list.join(", ") + pl.lit("]"),
+        )
+    )
+    names = pl.concat(
+        [
+            entries.select("subject_id", "identifier", "name"),
+            links.select(pl.col("person_id").alias("subject_id"), "identifier", "name"),
+        ]
+    ).unique("subject_id", keep="last")
     summary = summary.join(names, on="subject_id")
-    targets = summary.select(pl.col("identifier").alias("normalized"), pl.col("name").alias("subject_name"),
-                             "measure_codes", "measures", "under_objection", "hits_json", "subject_id")
+    targets = summary.select(
+        pl.col("identifier").alias("normalized"),
+        pl.col("name").alias("subject_name"),
+        "measure_codes",
+        "measures",
+        "under_objection",
+        "hits_json",
+        "subject_id",
+    )
     # Old identifiers lead to the same subject as in subject_find: aliases and merged-away rows.
-    near = (f"SELECT e.subject_id FROM {entry_t} e WHERE {effective} UNION"  # noqa: S608 - model tables, a constant, a formatted date
-            f" SELECT r.person_id FROM {person_t} r WHERE r.subject_id IN ({entry_subjects})")
-    aliases = _sql_frame(f"SELECT a.value, a.subject_id FROM {alias_t} a WHERE a.subject_id IN ({near})",  # noqa: S608 - model tables, a constant, a formatted date
-                         {"normalized": pl.String, "subject_id": pl.Int64})
-    merged = _sql_frame(f"SELECT s.identifier, s.merged_into_id FROM {subject_t} s WHERE s.merged_into_id IS NOT NULL"  # noqa: S608 - model tables, a constant, a formatted date
-                        f" AND s.merged_into_id IN ({near})", {"normalized": pl.String, "subject_id": pl.Int64})
+    near = (
+        f"SELECT e.subject_id FROM {entry_t} e WHERE {effective} UNION"  # noqa: S608 - model tables, a constant, a formatted date
+        f" SELECT r.person_id FROM {person_t} r WHERE r.subject_id IN ({entry_subjects})"
+    )
+    aliases = _sql_frame(
+        f"SELECT a.value, a.subject_id FROM {alias_t} a WHERE a.subject_id IN ({near})",  # noqa: S608 - model tables, a constant, a formatted date
+        {"normalized": pl.String, "subject_id": pl.Int64},
+    )
+    merged = _sql_frame(
+        f"SELECT s.identifier, s.merged_into_id FROM {subject_t} s WHERE s.merged_into_id IS NOT NULL"  # noqa: S608 - model tables, a constant, a formatted date
+        f" AND s.merged_into_id IN ({near})",
+        {"normalized": pl.String, "subject_id": pl.Int64},
+    )
     out = targets
     for extra in (aliases, merged):
         if extra.height:
-            found = (extra.unique("normalized", keep="first", maintain_order=True)
-                     .join(targets.drop("normalized"), on="subject_id")
-                     .join(out, on="normalized", how="anti").select(out.columns))
+            found = (
+                extra.unique("normalized", keep="first", maintain_order=True)
+                .join(targets.drop("normalized"), on="subject_id")
+                .join(out, on="normalized", how="anti")
+                .select(out.columns)
+            )
             out = pl.concat([out, found])
     return out.drop("subject_id")

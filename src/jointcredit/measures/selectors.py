@@ -20,20 +20,44 @@ from .engine import EntryRow, Hit, RoleLink, hits_compute, in_force
 from .models import Measure, Memorandum, Screening
 from .scenarios import SCENARIOS
 
-ENTRY_COLUMNS = ("id", "subject_id", "list_type__code", "list_type__name", "list_type__color",
-                 "list_type__memorandum_id", "department__name", "legal_basis", "valid_from", "valid_until",
-                 "under_objection")
+ENTRY_COLUMNS = (
+    "id",
+    "subject_id",
+    "list_type__code",
+    "list_type__name",
+    "list_type__color",
+    "list_type__memorandum_id",
+    "department__name",
+    "legal_basis",
+    "valid_from",
+    "valid_until",
+    "under_objection",
+)
 
 
 # Hot path of GET /check (bench/bench_check.py): see common.fastpath.
-_ROLES = CompiledQuery(lambda person_id: (
-    RelatedPerson.objects.filter(person_id=person_id).order_by()
-    .values_list("subject_id", "role", "directly_responsible", "subject__identifier", "subject__name", "since",
-                 "until")), arg_types=(int,))
+_ROLES = CompiledQuery(
+    lambda person_id: (
+        RelatedPerson.objects.filter(person_id=person_id)
+        .order_by()
+        .values_list(
+            "subject_id",
+            "role",
+            "directly_responsible",
+            "subject__identifier",
+            "subject__name",
+            "since",
+            "until",
+        )
+    ),
+    arg_types=(int,),
+)
 
 
 def _published_entries(**where):
-    return ListEntry.objects.filter(state=EntryState.PUBLISHED, **where).order_by().values_list(*ENTRY_COLUMNS)
+    return (
+        ListEntry.objects.filter(state=EntryState.PUBLISHED, **where).order_by().values_list(*ENTRY_COLUMNS)
+    )
 
 
 # The subject's own published entries, then those of the organisations where it holds a role, as
@@ -41,9 +65,15 @@ def _published_entries(**where):
 # (subject, state) index for the OR and scans every entry (~80 ms at 100k entries, for every check);
 # each branch of the UNION ALL is an index lookup (~0.1 ms). An organisation's entry appears once
 # however many roles the subject holds in it (semi-join).
-_ENTRIES = CompiledQuery(lambda subject_id, person_id: _published_entries(subject_id=subject_id).union(
-    _published_entries(subject_id__in=RelatedPerson.objects.filter(person_id=person_id).values("subject_id")),
-    all=True), arg_types=(int, int))
+_ENTRIES = CompiledQuery(
+    lambda subject_id, person_id: _published_entries(subject_id=subject_id).union(
+        _published_entries(
+            subject_id__in=RelatedPerson.objects.filter(person_id=person_id).values("subject_id")
+        ),
+        all=True,
+    ),
+    arg_types=(int, int),
+)
 _KIND_LABELS = dict(SubjectKind.choices)
 _SUBJECT_COLUMNS = ("id", "kind", "identifier", "name", "merged_into_id")
 
@@ -52,21 +82,31 @@ def scenario_validate(scenario: str | None) -> str:
     if scenario not in SCENARIOS:
         valid = "、".join(f"{k}（{v}）" for k, v in SCENARIOS.items())
         shown = scenario or "（空）"
-        raise ValidationFailed(f"业务场景 scenario“{shown}”无效；有效代码为：{valid}。",
-                               details=[{"field": "scenario", "rule": "choice", "message": f"有效代码为：{valid}",
-                                         "valid": list(SCENARIOS)}])
+        raise ValidationFailed(
+            f"业务场景 scenario“{shown}”无效；有效代码为：{valid}。",
+            details=[
+                {
+                    "field": "scenario",
+                    "rule": "choice",
+                    "message": f"有效代码为：{valid}",
+                    "valid": list(SCENARIOS),
+                }
+            ],
+        )
     return scenario
 
 
 def effective_entries_q(on: date, prefix: str = "") -> Q:
     """Published and within validity on ``on`` (nulls are open ends) — ListEntry.is_effective in SQL."""
-    return (Q(**{f"{prefix}state": EntryState.PUBLISHED})
-            & (Q(**{f"{prefix}valid_from__isnull": True}) | Q(**{f"{prefix}valid_from__lte": on}))
-            & (Q(**{f"{prefix}valid_until__isnull": True}) | Q(**{f"{prefix}valid_until__gte": on})))
+    return (
+        Q(**{f"{prefix}state": EntryState.PUBLISHED})
+        & (Q(**{f"{prefix}valid_from__isnull": True}) | Q(**{f"{prefix}valid_from__lte": on}))
+        & (Q(**{f"{prefix}valid_until__isnull": True}) | Q(**{f"{prefix}valid_until__gte": on}))
+    )
 
 
 def role_held_q(on: date) -> Q:
-    return ((Q(since__isnull=True) | Q(since__lte=on)) & (Q(until__isnull=True) | Q(until__gte=on)))
+    return (Q(since__isnull=True) | Q(since__lte=on)) & (Q(until__isnull=True) | Q(until__gte=on))
 
 
 @dataclass
@@ -84,7 +124,13 @@ class CheckResult:
 
 def _subject_out(pk: int, kind: str, identifier: str, name: str) -> dict:
     # A dict lookup, not get_kind_display() (~0.1 ms on the hot path); CheckSubjectOut's fields in order.
-    return {"id": pk, "kind": kind, "kind_label": _KIND_LABELS.get(kind, kind), "identifier": identifier, "name": name}
+    return {
+        "id": pk,
+        "kind": kind,
+        "kind_label": _KIND_LABELS.get(kind, kind),
+        "identifier": identifier,
+        "name": name,
+    }
 
 
 def _hits_and_roles(subject_id: int, scenario: str, on: date) -> tuple[list[Hit], list[RoleLink]]:
@@ -92,12 +138,16 @@ def _hits_and_roles(subject_id: int, scenario: str, on: date) -> tuple[list[Hit]
     # keep the queries compiled-and-prepared with date parameters (common.fastpath takes str/int).
     roles = [RoleLink(*row[:5]) for row in _ROLES.rows(subject_id) if in_force(row[5], row[6], on)]
     held = {r.organisation_id for r in roles}
-    entries = [EntryRow(*row) for row in _ENTRIES.rows(subject_id, subject_id)
-               if in_force(row[8], row[9], on) and (row[1] == subject_id or row[1] in held)]
+    entries = [
+        EntryRow(*row)
+        for row in _ENTRIES.rows(subject_id, subject_id)
+        if in_force(row[8], row[9], on) and (row[1] == subject_id or row[1] in held)
+    ]
     self_entries = [e for e in entries if e.subject_id == subject_id]
     role_entries = [(e, r) for r in roles for e in entries if e.subject_id == r.organisation_id]
-    hits = hits_compute(self_entries=self_entries, role_entries=role_entries, scenario=scenario,
-                        catalog=catalog_get())
+    hits = hits_compute(
+        self_entries=self_entries, role_entries=role_entries, scenario=scenario, catalog=catalog_get()
+    )
     return hits, roles
 
 
@@ -124,11 +174,16 @@ def measure_check(*, identifier: str, scenario: str, on: date | None = None) -> 
 # ms on every unknown identifier). Same validation and the same answer as subject_find
 # (test_check_subject_agrees_with_subject_find); a merged subject, which is rare, is followed by
 # subject_find itself.
-_SUBJECT_ROW = CompiledQuery(lambda code: (
-    Subject.objects.filter(identifier=code).order_by().values_list(*_SUBJECT_COLUMNS)[:1]))
-_ALIAS_ROW = CompiledQuery(lambda code: (
-    SubjectAlias.objects.filter(value=code).order_by("pk")
-    .values_list(*(f"subject__{c}" for c in _SUBJECT_COLUMNS))[:1]))
+_SUBJECT_ROW = CompiledQuery(
+    lambda code: Subject.objects.filter(identifier=code).order_by().values_list(*_SUBJECT_COLUMNS)[:1]
+)
+_ALIAS_ROW = CompiledQuery(
+    lambda code: (
+        SubjectAlias.objects.filter(value=code)
+        .order_by("pk")
+        .values_list(*(f"subject__{c}" for c in _SUBJECT_COLUMNS))[:1]
+    )
+)
 
 
 def check_subject(identifier: str) -> dict | None:
@@ -139,7 +194,11 @@ def check_subject(identifier: str) -> dict | None:
         return None
     if row[4] is not None:  # merged into another subject: subject_find follows the chain
         subject = subject_find(identifier)
-        return None if subject is None else _subject_out(subject.id, subject.kind, subject.identifier, subject.name)
+        return (
+            None
+            if subject is None
+            else _subject_out(subject.id, subject.kind, subject.identifier, subject.name)
+        )
     return _subject_out(*row[:4])
 
 
@@ -153,6 +212,7 @@ def check_out(*, identifier: str, scenario: str, on: date | None = None) -> dict
 
 
 # --- memoranda and measures --------------------------------------------------------------------
+
 
 def memorandum_list(*, page: int = 1, page_size: int = 20, active: bool | None = None) -> Page:
     qs = Memorandum.objects.annotate(measure_count=Count("measures")).prefetch_related("signatories")
@@ -168,14 +228,23 @@ def memorandum_get(code: str) -> Memorandum:
     return memo
 
 
-def measure_list(*, page: int = 1, page_size: int = 20, memorandum: str | None = None, kind: str | None = None,
-                 scenario: str | None = None, active: bool | None = None) -> Page:
+def measure_list(
+    *,
+    page: int = 1,
+    page_size: int = 20,
+    memorandum: str | None = None,
+    kind: str | None = None,
+    scenario: str | None = None,
+    active: bool | None = None,
+) -> Page:
     qs = Measure.objects.select_related("memorandum").prefetch_related("implementing_departments")
     if memorandum:
         qs = qs.filter(memorandum__code=memorandum)
     if kind:
         if kind not in ("incentive", "punishment"):
-            raise ValidationFailed.single("kind", "choice", "措施类型 kind 应为 incentive（激励）或 punishment（惩戒）。")
+            raise ValidationFailed.single(
+                "kind", "choice", "措施类型 kind 应为 incentive（激励）或 punishment（惩戒）。"
+            )
         qs = qs.filter(kind=kind)
     if active is not None:
         qs = qs.filter(is_active=active)
@@ -189,8 +258,12 @@ def measure_list(*, page: int = 1, page_size: int = 20, memorandum: str | None =
 
 
 def measure_get(code: str) -> Measure:
-    measure = (Measure.objects.select_related("memorandum").prefetch_related("implementing_departments")
-               .filter(code=code).first())
+    measure = (
+        Measure.objects.select_related("memorandum")
+        .prefetch_related("implementing_departments")
+        .filter(code=code)
+        .first()
+    )
     if measure is None:
         raise NotFound(f"未找到代码为“{code}”的奖惩措施。")
     return measure
@@ -207,7 +280,10 @@ def screening_list(*, user, page: int = 1, page_size: int = 20) -> Page:
 def screening_get(*, user, screening_id: int) -> Screening:
     screening = Screening.objects.select_related("created_by", "department").filter(pk=screening_id).first()
     visible = screening is not None and (
-        user.is_superuser or getattr(user, "is_office_admin", False) or screening.department_id == user.department_id)
+        user.is_superuser
+        or getattr(user, "is_office_admin", False)
+        or screening.department_id == user.department_id
+    )
     if not visible:
         raise NotFound(f"未找到编号为 {screening_id} 的批量比对，或无权查看。")
     return screening

@@ -17,8 +17,16 @@ from .models import Measure, Memorandum
 from .validation import measure_fields_ensure
 
 _MEMO_FIELDS = ("name", "document_no", "signed_on", "feedback_working_days", "is_active")
-_MEASURE_FIELDS = ("name", "kind", "legal_basis", "scenarios", "reaches_subject", "reach_roles",
-                   "directly_responsible_roles", "is_active")
+_MEASURE_FIELDS = (
+    "name",
+    "kind",
+    "legal_basis",
+    "scenarios",
+    "reaches_subject",
+    "reach_roles",
+    "directly_responsible_roles",
+    "is_active",
+)
 
 
 def _snapshot(obj, m2m: str) -> dict:
@@ -43,23 +51,42 @@ def _memo_validate(*, code: str, name: str, feedback_working_days: int) -> None:
     if not (name or "").strip():
         errors.append({"field": "name", "rule": "required", "message": "备忘录名称 name 不能为空。"})
     if not 1 <= int(feedback_working_days) <= 60:
-        errors.append({"field": "feedback_working_days", "rule": "range",
-                       "message": "反馈期限 feedback_working_days 应在 1 到 60 个工作日之间。"})
+        errors.append(
+            {
+                "field": "feedback_working_days",
+                "rule": "range",
+                "message": "反馈期限 feedback_working_days 应在 1 到 60 个工作日之间。",
+            }
+        )
     if errors:
         raise ValidationFailed("；".join(e["message"] for e in errors), details=errors)
 
 
 @transaction.atomic
-def memorandum_create(*, actor, code: str, name: str, document_no: str = "", signed_on: date | None = None,
-                      feedback_working_days: int = 10, signatories: list[str] | None = None,
-                      is_active: bool = True) -> Memorandum:
+def memorandum_create(
+    *,
+    actor,
+    code: str,
+    name: str,
+    document_no: str = "",
+    signed_on: date | None = None,
+    feedback_working_days: int = 10,
+    signatories: list[str] | None = None,
+    is_active: bool = True,
+) -> Memorandum:
     ensure_office_admin(actor)
     _memo_validate(code=code, name=name, feedback_working_days=feedback_working_days)
     if Memorandum.objects.filter(code=code).exists():
         raise Conflict(f"备忘录代码“{code}”已存在。", details=[{"field": "code", "rule": "unique"}])
     departments = _departments(signatories, "signatories")
-    memo = Memorandum.objects.create(code=code, name=name.strip(), document_no=document_no, signed_on=signed_on,
-                                     feedback_working_days=feedback_working_days, is_active=is_active)
+    memo = Memorandum.objects.create(
+        code=code,
+        name=name.strip(),
+        document_no=document_no,
+        signed_on=signed_on,
+        feedback_working_days=feedback_working_days,
+        is_active=is_active,
+    )
     memo.signatories.set(departments)
     audit_record(actor=actor, action="memorandum.create", obj=memo, after=_snapshot(memo, "signatories"))
     return memo
@@ -74,7 +101,9 @@ def memorandum_update(*, actor, memorandum: Memorandum, data: dict) -> Memorandu
     before = _snapshot(memo, "signatories")
     unknown = set(data) - set(_MEMO_FIELDS) - {"signatories"}
     if unknown:
-        raise ValidationFailed.single(sorted(unknown)[0], "unknown", f"不可修改的字段：{'、'.join(sorted(unknown))}。")
+        raise ValidationFailed.single(
+            sorted(unknown)[0], "unknown", f"不可修改的字段：{'、'.join(sorted(unknown))}。"
+        )
     for key in _MEMO_FIELDS:
         if key in data:
             setattr(memo, key, data[key])
@@ -83,30 +112,61 @@ def memorandum_update(*, actor, memorandum: Memorandum, data: dict) -> Memorandu
     memo.save()
     if departments is not None:
         memo.signatories.set(departments)
-    audit_record(actor=actor, action="memorandum.update", obj=memo, before=before,
-                 after=_snapshot(memo, "signatories"))
+    audit_record(
+        actor=actor, action="memorandum.update", obj=memo, before=before, after=_snapshot(memo, "signatories")
+    )
     return memo
 
 
 @transaction.atomic
-def measure_create(*, actor, memorandum: Memorandum, code: str, name: str, kind: str, scenarios: list[str],
-                   legal_basis: str = "", implementing_departments: list[str] | None = None,
-                   reaches_subject: bool = True, reach_roles: list[str] | None = None,
-                   directly_responsible_roles: list[str] | None = None, is_active: bool = True) -> Measure:
+def measure_create(
+    *,
+    actor,
+    memorandum: Memorandum,
+    code: str,
+    name: str,
+    kind: str,
+    scenarios: list[str],
+    legal_basis: str = "",
+    implementing_departments: list[str] | None = None,
+    reaches_subject: bool = True,
+    reach_roles: list[str] | None = None,
+    directly_responsible_roles: list[str] | None = None,
+    is_active: bool = True,
+) -> Measure:
     ensure_office_admin(actor)
     reach_roles, directly_responsible_roles = list(reach_roles or []), list(directly_responsible_roles or [])
-    measure_fields_ensure(code=code, name=name, kind=kind, scenarios=scenarios, reach_roles=reach_roles,
-                          directly_responsible_roles=directly_responsible_roles, reaches_subject=reaches_subject)
+    measure_fields_ensure(
+        code=code,
+        name=name,
+        kind=kind,
+        scenarios=scenarios,
+        reach_roles=reach_roles,
+        directly_responsible_roles=directly_responsible_roles,
+        reaches_subject=reaches_subject,
+    )
     if Measure.objects.filter(code=code).exists():
         raise Conflict(f"措施代码“{code}”已存在。", details=[{"field": "code", "rule": "unique"}])
     departments = _departments(implementing_departments, "implementing_departments")
     measure = Measure.objects.create(
-        memorandum=memorandum, code=code, name=name.strip(), kind=kind, scenarios=list(dict.fromkeys(scenarios)),
-        legal_basis=legal_basis, reaches_subject=reaches_subject, reach_roles=reach_roles,
-        directly_responsible_roles=directly_responsible_roles, is_active=is_active)
+        memorandum=memorandum,
+        code=code,
+        name=name.strip(),
+        kind=kind,
+        scenarios=list(dict.fromkeys(scenarios)),
+        legal_basis=legal_basis,
+        reaches_subject=reaches_subject,
+        reach_roles=reach_roles,
+        directly_responsible_roles=directly_responsible_roles,
+        is_active=is_active,
+    )
     measure.implementing_departments.set(departments)
-    audit_record(actor=actor, action="measure.create", obj=measure,
-                 after=_snapshot(measure, "implementing_departments"))
+    audit_record(
+        actor=actor,
+        action="measure.create",
+        obj=measure,
+        after=_snapshot(measure, "implementing_departments"),
+    )
     return measure
 
 
@@ -119,20 +179,36 @@ def measure_update(*, actor, measure: Measure, data: dict) -> Measure:
     before = _snapshot(row, "implementing_departments")
     unknown = set(data) - set(_MEASURE_FIELDS) - {"implementing_departments"}
     if unknown:
-        raise ValidationFailed.single(sorted(unknown)[0], "unknown", f"不可修改的字段：{'、'.join(sorted(unknown))}。")
+        raise ValidationFailed.single(
+            sorted(unknown)[0], "unknown", f"不可修改的字段：{'、'.join(sorted(unknown))}。"
+        )
     for key in _MEASURE_FIELDS:
         if key in data:
             setattr(row, key, data[key])
-    measure_fields_ensure(code=row.code, name=row.name, kind=row.kind, scenarios=row.scenarios,
-                          reach_roles=row.reach_roles, directly_responsible_roles=row.directly_responsible_roles,
-                          reaches_subject=row.reaches_subject)
-    departments = (_departments(data["implementing_departments"], "implementing_departments")
-                   if "implementing_departments" in data else None)
+    measure_fields_ensure(
+        code=row.code,
+        name=row.name,
+        kind=row.kind,
+        scenarios=row.scenarios,
+        reach_roles=row.reach_roles,
+        directly_responsible_roles=row.directly_responsible_roles,
+        reaches_subject=row.reaches_subject,
+    )
+    departments = (
+        _departments(data["implementing_departments"], "implementing_departments")
+        if "implementing_departments" in data
+        else None
+    )
     row.save()
     if departments is not None:
         row.implementing_departments.set(departments)
-    audit_record(actor=actor, action="measure.update", obj=row, before=before,
-                 after=_snapshot(row, "implementing_departments"))
+    audit_record(
+        actor=actor,
+        action="measure.update",
+        obj=row,
+        before=before,
+        after=_snapshot(row, "implementing_departments"),
+    )
     return row
 
 
@@ -145,7 +221,9 @@ def measures_seed_defaults(*, actor=None) -> dict[str, list]:
     for obj in created["memoranda"]:
         audit_record(actor=actor, action="memorandum.seed", obj=obj, after=_snapshot(obj, "signatories"))
     for obj in created["measures"]:
-        audit_record(actor=actor, action="measure.seed", obj=obj, after=_snapshot(obj, "implementing_departments"))
+        audit_record(
+            actor=actor, action="measure.seed", obj=obj, after=_snapshot(obj, "implementing_departments")
+        )
     return created
 
 
@@ -154,5 +232,6 @@ def screening_run(*, actor, fileobj, file_name: str, scenario: str, on: date | N
     from .screening import screening_execute  # heavy imports (polars) only when screening
 
     ensure_can_view(actor)
-    return screening_execute(actor=actor, fileobj=fileobj, file_name=file_name, scenario=scenario, on=on,
-                             progress=progress)
+    return screening_execute(
+        actor=actor, fileobj=fileobj, file_name=file_name, scenario=scenario, on=on, progress=progress
+    )

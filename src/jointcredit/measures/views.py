@@ -25,7 +25,6 @@ def _screening_or_404(request, screening_id: int):
         raise Http404(exc.message) from None
 
 
-
 @login_required
 def check(request):
     identifier = request.GET.get("identifier", "").strip()
@@ -46,11 +45,20 @@ def check(request):
     contexts = []
     if result is not None and result.subject is not None:
         contexts = check_contexts(result.subject, result.scenario, request.user)
-    return render(request, "measures/check.html", {
-        "identifier": identifier, "scenario": scenario, "date": on_text, "scenarios": SCENARIOS.items(),
-        "result": result, "error": error, "contexts": contexts,
-        "hits": [h.as_dict() for h in result.hits] if result else [],
-    })
+    return render(
+        request,
+        "measures/check.html",
+        {
+            "identifier": identifier,
+            "scenario": scenario,
+            "date": on_text,
+            "scenarios": SCENARIOS.items(),
+            "result": result,
+            "error": error,
+            "contexts": contexts,
+            "hits": [h.as_dict() for h in result.hits] if result else [],
+        },
+    )
 
 
 @login_required
@@ -67,13 +75,17 @@ def screenings(request):
                 on = date.fromisoformat(on_text) if on_text else None
             except ValueError:
                 raise DomainError(f"日期“{on_text}”格式错误，应为 YYYY-MM-DD。") from None
-            screening = services.screening_run(actor=request.user, fileobj=upload, file_name=upload.name,
-                                               scenario=scenario, on=on)
+            screening = services.screening_run(
+                actor=request.user, fileobj=upload, file_name=upload.name, scenario=scenario, on=on
+            )
         except DomainError as exc:
             messages.error(request, exc.message)
             return redirect("measures:screenings")
-        messages.success(request, f"比对完成：共 {screening.total} 行，命中 {screening.hit}，未命中 {screening.clear}，"
-                                  f"无效 {screening.invalid}。")
+        messages.success(
+            request,
+            f"比对完成：共 {screening.total} 行，命中 {screening.hit}，未命中 {screening.clear}，"
+            f"无效 {screening.invalid}。",
+        )
         return redirect("measures:screening_detail", screening_id=screening.id)
     page = selectors.screening_list(user=request.user, page=_int(request.GET.get("page"), 1), page_size=20)
     return render(request, "measures/screenings.html", {"page": page, "scenarios": SCENARIOS.items()})
@@ -87,11 +99,19 @@ def screening_detail(request, screening_id: int):
     status = request.GET.get("status") or None
     if status not in (None, "hit", "clear", "invalid"):
         status = None
-    rows = screening_rows_page(screening, page=max(1, _int(request.GET.get("page"), 1)), page_size=100, status=status)
-    return render(request, "measures/screening_detail.html", {
-        "screening": screening, "rows": rows, "status": status or "",
-        "status_choices": [("", "全部"), ("hit", "命中"), ("clear", "未命中"), ("invalid", "无效")],
-    })
+    rows = screening_rows_page(
+        screening, page=max(1, _int(request.GET.get("page"), 1)), page_size=100, status=status
+    )
+    return render(
+        request,
+        "measures/screening_detail.html",
+        {
+            "screening": screening,
+            "rows": rows,
+            "status": status or "",
+            "status_choices": [("", "全部"), ("hit", "命中"), ("clear", "未命中"), ("invalid", "无效")],
+        },
+    )
 
 
 @login_required
@@ -106,7 +126,9 @@ def screening_download(request, screening_id: int):
         messages.error(request, exc.message)
         return redirect("measures:screening_detail", screening_id=screening.id)
     response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename=\"screening-{screening.id}.{fmt}\"; filename*=UTF-8''{name}"
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"screening-{screening.id}.{fmt}\"; filename*=UTF-8''{name}"
+    )
     return response
 
 
@@ -123,12 +145,26 @@ def measures(request):
     kind = request.GET.get("kind") or None
     error, page = None, None
     try:
-        page = selectors.measure_list(page=_int(request.GET.get("page"), 1), page_size=50, memorandum=memorandum,
-                                      scenario=scenario, kind=kind)
+        page = selectors.measure_list(
+            page=_int(request.GET.get("page"), 1),
+            page_size=50,
+            memorandum=memorandum,
+            scenario=scenario,
+            kind=kind,
+        )
     except DomainError as exc:
         error = exc.message
-    return render(request, "measures/measures.html", {
-        "page": page, "error": error, "memorandum": memorandum or "", "scenario": scenario or "", "kind": kind or "",
-        "scenarios": SCENARIOS.items(), "scenario_labels": SCENARIOS,
-        "memoranda": selectors.memorandum_list(page=1, page_size=200).items,
-    })
+    return render(
+        request,
+        "measures/measures.html",
+        {
+            "page": page,
+            "error": error,
+            "memorandum": memorandum or "",
+            "scenario": scenario or "",
+            "kind": kind or "",
+            "scenarios": SCENARIOS.items(),
+            "scenario_labels": SCENARIOS,
+            "memoranda": selectors.memorandum_list(page=1, page_size=200).items,
+        },
+    )

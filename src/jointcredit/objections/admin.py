@@ -7,7 +7,16 @@ from .models import Evidence, Objection, SyncReceipt
 
 @admin.register(Objection)
 class ObjectionAdmin(AuditedModelAdmin):
-    list_display = ("id", "subject_name", "target_label", "department", "state", "accept_due", "decide_due", "created_at")
+    list_display = (
+        "id",
+        "subject_name",
+        "target_label",
+        "department",
+        "state",
+        "accept_due",
+        "decide_due",
+        "created_at",
+    )
     list_filter = ("state", "department", "target_type")
     search_fields = ("subject_name", "subject__identifier")
     readonly_fields = [f.name for f in Objection._meta.fields]  # changes go through the services
@@ -27,7 +36,15 @@ class EvidenceAdmin(AuditedModelAdmin):
 
 @admin.register(SyncReceipt)
 class SyncReceiptAdmin(AuditedModelAdmin):
-    list_display = ("id", "source_type", "source_id", "subject_name", "department", "acknowledged_at", "channel")
+    list_display = (
+        "id",
+        "source_type",
+        "source_id",
+        "subject_name",
+        "department",
+        "acknowledged_at",
+        "channel",
+    )
     list_filter = ("source_type", "channel", "department")
     readonly_fields = [f.name for f in SyncReceipt._meta.fields]
 

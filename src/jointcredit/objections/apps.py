@@ -25,5 +25,10 @@ class ObjectionsConfig(AppConfig):
         from . import dashboard
 
         dashboard.register()
-        register_record_mark(key="objection", label="异议中", tone="warn", provider=selectors.records_under_objection,
-                             note="行政相对人已对该信息提出异议，决定部门已受理、正在核查；核查结论作出前本信息继续公示。")
+        register_record_mark(
+            key="objection",
+            label="异议中",
+            tone="warn",
+            provider=selectors.records_under_objection,
+            note="行政相对人已对该信息提出异议，决定部门已受理、正在核查；核查结论作出前本信息继续公示。",
+        )

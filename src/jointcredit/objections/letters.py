@@ -10,4 +10,3 @@ from .kind import OBJECTION
 
 def objection_letters_available(o) -> list[tuple[str, str]]:
     return letters_available(OBJECTION, o)
-

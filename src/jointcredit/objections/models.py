@@ -45,35 +45,65 @@ class Objection(CaseModel):
 
     CASE_NO_PREFIX, TITLE, OPEN_STATES = "历信异", "异议", OPEN_OBJECTION_STATES
 
-    subject = models.ForeignKey("subjects.Subject", on_delete=models.PROTECT, related_name="objections",
-                                verbose_name="主体")
+    subject = models.ForeignKey(
+        "subjects.Subject", on_delete=models.PROTECT, related_name="objections", verbose_name="主体"
+    )
     subject_name = models.CharField("主体名称", max_length=200)
     target_type = models.CharField("异议对象类别", max_length=16, choices=TargetType.choices)
     target_id = models.BigIntegerField("异议对象标识")
     target_key = models.CharField("异议对象", max_length=40, db_index=True, help_text="target_type:target_id")
     target_label = models.CharField("异议对象摘要", max_length=300)
     target_version = models.IntegerField("提出时记录版本", null=True, blank=True)
-    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="objections",
-                                   verbose_name="处理部门（认定/决定部门）")
+    department = models.ForeignKey(
+        "accounts.Department",
+        on_delete=models.PROTECT,
+        related_name="objections",
+        verbose_name="处理部门（认定/决定部门）",
+    )
     statement = models.TextField("异议内容及理由")
     contact_name = models.CharField("联系人", max_length=100)
     contact_email = models.EmailField("联系邮箱")
     contact_phone = models.CharField("联系电话", max_length=30, blank=True)
     channel = models.CharField("提出方式", max_length=10, choices=Channel.choices)
-    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                 related_name="+", verbose_name="代为登记人")
-    state = FSMField("状态", default=ObjectionState.SUBMITTED, choices=ObjectionState.choices, protected=False,
-                     db_index=True)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="代为登记人",
+    )
+    state = FSMField(
+        "状态",
+        default=ObjectionState.SUBMITTED,
+        choices=ObjectionState.choices,
+        protected=False,
+        db_index=True,
+    )
     accept_due = models.DateField("受理期限", null=True, blank=True, help_text="为空表示待配置节假日")
-    decide_due = models.DateField("办结期限", null=True, blank=True, help_text="受理后计算；为空表示待配置节假日")
+    decide_due = models.DateField(
+        "办结期限", null=True, blank=True, help_text="受理后计算；为空表示待配置节假日"
+    )
     accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
-    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="+", verbose_name="受理人")
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="受理人",
+    )
     not_accepted_reason = models.TextField("不予受理理由", blank=True)
     review_started_at = models.DateTimeField("开始核查时间", null=True, blank=True)
     decided_at = models.DateTimeField("办结时间", null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+", verbose_name="决定人")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="决定人",
+    )
     decision = models.TextField("处理意见", blank=True)
     resolution = models.CharField("更正方式", max_length=10, choices=Resolution.choices, blank=True)
     urge_count = models.PositiveSmallIntegerField("催办次数", default=0)
@@ -89,8 +119,11 @@ class Objection(CaseModel):
         indexes = [models.Index(fields=["department", "state"], name="objection_dept_state")]
         constraints = [
             # One open objection per entry/record, also under concurrent filing.
-            models.UniqueConstraint(fields=["target_key"], name="objection_one_open_per_target",
-                                    condition=models.Q(state__in=["submitted", "accepted", "under_review"])),
+            models.UniqueConstraint(
+                fields=["target_key"],
+                name="objection_one_open_per_target",
+                condition=models.Q(state__in=["submitted", "accepted", "under_review"]),
+            ),
         ]
 
     # --- transitions (no side effects) ------------------------------------------------------
@@ -131,8 +164,14 @@ class Evidence(models.Model):
     content_type = models.CharField("文件类型", max_length=40)
     size = models.PositiveIntegerField("大小（字节）")
     sha256 = models.CharField("SHA-256", max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="+", verbose_name="上传人")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="上传人",
+    )
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
 
     class Meta:
@@ -184,12 +223,19 @@ class SyncReceipt(models.Model):
     target_type = models.CharField("对象类别", max_length=16, choices=TargetType.choices)
     target_id = models.BigIntegerField("对象标识")
     subject_name = models.CharField("主体名称", max_length=200)
-    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="sync_receipts",
-                                   verbose_name="接收部门")
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.PROTECT, related_name="sync_receipts", verbose_name="接收部门"
+    )
     event_ids = models.JSONField("相关事件", default=list, blank=True)
     acknowledged_at = models.DateTimeField("确认时间", null=True, blank=True)
-    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                        related_name="+", verbose_name="确认人")
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="确认人",
+    )
     channel = models.CharField("确认方式", max_length=10, choices=ReceiptChannel.choices, blank=True)
     note = models.CharField("说明", max_length=500, blank=True)
     reminded_at = models.DateTimeField("最近提醒时间", null=True, blank=True)
@@ -200,8 +246,11 @@ class SyncReceipt(models.Model):
         verbose_name = "结果同步回执"
         verbose_name_plural = "结果同步回执"
         ordering = ["-created_at", "id"]
-        constraints = [models.UniqueConstraint(fields=["source_type", "source_id", "department"],
-                                               name="receipt_once_per_department")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_type", "source_id", "department"], name="receipt_once_per_department"
+            )
+        ]
         indexes = [models.Index(fields=["department", "acknowledged_at"], name="receipt_dept_ack")]
 
     def __str__(self) -> str:

@@ -11,9 +11,16 @@ from .kind import OBJECTION
 
 
 def objection_new(request, target_type: str, target_id: int):
-    return portal.filing_page(request, OBJECTION, target_type, target_id, form_class=forms.ObjectionForm,
-                              file=services.objection_file, template="objections/public_new.html",
-                              submitted="异议申请已提交（{case_no}），办理进展将通过邮件通知您。")
+    return portal.filing_page(
+        request,
+        OBJECTION,
+        target_type,
+        target_id,
+        form_class=forms.ObjectionForm,
+        file=services.objection_file,
+        template="objections/public_new.html",
+        submitted="异议申请已提交（{case_no}），办理进展将通过邮件通知您。",
+    )
 
 
 def objection_detail(request, pk: int):

@@ -30,9 +30,13 @@ def records_under_objection(record_type: str, ids) -> set[int]:
     """双公示 records shown as 异议中 (accepted or under review), for pages and APIs of records."""
     if record_type not in (TargetType.PENALTY, TargetType.LICENSE):
         return set()
-    return set(Objection.objects.filter(target_type=record_type, target_id__in=list(ids),
-                                        state__in=[ObjectionState.ACCEPTED, ObjectionState.UNDER_REVIEW])
-               .values_list("target_id", flat=True))
+    return set(
+        Objection.objects.filter(
+            target_type=record_type,
+            target_id__in=list(ids),
+            state__in=[ObjectionState.ACCEPTED, ObjectionState.UNDER_REVIEW],
+        ).values_list("target_id", flat=True)
+    )
 
 
 def subject_cases_section(subject, *, public: bool = False) -> list[dict]:
@@ -41,10 +45,30 @@ def subject_cases_section(subject, *, public: bool = False) -> list[dict]:
         return []
     from jointcredit.repairs.models import RepairApplication
 
-    rows = [{"kind": "objection", "id": o.pk, "case_no": o.case_no, "target": o.target_label, "state": o.state,
-             "state_label": o.get_state_display(), "department": o.department.name, "created_at": o.created_at}
-            for o in Objection.objects.filter(subject=subject).select_related("department")[:50]]
-    rows += [{"kind": "repair", "id": r.pk, "case_no": r.case_no, "target": r.target_label, "state": r.state,
-              "state_label": r.get_state_display(), "department": r.department.name, "created_at": r.created_at}
-             for r in RepairApplication.objects.filter(subject=subject).select_related("department")[:50]]
+    rows = [
+        {
+            "kind": "objection",
+            "id": o.pk,
+            "case_no": o.case_no,
+            "target": o.target_label,
+            "state": o.state,
+            "state_label": o.get_state_display(),
+            "department": o.department.name,
+            "created_at": o.created_at,
+        }
+        for o in Objection.objects.filter(subject=subject).select_related("department")[:50]
+    ]
+    rows += [
+        {
+            "kind": "repair",
+            "id": r.pk,
+            "case_no": r.case_no,
+            "target": r.target_label,
+            "state": r.state,
+            "state_label": r.get_state_display(),
+            "department": r.department.name,
+            "created_at": r.created_at,
+        }
+        for r in RepairApplication.objects.filter(subject=subject).select_related("department")[:50]
+    ]
     return rows

@@ -13,10 +13,14 @@ from .models import ObjectionState, SyncReceipt
 
 def objections_todo(user) -> dict | None:
     return department_todo(
-        OBJECTION, user,
-        approver=((ObjectionState.SUBMITTED, ObjectionState.ACCEPTED, ObjectionState.UNDER_REVIEW),
-                  "本部门待办理/待决定的异议"),
-        clerk=((ObjectionState.SUBMITTED, ObjectionState.ACCEPTED), "本部门待受理/待核查的异议"))
+        OBJECTION,
+        user,
+        approver=(
+            (ObjectionState.SUBMITTED, ObjectionState.ACCEPTED, ObjectionState.UNDER_REVIEW),
+            "本部门待办理/待决定的异议",
+        ),
+        clerk=((ObjectionState.SUBMITTED, ObjectionState.ACCEPTED), "本部门待受理/待核查的异议"),
+    )
 
 
 def overdue_office_todo(user) -> dict | None:
@@ -24,9 +28,15 @@ def overdue_office_todo(user) -> dict | None:
 
 
 def receipts_todo(user) -> dict | None:
-    if not getattr(user, "department_id", None) or not user.has_role(Role.CLERK, Role.APPROVER, Role.DEPARTMENT_ADMIN):
+    if not getattr(user, "department_id", None) or not user.has_role(
+        Role.CLERK, Role.APPROVER, Role.DEPARTMENT_ADMIN
+    ):
         return None
     count = SyncReceipt.objects.filter(department_id=user.department_id, acknowledged_at__isnull=True).count()
     if not count:
         return None
-    return {"label": "待确认的修复/更正结果同步回执", "count": count, "url": reverse("objections:receipts") + "?mine=1&pending=1"}
+    return {
+        "label": "待确认的修复/更正结果同步回执",
+        "count": count,
+        "url": reverse("objections:receipts") + "?mine=1&pending=1",
+    }

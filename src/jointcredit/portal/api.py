@@ -44,7 +44,9 @@ class SearchOut(Schema):
 
 
 @public_router.get(
-    "/search", response=SearchOut, summary="信用信息公共查询",
+    "/search",
+    response=SearchOut,
+    summary="信用信息公共查询",
     description=(
         "按名称、统一社会信用代码或文书号查询信用主体、双公示与红黑名单。自然人姓名和证件号码已脱敏，"
         "且只能按完整姓名或完整证件号码查到。`type` 为查询类别（如 subjects、lists；缺省为全部类别的第一页）。"
@@ -58,14 +60,32 @@ def public_search(request, q: str, type: str | None = None, page: int = 1, page_
     groups = selectors.unified_search(q, provider=type, page=page, page_size=page_size)
     return {
         # a person's document number is echoed masked only
-        "q": mask_id_number(selectors.clean_query(q)) if selectors.is_personal_identifier(q) else selectors.clean_query(q),
-        "groups": [{
-            "type": g["key"], "label": g["label"], "total": g["results"].total, "capped": g["results"].capped,
-            "note": g["results"].note,
-            "page": g["page"], "pages": g["pages"],
-            "items": [{"title": i.get("title", ""), "url": i.get("url", ""), "subtitle": i.get("subtitle", ""),
-                       "fields": [[str(a), str(b)] for a, b in i.get("fields", [])],
-                       "tags": [{"label": t.get("label", ""), "tone": t.get("tone", "")} for t in i.get("tags", [])]}
-                      for i in g["results"].items],
-        } for g in groups],
+        "q": mask_id_number(selectors.clean_query(q))
+        if selectors.is_personal_identifier(q)
+        else selectors.clean_query(q),
+        "groups": [
+            {
+                "type": g["key"],
+                "label": g["label"],
+                "total": g["results"].total,
+                "capped": g["results"].capped,
+                "note": g["results"].note,
+                "page": g["page"],
+                "pages": g["pages"],
+                "items": [
+                    {
+                        "title": i.get("title", ""),
+                        "url": i.get("url", ""),
+                        "subtitle": i.get("subtitle", ""),
+                        "fields": [[str(a), str(b)] for a, b in i.get("fields", [])],
+                        "tags": [
+                            {"label": t.get("label", ""), "tone": t.get("tone", "")}
+                            for t in i.get("tags", [])
+                        ],
+                    }
+                    for i in g["results"].items
+                ],
+            }
+            for g in groups
+        ],
     }

@@ -14,12 +14,21 @@ class ReportAudience(models.TextChoices):
 
 class CreditReport(models.Model):
     number = models.CharField("报告编号", max_length=32, unique=True)
-    subject = models.ForeignKey("subjects.Subject", on_delete=models.PROTECT, related_name="credit_reports",
-                                verbose_name="主体")
-    audience = models.CharField("版本", max_length=8, choices=ReportAudience.choices, default=ReportAudience.PUBLIC)
+    subject = models.ForeignKey(
+        "subjects.Subject", on_delete=models.PROTECT, related_name="credit_reports", verbose_name="主体"
+    )
+    audience = models.CharField(
+        "版本", max_length=8, choices=ReportAudience.choices, default=ReportAudience.PUBLIC
+    )
     generated_at = models.DateTimeField("生成时间")
-    generated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                     related_name="+", verbose_name="生成人")
+    generated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="生成人",
+    )
     snapshot = models.JSONField("报告内容快照")
     content_hash = models.CharField("内容摘要（SHA-256）", max_length=64)
 

@@ -29,8 +29,11 @@ def _signature(subject_id: int) -> str:
 
 
 def has_public_identifier(subject: Subject) -> bool:
-    return subject.kind != SubjectKind.NATURAL and subject.id_type == IdType.USCC and \
-        not subject.identifier.startswith(INDIVIDUAL_BUSINESS_PLACEHOLDER)
+    return (
+        subject.kind != SubjectKind.NATURAL
+        and subject.id_type == IdType.USCC
+        and not subject.identifier.startswith(INDIVIDUAL_BUSINESS_PLACEHOLDER)
+    )
 
 
 def subject_slug(subject: Subject) -> str:

@@ -89,8 +89,9 @@ def _put(store: dict, key: str, item, default: bool) -> None:
     store[key] = item
 
 
-def register_search_provider(key: str, label: str, fn: Callable[..., SearchResults], *, order: int = 50,
-                             default: bool = False) -> None:
+def register_search_provider(
+    key: str, label: str, fn: Callable[..., SearchResults], *, order: int = 50, default: bool = False
+) -> None:
     _put(_search, key, SearchProvider(key, label, fn, order, default), default)
 
 
@@ -102,24 +103,41 @@ def search_provider(key: str) -> SearchProvider | None:
     return _search.get(key)
 
 
-def register_subject_public_section(key: str, title: str, fn: Callable[..., Any], *, order: int = 50,
-                                    default: bool = False, empty_text: str = "暂无信息") -> None:
+def register_subject_public_section(
+    key: str,
+    title: str,
+    fn: Callable[..., Any],
+    *,
+    order: int = 50,
+    default: bool = False,
+    empty_text: str = "暂无信息",
+) -> None:
     _put(_sections, key, SubjectSection(key, title, fn, order, "public", default, empty_text), default)
 
 
-def register_subject_staff_section(key: str, title: str, fn: Callable[..., Any], *, order: int = 50,
-                                   default: bool = False, empty_text: str = "暂无信息") -> None:
+def register_subject_staff_section(
+    key: str,
+    title: str,
+    fn: Callable[..., Any],
+    *,
+    order: int = 50,
+    default: bool = False,
+    empty_text: str = "暂无信息",
+) -> None:
     _put(_sections, key, SubjectSection(key, title, fn, order, "staff", default, empty_text), default)
 
 
 def subject_section_list(*, staff: bool = False) -> list[SubjectSection]:
     """Public sections, plus staff sections when ``staff``."""
-    return sorted((s for s in _sections.values() if staff or s.audience == "public"),
-                  key=lambda s: (s.audience == "staff", s.order, s.key))
+    return sorted(
+        (s for s in _sections.values() if staff or s.audience == "public"),
+        key=lambda s: (s.audience == "staff", s.order, s.key),
+    )
 
 
-def register_portal_stat(key: str, label: str, fn: Callable[[], int], *, order: int = 50,
-                         default: bool = False) -> None:
+def register_portal_stat(
+    key: str, label: str, fn: Callable[[], int], *, order: int = 50, default: bool = False
+) -> None:
     _put(_stats, key, PortalStat(key, label, fn, order, default), default)
 
 

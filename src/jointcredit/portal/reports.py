@@ -33,7 +33,9 @@ _NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 def _new_number(now) -> str:
     # 40 bits of randomness: a report number cannot be guessed from another one.
-    return f"XYLX{timezone.localtime(now):%Y%m%d}" + "".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(8))
+    return f"XYLX{timezone.localtime(now):%Y%m%d}" + "".join(
+        secrets.choice(_NUMBER_ALPHABET) for _ in range(8)
+    )
 
 
 def subject_sections_render(subject: Subject, *, staff: bool, today=None) -> list[dict]:
@@ -42,8 +44,15 @@ def subject_sections_render(subject: Subject, *, staff: bool, today=None) -> lis
     out = []
     for section in subject_section_list(staff=staff):
         items = section.fn(subject, today=today) or []
-        out.append({"key": section.key, "title": section.title, "audience": section.audience,
-                    "empty_text": section.empty_text, "items": [normalize_item(i) for i in items]})
+        out.append(
+            {
+                "key": section.key,
+                "title": section.title,
+                "audience": section.audience,
+                "empty_text": section.empty_text,
+                "items": [normalize_item(i) for i in items],
+            }
+        )
     return out
 
 
@@ -52,8 +61,13 @@ def normalize_item(item: dict) -> dict:
         "title": str(item.get("title", "")),
         "subtitle": str(item.get("subtitle", "") or ""),
         "url": str(item.get("url", "") or ""),
-        "fields": [[str(label), "" if value is None else str(jsonable(value))] for label, value in item.get("fields", [])],
-        "tags": [{"label": str(t.get("label", "")), "tone": str(t.get("tone", ""))} for t in item.get("tags", [])],
+        "fields": [
+            [str(label), "" if value is None else str(jsonable(value))]
+            for label, value in item.get("fields", [])
+        ],
+        "tags": [
+            {"label": str(t.get("label", "")), "tone": str(t.get("tone", ""))} for t in item.get("tags", [])
+        ],
     }
 
 
@@ -61,11 +75,20 @@ def subject_header(subject: Subject, *, staff: bool) -> dict:
     if staff:
         name, identifier, rep = subject.name, subject.identifier, subject.legal_representative
     else:
-        name, identifier, rep = public_name(subject), public_identifier(subject), mask_person_name(
-            subject.legal_representative)
-    header = {"name": name, "identifier": identifier, "id_type_label": subject.get_id_type_display(),
-              "kind": subject.kind, "kind_label": subject.get_kind_display(), "legal_representative": rep,
-              "industry": subject.industry}
+        name, identifier, rep = (
+            public_name(subject),
+            public_identifier(subject),
+            mask_person_name(subject.legal_representative),
+        )
+    header = {
+        "name": name,
+        "identifier": identifier,
+        "id_type_label": subject.get_id_type_display(),
+        "kind": subject.kind,
+        "kind_label": subject.get_kind_display(),
+        "legal_representative": rep,
+        "industry": subject.industry,
+    }
     if subject.kind != SubjectKind.NATURAL:
         header["address"] = subject.address if (staff or subject.kind == SubjectKind.LEGAL) else ""
     return header
@@ -76,29 +99,42 @@ def content_hash(snapshot: dict) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def credit_report_create(*, subject: Subject, audience: str = ReportAudience.PUBLIC, actor=None) -> CreditReport:
+def credit_report_create(
+    *, subject: Subject, audience: str = ReportAudience.PUBLIC, actor=None
+) -> CreditReport:
     """Generate and store a report. The internal version needs a logged-in staff user."""
     staff = audience == ReportAudience.STAFF
     if staff:
         ensure_can_view(actor)
     now = timezone.now()
-    snapshot = jsonable({
-        "version": 1,
-        "audience": audience,
-        "subject": subject_header(subject, staff=staff),
-        "sections": subject_sections_render(subject, staff=staff, today=timezone.localdate(now)),
-        "issuer": f"{settings.JOINTCREDIT['DISTRICT_NAME']}社会信用体系建设领导小组办公室",
-    })
+    snapshot = jsonable(
+        {
+            "version": 1,
+            "audience": audience,
+            "subject": subject_header(subject, staff=staff),
+            "sections": subject_sections_render(subject, staff=staff, today=timezone.localdate(now)),
+            "issuer": f"{settings.JOINTCREDIT['DISTRICT_NAME']}社会信用体系建设领导小组办公室",
+        }
+    )
     with transaction.atomic():
         report = CreditReport.objects.create(
-            number=_new_number(now), subject=subject, audience=audience, generated_at=now,
+            number=_new_number(now),
+            subject=subject,
+            audience=audience,
+            generated_at=now,
             generated_by=actor if actor is not None and actor.is_authenticated else None,
-            snapshot=snapshot, content_hash=content_hash(snapshot))
+            snapshot=snapshot,
+            content_hash=content_hash(snapshot),
+        )
         if staff:
             from jointcredit.audit.services import audit_record
 
-            audit_record(actor=actor, action="credit_report.create", obj=report,
-                         after={"number": report.number, "audience": audience, "subject": subject.identifier})
+            audit_record(
+                actor=actor,
+                action="credit_report.create",
+                obj=report,
+                after={"number": report.number, "audience": audience, "subject": subject.identifier},
+            )
     return report
 
 
@@ -112,8 +148,13 @@ def qr_data_uri(url: str) -> str:
 
 def report_context(report: CreditReport) -> dict:
     url = verification_url(report)
-    return {"report": report, "snap": report.snapshot, "verify_url": url, "qr": qr_data_uri(url),
-            "hash_ok": content_hash(report.snapshot) == report.content_hash}
+    return {
+        "report": report,
+        "snap": report.snapshot,
+        "verify_url": url,
+        "qr": qr_data_uri(url),
+        "hash_ok": content_hash(report.snapshot) == report.content_hash,
+    }
 
 
 def report_pdf(report: CreditReport) -> bytes:

@@ -77,14 +77,19 @@ def _ids_for_identifier(code: str) -> list[int]:
     if not ids:
         ids = list(SubjectAlias.objects.filter(value=code).values_list("subject_id", flat=True)[:20])
     if not ids and len(code) == 9:
-        ids = list(Subject.objects.annotate(org_code=Substr("identifier", 9, 9))
-                   .filter(org_code=code, id_type=IdType.USCC).values_list("pk", flat=True)[:20])
+        ids = list(
+            Subject.objects.annotate(org_code=Substr("identifier", 9, 9))
+            .filter(org_code=code, id_type=IdType.USCC)
+            .values_list("pk", flat=True)[:20]
+        )
     return ids
 
 
 def _prefix(base, q: str):
     """One range condition on the C-collated name index: “名称以 q 开头”, persons only by full name."""
-    return base.alias(name_c=_name_c()).filter(Q(name_c__startswith=q) & (Q(kind__in=_ORGANISATIONS) | Q(name=q)))
+    return base.alias(name_c=_name_c()).filter(
+        Q(name_c__startswith=q) & (Q(kind__in=_ORGANISATIONS) | Q(name=q))
+    )
 
 
 def _ordered_ids(qs) -> list[int]:
@@ -111,10 +116,14 @@ def _trigram_ids(qs) -> list[int]:
         cursor.execute("SET LOCAL enable_indexscan = off")
         ids = list(qs.order_by().values_list("pk", flat=True)[: COUNT_CAP + 1])
     ordered = _ordered_ids(Subject.objects.filter(pk__in=ids[:COUNT_CAP]))
-    return ordered + [0] if len(ids) > COUNT_CAP else ordered  # capped: the first COUNT_CAP found, in name order
+    return (
+        ordered + [0] if len(ids) > COUNT_CAP else ordered
+    )  # capped: the first COUNT_CAP found, in name order
 
 
-def subject_search_public(q: str, page: int = 1, page_size: int = 10, *, kind: str | None = None) -> SearchResults:
+def subject_search_public(
+    q: str, page: int = 1, page_size: int = 10, *, kind: str | None = None
+) -> SearchResults:
     """The built-in ``subjects`` search provider: masked, paginated, capped count."""
     q = clean_query(q)
     if not q:
@@ -141,10 +150,14 @@ def subject_search_public(q: str, page: int = 1, page_size: int = 10, *, kind: s
         ids = _ordered_ids(_prefix(base, q))
     total, capped = (COUNT_CAP, True) if len(ids) > COUNT_CAP else (len(ids), False)
     offset = (page - 1) * page_size
-    page_ids = ids[offset:min(offset + page_size, COUNT_CAP)]
+    page_ids = ids[offset : min(offset + page_size, COUNT_CAP)]
     rows = Subject.objects.in_bulk(page_ids) if page_ids else {}
-    return SearchResults(items=[_subject_item(rows[i]) for i in page_ids if i in rows], total=total, capped=capped,
-                         note="查询词过于宽泛，仅显示名称以该词开头的主体，请输入更完整的名称。" if broad else "")
+    return SearchResults(
+        items=[_subject_item(rows[i]) for i in page_ids if i in rows],
+        total=total,
+        capped=capped,
+        note="查询词过于宽泛，仅显示名称以该词开头的主体，请输入更完整的名称。" if broad else "",
+    )
 
 
 def _subject_item(subject: Subject) -> dict:
@@ -153,8 +166,14 @@ def _subject_item(subject: Subject) -> dict:
     if subject.legal_representative:
         label = "经营者" if subject.kind == SubjectKind.INDIVIDUAL_BUSINESS else "法定代表人/负责人"
         fields.append((label, mask_person_name(subject.legal_representative)))
-    return {"title": ref["name"], "url": ref["url"], "subtitle": subject.industry or "", "fields": fields,
-            "tags": [], "subject": ref}
+    return {
+        "title": ref["name"],
+        "url": ref["url"],
+        "subtitle": subject.industry or "",
+        "fields": fields,
+        "tags": [],
+        "subject": ref,
+    }
 
 
 def unified_search(q: str, *, provider: str | None = None, page: int = 1, page_size: int = 10) -> list[dict]:
@@ -163,7 +182,9 @@ def unified_search(q: str, *, provider: str | None = None, page: int = 1, page_s
     if page < 1:
         raise ValidationFailed.single("page", "min", "页码 page 必须是大于等于 1 的整数。")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise ValidationFailed.single("page_size", "range", f"每页条数 page_size 必须在 1 到 {MAX_PAGE_SIZE} 之间。")
+        raise ValidationFailed.single(
+            "page_size", "range", f"每页条数 page_size 必须在 1 到 {MAX_PAGE_SIZE} 之间。"
+        )
     if provider:
         chosen = search_provider(provider)
         if chosen is None:
@@ -175,13 +196,21 @@ def unified_search(q: str, *, provider: str | None = None, page: int = 1, page_s
     out = []
     for p in providers:
         results = p.fn(q, page, page_size) if q else SearchResults()
-        out.append({"key": p.key, "label": p.label, "results": results,
-                    "pages": max(1, -(-results.total // page_size)), "page": page})
+        out.append(
+            {
+                "key": p.key,
+                "label": p.label,
+                "results": results,
+                "pages": max(1, -(-results.total // page_size)),
+                "page": page,
+            }
+        )
     return out
 
 
 def home_counts() -> list[dict]:
     """Home-page counters, cached for five minutes (a COUNT over 10M rows is not free)."""
+
     def compute():
         rows = [{"key": "subjects", "label": "信用主体", "value": Subject.objects.count()}]
         for stat in portal_stats():

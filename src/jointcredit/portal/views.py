@@ -57,10 +57,14 @@ def _url_name(*names: str) -> str:
 
 @require_GET
 def home(request):
-    return render(request, "portal/home.html", {
-        "counts": selectors.home_counts(),
-        "providers": search_providers(),
-    })
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "counts": selectors.home_counts(),
+            "providers": search_providers(),
+        },
+    )
 
 
 @require_GET
@@ -69,10 +73,16 @@ def search(request):
     provider = request.GET.get("type") or None
     page = _int(request.GET.get("page"))
     sensitive = selectors.is_personal_identifier(q)
-    context = {"q": q.strip(), "type": provider or "", "providers": search_providers(), "groups": [],
-               "error": None, "sensitive": sensitive,
-               # a person's document number is never echoed back into the page (title, links, form)
-               "q_display": mask_id_number(selectors.clean_query(q)) if sensitive else q.strip()}
+    context = {
+        "q": q.strip(),
+        "type": provider or "",
+        "providers": search_providers(),
+        "groups": [],
+        "error": None,
+        "sensitive": sensitive,
+        # a person's document number is never echoed back into the page (title, links, form)
+        "q_display": mask_id_number(selectors.clean_query(q)) if sensitive else q.strip(),
+    }
     if q.strip():
         if rate_limited(request, "portal-search", search_rate()):
             return _too_many(request)
@@ -96,11 +106,18 @@ def subject(request, slug: str):
         return redirect(subject_public_url(canonical), permanent=True)
     sections = reports.subject_sections_render(found, staff=False)
     under_objection = any(t["label"] == "异议中" for s in sections for i in s["items"] for t in i["tags"])
-    return render(request, "portal/subject.html", {
-        "ref": subject_public_ref(found), "header": reports.subject_header(found, staff=False),
-        "sections": sections, "under_objection": under_objection,
-        "objection_url": reverse("portal:guide_objection"), "repair_url": reverse("portal:guide_repair"),
-    })
+    return render(
+        request,
+        "portal/subject.html",
+        {
+            "ref": subject_public_ref(found),
+            "header": reports.subject_header(found, staff=False),
+            "sections": sections,
+            "under_objection": under_objection,
+            "objection_url": reverse("portal:guide_objection"),
+            "repair_url": reverse("portal:guide_repair"),
+        },
+    )
 
 
 @require_POST
@@ -153,20 +170,34 @@ def report_lookup(request):
     if number:
         if CreditReport.objects.filter(number=number).exists():
             return redirect("portal:report_detail", number=number)
-        return render(request, "portal/report_lookup.html", {"number": number, "error": "未找到该编号的信用报告，请核对后重试。"},
-                      status=404)
+        return render(
+            request,
+            "portal/report_lookup.html",
+            {"number": number, "error": "未找到该编号的信用报告，请核对后重试。"},
+            status=404,
+        )
     return render(request, "portal/report_lookup.html", {"number": ""})
 
 
 @require_GET
 def guide_objection(request):
-    return render(request, "portal/guide_objection.html", {
-        "form_url": _url_name("objections_public:create", "objections_public:new", "objections:public_create"),
-    })
+    return render(
+        request,
+        "portal/guide_objection.html",
+        {
+            "form_url": _url_name(
+                "objections_public:create", "objections_public:new", "objections:public_create"
+            ),
+        },
+    )
 
 
 @require_GET
 def guide_repair(request):
-    return render(request, "portal/guide_repair.html", {
-        "form_url": _url_name("repairs_public:create", "repairs_public:new", "repairs:public_create"),
-    })
+    return render(
+        request,
+        "portal/guide_repair.html",
+        {
+            "form_url": _url_name("repairs_public:create", "repairs_public:new", "repairs:public_create"),
+        },
+    )

@@ -26,8 +26,17 @@ admin.site.register(Penalty, _RecordAdmin)
 
 @admin.register(ImportBatch)
 class ImportBatchAdmin(AuditedModelAdmin):
-    list_display = ("id", "record_type", "department", "file_name", "status", "created_count", "updated_count",
-                    "rejected_count", "started_at")
+    list_display = (
+        "id",
+        "record_type",
+        "department",
+        "file_name",
+        "status",
+        "created_count",
+        "updated_count",
+        "rejected_count",
+        "started_at",
+    )
     list_filter = ("record_type", "status", "department")
 
     def has_change_permission(self, request, obj=None):

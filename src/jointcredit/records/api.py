@@ -109,13 +109,22 @@ class TimelinessOut(Schema):
 
 def record_out(record) -> dict:
     return {
-        "id": record.pk, "record_type": record.record_type, "department": record.department.code,
-        "doc_no": record.doc_no, "subject_identifier": record.subject.identifier, "subject_name": record.subject_name,
-        "subject_kind": record.subject_kind, "decision_date": record.decision_date, "state": record.state,
-        "display_status": record.display_status(), "publication_deadline": record.publication_deadline,
+        "id": record.pk,
+        "record_type": record.record_type,
+        "department": record.department.code,
+        "doc_no": record.doc_no,
+        "subject_identifier": record.subject.identifier,
+        "subject_name": record.subject_name,
+        "subject_kind": record.subject_kind,
+        "decision_date": record.decision_date,
+        "state": record.state,
+        "display_status": record.display_status(),
+        "publication_deadline": record.publication_deadline,
         "deadline_pending": record.deadline_pending,
         "published_at": record.published_at.isoformat() if record.published_at else None,
-        "public_until": record.public_until, "withdraw_reason": record.withdraw_reason, "version": record.version,
+        "public_until": record.public_until,
+        "withdraw_reason": record.withdraw_reason,
+        "version": record.version,
     }
 
 
@@ -136,32 +145,66 @@ def import_get(request, batch_id: int):
 
 
 @router.get("/timeliness", response=TimelinessOut, summary="公示及时性（按部门、月份）")
-def timeliness(request, date_from: date, date_to: date, department: str | None = None,
-               record_type: Literal["license", "penalty"] | None = None):
+def timeliness(
+    request,
+    date_from: date,
+    date_to: date,
+    department: str | None = None,
+    record_type: Literal["license", "penalty"] | None = None,
+):
     ensure_can_view(request.user)
-    rows = selectors.timeliness_report(date_from=date_from, date_to=date_to,
-                                       department=_department(department, request.user), record_type=record_type)
+    rows = selectors.timeliness_report(
+        date_from=date_from,
+        date_to=date_to,
+        department=_department(department, request.user),
+        record_type=record_type,
+    )
     return {"date_from": date_from, "date_to": date_to, "rows": rows}
 
 
 @router.post("/{kind}", response={201: RecordOut}, summary="录入一条双公示信息（标准字段）")
-def record_create(request, kind: Kind, payload: dict[str, Any] = Body(..., description="以 XK_*/CF_* 标准字段代码为键"),
-                  draft: bool = False, department: str | None = None):
-    record, _ = services.record_save(actor=request.user, record_type=RECORD_TYPE_BY_PLURAL[kind], data=payload,
-                                     department=_department(department, request.user), hold_as_draft=draft)
+def record_create(
+    request,
+    kind: Kind,
+    payload: dict[str, Any] = Body(..., description="以 XK_*/CF_* 标准字段代码为键"),
+    draft: bool = False,
+    department: str | None = None,
+):
+    record, _ = services.record_save(
+        actor=request.user,
+        record_type=RECORD_TYPE_BY_PLURAL[kind],
+        data=payload,
+        department=_department(department, request.user),
+        hold_as_draft=draft,
+    )
     return Status(201, record_out(record))
 
 
-@router.post("/{kind}/imports", response={201: ImportReportOut}, summary="导入双公示文件（CSV UTF-8/GBK、XLSX）")
-def record_import(request, kind: Kind, file: File[UploadedFile],
-                  mode: Form[str] = ImportMode.ALL_OR_NOTHING, draft: Form[bool] = False,
-                  department: Form[str] = ""):
+@router.post(
+    "/{kind}/imports", response={201: ImportReportOut}, summary="导入双公示文件（CSV UTF-8/GBK、XLSX）"
+)
+def record_import(
+    request,
+    kind: Kind,
+    file: File[UploadedFile],
+    mode: Form[str] = ImportMode.ALL_OR_NOTHING,
+    draft: Form[bool] = False,
+    department: Form[str] = "",
+):
     dept = _department(department, request.user) or request.user.department
     if dept is None:
         raise ValidationFailed.single("department", "required", "请指定部门（department）。")
-    batch = services.records_import(actor=request.user, record_type=RECORD_TYPE_BY_PLURAL[kind], department=dept,
-                                    fileobj=file, name=file.name or "", size=file.size, mode=mode, hold_as_draft=draft,
-                                    source="api")
+    batch = services.records_import(
+        actor=request.user,
+        record_type=RECORD_TYPE_BY_PLURAL[kind],
+        department=dept,
+        fileobj=file,
+        name=file.name or "",
+        size=file.size,
+        mode=mode,
+        hold_as_draft=draft,
+        source="api",
+    )
     return Status(201, services.import_report(batch))
 
 
@@ -175,9 +218,13 @@ class ExportQuery(Schema):
 @router.get("/{kind}/export", response={200: None}, summary="按标准格式导出（上传信用济南用）")
 def record_export(request, kind: Kind, query: Query[ExportQuery]):
     ensure_can_view(request.user)
-    return exports.export_response(record_type=RECORD_TYPE_BY_PLURAL[kind], fmt=query.format,
-                                   department=_department(query.department, request.user),
-                                   date_from=query.date_from, date_to=query.date_to)
+    return exports.export_response(
+        record_type=RECORD_TYPE_BY_PLURAL[kind],
+        fmt=query.format,
+        department=_department(query.department, request.user),
+        date_from=query.date_from,
+        date_to=query.date_to,
+    )
 
 
 class ListQuery(Schema):
@@ -194,10 +241,17 @@ class ListQuery(Schema):
 @router.get("/{kind}", response=RecordPageOut, summary="双公示信息列表")
 def record_list(request, kind: Kind, query: Query[ListQuery]):
     ensure_can_view(request.user)
-    page = selectors.record_list(record_type=RECORD_TYPE_BY_PLURAL[kind],
-                                 department=_department(query.department, request.user), q=query.q, state=query.state,
-                                 date_from=query.date_from, date_to=query.date_to, overdue=query.overdue,
-                                 page=query.page, page_size=query.page_size)
+    page = selectors.record_list(
+        record_type=RECORD_TYPE_BY_PLURAL[kind],
+        department=_department(query.department, request.user),
+        q=query.q,
+        state=query.state,
+        date_from=query.date_from,
+        date_to=query.date_to,
+        overdue=query.overdue,
+        page=query.page,
+        page_size=query.page_size,
+    )
     return {"items": [record_out(r) for r in page.items], "meta": page.as_meta()}
 
 
@@ -205,10 +259,21 @@ def record_list(request, kind: Kind, query: Query[ListQuery]):
 def record_detail(request, kind: Kind, record_id: int):
     ensure_can_view(request.user)
     record = selectors.record_get(record_type=RECORD_TYPE_BY_PLURAL[kind], pk=record_id)
-    return record_out(record) | {"fields": exports.standard_fields(record), "history": [
-        {"version": h.version, "action": h.action, "changed_at": h.changed_at.isoformat(),
-         "actor": str(h.actor) if h.actor else "系统", "batch_id": h.batch_id, "before": h.before, "after": h.after}
-        for h in selectors.record_history(record)]}
+    return record_out(record) | {
+        "fields": exports.standard_fields(record),
+        "history": [
+            {
+                "version": h.version,
+                "action": h.action,
+                "changed_at": h.changed_at.isoformat(),
+                "actor": str(h.actor) if h.actor else "系统",
+                "batch_id": h.batch_id,
+                "before": h.before,
+                "after": h.after,
+            }
+            for h in selectors.record_history(record)
+        ],
+    }
 
 
 @router.post("/{kind}/{record_id}/publish", response=RecordOut, summary="公示草稿")
@@ -225,6 +290,7 @@ def record_withdraw(request, kind: Kind, record_id: int, payload: WithdrawIn):
 
 # --- public (no auth, masked, only records inside their publication window) ----------------------
 
+
 class PublicPageOut(Schema):
     items: list[dict[str, Any]]
     meta: PageMeta
@@ -232,7 +298,7 @@ class PublicPageOut(Schema):
 
 @public_router.get("/{kind}", response=PublicPageOut, auth=None, summary="双公示公示查询（自然人已脱敏）")
 def public_search(request, kind: Kind, q: str = "", page: int = 1, page_size: int = 20):
-    result = selectors.public_search(record_type=RECORD_TYPE_BY_PLURAL[kind], q=q, page=page,
-                                     page_size=min(page_size, 50))
+    result = selectors.public_search(
+        record_type=RECORD_TYPE_BY_PLURAL[kind], q=q, page=page, page_size=min(page_size, 50)
+    )
     return {"items": add_marks(result.items), "meta": result.as_meta()}  # marks: e.g. 异议中 (extensions)
-

@@ -25,8 +25,13 @@ class RecordsConfig(AppConfig):
 
         register_search_provider("penalties", "行政处罚", public_views.portal_search("penalty"), order=20)
         register_search_provider("licenses", "行政许可", public_views.portal_search("license"), order=30)
-        register_subject_public_section("records", "双公示信息（公示期内）", public_views.portal_subject_section,
-                                        order=20, empty_text="公示期内无行政许可、行政处罚信息。")
+        register_subject_public_section(
+            "records",
+            "双公示信息（公示期内）",
+            public_views.portal_subject_section,
+            order=20,
+            empty_text="公示期内无行政许可、行政处罚信息。",
+        )
 
 
 def _recompute_deadlines(sender, years=None, **kwargs):

@@ -24,9 +24,24 @@ CASES = [
     ({"CF_CFLB": "警告", "CF_NR_FK": "", "CF_NR": "警告"}, "未按规定公示许可证件"),
     ({}, "未按规定建立进货查验记录"),
     ({"CF_CFLB": "罚款", "CF_NR_FK": "2", "CF_NR": "罚款人民币贰万元"}, "销售超过保质期的食品"),
-    ({"CF_CFLB": "罚款;没收违法所得", "CF_NR_FK": "5", "CF_NR_WFFF": "0.86", "CF_NR": "没收违法所得并处罚款"}, "无证经营"),
-    ({"CF_CFLB": "吊销许可证件", "CF_NR_FK": "", "CF_NR_ZKDX": "食品经营许可证", "CF_NR": "吊销食品经营许可证"},
-     "严重违法经营"),
+    (
+        {
+            "CF_CFLB": "罚款;没收违法所得",
+            "CF_NR_FK": "5",
+            "CF_NR_WFFF": "0.86",
+            "CF_NR": "没收违法所得并处罚款",
+        },
+        "无证经营",
+    ),
+    (
+        {
+            "CF_CFLB": "吊销许可证件",
+            "CF_NR_FK": "",
+            "CF_NR_ZKDX": "食品经营许可证",
+            "CF_NR": "吊销食品经营许可证",
+        },
+        "严重违法经营",
+    ),
 ]
 
 
@@ -39,8 +54,11 @@ def build(ctx) -> None:
     today = ctx.today
     start = today - timedelta(days=730)
     per_dept = PER_DEPT.get(ctx.size, 40)
-    subjects = list(Subject.objects.filter(pk__in=(ctx.companies[:5000] + ctx.persons[:500]))
-                    .values_list("kind", "identifier", "name"))
+    subjects = list(
+        Subject.objects.filter(pk__in=(ctx.companies[:5000] + ctx.persons[:500])).values_list(
+            "kind", "identifier", "name"
+        )
+    )
     companies = [s for s in subjects if s[0] == SubjectKind.LEGAL]
     persons = [s for s in subjects if s[0] == SubjectKind.NATURAL]
     if not companies:
@@ -56,7 +74,9 @@ def build(ctx) -> None:
             if penalty:
                 extra, wfxw = CASES[rng.randrange(len(CASES))]
                 natural = persons and rng.random() < 0.1
-                row = penalty_row(rng, dept, n=i, decided=decided, person=bool(natural), CF_WFXW=wfxw, **extra)
+                row = penalty_row(
+                    rng, dept, n=i, decided=decided, person=bool(natural), CF_WFXW=wfxw, **extra
+                )
                 kind, ident, name = rng.choice(persons if natural else companies)
                 row |= {"CF_XDR_MC": name} | ({"CF_XDR_ZJHM": ident} if natural else {"CF_XDR_SHXYM": ident})
             else:
@@ -65,9 +85,17 @@ def build(ctx) -> None:
                 row |= {"XK_XDR_MC": name, "XK_XDR_SHXYM": ident}
             rows.append(row)
         data = csv_bytes(rows)
-        records_import(actor=None, record_type="penalty" if penalty else "license", department=dept,
-                       fileobj=io.BytesIO(data), name=f"{dept.name}{'处罚' if penalty else '许可'}演示数据.csv",
-                       size=len(data), source="demo", as_system=True, mode="skip_bad_rows")
+        records_import(
+            actor=None,
+            record_type="penalty" if penalty else "license",
+            department=dept,
+            fileobj=io.BytesIO(data),
+            name=f"{dept.name}{'处罚' if penalty else '许可'}演示数据.csv",
+            size=len(data),
+            source="demo",
+            as_system=True,
+            mode="skip_bad_rows",
+        )
     _backdate(Penalty, rng, today)
     _backdate(License, rng, today)
     ctx.log(f"  双公示：行政处罚 {Penalty.objects.count()} 条，行政许可 {License.objects.count()} 条")
@@ -79,7 +107,8 @@ def _backdate(model, rng, today: date) -> None:
     tz = timezone.get_current_timezone()
     changed = []
     for rec in model.objects.filter(state=RecordState.PUBLISHED).only(
-            "id", "decision_date", "publication_deadline", "published_at", "state"):
+        "id", "decision_date", "publication_deadline", "published_at", "state"
+    ):
         deadline = rec.publication_deadline or rec.decision_date + timedelta(days=9)
         r = rng.random()
         if (today - rec.decision_date).days < 10 and r < 0.5:
@@ -90,7 +119,9 @@ def _backdate(model, rng, today: date) -> None:
             if r < 0.15:
                 day = deadline + timedelta(days=rng.randrange(1, 30))
             else:
-                day = rec.decision_date + timedelta(days=rng.randrange(0, max(1, (deadline - rec.decision_date).days + 1)))
+                day = rec.decision_date + timedelta(
+                    days=rng.randrange(0, max(1, (deadline - rec.decision_date).days + 1))
+                )
             day = min(day, today)
             rec.published_at = datetime.combine(day, time(9 + rng.randrange(8), rng.randrange(60)), tzinfo=tz)
         changed.append(rec)
@@ -98,5 +129,9 @@ def _backdate(model, rng, today: date) -> None:
         model.objects.bulk_update(changed, ["state", "published_at"], batch_size=2000)
         for rec in changed[: max(1, len(changed) // 100)]:
             if rec.state == RecordState.PUBLISHED:
-                model.objects.filter(pk=rec.pk).update(state=RecordState.WITHDRAWN, withdrawn_at=rec.published_at,
-                                                       withdraw_reason="经行政复议，原决定被依法撤销", status_code="2")
+                model.objects.filter(pk=rec.pk).update(
+                    state=RecordState.WITHDRAWN,
+                    withdrawn_at=rec.published_at,
+                    withdraw_reason="经行政复议，原决定被依法撤销",
+                    status_code="2",
+                )

@@ -64,10 +64,12 @@ def table_response(*, header: list[str], rows, fmt: str, stem: str):
     return response
 
 
-def export_response(*, record_type: str, fmt: str, department=None, date_from: date | None = None,
-                    date_to: date | None = None):
-    header, rows = selectors.export_rows(record_type=record_type, department=department, date_from=date_from,
-                                         date_to=date_to)
+def export_response(
+    *, record_type: str, fmt: str, department=None, date_from: date | None = None, date_to: date | None = None
+):
+    header, rows = selectors.export_rows(
+        record_type=record_type, department=department, date_from=date_from, date_to=date_to
+    )
     stem = f"{RECORD_TYPE_LABELS[record_type]}-{department.code if department else 'all'}"
     return table_response(header=header, rows=rows, fmt=fmt, stem=stem)
 

@@ -27,7 +27,9 @@ class RecordMark:
 _marks: dict[str, RecordMark] = {}
 
 
-def register_record_mark(*, key: str, label: str, provider: Callable, tone: str = "warn", note: str = "") -> None:
+def register_record_mark(
+    *, key: str, label: str, provider: Callable, tone: str = "warn", note: str = ""
+) -> None:
     """``note``: one sentence shown on the record's public detail page under the title."""
     _marks[key] = RecordMark(key, label, tone, provider, note)
 
@@ -40,7 +42,9 @@ def record_marks(record_type: str, ids: Iterable[int]) -> dict[int, list[dict]]:
         return out
     for mark in sorted(_marks.values(), key=lambda m: m.key):
         for pk in mark.provider(record_type, ids):
-            out.setdefault(pk, []).append({"key": mark.key, "label": mark.label, "tone": mark.tone, "note": mark.note})
+            out.setdefault(pk, []).append(
+                {"key": mark.key, "label": mark.label, "tone": mark.tone, "note": mark.note}
+            )
     return out
 
 

@@ -84,23 +84,37 @@ def _column(model, attr: str) -> str:
 
 # --- subjects -----------------------------------------------------------------------------------
 
-def resolve_subjects(df: pl.DataFrame, *, actor, batch: ImportBatch | None, source: str) -> tuple[pl.DataFrame, list[dict]]:
+
+def resolve_subjects(
+    df: pl.DataFrame, *, actor, batch: ImportBatch | None, source: str
+) -> tuple[pl.DataFrame, list[dict]]:
     """The shared ``common.importing.resolve_subjects``; a legacy row matching no subject is
     reported on 行政相对人组织机构代码 (CF_XDR_ZDM / XK_XDR_ZDM)."""
-    return _resolve_subjects(df, actor=actor, batch=batch, source=source, batch_type="records.importbatch",
-                             unmatched_field="CF_XDR_ZDM" if "CF_XDR_ZDM" in df.columns else "XK_XDR_ZDM")
+    return _resolve_subjects(
+        df,
+        actor=actor,
+        batch=batch,
+        source=source,
+        batch_type="records.importbatch",
+        unmatched_field="CF_XDR_ZDM" if "CF_XDR_ZDM" in df.columns else "XK_XDR_ZDM",
+    )
 
 
 # --- records ------------------------------------------------------------------------------------
+
 
 def add_deadlines(df: pl.DataFrame, calendar: WorkingCalendar | None = None) -> pl.DataFrame:
     """Decision date + 7 working days per distinct date (a few hundred per file), null = 待配置节假日."""
     cal = calendar or WorkingCalendar.load()
     days = rules.publication_working_days()
     dates = df.get_column("decision_date").unique().drop_nulls().to_list()
-    mapping = pl.DataFrame({"decision_date": dates, "publication_deadline": [deadline_or_pending(d, days, calendar=cal)
-                                                                             for d in dates]},
-                           schema={"decision_date": pl.Date, "publication_deadline": pl.Date})
+    mapping = pl.DataFrame(
+        {
+            "decision_date": dates,
+            "publication_deadline": [deadline_or_pending(d, days, calendar=cal) for d in dates],
+        },
+        schema={"decision_date": pl.Date, "publication_deadline": pl.Date},
+    )
     return df.with_columns(_lookup(df, mapping, ["decision_date"], "publication_deadline"))
 
 
@@ -109,12 +123,23 @@ def _lookup(df: pl.DataFrame, table: pl.DataFrame, keys: list[str], value: str) 
 
     A join of the whole frame would gather every one of its ~60 columns (a million rows: ~2.5 s
     of CPU for one join); joining the key columns alone and adding the result costs ~0.1 s."""
-    return (df.select(keys).join(table.select(*keys, value), on=keys, how="left", maintain_order="left",
-                                 nulls_equal=False).get_column(value))
+    return (
+        df.select(keys)
+        .join(table.select(*keys, value), on=keys, how="left", maintain_order="left", nulls_equal=False)
+        .get_column(value)
+    )
 
 
-def apply(df: pl.DataFrame, *, record_type: str, actor, batch: ImportBatch | None, hold_as_draft: bool,
-          skip_bad_rows: bool, phases: Phases | None = None) -> Outcome:
+def apply(
+    df: pl.DataFrame,
+    *,
+    record_type: str,
+    actor,
+    batch: ImportBatch | None,
+    hold_as_draft: bool,
+    skip_bad_rows: bool,
+    phases: Phases | None = None,
+) -> Outcome:
     """Write valid rows. Returns counts; errors found here (e.g. changing a withdrawn record) are
     reported like validation errors — the caller decides between rollback and skipping."""
     model = MODELS[record_type]
@@ -128,8 +153,10 @@ def apply(df: pl.DataFrame, *, record_type: str, actor, batch: ImportBatch | Non
             for dept in sorted(dept_ids):
                 # Serialise imports per (type, department): two files racing on the same 文书号
                 # would otherwise both see "new" and one would fail on the unique constraint.
-                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)",
-                               [_LOCK_BASE + (1 if record_type == LICENSE else 2), dept])
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock(%s, %s)",
+                    [_LOCK_BASE + (1 if record_type == LICENSE else 2), dept],
+                )
     with phase(phases, "existing"):
         existing = _existing(model, df, dept_ids)
     with phase(phases, "deadlines"):
@@ -147,20 +174,27 @@ def apply(df: pl.DataFrame, *, record_type: str, actor, batch: ImportBatch | Non
     if old.height:
         current = {}
         for chunk in _chunks(old.get_column("_id").to_list(), 5_000):
-            for row in model.objects.filter(pk__in=chunk).values("id", "state", "version", *attrs,
-                                                                 "published_at", "publication_deadline"):
+            for row in model.objects.filter(pk__in=chunk).values(
+                "id", "state", "version", *attrs, "published_at", "publication_deadline"
+            ):
                 current[row["id"]] = row
         for row in old.iter_rows(named=True):
             cur = current[row["_id"]]
             new_values = {a: _model_value(a, row[a]) for a in attrs}
             changed = {a for a in attrs if _cmp(cur[a]) != _cmp(new_values[a])}
             withdraw = row["status_code"] == StatusCode.INVALID and cur["state"] != RecordState.WITHDRAWN
-            publish = (not hold_as_draft and cur["state"] == RecordState.DRAFT and not withdraw)
+            publish = not hold_as_draft and cur["state"] == RecordState.DRAFT and not withdraw
             if cur["state"] == RecordState.WITHDRAWN and changed:
-                out.errors.append({"row": row["_row"], "field": "doc_no", "rule": "withdrawn",
-                                   "message": f"第 {row['_row']} 行：文书号“{row['doc_no']}”的记录已于 "
-                                              f"{timezone.localtime(cur.get('withdrawn_at') or now):%Y-%m-%d} 前撤销，"
-                                              "不能再变更；如需重新公示请使用新的文书号。"})
+                out.errors.append(
+                    {
+                        "row": row["_row"],
+                        "field": "doc_no",
+                        "rule": "withdrawn",
+                        "message": f"第 {row['_row']} 行：文书号“{row['doc_no']}”的记录已于 "
+                        f"{timezone.localtime(cur.get('withdrawn_at') or now):%Y-%m-%d} 前撤销，"
+                        "不能再变更；如需重新公示请使用新的文书号。",
+                    }
+                )
                 out.rejected_rows.add(row["_row"])
                 continue
             if not changed and not withdraw and not publish:
@@ -173,14 +207,26 @@ def apply(df: pl.DataFrame, *, record_type: str, actor, batch: ImportBatch | Non
 
     # New 文书号.
     if new.height:
-        _insert_new(model, new, record_type=record_type, hold_as_draft=hold_as_draft, now=now, batch=batch, out=out,
-                    phases=phases)
+        _insert_new(
+            model,
+            new,
+            record_type=record_type,
+            hold_as_draft=hold_as_draft,
+            now=now,
+            batch=batch,
+            out=out,
+            phases=phases,
+        )
     for row, cur, changes, action in updates:
         values = dict(changes)
         values.update(version=cur["version"] + 1, updated_at=now, batch_id=batch.pk if batch else None)
         if action == "withdrawn":
-            values.update(state=RecordState.WITHDRAWN, withdrawn_at=now, status_code=StatusCode.INVALID,
-                          withdraw_reason=row["remark"][:500])
+            values.update(
+                state=RecordState.WITHDRAWN,
+                withdrawn_at=now,
+                status_code=StatusCode.INVALID,
+                withdraw_reason=row["remark"][:500],
+            )
             out.withdrawn += 1
         else:
             if cur["state"] == RecordState.DRAFT and not hold_as_draft:
@@ -191,24 +237,46 @@ def apply(df: pl.DataFrame, *, record_type: str, actor, batch: ImportBatch | Non
                 out.unchanged += 1
         if "decision_date" in changes:
             values["publication_deadline"] = row["publication_deadline"]
-        if "public_until" in changes and (changes["public_until"] is None
-                                          or changes["public_until"] >= timezone.localdate(now)):
+        if "public_until" in changes and (
+            changes["public_until"] is None or changes["public_until"] >= timezone.localdate(now)
+        ):
             # Back in its publication window (e.g. 有效期至 extended): its next end is announced again.
             values["expiry_emitted_at"] = None
         model.objects.filter(pk=cur["id"]).update(**values)
         RecordHistory.objects.create(
-            record_type=record_type, record_id=cur["id"], version=values["version"], action=action, changed_at=now,
-            actor=actor if getattr(actor, "is_authenticated", False) else None, batch=batch,
+            record_type=record_type,
+            record_id=cur["id"],
+            version=values["version"],
+            action=action,
+            changed_at=now,
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            batch=batch,
             before=jsonable({a: cur[a] for a in changes} | {"state": cur["state"]}),
-            after=jsonable({a: values[a] for a in changes} | {"state": values.get("state", cur["state"])}))
+            after=jsonable({a: values[a] for a in changes} | {"state": values.get("state", cur["state"])}),
+        )
         state = values.get("state", cur["state"])
-        kind = {"withdrawn": "record.withdrawn", "updated": "record.changed", "published": "record.published"}[action]
+        kind = {
+            "withdrawn": "record.withdrawn",
+            "updated": "record.changed",
+            "published": "record.published",
+        }[action]
         if state == RecordState.DRAFT:
             continue  # drafts are not public: nobody downstream hears about them yet
-        event_emit(kind=kind, aggregate_type=record_type, aggregate_id=cur["id"],
-                   data=_event_data(record_type, cur["id"], row, state, values["version"], batch,
-                                    reason=values.get("withdraw_reason", "")),
-                   department=_department(row["department_id"]))
+        event_emit(
+            kind=kind,
+            aggregate_type=record_type,
+            aggregate_id=cur["id"],
+            data=_event_data(
+                record_type,
+                cur["id"],
+                row,
+                state,
+                values["version"],
+                batch,
+                reason=values.get("withdraw_reason", ""),
+            ),
+            department=_department(row["department_id"]),
+        )
         out.ids.append(cur["id"])
     return out
 
@@ -229,22 +297,34 @@ def _existing(model, df: pl.DataFrame, dept_ids: list[int]) -> pl.DataFrame:
         depts, _ = pg_array(pl.Series(dept_ids, dtype=pl.Int64))
         with connection.cursor() as cursor:
             # sql-vetted: the table name comes from model metadata.
-            cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE department_id = ANY(%s::bigint[]) "  # noqa: S608
-                           "LIMIT %s) s", [depts, df.height])
+            cursor.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE department_id = ANY(%s::bigint[]) "  # noqa: S608
+                "LIMIT %s) s",
+                [depts, df.height],
+            )
             stored = cursor.fetchone()[0]
         if not stored:
             return pl.DataFrame(schema=schema)
         doc_nos = df.get_column("doc_no").unique()
         if stored < doc_nos.len():
-            rows = frame_from_query(f"SELECT department_id, doc_no, id FROM {table} "  # noqa: S608
-                                    "WHERE department_id = ANY(%s::bigint[])", [depts], schema)
+            rows = frame_from_query(
+                f"SELECT department_id, doc_no, id FROM {table} "  # noqa: S608
+                "WHERE department_id = ANY(%s::bigint[])",
+                [depts],
+                schema,
+            )
             return rows.filter(pl.col("doc_no").is_in(doc_nos.implode()))
-        rows = frame_where_in(model, {"department_id": pl.Int64, "doc_no": pl.String, "id": pl.Int64}, "doc_no",
-                              doc_nos).rename({"id": "_id"})
+        rows = frame_where_in(
+            model, {"department_id": pl.Int64, "doc_no": pl.String, "id": pl.Int64}, "doc_no", doc_nos
+        ).rename({"id": "_id"})
         return rows.filter(pl.col("department_id").is_in(dept_ids))
-    rows = [(d, doc, pk) for doc, d, pk in _rows_where_in(model, ["doc_no", "department_id", "id"], "doc_no",
-                                                          df.get_column("doc_no").unique().to_list())
-            if d in dept_ids]
+    rows = [
+        (d, doc, pk)
+        for doc, d, pk in _rows_where_in(
+            model, ["doc_no", "department_id", "id"], "doc_no", df.get_column("doc_no").unique().to_list()
+        )
+        if d in dept_ids
+    ]
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
@@ -268,19 +348,38 @@ def _cmp(value):
     return str(value)
 
 
-def _event_data(record_type: str, pk: int, row: dict, state: str, version: int, batch, reason: str = "") -> dict:
+def _event_data(
+    record_type: str, pk: int, row: dict, state: str, version: int, batch, reason: str = ""
+) -> dict:
     return {
-        "record_type": record_type, "record_type_label": RECORD_TYPE_LABELS[record_type], "id": pk,
-        "department_id": row["department_id"], "doc_no": row["doc_no"],
-        "subject_identifier": row["subject_identifier"], "subject_name": row["subject_name"],
-        "subject_kind": row["subject_kind"], "decision_date": row["decision_date"], "state": state,
-        "public_until": row.get("public_until"), "version": version, "batch_id": batch.pk if batch else None,
+        "record_type": record_type,
+        "record_type_label": RECORD_TYPE_LABELS[record_type],
+        "id": pk,
+        "department_id": row["department_id"],
+        "doc_no": row["doc_no"],
+        "subject_identifier": row["subject_identifier"],
+        "subject_name": row["subject_name"],
+        "subject_kind": row["subject_kind"],
+        "decision_date": row["decision_date"],
+        "state": state,
+        "public_until": row.get("public_until"),
+        "version": version,
+        "batch_id": batch.pk if batch else None,
         **({"reason": reason} if reason else {}),
     }
 
 
-def _insert_new(model, new: pl.DataFrame, *, record_type: str, hold_as_draft: bool, now, batch, out: Outcome,
-                phases: Phases | None = None) -> None:
+def _insert_new(
+    model,
+    new: pl.DataFrame,
+    *,
+    record_type: str,
+    hold_as_draft: bool,
+    now,
+    batch,
+    out: Outcome,
+    phases: Phases | None = None,
+) -> None:
     """New 文书号: one COPY of the records, one COPY of their ``record.published`` events (ADR 0008).
 
     Measured alternatives (docs/records.md): COPY into a temporary staging table followed by
@@ -289,16 +388,30 @@ def _insert_new(model, new: pl.DataFrame, *, record_type: str, hold_as_draft: bo
     ~6 µs to parse the JSON polars writes."""
     n = new.height
     withdrawn = pl.col("status_code") == StatusCode.INVALID
-    state = (pl.when(withdrawn).then(pl.lit(RecordState.WITHDRAWN.value))
-             .otherwise(pl.lit(RecordState.DRAFT.value if hold_as_draft else RecordState.PUBLISHED.value)))
+    state = (
+        pl.when(withdrawn)
+        .then(pl.lit(RecordState.WITHDRAWN.value))
+        .otherwise(pl.lit(RecordState.DRAFT.value if hold_as_draft else RecordState.PUBLISHED.value))
+    )
     with phase(phases, "records", n), ThreadPoolExecutor(1) as pool:
         ids = _reserve_id_series(model, n)
         new = new.with_columns(ids, state.alias("state"))
         published = new.filter(pl.col("state") == RecordState.PUBLISHED.value)
         # The events' frame (JSON payloads) is built by polars in a worker thread while PostgreSQL
         # ingests the records: on two cores it costs no wall time.
-        events = pool.submit(_events_frame, published, record_type=record_type, kind="record.published", now=now,
-                             now_text=_db_datetime(now), batch=batch) if published.height else None
+        events = (
+            pool.submit(
+                _events_frame,
+                published,
+                record_type=record_type,
+                kind="record.published",
+                now=now,
+                now_text=_db_datetime(now),
+                batch=batch,
+            )
+            if published.height
+            else None
+        )
         attrs, frame = _new_frame(new, record_type=record_type, now_text=_db_datetime(now), batch=batch)
         _check_references(frame)
         insert_frame(model._meta.db_table, [_column(model, a) for a in attrs], frame)
@@ -312,23 +425,49 @@ def _insert_new(model, new: pl.DataFrame, *, record_type: str, hold_as_draft: bo
             _events_write(events_frame)
 
 
-def _new_frame(new: pl.DataFrame, *, record_type: str, now_text: str, batch) -> tuple[list[str], pl.DataFrame]:
+def _new_frame(
+    new: pl.DataFrame, *, record_type: str, now_text: str, batch
+) -> tuple[list[str], pl.DataFrame]:
     """Model attributes and values of new rows (``id`` and ``state`` already set), ready for COPY."""
     withdrawn = pl.col("status_code") == StatusCode.INVALID
     new = new.with_columns(
-        pl.when(pl.col("state") == RecordState.PUBLISHED.value).then(pl.lit(now_text)).otherwise(None)
+        pl.when(pl.col("state") == RecordState.PUBLISHED.value)
+        .then(pl.lit(now_text))
+        .otherwise(None)
         .alias("published_at"),
         pl.when(withdrawn).then(pl.lit(now_text)).otherwise(None).alias("withdrawn_at"),
-        pl.when(withdrawn).then(pl.col("remark").str.slice(0, 500)).otherwise(pl.lit("")).alias("withdraw_reason"),
-        pl.lit(1).alias("version"), pl.lit(batch.pk if batch else None, dtype=pl.Int64).alias("batch_id"),
-        pl.lit(now_text).alias("created_at"), pl.lit(now_text).alias("updated_at"),
+        pl.when(withdrawn)
+        .then(pl.col("remark").str.slice(0, 500))
+        .otherwise(pl.lit(""))
+        .alias("withdraw_reason"),
+        pl.lit(1).alias("version"),
+        pl.lit(batch.pk if batch else None, dtype=pl.Int64).alias("batch_id"),
+        pl.lit(now_text).alias("created_at"),
+        pl.lit(now_text).alias("updated_at"),
     )
-    attrs = content_attrs(record_type) + ["id", "state", "published_at", "withdrawn_at", "withdraw_reason",
-                                          "version", "batch_id", "created_at", "updated_at", "publication_deadline"]
+    attrs = content_attrs(record_type) + [
+        "id",
+        "state",
+        "published_at",
+        "withdrawn_at",
+        "withdraw_reason",
+        "version",
+        "batch_id",
+        "created_at",
+        "updated_at",
+        "publication_deadline",
+    ]
     nullable = {"fine", "confiscation"}
-    return attrs, new.select([
-        (pl.when(pl.col(a) == "").then(None).otherwise(pl.col(a)).alias(a) if a in nullable else pl.col(a))
-        for a in attrs])
+    return attrs, new.select(
+        [
+            (
+                pl.when(pl.col(a) == "").then(None).otherwise(pl.col(a)).alias(a)
+                if a in nullable
+                else pl.col(a)
+            )
+            for a in attrs
+        ]
+    )
 
 
 def _check_references(frame: pl.DataFrame) -> None:
@@ -339,7 +478,9 @@ def _check_references(frame: pl.DataFrame) -> None:
         values = frame.get_column(col)
         wanted = values.unique().drop_nulls()
         if values.null_count() or count_where_in(model, "id", wanted) != wanted.len():
-            raise RuntimeError(f"导入数据引用了不存在的{'主体' if col == 'subject_id' else '部门'}（{col}）。")
+            raise RuntimeError(
+                f"导入数据引用了不存在的{'主体' if col == 'subject_id' else '部门'}（{col}）。"
+            )
 
 
 def _event_ids(record_ids: pl.Expr, now) -> pl.Expr:
@@ -355,7 +496,9 @@ def _event_ids(record_ids: pl.Expr, now) -> pl.Expr:
     return pl.lit(prefix) + (record_ids + start).cast(pl.String).str.zfill(15)
 
 
-def _events_frame(rows: pl.DataFrame, *, record_type: str, kind: str, now, now_text: str, batch) -> pl.DataFrame:
+def _events_frame(
+    rows: pl.DataFrame, *, record_type: str, kind: str, now, now_text: str, batch
+) -> pl.DataFrame:
     """``record.published`` outbox rows for a bulk insert: the same OutboxEvent columns and payload
     shape as ``_event_data`` (what ``event_emit`` writes for one record).
 
@@ -363,24 +506,48 @@ def _events_frame(rows: pl.DataFrame, *, record_type: str, kind: str, now, now_t
     a million round trips, so the importer writes the same rows with one COPY (``_events_write``).
     Pure polars (runs in a worker thread): ``now_text`` is ``now`` as the backend stores it."""
     payload = pl.struct(
-        pl.lit(record_type).alias("record_type"), pl.lit(RECORD_TYPE_LABELS[record_type]).alias("record_type_label"),
-        pl.col("id"), pl.col("department_id"), pl.col("doc_no"), pl.col("subject_identifier"),
-        pl.col("subject_name"), pl.col("subject_kind"), pl.col("decision_date").dt.to_string("%Y-%m-%d"),
-        pl.col("state"), pl.col("public_until").dt.to_string("%Y-%m-%d"), pl.col("version"),
+        pl.lit(record_type).alias("record_type"),
+        pl.lit(RECORD_TYPE_LABELS[record_type]).alias("record_type_label"),
+        pl.col("id"),
+        pl.col("department_id"),
+        pl.col("doc_no"),
+        pl.col("subject_identifier"),
+        pl.col("subject_name"),
+        pl.col("subject_kind"),
+        pl.col("decision_date").dt.to_string("%Y-%m-%d"),
+        pl.col("state"),
+        pl.col("public_until").dt.to_string("%Y-%m-%d"),
+        pl.col("version"),
         pl.lit(batch.pk if batch else None, dtype=pl.Int64).alias("batch_id"),
     ).struct.json_encode()
     return rows.with_columns(pl.lit(1).alias("version")).select(
-        _event_ids(pl.col("id"), now).alias("id"), pl.lit(kind).alias("kind"),
+        _event_ids(pl.col("id"), now).alias("id"),
+        pl.lit(kind).alias("kind"),
         pl.lit(now_text).alias("occurred_at"),
-        pl.lit(record_type).alias("aggregate_type"), pl.col("id").cast(pl.String).alias("aggregate_id"),
-        pl.col("department_id"), pl.lit("").alias("list_type_code"), payload.alias("payload"))
+        pl.lit(record_type).alias("aggregate_type"),
+        pl.col("id").cast(pl.String).alias("aggregate_id"),
+        pl.col("department_id"),
+        pl.lit("").alias("list_type_code"),
+        payload.alias("payload"),
+    )
 
 
 def _events_write(frame: pl.DataFrame) -> None:
     """COPY the rows of ``_events_frame`` in the caller's transaction, and the after-commit pump."""
     meta = OutboxEvent._meta
-    columns = [meta.get_field(n).column for n in ("id", "kind", "occurred_at", "aggregate_type", "aggregate_id",
-                                                  "department", "list_type_code", "payload")]
+    columns = [
+        meta.get_field(n).column
+        for n in (
+            "id",
+            "kind",
+            "occurred_at",
+            "aggregate_type",
+            "aggregate_id",
+            "department",
+            "list_type_code",
+            "payload",
+        )
+    ]
     insert_frame(meta.db_table, columns, frame)
     # Same after-commit nudge event_emit gives (sequencer + dispatcher); the sweep covers its absence.
     pump = getattr(outbox, "_pump_after_commit", None)
@@ -388,24 +555,46 @@ def _events_write(frame: pl.DataFrame) -> None:
         transaction.on_commit(pump)
 
 
-def write_audit(*, actor, batch: ImportBatch | None, record_type: str, outcome: Outcome, department, action: str) -> None:
+def write_audit(
+    *, actor, batch: ImportBatch | None, record_type: str, outcome: Outcome, department, action: str
+) -> None:
     """One audit row per affected record for small batches (form, API, small files); one summary
     row for large ones (ADR 0002: a per-row hash-chained audit would serialise a million inserts)."""
     model = MODELS[record_type]
     total = outcome.created + outcome.updated + outcome.withdrawn
     if outcome.ids and len(outcome.ids) <= PER_RECORD_AUDIT_MAX:
         for rec in model.objects.filter(pk__in=outcome.ids):
-            audit_record(actor=actor, action=f"{record_type}.{action}", obj=rec, department=department,
-                         after={"doc_no": rec.doc_no, "state": rec.state, "version": rec.version,
-                                "batch_id": batch.pk if batch else None})
+            audit_record(
+                actor=actor,
+                action=f"{record_type}.{action}",
+                obj=rec,
+                department=department,
+                after={
+                    "doc_no": rec.doc_no,
+                    "state": rec.state,
+                    "version": rec.version,
+                    "batch_id": batch.pk if batch else None,
+                },
+            )
     if batch is not None and (total > len(outcome.ids) or not outcome.ids):
-        audit_record(actor=actor, action=f"{record_type}.import", obj=batch, department=department,
-                     after={"created": outcome.created, "updated": outcome.updated, "unchanged": outcome.unchanged,
-                            "withdrawn": outcome.withdrawn, "file": batch.file_name})
+        audit_record(
+            actor=actor,
+            action=f"{record_type}.import",
+            obj=batch,
+            department=department,
+            after={
+                "created": outcome.created,
+                "updated": outcome.updated,
+                "unchanged": outcome.unchanged,
+                "withdrawn": outcome.withdrawn,
+                "file": batch.file_name,
+            },
+        )
 
 
 def raise_if_errors(errors: list[dict], *, total: int) -> None:
     if errors:
-        raise ValidationFailed(f"共 {len(errors)} 处错误，未导入任何数据（全部成功才导入）。第一处：{errors[0]['message']}",
-                               details=errors)
-
+        raise ValidationFailed(
+            f"共 {len(errors)} 处错误，未导入任何数据（全部成功才导入）。第一处：{errors[0]['message']}",
+            details=errors,
+        )

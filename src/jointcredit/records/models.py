@@ -51,16 +51,27 @@ class ImportBatch(models.Model):
         APPLIED = "applied", "已导入"
         REJECTED = "rejected", "已拒绝（未写入任何数据）"
 
-    record_type = models.CharField("信息类别", max_length=10, choices=[(LICENSE, "行政许可"), (PENALTY, "行政处罚")])
-    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="+",
-                                   verbose_name="导入部门")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                              related_name="+", verbose_name="操作人")
+    record_type = models.CharField(
+        "信息类别", max_length=10, choices=[(LICENSE, "行政许可"), (PENALTY, "行政处罚")]
+    )
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.PROTECT, related_name="+", verbose_name="导入部门"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="操作人",
+    )
     source = models.CharField("来源", max_length=10, default="api", help_text="ui / api / cli / form")
     file_name = models.CharField("文件名", max_length=255, blank=True)
     file_size = models.BigIntegerField("文件大小（字节）", default=0)
     file_sha256 = models.CharField("文件摘要", max_length=64, blank=True)
-    mode = models.CharField("导入方式", max_length=16, choices=ImportMode.choices, default=ImportMode.ALL_OR_NOTHING)
+    mode = models.CharField(
+        "导入方式", max_length=16, choices=ImportMode.choices, default=ImportMode.ALL_OR_NOTHING
+    )
     hold_as_draft = models.BooleanField("暂存为草稿", default=False)
     status = models.CharField("结果", max_length=10, choices=Status.choices)
     total_rows = models.IntegerField("总行数", default=0)
@@ -70,8 +81,12 @@ class ImportBatch(models.Model):
     withdrawn_count = models.IntegerField("撤销", default=0)
     rejected_count = models.IntegerField("拒绝行数", default=0)
     error_count = models.IntegerField("错误条数", default=0)
-    errors = models.JSONField("错误明细", default=list, blank=True,
-                              help_text="每条含 row / field / rule / message；超过上限时只保存前若干条。")
+    errors = models.JSONField(
+        "错误明细",
+        default=list,
+        blank=True,
+        help_text="每条含 row / field / rule / message；超过上限时只保存前若干条。",
+    )
     started_at = models.DateTimeField("开始时间", default=timezone.now)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
@@ -95,10 +110,21 @@ class PublicRecord(models.Model):
     # an FK row by row (~18 µs a row, two FKs = 3.5 s per 100k imported records, more than the
     # records' own indexes). Subjects and departments are never deleted (subjects merge, departments
     # deactivate); PROTECT still holds for ORM deletes, and the importer verifies both set-based.
-    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="+",
-                                   db_index=False, db_constraint=False, verbose_name="所属部门")
-    subject = models.ForeignKey("subjects.Subject", on_delete=models.PROTECT, related_name="+",
-                                db_constraint=False, verbose_name="信用主体")
+    department = models.ForeignKey(
+        "accounts.Department",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        verbose_name="所属部门",
+    )
+    subject = models.ForeignKey(
+        "subjects.Subject",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        verbose_name="信用主体",
+    )
     subject_kind = models.CharField("行政相对人类别", max_length=24, choices=SubjectKind.choices)
     subject_name = models.CharField("行政相对人名称", max_length=200)
     uscc = models.CharField("统一社会信用代码", max_length=18, blank=True)
@@ -109,26 +135,49 @@ class PublicRecord(models.Model):
     decision_date = models.DateField("决定日期", db_index=True)
     organ_name = models.CharField("决定机关", max_length=200)
     organ_code = models.CharField("决定机关统一社会信用代码", max_length=18)
-    status_code = models.CharField("当前状态", max_length=1, choices=StatusCode.choices, default=StatusCode.VALID)
+    status_code = models.CharField(
+        "当前状态", max_length=1, choices=StatusCode.choices, default=StatusCode.VALID
+    )
     source_name = models.CharField("数据来源单位", max_length=200, blank=True)
     source_code = models.CharField("数据来源单位统一社会信用代码", max_length=18, blank=True)
     remark = models.TextField("备注", blank=True)
-    legacy = models.JSONField("旧版字段", default=dict, blank=True,
-                              help_text="2016 版文件中的案件名称、组织机构代码、工商/税务登记号、地方编码、时间戳。")
+    legacy = models.JSONField(
+        "旧版字段",
+        default=dict,
+        blank=True,
+        help_text="2016 版文件中的案件名称、组织机构代码、工商/税务登记号、地方编码、时间戳。",
+    )
 
-    state = FSMField("状态", max_length=10, choices=RecordState.choices, default=RecordState.PUBLISHED,
-                     protected=False)
-    publication_deadline = models.DateField("公示期限（决定日期起 7 个工作日）", null=True, blank=True,
-                                            help_text="为空表示该年度节假日未配置（待配置节假日）。")
+    state = FSMField(
+        "状态", max_length=10, choices=RecordState.choices, default=RecordState.PUBLISHED, protected=False
+    )
+    publication_deadline = models.DateField(
+        "公示期限（决定日期起 7 个工作日）",
+        null=True,
+        blank=True,
+        help_text="为空表示该年度节假日未配置（待配置节假日）。",
+    )
     published_at = models.DateTimeField("公示时间", null=True, blank=True)
     public_until = models.DateField("公示截止期", null=True, blank=True)
     withdrawn_at = models.DateTimeField("撤销时间", null=True, blank=True)
     withdraw_reason = models.CharField("撤销原因", max_length=500, blank=True)
-    expiry_emitted_at = models.DateTimeField("公示期满事件发送时间", null=True, blank=True,
-                                             help_text="records.sweeps 发出 record.expired 的时间（每条只发一次）。")
+    expiry_emitted_at = models.DateTimeField(
+        "公示期满事件发送时间",
+        null=True,
+        blank=True,
+        help_text="records.sweeps 发出 record.expired 的时间（每条只发一次）。",
+    )
     version = models.IntegerField("版本", default=1)
-    batch = models.ForeignKey(ImportBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                              db_constraint=False, db_index=False, verbose_name="最近导入批次")
+    batch = models.ForeignKey(
+        ImportBatch,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+        verbose_name="最近导入批次",
+    )
     created_at = models.DateTimeField("创建时间", default=timezone.now)
     updated_at = models.DateTimeField("更新时间", default=timezone.now)
 
@@ -217,11 +266,14 @@ class Penalty(PublicRecord):
     categories = models.CharField("处罚类别", max_length=200, help_text="多个类别以“;”分隔。")
     content = models.TextField("处罚内容")
     fine = models.DecimalField("罚款金额（万元）", max_digits=20, decimal_places=6, null=True, blank=True)
-    confiscation = models.DecimalField("没收违法所得、没收非法财物的金额（万元）", max_digits=20, decimal_places=6,
-                                       null=True, blank=True)
+    confiscation = models.DecimalField(
+        "没收违法所得、没收非法财物的金额（万元）", max_digits=20, decimal_places=6, null=True, blank=True
+    )
     licence_affected = models.CharField("暂扣或吊销证照名称及编号", max_length=200, blank=True)
     valid_until = models.DateField("处罚有效期", null=True, blank=True)
-    tier = models.CharField("失信严重程度", max_length=10, choices=PenaltyTier.choices, default=PenaltyTier.GENERAL)
+    tier = models.CharField(
+        "失信严重程度", max_length=10, choices=PenaltyTier.choices, default=PenaltyTier.GENERAL
+    )
     repairable_from = models.DateField("可申请信用修复日期", null=True, blank=True)
 
     record_type = PENALTY
@@ -250,10 +302,22 @@ class RecordHistory(models.Model):
     version = models.IntegerField("变更后版本")
     action = models.CharField("动作", max_length=10, choices=Action.choices)
     changed_at = models.DateTimeField("时间", default=timezone.now)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                              related_name="+", verbose_name="操作人")
-    batch = models.ForeignKey(ImportBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                              verbose_name="导入批次")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="操作人",
+    )
+    batch = models.ForeignKey(
+        ImportBatch,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="导入批次",
+    )
     before = models.JSONField("变更前", null=True, blank=True)
     after = models.JSONField("变更后", null=True, blank=True)
 

@@ -33,8 +33,11 @@ def search(request):
         add_marks(page.items)
     except DomainError as exc:
         error = exc.message
-    return render(request, "records/public_search.html", {
-        "record_type": record_type, "types": RECORD_TYPE_LABELS, "q": q, "page": page, "error": error})
+    return render(
+        request,
+        "records/public_search.html",
+        {"record_type": record_type, "types": RECORD_TYPE_LABELS, "q": q, "page": page, "error": error},
+    )
 
 
 def detail(request, record_type: str, pk: int):
@@ -45,32 +48,49 @@ def detail(request, record_type: str, pk: int):
     except DomainError:
         raise Http404("该记录不存在或已不在公示期内。") from None
     add_marks([item])
-    return render(request, "records/public_detail.html", {"item": item, "record_type": record_type,
-                                                          "type_label": RECORD_TYPE_LABELS[record_type]})
+    return render(
+        request,
+        "records/public_detail.html",
+        {"item": item, "record_type": record_type, "type_label": RECORD_TYPE_LABELS[record_type]},
+    )
 
 
 # --- portal plug-ins -----------------------------------------------------------------------------
+
 
 def portal_item(view: dict) -> dict:
     """A public view (with ``marks``) as a portal item (docs/portal.md)."""
     rt = view["record_type"]
     penalty = rt == "penalty"
     label = RECORD_TYPE_LABELS.get(rt, rt)
-    fields = [("文书号", view["doc_no"]), ("统一社会信用代码/证件号码", view.get("uscc") or view.get("id_number") or ""),
-              ("决定日期", view.get("decision_date") or "—"), ("决定机关", view.get("organ_name") or view.get("department"))]
+    fields = [
+        ("文书号", view["doc_no"]),
+        ("统一社会信用代码/证件号码", view.get("uscc") or view.get("id_number") or ""),
+        ("决定日期", view.get("decision_date") or "—"),
+        ("决定机关", view.get("organ_name") or view.get("department")),
+    ]
     if penalty:
-        fields += [("处罚类别", view.get("categories", "")), ("违法行为类型", view.get("violation_type", "")),
-                   ("处罚内容", view.get("content", ""))]
+        fields += [
+            ("处罚类别", view.get("categories", "")),
+            ("违法行为类型", view.get("violation_type", "")),
+            ("处罚内容", view.get("content", "")),
+        ]
     else:
-        fields += [("许可类别", view.get("category", "")), ("许可内容", view.get("content", "")),
-                   ("有效期", f"{view.get('valid_from') or '—'} 至 {view.get('valid_to') or '长期'}")]
+        fields += [
+            ("许可类别", view.get("category", "")),
+            ("许可内容", view.get("content", "")),
+            ("有效期", f"{view.get('valid_from') or '—'} 至 {view.get('valid_to') or '长期'}"),
+        ]
     fields.append(("公示截止", view.get("public_until") or "—"))
     tags = [{"label": label, "tone": "warn" if penalty else ""}]
     tags += [{"label": m["label"], "tone": m["tone"]} for m in view.get("marks", [])]
-    return {"title": f"{label} · {view['subject_name']}",
-            "subtitle": view.get("tier", "") if penalty else view.get("doc_name", ""),
-            "fields": [(k, v) for k, v in fields if v not in ("", None)], "tags": tags,
-            "url": reverse("records_public_detail", args=[rt, view["id"]])}
+    return {
+        "title": f"{label} · {view['subject_name']}",
+        "subtitle": view.get("tier", "") if penalty else view.get("doc_name", ""),
+        "fields": [(k, v) for k, v in fields if v not in ("", None)],
+        "tags": tags,
+        "url": reverse("records_public_detail", args=[rt, view["id"]]),
+    }
 
 
 def portal_subject_section(subject, *, today: date) -> list[dict]:

@@ -20,8 +20,17 @@ from django.conf import settings
 
 from .models import PenaltyTier
 
-SERIOUS_CATEGORIES = frozenset({"吊销许可证件", "责令关闭", "责令停产停业", "限制开展生产经营活动", "限制从业",
-                                "降低资质等级", "行政拘留"})
+SERIOUS_CATEGORIES = frozenset(
+    {
+        "吊销许可证件",
+        "责令关闭",
+        "责令停产停业",
+        "限制开展生产经营活动",
+        "限制从业",
+        "降低资质等级",
+        "行政拘留",
+    }
+)
 MINOR_CATEGORIES = frozenset({"警告", "通报批评"})
 SERIOUS_AMOUNT_WAN = 10.0
 MINOR_FINE_WAN = 0.1
@@ -29,9 +38,14 @@ MINOR_FINE_WAN = 0.1
 # (publication window, minimum time before repair) in months.
 TIER_MONTHS = {PenaltyTier.MINOR: (3, 0), PenaltyTier.GENERAL: (12, 3), PenaltyTier.SERIOUS: (36, 12)}
 LICENSE_DEFAULT_MONTHS = 36
-TIER_BY_LABEL = {"轻微": PenaltyTier.MINOR, "一般": PenaltyTier.GENERAL, "严重": PenaltyTier.SERIOUS,
-                 PenaltyTier.MINOR.value: PenaltyTier.MINOR, PenaltyTier.GENERAL.value: PenaltyTier.GENERAL,
-                 PenaltyTier.SERIOUS.value: PenaltyTier.SERIOUS}
+TIER_BY_LABEL = {
+    "轻微": PenaltyTier.MINOR,
+    "一般": PenaltyTier.GENERAL,
+    "严重": PenaltyTier.SERIOUS,
+    PenaltyTier.MINOR.value: PenaltyTier.MINOR,
+    PenaltyTier.GENERAL.value: PenaltyTier.GENERAL,
+    PenaltyTier.SERIOUS.value: PenaltyTier.SERIOUS,
+}
 
 
 def publication_working_days() -> int:

@@ -25,7 +25,9 @@ MAX_EXPORT_DAYS = 3660
 
 def _model(record_type: str):
     if record_type not in RECORD_TYPES:
-        raise ValidationFailed.single("record_type", "choice", "信息类别必须是 license（行政许可）或 penalty（行政处罚）。")
+        raise ValidationFailed.single(
+            "record_type", "choice", "信息类别必须是 license（行政许可）或 penalty（行政处罚）。"
+        )
     return MODELS[record_type]
 
 
@@ -34,9 +36,19 @@ def _check_range(date_from: date | None, date_to: date | None) -> None:
         raise ValidationFailed.single("date_to", "order", "截止日期 date_to 不能早于起始日期 date_from。")
 
 
-def record_list(*, record_type: str, department: Department | None = None, q: str = "", state: str = "",
-                date_from: date | None = None, date_to: date | None = None, overdue: bool = False,
-                page: int = 1, page_size: int = 20, today: date | None = None) -> Page:
+def record_list(
+    *,
+    record_type: str,
+    department: Department | None = None,
+    q: str = "",
+    state: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    overdue: bool = False,
+    page: int = 1,
+    page_size: int = 20,
+    today: date | None = None,
+) -> Page:
     model = _model(record_type)
     _check_range(date_from, date_to)
     q = (q or "").strip()
@@ -46,10 +58,14 @@ def record_list(*, record_type: str, department: Department | None = None, q: st
     if department is not None:
         qs = qs.filter(department=department)
     if q:
-        qs = qs.filter(Q(doc_no=q) | Q(uscc=q.upper()) | Q(id_number=q.upper()) | Q(subject_name__icontains=q))
+        qs = qs.filter(
+            Q(doc_no=q) | Q(uscc=q.upper()) | Q(id_number=q.upper()) | Q(subject_name__icontains=q)
+        )
     if state:
         if state not in RecordState.values:
-            raise ValidationFailed.single("state", "choice", "状态 state 必须是 draft、published 或 withdrawn。")
+            raise ValidationFailed.single(
+                "state", "choice", "状态 state 必须是 draft、published 或 withdrawn。"
+            )
         qs = qs.filter(state=state)
     if date_from:
         qs = qs.filter(decision_date__gte=date_from)
@@ -69,8 +85,11 @@ def record_get(*, record_type: str, pk: int):
 
 
 def record_history(record) -> list[RecordHistory]:
-    return list(RecordHistory.objects.filter(record_type=record.record_type, record_id=record.pk)
-                .select_related("actor").order_by("version", "id"))
+    return list(
+        RecordHistory.objects.filter(record_type=record.record_type, record_id=record.pk)
+        .select_related("actor")
+        .order_by("version", "id")
+    )
 
 
 def batch_get(pk: int) -> ImportBatch:
@@ -89,8 +108,15 @@ def batch_list(*, department: Department | None = None, page: int = 1, page_size
 
 # --- timeliness -----------------------------------------------------------------------------------
 
-def timeliness_report(*, date_from: date, date_to: date, department: Department | None = None,
-                      record_type: str | None = None, today: date | None = None) -> list[dict]:
+
+def timeliness_report(
+    *,
+    date_from: date,
+    date_to: date,
+    department: Department | None = None,
+    record_type: str | None = None,
+    today: date | None = None,
+) -> list[dict]:
     """Per department and month of decision: published on time, late (and by how many working
     days), overdue still unpublished, not yet due, deadline pending (待配置节假日). Derived from the
     stored dates at read time with the current calendar."""
@@ -104,20 +130,37 @@ def timeliness_report(*, date_from: date, date_to: date, department: Department 
     names = dict(Department.objects.values_list("pk", "name"))
     codes = dict(Department.objects.values_list("pk", "code"))
     for rt in types:
-        qs = _model(rt).objects.filter(decision_date__range=(date_from, date_to)).exclude(
-            state=RecordState.WITHDRAWN, published_at__isnull=True)
+        qs = (
+            _model(rt)
+            .objects.filter(decision_date__range=(date_from, date_to))
+            .exclude(state=RecordState.WITHDRAWN, published_at__isnull=True)
+        )
         if department is not None:
             qs = qs.filter(department=department)
-        grouped = (qs.annotate(pub=TruncDate("published_at"))
-                   .values("department_id", "decision_date", "publication_deadline", "pub")
-                   .annotate(n=Count("id")))
+        grouped = (
+            qs.annotate(pub=TruncDate("published_at"))
+            .values("department_id", "decision_date", "publication_deadline", "pub")
+            .annotate(n=Count("id"))
+        )
         for g in grouped:
             month = g["decision_date"].strftime("%Y-%m")
             key = (g["department_id"], month)
-            row = rows.setdefault(key, {
-                "department_code": codes.get(g["department_id"], ""), "department_name": names.get(g["department_id"], ""),
-                "month": month, "total": 0, "on_time": 0, "late": 0, "late_working_days_total": 0,
-                "late_working_days_max": 0, "overdue_unpublished": 0, "not_yet_due": 0, "pending_calendar": 0})
+            row = rows.setdefault(
+                key,
+                {
+                    "department_code": codes.get(g["department_id"], ""),
+                    "department_name": names.get(g["department_id"], ""),
+                    "month": month,
+                    "total": 0,
+                    "on_time": 0,
+                    "late": 0,
+                    "late_working_days_total": 0,
+                    "late_working_days_max": 0,
+                    "overdue_unpublished": 0,
+                    "not_yet_due": 0,
+                    "pending_calendar": 0,
+                },
+            )
             n, deadline, pub = g["n"], g["publication_deadline"], g["pub"]
             row["total"] += n
             if deadline is None:
@@ -149,9 +192,16 @@ def _working_days(cal: WorkingCalendar, start: date, end: date) -> int:
 
 
 TIMELINESS_COLUMNS = [
-    ("department_name", "部门"), ("month", "决定月份"), ("total", "记录数"), ("on_time", "按时公示"),
-    ("late", "逾期公示"), ("late_working_days_total", "逾期工作日合计"), ("late_working_days_max", "最长逾期（工作日）"),
-    ("overdue_unpublished", "逾期未公示"), ("not_yet_due", "未到期未公示"), ("pending_calendar", "待配置节假日"),
+    ("department_name", "部门"),
+    ("month", "决定月份"),
+    ("total", "记录数"),
+    ("on_time", "按时公示"),
+    ("late", "逾期公示"),
+    ("late_working_days_total", "逾期工作日合计"),
+    ("late_working_days_max", "最长逾期（工作日）"),
+    ("overdue_unpublished", "逾期未公示"),
+    ("not_yet_due", "未到期未公示"),
+    ("pending_calendar", "待配置节假日"),
     ("on_time_rate", "按时率"),
 ]
 
@@ -174,13 +224,24 @@ def overdue_todo(user):
     count = overdue_count(department=user.department)
     if not count:
         return None
-    return {"label": "双公示逾期未公示", "count": count, "url": reverse("records:list") + "?overdue=1&state=draft"}
+    return {
+        "label": "双公示逾期未公示",
+        "count": count,
+        "url": reverse("records:list") + "?overdue=1&state=draft",
+    }
 
 
 # --- export ---------------------------------------------------------------------------------------
 
-def export_rows(*, record_type: str, department: Department | None, date_from: date | None = None,
-                date_to: date | None = None, include_drafts: bool = False) -> tuple[list[str], Iterator[list]]:
+
+def export_rows(
+    *,
+    record_type: str,
+    department: Department | None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    include_drafts: bool = False,
+) -> tuple[list[str], Iterator[list]]:
     """Header (standard codes) and rows of the 信用济南 upload file; values are raw (callers apply
     ``safe_cell``)."""
     model = _model(record_type)
@@ -223,11 +284,15 @@ def _export_value(rec, attr: str):
 
 # --- public surfaces ------------------------------------------------------------------------------
 
+
 def public_queryset(record_type: str, today: date | None = None):
     """Published, not withdrawn, inside the publication window (CF_GSJZQ / licence validity)."""
     today = today or timezone.localdate()
-    return (_model(record_type).objects.filter(state=RecordState.PUBLISHED)
-            .filter(Q(public_until__isnull=True) | Q(public_until__gte=today)))
+    return (
+        _model(record_type)
+        .objects.filter(state=RecordState.PUBLISHED)
+        .filter(Q(public_until__isnull=True) | Q(public_until__gte=today))
+    )
 
 
 def public_search(*, record_type: str, q: str = "", page: int = 1, page_size: int = 20) -> Page:
@@ -253,24 +318,40 @@ def public_view(record) -> dict:
     """What the public may see: natural persons' name and ID masked (张*, 370102********1234)."""
     natural = record.is_natural_person
     view = {
-        "id": record.pk, "record_type": record.record_type, "doc_no": record.doc_no,
+        "id": record.pk,
+        "record_type": record.record_type,
+        "doc_no": record.doc_no,
         "subject_name": mask_person_name(record.subject_name) if natural else record.subject_name,
         "subject_kind": SUBJECT_KIND_LABEL.get(record.subject_kind, record.subject_kind),
         "uscc": "" if natural else record.uscc,
         "id_number": mask_id_number(record.id_number) if natural else "",
         "legal_rep": "" if natural else record.legal_rep,
-        "decision_date": record.decision_date, "organ_name": record.organ_name,
-        "department": record.department.name, "public_until": record.public_until,
+        "decision_date": record.decision_date,
+        "organ_name": record.organ_name,
+        "department": record.department.name,
+        "public_until": record.public_until,
         "content": record.content,
     }
     if record.record_type == LICENSE:
-        view |= {"doc_name": record.doc_name, "category": record.category, "certificate_name": record.certificate_name,
-                 "licence_no": record.licence_no, "valid_from": record.valid_from, "valid_to": record.valid_to}
+        view |= {
+            "doc_name": record.doc_name,
+            "category": record.category,
+            "certificate_name": record.certificate_name,
+            "licence_no": record.licence_no,
+            "valid_from": record.valid_from,
+            "valid_to": record.valid_to,
+        }
     else:
-        view |= {"violation_type": record.violation_type, "facts": record.facts, "basis": record.basis,
-                 "categories": record.categories.replace(";", "、"), "fine": record.fine,
-                 "confiscation": record.confiscation, "licence_affected": record.licence_affected,
-                 "tier": record.get_tier_display()}
+        view |= {
+            "violation_type": record.violation_type,
+            "facts": record.facts,
+            "basis": record.basis,
+            "categories": record.categories.replace(";", "、"),
+            "fine": record.fine,
+            "confiscation": record.confiscation,
+            "licence_affected": record.licence_affected,
+            "tier": record.get_tier_display(),
+        }
     return view
 
 
@@ -280,8 +361,17 @@ def subject_records_section(subject, *, public: bool = False) -> list[dict]:
     for rt in RECORD_TYPES:
         qs = public_queryset(rt) if public else _model(rt).objects.all()
         for rec in qs.filter(subject=subject).select_related("department").order_by("-decision_date")[:50]:
-            item = public_view(rec) if public else {
-                "id": rec.pk, "record_type": rt, "doc_no": rec.doc_no, "decision_date": rec.decision_date,
-                "department": rec.department.name, "status": rec.display_status_label()}
+            item = (
+                public_view(rec)
+                if public
+                else {
+                    "id": rec.pk,
+                    "record_type": rt,
+                    "doc_no": rec.doc_no,
+                    "decision_date": rec.decision_date,
+                    "department": rec.department.name,
+                    "status": rec.display_status_label(),
+                }
+            )
             out.append(item)
     return out

@@ -33,8 +33,11 @@ class ImportRejected(ValidationFailed):
 
     def __init__(self, batch: ImportBatch):
         first = batch.errors[0]["message"] if batch.errors else ""
-        super().__init__(f"导入被拒绝：共 {batch.rejected_count} 行有错误（{batch.error_count} 处），"
-                         f"按“全部成功才导入”未写入任何数据。{first}", details=batch.errors)
+        super().__init__(
+            f"导入被拒绝：共 {batch.rejected_count} 行有错误（{batch.error_count} 处），"
+            f"按“全部成功才导入”未写入任何数据。{first}",
+            details=batch.errors,
+        )
         self.batch = batch
 
     def as_dict(self):
@@ -42,15 +45,25 @@ class ImportRejected(ValidationFailed):
 
 
 def import_report(batch: ImportBatch) -> dict:
-    return {"batch_id": batch.pk, "status": batch.status, "accepted": batch.accepted,
-            "rejected": batch.rejected_count, "created": batch.created_count, "updated": batch.updated_count,
-            "unchanged": batch.unchanged_count, "withdrawn": batch.withdrawn_count,
-            "error_count": batch.error_count, "errors": batch.errors}
+    return {
+        "batch_id": batch.pk,
+        "status": batch.status,
+        "accepted": batch.accepted,
+        "rejected": batch.rejected_count,
+        "created": batch.created_count,
+        "updated": batch.updated_count,
+        "unchanged": batch.unchanged_count,
+        "withdrawn": batch.withdrawn_count,
+        "error_count": batch.error_count,
+        "errors": batch.errors,
+    }
 
 
 def _check_type(record_type: str) -> None:
     if record_type not in RECORD_TYPES:
-        raise ValidationFailed.single("record_type", "choice", "信息类别必须是 license（行政许可）或 penalty（行政处罚）。")
+        raise ValidationFailed.single(
+            "record_type", "choice", "信息类别必须是 license（行政许可）或 penalty（行政处罚）。"
+        )
 
 
 def _check_writer(actor, department: Department, as_system: bool) -> None:
@@ -59,10 +72,22 @@ def _check_writer(actor, department: Department, as_system: bool) -> None:
     ensure_can_write(actor, department)
 
 
-def records_import(*, actor, record_type: str, department: Department, fileobj: BinaryIO, name: str,
-                   size: int | None = None, mode: str = ImportMode.ALL_OR_NOTHING, hold_as_draft: bool = False,
-                   source: str = "api", as_system: bool = False, max_bytes: int | None = None,
-                   progress=None, phases: Phases | None = None) -> ImportBatch:
+def records_import(
+    *,
+    actor,
+    record_type: str,
+    department: Department,
+    fileobj: BinaryIO,
+    name: str,
+    size: int | None = None,
+    mode: str = ImportMode.ALL_OR_NOTHING,
+    hold_as_draft: bool = False,
+    source: str = "api",
+    as_system: bool = False,
+    max_bytes: int | None = None,
+    progress=None,
+    phases: Phases | None = None,
+) -> ImportBatch:
     """Import a standard file (CSV UTF-8/GBK, XLSX). Raises ``ImportRejected`` (nothing written)
     when ``mode`` is all-or-nothing and any row is wrong; otherwise returns the applied batch.
 
@@ -71,8 +96,11 @@ def records_import(*, actor, record_type: str, department: Department, fileobj: 
     _check_type(record_type)
     _check_writer(actor, department, as_system)
     if mode not in ImportMode.values:
-        raise ValidationFailed.single("mode", "choice", "导入方式 mode 必须是 all_or_nothing（全部成功才导入，默认）"
-                                      "或 skip_bad_rows（跳过错误行）。")
+        raise ValidationFailed.single(
+            "mode",
+            "choice",
+            "导入方式 mode 必须是 all_or_nothing（全部成功才导入，默认）或 skip_bad_rows（跳过错误行）。",
+        )
     tick = progress or (lambda step, n=0: None)
     phases = phases if phases is not None else Phases()
     with phases("read"):
@@ -82,19 +110,46 @@ def records_import(*, actor, record_type: str, department: Department, fileobj: 
         del data
         frame = frame_to_codes(table.frame, table.header, record_type)
     tick("read", table.frame.height)
-    batch_fields = dict(record_type=record_type, department=department, source=source, file_name=name[:255],
-                        file_size=size if size is not None else 0, file_sha256=digest, mode=mode,
-                        hold_as_draft=hold_as_draft,
-                        actor=actor if getattr(actor, "is_authenticated", False) else None)
+    batch_fields = dict(
+        record_type=record_type,
+        department=department,
+        source=source,
+        file_name=name[:255],
+        file_size=size if size is not None else 0,
+        file_sha256=digest,
+        mode=mode,
+        hold_as_draft=hold_as_draft,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+    )
     try:
-        return _run(actor=actor, frame=frame, record_type=record_type, department=department,
-                    batch_fields=batch_fields, mode=mode, hold_as_draft=hold_as_draft, tick=tick, phases=phases)
+        return _run(
+            actor=actor,
+            frame=frame,
+            record_type=record_type,
+            department=department,
+            batch_fields=batch_fields,
+            mode=mode,
+            hold_as_draft=hold_as_draft,
+            tick=tick,
+            phases=phases,
+        )
     finally:
         phases.log(f"{RECORD_TYPE_LABELS[record_type]}导入 {name}（{frame.height:,} 行）")
 
 
-def _run(*, actor, frame: pl.DataFrame, record_type: str, department: Department, batch_fields: dict, mode: str,
-         hold_as_draft: bool, tick, action: str = "import", phases: Phases | None = None) -> ImportBatch:
+def _run(
+    *,
+    actor,
+    frame: pl.DataFrame,
+    record_type: str,
+    department: Department,
+    batch_fields: dict,
+    mode: str,
+    hold_as_draft: bool,
+    tick,
+    action: str = "import",
+    phases: Phases | None = None,
+) -> ImportBatch:
     ctx = Context.build(record_type=record_type, department=department, today=timezone.localdate())
     with phase(phases, "validate", frame.height):
         result = validate(frame, ctx)
@@ -102,25 +157,43 @@ def _run(*, actor, frame: pl.DataFrame, record_type: str, department: Department
     skip = mode == ImportMode.SKIP_BAD_ROWS
     started = timezone.now()
     if result.errors and not skip:
-        return _reject(batch_fields, total=result.total_rows, errors=result.errors, error_count=result.error_count,
-                       rejected=len(result.rejected_rows), started=started)
+        return _reject(
+            batch_fields,
+            total=result.total_rows,
+            errors=result.errors,
+            error_count=result.error_count,
+            rejected=len(result.rejected_rows),
+            started=started,
+        )
     errors = list(result.errors)
     rejected = set(result.rejected_rows)
     try:
         with transaction.atomic():
-            batch = ImportBatch.objects.create(status=ImportBatch.Status.APPLIED, total_rows=result.total_rows,
-                                               started_at=started, **batch_fields)
+            batch = ImportBatch.objects.create(
+                status=ImportBatch.Status.APPLIED,
+                total_rows=result.total_rows,
+                started_at=started,
+                **batch_fields,
+            )
             source = f"{RECORD_TYPE_LABELS[record_type]}导入#{batch.pk}"
             with phase(phases, "subjects", result.valid.height):
-                valid, subject_errors = importer.resolve_subjects(result.valid, actor=actor, batch=batch,
-                                                                  source=source)
+                valid, subject_errors = importer.resolve_subjects(
+                    result.valid, actor=actor, batch=batch, source=source
+                )
             tick("subjects", valid.height)
             if subject_errors and not skip:
                 raise _Rollback(subject_errors)
             errors += subject_errors
             rejected |= {e["row"] for e in subject_errors}
-            outcome = importer.apply(valid, record_type=record_type, actor=actor, batch=batch,
-                                     hold_as_draft=hold_as_draft, skip_bad_rows=skip, phases=phases)
+            outcome = importer.apply(
+                valid,
+                record_type=record_type,
+                actor=actor,
+                batch=batch,
+                hold_as_draft=hold_as_draft,
+                skip_bad_rows=skip,
+                phases=phases,
+            )
             if outcome.errors and not skip:
                 raise _Rollback(outcome.errors)
             errors += outcome.errors
@@ -133,17 +206,28 @@ def _run(*, actor, frame: pl.DataFrame, record_type: str, department: Department
             batch.errors = errors[:ERROR_CAP]
             batch.finished_at = timezone.now()
             batch.save()
-            importer.write_audit(actor=actor, batch=batch, record_type=record_type, outcome=outcome,
-                                 department=department, action=action)
+            importer.write_audit(
+                actor=actor,
+                batch=batch,
+                record_type=record_type,
+                outcome=outcome,
+                department=department,
+                action=action,
+            )
             commit_from = time.perf_counter()
         if phases is not None:
             phases.add("commit", time.perf_counter() - commit_from)  # the end of the block is the COMMIT
         tick("written", valid.height)
     except _Rollback as rb:
         all_errors = sorted(result.errors + rb.errors, key=lambda e: e.get("row", 0))
-        return _reject(batch_fields, total=result.total_rows, errors=all_errors,
-                       error_count=result.error_count + len(rb.errors),
-                       rejected=len(result.rejected_rows | {e["row"] for e in rb.errors}), started=started)
+        return _reject(
+            batch_fields,
+            total=result.total_rows,
+            errors=all_errors,
+            error_count=result.error_count + len(rb.errors),
+            rejected=len(result.rejected_rows | {e["row"] for e in rb.errors}),
+            started=started,
+        )
     return batch
 
 
@@ -155,22 +239,37 @@ class _Rollback(Exception):
 
 def _reject(batch_fields: dict, *, total: int, errors: list[dict], error_count: int, rejected: int, started):
     with transaction.atomic():
-        batch = ImportBatch.objects.create(status=ImportBatch.Status.REJECTED, total_rows=total,
-                                           rejected_count=rejected, error_count=error_count,
-                                           errors=errors[:ERROR_CAP], started_at=started,
-                                           finished_at=timezone.now(), **batch_fields)
+        batch = ImportBatch.objects.create(
+            status=ImportBatch.Status.REJECTED,
+            total_rows=total,
+            rejected_count=rejected,
+            error_count=error_count,
+            errors=errors[:ERROR_CAP],
+            started_at=started,
+            finished_at=timezone.now(),
+            **batch_fields,
+        )
     raise ImportRejected(batch)
 
 
-def record_save(*, actor, record_type: str, data: dict, department: Department | None = None,
-                hold_as_draft: bool = False, source: str = "api"):
+def record_save(
+    *,
+    actor,
+    record_type: str,
+    data: dict,
+    department: Department | None = None,
+    hold_as_draft: bool = False,
+    source: str = "api",
+):
     """Enter one record in standard fields (form or ``POST /records/{type}``). The same 文书号 of the
     same department again updates it with history (same content: no change)."""
     _check_type(record_type)
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise PermissionDenied("未登录或账号已停用。")
     if not isinstance(data, dict) or not data:
-        raise ValidationFailed.single("body", "required", "请求体应为一条记录：以标准字段代码（XK_*/CF_*）为键的对象。")
+        raise ValidationFailed.single(
+            "body", "required", "请求体应为一条记录：以标准字段代码（XK_*/CF_*）为键的对象。"
+        )
     if department is None:
         # The decision organ's department owns the record; writing it is a permission question
         # (403), not a validation one, when the organ is a department of ours.
@@ -181,20 +280,43 @@ def record_save(*, actor, record_type: str, data: dict, department: Department |
         raise PermissionDenied("当前账号未归属任何部门，不能录入数据。")
     ensure_can_write(actor, department)
     frame = frame_from_records([data], record_type)
-    batch_fields = dict(record_type=record_type, department=department, source=source, file_name="", file_size=0,
-                        mode=ImportMode.ALL_OR_NOTHING, hold_as_draft=hold_as_draft, actor=actor)
+    batch_fields = dict(
+        record_type=record_type,
+        department=department,
+        source=source,
+        file_name="",
+        file_size=0,
+        mode=ImportMode.ALL_OR_NOTHING,
+        hold_as_draft=hold_as_draft,
+        actor=actor,
+    )
     try:
-        batch = _run(actor=actor, frame=frame, record_type=record_type, department=department,
-                     batch_fields=batch_fields, mode=ImportMode.ALL_OR_NOTHING, hold_as_draft=hold_as_draft,
-                     tick=lambda *a: None, action="save")
+        batch = _run(
+            actor=actor,
+            frame=frame,
+            record_type=record_type,
+            department=department,
+            batch_fields=batch_fields,
+            mode=ImportMode.ALL_OR_NOTHING,
+            hold_as_draft=hold_as_draft,
+            tick=lambda *a: None,
+            action="save",
+        )
     except ImportRejected as exc:
-        details = [{k: v for k, v in e.items() if k != "row"} | {"message": e["message"].removeprefix("第 1 行：")}
-                   for e in exc.batch.errors]
+        details = [
+            {k: v for k, v in e.items() if k != "row"} | {"message": e["message"].removeprefix("第 1 行：")}
+            for e in exc.batch.errors
+        ]
         raise ValidationFailed("；".join(d["message"] for d in details[:3]), details=details) from None
     code = "XK_WSH" if record_type == "license" else "CF_WSH"
     doc_no = frame.get_column(code).item().strip() if code in frame.columns else ""
     owners = [department.pk, *department.acts_for.values_list("pk", flat=True)]
-    record = MODELS[record_type].objects.filter(doc_no=doc_no, department_id__in=owners).order_by("-updated_at").first()
+    record = (
+        MODELS[record_type]
+        .objects.filter(doc_no=doc_no, department_id__in=owners)
+        .order_by("-updated_at")
+        .first()
+    )
     return record, batch
 
 
@@ -205,18 +327,31 @@ def record_publish(*, actor, record):
     with transaction.atomic():
         record = type(record).objects.select_for_update().get(pk=record.pk)
         if record.state != RecordState.DRAFT:
-            raise Conflict(f"只有草稿可以公示，当前状态为“{record.get_state_display()}”。",
-                           details=[{"field": "state", "rule": "transition", "state": record.state}])
+            raise Conflict(
+                f"只有草稿可以公示，当前状态为“{record.get_state_display()}”。",
+                details=[{"field": "state", "rule": "transition", "state": record.state}],
+            )
         now = timezone.now()
         record.publish(at=now)
         record.version += 1
         record.updated_at = now
         record.save()
-        _history(record, actor=actor, action=RecordHistory.Action.PUBLISHED, before={"state": RecordState.DRAFT},
-                 after={"state": record.state})
+        _history(
+            record,
+            actor=actor,
+            action=RecordHistory.Action.PUBLISHED,
+            before={"state": RecordState.DRAFT},
+            after={"state": record.state},
+        )
         _emit(record, "record.published")
-        audit_record(actor=actor, action=f"{record.record_type}.publish", obj=record, department=record.department,
-                     before={"state": RecordState.DRAFT}, after={"state": record.state})
+        audit_record(
+            actor=actor,
+            action=f"{record.record_type}.publish",
+            obj=record,
+            department=record.department,
+            before={"state": RecordState.DRAFT},
+            after={"state": record.state},
+        )
     return record
 
 
@@ -231,7 +366,9 @@ def record_withdraw(*, actor, record, reason: str):
     with transaction.atomic():
         record = type(record).objects.select_for_update().get(pk=record.pk)
         if record.state == RecordState.WITHDRAWN:
-            raise Conflict("该记录已撤销。", details=[{"field": "state", "rule": "transition", "state": record.state}])
+            raise Conflict(
+                "该记录已撤销。", details=[{"field": "state", "rule": "transition", "state": record.state}]
+            )
         before = {"state": record.state, "status_code": record.status_code}
         was_public = record.state == RecordState.PUBLISHED
         now = timezone.now()
@@ -239,12 +376,23 @@ def record_withdraw(*, actor, record, reason: str):
         record.version += 1
         record.updated_at = now
         record.save()
-        _history(record, actor=actor, action=RecordHistory.Action.WITHDRAWN, before=before,
-                 after={"state": record.state, "status_code": record.status_code, "reason": reason})
+        _history(
+            record,
+            actor=actor,
+            action=RecordHistory.Action.WITHDRAWN,
+            before=before,
+            after={"state": record.state, "status_code": record.status_code, "reason": reason},
+        )
         if was_public:
             _emit(record, "record.withdrawn", reason=reason)
-        audit_record(actor=actor, action=f"{record.record_type}.withdraw", obj=record, department=record.department,
-                     before=before, after={"state": record.state, "reason": reason})
+        audit_record(
+            actor=actor,
+            action=f"{record.record_type}.withdraw",
+            obj=record,
+            department=record.department,
+            before=before,
+            after={"state": record.state, "reason": reason},
+        )
     return record
 
 
@@ -255,8 +403,10 @@ def record_publication_end(*, actor, record, reason: str, note: str = ""):
     with transaction.atomic():
         record = type(record).objects.select_for_update().get(pk=record.pk)
         if record.state != RecordState.PUBLISHED:
-            raise Conflict(f"只有公示中的记录可以提前结束公示，当前状态为“{record.get_state_display()}”。",
-                           details=[{"field": "state", "rule": "transition", "state": record.state}])
+            raise Conflict(
+                f"只有公示中的记录可以提前结束公示，当前状态为“{record.get_state_display()}”。",
+                details=[{"field": "state", "rule": "transition", "state": record.state}],
+            )
         now = timezone.now()
         ended = timezone.localdate(now) - timedelta(days=1)
         before = {"public_until": str(record.public_until) if record.public_until else None}
@@ -267,24 +417,51 @@ def record_publication_end(*, actor, record, reason: str, note: str = ""):
         after = {"public_until": str(record.public_until), "publication_ended": reason, "note": note}
         _history(record, actor=actor, action=RecordHistory.Action.UPDATED, before=before, after=after)
         _emit(record, "record.changed", publication_ended=reason, note=note)
-        audit_record(actor=actor, action=f"{record.record_type}.publication_end", obj=record,
-                     department=record.department, before=before, after=after)
+        audit_record(
+            actor=actor,
+            action=f"{record.record_type}.publication_end",
+            obj=record,
+            department=record.department,
+            before=before,
+            after=after,
+        )
     return record
 
 
 def _history(record, *, actor, action: str, before: dict, after: dict) -> None:
-    RecordHistory.objects.create(record_type=record.record_type, record_id=record.pk, version=record.version,
-                                 action=action, actor=actor if getattr(actor, "is_authenticated", False) else None,
-                                 before=before, after=after)
+    RecordHistory.objects.create(
+        record_type=record.record_type,
+        record_id=record.pk,
+        version=record.version,
+        action=action,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        before=before,
+        after=after,
+    )
 
 
 def _emit(record, kind: str, **extra) -> None:
-    event_emit(kind=kind, aggregate_type=record.record_type, aggregate_id=record.pk, department=record.department,
-               data={"record_type": record.record_type, "record_type_label": RECORD_TYPE_LABELS[record.record_type],
-                     "id": record.pk, "department_id": record.department_id, "doc_no": record.doc_no,
-                     "subject_identifier": record.subject.identifier, "subject_name": record.subject_name,
-                     "subject_kind": record.subject_kind, "decision_date": record.decision_date,
-                     "state": record.state, "public_until": record.public_until, "version": record.version, **extra})
+    event_emit(
+        kind=kind,
+        aggregate_type=record.record_type,
+        aggregate_id=record.pk,
+        department=record.department,
+        data={
+            "record_type": record.record_type,
+            "record_type_label": RECORD_TYPE_LABELS[record.record_type],
+            "id": record.pk,
+            "department_id": record.department_id,
+            "doc_no": record.doc_no,
+            "subject_identifier": record.subject.identifier,
+            "subject_name": record.subject_name,
+            "subject_kind": record.subject_kind,
+            "decision_date": record.decision_date,
+            "state": record.state,
+            "public_until": record.public_until,
+            "version": record.version,
+            **extra,
+        },
+    )
 
 
 def records_deadlines_recompute(*, years: set[int] | None = None) -> int:
@@ -305,8 +482,13 @@ def records_deadlines_recompute(*, years: set[int] | None = None) -> int:
         with transaction.atomic():
             for d in dates:
                 deadline = deadline_or_pending(d, days, calendar=cal)
-                changed += (model.objects.filter(decision_date=d).exclude(publication_deadline=deadline)
-                            .update(publication_deadline=deadline) if deadline is not None else
-                            model.objects.filter(decision_date=d, publication_deadline__isnull=False)
-                            .update(publication_deadline=None))
+                changed += (
+                    model.objects.filter(decision_date=d)
+                    .exclude(publication_deadline=deadline)
+                    .update(publication_deadline=deadline)
+                    if deadline is not None
+                    else model.objects.filter(decision_date=d, publication_deadline__isnull=False).update(
+                        publication_deadline=None
+                    )
+                )
     return changed

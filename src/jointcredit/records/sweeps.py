@@ -22,7 +22,9 @@ BATCH = 500
 
 
 def _due(model, today):
-    return model.objects.filter(state=RecordState.PUBLISHED, public_until__lt=today, expiry_emitted_at__isnull=True)
+    return model.objects.filter(
+        state=RecordState.PUBLISHED, public_until__lt=today, expiry_emitted_at__isnull=True
+    )
 
 
 def run(*, now, stdout=None) -> dict[str, int]:
@@ -35,19 +37,35 @@ def run(*, now, stdout=None) -> dict[str, int]:
     for record_type, model in MODELS.items():
         while True:
             with transaction.atomic():
-                batch = list(_due(model, today).select_for_update(skip_locked=True, of=("self",))
-                             .select_related("subject", "department").order_by("public_until", "pk")[:BATCH])
+                batch = list(
+                    _due(model, today)
+                    .select_for_update(skip_locked=True, of=("self",))
+                    .select_related("subject", "department")
+                    .order_by("public_until", "pk")[:BATCH]
+                )
                 for record in batch:
                     model.objects.filter(pk=record.pk).update(expiry_emitted_at=now)
-                    event_emit(kind="record.expired", aggregate_type=record_type, aggregate_id=record.pk,
-                               department=record.department, data={
-                                   "record_type": record_type, "record_type_label": RECORD_TYPE_LABELS[record_type],
-                                   "id": record.pk, "department_id": record.department_id, "doc_no": record.doc_no,
-                                   "subject_identifier": record.subject.identifier,
-                                   "subject_name": record.subject_name, "subject_kind": record.subject_kind,
-                                   "decision_date": record.decision_date, "state": record.state,
-                                   "public_until": record.public_until, "version": record.version,
-                                   "expired_on": record.public_until + timedelta(days=1)})
+                    event_emit(
+                        kind="record.expired",
+                        aggregate_type=record_type,
+                        aggregate_id=record.pk,
+                        department=record.department,
+                        data={
+                            "record_type": record_type,
+                            "record_type_label": RECORD_TYPE_LABELS[record_type],
+                            "id": record.pk,
+                            "department_id": record.department_id,
+                            "doc_no": record.doc_no,
+                            "subject_identifier": record.subject.identifier,
+                            "subject_name": record.subject_name,
+                            "subject_kind": record.subject_kind,
+                            "decision_date": record.decision_date,
+                            "state": record.state,
+                            "public_until": record.public_until,
+                            "version": record.version,
+                            "expired_on": record.public_until + timedelta(days=1),
+                        },
+                    )
             emitted += len(batch)
             if len(batch) < BATCH:
                 break

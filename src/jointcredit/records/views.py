@@ -27,7 +27,6 @@ def _type(record_type: str) -> str:
     return record_type
 
 
-
 def _date(value) -> date | None:
     try:
         return date.fromisoformat(value) if value else None
@@ -49,24 +48,46 @@ def _writable_departments(user) -> list[Department]:
 def record_list(request):
     record_type = request.GET.get("type") or "penalty"
     _type(record_type)
-    params = {"q": request.GET.get("q", "").strip(), "state": request.GET.get("state", ""),
-              "department": request.GET.get("department", ""), "date_from": request.GET.get("date_from", ""),
-              "date_to": request.GET.get("date_to", ""), "overdue": request.GET.get("overdue", "")}
+    params = {
+        "q": request.GET.get("q", "").strip(),
+        "state": request.GET.get("state", ""),
+        "department": request.GET.get("department", ""),
+        "date_from": request.GET.get("date_from", ""),
+        "date_to": request.GET.get("date_to", ""),
+        "overdue": request.GET.get("overdue", ""),
+    }
     error, page = None, None
     try:
-        page = selectors.record_list(record_type=record_type, department=_department(params["department"]),
-                                     q=params["q"], state=params["state"], date_from=_date(params["date_from"]),
-                                     date_to=_date(params["date_to"]), overdue=bool(params["overdue"]),
-                                     page=_int(request.GET.get("page"), 1), page_size=20)
+        page = selectors.record_list(
+            record_type=record_type,
+            department=_department(params["department"]),
+            q=params["q"],
+            state=params["state"],
+            date_from=_date(params["date_from"]),
+            date_to=_date(params["date_to"]),
+            overdue=bool(params["overdue"]),
+            page=_int(request.GET.get("page"), 1),
+            page_size=20,
+        )
     except DomainError as exc:
         error = exc.message
     query = "&".join(f"{k}={v}" for k, v in params.items() if v)
-    return render(request, "records/list.html", {
-        "record_type": record_type, "type_label": RECORD_TYPE_LABELS[record_type], "types": RECORD_TYPE_LABELS,
-        "page": page, "error": error, "params": params, "query": query,
-        "departments": Department.objects.filter(is_active=True), "today": timezone.localdate(),
-        "can_write": bool(_writable_departments(request.user)),
-    })
+    return render(
+        request,
+        "records/list.html",
+        {
+            "record_type": record_type,
+            "type_label": RECORD_TYPE_LABELS[record_type],
+            "types": RECORD_TYPE_LABELS,
+            "page": page,
+            "error": error,
+            "params": params,
+            "query": query,
+            "departments": Department.objects.filter(is_active=True),
+            "today": timezone.localdate(),
+            "can_write": bool(_writable_departments(request.user)),
+        },
+    )
 
 
 @login_required
@@ -74,11 +95,18 @@ def record_detail(request, record_type: str, pk: int):
     record = selectors.record_get(record_type=_type(record_type), pk=pk)
     fields = exports.standard_fields(record)
     labels = {s.code: s.label for s in FIELDS[record_type]}
-    return render(request, "records/detail.html", {
-        "record": record, "record_type": record_type, "type_label": RECORD_TYPE_LABELS[record_type],
-        "fields": [(code, labels[code], value) for code, value in fields.items()],
-        "history": selectors.record_history(record), "can_write": can_write_for(request.user, record.department),
-    })
+    return render(
+        request,
+        "records/detail.html",
+        {
+            "record": record,
+            "record_type": record_type,
+            "type_label": RECORD_TYPE_LABELS[record_type],
+            "fields": [(code, labels[code], value) for code, value in fields.items()],
+            "history": selectors.record_history(record),
+            "can_write": can_write_for(request.user, record.department),
+        },
+    )
 
 
 @login_required
@@ -91,21 +119,35 @@ def record_new(request, record_type: str):
     departments = _writable_departments(request.user)
     if request.method == "POST":
         values = {s.code: request.POST.get(s.code, "").strip() for s in specs}
-        dept = next((d for d in departments if d.code == request.POST.get("department")), request.user.department)
+        dept = next(
+            (d for d in departments if d.code == request.POST.get("department")), request.user.department
+        )
         try:
-            record, _ = services.record_save(actor=request.user, record_type=record_type,
-                                             data={k: v for k, v in values.items() if v}, department=dept,
-                                             hold_as_draft=bool(request.POST.get("draft")), source="form")
+            record, _ = services.record_save(
+                actor=request.user,
+                record_type=record_type,
+                data={k: v for k, v in values.items() if v},
+                department=dept,
+                hold_as_draft=bool(request.POST.get("draft")),
+                source="form",
+            )
             messages.success(request, f"已保存：{record.doc_no}（{record.display_status_label()}）")
             return redirect("records:detail", record_type=record_type, pk=record.pk)
         except DomainError as exc:
             general = exc.message
             for d in exc.details:
                 errors.setdefault(d.get("field", ""), []).append(d.get("message", ""))
-    return render(request, "records/form.html", {
-        "record_type": record_type, "type_label": RECORD_TYPE_LABELS[record_type], "departments": departments,
-        "rows": [(s, values.get(s.code, ""), errors.get(s.code, [])) for s in specs], "general": general,
-    })
+    return render(
+        request,
+        "records/form.html",
+        {
+            "record_type": record_type,
+            "type_label": RECORD_TYPE_LABELS[record_type],
+            "departments": departments,
+            "rows": [(s, values.get(s.code, ""), errors.get(s.code, [])) for s in specs],
+            "general": general,
+        },
+    )
 
 
 @login_required
@@ -115,31 +157,50 @@ def record_import(request, record_type: str):
     report, error = None, None
     if request.method == "POST":
         upload = request.FILES.get("file")
-        dept = next((d for d in departments if d.code == request.POST.get("department")), request.user.department)
+        dept = next(
+            (d for d in departments if d.code == request.POST.get("department")), request.user.department
+        )
         if upload is None:
             error = "请选择要导入的文件。"
         else:
             try:
                 batch = services.records_import(
-                    actor=request.user, record_type=record_type, department=dept, fileobj=upload,
-                    name=upload.name, size=upload.size, mode=request.POST.get("mode") or ImportMode.ALL_OR_NOTHING,
-                    hold_as_draft=bool(request.POST.get("draft")), source="ui")
+                    actor=request.user,
+                    record_type=record_type,
+                    department=dept,
+                    fileobj=upload,
+                    name=upload.name,
+                    size=upload.size,
+                    mode=request.POST.get("mode") or ImportMode.ALL_OR_NOTHING,
+                    hold_as_draft=bool(request.POST.get("draft")),
+                    source="ui",
+                )
                 return redirect("records:import_detail", batch_id=batch.pk)
             except services.ImportRejected as exc:
                 return redirect("records:import_detail", batch_id=exc.batch.pk)
             except DomainError as exc:
                 error = exc.message
-    return render(request, "records/import.html", {
-        "record_type": record_type, "type_label": RECORD_TYPE_LABELS[record_type], "departments": departments,
-        "modes": ImportMode.choices, "report": report, "error": error,
-        "codes": [(s.code, s.label) for s in FIELDS[record_type]],
-    })
+    return render(
+        request,
+        "records/import.html",
+        {
+            "record_type": record_type,
+            "type_label": RECORD_TYPE_LABELS[record_type],
+            "departments": departments,
+            "modes": ImportMode.choices,
+            "report": report,
+            "error": error,
+            "codes": [(s.code, s.label) for s in FIELDS[record_type]],
+        },
+    )
 
 
 @login_required
 def import_detail(request, batch_id: int):
     batch = selectors.batch_get(batch_id)
-    return render(request, "records/import_detail.html", {"batch": batch, "report": services.import_report(batch)})
+    return render(
+        request, "records/import_detail.html", {"batch": batch, "report": services.import_report(batch)}
+    )
 
 
 @login_required
@@ -149,10 +210,13 @@ def record_export(request, record_type: str):
     if fmt not in ("csv", "xlsx"):
         fmt = "csv"
     try:
-        return exports.export_response(record_type=record_type, fmt=fmt,
-                                       department=_department(request.GET.get("department")),
-                                       date_from=_date(request.GET.get("date_from")),
-                                       date_to=_date(request.GET.get("date_to")))
+        return exports.export_response(
+            record_type=record_type,
+            fmt=fmt,
+            department=_department(request.GET.get("department")),
+            date_from=_date(request.GET.get("date_from")),
+            date_to=_date(request.GET.get("date_to")),
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("records:list")
@@ -198,9 +262,20 @@ def timeliness(request):
         return exports.timeliness_response(rows=rows, fmt=fmt)
     for row in rows:
         row["rate_pct"] = round(row["on_time_rate"] * 100) if row["on_time_rate"] is not None else None
-    totals = {k: sum(r[k] for r in rows) for k in ("total", "on_time", "late", "overdue_unpublished",
-                                                    "not_yet_due", "pending_calendar")}
-    return render(request, "records/timeliness.html", {
-        "rows": rows, "totals": totals, "date_from": date_from, "date_to": date_to, "error": error,
-        "department": department.code if department else "", "departments": Department.objects.filter(is_active=True),
-    })
+    totals = {
+        k: sum(r[k] for r in rows)
+        for k in ("total", "on_time", "late", "overdue_unpublished", "not_yet_due", "pending_calendar")
+    }
+    return render(
+        request,
+        "records/timeliness.html",
+        {
+            "rows": rows,
+            "totals": totals,
+            "date_from": date_from,
+            "date_to": date_to,
+            "error": error,
+            "department": department.code if department else "",
+            "departments": Department.objects.filter(is_active=True),
+        },
+    )

@@ -36,16 +36,31 @@ class RepairDecisionIn(Schema):
 
 def repair_out(r) -> dict:
     return {
-        "id": r.pk, "case_no": r.case_no, "state": r.state, "state_label": r.get_state_display(),
-        "identifier": r.subject.identifier, "name": r.subject_name, "target_type": r.target_type,
-        "target_id": r.target_id, "target": r.target_label, "department": r.department.code,
-        "department_name": r.department.name, "correction": r.correction, "channel": r.channel,
-        "commitment_signatory": r.commitment_signatory, "commitment_role": r.commitment_role,
-        "commitment_signed_on": r.commitment_signed_on, "earliest_on": r.earliest_on,
-        "accepted_at": r.accepted_at, "decide_due": r.decide_due,
+        "id": r.pk,
+        "case_no": r.case_no,
+        "state": r.state,
+        "state_label": r.get_state_display(),
+        "identifier": r.subject.identifier,
+        "name": r.subject_name,
+        "target_type": r.target_type,
+        "target_id": r.target_id,
+        "target": r.target_label,
+        "department": r.department.code,
+        "department_name": r.department.name,
+        "correction": r.correction,
+        "channel": r.channel,
+        "commitment_signatory": r.commitment_signatory,
+        "commitment_role": r.commitment_role,
+        "commitment_signed_on": r.commitment_signed_on,
+        "earliest_on": r.earliest_on,
+        "accepted_at": r.accepted_at,
+        "decide_due": r.decide_due,
         "decide_due_pending": r.state == "under_review" and r.decide_due is None,
-        "overdue": selectors.is_overdue(r), "decided_at": r.decided_at, "decision": r.decision,
-        "created_at": r.created_at, "letters": [k for k, _ in repair_letters_available(r)],
+        "overdue": selectors.is_overdue(r),
+        "decided_at": r.decided_at,
+        "decision": r.decision,
+        "created_at": r.created_at,
+        "letters": [k for k, _ in repair_letters_available(r)],
         "evidence": [shared.evidence_out(e) for e in evidence_of("repair", r.pk)],
         "receipts": [shared.receipt_out(x) for x in receipts_of("repair", r.pk)],
     }
@@ -57,27 +72,66 @@ def repair_check(request, target_type: str, target_id: int):
     return services.repair_check(target_type=target_type, target_id=target_id)
 
 
-shared.case_endpoints(router, REPAIR, path="/{repair_id}", param="repair_id", get=selectors.repair_get, out=repair_out,
-                      create=(RepairIn, services.repair_file, "登记信用修复申请（部门代为登记）",
-                       "最短公示期未满或不可修复时返回 422（details[0].rule = min_repair_period / not_repairable，"
-                       "earliest_on 为最早可申请日期），不写入任何数据。材料用 POST /repairs/{id}/evidence 上传。"),
-                      list_summary="信用修复申请列表（分页）", detail_summary="信用修复申请详情（含同步回执）")
+shared.case_endpoints(
+    router,
+    REPAIR,
+    path="/{repair_id}",
+    param="repair_id",
+    get=selectors.repair_get,
+    out=repair_out,
+    create=(
+        RepairIn,
+        services.repair_file,
+        "登记信用修复申请（部门代为登记）",
+        "最短公示期未满或不可修复时返回 422（details[0].rule = min_repair_period / not_repairable，"
+        "earliest_on 为最早可申请日期），不写入任何数据。材料用 POST /repairs/{id}/evidence 上传。",
+    ),
+    list_summary="信用修复申请列表（分页）",
+    detail_summary="信用修复申请详情（含同步回执）",
+)
 
 
-@router.post("/{repair_id}/evidence", response={201: dict}, summary="上传履行/整改证明或签署的承诺书（PDF/JPG/PNG）")
-def repair_evidence(request, repair_id: int, files: list[UploadedFile] = File(...), kind: str = Form("proof")):
-    out = services.repair_evidence_add(actor=request.auth, repair=selectors.repair_get(repair_id), files=files,
-                                       kind=kind)
+@router.post(
+    "/{repair_id}/evidence", response={201: dict}, summary="上传履行/整改证明或签署的承诺书（PDF/JPG/PNG）"
+)
+def repair_evidence(
+    request, repair_id: int, files: list[UploadedFile] = File(...), kind: str = Form("proof")
+):
+    out = services.repair_evidence_add(
+        actor=request.auth, repair=selectors.repair_get(repair_id), files=files, kind=kind
+    )
     return Status(201, {"items": [shared.evidence_out(e) for e in out]})
 
 
-shared.step_endpoints(router, REPAIR, path="/{repair_id}", param="repair_id", get=selectors.repair_get, out=repair_out,
-                      steps=[
-    shared.StepEndpoint("accept", services.repair_accept, "受理（3 个工作日内决定）"),
-    shared.StepEndpoint("approve", services.repair_approve, "准予修复（停止公示和联合惩戒，推送移出事件；仅认定部门审批人）",
-                 RepairDecisionIn),
-    shared.StepEndpoint("reject", services.repair_reject, "不予受理/不予修复（须写明理由；仅认定部门审批人）", shared.ReasonIn),
-    shared.StepEndpoint("urge", services.repair_urge, "催办（信用办）", shared.NoteIn),
-])
-shared.letter_endpoint(router, REPAIR, path="/{repair_id}", param="repair_id", get=selectors.repair_get,
-                       summary="文书 PDF：decision 信用修复决定书 / commitment 信用承诺书")
+shared.step_endpoints(
+    router,
+    REPAIR,
+    path="/{repair_id}",
+    param="repair_id",
+    get=selectors.repair_get,
+    out=repair_out,
+    steps=[
+        shared.StepEndpoint("accept", services.repair_accept, "受理（3 个工作日内决定）"),
+        shared.StepEndpoint(
+            "approve",
+            services.repair_approve,
+            "准予修复（停止公示和联合惩戒，推送移出事件；仅认定部门审批人）",
+            RepairDecisionIn,
+        ),
+        shared.StepEndpoint(
+            "reject",
+            services.repair_reject,
+            "不予受理/不予修复（须写明理由；仅认定部门审批人）",
+            shared.ReasonIn,
+        ),
+        shared.StepEndpoint("urge", services.repair_urge, "催办（信用办）", shared.NoteIn),
+    ],
+)
+shared.letter_endpoint(
+    router,
+    REPAIR,
+    path="/{repair_id}",
+    param="repair_id",
+    get=selectors.repair_get,
+    summary="文书 PDF：decision 信用修复决定书 / commitment 信用承诺书",
+)

@@ -19,19 +19,27 @@ def start(request):
 
 
 def repair_new(request, target_type: str, target_id: int):
-    return portal.filing_page(request, REPAIR, target_type, target_id, form_class=forms.RepairForm,
-                              file=services.repair_file, template="repairs/public_new.html",
-                              submitted="信用修复申请已提交（{case_no}），办理进展将通过邮件通知您。",
-                              refusal=lambda t: repair_refusal(t, timezone.localdate()),
-                              context=lambda t: {"earliest": repair_earliest(t)[0]})
+    return portal.filing_page(
+        request,
+        REPAIR,
+        target_type,
+        target_id,
+        form_class=forms.RepairForm,
+        file=services.repair_file,
+        template="repairs/public_new.html",
+        submitted="信用修复申请已提交（{case_no}），办理进展将通过邮件通知您。",
+        refusal=lambda t: repair_refusal(t, timezone.localdate()),
+        context=lambda t: {"earliest": repair_earliest(t)[0]},
+    )
 
 
 def commitment_template(request, target_type: str, target_id: int):
     who, target, resp = portal.own_target(request, REPAIR, target_type, target_id)
     if resp:
         return resp
-    html = commitment_template_html(subject_name=target.subject_name, identifier=target.subject.identifier,
-                                    target_label=target.label)
+    html = commitment_template_html(
+        subject_name=target.subject_name, identifier=target.subject.identifier, target_label=target.label
+    )
     return pdf_response(html, "commitment-template.pdf")
 
 

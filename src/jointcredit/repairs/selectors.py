@@ -20,4 +20,3 @@ def repairs_overdue(*, today: date, department=None):
 
 def is_overdue(r: RepairApplication, today: date | None = None) -> bool:
     return cases.case_is_overdue(REPAIR, r, today)
-

@@ -10,9 +10,11 @@ from .models import RepairState
 
 def repairs_todo(user) -> dict | None:
     return department_todo(
-        REPAIR, user,
+        REPAIR,
+        user,
         approver=((RepairState.SUBMITTED, RepairState.UNDER_REVIEW), "本部门待受理/待决定的信用修复申请"),
-        clerk=((RepairState.SUBMITTED,), "本部门待受理的信用修复申请"))
+        clerk=((RepairState.SUBMITTED,), "本部门待受理的信用修复申请"),
+    )
 
 
 def overdue_office_todo(user) -> dict | None:

@@ -11,8 +11,12 @@ from .models import RepairState
 
 STEPS = {
     "accept": Step(None, services.repair_accept, "已受理，请在 3 个工作日内作出决定。"),
-    "approve": Step(NoteForm, services.repair_approve, "已准予修复：停止公示和联合惩戒，已通知各接收部门。",
-                    data=lambda d: {"decision": d.get("note", "")}),
+    "approve": Step(
+        NoteForm,
+        services.repair_approve,
+        "已准予修复：停止公示和联合惩戒，已通知各接收部门。",
+        data=lambda d: {"decision": d.get("note", "")},
+    ),
     "reject": Step(ReasonForm, services.repair_reject, "已作出不予修复决定。"),
     "urge": Step(NoteForm, services.repair_urge, "已催办。"),
     "evidence": Step(forms.EvidenceForm, services.repair_evidence_add, "已上传补充材料。"),
@@ -35,5 +39,12 @@ def _actions(r, can) -> list[dict]:
 
 
 # the step forms' errors are named by field, not by label, on these pages (as they always were)
-pages = CasePages(REPAIR, new_form=forms.StaffRepairForm, file=services.repair_file,
-                  filed="已登记信用修复申请 {case_no}。", steps=STEPS, actions=_actions, error_labels=False)
+pages = CasePages(
+    REPAIR,
+    new_form=forms.StaffRepairForm,
+    file=services.repair_file,
+    filed="已登记信用修复申请 {case_no}。",
+    steps=STEPS,
+    actions=_actions,
+    error_labels=False,
+)

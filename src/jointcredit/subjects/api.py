@@ -98,23 +98,38 @@ def _include_keys(include: str) -> tuple[str, ...]:
         return tuple(section_keys())
     unknown = requested - set(section_keys())
     if unknown:
-        raise ValidationFailed.single("include", "choice", f"include 参数含未知部分：{'、'.join(sorted(unknown))}；"
-                                      f"可选：all、{'、'.join(section_keys())}。")
+        raise ValidationFailed.single(
+            "include",
+            "choice",
+            f"include 参数含未知部分：{'、'.join(sorted(unknown))}；可选：all、{'、'.join(section_keys())}。",
+        )
     return tuple(dict.fromkeys([*DEFAULT_SECTIONS, *requested]))
 
 
 def subject_out(subject: Subject, *, include: tuple[str, ...] = DEFAULT_SECTIONS, viewer=None) -> dict:
     sections = subject_sections(subject, keys=include, viewer=viewer)
     return {
-        "id": subject.id, "kind": subject.kind, "kind_label": _KIND_LABELS.get(subject.kind, subject.kind),
-        "id_type": subject.id_type, "identifier": subject.identifier, "name": subject.name,
-        "names": [{"old_name": old, "new_name": new, "changed_at": changed_at.isoformat()}
-                  for old, new, changed_at in selectors.subject_name_history_rows(subject.id)],
-        "legal_representative": subject.legal_representative, "region_code": subject.region_code,
+        "id": subject.id,
+        "kind": subject.kind,
+        "kind_label": _KIND_LABELS.get(subject.kind, subject.kind),
+        "id_type": subject.id_type,
+        "identifier": subject.identifier,
+        "name": subject.name,
+        "names": [
+            {"old_name": old, "new_name": new, "changed_at": changed_at.isoformat()}
+            for old, new, changed_at in selectors.subject_name_history_rows(subject.id)
+        ],
+        "legal_representative": subject.legal_representative,
+        "region_code": subject.region_code,
         "industry": subject.industry,
         "related_persons": [
-            {"role": role, "role_label": _ROLE_LABELS.get(role, role), "identifier": person_identifier,
-             "name": person_name, "directly_responsible": direct}
+            {
+                "role": role,
+                "role_label": _ROLE_LABELS.get(role, role),
+                "identifier": person_identifier,
+                "name": person_name,
+                "directly_responsible": direct,
+            }
             for role, person_identifier, person_name, direct in selectors.subject_related_rows(subject.id)
         ],
         "entries": sections.pop("entries", []),
@@ -137,9 +152,13 @@ def subject_create(request, payload: SubjectIn):
     return Status(201, subject_out(subject, viewer=request.auth))
 
 
-@router.get("/{identifier}", response=SubjectOut, summary="按统一社会信用代码或证件号码查看主体",
-            description="返回主体类别、名称（含变更历史）、关联人和当前名单条目。格式错误的标识返回 422。"
-                        "`include=records,grade,…` 或 `include=all` 同时返回各业务板块（sections）。")
+@router.get(
+    "/{identifier}",
+    response=SubjectOut,
+    summary="按统一社会信用代码或证件号码查看主体",
+    description="返回主体类别、名称（含变更历史）、关联人和当前名单条目。格式错误的标识返回 422。"
+    "`include=records,grade,…` 或 `include=all` 同时返回各业务板块（sections）。",
+)
 def subject_detail(request, identifier: str, include: str = ""):
     # Hot path (DESIGN.md §5, bench/bench_subjects.py): ``subject_out`` builds exactly SubjectOut's
     # fields (test_subject_detail_matches_its_schema), so it is rendered as is instead of being
@@ -163,5 +182,13 @@ def _detail_body(identifier: str, include: str, *, viewer) -> dict:
 def related_person_add(request, identifier: str, payload: RelatedPersonIn):
     subject = selectors.subject_get(identifier)
     link = services.related_person_add(actor=request.auth, subject=subject, **payload.dict())
-    return Status(201, {"role": link.role, "role_label": link.get_role_display(), "identifier": link.person.identifier,
-                 "name": link.person.name, "directly_responsible": link.directly_responsible})
+    return Status(
+        201,
+        {
+            "role": link.role,
+            "role_label": link.get_role_display(),
+            "identifier": link.person.identifier,
+            "name": link.person.name,
+            "directly_responsible": link.directly_responsible,
+        },
+    )

@@ -28,5 +28,9 @@ def subject_sections(subject, *, public: bool = False, keys=None, viewer=None) -
     """All registered sections, or only ``keys`` (unknown keys are ignored). ``viewer`` reaches only
     the providers that asked for it, so a lazily loaded user is loaded only when one of them runs."""
     wanted = _providers if keys is None else {k: _providers[k] for k in keys if k in _providers}
-    return {key: provider(subject, public=public, viewer=viewer) if key in _needs_viewer
-            else provider(subject, public=public) for key, provider in wanted.items()}
+    return {
+        key: provider(subject, public=public, viewer=viewer)
+        if key in _needs_viewer
+        else provider(subject, public=public)
+        for key, provider in wanted.items()
+    }

@@ -26,8 +26,18 @@ _USCC_VALUES = {c: i for i, c in enumerate(USCC_ALPHABET)}
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 # 登记管理部门码 per GB 32100-2015 and its later assignments.
 USCC_REGISTRY_AUTHORITIES = {
-    "1": "机构编制", "2": "外交", "3": "司法行政", "4": "文化", "5": "民政", "6": "旅游",
-    "7": "宗教", "8": "工会", "9": "工商/市场监管", "A": "中央军委改革和编制办公室", "N": "农业", "Y": "其他",
+    "1": "机构编制",
+    "2": "外交",
+    "3": "司法行政",
+    "4": "文化",
+    "5": "民政",
+    "6": "旅游",
+    "7": "宗教",
+    "8": "工会",
+    "9": "工商/市场监管",
+    "A": "中央军委改革和编制办公室",
+    "N": "农业",
+    "Y": "其他",
 }
 INDIVIDUAL_BUSINESS_PLACEHOLDER = "00000000000000000X"
 
@@ -87,20 +97,29 @@ def validate_uscc(raw: str, *, field: str = "identifier") -> str:
     if not code:
         raise IdentifierInvalid("统一社会信用代码不能为空。", rule="required", field=field)
     if len(code) != 18:
-        raise IdentifierInvalid(f"统一社会信用代码应为 18 位，实际为 {len(code)} 位。", rule="length", field=field)
+        raise IdentifierInvalid(
+            f"统一社会信用代码应为 18 位，实际为 {len(code)} 位。", rule="length", field=field
+        )
     bad = [c for c in code if c not in _USCC_VALUES]
     if bad:
         raise IdentifierInvalid(
             f"统一社会信用代码含有不允许的字符“{''.join(dict.fromkeys(bad))}”（不使用 I、O、Z、S、V）。",
-            rule="charset", field=field)
+            rule="charset",
+            field=field,
+        )
     if code[0] not in USCC_REGISTRY_AUTHORITIES:
-        raise IdentifierInvalid(f"统一社会信用代码第 1 位登记管理部门码“{code[0]}”无效。", rule="registry", field=field)
+        raise IdentifierInvalid(
+            f"统一社会信用代码第 1 位登记管理部门码“{code[0]}”无效。", rule="registry", field=field
+        )
     if not code[2:8].isdigit():
         raise IdentifierInvalid("统一社会信用代码第 3–8 位应为数字行政区划码。", rule="region", field=field)
     expected = uscc_check_char(code[:17])
     if code[17] != expected:
-        raise IdentifierInvalid(f"统一社会信用代码校验位错误：应为“{expected}”，实际为“{code[17]}”。",
-                                rule="check_digit", field=field)
+        raise IdentifierInvalid(
+            f"统一社会信用代码校验位错误：应为“{expected}”，实际为“{code[17]}”。",
+            rule="check_digit",
+            field=field,
+        )
     return code
 
 
@@ -115,18 +134,26 @@ def validate_resident_id(raw: str, *, today: date | None = None, field: str = "i
     if len(code) != 18:
         raise IdentifierInvalid(f"身份证号码应为 18 位，实际为 {len(code)} 位。", rule="length", field=field)
     if not code[:17].isdigit() or not (code[17].isdigit() or code[17] == "X"):
-        raise IdentifierInvalid("身份证号码前 17 位须为数字，最后一位为数字或 X。", rule="charset", field=field)
+        raise IdentifierInvalid(
+            "身份证号码前 17 位须为数字，最后一位为数字或 X。", rule="charset", field=field
+        )
     try:
         birth = date(int(code[6:10]), int(code[10:12]), int(code[12:14]))
     except ValueError:
-        raise IdentifierInvalid(f"身份证号码中的出生日期 {code[6:14]} 不存在。", rule="birth_date", field=field) from None
+        raise IdentifierInvalid(
+            f"身份证号码中的出生日期 {code[6:14]} 不存在。", rule="birth_date", field=field
+        ) from None
     if birth > (today or date.today()) or birth.year < 1880:
-        raise IdentifierInvalid(f"身份证号码中的出生日期 {birth:%Y-%m-%d} 不合理（晚于今天或早于 1880 年）。",
-                                rule="birth_date", field=field)
+        raise IdentifierInvalid(
+            f"身份证号码中的出生日期 {birth:%Y-%m-%d} 不合理（晚于今天或早于 1880 年）。",
+            rule="birth_date",
+            field=field,
+        )
     expected = resident_id_check_char(code[:17])
     if code[17] != expected:
-        raise IdentifierInvalid(f"身份证号码校验位错误：应为“{expected}”，实际为“{code[17]}”。",
-                                rule="check_digit", field=field)
+        raise IdentifierInvalid(
+            f"身份证号码校验位错误：应为“{expected}”，实际为“{code[17]}”。", rule="check_digit", field=field
+        )
     return code
 
 
@@ -178,7 +205,8 @@ def detect_and_validate(raw: str, *, field: str = "identifier", today: date | No
         return IdType.USCC, validate_uscc(code, field=field)
     if 16 <= len(code) <= 20:
         raise IdentifierInvalid(
-            f"统一社会信用代码和身份证号码均应为 18 位，实际为 {len(code)} 位。", rule="length", field=field)
+            f"统一社会信用代码和身份证号码均应为 18 位，实际为 {len(code)} 位。", rule="length", field=field
+        )
     if code.isdigit() and len(code) in (13, 15):
         return IdType.BUSINESS_REG_NO, code
     candidates = [IdType.HK_MACAU, IdType.FOREIGN_PR, IdType.TAIWAN]
@@ -193,7 +221,9 @@ def detect_and_validate(raw: str, *, field: str = "identifier", today: date | No
             continue
     raise IdentifierInvalid(
         f"无法识别的证件号码“{code}”：统一社会信用代码和身份证号码均为 18 位，其他证件格式也不符合。",
-        rule="format", field=field)
+        rule="format",
+        field=field,
+    )
 
 
 def org_code_from_uscc(code: str) -> str:

@@ -33,14 +33,25 @@ class Subject(models.Model):
     id_type = models.CharField("证件类型", max_length=24, choices=ID_TYPE_CHOICES)
     identifier = models.CharField("统一社会信用代码/证件号码", max_length=64, unique=True)
     name = models.CharField("名称/姓名", max_length=200)
-    operator_id_number = models.CharField("经营者证件号码", max_length=64, blank=True,
-                                          help_text="个体工商户无统一社会信用代码时填写经营者身份证号。")
+    operator_id_number = models.CharField(
+        "经营者证件号码",
+        max_length=64,
+        blank=True,
+        help_text="个体工商户无统一社会信用代码时填写经营者身份证号。",
+    )
     legal_representative = models.CharField("法定代表人/负责人", max_length=100, blank=True)
     region_code = models.CharField("行政区划码", max_length=6, blank=True)
     industry = models.CharField("行业", max_length=100, blank=True)
     address = models.CharField("住所", max_length=255, blank=True)
-    merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, db_index=False,
-                                    related_name="merged_from", verbose_name="已合并至")
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="merged_from",
+        verbose_name="已合并至",
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -56,8 +67,11 @@ class Subject(models.Model):
             models.Index(fields=["region_code"], name="subject_region_idx"),
             models.Index(fields=["industry"], name="subject_industry_idx"),
             # Merged subjects are rare: only they are indexed (merged_from, screening's merged rows).
-            models.Index(fields=["merged_into"], name="subject_merged_into_idx",
-                         condition=models.Q(merged_into__isnull=False)),
+            models.Index(
+                fields=["merged_into"],
+                name="subject_merged_into_idx",
+                condition=models.Q(merged_into__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -72,8 +86,12 @@ class SubjectAlias(models.Model):
     """Other identifiers that lead to the same subject: legacy 组织机构代码, 工商注册号, 税务登记号,
     the operator's ID of a 个体工商户."""
 
-    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="aliases", verbose_name="主体")
-    id_type = models.CharField("证件类型", max_length=24, choices=ID_TYPE_CHOICES + [("tax_reg_no", "税务登记号")])
+    subject = models.ForeignKey(
+        Subject, on_delete=models.CASCADE, related_name="aliases", verbose_name="主体"
+    )
+    id_type = models.CharField(
+        "证件类型", max_length=24, choices=ID_TYPE_CHOICES + [("tax_reg_no", "税务登记号")]
+    )
     value = models.CharField("号码", max_length=64)
     source = models.CharField("来源", max_length=100, blank=True)
 
@@ -90,8 +108,9 @@ class SubjectAlias(models.Model):
 class SubjectNameChange(models.Model):
     """名称变更历史: the name the subject had until ``changed_at``."""
 
-    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="name_history",
-                                verbose_name="主体")
+    subject = models.ForeignKey(
+        Subject, on_delete=models.CASCADE, related_name="name_history", verbose_name="主体"
+    )
     old_name = models.CharField("原名称", max_length=200)
     new_name = models.CharField("新名称", max_length=200)
     changed_at = models.DateTimeField("变更时间", auto_now_add=True)
@@ -118,10 +137,12 @@ class RelatedRole(models.TextChoices):
 class RelatedPerson(models.Model):
     """关联人 of an organisation. ``person`` is itself a subject, so the check finds it by its ID."""
 
-    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="related_persons",
-                                verbose_name="所属主体")
-    person = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="roles_in",
-                               verbose_name="关联人")
+    subject = models.ForeignKey(
+        Subject, on_delete=models.CASCADE, related_name="related_persons", verbose_name="所属主体"
+    )
+    person = models.ForeignKey(
+        Subject, on_delete=models.PROTECT, related_name="roles_in", verbose_name="关联人"
+    )
     role = models.CharField("身份", max_length=32, choices=RelatedRole.choices)
     directly_responsible = models.BooleanField("对失信行为负有直接责任", default=False)
     since = models.DateField("任职起", null=True, blank=True)
@@ -132,7 +153,9 @@ class RelatedPerson(models.Model):
         verbose_name_plural = "关联人"
         constraints = [
             models.UniqueConstraint(fields=["subject", "person", "role"], name="uniq_related_person_role"),
-            models.CheckConstraint(condition=~models.Q(subject=models.F("person")), name="related_person_not_self"),
+            models.CheckConstraint(
+                condition=~models.Q(subject=models.F("person")), name="related_person_not_self"
+            ),
         ]
         indexes = [models.Index(fields=["person", "role"])]
 

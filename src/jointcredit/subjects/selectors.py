@@ -13,18 +13,31 @@ from .models import RelatedPerson, Subject, SubjectAlias, SubjectNameChange
 # Hot path of GET /subjects/{identifier} and of every check by identifier (DESIGN.md §5, bench/):
 # compiled once per process, see common.fastpath.
 _BY_IDENTIFIER = CompiledQuery(lambda code: Subject.objects.filter(identifier=code).order_by()[:1])
-_RELATED_ROWS = CompiledQuery(lambda subject_id: (
-    RelatedPerson.objects.filter(subject_id=subject_id).order_by("role", "person__name")
-    .values_list("role", "person__identifier", "person__name", "directly_responsible")), arg_types=(int,))
-_NAME_ROWS = CompiledQuery(lambda subject_id: (
-    SubjectNameChange.objects.filter(subject_id=subject_id).order_by("-changed_at")
-    .values_list("old_name", "new_name", "changed_at")), arg_types=(int,))
+_RELATED_ROWS = CompiledQuery(
+    lambda subject_id: (
+        RelatedPerson.objects.filter(subject_id=subject_id)
+        .order_by("role", "person__name")
+        .values_list("role", "person__identifier", "person__name", "directly_responsible")
+    ),
+    arg_types=(int,),
+)
+_NAME_ROWS = CompiledQuery(
+    lambda subject_id: (
+        SubjectNameChange.objects.filter(subject_id=subject_id)
+        .order_by("-changed_at")
+        .values_list("old_name", "new_name", "changed_at")
+    ),
+    arg_types=(int,),
+)
 
 
 def subject_find_by_org_code(org_code: str) -> Subject | None:
     """Legacy records carry a 组织机构代码 only: it is positions 9–17 of the USCC (indexed)."""
-    return (Subject.objects.annotate(org_code=Substr("identifier", 9, 9))
-            .filter(org_code=normalize(org_code), id_type=IdType.USCC).first())
+    return (
+        Subject.objects.annotate(org_code=Substr("identifier", 9, 9))
+        .filter(org_code=normalize(org_code), id_type=IdType.USCC)
+        .first()
+    )
 
 
 def lookup_code(identifier: str) -> str:
@@ -32,7 +45,9 @@ def lookup_code(identifier: str) -> str:
     个体工商户 without a USCC is filed under the placeholder + the operator's ID number, whose ID is
     what gets validated. Malformed → IdentifierInvalid (422)."""
     code = normalize(identifier)
-    detect_and_validate(code.split(":", 1)[1] if code.startswith(INDIVIDUAL_BUSINESS_PLACEHOLDER + ":") else code)
+    detect_and_validate(
+        code.split(":", 1)[1] if code.startswith(INDIVIDUAL_BUSINESS_PLACEHOLDER + ":") else code
+    )
     return code
 
 

@@ -20,6 +20,8 @@ def staff(request):
     years = unconfigured_years_ahead(today=date.today())
     banner = ""
     if years:
-        banner = (f"{'、'.join(map(str, years))} 年节假日安排尚未配置：落在该年度的期限暂显示为“待配置节假日”。"
-                  "请信用办在“系统配置 → 已配置年度/节假日调整”中录入。")
+        banner = (
+            f"{'、'.join(map(str, years))} 年节假日安排尚未配置：落在该年度的期限暂显示为“待配置节假日”。"
+            "请信用办在“系统配置 → 已配置年度/节假日调整”中录入。"
+        )
     return {"staff_nav": nav, "calendar_banner": banner}

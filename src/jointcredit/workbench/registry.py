@@ -45,7 +45,9 @@ def register_todo(*, key: str, provider: Callable) -> None:
 
 
 def nav_items(user) -> list[NavItem]:
-    office = bool(user and getattr(user, "is_office_admin", False)) or bool(getattr(user, "is_superuser", False))
+    office = bool(user and getattr(user, "is_office_admin", False)) or bool(
+        getattr(user, "is_superuser", False)
+    )
     return sorted((n for n in _nav.values() if office or not n.office_only), key=lambda n: n.order)
 
 
@@ -71,11 +73,22 @@ class DashboardPanel:
 _panels: dict[str, DashboardPanel] = {}
 
 
-def register_dashboard_panel(*, key: str, title: str, provider: Callable, order: int = 50,
-                             office_only: bool = False, description: str = "") -> None:
+def register_dashboard_panel(
+    *,
+    key: str,
+    title: str,
+    provider: Callable,
+    order: int = 50,
+    office_only: bool = False,
+    description: str = "",
+) -> None:
     _panels[key] = DashboardPanel(key, title, provider, order, office_only, description)
 
 
 def dashboard_panels(user) -> list[DashboardPanel]:
-    office = bool(user and getattr(user, "is_office_admin", False)) or bool(getattr(user, "is_superuser", False))
-    return sorted((p for p in _panels.values() if office or not p.office_only), key=lambda p: (p.order, p.key))
+    office = bool(user and getattr(user, "is_office_admin", False)) or bool(
+        getattr(user, "is_superuser", False)
+    )
+    return sorted(
+        (p for p in _panels.values() if office or not p.office_only), key=lambda p: (p.order, p.key)
+    )

@@ -22,12 +22,16 @@ logger = logging.getLogger(__name__)
 @login_required
 def home(request):
     user = request.user
-    return render(request, "workbench/home.html", {
-        "capabilities": department_capabilities(user.department, user.roles if not user.is_superuser
-                                                else user.roles + ["office_admin"]),
-        "todos": todos(user),
-    })
-
+    return render(
+        request,
+        "workbench/home.html",
+        {
+            "capabilities": department_capabilities(
+                user.department, user.roles if not user.is_superuser else user.roles + ["office_admin"]
+            ),
+            "todos": todos(user),
+        },
+    )
 
 
 @login_required
@@ -36,20 +40,28 @@ def subjects(request):
     kind = request.GET.get("kind") or None
     error, page = None, None
     try:
-        page = subject_selectors.subject_search(q=q, kind=kind, page=_int(request.GET.get("page"), 1), page_size=20)
+        page = subject_selectors.subject_search(
+            q=q, kind=kind, page=_int(request.GET.get("page"), 1), page_size=20
+        )
     except DomainError as exc:
         error = exc.message
-    return render(request, "workbench/subjects.html", {"q": q, "kind": kind or "", "page": page, "error": error})
+    return render(
+        request, "workbench/subjects.html", {"q": q, "kind": kind or "", "page": page, "error": error}
+    )
 
 
 @login_required
 def subject_detail(request, identifier: str):
     subject = subject_selectors.subject_get(identifier)
-    return render(request, "workbench/subject_detail.html", {
-        "subject": subject,
-        "sections": reports.subject_sections_render(subject, staff=True),
-        "public_url": subject_public_url(subject),
-    })
+    return render(
+        request,
+        "workbench/subject_detail.html",
+        {
+            "subject": subject,
+            "sections": reports.subject_sections_render(subject, staff=True),
+            "public_url": subject_public_url(subject),
+        },
+    )
 
 
 @login_required
@@ -76,9 +88,19 @@ def dashboard(request):
             continue
         rows = []
         if chart:
-            rows = [(c, [s["data"][i] if i < len(s["data"]) else "" for s in chart.get("series", [])])
-                    for i, c in enumerate(chart.get("categories", []))]
-        panels.append({"key": panel.key, "title": panel.title, "description": panel.description,
-                       "chart": chart, "error": error, "rows": rows,
-                       "chart_json": json.dumps(jsonable(chart), ensure_ascii=False) if chart else ""})
+            rows = [
+                (c, [s["data"][i] if i < len(s["data"]) else "" for s in chart.get("series", [])])
+                for i, c in enumerate(chart.get("categories", []))
+            ]
+        panels.append(
+            {
+                "key": panel.key,
+                "title": panel.title,
+                "description": panel.description,
+                "chart": chart,
+                "error": error,
+                "rows": rows,
+                "chart_json": json.dumps(jsonable(chart), ensure_ascii=False) if chart else "",
+            }
+        )
     return render(request, "workbench/dashboard.html", {"panels": panels})

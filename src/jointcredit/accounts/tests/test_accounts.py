@@ -19,7 +19,9 @@ pytestmark = pytest.mark.django_db
 def test_token_is_hashed_shown_once_and_revocable(user_factory, api_client_for):
     user = user_factory()
     token, raw = api_token_create(actor=None, user=user)
-    assert raw.startswith("jc_") and raw not in token.digest and ApiToken.objects.filter(digest=raw).count() == 0
+    assert (
+        raw.startswith("jc_") and raw not in token.digest and ApiToken.objects.filter(digest=raw).count() == 0
+    )
     client = api_client_for(None)
     client.headers = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
     assert client.get("/api/v1/me").json()["username"] == user.username
@@ -38,14 +40,22 @@ def test_missing_or_garbage_token_is_401(api_client_for):
     assert client.get("/api/v1/me").status_code == 401
 
 
-@pytest.mark.parametrize(("actor_dept", "actor_roles", "target", "allowed"), [
-    ("scjgj", [Role.CLERK], "scjgj", True),
-    ("scjgj", [Role.CLERK], "swj", False),
-    ("scjgj", [Role.VIEWER], "scjgj", False),
-    ("scjgj", [Role.APPROVER], "swj", False),
-    ("fgj", [Role.OFFICE_ADMIN], "swj", False),  # the office configures, it does not write others' records
-    ("xzsp", [Role.CLERK], "scjgj", True),  # registered to act for 市场监管
-])
+@pytest.mark.parametrize(
+    ("actor_dept", "actor_roles", "target", "allowed"),
+    [
+        ("scjgj", [Role.CLERK], "scjgj", True),
+        ("scjgj", [Role.CLERK], "swj", False),
+        ("scjgj", [Role.VIEWER], "scjgj", False),
+        ("scjgj", [Role.APPROVER], "swj", False),
+        (
+            "fgj",
+            [Role.OFFICE_ADMIN],
+            "swj",
+            False,
+        ),  # the office configures, it does not write others' records
+        ("xzsp", [Role.CLERK], "scjgj", True),  # registered to act for 市场监管
+    ],
+)
 def test_write_matrix(user_factory, lixia, actor_dept, actor_roles, target, allowed):
     lixia["xzsp"].acts_for.add(lixia["scjgj"])
     actor = user_factory(lixia[actor_dept], roles=actor_roles)
@@ -58,7 +68,10 @@ def test_write_matrix(user_factory, lixia, actor_dept, actor_roles, target, allo
 
 def test_decide_only_own_department_approver(user_factory, lixia):
     ensure_can_decide(user_factory(lixia["scjgj"], roles=[Role.APPROVER]), lixia["scjgj"])
-    for actor in (user_factory(lixia["scjgj"], roles=[Role.CLERK]), user_factory(lixia["swj"], roles=[Role.APPROVER])):
+    for actor in (
+        user_factory(lixia["scjgj"], roles=[Role.CLERK]),
+        user_factory(lixia["swj"], roles=[Role.APPROVER]),
+    ):
         with pytest.raises(PermissionDenied):
             ensure_can_decide(actor, lixia["scjgj"])
 
@@ -76,8 +89,17 @@ def test_user_create_validates_and_audits(lixia):
 
 
 def test_cli_user_and_token_on_fresh_db(lixia, capsys):
-    call_command("user_create", "--username", "robot", "--department", "scjgj", "--role", "clerk",
-                 "--password", "Very-Secure-2026!")
+    call_command(
+        "user_create",
+        "--username",
+        "robot",
+        "--department",
+        "scjgj",
+        "--role",
+        "clerk",
+        "--password",
+        "Very-Secure-2026!",
+    )
     call_command("token_create", "--user", "robot")
     out = capsys.readouterr().out.strip().splitlines()
     assert out[-1].startswith("jc_")
@@ -90,7 +112,9 @@ def test_tokens_and_passwords_never_logged(caplog, user_factory, api_client_for)
     from jointcredit.common.logging import SecretFilter
 
     handler_filter = SecretFilter()
-    record = logger.makeRecord("x", logging.INFO, __file__, 1, "auth header Bearer %s password=%s", (raw, "p@ss"), None)
+    record = logger.makeRecord(
+        "x", logging.INFO, __file__, 1, "auth header Bearer %s password=%s", (raw, "p@ss"), None
+    )
     handler_filter.filter(record)
     assert raw not in record.getMessage() and "p@ss" not in record.getMessage()
 
@@ -102,9 +126,14 @@ def test_login_page_is_chinese_and_throttled(user_factory, settings):
     page = client.get("/accounts/login/")
     assert "工作人员登录" in page.content.decode()
     for _ in range(5):
-        client.post("/accounts/login/", {"username": user.username, "password": "wrong"}, REMOTE_ADDR="10.0.0.1")
-    response = client.post("/accounts/login/", {"username": user.username, "password": "x-Secure-Passw0rd"},
-                           REMOTE_ADDR="10.0.0.1")
+        client.post(
+            "/accounts/login/", {"username": user.username, "password": "wrong"}, REMOTE_ADDR="10.0.0.1"
+        )
+    response = client.post(
+        "/accounts/login/",
+        {"username": user.username, "password": "x-Secure-Passw0rd"},
+        REMOTE_ADDR="10.0.0.1",
+    )
     assert response.status_code == 429
     assert "锁定" in response.content.decode()
 
@@ -127,8 +156,13 @@ def test_security_headers():
 
 def test_wrong_database_url_gives_clear_error():
     env = {**os.environ, "DATABASE_URL": "mysql://root@localhost/x", "JOINTCREDIT_DEBUG": "1"}
-    proc = subprocess.run([sys.executable, "-m", "jointcredit.cli", "check"], env=env, capture_output=True,
-                          text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "jointcredit.cli", "check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode != 0
     assert "DATABASE_URL 的协议“mysql”不受支持" in proc.stderr
 
@@ -136,7 +170,16 @@ def test_wrong_database_url_gives_clear_error():
 def test_production_requires_secret_key():
     env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "JOINTCREDIT_DEBUG")}
     env["JOINTCREDIT_TESTING"] = "0"
-    proc = subprocess.run([sys.executable, "-c", "import django, os; os.environ['DJANGO_SETTINGS_MODULE']="
-                           "'jointcredit.config.settings'; django.setup()"], env=env, capture_output=True, text=True,
-                          timeout=60)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django, os; os.environ['DJANGO_SETTINGS_MODULE']="
+            "'jointcredit.config.settings'; django.setup()",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode != 0 and "SECRET_KEY" in proc.stderr

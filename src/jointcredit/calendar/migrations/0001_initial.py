@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,34 +14,84 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='CalendarYear',
+            name="CalendarYear",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(unique=True, verbose_name='年度')),
-                ('source', models.CharField(blank=True, help_text='例如：国办发明电〔2026〕X号', max_length=200, verbose_name='依据')),
-                ('configured_at', models.DateTimeField(auto_now_add=True, verbose_name='配置时间')),
-                ('configured_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='配置人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(unique=True, verbose_name="年度")),
+                (
+                    "source",
+                    models.CharField(
+                        blank=True,
+                        help_text="例如：国办发明电〔2026〕X号",
+                        max_length=200,
+                        verbose_name="依据",
+                    ),
+                ),
+                ("configured_at", models.DateTimeField(auto_now_add=True, verbose_name="配置时间")),
+                (
+                    "configured_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="配置人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '已配置年度',
-                'verbose_name_plural': '已配置年度',
-                'ordering': ['year'],
+                "verbose_name": "已配置年度",
+                "verbose_name_plural": "已配置年度",
+                "ordering": ["year"],
             },
         ),
         migrations.CreateModel(
-            name='HolidayOverride',
+            name="HolidayOverride",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(unique=True, verbose_name='日期')),
-                ('kind', models.CharField(choices=[('holiday', '节假日（休息）'), ('workday', '调休工作日（上班）')], max_length=16, verbose_name='类型')),
-                ('name', models.CharField(blank=True, help_text='例如：春节、国庆节调休', max_length=50, verbose_name='名称')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='录入时间')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='录入人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(unique=True, verbose_name="日期")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("holiday", "节假日（休息）"), ("workday", "调休工作日（上班）")],
+                        max_length=16,
+                        verbose_name="类型",
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        blank=True, help_text="例如：春节、国庆节调休", max_length=50, verbose_name="名称"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="录入时间")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="录入人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '节假日调整',
-                'verbose_name_plural': '节假日调整',
-                'ordering': ['date'],
+                "verbose_name": "节假日调整",
+                "verbose_name_plural": "节假日调整",
+                "ordering": ["date"],
             },
         ),
     ]

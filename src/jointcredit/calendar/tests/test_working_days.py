@@ -56,11 +56,16 @@ def test_office_configures_next_year_and_pending_deadlines_get_notified(office_a
     try:
         with pytest.raises(CalendarNotConfigured):
             cal.add_working_days(date(2026, 12, 28), 7)
-        calendar_year_configure(actor=office_admin, year=2027, source="国办发明电〔2026〕11号", overrides=[
-            (date(2027, 1, 1), "holiday", "元旦"),
-            (date(2027, 2, 5), "holiday", "春节"),
-            (date(2027, 2, 6), "workday", "春节调休"),
-        ])
+        calendar_year_configure(
+            actor=office_admin,
+            year=2027,
+            source="国办发明电〔2026〕11号",
+            overrides=[
+                (date(2027, 1, 1), "holiday", "元旦"),
+                (date(2027, 2, 5), "holiday", "春节"),
+                (date(2027, 2, 6), "workday", "春节调休"),
+            ],
+        )
     finally:
         calendar_changed.disconnect(dispatch_uid="t")
     # Mon 12-28 → 29 (1), 30 (2), 31 (3), Jan 1 off, Mon Jan 4 (4) … Thu Jan 7 (7).

@@ -9,175 +9,472 @@ import jointcredit.catalog.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('subjects', '0002_portal_search_indexes'),
+        ("accounts", "0001_initial"),
+        ("subjects", "0002_portal_search_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CatalogItem',
+            name="CatalogItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='信息项代码')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='信息项名称')),
-                ('category', models.CharField(choices=[('basic', '基础信息'), ('good', '良好信息'), ('dishonest', '失信信息'), ('other', '其他信息')], max_length=10, verbose_name='信息类别')),
-                ('description', models.TextField(blank=True, verbose_name='说明')),
-                ('legal_basis', models.CharField(blank=True, max_length=300, verbose_name='归集依据')),
-                ('subject_scope', models.CharField(choices=[('legal', '法人及非法人组织（含个体工商户）'), ('natural', '自然人'), ('any', '法人和自然人')], default='legal', max_length=10, verbose_name='主体范围')),
-                ('fields', models.JSONField(default=list, help_text='每个字段：code、label、type（text/date/decimal/integer/choice/boolean）、required、max_length、choices、min、max。', verbose_name='数据项（字段定义）')),
-                ('frequency', models.CharField(choices=[('monthly', '按月'), ('quarterly', '按季度'), ('half_yearly', '按半年'), ('yearly', '按年'), ('on_occurrence', '实时（发生后报送，无周期任务）')], max_length=16, verbose_name='更新频率')),
-                ('due_working_days', models.PositiveSmallIntegerField(default=10, verbose_name='报送期限（周期结束后工作日）')),
-                ('disclosure', models.CharField(choices=[('public', '公开'), ('authorized', '授权查询'), ('government', '政务共享')], max_length=12, verbose_name='公开属性')),
-                ('retention_months', models.PositiveSmallIntegerField(default=60, verbose_name='保存/使用期限（月）')),
-                ('collect_from', models.DateField(default=jointcredit.catalog.models._year_start, help_text='从这一天所在的周期起生成归集任务。', verbose_name='归集起始日')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='版本')),
-                ('is_active', models.BooleanField(default=True, verbose_name='启用')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='catalog_items', to='accounts.department', verbose_name='提供部门')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="信息项代码")),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="信息项名称")),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("basic", "基础信息"),
+                            ("good", "良好信息"),
+                            ("dishonest", "失信信息"),
+                            ("other", "其他信息"),
+                        ],
+                        max_length=10,
+                        verbose_name="信息类别",
+                    ),
+                ),
+                ("description", models.TextField(blank=True, verbose_name="说明")),
+                ("legal_basis", models.CharField(blank=True, max_length=300, verbose_name="归集依据")),
+                (
+                    "subject_scope",
+                    models.CharField(
+                        choices=[
+                            ("legal", "法人及非法人组织（含个体工商户）"),
+                            ("natural", "自然人"),
+                            ("any", "法人和自然人"),
+                        ],
+                        default="legal",
+                        max_length=10,
+                        verbose_name="主体范围",
+                    ),
+                ),
+                (
+                    "fields",
+                    models.JSONField(
+                        default=list,
+                        help_text="每个字段：code、label、type（text/date/decimal/integer/choice/boolean）、required、max_length、choices、min、max。",
+                        verbose_name="数据项（字段定义）",
+                    ),
+                ),
+                (
+                    "frequency",
+                    models.CharField(
+                        choices=[
+                            ("monthly", "按月"),
+                            ("quarterly", "按季度"),
+                            ("half_yearly", "按半年"),
+                            ("yearly", "按年"),
+                            ("on_occurrence", "实时（发生后报送，无周期任务）"),
+                        ],
+                        max_length=16,
+                        verbose_name="更新频率",
+                    ),
+                ),
+                (
+                    "due_working_days",
+                    models.PositiveSmallIntegerField(default=10, verbose_name="报送期限（周期结束后工作日）"),
+                ),
+                (
+                    "disclosure",
+                    models.CharField(
+                        choices=[("public", "公开"), ("authorized", "授权查询"), ("government", "政务共享")],
+                        max_length=12,
+                        verbose_name="公开属性",
+                    ),
+                ),
+                (
+                    "retention_months",
+                    models.PositiveSmallIntegerField(default=60, verbose_name="保存/使用期限（月）"),
+                ),
+                (
+                    "collect_from",
+                    models.DateField(
+                        default=jointcredit.catalog.models._year_start,
+                        help_text="从这一天所在的周期起生成归集任务。",
+                        verbose_name="归集起始日",
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="版本")),
+                ("is_active", models.BooleanField(default=True, verbose_name="启用")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="catalog_items",
+                        to="accounts.department",
+                        verbose_name="提供部门",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '信用信息目录项',
-                'verbose_name_plural': '信用信息目录',
-                'ordering': ['category', 'code'],
+                "verbose_name": "信用信息目录项",
+                "verbose_name_plural": "信用信息目录",
+                "ordering": ["category", "code"],
             },
         ),
         migrations.CreateModel(
-            name='CollectionTask',
+            name="CollectionTask",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period', models.CharField(help_text='2026-10、2026Q3、2026H1、2026', max_length=10, verbose_name='报送周期')),
-                ('period_start', models.DateField(verbose_name='周期开始')),
-                ('period_end', models.DateField(verbose_name='周期结束')),
-                ('due_date', models.DateField(blank=True, help_text='为空表示该年度节假日未配置（待配置节假日）。', null=True, verbose_name='报送截止日')),
-                ('first_submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='首次报送时间')),
-                ('submissions', models.PositiveIntegerField(default=0, verbose_name='报送次数')),
-                ('rows', models.PositiveIntegerField(default=0, verbose_name='报送行数')),
-                ('rejected_rows', models.PositiveIntegerField(default=0, verbose_name='错误行数')),
-                ('reminded_at', models.DateTimeField(blank=True, null=True, verbose_name='催报时间')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.department', verbose_name='报送部门')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tasks', to='catalog.catalogitem', verbose_name='信息项')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "period",
+                    models.CharField(
+                        help_text="2026-10、2026Q3、2026H1、2026", max_length=10, verbose_name="报送周期"
+                    ),
+                ),
+                ("period_start", models.DateField(verbose_name="周期开始")),
+                ("period_end", models.DateField(verbose_name="周期结束")),
+                (
+                    "due_date",
+                    models.DateField(
+                        blank=True,
+                        help_text="为空表示该年度节假日未配置（待配置节假日）。",
+                        null=True,
+                        verbose_name="报送截止日",
+                    ),
+                ),
+                (
+                    "first_submitted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="首次报送时间"),
+                ),
+                ("submissions", models.PositiveIntegerField(default=0, verbose_name="报送次数")),
+                ("rows", models.PositiveIntegerField(default=0, verbose_name="报送行数")),
+                ("rejected_rows", models.PositiveIntegerField(default=0, verbose_name="错误行数")),
+                ("reminded_at", models.DateTimeField(blank=True, null=True, verbose_name="催报时间")),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.department",
+                        verbose_name="报送部门",
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tasks",
+                        to="catalog.catalogitem",
+                        verbose_name="信息项",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '归集任务',
-                'verbose_name_plural': '归集任务',
-                'ordering': ['-period_end', 'item'],
+                "verbose_name": "归集任务",
+                "verbose_name_plural": "归集任务",
+                "ordering": ["-period_end", "item"],
             },
         ),
         migrations.CreateModel(
-            name='Submission',
+            name="Submission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('item_version', models.PositiveIntegerField(verbose_name='目录版本')),
-                ('source', models.CharField(default='api', help_text='form / api / file / cli', max_length=10, verbose_name='来源')),
-                ('file_name', models.CharField(blank=True, max_length=255, verbose_name='文件名')),
-                ('file_sha256', models.CharField(blank=True, max_length=64, verbose_name='文件摘要')),
-                ('mode', models.CharField(default='all_or_nothing', max_length=16, verbose_name='导入方式')),
-                ('status', models.CharField(choices=[('applied', '已归集'), ('rejected', '已拒绝（未写入任何数据）')], max_length=10, verbose_name='结果')),
-                ('total_rows', models.IntegerField(default=0, verbose_name='总行数')),
-                ('created_count', models.IntegerField(default=0, verbose_name='新增')),
-                ('updated_count', models.IntegerField(default=0, verbose_name='变更')),
-                ('unchanged_count', models.IntegerField(default=0, verbose_name='未变化')),
-                ('rejected_count', models.IntegerField(default=0, verbose_name='拒绝行数')),
-                ('error_count', models.IntegerField(default=0, verbose_name='错误条数')),
-                ('errors', models.JSONField(blank=True, default=list, verbose_name='错误明细')),
-                ('submitted_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='报送时间')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='操作人')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.department', verbose_name='报送部门')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='submissions', to='catalog.catalogitem', verbose_name='信息项')),
-                ('task', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='submission_set', to='catalog.collectiontask', verbose_name='归集任务')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("item_version", models.PositiveIntegerField(verbose_name="目录版本")),
+                (
+                    "source",
+                    models.CharField(
+                        default="api", help_text="form / api / file / cli", max_length=10, verbose_name="来源"
+                    ),
+                ),
+                ("file_name", models.CharField(blank=True, max_length=255, verbose_name="文件名")),
+                ("file_sha256", models.CharField(blank=True, max_length=64, verbose_name="文件摘要")),
+                ("mode", models.CharField(default="all_or_nothing", max_length=16, verbose_name="导入方式")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("applied", "已归集"), ("rejected", "已拒绝（未写入任何数据）")],
+                        max_length=10,
+                        verbose_name="结果",
+                    ),
+                ),
+                ("total_rows", models.IntegerField(default=0, verbose_name="总行数")),
+                ("created_count", models.IntegerField(default=0, verbose_name="新增")),
+                ("updated_count", models.IntegerField(default=0, verbose_name="变更")),
+                ("unchanged_count", models.IntegerField(default=0, verbose_name="未变化")),
+                ("rejected_count", models.IntegerField(default=0, verbose_name="拒绝行数")),
+                ("error_count", models.IntegerField(default=0, verbose_name="错误条数")),
+                ("errors", models.JSONField(blank=True, default=list, verbose_name="错误明细")),
+                (
+                    "submitted_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="报送时间"),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="操作人",
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.department",
+                        verbose_name="报送部门",
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="submissions",
+                        to="catalog.catalogitem",
+                        verbose_name="信息项",
+                    ),
+                ),
+                (
+                    "task",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="submission_set",
+                        to="catalog.collectiontask",
+                        verbose_name="归集任务",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '归集批次',
-                'verbose_name_plural': '归集批次',
-                'ordering': ['-id'],
+                "verbose_name": "归集批次",
+                "verbose_name_plural": "归集批次",
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='CatalogRecord',
+            name="CatalogRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('item_version', models.PositiveIntegerField(verbose_name='目录版本')),
-                ('subject_kind', models.CharField(choices=[('legal', '法人及非法人组织'), ('individual_business', '个体工商户'), ('natural', '自然人')], max_length=24, verbose_name='主体类别')),
-                ('subject_name', models.CharField(max_length=200, verbose_name='主体名称')),
-                ('row_key', models.CharField(max_length=200, verbose_name='行标识')),
-                ('ref_no', models.CharField(blank=True, max_length=100, verbose_name='信息编号')),
-                ('occurred_on', models.DateField(verbose_name='信息日期')),
-                ('retain_until', models.DateField(verbose_name='使用期限至')),
-                ('data', models.JSONField(default=dict, verbose_name='数据')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='更新时间')),
-                ('department', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.department', verbose_name='提供部门')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='records', to='catalog.catalogitem', verbose_name='信息项')),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='subjects.subject', verbose_name='信用主体')),
-                ('submission', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='catalog.submission', verbose_name='归集批次')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("item_version", models.PositiveIntegerField(verbose_name="目录版本")),
+                (
+                    "subject_kind",
+                    models.CharField(
+                        choices=[
+                            ("legal", "法人及非法人组织"),
+                            ("individual_business", "个体工商户"),
+                            ("natural", "自然人"),
+                        ],
+                        max_length=24,
+                        verbose_name="主体类别",
+                    ),
+                ),
+                ("subject_name", models.CharField(max_length=200, verbose_name="主体名称")),
+                ("row_key", models.CharField(max_length=200, verbose_name="行标识")),
+                ("ref_no", models.CharField(blank=True, max_length=100, verbose_name="信息编号")),
+                ("occurred_on", models.DateField(verbose_name="信息日期")),
+                ("retain_until", models.DateField(verbose_name="使用期限至")),
+                ("data", models.JSONField(default=dict, verbose_name="数据")),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="创建时间"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="更新时间"),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.department",
+                        verbose_name="提供部门",
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="records",
+                        to="catalog.catalogitem",
+                        verbose_name="信息项",
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="subjects.subject",
+                        verbose_name="信用主体",
+                    ),
+                ),
+                (
+                    "submission",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="catalog.submission",
+                        verbose_name="归集批次",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '归集信息',
-                'verbose_name_plural': '归集信息',
+                "verbose_name": "归集信息",
+                "verbose_name_plural": "归集信息",
             },
         ),
         migrations.CreateModel(
-            name='Usage',
+            name="Usage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scenario', models.CharField(choices=[('licensing', '行政许可审批'), ('production_permit', '生产许可'), ('project_approval', '新增项目审批核准'), ('funding', '财政性资金项目'), ('policy_benefit', '招商引资优惠政策'), ('public_resource_trading', '公共资源交易/招投标'), ('franchise', '基础设施和公用事业特许经营'), ('market_entry', '市场和行业准入/任职'), ('honours', '评先评优/荣誉称号'), ('inspection', '日常和专项检查'), ('publicity', '宣传')], max_length=32, verbose_name='应用场景')),
-                ('purpose', models.CharField(blank=True, max_length=200, verbose_name='使用方式')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.department', verbose_name='使用部门')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='usages', to='catalog.catalogitem', verbose_name='信息项')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "scenario",
+                    models.CharField(
+                        choices=[
+                            ("licensing", "行政许可审批"),
+                            ("production_permit", "生产许可"),
+                            ("project_approval", "新增项目审批核准"),
+                            ("funding", "财政性资金项目"),
+                            ("policy_benefit", "招商引资优惠政策"),
+                            ("public_resource_trading", "公共资源交易/招投标"),
+                            ("franchise", "基础设施和公用事业特许经营"),
+                            ("market_entry", "市场和行业准入/任职"),
+                            ("honours", "评先评优/荣誉称号"),
+                            ("inspection", "日常和专项检查"),
+                            ("publicity", "宣传"),
+                        ],
+                        max_length=32,
+                        verbose_name="应用场景",
+                    ),
+                ),
+                ("purpose", models.CharField(blank=True, max_length=200, verbose_name="使用方式")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.department",
+                        verbose_name="使用部门",
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="usages",
+                        to="catalog.catalogitem",
+                        verbose_name="信息项",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '应用清单条目',
-                'verbose_name_plural': '应用清单',
-                'ordering': ['department', 'scenario', 'item'],
+                "verbose_name": "应用清单条目",
+                "verbose_name_plural": "应用清单",
+                "ordering": ["department", "scenario", "item"],
             },
         ),
         migrations.CreateModel(
-            name='CatalogItemVersion',
+            name="CatalogItemVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(verbose_name='版本')),
-                ('definition', models.JSONField(default=dict, verbose_name='定义快照')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='变更说明')),
-                ('changed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='变更时间')),
-                ('changed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='变更人')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='catalog.catalogitem', verbose_name='信息项')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(verbose_name="版本")),
+                ("definition", models.JSONField(default=dict, verbose_name="定义快照")),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="变更说明")),
+                (
+                    "changed_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="变更时间"),
+                ),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="变更人",
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="catalog.catalogitem",
+                        verbose_name="信息项",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '目录项版本',
-                'verbose_name_plural': '目录项版本',
-                'ordering': ['item', '-version'],
-                'constraints': [models.UniqueConstraint(fields=('item', 'version'), name='catalog_item_version_unique')],
+                "verbose_name": "目录项版本",
+                "verbose_name_plural": "目录项版本",
+                "ordering": ["item", "-version"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("item", "version"), name="catalog_item_version_unique")
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='collectiontask',
-            index=models.Index(fields=['department', 'due_date'], name='catalog_task_dept_due'),
+            model_name="collectiontask",
+            index=models.Index(fields=["department", "due_date"], name="catalog_task_dept_due"),
         ),
         migrations.AddConstraint(
-            model_name='collectiontask',
-            constraint=models.UniqueConstraint(fields=('item', 'period'), name='catalog_task_unique'),
+            model_name="collectiontask",
+            constraint=models.UniqueConstraint(fields=("item", "period"), name="catalog_task_unique"),
         ),
         migrations.AddIndex(
-            model_name='submission',
-            index=models.Index(fields=['department', 'submitted_at'], name='catalog_sub_dept_time'),
+            model_name="submission",
+            index=models.Index(fields=["department", "submitted_at"], name="catalog_sub_dept_time"),
         ),
         migrations.AddIndex(
-            model_name='catalogrecord',
-            index=models.Index(fields=['subject', 'item'], name='catalog_rec_subject'),
+            model_name="catalogrecord",
+            index=models.Index(fields=["subject", "item"], name="catalog_rec_subject"),
         ),
         migrations.AddConstraint(
-            model_name='catalogrecord',
-            constraint=models.UniqueConstraint(fields=('item', 'row_key'), name='catalog_record_key_unique'),
+            model_name="catalogrecord",
+            constraint=models.UniqueConstraint(fields=("item", "row_key"), name="catalog_record_key_unique"),
         ),
         migrations.AddConstraint(
-            model_name='usage',
-            constraint=models.UniqueConstraint(fields=('department', 'item', 'scenario'), name='catalog_usage_unique'),
+            model_name="usage",
+            constraint=models.UniqueConstraint(
+                fields=("department", "item", "scenario"), name="catalog_usage_unique"
+            ),
         ),
     ]

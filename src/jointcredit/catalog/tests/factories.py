@@ -24,12 +24,22 @@ def tax_rating_row(rng, *, year: int = 2025, grade: str = "A", **over) -> dict:
 
 
 def si_arrears_row(rng, n: int = 1, **over) -> dict:
-    return company(rng) | {"XXRQ": "2026-10-31", "XXBH": f"历人社欠〔2026〕{n}号", "QJXZ": "养老保险", "QJYS": "3",
-                           "QJJE": "12,860.50"} | over
+    return (
+        company(rng)
+        | {
+            "XXRQ": "2026-10-31",
+            "XXBH": f"历人社欠〔2026〕{n}号",
+            "QJXZ": "养老保险",
+            "QJYS": "3",
+            "QJJE": "12,860.50",
+        }
+        | over
+    )
 
 
-def csv_upload(rows: list[dict], name: str = "rows.csv", header: list[str] | None = None,
-               encoding: str = "utf-8") -> SimpleUploadedFile:
+def csv_upload(
+    rows: list[dict], name: str = "rows.csv", header: list[str] | None = None, encoding: str = "utf-8"
+) -> SimpleUploadedFile:
     header = header or list(dict.fromkeys(k for r in rows for k in r))
     buf = io.StringIO()
     w = csv.writer(buf)

@@ -27,29 +27,43 @@ def test_default_catalog_is_realistic(catalog):
     assert {i.category for i in catalog.values()} == {"basic", "good", "dishonest", "other"}
 
 
-def test_item_create_is_office_only_and_validates_fields(catalog, swj_clerk, office_admin, api_client_for, depts):
-    body = {"code": "gas_arrears", "name": "燃气欠费", "category": "dishonest", "department": "cgj",
-            "frequency": "monthly", "disclosure": "public",
-            "fields": [{"code": "QFJE", "label": "欠费金额", "type": "decimal"}]}
+def test_item_create_is_office_only_and_validates_fields(
+    catalog, swj_clerk, office_admin, api_client_for, depts
+):
+    body = {
+        "code": "gas_arrears",
+        "name": "燃气欠费",
+        "category": "dishonest",
+        "department": "cgj",
+        "frequency": "monthly",
+        "disclosure": "public",
+        "fields": [{"code": "QFJE", "label": "欠费金额", "type": "decimal"}],
+    }
     assert api_client_for(swj_clerk).post("/api/v1/catalog/items", body).status_code == 403
     bad = body | {"fields": [{"code": "ZTMC", "label": "x"}, {"code": "1a", "label": "y", "type": "money"}]}
     resp = api_client_for(office_admin).post("/api/v1/catalog/items", bad)
     assert resp.status_code == 422
     assert {(d["field"], d["rule"]) for d in resp.json()["error"]["details"]} >= {
-        ("fields[0].code", "reserved"), ("fields[1].code", "format"), ("fields[1].type", "choice")}
+        ("fields[0].code", "reserved"),
+        ("fields[1].code", "format"),
+        ("fields[1].type", "choice"),
+    }
     resp = api_client_for(office_admin).post("/api/v1/catalog/items", body)
     assert resp.status_code == 201 and resp.json()["version"] == 1
 
 
-def test_changes_that_orphan_data_are_refused_renames_migrate_with_version_bump(catalog, rsj_clerk, office_admin,
-                                                                                crng):
+def test_changes_that_orphan_data_are_refused_renames_migrate_with_version_bump(
+    catalog, rsj_clerk, office_admin, crng
+):
     item = catalog["social_insurance_arrears"]
     services.submission_create(actor=rsj_clerk, item=item, rows=[si_arrears_row(crng, n) for n in (1, 2)])
     fields = [f for f in item.fields if f["code"] != "QJYS"]
     with pytest.raises(services.Conflict) as exc:
         services.item_update(actor=office_admin, item=item, changes={"fields": fields})
     assert exc.value.details[0]["rule"] == "orphan" and exc.value.details[0]["rows"] == 2
-    as_text = [dict(f, type="choice", choices=["医疗保险"]) if f["code"] == "QJXZ" else f for f in item.fields]
+    as_text = [
+        dict(f, type="choice", choices=["医疗保险"]) if f["code"] == "QJXZ" else f for f in item.fields
+    ]
     with pytest.raises(services.Conflict) as exc:
         services.item_update(actor=office_admin, item=item, changes={"fields": as_text})
     assert exc.value.details[0]["rule"] == "orphan_choice"
@@ -58,8 +72,14 @@ def test_changes_that_orphan_data_are_refused_renames_migrate_with_version_bump(
 
     renamed = [dict(f, code="QJYF") if f["code"] == "QJYS" else f for f in item.fields]
     renamed.append({"code": "BZ", "label": "备注", "type": "text"})
-    item = services.item_update(actor=office_admin, item=item, changes={"fields": renamed},
-                                renames={"QJYS": "QJYF"}, note="欠缴月数改代码", expected_version=1)
+    item = services.item_update(
+        actor=office_admin,
+        item=item,
+        changes={"fields": renamed},
+        renames={"QJYS": "QJYF"},
+        note="欠缴月数改代码",
+        expected_version=1,
+    )
     assert item.version == 2
     assert all("QJYF" in r.data and "QJYS" not in r.data for r in CatalogRecord.objects.filter(item=item))
     with pytest.raises(services.Conflict):
@@ -85,8 +105,11 @@ def test_tasks_due_dates_statuses_dashboard_and_reminders(catalog, depts, rsj_cl
     services.submission_create(actor=rsj_clerk, item=item, rows=[], period=tasks[0].period)
     statuses = {t.period: t.status(today) for t in CollectionTask.objects.filter(item=item)}
     assert statuses[tasks[0].period] == "late" and statuses[tasks[1].period] == "missing"
-    row = next(r for r in selectors.completeness(date_from=tasks[0].period_start, date_to=today)
-               if r["department_code"] == "rsj")
+    row = next(
+        r
+        for r in selectors.completeness(date_from=tasks[0].period_start, date_to=today)
+        if r["department_code"] == "rsj"
+    )
     assert row["late"] == 1 and row["missing"] >= 1 and row["on_time"] == 0
 
     # a yearly item's current period ends on 31 Dec: due in the next year — pending while unconfigured
@@ -104,17 +127,29 @@ def test_tasks_due_dates_statuses_dashboard_and_reminders(catalog, depts, rsj_cl
     assert hooks.overdue_todo(rsj_clerk)["count"] >= 1
 
 
-def test_subject_information_by_category_filtered_by_rights(catalog, depts, user_factory, office_admin, crng,
-                                                            api_client_for):
+def test_subject_information_by_category_filtered_by_rights(
+    catalog, depts, user_factory, office_admin, crng, api_client_for
+):
     cgj = user_factory(depts["cgj"], username="cgj_clerk")
     firm = company(crng)
-    services.submission_create(actor=user_factory(depts["swj"]), item=catalog["tax_credit_rating"],
-                               rows=[firm | {"XXRQ": "2026-04-15", "PJND": "2025", "XYDJ": "D"}])
-    services.submission_create(actor=user_factory(depts["swj"]), item=catalog["tax_arrears"],
-                               rows=[firm | {"XXRQ": "2026-06-30", "QSSZ": "增值税", "QSJE": "58000", "QSRQ": "2026-03-15"}])
-    services.submission_create(actor=cgj, item=catalog["utility_arrears"],
-                               rows=[firm | {"XXRQ": "2026-10-31", "FYLB": "燃气费", "QFJE": "3200", "QFYS": "4",
-                                             "GSDW": "济南港华燃气"}])
+    services.submission_create(
+        actor=user_factory(depts["swj"]),
+        item=catalog["tax_credit_rating"],
+        rows=[firm | {"XXRQ": "2026-04-15", "PJND": "2025", "XYDJ": "D"}],
+    )
+    services.submission_create(
+        actor=user_factory(depts["swj"]),
+        item=catalog["tax_arrears"],
+        rows=[firm | {"XXRQ": "2026-06-30", "QSSZ": "增值税", "QSJE": "58000", "QSRQ": "2026-03-15"}],
+    )
+    services.submission_create(
+        actor=cgj,
+        item=catalog["utility_arrears"],
+        rows=[
+            firm
+            | {"XXRQ": "2026-10-31", "FYLB": "燃气费", "QFJE": "3200", "QFYS": "4", "GSDW": "济南港华燃气"}
+        ],
+    )
     subject = Subject.objects.get(identifier=firm["TYSHXYDM"])
 
     def seen(viewer):
@@ -139,7 +174,9 @@ def test_subject_information_by_category_filtered_by_rights(catalog, depts, user
 
     page = Client()
     page.force_login(czj)
-    body = page.get("/staff/measures/check/", {"identifier": subject.identifier, "scenario": "funding"}).content.decode()
+    body = page.get(
+        "/staff/measures/check/", {"identifier": subject.identifier, "scenario": "funding"}
+    ).content.decode()
     assert "相关公共信用信息（应用清单）" in body and by_item["tax_arrears"]["item_name"] in body
     # subject section: what the viewer may see; without a viewer public + 政务共享; public view: public only
     assert {r["item"] for r in subject_sections(subject)["catalog"]} == {"tax_credit_rating", "tax_arrears"}
@@ -148,17 +185,33 @@ def test_subject_information_by_category_filtered_by_rights(catalog, depts, user
     assert {r["item"] for r in subject_sections(subject, viewer=other)["catalog"]} == seen(other)[0]
     # … and the subject API gives each token's user its own view
     for viewer, expected in ((cgj, seen(cgj)[0]), (other, seen(other)[0])):
-        body = api_client_for(viewer).get(f"/api/v1/subjects/{subject.identifier}", {"include": "catalog"}).json()
+        body = (
+            api_client_for(viewer)
+            .get(f"/api/v1/subjects/{subject.identifier}", {"include": "catalog"})
+            .json()
+        )
         assert {r["item"] for r in body["sections"]["catalog"]} == expected
 
 
-def test_public_portal_masks_persons_and_dishonesty_feeds_grading(catalog, depts, user_factory, crng,
-                                                                  api_client_for):
+def test_public_portal_masks_persons_and_dishonesty_feeds_grading(
+    catalog, depts, user_factory, crng, api_client_for
+):
     fy = user_factory(depts["fy"], roles=[Role.CLERK], username="fy_clerk")
     who = person(crng)
-    services.submission_create(actor=fy, item=catalog["court_dishonest_debtor"], rows=[
-        who | {"XXRQ": "2026-08-12", "AH": "（2026）鲁0102执1234号", "ZXFY": "济南市历下区人民法院",
-               "SXQX": "有履行能力而拒不履行生效法律文书确定义务", "LXQK": "全部未履行"}])
+    services.submission_create(
+        actor=fy,
+        item=catalog["court_dishonest_debtor"],
+        rows=[
+            who
+            | {
+                "XXRQ": "2026-08-12",
+                "AH": "（2026）鲁0102执1234号",
+                "ZXFY": "济南市历下区人民法院",
+                "SXQX": "有履行能力而拒不履行生效法律文书确定义务",
+                "LXQK": "全部未履行",
+            }
+        ],
+    )
     subject = Subject.objects.get(identifier=who["ZJHM"])
     public = hooks.portal_public_section(subject, today=timezone.localdate())
     assert public and who["ZJHM"] not in str(public) and who["ZTMC"] not in str(public)
@@ -166,4 +219,7 @@ def test_public_portal_masks_persons_and_dishonesty_feeds_grading(catalog, depts
     frame = collect_inputs([subject.pk], timezone.localdate())
     assert "catalog.court_dishonest_debtor" in frame.get_column("source").to_list()
     resp = api_client_for(fy).get(f"/api/v1/catalog/subjects/{who['ZJHM']}", {"scenario": "honours"})
-    assert resp.status_code == 200 and resp.json()["categories"][0]["items"][0]["item"] == "court_dishonest_debtor"
+    assert (
+        resp.status_code == 200
+        and resp.json()["categories"][0]["items"][0]["item"] == "court_dishonest_debtor"
+    )

@@ -40,8 +40,10 @@ def test_staff_pages_item_form_file_dashboard_subject(client, catalog, rsj_clerk
     row = si_arrears_row(crng, 1)
     r = client.post("/staff/catalog/items/social_insurance_arrears/submit/", row)
     assert r.status_code == 302 and "新增 1" in client.get(r["Location"]).content.decode()
-    bad = client.post("/staff/catalog/items/social_insurance_arrears/submit/",
-                      {"file": csv_upload([si_arrears_row(crng, 2, QJYS="abc")]), "mode": "all_or_nothing"})
+    bad = client.post(
+        "/staff/catalog/items/social_insurance_arrears/submit/",
+        {"file": csv_upload([si_arrears_row(crng, 2, QJYS="abc")]), "mode": "all_or_nothing"},
+    )
     report = client.get(bad["Location"]).content.decode()
     assert "QJYS" in report and "已拒绝" in report
     assert client.get("/staff/catalog/dashboard/").status_code == 200

@@ -6,75 +6,179 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('subjects', '0002_portal_search_indexes'),
+        ("accounts", "0001_initial"),
+        ("subjects", "0002_portal_search_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Commitment',
+            name="Commitment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject_name', models.CharField(max_length=200, verbose_name='承诺时主体名称')),
-                ('kind', models.CharField(choices=[('tolerance', '容缺受理'), ('notification', '告知承诺')], default='tolerance', max_length=16, verbose_name='类型')),
-                ('matter', models.CharField(max_length=200, verbose_name='申请事项')),
-                ('application_no', models.CharField(blank=True, max_length=100, verbose_name='受理编号')),
-                ('missing_items', models.JSONField(default=list, verbose_name='容缺材料')),
-                ('signatory_name', models.CharField(max_length=100, verbose_name='签署人')),
-                ('signatory_role', models.CharField(default='法定代表人', max_length=50, verbose_name='签署人身份')),
-                ('signed_on', models.DateField(verbose_name='签署日期')),
-                ('working_days', models.PositiveSmallIntegerField(verbose_name='补齐期限（工作日）')),
-                ('deadline', models.DateField(blank=True, help_text='为空表示截止日落在节假日未配置的年度（待配置节假日）。', null=True, verbose_name='补齐截止日')),
-                ('eligibility', models.JSONField(default=dict, verbose_name='受理时资格依据')),
-                ('state', models.CharField(choices=[('active', '履约中'), ('fulfilled', '已履约'), ('broken', '已违约')], db_index=True, default='active', max_length=16, verbose_name='状态')),
-                ('reminded_at', models.DateTimeField(blank=True, null=True, verbose_name='到期提醒时间')),
-                ('fulfilled_at', models.DateTimeField(blank=True, null=True, verbose_name='履约时间')),
-                ('fulfil_note', models.CharField(blank=True, max_length=500, verbose_name='履约说明')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='受理时间')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='受理人')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.department', verbose_name='受理部门')),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='commitments', to='subjects.subject', verbose_name='承诺主体')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("subject_name", models.CharField(max_length=200, verbose_name="承诺时主体名称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("tolerance", "容缺受理"), ("notification", "告知承诺")],
+                        default="tolerance",
+                        max_length=16,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("matter", models.CharField(max_length=200, verbose_name="申请事项")),
+                ("application_no", models.CharField(blank=True, max_length=100, verbose_name="受理编号")),
+                ("missing_items", models.JSONField(default=list, verbose_name="容缺材料")),
+                ("signatory_name", models.CharField(max_length=100, verbose_name="签署人")),
+                (
+                    "signatory_role",
+                    models.CharField(default="法定代表人", max_length=50, verbose_name="签署人身份"),
+                ),
+                ("signed_on", models.DateField(verbose_name="签署日期")),
+                ("working_days", models.PositiveSmallIntegerField(verbose_name="补齐期限（工作日）")),
+                (
+                    "deadline",
+                    models.DateField(
+                        blank=True,
+                        help_text="为空表示截止日落在节假日未配置的年度（待配置节假日）。",
+                        null=True,
+                        verbose_name="补齐截止日",
+                    ),
+                ),
+                ("eligibility", models.JSONField(default=dict, verbose_name="受理时资格依据")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("active", "履约中"), ("fulfilled", "已履约"), ("broken", "已违约")],
+                        db_index=True,
+                        default="active",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("reminded_at", models.DateTimeField(blank=True, null=True, verbose_name="到期提醒时间")),
+                ("fulfilled_at", models.DateTimeField(blank=True, null=True, verbose_name="履约时间")),
+                ("fulfil_note", models.CharField(blank=True, max_length=500, verbose_name="履约说明")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="受理时间")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="受理人",
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.department",
+                        verbose_name="受理部门",
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="commitments",
+                        to="subjects.subject",
+                        verbose_name="承诺主体",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '信用承诺书',
-                'verbose_name_plural': '信用承诺书',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "信用承诺书",
+                "verbose_name_plural": "信用承诺书",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='BrokenCommitment',
+            name="BrokenCommitment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(choices=[('overdue', '逾期未补齐材料'), ('false_promise', '承诺内容不实')], max_length=16, verbose_name='违约情形')),
-                ('occurred_on', models.DateField(verbose_name='违约日期')),
-                ('note', models.TextField(blank=True, verbose_name='说明')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='记录时间')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='认定人（空为系统自动）')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.department', verbose_name='认定部门')),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='broken_commitments', to='subjects.subject', verbose_name='主体')),
-                ('commitment', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='breach', to='commitments.commitment', verbose_name='承诺书')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[("overdue", "逾期未补齐材料"), ("false_promise", "承诺内容不实")],
+                        max_length=16,
+                        verbose_name="违约情形",
+                    ),
+                ),
+                ("occurred_on", models.DateField(verbose_name="违约日期")),
+                ("note", models.TextField(blank=True, verbose_name="说明")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="记录时间")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="认定人（空为系统自动）",
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.department",
+                        verbose_name="认定部门",
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="broken_commitments",
+                        to="subjects.subject",
+                        verbose_name="主体",
+                    ),
+                ),
+                (
+                    "commitment",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="breach",
+                        to="commitments.commitment",
+                        verbose_name="承诺书",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '违背信用承诺记录',
-                'verbose_name_plural': '违背信用承诺记录',
-                'ordering': ['-occurred_on', '-id'],
+                "verbose_name": "违背信用承诺记录",
+                "verbose_name_plural": "违背信用承诺记录",
+                "ordering": ["-occurred_on", "-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='commitment',
-            index=models.Index(fields=['state', 'deadline'], name='commitments_state_5b977d_idx'),
+            model_name="commitment",
+            index=models.Index(fields=["state", "deadline"], name="commitments_state_5b977d_idx"),
         ),
         migrations.AddIndex(
-            model_name='commitment',
-            index=models.Index(fields=['department', 'state'], name='commitments_departm_655a78_idx'),
+            model_name="commitment",
+            index=models.Index(fields=["department", "state"], name="commitments_departm_655a78_idx"),
         ),
         migrations.AddIndex(
-            model_name='brokencommitment',
-            index=models.Index(fields=['subject', 'occurred_on'], name='commitments_subject_c48894_idx'),
+            model_name="brokencommitment",
+            index=models.Index(fields=["subject", "occurred_on"], name="commitments_subject_c48894_idx"),
         ),
     ]

@@ -30,8 +30,14 @@ def api(api_client_for, clerk):
 
 
 def _payload(subject, **kw):
-    body = {"identifier": subject.identifier, "matter": "食品经营许可证核发", "signatory_name": "王建国",
-            "missing_items": ["场所产权证明复印件", "健康证明"], "working_days": 5, "signed_on": "2026-11-02"}
+    body = {
+        "identifier": subject.identifier,
+        "matter": "食品经营许可证核发",
+        "signatory_name": "王建国",
+        "missing_items": ["场所产权证明复印件", "健康证明"],
+        "working_days": 5,
+        "signed_on": "2026-11-02",
+    }
     body.update(kw)
     return body
 
@@ -53,8 +59,14 @@ def test_red_listed_company_commits_and_gets_pdf(api, lixia):
 def test_grade_b_is_eligible_grade_c_is_not(api, lixia):
     clean, fined = CompanyFactory(), CompanyFactory()
     assert api.post("/api/v1/commitments", _payload(clean)).status_code == 201
-    SubjectGrade.objects.create(subject=fined, grade="C", score=65, ruleset_version=1, computed_on=date(2026, 11, 1),
-                                computed_at=timezone.now())
+    SubjectGrade.objects.create(
+        subject=fined,
+        grade="C",
+        score=65,
+        ruleset_version=1,
+        computed_on=date(2026, 11, 1),
+        computed_at=timezone.now(),
+    )
     r = api.post("/api/v1/commitments", _payload(fined))
     assert r.status_code == 422
     assert r.json()["error"]["details"][0]["rule"] == "eligible"
@@ -69,11 +81,16 @@ def test_black_listed_is_refused_and_nothing_written(api, lixia):
     assert r.status_code == 422
     assert "黑名单" in r.json()["error"]["message"] or "严重失信" in r.json()["error"]["message"]
     assert Commitment.objects.count() == 0 and AuditEvent.objects.count() == before
-    assert api.get("/api/v1/commitments/eligibility", {"identifier": company.identifier}).json()["eligible"] is False
+    assert (
+        api.get("/api/v1/commitments/eligibility", {"identifier": company.identifier}).json()["eligible"]
+        is False
+    )
 
 
 def test_unknown_and_malformed_identifiers(api):
-    r = api.post("/api/v1/commitments", {**_payload(CompanyFactory.build()), "identifier": "91370102MA3C0000X0"})
+    r = api.post(
+        "/api/v1/commitments", {**_payload(CompanyFactory.build()), "identifier": "91370102MA3C0000X0"}
+    )
     assert r.status_code == 422
     assert api.get("/api/v1/commitments/eligibility", {"identifier": "123"}).status_code == 422
 
@@ -92,7 +109,9 @@ def test_deadline_on_non_working_day_and_unconfigured_year(api):
     assert ok.status_code == 201 and ok.json()["working_days"] == 6
 
 
-def test_deadline_in_unconfigured_year_is_pending_then_recomputed(api, office_admin, django_capture_on_commit_callbacks):
+def test_deadline_in_unconfigured_year_is_pending_then_recomputed(
+    api, office_admin, django_capture_on_commit_callbacks
+):
     if 2027 in package_years():
         pytest.skip("chinese-calendar already covers 2027")
     from jointcredit.calendar.services import calendar_year_configure
@@ -105,13 +124,16 @@ def test_deadline_in_unconfigured_year_is_pending_then_recomputed(api, office_ad
         pytest.skip("deadline does not reach 2027 from today")
     assert r.json()["deadline_pending"] is True
     with django_capture_on_commit_callbacks(execute=True):
-        calendar_year_configure(actor=office_admin, year=2027, overrides=[(date(2027, 1, 1), "holiday", "元旦")])
+        calendar_year_configure(
+            actor=office_admin, year=2027, overrides=[(date(2027, 1, 1), "holiday", "元旦")]
+        )
     c = Commitment.objects.get(pk=r.json()["id"])
     assert c.deadline is not None and c.deadline.year == 2027
 
 
-def test_fulfil_then_false_promise_creates_dishonesty_record(api, lixia, user_factory, api_client_for,
-                                                             django_capture_on_commit_callbacks):
+def test_fulfil_then_false_promise_creates_dishonesty_record(
+    api, lixia, user_factory, api_client_for, django_capture_on_commit_callbacks
+):
     company, rep, _ = company_with_people(1)
     grade_recompute_for([company.pk])
     cid = api.post("/api/v1/commitments", _payload(company)).json()["id"]
@@ -138,20 +160,33 @@ def test_fulfil_then_false_promise_creates_dishonesty_record(api, lixia, user_fa
     page = Client()
     page.force_login(user_factory(lixia["czj"], username="czj_checker"))
     for scenario in ("funding", "licensing"):
-        body = page.get("/staff/measures/check/", {"identifier": company.identifier, "scenario": scenario}
-                        ).content.decode()
+        body = page.get(
+            "/staff/measures/check/", {"identifier": company.identifier, "scenario": scenario}
+        ).content.decode()
         assert "违背信用承诺记录" in body and "经核查，健康证明系伪造" in body and "承诺内容不实" in body
 
 
 def test_sweep_reminds_then_breaks_overdue(lixia, clerk):
     company = CompanyFactory()
     today = timezone.localdate()
-    overdue = services.commitment_create(actor=clerk, identifier=company.identifier, matter="建筑工程施工许可",
-                                         missing_items="消防设计审查意见", working_days=3,
-                                         signatory_name="李强", signed_on=date(2026, 10, 12))
-    soon = services.commitment_create(actor=clerk, identifier=company.identifier, matter="户外广告设置许可",
-                                      missing_items=["设计图"], working_days=1, signatory_name="李强",
-                                      signed_on=today)
+    overdue = services.commitment_create(
+        actor=clerk,
+        identifier=company.identifier,
+        matter="建筑工程施工许可",
+        missing_items="消防设计审查意见",
+        working_days=3,
+        signatory_name="李强",
+        signed_on=date(2026, 10, 12),
+    )
+    soon = services.commitment_create(
+        actor=clerk,
+        identifier=company.identifier,
+        matter="户外广告设置许可",
+        missing_items=["设计图"],
+        working_days=1,
+        signatory_name="李强",
+        signed_on=today,
+    )
     from jointcredit.commitments import sweeps
 
     counts = sweeps.run(now=timezone.now(), stdout=None)
@@ -184,9 +219,18 @@ def test_staff_pages(lixia, clerk):
     assert client.get("/staff/commitments/").status_code == 200
     page = client.get("/staff/commitments/new/", {"identifier": company.identifier})
     assert page.status_code == 200 and "符合容缺受理条件" in page.content.decode()
-    r = client.post("/staff/commitments/new/", {"action": "create", "identifier": company.identifier,
-                                                 "matter": "卫生许可", "missing_items": "材料一\n材料二",
-                                                 "working_days": "5", "signatory_name": "赵六", "kind": "tolerance"})
+    r = client.post(
+        "/staff/commitments/new/",
+        {
+            "action": "create",
+            "identifier": company.identifier,
+            "matter": "卫生许可",
+            "missing_items": "材料一\n材料二",
+            "working_days": "5",
+            "signatory_name": "赵六",
+            "kind": "tolerance",
+        },
+    )
     assert r.status_code == 302
     c = Commitment.objects.get()
     assert c.missing_items == ["材料一", "材料二"]

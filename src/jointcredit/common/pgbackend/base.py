@@ -28,7 +28,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
         try:
             pgconn = self.connection.pgconn
             if pgconn.status != pq.ConnStatus.OK or pgconn.transaction_status in (
-                    pq.TransactionStatus.UNKNOWN, pq.TransactionStatus.INERROR):
+                pq.TransactionStatus.UNKNOWN,
+                pq.TransactionStatus.INERROR,
+            ):
                 return False
             readable, _, _ = select.select([pgconn.socket], [], [], 0)
         except Exception:  # noqa: BLE001 - any doubt: reconnect

@@ -15,16 +15,21 @@ pytestmark = pytest.mark.django_db
 
 def test_instance_and_rows_match_the_orm():
     company, person = CompanyFactory(), PersonFactory()
-    RelatedPerson.objects.create(subject=company, person=person, role="legal_representative",
-                                 directly_responsible=True)
+    RelatedPerson.objects.create(
+        subject=company, person=person, role="legal_representative", directly_responsible=True
+    )
     by_identifier = CompiledQuery(lambda code: Subject.objects.filter(identifier=code).order_by()[:1])
     found = by_identifier.instance(company.identifier)
     assert found == company and found.name == company.name and found.created_at == company.created_at
     assert not found._state.adding and found._state.db == "default"
     assert by_identifier.instance(person.identifier + "0") is None
 
-    related = CompiledQuery(lambda sid: RelatedPerson.objects.filter(subject_id=sid).values_list(
-        "role", "person__identifier", "directly_responsible"), arg_types=(int,))
+    related = CompiledQuery(
+        lambda sid: RelatedPerson.objects.filter(subject_id=sid).values_list(
+            "role", "person__identifier", "directly_responsible"
+        ),
+        arg_types=(int,),
+    )
     # Converters applied: a real bool on SQLite too, not 1.
     assert related.rows(company.id) == [("legal_representative", person.identifier, True)]
     assert related.rows(person.id) == []
@@ -50,11 +55,15 @@ def test_reused_cursor_follows_reconnects_and_errors():
     connection (CONN_MAX_AGE, failed health check) and after a failed statement it must still
     answer correctly."""
     company = CompanyFactory()
-    by_identifier = CompiledQuery(lambda code: Subject.objects.filter(identifier=code).values_list("name")[:1])
+    by_identifier = CompiledQuery(
+        lambda code: Subject.objects.filter(identifier=code).values_list("name")[:1]
+    )
     assert by_identifier.row(company.identifier) == (company.name,)
     connection.close()  # what close_old_connections does to an obsolete connection
     assert by_identifier.row(company.identifier) == (company.name,)
-    broken = CompiledQuery(lambda code: Subject.objects.filter(identifier=code).extra(where=["no_such_column = 1"]))
+    broken = CompiledQuery(
+        lambda code: Subject.objects.filter(identifier=code).extra(where=["no_such_column = 1"])
+    )
     with pytest.raises(Exception):  # noqa: B017,PT011 - unknown column; the class depends on the backend
         broken.rows(company.identifier)
     assert by_identifier.row(company.identifier) == (company.name,)

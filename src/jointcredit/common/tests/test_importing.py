@@ -51,7 +51,9 @@ def test_lookups_as_rows_and_as_frame_agree():
     assert dict(frame.select("identifier", "merged_into_id").rows())[merged.identifier] == subjects[0].pk
     assert dict(frame.select("identifier", "merged_into_id").rows())[subjects[1].identifier] is None
     assert frame_where_in(Subject, schema, "identifier", pl.Series(["NOPE"])).height == 0
-    assert frame_where_in(Subject, schema, "identifier", pl.Series([], dtype=pl.String)).schema == pl.Schema(schema)
+    assert frame_where_in(Subject, schema, "identifier", pl.Series([], dtype=pl.String)).schema == pl.Schema(
+        schema
+    )
 
 
 @pytest.mark.django_db
@@ -59,10 +61,20 @@ def test_reserved_ids_are_distinct_and_usable_for_copy():
     ids = reserve_id_series(Subject, 5)
     assert ids.len() == 5 and ids.n_unique() == 5 and ids.dtype == pl.Int64
     assert reserve_id_series(Subject, 0).len() == 0
-    frame = pl.DataFrame({"id": ids, "kind": ["legal"] * 5, "id_type": ["uscc"] * 5,
-                          "identifier": [f"TESTIDENT{i}" for i in range(5)], "name": ["", "x", 'q"', "a,b", "\\"],
-                          "operator_id_number": [""] * 5, "legal_representative": [""] * 5, "region_code": [""] * 5,
-                          "industry": [""] * 5, "address": [""] * 5})
+    frame = pl.DataFrame(
+        {
+            "id": ids,
+            "kind": ["legal"] * 5,
+            "id_type": ["uscc"] * 5,
+            "identifier": [f"TESTIDENT{i}" for i in range(5)],
+            "name": ["", "x", 'q"', "a,b", "\\"],
+            "operator_id_number": [""] * 5,
+            "legal_representative": [""] * 5,
+            "region_code": [""] * 5,
+            "industry": [""] * 5,
+            "address": [""] * 5,
+        }
+    )
     now = "2026-11-26 08:00:00+00:00" if connection.vendor == "postgresql" else "2026-11-26 08:00:00"
     frame = frame.with_columns(pl.lit(now).alias("created_at"), pl.lit(now).alias("updated_at"))
     assert insert_frame(Subject._meta.db_table, frame.columns, frame) == 5

@@ -7,32 +7,62 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OutboxEvent',
+            name="OutboxEvent",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False, verbose_name='事件标识')),
-                ('kind', models.CharField(db_index=True, max_length=64, verbose_name='事件类型')),
-                ('occurred_at', models.DateTimeField(db_index=True, verbose_name='发生时间')),
-                ('aggregate_type', models.CharField(max_length=64, verbose_name='对象类型')),
-                ('aggregate_id', models.CharField(max_length=64, verbose_name='对象标识')),
-                ('list_type_code', models.CharField(blank=True, db_index=True, max_length=64, verbose_name='名单类型')),
-                ('payload', models.JSONField(verbose_name='内容')),
-                ('position', models.BigIntegerField(blank=True, null=True, unique=True, verbose_name='序位')),
-                ('sequenced_at', models.DateTimeField(blank=True, null=True, verbose_name='定序时间')),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.department', verbose_name='发起部门')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4,
+                        editable=False,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="事件标识",
+                    ),
+                ),
+                ("kind", models.CharField(db_index=True, max_length=64, verbose_name="事件类型")),
+                ("occurred_at", models.DateTimeField(db_index=True, verbose_name="发生时间")),
+                ("aggregate_type", models.CharField(max_length=64, verbose_name="对象类型")),
+                ("aggregate_id", models.CharField(max_length=64, verbose_name="对象标识")),
+                (
+                    "list_type_code",
+                    models.CharField(blank=True, db_index=True, max_length=64, verbose_name="名单类型"),
+                ),
+                ("payload", models.JSONField(verbose_name="内容")),
+                ("position", models.BigIntegerField(blank=True, null=True, unique=True, verbose_name="序位")),
+                ("sequenced_at", models.DateTimeField(blank=True, null=True, verbose_name="定序时间")),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.department",
+                        verbose_name="发起部门",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '事件',
-                'verbose_name_plural': '事件',
-                'indexes': [models.Index(fields=['aggregate_type', 'aggregate_id'], name='exchange_ou_aggrega_631c4e_idx'), models.Index(condition=models.Q(('position__isnull', True)), fields=['sequenced_at'], name='outbox_unsequenced')],
+                "verbose_name": "事件",
+                "verbose_name_plural": "事件",
+                "indexes": [
+                    models.Index(
+                        fields=["aggregate_type", "aggregate_id"], name="exchange_ou_aggrega_631c4e_idx"
+                    ),
+                    models.Index(
+                        condition=models.Q(("position__isnull", True)),
+                        fields=["sequenced_at"],
+                        name="outbox_unsequenced",
+                    ),
+                ],
             },
         ),
     ]

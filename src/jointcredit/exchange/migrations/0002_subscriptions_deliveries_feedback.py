@@ -6,197 +6,358 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('exchange', '0001_initial'),
-        ('lists', '0002_initial'),
-        ('measures', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("exchange", "0001_initial"),
+        ("lists", "0002_initial"),
+        ("measures", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Delivery',
+            name="Delivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('pending', '待投递'), ('delivered', '已送达'), ('dead', '投递失败（死信）')], default='pending', max_length=16, verbose_name='状态')),
-                ('attempts', models.PositiveIntegerField(default=0, verbose_name='尝试次数')),
-                ('next_attempt_at', models.DateTimeField(verbose_name='下次尝试时间')),
-                ('horizon_start', models.DateTimeField(help_text='超过死信期限即转为死信；手工重投时重置', verbose_name='重试起算时间')),
-                ('last_attempt_at', models.DateTimeField(blank=True, null=True, verbose_name='最近尝试时间')),
-                ('last_status_code', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='最近响应码')),
-                ('last_error', models.CharField(blank=True, max_length=300, verbose_name='最近错误')),
-                ('delivered_at', models.DateTimeField(blank=True, null=True, verbose_name='送达时间')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "待投递"),
+                            ("delivered", "已送达"),
+                            ("dead", "投递失败（死信）"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0, verbose_name="尝试次数")),
+                ("next_attempt_at", models.DateTimeField(verbose_name="下次尝试时间")),
+                (
+                    "horizon_start",
+                    models.DateTimeField(
+                        help_text="超过死信期限即转为死信；手工重投时重置", verbose_name="重试起算时间"
+                    ),
+                ),
+                ("last_attempt_at", models.DateTimeField(blank=True, null=True, verbose_name="最近尝试时间")),
+                (
+                    "last_status_code",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="最近响应码"),
+                ),
+                ("last_error", models.CharField(blank=True, max_length=300, verbose_name="最近错误")),
+                ("delivered_at", models.DateTimeField(blank=True, null=True, verbose_name="送达时间")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
             ],
             options={
-                'verbose_name': '推送投递',
-                'verbose_name_plural': '推送投递',
+                "verbose_name": "推送投递",
+                "verbose_name_plural": "推送投递",
             },
         ),
         migrations.CreateModel(
-            name='Feedback',
+            name="Feedback",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('matter_name', models.CharField(blank=True, max_length=200, verbose_name='事项名称')),
-                ('matter_document_no', models.CharField(blank=True, max_length=100, verbose_name='文号')),
-                ('result', models.CharField(choices=[('punished', '已实施惩戒'), ('rewarded', '已实施激励'), ('not_involved', '未涉及'), ('not_applicable', '不适用')], max_length=16, verbose_name='反馈结果')),
-                ('reason', models.TextField(blank=True, verbose_name='说明/理由')),
-                ('handled_on', models.DateField(verbose_name='实施日期')),
-                ('is_late', models.BooleanField(default=False, verbose_name='逾期反馈')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='填报时间')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("matter_name", models.CharField(blank=True, max_length=200, verbose_name="事项名称")),
+                ("matter_document_no", models.CharField(blank=True, max_length=100, verbose_name="文号")),
+                (
+                    "result",
+                    models.CharField(
+                        choices=[
+                            ("punished", "已实施惩戒"),
+                            ("rewarded", "已实施激励"),
+                            ("not_involved", "未涉及"),
+                            ("not_applicable", "不适用"),
+                        ],
+                        max_length=16,
+                        verbose_name="反馈结果",
+                    ),
+                ),
+                ("reason", models.TextField(blank=True, verbose_name="说明/理由")),
+                ("handled_on", models.DateField(verbose_name="实施日期")),
+                ("is_late", models.BooleanField(default=False, verbose_name="逾期反馈")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="填报时间")),
             ],
             options={
-                'verbose_name': '执行反馈',
-                'verbose_name_plural': '执行反馈',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "执行反馈",
+                "verbose_name_plural": "执行反馈",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='FeedCursor',
+            name="FeedCursor",
             fields=[
-                ('name', models.CharField(max_length=32, primary_key=True, serialize=False, verbose_name='消费者')),
-                ('position', models.BigIntegerField(default=0, verbose_name='已处理序位')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
+                (
+                    "name",
+                    models.CharField(max_length=32, primary_key=True, serialize=False, verbose_name="消费者"),
+                ),
+                ("position", models.BigIntegerField(default=0, verbose_name="已处理序位")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
             ],
             options={
-                'verbose_name': '消费进度',
-                'verbose_name_plural': '消费进度',
+                "verbose_name": "消费进度",
+                "verbose_name_plural": "消费进度",
             },
         ),
         migrations.CreateModel(
-            name='Push',
+            name="Push",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('pushed_on', models.DateField(verbose_name='推送日期')),
-                ('feedback_working_days', models.PositiveSmallIntegerField(verbose_name='反馈期限（工作日）')),
-                ('feedback_due', models.DateField(blank=True, help_text='为空表示落在未配置节假日的年度（待配置节假日）', null=True, verbose_name='反馈截止日')),
-                ('first_feedback_at', models.DateTimeField(blank=True, null=True, verbose_name='首次反馈时间')),
-                ('entry_removed_at', models.DateTimeField(blank=True, null=True, verbose_name='条目移出时间')),
-                ('reminded_at', models.DateTimeField(blank=True, null=True, verbose_name='逾期提醒时间')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("pushed_on", models.DateField(verbose_name="推送日期")),
+                (
+                    "feedback_working_days",
+                    models.PositiveSmallIntegerField(verbose_name="反馈期限（工作日）"),
+                ),
+                (
+                    "feedback_due",
+                    models.DateField(
+                        blank=True,
+                        help_text="为空表示落在未配置节假日的年度（待配置节假日）",
+                        null=True,
+                        verbose_name="反馈截止日",
+                    ),
+                ),
+                (
+                    "first_feedback_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="首次反馈时间"),
+                ),
+                (
+                    "entry_removed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="条目移出时间"),
+                ),
+                ("reminded_at", models.DateTimeField(blank=True, null=True, verbose_name="逾期提醒时间")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
             ],
             options={
-                'verbose_name': '名单推送',
-                'verbose_name_plural': '名单推送',
-                'ordering': ['-pushed_on', '-id'],
+                "verbose_name": "名单推送",
+                "verbose_name_plural": "名单推送",
+                "ordering": ["-pushed_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Subscription',
+            name="Subscription",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='名称')),
-                ('url', models.URLField(max_length=500, verbose_name='接收地址')),
-                ('secret', models.CharField(max_length=128, verbose_name='签名密钥')),
-                ('event_kinds', models.JSONField(blank=True, default=list, help_text='为空表示全部类型', verbose_name='事件类型')),
-                ('list_type_codes', models.JSONField(blank=True, default=list, help_text='为空表示全部名单类型', verbose_name='名单类型')),
-                ('is_active', models.BooleanField(default=True, verbose_name='启用')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('deactivated_at', models.DateTimeField(blank=True, null=True, verbose_name='停用时间')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="名称")),
+                ("url", models.URLField(max_length=500, verbose_name="接收地址")),
+                ("secret", models.CharField(max_length=128, verbose_name="签名密钥")),
+                (
+                    "event_kinds",
+                    models.JSONField(
+                        blank=True, default=list, help_text="为空表示全部类型", verbose_name="事件类型"
+                    ),
+                ),
+                (
+                    "list_type_codes",
+                    models.JSONField(
+                        blank=True, default=list, help_text="为空表示全部名单类型", verbose_name="名单类型"
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="启用")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("deactivated_at", models.DateTimeField(blank=True, null=True, verbose_name="停用时间")),
             ],
             options={
-                'verbose_name': '事件订阅',
-                'verbose_name_plural': '事件订阅',
-                'ordering': ['department', 'name'],
+                "verbose_name": "事件订阅",
+                "verbose_name_plural": "事件订阅",
+                "ordering": ["department", "name"],
             },
         ),
         migrations.RemoveIndex(
-            model_name='outboxevent',
-            name='outbox_unsequenced',
+            model_name="outboxevent",
+            name="outbox_unsequenced",
         ),
         migrations.AddIndex(
-            model_name='outboxevent',
-            index=models.Index(condition=models.Q(('position__isnull', True)), fields=['occurred_at', 'id'], name='outbox_unsequenced_at'),
+            model_name="outboxevent",
+            index=models.Index(
+                condition=models.Q(("position__isnull", True)),
+                fields=["occurred_at", "id"],
+                name="outbox_unsequenced_at",
+            ),
         ),
         migrations.AddField(
-            model_name='delivery',
-            name='event',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='deliveries', to='exchange.outboxevent', verbose_name='事件'),
+            model_name="delivery",
+            name="event",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="deliveries",
+                to="exchange.outboxevent",
+                verbose_name="事件",
+            ),
         ),
         migrations.AddField(
-            model_name='feedback',
-            name='created_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='填报人'),
+            model_name="feedback",
+            name="created_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="填报人",
+            ),
         ),
         migrations.AddField(
-            model_name='feedback',
-            name='department',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='feedback', to='accounts.department', verbose_name='反馈部门'),
+            model_name="feedback",
+            name="department",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="feedback",
+                to="accounts.department",
+                verbose_name="反馈部门",
+            ),
         ),
         migrations.AddField(
-            model_name='feedback',
-            name='entry',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='feedback', to='lists.listentry', verbose_name='名单条目'),
+            model_name="feedback",
+            name="entry",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="feedback",
+                to="lists.listentry",
+                verbose_name="名单条目",
+            ),
         ),
         migrations.AddField(
-            model_name='feedback',
-            name='measure',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='feedback', to='measures.measure', verbose_name='措施'),
+            model_name="feedback",
+            name="measure",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="feedback",
+                to="measures.measure",
+                verbose_name="措施",
+            ),
         ),
         migrations.AddField(
-            model_name='push',
-            name='department',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='pushes', to='accounts.department', verbose_name='接收部门'),
+            model_name="push",
+            name="department",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="pushes",
+                to="accounts.department",
+                verbose_name="接收部门",
+            ),
         ),
         migrations.AddField(
-            model_name='push',
-            name='entry',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='pushes', to='lists.listentry', verbose_name='名单条目'),
+            model_name="push",
+            name="entry",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="pushes",
+                to="lists.listentry",
+                verbose_name="名单条目",
+            ),
         ),
         migrations.AddField(
-            model_name='push',
-            name='event',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='exchange.outboxevent', verbose_name='来源事件'),
+            model_name="push",
+            name="event",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="exchange.outboxevent",
+                verbose_name="来源事件",
+            ),
         ),
         migrations.AddField(
-            model_name='push',
-            name='measures',
-            field=models.ManyToManyField(related_name='+', to='measures.measure', verbose_name='应实施措施'),
+            model_name="push",
+            name="measures",
+            field=models.ManyToManyField(related_name="+", to="measures.measure", verbose_name="应实施措施"),
         ),
         migrations.AddField(
-            model_name='feedback',
-            name='push',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='feedback', to='exchange.push', verbose_name='推送'),
+            model_name="feedback",
+            name="push",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="feedback",
+                to="exchange.push",
+                verbose_name="推送",
+            ),
         ),
         migrations.AddField(
-            model_name='subscription',
-            name='created_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='创建人'),
+            model_name="subscription",
+            name="created_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="创建人",
+            ),
         ),
         migrations.AddField(
-            model_name='subscription',
-            name='department',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='subscriptions', to='accounts.department', verbose_name='订阅部门'),
+            model_name="subscription",
+            name="department",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="subscriptions",
+                to="accounts.department",
+                verbose_name="订阅部门",
+            ),
         ),
         migrations.AddField(
-            model_name='delivery',
-            name='subscription',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='deliveries', to='exchange.subscription', verbose_name='订阅'),
+            model_name="delivery",
+            name="subscription",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="deliveries",
+                to="exchange.subscription",
+                verbose_name="订阅",
+            ),
         ),
         migrations.AddIndex(
-            model_name='push',
-            index=models.Index(fields=['department', 'first_feedback_at'], name='exchange_pu_departm_0a6e2b_idx'),
+            model_name="push",
+            index=models.Index(
+                fields=["department", "first_feedback_at"], name="exchange_pu_departm_0a6e2b_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='push',
-            constraint=models.UniqueConstraint(fields=('entry', 'department'), name='push_once_per_department'),
+            model_name="push",
+            constraint=models.UniqueConstraint(
+                fields=("entry", "department"), name="push_once_per_department"
+            ),
         ),
         migrations.AddIndex(
-            model_name='feedback',
-            index=models.Index(fields=['result', 'handled_on'], name='exchange_fe_result_2f885e_idx'),
+            model_name="feedback",
+            index=models.Index(fields=["result", "handled_on"], name="exchange_fe_result_2f885e_idx"),
         ),
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(condition=models.Q(('status', 'pending')), fields=['subscription', 'next_attempt_at'], name='delivery_due'),
+            model_name="delivery",
+            index=models.Index(
+                condition=models.Q(("status", "pending")),
+                fields=["subscription", "next_attempt_at"],
+                name="delivery_due",
+            ),
         ),
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(fields=['subscription', 'status'], name='exchange_de_subscri_21d238_idx'),
+            model_name="delivery",
+            index=models.Index(fields=["subscription", "status"], name="exchange_de_subscri_21d238_idx"),
         ),
         migrations.AddConstraint(
-            model_name='delivery',
-            constraint=models.UniqueConstraint(fields=('event', 'subscription'), name='delivery_once_per_event'),
+            model_name="delivery",
+            constraint=models.UniqueConstraint(
+                fields=("event", "subscription"), name="delivery_once_per_event"
+            ),
         ),
     ]

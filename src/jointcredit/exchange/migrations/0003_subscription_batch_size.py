@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('exchange', '0002_subscriptions_deliveries_feedback'),
+        ("exchange", "0002_subscriptions_deliveries_feedback"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='subscription',
-            name='batch_size',
-            field=models.PositiveSmallIntegerField(default=1, help_text='1 表示每个事件一个请求（默认）；大于 1 为批量模式', verbose_name='每次请求事件数'),
+            model_name="subscription",
+            name="batch_size",
+            field=models.PositiveSmallIntegerField(
+                default=1,
+                help_text="1 表示每个事件一个请求（默认）；大于 1 为批量模式",
+                verbose_name="每次请求事件数",
+            ),
         ),
     ]

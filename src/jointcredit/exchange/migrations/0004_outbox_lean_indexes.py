@@ -5,31 +5,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('exchange', '0003_subscription_batch_size'),
+        ("accounts", "0001_initial"),
+        ("exchange", "0003_subscription_batch_size"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='outboxevent',
-            name='department',
-            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.department', verbose_name='发起部门'),
+            model_name="outboxevent",
+            name="department",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="accounts.department",
+                verbose_name="发起部门",
+            ),
         ),
         migrations.AlterField(
-            model_name='outboxevent',
-            name='kind',
-            field=models.CharField(max_length=64, verbose_name='事件类型'),
+            model_name="outboxevent",
+            name="kind",
+            field=models.CharField(max_length=64, verbose_name="事件类型"),
         ),
         migrations.AlterField(
-            model_name='outboxevent',
-            name='list_type_code',
-            field=models.CharField(blank=True, max_length=64, verbose_name='名单类型'),
+            model_name="outboxevent",
+            name="list_type_code",
+            field=models.CharField(blank=True, max_length=64, verbose_name="名单类型"),
         ),
         migrations.AlterField(
-            model_name='outboxevent',
-            name='occurred_at',
-            field=models.DateTimeField(verbose_name='发生时间'),
+            model_name="outboxevent",
+            name="occurred_at",
+            field=models.DateTimeField(verbose_name="发生时间"),
         ),
     ]

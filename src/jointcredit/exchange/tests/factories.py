@@ -26,23 +26,51 @@ from ..sequencer import sequence_all
 def food_safety_setup(lixia, *, feedback_days: int = 10):
     """区市场监管局's 食品安全严重失信 black list; measures applied by 行政审批 and 财政, plus one
     measure with no implementing department (→ every cooperating department)."""
-    memo = Memorandum.objects.create(code="food-safety-2026", name="食品药品安全领域联合惩戒备忘录",
-                                     document_no="历信用办〔2026〕3号", feedback_working_days=feedback_days)
+    memo = Memorandum.objects.create(
+        code="food-safety-2026",
+        name="食品药品安全领域联合惩戒备忘录",
+        document_no="历信用办〔2026〕3号",
+        feedback_working_days=feedback_days,
+    )
     memo.signatories.set(lixia.values())
-    strict = Measure.objects.create(memorandum=memo, code="strict-licensing", name="从严审核行政许可",
-                                    kind=MeasureKind.PUNISHMENT, scenarios=["licensing"])
+    strict = Measure.objects.create(
+        memorandum=memo,
+        code="strict-licensing",
+        name="从严审核行政许可",
+        kind=MeasureKind.PUNISHMENT,
+        scenarios=["licensing"],
+    )
     strict.implementing_departments.set([lixia["xzsp"]])
-    funding = Measure.objects.create(memorandum=memo, code="limit-funding", name="限制申请财政性资金项目",
-                                     kind=MeasureKind.PUNISHMENT, scenarios=["funding"])
+    funding = Measure.objects.create(
+        memorandum=memo,
+        code="limit-funding",
+        name="限制申请财政性资金项目",
+        kind=MeasureKind.PUNISHMENT,
+        scenarios=["funding"],
+    )
     funding.implementing_departments.set([lixia["czj"], lixia["fgj"]])
-    Measure.objects.create(memorandum=memo, code="key-supervision", name="列为重点监管对象",
-                           kind=MeasureKind.PUNISHMENT, scenarios=["inspection"])
-    Measure.objects.create(memorandum=memo, code="green-channel", name="行政审批绿色通道",
-                           kind=MeasureKind.INCENTIVE, scenarios=["licensing"])
+    Measure.objects.create(
+        memorandum=memo,
+        code="key-supervision",
+        name="列为重点监管对象",
+        kind=MeasureKind.PUNISHMENT,
+        scenarios=["inspection"],
+    )
+    Measure.objects.create(
+        memorandum=memo,
+        code="green-channel",
+        name="行政审批绿色通道",
+        kind=MeasureKind.INCENTIVE,
+        scenarios=["licensing"],
+    )
     list_type = ListType.objects.create(
-        code="food-safety-black", name="食品安全严重违法失信名单", color=ListColor.BLACK,
-        category=ListCategory.HEALTH_SAFETY, legal_basis="《食品安全严重违法生产经营者黑名单管理办法》第五条",
-        memorandum=memo)
+        code="food-safety-black",
+        name="食品安全严重违法失信名单",
+        color=ListColor.BLACK,
+        category=ListCategory.HEALTH_SAFETY,
+        legal_basis="《食品安全严重违法生产经营者黑名单管理办法》第五条",
+        memorandum=memo,
+    )
     list_type.initiating_departments.set([lixia["scjgj"]])
     return list_type
 
@@ -52,13 +80,32 @@ def entry_publish(list_type: ListType, department, *, subject=None, pump: bool =
     subject = subject or CompanyFactory()
     with transaction.atomic():
         entry = ListEntry.objects.create(
-            list_type=list_type, subject=subject, subject_name=subject.name, department=department,
-            state=EntryState.PUBLISHED, reason="生产经营添加非食用物质的食品", legal_basis=list_type.legal_basis,
-            document_no=f"历市监罚〔2026〕{subject.pk}号", decided_on=date(2026, 11, 20),
-            valid_from=date(2026, 11, 20), valid_until=date(2029, 11, 19), published_at=timezone.now())
-        event_emit(kind="list_entry.published", aggregate_type="list_entry", aggregate_id=entry.pk,
-                   data={"entry_id": entry.pk, "identifier": subject.identifier, "name": subject.name,
-                         "list_type": list_type.code}, department=department, list_type_code=list_type.code)
+            list_type=list_type,
+            subject=subject,
+            subject_name=subject.name,
+            department=department,
+            state=EntryState.PUBLISHED,
+            reason="生产经营添加非食用物质的食品",
+            legal_basis=list_type.legal_basis,
+            document_no=f"历市监罚〔2026〕{subject.pk}号",
+            decided_on=date(2026, 11, 20),
+            valid_from=date(2026, 11, 20),
+            valid_until=date(2029, 11, 19),
+            published_at=timezone.now(),
+        )
+        event_emit(
+            kind="list_entry.published",
+            aggregate_type="list_entry",
+            aggregate_id=entry.pk,
+            data={
+                "entry_id": entry.pk,
+                "identifier": subject.identifier,
+                "name": subject.name,
+                "list_type": list_type.code,
+            },
+            department=department,
+            list_type_code=list_type.code,
+        )
     if pump:
         sequence_all()
         dispatch_all()
@@ -96,11 +143,18 @@ class Receiver:
                 with receiver.lock:
                     step = receiver.script.pop(0) if receiver.script else 200
                     event_id = self.headers.get("X-JointCredit-Event-Id", "")
-                    receiver.requests.append({"event_id": event_id, "body": body, "step": step,
-                                              "signature": self.headers.get("X-JointCredit-Signature", ""),
-                                              "valid": bool(receiver.secret) and verify_signature(
-                                                  receiver.secret, self.headers.get("X-JointCredit-Signature", ""),
-                                                  body)})
+                    receiver.requests.append(
+                        {
+                            "event_id": event_id,
+                            "body": body,
+                            "step": step,
+                            "signature": self.headers.get("X-JointCredit-Signature", ""),
+                            "valid": bool(receiver.secret)
+                            and verify_signature(
+                                receiver.secret, self.headers.get("X-JointCredit-Signature", ""), body
+                            ),
+                        }
+                    )
                 if isinstance(step, tuple):
                     time.sleep(step[1])
                     step = 200

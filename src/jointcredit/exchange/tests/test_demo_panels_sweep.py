@@ -52,8 +52,14 @@ def test_demo_builds_pushes_feedback_and_paused_loopback_subscriptions(lixia, us
 def test_office_dashboard_shows_exchange_panels(lixia, user_factory, office_admin):
     list_type = food_safety_setup(lixia)
     entry = entry_publish(list_type, lixia["scjgj"])
-    feedback_create(actor=user_factory(lixia["czj"], roles=[Role.CLERK]), entry_id=entry.pk, measure="limit-funding",
-                    result="punished", matter_name="专项资金申报", handled_on=timezone.localdate())
+    feedback_create(
+        actor=user_factory(lixia["czj"], roles=[Role.CLERK]),
+        entry_id=entry.pk,
+        measure="limit-funding",
+        result="punished",
+        matter_name="专项资金申报",
+        handled_on=timezone.localdate(),
+    )
     rate = panels.feedback_response_rate(office_admin)
     by_dept = dict(zip(rate["categories"], rate["series"][0]["data"]))
     assert by_dept["区财政局"] == 100.0 and by_dept["区行政审批服务局"] == 0.0
@@ -64,7 +70,9 @@ def test_office_dashboard_shows_exchange_panels(lixia, user_factory, office_admi
     client = Client()
     client.force_login(office_admin)
     page = client.get("/staff/dashboard/").content.decode()
-    assert "执行反馈响应率（按部门）" in page and "联合奖惩措施实施趋势（按月）" in page and "区财政局" in page
+    assert (
+        "执行反馈响应率（按部门）" in page and "联合奖惩措施实施趋势（按月）" in page and "区财政局" in page
+    )
     clerk = Client()
     clerk.force_login(user_factory(lixia["czj"], roles=[Role.CLERK]))
     assert "执行反馈响应率" not in clerk.get("/staff/dashboard/").content.decode()  # office only
@@ -76,8 +84,9 @@ def test_sweep_prunes_old_delivered_rows_and_task_results_idempotently(lixia, us
 
     settings.JOINTCREDIT_DELIVERY_RETENTION_DAYS = 90
     admin = user_factory(lixia["xzsp"], roles=[Role.DEPARTMENT_ADMIN])
-    sub, _ = subscription_create(actor=admin, department=lixia["xzsp"], name="审批", url="http://127.0.0.1:9/x",
-                                 secret=SECRET)
+    sub, _ = subscription_create(
+        actor=admin, department=lixia["xzsp"], name="审批", url="http://127.0.0.1:9/x", secret=SECRET
+    )
     emit_records(5, lixia["scjgj"])
     sweeps.run(now=timezone.now())
     rows = list(Delivery.objects.order_by("pk"))
@@ -86,22 +95,31 @@ def test_sweep_prunes_old_delivered_rows_and_task_results_idempotently(lixia, us
     Delivery.objects.filter(pk__in=[old.pk, recent.pk]).update(status=DeliveryStatus.DELIVERED)
     Delivery.objects.filter(pk=old.pk).update(delivered_at=now - timedelta(days=91))
     Delivery.objects.filter(pk=recent.pk).update(delivered_at=now - timedelta(days=89))
-    Delivery.objects.filter(pk=old_dead.pk).update(status=DeliveryStatus.DEAD, created_at=now - timedelta(days=400))
+    Delivery.objects.filter(pk=old_dead.pk).update(
+        status=DeliveryStatus.DEAD, created_at=now - timedelta(days=400)
+    )
     Delivery.objects.filter(pk=old_pending.pk).update(created_at=now - timedelta(days=400))
 
     DBTaskResult.objects.all().delete()
     for _ in range(3):
         deliveries_send.enqueue(subscription_id=sub.pk)
     done, fresh, stuck = DBTaskResult.objects.order_by("enqueued_at")[:3]
-    DBTaskResult.objects.filter(pk=done.pk).update(status=TaskResultStatus.SUCCESSFUL, finished_at=now - timedelta(days=8))
-    DBTaskResult.objects.filter(pk=fresh.pk).update(status=TaskResultStatus.SUCCESSFUL, finished_at=now - timedelta(days=1))
-    DBTaskResult.objects.filter(pk=stuck.pk).update(status=TaskResultStatus.RUNNING, started_at=now - timedelta(days=8))
+    DBTaskResult.objects.filter(pk=done.pk).update(
+        status=TaskResultStatus.SUCCESSFUL, finished_at=now - timedelta(days=8)
+    )
+    DBTaskResult.objects.filter(pk=fresh.pk).update(
+        status=TaskResultStatus.SUCCESSFUL, finished_at=now - timedelta(days=1)
+    )
+    DBTaskResult.objects.filter(pk=stuck.pk).update(
+        status=TaskResultStatus.RUNNING, started_at=now - timedelta(days=8)
+    )
 
     first = sweeps.run(now=now)
     assert first["清理已送达投递"] == 1 and first["清理任务结果"] == 2
     assert not Delivery.objects.filter(pk=old.pk).exists()
     assert Delivery.objects.filter(pk__in=[recent.pk, old_dead.pk, old_pending.pk]).count() == 3
-    assert list(DBTaskResult.objects.filter(pk__in=[done.pk, fresh.pk, stuck.pk]).values_list("pk", flat=True)) == [
-        fresh.pk]
+    assert list(
+        DBTaskResult.objects.filter(pk__in=[done.pk, fresh.pk, stuck.pk]).values_list("pk", flat=True)
+    ) == [fresh.pk]
     again = sweeps.run(now=now)
     assert again["清理已送达投递"] == 0 and again["清理任务结果"] == 0

@@ -32,8 +32,14 @@ BIN = Path(sys.executable).parent
 def _env(**extra) -> dict:
     s = connection.settings_dict
     url = f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-    return {**os.environ, "DATABASE_URL": url, "JOINTCREDIT_TESTING": "1", "JOINTCREDIT_DEBUG": "0",
-            "DJANGO_SETTINGS_MODULE": "jointcredit.config.settings", **extra}
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "JOINTCREDIT_TESTING": "1",
+        "JOINTCREDIT_DEBUG": "0",
+        "DJANGO_SETTINGS_MODULE": "jointcredit.config.settings",
+        **extra,
+    }
 
 
 def _wait(predicate, rounds: int = 300, pause: float = 0.05) -> bool:
@@ -48,10 +54,23 @@ def test_worker_killed_mid_delivery_loses_nothing(lixia, user_factory, settings)
     settings.JOINTCREDIT_WEBHOOK_LEASE = 1
     admin = user_factory(lixia["xzsp"], roles=[Role.DEPARTMENT_ADMIN])
     with Receiver(SECRET, script=[("sleep", 60)]) as receiver:  # the first request hangs the worker
-        subscription_create(actor=admin, department=lixia["xzsp"], name="审批系统", url=receiver.url, secret=SECRET)
+        subscription_create(
+            actor=admin, department=lixia["xzsp"], name="审批系统", url=receiver.url, secret=SECRET
+        )
         ids = emit_records(20, lixia["scjgj"])
-        worker = subprocess.Popen([str(BIN / "jointcredit"), "worker", "--no-startup-delay", "--no-reload",
-                                   "--interval", "0.05", "-v", "0"], env=_env(JOINTCREDIT_WEBHOOK_LEASE="1"))
+        worker = subprocess.Popen(
+            [
+                str(BIN / "jointcredit"),
+                "worker",
+                "--no-startup-delay",
+                "--no-reload",
+                "--interval",
+                "0.05",
+                "-v",
+                "0",
+            ],
+            env=_env(JOINTCREDIT_WEBHOOK_LEASE="1"),
+        )
         try:
             assert _wait(lambda: len(receiver.requests) >= 8), "worker never started delivering"
         finally:

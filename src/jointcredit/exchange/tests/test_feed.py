@@ -20,8 +20,16 @@ def _emit(n: int, kind: str = "record.published", start: int = 0) -> list[str]:
     ids = []
     with transaction.atomic():
         for i in range(start, start + n):
-            ids.append(str(event_emit(kind=kind, aggregate_type="record", aggregate_id=i,
-                                      data={"record_id": i, "CF_WSH": f"历市监罚〔2026〕{i}号"}).id))
+            ids.append(
+                str(
+                    event_emit(
+                        kind=kind,
+                        aggregate_type="record",
+                        aggregate_id=i,
+                        data={"record_id": i, "CF_WSH": f"历市监罚〔2026〕{i}号"},
+                    ).id
+                )
+            )
     return ids
 
 
@@ -76,7 +84,9 @@ def test_rolled_back_events_never_reach_the_feed(office_admin, api_client_for):
 
 @postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_writers_scrambled_commits_reader_sees_each_event_once_in_order(office_admin, api_client_for):
+def test_concurrent_writers_scrambled_commits_reader_sees_each_event_once_in_order(
+    office_admin, api_client_for
+):
     """Writers commit in an order different from the order they wrote their events, while a reader
     polls the HTTP feed. A naive auto-increment feed would skip the late committer; ours must not."""
     client = api_client_for(office_admin)
@@ -95,8 +105,12 @@ def test_concurrent_writers_scrambled_commits_reader_sees_each_event_once_in_ord
                 with transaction.atomic():
                     if k == 0 and w != 0:
                         first_written.wait(30)
-                    ev = event_emit(kind="list_entry.changed", aggregate_type="list_entry",
-                                    aggregate_id=w * 1000 + k, data={"writer": w, "k": k})
+                    ev = event_emit(
+                        kind="list_entry.changed",
+                        aggregate_type="list_entry",
+                        aggregate_id=w * 1000 + k,
+                        data={"writer": w, "k": k},
+                    )
                     if k == 0 and w == 0:
                         first_written.set()
                     if k == 0 and w == 0:
@@ -162,14 +176,36 @@ def test_bulk_emit_writes_the_same_events_as_event_emit(office_admin, api_client
 
     data = {"record_id": 1, "decided_on": date(2026, 11, 20), "amount": Decimal("0.50"), "名称": "某公司"}
     with transaction.atomic():
-        single = event_emit(kind="record.published", aggregate_type="record", aggregate_id=1, data=data,
-                            department=lixia["scjgj"], list_type_code="")
-        assert events_emit_bulk([
-            {"kind": "record.published", "aggregate_type": "record", "aggregate_id": 1, "data": data,
-             "department": lixia["scjgj"]},
-            {"kind": "list_entry.changed", "aggregate_type": "list_entry", "aggregate_id": 9, "data": {"entry_id": 9},
-             "department_id": lixia["xzsp"].pk, "list_type_code": "food-safety-black"},
-        ]) == 2
+        single = event_emit(
+            kind="record.published",
+            aggregate_type="record",
+            aggregate_id=1,
+            data=data,
+            department=lixia["scjgj"],
+            list_type_code="",
+        )
+        assert (
+            events_emit_bulk(
+                [
+                    {
+                        "kind": "record.published",
+                        "aggregate_type": "record",
+                        "aggregate_id": 1,
+                        "data": data,
+                        "department": lixia["scjgj"],
+                    },
+                    {
+                        "kind": "list_entry.changed",
+                        "aggregate_type": "list_entry",
+                        "aggregate_id": 9,
+                        "data": {"entry_id": 9},
+                        "department_id": lixia["xzsp"].pk,
+                        "list_type_code": "food-safety-black",
+                    },
+                ]
+            )
+            == 2
+        )
         assert events_emit_bulk([]) == 0
     events = api_client_for(office_admin).get("/api/v1/feed").json()["events"]
     assert [e["position"] for e in events] == [1, 2, 3]
@@ -180,5 +216,8 @@ def test_bulk_emit_writes_the_same_events_as_event_emit(office_admin, api_client
     assert first["id"] == str(single.id) and first["data"] == bulk["data"]  # same JSON payload either way
     changed = OutboxEvent.objects.get(kind="list_entry.changed")
     assert (changed.department_id, changed.list_type_code, changed.aggregate_id) == (
-        lixia["xzsp"].pk, "food-safety-black", "9")
+        lixia["xzsp"].pk,
+        "food-safety-black",
+        "9",
+    )
     assert OutboxEvent.objects.get(pk=bulk["id"]).department_id == lixia["scjgj"].pk

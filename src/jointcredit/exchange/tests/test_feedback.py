@@ -27,7 +27,8 @@ def setup(lixia, user_factory):
     list_type = food_safety_setup(lixia)
     entry = entry_publish(list_type, lixia["scjgj"])
     return {
-        "list_type": list_type, "entry": entry,
+        "list_type": list_type,
+        "entry": entry,
         "xzsp": user_factory(lixia["xzsp"], roles=[Role.CLERK]),
         "czj": user_factory(lixia["czj"], roles=[Role.CLERK]),
         "scjgj": user_factory(lixia["scjgj"], roles=[Role.CLERK]),
@@ -53,14 +54,30 @@ def test_feedback_api_rules_and_audit(setup, api_client_for, lixia):
     client = api_client_for(setup["xzsp"])
     entry = setup["entry"]
     today = timezone.localdate().isoformat()
-    ok = client.post("/api/v1/feedback", {"entry_id": entry.pk, "measure": "strict-licensing", "result": "punished",
-                                          "matter_name": "食品经营许可证新办申请", "matter_document_no": "历审批食〔2026〕118号",
-                                          "handled_on": today})
+    ok = client.post(
+        "/api/v1/feedback",
+        {
+            "entry_id": entry.pk,
+            "measure": "strict-licensing",
+            "result": "punished",
+            "matter_name": "食品经营许可证新办申请",
+            "matter_document_no": "历审批食〔2026〕118号",
+            "handled_on": today,
+        },
+    )
     assert ok.status_code == 201, ok.content
     assert ok.json()["result_label"] == "已实施惩戒" and ok.json()["is_late"] is False
-    again = client.post("/api/v1/feedback", {"entry_id": entry.pk, "measure": "strict-licensing", "result": "punished",
-                                             "matter_name": "食品经营许可证新办申请",
-                                             "matter_document_no": "历审批食〔2026〕118号", "handled_on": today})
+    again = client.post(
+        "/api/v1/feedback",
+        {
+            "entry_id": entry.pk,
+            "measure": "strict-licensing",
+            "result": "punished",
+            "matter_name": "食品经营许可证新办申请",
+            "matter_document_no": "历审批食〔2026〕118号",
+            "handled_on": today,
+        },
+    )
     assert again.status_code == 200 and again.json()["id"] == ok.json()["id"]  # retry: no duplicate
     assert Feedback.objects.count() == 1
     assert AuditEvent.objects.filter(action="feedback.create").count() == 1
@@ -72,8 +89,15 @@ def test_feedback_api_rules_and_audit(setup, api_client_for, lixia):
         ({"measure": "strict-licensing", "result": "不适用"}, "reason", "required"),
         ({"measure": "strict-licensing", "result": "punished"}, "matter_name", "required"),
         ({"measure": "strict-licensing", "result": "maybe"}, "result", "choice"),
-        ({"measure": "key-supervision", "result": "not_involved",
-          "handled_on": (timezone.localdate() + timedelta(days=3)).isoformat()}, "handled_on", "not_future"),
+        (
+            {
+                "measure": "key-supervision",
+                "result": "not_involved",
+                "handled_on": (timezone.localdate() + timedelta(days=3)).isoformat(),
+            },
+            "handled_on",
+            "not_future",
+        ),
     ]
     for extra, field, rule in cases:
         body = {"entry_id": entry.pk, "handled_on": today, **extra}
@@ -81,17 +105,33 @@ def test_feedback_api_rules_and_audit(setup, api_client_for, lixia):
         assert response.status_code == 422, (extra, response.content)
         details = response.json()["error"]["details"]
         assert any(d["field"] == field and d["rule"] == rule for d in details), details
-    na = client.post("/api/v1/feedback", {"entry_id": entry.pk, "measure": "key-supervision", "result": "不适用",
-                                          "reason": "该主体本期无检查计划", "handled_on": today})
+    na = client.post(
+        "/api/v1/feedback",
+        {
+            "entry_id": entry.pk,
+            "measure": "key-supervision",
+            "result": "不适用",
+            "reason": "该主体本期无检查计划",
+            "handled_on": today,
+        },
+    )
     assert na.status_code == 201 and na.json()["result"] == "not_applicable"
 
     # The initiating department was not pushed to; a viewer may not write.
-    not_pushed = api_client_for(setup["scjgj"]).post("/api/v1/feedback", {
-        "entry_id": entry.pk, "measure": "strict-licensing", "result": "not_involved", "handled_on": today})
+    not_pushed = api_client_for(setup["scjgj"]).post(
+        "/api/v1/feedback",
+        {"entry_id": entry.pk, "measure": "strict-licensing", "result": "not_involved", "handled_on": today},
+    )
     assert not_pushed.status_code == 403 and "未推送" in not_pushed.json()["error"]["message"]
     with pytest.raises(PermissionDenied):
-        services.feedback_create(actor=setup["xzsp"], department=lixia["czj"], entry_id=entry.pk,
-                                 measure="limit-funding", result="not_involved", handled_on=today)
+        services.feedback_create(
+            actor=setup["xzsp"],
+            department=lixia["czj"],
+            entry_id=entry.pk,
+            measure="limit-funding",
+            result="not_involved",
+            handled_on=today,
+        )
     listed = client.get("/api/v1/feedback", {"entry_id": entry.pk}).json()
     assert listed["meta"]["total"] == 2
     # The initiating department sees who responded on its entry.
@@ -153,9 +193,15 @@ def test_overdue_dashboard_reminders_and_cases(setup, lixia, office_admin, api_c
     entry = setup["entry"]
     yesterday = timezone.localdate() - timedelta(days=1)
     Push.objects.filter(entry=entry).update(pushed_on=yesterday - timedelta(days=30), feedback_due=yesterday)
-    services.feedback_create(actor=setup["czj"], entry_id=entry.pk, measure="limit-funding", result="punished",
-                             matter_name="2026年度中小企业发展专项资金", matter_document_no="历财企〔2026〕9号",
-                             handled_on=yesterday)
+    services.feedback_create(
+        actor=setup["czj"],
+        entry_id=entry.pk,
+        measure="limit-funding",
+        result="punished",
+        matter_name="2026年度中小企业发展专项资金",
+        matter_document_no="历财企〔2026〕9号",
+        handled_on=yesterday,
+    )
     rates = {r["department__code"]: r for r in selectors.response_rates(actor=office_admin)}
     assert rates["czj"]["answered"] == 1 and rates["czj"]["rate"] == 100.0 and rates["czj"]["on_time"] == 0
     assert rates["xzsp"]["overdue"] == 1 and rates["xzsp"]["answered"] == 0

@@ -28,8 +28,17 @@ SECRET = "s3cret-for-tests-0123456789abcdef"
 
 def run_worker():
     """The real worker (`jointcredit worker` = db_worker), draining every ready task once."""
-    call_command("db_worker", "--batch", "--queue-name", "*", "--no-startup-delay", "--no-reload",
-                 "--interval", "0", verbosity=0)
+    call_command(
+        "db_worker",
+        "--batch",
+        "--queue-name",
+        "*",
+        "--no-startup-delay",
+        "--no-reload",
+        "--interval",
+        "0",
+        verbosity=0,
+    )
 
 
 def drain_until(predicate, *, rounds: int = 60):
@@ -57,16 +66,32 @@ def xzsp_admin(user_factory, lixia):
 
 def emit_records(n: int, department) -> list[str]:
     with transaction.atomic():
-        return [str(event_emit(kind="record.published", aggregate_type="record", aggregate_id=i,
-                               data={"record_id": i, "CF_WSH": f"历市监罚〔2026〕{i}号", "CF_XDR_MC": "某餐饮公司"},
-                               department=department).id) for i in range(n)]
+        return [
+            str(
+                event_emit(
+                    kind="record.published",
+                    aggregate_type="record",
+                    aggregate_id=i,
+                    data={"record_id": i, "CF_WSH": f"历市监罚〔2026〕{i}号", "CF_XDR_MC": "某餐饮公司"},
+                    department=department,
+                ).id
+            )
+            for i in range(n)
+        ]
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("url", "rule"), [
-    ("ftp://example.gov.cn/x", "scheme"), ("javascript:alert(1)", "scheme"), ("http:///nohost", "host"),
-    ("https://user:pw@example.gov.cn/", "credentials"), ("", "required"), ("http://[::1", "format"),
-])
+@pytest.mark.parametrize(
+    ("url", "rule"),
+    [
+        ("ftp://example.gov.cn/x", "scheme"),
+        ("javascript:alert(1)", "scheme"),
+        ("http:///nohost", "host"),
+        ("https://user:pw@example.gov.cn/", "credentials"),
+        ("", "required"),
+        ("http://[::1", "format"),
+    ],
+)
 def test_webhook_url_rules(url, rule):
     with pytest.raises(ValidationFailed) as exc:
         webhook_url_validate(url)
@@ -78,7 +103,11 @@ def test_allow_list_setting_restricts_hosts(settings):
     settings.JOINTCREDIT_WEBHOOK_ALLOWED_HOSTS = "hooks.xzsp.jinan.gov.cn,.lixia.gov.cn"
     assert webhook_url_validate("https://hooks.xzsp.jinan.gov.cn/jc")
     assert webhook_url_validate("https://api.swj.lixia.gov.cn/jc")
-    for bad in ("http://169.254.169.254/latest/meta-data", "http://127.0.0.1:8000/", "https://evil-lixia.gov.cn/"):
+    for bad in (
+        "http://169.254.169.254/latest/meta-data",
+        "http://127.0.0.1:8000/",
+        "https://evil-lixia.gov.cn/",
+    ):
         with pytest.raises(ValidationFailed, match="允许列表"):
             webhook_url_validate(bad)
 
@@ -108,9 +137,15 @@ def test_backoff_grows_exponentially_with_bounded_jitter(settings):
 def test_subscription_api_permissions_validation_and_audit(lixia, xzsp_admin, user_factory, api_client_for):
     food_safety_setup(lixia)
     admin = api_client_for(xzsp_admin)
-    ok = admin.post("/api/v1/subscriptions", {"name": "审批系统", "url": "https://hooks.xzsp.example.cn/jc",
-                                              "event_kinds": ["list_entry.*", "repair.approved"],
-                                              "list_type_codes": ["food-safety-black"]})
+    ok = admin.post(
+        "/api/v1/subscriptions",
+        {
+            "name": "审批系统",
+            "url": "https://hooks.xzsp.example.cn/jc",
+            "event_kinds": ["list_entry.*", "repair.approved"],
+            "list_type_codes": ["food-safety-black"],
+        },
+    )
     assert ok.status_code == 201, ok.content
     body = ok.json()
     assert len(body["secret"]) >= 24 and body["department"] == "xzsp"
@@ -121,16 +156,34 @@ def test_subscription_api_permissions_validation_and_audit(lixia, xzsp_admin, us
     listed = admin.get("/api/v1/subscriptions").json()
     assert listed["meta"]["total"] == 1 and "secret" not in listed["items"][0]
 
-    bad = admin.post("/api/v1/subscriptions", {"name": "", "url": "file:///etc/passwd", "event_kinds": ["nope"],
-                                               "list_type_codes": ["no-such-list"]})
+    bad = admin.post(
+        "/api/v1/subscriptions",
+        {
+            "name": "",
+            "url": "file:///etc/passwd",
+            "event_kinds": ["nope"],
+            "list_type_codes": ["no-such-list"],
+        },
+    )
     assert bad.status_code == 422
-    assert {d["field"] for d in bad.json()["error"]["details"]} == {"name", "url", "event_kinds", "list_type_codes"}
+    assert {d["field"] for d in bad.json()["error"]["details"]} == {
+        "name",
+        "url",
+        "event_kinds",
+        "list_type_codes",
+    }
 
     clerk = api_client_for(user_factory(lixia["xzsp"], roles=[Role.CLERK]))
-    assert clerk.post("/api/v1/subscriptions", {"name": "x", "url": "https://a.example.cn/"}).status_code == 403
+    assert (
+        clerk.post("/api/v1/subscriptions", {"name": "x", "url": "https://a.example.cn/"}).status_code == 403
+    )
     other = api_client_for(user_factory(lixia["swj"], roles=[Role.DEPARTMENT_ADMIN]))
-    assert other.post("/api/v1/subscriptions", {"name": "x", "url": "https://a.example.cn/",
-                                                "department": "xzsp"}).status_code == 403
+    assert (
+        other.post(
+            "/api/v1/subscriptions", {"name": "x", "url": "https://a.example.cn/", "department": "xzsp"}
+        ).status_code
+        == 403
+    )
     assert other.get("/api/v1/subscriptions").json()["meta"]["total"] == 0
 
 
@@ -138,13 +191,30 @@ def test_subscription_api_permissions_validation_and_audit(lixia, xzsp_admin, us
 def test_delivery_500_then_200_timeout_signed_via_worker(lixia, xzsp_admin, fast_retries):
     list_type = food_safety_setup(lixia)
     with Receiver(SECRET, script=[500, ("sleep", 1.5), 200]) as receiver:
-        sub, _ = subscription_create(actor=xzsp_admin, department=lixia["xzsp"], name="审批系统",
-                                     url=receiver.url, event_kinds=["list_entry.published"], secret=SECRET)
-        other, _ = subscription_create(actor=xzsp_admin, department=lixia["xzsp"], name="只要双公示",
-                                       url=receiver.url, event_kinds=["record.*"], secret=SECRET)
+        sub, _ = subscription_create(
+            actor=xzsp_admin,
+            department=lixia["xzsp"],
+            name="审批系统",
+            url=receiver.url,
+            event_kinds=["list_entry.published"],
+            secret=SECRET,
+        )
+        other, _ = subscription_create(
+            actor=xzsp_admin,
+            department=lixia["xzsp"],
+            name="只要双公示",
+            url=receiver.url,
+            event_kinds=["record.*"],
+            secret=SECRET,
+        )
         entries = [entry_publish(list_type, lixia["scjgj"], pump=False) for _ in range(3)]
-        assert drain_until(lambda: sorted(receiver.applied) == sorted(
-            str(d.event_id) for d in Delivery.objects.filter(subscription=sub)) and len(receiver.applied) == 3)
+        assert drain_until(
+            lambda: (
+                sorted(receiver.applied)
+                == sorted(str(d.event_id) for d in Delivery.objects.filter(subscription=sub))
+                and len(receiver.applied) == 3
+            )
+        )
     rows = list(Delivery.objects.filter(subscription=sub).select_related("event"))
     assert len(rows) == 3 and all(r.status == DeliveryStatus.DELIVERED for r in rows)
     assert {r.event.aggregate_id for r in rows} == {str(e.pk) for e in entries}
@@ -154,7 +224,10 @@ def test_delivery_500_then_200_timeout_signed_via_worker(lixia, xzsp_admin, fast
     failed_ids = [r["event_id"] for r in receiver.requests if r["step"] != 200]
     assert len(failed_ids) == 2 and set(failed_ids) <= set(receiver.applied)  # same event id on retry
     body = json.loads(receiver.requests[-1]["body"])
-    assert set(body) == {"position", "id", "type", "occurred_at", "data"} and body["type"] == "list_entry.published"
+    assert (
+        set(body) == {"position", "id", "type", "occurred_at", "data"}
+        and body["type"] == "list_entry.published"
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -162,8 +235,9 @@ def test_receiver_down_then_back_gets_everything(lixia, xzsp_admin, fast_retries
     receiver = Receiver(SECRET)
     port_url = receiver.url
     receiver.server.server_close()  # the endpoint is down: connection refused
-    sub, _ = subscription_create(actor=xzsp_admin, department=lixia["xzsp"], name="税务", url=port_url,
-                                 secret=SECRET)
+    sub, _ = subscription_create(
+        actor=xzsp_admin, department=lixia["xzsp"], name="税务", url=port_url, secret=SECRET
+    )
     ids = emit_records(5, lixia["scjgj"])
     drain_until(lambda: Delivery.objects.filter(subscription=sub, attempts__gte=3).count() == 5)
     rows = Delivery.objects.filter(subscription=sub)
@@ -176,14 +250,18 @@ def test_receiver_down_then_back_gets_everything(lixia, xzsp_admin, fast_retries
 
 
 @pytest.mark.django_db(transaction=True)
-def test_dead_letter_after_horizon_and_manual_redelivery(lixia, xzsp_admin, fast_retries, api_client_for,
-                                                         user_factory):
+def test_dead_letter_after_horizon_and_manual_redelivery(
+    lixia, xzsp_admin, fast_retries, api_client_for, user_factory
+):
     fast_retries.JOINTCREDIT_WEBHOOK_DEAD_HOURS = 0  # the first failure is already past the horizon
     with Receiver(SECRET, script=[503, 503]) as receiver:
-        sub, _ = subscription_create(actor=xzsp_admin, department=lixia["xzsp"], name="审批", url=receiver.url,
-                                     secret=SECRET)
+        sub, _ = subscription_create(
+            actor=xzsp_admin, department=lixia["xzsp"], name="审批", url=receiver.url, secret=SECRET
+        )
         ids = emit_records(2, lixia["scjgj"])
-        assert drain_until(lambda: Delivery.objects.filter(subscription=sub, status=DeliveryStatus.DEAD).count() == 2)
+        assert drain_until(
+            lambda: Delivery.objects.filter(subscription=sub, status=DeliveryStatus.DEAD).count() == 2
+        )
         assert receiver.applied == []
         client = api_client_for(xzsp_admin)
         dead = client.get("/api/v1/deliveries", {"status": "dead"}).json()
@@ -205,8 +283,9 @@ def test_paused_subscription_keeps_events_until_resumed(lixia, xzsp_admin, fast_
     from ..services import subscription_set_active
 
     with Receiver(SECRET) as receiver:
-        sub, _ = subscription_create(actor=xzsp_admin, department=lixia["xzsp"], name="审批", url=receiver.url,
-                                     secret=SECRET)
+        sub, _ = subscription_create(
+            actor=xzsp_admin, department=lixia["xzsp"], name="审批", url=receiver.url, secret=SECRET
+        )
         subscription_set_active(actor=xzsp_admin, subscription=sub, active=False)
         emit_records(3, lixia["scjgj"])
         run_worker()
@@ -216,18 +295,21 @@ def test_paused_subscription_keeps_events_until_resumed(lixia, xzsp_admin, fast_
 
 
 @pytest.mark.django_db(transaction=True)
-def test_batch_mode_subscription_gets_signed_batches_and_single_stays_default(lixia, xzsp_admin, fast_retries,
-                                                                             api_client_for):
+def test_batch_mode_subscription_gets_signed_batches_and_single_stays_default(
+    lixia, xzsp_admin, fast_retries, api_client_for
+):
     batches: list[dict] = []
     with Receiver(SECRET) as single, Receiver(SECRET, script=[500]) as batched:
         client = api_client_for(xzsp_admin)
         bad = client.post("/api/v1/subscriptions", {"name": "批量", "url": batched.url, "batch_size": 0})
         assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "batch_size"
-        created = client.post("/api/v1/subscriptions", {"name": "批量", "url": batched.url, "secret": SECRET,
-                                                        "batch_size": 4})
+        created = client.post(
+            "/api/v1/subscriptions", {"name": "批量", "url": batched.url, "secret": SECRET, "batch_size": 4}
+        )
         assert created.status_code == 201 and created.json()["batch_size"] == 4
-        plain, _ = subscription_create(actor=xzsp_admin, department=lixia["xzsp"], name="逐个", url=single.url,
-                                       secret=SECRET)
+        plain, _ = subscription_create(
+            actor=xzsp_admin, department=lixia["xzsp"], name="逐个", url=single.url, secret=SECRET
+        )
         assert plain.batch_size == 1
         ids = emit_records(10, lixia["scjgj"])
         assert drain_until(lambda: Delivery.objects.filter(status=DeliveryStatus.DELIVERED).count() == 20)
@@ -261,8 +343,9 @@ def test_lingering_lane_pumps_and_sends_events_committed_after_it_ran_dry(lixia,
     from ..delivery import deliveries_send_due
 
     with Receiver(SECRET) as receiver:
-        sub, _ = subscription_create(actor=xzsp_admin, department=lixia["xzsp"], name="审批", url=receiver.url,
-                                     secret=SECRET)
+        sub, _ = subscription_create(
+            actor=xzsp_admin, department=lixia["xzsp"], name="审批", url=receiver.url, secret=SECRET
+        )
         first = emit_records(3, lixia["scjgj"])
         from ..dispatcher import dispatch_all
         from ..sequencer import sequence_all
@@ -291,6 +374,8 @@ def test_lingering_lane_pumps_and_sends_events_committed_after_it_ran_dry(lixia,
                 time.sleep(0.05)
             assert sorted(receiver.applied) == sorted(first + second)
         finally:
-            Subscription.objects.filter(pk=sub.pk).update(is_active=False)  # a paused endpoint ends the linger
+            Subscription.objects.filter(pk=sub.pk).update(
+                is_active=False
+            )  # a paused endpoint ends the linger
             lane.join(90)
     assert counts["delivered"] == 7

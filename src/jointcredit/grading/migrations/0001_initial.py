@@ -10,174 +10,496 @@ import jointcredit.grading.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('subjects', '0002_portal_search_indexes'),
+        ("accounts", "0001_initial"),
+        ("subjects", "0002_portal_search_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='GradingRun',
+            name="GradingRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('on', models.DateField(verbose_name='评价基准日')),
-                ('ruleset_version', models.PositiveIntegerField(verbose_name='规则版本')),
-                ('subjects', models.PositiveIntegerField(default=0, verbose_name='主体数')),
-                ('inputs', models.PositiveIntegerField(default=0, verbose_name='评分信息条数')),
-                ('created', models.PositiveIntegerField(default=0, verbose_name='新评级')),
-                ('changed', models.PositiveIntegerField(default=0, verbose_name='等级或得分变化')),
-                ('explanation_updated', models.PositiveIntegerField(default=0, verbose_name='仅说明变化')),
-                ('seconds', models.FloatField(default=0, verbose_name='耗时（秒）')),
-                ('started_at', models.DateTimeField(verbose_name='开始时间')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='结束时间')),
-                ('distribution', models.JSONField(default=dict, verbose_name='等级分布')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("on", models.DateField(verbose_name="评价基准日")),
+                ("ruleset_version", models.PositiveIntegerField(verbose_name="规则版本")),
+                ("subjects", models.PositiveIntegerField(default=0, verbose_name="主体数")),
+                ("inputs", models.PositiveIntegerField(default=0, verbose_name="评分信息条数")),
+                ("created", models.PositiveIntegerField(default=0, verbose_name="新评级")),
+                ("changed", models.PositiveIntegerField(default=0, verbose_name="等级或得分变化")),
+                ("explanation_updated", models.PositiveIntegerField(default=0, verbose_name="仅说明变化")),
+                ("seconds", models.FloatField(default=0, verbose_name="耗时（秒）")),
+                ("started_at", models.DateTimeField(verbose_name="开始时间")),
+                ("finished_at", models.DateTimeField(blank=True, null=True, verbose_name="结束时间")),
+                ("distribution", models.JSONField(default=dict, verbose_name="等级分布")),
             ],
             options={
-                'verbose_name': '全量评级运行',
-                'verbose_name_plural': '全量评级运行',
-                'ordering': ['-started_at'],
+                "verbose_name": "全量评级运行",
+                "verbose_name_plural": "全量评级运行",
+                "ordering": ["-started_at"],
             },
         ),
         migrations.CreateModel(
-            name='SubjectGrade',
+            name="SubjectGrade",
             fields=[
-                ('subject', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='credit_grade', serialize=False, to='subjects.subject', verbose_name='主体')),
-                ('grade', models.CharField(choices=[('A', 'A 级（诚信）'), ('B', 'B 级（良好）'), ('C', 'C 级（关注）'), ('D', 'D 级（失信）')], db_index=True, max_length=1, verbose_name='等级')),
-                ('score', models.IntegerField(verbose_name='得分')),
-                ('ruleset_version', models.PositiveIntegerField(verbose_name='规则版本')),
-                ('explanation', models.JSONField(blank=True, default=list, verbose_name='评分说明')),
-                ('digest', models.CharField(blank=True, help_text='只在说明变化时改写本行，全量评级不必重写一百万行。', max_length=40, verbose_name='评分说明摘要')),
-                ('computed_on', models.DateField(help_text='等级、得分或说明最近一次变化时的基准日。', verbose_name='评价基准日')),
-                ('computed_at', models.DateTimeField(verbose_name='计算时间')),
+                (
+                    "subject",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="credit_grade",
+                        serialize=False,
+                        to="subjects.subject",
+                        verbose_name="主体",
+                    ),
+                ),
+                (
+                    "grade",
+                    models.CharField(
+                        choices=[
+                            ("A", "A 级（诚信）"),
+                            ("B", "B 级（良好）"),
+                            ("C", "C 级（关注）"),
+                            ("D", "D 级（失信）"),
+                        ],
+                        db_index=True,
+                        max_length=1,
+                        verbose_name="等级",
+                    ),
+                ),
+                ("score", models.IntegerField(verbose_name="得分")),
+                ("ruleset_version", models.PositiveIntegerField(verbose_name="规则版本")),
+                ("explanation", models.JSONField(blank=True, default=list, verbose_name="评分说明")),
+                (
+                    "digest",
+                    models.CharField(
+                        blank=True,
+                        help_text="只在说明变化时改写本行，全量评级不必重写一百万行。",
+                        max_length=40,
+                        verbose_name="评分说明摘要",
+                    ),
+                ),
+                (
+                    "computed_on",
+                    models.DateField(
+                        help_text="等级、得分或说明最近一次变化时的基准日。", verbose_name="评价基准日"
+                    ),
+                ),
+                ("computed_at", models.DateTimeField(verbose_name="计算时间")),
             ],
             options={
-                'verbose_name': '信用等级',
-                'verbose_name_plural': '信用等级',
+                "verbose_name": "信用等级",
+                "verbose_name_plural": "信用等级",
             },
         ),
         migrations.CreateModel(
-            name='GradingRuleSet',
+            name="GradingRuleSet",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(unique=True, verbose_name='版本')),
-                ('is_active', models.BooleanField(db_index=True, default=False, verbose_name='当前生效')),
-                ('base_score', models.DecimalField(decimal_places=2, default=Decimal('85'), max_digits=6, verbose_name='基础分')),
-                ('penalty_category_points', models.JSONField(default=jointcredit.grading.models.default_penalty_points, verbose_name='处罚类别扣分（按 CF_CFLB）')),
-                ('fine_points_per_10k', models.DecimalField(decimal_places=3, default=Decimal('0.5'), max_digits=6, verbose_name='罚款每万元扣分')),
-                ('fine_points_cap', models.DecimalField(decimal_places=2, default=Decimal('10'), max_digits=6, verbose_name='罚款扣分上限（每条）')),
-                ('revocation_points', models.DecimalField(decimal_places=2, default=Decimal('15'), max_digits=6, verbose_name='吊销许可证件另扣分')),
-                ('black_entry_points', models.DecimalField(decimal_places=2, default=Decimal('40'), max_digits=6, verbose_name='黑名单条目扣分')),
-                ('related_black_points', models.DecimalField(decimal_places=2, default=Decimal('10'), help_text='本主体的法定代表人/负责人/负有直接责任的关联人在黑名单，或本人任职的组织在黑名单。', max_digits=6, verbose_name='关联主体在黑名单扣分')),
-                ('red_entry_points', models.DecimalField(decimal_places=2, default=Decimal('10'), max_digits=6, verbose_name='红名单条目加分')),
-                ('broken_commitment_points', models.DecimalField(decimal_places=2, default=Decimal('15'), max_digits=6, verbose_name='违背信用承诺扣分')),
-                ('licence_points', models.DecimalField(decimal_places=2, default=Decimal('1'), max_digits=6, verbose_name='有效行政许可加分（每条）')),
-                ('licence_points_cap', models.DecimalField(decimal_places=2, default=Decimal('5'), max_digits=6, verbose_name='行政许可加分上限')),
-                ('honour_points', models.DecimalField(decimal_places=2, default=Decimal('5'), max_digits=6, verbose_name='荣誉称号加分（每项）')),
-                ('extra_source_points', models.JSONField(blank=True, default=dict, help_text='其他模块登记的评分来源：{来源代码: 分值}，负数为扣分。', verbose_name='其他来源分值')),
-                ('repair_relief', models.DecimalField(decimal_places=3, default=Decimal('0.5'), help_text='已修复的失信信息扣分乘以 (1 − 该比例)。', max_digits=4, verbose_name='信用修复减免比例')),
-                ('half_life_days', models.PositiveIntegerField(default=365, verbose_name='衰减半衰期（天）')),
-                ('threshold_a', models.DecimalField(decimal_places=2, default=Decimal('90'), max_digits=6, verbose_name='A 级最低分')),
-                ('threshold_b', models.DecimalField(decimal_places=2, default=Decimal('75'), max_digits=6, verbose_name='B 级最低分')),
-                ('threshold_c', models.DecimalField(decimal_places=2, default=Decimal('60'), max_digits=6, verbose_name='C 级最低分')),
-                ('black_max_grade', models.CharField(choices=[('A', 'A 级（诚信）'), ('B', 'B 级（良好）'), ('C', 'C 级（关注）'), ('D', 'D 级（失信）')], default='D', max_length=1, verbose_name='在黑名单时最高等级')),
-                ('note', models.CharField(blank=True, max_length=500, verbose_name='修订说明')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='发布时间')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='发布人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(unique=True, verbose_name="版本")),
+                ("is_active", models.BooleanField(db_index=True, default=False, verbose_name="当前生效")),
+                (
+                    "base_score",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("85"), max_digits=6, verbose_name="基础分"
+                    ),
+                ),
+                (
+                    "penalty_category_points",
+                    models.JSONField(
+                        default=jointcredit.grading.models.default_penalty_points,
+                        verbose_name="处罚类别扣分（按 CF_CFLB）",
+                    ),
+                ),
+                (
+                    "fine_points_per_10k",
+                    models.DecimalField(
+                        decimal_places=3, default=Decimal("0.5"), max_digits=6, verbose_name="罚款每万元扣分"
+                    ),
+                ),
+                (
+                    "fine_points_cap",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("10"),
+                        max_digits=6,
+                        verbose_name="罚款扣分上限（每条）",
+                    ),
+                ),
+                (
+                    "revocation_points",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("15"),
+                        max_digits=6,
+                        verbose_name="吊销许可证件另扣分",
+                    ),
+                ),
+                (
+                    "black_entry_points",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("40"), max_digits=6, verbose_name="黑名单条目扣分"
+                    ),
+                ),
+                (
+                    "related_black_points",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("10"),
+                        help_text="本主体的法定代表人/负责人/负有直接责任的关联人在黑名单，或本人任职的组织在黑名单。",
+                        max_digits=6,
+                        verbose_name="关联主体在黑名单扣分",
+                    ),
+                ),
+                (
+                    "red_entry_points",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("10"), max_digits=6, verbose_name="红名单条目加分"
+                    ),
+                ),
+                (
+                    "broken_commitment_points",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("15"), max_digits=6, verbose_name="违背信用承诺扣分"
+                    ),
+                ),
+                (
+                    "licence_points",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("1"),
+                        max_digits=6,
+                        verbose_name="有效行政许可加分（每条）",
+                    ),
+                ),
+                (
+                    "licence_points_cap",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("5"), max_digits=6, verbose_name="行政许可加分上限"
+                    ),
+                ),
+                (
+                    "honour_points",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("5"),
+                        max_digits=6,
+                        verbose_name="荣誉称号加分（每项）",
+                    ),
+                ),
+                (
+                    "extra_source_points",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="其他模块登记的评分来源：{来源代码: 分值}，负数为扣分。",
+                        verbose_name="其他来源分值",
+                    ),
+                ),
+                (
+                    "repair_relief",
+                    models.DecimalField(
+                        decimal_places=3,
+                        default=Decimal("0.5"),
+                        help_text="已修复的失信信息扣分乘以 (1 − 该比例)。",
+                        max_digits=4,
+                        verbose_name="信用修复减免比例",
+                    ),
+                ),
+                ("half_life_days", models.PositiveIntegerField(default=365, verbose_name="衰减半衰期（天）")),
+                (
+                    "threshold_a",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("90"), max_digits=6, verbose_name="A 级最低分"
+                    ),
+                ),
+                (
+                    "threshold_b",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("75"), max_digits=6, verbose_name="B 级最低分"
+                    ),
+                ),
+                (
+                    "threshold_c",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("60"), max_digits=6, verbose_name="C 级最低分"
+                    ),
+                ),
+                (
+                    "black_max_grade",
+                    models.CharField(
+                        choices=[
+                            ("A", "A 级（诚信）"),
+                            ("B", "B 级（良好）"),
+                            ("C", "C 级（关注）"),
+                            ("D", "D 级（失信）"),
+                        ],
+                        default="D",
+                        max_length=1,
+                        verbose_name="在黑名单时最高等级",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=500, verbose_name="修订说明")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="发布时间")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="发布人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '信用评分规则',
-                'verbose_name_plural': '信用评分规则',
-                'ordering': ['-version'],
+                "verbose_name": "信用评分规则",
+                "verbose_name_plural": "信用评分规则",
+                "ordering": ["-version"],
             },
         ),
         migrations.CreateModel(
-            name='InspectionPlan',
+            name="InspectionPlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='计划名称')),
-                ('industry', models.CharField(blank=True, max_length=100, verbose_name='行业')),
-                ('region_code', models.CharField(blank=True, max_length=6, verbose_name='行政区划码')),
-                ('subject_kind', models.CharField(blank=True, max_length=24, verbose_name='主体类别')),
-                ('ratios', models.JSONField(help_text='{"A": {"min": 0, "max": 5, "rate": 5}, …}', verbose_name='分级抽查比例（%）')),
-                ('seed', models.BigIntegerField(unique=True, verbose_name='随机种子')),
-                ('inspectors_per_subject', models.PositiveSmallIntegerField(default=2, verbose_name='每户执法人员数')),
-                ('population_size', models.PositiveIntegerField(verbose_name='抽查对象总数')),
-                ('population_digest', models.CharField(max_length=64, verbose_name='对象快照摘要')),
-                ('population_snapshot', models.JSONField(help_text='[[主体ID, 等级, 标记], …]（按主体ID排序）', verbose_name='对象快照')),
-                ('summary', models.JSONField(default=dict, verbose_name='抽取结果汇总')),
-                ('state', models.CharField(choices=[('drawn', '已抽取'), ('published', '已公开')], default='drawn', max_length=16, verbose_name='状态')),
-                ('drawn_at', models.DateTimeField(verbose_name='抽取时间')),
-                ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='公开时间')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='创建人')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.department', verbose_name='检查部门')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="计划名称")),
+                ("industry", models.CharField(blank=True, max_length=100, verbose_name="行业")),
+                ("region_code", models.CharField(blank=True, max_length=6, verbose_name="行政区划码")),
+                ("subject_kind", models.CharField(blank=True, max_length=24, verbose_name="主体类别")),
+                (
+                    "ratios",
+                    models.JSONField(
+                        help_text='{"A": {"min": 0, "max": 5, "rate": 5}, …}',
+                        verbose_name="分级抽查比例（%）",
+                    ),
+                ),
+                ("seed", models.BigIntegerField(unique=True, verbose_name="随机种子")),
+                (
+                    "inspectors_per_subject",
+                    models.PositiveSmallIntegerField(default=2, verbose_name="每户执法人员数"),
+                ),
+                ("population_size", models.PositiveIntegerField(verbose_name="抽查对象总数")),
+                ("population_digest", models.CharField(max_length=64, verbose_name="对象快照摘要")),
+                (
+                    "population_snapshot",
+                    models.JSONField(
+                        help_text="[[主体ID, 等级, 标记], …]（按主体ID排序）", verbose_name="对象快照"
+                    ),
+                ),
+                ("summary", models.JSONField(default=dict, verbose_name="抽取结果汇总")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("drawn", "已抽取"), ("published", "已公开")],
+                        default="drawn",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("drawn_at", models.DateTimeField(verbose_name="抽取时间")),
+                ("published_at", models.DateTimeField(blank=True, null=True, verbose_name="公开时间")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="创建人",
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.department",
+                        verbose_name="检查部门",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '双随机抽查计划',
-                'verbose_name_plural': '双随机抽查计划',
-                'ordering': ['-drawn_at', '-id'],
+                "verbose_name": "双随机抽查计划",
+                "verbose_name_plural": "双随机抽查计划",
+                "ordering": ["-drawn_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='GradeHistory',
+            name="GradeHistory",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('grade', models.CharField(choices=[('A', 'A 级（诚信）'), ('B', 'B 级（良好）'), ('C', 'C 级（关注）'), ('D', 'D 级（失信）')], max_length=1, verbose_name='等级')),
-                ('score', models.IntegerField(verbose_name='得分')),
-                ('previous_grade', models.CharField(blank=True, max_length=1, verbose_name='原等级')),
-                ('previous_score', models.IntegerField(blank=True, null=True, verbose_name='原得分')),
-                ('ruleset_version', models.PositiveIntegerField(verbose_name='规则版本')),
-                ('explanation', models.JSONField(blank=True, default=list, verbose_name='评分说明')),
-                ('computed_on', models.DateField(verbose_name='评价基准日')),
-                ('computed_at', models.DateTimeField(verbose_name='计算时间')),
-                ('trigger', models.CharField(default='bulk', help_text='bulk（全量）/ incremental（增量）/ manual（手工）', max_length=16, verbose_name='触发方式')),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='subjects.subject', verbose_name='主体')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "grade",
+                    models.CharField(
+                        choices=[
+                            ("A", "A 级（诚信）"),
+                            ("B", "B 级（良好）"),
+                            ("C", "C 级（关注）"),
+                            ("D", "D 级（失信）"),
+                        ],
+                        max_length=1,
+                        verbose_name="等级",
+                    ),
+                ),
+                ("score", models.IntegerField(verbose_name="得分")),
+                ("previous_grade", models.CharField(blank=True, max_length=1, verbose_name="原等级")),
+                ("previous_score", models.IntegerField(blank=True, null=True, verbose_name="原得分")),
+                ("ruleset_version", models.PositiveIntegerField(verbose_name="规则版本")),
+                ("explanation", models.JSONField(blank=True, default=list, verbose_name="评分说明")),
+                ("computed_on", models.DateField(verbose_name="评价基准日")),
+                ("computed_at", models.DateTimeField(verbose_name="计算时间")),
+                (
+                    "trigger",
+                    models.CharField(
+                        default="bulk",
+                        help_text="bulk（全量）/ incremental（增量）/ manual（手工）",
+                        max_length=16,
+                        verbose_name="触发方式",
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="subjects.subject",
+                        verbose_name="主体",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '信用等级历史',
-                'verbose_name_plural': '信用等级历史',
-                'ordering': ['-computed_at', '-id'],
-                'indexes': [models.Index(fields=['subject', '-computed_at'], name='grade_history_subject')],
+                "verbose_name": "信用等级历史",
+                "verbose_name_plural": "信用等级历史",
+                "ordering": ["-computed_at", "-id"],
+                "indexes": [models.Index(fields=["subject", "-computed_at"], name="grade_history_subject")],
             },
         ),
         migrations.CreateModel(
-            name='Honour',
+            name="Honour",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='荣誉称号')),
-                ('awarded_on', models.DateField(verbose_name='授予日期')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='撤销时间')),
-                ('revoke_reason', models.CharField(blank=True, max_length=500, verbose_name='撤销原因')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='登记时间')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.department', verbose_name='授予部门')),
-                ('revoked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='撤销人')),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='subjects.subject', verbose_name='主体')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="荣誉称号")),
+                ("awarded_on", models.DateField(verbose_name="授予日期")),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="撤销时间")),
+                ("revoke_reason", models.CharField(blank=True, max_length=500, verbose_name="撤销原因")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="登记时间")),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.department",
+                        verbose_name="授予部门",
+                    ),
+                ),
+                (
+                    "revoked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="撤销人",
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="subjects.subject",
+                        verbose_name="主体",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '荣誉称号',
-                'verbose_name_plural': '荣誉称号',
-                'ordering': ['-awarded_on', '-id'],
-                'indexes': [models.Index(fields=['subject', 'revoked_at'], name='grading_hon_subject_131d1d_idx')],
+                "verbose_name": "荣誉称号",
+                "verbose_name_plural": "荣誉称号",
+                "ordering": ["-awarded_on", "-id"],
+                "indexes": [
+                    models.Index(fields=["subject", "revoked_at"], name="grading_hon_subject_131d1d_idx")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='InspectionSample',
+            name="InspectionSample",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('grade', models.CharField(max_length=1, verbose_name='抽取时等级')),
-                ('reason', models.CharField(choices=[('ratio', '按等级比例抽取'), ('red_lower', '红名单按下限比例抽取'), ('black', '黑名单重点监管必查')], max_length=16, verbose_name='抽取方式')),
-                ('inspectors', models.JSONField(default=list, verbose_name='执法检查人员')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='samples', to='grading.inspectionplan', verbose_name='抽查计划')),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='subjects.subject', verbose_name='被抽中主体')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("grade", models.CharField(max_length=1, verbose_name="抽取时等级")),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("ratio", "按等级比例抽取"),
+                            ("red_lower", "红名单按下限比例抽取"),
+                            ("black", "黑名单重点监管必查"),
+                        ],
+                        max_length=16,
+                        verbose_name="抽取方式",
+                    ),
+                ),
+                ("inspectors", models.JSONField(default=list, verbose_name="执法检查人员")),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="samples",
+                        to="grading.inspectionplan",
+                        verbose_name="抽查计划",
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="subjects.subject",
+                        verbose_name="被抽中主体",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '抽查对象',
-                'verbose_name_plural': '抽查对象',
-                'ordering': ['plan', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('plan', 'subject'), name='uniq_inspection_sample')],
+                "verbose_name": "抽查对象",
+                "verbose_name_plural": "抽查对象",
+                "ordering": ["plan", "id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("plan", "subject"), name="uniq_inspection_sample")
+                ],
             },
         ),
     ]

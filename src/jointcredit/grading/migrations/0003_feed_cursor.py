@@ -4,23 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('grading', '0002_default_ruleset'),
+        ("grading", "0002_default_ruleset"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='FeedCursor',
+            name="FeedCursor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=32, unique=True, verbose_name='消费者')),
-                ('position', models.BigIntegerField(default=0, verbose_name='已处理序位')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=32, unique=True, verbose_name="消费者")),
+                ("position", models.BigIntegerField(default=0, verbose_name="已处理序位")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
             ],
             options={
-                'verbose_name': '事件消费进度',
-                'verbose_name_plural': '事件消费进度',
+                "verbose_name": "事件消费进度",
+                "verbose_name_plural": "事件消费进度",
             },
         ),
     ]

@@ -28,10 +28,16 @@ def test_new_penalty_regrades_subject_and_related_persons_via_feed(lixia, user_f
     sequence_all()
     grading_consume_feed()  # start from the current end of the feed
     clerk = user_factory(lixia["scjgj"], roles=["clerk"])
-    row = samples.penalty_row(random.Random(5), lixia["scjgj"], decided=date(2026, 11, 2),
-                              CF_XDR_MC=company.name, CF_XDR_SHXYM=company.identifier,
-                              CF_CFLB="罚款;吊销许可证件", CF_NR_FK="20",
-                              CF_NR_ZKDX="食品经营许可证 JY13701020001234")
+    row = samples.penalty_row(
+        random.Random(5),
+        lixia["scjgj"],
+        decided=date(2026, 11, 2),
+        CF_XDR_MC=company.name,
+        CF_XDR_SHXYM=company.identifier,
+        CF_CFLB="罚款;吊销许可证件",
+        CF_NR_FK="20",
+        CF_NR_ZKDX="食品经营许可证 JY13701020001234",
+    )
     record, _ = records_services.record_save(actor=clerk, record_type="penalty", data=row)
     assert record is not None
     sequence_all()
@@ -59,8 +65,16 @@ def test_repaired_penalty_is_relieved(lixia, user_factory):
     clerk = user_factory(lixia["scjgj"], roles=["clerk"])
     approver = user_factory(lixia["scjgj"], roles=["approver", "clerk"])
     decided = timezone.localdate() - timedelta(days=120)  # 一般 tier: repairable after 3 months
-    row = samples.penalty_row(random.Random(7), lixia["scjgj"], decided=decided, CF_XDR_MC=company.name,
-                              CF_XDR_SHXYM=company.identifier, CF_CFLB="罚款", CF_NR_FK="2", CF_NR="罚款人民币贰万元")
+    row = samples.penalty_row(
+        random.Random(7),
+        lixia["scjgj"],
+        decided=decided,
+        CF_XDR_MC=company.name,
+        CF_XDR_SHXYM=company.identifier,
+        CF_CFLB="罚款",
+        CF_NR_FK="2",
+        CF_NR="罚款人民币贰万元",
+    )
     record, _ = records_services.record_save(actor=clerk, record_type="penalty", data=row)
     penalty = Penalty.objects.get(pk=record.pk)
 
@@ -71,10 +85,18 @@ def test_repaired_penalty_is_relieved(lixia, user_factory):
 
     before, score_before = penalty_item()
     assert before["repaired"] is False and before["points"] < 0
-    r = repairs.repair_file(verified_identifier=company.identifier, target_type="penalty", target_id=penalty.pk,
-                            correction="已缴清罚款并完成整改，经复查合格。", commitment_signatory="张伟",
-                            commitment_accepted=True, proofs=[pdf()], contact_name="李明",
-                            contact_email="liming@example.com", contact_phone="0531-88888888")
+    r = repairs.repair_file(
+        verified_identifier=company.identifier,
+        target_type="penalty",
+        target_id=penalty.pk,
+        correction="已缴清罚款并完成整改，经复查合格。",
+        commitment_signatory="张伟",
+        commitment_accepted=True,
+        proofs=[pdf()],
+        contact_name="李明",
+        contact_email="liming@example.com",
+        contact_phone="0531-88888888",
+    )
     repairs.repair_accept(actor=clerk, repair=r)
     repairs.repair_approve(actor=approver, repair=r, decision="准予修复")
     after, score_after = penalty_item()

@@ -56,7 +56,9 @@ def test_black_entry_gives_d_and_reaches_legal_representative(lixia, today):
     g = _grade(company)
     assert g.grade == "D" and g.score == 45
     item = g.explanation[0]
-    assert item["source"] == "black_entry" and item["points"] == -40 and item["ref"] == f"lists.listentry:{e.pk}"
+    assert (
+        item["source"] == "black_entry" and item["points"] == -40 and item["ref"] == f"lists.listentry:{e.pk}"
+    )
     rep_grade = _grade(rep)
     assert rep_grade.score == 75 and rep_grade.explanation[0]["source"] == "related_black"
     # a shareholder not marked directly responsible is not reached
@@ -80,7 +82,9 @@ def test_incremental_touches_subject_and_related_persons_only(lixia, today):
 def test_penalty_input_with_decay_fine_and_revocation(lixia, today, extra_input):
     company = CompanyFactory()
     old = today - timedelta(days=365)
-    extra_input.append((company.pk, "penalty", "records.penalty:1", "罚款 5 万元", old, "罚款;警告", 5.0, False, False))
+    extra_input.append(
+        (company.pk, "penalty", "records.penalty:1", "罚款 5 万元", old, "罚款;警告", 5.0, False, False)
+    )
     extra_input.append((company.pk, "revocation", "records.penalty:1", "吊销", old, "", 0.0, False, False))
     services.grade_recompute_for([company.pk])
     g = _grade(company)
@@ -94,10 +98,14 @@ def test_penalty_input_with_decay_fine_and_revocation(lixia, today, extra_input)
 def test_unknown_source_uses_extra_points_and_is_flagged(lixia, office_admin, extra_input):
     company = CompanyFactory()
     today = timezone.localdate()
-    extra_input.append((company.pk, "catalog.dishonesty", "catalog:1", "欠缴社保", today, "", 0.0, False, True))
+    extra_input.append(
+        (company.pk, "catalog.dishonesty", "catalog:1", "欠缴社保", today, "", 0.0, False, True)
+    )
     services.grade_recompute_for([company.pk])
     assert _grade(company).explanation[0]["configured"] is False
-    services.grading_ruleset_publish(actor=office_admin, changes={"extra_source_points": {"catalog.dishonesty": -20}})
+    services.grading_ruleset_publish(
+        actor=office_admin, changes={"extra_source_points": {"catalog.dishonesty": -20}}
+    )
     services.grade_recompute_for([company.pk])
     g = _grade(company)
     assert g.score == 65 and g.explanation[0]["configured"] is True
@@ -132,8 +140,9 @@ def test_bulk_equals_incremental(lixia, today, extra_input):
     entry(companies[0][0], department=lixia["scjgj"], on=today)
     entry(companies[1][1], code="black_other", department=lixia["fgj"], on=today)
     entry(companies[2][0], code="red_moral_model", department=lixia["fgj"], on=today)
-    extra_input.append((companies[3][0].pk, "penalty", "p:1", "x", today - timedelta(days=40), "罚款", 30.0,
-                        False, False))
+    extra_input.append(
+        (companies[3][0].pk, "penalty", "p:1", "x", today - timedelta(days=40), "罚款", 30.0, False, False)
+    )
     run = services.grade_bulk()
     bulk = dict(SubjectGrade.objects.values_list("subject_id", "score"))
     assert run.subjects == len(bulk) and run.created == len(bulk)
@@ -183,13 +192,18 @@ def test_grade_a_proposals_exclude_already_listed(lixia, today):
 
 def test_engine_black_cap(lixia):
     rules = Rules.of(ruleset_active())
-    rows = pl.DataFrame([(1, "black_entry", "x", "x", timezone.localdate(), "", 0.0, False, True),
-                         (1, "honour", "h", "h", timezone.localdate(), "", 0.0, False, True)] +
-                        [(1, "red_entry", f"r{i}", "r", timezone.localdate(), "", 0.0, False, True) for i in range(6)],
-                        schema=list(__import__("jointcredit.grading.inputs", fromlist=["SCHEMA"]).SCHEMA.items()),
-                        orient="row")
-    out = grade_compute(scope=pl.Series([1, 2]), inputs=rows, links=pl.DataFrame(), rules=rules,
-                        on=timezone.localdate())
+    rows = pl.DataFrame(
+        [
+            (1, "black_entry", "x", "x", timezone.localdate(), "", 0.0, False, True),
+            (1, "honour", "h", "h", timezone.localdate(), "", 0.0, False, True),
+        ]
+        + [(1, "red_entry", f"r{i}", "r", timezone.localdate(), "", 0.0, False, True) for i in range(6)],
+        schema=list(__import__("jointcredit.grading.inputs", fromlist=["SCHEMA"]).SCHEMA.items()),
+        orient="row",
+    )
+    out = grade_compute(
+        scope=pl.Series([1, 2]), inputs=rows, links=pl.DataFrame(), rules=rules, on=timezone.localdate()
+    )
     first = out.row(0, named=True)
     assert first["score"] == 110 and first["grade"] == "D"
     assert out.row(1, named=True)["grade"] == "B"

@@ -28,7 +28,7 @@ def population(lixia):
     companies = CompanyFactory.create_batch(60, industry="餐饮业")
     CompanyFactory.create_batch(5, industry="建筑业")
     for c in companies[:3]:
-        entry(c, department=lixia["scjgj"], on=today)            # black → always sampled
+        entry(c, department=lixia["scjgj"], on=today)  # black → always sampled
     for c in companies[3:13]:
         entry(c, code="red_moral_model", department=lixia["fgj"], on=today)
     services.grade_bulk()
@@ -37,8 +37,9 @@ def population(lixia):
 
 def test_draw_is_reproducible_and_grade_stratified(inspectors, population, lixia):
     clerk = inspectors[0]
-    plan = inspections.inspection_plan_create(actor=clerk, name="2026 年第四季度餐饮业双随机抽查", industry="餐饮业",
-                                              seed=20261126)
+    plan = inspections.inspection_plan_create(
+        actor=clerk, name="2026 年第四季度餐饮业双随机抽查", industry="餐饮业", seed=20261126
+    )
     assert plan.population_size == 60
     sampled = set(plan.samples.values_list("subject_id", flat=True))
     assert {c.pk for c in population[:3]} <= sampled
@@ -56,13 +57,16 @@ def test_draw_is_reproducible_and_grade_stratified(inspectors, population, lixia
     assert AuditEvent.objects.filter(action="inspection_plan.draw", object_id=str(plan.pk)).exists()
 
 
-@pytest.mark.parametrize("ratios,rule", [
-    ({"A": {"rate": 8}}, "within_band"),
-    ({"B": {"min": 20, "max": 5}}, "min_le_max"),
-    ({"C": {"min": 5, "max": 20, "rate": 5}, "B": {"rate": 20}}, "monotonic"),
-    ({"E": {"rate": 1}}, "grade"),
-    ({"A": {"rate": "x"}}, "number"),
-])
+@pytest.mark.parametrize(
+    "ratios,rule",
+    [
+        ({"A": {"rate": 8}}, "within_band"),
+        ({"B": {"min": 20, "max": 5}}, "min_le_max"),
+        ({"C": {"min": 5, "max": 20, "rate": 5}, "B": {"rate": 20}}, "monotonic"),
+        ({"E": {"rate": 1}}, "grade"),
+        ({"A": {"rate": "x"}}, "number"),
+    ],
+)
 def test_bad_ratios_write_nothing(inspectors, population, api_client_for, ratios, rule):
     api = api_client_for(inspectors[0])
     r = api.post("/api/v1/grading/inspection-plans", {"name": "计划", "ratios": ratios})
@@ -71,8 +75,9 @@ def test_bad_ratios_write_nothing(inspectors, population, api_client_for, ratios
     assert InspectionPlan.objects.count() == 0
 
 
-def test_empty_population_reused_seed_and_too_few_inspectors(inspectors, population, api_client_for, user_factory,
-                                                             lixia):
+def test_empty_population_reused_seed_and_too_few_inspectors(
+    inspectors, population, api_client_for, user_factory, lixia
+):
     api = api_client_for(inspectors[0])
     r = api.post("/api/v1/grading/inspection-plans", {"name": "计划", "industry": "不存在的行业"})
     assert r.status_code == 422 and r.json()["error"]["details"][0]["rule"] == "empty"
@@ -90,9 +95,10 @@ def test_publish_public_page_masks_persons_and_hides_grades(inspectors, lixia, a
     persons = PersonFactory.create_batch(30)
     services.grade_bulk()
     api = api_client_for(inspectors[0])
-    plan_id = api.post("/api/v1/grading/inspection-plans",
-                       {"name": "个人执业抽查", "subject_kind": SubjectKind.NATURAL,
-                        "ratios": {"B": {"rate": 20}}}).json()["id"]
+    plan_id = api.post(
+        "/api/v1/grading/inspection-plans",
+        {"name": "个人执业抽查", "subject_kind": SubjectKind.NATURAL, "ratios": {"B": {"rate": 20}}},
+    ).json()["id"]
     public = Client()
     assert public.get(f"/inspections/{plan_id}/").status_code == 404
     assert api.post(f"/api/v1/grading/inspection-plans/{plan_id}/publish").status_code == 200
@@ -130,15 +136,28 @@ def test_honours_screening_barred_via_legal_representative(lixia, user_factory, 
     from jointcredit.lists.models import ListType
     from jointcredit.measures.models import Memorandum
 
-    ListType.objects.filter(color="black").update(memorandum=Memorandum.objects.get(code="lixia-dishonesty-2026"))
+    ListType.objects.filter(color="black").update(
+        memorandum=Memorandum.objects.get(code="lixia-dishonesty-2026")
+    )
     clean = CompanyFactory()
     api = api_client_for(user_factory(lixia["tqw"] if "tqw" in lixia else lixia["fgj"], roles=["clerk"]))
-    r = api.post("/api/v1/grading/honours/screenings",
-                 {"identifiers": [company.identifier, rep.identifier, shareholder.identifier, clean.identifier,
-                                  "bad-id", "110101199003070000"]})
+    r = api.post(
+        "/api/v1/grading/honours/screenings",
+        {
+            "identifiers": [
+                company.identifier,
+                rep.identifier,
+                shareholder.identifier,
+                clean.identifier,
+                "bad-id",
+                "110101199003070000",
+            ]
+        },
+    )
     rows = r.json()["rows"]
-    assert [x["status"] for x in rows] == ["barred", "barred", "clear", "clear", "invalid", "invalid"] or \
-        [x["status"] for x in rows][:4] == ["barred", "barred", "clear", "clear"]
+    assert [x["status"] for x in rows] == ["barred", "barred", "clear", "clear", "invalid", "invalid"] or [
+        x["status"] for x in rows
+    ][:4] == ["barred", "barred", "clear", "clear"]
     assert any("法定代表人" in reason for reason in rows[1]["reasons"])
     upload = SimpleUploadedFile("candidates.txt", f"{company.identifier}\n{clean.identifier}\n".encode())
     r = api.upload("/api/v1/grading/honours/screenings/upload", {"file": upload})
@@ -150,8 +169,10 @@ def test_honour_revocation_worklist(lixia, user_factory, api_client_for):
     clerk = user_factory(lixia["fgj"], roles=["clerk"])
     api = api_client_for(clerk)
     company = CompanyFactory()
-    r = api.post("/api/v1/grading/honours", {"identifier": company.identifier, "title": "历下区诚信示范企业",
-                                             "awarded_on": "2026-05-01"})
+    r = api.post(
+        "/api/v1/grading/honours",
+        {"identifier": company.identifier, "title": "历下区诚信示范企业", "awarded_on": "2026-05-01"},
+    )
     assert r.status_code == 201
     hid = r.json()["id"]
     assert api.get("/api/v1/grading/honours/revocations").json()["items"] == []
@@ -184,13 +205,28 @@ def test_staff_pages_render(lixia, office_admin, inspectors, population):
     client = Client()
     client.force_login(office_admin)
     company = population[0]
-    for url in ("/staff/grading/", f"/staff/grading/subjects/{company.identifier}/", "/staff/grading/proposals/",
-                "/staff/grading/rules/", "/staff/grading/inspections/", "/staff/grading/honours/"):
+    for url in (
+        "/staff/grading/",
+        f"/staff/grading/subjects/{company.identifier}/",
+        "/staff/grading/proposals/",
+        "/staff/grading/rules/",
+        "/staff/grading/inspections/",
+        "/staff/grading/honours/",
+    ):
         assert client.get(url).status_code == 200, url
     client.force_login(inspectors[0])
-    r = client.post("/staff/grading/inspections/", {"name": "页面抽查", "industry": "餐饮业", "rate_A": "3",
-                                                    "rate_B": "10", "rate_C": "30", "rate_D": "70",
-                                                    "inspectors_per_subject": "2"})
+    r = client.post(
+        "/staff/grading/inspections/",
+        {
+            "name": "页面抽查",
+            "industry": "餐饮业",
+            "rate_A": "3",
+            "rate_B": "10",
+            "rate_C": "30",
+            "rate_D": "70",
+            "inspectors_per_subject": "2",
+        },
+    )
     assert r.status_code == 302
     plan = InspectionPlan.objects.get(name="页面抽查")
     detail = client.get(f"/staff/grading/inspections/{plan.pk}/").content.decode()
@@ -198,5 +234,5 @@ def test_staff_pages_render(lixia, office_admin, inspectors, population):
     r = client.post("/staff/grading/honours/", {"action": "screen", "identifiers": company.identifier})
     assert "不得参评" in r.content.decode()
     client.force_login(office_admin)
-    r = client.post("/staff/grading/rules/", {"changes": "{\"base_score\": 86}", "note": "页面发布"})
+    r = client.post("/staff/grading/rules/", {"changes": '{"base_score": 86}', "note": "页面发布"})
     assert r.status_code == 302

@@ -7,69 +7,183 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('subjects', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("subjects", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ListEntry',
+            name="ListEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject_name', models.CharField(max_length=200, verbose_name='列入时主体名称')),
-                ('state', django_fsm.FSMField(choices=[('draft', '拟列入'), ('notified', '已告知'), ('decided', '已认定'), ('published', '已发布'), ('removed', '已移出')], db_index=True, default='draft', max_length=50, verbose_name='状态')),
-                ('reason', models.TextField(verbose_name='列入事由')),
-                ('legal_basis', models.TextField(verbose_name='认定依据')),
-                ('document_no', models.CharField(blank=True, max_length=100, verbose_name='认定文书号')),
-                ('decided_on', models.DateField(blank=True, null=True, verbose_name='认定日期')),
-                ('valid_from', models.DateField(blank=True, null=True, verbose_name='有效期自')),
-                ('valid_until', models.DateField(blank=True, db_index=True, null=True, verbose_name='有效期至')),
-                ('notified_at', models.DateTimeField(blank=True, null=True, verbose_name='告知时间')),
-                ('statement_deadline', models.DateField(blank=True, help_text='为空且已告知时表示“待配置节假日”', null=True, verbose_name='陈述申辩截止日')),
-                ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='发布时间')),
-                ('removed_at', models.DateTimeField(blank=True, null=True, verbose_name='移出时间')),
-                ('removal_reason', models.CharField(blank=True, choices=[('expired', '有效期届满'), ('repaired', '信用修复'), ('revoked', '撤销（异议成立等）'), ('corrected', '更正'), ('superseded', '被列入黑名单而移出红名单')], max_length=16, verbose_name='移出原因')),
-                ('removal_note', models.TextField(blank=True, verbose_name='移出说明')),
-                ('expiry_emitted_at', models.DateTimeField(blank=True, null=True, verbose_name='到期事件发出时间')),
-                ('under_objection', models.BooleanField(db_index=True, default=False, verbose_name='异议中')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='录入人')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='list_entries', to='accounts.department', verbose_name='认定部门')),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='list_entries', to='subjects.subject', verbose_name='主体')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("subject_name", models.CharField(max_length=200, verbose_name="列入时主体名称")),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("draft", "拟列入"),
+                            ("notified", "已告知"),
+                            ("decided", "已认定"),
+                            ("published", "已发布"),
+                            ("removed", "已移出"),
+                        ],
+                        db_index=True,
+                        default="draft",
+                        max_length=50,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("reason", models.TextField(verbose_name="列入事由")),
+                ("legal_basis", models.TextField(verbose_name="认定依据")),
+                ("document_no", models.CharField(blank=True, max_length=100, verbose_name="认定文书号")),
+                ("decided_on", models.DateField(blank=True, null=True, verbose_name="认定日期")),
+                ("valid_from", models.DateField(blank=True, null=True, verbose_name="有效期自")),
+                (
+                    "valid_until",
+                    models.DateField(blank=True, db_index=True, null=True, verbose_name="有效期至"),
+                ),
+                ("notified_at", models.DateTimeField(blank=True, null=True, verbose_name="告知时间")),
+                (
+                    "statement_deadline",
+                    models.DateField(
+                        blank=True,
+                        help_text="为空且已告知时表示“待配置节假日”",
+                        null=True,
+                        verbose_name="陈述申辩截止日",
+                    ),
+                ),
+                ("published_at", models.DateTimeField(blank=True, null=True, verbose_name="发布时间")),
+                ("removed_at", models.DateTimeField(blank=True, null=True, verbose_name="移出时间")),
+                (
+                    "removal_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("expired", "有效期届满"),
+                            ("repaired", "信用修复"),
+                            ("revoked", "撤销（异议成立等）"),
+                            ("corrected", "更正"),
+                            ("superseded", "被列入黑名单而移出红名单"),
+                        ],
+                        max_length=16,
+                        verbose_name="移出原因",
+                    ),
+                ),
+                ("removal_note", models.TextField(blank=True, verbose_name="移出说明")),
+                (
+                    "expiry_emitted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="到期事件发出时间"),
+                ),
+                ("under_objection", models.BooleanField(db_index=True, default=False, verbose_name="异议中")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="录入人",
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="list_entries",
+                        to="accounts.department",
+                        verbose_name="认定部门",
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="list_entries",
+                        to="subjects.subject",
+                        verbose_name="主体",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '名单条目',
-                'verbose_name_plural': '名单条目',
-                'ordering': ['-created_at'],
+                "verbose_name": "名单条目",
+                "verbose_name_plural": "名单条目",
+                "ordering": ["-created_at"],
             },
             bases=(django_fsm.ConcurrentTransitionMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='ListType',
+            name="ListType",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=64, unique=True, verbose_name='名单代码')),
-                ('name', models.CharField(max_length=200, verbose_name='名单名称')),
-                ('color', models.CharField(choices=[('red', '红名单（诚信典型）'), ('black', '黑名单（严重失信主体）')], max_length=8, verbose_name='颜色')),
-                ('category', models.CharField(choices=[('black_health_safety', '严重危害人民群众身体健康和生命安全'), ('black_market_order', '严重破坏市场公平竞争秩序和社会正常秩序'), ('black_refuse_judgment', '有履行能力但拒不履行司法/行政决定'), ('black_defence_duty', '拒不履行国防义务'), ('black_other', '法律法规规定的其他严重失信行为'), ('red_good_rating', '信用评级良好（A级）'), ('red_moral_model', '诚信道德模范'), ('red_youth_volunteer', '优秀青年志愿者'), ('red_association', '行业协会商会推荐的诚信会员'), ('red_media', '新闻媒体挖掘的诚信主体')], max_length=32, verbose_name='类别/来源')),
-                ('legal_basis', models.TextField(verbose_name='认定依据（文件名称+条款）')),
-                ('validity_days', models.PositiveIntegerField(default=1095, verbose_name='最长有效期（天）')),
-                ('min_repair_days', models.PositiveIntegerField(default=365, verbose_name='最短公示期后方可修复（天）')),
-                ('repairable', models.BooleanField(default=True, verbose_name='可信用修复')),
-                ('statement_working_days', models.PositiveSmallIntegerField(default=5, verbose_name='陈述申辩期限（工作日）')),
-                ('is_active', models.BooleanField(default=True, verbose_name='启用')),
-                ('initiating_departments', models.ManyToManyField(related_name='initiable_list_types', to='accounts.department', verbose_name='认定部门')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=64, unique=True, verbose_name="名单代码")),
+                ("name", models.CharField(max_length=200, verbose_name="名单名称")),
+                (
+                    "color",
+                    models.CharField(
+                        choices=[("red", "红名单（诚信典型）"), ("black", "黑名单（严重失信主体）")],
+                        max_length=8,
+                        verbose_name="颜色",
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("black_health_safety", "严重危害人民群众身体健康和生命安全"),
+                            ("black_market_order", "严重破坏市场公平竞争秩序和社会正常秩序"),
+                            ("black_refuse_judgment", "有履行能力但拒不履行司法/行政决定"),
+                            ("black_defence_duty", "拒不履行国防义务"),
+                            ("black_other", "法律法规规定的其他严重失信行为"),
+                            ("red_good_rating", "信用评级良好（A级）"),
+                            ("red_moral_model", "诚信道德模范"),
+                            ("red_youth_volunteer", "优秀青年志愿者"),
+                            ("red_association", "行业协会商会推荐的诚信会员"),
+                            ("red_media", "新闻媒体挖掘的诚信主体"),
+                        ],
+                        max_length=32,
+                        verbose_name="类别/来源",
+                    ),
+                ),
+                ("legal_basis", models.TextField(verbose_name="认定依据（文件名称+条款）")),
+                ("validity_days", models.PositiveIntegerField(default=1095, verbose_name="最长有效期（天）")),
+                (
+                    "min_repair_days",
+                    models.PositiveIntegerField(default=365, verbose_name="最短公示期后方可修复（天）"),
+                ),
+                ("repairable", models.BooleanField(default=True, verbose_name="可信用修复")),
+                (
+                    "statement_working_days",
+                    models.PositiveSmallIntegerField(default=5, verbose_name="陈述申辩期限（工作日）"),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="启用")),
+                (
+                    "initiating_departments",
+                    models.ManyToManyField(
+                        related_name="initiable_list_types", to="accounts.department", verbose_name="认定部门"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '名单类型',
-                'verbose_name_plural': '名单类型',
-                'ordering': ['color', 'code'],
+                "verbose_name": "名单类型",
+                "verbose_name_plural": "名单类型",
+                "ordering": ["color", "code"],
             },
         ),
     ]

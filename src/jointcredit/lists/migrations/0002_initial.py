@@ -5,31 +5,42 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('lists', '0001_initial'),
-        ('measures', '0001_initial'),
+        ("lists", "0001_initial"),
+        ("measures", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='listtype',
-            name='memorandum',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='list_types', to='measures.memorandum', verbose_name='适用备忘录'),
+            model_name="listtype",
+            name="memorandum",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="list_types",
+                to="measures.memorandum",
+                verbose_name="适用备忘录",
+            ),
         ),
         migrations.AddField(
-            model_name='listentry',
-            name='list_type',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='lists.listtype', verbose_name='名单类型'),
+            model_name="listentry",
+            name="list_type",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="entries",
+                to="lists.listtype",
+                verbose_name="名单类型",
+            ),
         ),
         migrations.AddIndex(
-            model_name='listentry',
-            index=models.Index(fields=['subject', 'state'], name='lists_liste_subject_08e12c_idx'),
+            model_name="listentry",
+            index=models.Index(fields=["subject", "state"], name="lists_liste_subject_08e12c_idx"),
         ),
         migrations.AddIndex(
-            model_name='listentry',
-            index=models.Index(fields=['state', 'valid_until'], name='lists_liste_state_0449f8_idx'),
+            model_name="listentry",
+            index=models.Index(fields=["state", "valid_until"], name="lists_liste_state_0449f8_idx"),
         ),
     ]

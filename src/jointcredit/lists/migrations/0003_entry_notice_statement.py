@@ -5,56 +5,82 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('lists', '0002_initial'),
-        ('subjects', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("lists", "0002_initial"),
+        ("subjects", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='listentry',
-            name='notice_no',
-            field=models.CharField(blank=True, max_length=100, verbose_name='告知书文号'),
+            model_name="listentry",
+            name="notice_no",
+            field=models.CharField(blank=True, max_length=100, verbose_name="告知书文号"),
         ),
         migrations.AddField(
-            model_name='listentry',
-            name='notified_on',
-            field=models.DateField(blank=True, help_text='告知书送达日期，陈述申辩期限自次日起按工作日计算。', null=True, verbose_name='告知日期'),
+            model_name="listentry",
+            name="notified_on",
+            field=models.DateField(
+                blank=True,
+                help_text="告知书送达日期，陈述申辩期限自次日起按工作日计算。",
+                null=True,
+                verbose_name="告知日期",
+            ),
         ),
         migrations.AddField(
-            model_name='listentry',
-            name='statement_content',
-            field=models.TextField(blank=True, verbose_name='陈述申辩内容'),
+            model_name="listentry",
+            name="statement_content",
+            field=models.TextField(blank=True, verbose_name="陈述申辩内容"),
         ),
         migrations.AddField(
-            model_name='listentry',
-            name='statement_handling',
-            field=models.TextField(blank=True, verbose_name='处理意见'),
+            model_name="listentry",
+            name="statement_handling",
+            field=models.TextField(blank=True, verbose_name="处理意见"),
         ),
         migrations.AddField(
-            model_name='listentry',
-            name='statement_outcome',
-            field=models.CharField(blank=True, choices=[('waived', '当事人明确放弃陈述申辩'), ('not_adopted', '陈述申辩理由不成立，不予采纳'), ('adopted', '陈述申辩理由成立，予以采纳（不予列入）')], max_length=16, verbose_name='陈述申辩处理结果'),
+            model_name="listentry",
+            name="statement_outcome",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("waived", "当事人明确放弃陈述申辩"),
+                    ("not_adopted", "陈述申辩理由不成立，不予采纳"),
+                    ("adopted", "陈述申辩理由成立，予以采纳（不予列入）"),
+                ],
+                max_length=16,
+                verbose_name="陈述申辩处理结果",
+            ),
         ),
         migrations.AddField(
-            model_name='listentry',
-            name='statement_recorded_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='陈述申辩登记时间'),
+            model_name="listentry",
+            name="statement_recorded_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="陈述申辩登记时间"),
         ),
         migrations.AddField(
-            model_name='listentry',
-            name='statement_working_days',
-            field=models.PositiveSmallIntegerField(blank=True, help_text='告知时从名单类型复制，之后修改名单类型不影响已告知条目。', null=True, verbose_name='陈述申辩期限（工作日）'),
+            model_name="listentry",
+            name="statement_working_days",
+            field=models.PositiveSmallIntegerField(
+                blank=True,
+                help_text="告知时从名单类型复制，之后修改名单类型不影响已告知条目。",
+                null=True,
+                verbose_name="陈述申辩期限（工作日）",
+            ),
         ),
         migrations.AddIndex(
-            model_name='listentry',
-            index=models.Index(fields=['department', 'state'], name='list_entry_dept_state'),
+            model_name="listentry",
+            index=models.Index(fields=["department", "state"], name="list_entry_dept_state"),
         ),
         migrations.AddConstraint(
-            model_name='listentry',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_until__isnull', True), ('decided_on__isnull', True), ('valid_until__gte', models.F('decided_on')), _connector='OR'), name='list_entry_dates_in_order'),
+            model_name="listentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("valid_until__isnull", True),
+                    ("decided_on__isnull", True),
+                    ("valid_until__gte", models.F("decided_on")),
+                    _connector="OR",
+                ),
+                name="list_entry_dates_in_order",
+            ),
         ),
     ]

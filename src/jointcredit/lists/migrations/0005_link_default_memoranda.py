@@ -4,8 +4,11 @@ from django.db import migrations
 def forwards(apps, schema_editor):
     from jointcredit.lists.defaults import seed_list_types
 
-    seed_list_types(apps.get_model("lists", "ListType"), apps.get_model("accounts", "Department"),
-                    apps.get_model("measures", "Memorandum"))
+    seed_list_types(
+        apps.get_model("lists", "ListType"),
+        apps.get_model("accounts", "Department"),
+        apps.get_model("measures", "Memorandum"),
+    )
 
 
 class Migration(migrations.Migration):

@@ -12,13 +12,14 @@ from django.db import migrations, models
 
 from jointcredit.common.migration_ops import postgresql_only_sql
 
-FORWARD = ["CREATE INDEX IF NOT EXISTS list_entry_subject_name_trgm ON lists_listentry "
-           "USING gin (UPPER(subject_name::text) gin_trgm_ops)"]
+FORWARD = [
+    "CREATE INDEX IF NOT EXISTS list_entry_subject_name_trgm ON lists_listentry "
+    "USING gin (UPPER(subject_name::text) gin_trgm_ops)"
+]
 BACKWARD = ["DROP INDEX IF EXISTS list_entry_subject_name_trgm"]
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("lists", "0005_link_default_memoranda"),
         ("subjects", "0002_portal_search_indexes"),

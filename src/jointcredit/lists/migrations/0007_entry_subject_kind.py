@@ -9,20 +9,20 @@ def fill_subject_kind(apps, schema_editor):
     ListEntry = apps.get_model("lists", "ListEntry")
     Subject = apps.get_model("subjects", "Subject")
     ListEntry.objects.filter(subject_kind="").update(
-        subject_kind=Subquery(Subject.objects.filter(pk=OuterRef("subject_id")).values("kind")[:1]))
+        subject_kind=Subquery(Subject.objects.filter(pk=OuterRef("subject_id")).values("kind")[:1])
+    )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('lists', '0006_portal_search_indexes'),
+        ("lists", "0006_portal_search_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='listentry',
-            name='subject_kind',
-            field=models.CharField(blank=True, editable=False, max_length=24, verbose_name='主体类别'),
+            model_name="listentry",
+            name="subject_kind",
+            field=models.CharField(blank=True, editable=False, max_length=24, verbose_name="主体类别"),
         ),
         migrations.RunPython(fill_subject_kind, migrations.RunPython.noop, elidable=False),
     ]

@@ -57,21 +57,30 @@ def person(db):
 def black_draft(types, scjgj_clerk, company):
     def make(subject=None, **kwargs):
         subject = subject or company
-        data = {"list_type": "black_health_safety", "identifier": subject.identifier, "name": subject.name,
-                "reason": "2026年8月，该单位在餐饮服务中使用超过保质期的食品原料，造成12人食物中毒。",
-                "legal_basis": "《中华人民共和国食品安全法》第一百二十四条"} | kwargs
+        data = {
+            "list_type": "black_health_safety",
+            "identifier": subject.identifier,
+            "name": subject.name,
+            "reason": "2026年8月，该单位在餐饮服务中使用超过保质期的食品原料，造成12人食物中毒。",
+            "legal_basis": "《中华人民共和国食品安全法》第一百二十四条",
+        } | kwargs
         return services.list_entry_create(actor=scjgj_clerk, **data)
+
     return make
 
 
 @pytest.fixture
 def black_published(black_draft, scjgj_clerk, scjgj_approver, today):
     """A black entry through the full lifecycle: notice served 30 days ago, period over, decided today."""
+
     def make(subject=None, **kwargs):
         entry = black_draft(subject, **kwargs)
-        entry = services.list_entry_notify(entry=entry, actor=scjgj_clerk, notified_on=today - timedelta(days=30))
+        entry = services.list_entry_notify(
+            entry=entry, actor=scjgj_clerk, notified_on=today - timedelta(days=30)
+        )
         entry = services.list_entry_decide(entry=entry, actor=scjgj_approver)
         return services.list_entry_publish(entry=entry, actor=scjgj_approver)
+
     return make
 
 
@@ -79,9 +88,15 @@ def black_published(black_draft, scjgj_clerk, scjgj_approver, today):
 def red_draft(types, swj_clerk, company, today):
     def make(subject=None, **kwargs):
         subject = subject or company
-        data = {"list_type": "red_good_rating", "identifier": subject.identifier, "name": subject.name,
-                "reason": "2025年度纳税信用评价为A级。", "decided_on": today - timedelta(days=10)} | kwargs
+        data = {
+            "list_type": "red_good_rating",
+            "identifier": subject.identifier,
+            "name": subject.name,
+            "reason": "2025年度纳税信用评价为A级。",
+            "decided_on": today - timedelta(days=10),
+        } | kwargs
         return services.list_entry_create(actor=swj_clerk, **data)
+
     return make
 
 
@@ -89,4 +104,5 @@ def red_draft(types, swj_clerk, company, today):
 def red_published(red_draft, swj_approver):
     def make(subject=None, **kwargs):
         return services.list_entry_publish(entry=red_draft(subject, **kwargs), actor=swj_approver)
+
     return make

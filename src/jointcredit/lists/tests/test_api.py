@@ -23,9 +23,15 @@ def approver_api(api_client_for, scjgj_approver, types):
 
 
 def _draft_body(company, **kw):
-    return {"list_type": "black_health_safety", "identifier": company.identifier, "name": company.name,
-            "reason": "生产销售不符合食品安全标准的食品，情节严重", "legal_basis": "《食品安全法》第一百二十三条",
-            "decided_on": None, "valid_until": None} | kw
+    return {
+        "list_type": "black_health_safety",
+        "identifier": company.identifier,
+        "name": company.name,
+        "reason": "生产销售不符合食品安全标准的食品，情节严重",
+        "legal_basis": "《食品安全法》第一百二十三条",
+        "decided_on": None,
+        "valid_until": None,
+    } | kw
 
 
 def test_list_types(clerk_api):
@@ -33,7 +39,9 @@ def test_list_types(clerk_api):
     codes = {t["code"]: t for t in body}
     assert codes["black_health_safety"]["color"] == "black" and codes["red_moral_model"]["color"] == "red"
     assert codes["black_health_safety"]["validity_days"] == 1095
-    assert codes["black_health_safety"]["initiating_departments"] == [{"code": "scjgj", "name": "区市场监管局"}]
+    assert codes["black_health_safety"]["initiating_departments"] == [
+        {"code": "scjgj", "name": "区市场监管局"}
+    ]
     assert all(t["color"] == "red" for t in clerk_api.get("/api/v1/list-types", {"color": "red"}).json())
 
 
@@ -43,20 +51,25 @@ def test_black_lifecycle_over_http(clerk_api, approver_api, company, today):
     entry = created.json()
     assert entry["state"] == "draft" and entry["identifier"] == company.identifier
     eid = entry["id"]
-    notified = clerk_api.post(f"/api/v1/list-entries/{eid}/notify",
-                              {"notified_on": (today - timedelta(days=30)).isoformat()})
+    notified = clerk_api.post(
+        f"/api/v1/list-entries/{eid}/notify", {"notified_on": (today - timedelta(days=30)).isoformat()}
+    )
     assert notified.status_code == 200 and notified.json()["statement_deadline"]
     too_early = approver_api.post(f"/api/v1/list-entries/{eid}/publish")
     assert too_early.status_code == 409
     assert too_early.json()["error"]["details"][0]["current_state"] == "notified"
     assert clerk_api.post(f"/api/v1/list-entries/{eid}/decide").status_code == 403
-    decided = approver_api.post(f"/api/v1/list-entries/{eid}/decide", {"document_no": "历市监失信认〔2026〕8号"})
+    decided = approver_api.post(
+        f"/api/v1/list-entries/{eid}/decide", {"document_no": "历市监失信认〔2026〕8号"}
+    )
     assert decided.status_code == 200 and decided.json()["document_no"] == "历市监失信认〔2026〕8号"
     published = approver_api.post(f"/api/v1/list-entries/{eid}/publish")
     assert published.json()["state"] == "published" and published.json()["effective"] is True
     again = approver_api.post(f"/api/v1/list-entries/{eid}/publish")
     assert again.status_code == 409 and again.json()["error"]["details"][0]["current_state"] == "published"
-    removed = approver_api.post(f"/api/v1/list-entries/{eid}/remove", {"reason": "revoked", "note": "复议撤销"})
+    removed = approver_api.post(
+        f"/api/v1/list-entries/{eid}/remove", {"reason": "revoked", "note": "复议撤销"}
+    )
     assert removed.status_code == 200 and removed.json()["removal_reason"] == "revoked"
     bad_reason = approver_api.post(f"/api/v1/list-entries/{eid}/remove", {"reason": "superseded"})
     assert bad_reason.status_code == 422
@@ -85,8 +98,12 @@ def test_create_errors_name_field_and_rule(clerk_api, company, today):
     assert missing.status_code == 422 and missing.json()["error"]["details"][0]["rule"] == "missing"
     bad_date = clerk_api.post("/api/v1/list-entries", _draft_body(company, decided_on="2026-13-01"))
     assert bad_date.status_code == 422
-    order = clerk_api.post("/api/v1/list-entries", _draft_body(
-        company, decided_on=today.isoformat(), valid_until=(today - timedelta(days=1)).isoformat()))
+    order = clerk_api.post(
+        "/api/v1/list-entries",
+        _draft_body(
+            company, decided_on=today.isoformat(), valid_until=(today - timedelta(days=1)).isoformat()
+        ),
+    )
     assert order.status_code == 422 and order.json()["error"]["details"][0]["rule"] == "after_decided_on"
     assert clerk_api.post("/api/v1/list-entries", _draft_body(company)).status_code == 201
     dup = clerk_api.post("/api/v1/list-entries", _draft_body(company))
@@ -96,14 +113,27 @@ def test_create_errors_name_field_and_rule(clerk_api, company, today):
 def test_subject_detail_shows_current_entries(black_published, api_client_for, scjgj_clerk, company):
     entry = black_published()
     body = api_client_for(scjgj_clerk).get(f"/api/v1/subjects/{company.identifier}").json()
-    assert body["entries"] == [{
-        "id": entry.pk, "list_type": "black_health_safety", "list_type_name": entry.list_type.name,
-        "color": "black", "state": "published", "state_label": "已发布", "department": "区市场监管局",
-        "department_code": "scjgj", "decided_on": entry.decided_on.isoformat(),
-        "valid_until": entry.valid_until.isoformat(), "under_objection": False, "effective": True}]
+    assert body["entries"] == [
+        {
+            "id": entry.pk,
+            "list_type": "black_health_safety",
+            "list_type_name": entry.list_type.name,
+            "color": "black",
+            "state": "published",
+            "state_label": "已发布",
+            "department": "区市场监管局",
+            "department_code": "scjgj",
+            "decided_on": entry.decided_on.isoformat(),
+            "valid_until": entry.valid_until.isoformat(),
+            "under_objection": False,
+            "effective": True,
+        }
+    ]
 
 
-def test_public_api_masks_natural_persons_and_hides_removed(red_published, api_client_for, person, swj_approver):
+def test_public_api_masks_natural_persons_and_hides_removed(
+    red_published, api_client_for, person, swj_approver
+):
     entry = red_published(person, reason="全市诚信道德模范")
     anon = api_client_for(None)
     body = anon.get("/api/public/v1/lists/red").json()

@@ -9,8 +9,9 @@ from jointcredit.lists import services
 pytestmark = pytest.mark.django_db
 
 
-def test_published_black_entry_drives_the_check_and_removal_clears_it(black_published, api_client_for,
-                                                                      scjgj_approver, company):
+def test_published_black_entry_drives_the_check_and_removal_clears_it(
+    black_published, api_client_for, scjgj_approver, company
+):
     entry = black_published()
     api = api_client_for(scjgj_approver)
     hits = api.get("/api/v1/check", {"identifier": company.identifier, "scenario": "funding"}).json()["hits"]
@@ -19,4 +20,7 @@ def test_published_black_entry_drives_the_check_and_removal_clears_it(black_publ
     hits = api.get("/api/v1/check", {"identifier": company.identifier, "scenario": "funding"}).json()["hits"]
     assert all(h["under_objection"] for h in hits)
     services.list_entry_remove(entry=entry, actor=scjgj_approver, reason="revoked")
-    assert api.get("/api/v1/check", {"identifier": company.identifier, "scenario": "funding"}).json()["hits"] == []
+    assert (
+        api.get("/api/v1/check", {"identifier": company.identifier, "scenario": "funding"}).json()["hits"]
+        == []
+    )

@@ -19,20 +19,36 @@ def _client(user):
     return c
 
 
-def test_staff_create_and_walk_the_lifecycle_through_pages(types, scjgj_clerk, scjgj_approver, company, today):
+def test_staff_create_and_walk_the_lifecycle_through_pages(
+    types, scjgj_clerk, scjgj_approver, company, today
+):
     clerk = _client(scjgj_clerk)
     assert "拟列入" in clerk.get("/staff/lists/").content.decode()
     form = clerk.get("/staff/lists/new/").content.decode()
-    assert "black_health_safety" in form and "red_moral_model" not in form  # 区委宣传部 type not offered to scjgj
-    response = clerk.post("/staff/lists/new/", {
-        "list_type": "black_health_safety", "identifier": company.identifier, "name": company.name,
-        "reason": "使用过期食品原料", "legal_basis": "", "document_no": "", "decided_on": "", "valid_until": ""})
+    assert (
+        "black_health_safety" in form and "red_moral_model" not in form
+    )  # 区委宣传部 type not offered to scjgj
+    response = clerk.post(
+        "/staff/lists/new/",
+        {
+            "list_type": "black_health_safety",
+            "identifier": company.identifier,
+            "name": company.name,
+            "reason": "使用过期食品原料",
+            "legal_basis": "",
+            "document_no": "",
+            "decided_on": "",
+            "valid_until": "",
+        },
+    )
     entry = ListEntry.objects.get()
     assert response.status_code == 302 and response.url == f"/staff/lists/{entry.pk}/"
     detail = clerk.get(response.url).content.decode()
     assert "送达告知书" in detail and "发布并推送" not in detail
-    clerk.post(f"/staff/lists/{entry.pk}/notify/", {"notified_on": (today - timedelta(days=30)).isoformat(),
-                                                    "statement_working_days": "5"})
+    clerk.post(
+        f"/staff/lists/{entry.pk}/notify/",
+        {"notified_on": (today - timedelta(days=30)).isoformat(), "statement_working_days": "5"},
+    )
     entry.refresh_from_db()
     assert entry.state == "notified"
 
@@ -49,8 +65,10 @@ def test_staff_create_and_walk_the_lifecycle_through_pages(types, scjgj_clerk, s
 
 
 def test_clerk_form_errors_are_shown(types, scjgj_clerk, company):
-    page = _client(scjgj_clerk).post("/staff/lists/new/", {
-        "list_type": "black_health_safety", "identifier": "9137", "name": company.name, "reason": "x"})
+    page = _client(scjgj_clerk).post(
+        "/staff/lists/new/",
+        {"list_type": "black_health_safety", "identifier": "9137", "name": company.name, "reason": "x"},
+    )
     assert page.status_code == 200 and "18 位" in page.content.decode()
 
 
@@ -70,8 +88,9 @@ def test_decision_document_absent_before_decision(black_draft, scjgj_clerk):
     assert _client(scjgj_clerk).get(f"/staff/lists/{entry.pk}/documents/decision.html").status_code == 404
 
 
-def test_workbench_todo_counts_drafts_for_clerk_and_decisions_for_approver(black_draft, scjgj_clerk, scjgj_approver,
-                                                                           today):
+def test_workbench_todo_counts_drafts_for_clerk_and_decisions_for_approver(
+    black_draft, scjgj_clerk, scjgj_approver, today
+):
     from jointcredit.lists.todos import entries_awaiting_todo
 
     entry = black_draft()

@@ -19,8 +19,11 @@ pytestmark = pytest.mark.django_db
 
 def _expire(entry, today):
     """Move an entry's validity into the past (as if time had passed)."""
-    ListEntry.objects.filter(pk=entry.pk).update(decided_on=today - timedelta(days=400), valid_from=today - timedelta(days=400),
-                                                 valid_until=today - timedelta(days=1))
+    ListEntry.objects.filter(pk=entry.pk).update(
+        decided_on=today - timedelta(days=400),
+        valid_from=today - timedelta(days=400),
+        valid_until=today - timedelta(days=1),
+    )
     entry.refresh_from_db()
     return entry
 
@@ -47,7 +50,9 @@ def test_sweep_ignores_effective_and_removed_entries(red_published, black_publis
     services.list_entry_remove(entry=removed, actor=swj_approver, reason="expired")
     due = _expire(red_published(CompanyFactory()), today)
     assert sweeps.run(now=timezone.now())["到期移出事件"] == 1
-    assert OutboxEvent.objects.filter(kind="list_entry.removed", payload__removal_reason="expired").count() == 2
+    assert (
+        OutboxEvent.objects.filter(kind="list_entry.removed", payload__removal_reason="expired").count() == 2
+    )
     assert ListEntry.objects.get(pk=due.pk).expiry_emitted_at is not None
     assert ListEntry.objects.get(pk=removed.pk).expiry_emitted_at is None
 
@@ -60,7 +65,8 @@ def test_manual_removal_after_expiry_is_allowed_with_reason_expired(red_publishe
 
 
 def test_deadline_in_unconfigured_year_is_pending_then_recomputed(
-        black_draft, scjgj_clerk, scjgj_approver, office_admin, monkeypatch, django_capture_on_commit_callbacks):
+    black_draft, scjgj_clerk, scjgj_approver, office_admin, monkeypatch, django_capture_on_commit_callbacks
+):
     last = max(package_years())
     unconfigured = last + 1
     notice_day = date(last, 12, 28)
@@ -71,8 +77,9 @@ def test_deadline_in_unconfigured_year_is_pending_then_recomputed(
         services.list_entry_decide(entry=entry, actor=scjgj_approver)
 
     with django_capture_on_commit_callbacks(execute=True):
-        calendar_year_configure(actor=office_admin, year=unconfigured,
-                                overrides=[(date(unconfigured, 1, 1), "holiday", "元旦")])
+        calendar_year_configure(
+            actor=office_admin, year=unconfigured, overrides=[(date(unconfigured, 1, 1), "holiday", "元旦")]
+        )
     entry.refresh_from_db()
     assert entry.statement_deadline is not None and entry.statement_deadline.year == unconfigured
     assert not entry.statement_deadline_pending
@@ -81,7 +88,9 @@ def test_deadline_in_unconfigured_year_is_pending_then_recomputed(
 
 
 def test_recompute_leaves_unaffected_deadlines_alone(black_draft, scjgj_clerk, today):
-    entry = services.list_entry_notify(entry=black_draft(), actor=scjgj_clerk, notified_on=today - timedelta(days=3))
+    entry = services.list_entry_notify(
+        entry=black_draft(), actor=scjgj_clerk, notified_on=today - timedelta(days=3)
+    )
     assert services.list_entry_deadlines_recompute(years={today.year}) == 0
     entry.refresh_from_db()
     assert entry.statement_deadline is not None

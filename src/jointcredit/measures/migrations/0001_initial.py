@@ -5,52 +5,118 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Memorandum',
+            name="Memorandum",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=64, unique=True, verbose_name='备忘录代码')),
-                ('name', models.CharField(max_length=200, verbose_name='名称')),
-                ('document_no', models.CharField(blank=True, max_length=100, verbose_name='文号')),
-                ('signed_on', models.DateField(blank=True, null=True, verbose_name='签署日期')),
-                ('feedback_working_days', models.PositiveSmallIntegerField(default=10, verbose_name='反馈期限（工作日）')),
-                ('is_active', models.BooleanField(default=True, verbose_name='有效')),
-                ('signatories', models.ManyToManyField(blank=True, related_name='memoranda', to='accounts.department', verbose_name='签署部门')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=64, unique=True, verbose_name="备忘录代码")),
+                ("name", models.CharField(max_length=200, verbose_name="名称")),
+                ("document_no", models.CharField(blank=True, max_length=100, verbose_name="文号")),
+                ("signed_on", models.DateField(blank=True, null=True, verbose_name="签署日期")),
+                (
+                    "feedback_working_days",
+                    models.PositiveSmallIntegerField(default=10, verbose_name="反馈期限（工作日）"),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="有效")),
+                (
+                    "signatories",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="memoranda",
+                        to="accounts.department",
+                        verbose_name="签署部门",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '联合奖惩备忘录',
-                'verbose_name_plural': '联合奖惩备忘录',
-                'ordering': ['code'],
+                "verbose_name": "联合奖惩备忘录",
+                "verbose_name_plural": "联合奖惩备忘录",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Measure',
+            name="Measure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=64, unique=True, verbose_name='措施代码')),
-                ('name', models.CharField(max_length=200, verbose_name='措施名称')),
-                ('kind', models.CharField(choices=[('incentive', '激励'), ('punishment', '惩戒')], max_length=16, verbose_name='类型')),
-                ('legal_basis', models.TextField(blank=True, verbose_name='依据')),
-                ('scenarios', models.JSONField(default=list, help_text='场景代码列表，见 measures.scenarios.SCENARIOS', verbose_name='适用业务场景')),
-                ('reaches_subject', models.BooleanField(default=True, verbose_name='作用于主体本身')),
-                ('reach_roles', models.JSONField(blank=True, default=list, help_text='关联人身份代码列表：legal_representative=法定代表人、principal=主要负责人、senior_manager=高级管理人员、director=董事、shareholder=股东、licensed_professional=注册执业人员', verbose_name='作用于关联人身份')),
-                ('directly_responsible_roles', models.JSONField(blank=True, default=list, help_text='列在此处的身份，只有标记为“对失信行为负有直接责任”的关联人才受此措施约束。', verbose_name='仅对负有直接责任者生效的身份')),
-                ('is_active', models.BooleanField(default=True, verbose_name='有效')),
-                ('implementing_departments', models.ManyToManyField(blank=True, related_name='implemented_measures', to='accounts.department', verbose_name='实施部门')),
-                ('memorandum', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='measures', to='measures.memorandum', verbose_name='所属备忘录')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=64, unique=True, verbose_name="措施代码")),
+                ("name", models.CharField(max_length=200, verbose_name="措施名称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("incentive", "激励"), ("punishment", "惩戒")],
+                        max_length=16,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("legal_basis", models.TextField(blank=True, verbose_name="依据")),
+                (
+                    "scenarios",
+                    models.JSONField(
+                        default=list,
+                        help_text="场景代码列表，见 measures.scenarios.SCENARIOS",
+                        verbose_name="适用业务场景",
+                    ),
+                ),
+                ("reaches_subject", models.BooleanField(default=True, verbose_name="作用于主体本身")),
+                (
+                    "reach_roles",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="关联人身份代码列表：legal_representative=法定代表人、principal=主要负责人、senior_manager=高级管理人员、director=董事、shareholder=股东、licensed_professional=注册执业人员",
+                        verbose_name="作用于关联人身份",
+                    ),
+                ),
+                (
+                    "directly_responsible_roles",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="列在此处的身份，只有标记为“对失信行为负有直接责任”的关联人才受此措施约束。",
+                        verbose_name="仅对负有直接责任者生效的身份",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="有效")),
+                (
+                    "implementing_departments",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="implemented_measures",
+                        to="accounts.department",
+                        verbose_name="实施部门",
+                    ),
+                ),
+                (
+                    "memorandum",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="measures",
+                        to="measures.memorandum",
+                        verbose_name="所属备忘录",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '奖惩措施',
-                'verbose_name_plural': '奖惩措施',
-                'ordering': ['memorandum', 'code'],
+                "verbose_name": "奖惩措施",
+                "verbose_name_plural": "奖惩措施",
+                "ordering": ["memorandum", "code"],
             },
         ),
     ]

@@ -6,46 +6,89 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('measures', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("measures", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CatalogVersion',
+            name="CatalogVersion",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('version', models.PositiveBigIntegerField(default=0, verbose_name='版本')),
-                ('changed_at', models.DateTimeField(blank=True, null=True, verbose_name='变更时间')),
+                ("id", models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
+                ("version", models.PositiveBigIntegerField(default=0, verbose_name="版本")),
+                ("changed_at", models.DateTimeField(blank=True, null=True, verbose_name="变更时间")),
             ],
             options={
-                'verbose_name': '措施目录版本',
-                'verbose_name_plural': '措施目录版本',
+                "verbose_name": "措施目录版本",
+                "verbose_name_plural": "措施目录版本",
             },
         ),
         migrations.CreateModel(
-            name='Screening',
+            name="Screening",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scenario', models.CharField(choices=[('licensing', '行政许可审批'), ('production_permit', '生产许可'), ('project_approval', '新增项目审批核准'), ('funding', '财政性资金项目'), ('policy_benefit', '招商引资优惠政策'), ('public_resource_trading', '公共资源交易/招投标'), ('franchise', '基础设施和公用事业特许经营'), ('market_entry', '市场和行业准入/任职'), ('honours', '评先评优/荣誉称号'), ('inspection', '日常和专项检查'), ('publicity', '宣传')], max_length=32, verbose_name='业务场景')),
-                ('on', models.DateField(verbose_name='比对日期')),
-                ('file_name', models.CharField(max_length=255, verbose_name='上传文件名')),
-                ('total', models.PositiveIntegerField(default=0, verbose_name='总行数')),
-                ('hit', models.PositiveIntegerField(default=0, verbose_name='命中')),
-                ('clear', models.PositiveIntegerField(default=0, verbose_name='未命中')),
-                ('invalid', models.PositiveIntegerField(default=0, verbose_name='无效')),
-                ('result_path', models.CharField(blank=True, max_length=255, verbose_name='结果文件')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='比对时间')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='比对人')),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.department', verbose_name='所属部门')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "scenario",
+                    models.CharField(
+                        choices=[
+                            ("licensing", "行政许可审批"),
+                            ("production_permit", "生产许可"),
+                            ("project_approval", "新增项目审批核准"),
+                            ("funding", "财政性资金项目"),
+                            ("policy_benefit", "招商引资优惠政策"),
+                            ("public_resource_trading", "公共资源交易/招投标"),
+                            ("franchise", "基础设施和公用事业特许经营"),
+                            ("market_entry", "市场和行业准入/任职"),
+                            ("honours", "评先评优/荣誉称号"),
+                            ("inspection", "日常和专项检查"),
+                            ("publicity", "宣传"),
+                        ],
+                        max_length=32,
+                        verbose_name="业务场景",
+                    ),
+                ),
+                ("on", models.DateField(verbose_name="比对日期")),
+                ("file_name", models.CharField(max_length=255, verbose_name="上传文件名")),
+                ("total", models.PositiveIntegerField(default=0, verbose_name="总行数")),
+                ("hit", models.PositiveIntegerField(default=0, verbose_name="命中")),
+                ("clear", models.PositiveIntegerField(default=0, verbose_name="未命中")),
+                ("invalid", models.PositiveIntegerField(default=0, verbose_name="无效")),
+                ("result_path", models.CharField(blank=True, max_length=255, verbose_name="结果文件")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="比对时间")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="比对人",
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.department",
+                        verbose_name="所属部门",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '批量比对',
-                'verbose_name_plural': '批量比对',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "批量比对",
+                "verbose_name_plural": "批量比对",
+                "ordering": ["-created_at", "-id"],
             },
         ),
     ]

@@ -10,12 +10,14 @@ from django.db import migrations
 def forwards(apps, schema_editor):
     from jointcredit.measures.seed import seed_defaults
 
-    seed_defaults(apps.get_model("measures", "Memorandum"), apps.get_model("measures", "Measure"),
-                  apps.get_model("accounts", "Department"))
+    seed_defaults(
+        apps.get_model("measures", "Memorandum"),
+        apps.get_model("measures", "Measure"),
+        apps.get_model("accounts", "Department"),
+    )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("accounts", "0001_initial"),
         ("measures", "0002_catalog_version_screening"),

@@ -15,7 +15,10 @@ def reach_text(measure) -> str:
     """“主体本身；法定代表人、注册执业人员（仅负有直接责任者）”."""
     parts = ["主体本身"] if measure.reaches_subject else []
     direct = set(measure.directly_responsible_roles or [])
-    roles = [ROLE_LABELS.get(r, r) + ("（仅负有直接责任者）" if r in direct else "") for r in measure.reach_roles or []]
+    roles = [
+        ROLE_LABELS.get(r, r) + ("（仅负有直接责任者）" if r in direct else "")
+        for r in measure.reach_roles or []
+    ]
     if roles:
         parts.append("、".join(roles))
     return "；".join(parts)

@@ -45,32 +45,53 @@ def test_seed_works_without_departments_and_fills_links_later(db):
     assert not Memorandum.objects.get(code=PUNISHMENT_MEMORANDUM).signatories.exists()
     Department.objects.create(code="czj", name="区财政局")
     measures_seed_defaults()
-    assert list(Measure.objects.get(code="punish-funding").implementing_departments.values_list("code", flat=True)) == [
-        "czj"]
+    assert list(
+        Measure.objects.get(code="punish-funding").implementing_departments.values_list("code", flat=True)
+    ) == ["czj"]
     assert AuditEvent.objects.filter(action="measure.seed").count() == len(MEASURES)
 
 
 def test_office_admin_creates_measure_with_audit(office_admin, catalog):
     memo = Memorandum.objects.get(code=PUNISHMENT_MEMORANDUM)
-    measure = measure_create(actor=office_admin, memorandum=memo, code="punish-bonds", name="限制发行企业债券",
-                             kind="punishment", scenarios=["funding"], implementing_departments=["fgj"],
-                             reach_roles=["legal_representative"])
+    measure = measure_create(
+        actor=office_admin,
+        memorandum=memo,
+        code="punish-bonds",
+        name="限制发行企业债券",
+        kind="punishment",
+        scenarios=["funding"],
+        implementing_departments=["fgj"],
+        reach_roles=["legal_representative"],
+    )
     assert measure.implementing_departments.get().code == "fgj"
     event = AuditEvent.objects.filter(action="measure.create").latest("seq")
     assert event.after["implementing_departments"] == ["fgj"]
     with pytest.raises(Conflict):
-        measure_create(actor=office_admin, memorandum=memo, code="punish-bonds", name="重复", kind="punishment",
-                       scenarios=["funding"])
+        measure_create(
+            actor=office_admin,
+            memorandum=memo,
+            code="punish-bonds",
+            name="重复",
+            kind="punishment",
+            scenarios=["funding"],
+        )
 
 
-@pytest.mark.parametrize("kwargs, field, fragment", [
-    ({"scenarios": ["funding", "casino"]}, "scenarios", "casino"),
-    ({"scenarios": []}, "scenarios", "至少"),
-    ({"reach_roles": ["chairman"]}, "reach_roles", "chairman"),
-    ({"reach_roles": ["director"], "directly_responsible_roles": ["shareholder"]}, "directly_responsible_roles", "股东"),
-    ({"reaches_subject": False}, "reach_roles", "无法生效"),
-    ({"implementing_departments": ["nosuch"]}, "implementing_departments", "nosuch"),
-])
+@pytest.mark.parametrize(
+    "kwargs, field, fragment",
+    [
+        ({"scenarios": ["funding", "casino"]}, "scenarios", "casino"),
+        ({"scenarios": []}, "scenarios", "至少"),
+        ({"reach_roles": ["chairman"]}, "reach_roles", "chairman"),
+        (
+            {"reach_roles": ["director"], "directly_responsible_roles": ["shareholder"]},
+            "directly_responsible_roles",
+            "股东",
+        ),
+        ({"reaches_subject": False}, "reach_roles", "无法生效"),
+        ({"implementing_departments": ["nosuch"]}, "implementing_departments", "nosuch"),
+    ],
+)
 def test_measure_validation(office_admin, catalog, kwargs, field, fragment):
     memo = Memorandum.objects.get(code=PUNISHMENT_MEMORANDUM)
     args = {"code": "punish-x", "name": "某措施", "kind": "punishment", "scenarios": ["funding"]} | kwargs
@@ -98,25 +119,53 @@ def test_only_the_office_configures(user_factory, catalog):
 
 def test_api_memoranda_and_measures(office_admin, user_factory, api_client_for, catalog):
     office = api_client_for(office_admin)
-    r = office.post("/api/v1/memoranda", {"code": "lixia-tax-2026", "name": "历下区纳税信用联合奖惩备忘录",
-                                          "document_no": "历信用办发〔2026〕9号", "signatories": ["swj", "fgj"]})
+    r = office.post(
+        "/api/v1/memoranda",
+        {
+            "code": "lixia-tax-2026",
+            "name": "历下区纳税信用联合奖惩备忘录",
+            "document_no": "历信用办发〔2026〕9号",
+            "signatories": ["swj", "fgj"],
+        },
+    )
     assert r.status_code == 201, r.content
     assert {d["code"] for d in r.json()["signatories"]} == {"swj", "fgj"}
-    r = office.post("/api/v1/measures", {"memorandum": "lixia-tax-2026", "code": "punish-tax-invoice",
-                                         "name": "严格限制发票领用", "kind": "punishment", "scenarios": ["licensing"],
-                                         "implementing_departments": ["swj"]})
+    r = office.post(
+        "/api/v1/measures",
+        {
+            "memorandum": "lixia-tax-2026",
+            "code": "punish-tax-invoice",
+            "name": "严格限制发票领用",
+            "kind": "punishment",
+            "scenarios": ["licensing"],
+            "implementing_departments": ["swj"],
+        },
+    )
     assert r.status_code == 201 and r.json()["memorandum"] == "lixia-tax-2026"
-    bad = office.post("/api/v1/measures", {"memorandum": "lixia-tax-2026", "code": "p2", "name": "x",
-                                           "kind": "punishment", "scenarios": ["weird"]})
+    bad = office.post(
+        "/api/v1/measures",
+        {
+            "memorandum": "lixia-tax-2026",
+            "code": "p2",
+            "name": "x",
+            "kind": "punishment",
+            "scenarios": ["weird"],
+        },
+    )
     assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "scenarios"
-    r = office.client.patch("/api/v1/measures/punish-tax-invoice", '{"reach_roles": ["principal"]}',
-                            content_type="application/json", **office.headers)
+    r = office.client.patch(
+        "/api/v1/measures/punish-tax-invoice",
+        '{"reach_roles": ["principal"]}',
+        content_type="application/json",
+        **office.headers,
+    )
     assert r.status_code == 200 and r.json()["reach_roles"] == ["principal"]
 
     viewer = api_client_for(user_factory(catalog["czj"], roles=["viewer"]))
     page = viewer.get("/api/v1/measures", {"scenario": "licensing", "page_size": 50}).json()
     assert {"punish-strict-licensing", "reward-green-channel", "punish-tax-invoice"} <= {
-        m["code"] for m in page["items"]}
+        m["code"] for m in page["items"]
+    }
     assert viewer.get("/api/v1/memoranda").json()["total"] >= 3
     assert viewer.post("/api/v1/memoranda", {"code": "x", "name": "x"}).status_code == 403
     assert viewer.get("/api/v1/measures/nope").status_code == 404

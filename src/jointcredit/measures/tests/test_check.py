@@ -53,7 +53,8 @@ def test_blacklisted_company_gets_the_scenario_punishment_itself(blacklisted, ca
 def test_other_scenarios_give_their_own_measure_only(blacklisted):
     company, _ = blacklisted
     assert codes(measure_check(identifier=company.identifier, scenario="public_resource_trading")) == [
-        ("punish-public-resource-trading", "self")]
+        ("punish-public-resource-trading", "self")
+    ]
     assert codes(measure_check(identifier=company.identifier, scenario="publicity")) == []
 
 
@@ -71,25 +72,35 @@ def test_legal_representative_is_banned_via_the_company(blacklisted):
 def test_licensed_professional_only_when_directly_responsible(blacklisted):
     company, _ = blacklisted
     bystander = RelatedPersonFactory(subject=company, role=RelatedRole.LICENSED_PROFESSIONAL)
-    culprit = RelatedPersonFactory(subject=company, role=RelatedRole.LICENSED_PROFESSIONAL, directly_responsible=True)
+    culprit = RelatedPersonFactory(
+        subject=company, role=RelatedRole.LICENSED_PROFESSIONAL, directly_responsible=True
+    )
     assert codes(measure_check(identifier=bystander.person.identifier, scenario="market_entry")) == []
     assert codes(measure_check(identifier=culprit.person.identifier, scenario="market_entry")) == [
-        ("punish-market-entry", f"注册执业人员:{company.identifier}")]
+        ("punish-market-entry", f"注册执业人员:{company.identifier}")
+    ]
 
 
 def test_honours_reach_managers_and_directly_responsible_directors_and_shareholders(blacklisted):
     company, _ = blacklisted
     manager = RelatedPersonFactory(subject=company, role=RelatedRole.SENIOR_MANAGER)
     director = RelatedPersonFactory(subject=company, role=RelatedRole.DIRECTOR)
-    guilty_director = RelatedPersonFactory(subject=company, role=RelatedRole.DIRECTOR, directly_responsible=True)
-    shareholder = RelatedPersonFactory(subject=company, role=RelatedRole.SHAREHOLDER, directly_responsible=True)
+    guilty_director = RelatedPersonFactory(
+        subject=company, role=RelatedRole.DIRECTOR, directly_responsible=True
+    )
+    shareholder = RelatedPersonFactory(
+        subject=company, role=RelatedRole.SHAREHOLDER, directly_responsible=True
+    )
     assert codes(measure_check(identifier=manager.person.identifier, scenario="honours")) == [
-        ("punish-honours", f"高级管理人员:{company.identifier}")]
+        ("punish-honours", f"高级管理人员:{company.identifier}")
+    ]
     assert codes(measure_check(identifier=director.person.identifier, scenario="honours")) == []
     assert codes(measure_check(identifier=guilty_director.person.identifier, scenario="honours")) == [
-        ("punish-honours", f"董事:{company.identifier}")]
+        ("punish-honours", f"董事:{company.identifier}")
+    ]
     assert codes(measure_check(identifier=shareholder.person.identifier, scenario="honours")) == [
-        ("punish-honours", f"股东:{company.identifier}")]
+        ("punish-honours", f"股东:{company.identifier}")
+    ]
     # Senior managers are not banned from the market, only from honours.
     assert codes(measure_check(identifier=manager.person.identifier, scenario="market_entry")) == []
 
@@ -111,27 +122,38 @@ def test_two_roles_in_one_listed_company_give_one_hit_per_role(blacklisted):
     person = RelatedPersonFactory(subject=company, role=RelatedRole.LEGAL_REPRESENTATIVE).person
     RelatedPersonFactory(subject=company, person=person, role=RelatedRole.PRINCIPAL)
     result = measure_check(identifier=person.identifier, scenario="market_entry")
-    assert codes(result) == [("punish-market-entry", f"主要负责人:{company.identifier}"),
-                             ("punish-market-entry", f"法定代表人:{company.identifier}")]
+    assert codes(result) == [
+        ("punish-market-entry", f"主要负责人:{company.identifier}"),
+        ("punish-market-entry", f"法定代表人:{company.identifier}"),
+    ]
     assert {h.entry.id for h in result.hits} == {e.id}
 
 
 def test_role_that_ended_no_longer_carries_the_ban(blacklisted):
     company, _ = blacklisted
-    former = RelatedPersonFactory(subject=company, role=RelatedRole.LEGAL_REPRESENTATIVE,
-                                  since=TODAY - timedelta(days=900), until=TODAY - timedelta(days=10))
+    former = RelatedPersonFactory(
+        subject=company,
+        role=RelatedRole.LEGAL_REPRESENTATIVE,
+        since=TODAY - timedelta(days=900),
+        until=TODAY - timedelta(days=10),
+    )
     assert codes(measure_check(identifier=former.person.identifier, scenario="market_entry")) == []
     # ... but a check dated while the role was held does find it.
-    past = measure_check(identifier=former.person.identifier, scenario="market_entry", on=TODAY - timedelta(days=20))
+    past = measure_check(
+        identifier=former.person.identifier, scenario="market_entry", on=TODAY - timedelta(days=20)
+    )
     assert len(past.hits) == 1
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"state": EntryState.DECIDED},
-    {"state": EntryState.REMOVED},
-    {"valid_from": TODAY - timedelta(days=400), "valid_until": TODAY - timedelta(days=1)},
-    {"valid_from": TODAY + timedelta(days=5), "valid_until": TODAY + timedelta(days=300)},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"state": EntryState.DECIDED},
+        {"state": EntryState.REMOVED},
+        {"valid_from": TODAY - timedelta(days=400), "valid_until": TODAY - timedelta(days=1)},
+        {"valid_from": TODAY + timedelta(days=5), "valid_until": TODAY + timedelta(days=300)},
+    ],
+)
 def test_entries_not_in_force_give_nothing(catalog, kwargs):
     company = CompanyFactory()
     entry(subject=company, list_type=black_list_type(), department=catalog["scjgj"], **kwargs)
@@ -142,9 +164,21 @@ def test_entries_not_in_force_give_nothing(catalog, kwargs):
 
 def test_check_on_a_past_date_sees_the_entry_that_was_in_force(catalog):
     company = CompanyFactory()
-    entry(subject=company, list_type=black_list_type(), department=catalog["scjgj"],
-          valid_from=TODAY - timedelta(days=400), valid_until=TODAY - timedelta(days=1))
-    assert len(measure_check(identifier=company.identifier, scenario="funding", on=TODAY - timedelta(days=2)).hits) == 1
+    entry(
+        subject=company,
+        list_type=black_list_type(),
+        department=catalog["scjgj"],
+        valid_from=TODAY - timedelta(days=400),
+        valid_until=TODAY - timedelta(days=1),
+    )
+    assert (
+        len(
+            measure_check(
+                identifier=company.identifier, scenario="funding", on=TODAY - timedelta(days=2)
+            ).hits
+        )
+        == 1
+    )
     assert measure_check(identifier=company.identifier, scenario="funding", on=TODAY).hits == []
 
 
@@ -167,9 +201,12 @@ def test_red_list_gives_incentives(catalog):
     company = CompanyFactory()
     entry(subject=company, list_type=red_list_type(), department=catalog["swj"])
     assert codes(measure_check(identifier=company.identifier, scenario="licensing")) == [
-        ("reward-green-channel", "self"), ("reward-tolerance-acceptance", "self")]
-    assert [h.measure.kind for h in measure_check(identifier=company.identifier, scenario="licensing").hits] == [
-        "incentive", "incentive"]
+        ("reward-green-channel", "self"),
+        ("reward-tolerance-acceptance", "self"),
+    ]
+    assert [
+        h.measure.kind for h in measure_check(identifier=company.identifier, scenario="licensing").hits
+    ] == ["incentive", "incentive"]
 
 
 def test_blacklisted_subject_gets_no_incentives_even_while_red_entry_lingers(catalog):
@@ -177,7 +214,8 @@ def test_blacklisted_subject_gets_no_incentives_even_while_red_entry_lingers(cat
     entry(subject=company, list_type=red_list_type(), department=catalog["swj"])
     entry(subject=company, list_type=black_list_type(), department=catalog["scjgj"])
     assert codes(measure_check(identifier=company.identifier, scenario="licensing")) == [
-        ("punish-strict-licensing", "self")]
+        ("punish-strict-licensing", "self")
+    ]
 
 
 def test_list_type_without_memorandum_gives_no_measures(catalog):
@@ -208,11 +246,15 @@ def test_catalogue_edits_reach_the_check_at_once(blacklisted, office_admin):
     measure = Measure.objects.get(code="punish-funding")
     measure_update(actor=office_admin, measure=measure, data={"scenarios": ["funding", "policy_benefit"]})
     assert codes(measure_check(identifier=company.identifier, scenario="policy_benefit")) == [
-        ("punish-funding", "self")]
+        ("punish-funding", "self")
+    ]
     measure_update(actor=office_admin, measure=measure, data={"is_active": False})
     assert measure_check(identifier=company.identifier, scenario="funding").hits == []
-    memorandum_update(actor=office_admin, memorandum=Memorandum.objects.get(code="lixia-dishonesty-2026"),
-                      data={"is_active": False})
+    memorandum_update(
+        actor=office_admin,
+        memorandum=Memorandum.objects.get(code="lixia-dishonesty-2026"),
+        data={"is_active": False},
+    )
     assert measure_check(identifier=company.identifier, scenario="licensing").hits == []
 
 
@@ -252,11 +294,28 @@ def test_check_subject_agrees_with_subject_find(catalog):
     SubjectAlias.objects.create(subject=company, id_type="org_code", value=org_code)
     SubjectAlias.objects.create(subject=old, id_type="business_reg_no", value="370102000123456")
     operator = gen.resident_id(rng)
-    shop = Subject.objects.create(kind=SubjectKind.INDIVIDUAL_BUSINESS, id_type="uscc", name="历下区王记小吃店",
-                                  identifier=f"{INDIVIDUAL_BUSINESS_PLACEHOLDER}:{operator}", region_code="370102")
-    probes = [company.identifier, f" {company.identifier.lower()[:6]}-{company.identifier.lower()[6:]}",
-              person.identifier, old.identifier, org_code, "370102000123456", shop.identifier,
-              gen.uscc(rng), gen.resident_id(rng), "91370102MA3C12345", "ABC", "", f"{INDIVIDUAL_BUSINESS_PLACEHOLDER}:123"]
+    shop = Subject.objects.create(
+        kind=SubjectKind.INDIVIDUAL_BUSINESS,
+        id_type="uscc",
+        name="历下区王记小吃店",
+        identifier=f"{INDIVIDUAL_BUSINESS_PLACEHOLDER}:{operator}",
+        region_code="370102",
+    )
+    probes = [
+        company.identifier,
+        f" {company.identifier.lower()[:6]}-{company.identifier.lower()[6:]}",
+        person.identifier,
+        old.identifier,
+        org_code,
+        "370102000123456",
+        shop.identifier,
+        gen.uscc(rng),
+        gen.resident_id(rng),
+        "91370102MA3C12345",
+        "ABC",
+        "",
+        f"{INDIVIDUAL_BUSINESS_PLACEHOLDER}:123",
+    ]
     found = 0
     for ident in probes:
         try:
@@ -266,8 +325,17 @@ def test_check_subject_agrees_with_subject_find(catalog):
                 check_subject(ident)
             assert got.value.as_dict() == exc.as_dict(), ident
             continue
-        expected = None if s is None else {"id": s.id, "kind": s.kind, "kind_label": s.get_kind_display(),
-                                           "identifier": s.identifier, "name": s.name}
+        expected = (
+            None
+            if s is None
+            else {
+                "id": s.id,
+                "kind": s.kind,
+                "kind_label": s.get_kind_display(),
+                "identifier": s.identifier,
+                "name": s.name,
+            }
+        )
         assert check_subject(ident) == expected, ident
         found += s is not None
     assert found == 7
@@ -284,12 +352,17 @@ def test_check_out_is_measure_check_rendered(catalog):
         for scenario in ("market_entry", "funding", "licensing", "honours"):
             r = measure_check(identifier=ident, scenario=scenario)
             assert check_out(identifier=ident, scenario=scenario) == {
-                "subject": r.subject_dict(), "scenario": scenario, "date": TODAY, "hits": [h.as_dict() for h in r.hits]}
+                "subject": r.subject_dict(),
+                "scenario": scenario,
+                "date": TODAY,
+                "hits": [h.as_dict() for h in r.hits],
+            }
             compared += len(r.hits)
     assert compared >= 4
 
 
 # --- HTTP API -------------------------------------------------------------------------------------
+
 
 def test_api_check_contract(blacklisted, user_factory, api_client_for, catalog):
     company, e = blacklisted
@@ -302,11 +375,28 @@ def test_api_check_contract(blacklisted, user_factory, api_client_for, catalog):
     assert body["scenario"] == "market_entry"
     assert body["date"] == TODAY.isoformat()
     (hit,) = body["hits"]
-    assert {k: hit[k] for k in ("measure_code", "measure_name", "kind", "list_type", "entry_id",
-                                "initiating_department", "via", "under_objection")} == {
-        "measure_code": "punish-market-entry", "measure_name": "市场和行业禁入", "kind": "punishment",
-        "list_type": "black-food-safety", "entry_id": e.id, "initiating_department": "区市场监管局",
-        "via": f"法定代表人:{company.identifier}", "under_objection": False}
+    assert {
+        k: hit[k]
+        for k in (
+            "measure_code",
+            "measure_name",
+            "kind",
+            "list_type",
+            "entry_id",
+            "initiating_department",
+            "via",
+            "under_objection",
+        )
+    } == {
+        "measure_code": "punish-market-entry",
+        "measure_name": "市场和行业禁入",
+        "kind": "punishment",
+        "list_type": "black-food-safety",
+        "entry_id": e.id,
+        "initiating_department": "区市场监管局",
+        "via": f"法定代表人:{company.identifier}",
+        "under_objection": False,
+    }
     assert hit["legal_basis"]
 
 
@@ -325,13 +415,21 @@ def test_api_check_matches_its_schema(catalog, user_factory, api_client_for):
     assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
     body = response.json()
     assert list(body) == list(CheckOut.model_fields)
-    assert list(body["subject"]) == list(CheckSubjectOut.model_fields) and body["subject"]["kind_label"] == "自然人"
-    assert len(body["hits"]) == 2 and {h["via"] for h in body["hits"]} == {"self", f"法定代表人:{company.identifier}"}
+    assert (
+        list(body["subject"]) == list(CheckSubjectOut.model_fields)
+        and body["subject"]["kind_label"] == "自然人"
+    )
+    assert len(body["hits"]) == 2 and {h["via"] for h in body["hits"]} == {
+        "self",
+        f"法定代表人:{company.identifier}",
+    }
     assert all(list(h) == list(CheckHitOut.model_fields) for h in body["hits"])
     assert {h["valid_until"] is None for h in body["hits"]} == {True, False}
     assert CheckOut.model_validate(body).model_dump(mode="json") == body
     assert response["X-Request-ID"] and "default-src 'self'" in response["Content-Security-Policy"]
-    unknown = client.get("/api/v1/check", {"identifier": gen.uscc(random.Random(7)), "scenario": "funding"}).json()
+    unknown = client.get(
+        "/api/v1/check", {"identifier": gen.uscc(random.Random(7)), "scenario": "funding"}
+    ).json()
     assert CheckOut.model_validate(unknown).model_dump(mode="json") == unknown
 
 
@@ -339,23 +437,38 @@ def test_api_check_errors(catalog, user_factory, api_client_for):
     client = api_client_for(user_factory(catalog["czj"], roles=["viewer"]))
     unknown = client.get("/api/v1/check", {"identifier": gen.uscc(random.Random(5)), "scenario": "funding"})
     assert unknown.status_code == 200 and unknown.json() == {
-        "subject": None, "scenario": "funding", "date": TODAY.isoformat(), "hits": []}
+        "subject": None,
+        "scenario": "funding",
+        "date": TODAY.isoformat(),
+        "hits": [],
+    }
     bad = client.get("/api/v1/check", {"identifier": "370102199001011234", "scenario": "funding"})
     assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "identifier"
     scen = client.get("/api/v1/check", {"identifier": gen.uscc(random.Random(5)), "scenario": "bogus"})
     assert scen.status_code == 422 and "public_resource_trading" in scen.json()["error"]["message"]
-    baddate = client.get("/api/v1/check", {"identifier": gen.uscc(random.Random(5)), "scenario": "funding",
-                                           "date": "2026-13-01"})
+    baddate = client.get(
+        "/api/v1/check",
+        {"identifier": gen.uscc(random.Random(5)), "scenario": "funding", "date": "2026-13-01"},
+    )
     assert baddate.status_code == 422
-    assert api_client_for(None).get("/api/v1/check", {"identifier": "x", "scenario": "funding"}).status_code == 401
+    assert (
+        api_client_for(None).get("/api/v1/check", {"identifier": "x", "scenario": "funding"}).status_code
+        == 401
+    )
 
 
 def test_api_check_with_date(catalog, user_factory, api_client_for):
     company = CompanyFactory()
-    entry(subject=company, list_type=black_list_type(), department=catalog["scjgj"],
-          valid_from=TODAY - timedelta(days=400), valid_until=TODAY - timedelta(days=1))
+    entry(
+        subject=company,
+        list_type=black_list_type(),
+        department=catalog["scjgj"],
+        valid_from=TODAY - timedelta(days=400),
+        valid_until=TODAY - timedelta(days=1),
+    )
     client = api_client_for(user_factory(catalog["czj"], roles=["viewer"]))
     past = (TODAY - timedelta(days=3)).isoformat()
-    body = client.get("/api/v1/check", {"identifier": company.identifier.lower(), "scenario": "funding",
-                                        "date": past}).json()
+    body = client.get(
+        "/api/v1/check", {"identifier": company.identifier.lower(), "scenario": "funding", "date": past}
+    ).json()
     assert body["date"] == past and len(body["hits"]) == 1

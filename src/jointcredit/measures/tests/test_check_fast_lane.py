@@ -38,8 +38,13 @@ def world(catalog, user_factory):
     company without entries."""
     bad, other = CompanyFactory(), CompanyFactory()
     entry(subject=bad, list_type=black_list_type(), department=catalog["scjgj"], under_objection=True)
-    entry(subject=other, list_type=black_list_type(), department=catalog["scjgj"],
-          valid_from=TODAY - timedelta(days=400), valid_until=TODAY - timedelta(days=1))
+    entry(
+        subject=other,
+        list_type=black_list_type(),
+        department=catalog["scjgj"],
+        valid_from=TODAY - timedelta(days=400),
+        valid_until=TODAY - timedelta(days=1),
+    )
     person = PersonFactory()
     RelatedPersonFactory(subject=bad, person=person, role=RelatedRole.LEGAL_REPRESENTATIVE)
     RelatedPersonFactory(subject=other, person=person, role=RelatedRole.DIRECTOR, directly_responsible=True)
@@ -47,8 +52,13 @@ def world(catalog, user_factory):
     good = CompanyFactory()
     entry(subject=good, list_type=red_list_type(), department=catalog["swj"])
     _, raw = api_token_create(actor=None, user=user_factory(catalog["czj"], roles=["viewer"]))
-    return {"bad": bad, "person": person, "good": good, "plain": CompanyFactory(),
-            "bearer": {"HTTP_AUTHORIZATION": f"Bearer {raw}"}}
+    return {
+        "bad": bad,
+        "person": person,
+        "good": good,
+        "plain": CompanyFactory(),
+        "bearer": {"HTTP_AUTHORIZATION": f"Bearer {raw}"},
+    }
 
 
 def test_check_is_answered_by_the_fast_lane_exactly_like_django(world):
@@ -60,9 +70,12 @@ def test_check_is_answered_by_the_fast_lane_exactly_like_django(world):
     answered = []
     for key in ("bad", "person", "good", "plain"):
         ident = world[key].identifier
-        for query in (f"identifier={ident}&scenario=market_entry", f"scenario=honours&identifier={ident}",
-                      f"identifier={ident}&scenario=licensing&date={past}",
-                      f"identifier={ident.lower()}&scenario=funding"):
+        for query in (
+            f"identifier={ident}&scenario=market_entry",
+            f"scenario=honours&identifier={ident}",
+            f"identifier={ident}&scenario=licensing&date={past}",
+            f"identifier={ident.lower()}&scenario=funding",
+        ):
             status, body = _same(app, f"/api/v1/check?{query}", **world["bearer"])
             assert status == "200 OK"
             answered.append(body)
@@ -73,20 +86,25 @@ def test_check_is_answered_by_the_fast_lane_exactly_like_django(world):
     assert any(h["under_objection"] for h in hits) and any(h["via"].startswith("法定代表人:") for h in hits)
 
 
-@pytest.mark.parametrize(("label", "query"), [
-    ("malformed identifier → 422", "identifier=91370102163O44841F&scenario=funding"),
-    ("unknown scenario → 422", "identifier={id}&scenario=lottery"),
-    ("missing scenario → 422", "identifier={id}"),
-    ("missing identifier → 422", "scenario=funding"),
-    ("impossible date → 422", "identifier={id}&scenario=funding&date=2026-13-01"),
-    ("date in another shape", "identifier={id}&scenario=funding&date=20261126"),
-    ("empty date", "identifier={id}&scenario=funding&date="),
-    ("unknown parameter", "identifier={id}&scenario=funding&foo=1"),
-    ("parameter twice", "identifier={id}&scenario=funding&scenario=honours"),
-])
+@pytest.mark.parametrize(
+    ("label", "query"),
+    [
+        ("malformed identifier → 422", "identifier=91370102163O44841F&scenario=funding"),
+        ("unknown scenario → 422", "identifier={id}&scenario=lottery"),
+        ("missing scenario → 422", "identifier={id}"),
+        ("missing identifier → 422", "scenario=funding"),
+        ("impossible date → 422", "identifier={id}&scenario=funding&date=2026-13-01"),
+        ("date in another shape", "identifier={id}&scenario=funding&date=20261126"),
+        ("empty date", "identifier={id}&scenario=funding&date="),
+        ("unknown parameter", "identifier={id}&scenario=funding&foo=1"),
+        ("parameter twice", "identifier={id}&scenario=funding&scenario=honours"),
+    ],
+)
 def test_everything_else_is_answered_by_django(world, label, query):
     spy = SpyDjango()
-    status, _ = _same(FastLane(spy), "/api/v1/check?" + query.format(id=world["bad"].identifier), **world["bearer"])
+    status, _ = _same(
+        FastLane(spy), "/api/v1/check?" + query.format(id=world["bad"].identifier), **world["bearer"]
+    )
     assert spy.calls == 1, label
     assert not status.startswith("5"), label
 

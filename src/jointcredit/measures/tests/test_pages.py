@@ -30,18 +30,22 @@ def test_check_page_explains_the_hit(browser, catalog):
     company = CompanyFactory()
     entry(subject=company, list_type=black_list_type(), department=catalog["scjgj"])
     person = RelatedPersonFactory(subject=company, role=RelatedRole.LEGAL_REPRESENTATIVE).person
-    html = browser.get("/staff/measures/check/", {"identifier": person.identifier, "scenario": "market_entry"}
-                       ).content.decode()
+    html = browser.get(
+        "/staff/measures/check/", {"identifier": person.identifier, "scenario": "market_entry"}
+    ).content.decode()
     assert "市场和行业禁入" in html
     assert f"该主体是{company.name}（{company.identifier}）的法定代表人" in html
     assert "区市场监管局" in html
 
 
 def test_check_page_shows_errors_and_unknown(browser):
-    html = browser.get("/staff/measures/check/", {"identifier": "123", "scenario": "funding"}).content.decode()
+    html = browser.get(
+        "/staff/measures/check/", {"identifier": "123", "scenario": "funding"}
+    ).content.decode()
     assert 'role="alert"' in html
-    html = browser.get("/staff/measures/check/", {"identifier": "91370102MA3C12345X", "scenario": "nope"}
-                       ).content.decode()
+    html = browser.get(
+        "/staff/measures/check/", {"identifier": "91370102MA3C12345X", "scenario": "nope"}
+    ).content.decode()
     assert "业务场景" in html and "无效" in html
 
 
@@ -66,7 +70,9 @@ def test_screening_upload_without_file_says_so(browser):
 
 def test_other_department_cannot_open_a_screening(browser, user_factory, catalog):
     upload = SimpleUploadedFile("ids.txt", b"91370102MA3C12345X\n")
-    location = browser.post("/staff/measures/screenings/", {"file": upload, "scenario": "funding"})["Location"]
+    location = browser.post("/staff/measures/screenings/", {"file": upload, "scenario": "funding"})[
+        "Location"
+    ]
     other = Client()
     other.force_login(user_factory(catalog["swj"], roles=["viewer"]))
     assert other.get(location).status_code == 404

@@ -56,16 +56,25 @@ def statuses(outcome):
 
 def test_every_row_gets_a_result_in_order(world):
     unknown = gen.uscc(random.Random(77))
-    upload = csv_file([
-        [world["bad"].identifier, world["bad"].name],
-        [world["plain"].identifier, world["plain"].name],
-        ["91370102MA3C1234", "少一位"],
-        [unknown, "未收录"],
-        ["", "没填标识"],
-        [world["bad"].identifier.lower(), "小写重复"],
-    ])
+    upload = csv_file(
+        [
+            [world["bad"].identifier, world["bad"].name],
+            [world["plain"].identifier, world["plain"].name],
+            ["91370102MA3C1234", "少一位"],
+            [unknown, "未收录"],
+            ["", "没填标识"],
+            [world["bad"].identifier.lower(), "小写重复"],
+        ]
+    )
     outcome = screening_compute(fileobj=upload, file_name=upload.name, scenario="funding")
-    assert statuses(outcome) == [(2, "hit"), (3, "clear"), (4, "invalid"), (5, "clear"), (6, "invalid"), (7, "hit")]
+    assert statuses(outcome) == [
+        (2, "hit"),
+        (3, "clear"),
+        (4, "invalid"),
+        (5, "clear"),
+        (6, "invalid"),
+        (7, "hit"),
+    ]
     rows = outcome.frame.to_dicts()
     assert rows[0]["measure_codes"] == "punish-funding"
     assert rows[0]["under_objection"] is True
@@ -76,8 +85,10 @@ def test_every_row_gets_a_result_in_order(world):
 
 
 def test_roles_incentives_and_scenario(world):
-    upload = SimpleUploadedFile("ids.txt", "\n".join(
-        [world["rep"].identifier, world["good"].identifier, world["bad"].identifier]).encode())
+    upload = SimpleUploadedFile(
+        "ids.txt",
+        "\n".join([world["rep"].identifier, world["good"].identifier, world["bad"].identifier]).encode(),
+    )
     outcome = screening_compute(fileobj=upload, file_name="ids.txt", scenario="market_entry")
     rows = outcome.frame.to_dicts()
     assert [r["status"] for r in rows] == ["hit", "clear", "hit"]
@@ -85,7 +96,10 @@ def test_roles_incentives_and_scenario(world):
     upload.seek(0)
     licensing = screening_compute(fileobj=upload, file_name="ids.txt", scenario="licensing").frame.to_dicts()
     assert [r["measure_codes"] for r in licensing] == [
-        None, "reward-green-channel;reward-tolerance-acceptance", "punish-strict-licensing"]
+        None,
+        "reward-green-channel;reward-tolerance-acceptance",
+        "punish-strict-licensing",
+    ]
 
 
 def test_alias_identifier_finds_the_subject(world):
@@ -103,8 +117,12 @@ def test_headerless_csv_keeps_its_first_row(world):
 
 
 def test_identifier_column_found_by_header_and_gbk(world):
-    upload = csv_file([["甲公司", world["bad"].identifier]], header=("企业名称", "统一社会信用代码"), encoding="gbk")
-    assert statuses(screening_compute(fileobj=upload, file_name=upload.name, scenario="funding")) == [(2, "hit")]
+    upload = csv_file(
+        [["甲公司", world["bad"].identifier]], header=("企业名称", "统一社会信用代码"), encoding="gbk"
+    )
+    assert statuses(screening_compute(fileobj=upload, file_name=upload.name, scenario="funding")) == [
+        (2, "hit")
+    ]
 
 
 def test_xlsx_input(world):
@@ -117,19 +135,28 @@ def test_xlsx_input(world):
     workbook.save(buffer)
     upload = SimpleUploadedFile("名单.xlsx", buffer.getvalue())
     assert statuses(screening_compute(fileobj=upload, file_name=upload.name, scenario="honours")) == [
-        (2, "hit"), (3, "clear")]
+        (2, "hit"),
+        (3, "clear"),
+    ]
 
 
 def test_screening_date_and_bad_scenario(world, catalog):
     old = CompanyFactory()
-    entry(subject=old, list_type=black_list_type(), department=catalog["scjgj"],
-          valid_from=date.today() - timedelta(days=400), valid_until=date.today() - timedelta(days=1))
+    entry(
+        subject=old,
+        list_type=black_list_type(),
+        department=catalog["scjgj"],
+        valid_from=date.today() - timedelta(days=400),
+        valid_until=date.today() - timedelta(days=1),
+    )
     upload = SimpleUploadedFile("ids.txt", old.identifier.encode())
-    assert screening_compute(fileobj=upload, file_name="ids.txt", scenario="funding").frame["status"].to_list() == [
-        "clear"]
+    assert screening_compute(fileobj=upload, file_name="ids.txt", scenario="funding").frame[
+        "status"
+    ].to_list() == ["clear"]
     upload.seek(0)
-    assert screening_compute(fileobj=upload, file_name="ids.txt", scenario="funding",
-                             on=date.today() - timedelta(days=5)).frame["status"].to_list() == ["hit"]
+    assert screening_compute(
+        fileobj=upload, file_name="ids.txt", scenario="funding", on=date.today() - timedelta(days=5)
+    ).frame["status"].to_list() == ["hit"]
     upload.seek(0)
     with pytest.raises(ValidationFailed) as exc:
         screening_compute(fileobj=upload, file_name="ids.txt", scenario="nothing")
@@ -138,26 +165,32 @@ def test_screening_date_and_bad_scenario(world, catalog):
 
 def test_empty_and_wrong_type_files_are_refused(catalog):
     with pytest.raises(ValidationFailed):
-        screening_compute(fileobj=SimpleUploadedFile("a.pdf", b"%PDF-1.4"), file_name="a.pdf", scenario="funding")
+        screening_compute(
+            fileobj=SimpleUploadedFile("a.pdf", b"%PDF-1.4"), file_name="a.pdf", scenario="funding"
+        )
     with pytest.raises(ValidationFailed) as exc:
-        screening_compute(fileobj=SimpleUploadedFile("a.csv", "标识\n".encode()), file_name="a.csv",
-                          scenario="funding")
+        screening_compute(
+            fileobj=SimpleUploadedFile("a.csv", "标识\n".encode()), file_name="a.csv", scenario="funding"
+        )
     assert exc.value.details[0]["rule"] == "empty"
 
 
 def _mutations(rng: random.Random, n: int) -> list[str]:
     out = []
     for _ in range(n):
-        code = gen.uscc(rng, registry=rng.choice("159Y"), org_type=rng.choice("123")) if rng.random() < 0.5 \
+        code = (
+            gen.uscc(rng, registry=rng.choice("159Y"), org_type=rng.choice("123"))
+            if rng.random() < 0.5
             else gen.resident_id(rng, born_from=1930, born_to=2020)
+        )
         r = rng.random()
         if r < 0.3:
             i = rng.randrange(18)
-            code = code[:i] + rng.choice("0123456789XYAIOZ") + code[i + 1:]
+            code = code[:i] + rng.choice("0123456789XYAIOZ") + code[i + 1 :]
         elif r < 0.4:
             code = code[:10] + "1302" + code[14:]  # impossible date for IDs
         elif r < 0.45:
-            code = code[:rng.randrange(18)]
+            code = code[: rng.randrange(18)]
         elif r < 0.5:
             code = " " + code.lower().replace("1", "1-", 1)
         out.append(code)
@@ -177,6 +210,7 @@ def test_vectorised_validation_agrees_with_detect_and_validate():
 
 
 # --- service, API and downloads --------------------------------------------------------------------
+
 
 def test_screening_run_stores_result_and_audits(world, user_factory, catalog):
     user = user_factory(catalog["czj"], roles=["viewer"])
@@ -221,8 +255,9 @@ def test_api_screening_roundtrip(world, user_factory, api_client_for, catalog):
 def test_api_screening_is_private_to_the_department(world, user_factory, api_client_for, catalog):
     owner = api_client_for(user_factory(catalog["czj"], roles=["viewer"]))
     other = api_client_for(user_factory(catalog["swj"], roles=["viewer"]))
-    body = owner.upload("/api/v1/screenings", {"file": csv_file([[world["bad"].identifier, ""]]),
-                                               "scenario": "funding"}).json()
+    body = owner.upload(
+        "/api/v1/screenings", {"file": csv_file([[world["bad"].identifier, ""]]), "scenario": "funding"}
+    ).json()
     assert other.get(f"/api/v1/screenings/{body['id']}").status_code == 404
     assert other.get(f"/api/v1/screenings/{body['id']}/result").status_code == 404
     assert other.get("/api/v1/screenings").json()["total"] == 0
@@ -232,7 +267,9 @@ def test_api_screening_rejects_bad_scenario_and_file(catalog, user_factory, api_
     client = api_client_for(user_factory(catalog["czj"], roles=["viewer"]))
     r = client.upload("/api/v1/screenings", {"file": csv_file([["x", ""]]), "scenario": "bogus"})
     assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "scenario"
-    r = client.upload("/api/v1/screenings", {"file": SimpleUploadedFile("a.exe", b"MZ"), "scenario": "funding"})
+    r = client.upload(
+        "/api/v1/screenings", {"file": SimpleUploadedFile("a.exe", b"MZ"), "scenario": "funding"}
+    )
     assert r.status_code == 422
 
 
@@ -248,8 +285,9 @@ def test_set_based_hit_set_agrees_with_the_engine(world, catalog):
     RelatedPersonFactory(subject=both, role=RelatedRole.DIRECTOR, directly_responsible=False)
     RelatedPersonFactory(subject=world["good"], role=RelatedRole.LEGAL_REPRESENTATIVE)
     RelatedPersonFactory(subject=world["bad"], role=RelatedRole.PRINCIPAL, person=world["rep"])
-    RelatedPersonFactory(subject=both, role=RelatedRole.SENIOR_MANAGER,
-                         until=date.today() - timedelta(days=1))
+    RelatedPersonFactory(
+        subject=both, role=RelatedRole.SENIOR_MANAGER, until=date.today() - timedelta(days=1)
+    )
     old = PersonFactory()
     old.merged_into = world["rep"]
     old.save()

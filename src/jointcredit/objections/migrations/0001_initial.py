@@ -7,125 +7,342 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('subjects', '0002_portal_search_indexes'),
+        ("accounts", "0001_initial"),
+        ("subjects", "0002_portal_search_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SubjectVerification',
+            name="SubjectVerification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('identifier', models.CharField(db_index=True, max_length=64, verbose_name='主体标识')),
-                ('email', models.EmailField(max_length=254, verbose_name='邮箱')),
-                ('code_hash', models.CharField(max_length=128, verbose_name='验证码摘要')),
-                ('expires_at', models.DateTimeField(verbose_name='失效时间')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='尝试次数')),
-                ('used_at', models.DateTimeField(blank=True, null=True, verbose_name='使用时间')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='发送时间')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("identifier", models.CharField(db_index=True, max_length=64, verbose_name="主体标识")),
+                ("email", models.EmailField(max_length=254, verbose_name="邮箱")),
+                ("code_hash", models.CharField(max_length=128, verbose_name="验证码摘要")),
+                ("expires_at", models.DateTimeField(verbose_name="失效时间")),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="尝试次数")),
+                ("used_at", models.DateTimeField(blank=True, null=True, verbose_name="使用时间")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="发送时间")),
             ],
             options={
-                'verbose_name': '主体身份验证码',
-                'verbose_name_plural': '主体身份验证码',
-                'ordering': ['-created_at'],
+                "verbose_name": "主体身份验证码",
+                "verbose_name_plural": "主体身份验证码",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Evidence',
+            name="Evidence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('owner_type', models.CharField(max_length=16, verbose_name='所属')),
-                ('owner_id', models.BigIntegerField(verbose_name='所属标识')),
-                ('kind', models.CharField(choices=[('evidence', '证明材料'), ('proof', '履行/整改证明'), ('commitment', '签署的信用承诺书')], default='evidence', max_length=16, verbose_name='材料类别')),
-                ('file', models.FileField(upload_to='evidence/%Y/%m/', verbose_name='文件')),
-                ('name', models.CharField(max_length=255, verbose_name='原文件名')),
-                ('content_type', models.CharField(max_length=40, verbose_name='文件类型')),
-                ('size', models.PositiveIntegerField(verbose_name='大小（字节）')),
-                ('sha256', models.CharField(max_length=64, verbose_name='SHA-256')),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True, verbose_name='上传时间')),
-                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='上传人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("owner_type", models.CharField(max_length=16, verbose_name="所属")),
+                ("owner_id", models.BigIntegerField(verbose_name="所属标识")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("evidence", "证明材料"),
+                            ("proof", "履行/整改证明"),
+                            ("commitment", "签署的信用承诺书"),
+                        ],
+                        default="evidence",
+                        max_length=16,
+                        verbose_name="材料类别",
+                    ),
+                ),
+                ("file", models.FileField(upload_to="evidence/%Y/%m/", verbose_name="文件")),
+                ("name", models.CharField(max_length=255, verbose_name="原文件名")),
+                ("content_type", models.CharField(max_length=40, verbose_name="文件类型")),
+                ("size", models.PositiveIntegerField(verbose_name="大小（字节）")),
+                ("sha256", models.CharField(max_length=64, verbose_name="SHA-256")),
+                ("uploaded_at", models.DateTimeField(auto_now_add=True, verbose_name="上传时间")),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="上传人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '证明材料',
-                'verbose_name_plural': '证明材料',
-                'ordering': ['uploaded_at', 'id'],
-                'indexes': [models.Index(fields=['owner_type', 'owner_id'], name='objections__owner_t_cc59c6_idx')],
+                "verbose_name": "证明材料",
+                "verbose_name_plural": "证明材料",
+                "ordering": ["uploaded_at", "id"],
+                "indexes": [
+                    models.Index(fields=["owner_type", "owner_id"], name="objections__owner_t_cc59c6_idx")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Objection',
+            name="Objection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject_name', models.CharField(max_length=200, verbose_name='主体名称')),
-                ('target_type', models.CharField(choices=[('list_entry', '红黑名单条目'), ('penalty', '行政处罚信息'), ('license', '行政许可信息')], max_length=16, verbose_name='异议对象类别')),
-                ('target_id', models.BigIntegerField(verbose_name='异议对象标识')),
-                ('target_key', models.CharField(db_index=True, help_text='target_type:target_id', max_length=40, verbose_name='异议对象')),
-                ('target_label', models.CharField(max_length=300, verbose_name='异议对象摘要')),
-                ('target_version', models.IntegerField(blank=True, null=True, verbose_name='提出时记录版本')),
-                ('statement', models.TextField(verbose_name='异议内容及理由')),
-                ('contact_name', models.CharField(max_length=100, verbose_name='联系人')),
-                ('contact_email', models.EmailField(max_length=254, verbose_name='联系邮箱')),
-                ('contact_phone', models.CharField(blank=True, max_length=30, verbose_name='联系电话')),
-                ('channel', models.CharField(choices=[('portal', '网上申请（信用历下）'), ('staff', '部门代为登记'), ('api', '接口')], max_length=10, verbose_name='提出方式')),
-                ('state', django_fsm.FSMField(choices=[('submitted', '已提交（待受理）'), ('accepted', '已受理'), ('not_accepted', '不予受理'), ('under_review', '核查中'), ('upheld', '异议不成立（驳回）'), ('corrected', '异议成立（已更正/撤销）')], db_index=True, default='submitted', max_length=50, verbose_name='状态')),
-                ('accept_due', models.DateField(blank=True, help_text='为空表示待配置节假日', null=True, verbose_name='受理期限')),
-                ('decide_due', models.DateField(blank=True, help_text='受理后计算；为空表示待配置节假日', null=True, verbose_name='办结期限')),
-                ('accepted_at', models.DateTimeField(blank=True, null=True, verbose_name='受理时间')),
-                ('not_accepted_reason', models.TextField(blank=True, verbose_name='不予受理理由')),
-                ('review_started_at', models.DateTimeField(blank=True, null=True, verbose_name='开始核查时间')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='办结时间')),
-                ('decision', models.TextField(blank=True, verbose_name='处理意见')),
-                ('resolution', models.CharField(blank=True, choices=[('revoke', '撤销'), ('correct', '更正')], max_length=10, verbose_name='更正方式')),
-                ('urge_count', models.PositiveSmallIntegerField(default=0, verbose_name='催办次数')),
-                ('urged_at', models.DateTimeField(blank=True, null=True, verbose_name='最近催办时间')),
-                ('reminded_at', models.DateTimeField(blank=True, null=True, verbose_name='逾期提醒时间')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='提出时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('accepted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='受理人')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='决定人')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='objections', to='accounts.department', verbose_name='处理部门（认定/决定部门）')),
-                ('filed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='代为登记人')),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='objections', to='subjects.subject', verbose_name='主体')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("subject_name", models.CharField(max_length=200, verbose_name="主体名称")),
+                (
+                    "target_type",
+                    models.CharField(
+                        choices=[
+                            ("list_entry", "红黑名单条目"),
+                            ("penalty", "行政处罚信息"),
+                            ("license", "行政许可信息"),
+                        ],
+                        max_length=16,
+                        verbose_name="异议对象类别",
+                    ),
+                ),
+                ("target_id", models.BigIntegerField(verbose_name="异议对象标识")),
+                (
+                    "target_key",
+                    models.CharField(
+                        db_index=True,
+                        help_text="target_type:target_id",
+                        max_length=40,
+                        verbose_name="异议对象",
+                    ),
+                ),
+                ("target_label", models.CharField(max_length=300, verbose_name="异议对象摘要")),
+                ("target_version", models.IntegerField(blank=True, null=True, verbose_name="提出时记录版本")),
+                ("statement", models.TextField(verbose_name="异议内容及理由")),
+                ("contact_name", models.CharField(max_length=100, verbose_name="联系人")),
+                ("contact_email", models.EmailField(max_length=254, verbose_name="联系邮箱")),
+                ("contact_phone", models.CharField(blank=True, max_length=30, verbose_name="联系电话")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("portal", "网上申请（信用历下）"),
+                            ("staff", "部门代为登记"),
+                            ("api", "接口"),
+                        ],
+                        max_length=10,
+                        verbose_name="提出方式",
+                    ),
+                ),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("submitted", "已提交（待受理）"),
+                            ("accepted", "已受理"),
+                            ("not_accepted", "不予受理"),
+                            ("under_review", "核查中"),
+                            ("upheld", "异议不成立（驳回）"),
+                            ("corrected", "异议成立（已更正/撤销）"),
+                        ],
+                        db_index=True,
+                        default="submitted",
+                        max_length=50,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "accept_due",
+                    models.DateField(
+                        blank=True, help_text="为空表示待配置节假日", null=True, verbose_name="受理期限"
+                    ),
+                ),
+                (
+                    "decide_due",
+                    models.DateField(
+                        blank=True,
+                        help_text="受理后计算；为空表示待配置节假日",
+                        null=True,
+                        verbose_name="办结期限",
+                    ),
+                ),
+                ("accepted_at", models.DateTimeField(blank=True, null=True, verbose_name="受理时间")),
+                ("not_accepted_reason", models.TextField(blank=True, verbose_name="不予受理理由")),
+                (
+                    "review_started_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="开始核查时间"),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="办结时间")),
+                ("decision", models.TextField(blank=True, verbose_name="处理意见")),
+                (
+                    "resolution",
+                    models.CharField(
+                        blank=True,
+                        choices=[("revoke", "撤销"), ("correct", "更正")],
+                        max_length=10,
+                        verbose_name="更正方式",
+                    ),
+                ),
+                ("urge_count", models.PositiveSmallIntegerField(default=0, verbose_name="催办次数")),
+                ("urged_at", models.DateTimeField(blank=True, null=True, verbose_name="最近催办时间")),
+                ("reminded_at", models.DateTimeField(blank=True, null=True, verbose_name="逾期提醒时间")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="提出时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "accepted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="受理人",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="决定人",
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="objections",
+                        to="accounts.department",
+                        verbose_name="处理部门（认定/决定部门）",
+                    ),
+                ),
+                (
+                    "filed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="代为登记人",
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="objections",
+                        to="subjects.subject",
+                        verbose_name="主体",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '异议申请',
-                'verbose_name_plural': '异议申请',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['department', 'state'], name='objection_dept_state')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('state__in', ['submitted', 'accepted', 'under_review'])), fields=('target_key',), name='objection_one_open_per_target')],
+                "verbose_name": "异议申请",
+                "verbose_name_plural": "异议申请",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [models.Index(fields=["department", "state"], name="objection_dept_state")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("state__in", ["submitted", "accepted", "under_review"])),
+                        fields=("target_key",),
+                        name="objection_one_open_per_target",
+                    )
+                ],
             },
             bases=(django_fsm.ConcurrentTransitionMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='SyncReceipt',
+            name="SyncReceipt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source_type', models.CharField(choices=[('objection', '异议更正'), ('repair', '信用修复')], max_length=16, verbose_name='来源')),
-                ('source_id', models.BigIntegerField(verbose_name='来源标识')),
-                ('target_type', models.CharField(choices=[('list_entry', '红黑名单条目'), ('penalty', '行政处罚信息'), ('license', '行政许可信息')], max_length=16, verbose_name='对象类别')),
-                ('target_id', models.BigIntegerField(verbose_name='对象标识')),
-                ('subject_name', models.CharField(max_length=200, verbose_name='主体名称')),
-                ('event_ids', models.JSONField(blank=True, default=list, verbose_name='相关事件')),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True, verbose_name='确认时间')),
-                ('channel', models.CharField(blank=True, choices=[('ui', '工作台确认'), ('api', '接口确认'), ('webhook', '事件推送送达（2xx）自动确认')], max_length=10, verbose_name='确认方式')),
-                ('note', models.CharField(blank=True, max_length=500, verbose_name='说明')),
-                ('reminded_at', models.DateTimeField(blank=True, null=True, verbose_name='最近提醒时间')),
-                ('remind_count', models.PositiveSmallIntegerField(default=0, verbose_name='提醒次数')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='生成时间')),
-                ('acknowledged_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='确认人')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sync_receipts', to='accounts.department', verbose_name='接收部门')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source_type",
+                    models.CharField(
+                        choices=[("objection", "异议更正"), ("repair", "信用修复")],
+                        max_length=16,
+                        verbose_name="来源",
+                    ),
+                ),
+                ("source_id", models.BigIntegerField(verbose_name="来源标识")),
+                (
+                    "target_type",
+                    models.CharField(
+                        choices=[
+                            ("list_entry", "红黑名单条目"),
+                            ("penalty", "行政处罚信息"),
+                            ("license", "行政许可信息"),
+                        ],
+                        max_length=16,
+                        verbose_name="对象类别",
+                    ),
+                ),
+                ("target_id", models.BigIntegerField(verbose_name="对象标识")),
+                ("subject_name", models.CharField(max_length=200, verbose_name="主体名称")),
+                ("event_ids", models.JSONField(blank=True, default=list, verbose_name="相关事件")),
+                ("acknowledged_at", models.DateTimeField(blank=True, null=True, verbose_name="确认时间")),
+                (
+                    "channel",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("ui", "工作台确认"),
+                            ("api", "接口确认"),
+                            ("webhook", "事件推送送达（2xx）自动确认"),
+                        ],
+                        max_length=10,
+                        verbose_name="确认方式",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=500, verbose_name="说明")),
+                ("reminded_at", models.DateTimeField(blank=True, null=True, verbose_name="最近提醒时间")),
+                ("remind_count", models.PositiveSmallIntegerField(default=0, verbose_name="提醒次数")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="生成时间")),
+                (
+                    "acknowledged_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="确认人",
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sync_receipts",
+                        to="accounts.department",
+                        verbose_name="接收部门",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '结果同步回执',
-                'verbose_name_plural': '结果同步回执',
-                'ordering': ['-created_at', 'id'],
-                'indexes': [models.Index(fields=['department', 'acknowledged_at'], name='receipt_dept_ack')],
-                'constraints': [models.UniqueConstraint(fields=('source_type', 'source_id', 'department'), name='receipt_once_per_department')],
+                "verbose_name": "结果同步回执",
+                "verbose_name_plural": "结果同步回执",
+                "ordering": ["-created_at", "id"],
+                "indexes": [models.Index(fields=["department", "acknowledged_at"], name="receipt_dept_ack")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("source_type", "source_id", "department"), name="receipt_once_per_department"
+                    )
+                ],
             },
         ),
     ]

@@ -15,11 +15,15 @@ from jointcredit.objections.models import Objection
 pytestmark = pytest.mark.django_db
 
 
-def test_api_objection_walk(black_published, scjgj_clerk, scjgj_approver, swj_approver, api_client_for, contact):
+def test_api_objection_walk(
+    black_published, scjgj_clerk, scjgj_approver, swj_approver, api_client_for, contact
+):
     entry = black_published()
     clerk, approver = api_client_for(scjgj_clerk), api_client_for(scjgj_approver)
-    r = clerk.post("/api/v1/objections", {"target_type": "list_entry", "target_id": entry.pk,
-                                          "statement": "事实认定有误", **contact})
+    r = clerk.post(
+        "/api/v1/objections",
+        {"target_type": "list_entry", "target_id": entry.pk, "statement": "事实认定有误", **contact},
+    )
     assert r.status_code == 201, r.content
     oid = r.json()["id"]
     up = clerk.upload(f"/api/v1/objections/{oid}/evidence", {"files": [pdf()]})
@@ -30,7 +34,10 @@ def test_api_objection_walk(black_published, scjgj_clerk, scjgj_approver, swj_ap
     assert r.status_code == 409 and r.json()["error"]["details"][0]["current_state"] == "submitted"
     assert clerk.post(f"/api/v1/objections/{oid}/accept").json()["state"] == "accepted"
     assert clerk.post(f"/api/v1/objections/{oid}/review").json()["state"] == "under_review"
-    assert api_client_for(swj_approver).post(f"/api/v1/objections/{oid}/correct", {"decision": "x"}).status_code == 403
+    assert (
+        api_client_for(swj_approver).post(f"/api/v1/objections/{oid}/correct", {"decision": "x"}).status_code
+        == 403
+    )
     r = approver.post(f"/api/v1/objections/{oid}/correct", {"decision": "撤销", "resolution": "revoke"})
     assert r.status_code == 200 and r.json()["state"] == "corrected" and "decision" in r.json()["letters"]
     page = clerk.get("/api/v1/objections", {"page": 1, "page_size": 1})
@@ -40,7 +47,9 @@ def test_api_objection_walk(black_published, scjgj_clerk, scjgj_approver, swj_ap
     assert pdf_resp.status_code == 200 and pdf_resp.content.startswith(b"%PDF")
 
 
-def test_portal_code_flow_and_pages(black_published, scjgj_approver, contact, django_capture_on_commit_callbacks):
+def test_portal_code_flow_and_pages(
+    black_published, scjgj_approver, contact, django_capture_on_commit_callbacks
+):
     entry = black_published()
     c = Client()
     with django_capture_on_commit_callbacks(execute=True):
@@ -51,8 +60,10 @@ def test_portal_code_flow_and_pages(black_published, scjgj_approver, contact, dj
     assert c.post("/credit-service/verify/", {"code": code}).status_code == 302
     mine = c.get("/credit-service/mine/")
     assert mine.status_code == 200 and "提出异议" in mine.content.decode()
-    r = c.post(f"/credit-service/objections/new/list_entry/{entry.pk}/",
-               {"statement": "有误", "contact_name": "李明", "contact_email": "a@example.com", "files": [pdf()]})
+    r = c.post(
+        f"/credit-service/objections/new/list_entry/{entry.pk}/",
+        {"statement": "有误", "contact_name": "李明", "contact_email": "a@example.com", "files": [pdf()]},
+    )
     assert r.status_code == 302
     o = Objection.objects.get()
     assert c.get(f"/credit-service/objections/{o.pk}/").status_code == 200

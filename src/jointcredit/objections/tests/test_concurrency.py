@@ -19,11 +19,14 @@ from jointcredit.repairs.models import RepairApplication
 pytestmark = [postgres_only, pytest.mark.django_db(transaction=True)]
 
 
-def test_two_approvers_decide_one_objection(black_published, scjgj_clerk, scjgj_approver, user_factory, lixia, contact):
+def test_two_approvers_decide_one_objection(
+    black_published, scjgj_clerk, scjgj_approver, user_factory, lixia, contact
+):
     second = user_factory(lixia["scjgj"], roles=[Role.APPROVER])
     entry = black_published()
-    o = services.objection_file(actor=scjgj_clerk, target_type="list_entry", target_id=entry.pk, statement="有误",
-                                **contact)
+    o = services.objection_file(
+        actor=scjgj_clerk, target_type="list_entry", target_id=entry.pk, statement="有误", **contact
+    )
     services.objection_accept(actor=scjgj_clerk, objection=o)
     services.objection_review(actor=scjgj_clerk, objection=o)
     actors = [scjgj_approver, second]
@@ -45,19 +48,35 @@ def test_two_approvers_decide_one_objection(black_published, scjgj_clerk, scjgj_
 
 def test_two_filings_of_one_entry(black_published, contact):
     entry = black_published()
-    results = race(lambda i: services.objection_file(verified_identifier=entry.subject.identifier,
-                                                      target_type="list_entry", target_id=entry.pk,
-                                                      statement=f"异议 {i}", **contact))
+    results = race(
+        lambda i: services.objection_file(
+            verified_identifier=entry.subject.identifier,
+            target_type="list_entry",
+            target_id=entry.pk,
+            statement=f"异议 {i}",
+            **contact,
+        )
+    )
     assert sum(isinstance(r, Objection) for r in results) == 1, results
     assert sum(isinstance(r, Conflict) for r in results) == 1, results
     assert Objection.objects.count() == 1
 
 
-def test_two_approvers_decide_one_repair(old_black, scjgj_clerk, scjgj_approver, user_factory, lixia, contact):
+def test_two_approvers_decide_one_repair(
+    old_black, scjgj_clerk, scjgj_approver, user_factory, lixia, contact
+):
     second = user_factory(lixia["scjgj"], roles=[Role.APPROVER])
     entry = old_black()
-    r = repairs.repair_file(actor=scjgj_clerk, target_type="list_entry", target_id=entry.pk, correction="已整改",
-                            commitment_signatory="张伟", commitment_accepted=True, proofs=[pdf()], **contact)
+    r = repairs.repair_file(
+        actor=scjgj_clerk,
+        target_type="list_entry",
+        target_id=entry.pk,
+        correction="已整改",
+        commitment_signatory="张伟",
+        commitment_accepted=True,
+        proofs=[pdf()],
+        **contact,
+    )
     repairs.repair_accept(actor=scjgj_clerk, repair=r)
     actors = [scjgj_approver, second]
 

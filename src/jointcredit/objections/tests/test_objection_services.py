@@ -19,15 +19,21 @@ pytestmark = pytest.mark.django_db
 
 
 def file(entry, contact, actor=None, **kw):
-    data = {"target_type": "list_entry", "target_id": entry.pk, "statement": "该处罚已被复议撤销，列入依据不存在。",
-            **contact, **kw}
+    data = {
+        "target_type": "list_entry",
+        "target_id": entry.pk,
+        "statement": "该处罚已被复议撤销，列入依据不存在。",
+        **contact,
+        **kw,
+    }
     if actor is None:
         return services.objection_file(verified_identifier=entry.subject.identifier, **data)
     return services.objection_file(actor=actor, **data)
 
 
-def test_portal_filing_accept_review_uphold(black_published, scjgj_clerk, scjgj_approver, contact,
-                                            django_capture_on_commit_callbacks):
+def test_portal_filing_accept_review_uphold(
+    black_published, scjgj_clerk, scjgj_approver, contact, django_capture_on_commit_callbacks
+):
     entry = black_published()
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -43,11 +49,18 @@ def test_portal_filing_accept_review_uphold(black_published, scjgj_clerk, scjgj_
     assert OutboxEvent.objects.filter(kind="list_entry.objection_opened", aggregate_id=str(entry.pk)).exists()
     o = services.objection_review(actor=scjgj_clerk, objection=o)
     assert o.state == ObjectionState.UNDER_REVIEW
-    o = services.objection_uphold(actor=scjgj_approver, objection=o, decision="经核查，列入事实清楚、依据充分。")
+    o = services.objection_uphold(
+        actor=scjgj_approver, objection=o, decision="经核查，列入事实清楚、依据充分。"
+    )
     entry.refresh_from_db()
-    assert o.state == ObjectionState.UPHELD and not entry.under_objection and entry.state == EntryState.PUBLISHED
-    actions = set(AuditEvent.objects.filter(object_type="objections.objection", object_id=str(o.pk))
-                  .values_list("action", flat=True))
+    assert (
+        o.state == ObjectionState.UPHELD and not entry.under_objection and entry.state == EntryState.PUBLISHED
+    )
+    actions = set(
+        AuditEvent.objects.filter(object_type="objections.objection", object_id=str(o.pk)).values_list(
+            "action", flat=True
+        )
+    )
     assert {"objection.file", "objection.accept", "objection.review", "objection.uphold"} <= actions
     assert len([m for m in mail.outbox if "liming@example.com" in m.to]) == 2
 
@@ -61,7 +74,9 @@ def test_correct_revokes_entry(black_published, scjgj_clerk, scjgj_approver, con
     o = services.objection_correct(actor=scjgj_approver, objection=o, decision="异议成立，撤销列入。")
     entry.refresh_from_db()
     assert o.state == ObjectionState.CORRECTED and o.resolution == "revoke"
-    assert entry.state == EntryState.REMOVED and entry.removal_reason == "revoked" and not entry.under_objection
+    assert (
+        entry.state == EntryState.REMOVED and entry.removal_reason == "revoked" and not entry.under_objection
+    )
 
 
 def test_correct_amends_entry(black_published, scjgj_clerk, scjgj_approver, contact, today):
@@ -71,8 +86,13 @@ def test_correct_amends_entry(black_published, scjgj_clerk, scjgj_approver, cont
     services.objection_review(actor=scjgj_clerk, objection=o)
     with pytest.raises(ValidationFailed):
         services.objection_correct(actor=scjgj_approver, objection=o, decision="更正", resolution="correct")
-    o = services.objection_correct(actor=scjgj_approver, objection=o, decision="列入期限有误，予以更正。",
-                                   resolution="correct", valid_until=today + timedelta(days=200))
+    o = services.objection_correct(
+        actor=scjgj_approver,
+        objection=o,
+        decision="列入期限有误，予以更正。",
+        resolution="correct",
+        valid_until=today + timedelta(days=200),
+    )
     entry.refresh_from_db()
     assert entry.state == EntryState.PUBLISHED and entry.valid_until == today + timedelta(days=200)
     assert not entry.under_objection and o.state == ObjectionState.CORRECTED
@@ -100,16 +120,22 @@ def test_illegal_transitions_from_submitted(black_published, scjgj_approver, con
     assert Objection.objects.get(pk=o.pk).state == "submitted"
 
 
-def test_refusals_change_nothing(black_published, scjgj_clerk, swj_clerk, swj_approver, scjgj_approver, contact,
-                                 company, person):
+def test_refusals_change_nothing(
+    black_published, scjgj_clerk, swj_clerk, swj_approver, scjgj_approver, contact, company, person
+):
     entry = black_published()
     # another department's clerk cannot file on its behalf
     with pytest.raises(PermissionDenied):
         file(entry, contact, actor=swj_clerk)
     # portal: only the verified subject's own information
     with pytest.raises(PermissionDenied):
-        services.objection_file(verified_identifier=person.identifier, target_type="list_entry", target_id=entry.pk,
-                                statement="x", **contact)
+        services.objection_file(
+            verified_identifier=person.identifier,
+            target_type="list_entry",
+            target_id=entry.pk,
+            statement="x",
+            **contact,
+        )
     o = file(entry, contact)
     # duplicate open objection
     with pytest.raises(Conflict) as exc:
@@ -142,7 +168,9 @@ def test_evidence_type_and_size(black_published, contact, settings):
 def test_removed_entry_not_contestable(black_published, scjgj_approver, contact):
     from jointcredit.lists import services as lists
 
-    entry = lists.list_entry_remove(entry=black_published(), actor=scjgj_approver, reason="revoked", note="复议撤销")
+    entry = lists.list_entry_remove(
+        entry=black_published(), actor=scjgj_approver, reason="revoked", note="复议撤销"
+    )
     with pytest.raises(Conflict):
         file(entry, contact)
 

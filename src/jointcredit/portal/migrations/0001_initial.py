@@ -6,32 +6,62 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('subjects', '0002_portal_search_indexes'),
+        ("subjects", "0002_portal_search_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CreditReport',
+            name="CreditReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=32, unique=True, verbose_name='报告编号')),
-                ('audience', models.CharField(choices=[('public', '公开版'), ('staff', '内部版')], default='public', max_length=8, verbose_name='版本')),
-                ('generated_at', models.DateTimeField(verbose_name='生成时间')),
-                ('snapshot', models.JSONField(verbose_name='报告内容快照')),
-                ('content_hash', models.CharField(max_length=64, verbose_name='内容摘要（SHA-256）')),
-                ('generated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='生成人')),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='credit_reports', to='subjects.subject', verbose_name='主体')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=32, unique=True, verbose_name="报告编号")),
+                (
+                    "audience",
+                    models.CharField(
+                        choices=[("public", "公开版"), ("staff", "内部版")],
+                        default="public",
+                        max_length=8,
+                        verbose_name="版本",
+                    ),
+                ),
+                ("generated_at", models.DateTimeField(verbose_name="生成时间")),
+                ("snapshot", models.JSONField(verbose_name="报告内容快照")),
+                ("content_hash", models.CharField(max_length=64, verbose_name="内容摘要（SHA-256）")),
+                (
+                    "generated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="生成人",
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="credit_reports",
+                        to="subjects.subject",
+                        verbose_name="主体",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '信用报告',
-                'verbose_name_plural': '信用报告',
-                'ordering': ['-generated_at'],
-                'indexes': [models.Index(fields=['subject', '-generated_at'], name='credit_report_subject')],
+                "verbose_name": "信用报告",
+                "verbose_name_plural": "信用报告",
+                "ordering": ["-generated_at"],
+                "indexes": [models.Index(fields=["subject", "-generated_at"], name="credit_report_subject")],
             },
         ),
     ]

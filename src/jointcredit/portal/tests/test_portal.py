@@ -37,15 +37,29 @@ def person():
 
 
 def _black_entry(subject, department, *, under_objection=False, document_no="历市监罚〔2026〕12号"):
-    list_type = ListType.objects.create(code=f"t-black-{subject.pk}", name="食品安全严重失信主体名单",
-                                        color=ListColor.BLACK, category=ListCategory.HEALTH_SAFETY,
-                                        legal_basis="《食品安全法》第一百三十四条")
+    list_type = ListType.objects.create(
+        code=f"t-black-{subject.pk}",
+        name="食品安全严重失信主体名单",
+        color=ListColor.BLACK,
+        category=ListCategory.HEALTH_SAFETY,
+        legal_basis="《食品安全法》第一百三十四条",
+    )
     today = timezone.localdate()
     return ListEntry.objects.create(
-        list_type=list_type, subject=subject, subject_name=subject.name, department=department,
-        state=EntryState.PUBLISHED, reason="生产经营超过保质期的食品", legal_basis="《食品安全法》第一百二十四条",
-        document_no=document_no, decided_on=today - timedelta(days=30), valid_from=today - timedelta(days=30),
-        valid_until=today + timedelta(days=300), published_at=timezone.now(), under_objection=under_objection)
+        list_type=list_type,
+        subject=subject,
+        subject_name=subject.name,
+        department=department,
+        state=EntryState.PUBLISHED,
+        reason="生产经营超过保质期的食品",
+        legal_basis="《食品安全法》第一百二十四条",
+        document_no=document_no,
+        decided_on=today - timedelta(days=30),
+        valid_from=today - timedelta(days=30),
+        valid_until=today + timedelta(days=300),
+        published_at=timezone.now(),
+        under_objection=under_objection,
+    )
 
 
 def test_home_shows_search_and_counts(client, company):
@@ -179,8 +193,13 @@ def test_registry_defaults_are_replaced_by_owning_app():
 
 def test_section_provider_is_rendered(client, company):
     def section(subject, *, today):
-        return [{"title": "行政处罚 历市监罚〔2026〕1号", "fields": [("处罚类别", "警告")],
-                 "tags": [{"label": "异议中", "tone": "warn"}]}]
+        return [
+            {
+                "title": "行政处罚 历市监罚〔2026〕1号",
+                "fields": [("处罚类别", "警告")],
+                "tags": [{"label": "异议中", "tone": "warn"}],
+            }
+        ]
 
     registry.register_subject_public_section("test_penalties", "行政处罚", section, order=20)
     try:
@@ -200,8 +219,13 @@ def test_public_pages_never_show_full_person_names(person, company, lixia):
     RelatedPersonFactory(subject=company, person=person)
     _black_entry(person, lixia["scjgj"])
     c = Client()
-    pages = ["/", f"/search/?q={person.identifier}", subject_public_url(person),
-             subject_public_url(company), f"/search/?q={company.name}&type=lists"]
+    pages = [
+        "/",
+        f"/search/?q={person.identifier}",
+        subject_public_url(person),
+        subject_public_url(company),
+        f"/search/?q={company.name}&type=lists",
+    ]
     for url in pages:
         body = c.get(url).content.decode()
         assert person.name not in body, url
@@ -221,7 +245,9 @@ def test_records_are_searchable_by_document_number_and_on_subject_page(client, u
     from jointcredit.records.tests.factories import penalty_row
 
     clerk = user_factory(lixia["scjgj"], roles=[Role.CLERK, Role.APPROVER])
-    row = penalty_row(random.Random(5), lixia["scjgj"], n=901, decided=timezone.localdate() - timedelta(days=3))
+    row = penalty_row(
+        random.Random(5), lixia["scjgj"], n=901, decided=timezone.localdate() - timedelta(days=3)
+    )
     record, _ = record_save(actor=clerk, record_type="penalty", data=row)
     body = client.get("/search/", {"q": row["CF_WSH"]}).content.decode()
     assert row["CF_XDR_MC"] in body and "行政处罚" in body

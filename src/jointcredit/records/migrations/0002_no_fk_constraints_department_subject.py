@@ -5,32 +5,57 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('records', '0001_initial'),
-        ('subjects', '0002_portal_search_indexes'),
+        ("accounts", "0001_initial"),
+        ("records", "0001_initial"),
+        ("subjects", "0002_portal_search_indexes"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='license',
-            name='department',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.department', verbose_name='所属部门'),
+            model_name="license",
+            name="department",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="accounts.department",
+                verbose_name="所属部门",
+            ),
         ),
         migrations.AlterField(
-            model_name='license',
-            name='subject',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='subjects.subject', verbose_name='信用主体'),
+            model_name="license",
+            name="subject",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="subjects.subject",
+                verbose_name="信用主体",
+            ),
         ),
         migrations.AlterField(
-            model_name='penalty',
-            name='department',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.department', verbose_name='所属部门'),
+            model_name="penalty",
+            name="department",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="accounts.department",
+                verbose_name="所属部门",
+            ),
         ),
         migrations.AlterField(
-            model_name='penalty',
-            name='subject',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='subjects.subject', verbose_name='信用主体'),
+            model_name="penalty",
+            name="subject",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="subjects.subject",
+                verbose_name="信用主体",
+            ),
         ),
     ]

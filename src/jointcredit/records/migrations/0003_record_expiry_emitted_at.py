@@ -4,20 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('records', '0002_no_fk_constraints_department_subject'),
+        ("records", "0002_no_fk_constraints_department_subject"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='license',
-            name='expiry_emitted_at',
-            field=models.DateTimeField(blank=True, help_text='records.sweeps 发出 record.expired 的时间（每条只发一次）。', null=True, verbose_name='公示期满事件发送时间'),
+            model_name="license",
+            name="expiry_emitted_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="records.sweeps 发出 record.expired 的时间（每条只发一次）。",
+                null=True,
+                verbose_name="公示期满事件发送时间",
+            ),
         ),
         migrations.AddField(
-            model_name='penalty',
-            name='expiry_emitted_at',
-            field=models.DateTimeField(blank=True, help_text='records.sweeps 发出 record.expired 的时间（每条只发一次）。', null=True, verbose_name='公示期满事件发送时间'),
+            model_name="penalty",
+            name="expiry_emitted_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="records.sweeps 发出 record.expired 的时间（每条只发一次）。",
+                null=True,
+                verbose_name="公示期满事件发送时间",
+            ),
         ),
     ]

@@ -41,9 +41,13 @@ def test_staff_pages_list_detail_form_import_timeliness(client, scj_clerk, lixia
     page = client.get(f"/staff/records/penalty/{p.pk}/")
     assert page.status_code == 200 and p.doc_no in page.content.decode()
     bad = client.post("/staff/records/penalty/new/", row | {"CF_NR_FK": "abc", "CF_WSH": "x2"})
-    assert bad.status_code == 200 and "CF_NR_FK" in bad.content.decode() and "不是数字" in bad.content.decode()
-    imp = client.post("/staff/records/penalty/import/", {"file": upload(csv_bytes([penalty_row(rrng, lixia["scjgj"], n=2)])),
-                                                          "mode": "all_or_nothing"})
+    assert (
+        bad.status_code == 200 and "CF_NR_FK" in bad.content.decode() and "不是数字" in bad.content.decode()
+    )
+    imp = client.post(
+        "/staff/records/penalty/import/",
+        {"file": upload(csv_bytes([penalty_row(rrng, lixia["scjgj"], n=2)])), "mode": "all_or_nothing"},
+    )
     assert imp.status_code == 302
     report = client.get(imp["Location"])
     assert "新增 1" in report.content.decode()
@@ -79,7 +83,10 @@ def test_cli_import_with_progress_and_rejection(tmp_path, lixia, rrng):
 
     from jointcredit.cli import _translate
 
-    assert _translate(["import", "penalties", "f.csv", "--department", "scjgj"])[:2] == ["import_records", "penalties"]
+    assert _translate(["import", "penalties", "f.csv", "--department", "scjgj"])[:2] == [
+        "import_records",
+        "penalties",
+    ]
     good = tmp_path / "p.csv"
     good.write_bytes(csv_bytes([penalty_row(rrng, lixia["scjgj"], n=i) for i in range(1, 4)], encoding="gbk"))
     call_command("import_records", "penalties", str(good), "--department", "scjgj", verbosity=0)

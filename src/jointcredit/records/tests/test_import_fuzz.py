@@ -15,18 +15,50 @@ from jointcredit.records.services import records_import
 from .factories import PENALTY_HEADER, csv_bytes, penalty_row, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
-FUZZ = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                       HealthCheck.too_slow])
-NASTY = st.sampled_from(["", " ", "=cmd|' /C calc'!A0", "+1", "-2", "@SUM(A1)", "2026-02-30", "9" * 300, "NULL",
-                         "\u0000", "警告;罚金", "个体工商户", "自然人", "00000000000000000X", "1e9", "0.1234567",
-                         "\"", "a,b", "第一行\n第二行", "𠀀𠀁", "２０２６－０１－０１"])
+FUZZ = settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+NASTY = st.sampled_from(
+    [
+        "",
+        " ",
+        "=cmd|' /C calc'!A0",
+        "+1",
+        "-2",
+        "@SUM(A1)",
+        "2026-02-30",
+        "9" * 300,
+        "NULL",
+        "\u0000",
+        "警告;罚金",
+        "个体工商户",
+        "自然人",
+        "00000000000000000X",
+        "1e9",
+        "0.1234567",
+        '"',
+        "a,b",
+        "第一行\n第二行",
+        "𠀀𠀁",
+        "２０２６－０１－０１",
+    ]
+)
 
 
 def _try(actor, dept, data: bytes, name: str, mode: str):
     before = (Penalty.objects.count(), OutboxEvent.objects.count())
     try:
-        batch = records_import(actor=actor, record_type="penalty", department=dept, fileobj=io.BytesIO(data),
-                               name=name, size=len(data), mode=mode)
+        batch = records_import(
+            actor=actor,
+            record_type="penalty",
+            department=dept,
+            fileobj=io.BytesIO(data),
+            name=name,
+            size=len(data),
+            mode=mode,
+        )
     except ValidationFailed:
         # Refused: not a single row written, not a single event.
         assert (Penalty.objects.count(), OutboxEvent.objects.count()) == before
@@ -42,11 +74,16 @@ def test_random_bytes_never_crash(scj_clerk, lixia, data, ext):
 
 
 @FUZZ
-@given(seed=st.integers(0, 10_000), n=st.integers(1, 6),
-       edits=st.lists(st.tuples(st.integers(0, 5), st.sampled_from(PENALTY_HEADER), NASTY), max_size=6),
-       drop=st.lists(st.sampled_from(PENALTY_HEADER), max_size=3), dup=st.booleans(),
-       encoding=st.sampled_from(["utf-8", "gbk", "utf-8-sig", "utf-16"]), xlsx=st.booleans(),
-       mode=st.sampled_from(["all_or_nothing", "skip_bad_rows"]))
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(1, 6),
+    edits=st.lists(st.tuples(st.integers(0, 5), st.sampled_from(PENALTY_HEADER), NASTY), max_size=6),
+    drop=st.lists(st.sampled_from(PENALTY_HEADER), max_size=3),
+    dup=st.booleans(),
+    encoding=st.sampled_from(["utf-8", "gbk", "utf-8-sig", "utf-16"]),
+    xlsx=st.booleans(),
+    mode=st.sampled_from(["all_or_nothing", "skip_bad_rows"]),
+)
 def test_mutated_standard_files(scj_clerk, lixia, seed, n, edits, drop, dup, encoding, xlsx, mode):
     dept = lixia["scjgj"]
     rng = random.Random(seed)
@@ -84,5 +121,11 @@ def test_empty_and_header_only_files(scj_clerk, lixia):
 
 
 def _try_raw(actor, dept, data, name):
-    return records_import(actor=actor, record_type="penalty", department=dept, fileobj=io.BytesIO(data), name=name,
-                          size=len(data))
+    return records_import(
+        actor=actor,
+        record_type="penalty",
+        department=dept,
+        fileobj=io.BytesIO(data),
+        name=name,
+        size=len(data),
+    )

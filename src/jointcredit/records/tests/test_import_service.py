@@ -17,8 +17,15 @@ pytestmark = pytest.mark.django_db
 
 
 def run(actor, dept, data: bytes, name="p.csv", **kw):
-    return records_import(actor=actor, record_type="penalty", department=dept, fileobj=io.BytesIO(data), name=name,
-                          size=len(data), **kw)
+    return records_import(
+        actor=actor,
+        record_type="penalty",
+        department=dept,
+        fileobj=io.BytesIO(data),
+        name=name,
+        size=len(data),
+        **kw,
+    )
 
 
 def test_import_creates_published_penalties_subjects_and_events(scj_clerk, lixia, rrng):
@@ -35,8 +42,11 @@ def test_import_creates_published_penalties_subjects_and_events(scj_clerk, lixia
     assert OutboxEvent.objects.filter(kind="record.published", aggregate_type="penalty").count() == 4
     person = Subject.objects.get(identifier=rows[3]["CF_XDR_ZJHM"])
     assert person.kind == "natural"
-    assert AuditEvent.objects.filter(action="penalty.import").count() + AuditEvent.objects.filter(
-        action="penalty.import").count() >= 0
+    assert (
+        AuditEvent.objects.filter(action="penalty.import").count()
+        + AuditEvent.objects.filter(action="penalty.import").count()
+        >= 0
+    )
 
 
 def test_reimport_same_file_is_noop_and_changed_row_updates_with_history(scj_clerk, lixia, rrng):
@@ -61,14 +71,18 @@ def test_reimport_same_file_is_noop_and_changed_row_updates_with_history(scj_cle
 def test_all_or_nothing_rejects_whole_file_with_row_errors(scj_clerk, lixia, rrng):
     dept = lixia["scjgj"]
     rows = [penalty_row(rrng, dept, n=i) for i in range(1, 4)]
-    rows[1]["CF_XDR_SHXYM"] = rows[1]["CF_XDR_SHXYM"][:17] + ("0" if rows[1]["CF_XDR_SHXYM"][17] != "0" else "1")
+    rows[1]["CF_XDR_SHXYM"] = rows[1]["CF_XDR_SHXYM"][:17] + (
+        "0" if rows[1]["CF_XDR_SHXYM"][17] != "0" else "1"
+    )
     rows[2]["CF_JDRQ"] = "2026-02-30"
     with pytest.raises(ImportRejected) as exc:
         run(scj_clerk, dept, csv_bytes(rows))
     batch = exc.value.batch
     assert batch.status == ImportBatch.Status.REJECTED
     assert {(e["row"], e["field"], e["rule"]) for e in batch.errors} == {
-        (3, "CF_XDR_SHXYM", "check_digit"), (4, "CF_JDRQ", "date")}
+        (3, "CF_XDR_SHXYM", "check_digit"),
+        (4, "CF_JDRQ", "date"),
+    }
     assert Penalty.objects.count() == 0 and OutboxEvent.objects.count() == 0
 
 
@@ -98,9 +112,13 @@ def test_xlsx_and_gbk_and_chinese_headers(scj_clerk, lixia, rrng):
 def test_tier_sets_publication_window(scj_clerk, lixia, rrng):
     dept = lixia["scjgj"]
     d = date(2026, 3, 10)
-    rows = [penalty_row(rrng, dept, n=1, decided=d, CF_CFLB="警告", CF_NR_FK=""),
-            penalty_row(rrng, dept, n=2, decided=d),
-            penalty_row(rrng, dept, n=3, decided=d, CF_CFLB="吊销许可证件", CF_NR_FK="", CF_NR_ZKDX="食品经营许可证 JY1")]
+    rows = [
+        penalty_row(rrng, dept, n=1, decided=d, CF_CFLB="警告", CF_NR_FK=""),
+        penalty_row(rrng, dept, n=2, decided=d),
+        penalty_row(
+            rrng, dept, n=3, decided=d, CF_CFLB="吊销许可证件", CF_NR_FK="", CF_NR_ZKDX="食品经营许可证 JY1"
+        ),
+    ]
     run(scj_clerk, dept, csv_bytes(rows))
     got = {p.doc_no: (p.tier, p.public_until) for p in Penalty.objects.all()}
     assert got[rows[0]["CF_WSH"]] == (PenaltyTier.MINOR, date(2026, 6, 10))
@@ -111,7 +129,9 @@ def test_tier_sets_publication_window(scj_clerk, lixia, rrng):
 def test_deadline_pending_when_year_unconfigured(scj_clerk, lixia, rrng):
     dept = lixia["scjgj"]
     today = timezone.localdate()
-    rows = [penalty_row(rrng, dept, n=1, decided=date(2026, 12, 24) if today >= date(2026, 12, 24) else today)]
+    rows = [
+        penalty_row(rrng, dept, n=1, decided=date(2026, 12, 24) if today >= date(2026, 12, 24) else today)
+    ]
     run(scj_clerk, dept, csv_bytes(rows))
     p = Penalty.objects.get()
     assert p.decision_date <= today

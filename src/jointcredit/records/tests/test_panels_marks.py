@@ -53,12 +53,12 @@ def _panel(key):
 
 def test_timeliness_panel_counts_per_department(lixia, scj_clerk, user_factory, office_admin):
     scj = lixia["scjgj"]
-    _penalty(scj_clerk, scj, 1, date(2026, 11, 2), published_on=date(2026, 11, 4))    # on time
-    _penalty(scj_clerk, scj, 2, date(2026, 11, 3), published_on=date(2026, 11, 5))    # on time
-    _penalty(scj_clerk, scj, 3, date(2026, 9, 1), published_on=date(2026, 10, 20))    # late
-    _penalty(scj_clerk, scj, 4, date(2026, 10, 9), draft=True)                        # overdue, unpublished
-    _penalty(scj_clerk, scj, 5, date(2026, 11, 25), draft=True)                       # not yet due
-    _penalty(scj_clerk, scj, 6, date(2025, 6, 2), published_on=date(2025, 6, 3))      # last year: not counted
+    _penalty(scj_clerk, scj, 1, date(2026, 11, 2), published_on=date(2026, 11, 4))  # on time
+    _penalty(scj_clerk, scj, 2, date(2026, 11, 3), published_on=date(2026, 11, 5))  # on time
+    _penalty(scj_clerk, scj, 3, date(2026, 9, 1), published_on=date(2026, 10, 20))  # late
+    _penalty(scj_clerk, scj, 4, date(2026, 10, 9), draft=True)  # overdue, unpublished
+    _penalty(scj_clerk, scj, 5, date(2026, 11, 25), draft=True)  # not yet due
+    _penalty(scj_clerk, scj, 6, date(2025, 6, 2), published_on=date(2025, 6, 3))  # last year: not counted
     xzsp_clerk = user_factory(lixia["xzsp"], roles=[Role.CLERK])
     row = license_row(random.Random(7), lixia["xzsp"], n=7, decided=date(2026, 8, 3))
     lic, _ = record_save(actor=xzsp_clerk, record_type="license", data=row)
@@ -76,8 +76,10 @@ def test_timeliness_panel_counts_per_department(lixia, scj_clerk, user_factory, 
 
 
 def _dashboard_data(body: str) -> dict:
-    return {key: json.loads(html.unescape(raw))
-            for key, raw in re.findall(r'data-panel="([^"]+)" data-chart="([^"]*)"', body)}
+    return {
+        key: json.loads(html.unescape(raw))
+        for key, raw in re.findall(r'data-panel="([^"]+)" data-chart="([^"]*)"', body)
+    }
 
 
 def test_dashboard_page_shows_timeliness_panel(client, lixia, scj_clerk, office_admin):
@@ -95,11 +97,23 @@ def objected_penalty(lixia, scj_clerk):
     """Two published penalties of one company; the first has an accepted objection."""
     today = timezone.localdate()
     first = _penalty(scj_clerk, lixia["scjgj"], 11, today, CF_XDR_MC="济南明湖商贸有限公司")
-    second = _penalty(scj_clerk, lixia["scjgj"], 12, today, CF_XDR_MC="济南明湖商贸有限公司",
-                      CF_XDR_SHXYM=first.uscc, CF_FRDB=first.legal_rep)
+    second = _penalty(
+        scj_clerk,
+        lixia["scjgj"],
+        12,
+        today,
+        CF_XDR_MC="济南明湖商贸有限公司",
+        CF_XDR_SHXYM=first.uscc,
+        CF_FRDB=first.legal_rep,
+    )
     assert first.subject_id == second.subject_id
-    o = objections.objection_file(actor=scj_clerk, target_type="penalty", target_id=first.pk,
-                                  statement="该处罚决定已被行政复议撤销。", **CONTACT)
+    o = objections.objection_file(
+        actor=scj_clerk,
+        target_type="penalty",
+        target_id=first.pk,
+        statement="该处罚决定已被行政复议撤销。",
+        **CONTACT,
+    )
     objections.objection_accept(actor=scj_clerk, objection=o)
     return first, second, o
 
@@ -120,7 +134,9 @@ def test_public_pages_show_objection_mark(client, objected_penalty):
     assert marks == {first.doc_no: ["异议中"], second.doc_no: []}
 
 
-def test_portal_subject_page_and_search_show_objection_mark(client, objected_penalty, scj_clerk, scj_approver):
+def test_portal_subject_page_and_search_show_objection_mark(
+    client, objected_penalty, scj_clerk, scj_approver
+):
     first, second, o = objected_penalty
     cache.clear()
     body = client.get(f"/subjects/{first.uscc}/").content.decode()
@@ -132,12 +148,15 @@ def test_portal_subject_page_and_search_show_objection_mark(client, objected_pen
     # review keeps the mark; a decision lifts it
     o = objections.objection_review(actor=scj_clerk, objection=o)
     assert "异议中" in client.get(f"/gs/penalty/{first.pk}/").content.decode()
-    objections.objection_uphold(actor=scj_approver, objection=o, decision="经核查，处罚决定事实清楚、依据充分。")
+    objections.objection_uphold(
+        actor=scj_approver, objection=o, decision="经核查，处罚决定事实清楚、依据充分。"
+    )
     assert "异议中" not in client.get(f"/gs/penalty/{first.pk}/").content.decode()
 
 
 def test_submitted_objection_is_not_yet_marked(client, lixia, scj_clerk):
     p = _penalty(scj_clerk, lixia["scjgj"], 21, timezone.localdate())
-    objections.objection_file(actor=scj_clerk, target_type="penalty", target_id=p.pk,
-                              statement="处罚对象认定错误。", **CONTACT)
+    objections.objection_file(
+        actor=scj_clerk, target_type="penalty", target_id=p.pk, statement="处罚对象认定错误。", **CONTACT
+    )
     assert "异议中" not in client.get(f"/gs/penalty/{p.pk}/").content.decode()

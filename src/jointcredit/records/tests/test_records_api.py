@@ -39,17 +39,26 @@ def test_post_invalid_names_field_and_rule(api, lixia, rrng):
     r = api.post("/api/v1/records/penalties", row)
     assert r.status_code == 422
     details = r.json()["error"]["details"]
-    assert {(d["field"], d["rule"]) for d in details} >= {("CF_NR_FK", "non_negative"), ("CF_JDRQ", "not_future")}
+    assert {(d["field"], d["rule"]) for d in details} >= {
+        ("CF_NR_FK", "non_negative"),
+        ("CF_JDRQ", "not_future"),
+    }
     assert all("第" not in d["message"][:2] for d in details)
 
 
 def test_other_department_cannot_write(api_client_for, user_factory, lixia, rrng):
     tax_clerk = user_factory(lixia["swj"], roles=[Role.CLERK])
-    r = api_client_for(tax_clerk).post("/api/v1/records/penalties?department=scjgj",
-                                       penalty_row(rrng, lixia["scjgj"]))
+    r = api_client_for(tax_clerk).post(
+        "/api/v1/records/penalties?department=scjgj", penalty_row(rrng, lixia["scjgj"])
+    )
     assert r.status_code == 403
     viewer = user_factory(lixia["scjgj"], roles=[Role.VIEWER])
-    assert api_client_for(viewer).post("/api/v1/records/penalties", penalty_row(rrng, lixia["scjgj"])).status_code == 403
+    assert (
+        api_client_for(viewer)
+        .post("/api/v1/records/penalties", penalty_row(rrng, lixia["scjgj"]))
+        .status_code
+        == 403
+    )
     assert Penalty.objects.count() == 0
 
 
@@ -80,10 +89,16 @@ def test_import_endpoint_report_shape_and_rejection(api, lixia, rrng):
     assert bad.status_code == 422
     j = bad.json()
     assert j["error"]["code"] == "validation_failed" and j["accepted"] == 0 and j["rejected"] == 1
-    assert j["errors"][0] == {"row": 5, "field": "CF_WSH", "rule": "duplicate_in_file",
-                              "message": j["errors"][0]["message"]}
+    assert j["errors"][0] == {
+        "row": 5,
+        "field": "CF_WSH",
+        "rule": "duplicate_in_file",
+        "message": j["errors"][0]["message"],
+    }
     assert "第 2 行重复" in j["errors"][0]["message"]
-    skip = api.upload("/api/v1/records/penalties/imports", {"file": upload(csv_bytes(rows)), "mode": "skip_bad_rows"})
+    skip = api.upload(
+        "/api/v1/records/penalties/imports", {"file": upload(csv_bytes(rows)), "mode": "skip_bad_rows"}
+    )
     assert skip.status_code == 201 and skip.json()["unchanged"] == 3 and skip.json()["rejected"] == 1
 
 
@@ -127,8 +142,10 @@ def test_reimport_with_status_2_withdraws(api, lixia, rrng):
 
 def test_export_neutralises_formulas_csv_and_xlsx(api, lixia, rrng):
     dept = lixia["scjgj"]
-    api.post("/api/v1/records/penalties", penalty_row(rrng, dept, n=1, BZ="=cmd|' /C calc'!A0",
-                                                      CF_SY="@SUM(1+1)*cmd|' /C calc'!A0"))
+    api.post(
+        "/api/v1/records/penalties",
+        penalty_row(rrng, dept, n=1, BZ="=cmd|' /C calc'!A0", CF_SY="@SUM(1+1)*cmd|' /C calc'!A0"),
+    )
     r = api.get("/api/v1/records/penalties/export", {"format": "csv", "department": "scjgj"})
     assert r.status_code == 200
     text = b"".join(r.streaming_content).decode("utf-8-sig")

@@ -35,14 +35,27 @@ def records(lixia, scj_clerk):
     dept = lixia["scjgj"]
     old = today - timedelta(days=400)
     rows = {n: penalty_row(random.Random(n), dept, n=n, decided=old, **GENERAL) for n in range(1, 5)}
-    expired = _save(scj_clerk, "penalty", rows[1])                                   # 一般: 1 year, over
+    expired = _save(scj_clerk, "penalty", rows[1])  # 一般: 1 year, over
     current = _save(scj_clerk, "penalty", penalty_row(random.Random(9), dept, n=9, decided=today, **GENERAL))
-    withdrawn = record_withdraw(actor=scj_clerk, record=_save(scj_clerk, "penalty", rows[2]), reason="原处罚决定被撤销")
+    withdrawn = record_withdraw(
+        actor=scj_clerk, record=_save(scj_clerk, "penalty", rows[2]), reason="原处罚决定被撤销"
+    )
     draft = _save(scj_clerk, "penalty", rows[3], draft=True)
-    licence = _save(scj_clerk, "license", license_row(random.Random(5), dept, n=5, decided=old,
-                                                       XK_YXQZI=(old + timedelta(days=200)).isoformat()))
+    licence = _save(
+        scj_clerk,
+        "license",
+        license_row(
+            random.Random(5), dept, n=5, decided=old, XK_YXQZI=(old + timedelta(days=200)).isoformat()
+        ),
+    )
     assert expired.public_until < today and licence.public_until < today and current.public_until >= today
-    return {"expired": expired, "current": current, "withdrawn": withdrawn, "draft": draft, "licence": licence}
+    return {
+        "expired": expired,
+        "current": current,
+        "withdrawn": withdrawn,
+        "draft": draft,
+        "licence": licence,
+    }
 
 
 def _expired_events():
@@ -89,8 +102,9 @@ def test_window_reopened_by_a_correction_is_announced_again_when_it_ends(records
     assert License.objects.get(pk=licence.pk).expiry_emitted_at is not None
     today = timezone.localdate()
     new_end = today + timedelta(days=30)
-    row = license_row(random.Random(5), lixia["scjgj"], n=5, decided=licence.decision_date,
-                      XK_YXQZI=new_end.isoformat())
+    row = license_row(
+        random.Random(5), lixia["scjgj"], n=5, decided=licence.decision_date, XK_YXQZI=new_end.isoformat()
+    )
     again = _save(scj_clerk, "license", row)
     assert again.pk == licence.pk and again.public_until == new_end and again.expiry_emitted_at is None
     assert sweeps.run(now=timezone.now(), stdout=io.StringIO()) == {"公示期满事件": 0}

@@ -7,56 +7,159 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('subjects', '0002_portal_search_indexes'),
+        ("accounts", "0001_initial"),
+        ("subjects", "0002_portal_search_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RepairApplication',
+            name="RepairApplication",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject_name', models.CharField(max_length=200, verbose_name='主体名称')),
-                ('target_type', models.CharField(choices=[('list_entry', '红黑名单条目'), ('penalty', '行政处罚信息'), ('license', '行政许可信息')], max_length=16, verbose_name='修复对象类别')),
-                ('target_id', models.BigIntegerField(verbose_name='修复对象标识')),
-                ('target_key', models.CharField(db_index=True, max_length=40, verbose_name='修复对象')),
-                ('target_label', models.CharField(max_length=300, verbose_name='修复对象摘要')),
-                ('correction', models.TextField(verbose_name='履行义务、纠正失信行为情况')),
-                ('commitment_signatory', models.CharField(max_length=100, verbose_name='承诺人（签署人）')),
-                ('commitment_role', models.CharField(default='法定代表人', max_length=50, verbose_name='签署人身份')),
-                ('commitment_signed_on', models.DateField(verbose_name='承诺书签署日期')),
-                ('contact_name', models.CharField(max_length=100, verbose_name='联系人')),
-                ('contact_email', models.EmailField(max_length=254, verbose_name='联系邮箱')),
-                ('contact_phone', models.CharField(blank=True, max_length=30, verbose_name='联系电话')),
-                ('channel', models.CharField(choices=[('portal', '网上申请（信用历下）'), ('staff', '部门代为登记'), ('api', '接口')], max_length=10, verbose_name='提出方式')),
-                ('state', django_fsm.FSMField(choices=[('submitted', '已提交（待受理）'), ('under_review', '已受理（审核中）'), ('approved', '准予修复'), ('rejected', '不予修复')], db_index=True, default='submitted', max_length=50, verbose_name='状态')),
-                ('earliest_on', models.DateField(verbose_name='最早可修复日期')),
-                ('accepted_at', models.DateTimeField(blank=True, null=True, verbose_name='受理时间')),
-                ('decide_due', models.DateField(blank=True, help_text='为空且已受理表示待配置节假日', null=True, verbose_name='决定期限（受理后 3 个工作日）')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='决定时间')),
-                ('decision', models.TextField(blank=True, verbose_name='决定意见')),
-                ('urge_count', models.PositiveSmallIntegerField(default=0, verbose_name='催办次数')),
-                ('urged_at', models.DateTimeField(blank=True, null=True, verbose_name='最近催办时间')),
-                ('reminded_at', models.DateTimeField(blank=True, null=True, verbose_name='逾期提醒时间')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='申请时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('accepted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='受理人')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='决定人')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='repairs', to='accounts.department', verbose_name='决定部门')),
-                ('filed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='代为登记人')),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='repair_applications', to='subjects.subject', verbose_name='主体')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("subject_name", models.CharField(max_length=200, verbose_name="主体名称")),
+                (
+                    "target_type",
+                    models.CharField(
+                        choices=[
+                            ("list_entry", "红黑名单条目"),
+                            ("penalty", "行政处罚信息"),
+                            ("license", "行政许可信息"),
+                        ],
+                        max_length=16,
+                        verbose_name="修复对象类别",
+                    ),
+                ),
+                ("target_id", models.BigIntegerField(verbose_name="修复对象标识")),
+                ("target_key", models.CharField(db_index=True, max_length=40, verbose_name="修复对象")),
+                ("target_label", models.CharField(max_length=300, verbose_name="修复对象摘要")),
+                ("correction", models.TextField(verbose_name="履行义务、纠正失信行为情况")),
+                ("commitment_signatory", models.CharField(max_length=100, verbose_name="承诺人（签署人）")),
+                (
+                    "commitment_role",
+                    models.CharField(default="法定代表人", max_length=50, verbose_name="签署人身份"),
+                ),
+                ("commitment_signed_on", models.DateField(verbose_name="承诺书签署日期")),
+                ("contact_name", models.CharField(max_length=100, verbose_name="联系人")),
+                ("contact_email", models.EmailField(max_length=254, verbose_name="联系邮箱")),
+                ("contact_phone", models.CharField(blank=True, max_length=30, verbose_name="联系电话")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("portal", "网上申请（信用历下）"),
+                            ("staff", "部门代为登记"),
+                            ("api", "接口"),
+                        ],
+                        max_length=10,
+                        verbose_name="提出方式",
+                    ),
+                ),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("submitted", "已提交（待受理）"),
+                            ("under_review", "已受理（审核中）"),
+                            ("approved", "准予修复"),
+                            ("rejected", "不予修复"),
+                        ],
+                        db_index=True,
+                        default="submitted",
+                        max_length=50,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("earliest_on", models.DateField(verbose_name="最早可修复日期")),
+                ("accepted_at", models.DateTimeField(blank=True, null=True, verbose_name="受理时间")),
+                (
+                    "decide_due",
+                    models.DateField(
+                        blank=True,
+                        help_text="为空且已受理表示待配置节假日",
+                        null=True,
+                        verbose_name="决定期限（受理后 3 个工作日）",
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="决定时间")),
+                ("decision", models.TextField(blank=True, verbose_name="决定意见")),
+                ("urge_count", models.PositiveSmallIntegerField(default=0, verbose_name="催办次数")),
+                ("urged_at", models.DateTimeField(blank=True, null=True, verbose_name="最近催办时间")),
+                ("reminded_at", models.DateTimeField(blank=True, null=True, verbose_name="逾期提醒时间")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="申请时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "accepted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="受理人",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="决定人",
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="repairs",
+                        to="accounts.department",
+                        verbose_name="决定部门",
+                    ),
+                ),
+                (
+                    "filed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="代为登记人",
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="repair_applications",
+                        to="subjects.subject",
+                        verbose_name="主体",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '信用修复申请',
-                'verbose_name_plural': '信用修复申请',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['department', 'state'], name='repair_dept_state')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('state__in', ['submitted', 'under_review'])), fields=('target_key',), name='repair_one_open_per_target')],
+                "verbose_name": "信用修复申请",
+                "verbose_name_plural": "信用修复申请",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [models.Index(fields=["department", "state"], name="repair_dept_state")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("state__in", ["submitted", "under_review"])),
+                        fields=("target_key",),
+                        name="repair_one_open_per_target",
+                    )
+                ],
             },
             bases=(django_fsm.ConcurrentTransitionMixin, models.Model),
         ),

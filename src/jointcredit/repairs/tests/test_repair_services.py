@@ -24,8 +24,16 @@ pytestmark = pytest.mark.django_db
 
 
 def apply(target, contact, actor=None, target_type="list_entry", **kw):
-    data = {"target_type": target_type, "target_id": target.pk, "correction": "已缴清罚款并完成整改，经复查合格。",
-            "commitment_signatory": "张伟", "commitment_accepted": True, "proofs": [pdf()], **contact, **kw}
+    data = {
+        "target_type": target_type,
+        "target_id": target.pk,
+        "correction": "已缴清罚款并完成整改，经复查合格。",
+        "commitment_signatory": "张伟",
+        "commitment_accepted": True,
+        "proofs": [pdf()],
+        **contact,
+        **kw,
+    }
     if actor is None:
         return services.repair_file(verified_identifier=target.subject.identifier, **data)
     return services.repair_file(actor=actor, **data)
@@ -51,8 +59,12 @@ def test_non_repairable_type_refused(old_black, types, contact):
 
 def test_approve_ends_punishment_and_opens_receipts(old_black, scjgj_clerk, scjgj_approver, contact, lixia):
     entry = old_black()
-    Push.objects.create(entry=entry, department=lixia["swj"], pushed_on=timezone.localdate(), feedback_working_days=10)
-    Push.objects.create(entry=entry, department=lixia["czj"], pushed_on=timezone.localdate(), feedback_working_days=10)
+    Push.objects.create(
+        entry=entry, department=lixia["swj"], pushed_on=timezone.localdate(), feedback_working_days=10
+    )
+    Push.objects.create(
+        entry=entry, department=lixia["czj"], pushed_on=timezone.localdate(), feedback_working_days=10
+    )
     r = apply(entry, contact)
     assert r.state == RepairState.SUBMITTED and r.channel == "portal"
     with pytest.raises(Conflict):  # duplicate open application
@@ -72,18 +84,27 @@ def test_approve_ends_punishment_and_opens_receipts(old_black, scjgj_clerk, scjg
         receipts.receipt_acknowledge(actor=scjgj_clerk, receipt=rec["swj"])
     from jointcredit.accounts.models import Role, User
 
-    swj = User.objects.create_user(username="swj_x", password="x-Secure-Passw0rd", department=lixia["swj"],
-                                   roles=[Role.CLERK])
+    swj = User.objects.create_user(
+        username="swj_x", password="x-Secure-Passw0rd", department=lixia["swj"], roles=[Role.CLERK]
+    )
     receipts.receipt_acknowledge(actor=swj, receipt=rec["swj"], note="已解除限制")
     with pytest.raises(Conflict):
         receipts.receipt_acknowledge(actor=swj, receipt=rec["swj"])
     # webhook 2xx of the removal event confirms automatically
-    sub = Subscription.objects.create(department=lixia["czj"], name="财政系统", url="https://hooks.example.com/jc",
-                                      secret="s" * 32)
+    sub = Subscription.objects.create(
+        department=lixia["czj"], name="财政系统", url="https://hooks.example.com/jc", secret="s" * 32
+    )
     event = OutboxEvent.objects.get(kind="list_entry.removed", aggregate_id=str(entry.pk))
     now = timezone.now()
-    Delivery.objects.create(event=event, subscription=sub, status=DeliveryStatus.DELIVERED, next_attempt_at=now,
-                            horizon_start=now, delivered_at=now, last_status_code=204)
+    Delivery.objects.create(
+        event=event,
+        subscription=sub,
+        status=DeliveryStatus.DELIVERED,
+        next_attempt_at=now,
+        horizon_start=now,
+        delivered_at=now,
+        last_status_code=204,
+    )
     assert receipts.receipts_reconcile_webhooks() == 1
     assert receipts.receipts_reconcile_webhooks() == 0  # idempotent
     assert not SyncReceipt.objects.filter(source_id=r.pk, acknowledged_at__isnull=True).exists()
@@ -125,7 +146,9 @@ def test_commitment_must_be_signed(old_black, contact):
 
 
 def _penalty(lixia, scjgj_clerk, *, decided, **over):
-    row = penalty_row(random.Random(decided.toordinal()), lixia["scjgj"], n=decided.toordinal(), decided=decided, **over)
+    row = penalty_row(
+        random.Random(decided.toordinal()), lixia["scjgj"], n=decided.toordinal(), decided=decided, **over
+    )
     record, _ = record_save(actor=scjgj_clerk, record_type="penalty", data=row)
     return Penalty.objects.get(pk=record.pk)
 
@@ -137,8 +160,9 @@ def test_penalty_tiers(lixia, scjgj_clerk, scjgj_approver, contact, today):
     with pytest.raises(ValidationFailed) as exc:
         apply(recent, contact, target_type="penalty")
     assert exc.value.details[0]["rule"] == "min_repair_period" and "3 个月" in exc.value.message
-    minor = _penalty(lixia, scjgj_clerk, decided=today - timedelta(days=40), CF_CFLB="警告", CF_NR_FK="",
-                     CF_NR="警告")
+    minor = _penalty(
+        lixia, scjgj_clerk, decided=today - timedelta(days=40), CF_CFLB="警告", CF_NR_FK="", CF_NR="警告"
+    )
     assert minor.tier == "minor"
     with pytest.raises(ValidationFailed) as exc:
         apply(minor, contact, target_type="penalty")

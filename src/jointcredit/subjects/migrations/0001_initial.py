@@ -6,104 +6,253 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Subject',
+            name="Subject",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('legal', '法人及非法人组织'), ('individual_business', '个体工商户'), ('natural', '自然人')], db_index=True, max_length=24, verbose_name='主体类别')),
-                ('id_type', models.CharField(choices=[('uscc', '统一社会信用代码'), ('resident_id', '居民身份证'), ('passport', '护照号'), ('hk_macau_permit', '港澳居民来往内地通行证'), ('taiwan_permit', '台湾居民来往大陆通行证'), ('foreign_permanent_id', '外国人永久居留身份证'), ('org_code', '组织机构代码'), ('business_reg_no', '工商注册号')], max_length=24, verbose_name='证件类型')),
-                ('identifier', models.CharField(max_length=64, unique=True, verbose_name='统一社会信用代码/证件号码')),
-                ('name', models.CharField(db_index=True, max_length=200, verbose_name='名称/姓名')),
-                ('operator_id_number', models.CharField(blank=True, help_text='个体工商户无统一社会信用代码时填写经营者身份证号。', max_length=64, verbose_name='经营者证件号码')),
-                ('legal_representative', models.CharField(blank=True, max_length=100, verbose_name='法定代表人/负责人')),
-                ('region_code', models.CharField(blank=True, db_index=True, max_length=6, verbose_name='行政区划码')),
-                ('industry', models.CharField(blank=True, db_index=True, max_length=100, verbose_name='行业')),
-                ('address', models.CharField(blank=True, max_length=255, verbose_name='住所')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('merged_into', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='merged_from', to='subjects.subject', verbose_name='已合并至')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("legal", "法人及非法人组织"),
+                            ("individual_business", "个体工商户"),
+                            ("natural", "自然人"),
+                        ],
+                        db_index=True,
+                        max_length=24,
+                        verbose_name="主体类别",
+                    ),
+                ),
+                (
+                    "id_type",
+                    models.CharField(
+                        choices=[
+                            ("uscc", "统一社会信用代码"),
+                            ("resident_id", "居民身份证"),
+                            ("passport", "护照号"),
+                            ("hk_macau_permit", "港澳居民来往内地通行证"),
+                            ("taiwan_permit", "台湾居民来往大陆通行证"),
+                            ("foreign_permanent_id", "外国人永久居留身份证"),
+                            ("org_code", "组织机构代码"),
+                            ("business_reg_no", "工商注册号"),
+                        ],
+                        max_length=24,
+                        verbose_name="证件类型",
+                    ),
+                ),
+                (
+                    "identifier",
+                    models.CharField(max_length=64, unique=True, verbose_name="统一社会信用代码/证件号码"),
+                ),
+                ("name", models.CharField(db_index=True, max_length=200, verbose_name="名称/姓名")),
+                (
+                    "operator_id_number",
+                    models.CharField(
+                        blank=True,
+                        help_text="个体工商户无统一社会信用代码时填写经营者身份证号。",
+                        max_length=64,
+                        verbose_name="经营者证件号码",
+                    ),
+                ),
+                (
+                    "legal_representative",
+                    models.CharField(blank=True, max_length=100, verbose_name="法定代表人/负责人"),
+                ),
+                (
+                    "region_code",
+                    models.CharField(blank=True, db_index=True, max_length=6, verbose_name="行政区划码"),
+                ),
+                (
+                    "industry",
+                    models.CharField(blank=True, db_index=True, max_length=100, verbose_name="行业"),
+                ),
+                ("address", models.CharField(blank=True, max_length=255, verbose_name="住所")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "merged_into",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="merged_from",
+                        to="subjects.subject",
+                        verbose_name="已合并至",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '信用主体',
-                'verbose_name_plural': '信用主体',
-                'ordering': ['id'],
+                "verbose_name": "信用主体",
+                "verbose_name_plural": "信用主体",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='RelatedPerson',
+            name="RelatedPerson",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('legal_representative', '法定代表人'), ('principal', '主要负责人'), ('senior_manager', '高级管理人员'), ('director', '董事'), ('shareholder', '股东'), ('licensed_professional', '注册执业人员')], max_length=32, verbose_name='身份')),
-                ('directly_responsible', models.BooleanField(default=False, verbose_name='对失信行为负有直接责任')),
-                ('since', models.DateField(blank=True, null=True, verbose_name='任职起')),
-                ('until', models.DateField(blank=True, null=True, verbose_name='任职止')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='roles_in', to='subjects.subject', verbose_name='关联人')),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='related_persons', to='subjects.subject', verbose_name='所属主体')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("legal_representative", "法定代表人"),
+                            ("principal", "主要负责人"),
+                            ("senior_manager", "高级管理人员"),
+                            ("director", "董事"),
+                            ("shareholder", "股东"),
+                            ("licensed_professional", "注册执业人员"),
+                        ],
+                        max_length=32,
+                        verbose_name="身份",
+                    ),
+                ),
+                (
+                    "directly_responsible",
+                    models.BooleanField(default=False, verbose_name="对失信行为负有直接责任"),
+                ),
+                ("since", models.DateField(blank=True, null=True, verbose_name="任职起")),
+                ("until", models.DateField(blank=True, null=True, verbose_name="任职止")),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="roles_in",
+                        to="subjects.subject",
+                        verbose_name="关联人",
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="related_persons",
+                        to="subjects.subject",
+                        verbose_name="所属主体",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '关联人',
-                'verbose_name_plural': '关联人',
+                "verbose_name": "关联人",
+                "verbose_name_plural": "关联人",
             },
         ),
         migrations.CreateModel(
-            name='SubjectAlias',
+            name="SubjectAlias",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('id_type', models.CharField(choices=[('uscc', '统一社会信用代码'), ('resident_id', '居民身份证'), ('passport', '护照号'), ('hk_macau_permit', '港澳居民来往内地通行证'), ('taiwan_permit', '台湾居民来往大陆通行证'), ('foreign_permanent_id', '外国人永久居留身份证'), ('org_code', '组织机构代码'), ('business_reg_no', '工商注册号'), ('tax_reg_no', '税务登记号')], max_length=24, verbose_name='证件类型')),
-                ('value', models.CharField(max_length=64, verbose_name='号码')),
-                ('source', models.CharField(blank=True, max_length=100, verbose_name='来源')),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='aliases', to='subjects.subject', verbose_name='主体')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "id_type",
+                    models.CharField(
+                        choices=[
+                            ("uscc", "统一社会信用代码"),
+                            ("resident_id", "居民身份证"),
+                            ("passport", "护照号"),
+                            ("hk_macau_permit", "港澳居民来往内地通行证"),
+                            ("taiwan_permit", "台湾居民来往大陆通行证"),
+                            ("foreign_permanent_id", "外国人永久居留身份证"),
+                            ("org_code", "组织机构代码"),
+                            ("business_reg_no", "工商注册号"),
+                            ("tax_reg_no", "税务登记号"),
+                        ],
+                        max_length=24,
+                        verbose_name="证件类型",
+                    ),
+                ),
+                ("value", models.CharField(max_length=64, verbose_name="号码")),
+                ("source", models.CharField(blank=True, max_length=100, verbose_name="来源")),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="aliases",
+                        to="subjects.subject",
+                        verbose_name="主体",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '主体别名标识',
-                'verbose_name_plural': '主体别名标识',
+                "verbose_name": "主体别名标识",
+                "verbose_name_plural": "主体别名标识",
             },
         ),
         migrations.CreateModel(
-            name='SubjectNameChange',
+            name="SubjectNameChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('old_name', models.CharField(max_length=200, verbose_name='原名称')),
-                ('new_name', models.CharField(max_length=200, verbose_name='新名称')),
-                ('changed_at', models.DateTimeField(auto_now_add=True, verbose_name='变更时间')),
-                ('source', models.CharField(blank=True, max_length=200, verbose_name='来源')),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='name_history', to='subjects.subject', verbose_name='主体')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("old_name", models.CharField(max_length=200, verbose_name="原名称")),
+                ("new_name", models.CharField(max_length=200, verbose_name="新名称")),
+                ("changed_at", models.DateTimeField(auto_now_add=True, verbose_name="变更时间")),
+                ("source", models.CharField(blank=True, max_length=200, verbose_name="来源")),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="name_history",
+                        to="subjects.subject",
+                        verbose_name="主体",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '名称变更',
-                'verbose_name_plural': '名称变更',
-                'ordering': ['-changed_at'],
+                "verbose_name": "名称变更",
+                "verbose_name_plural": "名称变更",
+                "ordering": ["-changed_at"],
             },
         ),
         migrations.AddIndex(
-            model_name='subject',
-            index=models.Index(django.db.models.functions.text.Substr('identifier', 9, 9), name='subject_org_code_idx'),
+            model_name="subject",
+            index=models.Index(
+                django.db.models.functions.text.Substr("identifier", 9, 9), name="subject_org_code_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='relatedperson',
-            index=models.Index(fields=['person', 'role'], name='subjects_re_person__aa140a_idx'),
+            model_name="relatedperson",
+            index=models.Index(fields=["person", "role"], name="subjects_re_person__aa140a_idx"),
         ),
         migrations.AddConstraint(
-            model_name='relatedperson',
-            constraint=models.UniqueConstraint(fields=('subject', 'person', 'role'), name='uniq_related_person_role'),
+            model_name="relatedperson",
+            constraint=models.UniqueConstraint(
+                fields=("subject", "person", "role"), name="uniq_related_person_role"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='relatedperson',
-            constraint=models.CheckConstraint(condition=models.Q(('subject', models.F('person')), _negated=True), name='related_person_not_self'),
+            model_name="relatedperson",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("subject", models.F("person")), _negated=True),
+                name="related_person_not_self",
+            ),
         ),
         migrations.AddIndex(
-            model_name='subjectalias',
-            index=models.Index(fields=['value'], name='subjects_su_value_3136cf_idx'),
+            model_name="subjectalias",
+            index=models.Index(fields=["value"], name="subjects_su_value_3136cf_idx"),
         ),
         migrations.AddConstraint(
-            model_name='subjectalias',
-            constraint=models.UniqueConstraint(fields=('id_type', 'value'), name='uniq_subject_alias'),
+            model_name="subjectalias",
+            constraint=models.UniqueConstraint(fields=("id_type", "value"), name="uniq_subject_alias"),
         ),
     ]

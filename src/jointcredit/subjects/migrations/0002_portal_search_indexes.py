@@ -27,7 +27,6 @@ BACKWARD = [
 
 
 class Migration(migrations.Migration):
-
     dependencies = [("subjects", "0001_initial")]
 
     operations = [postgresql_only_sql(FORWARD, BACKWARD)]

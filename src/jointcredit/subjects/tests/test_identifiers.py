@@ -43,14 +43,17 @@ def test_stdnum_rejects_what_we_accept():
     assert validate_uscc(code) == code
 
 
-@pytest.mark.parametrize(("raw", "rule"), [
-    ("", "required"),
-    ("9137010216304484", "length"),
-    ("91370102163O44841F", "charset"),
-    ("Z1370102163044841F", "charset"),
-    ("B1370102163044841F", "registry"),
-    ("91AB0102163044841F", "region"),
-])
+@pytest.mark.parametrize(
+    ("raw", "rule"),
+    [
+        ("", "required"),
+        ("9137010216304484", "length"),
+        ("91370102163O44841F", "charset"),
+        ("Z1370102163044841F", "charset"),
+        ("B1370102163044841F", "registry"),
+        ("91AB0102163044841F", "region"),
+    ],
+)
 def test_uscc_rules(raw, rule):
     with pytest.raises(IdentifierInvalid) as exc:
         validate_uscc(raw)
@@ -77,12 +80,15 @@ def test_resident_id_before_district_existed_is_accepted():
     assert validate_resident_id(code) == code
 
 
-@pytest.mark.parametrize(("raw", "rule"), [
-    ("37010219900230123X", "birth_date"),  # 30 February
-    ("370102203001011234", "birth_date"),  # future
-    ("3701021990010112", "length"),
-    ("37010219900101123A", "charset"),
-])
+@pytest.mark.parametrize(
+    ("raw", "rule"),
+    [
+        ("37010219900230123X", "birth_date"),  # 30 February
+        ("370102203001011234", "birth_date"),  # future
+        ("3701021990010112", "length"),
+        ("37010219900101123A", "charset"),
+    ],
+)
 def test_resident_id_rules(raw, rule):
     with pytest.raises(IdentifierInvalid) as exc:
         validate_resident_id(raw, today=date(2026, 11, 26))
@@ -106,12 +112,15 @@ def test_lowercase_x_and_spaces_normalised():
     assert validate_resident_id(" " + code[:6] + " " + code[6:].lower()) == code
 
 
-@pytest.mark.parametrize(("id_type", "raw"), [
-    (IdType.PASSPORT, "E12345678"),
-    (IdType.HK_MACAU, "H12345678"),
-    (IdType.TAIWAN, "12345678"),
-    (IdType.FOREIGN_PR, "USA370102123456"),
-])
+@pytest.mark.parametrize(
+    ("id_type", "raw"),
+    [
+        (IdType.PASSPORT, "E12345678"),
+        (IdType.HK_MACAU, "H12345678"),
+        (IdType.TAIWAN, "12345678"),
+        (IdType.FOREIGN_PR, "USA370102123456"),
+    ],
+)
 def test_other_documents(id_type, raw):
     assert validate_document(raw, id_type) == raw
 

@@ -28,8 +28,12 @@ def test_subject_detail_with_related_persons(clerk_api):
     assert body["identifier"] == link.subject.identifier
     assert body["kind"] == "legal"
     assert body["related_persons"][0] == {
-        "role": "legal_representative", "role_label": "法定代表人", "identifier": link.person.identifier,
-        "name": link.person.name, "directly_responsible": True}
+        "role": "legal_representative",
+        "role_label": "法定代表人",
+        "identifier": link.person.identifier,
+        "name": link.person.name,
+        "directly_responsible": True,
+    }
 
 
 def test_subject_detail_matches_its_schema(clerk_api):
@@ -55,12 +59,15 @@ def test_subject_lookup_by_legacy_org_code(clerk_api):
     assert subject_find_by_org_code(company.identifier[8:17]) == company
 
 
-@pytest.mark.parametrize(("identifier", "status", "rule"), [
-    ("91370102163044", 422, "format"),
-    ("9137010216304484", 422, "length"),
-    ("91370102163O44841F", 422, "charset"),
-    ("37010219900230123X", 422, "birth_date"),
-])
+@pytest.mark.parametrize(
+    ("identifier", "status", "rule"),
+    [
+        ("91370102163044", 422, "format"),
+        ("9137010216304484", 422, "length"),
+        ("91370102163O44841F", 422, "charset"),
+        ("37010219900230123X", 422, "birth_date"),
+    ],
+)
 def test_malformed_identifier_is_422_naming_rule(clerk_api, identifier, status, rule):
     response = clerk_api.get(f"/api/v1/subjects/{identifier}")
     assert response.status_code == status, response.content
@@ -90,30 +97,44 @@ def test_create_subject_validates_and_refuses_duplicates(clerk_api):
     assert clerk_api.post("/api/v1/subjects", payload).status_code == 201
     dup = clerk_api.post("/api/v1/subjects", payload)
     assert dup.status_code == 409
-    bad = clerk_api.post("/api/v1/subjects", {**payload, "identifier": code[:-1] + "0" if code[-1] != "0" else code[:-1] + "1"})
+    bad = clerk_api.post(
+        "/api/v1/subjects", {**payload, "identifier": code[:-1] + "0" if code[-1] != "0" else code[:-1] + "1"}
+    )
     assert bad.status_code == 422 and bad.json()["error"]["details"][0]["rule"] == "check_digit"
-    long_name = clerk_api.post("/api/v1/subjects", {"kind": "legal", "identifier": gen.uscc(random.Random(9)),
-                                                     "name": "长" * 201})
+    long_name = clerk_api.post(
+        "/api/v1/subjects", {"kind": "legal", "identifier": gen.uscc(random.Random(9)), "name": "长" * 201}
+    )
     assert long_name.status_code == 422 and long_name.json()["error"]["details"][0]["field"] == "name"
     assert Subject.objects.count() == 1
 
 
 def test_viewer_cannot_create(user_factory, api_client_for, lixia):
     viewer = api_client_for(user_factory(lixia["scjgj"], roles=[Role.VIEWER]))
-    response = viewer.post("/api/v1/subjects", {"kind": "legal", "identifier": gen.uscc(random.Random(1)),
-                                                "name": "x公司"})
+    response = viewer.post(
+        "/api/v1/subjects", {"kind": "legal", "identifier": gen.uscc(random.Random(1)), "name": "x公司"}
+    )
     assert response.status_code == 403
 
 
 def test_individual_business_without_uscc_uses_placeholder(clerk_api):
     operator = gen.resident_id(random.Random(5))
-    response = clerk_api.post("/api/v1/subjects", {"kind": "individual_business", "identifier": "00000000000000000X",
-                                                   "operator_id_number": operator, "name": "历下区王记小吃店"})
+    response = clerk_api.post(
+        "/api/v1/subjects",
+        {
+            "kind": "individual_business",
+            "identifier": "00000000000000000X",
+            "operator_id_number": operator,
+            "name": "历下区王记小吃店",
+        },
+    )
     assert response.status_code == 201, response.content
     assert response.json()["identifier"] == f"00000000000000000X:{operator}"
-    missing = clerk_api.post("/api/v1/subjects", {"kind": "individual_business", "identifier": "",
-                                                  "name": "无名店"})
-    assert missing.status_code == 422 and missing.json()["error"]["details"][0]["field"] == "operator_id_number"
+    missing = clerk_api.post(
+        "/api/v1/subjects", {"kind": "individual_business", "identifier": "", "name": "无名店"}
+    )
+    assert (
+        missing.status_code == 422 and missing.json()["error"]["details"][0]["field"] == "operator_id_number"
+    )
 
 
 def test_name_change_kept_in_history():
@@ -130,13 +151,21 @@ def test_name_change_kept_in_history():
 def test_related_person_added_through_api(clerk_api):
     company = CompanyFactory()
     person_id = gen.resident_id(random.Random(31))
-    response = clerk_api.post(f"/api/v1/subjects/{company.identifier}/related-persons", {
-        "person_identifier": person_id, "person_name": "张三", "role": "legal_representative",
-        "directly_responsible": True})
+    response = clerk_api.post(
+        f"/api/v1/subjects/{company.identifier}/related-persons",
+        {
+            "person_identifier": person_id,
+            "person_name": "张三",
+            "role": "legal_representative",
+            "directly_responsible": True,
+        },
+    )
     assert response.status_code == 201, response.content
     assert Subject.objects.get(identifier=person_id).kind == "natural"
-    bad_role = clerk_api.post(f"/api/v1/subjects/{company.identifier}/related-persons", {
-        "person_identifier": person_id, "person_name": "张三", "role": "boss"})
+    bad_role = clerk_api.post(
+        f"/api/v1/subjects/{company.identifier}/related-persons",
+        {"person_identifier": person_id, "person_name": "张三", "role": "boss"},
+    )
     assert bad_role.status_code == 422
 
 

@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_home_lists_todos(client, user_factory, lixia):
-    registry.register_todo(key="test_todo", provider=lambda user: {"label": "待反馈推送", "count": 7, "url": "/staff/"})
+    registry.register_todo(
+        key="test_todo", provider=lambda user: {"label": "待反馈推送", "count": 7, "url": "/staff/"}
+    )
     try:
         client.force_login(user_factory(lixia["scjgj"]))
         body = client.get("/staff/").content.decode()
@@ -34,8 +36,10 @@ def test_subject_page_shows_internal_sections(client, user_factory, lixia):
 
 def _dashboard_data(body: str) -> dict:
     """Chart specs travel in data-chart attributes (no inline <script> of any kind)."""
-    return {key: json.loads(html.unescape(raw))
-            for key, raw in re.findall(r'data-panel="([^"]+)" data-chart="([^"]*)"', body)}
+    return {
+        key: json.loads(html.unescape(raw))
+        for key, raw in re.findall(r'data-panel="([^"]+)" data-chart="([^"]*)"', body)
+    }
 
 
 def test_office_dashboard_renders_registered_panels(client, office_admin):
@@ -46,7 +50,9 @@ def test_office_dashboard_renders_registered_panels(client, office_admin):
     assert response.status_code == 200
     data = _dashboard_data(body)
     assert {"subjects_by_kind", "audit_by_department", "list_entries_by_state"} <= set(data)
-    assert data["subjects_by_kind"]["type"] == "pie" and sum(data["subjects_by_kind"]["series"][0]["data"]) == 3
+    assert (
+        data["subjects_by_kind"]["type"] == "pie" and sum(data["subjects_by_kind"]["series"][0]["data"]) == 3
+    )
     assert "echarts.min.js" in body and "dashboard.js" in body and "<script>" not in body
     assert "default-src 'self'" in response["Content-Security-Policy"]
 

@@ -11,4 +11,6 @@ class Command(BaseCommand):
         if result.ok:
             self.stdout.write(self.style.SUCCESS(f"审计链完整：共校验 {result.checked} 条记录。"))
             return
-        raise CommandError(f"审计链在序号 {result.broken_seq} 处断裂：{result.reason}（此前 {result.checked} 条完好）。")
+        raise CommandError(
+            f"审计链在序号 {result.broken_seq} 处断裂：{result.reason}（此前 {result.checked} 条完好）。"
+        )

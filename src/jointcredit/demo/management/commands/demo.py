@@ -26,8 +26,17 @@ from jointcredit.subjects.identifiers import IdType
 from jointcredit.subjects.models import RelatedPerson, RelatedRole, Subject, SubjectKind
 
 SIZES = {"small": 1_500, "large": 1_000_000, "xlarge": 10_000_000}
-HOOK_ORDER = ["measures", "lists", "records", "exchange", "objections", "repairs", "grading", "commitments",
-              "catalog"]
+HOOK_ORDER = [
+    "measures",
+    "lists",
+    "records",
+    "exchange",
+    "objections",
+    "repairs",
+    "grading",
+    "commitments",
+    "catalog",
+]
 DEMO_PASSWORD = "Demo@2026!lixia"  # noqa: S105 - documented demo credential, demo data only
 
 
@@ -64,8 +73,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             departments = self._departments()
             self._users(departments)
-        ctx = DemoContext(rng=rng, size=o["size"], today=timezone.localdate(), departments=departments,
-                          stdout=self.stdout)
+        ctx = DemoContext(
+            rng=rng, size=o["size"], today=timezone.localdate(), departments=departments, stdout=self.stdout
+        )
         self._subjects(ctx, SIZES[o["size"]])
         if not o["only_foundation"]:
             for app in HOOK_ORDER:
@@ -78,17 +88,25 @@ class Command(BaseCommand):
                 t0 = time.monotonic()
                 module.build(ctx)
                 self.stdout.write(f"  {app}: {time.monotonic() - t0:.1f}s")
-        self.stdout.write(self.style.SUCCESS(
-            f"演示数据已生成：{len(departments)} 个部门，{Subject.objects.count()} 个主体，"
-            f"耗时 {time.monotonic() - started:.1f}s。演示账号密码：{DEMO_PASSWORD}"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"演示数据已生成：{len(departments)} 个部门，{Subject.objects.count()} 个主体，"
+                f"耗时 {time.monotonic() - started:.1f}s。演示账号密码：{DEMO_PASSWORD}"
+            )
+        )
 
     def _departments(self) -> dict[str, Department]:
         rng = random.Random(7)
         out = {}
         for code, name, initiating, cooperating, office in DEPARTMENTS:
             out[code] = Department.objects.create(
-                code=code, name=name, uscc=gen.uscc(rng, registry="1", org_type="1"),
-                is_initiating=initiating, is_cooperating=cooperating, is_credit_office=office)
+                code=code,
+                name=name,
+                uscc=gen.uscc(rng, registry="1", org_type="1"),
+                is_initiating=initiating,
+                is_cooperating=cooperating,
+                is_credit_office=office,
+            )
         # 区行政审批服务局 publishes licences on behalf of the departments whose approvals moved to it.
         out["xzsp"].acts_for.add(out["scjgj"], out["wjj"], out["wlj"], out["jtj"])
         return out
@@ -104,11 +122,25 @@ class Command(BaseCommand):
                 ("admin", [Role.DEPARTMENT_ADMIN], "部门管理员"),
                 ("viewer", [Role.VIEWER], "查询员"),
             ):
-                users.append(User(username=f"{code}_{suffix}", password=hashed, department=dept,
-                                  roles=roles, display_name=f"{dept.name}{label}"))
-        users.append(User(username="office", password=hashed, department=departments["fgj"],
-                          roles=[Role.OFFICE_ADMIN, Role.APPROVER, Role.CLERK], is_staff=True,
-                          display_name="区信用办工作人员"))
+                users.append(
+                    User(
+                        username=f"{code}_{suffix}",
+                        password=hashed,
+                        department=dept,
+                        roles=roles,
+                        display_name=f"{dept.name}{label}",
+                    )
+                )
+        users.append(
+            User(
+                username="office",
+                password=hashed,
+                department=departments["fgj"],
+                roles=[Role.OFFICE_ADMIN, Role.APPROVER, Role.CLERK],
+                is_staff=True,
+                display_name="区信用办工作人员",
+            )
+        )
         User.objects.bulk_create(users)
 
     def _subjects(self, ctx: DemoContext, total: int) -> None:
@@ -119,8 +151,20 @@ class Command(BaseCommand):
         n_business = max(20, total * 15 // 100)
         n_companies = total - n_persons - n_business
         now = timezone.now()
-        cols = ["id", "kind", "id_type", "identifier", "name", "operator_id_number", "legal_representative",
-                "region_code", "industry", "address", "created_at", "updated_at"]
+        cols = [
+            "id",
+            "kind",
+            "id_type",
+            "identifier",
+            "name",
+            "operator_id_number",
+            "legal_representative",
+            "region_code",
+            "industry",
+            "address",
+            "created_at",
+            "updated_at",
+        ]
         seen: set[str] = set()
         persons: list[tuple[int, str]] = []  # (id, name)
         next_id = (Subject.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
@@ -140,8 +184,20 @@ class Command(BaseCommand):
                 idno = unique(lambda: gen.resident_id(rng))
                 name = gen.person_name(rng)
                 persons.append((next_id, name))
-                yield (next_id, SubjectKind.NATURAL, IdType.RESIDENT_ID, idno, name, "", "", idno[:6], "", "",
-                       now, now)
+                yield (
+                    next_id,
+                    SubjectKind.NATURAL,
+                    IdType.RESIDENT_ID,
+                    idno,
+                    name,
+                    "",
+                    "",
+                    idno[:6],
+                    "",
+                    "",
+                    now,
+                    now,
+                )
                 next_id += 1
                 bar.update()
 
@@ -150,9 +206,23 @@ class Command(BaseCommand):
             for _ in range(n_business):
                 pid, pname = persons[rng.randrange(len(persons))]
                 code = unique(lambda: gen.uscc(rng, registry="9", org_type="2"))
-                name = f"历下区{pname}{rng.choice(['小吃店', '便利店', '理发店', '五金店', '水果店', '干洗店'])}"
-                yield (next_id, SubjectKind.INDIVIDUAL_BUSINESS, IdType.USCC, code, name, "", pname, gen.LIXIA,
-                       "批发和零售业", gen.address(rng), now, now)
+                name = (
+                    f"历下区{pname}{rng.choice(['小吃店', '便利店', '理发店', '五金店', '水果店', '干洗店'])}"
+                )
+                yield (
+                    next_id,
+                    SubjectKind.INDIVIDUAL_BUSINESS,
+                    IdType.USCC,
+                    code,
+                    name,
+                    "",
+                    pname,
+                    gen.LIXIA,
+                    "批发和零售业",
+                    gen.address(rng),
+                    now,
+                    now,
+                )
                 next_id += 1
                 bar.update()
 
@@ -162,7 +232,15 @@ class Command(BaseCommand):
             nonlocal next_id
             for i in range(n_companies):
                 r = rng.random()
-                registry, org_type = ("9", "1") if r < 0.9 else ("5", "2") if r < 0.96 else ("1", "2") if r < 0.98 else ("Y", "1")
+                registry, org_type = (
+                    ("9", "1")
+                    if r < 0.9
+                    else ("5", "2")
+                    if r < 0.96
+                    else ("1", "2")
+                    if r < 0.98
+                    else ("Y", "1")
+                )
                 code = unique(lambda r=registry, t=org_type: gen.uscc(rng, registry=r, org_type=t))
                 name, sector = gen.company_name(rng, i)
                 rep_id, rep_name = persons[rng.randrange(len(persons))]
@@ -170,11 +248,36 @@ class Command(BaseCommand):
                 if rng.random() < 0.2:
                     other = persons[rng.randrange(len(persons))][0]
                     if other != rep_id:
-                        company_links.append((next_id, other, rng.choice(
-                            [RelatedRole.SENIOR_MANAGER, RelatedRole.DIRECTOR, RelatedRole.SHAREHOLDER,
-                             RelatedRole.LICENSED_PROFESSIONAL, RelatedRole.PRINCIPAL]), rng.random() < 0.2))
-                yield (next_id, SubjectKind.LEGAL, IdType.USCC, code, name, "", rep_name, code[2:8], sector,
-                       gen.address(rng), now, now)
+                        company_links.append(
+                            (
+                                next_id,
+                                other,
+                                rng.choice(
+                                    [
+                                        RelatedRole.SENIOR_MANAGER,
+                                        RelatedRole.DIRECTOR,
+                                        RelatedRole.SHAREHOLDER,
+                                        RelatedRole.LICENSED_PROFESSIONAL,
+                                        RelatedRole.PRINCIPAL,
+                                    ]
+                                ),
+                                rng.random() < 0.2,
+                            )
+                        )
+                yield (
+                    next_id,
+                    SubjectKind.LEGAL,
+                    IdType.USCC,
+                    code,
+                    name,
+                    "",
+                    rep_name,
+                    code[2:8],
+                    sector,
+                    gen.address(rng),
+                    now,
+                    now,
+                )
                 next_id += 1
                 bar.update()
 
@@ -185,8 +288,11 @@ class Command(BaseCommand):
             bulk_insert(table, cols, business_rows())
             first_company = next_id
             bulk_insert(table, cols, company_rows())
-            bulk_insert(RelatedPerson._meta.db_table, ["subject_id", "person_id", "role", "directly_responsible"],
-                        ((s, p, role, d) for s, p, role, d in dict.fromkeys(company_links)))
+            bulk_insert(
+                RelatedPerson._meta.db_table,
+                ["subject_id", "person_id", "role", "directly_responsible"],
+                ((s, p, role, d) for s, p, role, d in dict.fromkeys(company_links)),
+            )
             reset_sequence(Subject)
             reset_sequence(RelatedPerson)
         bar.close()
@@ -200,4 +306,6 @@ class Command(BaseCommand):
         ctx.persons = [pid for pid, _ in persons]
         ctx.businesses = list(range(first_business, first_company))
         ctx.companies = list(range(first_company, next_id))
-        ctx.log(f"  信用主体 {total} 个，关联人 {len(company_links)} 条，{total / max(elapsed, 1e-6):,.0f} 行/秒")
+        ctx.log(
+            f"  信用主体 {total} 个，关联人 {len(company_links)} 条，{total / max(elapsed, 1e-6):,.0f} 行/秒"
+        )

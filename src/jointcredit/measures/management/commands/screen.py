@@ -22,9 +22,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", help="CSV、XLSX 或 TXT 文件，每行一个统一社会信用代码或证件号码")
         parser.add_argument("--scenario", required=True, help="业务场景代码：" + "、".join(SCENARIOS))
-        parser.add_argument("--date", type=date.fromisoformat, default=None, help="比对日期 YYYY-MM-DD，默认今天")
-        parser.add_argument("--output", default=None,
-                            help="结果文件（.csv 或 .xlsx），默认与输入同目录的 <输入名>.result.csv")
+        parser.add_argument(
+            "--date", type=date.fromisoformat, default=None, help="比对日期 YYYY-MM-DD，默认今天"
+        )
+        parser.add_argument(
+            "--output", default=None, help="结果文件（.csv 或 .xlsx），默认与输入同目录的 <输入名>.result.csv"
+        )
         parser.add_argument("--user", default=None, help="记入审计的用户名（默认：系统）")
         parser.add_argument("--no-progress", action="store_true", help="不显示进度条")
 
@@ -46,8 +49,14 @@ class Command(BaseCommand):
         bar = tqdm(desc="读取标识", unit="行", disable=o["no_progress"], mininterval=0.5)
         try:
             with open(path, "rb") as handle:
-                screening = screening_execute(actor=actor, fileobj=handle, file_name=os.path.basename(path),
-                                              scenario=o["scenario"], on=o["date"], progress=bar.update)
+                screening = screening_execute(
+                    actor=actor,
+                    fileobj=handle,
+                    file_name=os.path.basename(path),
+                    scenario=o["scenario"],
+                    on=o["date"],
+                    progress=bar.update,
+                )
             bar.close()
             content, _, _ = screening_result_file(screening, fmt=fmt)
         except DomainError as exc:
@@ -55,7 +64,10 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from None
         with open(output, "wb") as out:
             out.write(content)
-        self.stdout.write(self.style.SUCCESS(
-            f"比对完成（编号 {screening.id}，场景 {SCENARIOS[screening.scenario]}，日期 {screening.on}）："
-            f"共 {screening.total} 行，命中 {screening.hit}，未命中 {screening.clear}，无效 {screening.invalid}。"
-            f"结果已写入 {output}"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"比对完成（编号 {screening.id}，场景 {SCENARIOS[screening.scenario]}，日期 {screening.on}）："
+                f"共 {screening.total} 行，命中 {screening.hit}，未命中 {screening.clear}，无效 {screening.invalid}。"
+                f"结果已写入 {output}"
+            )
+        )

@@ -15,7 +15,12 @@ from jointcredit.records.models import ImportMode
 from jointcredit.records.services import ImportRejected, import_report, records_import
 
 # Share of the bar each stage completes (reading and validation dominate on large files).
-_STAGES = {"read": (30, "读取文件"), "validated": (55, "校验"), "subjects": (70, "匹配主体"), "written": (100, "写入")}
+_STAGES = {
+    "read": (30, "读取文件"),
+    "validated": (55, "校验"),
+    "subjects": (70, "匹配主体"),
+    "written": (100, "写入"),
+}
 
 
 class Command(BaseCommand):
@@ -57,11 +62,20 @@ class Command(BaseCommand):
         try:
             with path.open("rb") as fh:
                 batch = records_import(
-                    actor=actor, record_type=RECORD_TYPE_BY_PLURAL[o["kind"]], department=department, fileobj=fh,
-                    name=path.name, size=path.stat().st_size,
+                    actor=actor,
+                    record_type=RECORD_TYPE_BY_PLURAL[o["kind"]],
+                    department=department,
+                    fileobj=fh,
+                    name=path.name,
+                    size=path.stat().st_size,
                     mode=ImportMode.SKIP_BAD_ROWS if o["skip_bad_rows"] else ImportMode.ALL_OR_NOTHING,
-                    hold_as_draft=o["draft"], source="cli", as_system=actor is None,
-                    max_bytes=o["max_mb"] * 1024 * 1024, progress=progress, phases=phases)
+                    hold_as_draft=o["draft"],
+                    source="cli",
+                    as_system=actor is None,
+                    max_bytes=o["max_mb"] * 1024 * 1024,
+                    progress=progress,
+                    phases=phases,
+                )
         except ImportRejected as exc:
             bar.close()
             self._errors(exc.batch.errors, exc.batch.error_count)
@@ -74,9 +88,12 @@ class Command(BaseCommand):
             self.stdout.write(f"各阶段用时：{phases.summary()}")
         report = import_report(batch)
         self._errors(batch.errors, batch.error_count)
-        self.stdout.write(self.style.SUCCESS(
-            f"批次 #{batch.pk}：新增 {report['created']}，变更 {report['updated']}，未变化 {report['unchanged']}，"
-            f"撤销 {report['withdrawn']}，拒绝 {report['rejected']} 行。"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"批次 #{batch.pk}：新增 {report['created']}，变更 {report['updated']}，未变化 {report['unchanged']}，"
+                f"撤销 {report['withdrawn']}，拒绝 {report['rejected']} 行。"
+            )
+        )
 
     def _errors(self, errors: list[dict], total: int) -> None:
         for e in errors[:50]:
