@@ -8,9 +8,9 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.utils import timezone
 
 from jointcredit.accounts.models import Role
+from jointcredit.common import clock
 from jointcredit.lists import services as lists
 from jointcredit.objections.models import Objection
 from jointcredit.subjects.tests.factories import CompanyFactory
@@ -32,9 +32,7 @@ def test_portal_objection_decided_by_staff(web, login, lixia, user_factory, tmp_
         reason="使用超过保质期的食品原料。",
         legal_basis="《中华人民共和国食品安全法》第一百二十四条",
     )
-    entry = lists.list_entry_notify(
-        entry=entry, actor=clerk, notified_on=timezone.localdate() - timedelta(days=30)
-    )
+    entry = lists.list_entry_notify(entry=entry, actor=clerk, notified_on=clock.today() - timedelta(days=30))
     entry = lists.list_entry_decide(entry=entry, actor=approver)
     entry = lists.list_entry_publish(entry=entry, actor=approver)
     evidence = tmp_path / "复议决定书.pdf"

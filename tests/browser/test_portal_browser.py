@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
-from django.utils import timezone
 
 from jointcredit.accounts.models import Role
+from jointcredit.common import clock
 from jointcredit.lists.models import EntryState, ListCategory, ListColor, ListEntry, ListType
 from jointcredit.subjects.tests.factories import CompanyFactory, PersonFactory, RelatedPersonFactory
 
@@ -32,7 +32,7 @@ def listed_company(lixia):
         category=ListCategory.HEALTH_SAFETY,
         legal_basis="《食品安全法》",
     )
-    today = timezone.localdate()
+    today = clock.today()
     ListEntry.objects.create(
         list_type=list_type,
         subject=company,
@@ -45,7 +45,7 @@ def listed_company(lixia):
         decided_on=today - timedelta(days=10),
         valid_from=today - timedelta(days=10),
         valid_until=today + timedelta(days=355),
-        published_at=timezone.now(),
+        published_at=clock.now(),
         under_objection=True,
     )
     return company

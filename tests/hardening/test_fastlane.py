@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import pytest
 from django.test import override_settings
-from django.utils import timezone
 
 from jointcredit.accounts.auth import token_digest
 from jointcredit.accounts.models import ApiToken
+from jointcredit.common import clock
 from jointcredit.common.fastlane import FastLane
 from jointcredit.common.testing import SpyDjango, assert_same_as_django, wsgi_call
 from jointcredit.lists.models import ListEntry
@@ -102,7 +102,7 @@ def test_writes_and_other_paths_go_to_django(seeded, bearer):
 
 def test_a_revoked_token_is_refused_by_django(seeded, bearer):
     raw = bearer["HTTP_AUTHORIZATION"].split(" ", 1)[1]
-    ApiToken.objects.filter(digest=token_digest(raw)).update(revoked_at=timezone.now())
+    ApiToken.objects.filter(digest=token_digest(raw)).update(revoked_at=clock.now())
     spy = SpyDjango()
     status, _ = assert_same_as_django(
         FastLane(spy), f"/api/v1/subjects/{seeded.companies[0].identifier}", **bearer

@@ -28,6 +28,7 @@ from django.test import Client
 
 from jointcredit.accounts.models import Role, User
 from jointcredit.accounts.services import api_token_create
+from jointcredit.common import clock
 from jointcredit.demo import generators as gen
 
 from .conftest import rolled_back
@@ -219,8 +220,6 @@ def _list_entry(world: World, rng: random.Random, state: str, body: dict | None 
     """A black entry of the own department (scjgj) brought to ``state`` through lists.services."""
     from datetime import timedelta
 
-    from django.utils import timezone
-
     from jointcredit.lists import services as ls
 
     clerk, approver = (User.objects.get(username=f"{OWN}_{r}") for r in ("clerk", "approver"))
@@ -234,9 +233,7 @@ def _list_entry(world: World, rng: random.Random, state: str, body: dict | None 
         reason="使用超过保质期的食品原料（权限矩阵）",
     )
     if state != "draft":
-        entry = ls.list_entry_notify(
-            entry=entry, actor=clerk, notified_on=timezone.localdate() - timedelta(days=30)
-        )
+        entry = ls.list_entry_notify(entry=entry, actor=clerk, notified_on=clock.today() - timedelta(days=30))
     if state in ("decided", "published"):
         entry = ls.list_entry_decide(entry=entry, actor=approver)
     if state == "published":
@@ -286,13 +283,11 @@ def _evidence_upload(request: Request, **extra) -> Request:
 def _old_entry_id(world: World, rng: random.Random) -> int:
     from datetime import timedelta
 
-    from django.utils import timezone
-
     from jointcredit.lists import services as ls
 
     clerk, approver = (User.objects.get(username=f"{OWN}_{r}") for r in ("clerk", "approver"))
     ls.list_types_seed()
-    today = timezone.localdate()
+    today = clock.today()
     name, _ = gen.company_name(rng)
     entry = ls.list_entry_create(
         actor=clerk,

@@ -14,10 +14,9 @@ import random
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.utils import timezone
-
 from jointcredit.accounts.models import Department, Role, User
 from jointcredit.accounts.services import api_token_create
+from jointcredit.common import clock
 from jointcredit.demo import generators as gen
 from jointcredit.subjects.identifiers import IdType
 from jointcredit.subjects.models import RelatedPerson, RelatedRole, Subject, SubjectKind
@@ -68,7 +67,7 @@ def build_world(*, subjects: int = 120, demo_hooks: bool = True, seed: int = 202
     demo = DemoCommand()
     departments = demo._departments()
     demo._users(departments)  # fgj_clerk, scjgj_approver, office … as in `jointcredit demo`
-    ctx = DemoContext(rng=rng, size="small", today=timezone.localdate(), departments=departments)
+    ctx = DemoContext(rng=rng, size="small", today=clock.today(), departments=departments)
     demo._subjects(ctx, subjects)
 
     distinctive = _distinctive_persons(rng, ctx)
@@ -144,7 +143,7 @@ def _blacklist_distinctive(people: list[Subject], department: Department) -> Non
     list_type = ListType.objects.filter(color="black", is_active=True).order_by("code").first()
     if list_type is None:
         return
-    today = timezone.localdate()
+    today = clock.today()
     targets = list(people[:3])
     targets += [
         link.subject for link in RelatedPerson.objects.filter(person__in=people).select_related("subject")
@@ -161,7 +160,7 @@ def _blacklist_distinctive(people: list[Subject], department: Department) -> Non
             decided_on=today - timedelta(days=30),
             valid_from=today - timedelta(days=30),
             valid_until=today + timedelta(days=700),
-            published_at=timezone.now(),
+            published_at=clock.now(),
         )
 
 

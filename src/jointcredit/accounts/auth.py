@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
-from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from ninja.security import HttpBearer, django_auth
 
+from jointcredit.common import clock
 from jointcredit.common.fastpath import CompiledQuery
 
 from .models import ApiToken, User
@@ -54,7 +54,7 @@ class TokenAuth(HttpBearer):
         if row is None:
             return None
         token_id, last_used_at, user_id = row
-        now = timezone.now()
+        now = clock.now()
         # Touch at most every few minutes: a write per request would serialise the hot path.
         if last_used_at is None or now - last_used_at > _TOUCH_INTERVAL:
             ApiToken.objects.filter(pk=token_id).update(last_used_at=now)

@@ -5,9 +5,9 @@ import secrets
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from jointcredit.audit.services import audit_record
+from jointcredit.common import clock
 from jointcredit.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 from .auth import TOKEN_PREFIX, token_digest
@@ -184,7 +184,7 @@ def api_token_revoke(*, actor, token_id: int) -> ApiToken:
     with transaction.atomic():
         if token.revoked_at is not None:
             raise Conflict("令牌已被吊销。", details=[{"state": "revoked"}])
-        token.revoked_at = timezone.now()
+        token.revoked_at = clock.now()
         token.save(update_fields=["revoked_at"])
         audit_record(actor=actor, action="api_token.revoke", obj=token, department=token.user.department)
     return token

@@ -7,8 +7,8 @@ import hashlib
 import json
 
 from django.db import connection, transaction
-from django.utils import timezone
 
+from jointcredit.common import clock
 from jointcredit.common.jsonable import jsonable as _jsonable
 from jointcredit.common.middleware import current_request_id
 
@@ -81,7 +81,7 @@ def audit_record(
         last = AuditEvent.objects.order_by("-seq").only("seq", "hash").first()
         seq = (last.seq + 1) if last else 1
         prev_hash = last.hash if last else GENESIS
-        created_at = timezone.now()
+        created_at = clock.now()
         before_j, after_j = _jsonable(before), _jsonable(after)
         row = AuditEvent(
             seq=seq,

@@ -13,6 +13,8 @@ from datetime import date
 from django.db.models import Count
 from django.utils import timezone
 
+from jointcredit.common import clock
+
 from .kinds import CaseKind
 
 AGE_BUCKETS = ("0–2 个工作日", "3–10 个工作日", "超过 10 个工作日")
@@ -61,7 +63,7 @@ def age_chart(
     from jointcredit.calendar.selectors import WorkingCalendar
     from jointcredit.common.errors import CalendarNotConfigured
 
-    today = today or timezone.localdate()
+    today = today or clock.today()
     cal = WorkingCalendar.load()
     labels = dict(choices)
     grid = {s: [0, 0, 0] for s in open_states}

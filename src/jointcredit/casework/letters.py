@@ -6,15 +6,15 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.template.loader import render_to_string
-from django.utils import timezone
 
+from jointcredit.common import clock
 from jointcredit.common.errors import Conflict
 
 from .kinds import CaseKind
 
 
 def render_letter(template: str, context: dict) -> str:
-    return render_to_string(template, {**context, "today": timezone.localdate()})
+    return render_to_string(template, {**context, "today": clock.today()})
 
 
 def to_pdf(html: str) -> bytes:

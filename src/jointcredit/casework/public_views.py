@@ -8,15 +8,13 @@ each app's ``public_views.py`` binds the case pages below to its ``CaseKind``.""
 
 from __future__ import annotations
 
-import time
-
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
+from jointcredit.common import clock
 from jointcredit.common.errors import DomainError
 
 from . import forms, selectors, verification
@@ -32,7 +30,7 @@ START = "objections_public:create"
 
 def verified(request) -> dict | None:
     data = request.session.get(SESSION_KEY)
-    if not data or time.time() - data.get("at", 0) > SESSION_TTL:
+    if not data or clock.timestamp() - data.get("at", 0) > SESSION_TTL:
         return None
     return data
 
@@ -70,7 +68,11 @@ def verify(request):
             messages.error(request, exc.message)
         else:
             request.session.cycle_key()
-            request.session[SESSION_KEY] = {"identifier": v.identifier, "email": v.email, "at": time.time()}
+            request.session[SESSION_KEY] = {
+                "identifier": v.identifier,
+                "email": v.email,
+                "at": clock.timestamp(),
+            }
             request.session.pop("jc_credit_pending", None)
             return redirect("objections_public:mine")
     return render(request, "casework/public_verify.html", {"form": form, "pending": pending})
@@ -112,7 +114,7 @@ def mine(request):
     from jointcredit.subjects.selectors import subject_find
 
     subject = subject_find(who["identifier"])
-    today = timezone.localdate()
+    today = clock.today()
     return render(
         request,
         "casework/public_mine.html",

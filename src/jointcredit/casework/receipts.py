@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from jointcredit.accounts.permissions import ensure_can_write
 from jointcredit.audit.services import audit_record
+from jointcredit.common import clock
 from jointcredit.common.errors import Conflict, ValidationFailed
 from jointcredit.exchange.models import Delivery, DeliveryStatus, OutboxEvent, Push
 from jointcredit.objections.models import ReceiptChannel, SyncReceipt, TargetType
@@ -78,7 +79,7 @@ def receipt_acknowledge(
                 f"该回执已于 {timezone.localtime(receipt.acknowledged_at):%Y-%m-%d %H:%M} 确认。",
                 details=[{"field": "state", "rule": "transition", "current_state": "acknowledged"}],
             )
-        receipt.acknowledged_at, receipt.acknowledged_by = timezone.now(), actor
+        receipt.acknowledged_at, receipt.acknowledged_by = clock.now(), actor
         receipt.channel, receipt.note = channel, note
         receipt.save()
         audit_record(
@@ -109,7 +110,7 @@ def receipts_reconcile_webhooks() -> int:
             continue
         with transaction.atomic():
             n = SyncReceipt.objects.filter(pk=receipt.pk, acknowledged_at__isnull=True).update(
-                acknowledged_at=delivered.delivered_at or timezone.now(),
+                acknowledged_at=delivered.delivered_at or clock.now(),
                 channel=ReceiptChannel.WEBHOOK,
                 note=f"事件推送已送达（HTTP {delivered.last_status_code}）",
             )

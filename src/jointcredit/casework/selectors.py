@@ -7,8 +7,8 @@ from datetime import date
 from functools import reduce
 
 from django.db.models import Q
-from django.utils import timezone
 
+from jointcredit.common import clock
 from jointcredit.common.errors import NotFound, ValidationFailed
 from jointcredit.common.pagination import Page, paginate
 from jointcredit.objections.models import SyncReceipt
@@ -46,7 +46,7 @@ def cases_overdue(kind: CaseKind, *, today: date, department=None):
 
 def case_is_overdue(kind: CaseKind, case, today: date | None = None) -> bool:
     due = kind.due_of(case)
-    return bool(due and due < (today or timezone.localdate()))
+    return bool(due and due < (today or clock.today()))
 
 
 def case_list(
@@ -71,7 +71,7 @@ def case_list(
     if identifier:
         qs = qs.filter(subject__identifier=identifier.strip().upper())
     if overdue:
-        qs = qs.filter(overdue_q(kind, timezone.localdate()))
+        qs = qs.filter(overdue_q(kind, clock.today()))
     return paginate(qs, page=page, page_size=page_size)
 
 

@@ -18,6 +18,7 @@ from django_fsm import TransitionNotAllowed
 from jointcredit.accounts.permissions import ensure_can_write, ensure_office_admin
 from jointcredit.audit.services import audit_record
 from jointcredit.calendar.selectors import deadline_or_pending
+from jointcredit.common import clock
 from jointcredit.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from jointcredit.common.validation import TEXT_MAX  # noqa: F401 - TEXT_MAX re-exported (cases.TEXT_MAX)
 from jointcredit.common.validation import clean_text as text
@@ -193,7 +194,7 @@ def case_urge(kind: CaseKind, *, actor, case, note: str, message: Callable[[obje
         case = case_lock(kind, case)
         ensure_open(kind, case, "无需催办")
         case.urge_count += 1
-        case.urged_at = timezone.now()
+        case.urged_at = clock.now()
         case.save(update_fields=["urge_count", "urged_at", "updated_at"])
         title, body = message(case, note)
         notify_department(case.department, title=title, text=body)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from jointcredit.common import clock
 from jointcredit.common.errors import NotFound, ValidationFailed
 from jointcredit.objections.models import TargetType
 
@@ -113,7 +114,7 @@ def repair_earliest(target: Target) -> tuple[date | None, str | None]:
                 None,
                 f"名单条目当前状态为“{o.get_state_display()}”，只有已发布的黑名单条目可以申请信用修复。",
             )
-        return (o.decided_on or date.today()) + timedelta(days=lt.min_repair_days), None
+        return (o.decided_on or clock.today()) + timedelta(days=lt.min_repair_days), None
     if target.type == TargetType.LICENSE:
         return None, "行政许可信息不是失信信息，不适用信用修复。"
     if o.state != RecordState.PUBLISHED:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.urls import reverse
-from django.utils import timezone
 
 from jointcredit.accounts.models import Role
+from jointcredit.common import clock
 
 from .dashboard import is_office
 from .kinds import CaseKind
@@ -35,7 +35,7 @@ def overdue_todo(kind: CaseKind, user, *, label: str) -> dict | None:
     """Overdue cases of every department, for the credit office (催办)."""
     if not is_office(user):
         return None
-    count = cases_overdue(kind, today=timezone.localdate()).count()
+    count = cases_overdue(kind, today=clock.today()).count()
     if not count:
         return None
     return {"label": label, "count": count, "url": reverse(f"{kind.namespace}:list") + "?overdue=1"}

@@ -16,8 +16,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.utils import timezone
 
+from jointcredit.common import clock
 from jointcredit.common.errors import Conflict, ValidationFailed
 from jointcredit.objections.models import SubjectVerification
 from jointcredit.subjects.identifiers import normalize
@@ -49,7 +49,7 @@ def verification_start(*, identifier: str, email: str) -> SubjectVerification:
             "本系统没有该统一社会信用代码/证件号码的信用信息，无需提出异议或信用修复。",
         )
     identifier = subject.identifier
-    now = timezone.now()
+    now = clock.now()
     recent = SubjectVerification.objects.filter(
         identifier=identifier, created_at__gte=now - timedelta(hours=1)
     ).count()
@@ -83,7 +83,7 @@ def verification_check(*, identifier: str, code: str) -> SubjectVerification:
     with transaction.atomic():
         v = (
             SubjectVerification.objects.select_for_update()
-            .filter(identifier=identifier, used_at__isnull=True, expires_at__gt=timezone.now())
+            .filter(identifier=identifier, used_at__isnull=True, expires_at__gt=clock.now())
             .order_by("-created_at")
             .first()
         )
@@ -91,12 +91,12 @@ def verification_check(*, identifier: str, code: str) -> SubjectVerification:
             raise ValidationFailed.single("code", "expired", "验证码已失效或未发送，请重新获取。")
         v.attempts += 1
         if v.attempts > MAX_ATTEMPTS:
-            v.used_at = timezone.now()
+            v.used_at = clock.now()
             error = ValidationFailed.single("code", "attempts", "验证码错误次数过多，请重新获取。")
         elif not hmac.compare_digest(v.code_hash, _hash(identifier, code)):
             error = ValidationFailed.single("code", "mismatch", "验证码不正确。")
         else:
-            v.used_at = timezone.now()
+            v.used_at = clock.now()
         v.save(update_fields=["attempts", "used_at"])
     # Raised after commit: the failed attempt must count.
     if error:

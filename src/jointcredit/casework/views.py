@@ -13,12 +13,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from jointcredit.accounts.models import Role
 from jointcredit.accounts.permissions import can_write_for
 from jointcredit.audit.models import AuditEvent
+from jointcredit.common import clock
 from jointcredit.common.errors import DomainError
 from jointcredit.common.params import int_or
 
@@ -114,7 +114,7 @@ class CasePages:
             )
         except DomainError as exc:
             error = exc.message
-        today = timezone.localdate()
+        today = clock.today()
         for case in page.items if page else []:
             case.overdue = selectors.case_is_overdue(kind, case, today)
         query = "&".join(f"{k}={v}" for k, v in f.items() if v)

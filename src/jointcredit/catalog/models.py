@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from jointcredit.common import clock
 from jointcredit.measures.scenarios import SCENARIO_CHOICES
 from jointcredit.subjects.models import SubjectKind
 
@@ -53,7 +54,7 @@ class SubjectScope(models.TextChoices):
 
 
 def _year_start():
-    return timezone.localdate().replace(month=1, day=1)
+    return clock.today().replace(month=1, day=1)
 
 
 class CatalogItem(models.Model):

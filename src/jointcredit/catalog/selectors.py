@@ -7,8 +7,8 @@ from collections import defaultdict
 from datetime import date
 
 from django.db.models import Count, Q, Sum
-from django.utils import timezone
 
+from jointcredit.common import clock
 from jointcredit.common.errors import NotFound
 from jointcredit.common.masking import mask_id_number
 from jointcredit.common.pagination import paginate
@@ -131,7 +131,7 @@ def _records_for(subject, *, today: date, item_ids=None, levels=None, extra_ids=
 def subject_catalog(subject, viewer, *, today: date | None = None) -> dict:
     """A subject's catalog information grouped by category, only what ``viewer`` may see, plus
     how many 授权查询 rows were withheld (so the page can say 需授权查询)."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     levels = visible_levels(viewer)
     allowed = authorized_item_ids(viewer)
     groups: dict[str, list[dict]] = defaultdict(list)
@@ -154,7 +154,7 @@ def subject_items(subject, viewer, *, today: date | None = None, limit: int = 20
     """A subject's catalog rows newest first, as ``subject_catalog`` filters them for ``viewer``
     (without grouping). ``viewer=None`` is a staff context without a known user: 公开 + 政务共享,
     what any signed-in staff user sees."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     if viewer is None:
         levels, allowed = {Disclosure.PUBLIC, Disclosure.GOVERNMENT}, set()
     else:
@@ -168,7 +168,7 @@ def catalog_info_for(subject, scenario: str, viewer, *, today: date | None = Non
     """For the check page: the catalog information the 应用清单 lists for ``scenario`` — for the
     viewer's department (all departments' listed items for the office) — about ``subject``, only
     what the viewer may see. Each item: the catalog item, the listed purposes and its rows."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     usages = Usage.objects.filter(scenario=scenario).select_related("item", "item__department")
     office = viewer is not None and (
         getattr(viewer, "is_office_admin", False) or getattr(viewer, "is_superuser", False)
@@ -206,7 +206,7 @@ def catalog_info_for(subject, scenario: str, viewer, *, today: date | None = Non
 
 def public_items(subject, *, today: date | None = None) -> list[dict]:
     """公开 items only; natural persons masked (name, identifiers in values)."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     natural = subject.kind == SubjectKind.NATURAL
     out = []
     for rec in _records_for(subject, today=today, levels={Disclosure.PUBLIC}):
@@ -233,7 +233,7 @@ def completeness(
     """Per providing department: tasks due in the window (by due date; pending ones counted apart),
     on time, late, missing, open, rows accepted, rows rejected and the error rate of its
     submissions in the window."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     date_from = date_from or today.replace(month=1, day=1)
     date_to = date_to or today
     tasks = CollectionTask.objects.select_related("department")
@@ -318,7 +318,7 @@ def completeness(
 
 
 def task_list(*, department=None, status: str = "", today: date | None = None, item=None) -> list[dict]:
-    today = today or timezone.localdate()
+    today = today or clock.today()
     qs = CollectionTask.objects.select_related("item", "department").order_by("-period_end", "item__code")
     if department is not None:
         qs = qs.filter(department=department)
@@ -351,7 +351,7 @@ def task_list(*, department=None, status: str = "", today: date | None = None, i
 
 
 def overdue_count(department_id: int, *, today: date | None = None) -> int:
-    today = today or timezone.localdate()
+    today = today or clock.today()
     return CollectionTask.objects.filter(
         department_id=department_id, first_submitted_at__isnull=True, due_date__lt=today
     ).count()

@@ -19,6 +19,7 @@ from jointcredit.accounts.models import Department, Role, User
 from jointcredit.accounts.permissions import ensure_can_write, ensure_department_admin, ensure_office_admin
 from jointcredit.audit.services import audit_record
 from jointcredit.calendar.selectors import WorkingCalendar, deadline_or_pending
+from jointcredit.common import clock
 from jointcredit.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from jointcredit.common.importing import (
     ALL_OR_NOTHING,
@@ -526,8 +527,8 @@ def submission_create(
         file_sha256=digest,
         mode=mode,
     )
-    today = timezone.localdate()
-    started = timezone.now()
+    today = clock.today()
+    started = clock.now()
     if frame is None:  # 零报告: nothing new this period
         with transaction.atomic():
             sub = Submission.objects.create(status=Submission.Status.APPLIED, submitted_at=started, **fields)
@@ -827,7 +828,7 @@ def _periods(frequency: str, start: date, until: date) -> list[tuple[str, date, 
 def tasks_generate(*, today: date | None = None, items=None) -> int:
     """Create the tasks of every periodic item from ``collect_from`` up to the current period and
     fill pending due dates (idempotent). Returns the number of tasks created."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     cal = WorkingCalendar.load()
     created = 0
     qs = items if items is not None else CatalogItem.objects.filter(is_active=True)
@@ -874,7 +875,7 @@ def tasks_recompute_pending(years=None) -> int:
 
 
 def _task_for(item: CatalogItem, period: str | None) -> CollectionTask | None:
-    today = timezone.localdate()
+    today = clock.today()
     if period:
         task = CollectionTask.objects.filter(item=item, period=str(period).strip()).first()
         if task is None:

@@ -7,11 +7,11 @@ from datetime import date
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from jointcredit.accounts.models import Department
 from jointcredit.accounts.permissions import can_write_for
+from jointcredit.common import clock
 from jointcredit.common.errors import DomainError
 from jointcredit.common.importing import IMPORT_MODES
 from jointcredit.measures.scenarios import SCENARIOS
@@ -112,7 +112,7 @@ def submission_detail(request, pk: int):
 def dashboard(request):
     date_from, date_to = _date(request.GET.get("date_from")), _date(request.GET.get("date_to"))
     rows = selectors.completeness(date_from=date_from, date_to=date_to)
-    today = timezone.localdate()
+    today = clock.today()
     return render(
         request,
         "catalog/dashboard.html",

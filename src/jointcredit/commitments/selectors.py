@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from django.utils import timezone
-
+from jointcredit.common import clock
 from jointcredit.common.errors import NotFound, ValidationFailed
 from jointcredit.common.pagination import Page, paginate
 from jointcredit.subjects.selectors import subject_find
@@ -43,7 +42,7 @@ def commitment_list(
 
 
 def commitments_due_soon(*, department, today: date | None = None):
-    today = today or timezone.localdate()
+    today = today or clock.today()
     return Commitment.objects.filter(
         department=department, state=CommitmentState.ACTIVE, reminded_at__isnull=False, deadline__gte=today
     )
@@ -54,7 +53,7 @@ def broken_commitments_for_subjects(subject_ids: Iterable[int], on: date | None 
 
     For the check engine (measures) and anyone who needs the facts: one indexed query.
     """
-    on = on or timezone.localdate()
+    on = on or clock.today()
     return (
         BrokenCommitment.objects.filter(subject_id__in=list(subject_ids), occurred_on__lte=on)
         .select_related("commitment", "department")

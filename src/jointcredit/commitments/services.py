@@ -13,11 +13,11 @@ from datetime import date
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from jointcredit.accounts.permissions import ensure_can_write
 from jointcredit.audit.services import audit_record
 from jointcredit.calendar.selectors import WorkingCalendar
+from jointcredit.common import clock
 from jointcredit.common.errors import CalendarNotConfigured, Conflict, DomainError, ValidationFailed
 from jointcredit.exchange.outbox import event_emit
 from jointcredit.lists.models import ListColor, ListEntry
@@ -32,7 +32,7 @@ ELIGIBLE_GRADES = ("A", "B")
 
 
 def _today() -> date:
-    return timezone.localdate()
+    return clock.today()
 
 
 # --- eligibility ----------------------------------------------------------------------------------
@@ -285,7 +285,7 @@ def commitment_fulfil(*, actor, commitment: Commitment, note: str = "") -> Commi
             )
         c.state, c.fulfilled_at, c.fulfil_note = (
             CommitmentState.FULFILLED,
-            timezone.now(),
+            clock.now(),
             (note or "").strip(),
         )
         c.save(update_fields=["state", "fulfilled_at", "fulfil_note"])
@@ -410,7 +410,7 @@ def commitments_remind(*, today: date, working_days_before: int = 2) -> int:
             continue
         with transaction.atomic():
             updated = Commitment.objects.filter(pk=c.pk, reminded_at__isnull=True).update(
-                reminded_at=timezone.now()
+                reminded_at=clock.now()
             )
             if not updated:
                 continue

@@ -25,9 +25,9 @@ from datetime import datetime
 
 import polars as pl
 from django.db import connection
-from django.utils import timezone
 
 from jointcredit.audit.services import audit_record
+from jointcredit.common import clock
 from jointcredit.common.bulk import bulk_insert
 from jointcredit.common.errors import DomainError, ValidationFailed
 from jointcredit.subjects.identifiers import INDIVIDUAL_BUSINESS_PLACEHOLDER, IdType
@@ -357,7 +357,7 @@ def _subjects_bulk_create(
 ) -> pl.DataFrame:
     """Unknown subjects of a large batch: one COPY straight from the frame (ids from the sequence),
     one summary audit row. Returns ``subject_identifier``, ``subject_id``, ``_current`` (the name)."""
-    now = db_datetime(timezone.now())
+    now = db_datetime(clock.now())
     ident = pl.col("subject_identifier")
     placeholder = ident.str.starts_with(INDIVIDUAL_BUSINESS_PLACEHOLDER)
     natural = pl.col("subject_kind") == SubjectKind.NATURAL.value

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import threading
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import signals
@@ -15,6 +18,32 @@ from django.test import Client, RequestFactory
 from jointcredit.accounts.models import Department, Role, User
 from jointcredit.accounts.services import api_token_create
 from jointcredit.demo import generators as gen
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--travel-to",
+        metavar="YYYY-MM-DD",
+        default=os.environ.get("JOINTCREDIT_TRAVEL_TO") or None,
+        help="Run the whole suite with the clock moved to this date (10:00 Asia/Shanghai, ticking): a test "
+        "that depends on the real date fails here instead of on a user's machine. CI uses 2031-06-15.",
+    )
+
+
+def pytest_configure(config):
+    value = config.getoption("--travel-to")
+    if value:
+        import time_machine
+
+        start = datetime.combine(date.fromisoformat(value), time(10, 0), tzinfo=ZoneInfo("Asia/Shanghai"))
+        config._jointcredit_travel = time_machine.travel(start, tick=True)
+        config._jointcredit_travel.start()
+
+
+def pytest_report_header(config):
+    value = config.getoption("--travel-to")
+    return f"jointcredit: clock moved to {value}" if value else None
+
 
 # A marker, not a module-global string condition: ``skipif("connection.vendor …")`` is evaluated in
 # the test module's namespace and broke in modules that did not import ``connection`` themselves.

@@ -9,6 +9,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from jointcredit.accounts.models import Department
+from jointcredit.common import clock
 from jointcredit.common.errors import NotFound
 
 from . import selectors, services
@@ -228,9 +229,8 @@ class PushPageOut(Schema):
     description="state：awaiting 待反馈（默认）、overdue 已逾期、answered 已反馈、all 全部。",
 )
 def push_list(request, state: str = "awaiting", page: int = 1, page_size: int = 20):
-    from django.utils import timezone
 
-    today = timezone.localdate()
+    today = clock.today()
     result = selectors.push_inbox(
         actor=request.auth, state=state, page=page, page_size=page_size, today=today
     )

@@ -17,7 +17,8 @@ from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Exists, F, Min, OuterRef, Q
-from django.utils import timezone
+
+from jointcredit.common import clock
 
 from . import conf
 from .models import Delivery, DeliveryStatus, Subscription
@@ -59,7 +60,7 @@ def deliveries_claim(
     be due before ``retries_due_before`` (the start of the sender's run), so a run never retries a
     row it failed itself: the retry is a deferred task of its own. PostgreSQL: ``FOR UPDATE SKIP
     LOCKED`` keeps concurrent lanes' leases disjoint."""
-    now = timezone.now()
+    now = clock.now()
     due = Q(next_attempt_at__lte=now)
     if retries_due_before is not None:
         due &= Q(attempts=0) | Q(next_attempt_at__lte=retries_due_before)
@@ -112,7 +113,7 @@ def deliveries_claim(
 
 def _record(results: list[tuple[Claimed, SendResult]]) -> None:
     """Store a batch's outcomes in one transaction: successes in one UPDATE per status code."""
-    now = timezone.now()
+    now = clock.now()
     ok_by_code: dict[int, list[int]] = {}
     for row, result in results:
         if result.ok:
@@ -159,7 +160,7 @@ def _send_group(sender: Sender, subscription: Subscription, rows: list[Claimed])
         (row,) = rows
         body = _dumps(row.item)
         headers = {EVENT_ID_HEADER: row.event_id, "X-JointCredit-Event-Type": row.kind}
-    headers[SIGNATURE_HEADER] = sign(subscription.secret, int(time.time()), body)
+    headers[SIGNATURE_HEADER] = sign(subscription.secret, int(clock.timestamp()), body)
     headers["X-JointCredit-Delivery-Attempt"] = str(max(r.attempts for r in rows) + 1)
     return sender.post(subscription.url, body, headers)
 
@@ -192,7 +193,7 @@ def deliveries_send_due(
         return counts  # paused endpoints keep their rows pending; reactivation re-arms them
     linger = conf.linger_seconds() if linger is None else linger
     deadline = time.monotonic() + budget_seconds
-    started = timezone.now()
+    started = clock.now()
     size = max(1, subscription.batch_size)
     sender = Sender()
     in_flight: deque[tuple[list[list[Claimed]], list[Future]]] = deque()
@@ -255,7 +256,7 @@ def next_wakeup(*, subscription_id: int):
 def subscriptions_with_due(*, now=None) -> list[int]:
     """Active subscriptions with at least one due delivery: one index probe per subscription
     (``delivery_due``) rather than a DISTINCT over every pending row of a backlog."""
-    now = now or timezone.now()
+    now = now or clock.now()
     due = Delivery.objects.filter(
         subscription=OuterRef("pk"), status=DeliveryStatus.PENDING, next_attempt_at__lte=now
     )

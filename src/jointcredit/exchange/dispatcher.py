@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from jointcredit.accounts.models import Department
 from jointcredit.calendar.selectors import WorkingCalendar, deadline_or_pending
+from jointcredit.common import clock
 
 from . import conf
 from .models import Delivery, DeliveryStatus, FeedCursor, OutboxEvent, Push, Subscription
@@ -44,7 +45,7 @@ def dispatch_step(*, limit: int = DEFAULT_BATCH, skip_locked: bool = False) -> t
         )
         if not events:
             return 0, set()
-        now = timezone.now()
+        now = clock.now()
         # Paused subscriptions get their rows too: they stay pending until the endpoint is resumed.
         subscriptions = list(Subscription.objects.only("id", "event_kinds", "list_type_codes"))
         pairs = [

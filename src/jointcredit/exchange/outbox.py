@@ -7,8 +7,8 @@ import uuid
 from typing import Any
 
 from django.db import connection, transaction
-from django.utils import timezone
 
+from jointcredit.common import clock
 from jointcredit.common.jsonable import jsonable
 
 from .models import OutboxEvent
@@ -44,7 +44,7 @@ def event_emit(
         raise RuntimeError("event_emit 必须在业务事务内调用（transaction.atomic）。")
     event = OutboxEvent.objects.create(
         kind=kind,
-        occurred_at=timezone.now(),
+        occurred_at=clock.now(),
         aggregate_type=aggregate_type,
         aggregate_id=str(aggregate_id),
         department=department,
@@ -65,7 +65,7 @@ def events_emit_bulk(events: list[dict[str, Any]]) -> int:
         raise RuntimeError("events_emit_bulk 必须在业务事务内调用（transaction.atomic）。")
     if not events:
         return 0
-    now = timezone.now()
+    now = clock.now()
     if connection.vendor == "postgresql":
         _insert_unnest(events, now=now)
     else:

@@ -8,7 +8,8 @@ from datetime import date
 
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
-from django.utils import timezone
+
+from jointcredit.common import clock
 
 from .models import Feedback, FeedbackResult
 from .selectors import APPLIED, response_rates
@@ -53,7 +54,7 @@ def feedback_response_rate(user) -> dict:
 
 def measures_applied_over_time(user, *, months: int = 12) -> dict:
     """已实施惩戒 / 已实施激励 feedback per month (by 实施日期) over the last ``months`` months."""
-    axis = _months_back(months, timezone.localdate())
+    axis = _months_back(months, clock.today())
     counts: dict[tuple[date, str], int] = {}
     rows = (
         Feedback.objects.filter(result__in=APPLIED, handled_on__gte=axis[0])

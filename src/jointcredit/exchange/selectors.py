@@ -7,10 +7,10 @@ from datetime import date
 
 from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import TruncMonth
-from django.utils import timezone
 
 from jointcredit.accounts.models import Department, User
 from jointcredit.accounts.permissions import ensure_can_view, ensure_office_admin
+from jointcredit.common import clock
 from jointcredit.common.errors import NotFound, PermissionDenied, ValidationFailed
 from jointcredit.common.pagination import paginate
 
@@ -123,7 +123,7 @@ def push_inbox(
         raise ValidationFailed.single(
             "state", "choice", "state 必须是 " + "、".join(INBOX_FILTERS) + " 之一。"
         )
-    today = today or timezone.localdate()
+    today = today or clock.today()
     qs = (
         Push.objects.filter(department_id=actor.department_id)
         .select_related("entry__list_type", "entry__subject", "entry__department")
@@ -198,7 +198,7 @@ def feedback_list(*, actor: User, entry_id: int | None = None, page: int = 1, pa
 def response_rates(*, actor: User, today: date | None = None) -> list[dict]:
     """Per receiving department: pushes, answered, answered on time, overdue, pending deadlines."""
     ensure_office_admin(actor)
-    today = today or timezone.localdate()
+    today = today or clock.today()
     on_time = Exists(Feedback.objects.filter(push=OuterRef("pk"), is_late=False))
     rows = (
         Push.objects.values("department_id", "department__name", "department__code")
@@ -226,7 +226,7 @@ def response_rates(*, actor: User, today: date | None = None) -> list[dict]:
 
 def overdue_pushes(*, actor: User, today: date | None = None, page: int = 1, page_size: int = 20):
     ensure_office_admin(actor)
-    today = today or timezone.localdate()
+    today = today or clock.today()
     qs = (
         _awaiting(Push.objects.all())
         .filter(feedback_due__lt=today)

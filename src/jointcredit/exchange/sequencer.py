@@ -11,7 +11,8 @@ transaction, so a reader sees either none or all of the positions it assigned: n
 from __future__ import annotations
 
 from django.db import connection, transaction
-from django.utils import timezone
+
+from jointcredit.common import clock
 
 from .models import OutboxEvent
 
@@ -60,7 +61,7 @@ def sequence_step(*, limit: int = DEFAULT_BATCH, wait: bool = True) -> int:
         if not _lock(wait=wait):
             return 0
         with connection.cursor() as cursor:
-            cursor.execute(_ASSIGN_SQL, [timezone.now(), limit])
+            cursor.execute(_ASSIGN_SQL, [clock.now(), limit])
             return max(cursor.rowcount, 0)
 
 

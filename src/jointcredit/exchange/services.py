@@ -13,6 +13,7 @@ from jointcredit.accounts.models import Department, User
 from jointcredit.accounts.permissions import ensure_can_write, ensure_department_admin
 from jointcredit.audit.services import audit_record
 from jointcredit.calendar.selectors import WorkingCalendar, deadline_or_pending
+from jointcredit.common import clock
 from jointcredit.common.errors import Conflict, PermissionDenied, ValidationFailed
 from jointcredit.common.tabular import read_table
 
@@ -131,7 +132,7 @@ def subscription_set_active(*, actor: User, subscription: Subscription, active: 
         sub = Subscription.objects.select_for_update().get(pk=subscription.pk)
         before = _subscription_snapshot(sub)
         sub.is_active = active
-        sub.deactivated_at = None if active else timezone.now()
+        sub.deactivated_at = None if active else clock.now()
         sub.save(update_fields=["is_active", "deactivated_at"])
         audit_record(
             actor=actor,
@@ -160,7 +161,7 @@ def delivery_redeliver(*, actor: User, delivery: Delivery) -> Delivery:
                 details=[{"field": "status", "rule": "state", "value": row.status}],
             )
         before = {"status": row.status, "attempts": row.attempts}
-        now = timezone.now()
+        now = clock.now()
         row.status, row.next_attempt_at, row.horizon_start = DeliveryStatus.PENDING, now, now
         row.save(update_fields=["status", "next_attempt_at", "horizon_start"])
         audit_record(
@@ -181,7 +182,7 @@ def deliveries_redeliver_dead(*, actor: User, subscription: Subscription) -> int
     """Requeue every dead-lettered delivery of one subscription (after the receiver is fixed)."""
     ensure_department_admin(actor, subscription.department)
     with transaction.atomic():
-        now = timezone.now()
+        now = clock.now()
         n = Delivery.objects.filter(subscription=subscription, status=DeliveryStatus.DEAD).update(
             status=DeliveryStatus.PENDING, next_attempt_at=now, horizon_start=now
         )
@@ -339,7 +340,7 @@ def _feedback_save(*, actor: User, department: Department, clean: dict) -> tuple
     ).first()
     if existing:
         return existing, False  # the same feedback sent twice (retry, re-imported file): no duplicate
-    now = timezone.now()
+    now = clock.now()
     fb = Feedback.objects.create(
         entry_id=push.entry_id,
         department=department,
@@ -393,7 +394,7 @@ def feedback_create(
         reason=reason,
     )
     pushes = _pushes_for(department, [entry_id])
-    clean = _feedback_check(inp, department=department, today=timezone.localdate(), pushes=pushes)
+    clean = _feedback_check(inp, department=department, today=clock.today(), pushes=pushes)
     if clean is None:
         if any(e["rule"] == "pushed_to_department" for e in inp.errors):
             raise PermissionDenied(inp.errors[0]["message"], details=inp.errors)
@@ -456,7 +457,7 @@ def feedback_import(
     if not inputs:
         raise ValidationFailed.single("file", "empty", "文件没有数据行。")
     pushes = _pushes_for(department, [i.entry_id for i in inputs])
-    today = timezone.localdate()
+    today = clock.today()
     cleaned = [_feedback_check(i, department=department, today=today, pushes=pushes) for i in inputs]
     errors = [e for i in inputs for e in i.errors]
     if errors:

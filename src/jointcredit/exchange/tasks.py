@@ -14,8 +14,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db.models import Q
-from django.utils import timezone
 from django_tasks import task
+
+from jointcredit.common import clock
 
 from . import conf
 from .delivery import deliveries_send_due, next_wakeup, subscriptions_with_due
@@ -41,7 +42,7 @@ def _enqueue_unique(task_obj, *, run_after: datetime | None = None, **kwargs) ->
             args_kwargs={"args": [], "kwargs": kwargs},
         )
         # The DB backend stores "run as soon as possible" as the far-future sentinel date.
-        limit = run_after or timezone.now()
+        limit = run_after or clock.now()
         if waiting.filter(Q(run_after=get_date_max()) | Q(run_after__lte=limit)).exists():
             return False
     (task_obj.using(run_after=run_after) if run_after else task_obj).enqueue(**kwargs)
@@ -71,7 +72,7 @@ def deliveries_send(*, subscription_id: int, lane: int = 0) -> dict:
         if wake is not None:
             _enqueue_unique(
                 deliveries_send,
-                run_after=max(wake, timezone.now()),
+                run_after=max(wake, clock.now()),
                 subscription_id=subscription_id,
                 lane=lane,
             )

@@ -11,9 +11,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from jointcredit.common import clock
 from jointcredit.common.errors import DomainError, NotFound, PermissionDenied
 from jointcredit.common.tabular import safe_cell
 
@@ -48,7 +48,7 @@ def _int(value, default=1):
 @login_required
 def inbox(request):
     state = request.GET.get("state", "awaiting")
-    today = timezone.localdate()
+    today = clock.today()
     try:
         page = selectors.push_inbox(
             actor=request.user, state=state, today=today, page=_int(request.GET.get("page"))
@@ -69,7 +69,7 @@ def inbox(request):
 @_domain_errors
 def push_detail(request, push_id: int):
     push = selectors.push_get(actor=request.user, push_id=push_id)
-    form = {"handled_on": timezone.localdate().isoformat()}
+    form = {"handled_on": clock.today().isoformat()}
     errors = []
     if request.method == "POST":
         form = request.POST.dict()
@@ -94,7 +94,7 @@ def push_detail(request, push_id: int):
         "exchange/push_detail.html",
         {
             "push": push,
-            "status": selectors.push_status(push, today=timezone.localdate()),
+            "status": selectors.push_status(push, today=clock.today()),
             "feedback": push.feedback.select_related("measure").order_by("-created_at"),
             "results": FeedbackResult.choices,
             "form": form,

@@ -11,10 +11,10 @@ import hmac
 import http.client
 import json
 import threading
-import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from jointcredit.common import clock
 from jointcredit.common.errors import ValidationFailed
 
 from . import conf
@@ -75,7 +75,7 @@ def verify(secret: str, header: str, body: bytes, *, tolerance: int = 300, now: 
         timestamp = int(fields["t"])
     except (ValueError, KeyError):
         return False
-    if abs((now or time.time()) - timestamp) > tolerance:
+    if abs((now or clock.timestamp()) - timestamp) > tolerance:
         return False
     expected = sign(secret, timestamp, body).split("v1=", 1)[1]
     return hmac.compare_digest(expected, fields.get("v1", ""))

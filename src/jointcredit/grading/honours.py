@@ -14,10 +14,10 @@ from datetime import date
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from jointcredit.accounts.permissions import ensure_can_write
 from jointcredit.audit.services import audit_record
+from jointcredit.common import clock
 from jointcredit.common.errors import Conflict, DomainError, NotFound, ValidationFailed
 from jointcredit.exchange.outbox import event_emit
 from jointcredit.lists.models import ListColor, ListEntry
@@ -48,7 +48,7 @@ def honours_screen(*, identifiers: list[str], on: date | None = None) -> list[Sc
     """One result per input line, invalid lines reported (never dropped)."""
     from jointcredit.measures.selectors import measure_check
 
-    on = on or timezone.localdate()
+    on = on or clock.today()
     if not identifiers:
         raise ValidationFailed.single(
             "identifiers", "required", "请至少提供一个候选主体的统一社会信用代码或身份证号码。"
@@ -100,7 +100,7 @@ def _barred_subject_ids_q(on: date) -> Q:
 
 
 def honours_to_revoke(*, department=None, on: date | None = None):
-    on = on or timezone.localdate()
+    on = on or clock.today()
     qs = Honour.objects.filter(revoked_at__isnull=True).filter(_barred_subject_ids_q(on))
     if department is not None:
         qs = qs.filter(department=department)
@@ -126,7 +126,7 @@ def honour_create(*, actor, identifier: str, title: str, awarded_on: date, depar
     title = (title or "").strip()
     if not title or len(title) > 200:
         raise ValidationFailed.single("title", "length", "荣誉称号不能为空且不超过 200 个字符。")
-    if awarded_on > timezone.localdate():
+    if awarded_on > clock.today():
         raise ValidationFailed.single("awarded_on", "not_future", "授予日期不能晚于今天。")
     subject = subject_get(identifier)
     with transaction.atomic():
@@ -163,7 +163,7 @@ def honour_revoke(*, actor, honour: Honour, reason: str) -> Honour:
                 "该荣誉称号已被撤销。",
                 details=[{"state": "revoked", "revoked_at": locked.revoked_at.isoformat()}],
             )
-        locked.revoked_at, locked.revoke_reason, locked.revoked_by = timezone.now(), reason, actor
+        locked.revoked_at, locked.revoke_reason, locked.revoked_by = clock.now(), reason, actor
         locked.save(update_fields=["revoked_at", "revoke_reason", "revoked_by"])
         audit_record(
             actor=actor,

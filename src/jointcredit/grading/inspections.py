@@ -21,11 +21,11 @@ import secrets
 from datetime import date
 
 from django.db import transaction
-from django.utils import timezone
 
 from jointcredit.accounts.models import Role, User
 from jointcredit.accounts.permissions import ensure_can_write
 from jointcredit.audit.services import audit_record
+from jointcredit.common import clock
 from jointcredit.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from jointcredit.common.masking import mask_id_number, mask_person_name
 from jointcredit.exchange.outbox import event_emit
@@ -227,7 +227,7 @@ def inspection_plan_create(
     if department is None:
         raise ValidationFailed.single("department", "required", "请指定检查部门。")
     ensure_can_write(actor, department)
-    on = on or timezone.localdate()
+    on = on or clock.today()
     name = (name or "").strip()
     if not name or len(name) > 200:
         raise ValidationFailed.single("name", "length", "计划名称不能为空且不超过 200 个字符。")
@@ -288,7 +288,7 @@ def inspection_plan_create(
             population_snapshot=snapshot,
             summary=summary,
             state=PlanState.DRAWN,
-            drawn_at=timezone.now(),
+            drawn_at=clock.now(),
             created_by=actor,
         )
         InspectionSample.objects.bulk_create(
@@ -365,7 +365,7 @@ def inspection_plan_publish(*, actor, plan: InspectionPlan) -> InspectionPlan:
         locked = InspectionPlan.objects.select_for_update().get(pk=plan.pk)
         if locked.state == PlanState.PUBLISHED:
             raise Conflict("该抽查计划已公开。", details=[{"state": locked.state}])
-        locked.state, locked.published_at = PlanState.PUBLISHED, timezone.now()
+        locked.state, locked.published_at = PlanState.PUBLISHED, clock.now()
         locked.save(update_fields=["state", "published_at"])
         audit_record(
             actor=actor,

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 from django.db.models import Count, Exists, OuterRef
-from django.utils import timezone
 
+from jointcredit.common import clock
 from jointcredit.common.pagination import Page, paginate
 from jointcredit.lists.models import ListColor, ListEntry
 from jointcredit.subjects.models import Subject
@@ -49,7 +49,7 @@ def grade_a_proposals(*, on: date | None = None, page: int = 1, page_size: int =
     proposals for the office, never listed automatically (a person decides through the lists app)."""
     from jointcredit.measures.selectors import effective_entries_q
 
-    on = on or timezone.localdate()
+    on = on or clock.today()
     entries = ListEntry.objects.filter(effective_entries_q(on), subject_id=OuterRef("subject_id"))
     qs = (
         SubjectGrade.objects.filter(grade="A", subject__merged_into__isnull=True)

@@ -18,10 +18,10 @@ from decimal import Decimal, InvalidOperation
 import polars as pl
 from django.db import IntegrityError, connection, transaction
 from django.forms.models import model_to_dict
-from django.utils import timezone
 
 from jointcredit.accounts.permissions import ensure_office_admin
 from jointcredit.audit.services import audit_record
+from jointcredit.common import clock
 from jointcredit.common.bulk import bulk_insert
 from jointcredit.common.errors import ValidationFailed
 from jointcredit.subjects.models import RelatedPerson, RelatedRole, Subject
@@ -254,7 +254,7 @@ def grade_recompute_for(
     Called after a change to any grading input of those subjects (signals, see ``hooks``). Returns
     how many subjects were touched — the benchmark asserts that number, not the time.
     """
-    on = on or timezone.localdate()
+    on = on or clock.today()
     wanted = linked_subject_ids(subject_ids) if expand else {int(i) for i in subject_ids}
     existing = set()
     for part in chunks(sorted(wanted)):
@@ -312,7 +312,7 @@ def _existing_frame(scope: list[int] | None, lock: bool) -> pl.DataFrame:
 def _write(
     result: pl.DataFrame, *, rules: Rules, on: date, trigger: str, lock: bool, bulk: bool = False
 ) -> dict[str, int]:
-    now = timezone.now()
+    now = clock.now()
     existing = _existing_frame(None if bulk else result["subject_id"].to_list(), lock)
     joined = result.join(existing, on="subject_id", how="left")
     new = joined.filter(pl.col("old_grade").is_null())
@@ -417,8 +417,8 @@ def _update(table: str, columns: list[str], rows) -> int:
 
 def grade_bulk(*, actor=None, on: date | None = None, stdout=None) -> GradingRun:
     """Grade every subject (``jointcredit grade``): a few set-based queries, polars, bulk writes."""
-    on = on or timezone.localdate()
-    started = timezone.now()
+    on = on or clock.today()
+    started = clock.now()
     t0 = time.perf_counter()
     rules = Rules.of(ruleset_active())
     with connection.cursor() as cursor:
@@ -442,7 +442,7 @@ def grade_bulk(*, actor=None, on: date | None = None, stdout=None) -> GradingRun
             explanation_updated=counts["explanation_updated"],
             seconds=round(time.perf_counter() - t0, 3),
             started_at=started,
-            finished_at=timezone.now(),
+            finished_at=clock.now(),
             distribution={g: distribution.get(g, 0) for g in "ABCD"},
         )
         audit_record(

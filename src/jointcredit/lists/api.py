@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from django.utils import timezone
 from ninja import Router, Schema, Status
 from pydantic import Field
+
+from jointcredit.common import clock
 
 from . import selectors, services
 from .models import ListEntry, ListType
@@ -164,7 +165,7 @@ def list_type_out(lt: ListType) -> dict:
 
 
 def entry_out(entry: ListEntry) -> dict:
-    today = timezone.localdate()
+    today = clock.today()
     return {
         "id": entry.pk,
         "state": entry.state,

@@ -12,9 +12,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db import transaction
-from django.utils import timezone
 
 from jointcredit.accounts.models import User
+from jointcredit.common import clock
 from jointcredit.common.bulk import bulk_insert, reset_sequence
 from jointcredit.subjects.models import Subject
 
@@ -224,7 +224,7 @@ def _bulk_tail(ctx, target: int = 100_000) -> None:
             "pk", "name", "kind"
         )
     }
-    now = timezone.now()
+    now = clock.now()
     cols = [
         "list_type_id",
         "subject_id",

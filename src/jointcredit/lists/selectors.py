@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
+from jointcredit.common import clock
 from jointcredit.common.errors import NotFound, ValidationFailed
 from jointcredit.common.fastpath import CompiledQuery
 from jointcredit.common.masking import mask_id_number, mask_person_name
@@ -26,7 +26,7 @@ STATUS_FILTERS = {
 
 
 def _today() -> date:
-    return timezone.localdate()
+    return clock.today()
 
 
 def list_type_list(*, active_only: bool = False, color: str | None = None) -> QuerySet[ListType]:

@@ -18,6 +18,7 @@ from django_fsm import TransitionNotAllowed
 from jointcredit.accounts.permissions import ensure_can_decide, ensure_can_write
 from jointcredit.audit.services import audit_record
 from jointcredit.calendar.selectors import WorkingCalendar, deadline_or_pending
+from jointcredit.common import clock
 from jointcredit.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from jointcredit.common.validation import clean_text as _text
 from jointcredit.exchange.outbox import event_emit
@@ -40,7 +41,7 @@ MANUAL_REASONS = (
 
 
 def _today() -> date:
-    return timezone.localdate()
+    return clock.today()
 
 
 def _state_label(state: str) -> str:
@@ -457,7 +458,7 @@ def list_entry_notify(
         before = entry_snapshot(entry)
         _run(entry, "notify")
         entry.notified_on = notified_on
-        entry.notified_at = timezone.now()
+        entry.notified_at = clock.now()
         entry.statement_working_days = days
         entry.statement_deadline = deadline_or_pending(notified_on, days)  # None = 待配置节假日
         entry.notice_no = notice_no or f"{entry.department.name}失信告〔{notified_on.year}〕{entry.pk}号"
@@ -501,7 +502,7 @@ def list_entry_statement_record(
             content,
             handling,
         )
-        entry.statement_recorded_at = timezone.now()
+        entry.statement_recorded_at = clock.now()
         entry.save()
         audit_record(
             actor=actor,
@@ -616,7 +617,7 @@ def _remove_locked(entry: ListEntry, *, actor, reason: str, note: str, action: s
     before = entry_snapshot(entry)
     _run(entry, "remove")
     entry.removal_reason, entry.removal_note = reason, note
-    entry.removed_at = timezone.now()
+    entry.removed_at = clock.now()
     entry.save()
     if was_published:
         # Consumers only ever saw published entries; drafts leave silently (audit only).
@@ -648,7 +649,7 @@ def list_entry_publish(*, entry: ListEntry, actor) -> ListEntry:
             _ensure_not_black_listed(entry.subject, today)
         before = entry_snapshot(entry)
         _run(entry, "publish")
-        entry.published_at = timezone.now()
+        entry.published_at = clock.now()
         entry.save()
         _emit("list_entry.published", entry)
         audit_record(

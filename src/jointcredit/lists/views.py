@@ -7,10 +7,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from jointcredit.accounts.permissions import can_write_for
+from jointcredit.common import clock
 from jointcredit.common.errors import DomainError
 from jointcredit.common.params import int_or as _int
 
@@ -40,7 +40,7 @@ def entry_list(request):
         )
     except DomainError as exc:
         error = exc.message
-    today = timezone.localdate()
+    today = clock.today()
     for entry in page.items if page else []:
         entry.status_label = entry.display_status(today)
     user = request.user
@@ -63,7 +63,7 @@ def entry_list(request):
             "statuses": selectors.STATUS_FILTERS.items(),
             "colors": ListColor.choices,
             "list_types": selectors.list_type_list(),
-            "today": timezone.localdate(),
+            "today": clock.today(),
         },
     )
 
@@ -136,7 +136,7 @@ def _actions(entry, user, today) -> list[dict]:
 @login_required
 def entry_detail(request, pk: int):
     entry = selectors.list_entry_get(pk)
-    today = timezone.localdate()
+    today = clock.today()
     return render(
         request,
         "lists/entry_detail.html",
@@ -195,7 +195,7 @@ def entry_document(request, pk: int, kind: str, fmt: str):
     ):
         raise Http404("该条目尚未认定。")
     html = render_to_string(
-        f"lists/doc_{kind}.html", {"entry": entry, "today": timezone.localdate()}, request=request
+        f"lists/doc_{kind}.html", {"entry": entry, "today": clock.today()}, request=request
     )
     if fmt == "html":
         return HttpResponse(html)

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import F
-from django.utils import timezone
+
+from jointcredit.common import clock
 
 from .models import CatalogVersion, Measure, MeasureKind
 
@@ -130,5 +131,5 @@ def catalog_invalidate(**_kwargs) -> None:
 def catalog_changed(**_kwargs) -> None:
     """Signal receiver for catalogue writes: bump the shared version and drop the local copy."""
     catalog_invalidate()
-    if not CatalogVersion.objects.filter(pk=1).update(version=F("version") + 1, changed_at=timezone.now()):
-        CatalogVersion.objects.get_or_create(pk=1, defaults={"version": 1, "changed_at": timezone.now()})
+    if not CatalogVersion.objects.filter(pk=1).update(version=F("version") + 1, changed_at=clock.now()):
+        CatalogVersion.objects.get_or_create(pk=1, defaults={"version": 1, "changed_at": clock.now()})

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Count, Q
-from django.utils import timezone
 
+from jointcredit.common import clock
 from jointcredit.common.errors import NotFound, ValidationFailed
 from jointcredit.common.fastpath import CompiledQuery
 from jointcredit.common.pagination import Page, paginate
@@ -160,7 +160,7 @@ def measure_check(*, identifier: str, scenario: str, on: date | None = None) -> 
     plus the in-process measure catalogue.
     """
     scenario = scenario_validate(scenario)
-    on = on or timezone.localdate()
+    on = on or clock.today()
     subject = subject_find(identifier)
     if subject is None:
         return CheckResult(subject=None, scenario=scenario, on=on, hits=[], roles=[])
@@ -205,7 +205,7 @@ def check_subject(identifier: str) -> dict | None:
 def check_out(*, identifier: str, scenario: str, on: date | None = None) -> dict:
     """GET /api/v1/check's body (CheckOut, fields in order): ``measure_check`` without the model."""
     scenario = scenario_validate(scenario)
-    on = on or timezone.localdate()
+    on = on or clock.today()
     subject = check_subject(identifier)
     hits = _hits_and_roles(subject["id"], scenario, on)[0] if subject is not None else []
     return {"subject": subject, "scenario": scenario, "date": on, "hits": [h.as_dict() for h in hits]}

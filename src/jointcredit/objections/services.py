@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
-from django.utils import timezone
 
 from jointcredit.accounts.permissions import ensure_can_decide, ensure_can_write
 from jointcredit.calendar.selectors import WorkingCalendar, deadline_or_pending
@@ -20,6 +19,7 @@ from jointcredit.casework import services as cases
 from jointcredit.casework.evidence import evidence_check, evidence_of, evidence_store
 from jointcredit.casework.notify import notify_department, notify_subject
 from jointcredit.casework.targets import Target, contestable_reason, target_get, target_set_objection
+from jointcredit.common import clock
 from jointcredit.common.errors import Conflict, ValidationFailed
 
 from .kind import OBJECTION
@@ -61,7 +61,7 @@ def objection_file(
     statement = cases.text(statement, "statement", "异议内容及理由", required=True)
     name, email, phone = cases.contact(contact_name, contact_email, contact_phone)
     checked = evidence_check(files)
-    filed_on = timezone.localdate()
+    filed_on = clock.today()
     reason = contestable_reason(target, filed_on)
     if reason:
         raise Conflict(
@@ -133,8 +133,8 @@ def objection_accept(*, actor, objection: Objection) -> Objection:
     """受理: the entry is marked 异议中 everywhere; the decision is due in 10 working days."""
     ensure_can_write(actor, objection.department)
     with cases.case_step(OBJECTION, objection, "accept", "受理") as (o, before):
-        o.accepted_at, o.accepted_by = timezone.now(), actor
-        o.decide_due = deadline_or_pending(timezone.localdate(), decide_working_days())
+        o.accepted_at, o.accepted_by = clock.now(), actor
+        o.decide_due = deadline_or_pending(clock.today(), decide_working_days())
         o.save()
         target_set_objection(target_of(o), on=True, actor=actor)
         cases.case_audit(OBJECTION, actor=actor, case=o, verb="accept", before=before)
@@ -153,7 +153,7 @@ def objection_reject(*, actor, objection: Objection, reason: str) -> Objection:
     reason = cases.text(reason, "reason", "不予受理理由", required=True)
     with cases.case_step(OBJECTION, objection, "reject", "作出不予受理决定") as (o, before):
         o.not_accepted_reason = reason
-        o.decided_at, o.decided_by = timezone.now(), actor
+        o.decided_at, o.decided_by = clock.now(), actor
         o.save()
         cases.case_audit(OBJECTION, actor=actor, case=o, verb="reject", before=before)
         notify_subject(
@@ -166,7 +166,7 @@ def objection_review(*, actor, objection: Objection) -> Objection:
     """开始核查."""
     ensure_can_write(actor, objection.department)
     with cases.case_step(OBJECTION, objection, "review", "开始核查（须先受理）") as (o, before):
-        o.review_started_at = timezone.now()
+        o.review_started_at = clock.now()
         o.save()
         cases.case_audit(OBJECTION, actor=actor, case=o, verb="review", before=before)
         notify_subject(o, title="异议进入核查", text=f"{o.department.name}正在核查您提出的异议。")
@@ -178,7 +178,7 @@ def objection_uphold(*, actor, objection: Objection, decision: str) -> Objection
     ensure_can_decide(actor, objection.department)
     decision = cases.text(decision, "decision", "处理意见", required=True)
     with cases.case_step(OBJECTION, objection, "uphold", "作出驳回决定（须在核查中）") as (o, before):
-        o.decision, o.decided_at, o.decided_by = decision, timezone.now(), actor
+        o.decision, o.decided_at, o.decided_by = decision, clock.now(), actor
         o.save()
         target_set_objection(target_of(o), on=False, actor=actor)
         cases.case_audit(OBJECTION, actor=actor, case=o, verb="uphold", before=before)
@@ -210,7 +210,7 @@ def objection_correct(
             "resolution", "choice", "更正方式（resolution）必须是 revoke（撤销）或 correct（更正）。"
         )
     with cases.case_step(OBJECTION, objection, "correct", "作出异议成立决定（须在核查中）") as (o, before):
-        started = timezone.now()
+        started = clock.now()
         target = target_get(o.target_type, o.target_id)
         _apply_correction(
             o,
@@ -222,7 +222,7 @@ def objection_correct(
             legal_basis=legal_basis,
             valid_until=valid_until,
         )
-        o.decision, o.resolution, o.decided_at, o.decided_by = decision, resolution, timezone.now(), actor
+        o.decision, o.resolution, o.decided_at, o.decided_by = decision, resolution, clock.now(), actor
         o.save()
         target = target_get(o.target_type, o.target_id)
         n = receipts.receipts_create(

@@ -17,6 +17,7 @@ from datetime import date
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 
+from jointcredit.common import clock
 from jointcredit.common.masking import mask_person_name
 from jointcredit.subjects.identifiers import normalize
 from jointcredit.subjects.models import Subject, SubjectKind
@@ -100,11 +101,10 @@ def list_entries_staff_section(subject: Subject, *, today: date) -> list[dict]:
 
 def list_entries_search(q: str, page: int, page_size: int) -> SearchResults:
     """Published, effective entries by subject name fragment, identifier or 认定文书号."""
-    from django.utils import timezone
 
     from jointcredit.lists.models import ListEntry
 
-    today = timezone.localdate()
+    today = clock.today()
     # Candidates without ORDER BY: LIMIT then stops the scan at COUNT_CAP + 1 matches instead of
     # sorting every match (a common fragment matches a large share of the entries); the page puts
     # the candidates in date order, as the subjects provider does with name order (ADR 0005).
@@ -142,11 +142,10 @@ def list_entries_search(q: str, page: int, page_size: int) -> SearchResults:
 
 
 def _count_effective(color: str) -> int:
-    from django.utils import timezone
 
     from jointcredit.lists.models import ListEntry
 
-    return ListEntry.objects.filter(_effective(timezone.localdate()), list_type__color=color).count()
+    return ListEntry.objects.filter(_effective(clock.today()), list_type__color=color).count()
 
 
 # --- 双公示 records adapters ------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jointcredit.accounts.permissions import ensure_can_view
+from jointcredit.common import clock
 from jointcredit.common.jsonable import jsonable
 from jointcredit.common.masking import mask_person_name
 from jointcredit.subjects.models import Subject, SubjectKind
@@ -40,7 +41,7 @@ def _new_number(now) -> str:
 
 def subject_sections_render(subject: Subject, *, staff: bool, today=None) -> list[dict]:
     """Evaluate the registered sections into plain items (also used by the subject pages)."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     out = []
     for section in subject_section_list(staff=staff):
         items = section.fn(subject, today=today) or []
@@ -106,7 +107,7 @@ def credit_report_create(
     staff = audience == ReportAudience.STAFF
     if staff:
         ensure_can_view(actor)
-    now = timezone.now()
+    now = clock.now()
     snapshot = jsonable(
         {
             "version": 1,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.utils import timezone
+from jointcredit.common import clock
 
 from .rules import publication_working_days
 from .selectors import timeliness_report
@@ -18,7 +18,7 @@ def timeliness_by_department(user, *, today: date | None = None) -> dict | None:
     department = None if office else getattr(user, "department", None)
     if not office and department is None:
         return None
-    today = today or timezone.localdate()
+    today = today or clock.today()
     rows = timeliness_report(
         date_from=date(today.year, 1, 1), date_to=today, department=department, today=today
     )

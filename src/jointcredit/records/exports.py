@@ -11,8 +11,8 @@ import io
 from datetime import date
 
 from django.http import HttpResponse, StreamingHttpResponse
-from django.utils import timezone
 
+from jointcredit.common import clock
 from jointcredit.common.tabular import safe_cell
 
 from . import selectors
@@ -28,7 +28,7 @@ class _Echo:
 
 
 def _filename(stem: str, fmt: str) -> str:
-    return f"{stem}-{timezone.localdate():%Y%m%d}.{fmt}"
+    return f"{stem}-{clock.today():%Y%m%d}.{fmt}"
 
 
 def _disposition(name: str) -> str:

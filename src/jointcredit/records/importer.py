@@ -25,6 +25,7 @@ from django.utils import timezone
 from jointcredit.accounts.models import Department
 from jointcredit.audit.services import audit_record
 from jointcredit.calendar.selectors import WorkingCalendar, deadline_or_pending
+from jointcredit.common import clock
 from jointcredit.common.errors import ValidationFailed
 from jointcredit.common.importing import (
     BULK_SUBJECT_THRESHOLD,  # noqa: F401 - re-exported
@@ -146,7 +147,7 @@ def apply(
     out = Outcome()
     if df.height == 0:
         return out
-    now = timezone.now()
+    now = clock.now()
     dept_ids = df.get_column("department_id").unique().to_list()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:

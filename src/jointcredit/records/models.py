@@ -14,6 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django_fsm import FSMField, transition
 
+from jointcredit.common import clock
 from jointcredit.subjects.models import SubjectKind
 
 from .fields import LICENSE, PENALTY
@@ -205,7 +206,7 @@ class PublicRecord(models.Model):
         return self.publication_deadline is None
 
     def display_status(self, today: date | None = None) -> str:
-        today = today or timezone.localdate()
+        today = today or clock.today()
         if self.state == RecordState.DRAFT:
             return DisplayStatus.DRAFT
         if self.state == RecordState.WITHDRAWN:

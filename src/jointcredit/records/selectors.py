@@ -8,10 +8,10 @@ from datetime import date
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.urls import reverse
-from django.utils import timezone
 
 from jointcredit.accounts.models import Department
 from jointcredit.calendar.selectors import WorkingCalendar
+from jointcredit.common import clock
 from jointcredit.common.errors import CalendarNotConfigured, NotFound, ValidationFailed
 from jointcredit.common.masking import mask_id_number, mask_person_name
 from jointcredit.common.pagination import Page, paginate
@@ -72,7 +72,7 @@ def record_list(
     if date_to:
         qs = qs.filter(decision_date__lte=date_to)
     if overdue:
-        qs = qs.filter(state=RecordState.DRAFT, publication_deadline__lt=today or timezone.localdate())
+        qs = qs.filter(state=RecordState.DRAFT, publication_deadline__lt=today or clock.today())
     return paginate(qs.order_by("-decision_date", "-id"), page=page, page_size=page_size)
 
 
@@ -123,7 +123,7 @@ def timeliness_report(
     _check_range(date_from, date_to)
     if (date_to - date_from).days > MAX_EXPORT_DAYS:
         raise ValidationFailed.single("date_to", "range", "统计区间不能超过 10 年。")
-    today = today or timezone.localdate()
+    today = today or clock.today()
     cal = WorkingCalendar.load()
     rows: dict[tuple, dict] = {}
     types = [record_type] if record_type else list(RECORD_TYPES)
@@ -207,7 +207,7 @@ TIMELINESS_COLUMNS = [
 
 
 def overdue_count(*, department: Department | None, today: date | None = None) -> int:
-    today = today or timezone.localdate()
+    today = today or clock.today()
     total = 0
     for model in MODELS.values():
         qs = model.objects.filter(state=RecordState.DRAFT, publication_deadline__lt=today)
@@ -287,7 +287,7 @@ def _export_value(rec, attr: str):
 
 def public_queryset(record_type: str, today: date | None = None):
     """Published, not withdrawn, inside the publication window (CF_GSJZQ / licence validity)."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     return (
         _model(record_type)
         .objects.filter(state=RecordState.PUBLISHED)

@@ -16,6 +16,7 @@ from jointcredit.accounts.models import Department
 from jointcredit.accounts.permissions import ensure_can_write
 from jointcredit.audit.services import audit_record
 from jointcredit.calendar.selectors import WorkingCalendar, deadline_or_pending
+from jointcredit.common import clock
 from jointcredit.common.errors import Conflict, PermissionDenied, ValidationFailed
 from jointcredit.common.importing import Phases, phase
 from jointcredit.common.tabular import read_frame
@@ -150,12 +151,12 @@ def _run(
     action: str = "import",
     phases: Phases | None = None,
 ) -> ImportBatch:
-    ctx = Context.build(record_type=record_type, department=department, today=timezone.localdate())
+    ctx = Context.build(record_type=record_type, department=department, today=clock.today())
     with phase(phases, "validate", frame.height):
         result = validate(frame, ctx)
     tick("validated", frame.height)
     skip = mode == ImportMode.SKIP_BAD_ROWS
-    started = timezone.now()
+    started = clock.now()
     if result.errors and not skip:
         return _reject(
             batch_fields,
@@ -204,7 +205,7 @@ def _run(
             batch.rejected_count = len(rejected)
             batch.error_count = result.error_count + len(errors) - len(result.errors)
             batch.errors = errors[:ERROR_CAP]
-            batch.finished_at = timezone.now()
+            batch.finished_at = clock.now()
             batch.save()
             importer.write_audit(
                 actor=actor,
@@ -246,7 +247,7 @@ def _reject(batch_fields: dict, *, total: int, errors: list[dict], error_count: 
             error_count=error_count,
             errors=errors[:ERROR_CAP],
             started_at=started,
-            finished_at=timezone.now(),
+            finished_at=clock.now(),
             **batch_fields,
         )
     raise ImportRejected(batch)
@@ -331,7 +332,7 @@ def record_publish(*, actor, record):
                 f"只有草稿可以公示，当前状态为“{record.get_state_display()}”。",
                 details=[{"field": "state", "rule": "transition", "state": record.state}],
             )
-        now = timezone.now()
+        now = clock.now()
         record.publish(at=now)
         record.version += 1
         record.updated_at = now
@@ -371,7 +372,7 @@ def record_withdraw(*, actor, record, reason: str):
             )
         before = {"state": record.state, "status_code": record.status_code}
         was_public = record.state == RecordState.PUBLISHED
-        now = timezone.now()
+        now = clock.now()
         record.withdraw(at=now, reason=reason)
         record.version += 1
         record.updated_at = now
@@ -407,7 +408,7 @@ def record_publication_end(*, actor, record, reason: str, note: str = ""):
                 f"只有公示中的记录可以提前结束公示，当前状态为“{record.get_state_display()}”。",
                 details=[{"field": "state", "rule": "transition", "state": record.state}],
             )
-        now = timezone.now()
+        now = clock.now()
         ended = timezone.localdate(now) - timedelta(days=1)
         before = {"public_until": str(record.public_until) if record.public_until else None}
         record.public_until = min(record.public_until, ended) if record.public_until else ended

@@ -8,11 +8,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from jointcredit.accounts.models import Department
 from jointcredit.accounts.permissions import can_write_for
+from jointcredit.common import clock
 from jointcredit.common.errors import DomainError
 from jointcredit.common.params import int_or as _int
 
@@ -84,7 +84,7 @@ def record_list(request):
             "params": params,
             "query": query,
             "departments": Department.objects.filter(is_active=True),
-            "today": timezone.localdate(),
+            "today": clock.today(),
             "can_write": bool(_writable_departments(request.user)),
         },
     )
@@ -248,7 +248,7 @@ def record_withdraw(request, record_type: str, pk: int):
 
 @login_required
 def timeliness(request):
-    today = timezone.localdate()
+    today = clock.today()
     date_from = _date(request.GET.get("date_from")) or date(today.year, 1, 1)
     date_to = _date(request.GET.get("date_to")) or today
     department = _department(request.GET.get("department"))

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.shortcuts import redirect
-from django.utils import timezone
 
 from jointcredit.casework import public_views as portal
 from jointcredit.casework.letters import pdf_response
 from jointcredit.casework.targets import repair_earliest, repair_refusal
+from jointcredit.common import clock
 
 from . import forms, services
 from .kind import REPAIR
@@ -28,7 +28,7 @@ def repair_new(request, target_type: str, target_id: int):
         file=services.repair_file,
         template="repairs/public_new.html",
         submitted="信用修复申请已提交（{case_no}），办理进展将通过邮件通知您。",
-        refusal=lambda t: repair_refusal(t, timezone.localdate()),
+        refusal=lambda t: repair_refusal(t, clock.today()),
         context=lambda t: {"earliest": repair_earliest(t)[0]},
     )
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
-from django.utils import timezone
 
 from jointcredit.accounts.permissions import ensure_can_decide, ensure_can_write
 from jointcredit.calendar.selectors import WorkingCalendar, deadline_or_pending
@@ -20,6 +19,7 @@ from jointcredit.casework import services as cases
 from jointcredit.casework.evidence import evidence_check, evidence_of, evidence_store
 from jointcredit.casework.notify import notify_department, notify_subject
 from jointcredit.casework.targets import Target, repair_earliest, repair_refusal, target_get
+from jointcredit.common import clock
 from jointcredit.common.errors import ValidationFailed
 from jointcredit.exchange.outbox import event_emit
 from jointcredit.objections.models import Evidence, ReceiptSource
@@ -35,7 +35,7 @@ def decide_working_days() -> int:
 def repair_check(*, target_type: str, target_id, today: date | None = None) -> dict:
     """Can a repair be applied for now? For the forms (shown before the subject writes anything)."""
     target = target_get(target_type, target_id)
-    today = today or timezone.localdate()
+    today = today or clock.today()
     earliest, _ = repair_earliest(target)
     refusal = repair_refusal(target, today)
     return {"allowed": refusal is None, "reason": refusal, "earliest_on": earliest, "target": target.label}
@@ -64,7 +64,7 @@ def repair_file(
     channel = cases.filing_channel(
         REPAIR, target=target, actor=actor, verified_identifier=verified_identifier, channel=channel
     )
-    today = timezone.localdate()
+    today = clock.today()
     refusal = repair_refusal(target, today)
     if refusal:
         earliest, never = repair_earliest(target)
@@ -172,8 +172,8 @@ def repair_accept(*, actor, repair: RepairApplication) -> RepairApplication:
                 "申请缺少履行/整改证明材料，请先补充材料（或作出不予受理决定）。",
                 rule="proof_required",
             )
-        r.accepted_at, r.accepted_by = timezone.now(), actor
-        r.decide_due = deadline_or_pending(timezone.localdate(), decide_working_days())
+        r.accepted_at, r.accepted_by = clock.now(), actor
+        r.decide_due = deadline_or_pending(clock.today(), decide_working_days())
         r.save()
         cases.case_audit(REPAIR, actor=actor, case=r, verb="accept", before=before)
         notify_subject(
@@ -193,7 +193,7 @@ def repair_approve(*, actor, repair: RepairApplication, decision: str = "") -> R
         or "经审核，申请人已履行法定义务、纠正失信行为，并作出信用承诺，准予信用修复。"
     )
     with cases.case_step(REPAIR, repair, "approve", "准予修复（须先受理）") as (r, before):
-        started = timezone.now()
+        started = clock.now()
         target = target_get(r.target_type, r.target_id)
         note = f"信用修复（{r.case_no}）：{decision}"[: cases.TEXT_MAX]
         if target.is_entry:
@@ -204,7 +204,7 @@ def repair_approve(*, actor, repair: RepairApplication, decision: str = "") -> R
             from jointcredit.records.services import record_publication_end
 
             record_publication_end(actor=actor, record=target.obj, reason="repaired", note=note)
-        r.decision, r.decided_at, r.decided_by = decision, timezone.now(), actor
+        r.decision, r.decided_at, r.decided_by = decision, clock.now(), actor
         r.save()
         target = target_get(r.target_type, r.target_id)
         event_emit(
@@ -268,7 +268,7 @@ def repair_reject(*, actor, repair: RepairApplication, reason: str) -> RepairApp
     reason = cases.text(reason, "reason", "不予修复理由", required=True)
     with cases.case_step(REPAIR, repair, "reject", "作出不予修复决定") as (r, before):
         was_submitted = before["state"] == RepairState.SUBMITTED
-        r.decision, r.decided_at, r.decided_by = reason, timezone.now(), actor
+        r.decision, r.decided_at, r.decided_by = reason, clock.now(), actor
         r.save()
         cases.case_audit(
             REPAIR,

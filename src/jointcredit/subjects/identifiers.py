@@ -19,6 +19,7 @@ from datetime import date
 
 from stdnum.cn import uscc as stdnum_uscc
 
+from jointcredit.common import clock
 from jointcredit.common.errors import ValidationFailed
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -143,7 +144,7 @@ def validate_resident_id(raw: str, *, today: date | None = None, field: str = "i
         raise IdentifierInvalid(
             f"身份证号码中的出生日期 {code[6:14]} 不存在。", rule="birth_date", field=field
         ) from None
-    if birth > (today or date.today()) or birth.year < 1880:
+    if birth > (today or clock.today()) or birth.year < 1880:
         raise IdentifierInvalid(
             f"身份证号码中的出生日期 {birth:%Y-%m-%d} 不合理（晚于今天或早于 1880 年）。",
             rule="birth_date",

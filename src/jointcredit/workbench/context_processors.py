@@ -1,8 +1,7 @@
-from datetime import date
-
 from django.urls import NoReverseMatch, reverse
 
 from jointcredit.calendar.selectors import unconfigured_years_ahead
+from jointcredit.common import clock
 
 from .registry import nav_items
 
@@ -17,7 +16,7 @@ def staff(request):
             nav.append({"label": item.label, "url": reverse(item.url_name)})
         except NoReverseMatch:
             continue
-    years = unconfigured_years_ahead(today=date.today())
+    years = unconfigured_years_ahead(today=clock.today())
     banner = ""
     if years:
         banner = (

@@ -11,6 +11,8 @@ from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from jointcredit.common import clock
+
 from .registry import register_dashboard_panel
 
 
@@ -53,7 +55,7 @@ def audit_by_department(user) -> dict:
     from jointcredit.accounts.models import Department
     from jointcredit.audit.models import AuditEvent
 
-    months = _months_back(6, timezone.localdate())
+    months = _months_back(6, clock.today())
     rows = (
         AuditEvent.objects.filter(created_at__date__gte=months[0])
         .annotate(month=TruncMonth("created_at"))
@@ -84,7 +86,7 @@ def audit_by_department(user) -> dict:
 def list_entries_over_time(user) -> dict:
     from jointcredit.lists.models import ListEntry
 
-    months = _months_back(12, timezone.localdate())
+    months = _months_back(12, clock.today())
     rows = (
         ListEntry.objects.filter(published_at__date__gte=months[0])
         .annotate(month=TruncMonth("published_at"))

@@ -6,12 +6,12 @@ from datetime import date, timedelta
 
 import pytest
 from django.core import mail
-from django.utils import timezone
 
 from jointcredit.accounts.models import Role
 from jointcredit.calendar.selectors import WorkingCalendar
 from jointcredit.catalog import hooks, selectors, services
 from jointcredit.catalog.models import CatalogItemVersion, CatalogRecord, CollectionTask
+from jointcredit.common import clock
 from jointcredit.grading.inputs import collect_inputs, grade_input_keys
 from jointcredit.subjects.extensions import subject_sections
 from jointcredit.subjects.models import Subject
@@ -91,7 +91,7 @@ def test_changes_that_orphan_data_are_refused_renames_migrate_with_version_bump(
 
 
 def test_tasks_due_dates_statuses_dashboard_and_reminders(catalog, depts, rsj_clerk, user_factory):
-    today = timezone.localdate()
+    today = clock.today()
     item = catalog["social_insurance_arrears"]  # monthly, 10 working days
     item.collect_from = (today - timedelta(days=100)).replace(day=1)
     item.save()
@@ -121,9 +121,9 @@ def test_tasks_due_dates_statuses_dashboard_and_reminders(catalog, depts, rsj_cl
 
     rsj_clerk.email = "rsj@lixia.gov.cn"
     rsj_clerk.save()
-    assert services.reminders_send(now=timezone.now()) >= 1
+    assert services.reminders_send(now=clock.now()) >= 1
     assert any("逾期未报送" in m.subject for m in mail.outbox)
-    assert services.reminders_send(now=timezone.now()) == 0  # once per task
+    assert services.reminders_send(now=clock.now()) == 0  # once per task
     assert hooks.overdue_todo(rsj_clerk)["count"] >= 1
 
 
@@ -213,10 +213,10 @@ def test_public_portal_masks_persons_and_dishonesty_feeds_grading(
         ],
     )
     subject = Subject.objects.get(identifier=who["ZJHM"])
-    public = hooks.portal_public_section(subject, today=timezone.localdate())
+    public = hooks.portal_public_section(subject, today=clock.today())
     assert public and who["ZJHM"] not in str(public) and who["ZTMC"] not in str(public)
     assert "catalog.dishonesty" in grade_input_keys()
-    frame = collect_inputs([subject.pk], timezone.localdate())
+    frame = collect_inputs([subject.pk], clock.today())
     assert "catalog.court_dishonest_debtor" in frame.get_column("source").to_list()
     resp = api_client_for(fy).get(f"/api/v1/catalog/subjects/{who['ZJHM']}", {"scenario": "honours"})
     assert (

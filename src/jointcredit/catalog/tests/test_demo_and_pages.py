@@ -3,11 +3,11 @@ from __future__ import annotations
 import random
 
 import pytest
-from django.utils import timezone
 
 from jointcredit.accounts.models import Department
 from jointcredit.catalog import demo, selectors
 from jointcredit.catalog.models import CatalogItem, CatalogRecord, Submission
+from jointcredit.common import clock
 
 from .factories import csv_upload, si_arrears_row
 
@@ -21,7 +21,7 @@ def test_demo_builds_catalog_usages_and_submissions(lixia):
     cmd = Command()
     departments = cmd._departments()
     cmd._users(departments)
-    ctx = DemoContext(rng=random.Random(5), size="small", today=timezone.localdate(), departments=departments)
+    ctx = DemoContext(rng=random.Random(5), size="small", today=clock.today(), departments=departments)
     cmd._subjects(ctx, 200)
     demo.build(ctx)
     assert CatalogItem.objects.count() >= 15

@@ -3,13 +3,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from django.utils import timezone
 
 from jointcredit.audit.models import AuditEvent
 from jointcredit.calendar.selectors import add_working_days, package_years
 from jointcredit.commitments import services
 from jointcredit.commitments.models import BrokenCommitment, Commitment
 from jointcredit.commitments.selectors import broken_commitments_for_subjects
+from jointcredit.common import clock
 from jointcredit.exchange.models import OutboxEvent
 from jointcredit.grading.models import SubjectGrade
 from jointcredit.grading.services import grade_recompute_for
@@ -44,7 +44,7 @@ def _payload(subject, **kw):
 
 def test_red_listed_company_commits_and_gets_pdf(api, lixia):
     company = CompanyFactory()
-    entry(company, code="red_moral_model", department=lixia["fgj"], on=timezone.localdate())
+    entry(company, code="red_moral_model", department=lixia["fgj"], on=clock.today())
     r = api.post("/api/v1/commitments", _payload(company))
     assert r.status_code == 201, r.content
     body = r.json()
@@ -65,7 +65,7 @@ def test_grade_b_is_eligible_grade_c_is_not(api, lixia):
         score=65,
         ruleset_version=1,
         computed_on=date(2026, 11, 1),
-        computed_at=timezone.now(),
+        computed_at=clock.now(),
     )
     r = api.post("/api/v1/commitments", _payload(fined))
     assert r.status_code == 422
@@ -75,7 +75,7 @@ def test_grade_b_is_eligible_grade_c_is_not(api, lixia):
 
 def test_black_listed_is_refused_and_nothing_written(api, lixia):
     company = CompanyFactory()
-    entry(company, department=lixia["scjgj"], on=timezone.localdate())
+    entry(company, department=lixia["scjgj"], on=clock.today())
     before = AuditEvent.objects.count()
     r = api.post("/api/v1/commitments", _payload(company))
     assert r.status_code == 422
@@ -117,7 +117,7 @@ def test_deadline_in_unconfigured_year_is_pending_then_recomputed(
     from jointcredit.calendar.services import calendar_year_configure
 
     company = CompanyFactory()
-    today = timezone.localdate()
+    today = clock.today()
     r = api.post("/api/v1/commitments", _payload(company, working_days=40, signed_on=today.isoformat()))
     assert r.status_code == 201
     if r.json()["deadline"] is not None:
@@ -168,7 +168,7 @@ def test_fulfil_then_false_promise_creates_dishonesty_record(
 
 def test_sweep_reminds_then_breaks_overdue(lixia, clerk):
     company = CompanyFactory()
-    today = timezone.localdate()
+    today = clock.today()
     overdue = services.commitment_create(
         actor=clerk,
         identifier=company.identifier,
@@ -189,14 +189,14 @@ def test_sweep_reminds_then_breaks_overdue(lixia, clerk):
     )
     from jointcredit.commitments import sweeps
 
-    counts = sweeps.run(now=timezone.now(), stdout=None)
+    counts = sweeps.run(now=clock.now(), stdout=None)
     assert counts["逾期认定失信"] == 1 and counts["到期提醒"] == 1
     overdue.refresh_from_db()
     soon.refresh_from_db()
     assert overdue.state == "broken" and soon.reminded_at is not None
     breach = BrokenCommitment.objects.get(commitment=overdue)
     assert breach.reason == "overdue" and breach.occurred_on == add_working_days(date(2026, 10, 12), 3)
-    assert sweeps.run(now=timezone.now(), stdout=None)["逾期认定失信"] == 0
+    assert sweeps.run(now=clock.now(), stdout=None)["逾期认定失信"] == 0
     assert OutboxEvent.objects.filter(kind="commitment.reminder_due").count() == 1
 
 
@@ -207,7 +207,7 @@ def test_list_and_detail(api, lixia):
     assert page["total"] == 1 and page["items"][0]["id"] == cid
     assert api.get("/api/v1/commitments", {"state": "bogus"}).status_code == 422
     assert api.get("/api/v1/commitments/999999").status_code == 404
-    assert (timezone.localdate() - timedelta(days=1)) < timezone.localdate()
+    assert (clock.today() - timedelta(days=1)) < clock.today()
 
 
 def test_staff_pages(lixia, clerk):

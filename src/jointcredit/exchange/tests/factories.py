@@ -12,8 +12,8 @@ from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from django.db import transaction
-from django.utils import timezone
 
+from jointcredit.common import clock
 from jointcredit.lists.models import EntryState, ListCategory, ListColor, ListEntry, ListType
 from jointcredit.measures.models import Measure, MeasureKind, Memorandum
 from jointcredit.subjects.tests.factories import CompanyFactory
@@ -91,7 +91,7 @@ def entry_publish(list_type: ListType, department, *, subject=None, pump: bool =
             decided_on=date(2026, 11, 20),
             valid_from=date(2026, 11, 20),
             valid_until=date(2029, 11, 19),
-            published_at=timezone.now(),
+            published_at=clock.now(),
         )
         event_emit(
             kind="list_entry.published",

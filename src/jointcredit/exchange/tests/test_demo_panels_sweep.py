@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from jointcredit.accounts.models import Role
+from jointcredit.common import clock
 from jointcredit.demo.management.commands.demo import DemoContext
 from jointcredit.lists.models import ListEntry
 
@@ -28,7 +28,7 @@ def test_demo_builds_pushes_feedback_and_paused_loopback_subscriptions(lixia, us
     for code in lixia:
         user_factory(lixia[code], roles=[Role.CLERK], username=f"{code}_clerk")
         user_factory(lixia[code], roles=[Role.DEPARTMENT_ADMIN], username=f"{code}_admin")
-    today = timezone.localdate()
+    today = clock.today()
     entries = [entry_publish(list_type, lixia["scjgj"], pump=False) for _ in range(12)]
     ListEntry.objects.filter(pk__in=[e.pk for e in entries]).update(decided_on=today - timedelta(days=60))
     ctx = DemoContext(rng=random.Random(5), size="small", today=today, departments=lixia)
@@ -58,13 +58,13 @@ def test_office_dashboard_shows_exchange_panels(lixia, user_factory, office_admi
         measure="limit-funding",
         result="punished",
         matter_name="专项资金申报",
-        handled_on=timezone.localdate(),
+        handled_on=clock.today(),
     )
     rate = panels.feedback_response_rate(office_admin)
     by_dept = dict(zip(rate["categories"], rate["series"][0]["data"]))
     assert by_dept["区财政局"] == 100.0 and by_dept["区行政审批服务局"] == 0.0
     applied = panels.measures_applied_over_time(office_admin)
-    assert applied["categories"][-1] == f"{timezone.localdate():%Y-%m}"
+    assert applied["categories"][-1] == f"{clock.today():%Y-%m}"
     assert [s["data"][-1] for s in applied["series"]] == [1, 0]
 
     client = Client()
@@ -88,9 +88,9 @@ def test_sweep_prunes_old_delivered_rows_and_task_results_idempotently(lixia, us
         actor=admin, department=lixia["xzsp"], name="审批", url="http://127.0.0.1:9/x", secret=SECRET
     )
     emit_records(5, lixia["scjgj"])
-    sweeps.run(now=timezone.now())
+    sweeps.run(now=clock.now())
     rows = list(Delivery.objects.order_by("pk"))
-    now = timezone.now()
+    now = clock.now()
     old, recent, old_dead, old_pending = rows[0], rows[1], rows[2], rows[3]
     Delivery.objects.filter(pk__in=[old.pk, recent.pk]).update(status=DeliveryStatus.DELIVERED)
     Delivery.objects.filter(pk=old.pk).update(delivered_at=now - timedelta(days=91))

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 
 from jointcredit.accounts.models import Role
+from jointcredit.common import clock
 from jointcredit.common.testing import postgres_only
 
 from .. import sweeps
@@ -79,7 +79,7 @@ def test_worker_killed_mid_delivery_loses_nothing(lixia, user_factory, settings)
         assert Delivery.objects.filter(status=DeliveryStatus.DELIVERED).count() < 20  # killed mid-batch
 
         def recovered():
-            sweeps.run(now=timezone.now())  # re-arms rows whose lease the dead worker still held
+            sweeps.run(now=clock.now())  # re-arms rows whose lease the dead worker still held
             run_worker()
             return Delivery.objects.filter(status=DeliveryStatus.DELIVERED).count() == 20
 

@@ -6,13 +6,13 @@ import io
 from datetime import date, timedelta
 
 import pytest
-from django.utils import timezone
 
 from jointcredit.accounts.models import Role
 from jointcredit.audit.models import AuditEvent
 from jointcredit.calendar.models import CalendarYear
 from jointcredit.calendar.selectors import add_working_days
 from jointcredit.calendar.signals import calendar_changed
+from jointcredit.common import clock
 from jointcredit.common.errors import PermissionDenied, ValidationFailed
 
 from .. import selectors, services, sweeps
@@ -46,14 +46,14 @@ def test_publish_pushes_to_implementing_and_cooperating_departments(setup, lixia
     assert codes["swj"] == ["key-supervision"]
     push = pushes["xzsp"]
     assert push.feedback_working_days == 10
-    assert push.pushed_on == timezone.localdate()
+    assert push.pushed_on == clock.today()
     assert push.feedback_due == add_working_days(push.pushed_on, 10)
 
 
 def test_feedback_api_rules_and_audit(setup, api_client_for, lixia):
     client = api_client_for(setup["xzsp"])
     entry = setup["entry"]
-    today = timezone.localdate().isoformat()
+    today = clock.today().isoformat()
     ok = client.post(
         "/api/v1/feedback",
         {
@@ -93,7 +93,7 @@ def test_feedback_api_rules_and_audit(setup, api_client_for, lixia):
             {
                 "measure": "key-supervision",
                 "result": "not_involved",
-                "handled_on": (timezone.localdate() + timedelta(days=3)).isoformat(),
+                "handled_on": (clock.today() + timedelta(days=3)).isoformat(),
             },
             "handled_on",
             "not_future",
@@ -151,7 +151,7 @@ def test_inbox_lists_pushed_entries_with_measures(setup, api_client_for):
 
 def test_csv_import_all_or_nothing_then_idempotent(setup, api_client_for):
     entry = setup["entry"]
-    today = timezone.localdate().isoformat()
+    today = clock.today().isoformat()
     header = "名单条目编号,措施代码,事项名称,文号,反馈结果,理由,实施日期\n"
     good = f"{entry.pk},strict-licensing,食品经营许可变更,历审批食〔2026〕201号,已实施惩戒,,{today}\n"
     bad = f"{entry.pk},limit-funding,财政补助,,已实施惩戒,,{today}\n{entry.pk},key-supervision,,,不适用,,2026-13-01\n"
@@ -191,7 +191,7 @@ def test_overdue_dashboard_reminders_and_cases(setup, lixia, office_admin, api_c
     setup["xzsp"].email = "clerk@xzsp.example.cn"
     setup["xzsp"].save()
     entry = setup["entry"]
-    yesterday = timezone.localdate() - timedelta(days=1)
+    yesterday = clock.today() - timedelta(days=1)
     Push.objects.filter(entry=entry).update(pushed_on=yesterday - timedelta(days=30), feedback_due=yesterday)
     services.feedback_create(
         actor=setup["czj"],
@@ -210,9 +210,9 @@ def test_overdue_dashboard_reminders_and_cases(setup, lixia, office_admin, api_c
     assert {p.department.code for p in overdue.items} == {"xzsp", "fgj", "swj"}
     with pytest.raises(PermissionDenied):
         selectors.response_rates(actor=setup["xzsp"])
-    counts = sweeps.run(now=timezone.now())
+    counts = sweeps.run(now=clock.now())
     assert counts["逾期反馈提醒"] == 3 and len(mailoutbox) == 1 and "逾期" in mailoutbox[0].subject
-    assert sweeps.run(now=timezone.now())["逾期反馈提醒"] == 0  # idempotent
+    assert sweeps.run(now=clock.now())["逾期反馈提醒"] == 0  # idempotent
     series = selectors.measures_applied_by_month(actor=office_admin)
     assert series[-1]["punished"] == 1
     cases = list(selectors.cases(actor=office_admin))

@@ -6,9 +6,9 @@ import io
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from jointcredit.accounts.models import Role
+from jointcredit.common import clock
 
 from ..models import Delivery, DeliveryStatus, Feedback, Subscription
 from .factories import entry_publish, food_safety_setup
@@ -37,7 +37,7 @@ def test_inbox_form_and_import_pages(lixia, user_factory, department_factory):
         {
             "measure": "strict-licensing",
             "result": "not_applicable",
-            "handled_on": timezone.localdate().isoformat(),
+            "handled_on": clock.today().isoformat(),
         },
     )
     assert "必须填写理由" in bad.content.decode() and Feedback.objects.count() == 0
@@ -48,13 +48,13 @@ def test_inbox_form_and_import_pages(lixia, user_factory, department_factory):
             "result": "punished",
             "matter_name": "食品经营许可证新办",
             "matter_document_no": '=HYPERLINK("x")',
-            "handled_on": timezone.localdate().isoformat(),
+            "handled_on": clock.today().isoformat(),
         },
     )
     assert ok.status_code == 302 and Feedback.objects.count() == 1
     csv_text = (
         "名单条目编号,措施代码,事项名称,文号,反馈结果,理由,实施日期\n"
-        f"{entry.pk},key-supervision,,,未涉及,,{timezone.localdate().isoformat()}\n"
+        f"{entry.pk},key-supervision,,,未涉及,,{clock.today().isoformat()}\n"
     )
     f = io.BytesIO(csv_text.encode("utf-8-sig"))
     f.name = "feedback.csv"
@@ -98,7 +98,7 @@ def test_subscriptions_pages_and_office_dashboard(lixia, user_factory, office_ad
         result="punished",
         matter_name="专项资金申报",
         matter_document_no="=cmd|' /C calc'!A0",
-        handled_on=timezone.localdate(),
+        handled_on=clock.today(),
     )
     office = login(office_admin)
     dash = office.get("/staff/exchange/dashboard/").content.decode()

@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 
+from jointcredit.common import clock
 from jointcredit.grading.feed import grading_consume_feed
 from jointcredit.grading.models import SubjectGrade
 from jointcredit.grading.services import grade_bulk
@@ -54,8 +55,6 @@ def test_repaired_penalty_is_relieved(lixia, user_factory):
     repair relief, like a black entry removed as repaired."""
     from datetime import timedelta
 
-    from django.utils import timezone
-
     from jointcredit.casework.testing import pdf
     from jointcredit.grading.services import grade_recompute_for
     from jointcredit.records.models import Penalty
@@ -64,7 +63,7 @@ def test_repaired_penalty_is_relieved(lixia, user_factory):
     company, _, _ = company_with_people(1)
     clerk = user_factory(lixia["scjgj"], roles=["clerk"])
     approver = user_factory(lixia["scjgj"], roles=["approver", "clerk"])
-    decided = timezone.localdate() - timedelta(days=120)  # 一般 tier: repairable after 3 months
+    decided = clock.today() - timedelta(days=120)  # 一般 tier: repairable after 3 months
     row = samples.penalty_row(
         random.Random(7),
         lixia["scjgj"],

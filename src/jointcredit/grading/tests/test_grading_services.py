@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import polars as pl
 import pytest
-from django.utils import timezone
 
+from jointcredit.common import clock
 from jointcredit.common.errors import PermissionDenied, ValidationFailed
 from jointcredit.grading import services
 from jointcredit.grading.engine import Rules, grade_compute
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def today():
-    return timezone.localdate()
+    return clock.today()
 
 
 @pytest.fixture
@@ -97,7 +97,7 @@ def test_penalty_input_with_decay_fine_and_revocation(lixia, today, extra_input)
 
 def test_unknown_source_uses_extra_points_and_is_flagged(lixia, office_admin, extra_input):
     company = CompanyFactory()
-    today = timezone.localdate()
+    today = clock.today()
     extra_input.append(
         (company.pk, "catalog.dishonesty", "catalog:1", "欠缴社保", today, "", 0.0, False, True)
     )
@@ -114,10 +114,10 @@ def test_unknown_source_uses_extra_points_and_is_flagged(lixia, office_admin, ex
 def test_repaired_black_entry_is_relieved_and_revoked_never_counts(lixia, today):
     a, b = CompanyFactory(), CompanyFactory()
     e1 = entry(a, department=lixia["scjgj"], on=today)
-    e1.state, e1.removal_reason, e1.removed_at = EntryState.REMOVED, RemovalReason.REPAIRED, timezone.now()
+    e1.state, e1.removal_reason, e1.removed_at = EntryState.REMOVED, RemovalReason.REPAIRED, clock.now()
     e1.save()
     e2 = entry(b, department=lixia["scjgj"], on=today)
-    e2.state, e2.removal_reason, e2.removed_at = EntryState.REMOVED, RemovalReason.REVOKED, timezone.now()
+    e2.state, e2.removal_reason, e2.removed_at = EntryState.REMOVED, RemovalReason.REVOKED, clock.now()
     e2.save()
     services.grade_recompute_for([a.pk, b.pk], expand=False)
     assert _grade(a).score == 65 and _grade(a).explanation[0]["repaired"] is True
@@ -194,15 +194,15 @@ def test_engine_black_cap(lixia):
     rules = Rules.of(ruleset_active())
     rows = pl.DataFrame(
         [
-            (1, "black_entry", "x", "x", timezone.localdate(), "", 0.0, False, True),
-            (1, "honour", "h", "h", timezone.localdate(), "", 0.0, False, True),
+            (1, "black_entry", "x", "x", clock.today(), "", 0.0, False, True),
+            (1, "honour", "h", "h", clock.today(), "", 0.0, False, True),
         ]
-        + [(1, "red_entry", f"r{i}", "r", timezone.localdate(), "", 0.0, False, True) for i in range(6)],
+        + [(1, "red_entry", f"r{i}", "r", clock.today(), "", 0.0, False, True) for i in range(6)],
         schema=list(__import__("jointcredit.grading.inputs", fromlist=["SCHEMA"]).SCHEMA.items()),
         orient="row",
     )
     out = grade_compute(
-        scope=pl.Series([1, 2]), inputs=rows, links=pl.DataFrame(), rules=rules, on=timezone.localdate()
+        scope=pl.Series([1, 2]), inputs=rows, links=pl.DataFrame(), rules=rules, on=clock.today()
     )
     first = out.row(0, named=True)
     assert first["score"] == 110 and first["grade"] == "D"

@@ -5,9 +5,9 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.utils import timezone
 
 from jointcredit.audit.models import AuditEvent
+from jointcredit.common import clock
 from jointcredit.grading import inspections, services
 from jointcredit.grading.models import Honour, InspectionPlan
 from jointcredit.subjects.models import SubjectKind
@@ -24,7 +24,7 @@ def inspectors(user_factory, lixia):
 
 @pytest.fixture
 def population(lixia):
-    today = timezone.localdate()
+    today = clock.today()
     companies = CompanyFactory.create_batch(60, industry="餐饮业")
     CompanyFactory.create_batch(5, industry="建筑业")
     for c in companies[:3]:
@@ -132,7 +132,7 @@ def test_grades_never_on_public_api(lixia):
 
 def test_honours_screening_barred_via_legal_representative(lixia, user_factory, api_client_for):
     company, rep, (shareholder,) = company_with_people(2)
-    entry(company, department=lixia["scjgj"], on=timezone.localdate())
+    entry(company, department=lixia["scjgj"], on=clock.today())
     from jointcredit.lists.models import ListType
     from jointcredit.measures.models import Memorandum
 
@@ -176,7 +176,7 @@ def test_honour_revocation_worklist(lixia, user_factory, api_client_for):
     assert r.status_code == 201
     hid = r.json()["id"]
     assert api.get("/api/v1/grading/honours/revocations").json()["items"] == []
-    entry(company, department=lixia["scjgj"], on=timezone.localdate())
+    entry(company, department=lixia["scjgj"], on=clock.today())
     items = api.get("/api/v1/grading/honours/revocations").json()["items"]
     assert [i["id"] for i in items] == [hid]
     other = api_client_for(user_factory(lixia["swj"], roles=["clerk"]))

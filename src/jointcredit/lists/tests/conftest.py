@@ -3,9 +3,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from jointcredit.accounts.models import Role
+from jointcredit.common import clock
 from jointcredit.lists import services
 from jointcredit.lists.models import ListType
 from jointcredit.subjects.tests.factories import CompanyFactory, PersonFactory
@@ -13,7 +13,7 @@ from jointcredit.subjects.tests.factories import CompanyFactory, PersonFactory
 
 @pytest.fixture
 def today():
-    return timezone.localdate()
+    return clock.today()
 
 
 @pytest.fixture

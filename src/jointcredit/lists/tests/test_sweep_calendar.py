@@ -6,10 +6,10 @@ import io
 from datetime import date, timedelta
 
 import pytest
-from django.utils import timezone
 
 from jointcredit.calendar.selectors import package_years
 from jointcredit.calendar.services import calendar_year_configure
+from jointcredit.common import clock
 from jointcredit.exchange.models import OutboxEvent
 from jointcredit.lists import selectors, services, sweeps
 from jointcredit.lists.models import EntryState, ListEntry
@@ -34,8 +34,8 @@ def test_expired_entry_leaves_at_read_time_and_sweep_emits_once(red_published, t
     assert list(selectors.entries_effective_for_subjects([company.pk], today)) == []
     assert selectors.public_entry_list(color="red").total == 0
 
-    assert sweeps.run(now=timezone.now(), stdout=io.StringIO()) == {"到期移出事件": 1}
-    assert sweeps.run(now=timezone.now(), stdout=io.StringIO()) == {"到期移出事件": 0}
+    assert sweeps.run(now=clock.now(), stdout=io.StringIO()) == {"到期移出事件": 1}
+    assert sweeps.run(now=clock.now(), stdout=io.StringIO()) == {"到期移出事件": 0}
     events = OutboxEvent.objects.filter(aggregate_id=str(entry.pk), kind="list_entry.removed")
     assert events.count() == 1 and events.get().payload["removal_reason"] == "expired"
     entry.refresh_from_db()
@@ -49,7 +49,7 @@ def test_sweep_ignores_effective_and_removed_entries(red_published, black_publis
     removed = _expire(red_published(CompanyFactory()), today)
     services.list_entry_remove(entry=removed, actor=swj_approver, reason="expired")
     due = _expire(red_published(CompanyFactory()), today)
-    assert sweeps.run(now=timezone.now())["到期移出事件"] == 1
+    assert sweeps.run(now=clock.now())["到期移出事件"] == 1
     assert (
         OutboxEvent.objects.filter(kind="list_entry.removed", payload__removal_reason="expired").count() == 2
     )
@@ -61,7 +61,7 @@ def test_manual_removal_after_expiry_is_allowed_with_reason_expired(red_publishe
     entry = _expire(red_published(), today)
     entry = services.list_entry_remove(entry=entry, actor=swj_approver, reason="expired")
     assert entry.state == EntryState.REMOVED
-    assert sweeps.run(now=timezone.now())["到期移出事件"] == 0
+    assert sweeps.run(now=clock.now())["到期移出事件"] == 0
 
 
 def test_deadline_in_unconfigured_year_is_pending_then_recomputed(

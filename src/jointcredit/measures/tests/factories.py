@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from jointcredit.common import clock
 from jointcredit.lists.models import EntryState, ListCategory, ListColor, ListEntry, ListType
 from jointcredit.measures.models import Memorandum
 from jointcredit.measures.seed import INCENTIVE_MEMORANDUM, PUNISHMENT_MEMORANDUM
@@ -49,7 +50,7 @@ def entry(
     under_objection: bool = False,
     today: date | None = None,
 ) -> ListEntry:
-    today = today or date.today()
+    today = today or clock.today()
     return ListEntry.objects.create(
         list_type=list_type,
         subject=subject,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from jointcredit.common import clock
 from jointcredit.common.errors import ValidationFailed
 from jointcredit.demo import generators as gen
 from jointcredit.lists.models import EntryState
@@ -21,7 +22,7 @@ from jointcredit.subjects.tests.factories import CompanyFactory, PersonFactory, 
 from .factories import black_list_type, entry, red_list_type
 
 pytestmark = pytest.mark.django_db
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def codes(result) -> list[tuple[str, str]]:

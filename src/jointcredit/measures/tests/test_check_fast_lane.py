@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from jointcredit.accounts.services import api_token_create
+from jointcredit.common import clock
 from jointcredit.common.fastlane import FastLane
 from jointcredit.common.testing import SpyDjango, assert_same_as_django
 from jointcredit.demo import generators as gen
@@ -23,7 +24,7 @@ from jointcredit.subjects.tests.factories import CompanyFactory, PersonFactory, 
 from .factories import black_list_type, entry, red_list_type
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("wsgi_keeps_test_connection")]
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def _same(app, path: str, **extra) -> tuple[str, bytes]:

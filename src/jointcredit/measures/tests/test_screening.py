@@ -5,13 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import random
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook, load_workbook
 
 from jointcredit.audit.models import AuditEvent
+from jointcredit.common import clock
 from jointcredit.common.errors import ValidationFailed
 from jointcredit.demo import generators as gen
 from jointcredit.measures.screening import identifiers_validate, screening_compute
@@ -146,8 +147,8 @@ def test_screening_date_and_bad_scenario(world, catalog):
         subject=old,
         list_type=black_list_type(),
         department=catalog["scjgj"],
-        valid_from=date.today() - timedelta(days=400),
-        valid_until=date.today() - timedelta(days=1),
+        valid_from=clock.today() - timedelta(days=400),
+        valid_until=clock.today() - timedelta(days=1),
     )
     upload = SimpleUploadedFile("ids.txt", old.identifier.encode())
     assert screening_compute(fileobj=upload, file_name="ids.txt", scenario="funding").frame[
@@ -155,7 +156,7 @@ def test_screening_date_and_bad_scenario(world, catalog):
     ].to_list() == ["clear"]
     upload.seek(0)
     assert screening_compute(
-        fileobj=upload, file_name="ids.txt", scenario="funding", on=date.today() - timedelta(days=5)
+        fileobj=upload, file_name="ids.txt", scenario="funding", on=clock.today() - timedelta(days=5)
     ).frame["status"].to_list() == ["hit"]
     upload.seek(0)
     with pytest.raises(ValidationFailed) as exc:
@@ -286,7 +287,7 @@ def test_set_based_hit_set_agrees_with_the_engine(world, catalog):
     RelatedPersonFactory(subject=world["good"], role=RelatedRole.LEGAL_REPRESENTATIVE)
     RelatedPersonFactory(subject=world["bad"], role=RelatedRole.PRINCIPAL, person=world["rep"])
     RelatedPersonFactory(
-        subject=both, role=RelatedRole.SENIOR_MANAGER, until=date.today() - timedelta(days=1)
+        subject=both, role=RelatedRole.SENIOR_MANAGER, until=clock.today() - timedelta(days=1)
     )
     old = PersonFactory()
     old.merged_into = world["rep"]
@@ -294,7 +295,7 @@ def test_set_based_hit_set_agrees_with_the_engine(world, catalog):
     SubjectAlias.objects.create(subject=both, id_type="business_reg_no", value="370102000654321")
     SubjectAlias.objects.create(subject=world["plain"], id_type="business_reg_no", value="370102000999999")
     for scenario in ("funding", "honours", "market_entry", "licensing", "inspection", "publicity"):
-        expected = _targets_frame(hit_targets_build(scenario=scenario, on=date.today())).sort("normalized")
-        got = hit_targets_frame(scenario=scenario, on=date.today()).sort("normalized")
+        expected = _targets_frame(hit_targets_build(scenario=scenario, on=clock.today())).sort("normalized")
+        got = hit_targets_frame(scenario=scenario, on=clock.today()).sort("normalized")
         assert got.equals(expected), scenario
         assert got.height > 0

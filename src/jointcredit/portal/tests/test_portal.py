@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from django.core.cache import cache
 from django.test import Client
-from django.utils import timezone
 
+from jointcredit.common import clock
 from jointcredit.lists.models import EntryState, ListCategory, ListColor, ListEntry, ListType
 from jointcredit.portal import registry
 from jointcredit.portal.public import subject_public_url, subject_slug
@@ -44,7 +44,7 @@ def _black_entry(subject, department, *, under_objection=False, document_no="历
         category=ListCategory.HEALTH_SAFETY,
         legal_basis="《食品安全法》第一百三十四条",
     )
-    today = timezone.localdate()
+    today = clock.today()
     return ListEntry.objects.create(
         list_type=list_type,
         subject=subject,
@@ -57,7 +57,7 @@ def _black_entry(subject, department, *, under_objection=False, document_no="历
         decided_on=today - timedelta(days=30),
         valid_from=today - timedelta(days=30),
         valid_until=today + timedelta(days=300),
-        published_at=timezone.now(),
+        published_at=clock.now(),
         under_objection=under_objection,
     )
 
@@ -245,9 +245,7 @@ def test_records_are_searchable_by_document_number_and_on_subject_page(client, u
     from jointcredit.records.tests.factories import penalty_row
 
     clerk = user_factory(lixia["scjgj"], roles=[Role.CLERK, Role.APPROVER])
-    row = penalty_row(
-        random.Random(5), lixia["scjgj"], n=901, decided=timezone.localdate() - timedelta(days=3)
-    )
+    row = penalty_row(random.Random(5), lixia["scjgj"], n=901, decided=clock.today() - timedelta(days=3))
     record, _ = record_save(actor=clerk, record_type="penalty", data=row)
     body = client.get("/search/", {"q": row["CF_WSH"]}).content.decode()
     assert row["CF_XDR_MC"] in body and "行政处罚" in body

@@ -2,9 +2,9 @@ import random
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from jointcredit.accounts.models import Department
+from jointcredit.common import clock
 from jointcredit.records import demo, selectors
 from jointcredit.records.models import License, Penalty, RecordState
 from jointcredit.records.services import record_save
@@ -20,11 +20,11 @@ def test_demo_builds_two_years_with_late_and_overdue(lixia):
     Department.objects.all().delete()
     cmd = Command()
     departments = cmd._departments()
-    ctx = DemoContext(rng=random.Random(3), size="small", today=timezone.localdate(), departments=departments)
+    ctx = DemoContext(rng=random.Random(3), size="small", today=clock.today(), departments=departments)
     cmd._subjects(ctx, 200)
     demo.build(ctx)
     assert Penalty.objects.count() > 200 and License.objects.count() > 100
-    today = timezone.localdate()
+    today = clock.today()
     rows = selectors.timeliness_report(date_from=today.replace(year=today.year - 2), date_to=today)
     assert sum(r["late"] for r in rows) > 0 and sum(r["on_time"] for r in rows) > sum(r["late"] for r in rows)
     assert sum(r["overdue_unpublished"] for r in rows) > 0

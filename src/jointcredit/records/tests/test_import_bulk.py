@@ -6,6 +6,7 @@ import uuid
 import polars as pl
 import pytest
 
+from jointcredit.common import clock
 from jointcredit.exchange.models import OutboxEvent
 from jointcredit.records import importer
 from jointcredit.records.models import Penalty
@@ -60,9 +61,8 @@ def test_bulk_events_one_per_record_same_payload_and_time_ordered_ids(scj_clerk,
 
 
 def test_event_ids_of_two_batches_never_collide():
-    from django.utils import timezone
 
-    now = timezone.now()
+    now = clock.now()
     frame = pl.DataFrame({"id": list(range(1, 2001))})
     a = frame.select(importer._event_ids(pl.col("id"), now)).to_series().to_list()
     b = frame.select(importer._event_ids(pl.col("id"), now)).to_series().to_list()

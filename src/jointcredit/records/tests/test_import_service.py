@@ -3,9 +3,9 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from jointcredit.audit.models import AuditEvent
+from jointcredit.common import clock
 from jointcredit.exchange.models import OutboxEvent
 from jointcredit.records.models import ImportBatch, Penalty, PenaltyTier, RecordHistory, RecordState
 from jointcredit.records.services import ImportRejected, records_import
@@ -128,7 +128,7 @@ def test_tier_sets_publication_window(scj_clerk, lixia, rrng):
 
 def test_deadline_pending_when_year_unconfigured(scj_clerk, lixia, rrng):
     dept = lixia["scjgj"]
-    today = timezone.localdate()
+    today = clock.today()
     rows = [
         penalty_row(rrng, dept, n=1, decided=date(2026, 12, 24) if today >= date(2026, 12, 24) else today)
     ]

@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from jointcredit.accounts.models import Role
+from jointcredit.common import clock
 from jointcredit.objections import services as objections
 from jointcredit.records.models import Penalty
 from jointcredit.records.samples import license_row, penalty_row
@@ -83,7 +84,7 @@ def _dashboard_data(body: str) -> dict:
 
 
 def test_dashboard_page_shows_timeliness_panel(client, lixia, scj_clerk, office_admin):
-    today = timezone.localdate()
+    today = clock.today()
     _penalty(scj_clerk, lixia["scjgj"], 1, today)
     client.force_login(office_admin)
     data = _dashboard_data(client.get("/staff/dashboard/").content.decode())
@@ -95,7 +96,7 @@ def test_dashboard_page_shows_timeliness_panel(client, lixia, scj_clerk, office_
 @pytest.fixture
 def objected_penalty(lixia, scj_clerk):
     """Two published penalties of one company; the first has an accepted objection."""
-    today = timezone.localdate()
+    today = clock.today()
     first = _penalty(scj_clerk, lixia["scjgj"], 11, today, CF_XDR_MC="济南明湖商贸有限公司")
     second = _penalty(
         scj_clerk,
@@ -155,7 +156,7 @@ def test_portal_subject_page_and_search_show_objection_mark(
 
 
 def test_submitted_objection_is_not_yet_marked(client, lixia, scj_clerk):
-    p = _penalty(scj_clerk, lixia["scjgj"], 21, timezone.localdate())
+    p = _penalty(scj_clerk, lixia["scjgj"], 21, clock.today())
     objections.objection_file(
         actor=scj_clerk, target_type="penalty", target_id=p.pk, statement="处罚对象认定错误。", **CONTACT
     )

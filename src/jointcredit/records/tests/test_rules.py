@@ -3,13 +3,14 @@ vectorised identifier checks against the reference implementation in subjects.id
 
 import io
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import polars as pl
 import pytest
-from django.utils import timezone
 
 from jointcredit.calendar.services import calendar_year_configure
+from jointcredit.common import clock
 from jointcredit.common.errors import ValidationFailed
 from jointcredit.demo import generators as gen
 from jointcredit.records import selectors
@@ -21,6 +22,8 @@ from jointcredit.subjects.models import Subject, SubjectAlias, SubjectNameChange
 from jointcredit.subjects.tests.factories import CompanyFactory
 
 from .factories import csv_bytes, license_row, penalty_row
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +64,7 @@ def test_vectorised_identifier_checks_agree_with_reference(rrng):
         except ValidationFailed as exc:
             expected = exc.details[0]["rule"]
         assert r == expected, code
-    rule, _ = resident_id_rule(pl.col("c"), timezone.localdate())
+    rule, _ = resident_id_rule(pl.col("c"), clock.today())
     got = pl.DataFrame({"c": ids}).select(rule).to_series().to_list()
     for code, r in zip(ids, got):
         try:
@@ -119,10 +122,10 @@ def test_licence_dates_in_order_and_category_vocabulary(scj_clerk, lixia, rrng):
 
 
 def test_deadline_pending_in_unconfigured_year_then_recomputed(
-    scj_clerk, office_admin, lixia, rrng, monkeypatch, django_capture_on_commit_callbacks
+    scj_clerk, office_admin, lixia, rrng, time_machine, django_capture_on_commit_callbacks
 ):
     # Late December: the 7 working days run into 2027, which nobody has configured yet.
-    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: date(2026, 12, 28))
+    time_machine.move_to(datetime(2026, 12, 28, 10, tzinfo=SHANGHAI), tick=False)
     dept = lixia["scjgj"]
     _import(
         scj_clerk,
@@ -147,9 +150,9 @@ def test_deadline_pending_in_unconfigured_year_then_recomputed(
     assert pending.publication_deadline == date(2027, 1, 5)
 
 
-def test_timeliness_on_time_late_overdue(scj_clerk, lixia, rrng, monkeypatch):
+def test_timeliness_on_time_late_overdue(scj_clerk, lixia, rrng, time_machine):
     dept = lixia["scjgj"]
-    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: date(2026, 11, 26))
+    time_machine.move_to(datetime(2026, 11, 26, 10, tzinfo=SHANGHAI), tick=False)
     today = date(2026, 11, 26)
     on_time = today - timedelta(days=2)
     _import(

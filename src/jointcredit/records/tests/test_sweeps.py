@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 from django.db import connection
-from django.utils import timezone
 
+from jointcredit.common import clock
 from jointcredit.common.testing import postgres_only
 from jointcredit.exchange.models import OutboxEvent
 from jointcredit.records import sweeps
@@ -31,7 +31,7 @@ def _save(clerk, record_type, row, draft=False):
 
 @pytest.fixture
 def records(lixia, scj_clerk):
-    today = timezone.localdate()
+    today = clock.today()
     dept = lixia["scjgj"]
     old = today - timedelta(days=400)
     rows = {n: penalty_row(random.Random(n), dept, n=n, decided=old, **GENERAL) for n in range(1, 5)}
@@ -63,7 +63,7 @@ def _expired_events():
 
 
 def test_emits_once_per_ended_window(records):
-    now = timezone.now()
+    now = clock.now()
     assert sweeps.run(now=now, stdout=io.StringIO()) == {"公示期满事件": 2}
     events = {(e.aggregate_type, e.aggregate_id): e for e in _expired_events()}
     assert set(events) == {("penalty", str(records["expired"].pk)), ("license", str(records["licence"].pk))}
@@ -87,9 +87,9 @@ def test_emits_once_per_ended_window(records):
 
 def test_window_ending_later_is_emitted_when_it_ends(records):
     current = records["current"]
-    sweeps.run(now=timezone.now(), stdout=io.StringIO())
+    sweeps.run(now=clock.now(), stdout=io.StringIO())
     assert not _expired_events().filter(aggregate_id=str(current.pk)).exists()
-    day_after = timezone.now() + timedelta(days=(current.public_until - timezone.localdate()).days + 1)
+    day_after = clock.now() + timedelta(days=(current.public_until - clock.today()).days + 1)
     assert sweeps.run(now=day_after, stdout=io.StringIO()) == {"公示期满事件": 1}
     assert _expired_events().filter(aggregate_id=str(current.pk)).count() == 1
 
@@ -98,17 +98,17 @@ def test_window_reopened_by_a_correction_is_announced_again_when_it_ends(records
     """A licence re-imported with a later 有效期至 is back on the portal; when the new window ends,
     consumers hear ``record.expired`` again (the first one was about the old end)."""
     licence = records["licence"]
-    sweeps.run(now=timezone.now(), stdout=io.StringIO())
+    sweeps.run(now=clock.now(), stdout=io.StringIO())
     assert License.objects.get(pk=licence.pk).expiry_emitted_at is not None
-    today = timezone.localdate()
+    today = clock.today()
     new_end = today + timedelta(days=30)
     row = license_row(
         random.Random(5), lixia["scjgj"], n=5, decided=licence.decision_date, XK_YXQZI=new_end.isoformat()
     )
     again = _save(scj_clerk, "license", row)
     assert again.pk == licence.pk and again.public_until == new_end and again.expiry_emitted_at is None
-    assert sweeps.run(now=timezone.now(), stdout=io.StringIO()) == {"公示期满事件": 0}
-    later = timezone.now() + timedelta(days=31)
+    assert sweeps.run(now=clock.now(), stdout=io.StringIO()) == {"公示期满事件": 0}
+    later = clock.now() + timedelta(days=31)
     assert sweeps.run(now=later, stdout=io.StringIO()) == {"公示期满事件": 1}
     assert _expired_events().filter(aggregate_type="license", aggregate_id=str(licence.pk)).count() == 2
 
@@ -131,7 +131,7 @@ def test_concurrent_sweeps_emit_once(records):
     def worker(i):
         try:
             barrier.wait(timeout=10)
-            results[i] = sweeps.run(now=timezone.now(), stdout=io.StringIO())["公示期满事件"]
+            results[i] = sweeps.run(now=clock.now(), stdout=io.StringIO())["公示期满事件"]
         except Exception as exc:  # noqa: BLE001 - asserted below
             results[i] = exc
         finally:

@@ -6,10 +6,10 @@ import random
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from jointcredit.casework import receipts
 from jointcredit.casework.testing import pdf
+from jointcredit.common import clock
 from jointcredit.common.errors import Conflict, PermissionDenied, ValidationFailed
 from jointcredit.exchange.models import Delivery, DeliveryStatus, OutboxEvent, Push, Subscription
 from jointcredit.lists.models import EntryState
@@ -60,10 +60,10 @@ def test_non_repairable_type_refused(old_black, types, contact):
 def test_approve_ends_punishment_and_opens_receipts(old_black, scjgj_clerk, scjgj_approver, contact, lixia):
     entry = old_black()
     Push.objects.create(
-        entry=entry, department=lixia["swj"], pushed_on=timezone.localdate(), feedback_working_days=10
+        entry=entry, department=lixia["swj"], pushed_on=clock.today(), feedback_working_days=10
     )
     Push.objects.create(
-        entry=entry, department=lixia["czj"], pushed_on=timezone.localdate(), feedback_working_days=10
+        entry=entry, department=lixia["czj"], pushed_on=clock.today(), feedback_working_days=10
     )
     r = apply(entry, contact)
     assert r.state == RepairState.SUBMITTED and r.channel == "portal"
@@ -95,7 +95,7 @@ def test_approve_ends_punishment_and_opens_receipts(old_black, scjgj_clerk, scjg
         department=lixia["czj"], name="财政系统", url="https://hooks.example.com/jc", secret="s" * 32
     )
     event = OutboxEvent.objects.get(kind="list_entry.removed", aggregate_id=str(entry.pk))
-    now = timezone.now()
+    now = clock.now()
     Delivery.objects.create(
         event=event,
         subscription=sub,

@@ -7,7 +7,8 @@ Sweeps only emit events and reminders: status is always derived from stored date
 import importlib
 
 from django.core.management.base import BaseCommand
-from django.utils import timezone
+
+from jointcredit.common import clock
 
 SWEEP_APPS = ["lists", "records", "exchange", "objections", "repairs", "commitments", "catalog", "grading"]
 
@@ -16,7 +17,7 @@ class Command(BaseCommand):
     help = "执行定时清扫：到期名单移出事件、公示期届满、逾期提醒、推送重试等（幂等，可重复执行）。"
 
     def handle(self, *args, **options):
-        now = timezone.now()
+        now = clock.now()
         for app in SWEEP_APPS:
             try:
                 module = importlib.import_module(f"jointcredit.{app}.sweeps")

@@ -15,10 +15,10 @@ from datetime import date
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
-from django.utils import timezone
 from tqdm import tqdm
 
 from jointcredit.accounts.models import Department, Role, User
+from jointcredit.common import clock
 from jointcredit.common.bulk import bulk_insert, reset_sequence
 from jointcredit.demo import generators as gen
 from jointcredit.demo.departments import DEPARTMENTS
@@ -74,7 +74,7 @@ class Command(BaseCommand):
             departments = self._departments()
             self._users(departments)
         ctx = DemoContext(
-            rng=rng, size=o["size"], today=timezone.localdate(), departments=departments, stdout=self.stdout
+            rng=rng, size=o["size"], today=clock.today(), departments=departments, stdout=self.stdout
         )
         self._subjects(ctx, SIZES[o["size"]])
         if not o["only_foundation"]:
@@ -150,7 +150,7 @@ class Command(BaseCommand):
         n_persons = max(50, total // 4)
         n_business = max(20, total * 15 // 100)
         n_companies = total - n_persons - n_business
-        now = timezone.now()
+        now = clock.now()
         cols = [
             "id",
             "kind",
