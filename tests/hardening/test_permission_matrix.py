@@ -332,7 +332,7 @@ def _repair(world: World, rng: random.Random, state: str, body: dict | None = No
 
 
 def _receipt(world: World, rng: random.Random) -> Request:
-    from jointcredit.objections.models import SyncReceipt
+    from jointcredit.casework.models import SyncReceipt
 
     entry_id = _list_entry(world, rng, "published").path_params["entry_id"]
     receipt = SyncReceipt.objects.create(

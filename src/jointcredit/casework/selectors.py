@@ -8,10 +8,10 @@ from functools import reduce
 
 from django.db.models import Q
 
+from jointcredit.casework.models import SyncReceipt
 from jointcredit.common import clock
 from jointcredit.common.errors import NotFound, ValidationFailed
 from jointcredit.common.pagination import Page, paginate
-from jointcredit.objections.models import SyncReceipt
 
 from .kinds import CaseKind
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from jointcredit.casework import selectors as cases
+from jointcredit.casework.models import TargetType
 
 from .kind import OBJECTION
-from .models import Objection, ObjectionState, TargetType
+from .models import Objection, ObjectionState
 
 
 def objection_get(pk) -> Objection:
