@@ -29,7 +29,7 @@ from django.test import Client
 from jointcredit.accounts.models import Role, User
 from jointcredit.accounts.services import api_token_create
 from jointcredit.common import clock
-from jointcredit.demo import generators as gen
+from jointcredit.subjects import generators as gen
 
 from .conftest import rolled_back
 from .discovery import Operation, request_body_schema, write_operations

@@ -17,7 +17,7 @@ from datetime import timedelta
 from jointcredit.accounts.models import Department, Role, User
 from jointcredit.accounts.services import api_token_create
 from jointcredit.common import clock
-from jointcredit.demo import generators as gen
+from jointcredit.subjects import generators as gen
 from jointcredit.subjects.identifiers import IdType
 from jointcredit.subjects.models import RelatedPerson, RelatedRole, Subject, SubjectKind
 

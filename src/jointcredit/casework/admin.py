@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from jointcredit.common.admin import AuditedModelAdmin
+from jointcredit.audit.modeladmin import AuditedModelAdmin
 
 from .models import Evidence, SyncReceipt
 

@@ -7,3 +7,10 @@ class CaseworkConfig(AppConfig):
 
     name = "jointcredit.casework"
     verbose_name = "异议与信用修复（共用）"
+
+    def ready(self):
+        from jointcredit.subjects.extensions import register_subject_section
+
+        from .selectors import subject_cases_section
+
+        register_subject_section("objections", subject_cases_section)

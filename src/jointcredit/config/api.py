@@ -16,6 +16,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.throttling import AnonRateThrottle
 
 from jointcredit.accounts.auth import api_auth
+from jointcredit.common.api import RENDERER
 from jointcredit.common.errors import DomainError
 
 _FIELD_RULES = {
@@ -103,6 +104,7 @@ api = NinjaAPI(
     urls_namespace="api-v1",
     auth=api_auth,
     docs_url="/docs",
+    renderer=RENDERER,
 )
 _install_handlers(api)
 
@@ -129,6 +131,7 @@ public_api = NinjaAPI(
     urls_namespace="api-public-v1",
     docs_url="/docs",
     throttle=PublicRateThrottle(),
+    renderer=RENDERER,
 )
 _install_handlers(public_api)
 

@@ -21,7 +21,6 @@ from django.utils import timezone
 from jointcredit.accounts.models import User
 from jointcredit.calendar.selectors import WorkingCalendar, deadline_or_pending
 from jointcredit.common.errors import DomainError
-from jointcredit.measures.models import MeasureKind
 
 from . import services
 from .dispatcher import dispatch_all
@@ -145,7 +144,7 @@ def _feedback(ctx, pushes: list[Push]) -> tuple[int, int]:
         with transaction.atomic():
             for measure in push.measures.all():
                 applied = rng.random() < 0.55
-                if measure.kind == MeasureKind.PUNISHMENT:
+                if measure.is_punishment:
                     result = FeedbackResult.PUNISHED if applied else FeedbackResult.NOT_INVOLVED
                 else:
                     result = FeedbackResult.REWARDED if applied else FeedbackResult.NOT_APPLICABLE

@@ -19,17 +19,17 @@ from django.urls import NoReverseMatch, reverse
 
 from jointcredit.common import clock
 from jointcredit.common.masking import mask_person_name
-from jointcredit.subjects.identifiers import normalize
-from jointcredit.subjects.models import Subject, SubjectKind
-
-from .public import subject_public_ref
-from .registry import (
+from jointcredit.common.portal_registry import (
     SearchResults,
     register_portal_stat,
     register_search_provider,
     register_subject_public_section,
     register_subject_staff_section,
 )
+from jointcredit.subjects.identifiers import normalize
+from jointcredit.subjects.models import Subject, SubjectKind
+
+from .public import subject_public_ref
 from .selectors import COUNT_CAP, _ids_for_identifier, subject_search_public
 
 

@@ -30,11 +30,11 @@ from django.db.models.functions import Collate, Substr
 
 from jointcredit.common.errors import ValidationFailed
 from jointcredit.common.masking import mask_person_name
+from jointcredit.common.portal_registry import SearchResults, portal_stats, search_provider, search_providers
 from jointcredit.subjects.identifiers import IdType, detect_and_validate, normalize
 from jointcredit.subjects.models import Subject, SubjectAlias, SubjectKind
 
 from .public import subject_public_ref
-from .registry import SearchResults, portal_stats, search_provider, search_providers
 
 COUNT_CAP = 200
 BROAD_ESTIMATE = 20_000  # planner-estimated matches above which a fragment counts as too broad

@@ -7,7 +7,12 @@ from jointcredit.common.errors import NotFound, ValidationFailed
 from jointcredit.common.fastpath import CompiledQuery
 from jointcredit.common.pagination import Page, paginate
 
-from .identifiers import INDIVIDUAL_BUSINESS_PLACEHOLDER, IdType, detect_and_validate, normalize
+from .identifiers import (
+    INDIVIDUAL_BUSINESS_PLACEHOLDER,
+    IdType,
+    detect_and_validate,
+    normalize,
+)
 from .models import RelatedPerson, Subject, SubjectAlias, SubjectNameChange
 
 # Hot path of GET /subjects/{identifier} and of every check by identifier (DESIGN.md §5, bench/):

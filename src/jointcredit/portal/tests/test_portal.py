@@ -10,8 +10,8 @@ from django.core.cache import cache
 from django.test import Client
 
 from jointcredit.common import clock
+from jointcredit.common import portal_registry as registry
 from jointcredit.lists.models import EntryState, ListCategory, ListColor, ListEntry, ListType
-from jointcredit.portal import registry
 from jointcredit.portal.public import subject_public_url, subject_slug
 from jointcredit.subjects.models import Subject, SubjectKind
 from jointcredit.subjects.tests.factories import CompanyFactory, PersonFactory, RelatedPersonFactory

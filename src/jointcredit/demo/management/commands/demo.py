@@ -20,8 +20,8 @@ from tqdm import tqdm
 from jointcredit.accounts.models import Department, Role, User
 from jointcredit.common import clock
 from jointcredit.common.bulk import bulk_insert, reset_sequence
-from jointcredit.demo import generators as gen
 from jointcredit.demo.departments import DEPARTMENTS
+from jointcredit.subjects import generators as gen
 from jointcredit.subjects.identifiers import IdType
 from jointcredit.subjects.models import RelatedPerson, RelatedRole, Subject, SubjectKind
 

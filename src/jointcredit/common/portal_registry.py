@@ -3,7 +3,7 @@ the capabilities that feed it. Capabilities register from their ``AppConfig.read
 
 Search providers — one per kind of public thing (主体, 双公示, 红黑名单 …)::
 
-    from jointcredit.portal.registry import register_search_provider, SearchResults
+    from jointcredit.common.portal_registry import register_search_provider, SearchResults
 
     def search_penalties(q: str, page: int, page_size: int) -> SearchResults:
         ...   # match by name, USCC or 文书号; results already MASKED for natural persons
