@@ -27,6 +27,9 @@ from .dispatcher import dispatch_all
 from .models import Feedback, FeedbackResult, Push
 from .sequencer import sequence_all
 
+# After the demos that publish entries and records: pushes and feedback are made for them.
+AFTER = ("lists", "records")
+
 # Department behaviour profiles: (share of pushes answered, share of answers given after the due date).
 DILIGENT, ORDINARY, SLOW, NEGLIGENT = (0.95, 0.05), (0.8, 0.25), (0.6, 0.6), (0.2, 0.5)
 PROFILES = {

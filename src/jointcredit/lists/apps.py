@@ -15,6 +15,10 @@ class ListsConfig(AppConfig):
 
         register_list_type_codes(selectors.list_type_codes_existing)
 
+        from . import portal_items
+
+        portal_items.register()
+
         register_subject_section("entries", selectors.subject_entries_section)
         calendar_changed.connect(
             services.on_calendar_changed, dispatch_uid="lists.recompute_statement_deadlines"

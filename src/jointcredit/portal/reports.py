@@ -25,9 +25,9 @@ from jointcredit.common.jsonable import jsonable
 from jointcredit.common.masking import mask_person_name
 from jointcredit.common.portal_registry import subject_section_list
 from jointcredit.subjects.models import Subject, SubjectKind
+from jointcredit.subjects.public import public_identifier, public_name
 
 from .models import CreditReport, ReportAudience
-from .public import public_identifier, public_name
 
 _NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 

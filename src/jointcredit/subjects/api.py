@@ -13,6 +13,7 @@ from . import selectors, services
 from .extensions import section_keys, subject_sections
 from .models import RelatedRole, Subject, SubjectKind
 
+PREFIX = "/subjects"
 router = Router(tags=["信用主体"])
 
 

@@ -56,6 +56,21 @@ def lookup_code(identifier: str) -> str:
     return code
 
 
+def subject_ids_for_identifier(code: str) -> list[int]:
+    """Exact identifier, else alias, else (9 characters) legacy 组织机构代码 — separate indexed
+    lookups: one OR across them makes PostgreSQL scan the table."""
+    ids = list(Subject.objects.filter(identifier=code).values_list("pk", flat=True)[:5])
+    if not ids:
+        ids = list(SubjectAlias.objects.filter(value=code).values_list("subject_id", flat=True)[:20])
+    if not ids and len(code) == 9:
+        ids = list(
+            Subject.objects.annotate(org_code=Substr("identifier", 9, 9))
+            .filter(org_code=code, id_type=IdType.USCC)
+            .values_list("pk", flat=True)[:20]
+        )
+    return ids
+
+
 def subject_find(identifier: str) -> Subject | None:
     """Lookup by exact identifier, then by alias; follows merges. Malformed → IdentifierInvalid (422)."""
     code = lookup_code(identifier)
