@@ -1,1 +1,1 @@
-pytest_plugins = ["jointcredit.common.testing"]
+pytest_plugins = ["jointcredit.testing"]

@@ -81,7 +81,7 @@ CASES = [
 def generate(path: Path, rows: int, seed: int = 4) -> None:
     """Realistic rows: ~rows/3 companies and rows/20 persons, each with several decisions over 2 years."""
     sys.path.insert(0, str(h.ROOT / "src"))
-    from jointcredit.demo import generators as gen
+    from jointcredit.subjects import generators as gen
 
     rng = random.Random(seed)
     companies = [

@@ -28,7 +28,7 @@ ROWS = {"large": 1_000_000, "small": 50_000}
 
 
 def _input_file(db_url: str, n: int, path: str) -> dict:
-    from jointcredit.demo import generators as gen
+    from jointcredit.subjects import generators as gen
 
     rng = random.Random(20261126)
     known = [

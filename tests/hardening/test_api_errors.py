@@ -8,7 +8,7 @@ import json
 from django.db import connection
 from django.test import Client
 
-from jointcredit.demo import generators as gen
+from jointcredit.subjects import generators as gen
 
 
 def test_nul_character_in_input_is_a_client_error(seeded):

@@ -16,9 +16,9 @@ from jointcredit.accounts.auth import token_digest
 from jointcredit.accounts.models import ApiToken
 from jointcredit.common import clock
 from jointcredit.common.fastlane import FastLane
-from jointcredit.common.testing import SpyDjango, assert_same_as_django, wsgi_call
 from jointcredit.lists.models import ListEntry
 from jointcredit.subjects.models import RelatedPerson, SubjectNameChange
+from jointcredit.testing import SpyDjango, assert_same_as_django, wsgi_call
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("wsgi_keeps_test_connection")]
 

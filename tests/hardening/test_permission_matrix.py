@@ -29,7 +29,7 @@ from django.test import Client
 from jointcredit.accounts.models import Role, User
 from jointcredit.accounts.services import api_token_create
 from jointcredit.common import clock
-from jointcredit.demo import generators as gen
+from jointcredit.subjects import generators as gen
 
 from .conftest import rolled_back
 from .discovery import Operation, request_body_schema, write_operations
@@ -332,7 +332,7 @@ def _repair(world: World, rng: random.Random, state: str, body: dict | None = No
 
 
 def _receipt(world: World, rng: random.Random) -> Request:
-    from jointcredit.objections.models import SyncReceipt
+    from jointcredit.casework.models import SyncReceipt
 
     entry_id = _list_entry(world, rng, "published").path_params["entry_id"]
     receipt = SyncReceipt.objects.create(

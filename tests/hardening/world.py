@@ -9,7 +9,6 @@ department) and a few natural persons with distinctive names for the masking cra
 
 from __future__ import annotations
 
-import importlib
 import random
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -17,7 +16,7 @@ from datetime import timedelta
 from jointcredit.accounts.models import Department, Role, User
 from jointcredit.accounts.services import api_token_create
 from jointcredit.common import clock
-from jointcredit.demo import generators as gen
+from jointcredit.subjects import generators as gen
 from jointcredit.subjects.identifiers import IdType
 from jointcredit.subjects.models import RelatedPerson, RelatedRole, Subject, SubjectKind
 
@@ -60,8 +59,9 @@ class World:
 
 
 def build_world(*, subjects: int = 120, demo_hooks: bool = True, seed: int = 20261126) -> World:
-    from jointcredit.demo.management.commands.demo import HOOK_ORDER, DemoContext
+    from jointcredit.common.discovery import app_modules
     from jointcredit.demo.management.commands.demo import Command as DemoCommand
+    from jointcredit.demo.management.commands.demo import DemoContext
 
     rng = random.Random(seed)
     demo = DemoCommand()
@@ -72,13 +72,7 @@ def build_world(*, subjects: int = 120, demo_hooks: bool = True, seed: int = 202
 
     distinctive = _distinctive_persons(rng, ctx)
     if demo_hooks:
-        for app in HOOK_ORDER:
-            try:
-                module = importlib.import_module(f"jointcredit.{app}.demo")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"jointcredit.{app}.demo":
-                    raise
-                continue
+        for _app, module in app_modules("demo"):
             module.build(ctx)
     _blacklist_distinctive(distinctive, departments[OWN])
 

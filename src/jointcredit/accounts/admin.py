@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from jointcredit.common.admin import AuditedModelAdmin
+from jointcredit.audit.modeladmin import AuditedModelAdmin
 
 from .models import ApiToken, Department, Role, User
 

@@ -3,6 +3,7 @@ from django.urls import path
 
 from . import views
 
+URL_PREFIX = "accounts/"  # config.urls mounts every app's urls.py, by default at staff/<app>/
 app_name = "accounts"
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),

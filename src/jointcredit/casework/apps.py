@@ -2,8 +2,15 @@ from django.apps import AppConfig
 
 
 class CaseworkConfig(AppConfig):
-    """Installed for its templates only (letters' base, the portal's identity pages); no models:
-    the shared tables (Evidence, SubjectVerification, SyncReceipt) stay in ``objections``."""
+    """What objections and repairs share: the Evidence, SubjectVerification and SyncReceipt models
+    (tables still named ``objections_*``, ADR 0016), templates and the case-handling code."""
 
     name = "jointcredit.casework"
     verbose_name = "异议与信用修复（共用）"
+
+    def ready(self):
+        from jointcredit.subjects.extensions import register_subject_section
+
+        from .selectors import subject_cases_section
+
+        register_subject_section("objections", subject_cases_section)

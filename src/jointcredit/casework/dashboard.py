@@ -104,7 +104,7 @@ def register_panels(
     """Register ``<namespace>_by_state`` (title, description, note) and ``<namespace>_open_by_age``
     (title, description) on the dashboard; ``deadlines()`` is the note's sentence on the deadlines
     (read at request time: the settings may change)."""
-    from jointcredit.workbench.registry import register_dashboard_panel
+    from jointcredit.common.workbench_registry import register_dashboard_panel
 
     def cases_by_state(user) -> dict | None:
         qs = scoped(kind.model.objects.all(), user)

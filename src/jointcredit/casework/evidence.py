@@ -9,8 +9,8 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.files.base import ContentFile
 
+from jointcredit.casework.models import Evidence
 from jointcredit.common.errors import ValidationFailed
-from jointcredit.objections.models import Evidence
 
 MAX_FILES = 10
 MAGIC = (

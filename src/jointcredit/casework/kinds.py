@@ -43,3 +43,20 @@ class CaseKind:
     def due_of(self, case):
         name = self.due_fields.get(case.state)
         return getattr(case, name) if name else None
+
+
+# The kinds installed apps registered from their AppConfig.ready (objections, repairs): the shared
+# pages iterate them instead of importing the apps above this package.
+_KINDS: dict[str, CaseKind] = {}
+
+
+def register_case_kind(kind: CaseKind) -> None:
+    _KINDS[kind.key] = kind
+
+
+def case_kind(key: str) -> CaseKind:
+    return _KINDS[key]
+
+
+def case_kinds() -> list[CaseKind]:
+    return list(_KINDS.values())

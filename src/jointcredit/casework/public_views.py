@@ -19,7 +19,7 @@ from jointcredit.common.errors import DomainError
 
 from . import forms, selectors, verification
 from .evidence import evidence_of
-from .kinds import CaseKind
+from .kinds import CaseKind, case_kind
 from .letters import letter_html, letters_available, pdf_response
 from .targets import Target, contestable_reason, repair_refusal, target_get
 
@@ -109,8 +109,6 @@ def mine(request):
     who = verified(request)
     if not who:
         return redirect(START)
-    from jointcredit.objections.kind import OBJECTION
-    from jointcredit.repairs.kind import REPAIR
     from jointcredit.subjects.selectors import subject_find
 
     subject = subject_find(who["identifier"])
@@ -122,8 +120,8 @@ def mine(request):
             "subject": subject,
             "who": who,
             "targets": _targets(subject, today) if subject else [],
-            "objections": selectors.cases_for_subject(OBJECTION, who["identifier"]),
-            "repairs": selectors.cases_for_subject(REPAIR, who["identifier"]),
+            "objections": selectors.cases_for_subject(case_kind("objection"), who["identifier"]),
+            "repairs": selectors.cases_for_subject(case_kind("repair"), who["identifier"]),
         },
     )
 

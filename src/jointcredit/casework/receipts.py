@@ -13,10 +13,10 @@ from django.utils import timezone
 
 from jointcredit.accounts.permissions import ensure_can_write
 from jointcredit.audit.services import audit_record
+from jointcredit.casework.models import ReceiptChannel, SyncReceipt, TargetType
 from jointcredit.common import clock
 from jointcredit.common.errors import Conflict, ValidationFailed
 from jointcredit.exchange.models import Delivery, DeliveryStatus, OutboxEvent, Push
-from jointcredit.objections.models import ReceiptChannel, SyncReceipt, TargetType
 
 from .notify import notify_department
 

@@ -8,12 +8,12 @@ from functools import reduce
 
 from django.db.models import Q
 
+from jointcredit.casework.models import SyncReceipt
 from jointcredit.common import clock
 from jointcredit.common.errors import NotFound, ValidationFailed
 from jointcredit.common.pagination import Page, paginate
-from jointcredit.objections.models import SyncReceipt
 
-from .kinds import CaseKind
+from .kinds import CaseKind, case_kinds
 
 
 def case_get(kind: CaseKind, pk):
@@ -125,3 +125,23 @@ def receipts_of(source_type: str, source_id: int):
         .select_related("department", "acknowledged_by")
         .order_by("department__name")
     )
+
+
+def subject_cases_section(subject, *, public: bool = False) -> list[dict]:
+    """Subject detail section “objections”: every registered kind's cases of the subject (staff only)."""
+    if public:
+        return []
+    return [
+        {
+            "kind": kind.key,
+            "id": c.pk,
+            "case_no": c.case_no,
+            "target": c.target_label,
+            "state": c.state,
+            "state_label": c.get_state_display(),
+            "department": c.department.name,
+            "created_at": c.created_at,
+        }
+        for kind in case_kinds()
+        for c in kind.model.objects.filter(subject=subject).select_related("department")[:50]
+    ]

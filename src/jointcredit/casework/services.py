@@ -18,11 +18,11 @@ from django_fsm import TransitionNotAllowed
 from jointcredit.accounts.permissions import ensure_can_write, ensure_office_admin
 from jointcredit.audit.services import audit_record
 from jointcredit.calendar.selectors import deadline_or_pending
+from jointcredit.casework.models import Channel
 from jointcredit.common import clock
 from jointcredit.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from jointcredit.common.validation import TEXT_MAX  # noqa: F401 - TEXT_MAX re-exported (cases.TEXT_MAX)
 from jointcredit.common.validation import clean_text as text
-from jointcredit.objections.models import Channel
 
 from .evidence import evidence_check, evidence_store
 from .kinds import CaseKind

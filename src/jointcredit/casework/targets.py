@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from jointcredit.casework.models import TargetType
 from jointcredit.common import clock
 from jointcredit.common.errors import NotFound, ValidationFailed
-from jointcredit.objections.models import TargetType
 
 
 @dataclass

@@ -17,9 +17,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
+from jointcredit.casework.models import SubjectVerification
 from jointcredit.common import clock
 from jointcredit.common.errors import Conflict, ValidationFailed
-from jointcredit.objections.models import SubjectVerification
 from jointcredit.subjects.identifiers import normalize
 from jointcredit.subjects.selectors import subject_find
 

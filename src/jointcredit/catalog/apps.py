@@ -7,9 +7,9 @@ class CatalogConfig(AppConfig):
 
     def ready(self):
         from jointcredit.calendar.signals import calendar_changed
+        from jointcredit.common.workbench_registry import register_nav, register_todo
         from jointcredit.measures.extensions import register_check_context
         from jointcredit.subjects.extensions import register_subject_section
-        from jointcredit.workbench.registry import register_nav, register_todo
 
         from . import hooks
         from .selectors import catalog_info_for

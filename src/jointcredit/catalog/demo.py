@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from django.utils import timezone
 
 from jointcredit.accounts.models import Role, User
-from jointcredit.demo import generators as gen
+from jointcredit.subjects import generators as gen
 from jointcredit.subjects.models import Subject, SubjectKind
 
 from . import defaults

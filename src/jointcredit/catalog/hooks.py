@@ -89,7 +89,7 @@ def portal_staff_section(subject, *, today: date) -> list[dict]:
 
 def register_portal() -> None:
     try:
-        from jointcredit.portal.registry import (
+        from jointcredit.common.portal_registry import (
             register_subject_public_section,
             register_subject_staff_section,
         )

@@ -7,11 +7,11 @@ class CommitmentsConfig(AppConfig):
 
     def ready(self):
         from jointcredit.calendar.signals import calendar_changed
+        from jointcredit.common.workbench_registry import register_nav, register_todo
         from jointcredit.grading import hooks
         from jointcredit.grading.inputs import register_grade_input
         from jointcredit.measures.extensions import register_check_context
         from jointcredit.subjects.extensions import register_subject_section
-        from jointcredit.workbench.registry import register_nav, register_todo
 
         from . import selectors, services, todos
 

@@ -16,6 +16,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.throttling import AnonRateThrottle
 
 from jointcredit.accounts.auth import api_auth
+from jointcredit.common.api import RENDERER
+from jointcredit.common.discovery import app_modules
 from jointcredit.common.errors import DomainError
 
 _FIELD_RULES = {
@@ -103,6 +105,7 @@ api = NinjaAPI(
     urls_namespace="api-v1",
     auth=api_auth,
     docs_url="/docs",
+    renderer=RENDERER,
 )
 _install_handlers(api)
 
@@ -129,44 +132,15 @@ public_api = NinjaAPI(
     urls_namespace="api-public-v1",
     docs_url="/docs",
     throttle=PublicRateThrottle(),
+    renderer=RENDERER,
 )
 _install_handlers(public_api)
 
 
 def _mount() -> None:
-    from jointcredit.accounts.api import router as accounts_router
-    from jointcredit.common.api import router as common_router
-    from jointcredit.subjects.api import router as subjects_router
-
-    api.add_router("", common_router)
-    api.add_router("", accounts_router)
-    api.add_router("/subjects", subjects_router)
-
-    # Capabilities mount themselves here as they land; each module exposes ``router``
-    # (and optionally ``public_router``) with its own paths.
-    import importlib
-
-    for app in (
-        "records",
-        "lists",
-        "measures",
-        "exchange",
-        "objections",
-        "repairs",
-        "grading",
-        "commitments",
-        "catalog",
-        "portal",
-        "workbench",
-        "calendar",
-        "audit",
-    ):
-        try:
-            module = importlib.import_module(f"jointcredit.{app}.api")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"jointcredit.{app}.api":
-                raise
-            continue
+    """Every app's ``api.py`` (common.discovery): ``router`` under ``PREFIX`` on /api/v1, and
+    ``public_router`` under ``PUBLIC_PREFIX`` on /api/public/v1."""
+    for _label, module in app_modules("api"):
         if getattr(module, "router", None) is not None:
             api.add_router(getattr(module, "PREFIX", ""), module.router)
         if getattr(module, "public_router", None) is not None:

@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from jointcredit.common.discovery import app_modules
+
 from .api import api, public_api
 
 admin.site.site_header = "联合奖惩信用信息管理系统 · 后台管理"
@@ -17,42 +19,18 @@ urlpatterns = [
     path("api/openapi.json", RedirectView.as_view(url="/api/v1/openapi.json", permanent=False)),
     path("api/v1/", api.urls),
     path("api/public/v1/", public_api.urls),
-    path("accounts/", include("jointcredit.accounts.urls")),
-    path("staff/", include("jointcredit.workbench.urls")),
-    path("", include("jointcredit.portal.urls")),
 ]
 
-# Capabilities with staff pages add them under /staff/<app>/ through their own urls.py.
-for _app in (
-    "records",
-    "lists",
-    "measures",
-    "exchange",
-    "objections",
-    "repairs",
-    "grading",
-    "commitments",
-    "catalog",
-    "calendar",
-):
-    try:
-        __import__(f"jointcredit.{_app}.urls")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"jointcredit.{_app}.urls":
-            raise
-        continue
-    urlpatterns.insert(-1, path(f"staff/{_app}/", include(f"jointcredit.{_app}.urls")))
-
 # Public pages of a capability (e.g. 双公示 search) live in its ``public_urls.py`` with their own
-# path prefixes, mounted before the portal's own routes.
-for _app in ("records", "lists", "objections", "repairs", "catalog", "grading", "commitments"):
-    try:
-        __import__(f"jointcredit.{_app}.public_urls")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"jointcredit.{_app}.public_urls":
-            raise
-        continue
-    urlpatterns.insert(-1, path("", include(f"jointcredit.{_app}.public_urls")))
+# path prefixes, before every app's ``urls.py``: the portal's own routes start at "".
+urlpatterns += [path("", include(module)) for _label, module in app_modules("public_urls")]
+
+# Every app's ``urls.py`` (common.discovery) under its ``URL_PREFIX``, by default its staff pages at
+# /staff/<app>/ (accounts: /accounts/, the workbench: /staff/, the portal: /).
+urlpatterns += [
+    path(getattr(module, "URL_PREFIX", f"staff/{label}/"), include(module))
+    for label, module in app_modules("urls")
+]
 
 if settings.DEBUG:  # pragma: no cover
     from django.conf.urls.static import static

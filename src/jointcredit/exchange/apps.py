@@ -9,7 +9,12 @@ class ExchangeConfig(AppConfig):
         from django.urls import reverse
 
         from jointcredit.calendar.signals import calendar_changed
-        from jointcredit.workbench.registry import register_nav, register_todo
+        from jointcredit.common.workbench_registry import register_nav, register_todo
+
+        from .dispatcher import deliveries_created
+        from .tasks import on_deliveries_created
+
+        deliveries_created.connect(on_deliveries_created, dispatch_uid="exchange.deliveries_enqueue")
 
         register_nav(label="待处理名单", url_name="exchange:inbox", order=40)
         register_nav(label="事件订阅", url_name="exchange:subscriptions", order=70)

@@ -21,7 +21,9 @@ from django.db.models import Exists, F, Min, OuterRef, Q
 from jointcredit.common import clock
 
 from . import conf
+from .dispatcher import dispatch_step
 from .models import Delivery, DeliveryStatus, Subscription
+from .sequencer import sequence_step
 from .webhooks import BATCH_SIZE_HEADER, EVENT_ID_HEADER, SIGNATURE_HEADER, Sender, SendResult, sign
 
 CLAIM_BATCH = 250
@@ -168,9 +170,6 @@ def _send_group(sender: Sender, subscription: Subscription, rows: list[Claimed])
 def _pump_once() -> bool:
     """Sequence and fan out newly committed events from inside a sender lane (non-blocking: if
     another process holds the sequencer or dispatcher, it is doing the work). True if it did any."""
-    from .dispatcher import dispatch_step
-    from .sequencer import sequence_step
-
     sequenced = sequence_step(wait=False)
     dispatched, _ = dispatch_step(skip_locked=True, limit=PUMP_DISPATCH_BATCH)
     return bool(sequenced or dispatched)

@@ -21,12 +21,14 @@ from django.utils import timezone
 from jointcredit.accounts.models import User
 from jointcredit.calendar.selectors import WorkingCalendar, deadline_or_pending
 from jointcredit.common.errors import DomainError
-from jointcredit.measures.models import MeasureKind
 
 from . import services
 from .dispatcher import dispatch_all
 from .models import Feedback, FeedbackResult, Push
 from .sequencer import sequence_all
+
+# After the demos that publish entries and records: pushes and feedback are made for them.
+AFTER = ("lists", "records")
 
 # Department behaviour profiles: (share of pushes answered, share of answers given after the due date).
 DILIGENT, ORDINARY, SLOW, NEGLIGENT = (0.95, 0.05), (0.8, 0.25), (0.6, 0.6), (0.2, 0.5)
@@ -145,7 +147,7 @@ def _feedback(ctx, pushes: list[Push]) -> tuple[int, int]:
         with transaction.atomic():
             for measure in push.measures.all():
                 applied = rng.random() < 0.55
-                if measure.kind == MeasureKind.PUNISHMENT:
+                if measure.is_punishment:
                     result = FeedbackResult.PUNISHED if applied else FeedbackResult.NOT_INVOLVED
                 else:
                     result = FeedbackResult.REWARDED if applied else FeedbackResult.NOT_APPLICABLE

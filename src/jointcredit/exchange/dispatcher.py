@@ -8,17 +8,21 @@ event is fanned out exactly once even if the worker is killed mid-way.
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from django.db import connection, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
-from jointcredit.accounts.models import Department
 from jointcredit.calendar.selectors import WorkingCalendar, deadline_or_pending
 from jointcredit.common import clock
 
 from . import conf
+from .extensions import push_plans
 from .models import Delivery, DeliveryStatus, FeedCursor, OutboxEvent, Push, Subscription
+
+# Sent on commit with the ids of the subscriptions that got new deliveries. ``tasks`` (the layer
+# above, which enqueues their senders) connects to it in ExchangeConfig.ready: the dispatcher never
+# imports the task layer, so tasks → delivery → dispatcher has no cycle (ADR 0016).
+deliveries_created = Signal()  # kwargs: subscription_ids
 
 DISPATCH_CURSOR = "dispatch"
 PUSH_KINDS = ("list_entry.published", "list_entry.removed")
@@ -62,9 +66,7 @@ def dispatch_step(*, limit: int = DEFAULT_BATCH, skip_locked: bool = False) -> t
         cursor.save(update_fields=["position", "updated_at"])
         touched = {sub_id for _, sub_id in pairs}
         if touched:
-            from .tasks import deliveries_enqueue
-
-            transaction.on_commit(lambda: deliveries_enqueue(subscription_ids=touched))
+            transaction.on_commit(lambda: deliveries_created.send(sender=None, subscription_ids=touched))
     return len(events), touched
 
 
@@ -114,53 +116,29 @@ def pushes_from_events(events: list[OutboxEvent]) -> int:
 
     Why here and not in the lists service: the push is the exchange's record of *who was told*,
     so it is derived from the event that told them, exactly once per event, whoever emitted it.
+    Who must apply which measures is the measures' decision (``extensions.push_plans``).
     """
-    from jointcredit.lists.models import ListColor, ListEntry
-    from jointcredit.measures.models import Measure, MeasureKind
-
     published = [e for e in events if e.kind == "list_entry.published" and _entry_id(e)]
     removed = [e for e in events if e.kind == "list_entry.removed" and _entry_id(e)]
     for event in removed:
         Push.objects.filter(entry_id=_entry_id(event), entry_removed_at__isnull=True).update(
             entry_removed_at=event.occurred_at
         )
-    if not published:
+    plans = push_plans([_entry_id(e) for e in published])
+    if not plans:
         return 0
-    entries = ListEntry.objects.select_related("list_type__memorandum").in_bulk(
-        [_entry_id(e) for e in published]
-    )
-    memo_ids = {e.list_type.memorandum_id for e in entries.values() if e.list_type.memorandum_id}
-    measures_by_memo: dict[int, list[Measure]] = defaultdict(list)
-    for measure in Measure.objects.filter(memorandum_id__in=memo_ids, is_active=True).prefetch_related(
-        "implementing_departments"
-    ):
-        measures_by_memo[measure.memorandum_id].append(measure)
-    cooperating = list(
-        Department.objects.filter(is_active=True, is_cooperating=True).values_list("pk", flat=True)
-    )
     calendar = WorkingCalendar.load()
     created = 0
     for event in published:
-        entry = entries.get(_entry_id(event))
-        if entry is None or entry.list_type.memorandum_id is None:
+        plan = plans.get(_entry_id(event))
+        if plan is None:
             continue
-        memo = entry.list_type.memorandum
-        # Red lists carry incentives, black lists punishments (a memorandum may list both).
-        kind = MeasureKind.INCENTIVE if entry.list_type.color == ListColor.RED else MeasureKind.PUNISHMENT
-        by_department: dict[int, list[Measure]] = defaultdict(list)
-        for measure in measures_by_memo.get(memo.pk, []):
-            if measure.kind != kind:
-                continue
-            departments = [d.pk for d in measure.implementing_departments.all()] or cooperating
-            for dept_id in departments:
-                if dept_id != entry.department_id:  # the initiating department already knows
-                    by_department[dept_id].append(measure)
         pushed_on = timezone.localdate(event.occurred_at)
-        days = memo.feedback_working_days or conf.feedback_working_days_default()
+        days = plan.feedback_working_days or conf.feedback_working_days_default()
         due = deadline_or_pending(pushed_on, days, calendar=calendar)
-        for dept_id, measures in by_department.items():
+        for dept_id, measures in plan.measures_by_department.items():
             push, was_created = Push.objects.get_or_create(
-                entry=entry,
+                entry=plan.entry,
                 department_id=dept_id,
                 defaults={
                     "event": event,

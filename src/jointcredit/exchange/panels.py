@@ -79,7 +79,7 @@ def measures_applied_over_time(user, *, months: int = 12) -> dict:
 
 
 def register() -> None:
-    from jointcredit.workbench.registry import register_dashboard_panel
+    from jointcredit.common.workbench_registry import register_dashboard_panel
 
     register_dashboard_panel(
         key="exchange_feedback_response_rate",

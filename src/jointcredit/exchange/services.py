@@ -17,6 +17,7 @@ from jointcredit.common import clock
 from jointcredit.common.errors import Conflict, PermissionDenied, ValidationFailed
 from jointcredit.common.tabular import read_table
 
+from .extensions import list_type_codes_existing
 from .kinds import EVENT_KINDS, kind_valid
 from .models import Delivery, DeliveryStatus, Feedback, FeedbackResult, Push, Subscription
 from .webhooks import webhook_url_validate
@@ -52,8 +53,6 @@ def subscription_create(
     """Register a webhook endpoint for ``department``. Returns (subscription, secret); the secret is
     shown to the caller once (it may be supplied, ≥ 24 characters, or generated). ``batch_size`` > 1
     opts in to batch mode (several events per signed request, docs/webhooks.md)."""
-    from jointcredit.lists.models import ListType
-
     ensure_department_admin(actor, department)
     details = []
     name = (name or "").strip()
@@ -76,7 +75,7 @@ def subscription_create(
             }
         )
     codes = list(dict.fromkeys(list_type_codes or []))
-    unknown = sorted(set(codes) - set(ListType.objects.filter(code__in=codes).values_list("code", flat=True)))
+    unknown = sorted(set(codes) - list_type_codes_existing(codes))
     if unknown:
         details.append(
             {
@@ -245,8 +244,6 @@ def _err(inp: FeedbackInput, field_name: str, rule: str, message: str) -> None:
 
 def _feedback_check(inp: FeedbackInput, *, department: Department, today: date, pushes: dict) -> dict | None:
     """Validate one feedback against the rules; returns the clean values or None (errors on ``inp``)."""
-    from jointcredit.measures.models import MeasureKind
-
     entry_id = str(inp.entry_id or "").strip()
     if not entry_id.isdigit():
         _err(inp, "entry_id", "required", "名单条目编号 entry_id 必须是数字。")
@@ -278,9 +275,9 @@ def _feedback_check(inp: FeedbackInput, *, department: Department, today: date, 
             "反馈结果 result 必须是：" + "、".join(label for _, label in FeedbackResult.choices) + "。",
         )
     elif measure is not None:
-        if result == FeedbackResult.PUNISHED and measure.kind != MeasureKind.PUNISHMENT:
+        if result == FeedbackResult.PUNISHED and not measure.is_punishment:
             _err(inp, "result", "kind", f"措施“{measure.name}”是激励措施，结果不能为“已实施惩戒”。")
-        if result == FeedbackResult.REWARDED and measure.kind != MeasureKind.INCENTIVE:
+        if result == FeedbackResult.REWARDED and not measure.is_incentive:
             _err(inp, "result", "kind", f"措施“{measure.name}”是惩戒措施，结果不能为“已实施激励”。")
     matter_name, doc_no, reason = (
         (inp.matter_name or "").strip(),

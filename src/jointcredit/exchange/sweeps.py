@@ -19,6 +19,9 @@ from .models import Delivery, DeliveryStatus, Push
 from .sequencer import sequence_all
 from .tasks import QUEUE, deliveries_enqueue
 
+# `jointcredit sweep` runs this after the sweeps that emit events, so they are dispatched in the same run.
+AFTER = ("lists", "records")
+
 PRUNE_CHUNK = 5000
 # A webhook task runs for seconds (its budget is 20 s): one still "running" after a day belongs to
 # a worker that was killed (the delivery rows, not the task rows, are authoritative).

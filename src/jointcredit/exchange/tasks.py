@@ -83,6 +83,11 @@ def pump_enqueue() -> bool:
     return _enqueue_unique(exchange_pump)
 
 
+def on_deliveries_created(sender, *, subscription_ids, **kwargs) -> None:
+    """``dispatcher.deliveries_created`` receiver (connected in ExchangeConfig.ready)."""
+    deliveries_enqueue(subscription_ids=subscription_ids)
+
+
 def deliveries_enqueue(*, subscription_ids) -> int:
     return sum(
         _enqueue_unique(deliveries_send, subscription_id=s, lane=lane)

@@ -6,8 +6,8 @@ class GradingConfig(AppConfig):
     verbose_name = "信用分级"
 
     def ready(self):
+        from jointcredit.common.workbench_registry import register_nav, register_todo
         from jointcredit.subjects.extensions import register_subject_section
-        from jointcredit.workbench.registry import register_nav, register_todo
 
         from . import hooks, providers, selectors, todos
         from .inputs import register_grade_input

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from .feed import grading_consume_feed
 
+# Last: it regrades from the events the other sweeps have just emitted.
+AFTER = ("lists", "records", "commitments", "catalog")
+
 
 def run(*, now, stdout) -> dict[str, int]:
     total = {"事件": 0, "重新评级主体": 0}

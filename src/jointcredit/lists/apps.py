@@ -7,10 +7,17 @@ class ListsConfig(AppConfig):
 
     def ready(self):
         from jointcredit.calendar.signals import calendar_changed
+        from jointcredit.common.workbench_registry import register_nav, register_todo
+        from jointcredit.exchange.extensions import register_list_type_codes
         from jointcredit.subjects.extensions import register_subject_section
-        from jointcredit.workbench.registry import register_nav, register_todo
 
         from . import selectors, services, todos
+
+        register_list_type_codes(selectors.list_type_codes_existing)
+
+        from . import portal_items
+
+        portal_items.register()
 
         register_subject_section("entries", selectors.subject_entries_section)
         calendar_changed.connect(

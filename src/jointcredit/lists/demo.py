@@ -21,6 +21,9 @@ from jointcredit.subjects.models import Subject
 from . import services
 from .models import EntryState, ListEntry, ListType
 
+# `jointcredit demo` runs this after the measures demo: list types point at its memoranda.
+AFTER = ("measures",)
+
 BLACK_FACTS = {
     "black_health_safety": (
         "scjgj",

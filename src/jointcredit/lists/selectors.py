@@ -45,6 +45,11 @@ def list_type_get(code: str) -> ListType:
     return found
 
 
+def list_type_codes_existing(codes: Iterable[str]) -> set[str]:
+    """Which of ``codes`` are configured list types (a webhook subscription's filter)."""
+    return set(ListType.objects.filter(code__in=list(codes)).values_list("code", flat=True))
+
+
 def list_types_for_department(department) -> QuerySet[ListType]:
     return list_type_list(active_only=True).filter(initiating_departments=department)
 

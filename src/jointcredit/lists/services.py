@@ -867,12 +867,14 @@ def on_calendar_changed(sender, years=None, **kwargs) -> None:
 def list_types_seed(*, actor=None) -> dict[str, int]:
     """Ship the seed's list types; link default departments that exist (idempotent)."""
     from jointcredit.accounts.models import Department
-    from jointcredit.measures.models import Memorandum
 
     from .defaults import seed_list_types
 
+    # The memorandum model through the list type's own foreign key: ``measures`` sits above ``lists``
+    # (its check reads list entries), so lists never imports it (ADR 0016).
+    memorandum_model = ListType._meta.get_field("memorandum").related_model
     with transaction.atomic():
-        result = seed_list_types(ListType, Department, Memorandum)
+        result = seed_list_types(ListType, Department, memorandum_model)
         if result["created"] or result["linked"]:
             audit_record(
                 actor=actor,

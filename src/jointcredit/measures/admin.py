@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib import admin
 
-from jointcredit.common.admin import AuditedModelAdmin
+from jointcredit.audit.modeladmin import AuditedModelAdmin
 
 from .models import Measure, Memorandum, Screening
 from .validation import measure_fields_validate

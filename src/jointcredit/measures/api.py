@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from jointcredit.common.api import prevalidated_response
 from jointcredit.common.pagination import Page
 
 from . import selectors, services
@@ -72,10 +73,8 @@ def check(request, identifier: str, scenario: str, date: date | None = None):
     # Hot path (DESIGN.md §5, bench/bench_check.py): the dicts are built with exactly CheckOut's
     # fields in order (test_api_check_matches_its_schema), so they are rendered as they are instead
     # of being validated again by pydantic, ~15% of the request's CPU (ADR 0011, docs/performance.md).
-    from jointcredit.config.api import api  # the API this router is mounted on (import cycle otherwise)
-
     body = selectors.check_out(identifier=identifier, scenario=scenario, on=date)
-    return api.create_response(request, body, status=200)
+    return prevalidated_response(request, body)
 
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")

@@ -8,10 +8,14 @@ class MeasuresConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
-        from jointcredit.workbench.registry import register_nav
+        from jointcredit.common.workbench_registry import register_nav
+        from jointcredit.exchange.extensions import register_push_planner
 
         from .catalog import catalog_changed
         from .models import Measure, Memorandum
+        from .pushes import push_plans
+
+        register_push_planner(push_plans)
 
         # Any write to the catalogue (services, admin, shell) reaches the check engine's cache.
         for model in (Memorandum, Measure):

@@ -71,6 +71,14 @@ class Measure(models.Model):
     def __str__(self) -> str:
         return f"{self.name}（{self.get_kind_display()}）"
 
+    @property
+    def is_punishment(self) -> bool:
+        return self.kind == MeasureKind.PUNISHMENT
+
+    @property
+    def is_incentive(self) -> bool:
+        return self.kind == MeasureKind.INCENTIVE
+
 
 class CatalogVersion(models.Model):
     """One row whose ``version`` grows on every change to memoranda or measures.

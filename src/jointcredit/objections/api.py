@@ -16,11 +16,11 @@ from jointcredit.casework import endpoints as shared
 from jointcredit.casework import receipts
 from jointcredit.casework import selectors as cases
 from jointcredit.casework.evidence import evidence_of
+from jointcredit.casework.models import ReceiptChannel
 
 from . import selectors, services
 from .kind import OBJECTION
 from .letters import objection_letters_available
-from .models import ReceiptChannel
 
 PREFIX = ""
 router = Router(tags=["异议处理"])

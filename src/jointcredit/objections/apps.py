@@ -7,13 +7,14 @@ class ObjectionsConfig(AppConfig):
 
     def ready(self):
         from jointcredit.calendar.signals import calendar_changed
-        from jointcredit.subjects.extensions import register_subject_section
-        from jointcredit.workbench.registry import register_nav, register_todo
+        from jointcredit.casework.kinds import register_case_kind
+        from jointcredit.common.workbench_registry import register_nav, register_todo
 
         from . import selectors, services, todos
+        from .kind import OBJECTION
 
+        register_case_kind(OBJECTION)
         calendar_changed.connect(services.on_calendar_changed, dispatch_uid="objections.recompute_deadlines")
-        register_subject_section("objections", selectors.subject_cases_section)
         register_nav(label="异议处理", url_name="objections:list", order=45)
         register_nav(label="结果同步回执", url_name="objections:receipts", order=47)
         register_todo(key="objections_to_handle", provider=todos.objections_todo)

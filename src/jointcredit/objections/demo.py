@@ -11,6 +11,9 @@ from jointcredit.lists.models import EntryState, ListEntry
 from . import services
 from .models import Objection
 
+# Objections are filed against the entries and records of those demos.
+AFTER = ("lists", "records")
+
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 STATEMENTS = [
     "原行政处罚决定已被行政复议撤销，列入依据不存在。",

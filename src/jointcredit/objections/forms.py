@@ -3,8 +3,9 @@ from __future__ import annotations
 from django import forms
 
 from jointcredit.casework.forms import ContactForm, MultiFileField
+from jointcredit.casework.models import TargetType
 
-from .models import Resolution, TargetType
+from .models import Resolution
 
 
 class ObjectionForm(ContactForm):

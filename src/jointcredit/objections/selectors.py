@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from jointcredit.casework import selectors as cases
+from jointcredit.casework.models import TargetType
 
 from .kind import OBJECTION
-from .models import Objection, ObjectionState, TargetType
+from .models import Objection, ObjectionState
 
 
 def objection_get(pk) -> Objection:
@@ -37,38 +38,3 @@ def records_under_objection(record_type: str, ids) -> set[int]:
             state__in=[ObjectionState.ACCEPTED, ObjectionState.UNDER_REVIEW],
         ).values_list("target_id", flat=True)
     )
-
-
-def subject_cases_section(subject, *, public: bool = False) -> list[dict]:
-    """Subject detail section “objections”: objections and repairs of the subject (staff only)."""
-    if public:
-        return []
-    from jointcredit.repairs.models import RepairApplication
-
-    rows = [
-        {
-            "kind": "objection",
-            "id": o.pk,
-            "case_no": o.case_no,
-            "target": o.target_label,
-            "state": o.state,
-            "state_label": o.get_state_display(),
-            "department": o.department.name,
-            "created_at": o.created_at,
-        }
-        for o in Objection.objects.filter(subject=subject).select_related("department")[:50]
-    ]
-    rows += [
-        {
-            "kind": "repair",
-            "id": r.pk,
-            "case_no": r.case_no,
-            "target": r.target_label,
-            "state": r.state,
-            "state_label": r.get_state_display(),
-            "department": r.department.name,
-            "created_at": r.created_at,
-        }
-        for r in RepairApplication.objects.filter(subject=subject).select_related("department")[:50]
-    ]
-    return rows

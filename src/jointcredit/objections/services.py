@@ -17,13 +17,14 @@ from jointcredit.calendar.selectors import WorkingCalendar, deadline_or_pending
 from jointcredit.casework import receipts
 from jointcredit.casework import services as cases
 from jointcredit.casework.evidence import evidence_check, evidence_of, evidence_store
+from jointcredit.casework.models import Evidence, ReceiptSource
 from jointcredit.casework.notify import notify_department, notify_subject
 from jointcredit.casework.targets import Target, contestable_reason, target_get, target_set_objection
 from jointcredit.common import clock
 from jointcredit.common.errors import Conflict, ValidationFailed
 
 from .kind import OBJECTION
-from .models import Evidence, Objection, ObjectionState, ReceiptSource, Resolution
+from .models import Objection, ObjectionState, Resolution
 
 
 def accept_working_days() -> int:

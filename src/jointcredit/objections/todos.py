@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.urls import reverse
 
 from jointcredit.accounts.models import Role
+from jointcredit.casework.models import SyncReceipt
 from jointcredit.casework.todos import department_todo, overdue_todo
 
 from .kind import OBJECTION
-from .models import ObjectionState, SyncReceipt
+from .models import ObjectionState
 
 
 def objections_todo(user) -> dict | None:

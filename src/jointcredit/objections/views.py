@@ -13,13 +13,14 @@ from jointcredit.accounts.permissions import can_write_for
 from jointcredit.casework import receipts
 from jointcredit.casework import selectors as cases
 from jointcredit.casework.forms import EvidenceForm, NoteForm, ReasonForm
+from jointcredit.casework.models import Evidence, ReceiptChannel
 from jointcredit.casework.views import CasePages, Step
 from jointcredit.common.errors import DomainError
 from jointcredit.common.params import int_or as _int
 
 from . import forms, services
 from .kind import OBJECTION
-from .models import Evidence, ObjectionState, ReceiptChannel
+from .models import ObjectionState
 
 STEPS = {
     "accept": Step(None, services.objection_accept, "已受理，条目已标注“异议中”。"),

@@ -1,7 +1,7 @@
 """信用报告 (credit report): snapshot → stored row → HTML page and PDF (WeasyPrint) with a QR code
 pointing at the online verification page, which renders the same snapshot.
 
-The report is built from the subject sections registered in :mod:`jointcredit.portal.registry`
+The report is built from the subject sections registered in :mod:`jointcredit.common.portal_registry`
 (public sections for the public version; public + staff sections for the internal version), so
 every capability that adds a section to the subject page adds it to the report too.
 """
@@ -23,11 +23,11 @@ from jointcredit.accounts.permissions import ensure_can_view
 from jointcredit.common import clock
 from jointcredit.common.jsonable import jsonable
 from jointcredit.common.masking import mask_person_name
+from jointcredit.common.portal_registry import subject_section_list
 from jointcredit.subjects.models import Subject, SubjectKind
+from jointcredit.subjects.public import public_identifier, public_name
 
 from .models import CreditReport, ReportAudience
-from .public import public_identifier, public_name
-from .registry import subject_section_list
 
 _NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 

@@ -26,17 +26,23 @@ import re
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Q
-from django.db.models.functions import Collate, Substr
+from django.db.models.functions import Collate
 
 from jointcredit.common.errors import ValidationFailed
 from jointcredit.common.masking import mask_person_name
+from jointcredit.common.portal_registry import (
+    SEARCH_COUNT_CAP,
+    SearchResults,
+    portal_stats,
+    search_provider,
+    search_providers,
+)
 from jointcredit.subjects.identifiers import IdType, detect_and_validate, normalize
-from jointcredit.subjects.models import Subject, SubjectAlias, SubjectKind
+from jointcredit.subjects.models import Subject, SubjectKind
+from jointcredit.subjects.public import subject_public_ref
+from jointcredit.subjects.selectors import subject_ids_for_identifier
 
-from .public import subject_public_ref
-from .registry import SearchResults, portal_stats, search_provider, search_providers
-
-COUNT_CAP = 200
+COUNT_CAP = SEARCH_COUNT_CAP
 BROAD_ESTIMATE = 20_000  # planner-estimated matches above which a fragment counts as too broad
 MAX_PAGE_SIZE = 50
 MAX_QUERY = 100
@@ -68,21 +74,6 @@ def is_personal_identifier(q: str | None) -> bool:
 def _name_c() -> Collate:
     """Code-point order: "C" on PostgreSQL (the ``subject_name_c`` index), BINARY on SQLite."""
     return Collate("name", "C" if connection.vendor == "postgresql" else "BINARY")
-
-
-def _ids_for_identifier(code: str) -> list[int]:
-    """Exact identifier, else alias, else (9 characters) legacy 组织机构代码 — separate indexed
-    lookups: one OR across them makes PostgreSQL scan the table."""
-    ids = list(Subject.objects.filter(identifier=code).values_list("pk", flat=True)[:5])
-    if not ids:
-        ids = list(SubjectAlias.objects.filter(value=code).values_list("subject_id", flat=True)[:20])
-    if not ids and len(code) == 9:
-        ids = list(
-            Subject.objects.annotate(org_code=Substr("identifier", 9, 9))
-            .filter(org_code=code, id_type=IdType.USCC)
-            .values_list("pk", flat=True)[:20]
-        )
-    return ids
 
 
 def _prefix(base, q: str):
@@ -134,7 +125,7 @@ def subject_search_public(
     code = normalize(q)
     broad = False
     if _IDENTIFIER_RE.match(code) and any(ch.isdigit() for ch in code):
-        ids = _ordered_ids(base.filter(pk__in=_ids_for_identifier(code)))
+        ids = _ordered_ids(base.filter(pk__in=subject_ids_for_identifier(code)))
     elif len(q) >= 3:
         qs = base.filter(Q(name__icontains=q, kind__in=_ORGANISATIONS) | Q(name=q, kind=SubjectKind.NATURAL))
         if connection.vendor != "postgresql":

@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views
 
+URL_PREFIX = ""  # config.urls mounts every app's urls.py, by default at staff/<app>/
 app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),

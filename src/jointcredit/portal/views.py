@@ -11,11 +11,16 @@ from django_ratelimit.core import is_ratelimited
 
 from jointcredit.common.errors import DomainError
 from jointcredit.common.masking import mask_id_number
+from jointcredit.common.portal_registry import search_providers
+from jointcredit.subjects.public import (
+    subject_from_slug,
+    subject_public_ref,
+    subject_public_url,
+    subject_slug,
+)
 
 from . import reports, selectors
 from .models import CreditReport, ReportAudience
-from .public import subject_from_slug, subject_public_ref, subject_public_url, subject_slug
-from .registry import search_providers
 
 RATE_LIMIT_MESSAGE = "查询过于频繁，请稍后再试（每个网络地址每分钟的查询次数有限制）。"
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from jointcredit.common.admin import AuditedModelAdmin
+from jointcredit.audit.modeladmin import AuditedModelAdmin
 
 from .models import ImportBatch, License, Penalty, RecordHistory
 

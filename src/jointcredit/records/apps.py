@@ -7,8 +7,8 @@ class RecordsConfig(AppConfig):
 
     def ready(self):
         from jointcredit.calendar.signals import calendar_changed
+        from jointcredit.common.workbench_registry import register_nav, register_todo
         from jointcredit.subjects.extensions import register_subject_section
-        from jointcredit.workbench.registry import register_nav, register_todo
 
         from . import selectors
 
@@ -21,7 +21,10 @@ class RecordsConfig(AppConfig):
 
         dashboard.register()
         # Own portal plug-ins (replace the portal's fall-back adapters): same items plus marks (异议中).
-        from jointcredit.portal.registry import register_search_provider, register_subject_public_section
+        from jointcredit.common.portal_registry import (
+            register_search_provider,
+            register_subject_public_section,
+        )
 
         register_search_provider("penalties", "行政处罚", public_views.portal_search("penalty"), order=20)
         register_search_provider("licenses", "行政许可", public_views.portal_search("license"), order=30)

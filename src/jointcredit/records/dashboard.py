@@ -67,7 +67,7 @@ def timeliness_by_department(user, *, today: date | None = None) -> dict | None:
 
 
 def register() -> None:
-    from jointcredit.workbench.registry import register_dashboard_panel
+    from jointcredit.common.workbench_registry import register_dashboard_panel
 
     register_dashboard_panel(
         key="records_timeliness",

@@ -17,6 +17,9 @@ from jointcredit.subjects.models import Subject, SubjectKind
 from .models import License, Penalty, RecordState
 from .samples import csv_bytes, license_row, penalty_row
 
+# After the lists demo: ctx.rng is drawn in the same order as before discovery, so a seed gives the same data.
+AFTER = ("lists",)
+
 PENALTY_DEPTS = ["scjgj", "yjj", "sthj", "cgj", "xfjy", "wjj", "swj"]
 LICENSE_DEPTS = ["xzsp", "wjj", "jtj", "zjj"]
 PER_DEPT = {"small": 40, "large": 1500, "xlarge": 3000}

@@ -99,7 +99,7 @@ def portal_subject_section(subject, *, today: date) -> list[dict]:
 
 def portal_search(record_type: str):
     def search_provider(q: str, page: int, page_size: int):
-        from jointcredit.portal.registry import SearchResults
+        from jointcredit.common.portal_registry import SearchResults
 
         result = selectors.public_search(record_type=record_type, q=q, page=page, page_size=page_size)
         return SearchResults(items=[portal_item(v) for v in add_marks(result.items)], total=result.total)

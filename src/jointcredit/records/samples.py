@@ -8,7 +8,7 @@ import io
 import random
 from datetime import date, timedelta
 
-from jointcredit.demo import generators as gen
+from jointcredit.subjects import generators as gen
 
 PENALTY_HEADER = [
     "CF_XDR_MC",

@@ -7,10 +7,13 @@ class RepairsConfig(AppConfig):
 
     def ready(self):
         from jointcredit.calendar.signals import calendar_changed
-        from jointcredit.workbench.registry import register_nav, register_todo
+        from jointcredit.casework.kinds import register_case_kind
+        from jointcredit.common.workbench_registry import register_nav, register_todo
 
         from . import services, todos
+        from .kind import REPAIR
 
+        register_case_kind(REPAIR)
         calendar_changed.connect(services.on_calendar_changed, dispatch_uid="repairs.recompute_deadlines")
         register_nav(label="信用修复", url_name="repairs:list", order=46)
         register_todo(key="repairs_to_decide", provider=todos.repairs_todo)

@@ -14,6 +14,9 @@ from jointcredit.records.models import Penalty, RecordState
 from . import services
 from .models import RepairApplication
 
+# Repairs are filed against the entries and records of those demos.
+AFTER = ("lists", "records")
+
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 

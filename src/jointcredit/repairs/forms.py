@@ -4,7 +4,7 @@ from django import forms
 
 from jointcredit.casework import forms as shared
 from jointcredit.casework.forms import ContactForm, MultiFileField
-from jointcredit.objections.models import TargetType
+from jointcredit.casework.models import TargetType
 
 
 class RepairForm(ContactForm):

@@ -6,8 +6,7 @@ from django.conf import settings
 from django.db import models
 from django_fsm import FSMField, transition
 
-from jointcredit.casework.models import CaseModel
-from jointcredit.objections.models import Channel, TargetType
+from jointcredit.casework.models import CaseModel, Channel, TargetType
 
 
 class RepairState(models.TextChoices):

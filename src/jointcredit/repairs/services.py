@@ -17,12 +17,12 @@ from jointcredit.calendar.selectors import WorkingCalendar, deadline_or_pending
 from jointcredit.casework import receipts
 from jointcredit.casework import services as cases
 from jointcredit.casework.evidence import evidence_check, evidence_of, evidence_store
+from jointcredit.casework.models import Evidence, ReceiptSource
 from jointcredit.casework.notify import notify_department, notify_subject
 from jointcredit.casework.targets import Target, repair_earliest, repair_refusal, target_get
 from jointcredit.common import clock
 from jointcredit.common.errors import ValidationFailed
 from jointcredit.exchange.outbox import event_emit
-from jointcredit.objections.models import Evidence, ReceiptSource
 
 from .kind import REPAIR
 from .models import RepairApplication, RepairState

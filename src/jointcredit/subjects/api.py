@@ -5,6 +5,7 @@ from typing import Any
 
 from ninja import Router, Schema, Status
 
+from jointcredit.common.api import prevalidated_response
 from jointcredit.common.errors import ValidationFailed
 from jointcredit.common.pagination import Page
 
@@ -12,6 +13,7 @@ from . import selectors, services
 from .extensions import section_keys, subject_sections
 from .models import RelatedRole, Subject, SubjectKind
 
+PREFIX = "/subjects"
 router = Router(tags=["信用主体"])
 
 
@@ -163,9 +165,7 @@ def subject_detail(request, identifier: str, include: str = ""):
     # Hot path (DESIGN.md §5, bench/bench_subjects.py): ``subject_out`` builds exactly SubjectOut's
     # fields (test_subject_detail_matches_its_schema), so it is rendered as is instead of being
     # re-validated field by field by pydantic, ~10% of the request's CPU (docs/performance.md).
-    from jointcredit.config.api import api  # the API this router is mounted on (import cycle otherwise)
-
-    return api.create_response(request, _detail_body(identifier, include, viewer=request.auth), status=200)
+    return prevalidated_response(request, _detail_body(identifier, include, viewer=request.auth))
 
 
 def subject_detail_fast(request, identifier: str, params: dict[str, str]) -> dict:

@@ -7,7 +7,12 @@ from jointcredit.common.errors import NotFound, ValidationFailed
 from jointcredit.common.fastpath import CompiledQuery
 from jointcredit.common.pagination import Page, paginate
 
-from .identifiers import INDIVIDUAL_BUSINESS_PLACEHOLDER, IdType, detect_and_validate, normalize
+from .identifiers import (
+    INDIVIDUAL_BUSINESS_PLACEHOLDER,
+    IdType,
+    detect_and_validate,
+    normalize,
+)
 from .models import RelatedPerson, Subject, SubjectAlias, SubjectNameChange
 
 # Hot path of GET /subjects/{identifier} and of every check by identifier (DESIGN.md §5, bench/):
@@ -49,6 +54,21 @@ def lookup_code(identifier: str) -> str:
         code.split(":", 1)[1] if code.startswith(INDIVIDUAL_BUSINESS_PLACEHOLDER + ":") else code
     )
     return code
+
+
+def subject_ids_for_identifier(code: str) -> list[int]:
+    """Exact identifier, else alias, else (9 characters) legacy 组织机构代码 — separate indexed
+    lookups: one OR across them makes PostgreSQL scan the table."""
+    ids = list(Subject.objects.filter(identifier=code).values_list("pk", flat=True)[:5])
+    if not ids:
+        ids = list(SubjectAlias.objects.filter(value=code).values_list("subject_id", flat=True)[:20])
+    if not ids and len(code) == 9:
+        ids = list(
+            Subject.objects.annotate(org_code=Substr("identifier", 9, 9))
+            .filter(org_code=code, id_type=IdType.USCC)
+            .values_list("pk", flat=True)[:20]
+        )
+    return ids
 
 
 def subject_find(identifier: str) -> Subject | None:

@@ -2,8 +2,7 @@ from django.urls import NoReverseMatch, reverse
 
 from jointcredit.calendar.selectors import unconfigured_years_ahead
 from jointcredit.common import clock
-
-from .registry import nav_items
+from jointcredit.common.workbench_registry import nav_items
 
 
 def staff(request):

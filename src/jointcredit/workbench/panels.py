@@ -12,8 +12,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from jointcredit.common import clock
-
-from .registry import register_dashboard_panel
+from jointcredit.common.workbench_registry import register_dashboard_panel
 
 
 def _months_back(n: int, today: date) -> list[date]:

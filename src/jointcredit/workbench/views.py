@@ -9,12 +9,11 @@ from jointcredit.accounts.selectors import department_capabilities
 from jointcredit.common.errors import DomainError
 from jointcredit.common.jsonable import jsonable
 from jointcredit.common.params import int_or as _int
+from jointcredit.common.workbench_registry import dashboard_panels, todos
 from jointcredit.portal import reports
 from jointcredit.portal.models import ReportAudience
-from jointcredit.portal.public import subject_public_url
 from jointcredit.subjects import selectors as subject_selectors
-
-from .registry import dashboard_panels, todos
+from jointcredit.subjects.public import subject_public_url
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ import random
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from jointcredit.demo import generators as gen
+from jointcredit.subjects import generators as gen
 
 
 def company(rng: random.Random) -> dict:

@@ -17,9 +17,9 @@ from jointcredit.common.importing import (
     reserve_id_series,
     rows_where_in,
 )
-from jointcredit.common.testing import postgres_only
 from jointcredit.subjects.models import Subject
 from jointcredit.subjects.tests.factories import CompanyFactory
+from jointcredit.testing import postgres_only
 
 AWKWARD = ['a"b', "c\\d", "{x,y}", "NULL", " sp ", "济南", "'q'", "", '\\"', 'a\\\\"b', "x;y", "(1)"]
 

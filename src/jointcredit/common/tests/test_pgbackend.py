@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from jointcredit.common.testing import postgres_only
+from jointcredit.testing import postgres_only
 
 pytestmark = [pytest.mark.django_db(transaction=True), postgres_only]
 

@@ -16,7 +16,7 @@ from django.db import connection
 
 from jointcredit.accounts.models import Role
 from jointcredit.common import clock
-from jointcredit.common.testing import postgres_only
+from jointcredit.testing import postgres_only
 
 from .. import sweeps
 from ..models import Delivery, DeliveryStatus, OutboxEvent

@@ -7,7 +7,7 @@ import threading
 import pytest
 from django.db import connection, transaction
 
-from jointcredit.common.testing import postgres_only
+from jointcredit.testing import postgres_only
 
 from ..models import OutboxEvent
 from ..outbox import event_emit

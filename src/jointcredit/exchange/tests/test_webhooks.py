@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from jointcredit.accounts.models import Role
 from jointcredit.audit.models import AuditEvent
 from jointcredit.common.errors import ValidationFailed
-from jointcredit.common.testing import postgres_only
+from jointcredit.testing import postgres_only
 
 from ..delivery import backoff_seconds
 from ..models import Delivery, DeliveryStatus, Subscription

@@ -1,4 +1,4 @@
-"""Portal search of red/black list entries (portal.providers.list_entries_search) at scale.
+"""Portal search of red/black list entries (lists.portal_items.list_entries_search) at scale.
 
 * ``list_entry_document_no``: btree for the 认定文书号 equality lookup (every portal search runs it).
 * ``list_entry_subject_name_trgm`` (PostgreSQL only): pg_trgm GIN over ``UPPER(subject_name)`` for

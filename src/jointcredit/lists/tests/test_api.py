@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from jointcredit.demo import generators as gen
+from jointcredit.subjects import generators as gen
 
 pytestmark = pytest.mark.django_db
 

@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 
 from jointcredit.common.errors import Conflict
-from jointcredit.common.testing import postgres_only, race
 from jointcredit.exchange.models import OutboxEvent
 from jointcredit.lists import services
 from jointcredit.lists.models import EntryState, ListEntry
+from jointcredit.testing import postgres_only, race
 
 pytestmark = [postgres_only, pytest.mark.django_db(transaction=True)]
 

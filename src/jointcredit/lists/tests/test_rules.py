@@ -9,10 +9,10 @@ import pytest
 
 from jointcredit.accounts.models import Role
 from jointcredit.common.errors import Conflict, PermissionDenied, ValidationFailed
-from jointcredit.demo import generators as gen
 from jointcredit.lists import selectors, services
 from jointcredit.lists.defaults import DEFAULT_LIST_TYPES
 from jointcredit.lists.models import EntryState, ListType
+from jointcredit.subjects import generators as gen
 from jointcredit.subjects.models import Subject
 
 pytestmark = pytest.mark.django_db

@@ -9,11 +9,11 @@ import pytest
 
 from jointcredit.common import clock
 from jointcredit.common.errors import ValidationFailed
-from jointcredit.demo import generators as gen
 from jointcredit.lists.models import EntryState
 from jointcredit.measures.models import CatalogVersion, Measure, Memorandum
 from jointcredit.measures.selectors import check_out, check_subject, measure_check
 from jointcredit.measures.services import measure_update, memorandum_update
+from jointcredit.subjects import generators as gen
 from jointcredit.subjects.identifiers import INDIVIDUAL_BUSINESS_PLACEHOLDER
 from jointcredit.subjects.models import RelatedRole, Subject, SubjectAlias, SubjectKind
 from jointcredit.subjects.selectors import subject_find

@@ -16,10 +16,10 @@ import pytest
 from jointcredit.accounts.services import api_token_create
 from jointcredit.common import clock
 from jointcredit.common.fastlane import FastLane
-from jointcredit.common.testing import SpyDjango, assert_same_as_django
-from jointcredit.demo import generators as gen
+from jointcredit.subjects import generators as gen
 from jointcredit.subjects.models import RelatedRole
 from jointcredit.subjects.tests.factories import CompanyFactory, PersonFactory, RelatedPersonFactory
+from jointcredit.testing import SpyDjango, assert_same_as_django
 
 from .factories import black_list_type, entry, red_list_type
 

@@ -14,9 +14,9 @@ from openpyxl import Workbook, load_workbook
 from jointcredit.audit.models import AuditEvent
 from jointcredit.common import clock
 from jointcredit.common.errors import ValidationFailed
-from jointcredit.demo import generators as gen
 from jointcredit.measures.screening import identifiers_validate, screening_compute
 from jointcredit.measures.services import screening_run
+from jointcredit.subjects import generators as gen
 from jointcredit.subjects.identifiers import IdentifierInvalid, detect_and_validate
 from jointcredit.subjects.models import RelatedRole, SubjectAlias
 from jointcredit.subjects.tests.factories import CompanyFactory, RelatedPersonFactory

@@ -7,14 +7,15 @@ import pytest
 from django.db import connection  # noqa: F401 - evaluated by the postgres_only skip condition
 
 from jointcredit.accounts.models import Role
+from jointcredit.casework.models import SyncReceipt
 from jointcredit.casework.testing import pdf
 from jointcredit.common.errors import Conflict
-from jointcredit.common.testing import postgres_only, race
 from jointcredit.lists.models import ListEntry
 from jointcredit.objections import services
-from jointcredit.objections.models import Objection, SyncReceipt
+from jointcredit.objections.models import Objection
 from jointcredit.repairs import services as repairs
 from jointcredit.repairs.models import RepairApplication
+from jointcredit.testing import postgres_only, race
 
 pytestmark = [postgres_only, pytest.mark.django_db(transaction=True)]
 

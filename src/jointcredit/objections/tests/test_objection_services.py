@@ -8,12 +8,13 @@ import pytest
 from django.core import mail
 
 from jointcredit.audit.models import AuditEvent
+from jointcredit.casework.models import Evidence
 from jointcredit.casework.testing import PNG, pdf
 from jointcredit.common.errors import Conflict, PermissionDenied, ValidationFailed
 from jointcredit.exchange.models import OutboxEvent
 from jointcredit.lists.models import EntryState
 from jointcredit.objections import services
-from jointcredit.objections.models import Evidence, Objection, ObjectionState
+from jointcredit.objections.models import Objection, ObjectionState
 
 pytestmark = pytest.mark.django_db
 

@@ -10,10 +10,10 @@ from django.core.cache import cache
 from django.test import Client
 
 from jointcredit.common import clock
+from jointcredit.common import portal_registry as registry
 from jointcredit.lists.models import EntryState, ListCategory, ListColor, ListEntry, ListType
-from jointcredit.portal import registry
-from jointcredit.portal.public import subject_public_url, subject_slug
 from jointcredit.subjects.models import Subject, SubjectKind
+from jointcredit.subjects.public import subject_public_url, subject_slug
 from jointcredit.subjects.tests.factories import CompanyFactory, PersonFactory, RelatedPersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -179,16 +179,23 @@ def test_phone_width_meta_and_skip_link(client):
     assert 'name="viewport"' in body and 'class="skip" href="#main"' in body and 'lang="zh-CN"' in body
 
 
-def test_registry_defaults_are_replaced_by_owning_app():
-    calls = []
-    before = registry.search_provider("lists")
-    try:
-        registry.register_search_provider("lists", "红黑名单", lambda q, p, s: calls.append(q), order=40)
-        assert registry.search_provider("lists").default is False
-        registry.register_search_provider("lists", "fallback", lambda q, p, s: None, default=True)
-        assert registry.search_provider("lists").label == "红黑名单"
-    finally:
-        registry._search["lists"] = before
+def test_lists_and_records_register_their_own_portal_items():
+    """The portal ships no fall-backs for other apps' data: each item comes from the owning app."""
+    owners = {
+        "lists": registry.search_provider("lists").fn.__module__,
+        "penalties": registry.search_provider("penalties").fn.__module__,
+        "licenses": registry.search_provider("licenses").fn.__module__,
+    }
+    owners |= {s.key: s.fn.__module__ for s in registry.subject_section_list(staff=True)}
+    assert owners["lists"].startswith("jointcredit.lists.")
+    assert owners["lists_all"].startswith("jointcredit.lists.")
+    assert owners["penalties"].startswith("jointcredit.records.")
+    assert owners["records"].startswith("jointcredit.records.")
+    assert not any(
+        m.startswith("jointcredit.portal.")
+        for k, m in owners.items()
+        if k not in ("related", "related_staff")
+    )
 
 
 def test_section_provider_is_rendered(client, company):
@@ -257,7 +264,7 @@ def test_records_are_searchable_by_document_number_and_on_subject_page(client, u
 def test_list_search_finds_persons_by_full_name_only(company, person, lixia):
     """The lists provider's masking rule: organisations by name fragment, natural persons only by
     their full name — applied on the entry's own subject kind (no join to the subjects table)."""
-    from jointcredit.portal.providers import list_entries_search
+    from jointcredit.lists.portal_items import list_entries_search
 
     firm_entry = _black_entry(company, lixia["scjgj"])
     person_entry = _black_entry(person, lixia["scjgj"], document_no="历市监罚〔2026〕13号")

@@ -8,8 +8,8 @@ from django.core.cache import cache
 from jointcredit.accounts.models import Role
 from jointcredit.audit.models import AuditEvent
 from jointcredit.portal.models import CreditReport, ReportAudience
-from jointcredit.portal.public import subject_public_url
 from jointcredit.portal.reports import content_hash, credit_report_create
+from jointcredit.subjects.public import subject_public_url
 from jointcredit.subjects.tests.factories import CompanyFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db

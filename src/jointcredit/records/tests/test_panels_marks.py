@@ -16,11 +16,11 @@ from django.utils import timezone
 
 from jointcredit.accounts.models import Role
 from jointcredit.common import clock
+from jointcredit.common import workbench_registry as registry
 from jointcredit.objections import services as objections
 from jointcredit.records.models import Penalty
 from jointcredit.records.samples import license_row, penalty_row
 from jointcredit.records.services import record_save
-from jointcredit.workbench import registry
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,9 @@ import pytest
 from openpyxl import load_workbook
 
 from jointcredit.accounts.models import Role
-from jointcredit.demo import generators as gen
 from jointcredit.exchange.models import OutboxEvent
 from jointcredit.records.models import Penalty, RecordState
+from jointcredit.subjects import generators as gen
 
 from .factories import csv_bytes, license_row, penalty_row, upload
 

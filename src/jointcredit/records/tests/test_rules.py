@@ -12,11 +12,11 @@ import pytest
 from jointcredit.calendar.services import calendar_year_configure
 from jointcredit.common import clock
 from jointcredit.common.errors import ValidationFailed
-from jointcredit.demo import generators as gen
 from jointcredit.records import selectors
 from jointcredit.records.models import License, Penalty, RecordState
 from jointcredit.records.services import record_save, records_import
 from jointcredit.records.validation import resident_id_rule, uscc_rule
+from jointcredit.subjects import generators as gen
 from jointcredit.subjects.identifiers import validate_resident_id, validate_uscc
 from jointcredit.subjects.models import Subject, SubjectAlias, SubjectNameChange
 from jointcredit.subjects.tests.factories import CompanyFactory

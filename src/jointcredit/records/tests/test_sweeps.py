@@ -12,12 +12,12 @@ from django.core.management import call_command
 from django.db import connection
 
 from jointcredit.common import clock
-from jointcredit.common.testing import postgres_only
 from jointcredit.exchange.models import OutboxEvent
 from jointcredit.records import sweeps
 from jointcredit.records.models import License, Penalty, RecordState
 from jointcredit.records.samples import license_row, penalty_row
 from jointcredit.records.services import record_save, record_withdraw
+from jointcredit.testing import postgres_only
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,9 @@ from datetime import date
 import pytest
 
 from jointcredit.casework.testing import filed_on, pdf
+from jointcredit.common import workbench_registry as registry
 from jointcredit.repairs import services
 from jointcredit.subjects.tests.factories import CompanyFactory
-from jointcredit.workbench import registry
 
 pytestmark = pytest.mark.django_db
 

@@ -8,12 +8,12 @@ from datetime import timedelta
 import pytest
 
 from jointcredit.casework import receipts
+from jointcredit.casework.models import SyncReceipt
 from jointcredit.casework.testing import pdf
 from jointcredit.common import clock
 from jointcredit.common.errors import Conflict, PermissionDenied, ValidationFailed
 from jointcredit.exchange.models import Delivery, DeliveryStatus, OutboxEvent, Push, Subscription
 from jointcredit.lists.models import EntryState
-from jointcredit.objections.models import SyncReceipt
 from jointcredit.records.models import Penalty
 from jointcredit.records.samples import penalty_row
 from jointcredit.records.services import record_save

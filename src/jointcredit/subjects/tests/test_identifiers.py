@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from jointcredit.demo import generators as gen
+from jointcredit.subjects import generators as gen
 from jointcredit.subjects.identifiers import (
     USCC_REGISTRY_AUTHORITIES,
     IdentifierInvalid,

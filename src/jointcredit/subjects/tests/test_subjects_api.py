@@ -4,7 +4,7 @@ import pytest
 
 from jointcredit.accounts.models import Role
 from jointcredit.audit.models import AuditEvent
-from jointcredit.demo import generators as gen
+from jointcredit.subjects import generators as gen
 from jointcredit.subjects.models import Subject, SubjectNameChange
 from jointcredit.subjects.services import subject_match_or_create
 from jointcredit.subjects.tests.factories import CompanyFactory, RelatedPersonFactory

@@ -9,8 +9,8 @@ import re
 import pytest
 
 from jointcredit.accounts.models import Role
+from jointcredit.common import workbench_registry as registry
 from jointcredit.subjects.tests.factories import CompanyFactory, RelatedPersonFactory
-from jointcredit.workbench import registry
 
 pytestmark = pytest.mark.django_db
 

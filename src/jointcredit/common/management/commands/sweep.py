@@ -1,16 +1,14 @@
 """`jointcredit sweep`: periodic, idempotent housekeeping (run from cron every few minutes).
 
-Each capability contributes ``jointcredit.<app>.sweeps.run(*, now, stdout) -> dict[str, int]``.
-Sweeps only emit events and reminders: status is always derived from stored dates at read time.
+Every app with a ``sweeps`` module takes part (common.discovery): ``run(*, now, stdout) -> dict[str, int]``,
+in INSTALLED_APPS order unless its ``AFTER`` names apps whose sweeps must run first. Sweeps only emit
+events and reminders: status is always derived from stored dates at read time.
 """
-
-import importlib
 
 from django.core.management.base import BaseCommand
 
 from jointcredit.common import clock
-
-SWEEP_APPS = ["lists", "records", "exchange", "objections", "repairs", "commitments", "catalog", "grading"]
+from jointcredit.common.discovery import app_modules
 
 
 class Command(BaseCommand):
@@ -18,13 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         now = clock.now()
-        for app in SWEEP_APPS:
-            try:
-                module = importlib.import_module(f"jointcredit.{app}.sweeps")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"jointcredit.{app}.sweeps":
-                    raise
-                continue
+        for app, module in app_modules("sweeps"):
             counts = module.run(now=now, stdout=self.stdout) or {}
             summary = "，".join(f"{k} {v}" for k, v in counts.items()) or "无变化"
             self.stdout.write(f"{app}: {summary}")

@@ -1,12 +1,11 @@
 """`jointcredit demo --size small|large`: a realistic 历下区 (DESIGN.md §7).
 
-Deterministic for a given --seed. Other capabilities add their part through a module
-``jointcredit.<app>.demo`` exposing ``build(ctx)``; they run in ``HOOK_ORDER``.
+Deterministic for a given --seed. Every app adds its part through a module ``<app>.demo`` exposing
+``build(ctx)`` (common.discovery: INSTALLED_APPS order, after the apps named in the module's ``AFTER``).
 """
 
 from __future__ import annotations
 
-import importlib
 import random
 import time
 from dataclasses import dataclass, field
@@ -20,23 +19,13 @@ from tqdm import tqdm
 from jointcredit.accounts.models import Department, Role, User
 from jointcredit.common import clock
 from jointcredit.common.bulk import bulk_insert, reset_sequence
-from jointcredit.demo import generators as gen
+from jointcredit.common.discovery import app_modules
 from jointcredit.demo.departments import DEPARTMENTS
+from jointcredit.subjects import generators as gen
 from jointcredit.subjects.identifiers import IdType
 from jointcredit.subjects.models import RelatedPerson, RelatedRole, Subject, SubjectKind
 
 SIZES = {"small": 1_500, "large": 1_000_000, "xlarge": 10_000_000}
-HOOK_ORDER = [
-    "measures",
-    "lists",
-    "records",
-    "exchange",
-    "objections",
-    "repairs",
-    "grading",
-    "commitments",
-    "catalog",
-]
 DEMO_PASSWORD = "Demo@2026!lixia"  # noqa: S105 - documented demo credential, demo data only
 
 
@@ -78,13 +67,7 @@ class Command(BaseCommand):
         )
         self._subjects(ctx, SIZES[o["size"]])
         if not o["only_foundation"]:
-            for app in HOOK_ORDER:
-                try:
-                    module = importlib.import_module(f"jointcredit.{app}.demo")
-                except ModuleNotFoundError as exc:
-                    if exc.name != f"jointcredit.{app}.demo":
-                        raise
-                    continue
+            for app, module in app_modules("demo"):
                 t0 = time.monotonic()
                 module.build(ctx)
                 self.stdout.write(f"  {app}: {time.monotonic() - t0:.1f}s")

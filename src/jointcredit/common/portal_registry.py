@@ -3,7 +3,7 @@ the capabilities that feed it. Capabilities register from their ``AppConfig.read
 
 Search providers — one per kind of public thing (主体, 双公示, 红黑名单 …)::
 
-    from jointcredit.portal.registry import register_search_provider, SearchResults
+    from jointcredit.common.portal_registry import register_search_provider, SearchResults
 
     def search_penalties(q: str, page: int, page_size: int) -> SearchResults:
         ...   # match by name, USCC or 文书号; results already MASKED for natural persons
@@ -16,11 +16,11 @@ Search providers — one per kind of public thing (主体, 双公示, 红黑名�
   * ``total`` may be capped (set ``capped=True``): the portal shows "超过 N 条".
   * An item is a dict: ``title`` (required), ``url`` (public URL or ""), ``subtitle``, ``fields``
     (list of ``(label, value)``), ``tags`` (list of ``{"label", "tone"}`` with tone ``red`` |
-    ``black`` | ``warn`` | ``""``). Use :func:`jointcredit.portal.public.subject_public_ref` for the
+    ``black`` | ``warn`` | ``""``). Use :func:`jointcredit.subjects.public.subject_public_ref` for the
     subject's masked name/identifier and its public URL.
-  * ``default=True`` registers a fall-back that a later non-default registration of the same key
-    replaces (and that never replaces a non-default one), so the portal can ship a simple
-    provider for data whose owning app has not registered its own yet.
+  * Each app registers what it owns (``lists``: 红黑名单, ``records``: 双公示 …); the portal ships
+    no fall-backs for other apps' data (ADR 0016). A later registration of a key replaces it.
+  * ``SEARCH_COUNT_CAP``: every provider counts at most this many matches ("超过 200 条").
 
 Subject sections — blocks of a subject's page and credit report::
 
@@ -54,7 +54,6 @@ class SearchProvider:
     label: str
     fn: Callable[..., SearchResults]
     order: int = 50
-    default: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,6 @@ class SubjectSection:
     fn: Callable[..., Any]
     order: int = 50
     audience: str = "public"  # "public" | "staff"
-    default: bool = False
     empty_text: str = "暂无信息"
 
 
@@ -74,7 +72,6 @@ class PortalStat:
     label: str
     fn: Callable[[], int]
     order: int = 50
-    default: bool = False
 
 
 _search: dict[str, SearchProvider] = {}
@@ -82,17 +79,13 @@ _sections: dict[str, SubjectSection] = {}
 _stats: dict[str, PortalStat] = {}
 
 
-def _put(store: dict, key: str, item, default: bool) -> None:
-    existing = store.get(key)
-    if default and existing is not None and not existing.default:
-        return
-    store[key] = item
+SEARCH_COUNT_CAP = 200
 
 
 def register_search_provider(
-    key: str, label: str, fn: Callable[..., SearchResults], *, order: int = 50, default: bool = False
+    key: str, label: str, fn: Callable[..., SearchResults], *, order: int = 50
 ) -> None:
-    _put(_search, key, SearchProvider(key, label, fn, order, default), default)
+    _search[key] = SearchProvider(key, label, fn, order)
 
 
 def search_providers() -> list[SearchProvider]:
@@ -109,10 +102,9 @@ def register_subject_public_section(
     fn: Callable[..., Any],
     *,
     order: int = 50,
-    default: bool = False,
     empty_text: str = "暂无信息",
 ) -> None:
-    _put(_sections, key, SubjectSection(key, title, fn, order, "public", default, empty_text), default)
+    _sections[key] = SubjectSection(key, title, fn, order, "public", empty_text)
 
 
 def register_subject_staff_section(
@@ -121,10 +113,9 @@ def register_subject_staff_section(
     fn: Callable[..., Any],
     *,
     order: int = 50,
-    default: bool = False,
     empty_text: str = "暂无信息",
 ) -> None:
-    _put(_sections, key, SubjectSection(key, title, fn, order, "staff", default, empty_text), default)
+    _sections[key] = SubjectSection(key, title, fn, order, "staff", empty_text)
 
 
 def subject_section_list(*, staff: bool = False) -> list[SubjectSection]:
@@ -135,10 +126,8 @@ def subject_section_list(*, staff: bool = False) -> list[SubjectSection]:
     )
 
 
-def register_portal_stat(
-    key: str, label: str, fn: Callable[[], int], *, order: int = 50, default: bool = False
-) -> None:
-    _put(_stats, key, PortalStat(key, label, fn, order, default), default)
+def register_portal_stat(key: str, label: str, fn: Callable[[], int], *, order: int = 50) -> None:
+    _stats[key] = PortalStat(key, label, fn, order)
 
 
 def portal_stats() -> list[PortalStat]:

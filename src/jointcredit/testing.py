@@ -17,7 +17,7 @@ from django.test import Client, RequestFactory
 
 from jointcredit.accounts.models import Department, Role, User
 from jointcredit.accounts.services import api_token_create
-from jointcredit.demo import generators as gen
+from jointcredit.subjects import generators as gen
 
 
 def pytest_addoption(parser):

@@ -1,0 +1,1 @@
+"""A stand-in for an app added later (test_discovery): it only has plug-in modules."""

@@ -1,0 +1,45 @@
+"""What the exchange needs to know about list entries and measures, registered by the apps that own
+them (``lists`` and ``measures`` sit above the exchange and import it, never the reverse; ADR 0016).
+
+* ``register_push_planner(fn)`` — measures: ``fn(entry_ids) -> {entry_id: PushPlan}`` for published
+  list entries: which cooperating departments must apply which of the entry's measures (信息推送).
+* ``register_list_type_codes(fn)`` — lists: ``fn(codes) -> set`` of the codes that exist, to
+  validate a subscription's list-type filter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+
+@dataclass
+class PushPlan:
+    """One published list entry's push: the entry (``lists.ListEntry``), its memorandum's feedback
+    period (None: the configured default) and ``{department id: [measures.Measure, …]}``."""
+
+    entry: object
+    feedback_working_days: int | None
+    measures_by_department: dict[int, list] = field(default_factory=dict)
+
+
+_push_planner: Callable[[list[int]], dict[int, PushPlan]] | None = None
+_list_type_codes: Callable[[Iterable[str]], set[str]] | None = None
+
+
+def register_push_planner(fn: Callable[[list[int]], dict[int, PushPlan]]) -> None:
+    global _push_planner
+    _push_planner = fn
+
+
+def push_plans(entry_ids: list[int]) -> dict[int, PushPlan]:
+    return _push_planner(entry_ids) if _push_planner is not None and entry_ids else {}
+
+
+def register_list_type_codes(fn: Callable[[Iterable[str]], set[str]]) -> None:
+    global _list_type_codes
+    _list_type_codes = fn
+
+
+def list_type_codes_existing(codes: Iterable[str]) -> set[str]:
+    return _list_type_codes(codes) if _list_type_codes is not None else set()
