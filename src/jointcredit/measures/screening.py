@@ -39,7 +39,7 @@ from jointcredit.audit.services import audit_record
 from jointcredit.common import clock
 from jointcredit.common.errors import ValidationFailed
 from jointcredit.common.pagination import MAX_PAGE_SIZE, Page
-from jointcredit.common.tabular import check_upload, decode_text, read_table
+from jointcredit.importing.tabular import check_upload, decode_text, read_table
 from jointcredit.lists.models import EntryState, ListEntry, ListType
 from jointcredit.subjects.identifiers import (
     INDIVIDUAL_BUSINESS_PLACEHOLDER,

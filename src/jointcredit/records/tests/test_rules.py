@@ -272,16 +272,15 @@ def test_name_change_recorded_on_subject(scj_clerk, lixia, rrng):
 
 
 def test_many_new_subjects_use_bulk_path_with_same_result(scj_clerk, lixia, monkeypatch):
-    from jointcredit.common import importing
+    from jointcredit.subjects import services as subject_services
     from jointcredit.subjects.identifiers import INDIVIDUAL_BUSINESS_PLACEHOLDER
     from jointcredit.subjects.services import _region_of
 
-    # The threshold lives in common.importing (records.importer only re-exports the name).
-    monkeypatch.setattr(importing, "BULK_SUBJECT_THRESHOLD", 2)
+    monkeypatch.setattr(subject_services, "BULK_SUBJECT_THRESHOLD", 2)
     calls = []
-    real = importing._subjects_bulk_create
+    real = subject_services._subjects_bulk_create
     monkeypatch.setattr(
-        importing, "_subjects_bulk_create", lambda *a, **kw: calls.append(1) or real(*a, **kw)
+        subject_services, "_subjects_bulk_create", lambda *a, **kw: calls.append(1) or real(*a, **kw)
     )
     dept = lixia["scjgj"]
     rng = random.Random(5)
