@@ -3,8 +3,6 @@ and collection tasks (due dates in working days, reminders)."""
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
 from datetime import date, timedelta
 from typing import BinaryIO
@@ -487,9 +485,8 @@ def submission_create(
     kw = {"fields": item.fields, "version": item.version, "item_name": item.name}
     digest = ""
     if fileobj is not None:
-        data = fileobj.read()
-        digest = hashlib.sha256(data).hexdigest()
-        table = read_frame(io.BytesIO(data), name=name, size=size, max_bytes=max_bytes)
+        table = read_frame(fileobj, name=name, size=size, max_bytes=max_bytes)
+        digest = table.sha256
         frame = validation.frame_to_codes(table.frame, table.header, **kw)
     elif rows is not None:
         frame = validation.frame_from_rows(rows, **kw) if rows else None

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import io
 import time
 from datetime import timedelta
 from typing import BinaryIO
@@ -101,10 +99,8 @@ def records_import(
     tick = progress or (lambda step, n=0: None)
     phases = phases if phases is not None else Phases()
     with phases("read"):
-        data = fileobj.read()
-        digest = hashlib.sha256(data).hexdigest()
-        table = read_frame(io.BytesIO(data), name=name, size=size, max_bytes=max_bytes)
-        del data
+        table = read_frame(fileobj, name=name, size=size, max_bytes=max_bytes)
+        digest = table.sha256
         frame = frame_to_codes(table.frame, table.header, record_type)
     tick("read", table.frame.height)
     batch_fields = dict(
