@@ -35,8 +35,6 @@ def ensure_can_screen(actor: User) -> None:
     (licensing, funding, tendering) — it stores a result file and runs a bulk lookup of possibly
     personal identifiers, so a read-only viewer (who may still check one identifier) may not."""
     actor = _active(actor)
-    if actor.is_superuser or actor.is_office_admin:
-        return
     if not actor.has_role(*WRITE_ROLES):
         raise PermissionDenied(
             "当前账号没有批量比对权限（需要经办人、审批人或部门管理员角色；查看员可逐个核查）。"

@@ -328,7 +328,7 @@ class Rules:
             f"{self.label_of[attr]}（{self.code_of[attr]}）不能为空{why}。",
         )
 
-    def raw(self, code: str) -> pl.Expr:
+    def cell(self, code: str) -> pl.Expr:
         """The cell as given (before normalisation)."""
         return _col(self.df, code)
 
@@ -343,7 +343,7 @@ def length_rules(r: Rules) -> None:
     """Text no longer than the standard's length of the field."""
     for spec in r.specs:
         if spec.kind == "text" and spec.code in r.df.columns:
-            n = r.raw(spec.code).str.len_chars()
+            n = r.cell(spec.code).str.len_chars()
             r.add(
                 spec.code,
                 "max_length",
@@ -370,7 +370,7 @@ def subject_rules(r: Rules) -> None:
         pl.col("subject_kind") == "?",
         pl.format(
             f"行政相对人类别（{code}）“{{}}”无效，应为法人及非法人组织、自然人或个体工商户。",
-            r.raw(f"{r.p}_XDR_LB"),
+            r.cell(f"{r.p}_XDR_LB"),
         ),
     )
 
@@ -408,7 +408,7 @@ def identifier_rules(r: Rules) -> None:
         pl.format(
             f"证件类型（{code_of['id_type']}）“{{}}”无效，应为身份证、护照号、港澳居民来往内地通行证、"
             "台湾居民来往大陆通行证或外国人永久居留身份证。",
-            r.raw(f"{r.p}_XDR_ZJLX"),
+            r.cell(f"{r.p}_XDR_ZJLX"),
         ),
     )
     _u_rule, u_msg = uscc_rule(pl.col("uscc"))
@@ -492,7 +492,7 @@ def organ_status_rules(r: Rules) -> None:
         pl.col("status_code") == "?",
         pl.format(
             f"当前状态（{code_of['status_code']}）“{{}}”无效，应为 1（有效）或 2（无效/撤销）。",
-            r.raw(f"{r.p}_ZT"),
+            r.cell(f"{r.p}_ZT"),
         ),
     )
     r.add(
