@@ -17,7 +17,7 @@ from django.test import Client
 
 from jointcredit.common.errors import ValidationFailed
 from jointcredit.common.logging import SecretFilter
-from jointcredit.common.tabular import check_upload, read_table
+from jointcredit.importing.tabular import check_upload, read_table
 
 from .discovery import Operation, openapi_schemas, operations, request_body_schema
 from .test_permission_matrix import generic_request, send

@@ -23,7 +23,7 @@ MARKERS = (MARKER, "noqa: S608")  # ruff's S608 suppression is the same consciou
 # comment marker in new code.
 ALLOWLIST = {
     (
-        "jointcredit/records/importer.py",
+        "jointcredit/common/bulk.py",
         'with cursor.copy(f"COPY {qn(table)} ({cols}) FROM STDIN (FORMAT csv)") as copy:',
     ),  # cols: quoted model fields
 }

@@ -30,6 +30,17 @@ def ensure_can_view(actor: User) -> None:
     _active(actor)
 
 
+def ensure_can_screen(actor: User) -> None:
+    """批量比对 (screening a file of identifiers): a clerk's job in the daily work of a department
+    (licensing, funding, tendering) — it stores a result file and runs a bulk lookup of possibly
+    personal identifiers, so a read-only viewer (who may still check one identifier) may not."""
+    actor = _active(actor)
+    if not actor.has_role(*WRITE_ROLES):
+        raise PermissionDenied(
+            "当前账号没有批量比对权限（需要经办人、审批人或部门管理员角色；查看员可逐个核查）。"
+        )
+
+
 def can_write_for(actor: User, department: Department) -> bool:
     if not actor or not actor.is_authenticated or not actor.is_active or actor.department_id is None:
         return False

@@ -3,8 +3,6 @@ and collection tasks (due dates in working days, reminders)."""
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
 from datetime import date, timedelta
 from typing import BinaryIO
@@ -20,23 +18,14 @@ from jointcredit.accounts.permissions import ensure_can_write, ensure_department
 from jointcredit.audit.services import audit_record
 from jointcredit.calendar.selectors import WorkingCalendar, deadline_or_pending
 from jointcredit.common import clock
+from jointcredit.common.bulk import chunks, db_datetime, insert_frame, reserve_ids, rows_where_in
 from jointcredit.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from jointcredit.common.importing import (
-    ALL_OR_NOTHING,
-    ERROR_CAP,
-    IMPORT_MODES,
-    SKIP_BAD_ROWS,
-    chunks,
-    db_datetime,
-    insert_frame,
-    reserve_ids,
-    resolve_subjects,
-    rows_where_in,
-)
 from jointcredit.common.jsonable import jsonable
-from jointcredit.common.tabular import read_frame
 from jointcredit.exchange.outbox import event_emit
+from jointcredit.importing.pipeline import ERROR_CAP, ImportMode, Rollback, collect_errors, mode_check
+from jointcredit.importing.tabular import read_frame
 from jointcredit.measures.scenarios import SCENARIOS
+from jointcredit.subjects.services import subjects_resolve
 
 from . import validation
 from .models import (
@@ -302,8 +291,6 @@ def _migrate_fields(item: CatalogItem, old: list[dict], new: list[dict], renames
         schema={"_row": pl.Int64, **{f["code"]: pl.String for f in new}},
     )
     checked, checks = validation.field_checks(frame, new, check_required=False)
-    from jointcredit.common.importing import collect_errors
-
     errors, count, _ = collect_errors(checked, checks, cap=20)
     if count:
         by_rule: dict[tuple, int] = {}
@@ -473,16 +460,6 @@ def _check_version(item: CatalogItem, catalog_version: int | None) -> None:
         )
 
 
-def _mode(mode: str) -> str:
-    if mode not in IMPORT_MODES:
-        raise ValidationFailed.single(
-            "mode",
-            "choice",
-            "导入方式 mode 必须是 all_or_nothing（全部成功才导入，默认）或 skip_bad_rows（跳过错误行）。",
-        )
-    return mode
-
-
 def submission_create(
     *,
     actor,
@@ -491,7 +468,7 @@ def submission_create(
     fileobj: BinaryIO | None = None,
     name: str = "",
     size: int | None = None,
-    mode: str = ALL_OR_NOTHING,
+    mode: str = ImportMode.ALL_OR_NOTHING,
     source: str = "api",
     department: Department | None = None,
     catalog_version: int | None = None,
@@ -502,15 +479,14 @@ def submission_create(
     (CSV UTF-8/GBK, XLSX) — the same pipeline as 双公示. Raises ``SubmissionRejected`` (nothing
     written, the rejected submission is recorded) in all-or-nothing mode when any row is wrong."""
     department = _check_submitter(actor, item, department)
-    _mode(mode)
+    mode_check(mode)
     _check_version(item, catalog_version)
     task = _task_for(item, period)
     kw = {"fields": item.fields, "version": item.version, "item_name": item.name}
     digest = ""
     if fileobj is not None:
-        data = fileobj.read()
-        digest = hashlib.sha256(data).hexdigest()
-        table = read_frame(io.BytesIO(data), name=name, size=size, max_bytes=max_bytes)
+        table = read_frame(fileobj, name=name, size=size, max_bytes=max_bytes)
+        digest = table.sha256
         frame = validation.frame_to_codes(table.frame, table.header, **kw)
     elif rows is not None:
         frame = validation.frame_from_rows(rows, **kw) if rows else None
@@ -535,7 +511,7 @@ def submission_create(
             _after_submission(actor, sub, outcome={"created": 0, "updated": 0, "unchanged": 0, "ids": []})
         return sub
     result = validation.validate(frame, fields=item.fields, scope=item.subject_scope, today=today)
-    skip = mode == SKIP_BAD_ROWS
+    skip = mode == ImportMode.SKIP_BAD_ROWS
     if result.errors and not skip:
         _reject(
             fields,
@@ -552,7 +528,7 @@ def submission_create(
             sub = Submission.objects.create(
                 status=Submission.Status.APPLIED, total_rows=result.total_rows, submitted_at=started, **fields
             )
-            valid, subject_errors = resolve_subjects(
+            valid, subject_errors = subjects_resolve(
                 result.valid,
                 actor=actor,
                 batch=sub,
@@ -560,7 +536,7 @@ def submission_create(
                 batch_type="catalog.submission",
             )
             if subject_errors and not skip:
-                raise _Rollback(subject_errors)
+                raise Rollback(subject_errors)
             errors = sorted(errors + subject_errors, key=lambda e: e.get("row", 0))
             rejected |= {e["row"] for e in subject_errors}
             outcome = _apply(valid, item=item, sub=sub, now=started)
@@ -571,7 +547,7 @@ def submission_create(
             sub.errors = errors[:ERROR_CAP]
             sub.save()
             _after_submission(actor, sub, outcome=outcome)
-    except _Rollback as rb:
+    except Rollback as rb:
         all_errors = sorted(result.errors + rb.errors, key=lambda e: e.get("row", 0))
         _reject(
             fields,
@@ -582,12 +558,6 @@ def submission_create(
             started=started,
         )
     return sub
-
-
-class _Rollback(Exception):
-    def __init__(self, errors: list[dict]):
-        super().__init__("rollback")
-        self.errors = errors
 
 
 def _reject(

@@ -1,9 +1,9 @@
 """Validation of submitted rows against an item's field definitions, vectorised with polars (one
 rule set for form, API and file, exactly like 双公示: the identifier rules are records' own
-``uscc_rule``/``resident_id_rule`` and the errors are collected by ``common.importing``).
+``uscc_rule``/``resident_id_rule`` and the errors are collected by ``importing.pipeline``).
 
 Input: a frame of ``_row`` + one string column per standard code. Output: the valid rows with the
-derived columns the shared ``resolve_subjects`` needs (``subject_identifier``, ``subject_kind``,
+derived columns ``subjects.services.subjects_resolve`` needs (``subject_identifier``, ``subject_kind``,
 ``subject_name``, ``id_type``, ``id_number``, ``uscc``) plus ``occurred_on``, ``ref_no``,
 ``row_key`` and ``data`` (JSON of the item's fields, normalised).
 """
@@ -16,7 +16,7 @@ from datetime import date
 import polars as pl
 
 from jointcredit.common.errors import ValidationFailed
-from jointcredit.common.importing import collect_errors
+from jointcredit.importing.pipeline import collect_errors
 from jointcredit.records.validation import resident_id_rule, uscc_rule
 from jointcredit.subjects.identifiers import IdType
 from jointcredit.subjects.models import SubjectKind

@@ -13,7 +13,7 @@ from jointcredit.accounts.models import Department
 from jointcredit.accounts.permissions import can_write_for
 from jointcredit.common import clock
 from jointcredit.common.errors import DomainError
-from jointcredit.common.importing import IMPORT_MODES
+from jointcredit.importing.pipeline import ImportMode
 from jointcredit.measures.scenarios import SCENARIOS
 from jointcredit.subjects.selectors import subject_get
 
@@ -53,7 +53,7 @@ def item_detail(request, code: str):
             "core": CORE.items(),
             "versions": item.versions.select_related("changed_by")[:20],
             "usages": item.usages.select_related("department"),
-            "modes": IMPORT_MODES.items(),
+            "modes": ImportMode.choices,
             "can_submit": can_write_for(request.user, item.department) and item.is_active,
             "submissions": item.submissions.select_related("department", "task")[:20],
             "tasks": selectors.task_list(item=item)[:24],

@@ -215,6 +215,22 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 JOINTCREDIT_IMPORT_MAX_BYTES = int(os.environ.get("JOINTCREDIT_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
+# Tables (importing.tabular.table_check, before parsing): rows, an XLSX's declared uncompressed
+# size and its compression ratio (zip bombs). docs/configuration.md.
+JOINTCREDIT_IMPORT_MAX_ROWS = int(os.environ.get("JOINTCREDIT_IMPORT_MAX_ROWS", "1000000"))
+JOINTCREDIT_IMPORT_MAX_UNCOMPRESSED_BYTES = int(
+    os.environ.get("JOINTCREDIT_IMPORT_MAX_UNCOMPRESSED_BYTES", str(500 * 1024 * 1024))
+)
+JOINTCREDIT_IMPORT_MAX_XLSX_RATIO = int(os.environ.get("JOINTCREDIT_IMPORT_MAX_XLSX_RATIO", "100"))
+# A request body (multipart upload) is refused with 413 while it streams in past this size.
+JOINTCREDIT_UPLOAD_MAX_BYTES = int(
+    os.environ.get("JOINTCREDIT_UPLOAD_MAX_BYTES", str(JOINTCREDIT_IMPORT_MAX_BYTES + 1024 * 1024))
+)
+FILE_UPLOAD_HANDLERS = [
+    "jointcredit.common.uploads.BoundedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 JOINTCREDIT_EVIDENCE_MAX_BYTES = int(os.environ.get("JOINTCREDIT_EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
 
 # --- Security -------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from jointcredit.audit.services import audit_record
 from jointcredit.calendar.selectors import WorkingCalendar, deadline_or_pending
 from jointcredit.common import clock
 from jointcredit.common.errors import Conflict, PermissionDenied, ValidationFailed
-from jointcredit.common.tabular import read_table
+from jointcredit.importing.tabular import read_table
 
 from .extensions import list_type_codes_existing
 from .kinds import EVENT_KINDS, kind_valid

@@ -1,5 +1,5 @@
 """Exports of inspection results (CSV/XLSX through ``common.tabular.safe_cell``) and the candidate
-list reader for honours screening (``common.tabular.read_table``)."""
+list reader for honours screening (``importing.tabular.read_table``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import io
 from urllib.parse import quote
 
 from jointcredit.common.errors import ValidationFailed
-from jointcredit.common.tabular import read_table, safe_cell
+from jointcredit.common.tabular import safe_cell
+from jointcredit.importing.tabular import read_table
 
 from .inspections import sample_rows
 

@@ -39,7 +39,7 @@ from jointcredit.audit.services import audit_record
 from jointcredit.common import clock
 from jointcredit.common.errors import ValidationFailed
 from jointcredit.common.pagination import MAX_PAGE_SIZE, Page
-from jointcredit.common.tabular import check_upload, decode_text, read_table
+from jointcredit.importing.tabular import check_upload, decode_text, read_table, table_check
 from jointcredit.lists.models import EntryState, ListEntry, ListType
 from jointcredit.subjects.identifiers import (
     INDIVIDUAL_BUSINESS_PLACEHOLDER,
@@ -150,6 +150,7 @@ def _input_rows_polars(data: bytes, *, file_name: str) -> InputRows | None:
 
 
 def input_rows_read(fileobj, *, file_name: str, progress: Callable[[int], None] | None = None) -> InputRows:
+    table_check(fileobj, name=file_name)  # size, rows, XLSX bombs: before anything parses the file
     data = fileobj.read()
     fast = _input_rows_polars(data, file_name=file_name)
     if fast is not None:

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.forms.models import model_to_dict
 
 from jointcredit.accounts.models import Department
-from jointcredit.accounts.permissions import ensure_can_view, ensure_office_admin
+from jointcredit.accounts.permissions import ensure_can_screen, ensure_office_admin
 from jointcredit.audit.services import audit_record
 from jointcredit.common.errors import Conflict, ValidationFailed
 
@@ -231,7 +231,7 @@ def screening_run(*, actor, fileobj, file_name: str, scenario: str, on: date | N
     """批量比对 a file of identifiers; stores the result file and an audited summary row."""
     from .screening import screening_execute  # heavy imports (polars) only when screening
 
-    ensure_can_view(actor)
+    ensure_can_screen(actor)
     return screening_execute(
         actor=actor, fileobj=fileobj, file_name=file_name, scenario=scenario, on=on, progress=progress
     )

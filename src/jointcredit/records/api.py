@@ -12,11 +12,11 @@ from ninja.files import UploadedFile
 from jointcredit.accounts.models import Department
 from jointcredit.accounts.permissions import ensure_can_view
 from jointcredit.common.errors import ValidationFailed
+from jointcredit.importing.pipeline import ImportMode
 
 from . import exports, selectors, services
 from .extensions import add_marks
 from .fields import RECORD_TYPE_BY_PLURAL
-from .models import ImportMode
 
 PREFIX = "/records"
 PUBLIC_PREFIX = "/records"

@@ -1,7 +1,8 @@
-"""Applying validated rows to the database: subjects, records, history, events — set-based.
+"""Applying validated rows to the database: records, history, events — set-based.
 
-The generic steps (subject resolution, id reservation, COPY of a frame) live in
-``common.importing``, shared with the catalog's 归集; the old names stay importable from here.
+The generic steps are shared with the catalog's 归集: subjects by ``subjects.services.
+subjects_resolve``, id reservation and COPY by ``common.bulk``, events by ``exchange.outbox``
+(payload: ``records.events``), modes and phases by ``importing.pipeline``.
 
 Called inside the service's transaction (``services.records_import`` / ``record_save``). New
 records (the bulk of any file) are written with COPY on PostgreSQL (``executemany`` on SQLite)
@@ -12,44 +13,38 @@ that re-importing the same file is a no-op and a changed row becomes an update w
 from __future__ import annotations
 
 import json
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
 import polars as pl
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from jointcredit.accounts.models import Department
 from jointcredit.audit.services import audit_record
 from jointcredit.calendar.selectors import WorkingCalendar, deadline_or_pending
 from jointcredit.common import clock
-from jointcredit.common.errors import ValidationFailed
-from jointcredit.common.importing import (
-    BULK_SUBJECT_THRESHOLD,  # noqa: F401 - re-exported
-    Phases,
+from jointcredit.common.bulk import (
+    chunks,
     count_where_in,
+    db_datetime,
     frame_from_query,
     frame_where_in,
-    insert_frame,  # noqa: F401 - re-exported (moved there)
+    insert_frame,
     pg_array,
-    phase,
+    reserve_id_series,
+    rows_where_in,
 )
-from jointcredit.common.importing import chunks as _chunks
-from jointcredit.common.importing import db_datetime as _db_datetime
-from jointcredit.common.importing import reserve_id_series as _reserve_id_series
-from jointcredit.common.importing import resolve_subjects as _resolve_subjects
-from jointcredit.common.importing import rows_where_in as _rows_where_in
 from jointcredit.common.jsonable import jsonable
 from jointcredit.exchange import outbox
-from jointcredit.exchange.models import OutboxEvent
-from jointcredit.exchange.outbox import event_emit
+from jointcredit.importing.pipeline import Phases, phase
 from jointcredit.subjects.models import Subject
 
 from . import rules
-from .fields import FIELDS, LICENSE, RECORD_TYPE_LABELS
+from .events import ROW_SCHEMA, record_events_emit, record_events_frame
+from .fields import FIELDS, LICENSE
 from .models import MODELS, ImportBatch, RecordHistory, RecordState, StatusCode
 from .validation import legacy_dict
 
@@ -81,24 +76,6 @@ def content_attrs(record_type: str) -> list[str]:
 def _column(model, attr: str) -> str:
     name = attr[:-3] if attr.endswith("_id") else attr
     return model._meta.get_field(name).column
-
-
-# --- subjects -----------------------------------------------------------------------------------
-
-
-def resolve_subjects(
-    df: pl.DataFrame, *, actor, batch: ImportBatch | None, source: str
-) -> tuple[pl.DataFrame, list[dict]]:
-    """The shared ``common.importing.resolve_subjects``; a legacy row matching no subject is
-    reported on 行政相对人组织机构代码 (CF_XDR_ZDM / XK_XDR_ZDM)."""
-    return _resolve_subjects(
-        df,
-        actor=actor,
-        batch=batch,
-        source=source,
-        batch_type="records.importbatch",
-        unmatched_field="CF_XDR_ZDM" if "CF_XDR_ZDM" in df.columns else "XK_XDR_ZDM",
-    )
 
 
 # --- records ------------------------------------------------------------------------------------
@@ -174,7 +151,7 @@ def apply(
     updates: list[tuple[dict, dict, str]] = []  # (row, values, action)
     if old.height:
         current = {}
-        for chunk in _chunks(old.get_column("_id").to_list(), 5_000):
+        for chunk in chunks(old.get_column("_id").to_list(), 5_000):
             for row in model.objects.filter(pk__in=chunk).values(
                 "id", "state", "version", *attrs, "published_at", "publication_deadline"
             ):
@@ -218,6 +195,7 @@ def apply(
             out=out,
             phases=phases,
         )
+    emitted: dict[str, list[dict]] = {}  # event kind → rows (ROW_SCHEMA + reason)
     for row, cur, changes, action in updates:
         values = dict(changes)
         values.update(version=cur["version"] + 1, updated_at=now, batch_id=batch.pk if batch else None)
@@ -256,34 +234,32 @@ def apply(
             after=jsonable({a: values[a] for a in changes} | {"state": values.get("state", cur["state"])}),
         )
         state = values.get("state", cur["state"])
+        if state == RecordState.DRAFT:
+            continue  # drafts are not public: nobody downstream hears about them yet
         kind = {
             "withdrawn": "record.withdrawn",
             "updated": "record.changed",
             "published": "record.published",
         }[action]
-        if state == RecordState.DRAFT:
-            continue  # drafts are not public: nobody downstream hears about them yet
-        event_emit(
-            kind=kind,
-            aggregate_type=record_type,
-            aggregate_id=cur["id"],
-            data=_event_data(
-                record_type,
-                cur["id"],
-                row,
-                state,
-                values["version"],
-                batch,
-                reason=values.get("withdraw_reason", ""),
-            ),
-            department=_department(row["department_id"]),
+        emitted.setdefault(kind, []).append(
+            {
+                **{c: row[c] for c in ROW_SCHEMA if c not in ("id", "state", "version")},
+                "id": cur["id"],
+                "state": state,
+                "version": values["version"],
+                "reason": values.get("withdraw_reason", ""),
+            }
         )
         out.ids.append(cur["id"])
+    for kind, rows in emitted.items():
+        record_events_emit(
+            pl.DataFrame(rows, schema=ROW_SCHEMA | {"reason": pl.String}),
+            record_type=record_type,
+            kind=kind,
+            batch_id=batch.pk if batch else None,
+            extra={"reason": pl.col("reason")} if kind == "record.withdrawn" else None,
+        )
     return out
-
-
-def _department(pk: int):
-    return Department.objects.get(pk=pk)
 
 
 def _existing(model, df: pl.DataFrame, dept_ids: list[int]) -> pl.DataFrame:
@@ -321,7 +297,7 @@ def _existing(model, df: pl.DataFrame, dept_ids: list[int]) -> pl.DataFrame:
         return rows.filter(pl.col("department_id").is_in(dept_ids))
     rows = [
         (d, doc, pk)
-        for doc, d, pk in _rows_where_in(
+        for doc, d, pk in rows_where_in(
             model, ["doc_no", "department_id", "id"], "doc_no", df.get_column("doc_no").unique().to_list()
         )
         if d in dept_ids
@@ -349,27 +325,6 @@ def _cmp(value):
     return str(value)
 
 
-def _event_data(
-    record_type: str, pk: int, row: dict, state: str, version: int, batch, reason: str = ""
-) -> dict:
-    return {
-        "record_type": record_type,
-        "record_type_label": RECORD_TYPE_LABELS[record_type],
-        "id": pk,
-        "department_id": row["department_id"],
-        "doc_no": row["doc_no"],
-        "subject_identifier": row["subject_identifier"],
-        "subject_name": row["subject_name"],
-        "subject_kind": row["subject_kind"],
-        "decision_date": row["decision_date"],
-        "state": state,
-        "public_until": row.get("public_until"),
-        "version": version,
-        "batch_id": batch.pk if batch else None,
-        **({"reason": reason} if reason else {}),
-    }
-
-
 def _insert_new(
     model,
     new: pl.DataFrame,
@@ -395,25 +350,24 @@ def _insert_new(
         .otherwise(pl.lit(RecordState.DRAFT.value if hold_as_draft else RecordState.PUBLISHED.value))
     )
     with phase(phases, "records", n), ThreadPoolExecutor(1) as pool:
-        ids = _reserve_id_series(model, n)
+        ids = reserve_id_series(model, n)
         new = new.with_columns(ids, state.alias("state"))
         published = new.filter(pl.col("state") == RecordState.PUBLISHED.value)
         # The events' frame (JSON payloads) is built by polars in a worker thread while PostgreSQL
         # ingests the records: on two cores it costs no wall time.
         events = (
             pool.submit(
-                _events_frame,
-                published,
+                record_events_frame,
+                published.with_columns(pl.lit(1, dtype=pl.Int64).alias("version")),
                 record_type=record_type,
                 kind="record.published",
+                batch_id=batch.pk if batch else None,
                 now=now,
-                now_text=_db_datetime(now),
-                batch=batch,
             )
             if published.height
             else None
         )
-        attrs, frame = _new_frame(new, record_type=record_type, now_text=_db_datetime(now), batch=batch)
+        attrs, frame = _new_frame(new, record_type=record_type, now_text=db_datetime(now), batch=batch)
         _check_references(frame)
         insert_frame(model._meta.db_table, [_column(model, a) for a in attrs], frame)
         events_frame = events.result() if events is not None else None
@@ -423,7 +377,7 @@ def _insert_new(
     out.ids.extend(ids.to_list() if n <= PER_RECORD_AUDIT_MAX else [])
     if events_frame is not None:
         with phase(phases, "events", events_frame.height):
-            _events_write(events_frame)
+            outbox.events_write(events_frame)
 
 
 def _new_frame(
@@ -484,78 +438,6 @@ def _check_references(frame: pl.DataFrame) -> None:
             )
 
 
-def _event_ids(record_ids: pl.Expr, now) -> pl.Expr:
-    """Time-ordered event ids (UUID version 7 layout, RFC 9562): 48-bit ms timestamp, version, 12
-    random bits, variant, then 60 bits = a random start + the record id, in decimal digits (valid
-    hex, same width, so the text order is the numeric order). The outbox's primary key and the
-    sequencer's ``(occurred_at, id)`` index then grow at their right edge instead of at random
-    pages (measured: ~2× cheaper index maintenance than random version-4 ids)."""
-    ms = int(now.timestamp() * 1000) & ((1 << 48) - 1)
-    rand = int.from_bytes(os.urandom(8), "big")
-    prefix = f"{ms:012x}7{rand & 0xFFF:03x}{8 | ((rand >> 12) & 3):x}"
-    start = (rand >> 14) % 10**14  # + a record id (< 10^14) stays within 15 decimal digits
-    return pl.lit(prefix) + (record_ids + start).cast(pl.String).str.zfill(15)
-
-
-def _events_frame(
-    rows: pl.DataFrame, *, record_type: str, kind: str, now, now_text: str, batch
-) -> pl.DataFrame:
-    """``record.published`` outbox rows for a bulk insert: the same OutboxEvent columns and payload
-    shape as ``_event_data`` (what ``event_emit`` writes for one record).
-
-    Seam: ``exchange.outbox.event_emit`` writes one row per call; for a million-row file that is
-    a million round trips, so the importer writes the same rows with one COPY (``_events_write``).
-    Pure polars (runs in a worker thread): ``now_text`` is ``now`` as the backend stores it."""
-    payload = pl.struct(
-        pl.lit(record_type).alias("record_type"),
-        pl.lit(RECORD_TYPE_LABELS[record_type]).alias("record_type_label"),
-        pl.col("id"),
-        pl.col("department_id"),
-        pl.col("doc_no"),
-        pl.col("subject_identifier"),
-        pl.col("subject_name"),
-        pl.col("subject_kind"),
-        pl.col("decision_date").dt.to_string("%Y-%m-%d"),
-        pl.col("state"),
-        pl.col("public_until").dt.to_string("%Y-%m-%d"),
-        pl.col("version"),
-        pl.lit(batch.pk if batch else None, dtype=pl.Int64).alias("batch_id"),
-    ).struct.json_encode()
-    return rows.with_columns(pl.lit(1).alias("version")).select(
-        _event_ids(pl.col("id"), now).alias("id"),
-        pl.lit(kind).alias("kind"),
-        pl.lit(now_text).alias("occurred_at"),
-        pl.lit(record_type).alias("aggregate_type"),
-        pl.col("id").cast(pl.String).alias("aggregate_id"),
-        pl.col("department_id"),
-        pl.lit("").alias("list_type_code"),
-        payload.alias("payload"),
-    )
-
-
-def _events_write(frame: pl.DataFrame) -> None:
-    """COPY the rows of ``_events_frame`` in the caller's transaction, and the after-commit pump."""
-    meta = OutboxEvent._meta
-    columns = [
-        meta.get_field(n).column
-        for n in (
-            "id",
-            "kind",
-            "occurred_at",
-            "aggregate_type",
-            "aggregate_id",
-            "department",
-            "list_type_code",
-            "payload",
-        )
-    ]
-    insert_frame(meta.db_table, columns, frame)
-    # Same after-commit nudge event_emit gives (sequencer + dispatcher); the sweep covers its absence.
-    pump = getattr(outbox, "_pump_after_commit", None)
-    if pump is not None and not any(func is pump for _, func, _ in connection.run_on_commit):
-        transaction.on_commit(pump)
-
-
 def write_audit(
     *, actor, batch: ImportBatch | None, record_type: str, outcome: Outcome, department, action: str
 ) -> None:
@@ -590,12 +472,4 @@ def write_audit(
                 "withdrawn": outcome.withdrawn,
                 "file": batch.file_name,
             },
-        )
-
-
-def raise_if_errors(errors: list[dict], *, total: int) -> None:
-    if errors:
-        raise ValidationFailed(
-            f"共 {len(errors)} 处错误，未导入任何数据（全部成功才导入）。第一处：{errors[0]['message']}",
-            details=errors,
         )

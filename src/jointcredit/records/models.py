@@ -15,6 +15,7 @@ from django.utils import timezone
 from django_fsm import FSMField, transition
 
 from jointcredit.common import clock
+from jointcredit.importing.pipeline import ImportMode
 from jointcredit.subjects.models import SubjectKind
 
 from .fields import LICENSE, PENALTY
@@ -38,11 +39,6 @@ class DisplayStatus(models.TextChoices):
     PUBLIC = "public", "公示中"
     EXPIRED = "expired", "公示期满（已移出门户）"
     WITHDRAWN = "withdrawn", "已撤销"
-
-
-class ImportMode(models.TextChoices):
-    ALL_OR_NOTHING = "all_or_nothing", "全部成功才导入"
-    SKIP_BAD_ROWS = "skip_bad_rows", "跳过错误行"
 
 
 class ImportBatch(models.Model):

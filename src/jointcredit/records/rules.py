@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import polars as pl
 from django.conf import settings
 
 from .models import PenaltyTier
@@ -52,15 +53,44 @@ def publication_working_days() -> int:
     return int(settings.JOINTCREDIT.get("PUBLICATION_WORKING_DAYS", 7))
 
 
-def penalty_tier(categories: list[str], fine: float | None, confiscation: float | None) -> str:
-    cats = set(categories)
-    amount = (fine or 0) + (confiscation or 0)
-    if cats & SERIOUS_CATEGORIES or amount >= SERIOUS_AMOUNT_WAN:
-        return PenaltyTier.SERIOUS
-    small_fine = "罚款" not in cats or (fine or 0) < MINOR_FINE_WAN
-    if cats and cats <= MINOR_CATEGORIES | {"罚款"} and small_fine and not confiscation:
-        return PenaltyTier.MINOR
-    return PenaltyTier.GENERAL
+def penalty_tier_expr(stated: pl.Expr, categories: pl.Expr, fine: pl.Expr, confiscation: pl.Expr) -> pl.Expr:
+    """The tier of each penalty row: the stated one (CF_SXCD, label or code) or the one derived
+    from ``categories`` (a list column) and the amounts (text, 万元) by the rule above. The one
+    source of the rule: forms, API and files all validate through this expression."""
+    fine = fine.cast(pl.Float64, strict=False).fill_null(0)
+    confiscation = confiscation.cast(pl.Float64, strict=False).fill_null(0)
+    serious = categories.list.eval(pl.element().is_in(list(SERIOUS_CATEGORIES))).list.any() | (
+        (fine + confiscation) >= SERIOUS_AMOUNT_WAN
+    )
+    only_minor = categories.list.eval(pl.element().is_in([*MINOR_CATEGORIES, "罚款"])).list.all()
+    small_fine = ~categories.list.contains("罚款") | (fine < MINOR_FINE_WAN)
+    minor = (categories.list.len() > 0) & only_minor & small_fine & (confiscation == 0)
+    derived = (
+        pl.when(serious)
+        .then(pl.lit(PenaltyTier.SERIOUS.value))
+        .when(minor)
+        .then(pl.lit(PenaltyTier.MINOR.value))
+        .otherwise(pl.lit(PenaltyTier.GENERAL.value))
+    )
+    by_label = {k: str(v) for k, v in TIER_BY_LABEL.items()}
+    return pl.coalesce(stated.replace_strict(by_label, default=None, return_dtype=pl.String), derived)
+
+
+def penalty_window_exprs(decision_date: pl.Expr, tier: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """``penalty_window`` column-wise: (CF_GSJZQ, repairable from), both from ``TIER_MONTHS``;
+    ``offset_by`` clamps to the month's end like ``add_months``."""
+    window = {str(t): f"{m}mo" for t, (m, _) in TIER_MONTHS.items()}
+    repair = {str(t): f"{m}mo" for t, (_, m) in TIER_MONTHS.items()}
+    return (
+        decision_date.dt.offset_by(tier.replace_strict(window, return_dtype=pl.String)),
+        decision_date.dt.offset_by(tier.replace_strict(repair, return_dtype=pl.String)),
+    )
+
+
+def license_public_until_expr(decision_date: pl.Expr, valid_to: pl.Expr) -> pl.Expr:
+    """Licences stay on the portal until 有效期至, without one ``LICENSE_DEFAULT_MONTHS`` after the
+    decision."""
+    return pl.coalesce(valid_to, decision_date.dt.offset_by(f"{LICENSE_DEFAULT_MONTHS}mo"))
 
 
 def add_months(day: date, months: int) -> date:
@@ -79,7 +109,3 @@ def penalty_window(decision_date: date, tier: str) -> tuple[date, date]:
     """(CF_GSJZQ 公示截止期, date from which repair may be applied for)."""
     window, repair = TIER_MONTHS[tier]
     return add_months(decision_date, window), add_months(decision_date, repair)
-
-
-def license_public_until(decision_date: date, valid_to: date | None) -> date:
-    return valid_to or add_months(decision_date, LICENSE_DEFAULT_MONTHS)

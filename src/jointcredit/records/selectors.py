@@ -99,13 +99,6 @@ def batch_get(pk: int) -> ImportBatch:
     return batch
 
 
-def batch_list(*, department: Department | None = None, page: int = 1, page_size: int = 20) -> Page:
-    qs = ImportBatch.objects.select_related("department")
-    if department is not None:
-        qs = qs.filter(department=department)
-    return paginate(qs.order_by("-id"), page=page, page_size=page_size)
-
-
 # --- timeliness -----------------------------------------------------------------------------------
 
 

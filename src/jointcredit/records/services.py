@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import io
 import time
 from datetime import timedelta
 from typing import BinaryIO
@@ -18,14 +16,15 @@ from jointcredit.audit.services import audit_record
 from jointcredit.calendar.selectors import WorkingCalendar, deadline_or_pending
 from jointcredit.common import clock
 from jointcredit.common.errors import Conflict, PermissionDenied, ValidationFailed
-from jointcredit.common.importing import Phases, phase
-from jointcredit.common.tabular import read_frame
-from jointcredit.exchange.outbox import event_emit
+from jointcredit.importing.pipeline import ERROR_CAP, ImportMode, Phases, Rollback, mode_check, phase
+from jointcredit.importing.tabular import read_frame
+from jointcredit.subjects.services import subjects_resolve
 
 from . import importer, rules
-from .fields import RECORD_TYPE_LABELS, RECORD_TYPES
-from .models import MODELS, ImportBatch, ImportMode, RecordHistory, RecordState
-from .validation import ERROR_CAP, Context, frame_from_records, frame_to_codes, validate
+from .events import record_events_emit, record_rows
+from .fields import LICENSE, RECORD_TYPE_LABELS, RECORD_TYPES
+from .models import MODELS, ImportBatch, RecordHistory, RecordState
+from .validation import Context, frame_from_records, frame_to_codes, validate
 
 
 class ImportRejected(ValidationFailed):
@@ -92,23 +91,16 @@ def records_import(
     """Import a standard file (CSV UTF-8/GBK, XLSX). Raises ``ImportRejected`` (nothing written)
     when ``mode`` is all-or-nothing and any row is wrong; otherwise returns the applied batch.
 
-    ``phases`` (``common.importing.Phases``) collects the time of each step; it is logged at INFO
+    ``phases`` (``importing.pipeline.Phases``) collects the time of each step; it is logged at INFO
     either way (``jointcredit.importing``), the CLI prints it at ``--verbosity 2``."""
     _check_type(record_type)
     _check_writer(actor, department, as_system)
-    if mode not in ImportMode.values:
-        raise ValidationFailed.single(
-            "mode",
-            "choice",
-            "导入方式 mode 必须是 all_or_nothing（全部成功才导入，默认）或 skip_bad_rows（跳过错误行）。",
-        )
+    mode_check(mode)
     tick = progress or (lambda step, n=0: None)
     phases = phases if phases is not None else Phases()
     with phases("read"):
-        data = fileobj.read()
-        digest = hashlib.sha256(data).hexdigest()
-        table = read_frame(io.BytesIO(data), name=name, size=size, max_bytes=max_bytes)
-        del data
+        table = read_frame(fileobj, name=name, size=size, max_bytes=max_bytes)
+        digest = table.sha256
         frame = frame_to_codes(table.frame, table.header, record_type)
     tick("read", table.frame.height)
     batch_fields = dict(
@@ -178,12 +170,18 @@ def _run(
             )
             source = f"{RECORD_TYPE_LABELS[record_type]}导入#{batch.pk}"
             with phase(phases, "subjects", result.valid.height):
-                valid, subject_errors = importer.resolve_subjects(
-                    result.valid, actor=actor, batch=batch, source=source
+                # A legacy row matching no subject is reported on 行政相对人组织机构代码.
+                valid, subject_errors = subjects_resolve(
+                    result.valid,
+                    actor=actor,
+                    batch=batch,
+                    source=source,
+                    batch_type="records.importbatch",
+                    unmatched_field="XK_XDR_ZDM" if record_type == LICENSE else "CF_XDR_ZDM",
                 )
             tick("subjects", valid.height)
             if subject_errors and not skip:
-                raise _Rollback(subject_errors)
+                raise Rollback(subject_errors)
             errors += subject_errors
             rejected |= {e["row"] for e in subject_errors}
             outcome = importer.apply(
@@ -196,7 +194,7 @@ def _run(
                 phases=phases,
             )
             if outcome.errors and not skip:
-                raise _Rollback(outcome.errors)
+                raise Rollback(outcome.errors)
             errors += outcome.errors
             rejected |= outcome.rejected_rows
             errors.sort(key=lambda e: e.get("row", 0))
@@ -219,7 +217,7 @@ def _run(
         if phases is not None:
             phases.add("commit", time.perf_counter() - commit_from)  # the end of the block is the COMMIT
         tick("written", valid.height)
-    except _Rollback as rb:
+    except Rollback as rb:
         all_errors = sorted(result.errors + rb.errors, key=lambda e: e.get("row", 0))
         return _reject(
             batch_fields,
@@ -230,12 +228,6 @@ def _run(
             started=started,
         )
     return batch
-
-
-class _Rollback(Exception):
-    def __init__(self, errors: list[dict]):
-        super().__init__("rollback")
-        self.errors = errors
 
 
 def _reject(batch_fields: dict, *, total: int, errors: list[dict], error_count: int, rejected: int, started):
@@ -442,27 +434,7 @@ def _history(record, *, actor, action: str, before: dict, after: dict) -> None:
 
 
 def _emit(record, kind: str, **extra) -> None:
-    event_emit(
-        kind=kind,
-        aggregate_type=record.record_type,
-        aggregate_id=record.pk,
-        department=record.department,
-        data={
-            "record_type": record.record_type,
-            "record_type_label": RECORD_TYPE_LABELS[record.record_type],
-            "id": record.pk,
-            "department_id": record.department_id,
-            "doc_no": record.doc_no,
-            "subject_identifier": record.subject.identifier,
-            "subject_name": record.subject_name,
-            "subject_kind": record.subject_kind,
-            "decision_date": record.decision_date,
-            "state": record.state,
-            "public_until": record.public_until,
-            "version": record.version,
-            **extra,
-        },
-    )
+    record_events_emit(record_rows([record]), record_type=record.record_type, kind=kind, extra=extra)
 
 
 def records_deadlines_recompute(*, years: set[int] | None = None) -> int:

@@ -12,7 +12,6 @@ Output: the rows that passed, normalised to model values, plus one error per bro
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -20,6 +19,7 @@ import polars as pl
 
 from jointcredit.accounts.models import Department
 from jointcredit.common.errors import ValidationFailed
+from jointcredit.importing.pipeline import Check, collect_errors
 from jointcredit.subjects.identifiers import (
     _FOREIGN_PR_RE,
     _HK_MACAU_RE,
@@ -51,9 +51,7 @@ from .fields import (
     normalize_header,
     spec_by_code,
 )
-from .models import PenaltyTier
 
-ERROR_CAP = 10_000
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _DOC_PATTERNS = {
     IdType.PASSPORT: (_PASSPORT_RE.pattern, "5–17 位字母或数字"),
@@ -290,15 +288,350 @@ def resident_id_rule(expr: pl.Expr, today: date) -> tuple[pl.Expr, pl.Expr]:
 
 
 # --- the rule set -----------------------------------------------------------------------------
+#
+# ``validate`` normalises the frame (``_normalise``), then asks each named rule function below for
+# its checks, in the order the errors of one row are reported (lengths first: a 5,000-character
+# 文书号 should be named as such, not as something else). Every check is a (field, rule,
+# condition, message) over the whole frame; ``importing.pipeline.collect_errors`` evaluates them.
+
+
+@dataclass
+class Rules:
+    """The checks of one validation: ``add`` one, ``required`` for a missing value."""
+
+    df: pl.DataFrame
+    ctx: Context
+    checks: list[Check] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        specs = FIELDS[self.ctx.record_type]
+        self.specs = specs
+        self.code_of = {s.attr: s.code for s in specs}
+        self.label_of = {s.attr: s.label for s in specs}
+        self.date_attrs = {s.attr for s in specs if s.kind == "date"}
+        self.p = "XK" if self.ctx.record_type == LICENSE else "CF"
+
+    def add(self, code: str, rule: str, cond: pl.Expr, message) -> None:
+        msg = message if isinstance(message, pl.Expr) else pl.lit(message)
+        self.checks.append((code, rule, cond, msg))
+
+    def required(self, attr: str, cond: pl.Expr | None = None, why: str = "") -> None:
+        missing = (
+            pl.col(attr).cast(pl.String).fill_null("") == ""
+            if attr not in self.date_attrs
+            else pl.col(f"_raw_{attr}") == ""
+        )
+        self.add(
+            self.code_of[attr],
+            "required",
+            missing if cond is None else (missing & cond),
+            f"{self.label_of[attr]}（{self.code_of[attr]}）不能为空{why}。",
+        )
+
+    def cell(self, code: str) -> pl.Expr:
+        """The cell as given (before normalisation)."""
+        return _col(self.df, code)
+
+
+_IS_LEGAL = pl.col("subject_kind") == SubjectKind.LEGAL.value
+_IS_NATURAL = pl.col("subject_kind") == SubjectKind.NATURAL.value
+_IS_BUSINESS = pl.col("subject_kind") == SubjectKind.INDIVIDUAL_BUSINESS.value
+_PLACEHOLDER = pl.col("uscc").is_in(["", INDIVIDUAL_BUSINESS_PLACEHOLDER])
+
+
+def length_rules(r: Rules) -> None:
+    """Text no longer than the standard's length of the field."""
+    for spec in r.specs:
+        if spec.kind == "text" and spec.code in r.df.columns:
+            n = r.cell(spec.code).str.len_chars()
+            r.add(
+                spec.code,
+                "max_length",
+                n > spec.max_length,
+                pl.format(f"{spec.label}（{spec.code}）不能超过 {spec.max_length} 个字符，实际 {{}} 个。", n),
+            )
+
+
+def subject_rules(r: Rules) -> None:
+    """Name, 文书号, decision date and 相对人类别 present; the kind one of the three."""
+    code = r.code_of["subject_kind"]
+    r.required("subject_name")
+    r.required("doc_no")
+    r.required("decision_date")
+    r.add(
+        code,
+        "required",
+        pl.col("subject_kind") == "",
+        f"行政相对人类别（{code}）不能为空，应为法人及非法人组织、自然人或个体工商户。",
+    )
+    r.add(
+        code,
+        "choice",
+        pl.col("subject_kind") == "?",
+        pl.format(
+            f"行政相对人类别（{code}）“{{}}”无效，应为法人及非法人组织、自然人或个体工商户。",
+            r.cell(f"{r.p}_XDR_LB"),
+        ),
+    )
+
+
+def identifier_rules(r: Rules) -> None:
+    """The identifiers 相对人类别 requires: USCC for organisations (or a legacy 组织机构代码/工商注册号),
+    the operator's ID for a 个体工商户 without one, a document for natural persons; each checked."""
+    code_of = r.code_of
+    has_legacy_code = (pl.col("_org_code") != "") | (pl.col("_reg_no") != "")
+    r.add(
+        code_of["uscc"],
+        "required",
+        _IS_LEGAL & (pl.col("uscc") == "") & ~has_legacy_code,
+        f"法人及非法人组织的统一社会信用代码（{code_of['uscc']}）不能为空。",
+    )
+    r.required("legal_rep", _IS_LEGAL, "（法人及非法人组织必填）")
+    r.add(
+        code_of["id_number"],
+        "required",
+        _IS_BUSINESS & _PLACEHOLDER & (pl.col("id_number") == ""),
+        f"个体工商户没有统一社会信用代码时，证件号码（{code_of['id_number']}）必须填写经营者身份证号码。",
+    )
+    r.add(
+        code_of["uscc"],
+        "forbidden",
+        _IS_NATURAL & (pl.col("uscc") != ""),
+        f"自然人不填写统一社会信用代码（{code_of['uscc']}），请填写证件类型和证件号码。",
+    )
+    r.required("id_type", _IS_NATURAL, "（自然人必填）")
+    r.required("id_number", _IS_NATURAL, "（自然人必填）")
+    r.add(
+        code_of["id_type"],
+        "choice",
+        pl.col("id_type") == "?",
+        pl.format(
+            f"证件类型（{code_of['id_type']}）“{{}}”无效，应为身份证、护照号、港澳居民来往内地通行证、"
+            "台湾居民来往大陆通行证或外国人永久居留身份证。",
+            r.cell(f"{r.p}_XDR_ZJLX"),
+        ),
+    )
+    _u_rule, u_msg = uscc_rule(pl.col("uscc"))
+    r.add(
+        code_of["uscc"],
+        "@_uscc_rule",
+        (_IS_LEGAL | _IS_BUSINESS) & ~_PLACEHOLDER & pl.col("_uscc_rule").is_not_null(),
+        u_msg,
+    )
+    person_id_needed = (
+        _IS_NATURAL & ((pl.col("id_type") == IdType.RESIDENT_ID) | (pl.col("id_type") == ""))
+    ) | (_IS_BUSINESS & _PLACEHOLDER)
+    _r_rule, r_msg = resident_id_rule(pl.col("id_number"), r.ctx.today)
+    r.add(
+        code_of["id_number"],
+        "@_rid_rule",
+        person_id_needed & (pl.col("id_number") != "") & pl.col("_rid_rule").is_not_null(),
+        r_msg,
+    )
+    for id_t, (pattern, rule_text) in _DOC_PATTERNS.items():
+        r.add(
+            code_of["id_number"],
+            "format",
+            _IS_NATURAL
+            & (pl.col("id_type") == id_t)
+            & (pl.col("id_number") != "")
+            & ~pl.col("id_number").str.contains(pattern),
+            f"{IdType.LABELS[id_t]}号码格式错误：应为{rule_text}。",
+        )
+
+
+def date_rules(r: Rules) -> None:
+    """Dates real, the decision not in the future nor before 1949."""
+    code_of, label_of, today = r.code_of, r.label_of, r.ctx.today
+    for attr in r.date_attrs:
+        if attr == "public_until":
+            continue
+        r.add(
+            code_of[attr],
+            "date",
+            (pl.col(f"_raw_{attr}") != "") & pl.col(attr).is_null(),
+            pl.format(
+                f"{label_of[attr]}（{code_of[attr]}）“{{}}”不是有效日期，应为 YYYY-MM-DD。",
+                pl.col(f"_raw_{attr}"),
+            ),
+        )
+    r.add(
+        code_of["decision_date"],
+        "not_future",
+        pl.col("decision_date") > pl.lit(today),
+        pl.format(
+            f"{label_of['decision_date']}（{code_of['decision_date']}）{{}} 晚于今天（{today}）。",
+            pl.col("decision_date"),
+        ),
+    )
+    r.add(
+        code_of["decision_date"],
+        "range",
+        pl.col("decision_date").dt.year() < 1949,
+        f"{label_of['decision_date']}（{code_of['decision_date']}）早于 1949 年，请核对。",
+    )
+
+
+def organ_status_rules(r: Rules) -> None:
+    """Decision organ = the importing department or one it may act for; 当前状态 1 or 2, a
+    withdrawal (2) with its reason in 备注."""
+    code_of = r.code_of
+    r.add(
+        code_of["organ_code"],
+        "organ",
+        pl.col("department_id").is_null(),
+        pl.format(
+            f"决定机关统一社会信用代码（{code_of['organ_code']}）“{{}}”不是“{r.ctx.department.name}”"
+            "或其可代为报送的部门。",
+            pl.col("organ_code"),
+        ),
+    )
+    r.add(
+        code_of["status_code"],
+        "choice",
+        pl.col("status_code") == "?",
+        pl.format(
+            f"当前状态（{code_of['status_code']}）“{{}}”无效，应为 1（有效）或 2（无效/撤销）。",
+            r.cell(f"{r.p}_ZT"),
+        ),
+    )
+    r.add(
+        "BZ",
+        "withdraw_reason",
+        (pl.col("status_code") == "2") & (pl.col("remark") == ""),
+        "当前状态为 2（无效/撤销）时，必须在备注（BZ）中写明撤销原因。",
+    )
+
+
+def license_rules(r: Rules) -> None:
+    """行政许可: document, category from the national list, content, validity in order."""
+    for attr in ("doc_name", "category", "content", "valid_from"):
+        r.required(attr)
+    r.add(
+        "XK_XKLB",
+        "choice",
+        (pl.col("category") != "") & ~pl.col("category").is_in(LICENSE_CATEGORIES),
+        pl.format(
+            "许可类别（XK_XKLB）“{}”不在国家标准目录中，应为：" + "、".join(LICENSE_CATEGORIES) + "。",
+            pl.col("category"),
+        ),
+    )
+    r.add(
+        "XK_YXQZI",
+        "order",
+        pl.col("valid_to") < pl.col("valid_from"),
+        pl.format(
+            "有效期至（XK_YXQZI）{} 早于有效期自（XK_YXQZ）{}。", pl.col("valid_to"), pl.col("valid_from")
+        ),
+    )
+
+
+def penalty_rules(r: Rules) -> None:
+    """行政处罚: facts and basis, categories from the national list (``_cats``), amounts in 万元
+    where the category needs them, 有效期 after the decision, a stated tier one of the three."""
+    label_of = r.label_of
+    for attr in ("violation_type", "facts", "basis", "categories", "content"):
+        r.required(attr)
+    bad_cat = (
+        pl.col("_cats").list.eval(pl.element().filter(~pl.element().is_in(PENALTY_CATEGORIES))).list.first()
+    )
+    r.add(
+        "CF_CFLB",
+        "choice",
+        bad_cat.is_not_null(),
+        pl.format(
+            "处罚类别（CF_CFLB）“{}”不在国家标准目录中，应为：" + "、".join(PENALTY_CATEGORIES) + "。",
+            bad_cat,
+        ),
+    )
+    for attr, code in (("fine", "CF_NR_FK"), ("confiscation", "CF_NR_WFFF")):
+        val = pl.col(attr)
+        negative = val.str.starts_with("-") & val.str.slice(1).str.contains(_AMOUNT_RE)
+        r.add(code, "non_negative", negative, f"{label_of[attr]}（{code}）不能为负数。")
+        r.add(
+            code,
+            "number",
+            (val != "") & ~val.str.contains(_AMOUNT_RE) & ~negative,
+            pl.format(f"{label_of[attr]}（{code}）“{{}}”不是数字：以万元为单位，最多 6 位小数。", val),
+        )
+    has = pl.col("_cats").list.contains
+    r.add(
+        "CF_NR_FK",
+        "required",
+        has("罚款") & (pl.col("fine") == ""),
+        "处罚类别含“罚款”时，罚款金额（CF_NR_FK，万元）不能为空。",
+    )
+    r.add(
+        "CF_NR_WFFF",
+        "required",
+        (has("没收违法所得") | has("没收非法财物")) & (pl.col("confiscation") == ""),
+        "处罚类别含“没收违法所得/没收非法财物”时，没收金额（CF_NR_WFFF，万元）不能为空。",
+    )
+    r.add(
+        "CF_NR_ZKDX",
+        "required",
+        (has("暂扣许可证件") | has("吊销许可证件")) & (pl.col("licence_affected") == ""),
+        "处罚类别含“暂扣/吊销许可证件”时，暂扣或吊销证照名称及编号（CF_NR_ZKDX）不能为空。",
+    )
+    r.add(
+        "CF_YXQ",
+        "order",
+        pl.col("valid_until") < pl.col("decision_date"),
+        pl.format(
+            "处罚有效期（CF_YXQ）{} 早于处罚决定日期 {}。", pl.col("valid_until"), pl.col("decision_date")
+        ),
+    )
+    r.add(
+        "CF_SXCD",
+        "choice",
+        (pl.col("tier") != "") & ~pl.col("tier").is_in(list(rules.TIER_BY_LABEL)),
+        pl.format("失信严重程度（CF_SXCD）“{}”无效，应为轻微、一般或严重。", pl.col("tier")),
+    )
+
+
+def duplicate_rules(r: Rules) -> None:
+    """Duplicate 文书号 inside the file: the first occurrence stands, later ones are refused
+    (``_first_row`` is materialised: the message pass sees only the bad rows, where a window
+    would differ)."""
+    code, label = r.code_of["doc_no"], r.label_of["doc_no"]
+    r.add(
+        code,
+        "duplicate_in_file",
+        (pl.col("doc_no") != "") & (pl.col("_row") != pl.col("_first_row")),
+        pl.format(f"{label}（{code}）“{{}}”与本文件第 {{}} 行重复。", pl.col("doc_no"), pl.col("_first_row")),
+    )
+
+
+COMMON_RULES = (length_rules, subject_rules, identifier_rules, date_rules, organ_status_rules)
+TYPE_RULES = {LICENSE: (license_rules,), PENALTY: (penalty_rules,)}
 
 
 def validate(frame: pl.DataFrame, ctx: Context) -> Result:
     """``frame``: ``_row`` + columns named by standard code (strings). Pure: no database access
     beyond the context built beforehand."""
+    df = _normalise(frame, ctx)
+    r = Rules(df=df, ctx=ctx)
+    for rule in (*COMMON_RULES, *TYPE_RULES[ctx.record_type], duplicate_rules):
+        rule(r)
+    errors, error_count, rejected = collect_errors(df, r.checks)
+    valid = df.filter(~pl.col("_row").is_in(list(rejected))) if rejected else df
+    return Result(
+        valid=_finish(valid, ctx),
+        errors=errors,
+        error_count=error_count,
+        rejected_rows=rejected,
+        total_rows=frame.height,
+    )
+
+
+def _normalise(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    """The frame with model-valued columns beside the cells as given: legacy (2016) columns mapped
+    onto the current ones, subject kind/identifiers/organ/status normalised (``"?"`` = not one of
+    the choices), dates parsed (``_raw_<attr>`` keeps the text), the owning ``department_id``, and
+    the helper columns the rules read (``_uscc_rule``, ``_rid_rule``, ``_cats``, ``_first_row``)."""
     rt = ctx.record_type
     p = "XK" if rt == LICENSE else "CF"
     specs = FIELDS[rt]
-    total_rows = frame.height
     # Cells arrive stripped (common.tabular's readers, ``frame_from_records``): stripping a
     # million-row frame again cost ~0.6 s.
     df = frame.with_columns(pl.col(c).cast(pl.String).fill_null("") for c in frame.columns if c != "_row")
@@ -414,337 +747,22 @@ def validate(frame: pl.DataFrame, ctx: Context) -> Result:
         .replace_strict(ctx.organs, default=None, return_dtype=pl.Int64)
         .alias("department_id")
     )
-
-    checks: list[tuple[str, str, pl.Expr, pl.Expr]] = []  # (field, rule, condition, message)
-
-    def add(code: str, rule: str, cond: pl.Expr, message) -> None:
-        msg = message if isinstance(message, pl.Expr) else pl.lit(message)
-        checks.append((code, rule, cond, msg))
-
-    code_of = {s.attr: s.code for s in specs}
-    label_of = {s.attr: s.label for s in specs}
-    is_legal = pl.col("subject_kind") == SubjectKind.LEGAL.value
-    is_natural = pl.col("subject_kind") == SubjectKind.NATURAL.value
-    is_business = pl.col("subject_kind") == SubjectKind.INDIVIDUAL_BUSINESS.value
-
-    # Lengths first: a 5,000-character 文书号 should be named as such, not as something else.
-    for spec in specs:
-        if spec.kind == "text" and spec.code in df.columns:
-            n = text(spec.code).str.len_chars()
-            add(
-                spec.code,
-                "max_length",
-                n > spec.max_length,
-                pl.format(f"{spec.label}（{spec.code}）不能超过 {spec.max_length} 个字符，实际 {{}} 个。", n),
-            )
-
-    def required(attr: str, cond: pl.Expr | None = None, why: str = "") -> None:
-        missing = (
-            pl.col(attr).cast(pl.String).fill_null("") == ""
-            if attr not in date_attrs
-            else pl.col(f"_raw_{attr}") == ""
-        )
-        add(
-            code_of[attr],
-            "required",
-            missing if cond is None else (missing & cond),
-            f"{label_of[attr]}（{code_of[attr]}）不能为空{why}。",
-        )
-
-    date_attrs = {s.attr for s in specs if s.kind == "date"}
-    required("subject_name")
-    required("doc_no")
-    required("decision_date")
-    add(
-        code_of["subject_kind"],
-        "required",
-        pl.col("subject_kind") == "",
-        f"行政相对人类别（{code_of['subject_kind']}）不能为空，应为法人及非法人组织、自然人或个体工商户。",
+    df = df.with_columns(
+        uscc_rule(pl.col("uscc"))[0].alias("_uscc_rule"),
+        resident_id_rule(pl.col("id_number"), ctx.today)[0].alias("_rid_rule"),
+        pl.col("_row").min().over(["department_id", "doc_no"]).alias("_first_row"),
     )
-    add(
-        code_of["subject_kind"],
-        "choice",
-        pl.col("subject_kind") == "?",
-        pl.format(
-            f"行政相对人类别（{code_of['subject_kind']}）“{{}}”无效，应为法人及非法人组织、自然人或个体工商户。",
-            kind_raw,
-        ),
-    )
-
-    # Identifiers by 相对人类别.
-    has_legacy_code = (pl.col("_org_code") != "") | (pl.col("_reg_no") != "")
-    add(
-        code_of["uscc"],
-        "required",
-        is_legal & (pl.col("uscc") == "") & ~has_legacy_code,
-        f"法人及非法人组织的统一社会信用代码（{code_of['uscc']}）不能为空。",
-    )
-    required("legal_rep", is_legal, "（法人及非法人组织必填）")
-    placeholder = pl.col("uscc").is_in(["", INDIVIDUAL_BUSINESS_PLACEHOLDER])
-    add(
-        code_of["id_number"],
-        "required",
-        is_business & placeholder & (pl.col("id_number") == ""),
-        f"个体工商户没有统一社会信用代码时，证件号码（{code_of['id_number']}）必须填写经营者身份证号码。",
-    )
-    add(
-        code_of["uscc"],
-        "forbidden",
-        is_natural & (pl.col("uscc") != ""),
-        f"自然人不填写统一社会信用代码（{code_of['uscc']}），请填写证件类型和证件号码。",
-    )
-    required("id_type", is_natural, "（自然人必填）")
-    required("id_number", is_natural, "（自然人必填）")
-    add(
-        code_of["id_type"],
-        "choice",
-        pl.col("id_type") == "?",
-        pl.format(
-            f"证件类型（{code_of['id_type']}）“{{}}”无效，应为身份证、护照号、港澳居民来往内地通行证、"
-            "台湾居民来往大陆通行证或外国人永久居留身份证。",
-            id_type_raw,
-        ),
-    )
-    check_uscc = (is_legal | is_business) & ~placeholder
-    u_rule, u_msg = uscc_rule(pl.col("uscc"))
-    df = df.with_columns(u_rule.alias("_uscc_rule"))
-    add(code_of["uscc"], "@_uscc_rule", check_uscc & pl.col("_uscc_rule").is_not_null(), u_msg)
-    person_id_needed = (
-        is_natural & ((pl.col("id_type") == IdType.RESIDENT_ID) | (pl.col("id_type") == ""))
-    ) | (is_business & placeholder)
-    r_rule, r_msg = resident_id_rule(pl.col("id_number"), ctx.today)
-    df = df.with_columns(r_rule.alias("_rid_rule"))
-    add(
-        code_of["id_number"],
-        "@_rid_rule",
-        person_id_needed & (pl.col("id_number") != "") & pl.col("_rid_rule").is_not_null(),
-        r_msg,
-    )
-    for id_t, (pattern, rule_text) in _DOC_PATTERNS.items():
-        add(
-            code_of["id_number"],
-            "format",
-            is_natural
-            & (pl.col("id_type") == id_t)
-            & (pl.col("id_number") != "")
-            & ~pl.col("id_number").str.contains(pattern),
-            f"{IdType.LABELS[id_t]}号码格式错误：应为{rule_text}。",
-        )
-
-    # Dates: real, not in the future, in order.
-    for attr in date_attrs:
-        if attr == "public_until":
-            continue
-        add(
-            code_of[attr],
-            "date",
-            (pl.col(f"_raw_{attr}") != "") & pl.col(attr).is_null(),
-            pl.format(
-                f"{label_of[attr]}（{code_of[attr]}）“{{}}”不是有效日期，应为 YYYY-MM-DD。",
-                pl.col(f"_raw_{attr}"),
-            ),
-        )
-    add(
-        code_of["decision_date"],
-        "not_future",
-        pl.col("decision_date") > pl.lit(ctx.today),
-        pl.format(
-            f"{label_of['decision_date']}（{code_of['decision_date']}）{{}} 晚于今天（{ctx.today}）。",
-            pl.col("decision_date"),
-        ),
-    )
-    add(
-        code_of["decision_date"],
-        "range",
-        pl.col("decision_date").dt.year() < 1949,
-        f"{label_of['decision_date']}（{code_of['decision_date']}）早于 1949 年，请核对。",
-    )
-
-    # Decision organ = importing department or one it may act for.
-    add(
-        code_of["organ_code"],
-        "organ",
-        pl.col("department_id").is_null(),
-        pl.format(
-            f"决定机关统一社会信用代码（{code_of['organ_code']}）“{{}}”不是“{ctx.department.name}”"
-            "或其可代为报送的部门。",
-            pl.col("organ_code"),
-        ),
-    )
-    add(
-        code_of["status_code"],
-        "choice",
-        pl.col("status_code") == "?",
-        pl.format(
-            f"当前状态（{code_of['status_code']}）“{{}}”无效，应为 1（有效）或 2（无效/撤销）。", status_raw
-        ),
-    )
-    add(
-        "BZ",
-        "withdraw_reason",
-        (pl.col("status_code") == "2") & (pl.col("remark") == ""),
-        "当前状态为 2（无效/撤销）时，必须在备注（BZ）中写明撤销原因。",
-    )
-
-    if rt == LICENSE:
-        required("doc_name")
-        required("category")
-        required("content")
-        required("valid_from")
-        add(
-            "XK_XKLB",
-            "choice",
-            (pl.col("category") != "") & ~pl.col("category").is_in(LICENSE_CATEGORIES),
-            pl.format(
-                "许可类别（XK_XKLB）“{}”不在国家标准目录中，应为：" + "、".join(LICENSE_CATEGORIES) + "。",
-                pl.col("category"),
-            ),
-        )
-        add(
-            "XK_YXQZI",
-            "order",
-            pl.col("valid_to") < pl.col("valid_from"),
-            pl.format(
-                "有效期至（XK_YXQZI）{} 早于有效期自（XK_YXQZ）{}。", pl.col("valid_to"), pl.col("valid_from")
-            ),
-        )
-    else:
-        for attr in ("violation_type", "facts", "basis", "categories", "content"):
-            required(attr)
-        cats = (
+    if rt == PENALTY:
+        df = df.with_columns(
             pl.col("categories")
             .str.replace_all(CATEGORY_SEPARATORS, ";")
             .str.split(";")
             .list.eval(pl.element().str.strip_chars())
             .list.eval(pl.element().filter(pl.element() != ""))
             .list.unique(maintain_order=True)
+            .alias("_cats")
         )
-        df = df.with_columns(cats.alias("_cats"))
-        bad_cat = (
-            pl.col("_cats")
-            .list.eval(pl.element().filter(~pl.element().is_in(PENALTY_CATEGORIES)))
-            .list.first()
-        )
-        add(
-            "CF_CFLB",
-            "choice",
-            bad_cat.is_not_null(),
-            pl.format(
-                "处罚类别（CF_CFLB）“{}”不在国家标准目录中，应为：" + "、".join(PENALTY_CATEGORIES) + "。",
-                bad_cat,
-            ),
-        )
-        for attr, code in (("fine", "CF_NR_FK"), ("confiscation", "CF_NR_WFFF")):
-            val = pl.col(attr)
-            add(
-                code,
-                "non_negative",
-                val.str.starts_with("-") & val.str.slice(1).str.contains(_AMOUNT_RE),
-                f"{label_of[attr]}（{code}）不能为负数。",
-            )
-            add(
-                code,
-                "number",
-                (val != "")
-                & ~val.str.contains(_AMOUNT_RE)
-                & ~(val.str.starts_with("-") & val.str.slice(1).str.contains(_AMOUNT_RE)),
-                pl.format(f"{label_of[attr]}（{code}）“{{}}”不是数字：以万元为单位，最多 6 位小数。", val),
-            )
-        has = pl.col("_cats").list.contains
-        add(
-            "CF_NR_FK",
-            "required",
-            has("罚款") & (pl.col("fine") == ""),
-            "处罚类别含“罚款”时，罚款金额（CF_NR_FK，万元）不能为空。",
-        )
-        add(
-            "CF_NR_WFFF",
-            "required",
-            (has("没收违法所得") | has("没收非法财物")) & (pl.col("confiscation") == ""),
-            "处罚类别含“没收违法所得/没收非法财物”时，没收金额（CF_NR_WFFF，万元）不能为空。",
-        )
-        add(
-            "CF_NR_ZKDX",
-            "required",
-            (has("暂扣许可证件") | has("吊销许可证件")) & (pl.col("licence_affected") == ""),
-            "处罚类别含“暂扣/吊销许可证件”时，暂扣或吊销证照名称及编号（CF_NR_ZKDX）不能为空。",
-        )
-        add(
-            "CF_YXQ",
-            "order",
-            pl.col("valid_until") < pl.col("decision_date"),
-            pl.format(
-                "处罚有效期（CF_YXQ）{} 早于处罚决定日期 {}。", pl.col("valid_until"), pl.col("decision_date")
-            ),
-        )
-        add(
-            "CF_SXCD",
-            "choice",
-            (pl.col("tier") != "") & ~pl.col("tier").is_in(list(rules.TIER_BY_LABEL)),
-            pl.format("失信严重程度（CF_SXCD）“{}”无效，应为轻微、一般或严重。", pl.col("tier")),
-        )
-
-    # Duplicate 文书号 inside the file: the first occurrence stands, later ones are refused.
-    # Materialised: the message pass below sees only the bad rows, where a window would differ.
-    df = df.with_columns(pl.col("_row").min().over(["department_id", "doc_no"]).alias("_first_row"))
-    first = pl.col("_first_row")
-    add(
-        code_of["doc_no"],
-        "duplicate_in_file",
-        (pl.col("doc_no") != "") & (pl.col("_row") != first),
-        pl.format(
-            f"{label_of['doc_no']}（{code_of['doc_no']}）“{{}}”与本文件第 {{}} 行重复。",
-            pl.col("doc_no"),
-            first,
-        ),
-    )
-
-    # Conditions for every row (cheap booleans); messages are formatted for the bad rows only.
-    flags = df.select(
-        pl.col("_row"), *[cond.fill_null(False).alias(f"_b{i}") for i, (_, _, cond, _) in enumerate(checks)]
-    )
-    bad_mask = pl.any_horizontal([pl.col(f"_b{i}") for i in range(len(checks))]) if checks else pl.lit(False)
-    bad_rows = flags.filter(bad_mask).get_column("_row")
-    errors_df = None
-    if bad_rows.len():
-        sub = df.filter(pl.col("_row").is_in(bad_rows.implode()))
-        exprs = []
-        for i, (code, rule, cond, msg) in enumerate(checks):
-            rule_expr = pl.col(rule[1:]) if rule.startswith("@") else pl.lit(rule)
-            exprs.append(
-                pl.when(cond.fill_null(False))
-                .then(
-                    pl.struct(
-                        pl.lit(code).alias("field"),
-                        rule_expr.alias("rule"),
-                        msg.alias("message"),
-                        pl.lit(i).alias("order"),
-                    )
-                )
-                .otherwise(None)
-                .alias(f"_e{i}")
-            )
-        bad = sub.select(pl.col("_row"), *exprs)
-        errors_df = (
-            bad.unpivot(index="_row", on=[f"_e{i}" for i in range(len(checks))])
-            .drop_nulls("value")
-            .unnest("value")
-            .sort(["_row", "order"])
-        )
-    errors: list[dict] = []
-    error_count = 0
-    if errors_df is not None:
-        error_count = errors_df.height
-        for row, fld, rule, message in (
-            errors_df.head(ERROR_CAP).select("_row", "field", "rule", "message").iter_rows()
-        ):
-            errors.append({"row": row, "field": fld, "rule": rule, "message": f"第 {row} 行：{message}"})
-    rejected = set(bad_rows.to_list())
-    valid = df.filter(~pl.col("_row").is_in(list(rejected))) if rejected else df
-    valid = _finish(valid, ctx)
-    return Result(
-        valid=valid, errors=errors, error_count=error_count, rejected_rows=rejected, total_rows=total_rows
-    )
+    return df
 
 
 def _finish(df: pl.DataFrame, ctx: Context) -> pl.DataFrame:
@@ -766,51 +784,19 @@ def _finish(df: pl.DataFrame, ctx: Context) -> pl.DataFrame:
         pl.when(is_business_placeholder).then(pl.lit("")).otherwise(pl.col("uscc")).alias("uscc"),
     )
     if ctx.record_type == PENALTY:
-        cats = pl.col("_cats")
-        fine = pl.col("fine").cast(pl.Float64, strict=False).fill_null(0)
-        conf = pl.col("confiscation").cast(pl.Float64, strict=False).fill_null(0)
-        serious = cats.list.eval(pl.element().is_in(list(rules.SERIOUS_CATEGORIES))).list.any() | (
-            (fine + conf) >= rules.SERIOUS_AMOUNT_WAN
-        )
-        only_minor = cats.list.eval(pl.element().is_in([*rules.MINOR_CATEGORIES, "罚款"])).list.all()
-        small_fine = ~cats.list.contains("罚款") | (fine < rules.MINOR_FINE_WAN)
-        minor = (cats.list.len() > 0) & only_minor & small_fine & (conf == 0)
-        derived = (
-            pl.when(serious)
-            .then(pl.lit(PenaltyTier.SERIOUS.value))
-            .when(minor)
-            .then(pl.lit(PenaltyTier.MINOR.value))
-            .otherwise(pl.lit(PenaltyTier.GENERAL.value))
-        )
-        stated = pl.col("tier").replace_strict(
-            {k: str(v) for k, v in rules.TIER_BY_LABEL.items()}, default=None, return_dtype=pl.String
-        )
         df = df.with_columns(
-            pl.coalesce(stated, derived).alias("tier"), cats.list.join(";").alias("categories")
+            rules.penalty_tier_expr(
+                pl.col("tier"), pl.col("_cats"), pl.col("fine"), pl.col("confiscation")
+            ).alias("tier"),
+            pl.col("_cats").list.join(";").alias("categories"),
         )
-        window = {str(t): m for t, (m, _) in rules.TIER_MONTHS.items()}
-        repair = {str(t): m for t, (_, m) in rules.TIER_MONTHS.items()}
-        df = df.with_columns(
-            _offset_months(
-                pl.col("decision_date"), pl.col("tier").replace_strict(window, return_dtype=pl.Int64)
-            ).alias("public_until"),
-            _offset_months(
-                pl.col("decision_date"), pl.col("tier").replace_strict(repair, return_dtype=pl.Int64)
-            ).alias("repairable_from"),
-        )
+        public_until, repairable_from = rules.penalty_window_exprs(pl.col("decision_date"), pl.col("tier"))
+        df = df.with_columns(public_until.alias("public_until"), repairable_from.alias("repairable_from"))
     else:
         df = df.with_columns(
-            pl.coalesce(
-                pl.col("valid_to"), pl.col("decision_date").dt.offset_by(f"{rules.LICENSE_DEFAULT_MONTHS}mo")
-            ).alias("public_until")
+            rules.license_public_until_expr(pl.col("decision_date"), pl.col("valid_to")).alias("public_until")
         )
     return df
-
-
-def _offset_months(date_col: pl.Expr, months: pl.Expr) -> pl.Expr:
-    # offset_by takes a string expression per row ("12mo"); it clamps to the month's end like
-    # rules.add_months.
-    return date_col.dt.offset_by(months.cast(pl.String) + "mo")
 
 
 def legacy_dict(value: str) -> dict:
@@ -819,7 +805,3 @@ def legacy_dict(value: str) -> dict:
     except ValueError:
         return {}
     return {k: v for k, v in data.items() if v}
-
-
-def has_formula(value: str) -> bool:
-    return bool(re.match(r"^[=+\-@\t\r]", value or ""))

@@ -15,10 +15,10 @@ from jointcredit.accounts.permissions import can_write_for
 from jointcredit.common import clock
 from jointcredit.common.errors import DomainError
 from jointcredit.common.params import int_or as _int
+from jointcredit.importing.pipeline import ImportMode
 
 from . import exports, selectors, services
 from .fields import FIELDS, RECORD_TYPE_LABELS, RECORD_TYPES
-from .models import ImportMode
 
 
 def _type(record_type: str) -> str:

@@ -2,12 +2,21 @@ from __future__ import annotations
 
 from datetime import date
 
+import polars as pl
 from django.db import IntegrityError, transaction
 from django.dispatch import Signal
 
 from jointcredit.accounts.permissions import ensure_can_write, ensure_office_admin
 from jointcredit.audit.services import audit_record
-from jointcredit.common.errors import Conflict, PermissionDenied, ValidationFailed
+from jointcredit.common import clock
+from jointcredit.common.bulk import (
+    db_datetime,
+    frame_where_in,
+    insert_frame,
+    reserve_id_series,
+    rows_where_in,
+)
+from jointcredit.common.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 
 from .identifiers import (
     INDIVIDUAL_BUSINESS_PLACEHOLDER,
@@ -17,12 +26,16 @@ from .identifiers import (
     validate_uscc,
 )
 from .models import RelatedPerson, RelatedRole, Subject, SubjectAlias, SubjectKind, SubjectNameChange
+from .selectors import subject_find_by_org_code
 
 # Sent inside the merge transaction with ``source`` and ``target``: apps that point at subjects
 # move their rows to the target in a receiver.
 subject_merged = Signal()
 
 NAME_MAX = 200
+# Above this many unknown subjects in one import, they are created set-based (one summary audit
+# row) instead of one ``subject_match_or_create`` call (and audit row) each.
+BULK_SUBJECT_THRESHOLD = 300
 
 
 def subject_identifier_validate(
@@ -310,3 +323,271 @@ def subject_merge(*, actor, source: Subject, target: Subject) -> Subject:
             actor=actor, action="subject.merge", obj=source, after={"merged_into": target.identifier}
         )
     return target
+
+
+# --- imports ------------------------------------------------------------------------------------
+
+
+def subjects_resolve(
+    df: pl.DataFrame,
+    *,
+    actor,
+    batch,
+    source: str,
+    batch_type: str,
+    unmatched_field: str = "subject",
+) -> tuple[pl.DataFrame, list[dict]]:
+    """Attach ``subject_id`` to every row: identifier first, then alias; legacy rows without a USCC
+    by 组织机构代码/工商注册号; unknown subjects are created; a different name is a 名称变更.
+
+    ``df`` columns: ``_row``, ``subject_identifier``, ``subject_kind``, ``subject_name``, ``id_type``,
+    ``id_number``, ``uscc`` and optionally ``_org_code``/``_reg_no`` (legacy rows whose
+    ``subject_identifier`` is empty). ``batch`` is the importer's batch row (its ``pk`` and
+    ``batch_type`` label the summary audit row of a bulk subject creation); ``unmatched_field``
+    names the column reported when a legacy row matches no subject.
+    Returns the rows that have a subject (inner join) and one error per row that has none.
+
+    Set-based for imports (a 1M-row file names ~350k subjects): known subjects are read as one
+    frame, more than ``BULK_SUBJECT_THRESHOLD`` unknown ones are created with one COPY and one
+    summary audit row; below that each goes through ``subject_match_or_create``."""
+    errors: list[dict] = []
+    for col in ("_org_code", "_reg_no"):
+        if col not in df.columns:
+            df = df.with_columns(pl.lit("", dtype=pl.String).alias(col))
+    if df.height == 0:
+        return df.with_columns(pl.lit(None, dtype=pl.Int64).alias("subject_id")), errors
+    legacy_rows = df.filter(pl.col("subject_identifier") == "")
+    fixes: dict[int, tuple[str, str]] = {}
+    for row in legacy_rows.select("_row", "_org_code", "_reg_no", "subject_kind").iter_rows(named=True):
+        subject = None
+        if row["_org_code"]:
+            subject = subject_find_by_org_code(row["_org_code"])
+        if subject is None and row["_reg_no"]:
+            alias = SubjectAlias.objects.select_related("subject").filter(value=row["_reg_no"]).first()
+            subject = alias.subject if alias else None
+        if subject is None:
+            errors.append(
+                {
+                    "row": row["_row"],
+                    "field": unmatched_field,
+                    "rule": "subject_unmatched",
+                    "message": f"第 {row['_row']} 行：没有统一社会信用代码，且按组织机构代码“{row['_org_code']}”/"
+                    f"工商注册号“{row['_reg_no']}”找不到已登记的主体，请补充统一社会信用代码。",
+                }
+            )
+            continue
+        for id_type, value in ((IdType.ORG_CODE, row["_org_code"]), (IdType.BUSINESS_REG_NO, row["_reg_no"])):
+            if value:
+                SubjectAlias.objects.get_or_create(
+                    id_type=id_type, value=value, defaults={"subject": subject, "source": source[:100]}
+                )
+        fixes[row["_row"]] = (
+            subject.identifier,
+            subject.identifier if subject.id_type == IdType.USCC else "",
+        )
+    if fixes:
+        fix_df = pl.DataFrame(
+            {
+                "_row": list(fixes),
+                "_fix_id": [v[0] for v in fixes.values()],
+                "_fix_uscc": [v[1] for v in fixes.values()],
+            },
+            schema={"_row": pl.Int64, "_fix_id": pl.String, "_fix_uscc": pl.String},
+        )
+        df = (
+            df.join(fix_df, on="_row", how="left")
+            .with_columns(
+                pl.coalesce(pl.col("_fix_id"), pl.col("subject_identifier")).alias("subject_identifier"),
+                pl.coalesce(pl.col("_fix_uscc"), pl.col("uscc")).alias("uscc"),
+            )
+            .drop("_fix_id", "_fix_uscc")
+        )
+    bad_rows = {e["row"] for e in errors}
+    if bad_rows:
+        df = df.filter(~pl.col("_row").is_in(list(bad_rows)))
+
+    # One name per identifier: the last row of the file is the newest.
+    wanted = (
+        df.select("subject_identifier", "subject_kind", "subject_name", "id_type", "id_number", "_row")
+        .sort("_row")
+        .unique("subject_identifier", keep="last", maintain_order=True)
+    )
+    identifiers = wanted.get_column("subject_identifier")
+    # Known subjects as a frame (identifier → subject id, current name): a 1M-row file names
+    # ~350k subjects, so no Python loop over all of them.
+    found = frame_where_in(
+        Subject,
+        {"identifier": pl.String, "id": pl.Int64, "name": pl.String, "merged_into_id": pl.Int64},
+        "identifier",
+        identifiers,
+    )
+    known_df = found.select(
+        pl.col("identifier").alias("subject_identifier"),
+        pl.coalesce("merged_into_id", "id").alias("subject_id"),
+        pl.col("name").alias("_current"),
+    )
+    missing = identifiers.filter(~identifiers.is_in(known_df.get_column("subject_identifier").implode()))
+    if missing.len():
+        aliases = rows_where_in(SubjectAlias, ["value", "subject_id"], "value", missing.to_list())
+        if aliases:
+            names = dict(Subject.objects.filter(pk__in={pk for _, pk in aliases}).values_list("id", "name"))
+            seen: dict[str, tuple[int, str]] = {}
+            for value, pk in aliases:
+                seen.setdefault(value, (pk, names.get(pk, "")))
+            known_df = pl.concat([known_df, _known_frame(seen)])
+    unknown = wanted.join(known_df, on="subject_identifier", how="anti")
+    known: dict[str, tuple[int, str]] = {}
+    if unknown.height > BULK_SUBJECT_THRESHOLD:
+        # Created with their current name: nothing to rename below.
+        known_df = pl.concat(
+            [
+                known_df,
+                _subjects_bulk_create(
+                    unknown, actor=actor, batch=batch, source=source, batch_type=batch_type
+                ),
+            ]
+        )
+        unknown = unknown.clear()
+    for row in unknown.iter_rows(named=True):
+        ident = row["subject_identifier"]
+        try:
+            if ident.startswith(INDIVIDUAL_BUSINESS_PLACEHOLDER + ":"):
+                subject, _ = subject_match_or_create(
+                    kind=row["subject_kind"],
+                    identifier="",
+                    name=row["subject_name"],
+                    operator_id_number=row["id_number"],
+                    actor=actor,
+                    source=source,
+                )
+            else:
+                subject, _ = subject_match_or_create(
+                    kind=row["subject_kind"],
+                    identifier=ident,
+                    name=row["subject_name"],
+                    id_type=row["id_type"] or None,
+                    actor=actor,
+                    source=source,
+                )
+        except DomainError as exc:
+            errors.append(
+                {
+                    "row": row["_row"],
+                    "field": "subject",
+                    "rule": "subject",
+                    "message": f"第 {row['_row']} 行：{exc.message}",
+                }
+            )
+            continue
+        known[ident] = (subject.pk, subject.name)
+    if known:
+        known_df = pl.concat([known_df, _known_frame(known)])
+    known_df = known_df.unique("subject_identifier", keep="first", maintain_order=True)
+    renamed = wanted.join(known_df, on="subject_identifier", how="inner").filter(
+        pl.col("_current") != pl.col("subject_name")
+    )
+    for row in renamed.sort("_row").iter_rows(named=True):
+        subject_rename(
+            actor=actor,
+            subject=Subject.objects.get(pk=row["subject_id"]),
+            new_name=row["subject_name"],
+            source=source,
+            _checked=True,
+        )
+    # The id column by a join of the key alone: joining the whole frame gathers its ~60 columns
+    # (2.5 s of CPU for a million rows); rows without a subject (only in skip mode) are dropped.
+    ids = df.select("subject_identifier").join(
+        known_df.select("subject_identifier", "subject_id"),
+        on="subject_identifier",
+        how="left",
+        maintain_order="left",
+    )
+    df = df.with_columns(ids.get_column("subject_id"))
+    if df.get_column("subject_id").null_count():
+        df = df.filter(pl.col("subject_id").is_not_null())
+    return df, errors
+
+
+def _known_frame(known: dict[str, tuple[int, str]]) -> pl.DataFrame:
+    """identifier → (subject id, current name) as the frame ``subjects_resolve`` joins on."""
+    return pl.DataFrame(
+        {
+            "subject_identifier": list(known),
+            "subject_id": [v[0] for v in known.values()],
+            "_current": [v[1] for v in known.values()],
+        },
+        schema={"subject_identifier": pl.String, "subject_id": pl.Int64, "_current": pl.String},
+    )
+
+
+def _subjects_bulk_create(
+    unknown: pl.DataFrame, *, actor, batch, source: str, batch_type: str
+) -> pl.DataFrame:
+    """Unknown subjects of a large batch: one COPY straight from the frame (ids from the sequence),
+    one summary audit row. Returns ``subject_identifier``, ``subject_id``, ``_current`` (the name)."""
+    now = db_datetime(clock.now())
+    ident = pl.col("subject_identifier")
+    placeholder = ident.str.starts_with(INDIVIDUAL_BUSINESS_PLACEHOLDER)
+    natural = pl.col("subject_kind") == SubjectKind.NATURAL.value
+    id_type = (
+        pl.when(natural)
+        .then(
+            pl.when(pl.col("id_type").fill_null("") == "")
+            .then(pl.lit(IdType.RESIDENT_ID))
+            .otherwise(pl.col("id_type"))
+        )
+        .otherwise(pl.lit(IdType.USCC))
+    )
+    # In name order: the name, name_c and trigram indexes then take their entries in order (354k
+    # subjects: 6.8 s of backend CPU instead of 7.8 s in file order).
+    unknown = unknown.sort("subject_name")
+    frame = unknown.with_columns(
+        reserve_id_series(Subject, unknown.height).alias("id"), id_type.alias("_id_type")
+    )
+    # ``subjects.services._region_of``, column-wise: USCC positions 3–8, resident ID positions 1–6.
+    region = (
+        pl.when((pl.col("_id_type") == IdType.USCC) & ~placeholder)
+        .then(ident.str.slice(2, 6))
+        .when(pl.col("_id_type") == IdType.RESIDENT_ID)
+        .then(ident.str.slice(0, 6))
+        .otherwise(pl.lit(""))
+    )
+    frame = frame.select(
+        pl.col("id"),
+        pl.col("subject_kind").alias("kind"),
+        pl.col("_id_type").alias("id_type"),
+        ident.alias("identifier"),
+        pl.col("subject_name").alias("name"),
+        pl.when(~natural & placeholder)
+        .then(pl.col("id_number"))
+        .otherwise(pl.lit(""))
+        .alias("operator_id_number"),
+        pl.lit("").alias("legal_representative"),
+        region.alias("region_code"),
+        pl.lit("").alias("industry"),
+        pl.lit("").alias("address"),
+        pl.lit(now).alias("created_at"),
+        pl.lit(now).alias("updated_at"),
+    )
+    meta = Subject._meta
+    insert_frame(meta.db_table, [meta.get_field(c).column for c in frame.columns], frame)
+    operators = frame.filter(pl.col("identifier").str.starts_with(INDIVIDUAL_BUSINESS_PLACEHOLDER + ":"))
+    for pk, value in operators.select("id", "identifier").iter_rows():
+        SubjectAlias.objects.get_or_create(
+            id_type=IdType.RESIDENT_ID,
+            value=value.split(":", 1)[1],
+            defaults={"subject_id": pk, "source": "个体工商户经营者"},
+        )
+    audit_record(
+        actor=actor,
+        action="subject.bulk_create",
+        object_type=batch_type,
+        object_id=str(batch.pk) if batch else "",
+        object_repr=source[:255],
+        after={"count": frame.height, "source": source},
+    )
+    return frame.select(
+        pl.col("identifier").alias("subject_identifier"),
+        pl.col("id").alias("subject_id"),
+        pl.col("name").alias("_current"),
+    )

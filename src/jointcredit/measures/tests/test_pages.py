@@ -26,6 +26,14 @@ def browser(user_factory, catalog):
     return client
 
 
+@pytest.fixture
+def screener(user_factory, catalog):
+    """Batch screening is a clerk's job (accounts.permissions.ensure_can_screen)."""
+    client = Client()
+    client.force_login(user_factory(catalog["czj"], roles=["clerk"]))
+    return client
+
+
 def test_check_page_explains_the_hit(browser, catalog):
     company = CompanyFactory()
     entry(subject=company, list_type=black_list_type(), department=catalog["scjgj"])
@@ -49,7 +57,8 @@ def test_check_page_shows_errors_and_unknown(browser):
     assert "业务场景" in html and "无效" in html
 
 
-def test_screening_upload_detail_and_download(browser, catalog):
+def test_screening_upload_detail_and_download(screener, catalog):
+    browser = screener
     company = CompanyFactory()
     entry(subject=company, list_type=black_list_type(), department=catalog["scjgj"])
     upload = SimpleUploadedFile("ids.txt", f"{company.identifier}\nNOT-AN-ID\n".encode())
@@ -68,7 +77,14 @@ def test_screening_upload_without_file_says_so(browser):
     assert "请选择要比对的文件" in r.content.decode()
 
 
-def test_other_department_cannot_open_a_screening(browser, user_factory, catalog):
+def test_viewer_is_told_screening_needs_a_clerk(browser):
+    upload = SimpleUploadedFile("ids.txt", b"91370102MA3C12345X\n")
+    r = browser.post("/staff/measures/screenings/", {"file": upload, "scenario": "funding"}, follow=True)
+    assert "没有批量比对权限" in r.content.decode()
+
+
+def test_other_department_cannot_open_a_screening(screener, user_factory, catalog):
+    browser = screener
     upload = SimpleUploadedFile("ids.txt", b"91370102MA3C12345X\n")
     location = browser.post("/staff/measures/screenings/", {"file": upload, "scenario": "funding"})[
         "Location"

@@ -214,7 +214,7 @@ def test_vectorised_validation_agrees_with_detect_and_validate():
 
 
 def test_screening_run_stores_result_and_audits(world, user_factory, catalog):
-    user = user_factory(catalog["czj"], roles=["viewer"])
+    user = user_factory(catalog["czj"], roles=["clerk"])
     upload = csv_file([[world["bad"].identifier, ""], ["X", ""]])
     screening = screening_run(actor=user, fileobj=upload, file_name=upload.name, scenario="funding")
     assert (screening.total, screening.hit, screening.clear, screening.invalid) == (2, 1, 0, 1)
@@ -224,7 +224,7 @@ def test_screening_run_stores_result_and_audits(world, user_factory, catalog):
 
 
 def test_api_screening_roundtrip(world, user_factory, api_client_for, catalog):
-    client = api_client_for(user_factory(catalog["czj"], roles=["viewer"]))
+    client = api_client_for(user_factory(catalog["czj"], roles=["clerk"]))
     upload = csv_file([[world["bad"].identifier, ""], [world["plain"].identifier, ""], ["=HYPERLINK(1)", ""]])
     r = client.upload("/api/v1/screenings", {"file": upload, "scenario": "funding"})
     assert r.status_code == 201, r.content
@@ -254,7 +254,7 @@ def test_api_screening_roundtrip(world, user_factory, api_client_for, catalog):
 
 
 def test_api_screening_is_private_to_the_department(world, user_factory, api_client_for, catalog):
-    owner = api_client_for(user_factory(catalog["czj"], roles=["viewer"]))
+    owner = api_client_for(user_factory(catalog["czj"], roles=["clerk"]))
     other = api_client_for(user_factory(catalog["swj"], roles=["viewer"]))
     body = owner.upload(
         "/api/v1/screenings", {"file": csv_file([[world["bad"].identifier, ""]]), "scenario": "funding"}
@@ -265,7 +265,7 @@ def test_api_screening_is_private_to_the_department(world, user_factory, api_cli
 
 
 def test_api_screening_rejects_bad_scenario_and_file(catalog, user_factory, api_client_for):
-    client = api_client_for(user_factory(catalog["czj"], roles=["viewer"]))
+    client = api_client_for(user_factory(catalog["czj"], roles=["clerk"]))
     r = client.upload("/api/v1/screenings", {"file": csv_file([["x", ""]]), "scenario": "bogus"})
     assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "scenario"
     r = client.upload(

@@ -7,6 +7,7 @@ import polars as pl
 import pytest
 
 from jointcredit.common import clock
+from jointcredit.exchange import outbox
 from jointcredit.exchange.models import OutboxEvent
 from jointcredit.records import importer
 from jointcredit.records.models import Penalty
@@ -64,8 +65,8 @@ def test_event_ids_of_two_batches_never_collide():
 
     now = clock.now()
     frame = pl.DataFrame({"id": list(range(1, 2001))})
-    a = frame.select(importer._event_ids(pl.col("id"), now)).to_series().to_list()
-    b = frame.select(importer._event_ids(pl.col("id"), now)).to_series().to_list()
+    a = frame.select(outbox._event_id_expr(pl.col("id"), now)).to_series().to_list()
+    b = frame.select(outbox._event_id_expr(pl.col("id"), now)).to_series().to_list()
     assert len(set(a) | set(b)) == 4000
     assert all(len(x) == 32 and uuid.UUID(x).version == 7 for x in a)
     assert a == sorted(a)

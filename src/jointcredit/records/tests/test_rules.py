@@ -272,16 +272,15 @@ def test_name_change_recorded_on_subject(scj_clerk, lixia, rrng):
 
 
 def test_many_new_subjects_use_bulk_path_with_same_result(scj_clerk, lixia, monkeypatch):
-    from jointcredit.common import importing
+    from jointcredit.subjects import services as subject_services
     from jointcredit.subjects.identifiers import INDIVIDUAL_BUSINESS_PLACEHOLDER
     from jointcredit.subjects.services import _region_of
 
-    # The threshold lives in common.importing (records.importer only re-exports the name).
-    monkeypatch.setattr(importing, "BULK_SUBJECT_THRESHOLD", 2)
+    monkeypatch.setattr(subject_services, "BULK_SUBJECT_THRESHOLD", 2)
     calls = []
-    real = importing._subjects_bulk_create
+    real = subject_services._subjects_bulk_create
     monkeypatch.setattr(
-        importing, "_subjects_bulk_create", lambda *a, **kw: calls.append(1) or real(*a, **kw)
+        subject_services, "_subjects_bulk_create", lambda *a, **kw: calls.append(1) or real(*a, **kw)
     )
     dept = lixia["scjgj"]
     rng = random.Random(5)
@@ -325,3 +324,33 @@ def test_many_new_subjects_use_bulk_path_with_same_result(scj_clerk, lixia, monk
     known.refresh_from_db()
     assert known.name == "济南新名称商贸有限公司"
     assert SubjectNameChange.objects.filter(subject=known, old_name="济南旧名称商贸有限公司").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("stated", "categories", "fine", "confiscation", "tier"),
+    [
+        ("", ["警告"], "", "", "minor"),
+        ("", ["警告", "罚款"], "0.05", "", "minor"),
+        ("", ["罚款"], "0.1", "", "general"),
+        ("", ["警告", "没收违法所得"], "", "0.01", "general"),
+        ("", ["罚款"], "6", "4", "serious"),
+        ("", ["责令停产停业"], "", "", "serious"),
+        ("一般", ["吊销许可证件"], "", "", "general"),  # what the department states wins
+        ("serious", ["警告"], "", "", "serious"),
+    ],
+)
+def test_penalty_tier_rule_and_its_publication_window(stated, categories, fine, confiscation, tier):
+    """The tier rule has one source (``rules.penalty_tier_expr``); the windows it sets come from
+    ``TIER_MONTHS`` and agree with ``rules.penalty_window`` (what repairs use), month ends included."""
+    from jointcredit.records import rules
+
+    decided = date(2024, 1, 31)
+    frame = pl.DataFrame(
+        {"tier": [stated], "cats": [categories], "fine": [fine], "conf": [confiscation], "d": [decided]}
+    )
+    out = frame.select(
+        rules.penalty_tier_expr(pl.col("tier"), pl.col("cats"), pl.col("fine"), pl.col("conf")).alias("t")
+    ).with_columns(d=pl.lit(decided))
+    until, repair = rules.penalty_window_exprs(pl.col("d"), pl.col("t"))
+    row = out.select(pl.col("t"), until.alias("until"), repair.alias("repair")).row(0)
+    assert row == (tier, *rules.penalty_window(decided, tier))

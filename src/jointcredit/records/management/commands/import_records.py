@@ -9,9 +9,8 @@ from tqdm import tqdm
 
 from jointcredit.accounts.models import Department, User
 from jointcredit.common.errors import DomainError
-from jointcredit.common.importing import Phases
+from jointcredit.importing.pipeline import ImportMode, Phases
 from jointcredit.records.fields import RECORD_TYPE_BY_PLURAL
-from jointcredit.records.models import ImportMode
 from jointcredit.records.services import ImportRejected, import_report, records_import
 
 # Share of the bar each stage completes (reading and validation dominate on large files).

@@ -1,5 +1,5 @@
-"""common.importing: the set-based helpers behind every bulk import (array literals, frame lookups,
-id reservation, COPY of a frame) and the phase timings."""
+"""The mechanics behind every bulk import: ``common.bulk``'s set-based helpers (array literals,
+frame lookups, id reservation, COPY of a frame) and ``importing.pipeline``'s phase timings."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ import polars as pl
 import pytest
 from django.db import connection
 
-from jointcredit.common.importing import (
-    Phases,
+from jointcredit.common.bulk import (
     frame_where_in,
     insert_frame,
     pg_array,
     reserve_id_series,
     rows_where_in,
 )
+from jointcredit.importing.pipeline import Phases
 from jointcredit.subjects.models import Subject
 from jointcredit.subjects.tests.factories import CompanyFactory
 from jointcredit.testing import postgres_only
