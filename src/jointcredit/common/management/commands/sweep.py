@@ -10,7 +10,17 @@ from django.core.management.base import BaseCommand
 
 from jointcredit.common import clock
 
-SWEEP_APPS = ["lists", "records", "exchange", "objections", "repairs", "commitments", "catalog", "grading"]
+SWEEP_APPS = [
+    "lists",
+    "records",
+    "exchange",
+    "objections",
+    "repairs",
+    "commitments",
+    "catalog",
+    "grading",
+    "audit",
+]
 
 
 class Command(BaseCommand):
