@@ -30,7 +30,11 @@ class Command(BaseCommand):
             raise CommandError(
                 f"审计链在序号 {result.broken_seq} 处断裂：{result.reason}（此前 {result.checked} 条完好）。"
             )
-        self.stdout.write(self.style.SUCCESS(f"审计链完整：共校验 {result.checked} 条记录。"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"审计链完整：共校验 {result.checked} 条记录；链头序号 {result.head_seq}，封印 {result.head_hash}。"
+            )
+        )
         path = checkpoint_path()
         if path is None:
             self.stdout.write("未配置检查点目录（JOINTCREDIT_AUDIT_CHECKPOINT_DIR），未核对检查点。")
