@@ -6,25 +6,34 @@ this script migrates itself: the figure is the wall time of one audited write (l
 chain head, sealing, INSERT, COMMIT). The sealing alone (building the payload and hashing it) is
 reported separately so the share of the hash in the whole is visible.
 
-Run: ``python -m bench audit [--quick]`` or standalone
-``DATABASE_URL=postgres://postgres@127.0.0.1:5432/<scratch db> python bench/bench_audit.py [--quick]``
-(default: a temporary SQLite file). The database's audit table is emptied first: never point it at
-a database whose trail matters.
+Run: ``python -m bench audit [--quick]``. It runs in its own process on a temporary SQLite file, or
+on ``BENCH_AUDIT_DATABASE_URL`` (e.g. ``postgres://postgres@127.0.0.1:5432/<scratch db>``), never
+on ``DATABASE_URL``: the audit table of that database is emptied first, so it must be a scratch
+database whose trail does not matter.
 """
 
 from __future__ import annotations
 
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 
+def main(quick: bool = False) -> None:
+    """A child process of its own: Django may already be set up on another database in this one."""
+    scratch = os.environ.get("BENCH_AUDIT_DATABASE_URL") or (
+        f"sqlite:///{tempfile.mkdtemp(prefix='bench-audit-')}/audit.sqlite3"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "JOINTCREDIT_DEBUG"))}
+    env.update(DATABASE_URL=scratch, BENCH_AUDIT_SCRATCH="1")
+    subprocess.run([sys.executable, __file__, *(["--quick"] if quick else [])], env=env, check=True)
+
+
 def _setup_django() -> None:
-    if "DATABASE_URL" not in os.environ:
-        os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='bench-audit-')}/audit.sqlite3"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jointcredit.config.settings")
     os.environ.setdefault("SECRET_KEY", "bench-audit-not-secret")
     os.environ.setdefault("JOINTCREDIT_AUDIT_KEY", "bench-audit-key-not-secret-" + "k" * 32)
@@ -41,7 +50,7 @@ def _percentile(values: list[float], pct: float) -> float:
     return ordered[max(0, min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1))))]
 
 
-def main(quick: bool = False) -> None:
+def _run(quick: bool) -> None:
     _setup_django()
     from django.core.management import call_command
     from django.db import connection, transaction
@@ -95,8 +104,11 @@ def _seal_cost(n: int, before: dict, after: dict) -> None:
     from jointcredit.audit import services
     from jointcredit.audit.models import AuditEvent
 
+    try:
+        from jointcredit.audit.chain import row_seal as seal
+    except ImportError:  # a tree from before the keyed chain
+        seal = None
     row = AuditEvent.objects.order_by("-seq").first()
-    seal = getattr(services, "audit_row_seal", None)
     t0 = time.perf_counter()
     for _ in range(n):
         if seal is not None:
@@ -119,4 +131,7 @@ def _seal_cost(n: int, before: dict, after: dict) -> None:
 
 
 if __name__ == "__main__":
-    main(quick="--quick" in sys.argv)
+    if os.environ.get("BENCH_AUDIT_SCRATCH") == "1":
+        _run(quick="--quick" in sys.argv)
+    else:
+        main(quick="--quick" in sys.argv)
