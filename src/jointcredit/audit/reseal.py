@@ -47,25 +47,27 @@ def legacy_chain_reseal(model) -> dict | None:
     the findings recorded in the ``audit.reseal`` row, or None when the table is empty."""
     manager = model._base_manager  # the append-only guards are for services, not for this one pass
     old_prev, new_prev, expected, broken_seq, reason, count = chain.GENESIS, chain.GENESIS, 1, None, "", 0
-    pending = []
-    for row in manager.order_by("seq").iterator(chunk_size=BATCH):
-        if broken_seq is None:
-            if row.seq != expected:
-                broken_seq, reason = expected, f"缺少序号 {expected} 的记录"
-            elif row.prev_hash != old_prev:
-                broken_seq, reason = row.seq, "与前一条记录的哈希链接不一致"
-            elif legacy_hash(row) != row.hash:
-                broken_seq, reason = row.seq, "记录内容与旧哈希不符"
-        old_prev, expected, count = row.hash, row.seq + 1, count + 1
-        row.prev_hash = new_prev
-        row.hash = chain.row_seal(row)
-        new_prev = row.hash
-        pending.append(row)
-        if len(pending) >= BATCH:
-            manager.bulk_update(pending, ["prev_hash", "hash"])
-            pending = []
-    if pending:
-        manager.bulk_update(pending, ["prev_hash", "hash"])
+    last_seq = 0
+    while True:
+        # Keyset pages, each read completely before it is written back: no open cursor over rows
+        # that are being updated (SQLite gives no isolation between statements of one connection).
+        page = list(manager.filter(seq__gt=last_seq).order_by("seq")[:BATCH])
+        if not page:
+            break
+        for row in page:
+            if broken_seq is None:
+                if row.seq != expected:
+                    broken_seq, reason = expected, f"缺少序号 {expected} 的记录"
+                elif row.prev_hash != old_prev:
+                    broken_seq, reason = row.seq, "与前一条记录的哈希链接不一致"
+                elif legacy_hash(row) != row.hash:
+                    broken_seq, reason = row.seq, "记录内容与旧哈希不符"
+            old_prev, expected, count = row.hash, row.seq + 1, count + 1
+            row.prev_hash = new_prev
+            row.hash = chain.row_seal(row)
+            new_prev = row.hash
+        manager.bulk_update(page, ["prev_hash", "hash"])
+        last_seq = page[-1].seq
     if count == 0:
         return None
     findings = {

@@ -227,7 +227,8 @@ def _legacy_rows(n: int, user) -> None:
         prev = row.hash
 
 
-def test_reseal_carries_the_unkeyed_chain_over(user_factory):
+def test_reseal_carries_the_unkeyed_chain_over(user_factory, monkeypatch):
+    monkeypatch.setattr(reseal, "BATCH", 3)  # several pages
     _legacy_rows(4, user_factory())
     assert not audit_chain_verify().ok
     findings = reseal.legacy_chain_reseal(AuditEvent)
