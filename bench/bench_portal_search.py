@@ -38,6 +38,7 @@ def _setup_django(db_url: str) -> None:
     os.environ["DATABASE_URL"] = db_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jointcredit.config.settings")
     os.environ.setdefault("SECRET_KEY", "bench-portal-search-not-secret")
+    os.environ.setdefault("JOINTCREDIT_AUDIT_KEY", "bench-portal-search-audit-key-" + "x" * 32)
     os.environ.setdefault("JOINTCREDIT_PUBLIC_RATE", "1000000/m")
     src = Path(__file__).resolve().parents[1] / "src"
     if str(src) not in sys.path:

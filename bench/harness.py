@@ -74,6 +74,7 @@ PG_SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432").rst
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(multiprocessing.cpu_count() * 2 + 1)))
 DURATION = float(os.environ.get("BENCH_DURATION", "10"))
 SECRET_KEY = "bench-only-secret-key-" + "x" * 40  # noqa: S105 - throwaway key for the bench server
+AUDIT_KEY = "bench-only-audit-key-" + "x" * 40  # throwaway audit chain key (required when DEBUG is off)
 LOG_DIR = ROOT / "var" / "bench"
 
 
@@ -249,6 +250,7 @@ def django_env(db_url: str, **extra: str) -> dict[str, str]:
         {
             "DATABASE_URL": db_url,
             "SECRET_KEY": SECRET_KEY,
+            "JOINTCREDIT_AUDIT_KEY": AUDIT_KEY,
             "CONN_MAX_AGE": "600",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "LOG_LEVEL": "WARNING",

@@ -12,10 +12,12 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection
 
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -33,6 +35,12 @@ def child_env(**extra: str) -> dict[str, str]:
         DATABASE_URL=database_url(),
         SECRET_KEY="fault-injection-only",
         JOINTCREDIT_DEBUG="0",
+        # the key this test process seals with, so both sides extend and verify one chain; no
+        # checkpoint file of a development database is read
+        JOINTCREDIT_AUDIT_KEY=settings.JOINTCREDIT_AUDIT_KEY,
+        JOINTCREDIT_AUDIT_CHECKPOINT_DIR=str(
+            Path(tempfile.gettempdir()) / f"jc-faults-checkpoints-{os.getpid()}"
+        ),
         PYTHONPATH=os.pathsep.join(filter(None, [str(SRC), env.get("PYTHONPATH", "")])),
         LOG_LEVEL="WARNING",
         CONN_MAX_AGE="0",

@@ -363,7 +363,7 @@ RULES: list[tuple[str, str, str, Builder | None]] = [
     ("post", r"^/api/v1/measures$", "office_admin", _new_measure),
     ("patch", r"^/api/v1/measures/\{code\}$", "office_admin", _patch_measure),
     # screening a file of identifiers is a read for any signed-in user (ensure_can_view)
-    ("post", r"^/api/v1/screenings$", "writer", _screening_file),  # ADR 0016: a clerk's task
+    ("post", r"^/api/v1/screenings$", "writer", _screening_file),  # ADR 0030: a clerk's task
     # 双公示: records belong to the deciding department (records.services, ensure_can_write)
     ("post", r"^/api/v1/records/\{kind\}/imports$", "dept_write", _penalty_file),
     ("post", r"^/api/v1/records/\{kind\}/\{record_id\}/publish$", "dept_write", _draft_penalty),

@@ -19,9 +19,11 @@ class AuditQuerySet(models.QuerySet):
 
 
 class AuditEvent(models.Model):
-    """Append-only, hash-chained audit trail. ``seq`` is gap-free: a missing number is a deletion."""
+    """Append-only audit trail, sealed as a keyed chain (audit.chain, ADR 0015). ``seq`` is the
+    primary key and gap-free: a missing number is a deletion. Every column is under the seal, so
+    there is no surrogate id that could be edited unnoticed."""
 
-    seq = models.BigIntegerField("序号", unique=True)
+    seq = models.BigIntegerField("序号", primary_key=True)
     created_at = models.DateTimeField("时间")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -47,8 +49,8 @@ class AuditEvent(models.Model):
     before = models.JSONField("变更前", null=True, blank=True)
     after = models.JSONField("变更后", null=True, blank=True)
     request_id = models.CharField("请求标识", max_length=64, blank=True)
-    prev_hash = models.CharField("前一条哈希", max_length=64)
-    hash = models.CharField("哈希", max_length=64, unique=True)
+    prev_hash = models.CharField("前一条封印", max_length=64)
+    hash = models.CharField("封印（HMAC-SHA256）", max_length=64, unique=True)
 
     objects = AuditQuerySet.as_manager()
 
@@ -62,8 +64,9 @@ class AuditEvent(models.Model):
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
 
     def save(self, *args, **kwargs):
-        if self.pk is not None:
+        if not self._state.adding:
             raise AppendOnlyError("审计日志只能追加，不能修改。")
+        kwargs["force_insert"] = True  # seq is set before saving: never an UPDATE attempt first
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

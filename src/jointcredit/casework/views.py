@@ -146,7 +146,7 @@ class CasePages:
     def detail(self, request, pk: int):
         kind, case = self.kind, self._get(pk)
         history = AuditEvent.objects.filter(object_type=kind.audit_type, object_id=str(case.pk)).order_by(
-            "id"
+            "seq"
         )
         return render(
             request,

@@ -9,10 +9,13 @@ Variables (see docs/configuration.md):
                            are mandatory for throughput, see DESIGN.md §5)
   EMAIL_URL-like settings  EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS
   JOINTCREDIT_SITE_URL     public base URL used in letters and report verification links
+  JOINTCREDIT_AUDIT_KEY    HMAC key of the audit chain, required when DEBUG is off (ADR 0015)
+  JOINTCREDIT_AUDIT_CHECKPOINT_DIR  where signed audit checkpoints are appended (default var/audit-checkpoints)
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 from pathlib import Path
@@ -249,6 +252,27 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SESSION_COOKIE_
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
     "script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+# --- Audit chain (audit app, docs/adr/0015-keyed-audit-chain.md) -----------------------------
+# The key seals every audit row (HMAC-SHA256) and signs the checkpoints; it lives only in the
+# environment, never in the database. Development and tests derive a key from SECRET_KEY, marked as
+# such wherever the chain is reported.
+JOINTCREDIT_AUDIT_KEY = os.environ.get("JOINTCREDIT_AUDIT_KEY", "")
+JOINTCREDIT_AUDIT_KEY_IS_DEVELOPMENT = not JOINTCREDIT_AUDIT_KEY
+if JOINTCREDIT_AUDIT_KEY_IS_DEVELOPMENT:
+    if not (DEBUG or TESTING):
+        raise ImproperlyConfigured(
+            "生产环境必须设置环境变量 JOINTCREDIT_AUDIT_KEY（审计链密钥，至少 32 个字符，只保存在环境中，"
+            "不得写入数据库）。"
+        )
+    JOINTCREDIT_AUDIT_KEY = "development-only:" + hashlib.sha256(f"audit:{SECRET_KEY}".encode()).hexdigest()
+elif len(JOINTCREDIT_AUDIT_KEY) < 32 and not (DEBUG or TESTING):
+    raise ImproperlyConfigured("环境变量 JOINTCREDIT_AUDIT_KEY 太短：审计链密钥至少需要 32 个字符。")
+# Signed checkpoints of the chain head (append-only file per database). Tests turn them on per test.
+_checkpoint_dir = os.environ.get("JOINTCREDIT_AUDIT_CHECKPOINT_DIR")
+JOINTCREDIT_AUDIT_CHECKPOINT_DIR = (
+    Path(_checkpoint_dir) if _checkpoint_dir else (None if TESTING else VAR_DIR / "audit-checkpoints")
 )
 
 # --- Cache (rate limits, throttles) ---------------------------------------------------------

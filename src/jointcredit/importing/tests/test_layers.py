@@ -1,4 +1,4 @@
-"""Where the import machinery sits (ADR 0015): ``common`` imports no domain app, ``importing``
+"""Where the import machinery sits (ADR 0029): ``common`` imports no domain app, ``importing``
 only ``common`` and the low layer, and nothing below ``importing`` imports it except ``exchange``
 (its feedback import reads tables)."""
 
