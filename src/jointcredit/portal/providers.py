@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 
 from jointcredit.common import clock
-from jointcredit.common.masking import mask_person_name
+from jointcredit.subjects import privacy
 from jointcredit.subjects.identifiers import normalize
 from jointcredit.subjects.models import Subject, SubjectKind
 
@@ -117,10 +117,7 @@ def list_entries_search(q: str, page: int, page_size: int) -> SearchResults:
     if len(q) >= 2:
         # Natural persons are found by their full name only (masking rules). The entry carries its
         # subject's kind, so no join to the subjects table (10M rows: a random page per entry).
-        named = effective.filter(
-            Q(subject_name__icontains=q),
-            Q(subject_kind__in=[SubjectKind.LEGAL, SubjectKind.INDIVIDUAL_BUSINESS]) | Q(subject_name=q),
-        )
+        named = effective.filter(privacy.name_match(q, name_field="subject_name", kind_field="subject_kind"))
         ids |= set(named.values_list("pk", flat=True)[: COUNT_CAP + 1])
     qs = (
         ListEntry.objects.filter(pk__in=sorted(ids)[: COUNT_CAP + 1])
@@ -238,7 +235,7 @@ def related_public_section(subject: Subject, *, today: date) -> list[dict]:
     if subject.kind == SubjectKind.NATURAL:
         return []
     return [
-        {"title": link.get_role_display(), "fields": [("姓名", mask_person_name(link.person.name))]}
+        {"title": link.get_role_display(), "fields": [("姓名", privacy.mask_person_name(link.person.name))]}
         for link in subject.related_persons.select_related("person").order_by("role")[:20]
     ]
 

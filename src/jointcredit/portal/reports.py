@@ -22,11 +22,10 @@ from django.utils import timezone
 from jointcredit.accounts.permissions import ensure_can_view
 from jointcredit.common import clock
 from jointcredit.common.jsonable import jsonable
-from jointcredit.common.masking import mask_person_name
 from jointcredit.subjects.models import Subject, SubjectKind
+from jointcredit.subjects.privacy import mask_person_name, public_identifier, public_name
 
 from .models import CreditReport, ReportAudience
-from .public import public_identifier, public_name
 from .registry import subject_section_list
 
 _NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

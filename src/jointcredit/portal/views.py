@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_ratelimit.core import is_ratelimited
 
 from jointcredit.common.errors import DomainError
-from jointcredit.common.masking import mask_id_number
+from jointcredit.subjects.privacy import public_query
 
 from . import reports, selectors
 from .models import CreditReport, ReportAudience
@@ -72,16 +72,16 @@ def search(request):
     q = request.GET.get("q", "")
     provider = request.GET.get("type") or None
     page = _int(request.GET.get("page"))
-    sensitive = selectors.is_personal_identifier(q)
+    query = public_query(q)
     context = {
-        "q": q.strip(),
+        # a person's document number or full name is never echoed (title, links, form): privacy rule
+        "q": query.link,
         "type": provider or "",
         "providers": search_providers(),
         "groups": [],
         "error": None,
-        "sensitive": sensitive,
-        # a person's document number is never echoed back into the page (title, links, form)
-        "q_display": mask_id_number(selectors.clean_query(q)) if sensitive else q.strip(),
+        "sensitive": query.sensitive,
+        "q_display": query.echo,
     }
     if q.strip():
         if rate_limited(request, "portal-search", search_rate()):
