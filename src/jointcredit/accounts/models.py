@@ -49,7 +49,7 @@ class DelegationScope(models.TextChoices):
 class Delegation(models.Model):
     """代为报送: ``department`` reports ``scope`` data on behalf of ``on_behalf_of`` — e.g. 区行政审批
     服务局 publishes the licences of the departments whose approvals moved to it. A grant covers
-    its scope only (issue #16 §5, ADR 0015): it never lets the agent touch the other department's
+    its scope only (issue #16 §5, ADR 0019): it never lets the agent touch the other department's
     penalties, list entries or cases."""
 
     department = models.ForeignKey(

@@ -170,10 +170,11 @@ def report_lookup(request):
     if number:
         if CreditReport.objects.filter(number=number).exists():
             return redirect("portal:report_detail", number=number)
+        # whatever was typed goes back through the privacy rule: a person's ID or name is not echoed
         return render(
             request,
             "portal/report_lookup.html",
-            {"number": number, "error": "未找到该编号的信用报告，请核对后重试。"},
+            {"number": public_query(number).link, "error": "未找到该编号的信用报告，请核对后重试。"},
             status=404,
         )
     return render(request, "portal/report_lookup.html", {"number": ""})

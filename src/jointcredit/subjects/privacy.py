@@ -1,5 +1,5 @@
 """The one privacy policy of every public surface: portal pages, the public API and the public pages
-of the apps (/gs/, /lists/…, /inspections/ …). DESIGN.md §6, docs/portal.md “隐私规则”, ADR 0014.
+of the apps (/gs/, /lists/…, /inspections/ …). DESIGN.md §6, docs/portal.md “隐私规则”, ADR 0018.
 
 1. **Match.** A natural person — and anything filed under one (双公示 records, list entries) — is
    found only by the *full* name or the *full* document number. Organisations and 个体工商户 are

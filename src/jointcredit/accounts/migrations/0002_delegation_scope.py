@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 def grants_to_licences(apps, schema_editor):
     """Every existing ``acts_for`` grant was documented as licence reporting ("代其他部门报送许可信息"):
-    it becomes a licence-scoped delegation; any other scope has to be granted explicitly (ADR 0015)."""
+    it becomes a licence-scoped delegation; any other scope has to be granted explicitly (ADR 0019)."""
     Department = apps.get_model("accounts", "Department")
     Delegation = apps.get_model("accounts", "Delegation")
     through = Department.acts_for.through
