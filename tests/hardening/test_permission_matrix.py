@@ -40,7 +40,10 @@ RULE_HELP = {
     "public": "anyone, no authentication",
     "authenticated": "any signed-in user, any role",
     "writer": "clerk/approver/department_admin of any department (shared data such as subjects)",
-    "dept_write": "clerk/approver/department_admin of the owning department or of one acting for it",
+    # 代为报送 covers only the record type it was granted for (issue #16 §5): the acting department
+    # (xzsp) reports scjgj's licences in the demo, and the builders here write penalties, entries,
+    # cases … so the acting clerk is denied like any other department's.
+    "dept_write": "clerk/approver/department_admin of the owning department",
     "dept_decide": "approver of the owning (deciding) department only",
     "dept_admin": "department_admin of the owning department, or the office admin",
     "office_admin": "office admin only",
@@ -55,11 +58,10 @@ def allowed(rule: str, actor: str) -> bool:
     code, roles = ACTORS[actor]
     roles = set(roles)
     own = code == OWN
-    acting = actor.endswith("@acting")
     return {
         "authenticated": True,
         "writer": bool(roles & WRITE_ROLES),
-        "dept_write": bool(roles & WRITE_ROLES) and (own or acting),
+        "dept_write": bool(roles & WRITE_ROLES) and own,
         "dept_decide": Role.APPROVER in roles and own,
         "dept_admin": (Role.DEPARTMENT_ADMIN in roles and own) or Role.OFFICE_ADMIN in roles,
         "office_admin": Role.OFFICE_ADMIN in roles,

@@ -1,6 +1,6 @@
 """Security bars of DESIGN.md §6 on data: upload size/type limits, no secrets in logs, rate limits
-on every public API operation, and the masking crawler (no full natural-person name or ID on any
-public page or public API response)."""
+on every public API operation. The masking crawler (no full natural-person name or ID on any public
+page or public API response) is ``test_public_privacy.py``."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ import io
 import itertools
 import json
 import logging
-import re
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
+from urllib.parse import urlencode
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -21,7 +20,6 @@ from jointcredit.importing.tabular import check_upload, read_table
 
 from .discovery import Operation, openapi_schemas, operations, request_body_schema
 from .test_permission_matrix import generic_request, send
-from .test_security_web import parse
 from .world import World
 
 # --- uploads --------------------------------------------------------------------------------------
@@ -228,110 +226,3 @@ def test_public_api_is_rate_limited(op, seeded, low_public_rate):
     limited = client.get(path)
     assert limited.status_code == 429 and "error" in limited.json(), limited.content[:200]
     assert Client(REMOTE_ADDR="203.0.113.8").get(path).status_code != 429  # per client address
-
-
-# --- masking crawler ------------------------------------------------------------------------------
-
-ID_RE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-PRIVATE_PREFIXES = ("/staff/", "/admin/", "/accounts/", "/api/v1/", "/static/", "/media/")
-
-
-def _leaks(text: str, ids: set[str], names: list[str], echo: str | None = None) -> list[str]:
-    """Full IDs or names in ``text``; the visitor's own search term echoed back (search box
-    value="…", “…”的查询结果, JSON ``"q"``) is not a disclosure of stored data."""
-    if echo:
-        escaped = echo.replace("&", "&amp;")
-        for pattern in (f'value="{escaped}"', f"“{escaped}”", f'"q": "{echo}"', f'"q":"{echo}"'):
-            text = text.replace(pattern, "")
-    found = [m for m in ID_RE.findall(text) if m.upper() in ids]
-    found += [n for n in names if n in text]
-    return found
-
-
-def _search_terms(world: World) -> list[str]:
-    from jointcredit.subjects.models import RelatedPerson
-
-    companies = [
-        link.subject
-        for link in RelatedPerson.objects.filter(person__in=world.distinctive).select_related("subject")
-    ]
-    terms = [p.name for p in world.distinctive[:2]] + [p.identifier for p in world.distinctive[:2]]
-    terms += [c.name for c in companies[:1]] + [c.identifier for c in companies[:1]]
-    return terms + [world.distinctive[0].name[:2]]
-
-
-def _has_published_entries(world: World) -> bool:
-    try:
-        from jointcredit.lists.models import ListEntry
-    except ImportError:  # pragma: no cover
-        return False
-    return ListEntry.objects.filter(subject__in=world.distinctive, state="published").exists()
-
-
-def test_masking_crawler(seeded):
-    """Crawl every public page reachable from the portal home (links, GET forms filled with names and
-    IDs of seeded persons and their companies) and every public API operation, and fail on any full
-    natural-person ID number (all persons) or full name (the distinctive persons, who are
-    black-listed themselves or legal representatives of black-listed companies)."""
-    ids = {p.identifier.upper() for p in seeded.persons}
-    names = [p.name for p in seeded.distinctive]
-    terms = _search_terms(seeded)
-    client = Client(REMOTE_ADDR="198.51.100.1")
-    from jointcredit.common.masking import mask_person_name
-
-    masked = [mask_person_name(n) for n in names]
-    queue, seen, leaks, pages, masked_seen = ["/"], set(), [], 0, 0
-    while queue and pages < 150:
-        url = queue.pop(0)
-        if url in seen:
-            continue
-        seen.add(url)
-        response = client.get(url)
-        if response.status_code == 429:  # crawling is not abuse: new address, retry
-            client = Client(REMOTE_ADDR=f"198.51.100.{len(seen) % 250 + 2}")
-            response = client.get(url)
-        pages += 1
-        assert response.status_code < 500, (url, response.status_code)
-        content_type = response.get("Content-Type", "")
-        if "html" not in content_type and "json" not in content_type:
-            continue
-        text = response.content.decode(errors="replace")
-        echo = next((v for _, v in parse_qsl(urlsplit(url).query) if v in terms), None)
-        leaks += [f"{url}: {leak}" for leak in _leaks(text, ids, names, echo)]
-        masked_seen += any(m in text for m in masked)
-        if "html" not in content_type:
-            continue
-        for href in re.findall(r'href="([^"#]+)"', text):
-            target = urljoin(url, href.replace("&amp;", "&"))
-            parts = urlsplit(target)
-            if parts.netloc or not parts.path.startswith("/") or parts.path.startswith(PRIVATE_PREFIXES):
-                continue
-            queue.append(parts.path + (f"?{parts.query}" if parts.query else ""))
-        for form in parse(text).forms:
-            if form["method"] != "get":
-                continue
-            action = urlsplit(urljoin(url, form["action"] or url)).path
-            if action.startswith(PRIVATE_PREFIXES):
-                continue
-            text_fields = [k for k in form["fields"] if k not in ("page", "page_size")] or ["q"]
-            for term in terms:
-                queue.append(action + "?" + urlencode({**form["fields"], text_fields[0]: term}))
-    api_calls = 0
-    for op in _public_get_operations():
-        query_names = [p["name"] for p in op.spec.get("parameters", []) if p["in"] == "query"]
-        for path in _paths(op, seeded):
-            for term in [None] + terms if query_names else [None]:
-                params = {query_names[0]: term} if term and query_names else {}
-                response = Client(REMOTE_ADDR=f"192.0.2.{api_calls % 250 + 1}").get(path, params)
-                api_calls += 1
-                assert response.status_code < 500, (path, params, response.status_code)
-                text = response.content.decode()
-                leaks += [f"{path}?{params}: {leak}" for leak in _leaks(text, ids, names, term)]
-    assert pages > 1, "the crawler found no public page beyond the home page"
-    if _has_published_entries(seeded):
-        assert masked_seen, (
-            "the crawler never reached the black-listed persons (masked) — is the search still linked?"
-        )
-    assert not leaks, "full natural-person data on public surfaces (mask with common.masking):\n" + "\n".join(
-        sorted(set(leaks))[:40]
-    )

@@ -4,7 +4,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from jointcredit.audit.modeladmin import AuditedModelAdmin
 
-from .models import ApiToken, Department, Role, User
+from .models import ApiToken, Delegation, Department, Role, User
 
 
 @admin.register(Department)
@@ -20,7 +20,12 @@ class DepartmentAdmin(AuditedModelAdmin):
     )
     list_filter = ("is_initiating", "is_cooperating", "is_active")
     search_fields = ("code", "name", "uscc")
-    filter_horizontal = ("acts_for",)
+
+
+@admin.register(Delegation)
+class DelegationAdmin(AuditedModelAdmin):
+    list_display = ("department", "on_behalf_of", "scope", "created_at")
+    list_filter = ("scope", "department")
 
 
 class UserRolesForm(forms.ModelForm):

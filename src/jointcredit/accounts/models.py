@@ -26,14 +26,6 @@ class Department(models.Model):
     is_initiating = models.BooleanField("发起部门", default=True)
     is_cooperating = models.BooleanField("配合单位", default=True)
     is_credit_office = models.BooleanField("信用办所在部门", default=False)
-    acts_for = models.ManyToManyField(
-        "self",
-        symmetrical=False,
-        blank=True,
-        related_name="represented_by",
-        verbose_name="可代为报送的部门",
-        help_text="例如区行政审批服务局代其他部门报送许可信息。",
-    )
     is_active = models.BooleanField("启用", default=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
@@ -44,6 +36,44 @@ class Department(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DelegationScope(models.TextChoices):
+    """What a delegation covers: the record types of 双公示 and the catalog's collected items."""
+
+    LICENSE = "license", "行政许可"
+    PENALTY = "penalty", "行政处罚"
+    CATALOG = "catalog", "目录信息归集"
+
+
+class Delegation(models.Model):
+    """代为报送: ``department`` reports ``scope`` data on behalf of ``on_behalf_of`` — e.g. 区行政审批
+    服务局 publishes the licences of the departments whose approvals moved to it. A grant covers
+    its scope only (issue #16 §5, ADR 0019): it never lets the agent touch the other department's
+    penalties, list entries or cases."""
+
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="delegations", verbose_name="代报部门"
+    )
+    on_behalf_of = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="delegations_received", verbose_name="被代报部门"
+    )
+    scope = models.CharField("代报范围", max_length=16, choices=DelegationScope.choices)
+    created_at = models.DateTimeField("授权时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "代为报送授权"
+        verbose_name_plural = "代为报送授权"
+        ordering = ["department", "on_behalf_of", "scope"]
+        constraints = [
+            models.UniqueConstraint(fields=["department", "on_behalf_of", "scope"], name="delegation_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(department=models.F("on_behalf_of")), name="delegation_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department} 代 {self.on_behalf_of} 报送{self.get_scope_display()}"
 
 
 class User(AbstractUser):

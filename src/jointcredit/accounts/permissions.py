@@ -5,9 +5,11 @@ Services call these before writing; they raise ``PermissionDenied`` with a Chine
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
+
 from jointcredit.common.errors import PermissionDenied
 
-from .models import Department, Role, User
+from .models import Delegation, DelegationScope, Department, Role, User
 
 WRITE_ROLES = (Role.CLERK, Role.APPROVER, Role.DEPARTMENT_ADMIN)
 DECIDE_ROLES = (Role.APPROVER,)
@@ -41,27 +43,51 @@ def ensure_can_screen(actor: User) -> None:
         )
 
 
-def can_write_for(actor: User, department: Department) -> bool:
+def delegated_departments(department: Department, *, scope: str) -> QuerySet[Department]:
+    """The departments ``department`` may report ``scope`` data for (代为报送授权)."""
+    return Department.objects.filter(
+        delegations_received__department=department, delegations_received__scope=scope
+    )
+
+
+def _delegated(actor: User, department: Department, scope: str | None) -> bool:
+    if scope is None:
+        return False
+    return Delegation.objects.filter(
+        department_id=actor.department_id, on_behalf_of=department, scope=scope
+    ).exists()
+
+
+def can_write_for(actor: User, department: Department, *, scope: str | None = None) -> bool:
+    """Own department; another one only through a delegation granted for ``scope`` (a
+    ``DelegationScope``: the record type being written). Without a scope nothing is delegated."""
     if not actor or not actor.is_authenticated or not actor.is_active or actor.department_id is None:
         return False
     if not actor.has_role(*WRITE_ROLES):
         return False
     if actor.department_id == department.pk:
         return True
-    return actor.department.acts_for.filter(pk=department.pk).exists()
+    return _delegated(actor, department, scope)
 
 
-def ensure_can_write(actor: User, department: Department) -> None:
-    """Create or change records owned by ``department`` (clerk, approver or department admin of it,
-    or of a department registered as acting for it)."""
+def ensure_can_write(actor: User, department: Department, *, scope: str | None = None) -> None:
+    """Create or change data owned by ``department`` (clerk, approver or department admin of it, or
+    of a department delegated to report ``scope`` data for it)."""
     actor = _active(actor)
     if actor.department_id is None:
         raise PermissionDenied("当前账号未归属任何部门，不能录入数据。")
     if not actor.has_role(*WRITE_ROLES):
         raise PermissionDenied("当前账号没有经办权限（需要经办人、审批人或部门管理员角色）。")
-    if not can_write_for(actor, department):
+    if not can_write_for(actor, department, scope=scope):
+        granted = [
+            DelegationScope(s).label
+            for s in Delegation.objects.filter(department_id=actor.department_id, on_behalf_of=department)
+            .values_list("scope", flat=True)
+            .order_by("scope")
+        ]
+        limit = f"（代为报送授权仅限{'、'.join(granted)}）" if granted else ""
         raise PermissionDenied(
-            f"无权操作“{department.name}”的数据：只能操作本部门（{actor.department.name}）的数据。"
+            f"无权操作“{department.name}”的数据：只能操作本部门（{actor.department.name}）的数据{limit}。"
         )
 
 

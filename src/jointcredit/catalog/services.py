@@ -13,8 +13,13 @@ from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils import timezone
 
-from jointcredit.accounts.models import Department, Role, User
-from jointcredit.accounts.permissions import ensure_can_write, ensure_department_admin, ensure_office_admin
+from jointcredit.accounts.models import DelegationScope, Department, Role, User
+from jointcredit.accounts.permissions import (
+    can_write_for,
+    ensure_can_write,
+    ensure_department_admin,
+    ensure_office_admin,
+)
 from jointcredit.audit.services import audit_record
 from jointcredit.calendar.selectors import WorkingCalendar, deadline_or_pending
 from jointcredit.common import clock
@@ -431,12 +436,12 @@ def _check_submitter(actor, item: CatalogItem, department: Department | None) ->
     if (
         actor.department_id is not None
         and actor.department_id != item.department_id
-        and not actor.department.acts_for.filter(pk=item.department_id).exists()
+        and not can_write_for(actor, item.department, scope=DelegationScope.CATALOG)
     ):
         raise PermissionDenied(
             f"信息项“{item.name}”由{item.department.name}提供，{actor.department.name}不能报送。"
         )
-    ensure_can_write(actor, item.department)
+    ensure_can_write(actor, item.department, scope=DelegationScope.CATALOG)
     if not item.is_active:
         raise Conflict(
             f"信息项“{item.name}”已停用，不再归集。", details=[{"field": "item", "rule": "active"}]

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from jointcredit.accounts.models import Department
+from jointcredit.accounts.models import DelegationScope, Department
 from jointcredit.accounts.permissions import can_write_for
 from jointcredit.common import clock
 from jointcredit.common.errors import DomainError
@@ -54,7 +54,8 @@ def item_detail(request, code: str):
             "versions": item.versions.select_related("changed_by")[:20],
             "usages": item.usages.select_related("department"),
             "modes": ImportMode.choices,
-            "can_submit": can_write_for(request.user, item.department) and item.is_active,
+            "can_submit": can_write_for(request.user, item.department, scope=DelegationScope.CATALOG)
+            and item.is_active,
             "submissions": item.submissions.select_related("department", "task")[:20],
             "tasks": selectors.task_list(item=item)[:24],
             "page": selectors.record_page(

@@ -382,7 +382,7 @@ class PublicEntryPage(Schema):
     "/{color}",
     response={200: PublicEntryPage, 422: ErrorOut},
     summary="红/黑名单公示查询",
-    description="仅返回当前生效的条目；自然人姓名、证件号脱敏；自然人只能按完整证件号查询。",
+    description="仅返回当前生效的条目；自然人姓名、证件号脱敏；自然人只能按完整姓名或完整证件号码查询。",
 )
 def public_list(
     request,

@@ -18,8 +18,9 @@ from jointcredit.common.portal_registry import (
     register_subject_public_section,
     register_subject_staff_section,
 )
+from jointcredit.subjects import privacy
 from jointcredit.subjects.identifiers import normalize
-from jointcredit.subjects.models import Subject, SubjectKind
+from jointcredit.subjects.models import Subject
 from jointcredit.subjects.public import subject_public_ref
 from jointcredit.subjects.selectors import subject_ids_for_identifier
 
@@ -101,10 +102,7 @@ def list_entries_search(q: str, page: int, page_size: int) -> SearchResults:
     if len(q) >= 2:
         # Natural persons are found by their full name only (masking rules). The entry carries its
         # subject's kind, so no join to the subjects table (10M rows: a random page per entry).
-        named = effective.filter(
-            Q(subject_name__icontains=q),
-            Q(subject_kind__in=[SubjectKind.LEGAL, SubjectKind.INDIVIDUAL_BUSINESS]) | Q(subject_name=q),
-        )
+        named = effective.filter(privacy.name_match(q, name_field="subject_name", kind_field="subject_kind"))
         ids |= set(named.values_list("pk", flat=True)[: SEARCH_COUNT_CAP + 1])
     qs = (
         ListEntry.objects.filter(pk__in=sorted(ids)[: SEARCH_COUNT_CAP + 1])

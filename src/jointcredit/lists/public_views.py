@@ -6,6 +6,7 @@ from django.shortcuts import render
 
 from jointcredit.common.errors import DomainError
 from jointcredit.common.params import int_or as _int
+from jointcredit.subjects.privacy import public_query
 
 from . import selectors
 from .models import ListColor
@@ -13,6 +14,7 @@ from .models import ListColor
 
 def public_list(request, color: str):
     q = request.GET.get("q", "").strip()
+    query = public_query(q)  # a person's full ID or name is never echoed (subjects.privacy)
     list_type = request.GET.get("list_type", "").strip()
     error, page = None, None
     try:
@@ -27,7 +29,9 @@ def public_list(request, color: str):
         {
             "color": color,
             "title": "红名单（诚信典型）" if color == ListColor.RED else "黑名单（严重失信主体）",
-            "q": q,
+            "q": query.link,
+            "q_display": query.echo,
+            "sensitive": query.sensitive,
             "list_type": list_type,
             "error": error,
             "page": page,

@@ -10,10 +10,9 @@ from django.db.models import Q, QuerySet
 from jointcredit.common import clock
 from jointcredit.common.errors import NotFound, ValidationFailed
 from jointcredit.common.fastpath import CompiledQuery
-from jointcredit.common.masking import mask_id_number, mask_person_name
 from jointcredit.common.pagination import Page, paginate
-from jointcredit.subjects.identifiers import INDIVIDUAL_BUSINESS_PLACEHOLDER, IdType
-from jointcredit.subjects.models import SubjectKind
+from jointcredit.subjects import privacy
+from jointcredit.subjects.identifiers import normalize
 from jointcredit.subjects.selectors import subject_find
 
 from .models import EntryState, ListColor, ListEntry, ListType
@@ -154,19 +153,11 @@ def entry_history(entry: ListEntry):
 
 # --- public surfaces --------------------------------------------------------------------------------
 def public_subject_name(entry: ListEntry) -> str:
-    if entry.subject.kind == SubjectKind.NATURAL:
-        return mask_person_name(entry.subject_name)
-    return entry.subject_name
+    return privacy.public_name_of(entry.subject_name, entry.subject.kind)
 
 
 def public_identifier(entry: ListEntry) -> str:
-    subject = entry.subject
-    if subject.kind == SubjectKind.NATURAL or subject.id_type != IdType.USCC:
-        return mask_id_number(subject.identifier)
-    if subject.identifier.startswith(INDIVIDUAL_BUSINESS_PLACEHOLDER):
-        # 个体工商户 without a USCC is keyed by the operator's ID card.
-        return f"{INDIVIDUAL_BUSINESS_PLACEHOLDER}:{mask_id_number(subject.identifier.split(':', 1)[1])}"
-    return subject.identifier
+    return privacy.public_identifier(entry.subject)
 
 
 def public_entry_out(entry: ListEntry) -> dict:
@@ -193,8 +184,8 @@ def public_entry_list(
     *, color: str, q: str = "", list_type: str | None = None, page: int = 1, page_size: int = 20
 ) -> Page:
     """Portal: only entries in force today. Removed and expired entries disappear at once because
-    the filter is evaluated on every read. Natural persons are searchable by exact ID only, never by
-    name fragment, so a masked name cannot be unmasked by probing."""
+    the filter is evaluated on every read. Natural persons are found by full name or full ID only,
+    never by name fragment (``subjects.privacy``), so a masked name cannot be unmasked by probing."""
     if color not in ListColor.values:
         raise ValidationFailed.single("color", "choice", "颜色（color）必须是 red 或 black。")
     qs = _entries().filter(list_type__color=color).filter(effective_q(_today()))
@@ -205,8 +196,8 @@ def public_entry_list(
         raise ValidationFailed.single("q", "max_length", "查询内容不能超过 100 个字符。")
     if q:
         qs = qs.filter(
-            Q(subject__identifier=q.upper())
-            | (Q(subject_name__icontains=q) & ~Q(subject__kind=SubjectKind.NATURAL))
+            Q(subject__identifier=normalize(q))
+            | privacy.name_match(q, name_field="subject_name", kind_field="subject_kind")
         )
     return paginate(qs.order_by("-decided_on", "-id"), page=page, page_size=page_size)
 

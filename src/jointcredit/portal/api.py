@@ -5,7 +5,7 @@ from __future__ import annotations
 from ninja import Router, Schema
 
 from jointcredit.common.errors import DomainError
-from jointcredit.common.masking import mask_id_number
+from jointcredit.subjects.privacy import public_query
 
 from . import selectors
 from .views import RATE_LIMIT_MESSAGE, rate_limited, search_rate
@@ -48,8 +48,9 @@ class SearchOut(Schema):
     response=SearchOut,
     summary="信用信息公共查询",
     description=(
-        "按名称、统一社会信用代码或文书号查询信用主体、双公示与红黑名单。自然人姓名和证件号码已脱敏，"
-        "且只能按完整姓名或完整证件号码查到。`type` 为查询类别（如 subjects、lists；缺省为全部类别的第一页）。"
+        "按名称、统一社会信用代码或文书号查询信用主体、双公示与红黑名单。自然人（及其双公示、名单信息）"
+        "只能按完整姓名或完整证件号码查到，不能按姓名片段查到；结果中的姓名和证件号码已脱敏（张*、"
+        "370102********1234）；返回的 `q` 在查询自然人证件号码或完整姓名时同样脱敏。`type` 为查询类别（如 subjects、lists；缺省为全部类别的第一页）。"
         "名称片段 1–2 个字时按名称开头匹配。超过 200 条时 `capped` 为 true。"
         "按来源地址限流，超出返回 429（code = rate_limited）。"
     ),
@@ -59,10 +60,8 @@ def public_search(request, q: str, type: str | None = None, page: int = 1, page_
         raise RateLimited(RATE_LIMIT_MESSAGE)
     groups = selectors.unified_search(q, provider=type, page=page, page_size=page_size)
     return {
-        # a person's document number is echoed masked only
-        "q": mask_id_number(selectors.clean_query(q))
-        if selectors.is_personal_identifier(q)
-        else selectors.clean_query(q),
+        # a person's document number or full name is echoed masked only (subjects.privacy)
+        "q": public_query(q).echo,
         "groups": [
             {
                 "type": g["key"],

@@ -8,12 +8,12 @@ from datetime import date
 
 from django.urls import NoReverseMatch, reverse
 
-from jointcredit.common.masking import mask_person_name
 from jointcredit.common.portal_registry import (
     register_search_provider,
     register_subject_public_section,
     register_subject_staff_section,
 )
+from jointcredit.subjects import privacy
 from jointcredit.subjects.models import Subject, SubjectKind
 
 from .selectors import subject_search_public
@@ -56,7 +56,7 @@ def related_public_section(subject: Subject, *, today: date) -> list[dict]:
     if subject.kind == SubjectKind.NATURAL:
         return []
     return [
-        {"title": link.get_role_display(), "fields": [("姓名", mask_person_name(link.person.name))]}
+        {"title": link.get_role_display(), "fields": [("姓名", privacy.mask_person_name(link.person.name))]}
         for link in subject.related_persons.select_related("person").order_by("role")[:20]
     ]
 

@@ -22,10 +22,9 @@ from django.utils import timezone
 from jointcredit.accounts.permissions import ensure_can_view
 from jointcredit.common import clock
 from jointcredit.common.jsonable import jsonable
-from jointcredit.common.masking import mask_person_name
 from jointcredit.common.portal_registry import subject_section_list
 from jointcredit.subjects.models import Subject, SubjectKind
-from jointcredit.subjects.public import public_identifier, public_name
+from jointcredit.subjects.privacy import mask_person_name, public_identifier, public_name
 
 from .models import CreditReport, ReportAudience
 

@@ -11,7 +11,8 @@ Subject search strategy (PostgreSQL, 10M rows, p95 < 100 ms):
   * 1–2 characters → trigrams cannot serve them, so they match names *starting with* the fragment
     (``name COLLATE "C" LIKE 'q%'``: a range on the btree ``subject_name_c``, already in result order);
   * natural persons are only found by their full name or full document number, never by fragment,
-    so the portal cannot be used to enumerate people;
+    so the portal cannot be used to enumerate people (``subjects.privacy``, the rule of every public
+    surface);
   * results are ordered by ``name COLLATE "C"`` (index ``subject_name_c``) and fetched as the first
     ``COUNT_CAP`` = 200 ids in one walk, giving both the page and the capped total ("超过 200 条"):
     a very common fragment ("有限公司") costs ~200 matching index entries, not a table scan.
@@ -29,7 +30,6 @@ from django.db.models import Q
 from django.db.models.functions import Collate
 
 from jointcredit.common.errors import ValidationFailed
-from jointcredit.common.masking import mask_person_name
 from jointcredit.common.portal_registry import (
     SEARCH_COUNT_CAP,
     SearchResults,
@@ -37,7 +37,8 @@ from jointcredit.common.portal_registry import (
     search_provider,
     search_providers,
 )
-from jointcredit.subjects.identifiers import IdType, detect_and_validate, normalize
+from jointcredit.subjects import privacy
+from jointcredit.subjects.identifiers import normalize
 from jointcredit.subjects.models import Subject, SubjectKind
 from jointcredit.subjects.public import subject_public_ref
 from jointcredit.subjects.selectors import subject_ids_for_identifier
@@ -46,7 +47,6 @@ COUNT_CAP = SEARCH_COUNT_CAP
 BROAD_ESTIMATE = 20_000  # planner-estimated matches above which a fragment counts as too broad
 MAX_PAGE_SIZE = 50
 MAX_QUERY = 100
-_ORGANISATIONS = [SubjectKind.LEGAL, SubjectKind.INDIVIDUAL_BUSINESS]
 _IDENTIFIER_RE = re.compile(r"^[0-9A-Z]{8,18}$")
 
 
@@ -57,20 +57,6 @@ def clean_query(q: str | None) -> str:
     return q
 
 
-def is_personal_identifier(q: str | None) -> bool:
-    """A document number that is not a USCC (ID card, passport …): never echoed on public pages."""
-    code = normalize((q or "")[:MAX_QUERY])
-    if len(code) == 9 or not (_IDENTIFIER_RE.match(code) and any(ch.isdigit() for ch in code)):
-        return False  # 9 characters: a (public) 组织机构代码
-    # detect_and_validate prefers the ID-card reading for codes valid as both (about 1 resident ID
-    # in 31 also passes the USCC check, e.g. 370102199204093791): such a query is a person's.
-    try:
-        id_type, _ = detect_and_validate(code)
-    except ValidationFailed:
-        return True
-    return id_type != IdType.USCC
-
-
 def _name_c() -> Collate:
     """Code-point order: "C" on PostgreSQL (the ``subject_name_c`` index), BINARY on SQLite."""
     return Collate("name", "C" if connection.vendor == "postgresql" else "BINARY")
@@ -78,9 +64,7 @@ def _name_c() -> Collate:
 
 def _prefix(base, q: str):
     """One range condition on the C-collated name index: “名称以 q 开头”, persons only by full name."""
-    return base.alias(name_c=_name_c()).filter(
-        Q(name_c__startswith=q) & (Q(kind__in=_ORGANISATIONS) | Q(name=q))
-    )
+    return base.alias(name_c=_name_c()).filter(Q(name_c__startswith=q) & privacy.person_name_guard(q))
 
 
 def _ordered_ids(qs) -> list[int]:
@@ -127,7 +111,7 @@ def subject_search_public(
     if _IDENTIFIER_RE.match(code) and any(ch.isdigit() for ch in code):
         ids = _ordered_ids(base.filter(pk__in=subject_ids_for_identifier(code)))
     elif len(q) >= 3:
-        qs = base.filter(Q(name__icontains=q, kind__in=_ORGANISATIONS) | Q(name=q, kind=SubjectKind.NATURAL))
+        qs = base.filter(privacy.name_match(q))
         if connection.vendor != "postgresql":
             ids = _ordered_ids(qs)
         elif _estimated_rows(qs) <= BROAD_ESTIMATE:
@@ -156,7 +140,7 @@ def _subject_item(subject: Subject) -> dict:
     fields = [(ref["id_type_label"], ref["identifier"]), ("主体类别", ref["kind_label"])]
     if subject.legal_representative:
         label = "经营者" if subject.kind == SubjectKind.INDIVIDUAL_BUSINESS else "法定代表人/负责人"
-        fields.append((label, mask_person_name(subject.legal_representative)))
+        fields.append((label, privacy.mask_person_name(subject.legal_representative)))
     return {
         "title": ref["name"],
         "url": ref["url"],

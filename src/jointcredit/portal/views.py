@@ -10,8 +10,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_ratelimit.core import is_ratelimited
 
 from jointcredit.common.errors import DomainError
-from jointcredit.common.masking import mask_id_number
 from jointcredit.common.portal_registry import search_providers
+from jointcredit.subjects.privacy import public_query
 from jointcredit.subjects.public import (
     subject_from_slug,
     subject_public_ref,
@@ -77,16 +77,16 @@ def search(request):
     q = request.GET.get("q", "")
     provider = request.GET.get("type") or None
     page = _int(request.GET.get("page"))
-    sensitive = selectors.is_personal_identifier(q)
+    query = public_query(q)
     context = {
-        "q": q.strip(),
+        # a person's document number or full name is never echoed (title, links, form): privacy rule
+        "q": query.link,
         "type": provider or "",
         "providers": search_providers(),
         "groups": [],
         "error": None,
-        "sensitive": sensitive,
-        # a person's document number is never echoed back into the page (title, links, form)
-        "q_display": mask_id_number(selectors.clean_query(q)) if sensitive else q.strip(),
+        "sensitive": query.sensitive,
+        "q_display": query.echo,
     }
     if q.strip():
         if rate_limited(request, "portal-search", search_rate()):
@@ -175,10 +175,11 @@ def report_lookup(request):
     if number:
         if CreditReport.objects.filter(number=number).exists():
             return redirect("portal:report_detail", number=number)
+        # whatever was typed goes back through the privacy rule: a person's ID or name is not echoed
         return render(
             request,
             "portal/report_lookup.html",
-            {"number": number, "error": "未找到该编号的信用报告，请核对后重试。"},
+            {"number": public_query(number).link, "error": "未找到该编号的信用报告，请核对后重试。"},
             status=404,
         )
     return render(request, "portal/report_lookup.html", {"number": ""})

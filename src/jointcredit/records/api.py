@@ -296,7 +296,14 @@ class PublicPageOut(Schema):
     meta: PageMeta
 
 
-@public_router.get("/{kind}", response=PublicPageOut, auth=None, summary="双公示公示查询（自然人已脱敏）")
+@public_router.get(
+    "/{kind}",
+    response=PublicPageOut,
+    auth=None,
+    summary="双公示公示查询（自然人已脱敏）",
+    description="按相对人名称、统一社会信用代码或文书号查询公示期内的信息；自然人只能按完整姓名或完整证件号码"
+    "查到，其姓名、证件号码以及法定代表人姓名均已脱敏。",
+)
 def public_search(request, kind: Kind, q: str = "", page: int = 1, page_size: int = 20):
     result = selectors.public_search(
         record_type=RECORD_TYPE_BY_PLURAL[kind], q=q, page=page, page_size=min(page_size, 50)

@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from jointcredit.common.errors import DomainError
+from jointcredit.subjects.privacy import public_query
 
 from . import selectors
 from .extensions import add_marks
@@ -23,6 +24,7 @@ def search(request):
     if record_type not in RECORD_TYPES:
         record_type = "license"
     q = request.GET.get("q", "").strip()
+    query = public_query(q)  # a person's full ID or name is never echoed (subjects.privacy)
     page, error = None, None
     try:
         page_no = max(1, int(request.GET.get("page") or 1))
@@ -36,7 +38,15 @@ def search(request):
     return render(
         request,
         "records/public_search.html",
-        {"record_type": record_type, "types": RECORD_TYPE_LABELS, "q": q, "page": page, "error": error},
+        {
+            "record_type": record_type,
+            "types": RECORD_TYPE_LABELS,
+            "q": query.link,
+            "q_display": query.echo,
+            "sensitive": query.sensitive,
+            "page": page,
+            "error": error,
+        },
     )
 
 

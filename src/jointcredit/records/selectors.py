@@ -13,9 +13,9 @@ from jointcredit.accounts.models import Department
 from jointcredit.calendar.selectors import WorkingCalendar
 from jointcredit.common import clock
 from jointcredit.common.errors import CalendarNotConfigured, NotFound, ValidationFailed
-from jointcredit.common.masking import mask_id_number, mask_person_name
 from jointcredit.common.pagination import Page, paginate
-from jointcredit.subjects.identifiers import IdType
+from jointcredit.subjects import privacy
+from jointcredit.subjects.identifiers import IdType, normalize
 
 from .fields import FIELDS, LICENSE, RECORD_TYPES, SUBJECT_KIND_LABEL
 from .models import MODELS, ImportBatch, RecordHistory, RecordState
@@ -294,7 +294,17 @@ def public_search(*, record_type: str, q: str = "", page: int = 1, page_size: in
         raise ValidationFailed.single("q", "max_length", "查询内容不能超过 100 个字符。")
     qs = public_queryset(record_type).select_related("department")
     if q:
-        qs = qs.filter(Q(doc_no=q) | Q(uscc=q.upper()) | Q(subject_name__icontains=q))
+        # One policy for every public surface (subjects.privacy): natural persons only by full name or
+        # full document number; organisations also by name fragment.
+        code = normalize(q)
+        match = (
+            Q(doc_no=q)
+            | Q(uscc=code)
+            | privacy.name_match(q, name_field="subject_name", kind_field="subject_kind")
+        )
+        if privacy.is_personal_identifier(q):
+            match |= Q(id_number=code)
+        qs = qs.filter(match)
     page_obj = paginate(qs.order_by("-decision_date", "-id"), page=page, page_size=page_size)
     page_obj.items = [public_view(r) for r in page_obj.items]
     return page_obj
@@ -314,11 +324,12 @@ def public_view(record) -> dict:
         "id": record.pk,
         "record_type": record.record_type,
         "doc_no": record.doc_no,
-        "subject_name": mask_person_name(record.subject_name) if natural else record.subject_name,
+        "subject_name": privacy.public_name_of(record.subject_name, record.subject_kind),
         "subject_kind": SUBJECT_KIND_LABEL.get(record.subject_kind, record.subject_kind),
         "uscc": "" if natural else record.uscc,
-        "id_number": mask_id_number(record.id_number) if natural else "",
-        "legal_rep": "" if natural else record.legal_rep,
+        "id_number": privacy.mask_id_number(record.id_number) if natural else "",
+        # the 法定代表人 of an organisation is a natural person too
+        "legal_rep": "" if natural else privacy.mask_person_name(record.legal_rep),
         "decision_date": record.decision_date,
         "organ_name": record.organ_name,
         "department": record.department.name,

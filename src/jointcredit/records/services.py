@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jointcredit.accounts.models import Department
-from jointcredit.accounts.permissions import ensure_can_write
+from jointcredit.accounts.permissions import delegated_departments, ensure_can_write
 from jointcredit.audit.services import audit_record
 from jointcredit.calendar.selectors import WorkingCalendar, deadline_or_pending
 from jointcredit.common import clock
@@ -66,10 +66,10 @@ def _check_type(record_type: str) -> None:
         )
 
 
-def _check_writer(actor, department: Department, as_system: bool) -> None:
+def _check_writer(actor, department: Department, as_system: bool, record_type: str) -> None:
     if as_system:
         return  # command line on the server: the operator is trusted, audit says 系统
-    ensure_can_write(actor, department)
+    ensure_can_write(actor, department, scope=record_type)
 
 
 def records_import(
@@ -94,7 +94,7 @@ def records_import(
     ``phases`` (``importing.pipeline.Phases``) collects the time of each step; it is logged at INFO
     either way (``jointcredit.importing``), the CLI prints it at ``--verbosity 2``."""
     _check_type(record_type)
-    _check_writer(actor, department, as_system)
+    _check_writer(actor, department, as_system, record_type)
     mode_check(mode)
     tick = progress or (lambda step, n=0: None)
     phases = phases if phases is not None else Phases()
@@ -271,7 +271,7 @@ def record_save(
     department = department or actor.department
     if department is None:
         raise PermissionDenied("当前账号未归属任何部门，不能录入数据。")
-    ensure_can_write(actor, department)
+    ensure_can_write(actor, department, scope=record_type)
     frame = frame_from_records([data], record_type)
     batch_fields = dict(
         record_type=record_type,
@@ -303,7 +303,10 @@ def record_save(
         raise ValidationFailed("；".join(d["message"] for d in details[:3]), details=details) from None
     code = "XK_WSH" if record_type == "license" else "CF_WSH"
     doc_no = frame.get_column(code).item().strip() if code in frame.columns else ""
-    owners = [department.pk, *department.acts_for.values_list("pk", flat=True)]
+    owners = [
+        department.pk,
+        *delegated_departments(department, scope=record_type).values_list("pk", flat=True),
+    ]
     record = (
         MODELS[record_type]
         .objects.filter(doc_no=doc_no, department_id__in=owners)
@@ -316,7 +319,7 @@ def record_save(
 def record_publish(*, actor, record):
     """Publish a draft (公示). The deadline stays decision date + 7 working days: a late
     publication is reported as late, not hidden."""
-    ensure_can_write(actor, record.department)
+    ensure_can_write(actor, record.department, scope=record.record_type)
     with transaction.atomic():
         record = type(record).objects.select_for_update().get(pk=record.pk)
         if record.state != RecordState.DRAFT:
@@ -350,7 +353,7 @@ def record_publish(*, actor, record):
 
 def record_withdraw(*, actor, record, reason: str):
     """撤销 with a reason (e.g. the decision was revoked by review or court): off the portal at once."""
-    ensure_can_write(actor, record.department)
+    ensure_can_write(actor, record.department, scope=record.record_type)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed.single("reason", "required", "撤销原因（reason）不能为空。")
@@ -392,7 +395,7 @@ def record_withdraw(*, actor, record, reason: str):
 def record_publication_end(*, actor, record, reason: str, note: str = ""):
     """End a penalty's publication early (信用修复 approved): off the portal today, consumers get
     ``record.changed`` with ``publication_ended``. The caller has checked the decision rights."""
-    ensure_can_write(actor, record.department)
+    ensure_can_write(actor, record.department, scope=record.record_type)
     with transaction.atomic():
         record = type(record).objects.select_for_update().get(pk=record.pk)
         if record.state != RecordState.PUBLISHED:

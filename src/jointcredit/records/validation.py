@@ -18,6 +18,7 @@ from datetime import date
 import polars as pl
 
 from jointcredit.accounts.models import Department
+from jointcredit.accounts.permissions import delegated_departments
 from jointcredit.common.errors import ValidationFailed
 from jointcredit.importing.pipeline import Check, collect_errors
 from jointcredit.subjects.identifiers import (
@@ -71,7 +72,7 @@ class Context:
 
     @classmethod
     def build(cls, *, record_type: str, department: Department, today: date) -> Context:
-        allowed = [department, *department.acts_for.all()]
+        allowed = [department, *delegated_departments(department, scope=record_type)]
         return cls(
             record_type=record_type,
             department=department,

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from jointcredit.accounts.models import Department
-from jointcredit.accounts.permissions import can_write_for
+from jointcredit.accounts.permissions import can_write_for, delegated_departments
 from jointcredit.common import clock
 from jointcredit.common.errors import DomainError
 from jointcredit.common.params import int_or as _int
@@ -38,10 +38,11 @@ def _department(code: str | None) -> Department | None:
     return Department.objects.filter(code=code).first() if code else None
 
 
-def _writable_departments(user) -> list[Department]:
+def _writable_departments(user, record_type: str) -> list[Department]:
     if user.department is None:
         return []
-    return [d for d in [user.department, *user.department.acts_for.all()] if can_write_for(user, d)]
+    candidates = [user.department, *delegated_departments(user.department, scope=record_type)]
+    return [d for d in candidates if can_write_for(user, d, scope=record_type)]
 
 
 @login_required
@@ -85,7 +86,7 @@ def record_list(request):
             "query": query,
             "departments": Department.objects.filter(is_active=True),
             "today": clock.today(),
-            "can_write": bool(_writable_departments(request.user)),
+            "can_write": bool(_writable_departments(request.user, record_type)),
         },
     )
 
@@ -104,7 +105,7 @@ def record_detail(request, record_type: str, pk: int):
             "type_label": RECORD_TYPE_LABELS[record_type],
             "fields": [(code, labels[code], value) for code, value in fields.items()],
             "history": selectors.record_history(record),
-            "can_write": can_write_for(request.user, record.department),
+            "can_write": can_write_for(request.user, record.department, scope=record_type),
         },
     )
 
@@ -116,7 +117,7 @@ def record_new(request, record_type: str):
     values = {s.code: "" for s in specs}
     errors: dict[str, list[str]] = {}
     general = None
-    departments = _writable_departments(request.user)
+    departments = _writable_departments(request.user, record_type)
     if request.method == "POST":
         values = {s.code: request.POST.get(s.code, "").strip() for s in specs}
         dept = next(
@@ -153,7 +154,7 @@ def record_new(request, record_type: str):
 @login_required
 def record_import(request, record_type: str):
     _type(record_type)
-    departments = _writable_departments(request.user)
+    departments = _writable_departments(request.user, record_type)
     report, error = None, None
     if request.method == "POST":
         upload = request.FILES.get("file")

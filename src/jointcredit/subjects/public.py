@@ -16,9 +16,9 @@ import re
 from django.conf import settings
 from django.urls import reverse
 
-from jointcredit.common.masking import mask_id_number, mask_person_name
-from jointcredit.subjects.identifiers import INDIVIDUAL_BUSINESS_PLACEHOLDER, IdType
+from jointcredit.subjects.identifiers import IdType
 from jointcredit.subjects.models import Subject, SubjectKind
+from jointcredit.subjects.privacy import has_public_identifier, public_identifier, public_name
 
 _OPAQUE = re.compile(r"^p(\d{1,19})-([0-9a-z]{10})$")
 
@@ -26,14 +26,6 @@ _OPAQUE = re.compile(r"^p(\d{1,19})-([0-9a-z]{10})$")
 def _signature(subject_id: int) -> str:
     digest = hmac.new(settings.SECRET_KEY.encode(), f"portal-subject:{subject_id}".encode(), hashlib.sha256)
     return digest.hexdigest()[:10]
-
-
-def has_public_identifier(subject: Subject) -> bool:
-    return (
-        subject.kind != SubjectKind.NATURAL
-        and subject.id_type == IdType.USCC
-        and not subject.identifier.startswith(INDIVIDUAL_BUSINESS_PLACEHOLDER)
-    )
 
 
 def subject_slug(subject: Subject) -> str:
@@ -62,27 +54,9 @@ def subject_public_url(subject: Subject) -> str:
     return reverse("portal:subject", args=[subject_slug(subject)])
 
 
-def public_name(subject: Subject) -> str:
-    return mask_person_name(subject.name) if subject.kind == SubjectKind.NATURAL else subject.name
-
-
-def public_identifier(subject: Subject) -> str:
-    """USCC in full; a person's document number masked (370102********1234); a 个体工商户 without
-    USCC shows only the masked operator ID."""
-    if has_public_identifier(subject):
-        return subject.identifier
-    if subject.identifier.startswith(INDIVIDUAL_BUSINESS_PLACEHOLDER + ":"):
-        return f"无统一社会信用代码（经营者证件 {mask_id_number(subject.identifier.split(':', 1)[1])}）"
-    return mask_id_number(subject.identifier)
-
-
-def public_person_name(name: str) -> str:
-    """Names of natural persons that appear as attributes (法定代表人, 经营者) are masked too."""
-    return mask_person_name(name)
-
-
 def subject_public_ref(subject: Subject) -> dict:
-    """Everything a public surface may show about the subject itself."""
+    """Everything a public surface may show about the subject itself (masked by
+    ``subjects.privacy``)."""
     return {
         "name": public_name(subject),
         "identifier": public_identifier(subject),

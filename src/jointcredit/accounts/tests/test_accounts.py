@@ -7,8 +7,13 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from jointcredit.accounts.models import ApiToken, Role
-from jointcredit.accounts.permissions import ensure_can_decide, ensure_can_write
+from jointcredit.accounts.models import ApiToken, Delegation, DelegationScope, Role
+from jointcredit.accounts.permissions import (
+    can_write_for,
+    delegated_departments,
+    ensure_can_decide,
+    ensure_can_write,
+)
 from jointcredit.accounts.services import api_token_create, api_token_revoke, user_create
 from jointcredit.audit.models import AuditEvent
 from jointcredit.common.errors import Conflict, PermissionDenied, ValidationFailed
@@ -41,29 +46,44 @@ def test_missing_or_garbage_token_is_401(api_client_for):
 
 
 @pytest.mark.parametrize(
-    ("actor_dept", "actor_roles", "target", "allowed"),
+    ("actor_dept", "actor_roles", "target", "scope", "allowed"),
     [
-        ("scjgj", [Role.CLERK], "scjgj", True),
-        ("scjgj", [Role.CLERK], "swj", False),
-        ("scjgj", [Role.VIEWER], "scjgj", False),
-        ("scjgj", [Role.APPROVER], "swj", False),
-        (
-            "fgj",
-            [Role.OFFICE_ADMIN],
-            "swj",
-            False,
-        ),  # the office configures, it does not write others' records
-        ("xzsp", [Role.CLERK], "scjgj", True),  # registered to act for 市场监管
+        ("scjgj", [Role.CLERK], "scjgj", None, True),
+        ("scjgj", [Role.CLERK], "scjgj", "penalty", True),
+        ("scjgj", [Role.CLERK], "swj", "license", False),
+        ("scjgj", [Role.VIEWER], "scjgj", None, False),
+        ("scjgj", [Role.APPROVER], "swj", None, False),
+        ("fgj", [Role.OFFICE_ADMIN], "swj", None, False),  # the office configures, it does not write
+        ("xzsp", [Role.CLERK], "scjgj", "license", True),  # delegated to report 市场监管's licences
+        ("xzsp", [Role.VIEWER], "scjgj", "license", False),  # a delegation needs a writing role too
+        ("xzsp", [Role.CLERK], "scjgj", "penalty", False),  # … and covers licences only
+        ("xzsp", [Role.CLERK], "scjgj", None, False),  # nor list entries, cases … (no scope)
+        ("xzsp", [Role.CLERK], "swj", "license", False),  # nor another department
     ],
 )
-def test_write_matrix(user_factory, lixia, actor_dept, actor_roles, target, allowed):
-    lixia["xzsp"].acts_for.add(lixia["scjgj"])
+def test_write_matrix(user_factory, lixia, actor_dept, actor_roles, target, scope, allowed):
+    Delegation.objects.create(
+        department=lixia["xzsp"], on_behalf_of=lixia["scjgj"], scope=DelegationScope.LICENSE
+    )
     actor = user_factory(lixia[actor_dept], roles=actor_roles)
+    assert can_write_for(actor, lixia[target], scope=scope) is allowed
     if allowed:
-        ensure_can_write(actor, lixia[target])
+        ensure_can_write(actor, lixia[target], scope=scope)
     else:
         with pytest.raises(PermissionDenied):
-            ensure_can_write(actor, lixia[target])
+            ensure_can_write(actor, lixia[target], scope=scope)
+
+
+def test_denial_names_the_delegated_scope(user_factory, lixia):
+    Delegation.objects.create(
+        department=lixia["xzsp"], on_behalf_of=lixia["scjgj"], scope=DelegationScope.LICENSE
+    )
+    clerk = user_factory(lixia["xzsp"], roles=[Role.CLERK])
+    with pytest.raises(PermissionDenied) as info:
+        ensure_can_write(clerk, lixia["scjgj"], scope=DelegationScope.PENALTY)
+    assert "代为报送授权仅限行政许可" in info.value.message
+    assert list(delegated_departments(lixia["xzsp"], scope="license")) == [lixia["scjgj"]]
+    assert not delegated_departments(lixia["xzsp"], scope="penalty").exists()
 
 
 def test_decide_only_own_department_approver(user_factory, lixia):

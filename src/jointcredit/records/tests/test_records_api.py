@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from jointcredit.accounts.models import Role
+from jointcredit.accounts.models import Delegation, DelegationScope, Role
 from jointcredit.exchange.models import OutboxEvent
 from jointcredit.records.models import Penalty, RecordState
 from jointcredit.subjects import generators as gen
@@ -64,7 +64,7 @@ def test_other_department_cannot_write(api_client_for, user_factory, lixia, rrng
 
 def test_organ_must_be_own_department_or_one_it_acts_for(api_client_for, user_factory, lixia, rrng):
     xzsp = lixia["xzsp"]
-    xzsp.acts_for.add(lixia["scjgj"])
+    Delegation.objects.create(department=xzsp, on_behalf_of=lixia["scjgj"], scope=DelegationScope.LICENSE)
     clerk = user_factory(xzsp, roles=[Role.CLERK])
     api = api_client_for(clerk)
     ok = api.post("/api/v1/records/licenses", license_row(rrng, lixia["scjgj"], n=1))

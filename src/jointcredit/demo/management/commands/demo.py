@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from tqdm import tqdm
 
-from jointcredit.accounts.models import Department, Role, User
+from jointcredit.accounts.models import Delegation, DelegationScope, Department, Role, User
 from jointcredit.common import clock
 from jointcredit.common.bulk import bulk_insert, reset_sequence
 from jointcredit.common.discovery import app_modules
@@ -91,7 +91,10 @@ class Command(BaseCommand):
                 is_credit_office=office,
             )
         # 区行政审批服务局 publishes licences on behalf of the departments whose approvals moved to it.
-        out["xzsp"].acts_for.add(out["scjgj"], out["wjj"], out["wlj"], out["jtj"])
+        Delegation.objects.bulk_create(
+            Delegation(department=out["xzsp"], on_behalf_of=out[code], scope=DelegationScope.LICENSE)
+            for code in ("scjgj", "wjj", "wlj", "jtj")
+        )
         return out
 
     def _users(self, departments: dict[str, Department]) -> None:
