@@ -19,6 +19,11 @@ urlpatterns = [
     path("api/public/v1/", public_api.urls),
     path("accounts/", include("jointcredit.accounts.urls")),
     path("staff/", include("jointcredit.workbench.urls")),
+    *(
+        [path("devidp/", include("jointcredit.devidp.urls"))]
+        if "jointcredit.devidp" in settings.INSTALLED_APPS
+        else []
+    ),
     path("", include("jointcredit.portal.urls")),
 ]
 

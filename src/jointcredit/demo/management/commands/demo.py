@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
@@ -36,6 +37,8 @@ HOOK_ORDER = [
     "grading",
     "commitments",
     "catalog",
+    "casework",  # contacts on file (预留联系方式) for subjects with something to contest
+    "devidp",  # demo identities at the local OpenID provider (when it is installed)
 ]
 DEMO_PASSWORD = "Demo@2026!lixia"  # noqa: S105 - documented demo credential, demo data only
 
@@ -79,6 +82,8 @@ class Command(BaseCommand):
         self._subjects(ctx, SIZES[o["size"]])
         if not o["only_foundation"]:
             for app in HOOK_ORDER:
+                if not apps.is_installed(f"jointcredit.{app}"):
+                    continue
                 try:
                     module = importlib.import_module(f"jointcredit.{app}.demo")
                 except ModuleNotFoundError as exc:
