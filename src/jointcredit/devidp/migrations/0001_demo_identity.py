@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,17 +14,33 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='DemoIdentity',
+            name="DemoIdentity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='姓名')),
-                ('id_number', models.CharField(max_length=64, verbose_name='身份证号码')),
-                ('uscc', models.CharField(blank=True, max_length=18, verbose_name='所代理企业统一社会信用代码')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='demo_identity', to=settings.AUTH_USER_MODEL, verbose_name='登录账号')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="姓名")),
+                ("id_number", models.CharField(max_length=64, verbose_name="身份证号码")),
+                (
+                    "uscc",
+                    models.CharField(blank=True, max_length=18, verbose_name="所代理企业统一社会信用代码"),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="demo_identity",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="登录账号",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '演示身份',
-                'verbose_name_plural': '演示身份',
+                "verbose_name": "演示身份",
+                "verbose_name_plural": "演示身份",
             },
         ),
     ]
