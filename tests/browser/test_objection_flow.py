@@ -13,6 +13,7 @@ from jointcredit.accounts.models import Role
 from jointcredit.common import clock
 from jointcredit.lists import services as lists
 from jointcredit.objections.models import Objection
+from jointcredit.subjects.services import subject_contact_add
 from jointcredit.subjects.tests.factories import CompanyFactory
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -35,6 +36,9 @@ def test_portal_objection_decided_by_staff(web, login, lixia, user_factory, tmp_
     entry = lists.list_entry_notify(entry=entry, actor=clerk, notified_on=clock.today() - timedelta(days=30))
     entry = lists.list_entry_decide(entry=entry, actor=approver)
     entry = lists.list_entry_publish(entry=entry, actor=approver)
+    subject_contact_add(
+        actor=clerk, subject=company, email="legal@xinyuan.example.com", source="企业登记信息"
+    )
     evidence = tmp_path / "复议决定书.pdf"
     evidence.write_bytes(PDF)
 
@@ -42,11 +46,10 @@ def test_portal_objection_decided_by_staff(web, login, lixia, user_factory, tmp_
     mail.outbox.clear()
     web.goto("/credit-service/")
     web.get_by_label("统一社会信用代码/身份证号码").fill(company.identifier)
-    web.get_by_label("接收验证码的邮箱").fill("legal@xinyuan.example.com")
     web.get_by_role("button", name="发送验证码").click()
     web.wait_for_url("**/credit-service/verify/")
     code = re.search(r"验证码：(\d{6})", mail.outbox[-1].body).group(1)
-    web.get_by_label("邮箱验证码").fill(code)
+    web.get_by_label("验证码").fill(code)
     web.get_by_role("button", name="验证").click()
     web.wait_for_url("**/credit-service/mine/")
     web.get_by_role("link", name="提出异议").first.click()

@@ -1,7 +1,9 @@
-"""Subject-facing online service on the portal (信用历下 → 异议与信用修复): identify with the
-identifier and a one-time email code, see the own information that can be contested or repaired,
-file, follow progress and download the written decisions. The verified identity lives in the
-session only (2 hours) and every page re-checks that the case or target is the subject's own.
+"""Subject-facing online service on the portal (信用历下 → 异议与信用修复): verify who is acting for
+the subject (government single sign-on, a code sent to a contact on file, or a clerk's check of
+uploaded documents: ``verification``, docs/identity.md), see the own information that can be
+contested or repaired, file, follow progress and download the written decisions. The verified
+identity lives in the session only (2 hours) and every page re-checks that the case or target is
+the subject's own; until verified the visitor is shown only what the public sees.
 
 URL names stay ``objections_public:create|verify|mine|logout`` (the portal's guides link to them);
 each app's ``public_views.py`` binds the case pages below to its ``CaseKind``."""
@@ -9,21 +11,27 @@ each app's ``public_views.py`` binds the case pages below to its ``CaseKind``.""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
 from jointcredit.common import clock
 from jointcredit.common.errors import DomainError
+from jointcredit.common.masking import mask_id_number, mask_person_name
 
-from . import forms, selectors, verification
+from . import forms, selectors, sso, verification
 from .evidence import evidence_of
 from .kinds import CaseKind, case_kind
 from .letters import letter_html, letters_available, pdf_response
-from .targets import Target, contestable_reason, repair_refusal, target_get
+from .models import IdentityState
+from .targets import target_get
 
 SESSION_KEY = "jc_credit_subject"
+PENDING_KEY = "jc_credit_pending"
+APPLICATIONS_KEY = "jc_identity_applications"
 SESSION_TTL = 2 * 3600
 START = "objections_public:create"
 
@@ -33,6 +41,20 @@ def verified(request) -> dict | None:
     if not data or clock.timestamp() - data.get("at", 0) > SESSION_TTL:
         return None
     return data
+
+
+def _enter(request, *, identifier: str, email: str, method: str, contact_name: str = ""):
+    """The visitor is now verified for ``identifier`` (and only it): a new session key, then 我的申请."""
+    request.session.cycle_key()
+    request.session[SESSION_KEY] = {
+        "identifier": identifier,
+        "email": email,
+        "contact_name": contact_name,
+        "method": method,
+        "at": clock.timestamp(),
+    }
+    request.session.pop(PENDING_KEY, None)
+    return redirect("objections_public:mine")
 
 
 def identify(request):
@@ -48,14 +70,21 @@ def identify(request):
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:
-                request.session["jc_credit_pending"] = {"identifier": v.identifier, "email": v.email}
-                messages.success(request, f"验证码已发送至 {v.email}，10 分钟内有效。")
+                request.session[PENDING_KEY] = {
+                    "identifier": v.identifier,
+                    "email": verification.mask_email(v.email),
+                }
+                messages.success(request, "验证码已发送至该主体预留的联系邮箱，10 分钟内有效。")
                 return redirect("objections_public:verify")
-    return render(request, "casework/public_identify.html", {"form": form})
+    return render(
+        request,
+        "casework/public_identify.html",
+        {"form": form, "sso": sso.oidc_config() is not None, "applications": _my_applications(request)},
+    )
 
 
 def verify(request):
-    pending = request.session.get("jc_credit_pending")
+    pending = request.session.get(PENDING_KEY)
     if not pending:
         return redirect(START)
     form = forms.VerifyForm(request.POST or None)
@@ -67,42 +96,107 @@ def verify(request):
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            request.session.cycle_key()
-            request.session[SESSION_KEY] = {
-                "identifier": v.identifier,
-                "email": v.email,
-                "at": clock.timestamp(),
-            }
-            request.session.pop("jc_credit_pending", None)
-            return redirect("objections_public:mine")
+            return _enter(request, identifier=v.identifier, email=v.email, method="code")
     return render(request, "casework/public_verify.html", {"form": form, "pending": pending})
+
+
+def sso_login(request):
+    try:
+        return sso.sso_redirect(
+            request, request.build_absolute_uri(reverse("objections_public:sso_callback"))
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(START)
+
+
+def sso_callback(request):
+    try:
+        claims = sso.sso_claims(request)
+        subject, kind = sso.sso_subject(claims)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(START)
+    cfg = sso.oidc_config() or {}
+    with transaction.atomic():
+        verification.identity_verified_audit(
+            subject=subject, method="oidc", detail={"sub": str(claims.get("sub", "")), "as": kind}
+        )
+    return _enter(
+        request,
+        identifier=subject.identifier,
+        email=str(claims.get("email") or ""),
+        method="oidc",
+        contact_name=str(claims.get(cfg.get("CLAIM_NAME", "name")) or ""),
+    )
+
+
+def _my_applications(request) -> list[dict]:
+    return request.session.get(APPLICATIONS_KEY, [])
+
+
+def identity_new(request):
+    """Upload 营业执照/身份证 and 授权委托书 for a clerk's check (no SSO, no contact on file)."""
+    form = forms.IdentityApplicationForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        if is_ratelimited(request, group="credit-service-identity", key="ip", rate="10/h", increment=True):
+            messages.error(request, "提交过于频繁，请稍后再试。")
+        else:
+            try:
+                app, token = verification.identity_application_file(**form.cleaned_data)
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                mine = [a for a in _my_applications(request) if a["id"] != app.pk]
+                request.session[APPLICATIONS_KEY] = [*mine, {"id": app.pk, "token": token}][-5:]
+                messages.success(
+                    request, f"身份核验申请已提交（编号 {app.pk}），部门核验后将通过邮件通知您。"
+                )
+                return redirect("objections_public:identity", pk=app.pk)
+    return render(request, "casework/public_identity_new.html", {"form": form})
+
+
+def identity_status(request, pk: int):
+    """The applicant's own application: its state; once 已核验, the way into 我的申请. Until then the
+    subject is shown as the public sees it."""
+    token = next((a["token"] for a in _my_applications(request) if a["id"] == pk), "")
+    app = verification.identity_application_for_token(pk, token)
+    if app is None:
+        raise Http404("申请不存在")
+    if request.method == "POST":
+        if app.state != IdentityState.VERIFIED:
+            messages.error(request, "身份尚未核验通过。")
+        else:
+            return _enter(
+                request,
+                identifier=app.subject.identifier,
+                email=app.contact_email,
+                method="clerk",
+                contact_name=app.applicant_name,
+            )
+    return render(
+        request,
+        "casework/public_identity_status.html",
+        {
+            "app": app,
+            "public_name": public_name(app.subject),
+            "public_identifier": public_identifier(app.subject),
+        },
+    )
+
+
+def public_name(subject) -> str:
+    return mask_person_name(subject.name) if subject.is_natural_person else subject.name
+
+
+def public_identifier(subject) -> str:
+    return mask_id_number(subject.identifier) if subject.is_natural_person else subject.identifier
 
 
 @require_POST
 def logout(request):
     request.session.pop(SESSION_KEY, None)
     return redirect(START)
-
-
-def _targets(subject, today):
-    """The subject's own information that can be contested or repaired."""
-    from jointcredit.lists.models import EntryState, ListEntry
-    from jointcredit.records.models import Penalty, RecordState
-
-    out = []
-    for e in ListEntry.objects.filter(
-        subject=subject, state__in=[EntryState.NOTIFIED, EntryState.DECIDED, EntryState.PUBLISHED]
-    ).select_related("list_type", "department", "subject"):
-        t = Target("list_entry", e)
-        if contestable_reason(t, today) is None:
-            out.append({"t": t, "under_objection": e.under_objection, "repair": repair_refusal(t, today)})
-    for p in Penalty.objects.filter(subject=subject, state=RecordState.PUBLISHED).select_related(
-        "department", "subject"
-    ):
-        t = Target("penalty", p)
-        if p.display_status(today) == "public":
-            out.append({"t": t, "under_objection": False, "repair": repair_refusal(t, today)})
-    return out
 
 
 def mine(request):
@@ -119,7 +213,7 @@ def mine(request):
         {
             "subject": subject,
             "who": who,
-            "targets": _targets(subject, today) if subject else [],
+            "targets": selectors.subject_targets(subject, today) if subject else [],
             "objections": selectors.cases_for_subject(case_kind("objection"), who["identifier"]),
             "repairs": selectors.cases_for_subject(case_kind("repair"), who["identifier"]),
         },
@@ -175,7 +269,11 @@ def filing_page(
     if resp:
         return resp
     refused = refusal(target) if refusal else None
-    form = form_class(request.POST or None, request.FILES or None, initial={"contact_email": who["email"]})
+    form = form_class(
+        request.POST or None,
+        request.FILES or None,
+        initial={"contact_email": who["email"], "contact_name": who.get("contact_name", "")},
+    )
     if request.method == "POST" and not refused and form.is_valid():
         try:
             case = file(

@@ -14,6 +14,7 @@ from jointcredit.common.errors import NotFound, ValidationFailed
 from jointcredit.common.pagination import Page, paginate
 
 from .kinds import CaseKind, case_kinds
+from .models import IdentityApplication, IdentityState
 
 
 def case_get(kind: CaseKind, pk):
@@ -145,3 +146,50 @@ def subject_cases_section(subject, *, public: bool = False) -> list[dict]:
         for kind in case_kinds()
         for c in kind.model.objects.filter(subject=subject).select_related("department")[:50]
     ]
+
+
+def subject_targets(subject, today: date) -> list[dict]:
+    """The subject's own information that can be contested or repaired (我的信用信息)."""
+    from jointcredit.lists.models import EntryState, ListEntry
+    from jointcredit.records.models import Penalty, RecordState
+
+    from .targets import Target, contestable_reason, repair_refusal
+
+    out = []
+    for e in ListEntry.objects.filter(
+        subject=subject, state__in=[EntryState.NOTIFIED, EntryState.DECIDED, EntryState.PUBLISHED]
+    ).select_related("list_type", "department", "subject"):
+        t = Target("list_entry", e)
+        if contestable_reason(t, today) is None:
+            out.append({"t": t, "under_objection": e.under_objection, "repair": repair_refusal(t, today)})
+    for p in Penalty.objects.filter(subject=subject, state=RecordState.PUBLISHED).select_related(
+        "department", "subject"
+    ):
+        t = Target("penalty", p)
+        if p.display_status(today) == "public":
+            out.append({"t": t, "under_objection": False, "repair": repair_refusal(t, today)})
+    return out
+
+
+def identity_applications_pending(department) -> list:
+    """Applications awaiting a clerk's identity check in ``department`` (待核验身份), oldest first."""
+    return list(
+        IdentityApplication.objects.filter(department=department, state=IdentityState.PENDING)
+        .select_related("subject", "department")
+        .order_by("created_at", "id")
+    )
+
+
+def identity_application_get(pk) -> IdentityApplication:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound("身份核验申请不存在。") from None
+    app = (
+        IdentityApplication.objects.select_related("subject", "department", "decided_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if app is None:
+        raise NotFound("身份核验申请不存在。")
+    return app

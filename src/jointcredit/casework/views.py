@@ -22,7 +22,7 @@ from jointcredit.common import clock
 from jointcredit.common.errors import DomainError
 from jointcredit.common.params import int_or
 
-from . import selectors
+from . import forms, selectors, verification
 from .evidence import evidence_of
 from .kinds import CaseKind
 from .letters import letter_html, letters_available, pdf_response
@@ -194,3 +194,46 @@ class CasePages:
         if fmt != "html":
             raise Http404("格式不支持")
         return HttpResponse(html)
+
+
+# --- 身份核验: a clerk checks the documents of an online applicant (docs/identity.md) -------------
+
+
+@login_required
+def identity_queue(request):
+    """Applications awaiting identity verification in the clerk's department."""
+    department = request.user.department
+    return render(
+        request,
+        "casework/staff_identity_list.html",
+        {"items": selectors.identity_applications_pending(department) if department else []},
+    )
+
+
+@login_required
+def identity_detail(request, pk: int):
+    try:
+        app = selectors.identity_application_get(pk)
+    except DomainError as exc:
+        raise Http404(exc.message) from None
+    if not can_write_for(request.user, app.department):
+        raise Http404("申请不存在")
+    form = forms.IdentityDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        decide = (
+            verification.identity_application_verify
+            if form.cleaned_data["decision"] == "verify"
+            else verification.identity_application_reject
+        )
+        try:
+            decide(actor=request.user, application=app, reason=form.cleaned_data["reason"])
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "已记录核验结果，并已通知申请人。")
+            return redirect("objections:identity_queue")
+    return render(
+        request,
+        "casework/staff_identity_detail.html",
+        {"app": app, "form": form, "documents": evidence_of("identity", app.pk)},
+    )

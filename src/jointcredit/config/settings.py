@@ -11,6 +11,8 @@ Variables (see docs/configuration.md):
   JOINTCREDIT_SITE_URL     public base URL used in letters and report verification links
   JOINTCREDIT_AUDIT_KEY    HMAC key of the audit chain, required when DEBUG is off (ADR 0015)
   JOINTCREDIT_AUDIT_CHECKPOINT_DIR  where signed audit checkpoints are appended (default var/audit-checkpoints)
+  JOINTCREDIT_OIDC_*       government single sign-on of the credit service (docs/identity.md)
+  JOINTCREDIT_DEVIDP       "1" mounts the local identity provider (default: on with DEBUG/tests)
 """
 
 from __future__ import annotations
@@ -87,6 +89,15 @@ INSTALLED_APPS = [
     "jointcredit.workbench",
     "jointcredit.demo",
 ]
+
+# Local OpenID provider for development, demo and tests (docs/identity.md): never in production
+# unless asked for explicitly.
+DEVIDP = _env_bool("JOINTCREDIT_DEVIDP", DEBUG or TESTING)
+if DEVIDP:
+    INSTALLED_APPS += ["jointcredit.devidp.apps.OidcProviderConfig", "jointcredit.devidp"]
+    OIDC_LOGIN_URL = "/devidp/login/"
+    OIDC_USERINFO = "jointcredit.devidp.claims.userinfo"
+    OIDC_EXTRA_SCOPE_CLAIMS = "jointcredit.devidp.claims.IdentityScopeClaims"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -235,6 +246,20 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 JOINTCREDIT_EVIDENCE_MAX_BYTES = int(os.environ.get("JOINTCREDIT_EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
+
+# --- Government single sign-on (统一身份认证, OpenID Connect; ADR 0017) ----------------------------
+# Which claims carry the 身份证号 / 统一社会信用代码 / name is the platform's choice: configurable.
+JOINTCREDIT_OIDC = {
+    "ISSUER": os.environ.get("JOINTCREDIT_OIDC_ISSUER", f"{SITE_URL}/devidp" if DEVIDP else ""),
+    "CLIENT_ID": os.environ.get("JOINTCREDIT_OIDC_CLIENT_ID", "jointcredit-portal" if DEVIDP else ""),
+    "CLIENT_SECRET": os.environ.get(
+        "JOINTCREDIT_OIDC_CLIENT_SECRET", "devidp-portal-secret" if DEVIDP else ""
+    ),
+    "SCOPE": os.environ.get("JOINTCREDIT_OIDC_SCOPE", "openid profile identity"),
+    "CLAIM_ID_NUMBER": os.environ.get("JOINTCREDIT_OIDC_CLAIM_ID_NUMBER", "id_number"),
+    "CLAIM_USCC": os.environ.get("JOINTCREDIT_OIDC_CLAIM_USCC", "uscc"),
+    "CLAIM_NAME": os.environ.get("JOINTCREDIT_OIDC_CLAIM_NAME", "name"),
+}
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from jointcredit.audit.modeladmin import AuditedModelAdmin
 
-from .models import RelatedPerson, Subject, SubjectAlias, SubjectNameChange
+from .models import RelatedPerson, Subject, SubjectAlias, SubjectContact, SubjectNameChange
 
 
 class AliasInline(admin.TabularInline):
@@ -32,3 +32,11 @@ class SubjectAdmin(AuditedModelAdmin):
     raw_id_fields = ("merged_into",)
     inlines = [AliasInline, RelatedInline, NameInline]
     show_full_result_count = False
+
+
+@admin.register(SubjectContact)
+class SubjectContactAdmin(AuditedModelAdmin):
+    list_display = ("subject", "email", "source", "department", "active", "created_at")
+    list_filter = ("active",)
+    search_fields = ("subject__identifier", "subject__name", "email")
+    raw_id_fields = ("subject", "recorded_by")

@@ -161,3 +161,37 @@ class RelatedPerson(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_role_display()} {self.person.name} @ {self.subject.name}"
+
+
+class SubjectContact(models.Model):
+    """A contact channel on file for a subject (预留联系方式), recorded by a department from data it
+    holds (登记注册信息, 许可申请材料…). The portal sends one-time codes only to these, never to an
+    address the visitor types (docs/identity.md)."""
+
+    subject = models.ForeignKey(
+        Subject, on_delete=models.CASCADE, related_name="contacts", verbose_name="主体"
+    )
+    email = models.EmailField("邮箱")
+    source = models.CharField("来源", max_length=100, help_text="如：企业登记信息、行政许可申请材料")
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.PROTECT, related_name="+", verbose_name="登记部门"
+    )
+    recorded_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="登记人",
+    )
+    active = models.BooleanField("有效", default=True)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "主体预留联系方式"
+        verbose_name_plural = "主体预留联系方式"
+        ordering = ["-created_at", "id"]
+        indexes = [models.Index(fields=["subject", "active"], name="subject_contact_active")]
+
+    def __str__(self) -> str:
+        return f"{self.subject_id} · {self.email}"

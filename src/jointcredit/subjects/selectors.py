@@ -7,13 +7,8 @@ from jointcredit.common.errors import NotFound, ValidationFailed
 from jointcredit.common.fastpath import CompiledQuery
 from jointcredit.common.pagination import Page, paginate
 
-from .identifiers import (
-    INDIVIDUAL_BUSINESS_PLACEHOLDER,
-    IdType,
-    detect_and_validate,
-    normalize,
-)
-from .models import RelatedPerson, Subject, SubjectAlias, SubjectNameChange
+from .identifiers import INDIVIDUAL_BUSINESS_PLACEHOLDER, IdType, detect_and_validate, normalize
+from .models import RelatedPerson, Subject, SubjectAlias, SubjectContact, SubjectNameChange
 
 # Hot path of GET /subjects/{identifier} and of every check by identifier (DESIGN.md §5, bench/):
 # compiled once per process, see common.fastpath.
@@ -122,3 +117,14 @@ def subject_name_history_rows(subject_id: int) -> list[tuple]:
 def subject_roles_elsewhere(subject: Subject):
     """Where this (natural) person is a 关联人 of an organisation."""
     return subject.roles_in.select_related("subject").order_by("subject__name")
+
+
+def subject_contacts_on_file(subject) -> list[str]:
+    """The e-mail addresses on file for ``subject`` (预留联系方式), oldest first."""
+    return list(
+        dict.fromkeys(
+            SubjectContact.objects.filter(subject=subject, active=True)
+            .order_by("created_at", "id")
+            .values_list("email", flat=True)
+        )
+    )

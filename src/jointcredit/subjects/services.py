@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.dispatch import Signal
 
@@ -25,7 +27,15 @@ from .identifiers import (
     validate_resident_id,
     validate_uscc,
 )
-from .models import RelatedPerson, RelatedRole, Subject, SubjectAlias, SubjectKind, SubjectNameChange
+from .models import (
+    RelatedPerson,
+    RelatedRole,
+    Subject,
+    SubjectAlias,
+    SubjectContact,
+    SubjectKind,
+    SubjectNameChange,
+)
 from .selectors import subject_find_by_org_code
 
 # Sent inside the merge transaction with ``source`` and ``target``: apps that point at subjects
@@ -323,6 +333,51 @@ def subject_merge(*, actor, source: Subject, target: Subject) -> Subject:
             actor=actor, action="subject.merge", obj=source, after={"merged_into": target.identifier}
         )
     return target
+
+
+def subject_contact_add(*, actor, subject: Subject, email: str, source: str) -> SubjectContact:
+    """Record a contact on file (预留联系方式) from data the actor's department holds; audited."""
+    if actor is None or getattr(actor, "department", None) is None:
+        raise PermissionDenied("当前账号未归属任何部门，不能登记预留联系方式。")
+    ensure_can_write(actor, actor.department)
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except DjangoValidationError:
+        raise ValidationFailed.single("email", "email", "邮箱（email）格式不正确。") from None
+    source = (source or "").strip()
+    if not source:
+        raise ValidationFailed.single("source", "required", "请填写联系方式的来源（如：企业登记信息）。")
+    with transaction.atomic():
+        contact = SubjectContact.objects.create(
+            subject=subject, email=email, source=source[:100], department=actor.department, recorded_by=actor
+        )
+        audit_record(
+            actor=actor,
+            action="subject.contact_add",
+            obj=contact,
+            after={"subject": subject.identifier, "email": email, "source": source},
+        )
+    return contact
+
+
+def subject_contact_deactivate(*, actor, contact: SubjectContact, reason: str) -> SubjectContact:
+    """Retire a contact on file (only the department that recorded it); audited."""
+    ensure_can_write(actor, contact.department)
+    with transaction.atomic():
+        contact = SubjectContact.objects.select_for_update().get(pk=contact.pk)
+        if not contact.active:
+            return contact
+        contact.active = False
+        contact.save(update_fields=["active"])
+        audit_record(
+            actor=actor,
+            action="subject.contact_deactivate",
+            obj=contact,
+            before={"active": True},
+            after={"active": False, "reason": reason},
+        )
+    return contact
 
 
 # --- imports ------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.test import Client
 
 from jointcredit.casework.testing import pdf
 from jointcredit.objections.models import Objection
+from jointcredit.subjects.services import subject_contact_add
 
 pytestmark = pytest.mark.django_db
 
@@ -48,12 +49,15 @@ def test_api_objection_walk(
 
 
 def test_portal_code_flow_and_pages(
-    black_published, scjgj_approver, contact, django_capture_on_commit_callbacks
+    black_published, scjgj_clerk, scjgj_approver, contact, django_capture_on_commit_callbacks
 ):
     entry = black_published()
+    subject_contact_add(
+        actor=scjgj_clerk, subject=entry.subject, email="a@example.com", source="企业登记信息"
+    )
     c = Client()
     with django_capture_on_commit_callbacks(execute=True):
-        r = c.post("/credit-service/", {"identifier": entry.subject.identifier, "email": "a@example.com"})
+        r = c.post("/credit-service/", {"identifier": entry.subject.identifier})
     assert r.status_code == 302
     assert c.post("/credit-service/verify/", {"code": "000000"}).status_code == 200  # wrong code: stays
     code = re.search(r"验证码：(\d{6})", mail.outbox[-1].body).group(1)
@@ -86,4 +90,4 @@ def test_unknown_identifier_and_code_attempts(db):
     from jointcredit.common.errors import ValidationFailed
 
     with pytest.raises(ValidationFailed):
-        verification.verification_start(identifier="91370102MA3C4XYZ0X", email="a@example.com")
+        verification.verification_start(identifier="91370102MA3C4XYZ0X")
