@@ -17,7 +17,7 @@ from jointcredit.audit.checkpoints import checkpoint_path, checkpoints_read
 from jointcredit.audit.models import AppendOnlyError, AuditEvent
 from jointcredit.audit.selectors import audit_chain_verify
 from jointcredit.audit.services import audit_checkpoint_write, audit_record
-from jointcredit.common.testing import postgres_only, race
+from jointcredit.testing import postgres_only, race
 
 pytestmark = pytest.mark.django_db
 
