@@ -26,6 +26,7 @@ from jointcredit.measures.models import MeasureKind
 from . import services
 from .dispatcher import dispatch_all
 from .models import Feedback, FeedbackResult, Push
+from .selectors import overdue_q
 from .sequencer import sequence_all
 
 # Department behaviour profiles: (share of pushes answered, share of answers given after the due date).
@@ -64,12 +65,7 @@ def build(ctx) -> None:
     subscriptions = _subscriptions(ctx)
     pushes = _simulate_push_dates(ctx)
     answered, late = _feedback(ctx, pushes)
-    overdue = sum(
-        1
-        for p in Push.objects.filter(
-            first_feedback_at__isnull=True, entry_removed_at__isnull=True, feedback_due__lt=ctx.today
-        )
-    )
+    overdue = Push.objects.filter(overdue_q(ctx.today)).count()
     ctx.log(
         f"  信息推送：{len(pushes)} 条推送，{answered} 条已反馈（其中逾期反馈 {late} 条），{overdue} 条逾期未反馈；"
         f"{subscriptions} 个事件订阅（127.0.0.1，已暂停）"
