@@ -9,6 +9,7 @@ from jointcredit.exchange.dispatcher import dispatch_all
 from jointcredit.exchange.sequencer import sequence_all
 from jointcredit.exchange.tests.factories import food_safety_setup
 from jointcredit.lists import services as lists
+from jointcredit.lists.tests.conftest import red_draft  # noqa: F401
 from jointcredit.subjects.tests.factories import CompanyFactory
 
 
