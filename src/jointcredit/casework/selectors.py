@@ -60,20 +60,36 @@ def case_list(
     page: int = 1,
     page_size: int = 20,
 ) -> Page:
-    qs = kind.model.objects.select_related("department", "subject").order_by("-created_at", "-id")
+    qs = case_filter(kind, department=department, state=state, identifier=identifier, overdue=overdue)
+    return paginate(
+        qs.select_related("department", "subject").order_by("-created_at", "-id"),
+        page=page,
+        page_size=page_size,
+    )
+
+
+def case_filter(
+    kind: CaseKind, *, department=None, state: str | None = None, identifier: str | None = None, overdue=False
+):
+    """The cases ``case_list`` pages through; the workbench to-do cards count this very queryset.
+    ``state`` may name several states separated by commas (``submitted,accepted``)."""
+    qs = kind.model.objects.all()
     if department is not None:
         qs = qs.filter(department=department)
     if state:
-        if state not in kind.states.values:
+        states = [s.strip() for s in state.split(",") if s.strip()]
+        if not states or any(s not in kind.states.values for s in states):
             raise ValidationFailed.single(
-                "state", "choice", f"状态（state）必须是 {'、'.join(kind.states.values)} 之一。"
+                "state",
+                "choice",
+                f"状态（state）必须是 {'、'.join(kind.states.values)} 之一（多个用逗号分隔）。",
             )
-        qs = qs.filter(state=state)
+        qs = qs.filter(state__in=states)
     if identifier:
         qs = qs.filter(subject__identifier=identifier.strip().upper())
     if overdue:
         qs = qs.filter(overdue_q(kind, clock.today()))
-    return paginate(qs, page=page, page_size=page_size)
+    return qs
 
 
 def open_case_for(kind: CaseKind, target_key: str):
@@ -106,9 +122,23 @@ def receipt_list(
     page: int = 1,
     page_size: int = 20,
 ) -> Page:
-    qs = SyncReceipt.objects.select_related("department", "acknowledged_by").order_by(
-        "acknowledged_at", "-created_at"
+    qs = receipt_filter(department=department, source_type=source_type, source_id=source_id, pending=pending)
+    return paginate(
+        qs.select_related("department", "acknowledged_by").order_by("acknowledged_at", "-created_at"),
+        page=page,
+        page_size=page_size,
     )
+
+
+def receipt_filter(
+    *,
+    department=None,
+    source_type: str | None = None,
+    source_id: int | None = None,
+    pending: bool | None = None,
+):
+    """The receipts ``receipt_list`` pages through (the workbench to-do card counts this queryset)."""
+    qs = SyncReceipt.objects.all()
     if department is not None:
         qs = qs.filter(department=department)
     if source_type:
@@ -117,7 +147,7 @@ def receipt_list(
         qs = qs.filter(source_id=source_id)
     if pending is not None:
         qs = qs.filter(acknowledged_at__isnull=pending)
-    return paginate(qs, page=page, page_size=page_size)
+    return qs
 
 
 def receipts_of(source_type: str, source_id: int):

@@ -1,15 +1,21 @@
-"""Workbench to-dos of a kind of case: open cases of my department by role, overdue ones for the office."""
+"""Workbench to-dos of a kind of case: open cases of my department by role, overdue ones for the office.
+
+Each card's link carries the filters its count was computed with (``case_filter``, the list's own
+queryset), so the list shows exactly the counted cases."""
 
 from __future__ import annotations
 
-from django.urls import reverse
-
 from jointcredit.accounts.models import Role
-from jointcredit.common import clock
 
 from .dashboard import is_office
 from .kinds import CaseKind
-from .selectors import cases_overdue
+from .selectors import case_filter
+
+
+def _card(kind: CaseKind, *, label: str, count: int, filters: dict) -> dict | None:
+    from jointcredit.common.workbench_registry import todo_card
+
+    return todo_card(label=label, count=count, url_name=f"{kind.namespace}:list", filters=filters)
 
 
 def department_todo(
@@ -25,17 +31,14 @@ def department_todo(
         states, label = clerk
     else:
         return None
-    count = kind.model.objects.filter(department_id=user.department_id, state__in=states).count()
-    if not count:
-        return None
-    return {"label": label, "count": count, "url": reverse(f"{kind.namespace}:list") + "?mine=1"}
+    # ``mine=1`` is the list page's "my department" (request.user.department).
+    state = ",".join(states)
+    count = case_filter(kind, department=user.department, state=state).count()
+    return _card(kind, label=label, count=count, filters={"mine": 1, "state": state})
 
 
 def overdue_todo(kind: CaseKind, user, *, label: str) -> dict | None:
     """Overdue cases of every department, for the credit office (催办)."""
     if not is_office(user):
         return None
-    count = cases_overdue(kind, today=clock.today()).count()
-    if not count:
-        return None
-    return {"label": label, "count": count, "url": reverse(f"{kind.namespace}:list") + "?overdue=1"}
+    return _card(kind, label=label, count=case_filter(kind, overdue=True).count(), filters={"overdue": 1})

@@ -29,14 +29,20 @@ def _jsonable(item: dict) -> dict:
 
 
 def overdue_todo(user) -> dict | None:
-    from .selectors import overdue_count
+    from jointcredit.common.workbench_registry import todo_card
+
+    from .selectors import task_filter
 
     if user is None or getattr(user, "department_id", None) is None:
         return None
-    n = overdue_count(user.department_id)
-    if not n:
-        return None
-    return {"label": "信用信息逾期未报送", "count": n, "url": reverse("catalog:tasks") + "?status=missing"}
+    # ``department`` is honoured for the office (others always see their own department's tasks).
+    filters = {"department": user.department.code, "status": "missing"}
+    return todo_card(
+        label="信用信息逾期未报送",
+        count=task_filter(department=user.department, status=filters["status"]).count(),
+        url_name="catalog:tasks",
+        filters=filters,
+    )
 
 
 def on_calendar_changed(sender=None, years=None, **kwargs) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 
 from jointcredit.common import clock
 from jointcredit.common.errors import NotFound
@@ -317,18 +317,43 @@ def completeness(
     return sorted(rows.values(), key=lambda r: (-r["missing"], r["department_code"]))
 
 
-def task_list(*, department=None, status: str = "", today: date | None = None, item=None) -> list[dict]:
-    today = today or clock.today()
-    qs = CollectionTask.objects.select_related("item", "department").order_by("-period_end", "item__code")
+def task_status_q(status: str, today: date) -> Q:
+    """``CollectionTask.status`` as a query (same rules), so the list and the to-do count agree."""
+    submitted, due_known = Q(first_submitted_at__isnull=False), Q(due_date__isnull=False)
+    queries = {
+        "on_time": submitted & due_known & Q(first_submitted_at__date__lte=F("due_date")),
+        "late": submitted & due_known & Q(first_submitted_at__date__gt=F("due_date")),
+        "submitted": submitted & Q(due_date__isnull=True),
+        "pending_calendar": Q(first_submitted_at__isnull=True, due_date__isnull=True),
+        "missing": Q(first_submitted_at__isnull=True, due_date__lt=today),
+        "open": Q(first_submitted_at__isnull=True, due_date__gte=today),
+    }
+    # An unknown status matches nothing, as the list always did.
+    return queries.get(status, Q(pk__in=[]))
+
+
+def task_filter(*, department=None, status: str = "", today: date | None = None, item=None):
+    """The tasks ``task_list`` shows (the workbench to-do card counts this very queryset)."""
+    qs = CollectionTask.objects.all()
     if department is not None:
         qs = qs.filter(department=department)
     if item is not None:
         qs = qs.filter(item=item)
+    if status:
+        qs = qs.filter(task_status_q(status, today or clock.today()))
+    return qs
+
+
+def task_list(*, department=None, status: str = "", today: date | None = None, item=None) -> list[dict]:
+    today = today or clock.today()
+    qs = (
+        task_filter(department=department, status=status, today=today, item=item)
+        .select_related("item", "department")
+        .order_by("-period_end", "item__code")
+    )
     out = []
     for t in qs[:500]:
         st = t.status(today)
-        if status and st != status:
-            continue
         out.append(
             {
                 "id": t.pk,
@@ -351,7 +376,4 @@ def task_list(*, department=None, status: str = "", today: date | None = None, i
 
 
 def overdue_count(department_id: int, *, today: date | None = None) -> int:
-    today = today or clock.today()
-    return CollectionTask.objects.filter(
-        department_id=department_id, first_submitted_at__isnull=True, due_date__lt=today
-    ).count()
+    return task_filter(status="missing", today=today).filter(department_id=department_id).count()

@@ -25,10 +25,23 @@ def commitment_list(
     department=None,
     identifier: str | None = None,
     state: str | None = None,
+    due_soon: bool = False,
     page: int = 1,
     page_size: int = 20,
 ) -> Page:
-    qs = Commitment.objects.select_related("subject", "department")
+    qs = commitment_filter(department=department, identifier=identifier, state=state, due_soon=due_soon)
+    return paginate(
+        qs.select_related("subject", "department").order_by("-created_at", "-id"),
+        page=page,
+        page_size=page_size,
+    )
+
+
+def commitment_filter(
+    *, department=None, identifier: str | None = None, state: str | None = None, due_soon: bool = False
+):
+    """The commitments ``commitment_list`` pages through (the workbench to-do card counts this)."""
+    qs = Commitment.objects.all()
     if department is not None:
         qs = qs.filter(department=department)
     if identifier:
@@ -38,14 +51,10 @@ def commitment_list(
         if state not in CommitmentState.values:
             raise ValidationFailed.single("state", "choice", "状态必须是 active、fulfilled 或 broken。")
         qs = qs.filter(state=state)
-    return paginate(qs.order_by("-created_at", "-id"), page=page, page_size=page_size)
-
-
-def commitments_due_soon(*, department, today: date | None = None):
-    today = today or clock.today()
-    return Commitment.objects.filter(
-        department=department, state=CommitmentState.ACTIVE, reminded_at__isnull=False, deadline__gte=today
-    )
+    if due_soon:
+        # 即将到期: still active, the reminder has gone out and the deadline has not passed.
+        qs = qs.filter(state=CommitmentState.ACTIVE, reminded_at__isnull=False, deadline__gte=clock.today())
+    return qs
 
 
 def broken_commitments_for_subjects(subject_ids: Iterable[int], on: date | None = None):

@@ -1,18 +1,17 @@
 from __future__ import annotations
 
-from django.urls import reverse
-
 
 def due_soon_todo(user) -> dict | None:
-    from .selectors import commitments_due_soon
+    from jointcredit.common.workbench_registry import todo_card
+
+    from .selectors import commitment_filter
 
     if not getattr(user, "department_id", None):
         return None
-    count = commitments_due_soon(department=user.department).count()
-    if not count:
-        return None
-    return {
-        "label": "容缺受理承诺即将到期（待补齐材料）",
-        "count": count,
-        "url": reverse("commitments:list") + "?state=active",
-    }
+    # The list page always shows the user's own department; ``due_soon`` is the counted filter.
+    return todo_card(
+        label="容缺受理承诺即将到期（待补齐材料）",
+        count=commitment_filter(department=user.department, due_soon=True).count(),
+        url_name="commitments:list",
+        filters={"due_soon": 1},
+    )

@@ -28,12 +28,14 @@ def _date(value):
 def commitment_list(request):
     state = request.GET.get("state") or None
     identifier = request.GET.get("identifier", "").strip() or None
+    due_soon = bool(request.GET.get("due_soon"))
     error, page = None, None
     try:
         page = selectors.commitment_list(
             department=request.user.department,
             identifier=identifier,
             state=state,
+            due_soon=due_soon,
             page=_int(request.GET.get("page"), 1),
         )
     except DomainError as exc:
@@ -46,6 +48,7 @@ def commitment_list(request):
             "error": error,
             "state": state or "",
             "identifier": identifier or "",
+            "due_soon": due_soon,
             "states": CommitmentState.choices,
         },
     )

@@ -2,7 +2,7 @@
 imports them: navigation links, to-do counters on the home page and dashboard charts.
 
     register_nav(label="双公示", url_name="records:list", order=20)
-    register_todo(key="overdue_records", provider=fn)   # fn(user) -> {"label", "count", "url"} | None
+    register_todo(key="overdue_records", provider=fn)   # fn(user) -> todo_card(...) | None
     register_dashboard_panel(key="timeliness", title="双公示及时率（按部门）", provider=fn, order=20)
 
 A dashboard provider is ``fn(user) -> chart | None`` where chart is a dict (see docs/portal.md)::
@@ -14,14 +14,25 @@ A dashboard provider is ``fn(user) -> chart | None`` where chart is a dict (see 
 
 The office dashboard renders every panel with ECharts (static JS; the spec travels as JSON in the
 panel element's data-chart attribute — no inline script of any kind).
+A to-do card links to a list filtered to exactly what it counts: the provider builds one dict of
+list filters, counts the list's own queryset built from those filters, and ``todo_card`` puts the
+same filters into the link (the list view parses them into the same selector call)::
+
+    filters = {"department": user.department.code, "status": "to_notify"}
+    return todo_card(label="待告知的黑名单草稿", count=list_entry_filter(**filters).count(),
+                     url_name="lists:entry_list", filters=filters)
+
 ``office_only`` panels are shown to office admins only; a provider may also return None for a
 user it has nothing to show. A provider that raises is shown as “暂不可用”, never a 500.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.urls import reverse
 
 
 @dataclass(frozen=True)
@@ -44,11 +55,29 @@ def register_todo(*, key: str, provider: Callable) -> None:
     _todos[key] = provider
 
 
+def todo_card(*, label: str, count: int, url_name: str, filters: Mapping[str, object]) -> dict | None:
+    """A to-do card (None when there is nothing to do) whose link carries ``filters``, the very
+    filters its ``count`` was computed with."""
+    if not count:
+        return None
+    query = urlencode({k: v for k, v in filters.items() if v not in (None, "")})
+    return {"label": label, "count": count, "url": reverse(url_name) + (f"?{query}" if query else "")}
+
+
 def nav_items(user) -> list[NavItem]:
     office = bool(user and getattr(user, "is_office_admin", False)) or bool(
         getattr(user, "is_superuser", False)
     )
     return sorted((n for n in _nav.values() if office or not n.office_only), key=lambda n: n.order)
+
+
+def todo_keys() -> list[str]:
+    """Every registered to-do card (tests check each card's count against its link)."""
+    return list(_todos)
+
+
+def todo_for(key: str, user) -> dict | None:
+    return _todos[key](user)
 
 
 def todos(user) -> list[dict]:

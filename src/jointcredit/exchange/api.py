@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from ninja import File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from jointcredit.accounts.models import Department
@@ -214,6 +214,14 @@ class PushOut(Schema):
     feedback_due: date | None
     feedback_due_pending: bool
     status: str
+    withdrawn: bool
+    withdrawal_reason: str | None = Field(
+        None,
+        description="撤销原因代码：expired / repaired / revoked / corrected / superseded（未撤销为 null）",
+    )
+    withdrawal_reason_label: str | None = None
+    withdrawal_note: str | None = None
+    withdrawn_on: date | None = None
     measures: list[PushMeasureOut]
 
 
@@ -226,7 +234,10 @@ class PushPageOut(Schema):
     "/pushes",
     response=PushPageOut,
     summary="待处理名单（推送至本部门的名单条目）",
-    description="state：awaiting 待反馈（默认）、overdue 已逾期、answered 已反馈、all 全部。",
+    description=(
+        "state：awaiting 待反馈（默认）、overdue 已逾期、answered 已反馈、withdrawn 已撤销"
+        "（条目已移出或已到期，无需再反馈）、all 全部。"
+    ),
 )
 def push_list(request, state: str = "awaiting", page: int = 1, page_size: int = 20):
 
@@ -234,24 +245,28 @@ def push_list(request, state: str = "awaiting", page: int = 1, page_size: int = 
     result = selectors.push_inbox(
         actor=request.auth, state=state, page=page, page_size=page_size, today=today
     )
+    return {"items": [_push_out(p, today=today) for p in result.items], "meta": result.as_meta()}
+
+
+def _push_out(p, *, today) -> dict:
+    withdrawal = selectors.push_withdrawal(p, today=today) or {}
     return {
-        "items": [
-            {
-                "id": p.pk,
-                "entry_id": p.entry_id,
-                "list_type": p.entry.list_type.code,
-                "subject_identifier": p.entry.subject.identifier,
-                "subject_name": p.entry.subject_name,
-                "initiating_department": p.entry.department.code,
-                "pushed_on": p.pushed_on,
-                "feedback_due": p.feedback_due,
-                "feedback_due_pending": p.feedback_due is None,
-                "status": selectors.push_status(p, today=today),
-                "measures": [{"code": m.code, "name": m.name, "kind": m.kind} for m in p.measures.all()],
-            }
-            for p in result.items
-        ],
-        "meta": result.as_meta(),
+        "id": p.pk,
+        "entry_id": p.entry_id,
+        "list_type": p.entry.list_type.code,
+        "subject_identifier": p.entry.subject.identifier,
+        "subject_name": p.entry.subject_name,
+        "initiating_department": p.entry.department.code,
+        "pushed_on": p.pushed_on,
+        "feedback_due": p.feedback_due,
+        "feedback_due_pending": p.feedback_due is None,
+        "status": selectors.push_status(p, today=today),
+        "withdrawn": bool(withdrawal),
+        "withdrawal_reason": withdrawal.get("reason"),
+        "withdrawal_reason_label": withdrawal.get("reason_label"),
+        "withdrawal_note": withdrawal.get("note"),
+        "withdrawn_on": withdrawal.get("on"),
+        "measures": [{"code": m.code, "name": m.name, "kind": m.kind} for m in p.measures.all()],
     }
 
 

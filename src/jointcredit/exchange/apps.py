@@ -6,8 +6,6 @@ class ExchangeConfig(AppConfig):
     verbose_name = "信息推送与反馈"
 
     def ready(self):
-        from django.urls import reverse
-
         from jointcredit.calendar.signals import calendar_changed
         from jointcredit.common.workbench_registry import register_nav, register_todo
 
@@ -21,18 +19,20 @@ class ExchangeConfig(AppConfig):
         register_nav(label="反馈统计", url_name="exchange:dashboard", order=80, office_only=True)
 
         def pushes_awaiting(user):
-            from .selectors import push_awaiting_count
+            from jointcredit.common.workbench_registry import todo_card
+
+            from .selectors import push_filter
 
             if not getattr(user, "department_id", None):
                 return None
-            count = push_awaiting_count(department_id=user.department_id)
-            if not count:
-                return None
-            return {
-                "label": "推送至本部门、待执行反馈的名单条目",
-                "count": count,
-                "url": reverse("exchange:inbox"),
-            }
+            # The inbox always shows the user's own department; ``state`` is the counted filter.
+            filters = {"state": "awaiting"}
+            return todo_card(
+                label="推送至本部门、待执行反馈的名单条目",
+                count=push_filter(department_id=user.department_id, **filters).count(),
+                url_name="exchange:inbox",
+                filters=filters,
+            )
 
         register_todo(key="exchange_pushes_awaiting", provider=pushes_awaiting)
 

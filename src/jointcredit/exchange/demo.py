@@ -25,6 +25,7 @@ from jointcredit.common.errors import DomainError
 from . import services
 from .dispatcher import dispatch_all
 from .models import Feedback, FeedbackResult, Push
+from .selectors import overdue_q
 from .sequencer import sequence_all
 
 # After the demos that publish entries and records: pushes and feedback are made for them.
@@ -66,12 +67,7 @@ def build(ctx) -> None:
     subscriptions = _subscriptions(ctx)
     pushes = _simulate_push_dates(ctx)
     answered, late = _feedback(ctx, pushes)
-    overdue = sum(
-        1
-        for p in Push.objects.filter(
-            first_feedback_at__isnull=True, entry_removed_at__isnull=True, feedback_due__lt=ctx.today
-        )
-    )
+    overdue = Push.objects.filter(overdue_q(ctx.today)).count()
     ctx.log(
         f"  信息推送：{len(pushes)} 条推送，{answered} 条已反馈（其中逾期反馈 {late} 条），{overdue} 条逾期未反馈；"
         f"{subscriptions} 个事件订阅（127.0.0.1，已暂停）"

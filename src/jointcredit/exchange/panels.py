@@ -26,8 +26,8 @@ def _months_back(n: int, today: date) -> list[date]:
 def feedback_response_rate(user) -> dict:
     """Per department the entries were pushed to: % answered and % answered on time (the workbench
     renders the same numbers as a table under the chart); totals in the note."""
-    rows = [r for r in response_rates(actor=user) if r["total"]]
-    if not rows:
+    every = response_rates(actor=user)
+    if not any(r["total"] or r["withdrawn"] for r in every):
         return {
             "type": "bar",
             "categories": [],
@@ -35,7 +35,8 @@ def feedback_response_rate(user) -> dict:
             "unit": "%",
             "note": "暂无推送至协同部门的名单条目。",
         }
-    rows.sort(key=lambda r: (-r["rate"], r["department__code"]))
+    # Rates only over pushes that owed feedback: one withdrawn before any feedback owes none.
+    rows = sorted((r for r in every if r["total"]), key=lambda r: (-r["rate"], r["department__code"]))
     return {
         "type": "bar",
         "categories": [r["department__name"] for r in rows],
@@ -45,8 +46,9 @@ def feedback_response_rate(user) -> dict:
         ],
         "unit": "%",
         "note": (
-            f"共推送 {sum(r['total'] for r in rows)} 条，已反馈 {sum(r['answered'] for r in rows)} 条，"
-            f"逾期未反馈 {sum(r['overdue'] for r in rows)} 条。反馈率 = 已反馈推送 ÷ 推送总数；"
+            f"共推送 {sum(r['total'] for r in every)} 条（另有 {sum(r['withdrawn'] for r in every)} 条因条目移出或到期"
+            f"已撤销、无需反馈），已反馈 {sum(r['answered'] for r in every)} 条，"
+            f"逾期未反馈 {sum(r['overdue'] for r in every)} 条。反馈率 = 已反馈推送 ÷ 推送总数；"
             "按时 = 在反馈截止日（推送日起 N 个工作日）前反馈。"
         ),
     }

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 from jointcredit.accounts.models import Department, User
 from jointcredit.accounts.permissions import ensure_can_view, ensure_office_admin
@@ -105,11 +106,53 @@ def delivery_get(*, actor: User, delivery_id: int) -> Delivery:
 
 # --- push inbox ----------------------------------------------------------------------------------
 
-INBOX_FILTERS = {"awaiting": "待反馈", "overdue": "已逾期", "answered": "已反馈", "all": "全部"}
+INBOX_FILTERS = {
+    "awaiting": "待反馈",
+    "overdue": "已逾期",
+    "answered": "已反馈",
+    "withdrawn": "已撤销",
+    "all": "全部",
+}
 
 
-def _awaiting(qs):
-    return qs.filter(first_feedback_at__isnull=True, entry_removed_at__isnull=True)
+def withdrawn_q(today: date) -> Q:
+    """A push is withdrawn (已撤销) once its entry is out of force: removed for any reason (revoked on
+    objection, repaired, corrected, superseded, expired) or past ``valid_until``. Derived from the
+    entry at read time (ADR 0025), so it holds from the moment the removal commits — and, for expiry,
+    from the first day after the end date — whether or not the dispatcher or the sweep has run."""
+    from jointcredit.lists.selectors import ended_q
+
+    return ended_q(today, prefix="entry__")
+
+
+def awaiting_q(today: date) -> Q:
+    """Still owes feedback: not answered and not withdrawn."""
+    return Q(first_feedback_at__isnull=True) & ~withdrawn_q(today)
+
+
+def overdue_q(today: date) -> Q:
+    """逾期未反馈: owes feedback and the deadline has passed (withdrawn pushes never count)."""
+    return awaiting_q(today) & Q(feedback_due__lt=today)
+
+
+def _state_q(state: str, today: date) -> Q:
+    if state not in INBOX_FILTERS:
+        raise ValidationFailed.single(
+            "state", "choice", "state 必须是 " + "、".join(INBOX_FILTERS) + " 之一。"
+        )
+    return {
+        "awaiting": awaiting_q(today),
+        "overdue": overdue_q(today),
+        "answered": Q(first_feedback_at__isnull=False),
+        "withdrawn": withdrawn_q(today),
+        "all": Q(),
+    }[state]
+
+
+def push_filter(*, department_id: int, state: str = "awaiting", today: date | None = None):
+    """The pushes the inbox pages through for one receiving department (the workbench to-do card
+    counts this very queryset)."""
+    return Push.objects.filter(department_id=department_id).filter(_state_q(state, today or clock.today()))
 
 
 def push_inbox(
@@ -119,31 +162,18 @@ def push_inbox(
     ensure_can_view(actor)
     if actor.department_id is None:
         raise PermissionDenied("当前账号未归属任何部门。")
-    if state not in INBOX_FILTERS:
-        raise ValidationFailed.single(
-            "state", "choice", "state 必须是 " + "、".join(INBOX_FILTERS) + " 之一。"
-        )
-    today = today or clock.today()
     qs = (
-        Push.objects.filter(department_id=actor.department_id)
+        push_filter(department_id=actor.department_id, state=state, today=today)
         .select_related("entry__list_type", "entry__subject", "entry__department")
         .prefetch_related("measures")
     )
-    if state == "awaiting":
-        qs = _awaiting(qs)
-    elif state == "overdue":
-        qs = _awaiting(qs).filter(feedback_due__lt=today)
-    elif state == "answered":
-        qs = qs.filter(first_feedback_at__isnull=False)
     return paginate(
-        qs.order_by("feedback_due", "pk") if state != "answered" else qs.order_by("-pushed_on", "-pk"),
+        qs.order_by("feedback_due", "pk")
+        if state in ("awaiting", "overdue")
+        else qs.order_by("-pushed_on", "-pk"),
         page=page,
         page_size=page_size,
     )
-
-
-def push_awaiting_count(*, department_id: int) -> int:
-    return _awaiting(Push.objects.filter(department_id=department_id)).count()
 
 
 def push_get(*, actor: User, push_id: int) -> Push:
@@ -168,11 +198,26 @@ def push_get(*, actor: User, push_id: int) -> Push:
     return push
 
 
+def push_withdrawal(push: Push, *, today: date) -> dict | None:
+    """Why and since when a push is withdrawn (None while the entry is in force), from its entry."""
+    entry = push.entry
+    reason = entry.end_reason(today)
+    if not reason:
+        return None
+    if entry.state == "removed":
+        on = timezone.localdate(entry.removed_at) if entry.removed_at else None
+        note = entry.removal_note
+    else:  # expired by date, before (or without) anyone removing it
+        on = entry.valid_until + timedelta(days=1)
+        note = f"有效期已于 {entry.valid_until} 届满"
+    return {"reason": reason, "reason_label": entry.end_reason_label(today), "note": note, "on": on}
+
+
 def push_status(push: Push, *, today: date) -> str:
+    if push.entry.end_reason(today):
+        return "已撤销"
     if push.first_feedback_at:
         return "已反馈"
-    if push.entry_removed_at:
-        return "条目已移出"
     if push.feedback_due is None:
         return "待反馈（期限待配置节假日）"
     return "已逾期" if push.feedback_due < today else "待反馈"
@@ -196,22 +241,20 @@ def feedback_list(*, actor: User, entry_id: int | None = None, page: int = 1, pa
 
 
 def response_rates(*, actor: User, today: date | None = None) -> list[dict]:
-    """Per receiving department: pushes, answered, answered on time, overdue, pending deadlines."""
+    """Per receiving department: pushes that owed feedback (withdrawn before any feedback do not),
+    answered, answered on time, overdue, pending deadlines, and withdrawn unanswered."""
     ensure_office_admin(actor)
     today = today or clock.today()
     on_time = Exists(Feedback.objects.filter(push=OuterRef("pk"), is_late=False))
+    answered = Q(first_feedback_at__isnull=False)
     rows = (
         Push.objects.values("department_id", "department__name", "department__code")
         .annotate(
-            total=Count("pk"),
-            answered=Count("pk", filter=Q(first_feedback_at__isnull=False)),
-            overdue=Count(
-                "pk",
-                filter=Q(
-                    first_feedback_at__isnull=True, entry_removed_at__isnull=True, feedback_due__lt=today
-                ),
-            ),
-            pending_calendar=Count("pk", filter=Q(feedback_due__isnull=True, first_feedback_at__isnull=True)),
+            total=Count("pk", filter=answered | ~withdrawn_q(today)),
+            answered=Count("pk", filter=answered),
+            overdue=Count("pk", filter=overdue_q(today)),
+            pending_calendar=Count("pk", filter=awaiting_q(today) & Q(feedback_due__isnull=True)),
+            withdrawn=Count("pk", filter=~answered & withdrawn_q(today)),
         )
         .order_by("department__code")
     )
@@ -228,8 +271,7 @@ def overdue_pushes(*, actor: User, today: date | None = None, page: int = 1, pag
     ensure_office_admin(actor)
     today = today or clock.today()
     qs = (
-        _awaiting(Push.objects.all())
-        .filter(feedback_due__lt=today)
+        Push.objects.filter(overdue_q(today))
         .select_related("department", "entry__subject", "entry__list_type", "entry__department")
         .order_by("feedback_due", "pk")
     )

@@ -16,6 +16,7 @@ from . import conf
 from .delivery import subscriptions_with_due
 from .dispatcher import dispatch_all
 from .models import Delivery, DeliveryStatus, Push
+from .selectors import overdue_q
 from .sequencer import sequence_all
 from .tasks import QUEUE, deliveries_enqueue
 
@@ -32,12 +33,7 @@ def feedback_reminders(*, now) -> int:
     """One reminder per overdue push (``reminded_at`` makes reruns no-ops)."""
     today = timezone.localdate(now)
     overdue = list(
-        Push.objects.filter(
-            first_feedback_at__isnull=True,
-            entry_removed_at__isnull=True,
-            reminded_at__isnull=True,
-            feedback_due__lt=today,
-        ).select_related("entry", "department")
+        Push.objects.filter(overdue_q(today), reminded_at__isnull=True).select_related("entry", "department")
     )
     by_department: dict[int, list[Push]] = {}
     for push in overdue:

@@ -57,7 +57,14 @@ def inbox(request):
         return render(
             request, "exchange/inbox.html", {"error": exc.message, "filters": selectors.INBOX_FILTERS}
         )
-    rows = [{"push": p, "status": selectors.push_status(p, today=today)} for p in page.items]
+    rows = [
+        {
+            "push": p,
+            "status": selectors.push_status(p, today=today),
+            "withdrawal": selectors.push_withdrawal(p, today=today),
+        }
+        for p in page.items
+    ]
     return render(
         request,
         "exchange/inbox.html",
@@ -69,7 +76,8 @@ def inbox(request):
 @_domain_errors
 def push_detail(request, push_id: int):
     push = selectors.push_get(actor=request.user, push_id=push_id)
-    form = {"handled_on": clock.today().isoformat()}
+    today = clock.today()
+    form = {"handled_on": today.isoformat()}
     errors = []
     if request.method == "POST":
         form = request.POST.dict()
@@ -94,7 +102,8 @@ def push_detail(request, push_id: int):
         "exchange/push_detail.html",
         {
             "push": push,
-            "status": selectors.push_status(push, today=clock.today()),
+            "status": selectors.push_status(push, today=today),
+            "withdrawal": selectors.push_withdrawal(push, today=today),
             "feedback": push.feedback.select_related("measure").order_by("-created_at"),
             "results": FeedbackResult.choices,
             "form": form,

@@ -73,6 +73,12 @@ class EntryOut(Schema):
     removed_at: str | None
     removal_reason: str
     removal_note: str
+    end_reason: str = Field(
+        "",
+        description="不再有效的原因（按日期推导）：expired 有效期届满 / repaired 信用修复 / revoked 撤销 / "
+        "corrected 更正 / superseded 列入黑名单移出红名单；仍有效或办理中为空。",
+    )
+    end_reason_label: str = ""
     under_objection: bool
     created_at: str
 
@@ -195,6 +201,8 @@ def entry_out(entry: ListEntry) -> dict:
         "removed_at": entry.removed_at.isoformat() if entry.removed_at else None,
         "removal_reason": entry.removal_reason,
         "removal_note": entry.removal_note,
+        "end_reason": entry.end_reason(today),
+        "end_reason_label": entry.end_reason_label(today),
         "under_objection": entry.under_objection,
         "created_at": entry.created_at.isoformat(),
     }

@@ -80,6 +80,16 @@ class RemovalReason(models.TextChoices):
     SUPERSEDED = "superseded", "被列入黑名单而移出红名单"
 
 
+# Short wording of each removal reason for status labels ("已移出（信用修复）") and withdrawn pushes.
+REMOVAL_SHORT_LABELS = {
+    RemovalReason.EXPIRED: "有效期届满",
+    RemovalReason.REPAIRED: "信用修复",
+    RemovalReason.REVOKED: "撤销",
+    RemovalReason.CORRECTED: "更正",
+    RemovalReason.SUPERSEDED: "列入黑名单移出红名单",
+}
+
+
 class StatementOutcome(models.TextChoices):
     """陈述申辩的处理结果 (recorded by the department before it decides)."""
 
@@ -214,11 +224,24 @@ class ListEntry(ConcurrentTransitionMixin, models.Model):
             and self.statement_deadline is None
         )
 
+    def end_reason(self, on: date) -> str:
+        """Why the entry is out of force on ``on`` ("" while it is not): the stored removal reason, or
+        ``expired`` derived from ``valid_until`` before (or without) anyone removing it."""
+        if self.state == EntryState.REMOVED:
+            return self.removal_reason
+        return RemovalReason.EXPIRED if self.is_expired(on) else ""
+
+    def end_reason_label(self, on: date) -> str:
+        return REMOVAL_SHORT_LABELS.get(self.end_reason(on), "")
+
     def display_status(self, on: date) -> str:
         """Status shown to people: the stored state, except a published entry past its validity
-        reads as 已到期 (derived from dates, not stored)."""
+        reads as 已到期 (derived from dates, not stored) and a removed one names its reason
+        (已移出（信用修复）, 已移出（撤销）…), so staff can tell repaired from expired from revoked."""
         if self.is_expired(on):
             return "已到期"
+        if self.state == EntryState.REMOVED and self.removal_reason:
+            return f"已移出（{REMOVAL_SHORT_LABELS.get(self.removal_reason, self.removal_reason)}）"
         if self.state == EntryState.PUBLISHED and self.valid_from and on < self.valid_from:
             return "已发布（未生效）"
         return self.get_state_display()

@@ -21,7 +21,11 @@ STATUS_FILTERS = {
     "effective": "生效中",
     "expired": "已到期（未移出）",
     "pending": "办理中（拟列入/已告知/已认定）",
+    "to_notify": "待告知（黑名单草稿）",
+    "to_decide": "待认定/发布（已告知、已认定、红名单草稿）",
+    "ended": "已移出或已到期",
 }
+UNFINISHED = (EntryState.DRAFT, EntryState.NOTIFIED, EntryState.DECIDED)
 
 
 def _today() -> date:
@@ -74,6 +78,40 @@ def effective_q(on: date, prefix: str = "") -> Q:
     )
 
 
+def ended_q(on: date, prefix: str = "") -> Q:
+    """Out of force for good on ``on``: removed, or published and past ``valid_until`` (expiry is
+    derived from the date, whether or not the sweep has announced it). The exchange uses it, with
+    ``prefix="entry__"``, to withdraw the pushes of such entries at read time."""
+    p = prefix
+    return Q(**{f"{p}state": EntryState.REMOVED}) | Q(
+        **{f"{p}state": EntryState.PUBLISHED, f"{p}valid_until__lt": on}
+    )
+
+
+def status_q(status: str, on: date) -> Q:
+    """The derived status filters (``STATUS_FILTERS``) as queries: one definition for the staff list,
+    the API and the workbench to-do cards that link to it."""
+    if status == "effective":
+        return effective_q(on)
+    if status == "expired":
+        return Q(state=EntryState.PUBLISHED, valid_until__lt=on)
+    if status == "pending":
+        return Q(state__in=UNFINISHED)
+    if status == "to_notify":
+        # Clerks send the prior notice (告知) of black drafts.
+        return Q(state=EntryState.DRAFT, list_type__color=ListColor.BLACK)
+    if status == "to_decide":
+        # Approvers decide notified entries and publish decided ones and red drafts.
+        return Q(state__in=[EntryState.NOTIFIED, EntryState.DECIDED]) | Q(
+            state=EntryState.DRAFT, list_type__color=ListColor.RED
+        )
+    if status == "ended":
+        return ended_q(on)
+    raise ValidationFailed.single(
+        "status", "choice", "状态筛选（status）必须是 " + "、".join(STATUS_FILTERS) + " 之一。"
+    )
+
+
 def list_entry_list(
     *,
     identifier: str | None = None,
@@ -87,11 +125,34 @@ def list_entry_list(
     page_size: int = 20,
 ) -> Page:
     """Staff/machine listing with filters; newest first."""
+    qs = list_entry_filter(
+        identifier=identifier,
+        state=state,
+        list_type=list_type,
+        color=color,
+        department=department,
+        status=status,
+        q=q,
+    )
+    return paginate(qs.order_by("-created_at", "-id"), page=page, page_size=page_size)
+
+
+def list_entry_filter(
+    *,
+    identifier: str | None = None,
+    state: str | None = None,
+    list_type: str | None = None,
+    color: str | None = None,
+    department: str | None = None,
+    status: str | None = None,
+    q: str | None = None,
+) -> QuerySet[ListEntry]:
+    """The entries ``list_entry_list`` pages through (the to-do cards count this very queryset)."""
     qs = _entries()
     if identifier:
         subject = subject_find(identifier)  # malformed → 422
         if subject is None:
-            return paginate(qs.none(), page=page, page_size=page_size)
+            return qs.none()
         qs = qs.filter(subject=subject)
     if state:
         if state not in EntryState.values:
@@ -112,23 +173,13 @@ def list_entry_list(
     if department:
         qs = qs.filter(department__code=department)
     if status:
-        today = _today()
-        if status == "effective":
-            qs = qs.filter(effective_q(today))
-        elif status == "expired":
-            qs = qs.filter(state=EntryState.PUBLISHED, valid_until__lt=today)
-        elif status == "pending":
-            qs = qs.filter(state__in=[EntryState.DRAFT, EntryState.NOTIFIED, EntryState.DECIDED])
-        else:
-            raise ValidationFailed.single(
-                "status", "choice", "状态筛选（status）必须是 effective、expired 或 pending。"
-            )
+        qs = qs.filter(status_q(status, _today()))
     if q:
         q = q.strip()
         if len(q) > 100:
             raise ValidationFailed.single("q", "max_length", "查询内容不能超过 100 个字符。")
         qs = qs.filter(Q(subject_name__icontains=q) | Q(subject__identifier=q.upper()))
-    return paginate(qs.order_by("-created_at", "-id"), page=page, page_size=page_size)
+    return qs
 
 
 def entries_effective_for_subjects(subject_ids: Iterable[int], on: date | None = None) -> QuerySet[ListEntry]:
@@ -139,10 +190,8 @@ def entries_effective_for_subjects(subject_ids: Iterable[int], on: date | None =
 
 
 def entries_awaiting_action(department) -> QuerySet[ListEntry]:
-    """草稿、已告知、已认定: unfinished entries of a department (workbench to-do)."""
-    return ListEntry.objects.filter(
-        department=department, state__in=[EntryState.DRAFT, EntryState.NOTIFIED, EntryState.DECIDED]
-    )
+    """草稿、已告知、已认定: unfinished entries of a department."""
+    return ListEntry.objects.filter(department=department, state__in=UNFINISHED)
 
 
 def entry_history(entry: ListEntry):

@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-from django.urls import reverse
-
 from jointcredit.accounts.models import Role
 
-from .models import EntryState
-from .selectors import entries_awaiting_action
+from .selectors import list_entry_filter
 
 
 def entries_awaiting_todo(user) -> dict | None:
+    from jointcredit.common.workbench_registry import todo_card
+
     if not getattr(user, "is_authenticated", False) or user.department_id is None:
         return None
-    qs = entries_awaiting_action(user.department)
     if user.has_role(Role.APPROVER):
-        # Approvers act on notified (decide), decided (publish) and red drafts (publish).
-        count = qs.exclude(state=EntryState.DRAFT, list_type__color="black").count()
-        label = "待认定/发布的名单条目"
+        status, label = "to_decide", "待认定/发布的名单条目"
     elif user.has_role(Role.CLERK, Role.DEPARTMENT_ADMIN):
-        count = qs.filter(state=EntryState.DRAFT, list_type__color="black").count()
-        label = "待告知的黑名单草稿"
+        status, label = "to_notify", "待告知的黑名单草稿"
     else:
         return None
-    if not count:
-        return None
-    return {"label": label, "count": count, "url": reverse("lists:entry_list") + "?status=pending"}
+    filters = {"department": user.department.code, "status": status}
+    return todo_card(
+        label=label, count=list_entry_filter(**filters).count(), url_name="lists:entry_list", filters=filters
+    )

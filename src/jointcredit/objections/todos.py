@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from django.urls import reverse
-
 from jointcredit.accounts.models import Role
-from jointcredit.casework.models import SyncReceipt
 from jointcredit.casework.todos import department_todo, overdue_todo
 
 from .kind import OBJECTION
@@ -33,11 +30,14 @@ def receipts_todo(user) -> dict | None:
         Role.CLERK, Role.APPROVER, Role.DEPARTMENT_ADMIN
     ):
         return None
-    count = SyncReceipt.objects.filter(department_id=user.department_id, acknowledged_at__isnull=True).count()
-    if not count:
-        return None
-    return {
-        "label": "待确认的修复/更正结果同步回执",
-        "count": count,
-        "url": reverse("objections:receipts") + "?mine=1&pending=1",
-    }
+    from jointcredit.casework.selectors import receipt_filter
+    from jointcredit.common.workbench_registry import todo_card
+
+    # ``mine=1`` is the receipts page's "my department" (request.user.department).
+    count = receipt_filter(department=user.department, pending=True).count()
+    return todo_card(
+        label="待确认的修复/更正结果同步回执",
+        count=count,
+        url_name="objections:receipts",
+        filters={"mine": 1, "pending": 1},
+    )

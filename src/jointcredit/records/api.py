@@ -37,6 +37,8 @@ class RecordOut(Schema):
     decision_date: date
     state: str
     display_status: str
+    display_status_label: str
+    publication_end_reason: str
     publication_deadline: date | None
     deadline_pending: bool
     published_at: str | None
@@ -119,6 +121,8 @@ def record_out(record) -> dict:
         "decision_date": record.decision_date,
         "state": record.state,
         "display_status": record.display_status(),
+        "display_status_label": record.display_status_label(),
+        "publication_end_reason": record.publication_end_reason,
         "publication_deadline": record.publication_deadline,
         "deadline_pending": record.deadline_pending,
         "published_at": record.published_at.isoformat() if record.published_at else None,

@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.apps import AppConfig
 
 
@@ -11,9 +13,14 @@ class RecordsConfig(AppConfig):
         from jointcredit.subjects.extensions import register_subject_section
 
         from . import selectors
+        from .fields import RECORD_TYPES
 
         register_nav(label="双公示", url_name="records:list", order=20)
-        register_todo(key="records_overdue", provider=selectors.overdue_todo)
+        for record_type in RECORD_TYPES:
+            register_todo(
+                key=f"records_overdue_{record_type}",
+                provider=partial(selectors.overdue_todo, record_type=record_type),
+            )
         register_subject_section("records", selectors.subject_records_section)
         calendar_changed.connect(_recompute_deadlines, dispatch_uid="records_recompute_deadlines")
 

@@ -38,7 +38,14 @@ class DisplayStatus(models.TextChoices):
     DRAFT = "draft", "草稿"
     PUBLIC = "public", "公示中"
     EXPIRED = "expired", "公示期满（已移出门户）"
+    REPAIRED = "repaired", "信用修复（已提前结束公示）"
     WITHDRAWN = "withdrawn", "已撤销"
+
+
+class PublicationEndReason(models.TextChoices):
+    """Why a published record's window was ended before ``public_until`` was reached."""
+
+    REPAIRED = "repaired", "信用修复"
 
 
 class ImportBatch(models.Model):
@@ -158,6 +165,16 @@ class PublicRecord(models.Model):
     public_until = models.DateField("公示截止期", null=True, blank=True)
     withdrawn_at = models.DateTimeField("撤销时间", null=True, blank=True)
     withdraw_reason = models.CharField("撤销原因", max_length=500, blank=True)
+    # db_default: the bulk importer writes rows with its own column list (ADR 0008).
+    publication_end_reason = models.CharField(
+        "提前结束公示原因",
+        max_length=16,
+        choices=PublicationEndReason.choices,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="信用修复等提前结束公示时填写；为空表示公示期按 public_until 自然届满。",
+    )
     expiry_emitted_at = models.DateTimeField(
         "公示期满事件发送时间",
         null=True,
@@ -208,6 +225,9 @@ class PublicRecord(models.Model):
         if self.state == RecordState.WITHDRAWN:
             return DisplayStatus.WITHDRAWN
         if self.public_until is not None and self.public_until < today:
+            # A repaired penalty left the portal early: staff must not read it as 公示期满.
+            if self.publication_end_reason == PublicationEndReason.REPAIRED:
+                return DisplayStatus.REPAIRED
             return DisplayStatus.EXPIRED
         return DisplayStatus.PUBLIC
 

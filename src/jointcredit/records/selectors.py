@@ -7,7 +7,6 @@ from datetime import date
 
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
-from django.urls import reverse
 
 from jointcredit.accounts.models import Department
 from jointcredit.calendar.selectors import WorkingCalendar
@@ -17,7 +16,7 @@ from jointcredit.common.pagination import Page, paginate
 from jointcredit.subjects import privacy
 from jointcredit.subjects.identifiers import IdType, normalize
 
-from .fields import FIELDS, LICENSE, RECORD_TYPES, SUBJECT_KIND_LABEL
+from .fields import FIELDS, LICENSE, RECORD_TYPE_LABELS, RECORD_TYPES, SUBJECT_KIND_LABEL
 from .models import MODELS, ImportBatch, RecordHistory, RecordState
 
 MAX_EXPORT_DAYS = 3660
@@ -49,12 +48,41 @@ def record_list(
     page_size: int = 20,
     today: date | None = None,
 ) -> Page:
+    qs = record_filter(
+        record_type=record_type,
+        department=department,
+        q=q,
+        state=state,
+        date_from=date_from,
+        date_to=date_to,
+        overdue=overdue,
+        today=today,
+    )
+    return paginate(
+        qs.select_related("department", "subject").order_by("-decision_date", "-id"),
+        page=page,
+        page_size=page_size,
+    )
+
+
+def record_filter(
+    *,
+    record_type: str,
+    department: Department | None = None,
+    q: str = "",
+    state: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    overdue: bool = False,
+    today: date | None = None,
+):
+    """The records ``record_list`` pages through (the workbench to-do cards count this queryset)."""
     model = _model(record_type)
     _check_range(date_from, date_to)
     q = (q or "").strip()
     if len(q) > 100:
         raise ValidationFailed.single("q", "max_length", "查询内容不能超过 100 个字符。")
-    qs = model.objects.select_related("department", "subject")
+    qs = model.objects.all()
     if department is not None:
         qs = qs.filter(department=department)
     if q:
@@ -73,7 +101,7 @@ def record_list(
         qs = qs.filter(decision_date__lte=date_to)
     if overdue:
         qs = qs.filter(state=RecordState.DRAFT, publication_deadline__lt=today or clock.today())
-    return paginate(qs.order_by("-decision_date", "-id"), page=page, page_size=page_size)
+    return qs
 
 
 def record_get(*, record_type: str, pk: int):
@@ -200,28 +228,33 @@ TIMELINESS_COLUMNS = [
 
 
 def overdue_count(*, department: Department | None, today: date | None = None) -> int:
-    today = today or clock.today()
-    total = 0
-    for model in MODELS.values():
-        qs = model.objects.filter(state=RecordState.DRAFT, publication_deadline__lt=today)
-        if department is not None:
-            qs = qs.filter(department=department)
-        total += qs.count()
-    return total
+    return sum(
+        record_filter(record_type=t, department=department, overdue=True, today=today).count() for t in MODELS
+    )
 
 
-def overdue_todo(user):
-    """Workbench to-do: this department's drafts past their 7-working-day deadline."""
+def overdue_todo(user, *, record_type: str):
+    """Workbench to-do (one card per record type): this department's drafts past their 7-working-day
+    deadline. The link carries the filters the count was computed with."""
+    from jointcredit.common.workbench_registry import todo_card
+
     if not getattr(user, "is_authenticated", False) or user.department is None:
         return None
-    count = overdue_count(department=user.department)
-    if not count:
-        return None
-    return {
-        "label": "双公示逾期未公示",
-        "count": count,
-        "url": reverse("records:list") + "?overdue=1&state=draft",
+    filters = {
+        "type": record_type,
+        "department": user.department.code,
+        "state": RecordState.DRAFT,
+        "overdue": 1,
     }
+    count = record_filter(
+        record_type=record_type, department=user.department, state=RecordState.DRAFT, overdue=True
+    ).count()
+    return todo_card(
+        label=f"双公示逾期未公示（{RECORD_TYPE_LABELS[record_type]}）",
+        count=count,
+        url_name="records:list",
+        filters=filters,
+    )
 
 
 # --- export ---------------------------------------------------------------------------------------

@@ -394,7 +394,9 @@ def record_withdraw(*, actor, record, reason: str):
 
 def record_publication_end(*, actor, record, reason: str, note: str = ""):
     """End a penalty's publication early (信用修复 approved): off the portal today, consumers get
-    ``record.changed`` with ``publication_ended``. The caller has checked the decision rights."""
+    ``record.changed`` with ``publication_ended`` and, at once, the removal event ``record.expired``
+    (with ``publication_ended``) that a window's natural end gets from the sweep; the sweep then skips
+    it (``expiry_emitted_at``). The caller has checked the decision rights."""
     ensure_can_write(actor, record.department, scope=record.record_type)
     with transaction.atomic():
         record = type(record).objects.select_for_update().get(pk=record.pk)
@@ -407,12 +409,21 @@ def record_publication_end(*, actor, record, reason: str, note: str = ""):
         ended = timezone.localdate(now) - timedelta(days=1)
         before = {"public_until": str(record.public_until) if record.public_until else None}
         record.public_until = min(record.public_until, ended) if record.public_until else ended
+        record.publication_end_reason = reason
+        record.expiry_emitted_at = now
         record.version += 1
         record.updated_at = now
         record.save()
         after = {"public_until": str(record.public_until), "publication_ended": reason, "note": note}
         _history(record, actor=actor, action=RecordHistory.Action.UPDATED, before=before, after=after)
         _emit(record, "record.changed", publication_ended=reason, note=note)
+        _emit(
+            record,
+            "record.expired",
+            publication_ended=reason,
+            note=note,
+            expired_on=ended + timedelta(days=1),
+        )
         audit_record(
             actor=actor,
             action=f"{record.record_type}.publication_end",

@@ -172,7 +172,7 @@ def test_penalty_tiers(lixia, scjgj_clerk, scjgj_approver, contact, today):
     services.repair_accept(actor=scjgj_clerk, repair=r)
     services.repair_approve(actor=scjgj_approver, repair=r, decision="准予修复")
     old.refresh_from_db()
-    assert old.public_until < today and old.display_status(today) == "expired"
+    assert old.public_until < today and old.display_status(today) == "repaired"
     assert OutboxEvent.objects.filter(kind="record.changed", aggregate_id=str(old.pk)).exists()
 
 
