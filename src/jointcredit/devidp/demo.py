@@ -17,21 +17,19 @@ AFTER = ("casework",)
 
 
 def build(ctx) -> None:
-    from jointcredit.demo.management.commands.demo import DEMO_PASSWORD
-
     devidp_setup(base_urls=[settings.SITE_URL, settings.SITE_URL.replace("127.0.0.1", "localhost")])
     listed = ListEntry.objects.filter(state=EntryState.PUBLISHED).values("subject_id")
     person = Subject.objects.filter(kind=SubjectKind.NATURAL, pk__in=listed).order_by("pk").first()
     company = Subject.objects.filter(kind=SubjectKind.LEGAL, pk__in=listed).order_by("pk").first()
     if person is not None:
         demo_identity_create(
-            username="sso_person", password=DEMO_PASSWORD, name=person.name, id_number=person.identifier
+            username="sso_person", password=ctx.password, name=person.name, id_number=person.identifier
         )
         ctx.log(f"  统一身份认证演示账号 sso_person：自然人 {person.name}")
     if company is not None:
         demo_identity_create(
             username="sso_agent",
-            password=DEMO_PASSWORD,
+            password=ctx.password,
             name="王经办",
             id_number=AGENT_ID,
             uscc=company.identifier,

@@ -5,12 +5,17 @@ them (``lists`` and ``measures`` sit above the exchange and import it, never the
   list entries: which cooperating departments must apply which of the entry's measures (信息推送).
 * ``register_list_type_codes(fn)`` — lists: ``fn(codes) -> set`` of the codes that exist, to
   validate a subscription's list-type filter.
+* ``register_entry_ended_q(fn)`` — lists: ``fn(on, prefix) -> Q``, a list entry out of force for good
+  on ``on`` (removed, or past ``valid_until``): the pushes of such entries read as withdrawn.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Q
 
 
 @dataclass
@@ -25,6 +30,7 @@ class PushPlan:
 
 _push_planner: Callable[[list[int]], dict[int, PushPlan]] | None = None
 _list_type_codes: Callable[[Iterable[str]], set[str]] | None = None
+_entry_ended_q: Callable[[date, str], Q] | None = None
 
 
 def register_push_planner(fn: Callable[[list[int]], dict[int, PushPlan]]) -> None:
@@ -43,3 +49,14 @@ def register_list_type_codes(fn: Callable[[Iterable[str]], set[str]]) -> None:
 
 def list_type_codes_existing(codes: Iterable[str]) -> set[str]:
     return _list_type_codes(codes) if _list_type_codes is not None else set()
+
+
+def register_entry_ended_q(fn: Callable[[date, str], Q]) -> None:
+    global _entry_ended_q
+    _entry_ended_q = fn
+
+
+def entry_ended_q(on: date, prefix: str = "") -> Q:
+    if _entry_ended_q is None:
+        raise RuntimeError("lists 应用未登记名单条目的失效条件（register_entry_ended_q）。")
+    return _entry_ended_q(on, prefix)

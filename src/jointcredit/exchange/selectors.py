@@ -15,6 +15,7 @@ from jointcredit.common import clock
 from jointcredit.common.errors import NotFound, PermissionDenied, ValidationFailed
 from jointcredit.common.pagination import paginate
 
+from .extensions import entry_ended_q
 from .models import Delivery, DeliveryStatus, Feedback, FeedbackResult, OutboxEvent, Push, Subscription
 from .sequencer import sequence_step
 
@@ -120,9 +121,7 @@ def withdrawn_q(today: date) -> Q:
     objection, repaired, corrected, superseded, expired) or past ``valid_until``. Derived from the
     entry at read time (ADR 0025), so it holds from the moment the removal commits — and, for expiry,
     from the first day after the end date — whether or not the dispatcher or the sweep has run."""
-    from jointcredit.lists.selectors import ended_q
-
-    return ended_q(today, prefix="entry__")
+    return entry_ended_q(today, prefix="entry__")
 
 
 def awaiting_q(today: date) -> Q:

@@ -8,12 +8,13 @@ class ListsConfig(AppConfig):
     def ready(self):
         from jointcredit.calendar.signals import calendar_changed
         from jointcredit.common.workbench_registry import register_nav, register_todo
-        from jointcredit.exchange.extensions import register_list_type_codes
+        from jointcredit.exchange.extensions import register_entry_ended_q, register_list_type_codes
         from jointcredit.subjects.extensions import register_subject_section
 
         from . import selectors, services, todos
 
         register_list_type_codes(selectors.list_type_codes_existing)
+        register_entry_ended_q(selectors.ended_q)
 
         from . import portal_items
 

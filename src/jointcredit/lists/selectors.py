@@ -80,8 +80,9 @@ def effective_q(on: date, prefix: str = "") -> Q:
 
 def ended_q(on: date, prefix: str = "") -> Q:
     """Out of force for good on ``on``: removed, or published and past ``valid_until`` (expiry is
-    derived from the date, whether or not the sweep has announced it). The exchange uses it, with
-    ``prefix="entry__"``, to withdraw the pushes of such entries at read time."""
+    derived from the date, whether or not the sweep has announced it). Registered with the exchange
+    (``exchange.extensions.register_entry_ended_q``), which uses it with ``prefix="entry__"`` to
+    withdraw the pushes of such entries at read time."""
     p = prefix
     return Q(**{f"{p}state": EntryState.REMOVED}) | Q(
         **{f"{p}state": EntryState.PUBLISHED, f"{p}valid_until__lt": on}

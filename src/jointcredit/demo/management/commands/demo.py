@@ -39,6 +39,7 @@ class DemoContext:
     persons: list[int] = field(default_factory=list)
     businesses: list[int] = field(default_factory=list)
     stdout: object = None
+    password: str = DEMO_PASSWORD  # every demo login's password (demo data only)
 
     def log(self, message: str) -> None:
         if self.stdout is not None:
