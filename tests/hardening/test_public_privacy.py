@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlencode, urljoin, urlsplit
 
 import pytest
 from django.test import Client
-from jointcredit.portal.public import subject_public_url
+from jointcredit.subjects.public import subject_public_url
 
 from jointcredit.common import clock
 from jointcredit.common.masking import mask_person_name
