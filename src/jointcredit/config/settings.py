@@ -100,9 +100,6 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# Hot API reads answered in front of Django for cookie-less bearer GETs (common.fastlane, ADR 0012).
-FAST_LANE = _env_bool("JOINTCREDIT_FAST_LANE", True)
-
 ROOT_URLCONF = "jointcredit.config.urls"
 WSGI_APPLICATION = "jointcredit.config.wsgi.application"
 

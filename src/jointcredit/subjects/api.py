@@ -160,22 +160,8 @@ def subject_create(request, payload: SubjectIn):
     "`include=records,grade,…` 或 `include=all` 同时返回各业务板块（sections）。",
 )
 def subject_detail(request, identifier: str, include: str = ""):
-    # Hot path (DESIGN.md §5, bench/bench_subjects.py): ``subject_out`` builds exactly SubjectOut's
-    # fields (test_subject_detail_matches_its_schema), so it is rendered as is instead of being
-    # re-validated field by field by pydantic, ~10% of the request's CPU (docs/performance.md).
-    from jointcredit.config.api import api  # the API this router is mounted on (import cycle otherwise)
-
-    return api.create_response(request, _detail_body(identifier, include, viewer=request.auth), status=200)
-
-
-def subject_detail_fast(request, identifier: str, params: dict[str, str]) -> dict:
-    """``subject_detail`` for the fast lane (common.fastlane, ADR 0012): the same body function.
-    Its NotFound/ValidationFailed make the fast lane hand the request to the operation above."""
-    return _detail_body(identifier, params.get("include", ""), viewer=request.auth)
-
-
-def _detail_body(identifier: str, include: str, *, viewer) -> dict:
-    return subject_out(selectors.subject_get(identifier), include=_include_keys(include), viewer=viewer)
+    subject = selectors.subject_get(identifier)
+    return subject_out(subject, include=_include_keys(include), viewer=request.auth)
 
 
 @router.post("/{identifier}/related-persons", response={201: RelatedPersonOut}, summary="登记关联人")

@@ -8,11 +8,16 @@ from jointcredit.common.fastpath import CompiledQuery
 from jointcredit.common.pagination import Page, paginate
 
 from .identifiers import INDIVIDUAL_BUSINESS_PLACEHOLDER, IdType, detect_and_validate, normalize
-from .models import RelatedPerson, Subject, SubjectAlias, SubjectNameChange
+from .models import RelatedPerson, Subject, SubjectNameChange
 
 # Hot path of GET /subjects/{identifier} and of every check by identifier (DESIGN.md §5, bench/):
 # compiled once per process, see common.fastpath.
 _BY_IDENTIFIER = CompiledQuery(lambda code: Subject.objects.filter(identifier=code).order_by()[:1])
+# The fallback for an identifier no subject is filed under (every unknown identifier a check asks
+# about): the first alias, as ``SubjectAlias…first()`` would pick it.
+_BY_ALIAS = CompiledQuery(
+    lambda code: Subject.objects.filter(aliases__value=code).order_by("aliases__id")[:1]
+)
 _RELATED_ROWS = CompiledQuery(
     lambda subject_id: (
         RelatedPerson.objects.filter(subject_id=subject_id)
@@ -54,10 +59,7 @@ def lookup_code(identifier: str) -> str:
 def subject_find(identifier: str) -> Subject | None:
     """Lookup by exact identifier, then by alias; follows merges. Malformed → IdentifierInvalid (422)."""
     code = lookup_code(identifier)
-    subject = _BY_IDENTIFIER.instance(code)
-    if subject is None:
-        alias = SubjectAlias.objects.select_related("subject").filter(value=code).first()
-        subject = alias.subject if alias else None
+    subject = _BY_IDENTIFIER.instance(code) or _BY_ALIAS.instance(code)
     hops = 0
     while subject is not None and subject.merged_into_id and hops < 5:
         subject, hops = subject.merged_into, hops + 1
