@@ -10,6 +10,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from jointcredit.common.pagination import Page
+from jointcredit.common.schemas import OutSchema
 
 from . import selectors, services
 from .models import Measure, Memorandum, Screening
@@ -21,7 +22,7 @@ router = Router(tags=["联合奖惩"])
 # --- check ---------------------------------------------------------------------------------------
 
 
-class CheckSubjectOut(Schema):
+class CheckSubjectOut(OutSchema):
     id: int
     kind: str
     kind_label: str
@@ -29,7 +30,7 @@ class CheckSubjectOut(Schema):
     name: str
 
 
-class CheckHitOut(Schema):
+class CheckHitOut(OutSchema):
     measure_code: str
     measure_name: str
     kind: str
@@ -48,7 +49,7 @@ class CheckHitOut(Schema):
     explanation: str
 
 
-class CheckOut(Schema):
+class CheckOut(OutSchema):
     subject: CheckSubjectOut | None
     scenario: str
     date: date
@@ -68,6 +69,7 @@ class CheckOut(Schema):
     ),
 )
 def check(request, identifier: str, scenario: str, date: date | None = None):
+    # Hot path (DESIGN.md §5, bench/bench_check.py): the Check*Out schemas are OutSchema (ADR 0014).
     result = selectors.measure_check(identifier=identifier, scenario=scenario, on=date)
     return {
         "subject": result.subject,

@@ -7,6 +7,7 @@ from ninja import Router, Schema, Status
 
 from jointcredit.common.errors import ValidationFailed
 from jointcredit.common.pagination import Page
+from jointcredit.common.schemas import OutSchema
 
 from . import selectors, services
 from .extensions import section_keys, subject_sections
@@ -15,13 +16,13 @@ from .models import RelatedRole, Subject, SubjectKind
 router = Router(tags=["信用主体"])
 
 
-class NameChangeOut(Schema):
+class NameChangeOut(OutSchema):
     old_name: str
     new_name: str
     changed_at: str
 
 
-class RelatedPersonOut(Schema):
+class RelatedPersonOut(OutSchema):
     role: str
     role_label: str
     identifier: str
@@ -29,7 +30,7 @@ class RelatedPersonOut(Schema):
     directly_responsible: bool
 
 
-class SubjectOut(Schema):
+class SubjectOut(OutSchema):
     id: int
     kind: str
     kind_label: str
@@ -160,6 +161,7 @@ def subject_create(request, payload: SubjectIn):
     "`include=records,grade,…` 或 `include=all` 同时返回各业务板块（sections）。",
 )
 def subject_detail(request, identifier: str, include: str = ""):
+    # Hot path (DESIGN.md §5, bench/bench_subjects.py): SubjectOut is an OutSchema (ADR 0014).
     subject = selectors.subject_get(identifier)
     return subject_out(subject, include=_include_keys(include), viewer=request.auth)
 
