@@ -431,7 +431,6 @@ def main(quick: bool = False) -> None:
             quick=quick,
         )
     ratio, app_res = result.ratio, result.app
-    h.note(f"负载 {os.getloadavg()[0]:.1f}（1 分钟平均，{os.cpu_count()} 核）")
     ok = ratio is not None and ratio >= TARGET_RATIO and app_res.p99_ms < TARGET_P99_MS
     h.note(
         f"目标：≥ {TARGET_RATIO:.0%} 参考吞吐量且 p99 < {TARGET_P99_MS:.0f} ms → {'达标' if ok else '未达标'}"

@@ -718,6 +718,7 @@ def compare_servers(
     }
     for label, (app_ms, db_ms) in cpu_ms.items():
         note(f"{label}: CPU 每请求 应用 {app_ms:.2f} ms + 数据库 {db_ms:.2f} ms")
+    note(f"负载 {os.getloadavg()[0]:.1f}（1 分钟平均，{os.cpu_count()} 核；比值才可比较，绝对值随负载变化）")
     # CPU per request decides throughput on a saturated machine and barely moves with other
     # people's load: the steadier of the two ratios.
     report(
