@@ -144,3 +144,25 @@ def test_serve_api_is_a_production_process_only(exec_captured):
     with pytest.raises(SystemExit):
         cli._serve(["--api"])
     assert "args" not in exec_captured
+
+
+def test_every_api_path_resolves_to_the_same_view_on_both_processes():
+    """The API urlconf tries the hot patterns first: that must not change what any path resolves to."""
+    import re
+
+    from django.urls import resolve
+
+    from jointcredit.config.api import api, public_api
+
+    paths = []
+    for prefix, ninja_api in (("/api/v1/", api), ("/api/public/v1/", public_api)):
+        for pattern in ninja_api.urls[0]:
+            # Each parameter as an identifier, a number, and words that are other routes' literals.
+            for value in ("91370102MA3C0000X0", "7", "check", "search", "imports", "timeliness"):
+                paths.append(prefix + re.sub(r"<(?:\w+:)?\w+>", value, str(pattern.pattern)))
+    for p in paths:
+        web = resolve(p, urlconf="jointcredit.config.urls")
+        on_api = resolve(p, urlconf=settings_api.ROOT_URLCONF)
+        assert (on_api.route, on_api.kwargs, on_api.url_name) == (web.route, web.kwargs, web.url_name), p
+    assert resolve("/api/v1/check", urlconf=settings_api.ROOT_URLCONF).route == "api/v1/check"
+    assert len(paths) > 300
