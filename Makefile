@@ -30,8 +30,9 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/pytest -x -q -m "not browser"
 
+# make bench                        every benchmark; make bench BENCH="subjects check": those only
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

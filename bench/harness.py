@@ -18,6 +18,7 @@ API (all keyword arguments unless noted)::
 
     with h.django_server(env, workers=h.WORKERS) as base:       # `jointcredit serve --production`
         ...                                                     # base = "http://127.0.0.1:PORT"
+    with h.django_server(env, api=True) as base: ...            # `serve --production --api` (ADR 0014)
     with h.wsgi_server("bench.reference_app:application", env, workers=h.WORKERS) as base:
         ...                                      # any WSGI app under the same gunicorn settings;
                                                  # both wait until GET <base>/api/v1/health is 200
@@ -42,7 +43,8 @@ API (all keyword arguments unless noted)::
 Environment knobs: ``BENCH_DB`` (database name, default ``jc_bench``/``jc_bench_small``),
 ``BENCH_PG`` (server URL without database, default ``postgres://postgres@127.0.0.1:5432``),
 ``BENCH_REBUILD=1`` (rebuild the dataset; drops it even while others use it), ``BENCH_DURATION`` (seconds per load run),
-``BENCH_WORKERS`` (gunicorn workers on both sides, default 2×cores+1 as in production).
+``BENCH_WORKERS`` (gunicorn workers on both sides, default 2×cores+1 as in production), ``BENCH_API=0``
+(API benchmarks against the web process instead of the API process).
 """
 
 from __future__ import annotations
@@ -417,14 +419,25 @@ def warm(base: str, *, path: str = "/api/v1/health", n: int = 200) -> None:
 
 
 def django_server(
-    env: dict[str, str], *, workers: int = WORKERS, port: int | None = None, label: str = "django"
+    env: dict[str, str],
+    *,
+    workers: int = WORKERS,
+    port: int | None = None,
+    label: str = "django",
+    api: bool = False,
 ):
-    """`jointcredit serve --production` (gunicorn with the project's config) on a free port."""
+    """`jointcredit serve --production` (gunicorn with the project's config) on a free port; with
+    ``api=True`` the API process machine clients are served by (`serve --production --api`,
+    ADR 0014). ``BENCH_API=0`` makes every benchmark use the web process instead."""
     port = port or free_port()
     env = {**env, "GUNICORN_WORKERS": str(workers), "GUNICORN_ACCESSLOG": env.get("GUNICORN_ACCESSLOG", "")}
     if not env["GUNICORN_ACCESSLOG"]:
         env["GUNICORN_ACCESSLOG"] = "/dev/null"
-    return _gunicorn([JOINTCREDIT, "serve", "--production", "--port", str(port)], env, label, port)
+    cmd = [JOINTCREDIT, "serve", "--production", "--port", str(port)]
+    if api and os.environ.get("BENCH_API", "1") != "0":
+        cmd.append("--api")
+        label = f"{label}-api"
+    return _gunicorn(cmd, env, label, port)
 
 
 def wsgi_server(
@@ -707,6 +720,7 @@ def compare_servers(
     }
     for label, (app_ms, db_ms) in cpu_ms.items():
         note(f"{label}: CPU 每请求 应用 {app_ms:.2f} ms + 数据库 {db_ms:.2f} ms")
+    note(f"负载 {os.getloadavg()[0]:.1f}（1 分钟平均，{os.cpu_count()} 核；比值才可比较，绝对值随负载变化）")
     # CPU per request decides throughput on a saturated machine and barely moves with other
     # people's load: the steadier of the two ratios.
     report(

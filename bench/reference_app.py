@@ -163,10 +163,12 @@ def _authenticate(conn: psycopg.Connection, environ) -> int | None:
 
 def _subject(conn: psycopg.Connection, identifier: str):
     code = normalize(identifier)
+    # The birth-date rule needs "today"; passed in, since the project's clock needs Django settings.
+    today = datetime.now(_LOCAL_TZ).date()
     if code.startswith(INDIVIDUAL_BUSINESS_PLACEHOLDER + ":"):
-        detect_and_validate(code.split(":", 1)[1])
+        detect_and_validate(code.split(":", 1)[1], today=today)
     else:
-        detect_and_validate(code)
+        detect_and_validate(code, today=today)
     row = conn.execute(SQL_SUBJECT, [code]).fetchone() or conn.execute(SQL_ALIAS, [code]).fetchone()
     hops = 0
     while row is not None and row[8] and hops < 5:

@@ -1,6 +1,7 @@
 """`jointcredit` command: wraps manage.py with the project's own verbs.
 
-    jointcredit serve [--production] [--port 8000]   development server or gunicorn
+    jointcredit serve [--production [--api]] [--port 8000]   development server or gunicorn;
+                                                     --api: the API-only process (ADR 0014)
     jointcredit worker [--interval 0.2]              task worker (webhook deliveries, imports)
     jointcredit migrate | demo --size small|large | sweep | grade | screen | import ...
     jointcredit user create --username U --department CODE --role ROLE [--password P]
@@ -47,10 +48,20 @@ def _translate(argv: list[str]) -> list[str]:
 
 def _serve(argv: list[str]) -> None:
     production = "--production" in argv
-    argv = [a for a in argv if a != "--production"]
-    port = "8000"
-    if "--port" in argv:
-        port = argv[argv.index("--port") + 1]
+    api_only = "--api" in argv
+    argv = [a for a in argv if a not in ("--production", "--api")]
+    port = argv[argv.index("--port") + 1] if "--port" in argv else None
+    if api_only:
+        if not production:
+            sys.exit("--api 只用于生产进程：jointcredit serve --production --api")
+        # The same application with the API-only settings: only /api/v1 and /api/public/v1, without
+        # the middleware that have nothing to do for a bearer call (config/settings_api.py). Its own
+        # address (GUNICORN_API_BIND, default 127.0.0.1:8001) next to the web process's GUNICORN_BIND.
+        os.environ["DJANGO_SETTINGS_MODULE"] = "jointcredit.config.settings_api"
+        os.environ["GUNICORN_BIND"] = (
+            f"127.0.0.1:{port}" if port else os.environ.get("GUNICORN_API_BIND", "127.0.0.1:8001")
+        )
+    port = port or "8000"
     if not production:
         from django.core.management import execute_from_command_line
 

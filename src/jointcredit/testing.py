@@ -10,10 +10,8 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core import signals
-from django.core.handlers.wsgi import WSGIHandler
-from django.db import close_old_connections, connection
-from django.test import Client, RequestFactory
+from django.db import connection
+from django.test import Client
 
 from jointcredit.accounts.models import Department, Role, User
 from jointcredit.accounts.services import api_token_create
@@ -189,62 +187,3 @@ def lixia(department_factory):
 @pytest.fixture
 def office_admin(user_factory, lixia):
     return user_factory(lixia["fgj"], roles=[Role.OFFICE_ADMIN, Role.APPROVER, Role.CLERK], username="office")
-
-
-# --- WSGI applications called directly (the read fast lane, ADR 0012) ------------------------------
-
-
-@pytest.fixture
-def wsgi_keeps_test_connection():
-    """A WSGI application called directly closes "old" DB connections around each request, which would
-    drop the test transaction; Django's own test client disconnects the same receivers."""
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    try:
-        yield
-    finally:
-        signals.request_started.connect(close_old_connections)
-        signals.request_finished.connect(close_old_connections)
-
-
-class SpyDjango:
-    """The real Django WSGI handler, counting the requests it had to answer."""
-
-    def __init__(self):
-        self.handler = WSGIHandler()
-        self.calls = 0
-
-    def __call__(self, environ, start_response):
-        self.calls += 1
-        return self.handler(environ, start_response)
-
-
-def wsgi_call(app, method: str, path: str, **extra) -> tuple[str, dict[str, str], bytes]:
-    """(status, headers, body) of one request to a WSGI application (needs ``wsgi_keeps_test_connection``)."""
-    environ = getattr(RequestFactory(), method.lower())(path, **extra).environ
-    # RequestFactory's request has written its decoded path back into the environ; a server passes
-    # the bytes decoded as latin-1 (PEP 3333).
-    environ["PATH_INFO"] = environ["PATH_INFO"].encode("utf-8").decode("latin-1")
-    captured = {}
-
-    def start_response(status, headers, exc_info=None):
-        captured["status"], captured["headers"] = status, headers
-
-    result = app(environ, start_response)
-    try:
-        body = b"".join(result)
-    finally:
-        if hasattr(result, "close"):
-            result.close()
-    return captured["status"], dict(captured["headers"]), body
-
-
-def assert_same_as_django(app, path: str, method: str = "GET", **extra) -> tuple[str, bytes]:
-    """``app`` and Django's own WSGI handler answer the request identically: status, body and every
-    header (a fixed X-Request-ID is sent so that the generated one does not differ)."""
-    extra.setdefault("HTTP_X_REQUEST_ID", "fastlane-test-1")
-    status_a, headers_a, body_a = wsgi_call(app, method, path, **extra)
-    status_d, headers_d, body_d = wsgi_call(WSGIHandler(), method, path, **extra)
-    assert (status_a, body_a) == (status_d, body_d), path
-    assert headers_a == headers_d, path
-    return status_a, body_a

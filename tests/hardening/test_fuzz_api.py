@@ -15,6 +15,7 @@ import os
 import pytest
 import schemathesis
 from django.core.cache import cache
+from django.test.client import ClientHandler
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import CheckContext, not_a_server_error
@@ -46,8 +47,10 @@ STATUSES: dict[str, Counter] = {}  # operation label → status code tally (repo
 def _schema(api: str):
     global _app
     if _app is None:
-        # The production WSGI application: the read fast lane (ADR 0012) in front of Django.
-        from jointcredit.config.wsgi import application as django_app
+        # Django's test client handler: the whole request pipeline (middleware, URL resolver, ninja)
+        # as the production WSGI application runs it, CSRF enforced, while keeping the test's
+        # database connection (a bare WSGIHandler closes it around every request).
+        handler = ClientHandler(enforce_csrf_checks=True)
 
         def _app(environ, start_response):
             # A real server (gunicorn, runserver) always sets the peer address; werkzeug's client does not.
@@ -58,7 +61,13 @@ def _schema(api: str):
             path = environ.get("PATH_INFO", "")
             if any(ord(c) > 0xFF for c in path):
                 environ["PATH_INFO"] = path.encode("utf-8").decode("latin-1")
-            return django_app(environ, start_response)
+            response = handler(environ)
+            headers = [
+                *response.items(),
+                *(("Set-Cookie", c.output(header="")) for c in response.cookies.values()),
+            ]
+            start_response(f"{response.status_code} {response.reason_phrase}", headers)
+            return response
 
     if api not in _schemas:
         schema = schemathesis.openapi.from_dict(openapi_schemas()[api])
@@ -100,7 +109,7 @@ def _realistic(data, pools: dict[str, list], case) -> None:
 
 
 @pytest.mark.parametrize("op", operations(), ids=str)
-def test_fuzz_operation(op: Operation, seeded, wsgi_keeps_test_connection):
+def test_fuzz_operation(op: Operation, seeded):
     operation = _schema(op.api).find_operation_by_path(op.method, op.path)
     assert operation is not None, op.label
     strategy = operation.as_strategy()

@@ -20,13 +20,13 @@ from urllib.parse import unquote, urlencode, urljoin, urlsplit
 
 import pytest
 from django.test import Client
-from jointcredit.subjects.public import subject_public_url
 
 from jointcredit.common import clock
 from jointcredit.common.masking import mask_person_name
 from jointcredit.records.samples import license_row, penalty_row
 from jointcredit.records.services import record_save
 from jointcredit.subjects.models import RelatedPerson, Subject, SubjectKind
+from jointcredit.subjects.public import subject_public_url
 
 from .test_security_web import parse
 from .world import OWN, World

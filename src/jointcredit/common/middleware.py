@@ -3,8 +3,6 @@ import uuid
 
 from django.conf import settings
 
-from .uploads import upload_refusal
-
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
 
@@ -18,8 +16,7 @@ def request_id_from(incoming: str) -> str:
 
 
 class RequestIdMiddleware:
-    """Give each request an id (or keep the caller's X-Request-ID) for logs and the audit trail;
-    being first, it also refuses an over-large upload before anything reads it (``common.uploads``)."""
+    """Give each request an id (or keep the caller's X-Request-ID) for logs and the audit trail."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -29,7 +26,7 @@ class RequestIdMiddleware:
         request.request_id = rid
         token = request_id_var.set(rid)
         try:
-            response = upload_refusal(request) or self.get_response(request)
+            response = self.get_response(request)
         finally:
             request_id_var.reset(token)
         response["X-Request-ID"] = rid

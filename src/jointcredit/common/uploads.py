@@ -52,11 +52,19 @@ class BoundedUploadHandler(FileUploadHandler):
         return None
 
 
+class UploadLimitMiddleware:
+    """Refuses an over-large multipart request with a 413 before anything reads ``request.POST``
+    (CSRF does; a refusal raised there would end as a 500). Placed right after RequestIdMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return upload_refusal(request) or self.get_response(request)
+
+
 def upload_refusal(request) -> HttpResponse | None:
-    """The 413 answer to an over-large multipart request, or ``None``. Called by the first
-    middleware (``RequestIdMiddleware``) before anything reads ``request.POST`` (CSRF does): a
-    refusal raised there would otherwise end as a 500. Not a middleware class of its own while
-    ``common.fastlane`` switches itself off for any middleware it has not classified."""
+    """The 413 answer to an over-large multipart request, or ``None``."""
     if request.method not in ("POST", "PUT", "PATCH") or request.content_type != "multipart/form-data":
         return None
     try:

@@ -16,7 +16,6 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.throttling import AnonRateThrottle
 
 from jointcredit.accounts.auth import api_auth
-from jointcredit.common.api import RENDERER
 from jointcredit.common.discovery import app_modules
 from jointcredit.common.errors import DomainError
 
@@ -105,7 +104,6 @@ api = NinjaAPI(
     urls_namespace="api-v1",
     auth=api_auth,
     docs_url="/docs",
-    renderer=RENDERER,
 )
 _install_handlers(api)
 
@@ -132,7 +130,6 @@ public_api = NinjaAPI(
     urls_namespace="api-public-v1",
     docs_url="/docs",
     throttle=PublicRateThrottle(),
-    renderer=RENDERER,
 )
 _install_handlers(public_api)
 

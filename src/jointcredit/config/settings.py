@@ -103,6 +103,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "jointcredit.common.middleware.RequestIdMiddleware",
+    # Over-large uploads are refused while they stream in, before CSRF reads request.POST (ADR 0030).
+    "jointcredit.common.uploads.UploadLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -113,9 +115,6 @@ MIDDLEWARE = [
     # Axes must be last: it turns locked-out logins into a 429 page.
     "axes.middleware.AxesMiddleware",
 ]
-
-# Hot API reads answered in front of Django for cookie-less bearer GETs (common.fastlane, ADR 0012).
-FAST_LANE = _env_bool("JOINTCREDIT_FAST_LANE", True)
 
 ROOT_URLCONF = "jointcredit.config.urls"
 WSGI_APPLICATION = "jointcredit.config.wsgi.application"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Literal
 
@@ -10,8 +9,8 @@ from django.http import HttpResponse
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from jointcredit.common.api import prevalidated_response
 from jointcredit.common.pagination import Page
+from jointcredit.common.schemas import OutSchema
 
 from . import selectors, services
 from .models import Measure, Memorandum, Screening
@@ -23,7 +22,7 @@ router = Router(tags=["联合奖惩"])
 # --- check ---------------------------------------------------------------------------------------
 
 
-class CheckSubjectOut(Schema):
+class CheckSubjectOut(OutSchema):
     id: int
     kind: str
     kind_label: str
@@ -31,7 +30,7 @@ class CheckSubjectOut(Schema):
     name: str
 
 
-class CheckHitOut(Schema):
+class CheckHitOut(OutSchema):
     measure_code: str
     measure_name: str
     kind: str
@@ -50,7 +49,7 @@ class CheckHitOut(Schema):
     explanation: str
 
 
-class CheckOut(Schema):
+class CheckOut(OutSchema):
     subject: CheckSubjectOut | None
     scenario: str
     date: date
@@ -70,34 +69,14 @@ class CheckOut(Schema):
     ),
 )
 def check(request, identifier: str, scenario: str, date: date | None = None):
-    # Hot path (DESIGN.md §5, bench/bench_check.py): the dicts are built with exactly CheckOut's
-    # fields in order (test_api_check_matches_its_schema), so they are rendered as they are instead
-    # of being validated again by pydantic, ~15% of the request's CPU (ADR 0011, docs/performance.md).
-    body = selectors.check_out(identifier=identifier, scenario=scenario, on=date)
-    return prevalidated_response(request, body)
-
-
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-def check_fast(request, tail: str, params: dict[str, str]) -> dict | None:
-    """``check`` for the read fast lane (common.fastlane, ADR 0012): same selector, same body.
-    Everything else goes to the operation above, which answers it as always: a missing parameter,
-    a date not written YYYY-MM-DD (ninja's date parsing accepts more shapes; only this one is
-    certain to mean the same here), and every ValidationFailed (malformed identifier, unknown
-    scenario)."""
-    identifier, scenario, day = params.get("identifier"), params.get("scenario"), params.get("date")
-    if identifier is None or scenario is None:
-        return None
-    on = None
-    if day is not None:
-        if not _ISO_DATE.fullmatch(day):
-            return None
-        try:
-            on = date.fromisoformat(day)
-        except ValueError:
-            return None
-    return selectors.check_out(identifier=identifier, scenario=scenario, on=on)
+    # Hot path (DESIGN.md §5, bench/bench_check.py): the Check*Out schemas are OutSchema (ADR 0014).
+    result = selectors.measure_check(identifier=identifier, scenario=scenario, on=date)
+    return {
+        "subject": result.subject,
+        "scenario": result.scenario,
+        "date": result.on,
+        "hits": [h.as_dict() for h in result.hits],
+    }
 
 
 # --- memoranda and measures ---------------------------------------------------------------------

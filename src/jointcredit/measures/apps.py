@@ -31,14 +31,6 @@ class MeasuresConfig(AppConfig):
             dispatch_uid="measures_catalog_m2m",
         )
 
-        # GET /api/v1/check for cookie-less bearer calls: answered in front of Django with the same
-        # selector and body (ADR 0012; equivalence: tests/test_check_fast_lane.py).
-        from jointcredit.common.fastlane import register_route
-
-        register_route(
-            "/api/v1/check", "jointcredit.measures.api:check_fast", params=("identifier", "scenario", "date")
-        )
-
         register_nav(label="奖惩核查", url_name="measures:check", order=30)
         register_nav(label="批量比对", url_name="measures:screenings", order=31)
         register_nav(label="备忘录与措施", url_name="measures:memoranda", order=32)

@@ -12,8 +12,8 @@ from jointcredit.common.errors import NotFound, ValidationFailed
 from jointcredit.common.fastpath import CompiledQuery
 from jointcredit.common.pagination import Page, paginate
 from jointcredit.lists.models import EntryState, ListEntry
-from jointcredit.subjects.models import RelatedPerson, Subject, SubjectAlias, SubjectKind
-from jointcredit.subjects.selectors import lookup_code, subject_find
+from jointcredit.subjects.models import RelatedPerson, Subject
+from jointcredit.subjects.selectors import subject_find
 
 from .catalog import catalog_get
 from .engine import EntryRow, Hit, RoleLink, hits_compute, in_force
@@ -74,8 +74,6 @@ _ENTRIES = CompiledQuery(
     ),
     arg_types=(int, int),
 )
-_KIND_LABELS = dict(SubjectKind.choices)
-_SUBJECT_COLUMNS = ("id", "kind", "identifier", "name", "merged_into_id")
 
 
 def scenario_validate(scenario: str | None) -> str:
@@ -117,21 +115,6 @@ class CheckResult:
     hits: list[Hit]
     roles: list[RoleLink]
 
-    def subject_dict(self) -> dict | None:
-        s = self.subject
-        return None if s is None else _subject_out(s.id, s.kind, s.identifier, s.name)
-
-
-def _subject_out(pk: int, kind: str, identifier: str, name: str) -> dict:
-    # A dict lookup, not get_kind_display() (~0.1 ms on the hot path); CheckSubjectOut's fields in order.
-    return {
-        "id": pk,
-        "kind": kind,
-        "kind_label": _KIND_LABELS.get(kind, kind),
-        "identifier": identifier,
-        "name": name,
-    }
-
 
 def _hits_and_roles(subject_id: int, scenario: str, on: date) -> tuple[list[Hit], list[RoleLink]]:
     # Dates are applied in Python: the few rows per subject are cheaper to filter here than to
@@ -152,12 +135,12 @@ def _hits_and_roles(subject_id: int, scenario: str, on: date) -> tuple[list[Hit]
 
 
 def measure_check(*, identifier: str, scenario: str, on: date | None = None) -> CheckResult:
-    """(identifier, scenario, date) → every applicable measure with its cause, the subject as a
-    model (staff page, other apps). GET /check uses ``check_out``: the same rule and queries.
+    """(identifier, scenario, date) → every applicable measure with its cause: GET /check, the
+    staff check page and other apps all ask this.
 
-    Three indexed queries, compiled and prepared once per process (subject by identifier; the
-    subject's roles in organisations; published entries of the subject and those organisations)
-    plus the in-process measure catalogue.
+    Three indexed queries, compiled and prepared once per process (subject by identifier, alias as
+    the fallback; the subject's roles in organisations; published entries of the subject and those
+    organisations) plus the in-process measure catalogue.
     """
     scenario = scenario_validate(scenario)
     on = on or clock.today()
@@ -166,49 +149,6 @@ def measure_check(*, identifier: str, scenario: str, on: date | None = None) -> 
         return CheckResult(subject=None, scenario=scenario, on=on, hits=[], roles=[])
     hits, roles = _hits_and_roles(subject.id, scenario, on)
     return CheckResult(subject=subject, scenario=scenario, on=on, hits=hits, roles=roles)
-
-
-# The check's subject lookup (GET /check): the four columns it prints instead of the model — all
-# 13 columns, two timestamps parsed in Python and Model.__init__ with its signals cost ~15 µs of a
-# ~300 µs check — and the alias lookup compiled too (subject_find builds an ORM query for it, ~0.3
-# ms on every unknown identifier). Same validation and the same answer as subject_find
-# (test_check_subject_agrees_with_subject_find); a merged subject, which is rare, is followed by
-# subject_find itself.
-_SUBJECT_ROW = CompiledQuery(
-    lambda code: Subject.objects.filter(identifier=code).order_by().values_list(*_SUBJECT_COLUMNS)[:1]
-)
-_ALIAS_ROW = CompiledQuery(
-    lambda code: (
-        SubjectAlias.objects.filter(value=code)
-        .order_by("pk")
-        .values_list(*(f"subject__{c}" for c in _SUBJECT_COLUMNS))[:1]
-    )
-)
-
-
-def check_subject(identifier: str) -> dict | None:
-    """``subject_find(identifier)`` as the check prints it (CheckSubjectOut), or None."""
-    code = lookup_code(identifier)  # the same normalisation and validation as subject_find
-    row = _SUBJECT_ROW.row(code) or _ALIAS_ROW.row(code)
-    if row is None:
-        return None
-    if row[4] is not None:  # merged into another subject: subject_find follows the chain
-        subject = subject_find(identifier)
-        return (
-            None
-            if subject is None
-            else _subject_out(subject.id, subject.kind, subject.identifier, subject.name)
-        )
-    return _subject_out(*row[:4])
-
-
-def check_out(*, identifier: str, scenario: str, on: date | None = None) -> dict:
-    """GET /api/v1/check's body (CheckOut, fields in order): ``measure_check`` without the model."""
-    scenario = scenario_validate(scenario)
-    on = on or clock.today()
-    subject = check_subject(identifier)
-    hits = _hits_and_roles(subject["id"], scenario, on)[0] if subject is not None else []
-    return {"subject": subject, "scenario": scenario, "date": on, "hits": [h.as_dict() for h in hits]}
 
 
 # --- memoranda and measures --------------------------------------------------------------------

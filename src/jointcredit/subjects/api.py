@@ -5,9 +5,9 @@ from typing import Any
 
 from ninja import Router, Schema, Status
 
-from jointcredit.common.api import prevalidated_response
 from jointcredit.common.errors import ValidationFailed
 from jointcredit.common.pagination import Page
+from jointcredit.common.schemas import OutSchema
 
 from . import selectors, services
 from .extensions import section_keys, subject_sections
@@ -17,13 +17,13 @@ PREFIX = "/subjects"
 router = Router(tags=["信用主体"])
 
 
-class NameChangeOut(Schema):
+class NameChangeOut(OutSchema):
     old_name: str
     new_name: str
     changed_at: str
 
 
-class RelatedPersonOut(Schema):
+class RelatedPersonOut(OutSchema):
     role: str
     role_label: str
     identifier: str
@@ -31,7 +31,7 @@ class RelatedPersonOut(Schema):
     directly_responsible: bool
 
 
-class SubjectOut(Schema):
+class SubjectOut(OutSchema):
     id: int
     kind: str
     kind_label: str
@@ -162,20 +162,9 @@ def subject_create(request, payload: SubjectIn):
     "`include=records,grade,…` 或 `include=all` 同时返回各业务板块（sections）。",
 )
 def subject_detail(request, identifier: str, include: str = ""):
-    # Hot path (DESIGN.md §5, bench/bench_subjects.py): ``subject_out`` builds exactly SubjectOut's
-    # fields (test_subject_detail_matches_its_schema), so it is rendered as is instead of being
-    # re-validated field by field by pydantic, ~10% of the request's CPU (docs/performance.md).
-    return prevalidated_response(request, _detail_body(identifier, include, viewer=request.auth))
-
-
-def subject_detail_fast(request, identifier: str, params: dict[str, str]) -> dict:
-    """``subject_detail`` for the fast lane (common.fastlane, ADR 0012): the same body function.
-    Its NotFound/ValidationFailed make the fast lane hand the request to the operation above."""
-    return _detail_body(identifier, params.get("include", ""), viewer=request.auth)
-
-
-def _detail_body(identifier: str, include: str, *, viewer) -> dict:
-    return subject_out(selectors.subject_get(identifier), include=_include_keys(include), viewer=viewer)
+    # Hot path (DESIGN.md §5, bench/bench_subjects.py): SubjectOut is an OutSchema (ADR 0014).
+    subject = selectors.subject_get(identifier)
+    return subject_out(subject, include=_include_keys(include), viewer=request.auth)
 
 
 @router.post("/{identifier}/related-persons", response={201: RelatedPersonOut}, summary="登记关联人")

@@ -81,6 +81,11 @@ class Subject(models.Model):
     def is_natural_person(self) -> bool:
         return self.kind == SubjectKind.NATURAL
 
+    @property
+    def kind_label(self) -> str:
+        """主体类别 as printed (API schemas read it like a field)."""
+        return self.get_kind_display()
+
 
 class SubjectAlias(models.Model):
     """Other identifiers that lead to the same subject: legacy 组织机构代码, 工商注册号, 税务登记号,

@@ -13,6 +13,11 @@ from .models import RelatedPerson, Subject, SubjectAlias, SubjectContact, Subjec
 # Hot path of GET /subjects/{identifier} and of every check by identifier (DESIGN.md §5, bench/):
 # compiled once per process, see common.fastpath.
 _BY_IDENTIFIER = CompiledQuery(lambda code: Subject.objects.filter(identifier=code).order_by()[:1])
+# The fallback for an identifier no subject is filed under (every unknown identifier a check asks
+# about): the first alias, as ``SubjectAlias…first()`` would pick it.
+_BY_ALIAS = CompiledQuery(
+    lambda code: Subject.objects.filter(aliases__value=code).order_by("aliases__id")[:1]
+)
 _RELATED_ROWS = CompiledQuery(
     lambda subject_id: (
         RelatedPerson.objects.filter(subject_id=subject_id)
@@ -69,10 +74,7 @@ def subject_ids_for_identifier(code: str) -> list[int]:
 def subject_find(identifier: str) -> Subject | None:
     """Lookup by exact identifier, then by alias; follows merges. Malformed → IdentifierInvalid (422)."""
     code = lookup_code(identifier)
-    subject = _BY_IDENTIFIER.instance(code)
-    if subject is None:
-        alias = SubjectAlias.objects.select_related("subject").filter(value=code).first()
-        subject = alias.subject if alias else None
+    subject = _BY_IDENTIFIER.instance(code) or _BY_ALIAS.instance(code)
     hops = 0
     while subject is not None and subject.merged_into_id and hops < 5:
         subject, hops = subject.merged_into, hops + 1

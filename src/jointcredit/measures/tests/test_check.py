@@ -11,7 +11,7 @@ from jointcredit.common import clock
 from jointcredit.common.errors import ValidationFailed
 from jointcredit.lists.models import EntryState
 from jointcredit.measures.models import CatalogVersion, Measure, Memorandum
-from jointcredit.measures.selectors import check_out, check_subject, measure_check
+from jointcredit.measures.selectors import measure_check
 from jointcredit.measures.services import measure_update, memorandum_update
 from jointcredit.subjects import generators as gen
 from jointcredit.subjects.identifiers import INDIVIDUAL_BUSINESS_PLACEHOLDER
@@ -276,16 +276,28 @@ def test_check_is_a_few_queries(blacklisted, django_assert_max_num_queries):
     # subject, roles, entries, catalogue version (TTL 0 in tests)
     with django_assert_max_num_queries(4):
         assert len(measure_check(identifier=person.identifier, scenario="market_entry").hits) == 1
-    with django_assert_max_num_queries(4):
-        assert len(check_out(identifier=person.identifier, scenario="market_entry")["hits"]) == 1
     # unknown: identifier, then alias
     with django_assert_max_num_queries(2):
-        assert check_out(identifier=gen.uscc(random.Random(8)), scenario="funding")["subject"] is None
+        assert measure_check(identifier=gen.uscc(random.Random(8)), scenario="funding").subject is None
 
 
-def test_check_subject_agrees_with_subject_find(catalog):
-    """GET /check looks its subject up without the model (selectors.check_subject): for every shape
-    of identifier it must find what subject_find finds, and refuse what subject_find refuses."""
+def test_api_check_is_a_few_queries(
+    blacklisted, catalog, user_factory, api_client_for, django_assert_max_num_queries
+):
+    company, _ = blacklisted
+    person = RelatedPersonFactory(subject=company, role=RelatedRole.LEGAL_REPRESENTATIVE).person
+    client = api_client_for(user_factory(catalog["czj"], roles=["viewer"]))
+    params = {"identifier": person.identifier, "scenario": "market_entry"}
+    assert client.get("/api/v1/check", params).status_code == 200  # warms the catalogue, touches the token
+    # token, subject, roles, entries, catalogue version (TTL 0 in tests)
+    with django_assert_max_num_queries(5):
+        assert len(client.get("/api/v1/check", params).json()["hits"]) == 1
+
+
+def test_check_finds_its_subject_by_identifier_alias_and_merge(catalog):
+    """Every shape of identifier the check accepts: exact (normalised), 个体工商户 placeholder, alias
+    (legacy 组织机构代码, 工商注册号 of a merged subject), merged subjects followed; unknown → None,
+    malformed → 422 naming the rule."""
     rng = random.Random(31)
     company, person = CompanyFactory(), PersonFactory()
     old = CompanyFactory()
@@ -302,61 +314,56 @@ def test_check_subject_agrees_with_subject_find(catalog):
         identifier=f"{INDIVIDUAL_BUSINESS_PLACEHOLDER}:{operator}",
         region_code="370102",
     )
-    probes = [
-        company.identifier,
-        f" {company.identifier.lower()[:6]}-{company.identifier.lower()[6:]}",
-        person.identifier,
-        old.identifier,
-        org_code,
-        "370102000123456",
-        shop.identifier,
-        gen.uscc(rng),
-        gen.resident_id(rng),
-        "91370102MA3C12345",
-        "ABC",
-        "",
-        f"{INDIVIDUAL_BUSINESS_PLACEHOLDER}:123",
-    ]
-    found = 0
-    for ident in probes:
-        try:
-            s = subject_find(ident)
-        except ValidationFailed as exc:
-            with pytest.raises(ValidationFailed) as got:
-                check_subject(ident)
-            assert got.value.as_dict() == exc.as_dict(), ident
-            continue
-        expected = (
-            None
-            if s is None
-            else {
-                "id": s.id,
-                "kind": s.kind,
-                "kind_label": s.get_kind_display(),
-                "identifier": s.identifier,
-                "name": s.name,
-            }
-        )
-        assert check_subject(ident) == expected, ident
-        found += s is not None
-    assert found == 7
+    expected = {
+        company.identifier: company,
+        f" {company.identifier.lower()[:6]}-{company.identifier.lower()[6:]}": company,
+        person.identifier: person,
+        old.identifier: company,
+        org_code: company,
+        "370102000123456": company,
+        shop.identifier: shop,
+        gen.uscc(rng): None,
+        gen.resident_id(rng): None,
+    }
+    for ident, subject in expected.items():
+        assert measure_check(identifier=ident, scenario="funding").subject == subject, ident
+        assert subject_find(ident) == subject, ident
+    for ident in ("91370102MA3C12345", "ABC", "", f"{INDIVIDUAL_BUSINESS_PLACEHOLDER}:123"):
+        with pytest.raises(ValidationFailed) as got:
+            measure_check(identifier=ident, scenario="funding")
+        assert got.value.details[0]["field"] == "identifier", ident
 
 
-def test_check_out_is_measure_check_rendered(catalog):
-    """The API's body (check_out) and the model-based measure_check apply the same rule."""
+def test_api_check_is_measure_check_rendered(catalog, user_factory, api_client_for):
+    """GET /check's body is measure_check's result through CheckOut: the subject's printed fields
+    and each hit's one serializer (Hit.as_dict), as the staff page shows them."""
     company, person = CompanyFactory(), PersonFactory()
     entry(subject=company, list_type=black_list_type(), department=catalog["scjgj"], under_objection=True)
     RelatedPersonFactory(subject=company, person=person, role=RelatedRole.LEGAL_REPRESENTATIVE)
     entry(subject=person, list_type=red_list_type(), department=catalog["swj"])
+    client = api_client_for(user_factory(catalog["czj"], roles=["viewer"]))
     compared = 0
     for ident in (company.identifier, person.identifier, gen.uscc(random.Random(3))):
         for scenario in ("market_entry", "funding", "licensing", "honours"):
             r = measure_check(identifier=ident, scenario=scenario)
-            assert check_out(identifier=ident, scenario=scenario) == {
-                "subject": r.subject_dict(),
+            body = client.get("/api/v1/check", {"identifier": ident, "scenario": scenario}).json()
+            s = r.subject
+            assert body == {
+                "subject": None
+                if s is None
+                else {
+                    "id": s.id,
+                    "kind": s.kind,
+                    "kind_label": s.get_kind_display(),
+                    "identifier": s.identifier,
+                    "name": s.name,
+                },
                 "scenario": scenario,
-                "date": TODAY,
-                "hits": [h.as_dict() for h in r.hits],
+                "date": TODAY.isoformat(),
+                "hits": [
+                    {**h.as_dict(), "valid_until": h.entry.valid_until and h.entry.valid_until.isoformat()}
+                    for h in r.hits
+                ],
             }
             compared += len(r.hits)
     assert compared >= 4
@@ -402,8 +409,8 @@ def test_api_check_contract(blacklisted, user_factory, api_client_for, catalog):
 
 
 def test_api_check_matches_its_schema(catalog, user_factory, api_client_for):
-    """The check is rendered without ninja's re-validation (hot path): the body must still be exactly
-    the documented CheckOut, field for field and in order, with the usual headers."""
+    """The body is exactly the documented CheckOut, field for field and in order, with the usual
+    headers."""
     from jointcredit.measures.api import CheckHitOut, CheckOut, CheckSubjectOut
 
     person, company = PersonFactory(), CompanyFactory()

@@ -37,8 +37,8 @@ def test_subject_detail_with_related_persons(clerk_api):
 
 
 def test_subject_detail_matches_its_schema(clerk_api):
-    """The detail is rendered without ninja's re-validation (hot path): it must still be exactly the
-    documented SubjectOut, field for field and in order, with the usual headers."""
+    """The body is exactly the documented SubjectOut, field for field and in order, with the usual
+    headers."""
     from jointcredit.subjects.api import SubjectOut
 
     link = RelatedPersonFactory(directly_responsible=False)
