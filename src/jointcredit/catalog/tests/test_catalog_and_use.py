@@ -12,7 +12,7 @@ from jointcredit.calendar.selectors import WorkingCalendar
 from jointcredit.catalog import hooks, selectors, services
 from jointcredit.catalog.models import CatalogItemVersion, CatalogRecord, CollectionTask
 from jointcredit.common import clock
-from jointcredit.grading.inputs import collect_inputs, grade_input_keys
+from jointcredit.grading.inputs import collect_inputs
 from jointcredit.subjects.extensions import subject_sections
 from jointcredit.subjects.models import Subject
 
@@ -215,7 +215,6 @@ def test_public_portal_masks_persons_and_dishonesty_feeds_grading(
     subject = Subject.objects.get(identifier=who["ZJHM"])
     public = hooks.portal_public_section(subject, today=clock.today())
     assert public and who["ZJHM"] not in str(public) and who["ZTMC"] not in str(public)
-    assert "catalog.dishonesty" in grade_input_keys()
     frame = collect_inputs([subject.pk], clock.today())
     assert "catalog.court_dishonest_debtor" in frame.get_column("source").to_list()
     resp = api_client_for(fy).get(f"/api/v1/catalog/subjects/{who['ZJHM']}", {"scenario": "honours"})
