@@ -1,6 +1,6 @@
 """`jointcredit` command: wraps manage.py with the project's own verbs.
 
-    jointcredit serve [--production] [--port 8000]   development server or gunicorn
+    jointcredit serve [--production] [--port N]      development server or gunicorn (default $JOINTCREDIT_PORT, 8000)
     jointcredit worker [--interval 0.2]              task worker (webhook deliveries, imports)
     jointcredit migrate | demo --size small|large | sweep | grade | screen | import ...
     jointcredit user create --username U --department CODE --role ROLE [--password P]
@@ -48,9 +48,12 @@ def _translate(argv: list[str]) -> list[str]:
 def _serve(argv: list[str]) -> None:
     production = "--production" in argv
     argv = [a for a in argv if a != "--production"]
-    port = "8000"
     if "--port" in argv:
         port = argv[argv.index("--port") + 1]
+    else:
+        from django.conf import settings
+
+        port = str(settings.JOINTCREDIT_PORT)  # the one in var/local.env after `make run PORT=…`
     if not production:
         from django.core.management import execute_from_command_line
 
