@@ -132,22 +132,38 @@ def test_subject_information_by_category_filtered_by_rights(
 ):
     cgj = user_factory(depts["cgj"], username="cgj_clerk")
     firm = company(crng)
+    today = clock.today()
+    rated_on, arrears_on = today - timedelta(days=230), today - timedelta(days=160)
     services.submission_create(
         actor=user_factory(depts["swj"]),
         item=catalog["tax_credit_rating"],
-        rows=[firm | {"XXRQ": "2026-04-15", "PJND": "2025", "XYDJ": "D"}],
+        rows=[firm | {"XXRQ": rated_on.isoformat(), "PJND": str(rated_on.year - 1), "XYDJ": "D"}],
     )
     services.submission_create(
         actor=user_factory(depts["swj"]),
         item=catalog["tax_arrears"],
-        rows=[firm | {"XXRQ": "2026-06-30", "QSSZ": "增值税", "QSJE": "58000", "QSRQ": "2026-03-15"}],
+        rows=[
+            firm
+            | {
+                "XXRQ": arrears_on.isoformat(),
+                "QSSZ": "增值税",
+                "QSJE": "58000",
+                "QSRQ": (arrears_on - timedelta(days=100)).isoformat(),
+            }
+        ],
     )
     services.submission_create(
         actor=cgj,
         item=catalog["utility_arrears"],
         rows=[
             firm
-            | {"XXRQ": "2026-10-31", "FYLB": "燃气费", "QFJE": "3200", "QFYS": "4", "GSDW": "济南港华燃气"}
+            | {
+                "XXRQ": (today - timedelta(days=35)).isoformat(),
+                "FYLB": "燃气费",
+                "QFJE": "3200",
+                "QFYS": "4",
+                "GSDW": "济南港华燃气",
+            }
         ],
     )
     subject = Subject.objects.get(identifier=firm["TYSHXYDM"])
@@ -166,7 +182,7 @@ def test_subject_information_by_category_filtered_by_rights(
     info = selectors.catalog_info_for(subject, "funding", czj)
     by_item = {e["item"]: e for e in info}
     assert set(by_item) == {"tax_arrears", "social_insurance_arrears"}
-    assert by_item["tax_arrears"]["records"][0]["occurred_on"] == date(2026, 6, 30)
+    assert by_item["tax_arrears"]["records"][0]["occurred_on"] == arrears_on
     assert by_item["social_insurance_arrears"]["records"] == [] and by_item["tax_arrears"]["purposes"]
     assert selectors.catalog_info_for(subject, "honours", czj) == []
     # … and the staff check page shows it next to the measures
