@@ -17,6 +17,7 @@ def _recent_decision(rng: random.Random) -> date:
     which would leave every sample expired a few years on)."""
     return clock.today() - timedelta(days=80 + rng.randrange(0, 200))
 
+
 PENALTY_HEADER = [
     "CF_XDR_MC",
     "CF_XDR_LB",
