@@ -4,7 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT="${1:-8000}"
 BIN=.venv/bin
-export JOINTCREDIT_DEBUG="${JOINTCREDIT_DEBUG:-1}"
+# Development settings (generated SECRET_KEY, DEBUG, this port) in git-ignored var/local.env: the
+# README's commands then work in any shell, and every generated link carries this port.
+$BIN/python -m jointcredit.config.localenv --port "$PORT"
 $BIN/jointcredit migrate --noinput
 $BIN/jointcredit createcachetable
 $BIN/jointcredit demo --size small
@@ -13,6 +15,6 @@ mkdir -p var
 $BIN/jointcredit worker >var/worker.log 2>&1 &
 WORKER=$!
 trap 'kill $WORKER 2>/dev/null || true' EXIT INT TERM
-echo "任务进程已启动（日志 var/worker.log）。"
+echo "任务进程已启动（日志 var/worker.log）；演示邮件写入 var/mail/。"
 echo "打开 http://127.0.0.1:${PORT}/ （门户）与 http://127.0.0.1:${PORT}/staff/ （工作台）"
 $BIN/jointcredit serve --port "$PORT"

@@ -1,7 +1,8 @@
 """`jointcredit` command: wraps manage.py with the project's own verbs.
 
-    jointcredit serve [--production [--api]] [--port 8000]   development server or gunicorn;
-                                                     --api: the API-only process (ADR 0014)
+    jointcredit serve [--production [--api]] [--port N]   development server or gunicorn (default port
+                                                     $JOINTCREDIT_PORT, 8000); --api: the API-only
+                                                     process (ADR 0014)
     jointcredit worker [--interval 0.2]              task worker (webhook deliveries, imports)
     jointcredit migrate | demo --size small|large | sweep | grade | screen | import ...
     jointcredit user create --username U --department CODE --role ROLE [--password P]
@@ -61,7 +62,10 @@ def _serve(argv: list[str]) -> None:
         os.environ["GUNICORN_BIND"] = (
             f"127.0.0.1:{port}" if port else os.environ.get("GUNICORN_API_BIND", "127.0.0.1:8001")
         )
-    port = port or "8000"
+    if port is None:
+        from django.conf import settings
+
+        port = str(settings.JOINTCREDIT_PORT)  # the one in var/local.env after `make run PORT=…`
     if not production:
         from django.core.management import execute_from_command_line
 

@@ -43,6 +43,54 @@ def pytest_report_header(config):
     return f"jointcredit: clock moved to {value}" if value else None
 
 
+_DB_FIXTURES = frozenset(
+    {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
+)
+
+
+@pytest.fixture(autouse=True)
+def _calendar_entered_up_to_today(request):
+    """The office has entered the holiday arrangement of every year up to the current one.
+
+    chinese-calendar covers the years up to its release; later years need the office's entry
+    (DESIGN.md §2 Working-day calendar). A real office enters the current year as soon as the State
+    Council publishes it, so with the clock moved years ahead (``--travel-to``) the tests see what a
+    user sees then: this year configured, next year still 待配置节假日 — not a calendar frozen at
+    the package's last year. Entered through the calendar service, as the office does it (the same
+    step as ``jointcredit demo``); only for tests that use the database, and a no-op while the
+    package covers today.
+    """
+    if request.node.get_closest_marker("django_db") is None and not _DB_FIXTURES & set(request.fixturenames):
+        return
+    from jointcredit.calendar.selectors import package_years
+    from jointcredit.common import clock
+    from jointcredit.demo.calendar_years import configure_up_to
+
+    today = clock.today()
+    if today.year > max(package_years()):
+        request.getfixturevalue("db")
+        configure_up_to(today, source="测试：信用办已录入当年节假日安排")
+
+
+def next_unconfigured_year() -> int:
+    """The first year nobody has entered: past chinese-calendar's years and the years up to today
+    (entered by the fixture above), i.e. next year once the package is out of date."""
+    from jointcredit.calendar.selectors import package_years
+    from jointcredit.common import clock
+
+    return max(max(package_years()), clock.today().year) + 1
+
+
+def last_passed(month: int, day: int) -> date:
+    """The latest ``month``/``day`` that is not after today: this year's, else last year's. For tests
+    written around a day of the year (a Monday in November…) that must not depend on the year."""
+    from jointcredit.common import clock
+
+    today = clock.today()
+    this_year = date(today.year, month, day)
+    return this_year if this_year <= today else date(today.year - 1, month, day)
+
+
 # A marker, not a module-global string condition: ``skipif("connection.vendor …")`` is evaluated in
 # the test module's namespace and broke in modules that did not import ``connection`` themselves.
 postgres_only = pytest.mark.usefixtures("_postgres_only")

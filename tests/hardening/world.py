@@ -16,6 +16,7 @@ from datetime import timedelta
 from jointcredit.accounts.models import Department, Role, User
 from jointcredit.accounts.services import api_token_create
 from jointcredit.common import clock
+from jointcredit.demo.calendar_years import configure_up_to
 from jointcredit.subjects import generators as gen
 from jointcredit.subjects.identifiers import IdType
 from jointcredit.subjects.models import RelatedPerson, RelatedRole, Subject, SubjectKind
@@ -67,6 +68,7 @@ def build_world(*, subjects: int = 120, demo_hooks: bool = True, seed: int = 202
     demo = DemoCommand()
     departments = demo._departments()
     demo._users(departments)  # fgj_clerk, scjgj_approver, office … as in `jointcredit demo`
+    configure_up_to(clock.today())  # as `jointcredit demo`: the years up to today are entered
     ctx = DemoContext(rng=rng, size="small", today=clock.today(), departments=departments)
     demo._subjects(ctx, subjects)
 

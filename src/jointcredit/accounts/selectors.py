@@ -6,10 +6,6 @@ def department_list(*, active_only: bool = True):
     return qs.filter(is_active=True) if active_only else qs
 
 
-def department_get(code: str) -> Department | None:
-    return Department.objects.filter(code=code).first()
-
-
 def api_tokens_of(user):
     return ApiToken.objects.filter(user=user).order_by("-created_at")
 

@@ -28,58 +28,6 @@ def _validate_roles(roles: list[str]) -> list[str]:
     return list(dict.fromkeys(roles))
 
 
-def department_create(
-    *,
-    actor,
-    code: str,
-    name: str,
-    uscc: str | None = None,
-    is_initiating: bool = True,
-    is_cooperating: bool = True,
-    is_credit_office: bool = False,
-) -> Department:
-    """Add a member department (office only; ``actor=None`` for the installer/demo)."""
-    from jointcredit.subjects.identifiers import validate_uscc
-
-    if actor is not None:
-        ensure_office_admin(actor)
-    code = (code or "").strip().lower()
-    if (
-        not code
-        or len(code) > 32
-        or not code.replace("_", "").replace("-", "").isalnum()
-        or not code.isascii()
-    ):
-        raise ValidationFailed.single(
-            "code", "format", "部门代码必须是 1–32 位小写字母、数字、下划线或连字符。"
-        )
-    name = (name or "").strip()
-    if not name or len(name) > 100:
-        raise ValidationFailed.single("name", "length", "部门名称不能为空且不超过 100 个字符。")
-    if uscc:
-        uscc = validate_uscc(uscc, field="uscc")
-    try:
-        with transaction.atomic():
-            dept = Department.objects.create(
-                code=code,
-                name=name,
-                uscc=uscc or None,
-                is_initiating=is_initiating,
-                is_cooperating=is_cooperating,
-                is_credit_office=is_credit_office,
-            )
-            audit_record(
-                actor=actor,
-                action="department.create",
-                obj=dept,
-                department=dept,
-                after={"code": code, "name": name, "uscc": uscc},
-            )
-    except IntegrityError:
-        raise Conflict(f"部门代码“{code}”、名称或统一社会信用代码已被使用。") from None
-    return dept
-
-
 def user_create(
     *,
     actor,
@@ -138,20 +86,6 @@ def user_create(
     except IntegrityError:
         raise Conflict(f"用户名“{username}”已存在。") from None
     return user, generated
-
-
-def user_set_roles(*, actor, user: User, roles: list[str]) -> User:
-    roles = _validate_roles(roles)
-    ensure_department_admin(actor, user.department)
-    if Role.OFFICE_ADMIN in roles or user.is_office_admin:
-        ensure_office_admin(actor)
-    with transaction.atomic():
-        before = {"roles": user.roles}
-        user.roles = roles
-        user.is_staff = Role.OFFICE_ADMIN in roles or user.is_superuser
-        user.save(update_fields=["roles", "is_staff"])
-        audit_record(actor=actor, action="user.set_roles", obj=user, before=before, after={"roles": roles})
-    return user
 
 
 def api_token_create(*, actor, user: User, name: str = "") -> tuple[ApiToken, str]:

@@ -41,12 +41,6 @@ def item_list(*, category: str | None = None, department=None, q: str = "", acti
     return qs.order_by("category", "code")
 
 
-def item_get(code: str) -> CatalogItem:
-    from .services import item_get_by_code
-
-    return item_get_by_code(code)
-
-
 def submission_get(pk: int) -> Submission:
     sub = Submission.objects.select_related("item", "department", "task").filter(pk=pk).first()
     if sub is None:

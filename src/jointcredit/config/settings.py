@@ -8,7 +8,11 @@ Variables (see docs/configuration.md):
   CONN_MAX_AGE             seconds to keep DB connections (default 600; persistent connections
                            are mandatory for throughput, see DESIGN.md §5)
   EMAIL_URL-like settings  EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS
-  JOINTCREDIT_SITE_URL     public base URL used in letters and report verification links
+  JOINTCREDIT_PORT         port of the development server (default 8000)
+  JOINTCREDIT_SITE_URL     public base URL used in letters, e-mails and report QR codes
+                           (default http://127.0.0.1:<JOINTCREDIT_PORT>)
+  JOINTCREDIT_ENV_FILE     development settings file (default var/local.env, written by `make run`;
+                           see config/localenv.py); the environment wins over it
   JOINTCREDIT_AUDIT_KEY    HMAC key of the audit chain, required when DEBUG is off (ADR 0015)
   JOINTCREDIT_AUDIT_CHECKPOINT_DIR  where signed audit checkpoints are appended (default var/audit-checkpoints)
   JOINTCREDIT_OIDC_*       government single sign-on of the credit service (docs/identity.md)
@@ -25,9 +29,10 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from jointcredit.config import localenv
+
 BASE_DIR = Path(__file__).resolve().parent.parent  # src/jointcredit
 PROJECT_DIR = BASE_DIR.parent.parent
-VAR_DIR = Path(os.environ.get("JOINTCREDIT_VAR_DIR", PROJECT_DIR / "var"))
 
 
 def _env_bool(name: str, default: bool = False) -> bool:
@@ -38,6 +43,10 @@ def _env_bool(name: str, default: bool = False) -> bool:
 
 
 TESTING = "pytest" in sys.modules or os.environ.get("JOINTCREDIT_TESTING") == "1"
+if not TESTING:
+    # A developer's var/local.env must not change what the tests see.
+    localenv.apply(localenv.path_from_environment())
+VAR_DIR = Path(os.environ.get("JOINTCREDIT_VAR_DIR", PROJECT_DIR / "var"))
 DEBUG = _env_bool("JOINTCREDIT_DEBUG", False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
@@ -46,7 +55,7 @@ if not SECRET_KEY:
         SECRET_KEY = "insecure-development-key-do-not-use-in-production"  # noqa: S105
     else:
         raise ImproperlyConfigured(
-            "生产环境必须设置环境变量 SECRET_KEY（开发环境可设置 JOINTCREDIT_DEBUG=1）。"
+            "生产环境必须设置环境变量 SECRET_KEY（开发环境请先运行 make run，它会生成 var/local.env）。"
         )
 
 ALLOWED_HOSTS = [
@@ -55,7 +64,9 @@ ALLOWED_HOSTS = [
     if h.strip()
 ]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
-SITE_URL = os.environ.get("JOINTCREDIT_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+JOINTCREDIT_PORT = int(os.environ.get("JOINTCREDIT_PORT", "8000"))
+# Every generated link (report QR codes, letters, e-mails) starts with this.
+SITE_URL = (os.environ.get("JOINTCREDIT_SITE_URL") or f"http://127.0.0.1:{JOINTCREDIT_PORT}").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -320,12 +331,17 @@ TASKS = {
 }
 
 # --- Email ----------------------------------------------------------------------------------
+# Development without a mail server: one file per message under var/mail/ (readable, not MIME on
+# the console between the server's log lines).
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend"
     if os.environ.get("EMAIL_HOST")
+    else "django.core.mail.backends.filebased.EmailBackend"
+    if DEBUG
     else "django.core.mail.backends.console.EmailBackend",
 )
+EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", VAR_DIR / "mail"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import http.client
-import json
 import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -79,10 +78,6 @@ def verify(secret: str, header: str, body: bytes, *, tolerance: int = 300, now: 
         return False
     expected = sign(secret, timestamp, body).split("v1=", 1)[1]
     return hmac.compare_digest(expected, fields.get("v1", ""))
-
-
-def event_body(event) -> bytes:
-    return json.dumps(event.as_feed_item(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 @dataclass

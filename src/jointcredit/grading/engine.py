@@ -20,7 +20,6 @@ Rules (all weights from ``GradingRuleSet``):
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from datetime import date
 
@@ -312,9 +311,3 @@ def grade_compute(
     return out.with_columns(pl.Series("digest", digests)).select(
         "subject_id", "score", "grade", "explanation", "digest"
     )
-
-
-def explanation_items(text_or_list) -> list[dict]:
-    if isinstance(text_or_list, str):
-        return json.loads(text_or_list)
-    return list(text_or_list or [])

@@ -20,10 +20,6 @@ CURSOR = "grading"
 FEED_AGGREGATES = {"penalty", "license"}
 
 
-def register_feed_aggregate(aggregate_type: str) -> None:
-    FEED_AGGREGATES.add(aggregate_type)
-
-
 def grading_consume_feed(*, limit: int = 5000) -> dict[str, int]:
     from .services import grade_recompute_for
 

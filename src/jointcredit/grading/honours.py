@@ -21,7 +21,7 @@ from jointcredit.common import clock
 from jointcredit.common.errors import Conflict, DomainError, NotFound, ValidationFailed
 from jointcredit.exchange.outbox import event_emit
 from jointcredit.lists.models import ListColor, ListEntry
-from jointcredit.subjects.models import RelatedPerson, Subject
+from jointcredit.subjects.models import RelatedPerson
 from jointcredit.subjects.selectors import subject_find, subject_get
 
 from .models import Honour
@@ -187,7 +187,3 @@ def honour_revoke(*, actor, honour: Honour, reason: str) -> Honour:
             },
         )
     return locked
-
-
-def subject_ids_of(identifiers: list[str]) -> list[int]:
-    return list(Subject.objects.filter(identifier__in=identifiers).values_list("pk", flat=True))

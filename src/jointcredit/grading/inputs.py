@@ -55,10 +55,6 @@ def register_grade_input(
     _providers[key] = provider
 
 
-def grade_input_keys() -> list[str]:
-    return sorted(_providers)
-
-
 def empty_frame() -> pl.DataFrame:
     return pl.DataFrame(schema=SCHEMA)
 

@@ -8,7 +8,15 @@ import io
 import random
 from datetime import date, timedelta
 
+from jointcredit.common import clock
 from jointcredit.subjects import generators as gen
+
+
+def _recent_decision(rng: random.Random) -> date:
+    """A decision date 3–9 months before today: published, still on the portal (not a fixed year,
+    which would leave every sample expired a few years on)."""
+    return clock.today() - timedelta(days=80 + rng.randrange(0, 200))
+
 
 PENALTY_HEADER = [
     "CF_XDR_MC",
@@ -70,7 +78,7 @@ def penalty_row(
     person: bool = False,
     **overrides,
 ) -> dict:
-    decided = decided or date(2026, 3, 2) + timedelta(days=rng.randrange(0, 200))
+    decided = decided or _recent_decision(rng)
     if person:
         subject = {
             "CF_XDR_MC": gen.person_name(rng),
@@ -116,7 +124,7 @@ def penalty_row(
 def license_row(
     rng: random.Random, department, *, n: int = 1, decided: date | None = None, **overrides
 ) -> dict:
-    decided = decided or date(2026, 3, 2) + timedelta(days=rng.randrange(0, 200))
+    decided = decided or _recent_decision(rng)
     row = {
         "XK_XDR_MC": gen.company_name(rng)[0],
         "XK_XDR_LB": "法人及非法人组织",

@@ -225,8 +225,3 @@ def detect_and_validate(raw: str, *, field: str = "identifier", today: date | No
         rule="format",
         field=field,
     )
-
-
-def org_code_from_uscc(code: str) -> str:
-    """Positions 9–17 of a USCC are the legacy 组织机构代码 (used to match pre-2016 records)."""
-    return code[8:17]

@@ -102,23 +102,14 @@ def subject_search(*, q: str = "", kind: str | None = None, page: int = 1, page_
     return paginate(qs.order_by("name", "id"), page=page, page_size=page_size)
 
 
-def subject_related(subject: Subject):
-    return subject.related_persons.select_related("person").order_by("role", "person__name")
-
-
 def subject_related_rows(subject_id: int) -> list[tuple[str, str, str, bool]]:
-    """(role, person identifier, person name, directly_responsible), ordered like subject_related."""
+    """(role, person identifier, person name, directly_responsible), by role then person name."""
     return _RELATED_ROWS.rows(subject_id)
 
 
 def subject_name_history_rows(subject_id: int) -> list[tuple]:
     """(old_name, new_name, changed_at), newest first."""
     return _NAME_ROWS.rows(subject_id)
-
-
-def subject_roles_elsewhere(subject: Subject):
-    """Where this (natural) person is a 关联人 of an organisation."""
-    return subject.roles_in.select_related("subject").order_by("subject__name")
 
 
 def subject_contacts_on_file(subject) -> list[str]:

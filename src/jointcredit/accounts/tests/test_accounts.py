@@ -190,6 +190,7 @@ def test_wrong_database_url_gives_clear_error():
 def test_production_requires_secret_key():
     env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "JOINTCREDIT_DEBUG")}
     env["JOINTCREDIT_TESTING"] = "0"
+    env["JOINTCREDIT_ENV_FILE"] = ""  # a developer's var/local.env (make run) would supply a key
     proc = subprocess.run(
         [
             sys.executable,

@@ -33,7 +33,7 @@ def test_json_rows_create_match_subjects_and_resubmission_is_idempotent(
         1,
     )
     rec = CatalogRecord.objects.get(subject=existing)
-    assert rec.data == {"PJND": "2025", "XYDJ": "A"} and rec.item_version == 1
+    assert rec.data == {"PJND": rows[0]["PJND"], "XYDJ": "A"} and rec.item_version == 1
     existing.refresh_from_db()
     assert existing.name == rows[0]["ZTMC"]  # 名称变更 recorded like 双公示
     assert Subject.objects.filter(identifier__in=[r["TYSHXYDM"] for r in rows]).count() == 3

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from jointcredit.audit.models import AuditEvent
-from jointcredit.calendar.selectors import add_working_days, package_years
+from jointcredit.calendar.selectors import add_working_days
 from jointcredit.commitments import services
 from jointcredit.commitments.models import BrokenCommitment, Commitment
 from jointcredit.commitments.selectors import broken_commitments_for_subjects
@@ -15,6 +16,7 @@ from jointcredit.grading.models import SubjectGrade
 from jointcredit.grading.services import grade_recompute_for
 from jointcredit.grading.tests.factories import CompanyFactory, company_with_people, entry
 from jointcredit.subjects.extensions import subject_sections
+from jointcredit.testing import last_passed, next_unconfigured_year
 
 pytestmark = pytest.mark.django_db
 
@@ -97,38 +99,43 @@ def test_unknown_and_malformed_identifiers(api):
 
 def test_deadline_on_non_working_day_and_unconfigured_year(api):
     company = CompanyFactory()
-    r = api.post("/api/v1/commitments", _payload(company, working_days=None, deadline="2026-11-07"))
+    signed = last_passed(11, 2)  # 2026: Mon 2 Nov; a Saturday that week, then the next working day
+    saturday = signed + timedelta(days=(5 - signed.weekday()) % 7 or 7)
+    signing = {"working_days": None, "signed_on": signed.isoformat()}
+    r = api.post("/api/v1/commitments", _payload(company, **signing, deadline=saturday.isoformat()))
     assert r.status_code == 422 and r.json()["error"]["details"][0]["rule"] == "working_day"
-    assert "2026-11-09" in r.json()["error"]["message"]
-    r = api.post("/api/v1/commitments", _payload(company, working_days=None, deadline="2027-02-01"))
+    assert add_working_days(saturday, 0).isoformat() in r.json()["error"]["message"]
+    unconfigured = date(next_unconfigured_year(), 2, 1).isoformat()
+    r = api.post("/api/v1/commitments", _payload(company, **signing, deadline=unconfigured))
     assert r.status_code == 422 and r.json()["error"]["details"][0]["rule"] == "calendar_configured"
     r = api.post("/api/v1/commitments", _payload(company, working_days=0))
     assert r.status_code == 422
     assert Commitment.objects.count() == 0
-    ok = api.post("/api/v1/commitments", _payload(company, working_days=None, deadline="2026-11-10"))
+    sixth = add_working_days(signed, 6).isoformat()
+    ok = api.post("/api/v1/commitments", _payload(company, **signing, deadline=sixth))
     assert ok.status_code == 201 and ok.json()["working_days"] == 6
 
 
 def test_deadline_in_unconfigured_year_is_pending_then_recomputed(
-    api, office_admin, django_capture_on_commit_callbacks
+    api, office_admin, django_capture_on_commit_callbacks, time_machine
 ):
-    if 2027 in package_years():
-        pytest.skip("chinese-calendar already covers 2027")
     from jointcredit.calendar.services import calendar_year_configure
 
     company = CompanyFactory()
-    today = clock.today()
-    r = api.post("/api/v1/commitments", _payload(company, working_days=40, signed_on=today.isoformat()))
+    year = next_unconfigured_year()
+    # Signed late in the last configured year (the normal case in December): 40 working days reach
+    # into the year the office has not entered yet.
+    time_machine.move_to(datetime(year - 1, 12, 20, 10, tzinfo=ZoneInfo("Asia/Shanghai")))
+    signed = clock.today()
+    r = api.post("/api/v1/commitments", _payload(company, working_days=40, signed_on=signed.isoformat()))
     assert r.status_code == 201
-    if r.json()["deadline"] is not None:
-        pytest.skip("deadline does not reach 2027 from today")
-    assert r.json()["deadline_pending"] is True
+    assert r.json()["deadline"] is None and r.json()["deadline_pending"] is True
     with django_capture_on_commit_callbacks(execute=True):
         calendar_year_configure(
-            actor=office_admin, year=2027, overrides=[(date(2027, 1, 1), "holiday", "元旦")]
+            actor=office_admin, year=year, overrides=[(date(year, 1, 1), "holiday", "元旦")]
         )
     c = Commitment.objects.get(pk=r.json()["id"])
-    assert c.deadline is not None and c.deadline.year == 2027
+    assert c.deadline is not None and c.deadline.year == year
 
 
 def test_fulfil_then_false_promise_creates_dishonesty_record(

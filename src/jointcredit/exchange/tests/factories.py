@@ -8,7 +8,7 @@ import hmac
 import json
 import threading
 import time
-from datetime import date
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from django.db import transaction
@@ -78,6 +78,7 @@ def food_safety_setup(lixia, *, feedback_days: int = 10):
 def entry_publish(list_type: ListType, department, *, subject=None, pump: bool = True) -> ListEntry:
     """Publish an entry the way lists.services will: state change + event in one transaction."""
     subject = subject or CompanyFactory()
+    decided_on = clock.today() - timedelta(days=15)  # decided a fortnight ago, listed for three years
     with transaction.atomic():
         entry = ListEntry.objects.create(
             list_type=list_type,
@@ -87,10 +88,10 @@ def entry_publish(list_type: ListType, department, *, subject=None, pump: bool =
             state=EntryState.PUBLISHED,
             reason="生产经营添加非食用物质的食品",
             legal_basis=list_type.legal_basis,
-            document_no=f"历市监罚〔2026〕{subject.pk}号",
-            decided_on=date(2026, 11, 20),
-            valid_from=date(2026, 11, 20),
-            valid_until=date(2029, 11, 19),
+            document_no=f"历市监罚〔{decided_on.year}〕{subject.pk}号",
+            decided_on=decided_on,
+            valid_from=decided_on,
+            valid_until=decided_on + timedelta(days=3 * 365),
             published_at=clock.now(),
         )
         event_emit(

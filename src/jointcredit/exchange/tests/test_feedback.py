@@ -14,6 +14,7 @@ from jointcredit.calendar.selectors import add_working_days
 from jointcredit.calendar.signals import calendar_changed
 from jointcredit.common import clock
 from jointcredit.common.errors import PermissionDenied, ValidationFailed
+from jointcredit.testing import next_unconfigured_year
 
 from .. import selectors, services, sweeps
 from ..models import Feedback, Push
@@ -177,14 +178,17 @@ def _file(text: str, name: str = "反馈.csv"):
 
 def test_due_in_unconfigured_year_is_pending_then_recomputed(setup, lixia):
     push = Push.objects.get(entry=setup["entry"], department=lixia["xzsp"])
-    # Pushed late in December 2026: ten working days reach into 2027, which is not configured yet.
-    Push.objects.filter(pk=push.pk).update(pushed_on=date(2026, 12, 28), feedback_due=None)
+    # Pushed late in December (2026-12-28): ten working days reach into the next year, which is not
+    # configured yet.
+    year = next_unconfigured_year()
+    pushed_on = date(year - 1, 12, 28)
+    Push.objects.filter(pk=push.pk).update(pushed_on=pushed_on, feedback_due=None)
     assert services.push_deadlines_recompute() == 0
     assert Push.objects.get(pk=push.pk).feedback_due is None
-    CalendarYear.objects.create(year=2027, source="国办发明电〔2026〕测试号")
-    calendar_changed.send(sender=CalendarYear, years={2027})
+    CalendarYear.objects.create(year=year, source=f"国办发明电〔{year - 1}〕测试号")
+    calendar_changed.send(sender=CalendarYear, years={year})
     due = Push.objects.get(pk=push.pk).feedback_due
-    assert due is not None and due.year == 2027 and due == add_working_days(date(2026, 12, 28), 10)
+    assert due is not None and due.year == year and due == add_working_days(pushed_on, 10)
 
 
 def test_overdue_dashboard_reminders_and_cases(setup, lixia, office_admin, api_client_for, mailoutbox):

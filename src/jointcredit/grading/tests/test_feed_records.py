@@ -4,7 +4,7 @@ through the outbox feed; the regrade touches the subject and its related persons
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import timedelta
 
 import pytest
 
@@ -32,7 +32,7 @@ def test_new_penalty_regrades_subject_and_related_persons_via_feed(lixia, user_f
     row = samples.penalty_row(
         random.Random(5),
         lixia["scjgj"],
-        decided=date(2026, 11, 2),
+        decided=clock.today() - timedelta(days=30),  # a recent penalty: no decay yet
         CF_XDR_MC=company.name,
         CF_XDR_SHXYM=company.identifier,
         CF_CFLB="罚款;吊销许可证件",

@@ -7,12 +7,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from jointcredit.calendar.selectors import package_years
 from jointcredit.calendar.services import calendar_year_configure
 from jointcredit.common import clock
 from jointcredit.exchange.models import OutboxEvent
 from jointcredit.lists import selectors, services, sweeps
 from jointcredit.lists.models import EntryState, ListEntry
+from jointcredit.testing import next_unconfigured_year
 
 pytestmark = pytest.mark.django_db
 
@@ -67,9 +67,8 @@ def test_manual_removal_after_expiry_is_allowed_with_reason_expired(red_publishe
 def test_deadline_in_unconfigured_year_is_pending_then_recomputed(
     black_draft, scjgj_clerk, scjgj_approver, office_admin, monkeypatch, django_capture_on_commit_callbacks
 ):
-    last = max(package_years())
-    unconfigured = last + 1
-    notice_day = date(last, 12, 28)
+    unconfigured = next_unconfigured_year()
+    notice_day = date(unconfigured - 1, 12, 28)
     monkeypatch.setattr(services, "_today", lambda: notice_day)
     entry = services.list_entry_notify(entry=black_draft(), actor=scjgj_clerk, notified_on=notice_day)
     assert entry.statement_deadline is None and entry.statement_deadline_pending

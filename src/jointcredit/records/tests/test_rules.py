@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import pytest
 
+from jointcredit.calendar.selectors import add_working_days
 from jointcredit.calendar.services import calendar_year_configure
 from jointcredit.common import clock
 from jointcredit.common.errors import ValidationFailed
@@ -20,6 +21,7 @@ from jointcredit.subjects import generators as gen
 from jointcredit.subjects.identifiers import validate_resident_id, validate_uscc
 from jointcredit.subjects.models import Subject, SubjectAlias, SubjectNameChange
 from jointcredit.subjects.tests.factories import CompanyFactory
+from jointcredit.testing import next_unconfigured_year
 
 from .factories import csv_bytes, license_row, penalty_row
 
@@ -124,30 +126,32 @@ def test_licence_dates_in_order_and_category_vocabulary(scj_clerk, lixia, rrng):
 def test_deadline_pending_in_unconfigured_year_then_recomputed(
     scj_clerk, office_admin, lixia, rrng, time_machine, django_capture_on_commit_callbacks
 ):
-    # Late December: the 7 working days run into 2027, which nobody has configured yet.
-    time_machine.move_to(datetime(2026, 12, 28, 10, tzinfo=SHANGHAI), tick=False)
+    # Late December (2026-12-28): the 7 working days run into next year, which nobody has configured yet.
+    year = next_unconfigured_year()
+    time_machine.move_to(datetime(year - 1, 12, 28, 10, tzinfo=SHANGHAI), tick=False)
     dept = lixia["scjgj"]
+    late, early = date(year - 1, 12, 24), date(year - 1, 12, 1)
     _import(
         scj_clerk,
         dept,
-        [
-            penalty_row(rrng, dept, n=1, decided=date(2026, 12, 24)),
-            penalty_row(rrng, dept, n=2, decided=date(2026, 12, 1)),
-        ],
+        [penalty_row(rrng, dept, n=1, decided=late), penalty_row(rrng, dept, n=2, decided=early)],
         hold_as_draft=True,
     )
-    pending = Penalty.objects.get(decision_date=date(2026, 12, 24))
+    pending = Penalty.objects.get(decision_date=late)
     assert pending.publication_deadline is None and pending.deadline_pending
-    assert Penalty.objects.get(decision_date=date(2026, 12, 1)).publication_deadline == date(2026, 12, 10)
-    rows = selectors.timeliness_report(date_from=date(2026, 12, 1), date_to=date(2026, 12, 31))
+    # 2026: 12-02, 03, 04, 07, 08, 09, 10
+    assert Penalty.objects.get(decision_date=early).publication_deadline == add_working_days(early, 7)
+    assert add_working_days(early, 7) <= date(year - 1, 12, 11)
+    rows = selectors.timeliness_report(date_from=early, date_to=date(year - 1, 12, 31))
     assert (rows[0]["pending_calendar"], rows[0]["overdue_unpublished"]) == (1, 1)
     with django_capture_on_commit_callbacks(execute=True):
         calendar_year_configure(
-            actor=office_admin, year=2027, overrides=[(date(2027, 1, 1), "holiday", "元旦")]
+            actor=office_admin, year=year, overrides=[(date(year, 1, 1), "holiday", "元旦")]
         )
     pending.refresh_from_db()
-    # 12-25, 28, 29, 30, 31, (1-1 holiday), 1-4, 1-5
-    assert pending.publication_deadline == date(2027, 1, 5)
+    # 2026: 12-25, 28, 29, 30, 31, (1-1 holiday), 1-4, 1-5
+    assert pending.publication_deadline == add_working_days(late, 7)
+    assert pending.publication_deadline.year == year and pending.publication_deadline != date(year, 1, 1)
 
 
 def test_timeliness_on_time_late_overdue(scj_clerk, lixia, rrng, time_machine):
@@ -177,7 +181,7 @@ def test_timeliness_on_time_late_overdue(scj_clerk, lixia, rrng, time_machine):
 
 def test_expired_penalty_leaves_portal_but_stays_for_staff(scj_clerk, lixia, rrng):
     dept = lixia["scjgj"]
-    old = date(2025, 6, 2)  # 警告 only → 轻微 → 3 months
+    old = clock.today() - timedelta(days=550)  # 警告 only → 轻微 → 3 months (2026: 2025-06-02)
     _import(
         scj_clerk,
         dept,

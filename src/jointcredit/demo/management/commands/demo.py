@@ -20,6 +20,7 @@ from jointcredit.accounts.models import Delegation, DelegationScope, Department,
 from jointcredit.common import clock
 from jointcredit.common.bulk import bulk_insert, reset_sequence
 from jointcredit.common.discovery import app_modules
+from jointcredit.demo.calendar_years import configure_up_to
 from jointcredit.demo.departments import DEPARTMENTS
 from jointcredit.subjects import generators as gen
 from jointcredit.subjects.identifiers import IdType
@@ -63,6 +64,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             departments = self._departments()
             self._users(departments)
+            for year in configure_up_to(clock.today()):
+                self.stdout.write(f"  已按周一至周五录入 {year} 年工作日历（chinese-calendar 不含该年度）。")
         ctx = DemoContext(
             rng=rng, size=o["size"], today=clock.today(), departments=departments, stdout=self.stdout
         )
