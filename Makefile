@@ -34,9 +34,14 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH)
 
+# What CI runs before the tests (and .pre-commit-config.yaml runs on commit): formatting, lint with
+# the line length enforced, types (mypy + django-stubs), layers (import-linter), no missing migration.
 lint: $(STAMP)
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/ruff check src tests bench
+	JOINTCREDIT_TESTING=1 $(BIN)/mypy
 	$(BIN)/lint-imports
+	JOINTCREDIT_TESTING=1 $(BIN)/python manage.py makemigrations --check --dry-run
 
 worker: $(STAMP)
 	$(BIN)/jointcredit worker
