@@ -86,7 +86,8 @@ def _run(quick: bool) -> None:
     warm = timings[n // 10 :]  # the first calls pay for connection setup and cold caches
     print(
         f"audit.record[{connection.vendor}]: mean {statistics.fmean(warm):.0f} µs, "
-        f"p50 {_percentile(warm, 50):.0f} µs, p99 {_percentile(warm, 99):.0f} µs per audited write ({n} writes)"
+        f"p50 {_percentile(warm, 50):.0f} µs, p99 {_percentile(warm, 99):.0f} µs "
+        f"per audited write ({n} writes)"
     )
     _seal_cost(n, before, after)
     from jointcredit.audit.selectors import audit_chain_verify
@@ -95,7 +96,8 @@ def _run(quick: bool) -> None:
     result = audit_chain_verify()
     elapsed = time.perf_counter() - t0
     print(
-        f"audit.verify[{connection.vendor}]: {result.checked} rows in {elapsed * 1000:.0f} ms (ok={result.ok})"
+        f"audit.verify[{connection.vendor}]: {result.checked} rows in {elapsed * 1000:.0f} ms "
+        f"(ok={result.ok})"
     )
 
 

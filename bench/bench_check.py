@@ -3,10 +3,11 @@
 JointCredit as production serves machine clients (`serve --production --api`, ADR 0014; gunicorn,
 DEBUG off, CONN_MAX_AGE, PostgreSQL, a real token)
 against ``application`` below — bare WSGI + psycopg doing the same lookups (token; the subject's
-printed columns by identifier with alias/merge fallback; the subject's roles in organisations; effective entries of the
-subject and those organisations, dates filtered in Python as JointCredit does; the measure catalogue
-cached in process, version-checked once a second; psycopg's automatic server-side preparation, as
-JointCredit's common.fastpath does) and producing the same JSON — under the same gunicorn worker count, measured A B B A.
+printed columns by identifier with alias/merge fallback; the subject's roles in organisations;
+effective entries of the subject and those organisations, dates filtered in Python as JointCredit
+does; the measure catalogue cached in process, version-checked once a second; psycopg's automatic
+server-side preparation, as JointCredit's common.fastpath does) and producing the same JSON — under
+the same gunicorn worker count, measured A B B A.
 Targets (DESIGN.md §5, issue #15): ≥ 65% of the reference's requests/s, p99 < 25 ms.
 
 Dataset: ``jointcredit demo`` in a database of our own (``jc_bench_measures``, built through
@@ -126,7 +127,10 @@ def ensure_entries(db_url: str, n: int) -> dict:
                                   AND column_default IS NULL AND column_name <> 'id'""",
         )
         given = {
-            "list_type_id": f"CASE WHEN rn %% 10 = 0 THEN {types['bench-check-red']} ELSE {types['bench-check-black']} END",
+            "list_type_id": (
+                f"CASE WHEN rn %% 10 = 0 THEN {types['bench-check-red']} "
+                f"ELSE {types['bench-check-black']} END"
+            ),
             "subject_id": "id",
             "subject_name": "name",
             "department_id": str(dept),
@@ -174,7 +178,8 @@ def _probe_identifiers(db_url: str, n: int) -> list[str]:
         for r in h.sql(
             db_url,
             """
-        SELECT DISTINCT p.identifier FROM lists_listentry e JOIN subjects_relatedperson r ON r.subject_id = e.subject_id
+        SELECT DISTINCT p.identifier FROM lists_listentry e
+        JOIN subjects_relatedperson r ON r.subject_id = e.subject_id
         JOIN subjects_subject p ON p.id = r.person_id JOIN lists_listtype t ON t.id = e.list_type_id
         WHERE e.state = 'published' AND t.color = 'black' ORDER BY p.identifier LIMIT %s""",
             [n * 3 // 10],
@@ -203,7 +208,8 @@ SQL_SUBJECT = (
 )
 SQL_ALIAS = """
 SELECT s.id, s.kind, s.identifier, s.name, s.merged_into_id
-FROM subjects_subjectalias a JOIN subjects_subject s ON s.id = a.subject_id WHERE a.value = %s ORDER BY a.id LIMIT 1
+FROM subjects_subjectalias a JOIN subjects_subject s ON s.id = a.subject_id
+WHERE a.value = %s ORDER BY a.id LIMIT 1
 """
 SQL_BY_ID = "SELECT id, kind, identifier, name, merged_into_id FROM subjects_subject WHERE id = %s"
 SQL_ROLES = """
@@ -223,7 +229,8 @@ UNION ALL
         e.valid_until, e.under_objection
  FROM lists_listentry e JOIN lists_listtype t ON t.id = e.list_type_id
  JOIN accounts_department d ON d.id = e.department_id
- WHERE e.state = 'published' AND e.subject_id IN (SELECT subject_id FROM subjects_relatedperson WHERE person_id = %s))
+ WHERE e.state = 'published'
+   AND e.subject_id IN (SELECT subject_id FROM subjects_relatedperson WHERE person_id = %s))
 """
 SQL_MEASURES = """
 SELECT m.id, m.code, m.name, m.kind, m.legal_basis, m.memorandum_id, mo.name, mo.document_no, m.scenarios,
@@ -410,7 +417,8 @@ def main(quick: bool = False) -> None:
     ]
     headers = {"Authorization": f"Bearer {token}"}
     h.note(
-        f"{counts[0]} 个主体，{counts[1]} 条已发布名单条目，{counts[2]} 条关联人；{len(paths)} 个核查请求轮询，"
+        f"{counts[0]} 个主体，{counts[1]} 条已发布名单条目，{counts[2]} 条关联人；"
+        f"{len(paths)} 个核查请求轮询，"
         f"{CONNECTIONS} 连接，gunicorn {h.WORKERS} 个 worker，每轮 {h.DURATION:.0f}s，"
         f"负载工具 {'wrk' if h.have_wrk() else 'python'}"
     )

@@ -53,7 +53,8 @@ while sent < total:
     n = min(per_tx, total - sent)
     with transaction.atomic():
         events_emit_bulk([dict(kind="record.published", aggregate_type="record", aggregate_id=i,
-                               data={"record_id": i, "CF_WSH": f"历市监罚〔2026〕{i}号", "CF_XDR_MC": "济南某某餐饮管理有限公司",
+                               data={"record_id": i, "CF_WSH": f"历市监罚〔2026〕{i}号",
+                                     "CF_XDR_MC": "济南某某餐饮管理有限公司",
                                      "CF_CFLB": "罚款", "CF_NR_FK": "0.5"}) for i in range(sent, sent + n)])
     sent += n
     if rate > 0:
@@ -119,8 +120,8 @@ def reset(db_url: str, receiver_url: str, batch_size: int = 1) -> None:
     h.sql(
         db_url,
         "TRUNCATE exchange_delivery, exchange_feedback, exchange_push_measures, exchange_push, "
-        "exchange_subscription, exchange_feedcursor, exchange_outboxevent, django_tasks_database_dbtaskresult "
-        "CASCADE",
+        "exchange_subscription, exchange_feedcursor, exchange_outboxevent, "
+        "django_tasks_database_dbtaskresult CASCADE",
     )
     h.sql(
         db_url,
@@ -296,7 +297,8 @@ def measure(db_url: str, receiver: Receiver, *, events: int, quick: bool, batch_
     burst = run_phase(db_url, receiver, events=events, rate=0, label=f"burst{suffix}", batch_size=batch_size)
     h.note(
         f"[{mode}] 积压 {events:,} 个事件（发布 {burst['publish_rate']:.0f}/s）后启动 worker：送达 "
-        f"{burst['delivered_rate']:.0f}/s（首个至最后一个送达；含 worker 启动 {burst['with_startup_rate']:.0f}/s），"
+        f"{burst['delivered_rate']:.0f}/s（首个至最后一个送达；"
+        f"含 worker 启动 {burst['with_startup_rate']:.0f}/s），"
         f"HTTP 请求 {burst['requests']}；每事件 CPU：worker {burst['worker_ms']:.2f} ms，接收端 "
         f"{burst['receiver_ms']:.2f} ms；负载 {load_average()}"
     )
@@ -308,7 +310,8 @@ def measure(db_url: str, receiver: Receiver, *, events: int, quick: bool, batch_
     h.note(
         f"[{mode}] 稳态目标 {RATE:.0f}/s × {steady_n:,}（实际发布 {steady['publish_rate']:.0f}/s）：送达 "
         f"{steady['delivered_rate']:.0f}/s，延迟 p50 {steady['lag_p50'] * 1000:.0f} ms，p99 "
-        f"{steady['lag_p99'] * 1000:.0f} ms，最大 {steady['lag_max'] * 1000:.0f} ms；HTTP 请求 {steady['requests']}；"
+        f"{steady['lag_p99'] * 1000:.0f} ms，最大 {steady['lag_max'] * 1000:.0f} ms；"
+        f"HTTP 请求 {steady['requests']}；"
         f"负载 {load_average()}"
     )
     h.report(
@@ -327,7 +330,8 @@ def main(quick: bool = False, events: int | None = None) -> None:
     receiver = Receiver()
     try:
         h.note(
-            f"{events:,} 个事件；{WORKER_PROCESSES} 个 worker 进程；每个投递任务 8 个长连接；接收端 127.0.0.1；"
+            f"{events:,} 个事件；{WORKER_PROCESSES} 个 worker 进程；每个投递任务 8 个长连接；"
+            "接收端 127.0.0.1；"
             f"{os.cpu_count()} 核，负载 {load_average()}"
         )
         steady_n = measure(db_url, receiver, events=events, quick=quick, batch_size=1)

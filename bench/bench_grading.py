@@ -21,8 +21,9 @@ from jointcredit.records import samples, services
 from jointcredit.subjects.models import Subject
 s = Subject.objects.get(pk={sid})
 clerk = User.objects.get(username="scjgj_clerk")
-row = samples.penalty_row(random.Random({sid}), Department.objects.get(code="scjgj"), decided=date(2026, 11, 2),
-                          n={sid}, CF_XDR_MC=s.name, CF_XDR_SHXYM=s.identifier, CF_CFLB="罚款", CF_NR_FK="3")
+row = samples.penalty_row(random.Random({sid}), Department.objects.get(code="scjgj"),
+                          decided=date(2026, 11, 2), n={sid}, CF_XDR_MC=s.name,
+                          CF_XDR_SHXYM=s.identifier, CF_CFLB="罚款", CF_NR_FK="3")
 record, _ = services.record_save(actor=clerk, record_type="penalty", data=row)
 print("penalty", record.pk)
 """

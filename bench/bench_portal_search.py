@@ -153,7 +153,8 @@ def main(quick: bool = False) -> None:
         db_url = h.ensure_dataset(h.dataset_size(quick))
     if not db_url:
         raise SystemExit(
-            "请设置 DATABASE_URL（已生成演示数据的数据库），或在仓库根目录运行 python -m bench portal_search。"
+            "请设置 DATABASE_URL（已生成演示数据的数据库），"
+            "或在仓库根目录运行 python -m bench portal_search。"
         )
     note = h.note if h is not None else (lambda m: print(f"  · {m}"))
     report = h.report if h is not None else None

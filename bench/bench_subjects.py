@@ -56,7 +56,8 @@ def main(quick: bool = False) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     h.note(
         f"{meta.get('subjects')} 个主体，{len(paths)} 个不同标识轮询，{CONNECTIONS} 连接，"
-        f"gunicorn {h.WORKERS} 个 worker，每轮 {h.DURATION:.0f}s，负载工具 {'wrk' if h.have_wrk() else 'python'}"
+        f"gunicorn {h.WORKERS} 个 worker，每轮 {h.DURATION:.0f}s，"
+        f"负载工具 {'wrk' if h.have_wrk() else 'python'}"
     )
     with (
         h.django_server(env, api=True) as django,

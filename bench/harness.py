@@ -42,9 +42,9 @@ API (all keyword arguments unless noted)::
 
 Environment knobs: ``BENCH_DB`` (database name, default ``jc_bench``/``jc_bench_small``),
 ``BENCH_PG`` (server URL without database, default ``postgres://postgres@127.0.0.1:5432``),
-``BENCH_REBUILD=1`` (rebuild the dataset; drops it even while others use it), ``BENCH_DURATION`` (seconds per load run),
-``BENCH_WORKERS`` (gunicorn workers on both sides, default 2×cores+1 as in production), ``BENCH_API=0``
-(API benchmarks against the web process instead of the API process).
+``BENCH_REBUILD=1`` (rebuild the dataset; drops it even while others use it), ``BENCH_DURATION``
+(seconds per load run), ``BENCH_WORKERS`` (gunicorn workers on both sides, default 2×cores+1 as in
+production), ``BENCH_API=0`` (API benchmarks against the web process instead of the API process).
 """
 
 from __future__ import annotations
@@ -187,7 +187,8 @@ def ensure_dataset(size: str = "large", *, rebuild: bool | None = None) -> str:
                 meta = _meta(db_url)
                 if meta:
                     note(
-                        f"数据集 {name} 已存在（{meta.get('subjects')} 个主体，构建于 {meta.get('built_at')}）"
+                        f"数据集 {name} 已存在（{meta.get('subjects')} 个主体，"
+                        f"构建于 {meta.get('built_at')}）"
                     )
                     if meta.get("fingerprint") != fp:
                         # Never rebuild on our own: other benchmarks (other trees) may be using it.

@@ -113,7 +113,8 @@ SQL_SECTIONS = {
            WHERE subject_id = %(sid)s LIMIT 1""",
     ],
     "commitments": [
-        """SELECT c.id, c.matter, c.kind, c.state, d.name, c.signed_on, c.deadline FROM commitments_commitment c
+        """SELECT c.id, c.matter, c.kind, c.state, d.name, c.signed_on, c.deadline
+           FROM commitments_commitment c
            JOIN accounts_department d ON d.id = c.department_id
            WHERE c.subject_id = %(sid)s ORDER BY c.created_at DESC LIMIT 20""",
     ],
@@ -177,7 +178,8 @@ def _subject(conn: psycopg.Connection, identifier: str):
 
 
 def _entries(conn: psycopg.Connection, sid: int, today) -> list[dict]:
-    """Current entries (not removed, not expired), the same rules as lists.selectors.subject_entries_section."""
+    """Current entries (not removed, not expired), the same rules as
+    lists.selectors.subject_entries_section."""
     out = []
     for (
         pk,

@@ -142,7 +142,8 @@ def test_the_scanner_catches_formatted_sql(tmp_path, monkeypatch):
         "def b(cursor, q):\n    sql = 'SELECT * FROM t WHERE id = %s' % q\n    cursor.execute(sql)\n"
         "def c(Model, q):\n    return Model.objects.raw('SELECT * FROM t WHERE x = {}'.format(q))\n"
         "def ok(cursor, q):\n    cursor.execute('SELECT * FROM t WHERE name = %s', [q])\n"
-        "def vetted(cursor, cols, t):\n    cursor.execute(f'SELECT {cols} FROM t')  # sql-vetted: model metadata\n"
+        "def vetted(cursor, cols, t):\n"
+        "    cursor.execute(f'SELECT {cols} FROM t')  # sql-vetted: model metadata\n"
         "def metadata(cursor, qn, t, M):\n    cursor.execute(f'ANALYZE {qn(t)} {M._meta.db_table}')\n",
         encoding="utf-8",
     )

@@ -1,4 +1,5 @@
-"""Carrying the unkeyed chain over to the keyed one, once (migration 0003, docs/adr/0015-keyed-audit-chain.md).
+"""Carrying the unkeyed chain over to the keyed one, once (migration 0003,
+docs/adr/0015-keyed-audit-chain.md).
 
 Before issue #16 a row's ``hash`` was a plain SHA-256 over some of its columns (``legacy_hash``, kept
 here frozen). The migration first checks that old chain as it stands, then re-seals every row under

@@ -47,7 +47,9 @@ def evidence_check(files, *, field: str = "files") -> list[tuple[object, bytes, 
                     "field": field,
                     "rule": "max_size",
                     "file": name,
-                    "message": f"文件“{name}”大小 {size} 字节，超过上限 {limit} 字节（{limit // 1024 // 1024} MB）。",
+                    "message": (
+                        f"文件“{name}”大小 {size} 字节，超过上限 {limit} 字节（{limit // 1024 // 1024} MB）。"
+                    ),
                 }
             )
             continue
@@ -74,7 +76,10 @@ def evidence_check(files, *, field: str = "files") -> list[tuple[object, bytes, 
                     "field": field,
                     "rule": "file_type",
                     "file": name,
-                    "message": f"文件“{name}”不是 PDF、JPG 或 PNG 文件（按文件内容识别），请上传这三种格式的证明材料。",
+                    "message": (
+                        f"文件“{name}”不是 PDF、JPG 或 PNG 文件（按文件内容识别），"
+                        "请上传这三种格式的证明材料。"
+                    ),
                 }
             )
             continue

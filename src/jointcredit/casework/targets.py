@@ -64,7 +64,8 @@ def target_get(target_type: str, target_id, *, lock: bool = False) -> Target:
         raise ValidationFailed.single(
             "target_type",
             "choice",
-            "对象类别（target_type）必须是 list_entry（名单条目）、penalty（行政处罚）或 license（行政许可）。",
+            "对象类别（target_type）必须是 list_entry（名单条目）、"
+            "penalty（行政处罚）或 license（行政许可）。",
         )
     try:
         pk = int(target_id)
@@ -138,7 +139,8 @@ def repair_refusal(target: Target, today: date) -> str | None:
             return f"名单条目有效期已于 {o.valid_until} 届满并自动移出，无需信用修复。"
         if today < earliest:
             return (
-                f"“{o.list_type.name}”须自认定日（{o.decided_on}）起满最短公示期 {o.list_type.min_repair_days} 天后"
+                f"“{o.list_type.name}”须自认定日（{o.decided_on}）起满最短公示期 "
+                f"{o.list_type.min_repair_days} 天后"
                 f"方可申请信用修复，最早 {earliest} 可以申请。"
             )
         return None
@@ -147,7 +149,8 @@ def repair_refusal(target: Target, today: date) -> str | None:
     if today < earliest:
         months = "1 年" if o.tier == "serious" else "3 个月"
         return (
-            f"{o.get_tier_display()}失信行为的行政处罚信息须自处罚决定日（{o.decision_date}）起公示满 {months}"
+            f"{o.get_tier_display()}失信行为的行政处罚信息须自处罚决定日（{o.decision_date}）起"
+            f"公示满 {months}"
             f"（最短公示期）后方可申请信用修复，最早 {earliest} 可以申请。"
         )
     return None

@@ -207,7 +207,8 @@ def item_update(
         raise ValidationFailed.single(
             sorted(unknown)[0],
             "unknown",
-            f"不能修改字段 {'、'.join(sorted(unknown))}（信息项代码不可修改；可修改：{'、'.join(EDITABLE)}）。",
+            f"不能修改字段 {'、'.join(sorted(unknown))}"
+            f"（信息项代码不可修改；可修改：{'、'.join(EDITABLE)}）。",
         )
     values = _check_attrs(changes)
     renames = {str(k).upper(): str(v).upper() for k, v in (renames or {}).items()}

@@ -74,7 +74,8 @@ def commitment_eligibility(*, identifier: str, on: date | None = None) -> dict:
             out["basis"].append(f"信用等级 {grade.grade} 级（{grade.score} 分）")
     if not out["basis"] and not out["reasons"]:
         out["reasons"].append(
-            f"信用等级为 {out['grade'] or '未评级'}，且不在红名单中：容缺受理仅适用于红名单主体或 A、B 级主体。"
+            f"信用等级为 {out['grade'] or '未评级'}，且不在红名单中："
+            "容缺受理仅适用于红名单主体或 A、B 级主体。"
         )
     out["reasons"] = list(dict.fromkeys(out["reasons"]))
     out["eligible"] = not out["reasons"] and bool(out["basis"])

@@ -1,9 +1,10 @@
 """Request bodies bounded while they stream in (DESIGN.md §6): an upload past
 ``JOINTCREDIT_UPLOAD_MAX_BYTES`` is refused with 413 before it is stored, whatever reads it.
 
-* ``upload_refusal`` (run by the first middleware) refuses a declared ``Content-Length`` over the limit without reading
-  the body, and parses a multipart body early (before CSRF reads ``request.POST``) so that the
-  handler's refusal becomes a 413 answer instead of an exception inside another middleware.
+* ``upload_refusal`` (run by the first middleware) refuses a declared ``Content-Length`` over the
+  limit without reading the body, and parses a multipart body early (before CSRF reads
+  ``request.POST``) so that the handler's refusal becomes a 413 answer instead of an exception
+  inside another middleware.
 * ``BoundedUploadHandler`` (first in ``FILE_UPLOAD_HANDLERS``) counts the bytes as Django's
   multipart parser hands them over and stops at the limit: a body that lies about its length, or
   has none, is cut off there too.

@@ -14,7 +14,8 @@ Variables (see docs/configuration.md):
   JOINTCREDIT_ENV_FILE     development settings file (default var/local.env, written by `make run`;
                            see config/localenv.py); the environment wins over it
   JOINTCREDIT_AUDIT_KEY    HMAC key of the audit chain, required when DEBUG is off (ADR 0015)
-  JOINTCREDIT_AUDIT_CHECKPOINT_DIR  where signed audit checkpoints are appended (default var/audit-checkpoints)
+  JOINTCREDIT_AUDIT_CHECKPOINT_DIR  where signed audit checkpoints are appended
+                           (default var/audit-checkpoints)
   JOINTCREDIT_OIDC_*       government single sign-on of the credit service (docs/identity.md)
   JOINTCREDIT_DEVIDP       "1" mounts the local identity provider (default: on with DEBUG/tests)
 """

@@ -69,7 +69,8 @@ def build(ctx) -> None:
     answered, late = _feedback(ctx, pushes)
     overdue = Push.objects.filter(overdue_q(ctx.today)).count()
     ctx.log(
-        f"  信息推送：{len(pushes)} 条推送，{answered} 条已反馈（其中逾期反馈 {late} 条），{overdue} 条逾期未反馈；"
+        f"  信息推送：{len(pushes)} 条推送，{answered} 条已反馈（其中逾期反馈 {late} 条），"
+        f"{overdue} 条逾期未反馈；"
         f"{subscriptions} 个事件订阅（127.0.0.1，已暂停）"
     )
 

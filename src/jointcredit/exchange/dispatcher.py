@@ -89,8 +89,8 @@ def _deliveries_insert(pairs: list[tuple], *, now) -> None:
     with connection.cursor() as cursor:
         # sql-vetted: the table name comes from model metadata; every value is a parameter.
         cursor.execute(
-            f"INSERT INTO {table} (event_id, subscription_id, status, attempts, next_attempt_at, horizon_start, "  # noqa: S608
-            "last_error, created_at) SELECT t.e, t.s, %s, 0, %s, %s, '', %s "
+            f"INSERT INTO {table} (event_id, subscription_id, status, attempts, next_attempt_at, "  # noqa: S608
+            "horizon_start, last_error, created_at) SELECT t.e, t.s, %s, 0, %s, %s, '', %s "
             "FROM unnest(%s::uuid[], %s::bigint[]) AS t(e, s) ON CONFLICT DO NOTHING",
             [DeliveryStatus.PENDING, now, now, now, [e for e, _ in pairs], [s for _, s in pairs]],
         )

@@ -46,7 +46,8 @@ def feedback_response_rate(user) -> dict:
         ],
         "unit": "%",
         "note": (
-            f"共推送 {sum(r['total'] for r in every)} 条（另有 {sum(r['withdrawn'] for r in every)} 条因条目移出或到期"
+            f"共推送 {sum(r['total'] for r in every)} 条"
+            f"（另有 {sum(r['withdrawn'] for r in every)} 条因条目移出或到期"
             f"已撤销、无需反馈），已反馈 {sum(r['answered'] for r in every)} 条，"
             f"逾期未反馈 {sum(r['overdue'] for r in every)} 条。反馈率 = 已反馈推送 ÷ 推送总数；"
             "按时 = 在反馈截止日（推送日起 N 个工作日）前反馈。"

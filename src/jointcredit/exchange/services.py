@@ -264,7 +264,8 @@ def _feedback_check(inp: FeedbackInput, *, department: Department, today: date, 
             inp,
             "measure",
             "pushed_measure",
-            f"措施“{inp.measure}”不是该条目要求本部门实施的措施；可选：{'、'.join(sorted(measures)) or '无'}。",
+            f"措施“{inp.measure}”不是该条目要求本部门实施的措施；"
+            f"可选：{'、'.join(sorted(measures)) or '无'}。",
         )
     result = RESULT_ALIASES.get((inp.result or "").strip())
     if result is None:

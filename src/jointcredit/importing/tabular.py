@@ -226,7 +226,8 @@ def check_upload(
         raise ValidationFailed.single(
             "file",
             "size",
-            f"文件过大（{size / 1048576:.1f} MB），上限为 {limit / 1048576:.0f} MB（JOINTCREDIT_IMPORT_MAX_BYTES）。",
+            f"文件过大（{size / 1048576:.1f} MB），"
+            f"上限为 {limit / 1048576:.0f} MB（JOINTCREDIT_IMPORT_MAX_BYTES）。",
         )
     if size == 0:
         raise ValidationFailed.single("file", "empty", "文件为空。")

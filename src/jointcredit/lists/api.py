@@ -234,7 +234,9 @@ def list_type_detail(request, code: str):
     "/list-entries",
     response={200: EntryPage, 422: ErrorOut},
     summary="名单条目列表",
-    description="按主体标识、状态、名单类型、颜色、部门筛选；status=effective|expired|pending 为按日期推导的状态。",
+    description=(
+        "按主体标识、状态、名单类型、颜色、部门筛选；status=effective|expired|pending 为按日期推导的状态。"
+    ),
 )
 def list_entries(
     request,

@@ -22,7 +22,9 @@ DEFAULT_LIST_TYPES: list[dict] = [
         "color": "black",
         "category": "black_health_safety",
         "name": "严重危害人民群众身体健康和生命安全的严重失信主体名单",
-        "legal_basis": f"{_STATE_COUNCIL_49}；{_SHANDONG}；《中华人民共和国食品安全法》《中华人民共和国安全生产法》等",
+        "legal_basis": (
+            f"{_STATE_COUNCIL_49}；{_SHANDONG}；《中华人民共和国食品安全法》《中华人民共和国安全生产法》等"
+        ),
         "validity_days": 1095,
         "min_repair_days": 365,
         "repairable": True,
@@ -33,7 +35,10 @@ DEFAULT_LIST_TYPES: list[dict] = [
         "color": "black",
         "category": "black_market_order",
         "name": "严重破坏市场公平竞争秩序和社会正常秩序的严重失信主体名单",
-        "legal_basis": f"{_STATE_COUNCIL_49}；{_SHANDONG}；《保障农民工工资支付条例》《重大税收违法失信主体信息公布管理办法》等",
+        "legal_basis": (
+            f"{_STATE_COUNCIL_49}；{_SHANDONG}；"
+            "《保障农民工工资支付条例》《重大税收违法失信主体信息公布管理办法》等"
+        ),
         "validity_days": 1095,
         "min_repair_days": 365,
         "repairable": True,

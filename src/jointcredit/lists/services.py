@@ -205,7 +205,8 @@ def _ensure_no_overlap(
         if None in (o_start, o_end, start, end) or (o_start <= end and o_end >= start):
             span = f"{o_start or '未定'} 至 {o_end or '未定'}"
             raise Conflict(
-                f"主体“{subject.name}”在“{list_type.name}”中已有条目 {other.pk}（{_state_label(other.state)}，"
+                f"主体“{subject.name}”在“{list_type.name}”中已有条目 {other.pk}"
+                f"（{_state_label(other.state)}，"
                 f"有效期 {span}），与本条目有效期重叠；请先办结或移出原条目。",
                 code="overlapping_entry",
                 details=[
@@ -245,7 +246,8 @@ def _validate_dates(*, list_type: ListType, decided_on: date | None, valid_until
         raise ValidationFailed.single(
             "valid_until",
             "max_validity",
-            f"有效期至（valid_until）{valid_until} 超过“{list_type.name}”的最长有效期 {list_type.validity_days} 天"
+            f"有效期至（valid_until）{valid_until} 超过“{list_type.name}”的最长有效期 "
+            f"{list_type.validity_days} 天"
             f"（最晚 {latest}）。",
         )
     return valid_until

@@ -64,7 +64,8 @@ class CheckOut(OutSchema):
         "identifier 为统一社会信用代码或证件号码；scenario 为业务场景代码（licensing、funding、"
         "public_resource_trading、market_entry、honours、inspection 等）；date 默认为今天。"
         "每条命中给出措施、引起它的名单条目、认定部门、依据和 via（self 表示主体本身，"
-        "“法定代表人:<统一社会信用代码>”表示因其在被列入名单组织中的身份）。异议中的条目标记 under_objection。"
+        "“法定代表人:<统一社会信用代码>”表示因其在被列入名单组织中的身份）。"
+        "异议中的条目标记 under_objection。"
         "库中没有该主体时 subject 为 null、hits 为空；标识格式错误或场景未知返回 422。"
     ),
 )

@@ -413,7 +413,8 @@ def _targets_frame(targets: dict[str, HitTarget]) -> pl.DataFrame:
         codes.append(";".join(dict.fromkeys(h.measure.code for h in target.hits)))
         texts.append(
             "；".join(
-                f"{h.measure.name}（{'本主体' if h.via == 'self' else h.via}，{h.entry.list_type_name}，{h.entry.department_name}）"
+                f"{h.measure.name}（{'本主体' if h.via == 'self' else h.via}，"
+                f"{h.entry.list_type_name}，{h.entry.department_name}）"
                 for h in target.hits
             )
         )
@@ -715,7 +716,8 @@ def hit_targets_frame(*, scenario: str, on: date) -> pl.DataFrame:
     entries = _sql_frame(
         f"SELECT e.id, e.subject_id, t.code, t.name, t.color, t.memorandum_id, d.name, e.under_objection,"  # noqa: S608 - model tables, a constant, a formatted date
         f" s.identifier, s.name FROM {entry_t} e JOIN {subject_t} s ON s.id = e.subject_id"
-        f" JOIN {type_t} t ON t.id = e.list_type_id JOIN {dept_t} d ON d.id = e.department_id WHERE {effective}",
+        f" JOIN {type_t} t ON t.id = e.list_type_id JOIN {dept_t} d ON d.id = e.department_id"
+        f" WHERE {effective}",
         {
             "entry_id": pl.Int64,
             "subject_id": pl.Int64,

@@ -68,7 +68,8 @@ def measure_fields_validate(
             err(
                 "directly_responsible_roles",
                 "subset",
-                f"“仅对直接责任人生效”的身份 {'、'.join(ROLE_LABELS[r] for r in stray)} 未列在作用身份 reach_roles 中。",
+                f"“仅对直接责任人生效”的身份 {'、'.join(ROLE_LABELS[r] for r in stray)} "
+                "未列在作用身份 reach_roles 中。",
             )
     if not reaches_subject and isinstance(reach_roles, list) and not reach_roles:
         err("reach_roles", "required", "措施既不作用于主体本身也不作用于任何关联人，无法生效。")

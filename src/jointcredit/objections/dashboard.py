@@ -24,6 +24,7 @@ def register() -> None:
             "待受理、已受理、核查中的异议申请按已用工作日分组：0–2、3–10、超过 10 个工作日。",
         ),
         deadlines=lambda: (
-            f"期限：提出后 {accept_working_days()} 个工作日内受理，受理后 {decide_working_days()} 个工作日内办结。"
+            f"期限：提出后 {accept_working_days()} 个工作日内受理，"
+            f"受理后 {decide_working_days()} 个工作日内办结。"
         ),
     )

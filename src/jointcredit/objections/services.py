@@ -111,7 +111,10 @@ def objection_file(
         notify_department(
             o.department,
             title=f"【异议】新的异议申请待受理：{o.subject_name}",
-            text=f"{o.subject_name}对“{o.target_label}”提出异议，请在受理期限 {o.accept_due or '待配置节假日'} 前处理。",
+            text=(
+                f"{o.subject_name}对“{o.target_label}”提出异议，"
+                f"请在受理期限 {o.accept_due or '待配置节假日'} 前处理。"
+            ),
         )
         return o
 
@@ -296,7 +299,8 @@ def objection_urge(*, actor, objection: Objection, note: str = "") -> Objection:
     def message(o, note):
         return (
             f"【催办】异议申请 {o.case_no}（{o.subject_name}）",
-            f"信用办催办：异议申请 {o.case_no} 当前“{OBJECTION.label(o.state)}”，期限 {OBJECTION.due_of(o) or '待配置节假日'}。{note}",
+            f"信用办催办：异议申请 {o.case_no} 当前“{OBJECTION.label(o.state)}”，"
+            f"期限 {OBJECTION.due_of(o) or '待配置节假日'}。{note}",
         )
 
     return cases.case_urge(OBJECTION, actor=actor, case=objection, note=note, message=message)

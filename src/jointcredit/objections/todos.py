@@ -1,4 +1,5 @@
-"""Workbench to-dos: objections to handle in my department, overdue ones for the office, receipts to confirm."""
+"""Workbench to-dos: objections to handle in my department, overdue ones for the office,
+receipts to confirm."""
 
 from __future__ import annotations
 

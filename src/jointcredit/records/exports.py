@@ -34,7 +34,10 @@ def _filename(stem: str, fmt: str) -> str:
 def _disposition(name: str) -> str:
     from urllib.parse import quote
 
-    return f"attachment; filename=\"{name.encode('ascii', 'ignore').decode() or 'export'}\"; filename*=UTF-8''{quote(name)}"
+    return (
+        f'attachment; filename="{name.encode("ascii", "ignore").decode() or "export"}"; '
+        f"filename*=UTF-8''{quote(name)}"
+    )
 
 
 def table_response(*, header: list[str], rows, fmt: str, stem: str):

@@ -426,8 +426,11 @@ def subjects_resolve(
                     "row": row["_row"],
                     "field": unmatched_field,
                     "rule": "subject_unmatched",
-                    "message": f"第 {row['_row']} 行：没有统一社会信用代码，且按组织机构代码“{row['_org_code']}”/"
-                    f"工商注册号“{row['_reg_no']}”找不到已登记的主体，请补充统一社会信用代码。",
+                    "message": (
+                        f"第 {row['_row']} 行：没有统一社会信用代码，"
+                        f"且按组织机构代码“{row['_org_code']}”/"
+                        f"工商注册号“{row['_reg_no']}”找不到已登记的主体，请补充统一社会信用代码。"
+                    ),
                 }
             )
             continue

@@ -1,4 +1,5 @@
-"""Pushes (信息推送) and feedback (执行反馈): who was told, what they must apply, by when, and what they did."""
+"""Pushes (信息推送) and feedback (执行反馈): who was told, what they must apply, by when,
+and what they did."""
 
 from __future__ import annotations
 
@@ -155,7 +156,10 @@ def test_csv_import_all_or_nothing_then_idempotent(setup, api_client_for):
     today = clock.today().isoformat()
     header = "名单条目编号,措施代码,事项名称,文号,反馈结果,理由,实施日期\n"
     good = f"{entry.pk},strict-licensing,食品经营许可变更,历审批食〔2026〕201号,已实施惩戒,,{today}\n"
-    bad = f"{entry.pk},limit-funding,财政补助,,已实施惩戒,,{today}\n{entry.pk},key-supervision,,,不适用,,2026-13-01\n"
+    bad = (
+        f"{entry.pk},limit-funding,财政补助,,已实施惩戒,,{today}\n"
+        f"{entry.pk},key-supervision,,,不适用,,2026-13-01\n"
+    )
     client = api_client_for(setup["xzsp"])
     response = client.upload("/api/v1/feedback/imports", {"file": _file(header + good + bad)})
     assert response.status_code == 422

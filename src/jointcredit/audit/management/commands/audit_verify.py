@@ -32,7 +32,8 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             self.style.SUCCESS(
-                f"审计链完整：共校验 {result.checked} 条记录；链头序号 {result.head_seq}，封印 {result.head_hash}。"
+                f"审计链完整：共校验 {result.checked} 条记录；"
+                f"链头序号 {result.head_seq}，封印 {result.head_hash}。"
             )
         )
         path = checkpoint_path()

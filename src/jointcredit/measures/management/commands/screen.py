@@ -66,8 +66,10 @@ class Command(BaseCommand):
             out.write(content)
         self.stdout.write(
             self.style.SUCCESS(
-                f"比对完成（编号 {screening.id}，场景 {SCENARIOS[screening.scenario]}，日期 {screening.on}）："
-                f"共 {screening.total} 行，命中 {screening.hit}，未命中 {screening.clear}，无效 {screening.invalid}。"
+                f"比对完成（编号 {screening.id}，场景 {SCENARIOS[screening.scenario]}，"
+                f"日期 {screening.on}）："
+                f"共 {screening.total} 行，命中 {screening.hit}，未命中 {screening.clear}，"
+                f"无效 {screening.invalid}。"
                 f"结果已写入 {output}"
             )
         )

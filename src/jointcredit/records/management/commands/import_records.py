@@ -89,7 +89,8 @@ class Command(BaseCommand):
         self._errors(batch.errors, batch.error_count)
         self.stdout.write(
             self.style.SUCCESS(
-                f"批次 #{batch.pk}：新增 {report['created']}，变更 {report['updated']}，未变化 {report['unchanged']}，"
+                f"批次 #{batch.pk}：新增 {report['created']}，变更 {report['updated']}，"
+                f"未变化 {report['unchanged']}，"
                 f"撤销 {report['withdrawn']}，拒绝 {report['rejected']} 行。"
             )
         )
