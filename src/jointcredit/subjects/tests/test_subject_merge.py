@@ -249,3 +249,37 @@ def test_api_merge_errors(office_admin, api_client_for):
         and first(r) == ("into", "merged")
         and c.identifier in r.json()["error"]["message"]
     )
+
+
+# --- staff page -----------------------------------------------------------------------------------
+
+
+def test_staff_page_confirms_with_both_subjects_then_merges(client, duplicate, office_admin):
+    survivor, dup = duplicate["survivor"], duplicate["dup"]
+    client.force_login(office_admin)
+    detail = client.get(f"/staff/subjects/{dup.identifier}/").content.decode()
+    assert f"/staff/subjects/{dup.identifier}/merge/" in detail
+    url = f"/staff/subjects/{dup.identifier}/merge/"
+    assert "保留的主体" in client.get(url).content.decode()
+
+    confirm = client.post(url, {"into": survivor.identifier, "reason": REASON}).content.decode()
+    assert "请确认合并" in confirm and dup.name in confirm and survivor.name in confirm
+    assert Subject.objects.get(pk=dup.pk).merged_into_id is None  # nothing merged before confirming
+
+    done = client.post(url, {"into": survivor.identifier, "reason": REASON, "confirm": "1"})
+    assert done.status_code == 302 and done["Location"].endswith(f"/staff/subjects/{survivor.identifier}/")
+    assert Subject.objects.get(pk=dup.pk).merged_into == survivor
+    page = client.get(done["Location"]).content.decode()
+    assert "已合并至本主体" in page and dup.identifier in page
+
+
+def test_staff_page_refuses_non_office_and_shows_errors(client, lixia, user_factory, office_admin):
+    a, person = CompanyFactory(), PersonFactory()
+    client.force_login(user_factory(lixia["scjgj"], roles=[Role.DEPARTMENT_ADMIN, Role.APPROVER]))
+    url = f"/staff/subjects/{a.identifier}/merge/"
+    r = client.post(url, {"into": person.identifier, "reason": REASON, "confirm": "1"})
+    assert r.status_code == 403 and "仅信用办管理员" in r.content.decode()
+    client.force_login(office_admin)
+    body = client.post(url, {"into": person.identifier, "reason": REASON, "confirm": "1"}).content.decode()
+    assert "自然人只能与自然人合并" in body
+    assert Subject.objects.get(pk=a.pk).merged_into_id is None
