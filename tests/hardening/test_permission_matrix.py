@@ -114,6 +114,14 @@ def _related_person(world: World, rng: random.Random) -> Request:
     )
 
 
+def _subject_merge(world: World, rng: random.Random) -> Request:
+    source, target = world.companies[rng.randrange(40, 45)], world.companies[rng.randrange(45, 50)]
+    return Request(
+        {"identifier": source.identifier},
+        {"into": target.identifier, "reason": "同一企业以错误的统一社会信用代码重复登记"},
+    )
+
+
 def _token_of_own_department_user(world: World, rng: random.Random) -> Request:
     owner = User.objects.get(username=f"{OWN}_clerk")
     token, _ = api_token_create(actor=None, user=owner, name="matrix")
@@ -358,6 +366,7 @@ RULES: list[tuple[str, str, str, Builder | None]] = [
     # method, path regex, rule, builder
     ("post", r"^/api/v1/subjects$", "writer", _new_company),
     ("post", r"^/api/v1/subjects/\{identifier\}/related-persons$", "writer", _related_person),
+    ("post", r"^/api/v1/subjects/\{identifier\}/merge$", "office_admin", _subject_merge),
     ("post", r"^/api/v1/tokens/\{token_id\}/revoke$", "dept_admin", _token_of_own_department_user),
     # measures: configuration of memoranda and measures is the office's (measures.services)
     ("post", r"^/api/v1/memoranda$", "office_admin", _new_memorandum),

@@ -233,3 +233,11 @@ def overdue_remind(kind: CaseKind, overdue_qs, *, now, message: Callable[[object
                 notify_department(case.department, title=title, text=body)
                 count += 1
     return count
+
+
+def identity_applications_subject_merge(*, source, target) -> int:
+    """主体合并: identity applications (身份核验申请) of the duplicate belong to the subject that stays
+    — the same legal entity or person, now filed under one identifier."""
+    from .models import IdentityApplication
+
+    return IdentityApplication.objects.filter(subject=source).update(subject=target)

@@ -9,12 +9,15 @@ class CatalogConfig(AppConfig):
         from jointcredit.calendar.signals import calendar_changed
         from jointcredit.common.workbench_registry import register_nav, register_todo
         from jointcredit.measures.extensions import register_check_context
-        from jointcredit.subjects.extensions import register_subject_section
+        from jointcredit.subjects.extensions import register_merge_step, register_subject_section
 
-        from . import hooks
+        from . import hooks, services
         from .selectors import catalog_info_for
 
         register_subject_section("catalog", hooks.subject_section, needs_viewer=True)
+        register_merge_step(
+            "catalog", services.catalog_records_subject_merge, models=("catalog.CatalogRecord",)
+        )
         register_check_context("catalog", title="相关公共信用信息（应用清单）", provider=catalog_info_for)
         register_nav(label="信用信息目录", url_name="catalog:home", order=30)
         register_nav(label="归集完整性", url_name="catalog:dashboard", order=31)

@@ -911,3 +911,8 @@ def reminders_send(*, now) -> int:
                 after={"tasks": [f"{t.item.code}:{t.period}" for t in tasks], "recipients": len(recipients)},
             )
     return len(overdue)
+
+
+def catalog_records_subject_merge(*, source, target) -> int:
+    """主体合并: information collected about the duplicate (归集信息) moves to the subject that stays."""
+    return CatalogRecord.objects.filter(subject=source).update(subject=target)

@@ -11,7 +11,7 @@ class CommitmentsConfig(AppConfig):
         from jointcredit.grading import hooks
         from jointcredit.grading.inputs import register_grade_input
         from jointcredit.measures.extensions import register_check_context
-        from jointcredit.subjects.extensions import register_subject_section
+        from jointcredit.subjects.extensions import register_merge_step, register_subject_section
 
         from . import selectors, services, todos
 
@@ -19,6 +19,11 @@ class CommitmentsConfig(AppConfig):
         register_grade_input("commitments.broken", selectors.broken_commitments_input)
         hooks.watch("commitments", "BrokenCommitment")
         register_subject_section("commitments", selectors.subject_commitments_section)
+        register_merge_step(
+            "commitments",
+            services.commitments_subject_merge,
+            models=("commitments.Commitment", "commitments.BrokenCommitment"),
+        )
         # The dishonesty record shows on the staff check page in every scenario.
         register_check_context(
             "commitments",

@@ -464,3 +464,11 @@ def commitment_deadlines_recompute(*, years: set[int] | None = None) -> int:
 
 def on_calendar_changed(sender, years=None, **kwargs) -> None:
     commitment_deadlines_recompute(years=set(years or []))
+
+
+def commitments_subject_merge(*, source, target) -> int:
+    """主体合并: the duplicate's 承诺书 and broken commitments (违背承诺记录, which the check and the
+    grade read) move to the subject that stays."""
+    return Commitment.objects.filter(subject=source).update(subject=target) + (
+        BrokenCommitment.objects.filter(subject=source).update(subject=target)
+    )

@@ -7,9 +7,13 @@ class GradingConfig(AppConfig):
 
     def ready(self):
         from jointcredit.common.workbench_registry import register_nav, register_todo
-        from jointcredit.subjects.extensions import register_subject_section
+        from jointcredit.subjects.extensions import (
+            register_merge_keep,
+            register_merge_step,
+            register_subject_section,
+        )
 
-        from . import hooks, providers, selectors, todos
+        from . import hooks, providers, selectors, services, todos
         from .inputs import register_grade_input
 
         register_grade_input("lists.entries", providers.list_entries_input)
@@ -18,6 +22,10 @@ class GradingConfig(AppConfig):
         register_grade_input("grading.honours", providers.honours_input)
         hooks.connect()
         register_subject_section("grade", selectors.subject_grade_section)
+        register_merge_step("honours", services.honours_subject_merge, models=("grading.Honour",))
+        for label in ("grading.SubjectGrade", "grading.GradeHistory"):
+            register_merge_keep(label, "合并前为该主体计算的等级；保留主体合并后重新评级")
+        register_merge_keep("grading.InspectionSample", "抽查计划当时抽中的主体，属抽取记录")
         register_nav(label="信用分级", url_name="grading:home", order=60)
         register_nav(label="双随机抽查", url_name="grading:plan_list", order=62)
         register_nav(label="评先评优", url_name="grading:honours", order=64)

@@ -28,7 +28,7 @@ from jointcredit.subjects.models import RelatedPerson, RelatedRole, Subject
 
 from .engine import Rules, grade_compute
 from .inputs import chunks, collect_inputs
-from .models import Grade, GradeHistory, GradingRuleSet, GradingRun, SubjectGrade
+from .models import Grade, GradeHistory, GradingRuleSet, GradingRun, Honour, SubjectGrade
 from .selectors import ruleset_active
 
 log = logging.getLogger(__name__)
@@ -488,3 +488,12 @@ def _flush() -> None:
         except Exception:
             log.exception("增量评级失败（将由 jointcredit grade 全量评级补齐）：%s", sorted(ids)[:20])
             raise
+
+
+def honours_subject_merge(*, source: Subject, target: Subject) -> int:
+    """主体合并: honours held by the duplicate move to the subject that stays, which is regraded after
+    commit (its inputs changed: entries, records, honours …). The duplicate's grade rows and
+    inspection samples stay: they describe what was computed and drawn for it then."""
+    moved = Honour.objects.filter(subject=source).update(subject=target)
+    grade_schedule([target.pk])
+    return moved

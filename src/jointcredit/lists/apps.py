@@ -9,7 +9,7 @@ class ListsConfig(AppConfig):
         from jointcredit.calendar.signals import calendar_changed
         from jointcredit.common.workbench_registry import register_nav, register_todo
         from jointcredit.exchange.extensions import register_entry_ended_q, register_list_type_codes
-        from jointcredit.subjects.extensions import register_subject_section
+        from jointcredit.subjects.extensions import register_merge_step, register_subject_section
 
         from . import selectors, services, todos
 
@@ -21,6 +21,7 @@ class ListsConfig(AppConfig):
         portal_items.register()
 
         register_subject_section("entries", selectors.subject_entries_section)
+        register_merge_step("list_entries", services.list_entries_subject_merge, models=("lists.ListEntry",))
         calendar_changed.connect(
             services.on_calendar_changed, dispatch_uid="lists.recompute_statement_deadlines"
         )

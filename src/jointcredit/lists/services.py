@@ -886,3 +886,26 @@ def list_types_seed(*, actor=None) -> dict[str, int]:
                 after=result,
             )
     return result
+
+
+# --- 主体合并 (subjects.services.subject_merge, registered in apps.py) ----------------------------
+def list_entries_subject_merge(*, source: Subject, target: Subject) -> int:
+    """The duplicate's entries move to the subject that stays (inside the merge transaction). A
+    published entry is announced as ``list_entry.changed`` with the new subject identifier, so
+    cooperating departments that keyed the entry on the old identifier follow it."""
+    entries = list(
+        ListEntry.objects.filter(subject=source).select_related("list_type__memorandum", "department")
+    )
+    if not entries:
+        return 0
+    ListEntry.objects.filter(pk__in=[e.pk for e in entries]).update(subject=target)
+    for entry in entries:
+        entry.subject = target
+        if entry.state == EntryState.PUBLISHED:
+            _emit(
+                "list_entry.changed",
+                entry,
+                changes={"subject_identifier": [source.identifier, target.identifier]},
+                note=f"主体合并：“{source.identifier}”为重复登记，已合并至“{target.identifier}”。",
+            )
+    return len(entries)

@@ -9,11 +9,13 @@ class ObjectionsConfig(AppConfig):
         from jointcredit.calendar.signals import calendar_changed
         from jointcredit.casework.kinds import register_case_kind
         from jointcredit.common.workbench_registry import register_nav, register_todo
+        from jointcredit.subjects.extensions import register_merge_step
 
         from . import selectors, services, todos
         from .kind import OBJECTION
 
         register_case_kind(OBJECTION)
+        register_merge_step("objections", services.objections_subject_merge, models=("objections.Objection",))
         calendar_changed.connect(services.on_calendar_changed, dispatch_uid="objections.recompute_deadlines")
         register_nav(label="异议处理", url_name="objections:list", order=45)
         register_nav(label="结果同步回执", url_name="objections:receipts", order=47)

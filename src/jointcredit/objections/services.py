@@ -357,3 +357,8 @@ __all__ = [
     "objection_evidence_add",
     "evidence_of",
 ]
+
+
+def objections_subject_merge(*, source, target) -> int:
+    """主体合并: the duplicate's objections (open or decided) follow it to the subject that stays."""
+    return Objection.objects.filter(subject=source).update(subject=target)

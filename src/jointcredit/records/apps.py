@@ -10,9 +10,9 @@ class RecordsConfig(AppConfig):
     def ready(self):
         from jointcredit.calendar.signals import calendar_changed
         from jointcredit.common.workbench_registry import register_nav, register_todo
-        from jointcredit.subjects.extensions import register_subject_section
+        from jointcredit.subjects.extensions import register_merge_step, register_subject_section
 
-        from . import selectors
+        from . import selectors, services
         from .fields import RECORD_TYPES
 
         register_nav(label="双公示", url_name="records:list", order=20)
@@ -22,6 +22,9 @@ class RecordsConfig(AppConfig):
                 provider=partial(selectors.overdue_todo, record_type=record_type),
             )
         register_subject_section("records", selectors.subject_records_section)
+        register_merge_step(
+            "records", services.records_subject_merge, models=("records.License", "records.Penalty")
+        )
         calendar_changed.connect(_recompute_deadlines, dispatch_uid="records_recompute_deadlines")
 
         from . import dashboard, public_views

@@ -479,3 +479,9 @@ def records_deadlines_recompute(*, years: set[int] | None = None) -> int:
                     )
                 )
     return changed
+
+
+def records_subject_merge(*, source, target) -> int:
+    """主体合并: the duplicate's 行政许可 and 行政处罚 move to the subject that stays. The published
+    content (相对人名称, 统一社会信用代码 as decided) is the decision's and stays as it was."""
+    return sum(model.objects.filter(subject=source).update(subject=target) for model in MODELS.values())

@@ -323,3 +323,8 @@ def repairs_overdue_remind(*, today: date, now) -> int:
             f"{r.subject_name}的信用修复申请（{r.target_label}）已超过 {r.decide_due}，请尽快决定。",
         ),
     )
+
+
+def repairs_subject_merge(*, source, target) -> int:
+    """主体合并: the duplicate's repair applications follow it to the subject that stays."""
+    return RepairApplication.objects.filter(subject=source).update(subject=target)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from jointcredit.common.errors import ValidationFailed
 from jointcredit.common.pagination import Page
@@ -81,6 +81,27 @@ class RelatedPersonIn(Schema):
     directly_responsible: bool = False
     since: date | None = None
     until: date | None = None
+
+
+class MergeIn(Schema):
+    into: str = Field(description="保留的主体（合并目标）的统一社会信用代码或证件号码")
+    reason: str = Field(description="合并原因，如重复登记的依据（必填，最多 500 字）")
+
+
+class MergedSubjectOut(Schema):
+    identifier: str
+    name: str
+    kind: str
+
+
+class MergeOut(Schema):
+    merged: MergedSubjectOut
+    into: MergedSubjectOut
+    moved: dict[str, int]
+
+
+class ErrorOut(Schema):
+    error: dict
 
 
 _ROLE_LABELS = dict(RelatedRole.choices)
@@ -181,3 +202,27 @@ def related_person_add(request, identifier: str, payload: RelatedPersonIn):
             "directly_responsible": link.directly_responsible,
         },
     )
+
+
+@router.post(
+    "/{identifier}/merge",
+    response={200: MergeOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="合并重复主体（信用办）",
+    description="把路径中的主体（重复登记）合并到 `into` 指定的主体：名单条目、双公示信息、异议与修复、"
+    "承诺、荣誉、别名和关联人随之转到保留的主体，原标识此后解析到保留的主体。仅信用办管理员（403）。"
+    "未知标识 404；标识格式错误、缺少原因、合并到自身、自然人与组织互相合并 422；"
+    "任一方已被合并 409（`error.details[0].merged_into` 给出其现归属）。`moved` 为各类数据转移的行数。",
+)
+def subject_merge(request, identifier: str, payload: MergeIn):
+    source = selectors.subject_get(identifier, follow_merges=False)
+    target = selectors.subject_get(payload.into, follow_merges=False, field="into")
+    merge = services.subject_merge(actor=request.auth, source=source, target=target, reason=payload.reason)
+    return {
+        "merged": {
+            "identifier": merge.source.identifier,
+            "name": merge.source.name,
+            "kind": merge.source.kind,
+        },
+        "into": {"identifier": merge.target.identifier, "name": merge.target.name, "kind": merge.target.kind},
+        "moved": merge.moved,
+    }

@@ -45,13 +45,13 @@ def subject_find_by_org_code(org_code: str) -> Subject | None:
     )
 
 
-def lookup_code(identifier: str) -> str:
+def lookup_code(identifier: str, *, field: str = "identifier") -> str:
     """The identifier as subjects are filed under it (normalised), after validating it: a
     个体工商户 without a USCC is filed under the placeholder + the operator's ID number, whose ID is
     what gets validated. Malformed → IdentifierInvalid (422)."""
     code = normalize(identifier)
     detect_and_validate(
-        code.split(":", 1)[1] if code.startswith(INDIVIDUAL_BUSINESS_PLACEHOLDER + ":") else code
+        code.split(":", 1)[1] if code.startswith(INDIVIDUAL_BUSINESS_PLACEHOLDER + ":") else code, field=field
     )
     return code
 
@@ -71,20 +71,24 @@ def subject_ids_for_identifier(code: str) -> list[int]:
     return ids
 
 
-def subject_find(identifier: str) -> Subject | None:
-    """Lookup by exact identifier, then by alias; follows merges. Malformed → IdentifierInvalid (422)."""
-    code = lookup_code(identifier)
+def subject_find(identifier: str, *, follow_merges: bool = True, field: str = "identifier") -> Subject | None:
+    """Lookup by exact identifier, then by alias; follows merges unless told not to (the merge itself
+    must see the row filed under the identifier). Malformed → IdentifierInvalid (422) naming ``field``."""
+    code = lookup_code(identifier, field=field)
     subject = _BY_IDENTIFIER.instance(code) or _BY_ALIAS.instance(code)
+    if not follow_merges:
+        return subject
     hops = 0
     while subject is not None and subject.merged_into_id and hops < 5:
         subject, hops = subject.merged_into, hops + 1
     return subject
 
 
-def subject_get(identifier: str) -> Subject:
-    subject = subject_find(identifier)
+def subject_get(identifier: str, *, follow_merges: bool = True, field: str = "identifier") -> Subject:
+    subject = subject_find(identifier, follow_merges=follow_merges, field=field)
     if subject is None:
-        raise NotFound(f"未找到标识为“{normalize(identifier)}”的信用主体。")
+        label = "" if field == "identifier" else f"（{field}）"
+        raise NotFound(f"未找到标识为“{normalize(identifier)}”的信用主体{label}。")
     return subject
 
 
@@ -100,6 +104,11 @@ def subject_search(*, q: str = "", kind: str | None = None, page: int = 1, page_
         code = normalize(q)
         qs = qs.filter(Q(identifier=code) | Q(name__icontains=q) | Q(aliases__value=code)).distinct()
     return paginate(qs.order_by("name", "id"), page=page, page_size=page_size)
+
+
+def subject_merged_from(subject: Subject) -> list[Subject]:
+    """The duplicates merged into ``subject`` (their identifiers now lead to it)."""
+    return list(Subject.objects.filter(merged_into=subject).order_by("identifier"))
 
 
 def subject_related_rows(subject_id: int) -> list[tuple[str, str, str, bool]]:

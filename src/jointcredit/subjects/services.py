@@ -1,12 +1,12 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.dispatch import Signal
 
 from jointcredit.accounts.permissions import ensure_can_write, ensure_office_admin
 from jointcredit.audit.services import audit_record
@@ -20,6 +20,7 @@ from jointcredit.common.bulk import (
 )
 from jointcredit.common.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 
+from .extensions import merge_steps_run
 from .identifiers import (
     INDIVIDUAL_BUSINESS_PLACEHOLDER,
     IdType,
@@ -37,10 +38,6 @@ from .models import (
     SubjectNameChange,
 )
 from .selectors import subject_find_by_org_code
-
-# Sent inside the merge transaction with ``source`` and ``target``: apps that point at subjects
-# move their rows to the target in a receiver.
-subject_merged = Signal()
 
 NAME_MAX = 200
 # Above this many unknown subjects in one import, they are created set-based (one summary audit
@@ -308,31 +305,131 @@ def related_person_add(
     return link
 
 
-def subject_merge(*, actor, source: Subject, target: Subject) -> Subject:
-    """Merge a duplicate subject into the real one (office action, audited)."""
+REASON_MAX = 500
+
+
+@dataclass(frozen=True)
+class SubjectMerge:
+    """What ``subject_merge`` did: ``moved`` counts the rows moved per kind (as audited)."""
+
+    source: Subject
+    target: Subject
+    moved: dict[str, int]
+
+
+def _merge_conflict(field: str, message: str, merged_into: Subject) -> Conflict:
+    return Conflict(
+        message,
+        details=[
+            {"field": field, "rule": "merged", "message": message, "merged_into": merged_into.identifier}
+        ],
+    )
+
+
+def subject_merge(*, actor, source: Subject, target: Subject, reason: str) -> SubjectMerge:
+    """合并重复主体: ``source`` (the duplicate) is merged into ``target`` (the subject that stays).
+
+    Office action (信用办管理员), audited with before/after. ``source`` keeps existing with
+    ``merged_into`` set, so lookups by its identifier lead to ``target`` (``subject_find``); its
+    identifier becomes an alias of ``target``. What the subjects app owns moves here (aliases,
+    contacts on file, related persons in both directions, subjects merged into ``source`` earlier);
+    the apps above move their rows in the steps they registered (``extensions.register_merge_step``).
+    Refused: into itself, from or into a merged subject (409), a natural person with an organisation.
+    """
     ensure_office_admin(actor)
-    if source.pk == target.pk:
-        raise ValidationFailed.single("target", "distinct", "不能把主体合并到它自己。")
-    if source.kind != target.kind:
-        raise ValidationFailed.single("target", "same_kind", "只能合并同一类别的主体。")
-    with transaction.atomic():
-        source = Subject.objects.select_for_update().get(pk=source.pk)
-        if source.merged_into_id:
-            raise Conflict("该主体已经被合并过。", details=[{"merged_into": source.merged_into_id}])
-        SubjectAlias.objects.filter(subject=source).update(subject=target)
-        SubjectAlias.objects.get_or_create(
-            id_type=source.id_type, value=source.identifier, defaults={"subject": target, "source": "合并"}
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed.single("reason", "required", "请填写合并原因（reason），例如重复登记的依据。")
+    if len(reason) > REASON_MAX:
+        raise ValidationFailed.single(
+            "reason", "max_length", f"合并原因（reason）不能超过 {REASON_MAX} 个字符（实际 {len(reason)}）。"
         )
-        for link in RelatedPerson.objects.filter(subject=source):
-            if not RelatedPerson.objects.filter(subject=target, person=link.person, role=link.role).exists():
-                RelatedPerson.objects.filter(pk=link.pk).update(subject=target)
-        subject_merged.send(sender=Subject, source=source, target=target)
+    if source.pk == target.pk:
+        raise ValidationFailed.single(
+            "into",
+            "distinct",
+            f"合并目标（into）“{target.identifier}”就是被合并主体本身，不能把主体合并到它自己。",
+        )
+    # 法人及非法人组织 and 个体工商户 both carry a USCC and are sometimes filed under the wrong kind;
+    # a natural person and an organisation are never the same subject.
+    if (source.kind == SubjectKind.NATURAL) != (target.kind == SubjectKind.NATURAL):
+        raise ValidationFailed.single(
+            "into",
+            "kind",
+            f"合并目标（into）是{target.get_kind_display()}，被合并主体是{source.get_kind_display()}："
+            "自然人只能与自然人合并，组织只能与组织合并。",
+        )
+    with transaction.atomic():
+        # Both rows locked, in id order so that two opposite merges cannot deadlock.
+        locked = {s.pk: s for s in Subject.objects.select_for_update().filter(pk__in=[source.pk, target.pk])}
+        source, target = locked[source.pk], locked[target.pk]
+        if source.merged_into_id:
+            into = source.merged_into
+            raise _merge_conflict(
+                "identifier",
+                f"主体“{source.identifier}”已合并至“{into.identifier}”（{into.name}），不能再次合并。",
+                into,
+            )
+        if target.merged_into_id:
+            into = target.merged_into
+            raise _merge_conflict(
+                "into",
+                f"合并目标（into）“{target.identifier}”已合并至“{into.identifier}”（{into.name}），"
+                f"请直接合并到“{into.identifier}”。",
+                into,
+            )
+        moved = {
+            "aliases": SubjectAlias.objects.filter(subject=source).update(subject=target),
+            "contacts": SubjectContact.objects.filter(subject=source).update(subject=target),
+            "related_persons": _related_links_move(source=source, target=target),
+            "merged_from": Subject.objects.filter(merged_into=source).update(merged_into=target),
+        }
+        alias, created = SubjectAlias.objects.get_or_create(
+            id_type=source.id_type,
+            value=source.identifier,
+            defaults={"subject": target, "source": f"主体合并：{source.name}"[:100]},
+        )
+        if not created and alias.subject_id != target.pk:
+            alias.subject = target
+            alias.save(update_fields=["subject"])
+        moved.update(merge_steps_run(source=source, target=target))
         source.merged_into = target
         source.save(update_fields=["merged_into", "updated_at"])
         audit_record(
-            actor=actor, action="subject.merge", obj=source, after={"merged_into": target.identifier}
+            actor=actor,
+            action="subject.merge",
+            obj=source,
+            before={
+                "identifier": source.identifier,
+                "name": source.name,
+                "kind": source.kind,
+                "merged_into": None,
+            },
+            after={
+                "merged_into": target.identifier,
+                "merged_into_name": target.name,
+                "reason": reason,
+                "moved": moved,
+            },
         )
-    return target
+    return SubjectMerge(source=source, target=target, moved=moved)
+
+
+def _related_links_move(*, source: Subject, target: Subject) -> int:
+    """关联人 links of ``source`` move to ``target``: as the organisation (its persons) and as the
+    person (its roles in organisations). A link ``target`` already has stays on ``source``."""
+    moved = 0
+    for link in RelatedPerson.objects.filter(subject=source):
+        if not RelatedPerson.objects.filter(
+            subject=target, person_id=link.person_id, role=link.role
+        ).exists():
+            moved += RelatedPerson.objects.filter(pk=link.pk).update(subject=target)
+    for link in RelatedPerson.objects.filter(person=source):
+        if not RelatedPerson.objects.filter(
+            subject_id=link.subject_id, person=target, role=link.role
+        ).exists():
+            moved += RelatedPerson.objects.filter(pk=link.pk).update(person=target)
+    return moved
 
 
 def subject_contact_add(*, actor, subject: Subject, email: str, source: str) -> SubjectContact:

@@ -10,4 +10,5 @@ urlpatterns = [
     path("subjects/", views.subjects, name="subjects"),
     path("subjects/<str:identifier>/", views.subject_detail, name="subject_detail"),
     path("subjects/<str:identifier>/report/", views.subject_report, name="subject_report"),
+    path("subjects/<str:identifier>/merge/", views.subject_merge, name="subject_merge"),
 ]

@@ -1,10 +1,12 @@
 import json
 import logging
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from jointcredit.accounts.permissions import ensure_office_admin
 from jointcredit.accounts.selectors import department_capabilities
 from jointcredit.common.errors import DomainError
 from jointcredit.common.jsonable import jsonable
@@ -13,6 +15,7 @@ from jointcredit.common.workbench_registry import dashboard_panels, todos
 from jointcredit.portal import reports
 from jointcredit.portal.models import ReportAudience
 from jointcredit.subjects import selectors as subject_selectors
+from jointcredit.subjects import services as subject_services
 from jointcredit.subjects.public import subject_public_url
 
 logger = logging.getLogger(__name__)
@@ -59,8 +62,42 @@ def subject_detail(request, identifier: str):
             "subject": subject,
             "sections": reports.subject_sections_render(subject, staff=True),
             "public_url": subject_public_url(subject),
+            "merged_from": subject_selectors.subject_merged_from(subject),
+            "can_merge": request.user.is_superuser or request.user.is_office_admin,
         },
     )
+
+
+@login_required
+def subject_merge(request, identifier: str):
+    """合并重复主体 (office): GET asks for the subject that stays; POST without ``confirm`` shows both
+    subjects side by side; POST with ``confirm`` merges and lands on the subject that stays."""
+    source = subject_selectors.subject_get(identifier, follow_merges=False)
+    into = (request.POST.get("into") or request.GET.get("into") or "").strip()
+    reason = (request.POST.get("reason") or "").strip()
+    context = {"source": source, "into": into, "reason": reason, "target": None, "error": None}
+    try:
+        ensure_office_admin(request.user)
+    except DomainError as exc:
+        return render(request, "workbench/subject_merge.html", {**context, "error": exc.message}, status=403)
+    if request.method == "POST":
+        try:
+            target = subject_selectors.subject_get(into, follow_merges=False, field="into")
+            if request.POST.get("confirm") == "1":
+                merge = subject_services.subject_merge(
+                    actor=request.user, source=source, target=target, reason=reason
+                )
+                messages.success(
+                    request,
+                    f"已将“{merge.source.name}（{merge.source.identifier}）”合并至本主体，原标识今后解析到本主体。",
+                )
+                return redirect("workbench:subject_detail", identifier=merge.target.identifier)
+            context["target"] = target
+            context["target_sections"] = reports.subject_sections_render(target, staff=True)
+            context["source_sections"] = reports.subject_sections_render(source, staff=True)
+        except DomainError as exc:
+            context["error"] = exc.message
+    return render(request, "workbench/subject_merge.html", context)
 
 
 @login_required
