@@ -20,6 +20,10 @@ class ListsConfig(AppConfig):
 
         portal_items.register()
 
+        from . import extracts
+
+        extracts.register()
+
         register_subject_section("entries", selectors.subject_entries_section)
         calendar_changed.connect(
             services.on_calendar_changed, dispatch_uid="lists.recompute_statement_deadlines"
