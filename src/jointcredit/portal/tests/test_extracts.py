@@ -15,12 +15,12 @@ from django.core.management import call_command
 
 from jointcredit.accounts.models import Role
 from jointcredit.common import clock, extracts
-from jointcredit.subjects.privacy import mask_person_name
 from jointcredit.lists import services as lists_services
 from jointcredit.lists.models import ListType
 from jointcredit.portal import sweeps
 from jointcredit.portal.tasks import extract_build_task
 from jointcredit.records.tests.factories import license_row, penalty_row
+from jointcredit.subjects.privacy import mask_person_name
 from jointcredit.subjects.tests.factories import CompanyFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
