@@ -39,6 +39,7 @@ def table_response(*, header: list[str], rows, fmt: str, stem: str):
     ``safe_cell``. CSV is streamed (UTF-8 with BOM so Excel opens it right); XLSX is written in
     write-only mode (the finished workbook, compressed, is one response body)."""
     name = f"{stem}-{clock.today():%Y%m%d}.{fmt}"
+    response: HttpResponse | StreamingHttpResponse
     if fmt == "xlsx":
         from openpyxl import Workbook
 

@@ -6,6 +6,7 @@ Full data (staff see what the list page shows: names and identifiers unmasked); 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from django.utils import timezone
 
@@ -53,7 +54,7 @@ def _value(entry: ListEntry, path: str, today):
         return entry.get_removal_reason_display() if entry.removal_reason else ""
     if path == "under_objection":
         return "是" if entry.under_objection else "否"
-    value = entry
+    value: Any = entry
     for part in path.split("."):
         value = getattr(value, part)
     if value is None:
