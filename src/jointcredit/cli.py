@@ -9,6 +9,7 @@
     jointcredit token create --user U
     jointcredit department list
     jointcredit audit verify
+    jointcredit extract [--date D] [--force]          public extract of date D (default yesterday, ADR 0031)
 Any other word is passed to Django's manage.py (e.g. `jointcredit createsuperuser`).
 """
 

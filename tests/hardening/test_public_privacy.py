@@ -157,7 +157,8 @@ def _crawl(start: list[str], terms: list[str], ids: set[str], names: list[str]):
         content_type = response.get("Content-Type", "")
         if "html" not in content_type and "json" not in content_type and "csv" not in content_type:
             continue
-        text = response.content.decode(errors="replace")
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        text = body.decode(errors="replace")
         leaks += [f"{url}: {leak}" for leak in _leaks(text, ids, names)]
         if "html" not in content_type:
             continue
@@ -210,13 +211,20 @@ def _public_api_calls(terms: list[str], world: World) -> list[tuple[str, dict]]:
     return calls
 
 
-def test_no_public_surface_shows_a_person(public_world):
+def test_no_public_surface_shows_a_person(public_world, settings, tmp_path):
+    from jointcredit.common import clock
+    from jointcredit.common.extracts import extract_build
+
     world, company = public_world["world"], public_world["company"]
     ids = _person_ids()
     names = [p.name for p in world.distinctive]
     terms = _terms(world, company)
+    settings.JOINTCREDIT_EXTRACT_DIR = tmp_path / "extracts"
+    extract_build(as_of=clock.today())  # the public extract's files are crawled like the pages
     seen, leaks = _crawl(["/", public_world["report_url"]], terms, ids, names)
-    assert {"/gs/", "/inspections/", "/lists/black/", "/search/"} <= {urlsplit(u).path for u in seen}, (
+    paths = {urlsplit(u).path for u in seen}
+    assert any(p.startswith("/downloads/") and p.endswith(".jsonl") for p in paths), "extract files crawled"
+    assert {"/gs/", "/inspections/", "/lists/black/", "/search/", "/downloads/"} <= paths, (
         "the portal navigation links every public page"
     )
     visitor = Visitor("192.0.2")

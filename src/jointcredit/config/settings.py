@@ -224,6 +224,9 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", PROJECT_DIR / "staticfiles"))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# The daily public extracts (ADR 0031, docs/portal.md “公开数据下载”) and how many dates are kept.
+JOINTCREDIT_EXTRACT_DIR = Path(os.environ.get("JOINTCREDIT_EXTRACT_DIR", MEDIA_ROOT / "extracts"))
+JOINTCREDIT_EXTRACT_KEEP = int(os.environ.get("JOINTCREDIT_EXTRACT_KEEP", "30"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -11,12 +11,10 @@ crashed task never loses or duplicates an effect.
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from django.db.models import Q
 from django_tasks import task
 
 from jointcredit.common import clock
+from jointcredit.common.tasks import enqueue_unique as _enqueue_unique
 
 from . import conf
 from .delivery import deliveries_send_due, next_wakeup, subscriptions_with_due
@@ -24,29 +22,6 @@ from .dispatcher import dispatch_all
 from .sequencer import sequence_all
 
 QUEUE = "webhooks"
-
-
-def _enqueue_unique(task_obj, *, run_after: datetime | None = None, **kwargs) -> bool:
-    """Enqueue unless an equivalent task is already waiting to run no later than ``run_after``.
-
-    A waiting copy has not started yet, so when it runs it will see everything committed before
-    this call: a second copy would be redundant."""
-    from django_tasks.base import TaskResultStatus
-    from django_tasks_db.backend import DatabaseBackend
-    from django_tasks_db.models import DBTaskResult, get_date_max
-
-    if isinstance(task_obj.get_backend(), DatabaseBackend):
-        waiting = DBTaskResult.objects.filter(
-            status=TaskResultStatus.READY,
-            task_path=task_obj.module_path,
-            args_kwargs={"args": [], "kwargs": kwargs},
-        )
-        # The DB backend stores "run as soon as possible" as the far-future sentinel date.
-        limit = run_after or clock.now()
-        if waiting.filter(Q(run_after=get_date_max()) | Q(run_after__lte=limit)).exists():
-            return False
-    (task_obj.using(run_after=run_after) if run_after else task_obj).enqueue(**kwargs)
-    return True
 
 
 @task(queue_name=QUEUE, priority=10)

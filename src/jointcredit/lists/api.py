@@ -12,9 +12,10 @@ from typing import Literal
 from ninja import Router, Schema, Status
 from pydantic import Field
 
+from jointcredit.accounts.permissions import ensure_can_view
 from jointcredit.common import clock
 
-from . import selectors, services
+from . import exports, selectors, services
 from .models import ListEntry, ListType
 
 PREFIX = ""
@@ -262,6 +263,38 @@ def list_entries(
         page_size=page_size,
     )
     return {"items": [entry_out(e) for e in result.items], **result.as_meta()}
+
+
+@router.get(
+    "/list-entries/export",
+    response={200: None, 401: ErrorOut, 422: ErrorOut},
+    summary="导出名单条目（CSV/XLSX）",
+    description="筛选条件与 GET /list-entries 相同（identifier、state、list_type、color、department、"
+    "status、q），导出全部符合条件的条目（不分页）；format=csv（默认，UTF-8 带 BOM）或 xlsx。"
+    "以 = + - @ 开头的单元格前加单引号。",
+)
+def list_entries_export(
+    request,
+    format: Literal["csv", "xlsx"] = "csv",
+    identifier: str = "",
+    state: str = "",
+    list_type: str = "",
+    color: str = "",
+    department: str = "",
+    status: str = "",
+    q: str = "",
+):
+    ensure_can_view(request.auth)
+    return exports.entry_export_response(
+        fmt=format,
+        identifier=identifier or None,
+        state=state or None,
+        list_type=list_type or None,
+        color=color or None,
+        department=department or None,
+        status=status or None,
+        q=q or None,
+    )
 
 
 @router.post(

@@ -20,6 +20,10 @@ class ListsConfig(AppConfig):
 
         portal_items.register()
 
+        from . import extracts
+
+        extracts.register()
+
         register_subject_section("entries", selectors.subject_entries_section)
         register_merge_step("list_entries", services.list_entries_subject_merge, models=("lists.ListEntry",))
         calendar_changed.connect(

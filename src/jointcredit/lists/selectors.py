@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from jointcredit.common import clock
 from jointcredit.common.errors import NotFound, ValidationFailed
@@ -250,6 +251,20 @@ def public_entry_list(
             | privacy.name_match(q, name_field="subject_name", kind_field="subject_kind")
         )
     return paginate(qs.order_by("-decided_on", "-id"), page=page, page_size=page_size)
+
+
+def public_extract_entries(*, color: str, on: date) -> QuerySet[ListEntry]:
+    """The daily public extract (``lists.extracts``): the entries the portal shows on ``on`` — in
+    force that day and published by the end of it — oldest first (a stable order: the same data
+    gives the same file)."""
+    end_of_day = timezone.make_aware(datetime.combine(on + timedelta(days=1), time.min))
+    return (
+        _entries()
+        .filter(list_type__color=color)
+        .filter(effective_q(on))
+        .filter(Q(published_at__isnull=True) | Q(published_at__lt=end_of_day))
+        .order_by("pk")
+    )
 
 
 def public_entry_get(pk: int) -> ListEntry:

@@ -6,6 +6,7 @@ app_name = "lists"
 urlpatterns = [
     path("", views.entry_list, name="entry_list"),
     path("new/", views.entry_create, name="entry_create"),
+    path("export/", views.entry_export, name="entry_export"),
     path("types/", views.type_list, name="type_list"),
     path("<int:pk>/", views.entry_detail, name="entry_detail"),
     path("<int:pk>/<str:step>/", views.entry_action, name="entry_action"),

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from jointcredit.accounts.permissions import can_write_for
+from jointcredit.accounts.permissions import can_write_for, ensure_can_view
 from jointcredit.common import clock
 from jointcredit.common.errors import DomainError
 from jointcredit.common.params import int_or as _int
 
-from . import forms, selectors, services
+from . import exports, forms, selectors, services
 from .models import EntryState, ListColor
 
 STEPS = {
@@ -50,6 +53,7 @@ def entry_list(request):
         and selectors.list_types_for_department(user.department).exists()
     )
     query = "&".join(f"{k}={v}" for k, v in f.items() if v)
+    export_query = urlencode({k: v for k, v in f.items() if v})
     return render(
         request,
         "lists/entry_list.html",
@@ -59,6 +63,7 @@ def entry_list(request):
             "error": error,
             "can_create": can_create,
             "query": query,
+            "export_query": export_query,
             "states": EntryState.choices,
             "statuses": selectors.STATUS_FILTERS.items(),
             "colors": ListColor.choices,
@@ -66,6 +71,22 @@ def entry_list(request):
             "today": clock.today(),
         },
     )
+
+
+_FILTERS = ("identifier", "state", "status", "color", "list_type", "department", "q")
+
+
+@login_required
+def entry_export(request):
+    """The list page's export button: the same filters, every matching entry (CSV/XLSX)."""
+    ensure_can_view(request.user)
+    fmt = request.GET.get("format", "csv")
+    filters = {k: request.GET.get(k, "").strip() or None for k in _FILTERS}
+    try:
+        return exports.entry_export_response(fmt="xlsx" if fmt == "xlsx" else "csv", **filters)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(f"{reverse('lists:entry_list')}?{urlencode({k: v for k, v in filters.items() if v})}")
 
 
 @login_required

@@ -12,6 +12,8 @@ urlpatterns = [
     path("reports/verify/", views.report_lookup, name="report_lookup"),
     path("reports/<str:number>/", views.report_detail, name="report_detail"),
     path("reports/<str:number>/pdf/", views.report_pdf, name="report_pdf"),
+    path("downloads/", views.extracts, name="extracts"),
+    path("downloads/<str:day>/<str:name>", views.extract_file, name="extract_file"),
     path("guide/objection/", views.guide_objection, name="guide_objection"),
     path("guide/repair/", views.guide_repair, name="guide_repair"),
 ]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
+from jointcredit.common import extracts as public_extracts
 from jointcredit.common.errors import DomainError
 from jointcredit.common.portal_registry import search_providers
 from jointcredit.subjects.privacy import public_query
@@ -207,3 +210,40 @@ def guide_repair(request):
             "form_url": _url_name("repairs_public:create", "repairs_public:new", "repairs:public_create"),
         },
     )
+
+
+@require_GET
+def extracts(request):
+    """公开数据批量下载: the latest daily extracts with sizes and checksums (ADR 0031)."""
+    return render(
+        request,
+        "portal/extracts.html",
+        {"extracts": public_extracts.extract_list(limit=7), "datasets": public_extracts.extract_datasets()},
+    )
+
+
+_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "jsonl": "application/x-ndjson; charset=utf-8",
+    "json": "application/json; charset=utf-8",
+}
+
+
+@require_GET
+def extract_file(request, day: str, name: str):
+    try:
+        as_of = date.fromisoformat(day)
+    except ValueError:
+        raise Http404("没有该日期的数据包。") from None
+    path = public_extracts.extract_file_path(as_of, name)
+    if path is None:
+        raise Http404("没有该文件。")
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - FileResponse closes it
+    except FileNotFoundError:  # replaced by a forced rebuild this very moment
+        raise Http404("该数据包正在更新，请稍后再试。") from None
+    ext = name.rsplit(".", 1)[-1]
+    response = FileResponse(handle, as_attachment=True, filename=name)
+    response["Content-Type"] = _TYPES.get(ext, "text/plain; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response

@@ -30,6 +30,10 @@ class RecordsConfig(AppConfig):
         from . import dashboard, public_views
 
         dashboard.register()
+
+        from . import extracts
+
+        extracts.register()
         # Own portal plug-ins (replace the portal's fall-back adapters): same items plus marks (异议中).
         from jointcredit.common.portal_registry import (
             register_search_provider,

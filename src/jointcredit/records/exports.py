@@ -6,65 +6,12 @@ department typed into 备注 must not become a formula on the machine that opens
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
-from django.http import HttpResponse, StreamingHttpResponse
-
-from jointcredit.common import clock
-from jointcredit.common.tabular import safe_cell
+from jointcredit.common.tabular import table_response
 
 from . import selectors
 from .fields import FIELDS, RECORD_TYPE_LABELS
-
-CSV_TYPE = "text/csv; charset=utf-8"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _filename(stem: str, fmt: str) -> str:
-    return f"{stem}-{clock.today():%Y%m%d}.{fmt}"
-
-
-def _disposition(name: str) -> str:
-    from urllib.parse import quote
-
-    return (
-        f'attachment; filename="{name.encode("ascii", "ignore").decode() or "export"}"; '
-        f"filename*=UTF-8''{quote(name)}"
-    )
-
-
-def table_response(*, header: list[str], rows, fmt: str, stem: str):
-    """CSV is streamed (UTF-8 with BOM so Excel opens it right); XLSX is written in write-only mode."""
-    name = _filename(stem, fmt)
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet()
-        ws.append([safe_cell(h) for h in header])
-        for row in rows:
-            ws.append([safe_cell(v) for v in row])
-        out = io.BytesIO()
-        wb.save(out)
-        response = HttpResponse(out.getvalue(), content_type=XLSX_TYPE)
-    else:
-        writer = csv.writer(_Echo())
-
-        def stream():
-            yield "\ufeff" + writer.writerow([safe_cell(h) for h in header])
-            for row in rows:
-                yield writer.writerow([safe_cell(v) for v in row])
-
-        response = StreamingHttpResponse(stream(), content_type=CSV_TYPE)
-    response["Content-Disposition"] = _disposition(name)
-    return response
 
 
 def export_response(

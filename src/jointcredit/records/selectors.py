@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from jointcredit.accounts.models import Department
 from jointcredit.calendar.selectors import WorkingCalendar
@@ -318,6 +319,18 @@ def public_queryset(record_type: str, today: date | None = None):
         _model(record_type)
         .objects.filter(state=RecordState.PUBLISHED)
         .filter(Q(public_until__isnull=True) | Q(public_until__gte=today))
+    )
+
+
+def public_extract_records(*, record_type: str, on: date):
+    """The daily public extract (``records.extracts``): records under publication on ``on`` —
+    inside their window that day and published by the end of it — oldest first (stable order)."""
+    end_of_day = timezone.make_aware(datetime.combine(on + timedelta(days=1), time.min))
+    return (
+        public_queryset(record_type, on)
+        .filter(published_at__lt=end_of_day)
+        .select_related("department")
+        .order_by("pk")
     )
 
 
