@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -23,6 +24,13 @@ from .factories import black_list_type, entry, red_list_type
 
 pytestmark = pytest.mark.django_db
 TODAY = clock.today()
+
+
+@pytest.fixture(autouse=True)
+def _clock_stays_on_today(time_machine):
+    """TODAY is read once, when the module is imported: a run that crosses midnight (Beijing time)
+    must not compare it with the next day's date."""
+    time_machine.move_to(datetime.combine(TODAY, time(10, 0), tzinfo=ZoneInfo("Asia/Shanghai")), tick=True)
 
 
 def codes(result) -> list[tuple[str, str]]:
