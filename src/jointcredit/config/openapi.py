@@ -7,8 +7,8 @@ from what each ``api.py`` remembered to declare:
 - 400 request body that is not JSON (ninja), for operations with a JSON body;
 - 401 no or wrong credentials, 403 department/role rights or a session without its CSRF token,
   for authenticated operations;
-- 404 a path parameter that names nothing, or, for writes of the staff API, a code or id in the
-  body that does (a memorandum, an entry, a department);
+- 404 a path parameter that names nothing, or, on the staff API, a code or id in the query or
+  body that does (a department, an item, a memorandum, an entry);
 - 409 an illegal or concurrent state change, or a deadline in a year without holiday data, for
   writes of the staff API;
 - 413 an upload over ``JOINTCREDIT_UPLOAD_MAX_BYTES``, for multipart operations;
@@ -60,8 +60,10 @@ def error_statuses(operation: Operation) -> set[int]:
     statuses = {s for s in operation.response_models if isinstance(s, int) and 400 <= s < 500}
     if operation.auth_callbacks:
         statuses |= {401, 403}
+        if operation.models:
+            statuses.add(404)
         if methods & _WRITE:
-            statuses |= {404, 409}
+            statuses.add(409)
     if operation.models:
         statuses.add(422)
     if "path" in sources:
