@@ -88,7 +88,7 @@ def test_check_and_subject_detail_answer_as_on_the_web_process(catalog, user_fac
 
 
 def test_without_a_valid_token_the_answer_is_the_web_processs(catalog, user_factory):
-    """The proxy sends bearer calls here; a wrong token still falls through to django_auth (which
+    """The proxy sends bearer calls here; a wrong token still falls through to the session auth (which
     needs the session middleware) and gets the 401, a session user gets the answer."""
     path = "/api/v1/check?identifier=ABC&scenario=funding"
     for extra in ({"HTTP_AUTHORIZATION": "Bearer jc_wrong"}, {}):

@@ -19,7 +19,11 @@ from django.test.client import ClientHandler
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import CheckContext, not_a_server_error
-from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from .conftest import rolled_back
 from .discovery import Operation, openapi_schemas, operations
@@ -86,7 +90,13 @@ def error_envelope(ctx: CheckContext, response, case):
     return None
 
 
-CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance, error_envelope]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    response_schema_conformance,
+    content_type_conformance,
+    error_envelope,
+]
 
 
 def _realistic(data, pools: dict[str, list], case) -> None:

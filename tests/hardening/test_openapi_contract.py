@@ -42,3 +42,45 @@ def test_objection_uphold_documents_its_required_decision():
     body = schema["paths"]["/api/v1/objections/{objection_id}/uphold"]["post"]["requestBody"]
     ref = body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
     assert schema["components"]["schemas"][ref]["required"] == ["decision"]
+
+
+def test_every_operation_documents_its_error_answers_with_the_envelope():
+    from .discovery import operations
+
+    envelope = {"$ref": "#/components/schemas/ApiError"}
+    missing = []
+    for op in operations():
+        responses = {str(k): v for k, v in op.spec["responses"].items()}
+        expected = {"422"} if op.spec.get("parameters") or op.spec.get("requestBody") else set()
+        if not op.public:
+            expected |= {"401", "403"}
+        if op.api == "public":
+            expected.add("429")
+        if op.path_params:
+            expected.add("404")
+        missing += [f"{op.label} {s}" for s in expected if s not in responses]
+        for status, response in responses.items():
+            if status.startswith("4") and response["content"]["application/json"]["schema"] != envelope:
+                missing.append(f"{op.label} {status}: not the error envelope")
+    assert not missing, missing
+    error = api.get_openapi_schema()["components"]["schemas"]["ApiError"]
+    assert error["required"] == ["error"]
+
+
+def test_enumerated_parameters_are_enums():
+    from jointcredit.measures.scenarios import SCENARIOS
+
+    paths = api.get_openapi_schema()["paths"]
+
+    def param(path, name):
+        spec = next(p for p in paths[path]["get"]["parameters"] if p["name"] == name)
+        schema = spec["schema"]
+        return next((s["enum"] for s in schema.get("anyOf", [schema]) if "enum" in s), None)
+
+    assert param("/api/v1/check", "scenario") == list(SCENARIOS)
+    assert param("/api/v1/list-entries", "state")[0] == "" and "published" in param(
+        "/api/v1/list-entries", "state"
+    )
+    assert param("/api/v1/list-entries", "color") == ["", "red", "black"]
+    assert "effective" in param("/api/v1/list-entries", "status")
+    assert param("/api/v1/measures", "kind") == ["incentive", "punishment"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from ninja import Router, Schema, Status
 
@@ -188,6 +188,12 @@ def letter_endpoint(
         ensure_can_view(request.auth)
         return letter_pdf(kind, get(ids[param]), letter)
 
-    router.get(f"{path}/letters/{{letter}}.pdf", summary=summary, operation_id=_operation_id(kind, "letter"))(
-        _view([(param, int), ("letter", str)], call)
-    )
+    # The letter key is one of the kind's letters (documented as an enum); one that the case's state
+    # has not produced yet is a 409 with the current state.
+    letter_key = Literal[tuple(kind.letters)]  # type: ignore[valid-type]
+    router.get(
+        f"{path}/letters/{{letter}}.pdf",
+        summary=summary,
+        operation_id=_operation_id(kind, "letter"),
+        response={200: None, 409: None},
+    )(_view([(param, int), ("letter", letter_key)], call))

@@ -13,9 +13,19 @@ Use it for the schemas of an endpoint on a measured hot path (bench/) whose valu
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any, Literal
+
 from pydantic import BaseModel, ConfigDict
 
 
 class OutSchema(BaseModel):
     # Attributes as well as dict keys (a Subject instance for CheckSubjectOut, say), as Schema does.
     model_config = ConfigDict(from_attributes=True)
+
+
+def one_of(values: Iterable[str], *, blank: bool = False) -> Any:
+    """``Literal`` of a fixed set of codes (model choices, scenarios), so that the OpenAPI document
+    lists them as the parameter's ``enum`` and a value outside them is a 422 before the view runs.
+    ``blank`` admits "" for the list filters whose empty value means "no filter"."""
+    return Literal[(*([""] if blank else []), *values)]

@@ -19,6 +19,8 @@ from jointcredit.accounts.auth import api_auth
 from jointcredit.common.discovery import app_modules
 from jointcredit.common.errors import DomainError
 
+from .openapi import ContractAPI
+
 _FIELD_RULES = {
     "missing": "缺少必填字段",
     "string_too_long": "超出最大长度",
@@ -52,6 +54,8 @@ def _install_handlers(api: NinjaAPI) -> None:
             field = ".".join(loc) or "请求"
             rule = err.get("type", "invalid")
             hint = _FIELD_RULES.get(rule, err.get("msg", "格式错误"))
+            if rule == "literal_error" and err.get("ctx", {}).get("expected"):
+                hint = f"{hint}（可选值：{err['ctx']['expected']}）"
             details.append({"field": field, "rule": rule, "message": f"字段 {field}：{hint}"})
         message = "；".join(d["message"] for d in details[:5]) or "请求格式错误"
         return _error(request, api, 422, "validation_failed", message, details)
@@ -97,7 +101,7 @@ def _install_handlers(api: NinjaAPI) -> None:
         return _error(request, api, exc.status_code, "http_error", str(exc))
 
 
-api = NinjaAPI(
+api = ContractAPI(
     title="JointCredit 联合奖惩信用信息管理系统 API",
     version="1.0.0",
     description="历下区联合奖惩信用信息管理系统的接口。除 /health 外均需 `Authorization: Bearer <令牌>`。",
@@ -123,7 +127,7 @@ class PublicRateThrottle(AnonRateThrottle):
         return request.META.get("REMOTE_ADDR") or "unknown"
 
 
-public_api = NinjaAPI(
+public_api = ContractAPI(
     title="信用历下 公共查询 API",
     version="1.0.0",
     description="无需认证、限流的公共查询接口；自然人姓名和证件号均已脱敏。",

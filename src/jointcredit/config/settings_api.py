@@ -6,7 +6,7 @@ to machine clients, which the reverse proxy sends here by their ``Authorization:
 It leaves out the middleware that have nothing to do for such a request:
 
 - WhiteNoise: static files are never under /api/ (and nginx serves /static/ itself);
-- CsrfViewMiddleware: ninja marks its views csrf_exempt and ``django_auth`` runs Django's CSRF
+- CsrfViewMiddleware: ninja marks its views csrf_exempt and the session auth runs Django's CSRF
   check itself (ADR 0011), so on /api/ the middleware never rejects anything. Its other job, setting
   the CSRF cookie for a page that asked for a token, only concerns the API docs page, which is a
   browser's and stays on the web process;
@@ -16,7 +16,7 @@ It leaves out the middleware that have nothing to do for such a request:
 
 Kept: security headers (SecurityMiddleware, XFrameOptions, CSP/Permissions-Policy), X-Request-ID,
 CommonMiddleware (ALLOWED_HOSTS), and Session + Authentication so that a request the proxy sends
-here without a valid token is answered exactly as on the web process (``django_auth`` reads
+here without a valid token is answered exactly as on the web process (the session auth reads
 ``request.user``): 401, or the session's user.
 """
 

@@ -14,14 +14,19 @@ from pydantic import Field
 
 from jointcredit.accounts.permissions import ensure_can_view
 from jointcredit.common import clock
+from jointcredit.common.schemas import one_of
 
 from . import exports, selectors, services
-from .models import ListEntry, ListType
+from .models import EntryState, ListColor, ListEntry, ListType
 
 PREFIX = ""
 PUBLIC_PREFIX = "/lists"
 router = Router(tags=["红黑名单"])
 public_router = Router(tags=["红黑名单公示"])
+
+StateFilter = one_of(EntryState.values, blank=True)
+ColorFilter = one_of(ListColor.values, blank=True)
+StatusFilter = one_of(selectors.STATUS_FILTERS, blank=True)
 
 
 class DepartmentRef(Schema):
@@ -242,11 +247,11 @@ def list_type_detail(request, code: str):
 def list_entries(
     request,
     identifier: str = "",
-    state: str = "",
+    state: StateFilter = "",
     list_type: str = "",
-    color: str = "",
+    color: ColorFilter = "",
     department: str = "",
-    status: str = "",
+    status: StatusFilter = "",
     q: str = "",
     page: int = 1,
     page_size: int = 20,
@@ -277,11 +282,11 @@ def list_entries_export(
     request,
     format: Literal["csv", "xlsx"] = "csv",
     identifier: str = "",
-    state: str = "",
+    state: StateFilter = "",
     list_type: str = "",
-    color: str = "",
+    color: ColorFilter = "",
     department: str = "",
-    status: str = "",
+    status: StatusFilter = "",
     q: str = "",
 ):
     ensure_can_view(request.auth)

@@ -10,13 +10,16 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from jointcredit.common.pagination import Page
-from jointcredit.common.schemas import OutSchema
+from jointcredit.common.schemas import OutSchema, one_of
 
 from . import selectors, services
 from .models import Measure, Memorandum, Screening
+from .scenarios import SCENARIOS
 
 PREFIX = ""
 router = Router(tags=["联合奖惩"])
+
+Scenario = one_of(SCENARIOS)
 
 
 # --- check ---------------------------------------------------------------------------------------
@@ -69,7 +72,7 @@ class CheckOut(OutSchema):
         "库中没有该主体时 subject 为 null、hits 为空；标识格式错误或场景未知返回 422。"
     ),
 )
-def check(request, identifier: str, scenario: str, date: date | None = None):
+def check(request, identifier: str, scenario: Scenario, date: date | None = None):
     # Hot path (DESIGN.md §5, bench/bench_check.py): the Check*Out schemas are OutSchema (ADR 0014).
     result = selectors.measure_check(identifier=identifier, scenario=scenario, on=date)
     return {
@@ -244,8 +247,8 @@ def measure_list(
     page: int = 1,
     page_size: int = 20,
     memorandum: str | None = None,
-    kind: str | None = None,
-    scenario: str | None = None,
+    kind: Literal["incentive", "punishment"] | None = None,
+    scenario: Scenario | None = None,
     active: bool | None = None,
 ):
     return _page(

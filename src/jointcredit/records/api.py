@@ -12,11 +12,13 @@ from ninja.files import UploadedFile
 from jointcredit.accounts.models import Department
 from jointcredit.accounts.permissions import ensure_can_view
 from jointcredit.common.errors import ValidationFailed
+from jointcredit.common.schemas import one_of
 from jointcredit.importing.pipeline import ImportMode
 
 from . import exports, selectors, services
 from .extensions import add_marks
 from .fields import RECORD_TYPE_BY_PLURAL
+from .models import RecordState
 
 PREFIX = "/records"
 PUBLIC_PREFIX = "/records"
@@ -231,10 +233,13 @@ def record_export(request, kind: Kind, query: Query[ExportQuery]):
     )
 
 
+RecordStateFilter = one_of(RecordState.values, blank=True)
+
+
 class ListQuery(Schema):
     department: str | None = None
     q: str = ""
-    state: str = ""
+    state: RecordStateFilter = ""
     date_from: date | None = None
     date_to: date | None = None
     overdue: bool = False
