@@ -855,7 +855,8 @@ def list_entry_correct(
 
 
 def _objection_periods(periods, opening: bool, today: date) -> list:
-    """The entry's objection periods after opening or closing one (ISO dates, closed day inclusive)."""
+    """The entry's objection periods after opening or closing one: [opened_on, closed_on) as ISO dates
+    (the state at the end of each day, as the as-of check reads it)."""
     periods = [list(p) for p in periods] if isinstance(periods, list) else []
     if opening:
         return [*periods, [today.isoformat(), None]]

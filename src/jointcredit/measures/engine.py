@@ -13,8 +13,8 @@ Rules:
   (a black-listed subject cannot be 诚信典型; the lists app also removes such red entries at once,
   this only covers the window before it does).
 
-As of a date D (ADR 0032): an entry counts if it was in force on D — published on or before D,
-within its validity, not removed on or before D — whatever happened later. One removed later as
+As of a date D (ADR 0032), as things stood at the end of D: an entry counts if it was in force on D
+— published on or before D, within its validity, not removed on or before D — whatever happened later. One removed later as
 erroneous (撤销/更正) is reported with that fact (``later_revoked``); ``under_objection`` is the flag
 as of D (today's flag for today and later dates, the entry's objection periods for past ones).
 """
@@ -78,7 +78,7 @@ def entry_as_of(row: tuple, on: date, today: date) -> EntryRow | None:
             return None
     if on < today:
         iso = on.isoformat()
-        objecting = any(start <= iso and (end is None or iso <= end) for start, end in (periods or ()))
+        objecting = any(start <= iso and (end is None or iso < end) for start, end in (periods or ()))
     return EntryRow(
         *head,
         valid_from,
