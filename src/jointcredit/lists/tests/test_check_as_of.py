@@ -118,6 +118,22 @@ def test_entry_revoked_as_erroneous_after_the_date_hits_flagged(
     assert ask(entry, None) == []
 
 
+def test_staff_check_page_answers_as_of_the_date(
+    black_published, scjgj_approver, client, company, time_machine
+):
+    published_on = clock.today()
+    entry = black_published()
+    _travel(time_machine, published_on + timedelta(days=10))
+    services.list_entry_remove(entry=entry, actor=scjgj_approver, reason="revoked", note="撤销")
+    client.force_login(scjgj_approver)
+    params = {"identifier": company.identifier, "scenario": SCENARIO}
+    page = client.get(
+        "/staff/measures/check/", {**params, "date": (published_on + timedelta(days=5)).isoformat()}
+    )
+    assert f"条目 #{entry.pk}" in page.content.decode() and "后经撤销/更正" in page.content.decode()
+    assert f"条目 #{entry.pk}" not in client.get("/staff/measures/check/", params).content.decode()
+
+
 def test_objection_open_on_the_date_flags_the_hit(black_published, ask, scjgj_approver, time_machine):
     published_on = clock.today()
     entry = black_published()
