@@ -216,20 +216,22 @@ SQL_ROLES = """
 SELECT r.subject_id, r.role, r.directly_responsible, o.identifier, o.name, r.since, r.until
 FROM subjects_relatedperson r JOIN subjects_subject o ON o.id = r.subject_id WHERE r.person_id = %s
 """
-# As measures.selectors._ENTRIES: the subject's own published entries UNION ALL those of the
+# As measures.selectors._ENTRIES: the subject's own published (and removed) entries UNION ALL those of the
 # organisations where it holds a role, each branch an index lookup (an OR of the two scans every entry).
 SQL_ENTRIES = """
 (SELECT e.id, e.subject_id, t.code, t.name, t.color, t.memorandum_id, d.name, e.legal_basis, e.valid_from,
-        e.valid_until, e.under_objection
+        e.valid_until, e.under_objection, e.state, e.published_at, e.removed_at, e.removal_reason,
+        e.objection_periods
  FROM lists_listentry e JOIN lists_listtype t ON t.id = e.list_type_id
  JOIN accounts_department d ON d.id = e.department_id
- WHERE e.state = 'published' AND e.subject_id = %s)
+ WHERE e.state IN ('published', 'removed') AND e.subject_id = %s)
 UNION ALL
 (SELECT e.id, e.subject_id, t.code, t.name, t.color, t.memorandum_id, d.name, e.legal_basis, e.valid_from,
-        e.valid_until, e.under_objection
+        e.valid_until, e.under_objection, e.state, e.published_at, e.removed_at, e.removal_reason,
+        e.objection_periods
  FROM lists_listentry e JOIN lists_listtype t ON t.id = e.list_type_id
  JOIN accounts_department d ON d.id = e.department_id
- WHERE e.state = 'published'
+ WHERE e.state IN ('published', 'removed')
    AND e.subject_id IN (SELECT subject_id FROM subjects_relatedperson WHERE person_id = %s))
 """
 SQL_MEASURES = """
@@ -290,7 +292,7 @@ def application(environ, start_response):
 
     from bench.reference_app import _authenticate, _db, _error, _json
     from jointcredit.common.errors import DomainError
-    from jointcredit.measures.engine import EntryRow, RoleLink, hits_compute, in_force
+    from jointcredit.measures.engine import RoleLink, entry_as_of, hits_compute, in_force
     from jointcredit.measures.selectors import scenario_validate
     from jointcredit.subjects.identifiers import (
         INDIVIDUAL_BUSINESS_PLACEHOLDER,
@@ -315,7 +317,8 @@ def application(environ, start_response):
     q = parse_qs(environ.get("QUERY_STRING", ""))
     try:
         scenario = scenario_validate(q.get("scenario", [""])[0])
-        on = date.fromisoformat(q["date"][0]) if "date" in q else datetime.now(_LOCAL_TZ).date()
+        today = datetime.now(_LOCAL_TZ).date()
+        on = date.fromisoformat(q["date"][0]) if "date" in q else today
         code = normalize(q.get("identifier", [""])[0])
         detect_and_validate(
             code.split(":", 1)[1] if code.startswith(INDIVIDUAL_BUSINESS_PLACEHOLDER + ":") else code
@@ -346,9 +349,9 @@ def application(environ, start_response):
         ]
         held = {r.organisation_id for r in roles}
         entries = [
-            EntryRow(*r)
+            e
             for r in conn.execute(SQL_ENTRIES, [sid, sid]).fetchall()
-            if in_force(r[8], r[9], on) and (r[1] == sid or r[1] in held)
+            if (r[1] == sid or r[1] in held) and (e := entry_as_of(r, on, today)) is not None
         ]
         hits = hits_compute(
             self_entries=[e for e in entries if e.subject_id == sid],
@@ -361,7 +364,11 @@ def application(environ, start_response):
         "scenario": scenario,
         "date": on.isoformat(),
         "hits": [
-            {**d, "valid_until": d["valid_until"].isoformat() if d["valid_until"] else None}
+            {
+                **d,
+                "valid_until": d["valid_until"].isoformat() if d["valid_until"] else None,
+                "removed_on": d["removed_on"].isoformat() if d["removed_on"] else None,
+            }
             for d in (x.as_dict() for x in hits)
         ],
     }

@@ -6,7 +6,7 @@ entry's current state in ``error.details``.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from ninja import Router, Schema, Status
@@ -87,6 +87,27 @@ class EntryOut(Schema):
     end_reason_label: str = ""
     under_objection: bool
     created_at: str
+
+
+class EntryChangeOut(Schema):
+    event: str = Field(
+        description="变更事项：created 拟列入 / notified 告知 / decided 认定 / published 发布 / "
+        "corrected 更正 / objection_opened 异议中 / objection_closed 异议办结 / removed 移出 / expired 有效期届满"
+    )
+    label: str
+    state_before: str
+    state_after: str
+    removal_reason: str = Field(
+        description="移出原因（仅 removed）：expired / repaired / revoked / corrected / superseded"
+    )
+    reason: str = Field(description="原因或说明")
+    actor: str = Field(description="操作人（记录时的名称；系统操作为“系统”）")
+    recorded_at: datetime | None = Field(
+        description="记录时间（事务时间）；按日期推导、尚未记录的到期为 null"
+    )
+    effective_on: date = Field(description="生效日期（有效时间）")
+    backfilled: bool = Field(description="上线前的变更，由存量时间戳和审计记录补录")
+    derived: bool = Field(description="按日期推导的到期（到期事件尚未发出）")
 
 
 class EntryPage(Schema):
@@ -316,6 +337,16 @@ def list_entry_create(request, payload: EntryIn):
 @router.get("/list-entries/{entry_id}", response={200: EntryOut, 404: ErrorOut}, summary="名单条目详情")
 def list_entry_detail(request, entry_id: int):
     return entry_out(selectors.list_entry_get(entry_id))
+
+
+@router.get(
+    "/list-entries/{entry_id}/history",
+    response={200: list[EntryChangeOut], 404: ErrorOut},
+    summary="名单条目状态历史",
+    description="条目的每次状态变更（旧到新）：变更前后状态、原因、操作人、记录时间（事务时间）和生效日期（有效时间）。",
+)
+def list_entry_history(request, entry_id: int):
+    return selectors.list_entry_timeline(selectors.list_entry_get(entry_id))
 
 
 @router.post(

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from jointcredit.common.history import StatusChange
+
 
 class ListColor(models.TextChoices):
     RED = "red", "红名单（诚信典型）"
@@ -154,6 +156,10 @@ class ListEntry(ConcurrentTransitionMixin, models.Model):
     removal_note = models.TextField("移出说明", blank=True)
     expiry_emitted_at = models.DateTimeField("到期事件发出时间", null=True, blank=True)
     under_objection = models.BooleanField("异议中", default=False, db_index=True)
+    # [[opened_on, closed_on | null], …] as ISO dates: a copy of the objection steps of the history
+    # (ListEntryChange) on the row itself, so the as-of check answers "under objection on D" from the
+    # one indexed query it already makes (ADR 0032).
+    objection_periods = models.JSONField("异议期间", default=list, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -266,3 +272,51 @@ class ListEntry(ConcurrentTransitionMixin, models.Model):
     )
     def remove(self):
         """移出 with a ``removal_reason``."""
+
+
+class ChangeEvent(models.TextChoices):
+    CREATED = "created", "拟列入"
+    NOTIFIED = "notified", "告知"
+    DECIDED = "decided", "认定"
+    PUBLISHED = "published", "发布"
+    CORRECTED = "corrected", "更正"
+    OBJECTION_OPENED = "objection_opened", "异议受理（异议中）"
+    OBJECTION_CLOSED = "objection_closed", "异议办结"
+    REMOVED = "removed", "移出"
+    EXPIRED = "expired", "有效期届满"
+
+
+# Steps the public may see on the portal (subjects.privacy.public_timeline applies the policy).
+PUBLIC_EVENTS = (
+    ChangeEvent.PUBLISHED,
+    ChangeEvent.CORRECTED,
+    ChangeEvent.OBJECTION_OPENED,
+    ChangeEvent.OBJECTION_CLOSED,
+    ChangeEvent.REMOVED,
+    ChangeEvent.EXPIRED,
+)
+
+
+class ListEntryChange(StatusChange):
+    """名单条目状态变更历史: one row per change of a list entry (ADR 0032)."""
+
+    entry = models.ForeignKey(
+        ListEntry, on_delete=models.CASCADE, related_name="changes", verbose_name="名单条目"
+    )
+    event = models.CharField("变更事项", max_length=32, choices=ChangeEvent.choices)
+    removal_reason = models.CharField("移出原因", max_length=16, choices=RemovalReason.choices, blank=True)
+
+    class Meta(StatusChange.Meta):
+        verbose_name = "名单条目状态变更"
+        verbose_name_plural = "名单条目状态变更"
+        indexes = [models.Index(fields=["entry", "recorded_at"], name="list_entry_change_entry")]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} · {self.get_event_display()} · {self.effective_on}"
+
+    @property
+    def label(self) -> str:
+        """How the step reads on a timeline: 移出（信用修复）, 有效期届满, 发布 …"""
+        if self.event == ChangeEvent.REMOVED and self.removal_reason:
+            return f"移出（{REMOVAL_SHORT_LABELS.get(self.removal_reason, self.removal_reason)}）"
+        return self.get_event_display()

@@ -46,4 +46,8 @@ def public_detail(request, pk: int):
         entry = selectors.public_entry_get(pk)
     except DomainError as exc:
         return render(request, "lists/public_gone.html", {"message": exc.message}, status=404)
-    return render(request, "lists/public_detail.html", {"e": selectors.public_entry_out(entry)})
+    return render(
+        request,
+        "lists/public_detail.html",
+        {"e": selectors.public_entry_out(entry), "timeline": selectors.list_entry_public_timeline(entry)},
+    )

@@ -16,7 +16,7 @@ from jointcredit.subjects import privacy
 from jointcredit.subjects.identifiers import normalize
 from jointcredit.subjects.selectors import subject_find
 
-from .models import EntryState, ListColor, ListEntry, ListType
+from .models import PUBLIC_EVENTS, ChangeEvent, EntryState, ListColor, ListEntry, ListType
 
 STATUS_FILTERS = {
     "effective": "生效中",
@@ -194,6 +194,55 @@ def entries_effective_for_subjects(subject_ids: Iterable[int], on: date | None =
 def entries_awaiting_action(department) -> QuerySet[ListEntry]:
     """草稿、已告知、已认定: unfinished entries of a department."""
     return ListEntry.objects.filter(department=department, state__in=UNFINISHED)
+
+
+def list_entry_timeline(entry: ListEntry) -> list[dict]:
+    """The entry's status history (ADR 0032), oldest first: each change with the state before and
+    after, the reason, who, when it was recorded and from which day it takes effect. An expiry the
+    sweep has not announced yet is added as a derived step (``derived``), as every read derives it."""
+    steps = [
+        {
+            "event": c.event,
+            "label": c.label,
+            "state_before": c.state_before,
+            "state_after": c.state_after,
+            "state_before_label": _STATE_LABELS.get(c.state_before, c.state_before),
+            "state_after_label": _STATE_LABELS.get(c.state_after, c.state_after),
+            "removal_reason": c.removal_reason,
+            "reason": c.reason,
+            "actor": c.actor_name,
+            "recorded_at": c.recorded_at,
+            "effective_on": c.effective_on,
+            "backfilled": c.backfilled,
+            "derived": False,
+        }
+        for c in entry.changes.order_by("recorded_at", "pk")
+    ]
+    today = _today()
+    if entry.is_expired(today) and not any(s["event"] == ChangeEvent.EXPIRED for s in steps):
+        steps.append(
+            {
+                "event": ChangeEvent.EXPIRED.value,
+                "label": ChangeEvent.EXPIRED.label,
+                "state_before": entry.state,
+                "state_after": entry.state,
+                "state_before_label": _STATE_LABELS.get(entry.state, entry.state),
+                "state_after_label": _STATE_LABELS.get(entry.state, entry.state),
+                "removal_reason": "",
+                "reason": f"有效期已于 {entry.valid_until} 届满",
+                "actor": "系统",
+                "recorded_at": None,
+                "effective_on": entry.valid_until + timedelta(days=1),
+                "backfilled": False,
+                "derived": True,
+            }
+        )
+    return steps
+
+
+def list_entry_public_timeline(entry: ListEntry) -> list[dict]:
+    """What the portal shows of the history: the public steps, dated, without who or why."""
+    return privacy.public_timeline(list_entry_timeline(entry), events=PUBLIC_EVENTS)
 
 
 def entry_history(entry: ListEntry):

@@ -20,6 +20,7 @@ from jointcredit.audit.services import audit_record
 from jointcredit.calendar.selectors import WorkingCalendar, deadline_or_pending
 from jointcredit.common import clock
 from jointcredit.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from jointcredit.common.history import actor_label
 from jointcredit.common.validation import clean_text as _text
 from jointcredit.exchange.outbox import event_emit
 from jointcredit.subjects.identifiers import IdType, detect_and_validate
@@ -27,7 +28,16 @@ from jointcredit.subjects.models import Subject, SubjectKind
 from jointcredit.subjects.selectors import subject_find
 from jointcredit.subjects.services import subject_match_or_create
 
-from .models import EntryState, ListColor, ListEntry, ListType, RemovalReason, StatementOutcome
+from .models import (
+    ChangeEvent,
+    EntryState,
+    ListColor,
+    ListEntry,
+    ListEntryChange,
+    ListType,
+    RemovalReason,
+    StatementOutcome,
+)
 
 DOC_NO_MAX = 100
 MAX_STATEMENT_DAYS = 60
@@ -114,6 +124,31 @@ def entry_event_data(entry: ListEntry) -> dict:
         "removal_note": entry.removal_note or None,
         "removed_at": entry.removed_at,
     }
+
+
+def entry_change_record(
+    *,
+    entry: ListEntry,
+    event: str,
+    state_before: str,
+    actor,
+    reason: str = "",
+    effective_on: date | None = None,
+) -> ListEntryChange:
+    """One row of the entry's status history (ADR 0032), written inside the caller's transaction,
+    next to its audit row. Valid time defaults to today; transaction time is always now."""
+    return ListEntryChange.objects.create(
+        entry=entry,
+        event=event,
+        state_before=state_before,
+        state_after=entry.state,
+        removal_reason=entry.removal_reason if event == ChangeEvent.REMOVED else "",
+        reason=reason,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_name=actor_label(actor),
+        recorded_at=clock.now(),
+        effective_on=effective_on or _today(),
+    )
 
 
 def _emit(kind: str, entry: ListEntry, **extra) -> None:
@@ -361,6 +396,9 @@ def list_entry_create(
             valid_until=valid_until,
             created_by=actor,
         )
+        entry_change_record(
+            entry=entry, event=ChangeEvent.CREATED, state_before="", actor=actor, reason=reason
+        )
         audit_record(
             actor=actor,
             action="list_entry.create",
@@ -465,6 +503,14 @@ def list_entry_notify(
         entry.statement_deadline = deadline_or_pending(notified_on, days)  # None = 待配置节假日
         entry.notice_no = notice_no or f"{entry.department.name}失信告〔{notified_on.year}〕{entry.pk}号"
         entry.save()
+        entry_change_record(
+            entry=entry,
+            event=ChangeEvent.NOTIFIED,
+            state_before=before["state"],
+            actor=actor,
+            reason=f"送达告知书 {entry.notice_no}",
+            effective_on=notified_on,
+        )
         audit_record(
             actor=actor,
             action="list_entry.notify",
@@ -602,6 +648,14 @@ def list_entry_decide(
             or (f"{entry.department.name}失信认〔{decided_on.year}〕{entry.pk}号")
         )
         entry.save()
+        entry_change_record(
+            entry=entry,
+            event=ChangeEvent.DECIDED,
+            state_before=before["state"],
+            actor=actor,
+            reason=f"认定文书 {entry.document_no}",
+            effective_on=decided_on,
+        )
         audit_record(
             actor=actor,
             action="list_entry.decide",
@@ -621,6 +675,16 @@ def _remove_locked(entry: ListEntry, *, actor, reason: str, note: str, action: s
     entry.removal_reason, entry.removal_note = reason, note
     entry.removed_at = clock.now()
     entry.save()
+    # Valid time: the day of the removal; an expired entry closed by hand ended the day after its end.
+    expired_on = entry.valid_until + timedelta(days=1) if reason == RemovalReason.EXPIRED else None
+    entry_change_record(
+        entry=entry,
+        event=ChangeEvent.REMOVED,
+        state_before=before["state"],
+        actor=actor,
+        reason=note,
+        effective_on=expired_on,
+    )
     if was_published:
         # Consumers only ever saw published entries; drafts leave silently (audit only).
         _emit("list_entry.removed", entry)
@@ -653,6 +717,9 @@ def list_entry_publish(*, entry: ListEntry, actor) -> ListEntry:
         _run(entry, "publish")
         entry.published_at = clock.now()
         entry.save()
+        entry_change_record(
+            entry=entry, event=ChangeEvent.PUBLISHED, state_before=before["state"], actor=actor
+        )
         _emit("list_entry.published", entry)
         audit_record(
             actor=actor,
@@ -773,6 +840,9 @@ def list_entry_correct(
         if not changes:
             raise ValidationFailed.single("reason", "changed", "没有需要更正的内容。")
         entry.save()
+        entry_change_record(
+            entry=entry, event=ChangeEvent.CORRECTED, state_before=before["state"], actor=actor, reason=note
+        )
         if entry.state == EntryState.PUBLISHED:
             _emit("list_entry.changed", entry, changes=changes, note=note)
         audit_record(
@@ -786,7 +856,18 @@ def list_entry_correct(
     return entry
 
 
-def list_entry_set_objection(*, entry: ListEntry, under_objection: bool, actor) -> ListEntry:
+def _objection_periods(periods, opening: bool, today: date) -> list:
+    """The entry's objection periods after opening or closing one: [opened_on, closed_on) as ISO dates
+    (the state at the end of each day, as the as-of check reads it)."""
+    periods = [list(p) for p in periods] if isinstance(periods, list) else []
+    if opening:
+        return [*periods, [today.isoformat(), None]]
+    if periods and periods[-1][1] is None:
+        periods[-1][1] = today.isoformat()
+    return periods
+
+
+def list_entry_set_objection(*, entry: ListEntry, under_objection: bool, actor, note: str = "") -> ListEntry:
     """Mark or unmark 异议中 (called by the objections app when an objection is accepted / closed).
 
     ``actor`` is the department user acting on the objection; ``None`` is accepted for system
@@ -806,7 +887,15 @@ def list_entry_set_objection(*, entry: ListEntry, under_objection: bool, actor) 
             raise _conflict(entry, f"条目当前状态为“{_state_label(entry.state)}”，不能标记为异议中。")
         before = entry_snapshot(entry)
         entry.under_objection = under_objection
-        entry.save(update_fields=["under_objection", "updated_at"])
+        entry.objection_periods = _objection_periods(entry.objection_periods, under_objection, _today())
+        entry.save(update_fields=["under_objection", "objection_periods", "updated_at"])
+        entry_change_record(
+            entry=entry,
+            event=ChangeEvent.OBJECTION_OPENED if under_objection else ChangeEvent.OBJECTION_CLOSED,
+            state_before=before["state"],
+            actor=actor,
+            reason=note,
+        )
         if entry.state == EntryState.PUBLISHED:
             _emit("list_entry.objection_opened" if under_objection else "list_entry.objection_closed", entry)
         audit_record(

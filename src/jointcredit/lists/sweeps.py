@@ -8,13 +8,15 @@ withdrawn too — exactly once per entry, guarded by ``expiry_emitted_at`` under
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import transaction
 from django.utils import timezone
 
 from jointcredit.audit.services import audit_record
 
-from .models import EntryState, ListEntry
-from .services import entry_event_data
+from .models import ChangeEvent, EntryState, ListEntry
+from .services import entry_change_record, entry_event_data
 
 BATCH = 500
 
@@ -42,6 +44,14 @@ def run(*, now, stdout=None) -> dict[str, int]:
             for entry in batch:
                 entry.expiry_emitted_at = now
                 entry.save(update_fields=["expiry_emitted_at"])
+                entry_change_record(
+                    entry=entry,
+                    event=ChangeEvent.EXPIRED,
+                    state_before=entry.state,
+                    actor=None,
+                    reason=f"有效期已于 {entry.valid_until} 届满",
+                    effective_on=entry.valid_until + timedelta(days=1),
+                )
                 data = entry_event_data(entry)
                 data.update(
                     removal_reason="expired",

@@ -168,6 +168,7 @@ def entry_detail(request, pk: int):
             "effective": entry.is_effective(today),
             "actions": _actions(entry, request.user, today),
             "history": selectors.entry_history(entry),
+            "timeline": selectors.list_entry_timeline(entry),
             "has_notice": entry.notified_on is not None,
             "has_decision": entry.is_black
             and entry.state in (EntryState.DECIDED, EntryState.PUBLISHED, EntryState.REMOVED)

@@ -49,6 +49,9 @@ class CheckHitOut(OutSchema):
     valid_until: date | None
     via: str
     under_objection: bool
+    later_revoked: bool
+    removed_on: date | None
+    removal_reason: str
     explanation: str
 
 
@@ -68,7 +71,9 @@ class CheckOut(OutSchema):
         "public_resource_trading、market_entry、honours、inspection 等）；date 默认为今天。"
         "每条命中给出措施、引起它的名单条目、认定部门、依据和 via（self 表示主体本身，"
         "“法定代表人:<统一社会信用代码>”表示因其在被列入名单组织中的身份）。"
-        "异议中的条目标记 under_objection。"
+        "结果按 date 当天的情况给出：当天已发布、在有效期内且尚未移出的条目计入，不论之后如何；"
+        "之后被移出的条目给出 removed_on 与 removal_reason，因认定有误被撤销或更正的另标 later_revoked；"
+        "under_objection 为 date 当天是否处于异议处理中。"
         "库中没有该主体时 subject 为 null、hits 为空；标识格式错误或场景未知返回 422。"
     ),
 )

@@ -12,6 +12,11 @@ Rules:
 * incentives are withheld from a subject that is itself on an effective black list on that date
   (a black-listed subject cannot be 诚信典型; the lists app also removes such red entries at once,
   this only covers the window before it does).
+
+As of a date D (ADR 0032), as things stood at the end of D: an entry counts if it was in force on D
+— published on or before D, within its validity, not removed on or before D — whatever happened
+later. One removed later as erroneous (撤销/更正) is reported with that fact (``later_revoked``); ``under_objection`` is the flag
+as of D (today's flag for today and later dates, the entry's objection periods for past ones).
 """
 
 from __future__ import annotations
@@ -19,11 +24,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils import timezone
+
+from jointcredit.lists.models import EntryState, RemovalReason
 from jointcredit.subjects.models import RelatedRole
 
 from .catalog import Catalog, MeasureInfo
 
 ROLE_LABELS = dict(RelatedRole.choices)
+# Removed because the listing was wrong (objection upheld as 撤销/更正), not because it ran its course.
+ERRONEOUS_REMOVALS = frozenset({RemovalReason.REVOKED, RemovalReason.CORRECTED})
+REMOVAL_LABELS = dict(RemovalReason.choices)
 
 
 @dataclass(frozen=True)
@@ -39,6 +50,43 @@ class EntryRow:
     valid_from: date | None
     valid_until: date | None
     under_objection: bool
+    # Set only when the entry was removed after the date asked about (as-of answers).
+    removed_on: date | None = None
+    removal_reason: str = ""
+
+    @property
+    def later_revoked(self) -> bool:
+        return self.removed_on is not None and self.removal_reason in ERRONEOUS_REMOVALS
+
+
+def entry_as_of(row: tuple, on: date, today: date) -> EntryRow | None:
+    """An entry row (``selectors.ENTRY_COLUMNS``) as it stood on ``on``; None when not in force then.
+
+    A published row without ``published_at`` (written before it was stamped, or by bulk loads) counts
+    from its validity start; a removed one without it was never published."""
+    (*head, valid_from, valid_until, objecting, state, published_at, removed_at, reason, periods) = row
+    if not in_force(valid_from, valid_until, on):
+        return None
+    if published_at is not None and timezone.localdate(published_at) > on:
+        return None
+    removed_on = None
+    if state == EntryState.REMOVED:
+        if published_at is None or removed_at is None:
+            return None
+        removed_on = timezone.localdate(removed_at)
+        if removed_on <= on:
+            return None
+    if on < today:
+        iso = on.isoformat()
+        objecting = any(start <= iso and (end is None or iso < end) for start, end in (periods or ()))
+    return EntryRow(
+        *head,
+        valid_from,
+        valid_until,
+        objecting,
+        removed_on,
+        reason if removed_on else "",
+    )
 
 
 @dataclass(frozen=True)
@@ -81,6 +129,11 @@ class Hit:
                 f"该主体是{self.link.organisation_name}（{self.link.organisation_identifier}）的{role}，{direct}"
                 f"该组织被列入{listed}，{memo}规定“{m.name}”同时作用于其{role}{only_direct}。"
             )
+        if entry.removed_on is not None:
+            label = REMOVAL_LABELS.get(entry.removal_reason, entry.removal_reason)
+            why += f"该条目已于 {entry.removed_on:%Y-%m-%d} 移出（{label}）"
+            why += "，认定有误，" if entry.later_revoked else "，"
+            why += "核查日期当天仍在有效期内。"
         if entry.under_objection:
             why += "该名单条目正在异议处理中，请结合异议结果审慎实施。"
         return why
@@ -103,6 +156,9 @@ class Hit:
             "valid_until": e.valid_until,
             "via": self.via,
             "under_objection": e.under_objection,
+            "later_revoked": e.later_revoked,
+            "removed_on": e.removed_on,
+            "removal_reason": e.removal_reason,
             "explanation": self.explanation(),
         }
 

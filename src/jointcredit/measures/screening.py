@@ -51,7 +51,7 @@ from jointcredit.subjects.identifiers import (
 from jointcredit.subjects.models import RelatedPerson, Subject, SubjectAlias
 
 from .catalog import catalog_get
-from .engine import ROLE_LABELS, EntryRow, Hit, RoleLink, hits_compute
+from .engine import ROLE_LABELS, EntryRow, Hit, RoleLink, entry_as_of, hits_compute
 from .models import Screening
 from .scenarios import SCENARIOS
 from .selectors import ENTRY_COLUMNS, effective_entries_q, role_held_q, scenario_validate
@@ -332,13 +332,16 @@ class HitTarget:
 def hit_targets_build(*, scenario: str, on: date) -> dict[str, HitTarget]:
     """identifier → its hits, for every identifier that has at least one measure in ``scenario``."""
     catalog = catalog_get()
+    today = clock.today()
     effective = ListEntry.objects.filter(effective_entries_q(on)).order_by()
     by_subject: dict[int, list[EntryRow]] = defaultdict(list)
     names: dict[int, tuple[str, str]] = {}
     for row in effective.values_list(*ENTRY_COLUMNS, "subject__identifier", "subject__name").iterator(
         chunk_size=20_000
     ):
-        entry = EntryRow(*row[:-2])
+        entry = entry_as_of(row[:-2], on, today)
+        if entry is None:  # published after ``on`` (ADR 0032)
+            continue
         by_subject[entry.subject_id].append(entry)
         names[entry.subject_id] = (row[-2], row[-1])
     links: dict[int, list[RoleLink]] = defaultdict(list)

@@ -16,7 +16,7 @@ from jointcredit.subjects.models import RelatedPerson, Subject
 from jointcredit.subjects.selectors import subject_find
 
 from .catalog import catalog_get
-from .engine import EntryRow, Hit, RoleLink, hits_compute, in_force
+from .engine import Hit, RoleLink, entry_as_of, hits_compute, in_force
 from .models import Measure, Memorandum, Screening
 from .scenarios import SCENARIOS
 
@@ -32,7 +32,16 @@ ENTRY_COLUMNS = (
     "valid_from",
     "valid_until",
     "under_objection",
+    # As-of answers (engine.entry_as_of): publication and removal times, objection periods.
+    "state",
+    "published_at",
+    "removed_at",
+    "removal_reason",
+    "objection_periods",
 )
+# Published entries, and removed ones that may have been in force on an earlier date: one index
+# range of (subject, state) either way.
+CHECKED_STATES = (EntryState.PUBLISHED, EntryState.REMOVED)
 
 
 # Hot path of GET /check (bench/bench_check.py): see common.fastpath.
@@ -55,12 +64,10 @@ _ROLES = CompiledQuery(
 
 
 def _published_entries(**where):
-    return (
-        ListEntry.objects.filter(state=EntryState.PUBLISHED, **where).order_by().values_list(*ENTRY_COLUMNS)
-    )
+    return ListEntry.objects.filter(state__in=CHECKED_STATES, **where).order_by().values_list(*ENTRY_COLUMNS)
 
 
-# The subject's own published entries, then those of the organisations where it holds a role, as
+# The subject's own published (and removed) entries, then those of the organisations where it holds a role, as
 # one statement. Written as ``subject = %s OR subject IN (roles)`` PostgreSQL cannot use the
 # (subject, state) index for the OR and scans every entry (~80 ms at 100k entries, for every check);
 # each branch of the UNION ALL is an index lookup (~0.1 ms). An organisation's entry appears once
@@ -121,10 +128,11 @@ def _hits_and_roles(subject_id: int, scenario: str, on: date) -> tuple[list[Hit]
     # keep the queries compiled-and-prepared with date parameters (common.fastpath takes str/int).
     roles = [RoleLink(*row[:5]) for row in _ROLES.rows(subject_id) if in_force(row[5], row[6], on)]
     held = {r.organisation_id for r in roles}
+    today = clock.today()
     entries = [
-        EntryRow(*row)
+        e
         for row in _ENTRIES.rows(subject_id, subject_id)
-        if in_force(row[8], row[9], on) and (row[1] == subject_id or row[1] in held)
+        if (row[1] == subject_id or row[1] in held) and (e := entry_as_of(row, on, today)) is not None
     ]
     self_entries = [e for e in entries if e.subject_id == subject_id]
     role_entries = [(e, r) for r in roles for e in entries if e.subject_id == r.organisation_id]
@@ -139,8 +147,9 @@ def measure_check(*, identifier: str, scenario: str, on: date | None = None) -> 
     staff check page and other apps all ask this.
 
     Three indexed queries, compiled and prepared once per process (subject by identifier, alias as
-    the fallback; the subject's roles in organisations; published entries of the subject and those
-    organisations) plus the in-process measure catalogue.
+    the fallback; the subject's roles in organisations; published and removed entries of the subject
+    and those organisations) plus the in-process measure catalogue. The answer is as things stood on
+    ``on`` (engine.entry_as_of): the same queries serve today and any past date.
     """
     scenario = scenario_validate(scenario)
     on = on or clock.today()

@@ -11,6 +11,10 @@ of the apps (/gs/, /lists/…, /inspections/ …). DESIGN.md §6, docs/portal.md
 3. **Show.** Natural persons' names as ``张*``, their document numbers as ``370102********1234``;
    names of persons appearing as attributes (法定代表人, 经营者) masked the same way; a USCC in full;
    a 个体工商户 without USCC only by its masked operator ID.
+4. **History.** Of a status history (ADR 0032) the public sees the public steps only (published,
+   under objection, corrected, repaired, removed, expired …, as each kind lists them), each as what
+   happened and from which day: never who recorded it nor the free-text reason, which may name
+   persons (:func:`public_timeline`).
 
 It lives in ``subjects`` (not ``common``) because the rules depend on subject kinds and the echo
 rule asks the subjects table whether a query is a person's name.
@@ -46,6 +50,7 @@ __all__ = [
     "public_name",
     "public_name_of",
     "public_query",
+    "public_timeline",
 ]
 
 
@@ -151,3 +156,14 @@ def public_identifier(subject: Subject) -> str:
     if subject.identifier.startswith(INDIVIDUAL_BUSINESS_PLACEHOLDER + ":"):
         return f"无统一社会信用代码（经营者证件 {mask_id_number(subject.identifier.split(':', 1)[1])}）"
     return mask_id_number(subject.identifier)
+
+
+# --- 4. history -----------------------------------------------------------------------------------
+PUBLIC_STEP_FIELDS = ("event", "label", "effective_on")
+
+
+def public_timeline(steps: list[dict], *, events) -> list[dict]:
+    """The public part of a status history: steps whose ``event`` is in ``events``, reduced to what
+    happened and from which day."""
+    allowed = {str(e) for e in events}
+    return [{k: s[k] for k in PUBLIC_STEP_FIELDS} for s in steps if str(s["event"]) in allowed]
