@@ -6,7 +6,7 @@ bulk creation, the outbox's bulk events, the importers) uses the same mechanics.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
@@ -192,30 +192,52 @@ def reserve_ids(model, n: int) -> list[int]:
     return list(range(start, start + n))
 
 
-def insert_frame(table: str, columns: list[str], frame: pl.DataFrame) -> int:
+INSERT_STEP = 50_000  # rows per slice of ``insert_frame``
+
+
+def insert_frame(
+    table: str,
+    columns: list[str],
+    frame: pl.DataFrame,
+    *,
+    prepare: Callable[[pl.DataFrame, int], pl.DataFrame] | None = None,
+) -> int:
     """COPY a polars frame (PostgreSQL: CSV written by polars, one round trip per 8 MB); SQLite:
-    executemany. Empty strings stay '' and nulls become NULL (polars quotes empty strings)."""
+    executemany. Empty strings stay '' and nulls become NULL (polars quotes empty strings).
+
+    ``prepare(slice, offset)``, when given, turns each slice of ``frame`` (``offset`` = its first
+    row's position) into the rows to insert, in ``columns`` order: derived columns (an event's JSON
+    payload, timestamps) then exist for one slice at a time instead of for the whole frame."""
     qn = connection.ops.quote_name
     cols = ", ".join(qn(c) for c in columns)
     if frame.height == 0:
         return 0
+    prepare = prepare or (lambda rows, _offset: rows)
     if connection.vendor == "postgresql":
-        step = 50_000
-        slices = [frame.slice(start, step) for start in range(0, frame.height, step)]
-        # One slice ahead in a worker thread: polars formats slice i+1 (without the GIL) while
-        # PostgreSQL parses slice i — on two cores the formatting costs no wall time.
+        starts = range(0, frame.height, INSERT_STEP)
+
+        def csv_of(start: int) -> bytes:
+            return _csv_bytes(prepare(frame.slice(start, INSERT_STEP), start))
+
+        # One slice ahead in a worker thread: polars prepares and formats slice i+1 (without the
+        # GIL) while PostgreSQL parses slice i — on two cores that work costs no wall time.
         with ThreadPoolExecutor(1) as pool, connection.cursor() as cursor:
-            ahead = pool.submit(_csv_bytes, slices[0])
+            ahead = pool.submit(csv_of, starts[0])
             # sql-vetted: table and column names come from model metadata, quoted with quote_name
             with cursor.copy(f"COPY {qn(table)} ({cols}) FROM STDIN (FORMAT csv)") as copy:
-                for i in range(len(slices)):
+                for i in range(len(starts)):
                     data = ahead.result()
-                    if i + 1 < len(slices):
-                        ahead = pool.submit(_csv_bytes, slices[i + 1])
+                    if i + 1 < len(starts):
+                        ahead = pool.submit(csv_of, starts[i + 1])
                     copy.write(data)
+                    del data
         return frame.height
-    texts = frame.with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d"))
-    return bulk_insert(table, columns, texts.iter_rows())
+    count = 0
+    for start in range(0, frame.height, INSERT_STEP):
+        rows = prepare(frame.slice(start, INSERT_STEP), start)
+        texts = rows.with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d"))
+        count += bulk_insert(table, columns, texts.iter_rows())
+    return count
 
 
 def _csv_bytes(frame: pl.DataFrame) -> bytes:

@@ -387,6 +387,37 @@ def _utf8_csv_path(fileobj: BinaryIO, checked: Checked, folder: str) -> str:
     return spool
 
 
+def _csv_frame(path: str):
+    """(header, body) of a UTF-8 CSV: the header row read alone, the body as one lazy query
+    (numbered, stripped, blank rows dropped) run by polars' streaming engine. Reading the whole file
+    eagerly and then stripping and filtering it held up to three copies of every cell at once
+    (docs/performance.md, "Import memory"); streamed, each batch of rows is stripped and filtered
+    before the next is read."""
+    import polars as pl
+
+    options = {"has_header": False, "infer_schema": False, "quote_char": '"'}
+    first = pl.read_csv(path, n_rows=1, raise_if_empty=False, **options)
+    if first.height == 0:
+        raise ValidationFailed.single("file", "header", "文件没有表头行。")
+    header = [(h or "").strip() for h in first.row(0)]
+    while header and not header[-1]:
+        header.pop()
+    if not any(header):
+        raise ValidationFailed.single("file", "header", "文件第 1 行应为表头（字段代码或中文名称）。")
+    names = [f"c{i}" for i in range(first.width)]
+    body = (
+        pl.scan_csv(path, **options)
+        .rename(dict(zip(first.columns, names)))
+        .with_row_index("_row", offset=1)
+        .slice(1)
+        .with_columns(pl.col(names).str.strip_chars())
+        .filter(pl.any_horizontal([pl.col(n).fill_null("") != "" for n in names]))
+        .with_columns(pl.col("_row").cast(pl.Int64))
+        .collect(engine="streaming")
+    )
+    return header, body.rechunk()
+
+
 def read_frame(
     fileobj: BinaryIO,
     *,
@@ -405,28 +436,11 @@ def read_frame(
     if checked.ext == ".csv":
         with tempfile.TemporaryDirectory(prefix="jc-import-") as folder:
             try:
-                df = pl.read_csv(
-                    _utf8_csv_path(fileobj, checked, folder),
-                    has_header=False,
-                    infer_schema=False,
-                    quote_char='"',
-                    raise_if_empty=False,
-                )
+                read = _csv_frame(_utf8_csv_path(fileobj, checked, folder))
             except Exception:  # noqa: BLE001 - polars raises several types; the exact reader explains
-                df = None
-        if df is not None:
-            if df.height == 0:
-                raise ValidationFailed.single("file", "header", "文件没有表头行。")
-            names = [f"c{i}" for i in range(df.width)]
-            df = df.rename(dict(zip(df.columns, names)))
-            df = df.with_columns(pl.col(names).str.strip_chars()).with_row_index("_row", offset=1)
-            header = [(h or "") for h in df.row(0)[1:]]
-            while header and not header[-1]:
-                header.pop()
-            if not any(header):
-                raise ValidationFailed.single("file", "header", "文件第 1 行应为表头（字段代码或中文名称）。")
-            body = df.slice(1).filter(pl.any_horizontal([pl.col(n).fill_null("") != "" for n in names]))
-            body = body.with_columns(pl.col("_row").cast(pl.Int64))
+                read = None
+        if read is not None:
+            header, body = read
             return Frame(
                 header=header, frame=body, kind="csv", encoding=checked.encoding, sha256=checked.sha256
             )

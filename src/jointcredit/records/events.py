@@ -25,16 +25,10 @@ ROW_SCHEMA = {
 }
 
 
-def record_events_frame(
-    rows: pl.DataFrame,
-    *,
-    record_type: str,
-    kind: str,
-    batch_id: int | None = None,
-    extra: dict[str, Any] | None = None,  # value or expression per field
-    now=None,
-) -> pl.DataFrame:
-    """Outbox rows of ``kind`` for ``rows`` (columns of ``ROW_SCHEMA``; more are ignored). The
+def _event_fields(
+    *, record_type: str, kind: str, batch_id: int | None, extra: dict[str, Any] | None
+) -> dict[str, Any]:
+    """``exchange.outbox.events_frame`` arguments of ``kind`` for rows of ``ROW_SCHEMA``. The
     payload carries all a consumer needs: type, 文书号, subject, decision date, state, public end,
     version, batch, and ``extra`` (e.g. a withdrawal's ``reason``)."""
     payload = pl.struct(
@@ -53,20 +47,42 @@ def record_events_frame(
         pl.lit(batch_id, dtype=pl.Int64).alias("batch_id"),
         *[(v if isinstance(v, pl.Expr) else pl.lit(v)).alias(k) for k, v in (extra or {}).items()],
     )
-    return outbox.events_frame(
-        rows,
-        kind=kind,
-        aggregate_type=record_type,
-        aggregate_id=pl.col("id"),
-        department_id=pl.col("department_id"),
-        payload=payload,
-        now=now,
-    )
+    return {
+        "kind": kind,
+        "aggregate_type": record_type,
+        "aggregate_id": pl.col("id"),
+        "department_id": pl.col("department_id"),
+        "payload": payload,
+    }
 
 
-def record_events_emit(rows: pl.DataFrame, **kwargs) -> int:
-    """Emit ``record_events_frame(rows, **kwargs)`` in the caller's transaction."""
-    return outbox.events_write(record_events_frame(rows, **kwargs))
+def record_events_frame(
+    rows: pl.DataFrame,
+    *,
+    record_type: str,
+    kind: str,
+    batch_id: int | None = None,
+    extra: dict[str, Any] | None = None,  # value or expression per field
+    now=None,
+) -> pl.DataFrame:
+    """Outbox rows of ``kind`` for ``rows`` (columns of ``ROW_SCHEMA``; more are ignored)."""
+    fields = _event_fields(record_type=record_type, kind=kind, batch_id=batch_id, extra=extra)
+    return outbox.events_frame(rows, now=now, **fields)
+
+
+def record_events_emit(
+    rows: pl.DataFrame,
+    *,
+    record_type: str,
+    kind: str,
+    batch_id: int | None = None,
+    extra: dict[str, Any] | None = None,
+    now=None,
+) -> int:
+    """Emit the events of ``record_events_frame`` in the caller's transaction, built slice by slice
+    while they are copied (``exchange.outbox.events_emit_frame``)."""
+    fields = _event_fields(record_type=record_type, kind=kind, batch_id=batch_id, extra=extra)
+    return outbox.events_emit_frame(rows, now=now, **fields)
 
 
 def record_rows(records) -> pl.DataFrame:

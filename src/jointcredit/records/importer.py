@@ -13,7 +13,6 @@ that re-importing the same file is a no-op and a changed row becomes an update w
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -38,12 +37,11 @@ from jointcredit.common.bulk import (
     rows_where_in,
 )
 from jointcredit.common.jsonable import jsonable
-from jointcredit.exchange import outbox
 from jointcredit.importing.pipeline import Phases, phase
 from jointcredit.subjects.models import Subject
 
 from . import rules
-from .events import ROW_SCHEMA, record_events_emit, record_events_frame
+from .events import ROW_SCHEMA, record_events_emit
 from .fields import FIELDS, LICENSE
 from .models import MODELS, ImportBatch, RecordHistory, RecordState, StatusCode
 from .validation import legacy_dict
@@ -349,41 +347,59 @@ def _insert_new(
         .then(pl.lit(RecordState.WITHDRAWN.value))
         .otherwise(pl.lit(RecordState.DRAFT.value if hold_as_draft else RecordState.PUBLISHED.value))
     )
-    with phase(phases, "records", n), ThreadPoolExecutor(1) as pool:
+    with phase(phases, "records", n):
         ids = reserve_id_series(model, n)
         new = new.with_columns(ids, state.alias("state"))
-        published = new.filter(pl.col("state") == RecordState.PUBLISHED.value)
-        # The events' frame (JSON payloads) is built by polars in a worker thread while PostgreSQL
-        # ingests the records: on two cores it costs no wall time.
-        events = (
-            pool.submit(
-                record_events_frame,
-                published.with_columns(pl.lit(1, dtype=pl.Int64).alias("version")),
+        _check_references(new)
+        now_text = db_datetime(now)
+        # The derived columns (timestamps, state texts, NULL amounts) are computed per COPY slice.
+        insert_frame(
+            model._meta.db_table,
+            [_column(model, a) for a in _new_attrs(record_type)],
+            new,
+            prepare=lambda rows, _offset: _new_frame(
+                rows, record_type=record_type, now_text=now_text, batch=batch
+            ),
+        )
+    n_withdrawn = int(new.filter(withdrawn).height)
+    out.created += n - n_withdrawn
+    out.withdrawn += n_withdrawn
+    out.ids.extend(ids.to_list() if n <= PER_RECORD_AUDIT_MAX else [])
+    # Only the payload's columns, and no copy when every row is published (a normal import).
+    rows = new.select(c for c in ROW_SCHEMA if c != "version")
+    published = pl.col("state") == RecordState.PUBLISHED.value
+    n_published = int(rows.select(published.sum()).item())
+    if n_published < rows.height:
+        rows = rows.filter(published)
+    if n_published:
+        with phase(phases, "events", n_published):
+            record_events_emit(
+                rows.with_columns(pl.lit(1, dtype=pl.Int64).alias("version")),
                 record_type=record_type,
                 kind="record.published",
                 batch_id=batch.pk if batch else None,
                 now=now,
             )
-            if published.height
-            else None
-        )
-        attrs, frame = _new_frame(new, record_type=record_type, now_text=db_datetime(now), batch=batch)
-        _check_references(frame)
-        insert_frame(model._meta.db_table, [_column(model, a) for a in attrs], frame)
-        events_frame = events.result() if events is not None else None
-    n_withdrawn = int(new.filter(withdrawn).height)
-    out.created += n - n_withdrawn
-    out.withdrawn += n_withdrawn
-    out.ids.extend(ids.to_list() if n <= PER_RECORD_AUDIT_MAX else [])
-    if events_frame is not None:
-        with phase(phases, "events", events_frame.height):
-            outbox.events_write(events_frame)
 
 
-def _new_frame(
-    new: pl.DataFrame, *, record_type: str, now_text: str, batch
-) -> tuple[list[str], pl.DataFrame]:
-    """Model attributes and values of new rows (``id`` and ``state`` already set), ready for COPY."""
+def _new_attrs(record_type: str) -> list[str]:
+    """Model attributes of a new row, in ``_new_frame``'s column order."""
+    return content_attrs(record_type) + [
+        "id",
+        "state",
+        "published_at",
+        "withdrawn_at",
+        "withdraw_reason",
+        "version",
+        "batch_id",
+        "created_at",
+        "updated_at",
+        "publication_deadline",
+    ]
+
+
+def _new_frame(new: pl.DataFrame, *, record_type: str, now_text: str, batch) -> pl.DataFrame:
+    """Values of new rows (``id`` and ``state`` already set) for ``_new_attrs``, ready for COPY."""
     withdrawn = pl.col("status_code") == StatusCode.INVALID
     new = new.with_columns(
         pl.when(pl.col("state") == RecordState.PUBLISHED.value)
@@ -400,27 +416,15 @@ def _new_frame(
         pl.lit(now_text).alias("created_at"),
         pl.lit(now_text).alias("updated_at"),
     )
-    attrs = content_attrs(record_type) + [
-        "id",
-        "state",
-        "published_at",
-        "withdrawn_at",
-        "withdraw_reason",
-        "version",
-        "batch_id",
-        "created_at",
-        "updated_at",
-        "publication_deadline",
-    ]
     nullable = {"fine", "confiscation"}
-    return attrs, new.select(
+    return new.select(
         [
             (
                 pl.when(pl.col(a) == "").then(None).otherwise(pl.col(a)).alias(a)
                 if a in nullable
                 else pl.col(a)
             )
-            for a in attrs
+            for a in _new_attrs(record_type)
         ]
     )
 

@@ -615,9 +615,17 @@ def validate(frame: pl.DataFrame, ctx: Context) -> Result:
     for rule in (*COMMON_RULES, *TYPE_RULES[ctx.record_type], duplicate_rules):
         rule(r)
     errors, error_count, rejected = collect_errors(df, r.checks)
-    valid = df.filter(~pl.col("_row").is_in(list(rejected))) if rejected else df
+    # Only the columns the writers read go on (and ``_cats`` for ``_finish``): the cells as given
+    # (CF_…/XK_…), the dates' raw text and the rules' helper columns are about half of the frame;
+    # kept, they would be gathered by the filter and held until the import commits.
+    written = _written_columns(ctx.record_type)
+    valid = df.select(c for c in [*written, "_cats"] if c in df.columns)
+    del df, r
+    if rejected:
+        valid = valid.filter(~pl.col("_row").is_in(list(rejected)))
+    valid = _finish(valid, ctx)
     return Result(
-        valid=_finish(valid, ctx),
+        valid=valid.select(c for c in written if c in valid.columns),
         errors=errors,
         error_count=error_count,
         rejected_rows=rejected,
@@ -764,6 +772,15 @@ def _normalise(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
             .alias("_cats")
         )
     return df
+
+
+def _written_columns(record_type: str) -> list[str]:
+    """What the subjects' resolution and the importer read from a validated row."""
+    attrs = [s.attr for s in FIELDS[record_type]]
+    extra = ["legacy", "department_id", "subject_identifier", "_org_code", "_reg_no", "public_until"]
+    if record_type == PENALTY:
+        extra.append("repairable_from")
+    return list(dict.fromkeys(["_row", *attrs, *extra]))
 
 
 def _finish(df: pl.DataFrame, ctx: Context) -> pl.DataFrame:
