@@ -92,7 +92,8 @@ class EntryOut(Schema):
 class EntryChangeOut(Schema):
     event: str = Field(
         description="变更事项：created 拟列入 / notified 告知 / decided 认定 / published 发布 / "
-        "corrected 更正 / objection_opened 异议中 / objection_closed 异议办结 / removed 移出 / expired 有效期届满"
+        "corrected 更正 / objection_opened 异议中 / objection_closed 异议办结 / removed 移出 / "
+        "expired 有效期届满"
     )
     label: str
     state_before: str

@@ -15,8 +15,9 @@ Rules:
 
 As of a date D (ADR 0032), as things stood at the end of D: an entry counts if it was in force on D
 — published on or before D, within its validity, not removed on or before D — whatever happened
-later. One removed later as erroneous (撤销/更正) is reported with that fact (``later_revoked``); ``under_objection`` is the flag
-as of D (today's flag for today and later dates, the entry's objection periods for past ones).
+later. One removed later as erroneous (撤销/更正) is reported with that fact (``later_revoked``);
+``under_objection`` is the flag as of D (today's flag for today and later dates, the entry's
+objection periods for past ones).
 """
 
 from __future__ import annotations
