@@ -83,7 +83,9 @@ class ContractSchema(OpenAPISchema):
         if not error_statuses(operation):
             return result
         if "ApiError" not in self.schemas:
-            inline = self._create_schema_from_model(ApiError, remove_level=False, mode="serialization")[0]
+            inline = self._create_schema_from_model(  # type: ignore[type-var]  # a plain pydantic model
+                ApiError, remove_level=False, mode="serialization"
+            )[0]
             self.add_schema_definitions({"ApiError": inline})
         schema = {"$ref": f"{REF_TEMPLATE.format(model='ApiError')}"}
         for status in sorted(error_statuses(operation)):

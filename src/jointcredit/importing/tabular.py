@@ -23,7 +23,7 @@ import tempfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from django.conf import settings
 
@@ -395,7 +395,7 @@ def _csv_frame(path: str):
     before the next is read."""
     import polars as pl
 
-    options = {"has_header": False, "infer_schema": False, "quote_char": '"'}
+    options: dict[str, Any] = {"has_header": False, "infer_schema": False, "quote_char": '"'}
     first = pl.read_csv(path, n_rows=1, raise_if_empty=False, **options)
     if first.height == 0:
         raise ValidationFailed.single("file", "header", "文件没有表头行。")

@@ -232,7 +232,7 @@ def list_entry_timeline(entry: ListEntry) -> list[dict]:
                 "reason": f"有效期已于 {entry.valid_until} 届满",
                 "actor": "系统",
                 "recorded_at": None,
-                "effective_on": entry.valid_until + timedelta(days=1),
+                "effective_on": entry.valid_until + timedelta(days=1),  # type: ignore[operator]  # expired
                 "backfilled": False,
                 "derived": True,
             }

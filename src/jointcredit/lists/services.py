@@ -676,7 +676,11 @@ def _remove_locked(entry: ListEntry, *, actor, reason: str, note: str, action: s
     entry.removed_at = clock.now()
     entry.save()
     # Valid time: the day of the removal; an expired entry closed by hand ended the day after its end.
-    expired_on = entry.valid_until + timedelta(days=1) if reason == RemovalReason.EXPIRED else None
+    expired_on = (
+        entry.valid_until + timedelta(days=1)
+        if reason == RemovalReason.EXPIRED and entry.valid_until is not None
+        else None
+    )
     entry_change_record(
         entry=entry,
         event=ChangeEvent.REMOVED,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from django.http import HttpResponse
 from ninja import File, Form, Router, Schema, Status
@@ -19,7 +19,10 @@ from .scenarios import SCENARIOS
 PREFIX = ""
 router = Router(tags=["联合奖惩"])
 
-Scenario = one_of(SCENARIOS)
+if TYPE_CHECKING:  # a Literal built at run time from the scenario codes (the OpenAPI enum)
+    Scenario = str
+else:
+    Scenario = one_of(SCENARIOS)
 
 
 # --- check ---------------------------------------------------------------------------------------

@@ -80,7 +80,7 @@ def entry_as_of(row: tuple, on: date, today: date) -> EntryRow | None:
     if on < today:
         iso = on.isoformat()
         objecting = any(start <= iso and (end is None or iso < end) for start, end in (periods or ()))
-    return EntryRow(
+    return EntryRow(  # type: ignore[call-arg]  # head: the row's first nine columns, in field order
         *head,
         valid_from,
         valid_until,
