@@ -37,32 +37,6 @@ DEFAULT_ROWS = 200_000
 QUICK_ROWS = 20_000
 DEPT_USCC = "11370102MB2851607T"  # a valid 机构编制 USCC of our own, region 历下区
 
-HEADER = [
-    "CF_XDR_MC",
-    "CF_XDR_LB",
-    "CF_XDR_SHXYM",
-    "CF_FRDB",
-    "CF_XDR_ZJLX",
-    "CF_XDR_ZJHM",
-    "CF_WSH",
-    "CF_WFXW",
-    "CF_SY",
-    "CF_YJ",
-    "CF_CFLB",
-    "CF_NR",
-    "CF_NR_FK",
-    "CF_NR_WFFF",
-    "CF_NR_ZKDX",
-    "CF_JDRQ",
-    "CF_YXQ",
-    "CF_GSJZQ",
-    "CF_CFJG",
-    "CF_CFJGDM",
-    "CF_ZT",
-    "CF_LYDW",
-    "CF_LYDWDM",
-    "BZ",
-]
 CASES = [
     ("警告;罚款", "0.5", "", "", "未按规定公示食品经营许可证", "《中华人民共和国食品安全法》第一百二十六条"),
     ("罚款", "3", "", "", "销售超过保质期的食品", "《中华人民共和国食品安全法》第一百二十四条"),
@@ -82,6 +56,7 @@ CASES = [
 def generate(path: Path, rows: int, seed: int = 4) -> None:
     """Realistic rows: ~rows/3 companies and rows/20 persons, each with several decisions over 2 years."""
     sys.path.insert(0, str(h.ROOT / "src"))
+    from jointcredit.records.samples import PENALTY_HEADER
     from jointcredit.subjects import generators as gen
 
     rng = random.Random(seed)
@@ -92,7 +67,7 @@ def generate(path: Path, rows: int, seed: int = 4) -> None:
     start = date(2024, 12, 2)
     with path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(HEADER)
+        w.writerow(PENALTY_HEADER)
         for i in range(rows):
             cats, fine, conf, zkdx, wfxw, yj = CASES[i % len(CASES)]
             decided = start + timedelta(days=rng.randrange(700))
