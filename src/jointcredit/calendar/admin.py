@@ -1,4 +1,5 @@
-"""The office enters the calendar here ("系统配置 → 已配置年度/节假日调整", named by the staff banner).
+"""Superusers can still edit the calendar in the Django admin; the office uses the workbench's
+"系统配置 → 节假日日历" (``calendar.views``), named by the staff banner.
 
 Every write goes through ``calendar.services``: audited, and ``calendar_changed`` fires on commit, so
 deadlines stored as 待配置节假日 are recomputed as soon as the office saves a year or a day. A plain

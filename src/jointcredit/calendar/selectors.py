@@ -128,3 +128,36 @@ def unconfigured_years_ahead(*, today: date, horizon_days: int = 120) -> list[in
     cal = WorkingCalendar.load()
     years = {today.year, (today + timedelta(days=horizon_days)).year}
     return sorted(y for y in years if not cal.is_year_configured(y))
+
+
+@dataclass(frozen=True)
+class YearStatus:
+    """One year as the office's 节假日日历 page shows it."""
+
+    year: int
+    source: str  # "package" (国务院安排内置), "office" (信用办已配置), "missing" (未配置)
+    overrides: int
+    configured: CalendarYear | None
+
+    @property
+    def source_label(self) -> str:
+        return {"package": "内置国务院放假安排", "office": "信用办已配置", "missing": "未配置"}[self.source]
+
+
+def calendar_year_overview(*, today: date, ahead: int = 2, back: int = 1) -> list[YearStatus]:
+    """The years around today (and any year the office has configured or adjusted), newest first."""
+    configured = {row.year: row for row in CalendarYear.objects.select_related("configured_by")}
+    counts: dict[int, int] = {}
+    for day in HolidayOverride.objects.values_list("date", flat=True):
+        counts[day.year] = counts.get(day.year, 0) + 1
+    years = set(range(today.year - back, today.year + ahead + 1)) | set(configured) | set(counts)
+    out = []
+    for year in sorted(years, reverse=True):
+        source = "office" if year in configured else "package" if year in _PACKAGE_YEARS else "missing"
+        out.append(YearStatus(year, source, counts.get(year, 0), configured.get(year)))
+    return out
+
+
+def holiday_overrides_in(*, year: int):
+    """The office's adjustments within one year, by date."""
+    return HolidayOverride.objects.filter(date__year=year).select_related("created_by").order_by("date")

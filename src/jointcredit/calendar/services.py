@@ -20,7 +20,7 @@ def holiday_override_set(*, actor, day: date, kind: str, name: str = "") -> Holi
     """Mark one date as holiday or working day (office only)."""
     ensure_office_admin(actor)
     if kind not in DayKind.values:
-        raise ValidationFailed.single("kind", "choice", "类型必须是 holiday（休息）或 workday（上班）。")
+        raise ValidationFailed.single("kind", "choice", "类型必须是“节假日（休息）”或“调休工作日（上班）”。")
     if len(name) > 50:
         raise ValidationFailed.single("name", "max_length", "名称不能超过 50 个字符。")
     with transaction.atomic():
@@ -85,7 +85,7 @@ def calendar_year_configure(
                     "row": i,
                     "field": "kind",
                     "rule": "choice",
-                    "message": f"第 {i} 行：类型必须是 holiday 或 workday。",
+                    "message": f"第 {i} 行：类型必须是“节假日（休息）”或“调休工作日（上班）”。",
                 }
             )
     if details:

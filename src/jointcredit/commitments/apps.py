@@ -7,7 +7,7 @@ class CommitmentsConfig(AppConfig):
 
     def ready(self):
         from jointcredit.calendar.signals import calendar_changed
-        from jointcredit.common.workbench_registry import register_nav, register_todo
+        from jointcredit.common.workbench_registry import DAILY, register_nav, register_todo
         from jointcredit.grading import hooks
         from jointcredit.grading.inputs import register_grade_input
         from jointcredit.measures.extensions import register_check_context
@@ -31,5 +31,5 @@ class CommitmentsConfig(AppConfig):
             provider=selectors.broken_commitments_check_context,
         )
         calendar_changed.connect(services.on_calendar_changed, dispatch_uid="commitments.recompute_deadlines")
-        register_nav(label="容缺受理", url_name="commitments:list", order=66)
+        register_nav(label="容缺受理", url_name="commitments:list", group=DAILY, order=66)
         register_todo(key="commitments_due_soon", provider=todos.due_soon_todo)

@@ -1,7 +1,7 @@
 """Capabilities plug into the workbench here (from their AppConfig.ready), so the workbench never
 imports them: navigation links, to-do counters on the home page and dashboard charts.
 
-    register_nav(label="双公示", url_name="records:list", order=20)
+    register_nav(label="双公示", url_name="records:list", group=DAILY, order=20)
     register_todo(key="overdue_records", provider=fn)   # fn(user) -> todo_card(...) | None
     register_dashboard_panel(key="timeliness", title="双公示及时率（按部门）", provider=fn, order=20)
 
@@ -34,11 +34,21 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
+# The workbench navigation is grouped by job (issue #19 §4); a group is shown only to users who can
+# see at least one of its links, so each role sees only its groups.
+DAILY = "日常办理"
+PROTECTION = "权益保护"
+COOPERATION = "协同"
+ANALYSIS = "统计分析"
+CONFIGURATION = "系统配置"
+NAV_GROUPS = (DAILY, PROTECTION, COOPERATION, ANALYSIS, CONFIGURATION)
+
 
 @dataclass(frozen=True)
 class NavItem:
     label: str
     url_name: str
+    group: str = DAILY
     order: int = 50
     office_only: bool = False
 
@@ -47,8 +57,12 @@ _nav: dict[str, NavItem] = {}
 _todos: dict[str, Callable] = {}
 
 
-def register_nav(*, label: str, url_name: str, order: int = 50, office_only: bool = False) -> None:
-    _nav[url_name] = NavItem(label, url_name, order, office_only)
+def register_nav(
+    *, label: str, url_name: str, group: str = DAILY, order: int = 50, office_only: bool = False
+) -> None:
+    if group not in NAV_GROUPS:
+        raise ValueError(f"unknown navigation group {group!r}; one of {NAV_GROUPS}")
+    _nav[url_name] = NavItem(label, url_name, group, order, office_only)
 
 
 def register_todo(*, key: str, provider: Callable) -> None:
@@ -69,6 +83,12 @@ def nav_items(user) -> list[NavItem]:
         getattr(user, "is_superuser", False)
     )
     return sorted((n for n in _nav.values() if office or not n.office_only), key=lambda n: n.order)
+
+
+def nav_groups(user) -> list[tuple[str, list[NavItem]]]:
+    """The navigation a user sees: (group, links) in the fixed group order, empty groups left out."""
+    items = nav_items(user)
+    return [(g, [n for n in items if n.group == g]) for g in NAV_GROUPS if any(n.group == g for n in items)]
 
 
 def todo_keys() -> list[str]:

@@ -9,7 +9,16 @@ from .api import api, public_api
 
 admin.site.site_header = "联合奖惩信用信息管理系统 · 后台管理"
 admin.site.site_title = "JointCredit 后台"
-admin.site.index_title = "系统配置"
+admin.site.index_title = "后台管理"
+
+
+def _superusers_only(request) -> bool:
+    """The Django admin is for superusers (bootstrap, emergencies); the office configures the system in
+    the workbench's 系统配置 pages, audited through the services (issue #19 §2)."""
+    return request.user.is_active and request.user.is_superuser
+
+
+admin.site.has_permission = _superusers_only  # type: ignore[method-assign]
 
 urlpatterns = [
     path("admin/", admin.site.urls),

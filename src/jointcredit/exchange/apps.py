@@ -7,16 +7,24 @@ class ExchangeConfig(AppConfig):
 
     def ready(self):
         from jointcredit.calendar.signals import calendar_changed
-        from jointcredit.common.workbench_registry import register_nav, register_todo
+        from jointcredit.common.workbench_registry import (
+            ANALYSIS,
+            COOPERATION,
+            DAILY,
+            register_nav,
+            register_todo,
+        )
 
         from .dispatcher import deliveries_created
         from .tasks import on_deliveries_created
 
         deliveries_created.connect(on_deliveries_created, dispatch_uid="exchange.deliveries_enqueue")
 
-        register_nav(label="待处理名单", url_name="exchange:inbox", order=40)
-        register_nav(label="事件订阅", url_name="exchange:subscriptions", order=70)
-        register_nav(label="反馈统计", url_name="exchange:dashboard", order=80, office_only=True)
+        register_nav(label="待处理名单", url_name="exchange:inbox", group=DAILY, order=40)
+        register_nav(label="事件订阅", url_name="exchange:subscriptions", group=COOPERATION, order=70)
+        register_nav(
+            label="反馈统计", url_name="exchange:dashboard", group=ANALYSIS, order=80, office_only=True
+        )
 
         def pushes_awaiting(user):
             from jointcredit.common.workbench_registry import todo_card

@@ -6,7 +6,7 @@ class GradingConfig(AppConfig):
     verbose_name = "信用分级"
 
     def ready(self):
-        from jointcredit.common.workbench_registry import register_nav, register_todo
+        from jointcredit.common.workbench_registry import DAILY, register_nav, register_todo
         from jointcredit.subjects.extensions import (
             register_merge_keep,
             register_merge_step,
@@ -26,7 +26,7 @@ class GradingConfig(AppConfig):
         for label in ("grading.SubjectGrade", "grading.GradeHistory"):
             register_merge_keep(label, "合并前为该主体计算的等级；保留主体合并后重新评级")
         register_merge_keep("grading.InspectionSample", "抽查计划当时抽中的主体，属抽取记录")
-        register_nav(label="信用分级", url_name="grading:home", order=60)
-        register_nav(label="双随机抽查", url_name="grading:plan_list", order=62)
-        register_nav(label="评先评优", url_name="grading:honours", order=64)
+        register_nav(label="信用分级", url_name="grading:home", group=DAILY, order=60)
+        register_nav(label="双随机抽查", url_name="grading:plan_list", group=DAILY, order=62)
+        register_nav(label="评先评优", url_name="grading:honours", group=DAILY, order=64)
         register_todo(key="honours_to_revoke", provider=todos.honours_to_revoke_todo)

@@ -8,7 +8,7 @@ class MeasuresConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
-        from jointcredit.common.workbench_registry import register_nav
+        from jointcredit.common.workbench_registry import DAILY, register_nav
         from jointcredit.exchange.extensions import register_push_planner
 
         from .catalog import catalog_changed
@@ -31,6 +31,6 @@ class MeasuresConfig(AppConfig):
             dispatch_uid="measures_catalog_m2m",
         )
 
-        register_nav(label="奖惩核查", url_name="measures:check", order=30)
-        register_nav(label="批量比对", url_name="measures:screenings", order=31)
-        register_nav(label="备忘录与措施", url_name="measures:memoranda", order=32)
+        register_nav(label="奖惩核查", url_name="measures:check", group=DAILY, order=30)
+        register_nav(label="批量比对", url_name="measures:screenings", group=DAILY, order=31)
+        register_nav(label="备忘录与措施", url_name="measures:memoranda", group=DAILY, order=32)

@@ -8,7 +8,7 @@ class ObjectionsConfig(AppConfig):
     def ready(self):
         from jointcredit.calendar.signals import calendar_changed
         from jointcredit.casework.kinds import register_case_kind
-        from jointcredit.common.workbench_registry import register_nav, register_todo
+        from jointcredit.common.workbench_registry import PROTECTION, register_nav, register_todo
         from jointcredit.subjects.extensions import register_merge_step
 
         from . import selectors, services, todos
@@ -17,8 +17,8 @@ class ObjectionsConfig(AppConfig):
         register_case_kind(OBJECTION)
         register_merge_step("objections", services.objections_subject_merge, models=("objections.Objection",))
         calendar_changed.connect(services.on_calendar_changed, dispatch_uid="objections.recompute_deadlines")
-        register_nav(label="异议处理", url_name="objections:list", order=45)
-        register_nav(label="结果同步回执", url_name="objections:receipts", order=47)
+        register_nav(label="异议处理", url_name="objections:list", group=PROTECTION, order=45)
+        register_nav(label="结果同步回执", url_name="objections:receipts", group=PROTECTION, order=47)
         register_todo(key="objections_to_handle", provider=todos.objections_todo)
         register_todo(key="objections_overdue_office", provider=todos.overdue_office_todo)
         register_todo(key="sync_receipts_to_confirm", provider=todos.receipts_todo)

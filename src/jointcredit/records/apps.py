@@ -9,13 +9,13 @@ class RecordsConfig(AppConfig):
 
     def ready(self):
         from jointcredit.calendar.signals import calendar_changed
-        from jointcredit.common.workbench_registry import register_nav, register_todo
+        from jointcredit.common.workbench_registry import DAILY, register_nav, register_todo
         from jointcredit.subjects.extensions import register_merge_step, register_subject_section
 
         from . import selectors, services
         from .fields import RECORD_TYPES
 
-        register_nav(label="双公示", url_name="records:list", order=20)
+        register_nav(label="双公示", url_name="records:list", group=DAILY, order=20)
         for record_type in RECORD_TYPES:
             register_todo(
                 key=f"records_overdue_{record_type}",
