@@ -9,4 +9,8 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("tokens/", views.tokens, name="tokens"),
+    path("departments/", views.departments, name="departments"),
+    path("departments/<slug:code>/", views.department_detail, name="department_detail"),
+    path("users/", views.users, name="users"),
+    path("users/<int:user_id>/", views.user_detail, name="user_detail"),
 ]

@@ -51,6 +51,14 @@ class NavItem:
     group: str = DAILY
     order: int = 50
     office_only: bool = False
+    roles: tuple[str, ...] = ()  # shown (besides the office) only to users holding one of these roles
+
+    def visible_to(self, user, *, office: bool) -> bool:
+        if office:
+            return True
+        if self.office_only:
+            return False
+        return not self.roles or any(r in (getattr(user, "roles", None) or ()) for r in self.roles)
 
 
 _nav: dict[str, NavItem] = {}
@@ -58,11 +66,17 @@ _todos: dict[str, Callable] = {}
 
 
 def register_nav(
-    *, label: str, url_name: str, group: str = DAILY, order: int = 50, office_only: bool = False
+    *,
+    label: str,
+    url_name: str,
+    group: str = DAILY,
+    order: int = 50,
+    office_only: bool = False,
+    roles: tuple[str, ...] = (),
 ) -> None:
     if group not in NAV_GROUPS:
         raise ValueError(f"unknown navigation group {group!r}; one of {NAV_GROUPS}")
-    _nav[url_name] = NavItem(label, url_name, group, order, office_only)
+    _nav[url_name] = NavItem(label, url_name, group, order, office_only, tuple(roles))
 
 
 def register_todo(*, key: str, provider: Callable) -> None:
@@ -82,7 +96,7 @@ def nav_items(user) -> list[NavItem]:
     office = bool(user and getattr(user, "is_office_admin", False)) or bool(
         getattr(user, "is_superuser", False)
     )
-    return sorted((n for n in _nav.values() if office or not n.office_only), key=lambda n: n.order)
+    return sorted((n for n in _nav.values() if n.visible_to(user, office=office)), key=lambda n: n.order)
 
 
 def nav_groups(user) -> list[tuple[str, list[NavItem]]]:

@@ -58,3 +58,8 @@ def test_every_link_belongs_to_a_known_group_and_unknown_groups_are_refused(offi
     assert all(g in NAV_GROUPS for g, _ in nav_groups(office_admin))
     with pytest.raises(ValueError, match="unknown navigation group"):
         register_nav(label="x", url_name="workbench:home", group="杂项")
+
+
+def test_a_department_admin_sees_only_the_users_page_of_configuration(user_factory, lixia):
+    groups = _groups(user_factory(lixia["scjgj"], roles=[Role.DEPARTMENT_ADMIN]))
+    assert groups["系统配置"] == ["用户与角色"]
