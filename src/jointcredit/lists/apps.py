@@ -7,7 +7,7 @@ class ListsConfig(AppConfig):
 
     def ready(self):
         from jointcredit.calendar.signals import calendar_changed
-        from jointcredit.common.workbench_registry import DAILY, register_nav, register_todo
+        from jointcredit.common.workbench_registry import CONFIGURATION, DAILY, register_nav, register_todo
         from jointcredit.exchange.extensions import register_entry_ended_q, register_list_type_codes
         from jointcredit.subjects.extensions import register_merge_step, register_subject_section
 
@@ -30,4 +30,7 @@ class ListsConfig(AppConfig):
             services.on_calendar_changed, dispatch_uid="lists.recompute_statement_deadlines"
         )
         register_nav(label="红黑名单", url_name="lists:entry_list", group=DAILY, order=30)
+        register_nav(
+            label="名单类型", url_name="lists:type_list", group=CONFIGURATION, order=30, office_only=True
+        )
         register_todo(key="list_entries_awaiting", provider=todos.entries_awaiting_todo)

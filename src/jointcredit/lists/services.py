@@ -31,6 +31,7 @@ from jointcredit.subjects.services import subject_match_or_create
 from .models import (
     ChangeEvent,
     EntryState,
+    ListCategory,
     ListColor,
     ListEntry,
     ListEntryChange,
@@ -979,6 +980,167 @@ def list_types_seed(*, actor=None) -> dict[str, int]:
                 after=result,
             )
     return result
+
+
+LIST_TYPE_FIELDS = (
+    "name",
+    "color",
+    "category",
+    "legal_basis",
+    "validity_days",
+    "min_repair_days",
+    "repairable",
+    "statement_working_days",
+    "is_active",
+)
+
+
+def _list_type_snapshot(lt: ListType) -> dict:
+    return {
+        "code": lt.code,
+        **{f: getattr(lt, f) for f in LIST_TYPE_FIELDS},
+        "memorandum": lt.memorandum.code if lt.memorandum is not None else "",
+        "initiating_departments": sorted(lt.initiating_departments.values_list("code", flat=True)),
+    }
+
+
+def _list_type_clean(
+    *,
+    name: str,
+    color: str,
+    category: str,
+    legal_basis: str,
+    validity_days,
+    min_repair_days,
+    statement_working_days,
+    memorandum_code: str,
+    department_codes: list[str],
+) -> dict:
+    """Every field of a list type checked, every problem reported at once with its field."""
+    from jointcredit.accounts.models import Department
+
+    details: list[dict] = []
+
+    def bad(field: str, rule: str, message: str) -> None:
+        details.append({"field": field, "rule": rule, "message": message})
+
+    def days(field: str, label: str, value, low: int, high: int) -> int:
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            bad(field, "integer", f"{label}必须是整数。")
+            return low
+        if not low <= number <= high:
+            bad(field, "range", f"{label}必须在 {low} 到 {high} 之间。")
+        return number
+
+    out: dict = {"name": (name or "").strip(), "legal_basis": (legal_basis or "").strip()}
+    if not out["name"] or len(out["name"]) > 200:
+        bad("name", "length", "名单名称不能为空且不超过 200 个字符。")
+    if not out["legal_basis"]:
+        bad("legal_basis", "required", "认定依据（文件名称+条款）不能为空。")
+    if color not in ListColor.values:
+        bad("color", "choice", "颜色必须是红名单或黑名单。")
+    elif category not in ListCategory.values or not category.startswith(f"{color}_"):
+        bad("category", "choice", "类别/来源必须是所选颜色（红名单/黑名单）下的类别之一。")
+    out["color"], out["category"] = color, category
+    out["validity_days"] = days("validity_days", "最长有效期（天）", validity_days, 1, 3650)
+    out["min_repair_days"] = days("min_repair_days", "最短公示期（天）", min_repair_days, 0, 3650)
+    out["statement_working_days"] = days(
+        "statement_working_days", "陈述申辩期限（工作日）", statement_working_days, 1, 60
+    )
+    if out["min_repair_days"] > out["validity_days"]:
+        bad("min_repair_days", "not_after_validity", "最短公示期不能长于最长有效期。")
+    memorandum_model = ListType._meta.get_field("memorandum").related_model
+    out["memorandum"] = None
+    if memorandum_code:
+        out["memorandum"] = memorandum_model._default_manager.filter(code=memorandum_code).first()
+        if out["memorandum"] is None:
+            bad("memorandum", "exists", f"备忘录“{memorandum_code}”不存在。")
+    codes = sorted(set(department_codes))
+    out["departments"] = list(Department.objects.filter(code__in=codes))
+    missing = set(codes) - {d.code for d in out["departments"]}
+    if missing:
+        bad("initiating_departments", "exists", f"部门代码不存在：{'、'.join(sorted(missing))}。")
+    if not codes:
+        bad("initiating_departments", "required", "至少选择一个认定部门。")
+    if details:
+        raise ValidationFailed(details[0]["message"], details=details)
+    return out
+
+
+def list_type_save(
+    *,
+    actor,
+    code: str,
+    create: bool,
+    name: str,
+    color: str,
+    category: str,
+    legal_basis: str,
+    validity_days,
+    min_repair_days,
+    repairable: bool,
+    statement_working_days,
+    memorandum_code: str = "",
+    department_codes: list[str],
+    is_active: bool = True,
+) -> ListType:
+    """The office creates or changes a list type (名单类型): who may decide it, on what basis, for how
+    long, which memorandum's measures apply. The code never changes once created. Entries already
+    decided keep their own stored dates; a new validity applies to entries decided afterwards."""
+    from jointcredit.accounts.permissions import ensure_office_admin
+
+    ensure_office_admin(actor)
+    code = (code or "").strip()
+    if create and (
+        not code
+        or len(code) > 64
+        or not code.isascii()
+        or not code.replace("_", "").replace("-", "").isalnum()
+    ):
+        raise ValidationFailed.single("code", "slug", "名单代码须为 1–64 位英文字母、数字、连字符或下划线。")
+    values = _list_type_clean(
+        name=name,
+        color=color,
+        category=category,
+        legal_basis=legal_basis,
+        validity_days=validity_days,
+        min_repair_days=min_repair_days,
+        statement_working_days=statement_working_days,
+        memorandum_code=memorandum_code,
+        department_codes=department_codes,
+    )
+    with transaction.atomic():
+        if create:
+            if ListType.objects.filter(code=code).exists():
+                raise Conflict(f"名单代码“{code}”已存在。")
+            lt = ListType(code=code)
+            before = None
+        else:
+            found = ListType.objects.select_for_update().filter(code=code).first()
+            if found is None:
+                raise NotFound(f"名单类型“{code}”不存在。")
+            lt = found
+            before = _list_type_snapshot(lt)
+            if lt.color != values["color"] and lt.entries.exists():
+                raise ValidationFailed.single("color", "in_use", "已有名单条目的类型不能改变红黑颜色。")
+        for field in ("name", "color", "category", "legal_basis", "validity_days", "min_repair_days"):
+            setattr(lt, field, values[field])
+        lt.statement_working_days = values["statement_working_days"]
+        lt.repairable, lt.is_active, lt.memorandum = repairable, is_active, values["memorandum"]
+        lt.save()
+        lt.initiating_departments.set(values["departments"])
+        after = _list_type_snapshot(lt)
+        if after != before:
+            audit_record(
+                actor=actor,
+                action="list_type.create" if create else "list_type.update",
+                obj=lt,
+                before=before,
+                after=after,
+            )
+    return lt
 
 
 # --- 主体合并 (subjects.services.subject_merge, registered in apps.py) ----------------------------

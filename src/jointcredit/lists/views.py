@@ -6,19 +6,20 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from jointcredit.accounts.permissions import can_write_for, ensure_can_view
+from jointcredit.accounts.models import Department
+from jointcredit.accounts.permissions import can_write_for, ensure_can_view, ensure_office_admin
 from jointcredit.common import clock
-from jointcredit.common.errors import DomainError
+from jointcredit.common.errors import DomainError, PermissionDenied
 from jointcredit.common.params import int_or as _int
 
 from . import exports, forms, selectors, services
-from .models import EntryState, ListColor
+from .models import EntryState, ListCategory, ListColor, ListType
 
 STEPS = {
     "notify": (forms.NotifyForm, services.list_entry_notify, "已送达告知书。"),
@@ -92,6 +93,78 @@ def entry_export(request):
 @login_required
 def type_list(request):
     return render(request, "lists/type_list.html", {"types": selectors.list_type_list()})
+
+
+@login_required
+def type_edit(request, code: str | None = None):
+    """系统配置 → 名单类型: the office creates or edits a list type (services check the rights)."""
+    try:
+        ensure_office_admin(request.user)
+    except PermissionDenied as exc:
+        return HttpResponseForbidden(exc.message)
+    current = None
+    if code is not None:
+        current = ListType.objects.filter(code=code).prefetch_related("initiating_departments").first()
+        if current is None:
+            raise Http404("名单类型不存在。")
+    errors: list[dict] = []
+    if request.method == "POST":
+        post = request.POST
+        try:
+            saved = services.list_type_save(
+                actor=request.user,
+                code=code if current else post.get("code", ""),
+                create=current is None,
+                name=post.get("name", ""),
+                color=post.get("color", ""),
+                category=post.get("category", ""),
+                legal_basis=post.get("legal_basis", ""),
+                validity_days=post.get("validity_days"),
+                min_repair_days=post.get("min_repair_days"),
+                repairable=post.get("repairable") == "on",
+                statement_working_days=post.get("statement_working_days"),
+                memorandum_code=post.get("memorandum", ""),
+                department_codes=post.getlist("departments"),
+                is_active=post.get("is_active") == "on",
+            )
+        except DomainError as exc:
+            errors = exc.details or [{"message": exc.message}]
+            form = {k: post.get(k, "") for k in post} | {"departments": post.getlist("departments")}
+        else:
+            messages.success(request, f"名单类型“{saved.name}”已保存。")
+            return redirect("lists:type_list")
+    elif current is not None:
+        form = {
+            "code": current.code,
+            "name": current.name,
+            "color": current.color,
+            "category": current.category,
+            "legal_basis": current.legal_basis,
+            "validity_days": current.validity_days,
+            "min_repair_days": current.min_repair_days,
+            "repairable": "on" if current.repairable else "",
+            "statement_working_days": current.statement_working_days,
+            "memorandum": current.memorandum.code if current.memorandum_id else "",
+            "departments": [d.code for d in current.initiating_departments.all()],
+            "is_active": "on" if current.is_active else "",
+        }
+    else:
+        form = {"validity_days": 1095, "min_repair_days": 365, "statement_working_days": 5}
+        form |= {"repairable": "on", "is_active": "on", "departments": []}
+    memoranda = ListType._meta.get_field("memorandum").related_model._default_manager.filter(is_active=True)
+    return render(
+        request,
+        "lists/type_edit.html",
+        {
+            "current": current,
+            "form": form,
+            "errors": errors,
+            "colors": ListColor.choices,
+            "categories": ListCategory.choices,
+            "memoranda": memoranda,
+            "departments": Department.objects.filter(is_active=True),
+        },
+    )
 
 
 @login_required
