@@ -6,7 +6,7 @@ class GradingConfig(AppConfig):
     verbose_name = "信用分级"
 
     def ready(self):
-        from jointcredit.common.workbench_registry import DAILY, register_nav, register_todo
+        from jointcredit.common.workbench_registry import CONFIGURATION, DAILY, register_nav, register_todo
         from jointcredit.subjects.extensions import (
             register_merge_keep,
             register_merge_step,
@@ -29,4 +29,7 @@ class GradingConfig(AppConfig):
         register_nav(label="信用分级", url_name="grading:home", group=DAILY, order=60)
         register_nav(label="双随机抽查", url_name="grading:plan_list", group=DAILY, order=62)
         register_nav(label="评先评优", url_name="grading:honours", group=DAILY, order=64)
+        register_nav(
+            label="评分规则", url_name="grading:rules", group=CONFIGURATION, order=60, office_only=True
+        )
         register_todo(key="honours_to_revoke", provider=todos.honours_to_revoke_todo)

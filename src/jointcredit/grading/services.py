@@ -67,6 +67,11 @@ def _ruleset_snapshot(rs: GradingRuleSet) -> dict:
     return {k: v for k, v in model_to_dict(rs).items() if k in RULESET_FIELDS or k == "version"}
 
 
+def ruleset_field_label(name: str) -> str:
+    """The Chinese name of a rule (its verbose_name): what a person reads in forms and messages."""
+    return str(GradingRuleSet._meta.get_field(name).verbose_name)
+
+
 def _validate_ruleset(data: dict) -> dict:
     details = []
     out = {}
@@ -78,17 +83,23 @@ def _validate_ruleset(data: dict) -> dict:
     for name, (lo, hi) in _DECIMAL_FIELDS.items():
         if name not in data:
             continue
+        label = ruleset_field_label(name)
         try:
             value = Decimal(str(data[name]))
+            if not value.is_finite():
+                raise InvalidOperation
         except (InvalidOperation, ValueError):
-            details.append({"field": name, "rule": "number", "message": f"{name} 必须是数字。"})
+            details.append({"field": name, "rule": "number", "message": f"“{label}”必须是数字。"})
             continue
         if not lo <= value <= hi:
-            details.append({"field": name, "rule": "range", "message": f"{name} 必须在 {lo} 到 {hi} 之间。"})
+            details.append(
+                {"field": name, "rule": "range", "message": f"“{label}”必须在 {lo} 到 {hi} 之间。"}
+            )
         out[name] = value
     for name in ("penalty_category_points", "extra_source_points"):
         if name in data:
             value = data[name]
+            label = ruleset_field_label(name)
             if not isinstance(value, dict) or not all(
                 isinstance(k, str)
                 and isinstance(v, (int, float))
@@ -100,7 +111,7 @@ def _validate_ruleset(data: dict) -> dict:
                     {
                         "field": name,
                         "rule": "mapping",
-                        "message": f"{name} 必须是 {{名称: 分值}} 的对象，分值为 −1000 到 1000 的数字。",
+                        "message": f"“{label}”每项须为“名称 分值”，分值为 −1000 到 1000 的数字。",
                     }
                 )
             elif name == "penalty_category_points" and any(v < 0 for v in value.values()):

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
+from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
-from jointcredit.common.errors import DomainError
+from jointcredit.common.errors import DomainError, ValidationFailed
 from jointcredit.common.params import int_or as _int
 
 from . import exports, honours, inspections, selectors, services
@@ -69,37 +69,113 @@ def proposals(request):
     return render(request, "grading/proposals.html", {"page": page, "q": request.GET.get("q", "")})
 
 
+_MAPPING_RULES = ("penalty_category_points", "extra_source_points")
+
+
+def _mapping_text(value: dict) -> str:
+    return "\n".join(f"{name} {points}" for name, points in value.items())
+
+
+def _mapping_parse(name: str, text: str) -> dict:
+    """“名称 分值” per line → {名称: 分值}; a bad line is named with the rule's Chinese name."""
+    out: dict = {}
+    for row, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        label, _, points = line.rpartition(" ")
+        try:
+            value = float(points)
+        except ValueError:
+            raise ValidationFailed.single(
+                name,
+                "mapping",
+                f"“{services.ruleset_field_label(name)}”第 {row} 行应为“名称 分值”，例如“罚款 5”。",
+            ) from None
+        out[label.strip()] = int(value) if value.is_integer() else value
+    return out
+
+
+def _rule_changes(post, active) -> dict:
+    """The rules whose submitted value differs from the rule set in force."""
+    current = services._ruleset_snapshot(active)
+    changes: dict = {}
+    for name in services.RULESET_FIELDS:
+        if name not in post:
+            continue
+        raw = post.get(name, "").strip()
+        if name in _MAPPING_RULES:
+            mapping = _mapping_parse(name, post.get(name, ""))
+            if mapping != current[name]:
+                changes[name] = mapping
+        elif name == "half_life_days":
+            try:
+                days = int(raw)
+            except ValueError:
+                raise ValidationFailed.single(
+                    name, "integer", "衰减半衰期必须是 1 到 3650 天的整数。"
+                ) from None
+            if days != current[name]:
+                changes[name] = days
+        elif name == "black_max_grade":
+            if raw != current[name]:
+                changes[name] = raw
+        elif not _same_number(raw, current[name]):
+            changes[name] = raw
+    return changes
+
+
+def _same_number(raw: str, value) -> bool:
+    try:
+        return Decimal(raw) == Decimal(str(value))
+    except InvalidOperation:
+        return False
+
+
 @login_required
 def rules(request):
-    error = None
-    if request.method == "POST":
-        try:
-            changes = json.loads(request.POST.get("changes") or "{}")
-            if not isinstance(changes, dict):
-                raise ValueError
-        except ValueError:
-            error = '规则修改内容必须是 JSON 对象，例如 {"base_score": 85}。'
-        else:
-            try:
-                rs = services.grading_ruleset_publish(
-                    actor=request.user, changes=changes, note=request.POST.get("note", "")
-                )
-                messages.success(
-                    request,
-                    f"已发布评分规则 v{rs.version}，下次评级起生效（可运行 jointcredit grade 全量重算）。",
-                )
-                return redirect("grading:rules")
-            except DomainError as exc:
-                error = exc.message
+    errors: list[dict] = []
     active = selectors.ruleset_active()
+    submitted = None
+    if request.method == "POST":
+        submitted = request.POST
+        try:
+            changes = _rule_changes(request.POST, active)
+            if not changes:
+                raise ValidationFailed.single("changes", "required", "没有修改任何规则，未发布新版本。")
+            rs = services.grading_ruleset_publish(
+                actor=request.user, changes=changes, note=request.POST.get("note", "")
+            )
+        except DomainError as exc:
+            errors = exc.details or [{"message": exc.message}]
+        else:
+            messages.success(
+                request,
+                f"已发布评分规则 v{rs.version}，下次评级起生效（可运行 jointcredit grade 全量重算）。",
+            )
+            return redirect("grading:rules")
+    current = services._ruleset_snapshot(active)
+    fields = []
+    for name in services.RULESET_FIELDS:
+        value = current[name]
+        if submitted is not None and name in submitted:
+            shown = submitted.get(name)
+        else:
+            shown = _mapping_text(value) if name in _MAPPING_RULES else value
+        kind = "mapping" if name in _MAPPING_RULES else "grade" if name == "black_max_grade" else "number"
+        fields.append(
+            {"name": name, "label": services.ruleset_field_label(name), "value": shown, "kind": kind}
+        )
     return render(
         request,
         "grading/rules.html",
         {
             "active": active,
             "versions": selectors.ruleset_list()[:20],
-            "error": error,
-            "fields": services._ruleset_snapshot(active),
+            "errors": errors,
+            "fields": fields,
+            "grades": Grade.values,
+            "note": submitted.get("note", "") if submitted is not None else "",
         },
     )
 

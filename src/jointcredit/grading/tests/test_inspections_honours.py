@@ -8,7 +8,7 @@ from django.test import Client
 
 from jointcredit.audit.models import AuditEvent
 from jointcredit.common import clock
-from jointcredit.grading import inspections, services
+from jointcredit.grading import inspections, selectors, services
 from jointcredit.grading.models import Honour, InspectionPlan
 from jointcredit.subjects.models import SubjectKind
 
@@ -234,5 +234,16 @@ def test_staff_pages_render(lixia, office_admin, inspectors, population):
     r = client.post("/staff/grading/honours/", {"action": "screen", "identifiers": company.identifier})
     assert "不得参评" in r.content.decode()
     client.force_login(office_admin)
-    r = client.post("/staff/grading/rules/", {"changes": '{"base_score": 86}', "note": "页面发布"})
+    page = client.get("/staff/grading/rules/").content.decode()
+    assert "基础分" in page and "罚款 5" in page and "base_score</" not in page
+    r = client.post("/staff/grading/rules/", {"base_score": "86", "note": "页面发布"})
     assert r.status_code == 302
+    assert selectors.ruleset_active().base_score == 86
+    r = client.post("/staff/grading/rules/", {"base_score": "abc"})
+    assert "“基础分”必须是数字" in r.content.decode()
+    r = client.post("/staff/grading/rules/", {"penalty_category_points": "罚款 5\n警告 两"})
+    assert "“处罚类别扣分（按 CF_CFLB）”第 2 行应为“名称 分值”" in r.content.decode()
+    r = client.post("/staff/grading/rules/", {"threshold_a": "70", "threshold_b": "75"})
+    assert "A 级最低分 &gt; B 级最低分" in r.content.decode()
+    r = client.post("/staff/grading/rules/", {"base_score": "86"})
+    assert "没有修改任何规则" in r.content.decode()
