@@ -22,6 +22,18 @@ class Department(models.Model):
         help_text="稳定的英文代码，如 fgj（区发改局），用于接口和命令行。",
     )
     name = models.CharField("部门名称", max_length=100, unique=True)
+    organ_name = models.CharField(
+        "机关全称",
+        max_length=100,
+        blank=True,
+        help_text="文书落款使用的全称，例如“济南市历下区市场监督管理局”；为空时使用部门名称。",
+    )
+    doc_abbr = models.CharField(
+        "发文机关代字",
+        max_length=20,
+        blank=True,
+        help_text="文书编号的机关代字，例如“历市监”（编号形如 历市监失信告〔2026〕3号）；为空时用部门名称。",
+    )
     uscc = models.CharField("统一社会信用代码", max_length=18, unique=True, null=True, blank=True)
     is_initiating = models.BooleanField("发起部门", default=True)
     is_cooperating = models.BooleanField("配合单位", default=True)
@@ -36,6 +48,33 @@ class Department(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def signature(self) -> str:
+        """The organ's full name as letters are signed (落款)."""
+        return self.organ_name or self.name
+
+
+class DocumentSequence(models.Model):
+    """The last number a department gave a kind of document in a year (失信告〔2026〕3号 is the
+    department's third notice of 2026), taken under a row lock so numbers never repeat or skip."""
+
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="+", verbose_name="部门"
+    )
+    kind = models.CharField("文书种类", max_length=20, help_text="编号中的文书代字，例如“失信告”“失信认”。")
+    year = models.PositiveSmallIntegerField("年度")
+    last = models.PositiveIntegerField("已用最大序号", default=0)
+
+    class Meta:
+        verbose_name = "文书编号"
+        verbose_name_plural = "文书编号"
+        constraints = [
+            models.UniqueConstraint(fields=["department", "kind", "year"], name="document_sequence_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department} {self.kind}〔{self.year}〕{self.last}号"
 
 
 class DelegationScope(models.TextChoices):

@@ -11,7 +11,7 @@ from jointcredit.common import clock
 from jointcredit.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 from .auth import TOKEN_PREFIX, token_digest
-from .models import ApiToken, Delegation, DelegationScope, Department, Role, User
+from .models import ApiToken, Delegation, DelegationScope, Department, DocumentSequence, Role, User
 from .permissions import ensure_department_admin, ensure_office_admin
 
 
@@ -134,18 +134,30 @@ def _department_snapshot(department: Department) -> dict:
         "code": department.code,
         "name": department.name,
         "uscc": department.uscc or "",
+        "organ_name": department.organ_name,
+        "doc_abbr": department.doc_abbr,
         **{flag: getattr(department, flag) for flag in DEPARTMENT_FLAGS},
     }
 
 
-def _department_fields(*, name: str, uscc: str) -> tuple[str, str | None]:
+def _department_fields(*, name: str, uscc: str, organ_name: str, doc_abbr: str) -> dict:
     from jointcredit.subjects.identifiers import validate_uscc
 
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise ValidationFailed.single("name", "length", "部门名称不能为空且不超过 100 个字符。")
+    organ_name, doc_abbr = (organ_name or "").strip(), (doc_abbr or "").strip()
+    if len(organ_name) > 100:
+        raise ValidationFailed.single("organ_name", "max_length", "机关全称不能超过 100 个字符。")
+    if len(doc_abbr) > 20 or any(c in doc_abbr for c in "〔〕[]()（）"):
+        raise ValidationFailed.single("doc_abbr", "format", "发文机关代字不超过 20 个字符，且不含括号。")
     uscc = (uscc or "").strip().upper()
-    return name, (validate_uscc(uscc, field="uscc") if uscc else None)
+    return {
+        "name": name,
+        "uscc": validate_uscc(uscc, field="uscc") if uscc else None,
+        "organ_name": organ_name,
+        "doc_abbr": doc_abbr,
+    }
 
 
 def department_create(
@@ -154,6 +166,8 @@ def department_create(
     code: str,
     name: str,
     uscc: str = "",
+    organ_name: str = "",
+    doc_abbr: str = "",
     is_initiating: bool = True,
     is_cooperating: bool = True,
 ) -> Department:
@@ -169,13 +183,12 @@ def department_create(
         raise ValidationFailed.single(
             "code", "slug", "部门代码须为 1–32 位小写英文字母、数字、连字符或下划线，例如 scjgj。"
         )
-    name, uscc_value = _department_fields(name=name, uscc=uscc)
+    fields = _department_fields(name=name, uscc=uscc, organ_name=organ_name, doc_abbr=doc_abbr)
     try:
         with transaction.atomic():
             department = Department.objects.create(
                 code=code,
-                name=name,
-                uscc=uscc_value,
+                **fields,
                 is_initiating=is_initiating,
                 is_cooperating=is_cooperating,
             )
@@ -197,6 +210,8 @@ def department_update(
     department: Department,
     name: str,
     uscc: str = "",
+    organ_name: str = "",
+    doc_abbr: str = "",
     is_initiating: bool,
     is_cooperating: bool,
     is_active: bool,
@@ -204,20 +219,21 @@ def department_update(
     """Rename, set the USCC, the roles in joint punishment, or stop a department (its users can no
     longer sign in to act for it; its history stays). The code never changes."""
     ensure_office_admin(actor)
-    name, uscc_value = _department_fields(name=name, uscc=uscc)
+    fields = _department_fields(name=name, uscc=uscc, organ_name=organ_name, doc_abbr=doc_abbr)
     if not is_active and department.is_credit_office:
         raise ValidationFailed.single("is_active", "credit_office", "信用办所在部门不能停用。")
     try:
         with transaction.atomic():
             locked = Department.objects.select_for_update().get(pk=department.pk)
             before = _department_snapshot(locked)
-            locked.name, locked.uscc = name, uscc_value
+            for field, value in fields.items():
+                setattr(locked, field, value)
             locked.is_initiating, locked.is_cooperating, locked.is_active = (
                 is_initiating,
                 is_cooperating,
                 is_active,
             )
-            locked.save(update_fields=["name", "uscc", *DEPARTMENT_FLAGS])
+            locked.save(update_fields=[*fields, *DEPARTMENT_FLAGS])
             after = _department_snapshot(locked)
             if after != before:
                 audit_record(
@@ -354,3 +370,14 @@ def user_password_reset(*, actor, user: User) -> str:
         locked.save(update_fields=["password"])
         audit_record(actor=actor, action="user.password_reset", obj=locked, department=locked.department)
     return password
+
+
+def document_number_next(*, department: Department, kind: str, year: int) -> str:
+    """The department's next number for ``kind`` in ``year``, e.g. “历市监失信告〔2026〕3号”. Call it
+    inside the transaction that stores the document: the row lock serialises concurrent callers and a
+    rollback gives the number back (Django refuses ``select_for_update`` outside a transaction)."""
+    DocumentSequence.objects.get_or_create(department=department, kind=kind, year=year)
+    row = DocumentSequence.objects.select_for_update().get(department=department, kind=kind, year=year)
+    row.last += 1
+    row.save(update_fields=["last"])
+    return f"{department.doc_abbr or department.name}{kind}〔{year}〕{row.last}号"

@@ -69,6 +69,8 @@ def departments(request):
                 code=form.get("code", ""),
                 name=form.get("name", ""),
                 uscc=form.get("uscc", ""),
+                organ_name=form.get("organ_name", ""),
+                doc_abbr=form.get("doc_abbr", ""),
                 is_initiating=_flag(form, "is_initiating"),
                 is_cooperating=_flag(form, "is_cooperating"),
             )
@@ -104,6 +106,8 @@ def department_detail(request, code: str):
                     department=department,
                     name=post.get("name", ""),
                     uscc=post.get("uscc", ""),
+                    organ_name=post.get("organ_name", ""),
+                    doc_abbr=post.get("doc_abbr", ""),
                     is_initiating=_flag(post, "is_initiating"),
                     is_cooperating=_flag(post, "is_cooperating"),
                     is_active=_flag(post, "is_active"),

@@ -135,3 +135,38 @@ def test_a_department_admin_manages_their_own_users_only(user_factory, lixia):
 def test_a_clerk_has_no_user_pages(user_factory, lixia):
     clerk = _client(user_factory(lixia["scjgj"], roles=[Role.CLERK]))
     assert clerk.get("/accounts/users/").status_code == 403
+
+
+def test_letters_are_signed_with_the_organ_s_full_name_and_numbered_per_department_and_year(
+    office_admin, lixia
+):
+    from django.db import transaction
+
+    from jointcredit.accounts.services import document_number_next
+
+    client = _client(office_admin)
+    r = client.post(
+        "/accounts/departments/scjgj/",
+        {
+            "name": "区市场监管局",
+            "organ_name": "济南市历下区市场监督管理局",
+            "doc_abbr": "历市监",
+            "is_initiating": "on",
+            "is_cooperating": "on",
+            "is_active": "on",
+        },
+    )
+    assert r.status_code == 302
+    scjgj = Department.objects.get(code="scjgj")
+    assert scjgj.signature == "济南市历下区市场监督管理局"
+    assert Department.objects.get(code="swj").signature == "区税务局"  # falls back to the name
+    with transaction.atomic():
+        numbers = [document_number_next(department=scjgj, kind="失信告", year=2026) for _ in range(3)]
+        other_kind = document_number_next(department=scjgj, kind="失信认", year=2026)
+        next_year = document_number_next(department=scjgj, kind="失信告", year=2027)
+        other_dept = document_number_next(department=lixia["swj"], kind="失信告", year=2026)
+    assert numbers == ["历市监失信告〔2026〕1号", "历市监失信告〔2026〕2号", "历市监失信告〔2026〕3号"]
+    assert other_kind == "历市监失信认〔2026〕1号" and next_year == "历市监失信告〔2027〕1号"
+    assert other_dept == "区税务局失信告〔2026〕1号"
+    body = client.post("/accounts/departments/scjgj/", {"name": "区市场监管局", "doc_abbr": "历〔市监〕"})
+    assert "不含括号" in body.content.decode()

@@ -21,7 +21,7 @@ from jointcredit.common import clock
 from jointcredit.common.bulk import bulk_insert, reset_sequence
 from jointcredit.common.discovery import app_modules
 from jointcredit.demo.calendar_years import configure_up_to
-from jointcredit.demo.departments import DEPARTMENTS
+from jointcredit.demo.departments import DEPARTMENTS, ORGANS
 from jointcredit.subjects import generators as gen
 from jointcredit.subjects.identifiers import IdType
 from jointcredit.subjects.models import RelatedPerson, RelatedRole, Subject, SubjectKind
@@ -89,6 +89,8 @@ class Command(BaseCommand):
             out[code] = Department.objects.create(
                 code=code,
                 name=name,
+                organ_name=ORGANS[code][0],
+                doc_abbr=ORGANS[code][1],
                 uscc=gen.uscc(rng, registry="1", org_type="1"),
                 is_initiating=initiating,
                 is_cooperating=cooperating,
