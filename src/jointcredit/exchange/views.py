@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from jointcredit.common import clock
 from jointcredit.common.errors import DomainError, NotFound, PermissionDenied
 from jointcredit.common.tabular import safe_cell
+from jointcredit.importing.template_files import template_response
 
 from . import selectors, services
 from .charts import bar_chart_svg
@@ -130,6 +131,35 @@ def feedback_import(request):
         "exchange/feedback_import.html",
         {"result": result, "errors": errors[:200], "more": max(0, len(errors) - 200)},
     )
+
+
+@login_required
+def feedback_import_template(request, fmt: str):
+    """导入模板 for 执行反馈: the Chinese header and one example row — the department's oldest pending
+    push when it has one, so the example names a real entry and measure."""
+    header = [names[0] for names in services.IMPORT_COLUMNS.values()]
+    push = None
+    if request.user.department_id:
+        push = (
+            selectors.push_filter(department_id=request.user.department_id)
+            .prefetch_related("measures")
+            .order_by("pushed_on", "pk")
+            .first()
+        )
+    measure = push.measures.first() if push is not None else None
+    example = {
+        "名单条目编号": push.entry_id if push is not None else 1,
+        "措施代码": measure.code if measure is not None else "punish-public-resource-trading",
+        "事项名称": "政府采购投标资格审查",
+        "文号": f"历采审〔{clock.today().year}〕1号",
+        "反馈结果": FeedbackResult.PUNISHED.label,
+        "理由": "",
+        "实施日期": clock.today().isoformat(),
+    }
+    try:
+        return template_response(header=header, example=example, fmt=fmt, filename="执行反馈")
+    except NotFound as exc:
+        raise Http404(exc.message) from None
 
 
 @login_required

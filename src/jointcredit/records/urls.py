@@ -9,6 +9,7 @@ urlpatterns = [
     path("imports/<int:batch_id>/", views.import_detail, name="import_detail"),
     path("<str:record_type>/new/", views.record_new, name="new"),
     path("<str:record_type>/import/", views.record_import, name="import"),
+    path("<str:record_type>/import/template.<str:fmt>", views.import_template, name="import_template"),
     path("<str:record_type>/export/", views.record_export, name="export"),
     path("<str:record_type>/<int:pk>/", views.record_detail, name="detail"),
     path("<str:record_type>/<int:pk>/publish/", views.record_publish, name="publish"),

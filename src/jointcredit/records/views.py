@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date
 
 from django.contrib import messages
@@ -13,12 +14,13 @@ from django.views.decorators.http import require_POST
 from jointcredit.accounts.models import Department
 from jointcredit.accounts.permissions import can_write_for, delegated_departments
 from jointcredit.common import clock
-from jointcredit.common.errors import DomainError
+from jointcredit.common.errors import DomainError, NotFound
 from jointcredit.common.params import int_or as _int
 from jointcredit.importing.pipeline import ImportMode
+from jointcredit.importing.template_files import template_response
 
-from . import exports, selectors, services
-from .fields import FIELDS, RECORD_TYPE_LABELS, RECORD_TYPES
+from . import exports, samples, selectors, services
+from .fields import FIELDS, PENALTY, RECORD_TYPE_LABELS, RECORD_TYPES
 
 
 def _type(record_type: str) -> str:
@@ -149,6 +151,26 @@ def record_new(request, record_type: str):
             "general": general,
         },
     )
+
+
+@login_required
+def import_template(request, record_type: str, fmt: str):
+    """导入模板: the national header of the record type and one example row of the user's department."""
+    _type(record_type)
+    department = request.user.department or Department(name="示例部门", code="demo")
+    sample = samples.penalty_row if record_type == PENALTY else samples.license_row
+    example = sample(random.Random(0), department, decided=clock.today())
+    header = samples.PENALTY_HEADER if record_type == PENALTY else samples.LICENSE_HEADER
+    try:
+        return template_response(
+            header=header,
+            example=example,
+            fmt=fmt,
+            filename=RECORD_TYPE_LABELS[record_type],
+            labels={s.code: s.label for s in FIELDS[record_type]},
+        )
+    except NotFound as exc:
+        raise Http404(exc.message) from None
 
 
 @login_required

@@ -227,3 +227,22 @@ def test_overdue_dashboard_reminders_and_cases(setup, lixia, office_admin, api_c
     assert len(cases) == 1 and cases[0].matter_document_no == "历财企〔2026〕9号"
     with pytest.raises(ValidationFailed):
         selectors.cases(actor=office_admin, kind="bogus")
+
+
+def test_feedback_import_template_names_a_pending_push_and_imports_as_it_is(setup, api_client_for):
+    from django.test import Client
+    from openpyxl import load_workbook
+
+    browser = Client()
+    browser.force_login(setup["xzsp"])
+    assert "feedback/import/template.xlsx" in browser.get("/staff/exchange/feedback/import/").content.decode()
+    body = browser.get("/staff/exchange/feedback/import/template.xlsx").content
+    rows = list(load_workbook(io.BytesIO(body)).active.iter_rows(values_only=True))
+    assert rows[0] == ("名单条目编号", "措施代码", "事项名称", "文号", "反馈结果", "理由", "实施日期")
+    assert rows[1][0] == str(setup["entry"].pk) and rows[1][4] == "已实施惩戒"
+    f = io.BytesIO(body)
+    f.name = "反馈模板.xlsx"
+    response = api_client_for(setup["xzsp"]).upload("/api/v1/feedback/imports", {"file": f})
+    assert response.status_code == 200 and response.json()["accepted"] == 1
+    csv_body = browser.get("/staff/exchange/feedback/import/template.csv").content.decode("utf-8-sig")
+    assert csv_body.startswith("名单条目编号,措施代码")

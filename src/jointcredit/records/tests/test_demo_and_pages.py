@@ -101,3 +101,23 @@ def test_cli_import_with_progress_and_rejection(tmp_path, lixia, rrng):
     with pytest.raises(CommandError, match="导入被拒绝"):
         call_command("import_records", "penalties", str(bad), "--department", "scjgj", verbosity=0)
     assert Penalty.objects.count() == 3
+
+
+@pytest.mark.parametrize("record_type,fmt", [("penalty", "xlsx"), ("license", "csv")])
+def test_the_import_template_imports_as_it_is(client, scj_clerk, lixia, record_type, fmt):
+    """导入模板: national header + one example row; the file downloaded imports without a change."""
+    client.force_login(scj_clerk)
+    page = client.get(f"/staff/records/{record_type}/import/").content.decode()
+    assert f"/staff/records/{record_type}/import/template.{fmt}" in page
+    r = client.get(f"/staff/records/{record_type}/import/template.{fmt}")
+    assert r.status_code == 200 and "%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF" in r["Content-Disposition"]
+    body = r.content
+    if fmt == "csv":
+        assert body.startswith("\ufeff".encode()) and body.decode("utf-8-sig").startswith("XK_XDR_MC,")
+    imp = client.post(
+        f"/staff/records/{record_type}/import/",
+        {"file": upload(body, name=f"模板.{fmt}"), "mode": "all_or_nothing"},
+    )
+    assert imp.status_code == 302, imp.content.decode()[:2000]
+    assert "新增 1" in client.get(imp["Location"]).content.decode()
+    assert client.get(f"/staff/records/{record_type}/import/template.pdf").status_code == 404
