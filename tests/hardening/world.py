@@ -85,7 +85,7 @@ def build_world(*, subjects: int = 120, demo_hooks: bool = True, seed: int = 202
             password="x-Secure-Passw0rd",
             department=departments[code],
             roles=roles,
-            display_name=key,
+            display_name=f"测试用户{len(users) + 1}",
         )
         users[key] = user
         tokens[key] = api_token_create(actor=None, user=user, name="hardening")[1]

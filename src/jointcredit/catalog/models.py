@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 
 from jointcredit.common import clock
+from jointcredit.importing.pipeline import ImportMode
 from jointcredit.measures.scenarios import SCENARIO_CHOICES
 from jointcredit.subjects.models import SubjectKind
 
@@ -239,7 +240,9 @@ class Submission(models.Model):
     source = models.CharField("来源", max_length=10, default="api", help_text="form / api / file / cli")
     file_name = models.CharField("文件名", max_length=255, blank=True)
     file_sha256 = models.CharField("文件摘要", max_length=64, blank=True)
-    mode = models.CharField("导入方式", max_length=16, default="all_or_nothing")
+    mode = models.CharField(
+        "导入方式", max_length=16, choices=ImportMode.choices, default=ImportMode.ALL_OR_NOTHING
+    )
     status = models.CharField("结果", max_length=10, choices=Status.choices)
     total_rows = models.IntegerField("总行数", default=0)
     created_count = models.IntegerField("新增", default=0)

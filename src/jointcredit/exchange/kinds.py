@@ -20,3 +20,19 @@ def kind_valid(kind: str) -> bool:
     if kind.endswith(".*"):
         return kind[:-2] in FAMILIES
     return kind in EVENT_KINDS
+
+
+FAMILY_LABELS = {
+    "list_entry": "名单条目",
+    "record": "双公示信息",
+    "repair": "信用修复",
+    "commitment": "信用承诺",
+}
+
+
+def kind_label(kind: str) -> str:
+    """What a person reads for a subscribed kind (“名单条目（全部事件）” for ``list_entry.*``)."""
+    if kind.endswith(".*"):
+        family = kind[:-2]
+        return f"{FAMILY_LABELS.get(family, family)}（全部事件）"
+    return EVENT_KINDS.get(kind, kind)

@@ -20,7 +20,7 @@ from jointcredit.importing.template_files import template_response
 
 from . import selectors, services
 from .charts import bar_chart_svg
-from .kinds import EVENT_KINDS
+from .kinds import EVENT_KINDS, kind_label
 from .models import DeliveryStatus, FeedbackResult
 
 
@@ -185,6 +185,8 @@ def subscriptions(request):
         page = selectors.subscription_list(actor=request.user, page=_int(request.GET.get("page")))
     except DomainError as exc:
         return render(request, "exchange/subscriptions.html", {"error": exc.message})
+    for sub in page.items:
+        sub.event_kind_labels = [kind_label(k) for k in sub.event_kinds]
     return render(
         request,
         "exchange/subscriptions.html",

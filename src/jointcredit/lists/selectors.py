@@ -245,10 +245,18 @@ def list_entry_public_timeline(entry: ListEntry) -> list[dict]:
     return privacy.public_timeline(list_entry_timeline(entry), events=PUBLIC_EVENTS)
 
 
-def entry_history(entry: ListEntry):
+def entry_history(entry: ListEntry) -> list:
+    """The entry's audit rows, each with the Chinese name of the state it left the entry in."""
     from jointcredit.audit.models import AuditEvent
 
-    return AuditEvent.objects.filter(object_type="lists.listentry", object_id=str(entry.pk)).order_by("seq")
+    states: dict[str, str] = dict(EntryState.choices)
+    rows = list(
+        AuditEvent.objects.filter(object_type="lists.listentry", object_id=str(entry.pk)).order_by("seq")
+    )
+    for row in rows:
+        state = str((row.after or {}).get("state") or "")
+        row.state_label = states.get(state, "")  # type: ignore[attr-defined]
+    return rows
 
 
 # --- public surfaces --------------------------------------------------------------------------------

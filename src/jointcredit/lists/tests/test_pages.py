@@ -58,7 +58,7 @@ def test_staff_create_and_walk_the_lifecycle_through_pages(
     entry.refresh_from_db()
     assert entry.state == "published"
     page = approver.get(f"/staff/lists/{entry.pk}/").content.decode()
-    assert "list_entry.publish" in page and "决定书" in page
+    assert "名单条目 · 发布 → 已发布" in page and "决定书" in page
     # A refused step shows the service's message instead of failing.
     resp = approver.post(f"/staff/lists/{entry.pk}/publish/", follow=True)
     assert "不能发布" in resp.content.decode()

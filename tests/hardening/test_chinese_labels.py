@@ -1,0 +1,133 @@
+"""Chinese everywhere (issue #19 §3): no page a person reads shows an internal code — a choice value
+(`not_involved`, `repaired`), a scenario or measure code (`licensing`, `punish-public-resource-trading`),
+an event kind or audit action (`list_entry.create`). Codes may appear only where a person needs them,
+clearly marked as codes: inside <code> (e.g. an API field list next to its Chinese name).
+
+The crawl renders every staff page reachable from the workbench for the office (which sees every
+navigation group) and a department clerk, and every public page from the portal home, on the seeded
+world built from every app's demo data."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from django.apps import apps
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+MAX_PAGES = 900
+VARIANTS_PER_PATH = 2  # query-string variants of one path worth rendering (filters, pages)
+SKIP = ("/accounts/logout", "/admin/", "/api/", "/static/", "/media/", "/oidc/", "/devidp/")
+# Marked as code for the person who needs it, or not text at all.
+HIDDEN = {"script", "style", "code", "kbd", "samp", "pre", "textarea", "template", "svg"}
+# Where a code is the thing a person needs, with the reason. Keep this short.
+ALLOWED = {
+    # The data dictionary of the public extract names the values the files contain.
+    "/downloads/": {"red", "black"},
+}
+CODE_SHAPE = re.compile(r"[a-z][a-z0-9]*(?:[_.\-][a-z0-9]+)+|[a-z]{4,}")
+
+
+class VisibleText(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.depth = 0
+        self.chunks: list[str] = []
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            href = dict(attrs).get("href")
+            if href:
+                self.links.append(href)
+        if tag in HIDDEN:
+            self.depth += 1
+
+    def handle_endtag(self, tag):
+        if tag in HIDDEN and self.depth:
+            self.depth -= 1
+
+    def handle_data(self, data):
+        if not self.depth:
+            self.chunks.append(data)
+
+
+def internal_codes() -> set[str]:
+    """Every code a person must never read bare: choice values of every model field, scenario
+    codes, event kinds, measure codes and the audit actions recorded while seeding."""
+    from jointcredit.audit.models import AuditEvent
+    from jointcredit.exchange.kinds import EVENT_KINDS
+    from jointcredit.measures.models import Measure
+    from jointcredit.measures.scenarios import SCENARIOS
+
+    codes: set[str] = set(SCENARIOS) | set(EVENT_KINDS)
+    codes |= set(Measure.objects.values_list("code", flat=True))
+    codes |= set(AuditEvent.objects.values_list("action", flat=True).distinct())
+    for model in apps.get_models():
+        if not model.__module__.startswith("jointcredit."):
+            continue
+        for field in model._meta.get_fields():
+            for value, _label in getattr(field, "flatchoices", None) or ():
+                codes.add(str(value))
+    return {c for c in codes if CODE_SHAPE.fullmatch(c)}
+
+
+def _crawl(client: Client, start: list[str], codes: set[str]) -> tuple[int, dict[str, set[str]]]:
+    queue, seen = list(start), set()
+    variants: dict[str, int] = defaultdict(int)
+    found: dict[str, set[str]] = defaultdict(set)
+    while queue and len(seen) < MAX_PAGES:
+        url = queue.pop(0)
+        if url in seen:
+            continue
+        seen.add(url)
+        response = client.get(url)
+        if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
+            continue
+        parser = VisibleText()
+        parser.feed(response.content.decode())
+        text = " ".join(parser.chunks)
+        for token in re.findall(r"[A-Za-z][A-Za-z0-9_.\-]*[A-Za-z0-9]", text):
+            if token in codes and token not in ALLOWED.get(urlsplit(url).path, ()):
+                found[token].add(url)
+        for href in parser.links:
+            target = urlsplit(urljoin(url, href))
+            if target.netloc or not target.path.startswith("/") or target.path.startswith(SKIP):
+                continue
+            if target.path.endswith((".csv", ".xlsx", ".pdf", ".jsonl", ".json", ".xml", ".txt", ".zip")):
+                continue
+            if target.query:
+                if variants[target.path] >= VARIANTS_PER_PATH:
+                    continue
+                variants[target.path] += 1
+            queue.append(target.path + (f"?{target.query}" if target.query else ""))
+    return len(seen), found
+
+
+def _report(found: dict[str, set[str]]) -> str:
+    return "\n".join(f"{code!r} on {sorted(urls)[:3]}" for code, urls in sorted(found.items()))
+
+
+def test_staff_pages_show_no_internal_code(seeded):
+    codes = internal_codes()
+    found: dict[str, set[str]] = defaultdict(set)
+    for actor in ("office_admin", "clerk@own"):
+        client = Client()
+        client.force_login(seeded.users[actor])
+        pages, seen = _crawl(client, ["/staff/"], codes)
+        assert pages > 30, f"{actor}: the crawl reached only {pages} pages"
+        for code, urls in seen.items():
+            found[code] |= urls
+    assert not found, "internal codes shown to staff:\n" + _report(found)
+
+
+def test_public_pages_show_no_internal_code(seeded):
+    codes = internal_codes()
+    pages, found = _crawl(Client(REMOTE_ADDR="198.51.100.77"), ["/"], codes)
+    assert pages > 10
+    assert not found, "internal codes shown to the public:\n" + _report(found)
