@@ -71,7 +71,7 @@ def honours_screen(*, identifiers: list[str], on: date | None = None) -> list[Sc
             continue
         row.name = result.subject.name
         reasons = [
-            f"{h.measure.name}：{h.explanation}" for h in result.hits if h.measure.kind == "punishment"
+            f"{h.measure.name}：{h.explanation()}" for h in result.hits if h.measure.kind == "punishment"
         ]
         if not reasons:
             own = ListEntry.objects.filter(_black_entries_q(on), subject=result.subject).select_related(

@@ -85,15 +85,15 @@ _ENTRIES = CompiledQuery(
 
 def scenario_validate(scenario: str | None) -> str:
     if scenario not in SCENARIOS:
-        valid = "、".join(f"{k}（{v}）" for k, v in SCENARIOS.items())
-        shown = scenario or "（空）"
+        valid = "、".join(SCENARIOS.values())
+        message = "请选择业务场景" if not scenario else "业务场景无效"
         raise ValidationFailed(
-            f"业务场景 scenario“{shown}”无效；有效代码为：{valid}。",
+            f"{message}：应为{valid}之一（接口中为 details 所列代码）。",
             details=[
                 {
                     "field": "scenario",
                     "rule": "choice",
-                    "message": f"有效代码为：{valid}",
+                    "message": f"业务场景应为{valid}之一。",
                     "valid": list(SCENARIOS),
                 }
             ],

@@ -247,7 +247,8 @@ def test_malformed_identifier_and_unknown_scenario_are_rejected(catalog):
     assert exc.value.details[0]["rule"] == "length"
     with pytest.raises(ValidationFailed) as exc:
         measure_check(identifier=gen.uscc(random.Random(1)), scenario="lottery")
-    assert "lottery" in exc.value.message and "funding" in exc.value.message
+    assert "业务场景无效" in exc.value.message and "财政性资金项目" in exc.value.message
+    assert "funding" in exc.value.details[0]["valid"]  # the codes, for machine clients
 
 
 def test_catalogue_edits_reach_the_check_at_once(blacklisted, office_admin):
