@@ -14,6 +14,12 @@ class ExchangeConfig(AppConfig):
 
         deliveries_created.connect(on_deliveries_created, dispatch_uid="exchange.deliveries_enqueue")
 
+        from jointcredit.audit.extensions import register_checkpoint_listener
+
+        from .audit_checkpoints import checkpoint_announce
+
+        register_checkpoint_listener("exchange.outbox", checkpoint_announce)
+
         register_nav(label="待处理名单", url_name="exchange:inbox", order=40)
         register_nav(label="事件订阅", url_name="exchange:subscriptions", order=70)
         register_nav(label="反馈统计", url_name="exchange:dashboard", order=80, office_only=True)
