@@ -82,6 +82,11 @@ def key_by_fingerprint(fingerprint: str) -> AuditKey | None:
     return next((k for k in keyring() if k.fingerprint == fingerprint), None)
 
 
+def key_label(kid: str, fingerprint: str) -> str:
+    """How messages name a key: ``2025（指纹 …）``, or only the fingerprint for an unnamed key."""
+    return f"指纹 {fingerprint}" if kid == fingerprint else f"{kid}（指纹 {fingerprint}）"
+
+
 def key_is_development() -> bool:
     return bool(settings.JOINTCREDIT_AUDIT_KEY_IS_DEVELOPMENT)
 

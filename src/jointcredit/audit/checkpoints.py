@@ -107,8 +107,8 @@ def checkpoint_parse(record, *, where: str, line: int = 0) -> Checkpoint:
     key = chain.key_by_fingerprint(fingerprint)
     if key is None:
         raise CheckpointError(
-            f"{where}（序号 {seq}）由密钥 {kid}（指纹 {fingerprint}）签署，校验方未配置该密钥"
-            f"（JOINTCREDIT_AUDIT_KEYS 中须保留 {kid}:<密钥>），或该行被伪造",
+            f"{where}（序号 {seq}）由密钥 {chain.key_label(kid, fingerprint)} 签署，校验方未配置该密钥"
+            f"（须在 JOINTCREDIT_AUDIT_KEYS 中保留这把密钥），或该行被伪造",
             seq=seq,
         )
     if not chain.checkpoint_signature_ok(record, key):

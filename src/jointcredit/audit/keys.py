@@ -32,8 +32,8 @@ class KeyRef:
     @property
     def missing_message(self) -> str:
         return (
-            f"未配置密钥 {self.kid}（指纹 {self.fingerprint}）：请在 JOINTCREDIT_AUDIT_KEYS 中保留这把旧密钥"
-            f"（格式 {self.kid}:<密钥>）"
+            f"未配置密钥 {chain.key_label(self.kid, self.fingerprint)}："
+            f"请在 JOINTCREDIT_AUDIT_KEYS 中保留这把旧密钥（格式 {self.kid}:<密钥>）"
         )
 
 

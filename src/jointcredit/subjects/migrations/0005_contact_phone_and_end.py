@@ -31,6 +31,12 @@ def contacts_ended_from_audit(apps, schema_editor):
         contact.save(update_fields=["ended_at", "ended_by", "end_reason"])
 
 
+def contacts_active_from_end(apps, schema_editor):
+    """Backwards: an ended contact is inactive again."""
+    contacts = apps.get_model("subjects", "SubjectContact")
+    contacts.objects.filter(ended_at__isnull=False).update(active=False)
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0002_delegation_scope"),
@@ -72,7 +78,7 @@ class Migration(migrations.Migration):
             name="email",
             field=models.EmailField(blank=True, max_length=254, verbose_name="邮箱"),
         ),
-        migrations.RunPython(contacts_ended_from_audit, migrations.RunPython.noop),
+        migrations.RunPython(contacts_ended_from_audit, contacts_active_from_end),
         migrations.RemoveIndex(
             model_name="subjectcontact",
             name="subject_contact_active",
