@@ -132,6 +132,15 @@ def _checkpoint_sign(*, seq: int, hash: str, at, key: chain.AuditKey) -> Checkpo
     return written
 
 
+def _ensure_not_in_force(newest: chain.AuditKey, in_force: chain.AuditKey) -> None:
+    if in_force.fingerprint == newest.fingerprint:
+        raise Conflict(
+            f"最新的密钥 {newest.kid} 已在使用，无需轮换：请先在 JOINTCREDIT_AUDIT_KEYS 末尾加入新密钥"
+            "（格式 kid:密钥），重启各进程后再执行。",
+            details=[{"field": "JOINTCREDIT_AUDIT_KEYS", "rule": "new_key", "kid": newest.kid}],
+        )
+
+
 @dataclass(frozen=True)
 class KeyRotation:
     row: AuditEvent
@@ -150,6 +159,7 @@ def audit_key_rotate(*, now=None) -> KeyRotation:
     new key. Raises ``Conflict`` when the newest key is already in force or the chain does not verify.
     """
     newest = chain.keyring()[-1]
+    _ensure_not_in_force(newest, keys.key_in_force())  # before the full check, which takes a while
     verified = audit_chain_verify()
     if not verified.ok:
         raise Conflict(
@@ -161,12 +171,7 @@ def audit_key_rotate(*, now=None) -> KeyRotation:
     with transaction.atomic():
         _chain_lock()
         retired = keys.key_in_force()
-        if retired.fingerprint == newest.fingerprint:
-            raise Conflict(
-                f"最新的密钥 {newest.kid} 已在使用，无需轮换：请先在 JOINTCREDIT_AUDIT_KEYS 末尾加入新密钥"
-                "（格式 kid:密钥），重启各进程后再执行。",
-                details=[{"field": "JOINTCREDIT_AUDIT_KEYS", "rule": "new_key", "kid": newest.kid}],
-            )
+        _ensure_not_in_force(newest, retired)  # again under the lock: a concurrent rotation
         row = audit_record(
             actor=None,
             action=keys.ROTATE_ACTION,

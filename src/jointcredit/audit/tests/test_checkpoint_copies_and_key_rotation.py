@@ -193,6 +193,8 @@ def test_rotation_hands_the_chain_over_to_the_new_key(rotated):
     assert audit_chain_verify().ok
     with pytest.raises(Conflict, match="2026 已在使用"):
         audit_key_rotate()
+    with pytest.raises(CommandError, match="2026 已在使用"):
+        call_command("audit_rotate_key")
 
 
 def test_verify_reports_the_key_ranges(rotated, capsys):

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from jointcredit.audit.keys import KeyMissing
 from jointcredit.audit.services import audit_key_rotate
 from jointcredit.common.errors import DomainError
 
@@ -15,6 +16,8 @@ class Command(BaseCommand):
             rotation = audit_key_rotate()
         except DomainError as exc:
             raise CommandError(exc.message) from None
+        except KeyMissing as exc:
+            raise CommandError(str(exc)) from None
         self.stdout.write(
             self.style.SUCCESS(
                 f"已轮换审计链密钥：{rotation.retired.kid} → {rotation.started.kid}。"
