@@ -8,7 +8,8 @@
     jointcredit user create --username U --department CODE --role ROLE [--password P]
     jointcredit token create --user U
     jointcredit department list
-    jointcredit audit verify
+    jointcredit audit verify [--checkpoint] [--against FILE|JSON]
+    jointcredit audit rotate-key                     seal the audit chain under the newest key (ADR 0035)
     jointcredit extract [--date D] [--force]          public extract of date D (default yesterday, ADR 0031)
 Any other word is passed to Django's manage.py (e.g. `jointcredit createsuperuser`).
 """
@@ -24,6 +25,7 @@ _COMPOUND = {
     ("token", "create"): "token_create",
     ("department", "list"): "department_list",
     ("audit", "verify"): "audit_verify",
+    ("audit", "rotate-key"): "audit_rotate_key",
     ("import", "penalties"): ("import_records", "penalties"),
     ("import", "licenses"): ("import_records", "licenses"),
 }

@@ -47,6 +47,7 @@ def legacy_chain_reseal(model) -> dict | None:
     """Re-seal every row of ``model`` (the real or the historical AuditEvent) under the key; returns
     the findings recorded in the ``audit.reseal`` row, or None when the table is empty."""
     manager = model._base_manager  # the append-only guards are for services, not for this one pass
+    key = chain.keyring()[0]  # a chain that was never rotated is sealed by the first key (ADR 0035)
     old_prev, new_prev, expected, broken_seq, reason, count = chain.GENESIS, chain.GENESIS, 1, None, "", 0
     last_seq = 0
     while True:
@@ -65,7 +66,7 @@ def legacy_chain_reseal(model) -> dict | None:
                     broken_seq, reason = row.seq, "记录内容与旧哈希不符"
             old_prev, expected, count = row.hash, row.seq + 1, count + 1
             row.prev_hash = new_prev
-            row.hash = chain.row_seal(row)
+            row.hash = chain.row_seal(row, key)
             new_prev = row.hash
         manager.bulk_update(page, ["prev_hash", "hash"])
         last_seq = page[-1].seq
@@ -78,7 +79,7 @@ def legacy_chain_reseal(model) -> dict | None:
         "legacy_chain_ok": broken_seq is None,
         "legacy_broken_seq": broken_seq,
         "legacy_broken_reason": reason,
-        "key_id": chain.key_id(),
+        "key_id": key.fingerprint,
         "development_key": chain.key_is_development(),
     }
     row = model(
@@ -96,6 +97,6 @@ def legacy_chain_reseal(model) -> dict | None:
         request_id="",
         prev_hash=new_prev,
     )
-    row.hash = chain.row_seal(row)
+    row.hash = chain.row_seal(row, key)
     manager.bulk_create([row])
     return findings

@@ -20,7 +20,7 @@ from django_ratelimit.core import is_ratelimited
 
 from jointcredit.common import clock
 from jointcredit.common.errors import DomainError
-from jointcredit.common.masking import mask_id_number, mask_person_name
+from jointcredit.common.masking import mask_email, mask_id_number, mask_person_name
 
 from . import forms, selectors, sso, verification
 from .evidence import evidence_of
@@ -72,7 +72,7 @@ def identify(request):
             else:
                 request.session[PENDING_KEY] = {
                     "identifier": v.identifier,
-                    "email": verification.mask_email(v.email),
+                    "email": mask_email(v.email),
                 }
                 messages.success(request, "验证码已发送至该主体预留的联系邮箱，10 分钟内有效。")
                 return redirect("objections_public:verify")

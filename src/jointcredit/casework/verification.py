@@ -46,12 +46,6 @@ def _hash(identifier: str, code: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), f"{identifier}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def mask_email(email: str) -> str:
-    """l***@example.com: enough for the holder to recognise the address on file, nothing more."""
-    local, _, domain = (email or "").partition("@")
-    return f"{local[:1]}***@{domain}" if domain else "***"
-
-
 def _subject(identifier: str):
     subject = subject_find(identifier)  # 422 on a malformed identifier
     if subject is None:

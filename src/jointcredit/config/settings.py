@@ -14,6 +14,7 @@ Variables (see docs/configuration.md):
   JOINTCREDIT_ENV_FILE     development settings file (default var/local.env, written by `make run`;
                            see config/localenv.py); the environment wins over it
   JOINTCREDIT_AUDIT_KEY    HMAC key of the audit chain, required when DEBUG is off (ADR 0015)
+  JOINTCREDIT_AUDIT_KEYS   instead of it: "kid:key" entries, oldest first, for key rotation (ADR 0035)
   JOINTCREDIT_AUDIT_CHECKPOINT_DIR  where signed audit checkpoints are appended
                            (default var/audit-checkpoints)
   JOINTCREDIT_OIDC_*       government single sign-on of the credit service (docs/identity.md)
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -297,16 +299,42 @@ CONTENT_SECURITY_POLICY = (
 # The key seals every audit row (HMAC-SHA256) and signs the checkpoints; it lives only in the
 # environment, never in the database. Development and tests derive a key from SECRET_KEY, marked as
 # such wherever the chain is reported.
+# JOINTCREDIT_AUDIT_KEYS (ADR 0035) is the rotatable form: "kid:key" entries, oldest first, separated
+# by commas or white space; `jointcredit audit rotate-key` moves the chain to the last one.
 JOINTCREDIT_AUDIT_KEY = os.environ.get("JOINTCREDIT_AUDIT_KEY", "")
-JOINTCREDIT_AUDIT_KEY_IS_DEVELOPMENT = not JOINTCREDIT_AUDIT_KEY
+JOINTCREDIT_AUDIT_KEYS: list[tuple[str, str]] = []
+for _entry in re.split(r"[\s,]+", os.environ.get("JOINTCREDIT_AUDIT_KEYS", "").strip()):
+    if not _entry:
+        continue
+    _kid, _sep, _secret = _entry.partition(":")
+    if not (_sep and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}", _kid) and _secret):
+        raise ImproperlyConfigured(
+            "环境变量 JOINTCREDIT_AUDIT_KEYS 格式错误：应为“密钥编号:密钥”，以逗号或空白分隔，"
+            f"按启用先后排列；密钥编号为 1–32 个字母、数字、._-（出错的一项以“{_kid[:32]}”开头）。"
+        )
+    if not (DEBUG or TESTING) and len(_secret) < 32:
+        raise ImproperlyConfigured(
+            f"JOINTCREDIT_AUDIT_KEYS 中密钥 {_kid} 太短：审计链密钥至少需要 32 个字符。"
+        )
+    if any(_kid == k or _secret == v for k, v in JOINTCREDIT_AUDIT_KEYS):
+        raise ImproperlyConfigured(
+            f"JOINTCREDIT_AUDIT_KEYS 中密钥 {_kid} 重复（编号或密钥与前面的一项相同）。"
+        )
+    JOINTCREDIT_AUDIT_KEYS.append((_kid, _secret))
+if JOINTCREDIT_AUDIT_KEYS and JOINTCREDIT_AUDIT_KEY:
+    raise ImproperlyConfigured(
+        "JOINTCREDIT_AUDIT_KEY 与 JOINTCREDIT_AUDIT_KEYS 只能设置其一：轮换时把原密钥写入 "
+        "JOINTCREDIT_AUDIT_KEYS（如 old:<原密钥>,new:<新密钥>），并删除 JOINTCREDIT_AUDIT_KEY。"
+    )
+JOINTCREDIT_AUDIT_KEY_IS_DEVELOPMENT = not (JOINTCREDIT_AUDIT_KEY or JOINTCREDIT_AUDIT_KEYS)
 if JOINTCREDIT_AUDIT_KEY_IS_DEVELOPMENT:
     if not (DEBUG or TESTING):
         raise ImproperlyConfigured(
-            "生产环境必须设置环境变量 JOINTCREDIT_AUDIT_KEY（审计链密钥，至少 32 个字符，只保存在环境中，"
-            "不得写入数据库）。"
+            "生产环境必须设置环境变量 JOINTCREDIT_AUDIT_KEY 或 JOINTCREDIT_AUDIT_KEYS"
+            "（审计链密钥，至少 32 个字符，只保存在环境中，不得写入数据库）。"
         )
     JOINTCREDIT_AUDIT_KEY = "development-only:" + hashlib.sha256(f"audit:{SECRET_KEY}".encode()).hexdigest()
-elif len(JOINTCREDIT_AUDIT_KEY) < 32 and not (DEBUG or TESTING):
+elif JOINTCREDIT_AUDIT_KEY and len(JOINTCREDIT_AUDIT_KEY) < 32 and not (DEBUG or TESTING):
     raise ImproperlyConfigured("环境变量 JOINTCREDIT_AUDIT_KEY 太短：审计链密钥至少需要 32 个字符。")
 # Signed checkpoints of the chain head (append-only file per database). Tests turn them on per test.
 _checkpoint_dir = os.environ.get("JOINTCREDIT_AUDIT_CHECKPOINT_DIR")

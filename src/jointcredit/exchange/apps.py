@@ -20,6 +20,12 @@ class ExchangeConfig(AppConfig):
 
         deliveries_created.connect(on_deliveries_created, dispatch_uid="exchange.deliveries_enqueue")
 
+        from jointcredit.audit.extensions import register_checkpoint_listener
+
+        from .audit_checkpoints import checkpoint_announce
+
+        register_checkpoint_listener("exchange.outbox", checkpoint_announce)
+
         register_nav(label="待处理名单", url_name="exchange:inbox", group=DAILY, order=40)
         register_nav(label="事件订阅", url_name="exchange:subscriptions", group=COOPERATION, order=70)
         register_nav(

@@ -12,6 +12,7 @@ EVENT_KINDS = {
     "record.expired": "双公示公示期届满",
     "repair.approved": "信用修复通过",
     "commitment.broken": "信用承诺失信",
+    "audit.checkpoint": "审计链签名检查点",
 }
 FAMILIES = sorted({k.split(".", 1)[0] for k in EVENT_KINDS})
 

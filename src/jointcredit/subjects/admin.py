@@ -36,7 +36,7 @@ class SubjectAdmin(AuditedModelAdmin):
 
 @admin.register(SubjectContact)
 class SubjectContactAdmin(AuditedModelAdmin):
-    list_display = ("subject", "email", "source", "department", "active", "created_at")
-    list_filter = ("active",)
-    search_fields = ("subject__identifier", "subject__name", "email")
-    raw_id_fields = ("subject", "recorded_by")
+    list_display = ("subject", "email", "phone", "source", "department", "created_at", "ended_at")
+    list_filter = (("ended_at", admin.EmptyFieldListFilter),)
+    search_fields = ("subject__identifier", "subject__name", "email", "phone")
+    raw_id_fields = ("subject", "recorded_by", "ended_by")

@@ -170,13 +170,15 @@ class RelatedPerson(models.Model):
 
 class SubjectContact(models.Model):
     """A contact channel on file for a subject (预留联系方式), recorded by a department from data it
-    holds (登记注册信息, 许可申请材料…). The portal sends one-time codes only to these, never to an
-    address the visitor types (docs/identity.md)."""
+    holds (登记注册信息, 许可申请材料…): an e-mail address, a phone number or both. The portal sends
+    one-time codes only to the e-mail addresses on file, never to an address the visitor types
+    (docs/identity.md). A contact is in use until it is ended (``ended_at``); nothing is deleted."""
 
     subject = models.ForeignKey(
         Subject, on_delete=models.CASCADE, related_name="contacts", verbose_name="主体"
     )
-    email = models.EmailField("邮箱")
+    email = models.EmailField("邮箱", blank=True)
+    phone = models.CharField("手机或电话", max_length=20, blank=True)
     source = models.CharField("来源", max_length=100, help_text="如：企业登记信息、行政许可申请材料")
     department = models.ForeignKey(
         "accounts.Department", on_delete=models.PROTECT, related_name="+", verbose_name="登记部门"
@@ -189,14 +191,33 @@ class SubjectContact(models.Model):
         related_name="+",
         verbose_name="登记人",
     )
-    active = models.BooleanField("有效", default=True)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    ended_at = models.DateTimeField("停用时间", null=True, blank=True)
+    ended_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="停用人",
+    )
+    end_reason = models.CharField("停用原因", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "主体预留联系方式"
         verbose_name_plural = "主体预留联系方式"
         ordering = ["-created_at", "id"]
-        indexes = [models.Index(fields=["subject", "active"], name="subject_contact_active")]
+        indexes = [models.Index(fields=["subject", "ended_at"], name="subject_contact_in_use")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(email="", phone=""), name="subject_contact_email_or_phone"
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.subject_id} · {self.email}"
+        return f"{self.subject_id} · {self.email or self.phone}"
+
+    @property
+    def active(self) -> bool:
+        """In use: not ended (derived from the stored date)."""
+        return self.ended_at is None

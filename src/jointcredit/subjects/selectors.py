@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db.models import Q
 from django.db.models.functions import Substr
 
+from jointcredit.accounts.permissions import can_write_for
 from jointcredit.common.errors import NotFound, ValidationFailed
 from jointcredit.common.fastpath import CompiledQuery
 from jointcredit.common.pagination import Page, paginate
@@ -122,11 +123,51 @@ def subject_name_history_rows(subject_id: int) -> list[tuple]:
 
 
 def subject_contacts_on_file(subject) -> list[str]:
-    """The e-mail addresses on file for ``subject`` (预留联系方式), oldest first."""
+    """The e-mail addresses on file and in use for ``subject`` (预留联系方式), oldest first: where a
+    one-time code may go (phone numbers on file are for staff; no SMS channel, docs/identity.md)."""
     return list(
         dict.fromkeys(
-            SubjectContact.objects.filter(subject=subject, active=True)
+            SubjectContact.objects.filter(subject=subject, ended_at__isnull=True)
+            .exclude(email="")
             .order_by("created_at", "id")
             .values_list("email", flat=True)
         )
     )
+
+
+CONTACT_STATES = {"in_use": "在用", "ended": "已停用", "all": "全部"}
+
+
+def subject_contact_filter(*, subject, state: str = "in_use"):
+    """The subject's contacts on file in ``state`` (在用 / 已停用 / 全部), newest first."""
+    if state not in CONTACT_STATES:
+        raise ValidationFailed.single(
+            "state", "choice", f"状态（state）“{state}”无效；可选：{'、'.join(CONTACT_STATES)}。"
+        )
+    qs = SubjectContact.objects.filter(subject=subject).select_related(
+        "department", "recorded_by", "ended_by"
+    )
+    if state == "in_use":
+        qs = qs.filter(ended_at__isnull=True)
+    elif state == "ended":
+        qs = qs.filter(ended_at__isnull=False)
+    return qs.order_by("-created_at", "-id")
+
+
+def contact_shown_in_full(actor, contact: SubjectContact) -> bool:
+    """Addresses are personal data: shown in full to the writers of the department that recorded the
+    contact (they keep it right) and to the credit office's admin; masked (l***@example.com,
+    138****5678) to everybody else, who still sees that a contact exists, where from and who
+    recorded it when."""
+    if getattr(actor, "is_superuser", False) or getattr(actor, "is_office_admin", False):
+        return True
+    return can_write_for(actor, contact.department)
+
+
+def contact_get(contact_id: int, *, subject) -> SubjectContact:
+    contact = (
+        SubjectContact.objects.filter(pk=contact_id, subject=subject).select_related("department").first()
+    )
+    if contact is None:
+        raise NotFound(f"该主体没有编号为 {contact_id} 的预留联系方式。")
+    return contact

@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date
 
 import polars as pl
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from jointcredit.accounts.permissions import ensure_can_write, ensure_office_admin
+from jointcredit.accounts.permissions import can_write_for, ensure_can_write, ensure_office_admin
 from jointcredit.audit.services import audit_record
 from jointcredit.common import clock
 from jointcredit.common.bulk import (
@@ -37,7 +40,7 @@ from .models import (
     SubjectKind,
     SubjectNameChange,
 )
-from .selectors import subject_find_by_org_code
+from .selectors import subject_find, subject_find_by_org_code
 
 NAME_MAX = 200
 # Above this many unknown subjects in one import, they are created set-based (one summary audit
@@ -432,49 +435,274 @@ def _related_links_move(*, source: Subject, target: Subject) -> int:
     return moved
 
 
-def subject_contact_add(*, actor, subject: Subject, email: str, source: str) -> SubjectContact:
-    """Record a contact on file (预留联系方式) from data the actor's department holds; audited."""
+# --- contacts on file (预留联系方式, docs/identity.md) ---------------------------------------------
+# Who may record them: a clerk, approver or department admin, always in the name of their own
+# department (the department that holds the registration or licensing data the contact comes from).
+# Who may end them: the writers of the department that recorded the contact, or the credit office's
+# admin (a contact found to be misused). Every change is audited; nothing is deleted.
+
+CONTACT_SOURCE_MAX = 100
+CONTACT_IMPORT_MAX_ROWS = 5000
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+_LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}(-\d{1,6})?")
+
+
+def contact_phone_normalize(raw: str, *, field: str = "phone") -> str:
+    """A mainland mobile number (11 digits, ``+86`` dropped) or a landline with its area code
+    (0531-86061234, optional extension); spaces and dashes typed inside a mobile number are removed."""
+    phone = re.sub(r"[\s()（）]", "", raw or "")
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    elif phone.startswith("0086"):
+        phone = phone[4:]
+    compact = phone.replace("-", "")
+    if _MOBILE.fullmatch(compact):
+        return compact
+    if _LANDLINE.fullmatch(phone):
+        return phone
+    raise ValidationFailed.single(
+        field,
+        "phone",
+        f"手机或电话（{field}）格式不正确：手机号为 1 开头的 11 位数字，"
+        "固定电话为区号加号码（如 0531-86061234）。",
+    )
+
+
+@dataclass
+class ContactInput:
+    """One contact to record, as typed in the form or read from a file row (``row``)."""
+
+    email: str
+    phone: str
+    source: str
+    row: int | None = None
+    errors: list[dict] = dataclass_field(default_factory=list)
+
+    def error(self, field_name: str, rule: str, message: str) -> None:
+        item = {"field": field_name, "rule": rule, "message": message}
+        if self.row is not None:
+            item["row"] = self.row
+        self.errors.append(item)
+
+
+def _contact_clean(inp: ContactInput) -> ContactInput:
+    """Validate and normalise in place; problems go to ``inp.errors`` (Chinese, naming the field)."""
+    inp.email = (inp.email or "").strip().lower()
+    inp.source = (inp.source or "").strip()
+    raw_phone = (inp.phone or "").strip()
+    inp.phone = ""
+    if not inp.email and not raw_phone:
+        inp.error("email", "required", "邮箱（email）和手机或电话（phone）至少填写一项。")
+    if inp.email:
+        try:
+            validate_email(inp.email)
+        except DjangoValidationError:
+            inp.error("email", "email", "邮箱（email）格式不正确。")
+    if raw_phone:
+        try:
+            inp.phone = contact_phone_normalize(raw_phone)
+        except ValidationFailed as exc:
+            inp.error("phone", "phone", exc.message)
+    if not inp.source:
+        inp.error("source", "required", "请填写联系方式的来源（source，如：企业登记信息）。")
+    elif len(inp.source) > CONTACT_SOURCE_MAX:
+        inp.error("source", "max_length", f"来源（source）不能超过 {CONTACT_SOURCE_MAX} 个字符。")
+    return inp
+
+
+def _contact_recorder(actor):
     if actor is None or getattr(actor, "department", None) is None:
         raise PermissionDenied("当前账号未归属任何部门，不能登记预留联系方式。")
     ensure_can_write(actor, actor.department)
-    email = (email or "").strip().lower()
-    try:
-        validate_email(email)
-    except DjangoValidationError:
-        raise ValidationFailed.single("email", "email", "邮箱（email）格式不正确。") from None
-    source = (source or "").strip()
-    if not source:
-        raise ValidationFailed.single("source", "required", "请填写联系方式的来源（如：企业登记信息）。")
-    with transaction.atomic():
-        contact = SubjectContact.objects.create(
-            subject=subject, email=email, source=source[:100], department=actor.department, recorded_by=actor
-        )
-        audit_record(
-            actor=actor,
-            action="subject.contact_add",
-            obj=contact,
-            after={"subject": subject.identifier, "email": email, "source": source},
-        )
+    return actor.department
+
+
+def _contact_in_use(subject_id: int, email: str, phone: str) -> SubjectContact | None:
+    return SubjectContact.objects.filter(
+        subject_id=subject_id, ended_at__isnull=True, email=email, phone=phone
+    ).first()
+
+
+def _contact_create(*, actor, department, subject: Subject, clean: ContactInput) -> SubjectContact:
+    contact = SubjectContact.objects.create(
+        subject=subject,
+        email=clean.email,
+        phone=clean.phone,
+        source=clean.source,
+        department=department,
+        recorded_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="subject.contact_add",
+        obj=contact,
+        after={
+            "subject": subject.identifier,
+            "email": clean.email,
+            "phone": clean.phone,
+            "source": clean.source,
+        },
+    )
     return contact
 
 
+def subject_contact_add(
+    *, actor, subject: Subject, email: str = "", phone: str = "", source: str
+) -> SubjectContact:
+    """Record a contact on file (预留联系方式) from data the actor's department holds; audited. The
+    same e-mail/phone already in use for the subject is a Conflict (409)."""
+    department = _contact_recorder(actor)
+    clean = _contact_clean(ContactInput(email=email, phone=phone, source=source))
+    if clean.errors:
+        raise ValidationFailed("；".join(e["message"] for e in clean.errors), details=clean.errors)
+    with transaction.atomic():
+        existing = _contact_in_use(subject.pk, clean.email, clean.phone)
+        if existing is not None:
+            message = (
+                f"该联系方式已在册（{existing.department.name}于 "
+                f"{timezone.localtime(existing.created_at):%Y-%m-%d} 登记），无需重复登记。"
+            )
+            raise Conflict(
+                message,
+                details=[
+                    {
+                        "field": "email" if clean.email else "phone",
+                        "rule": "unique",
+                        "message": message,
+                        "contact_id": existing.pk,
+                    }
+                ],
+            )
+        return _contact_create(actor=actor, department=department, subject=subject, clean=clean)
+
+
 def subject_contact_deactivate(*, actor, contact: SubjectContact, reason: str) -> SubjectContact:
-    """Retire a contact on file (only the department that recorded it); audited."""
-    ensure_can_write(actor, contact.department)
+    """End (停用) a contact on file: the writers of the department that recorded it, or the credit
+    office's admin. The reason is required and kept on the row; audited. Ending twice is a no-op."""
+    if not can_write_for(actor, contact.department):
+        try:
+            ensure_office_admin(actor)
+        except PermissionDenied:
+            ensure_can_write(actor, contact.department)  # its message names the department
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed.single(
+            "reason", "required", "请填写停用原因（reason，如：企业变更联系方式）。"
+        )
+    if len(reason) > 200:
+        raise ValidationFailed.single("reason", "max_length", "停用原因（reason）不能超过 200 个字符。")
     with transaction.atomic():
         contact = SubjectContact.objects.select_for_update().get(pk=contact.pk)
-        if not contact.active:
+        if contact.ended_at is not None:
             return contact
-        contact.active = False
-        contact.save(update_fields=["active"])
+        contact.ended_at = clock.now()
+        contact.ended_by = actor
+        contact.end_reason = reason
+        contact.save(update_fields=["ended_at", "ended_by", "end_reason"])
         audit_record(
             actor=actor,
             action="subject.contact_deactivate",
             obj=contact,
-            before={"active": True},
-            after={"active": False, "reason": reason},
+            before={"ended_at": None},
+            after={"ended_at": contact.ended_at, "reason": reason},
         )
     return contact
+
+
+CONTACT_IMPORT_COLUMNS = {
+    "identifier": ("主体标识", "统一社会信用代码或证件号码", "identifier"),
+    "email": ("邮箱", "email"),
+    "phone": ("手机或电话", "phone"),
+    "source": ("来源", "source"),
+}
+
+
+@dataclass(frozen=True)
+class ContactImportResult:
+    added: int
+    duplicates: int
+
+
+def subject_contacts_import(*, actor, fileobj, name: str, read_table) -> ContactImportResult:
+    """Bulk contacts on file from a CSV/XLSX upload. ``read_table`` is
+    ``importing.tabular.read_table`` (bounded), passed in by the caller because ``importing`` sits
+    above ``subjects`` in the layers; it runs after the permission check. All or nothing: any
+    invalid row rejects the whole file with every row's errors (row numbers as in the spreadsheet).
+    A contact already in use for its subject, or repeated in the file, is skipped and counted, so a
+    file can be imported again. Each contact gets its own audit row (a contact is what a one-time
+    code goes to; at most ``CONTACT_IMPORT_MAX_ROWS`` per file, ADR 0024's small-write side)."""
+    department = _contact_recorder(actor)
+    table = read_table(fileobj, name=name, allowed={".csv", ".xlsx"})
+    header = [h.strip() for h in table.header]
+    index = {}
+    for key, names in CONTACT_IMPORT_COLUMNS.items():
+        found = next((i for i, h in enumerate(header) if h in names), None)
+        if found is not None:
+            index[key] = found
+    missing = [CONTACT_IMPORT_COLUMNS[k][0] for k in ("identifier", "source") if k not in index]
+    if "email" not in index and "phone" not in index:
+        missing.append("邮箱 或 手机或电话")
+    if missing:
+        raise ValidationFailed(
+            f"文件缺少必需的列：{'、'.join(missing)}。",
+            details=[{"row": 1, "field": m, "rule": "column", "message": f"缺少列“{m}”"} for m in missing],
+        )
+    rows: list[tuple[str, ContactInput]] = []
+    for line, cells in table.rows:
+        if len(rows) >= CONTACT_IMPORT_MAX_ROWS:
+            raise ValidationFailed.single(
+                "file", "max_rows", f"单个文件最多 {CONTACT_IMPORT_MAX_ROWS} 行联系方式。"
+            )
+        value = {k: (cells[i].strip() if i < len(cells) and cells[i] else "") for k, i in index.items()}
+        rows.append(
+            (
+                value.get("identifier", ""),
+                _contact_clean(
+                    ContactInput(
+                        email=value.get("email", ""),
+                        phone=value.get("phone", ""),
+                        source=value.get("source", ""),
+                        row=line,
+                    )
+                ),
+            )
+        )
+    if not rows:
+        raise ValidationFailed.single("file", "empty", "文件没有数据行。")
+    subjects: dict[int, Subject] = {}
+    for identifier, inp in rows:
+        try:
+            subject = subject_find(identifier, field="identifier") if identifier else None
+        except ValidationFailed as exc:
+            inp.error("identifier", "identifier", f"主体标识“{identifier}”无效：{exc.message}")
+            continue
+        if subject is None:
+            inp.error(
+                "identifier",
+                "exists" if identifier else "required",
+                f"未找到标识为“{identifier}”的信用主体。"
+                if identifier
+                else "请填写主体标识（统一社会信用代码或证件号码）。",
+            )
+            continue
+        subjects[inp.row or 0] = subject
+    errors = [e for _, inp in rows for e in inp.errors]
+    if errors:
+        bad = sum(1 for _, inp in rows if inp.errors)
+        raise ValidationFailed(f"共 {bad} 行有误，文件未导入：" + errors[0]["message"], details=errors)
+    added = duplicates = 0
+    seen: set[tuple[int, str, str]] = set()
+    with transaction.atomic():
+        for _, inp in rows:
+            subject = subjects[inp.row or 0]
+            key = (subject.pk, inp.email, inp.phone)
+            if key in seen or _contact_in_use(subject.pk, inp.email, inp.phone) is not None:
+                duplicates += 1
+                continue
+            seen.add(key)
+            _contact_create(actor=actor, department=department, subject=subject, clean=inp)
+            added += 1
+    return ContactImportResult(added=added, duplicates=duplicates)
 
 
 # --- imports ------------------------------------------------------------------------------------

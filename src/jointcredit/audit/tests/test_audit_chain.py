@@ -9,8 +9,6 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.core.management.base import CommandError
-from django.db import connection
 
 from jointcredit.audit import chain, reseal, sweeps
 from jointcredit.audit.checkpoints import checkpoint_path, checkpoints_read
@@ -19,53 +17,9 @@ from jointcredit.audit.selectors import audit_chain_verify
 from jointcredit.audit.services import audit_checkpoint_write, audit_record
 from jointcredit.testing import postgres_only, race
 
+from .conftest import broken_at, raw_sql, set_column
+
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def checkpoints(settings, tmp_path):
-    settings.JOINTCREDIT_AUDIT_CHECKPOINT_DIR = tmp_path
-    return tmp_path
-
-
-@pytest.fixture(autouse=True)
-def _calendar_entered_up_to_today():
-    """The chain tests count rows from sequence 1: no audited calendar entry (the test plugin enters
-    the years up to today under ``--travel-to``) may come before them. These tests need no calendar."""
-
-
-@pytest.fixture
-def three(user_factory):
-    user = user_factory()
-    for i in range(3):
-        audit_record(
-            actor=user,
-            action="test.step",
-            object_type="x",
-            object_id=str(i),
-            object_repr=f"对象{i}",
-            after={"i": i},
-        )
-    return user
-
-
-def _raw(sql, params=()):
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
-def _set(seq: int, column: str, value):
-    column = connection.ops.quote_name(column)
-    _raw(f"UPDATE {AuditEvent._meta.db_table} SET {column} = %s WHERE seq = %s", [value, seq])  # noqa: S608
-
-
-def _broken_at(seq: int) -> str:
-    result = audit_chain_verify()
-    assert not result.ok and result.broken_seq == seq, result
-    assert f"序号 {seq}" in result.reason
-    with pytest.raises(CommandError, match=f"序号 {seq}"):
-        call_command("audit_verify")
-    return result.reason
 
 
 def test_every_stored_column_is_sealed():
@@ -121,24 +75,24 @@ def test_editing_any_column_is_detected(three, user_factory, column):
         "prev_hash": "f" * 64,
         "hash": "e" * 64,
     }.get(column, "篡改")
-    _set(2, column, value)
-    _broken_at(2)
+    set_column(2, column, value)
+    broken_at(2)
 
 
 def test_editing_the_sequence_number_is_detected(three):
-    _set(2, "seq", 7)
-    assert "缺少序号 2" in _broken_at(2)
+    set_column(2, "seq", 7)
+    assert "缺少序号 2" in broken_at(2)
 
 
 def test_deleting_a_middle_row_is_detected(three):
-    _raw(f"DELETE FROM {AuditEvent._meta.db_table} WHERE seq = %s", [2])  # noqa: S608
-    assert "缺少序号 2" in _broken_at(2)
+    raw_sql(f"DELETE FROM {AuditEvent._meta.db_table} WHERE seq = %s", [2])  # noqa: S608
+    assert "缺少序号 2" in broken_at(2)
 
 
 def test_deleting_the_newest_rows_is_detected_by_the_checkpoint(three, checkpoints):
     assert sweeps.run(now=None) == {"审计检查点": 1}
-    _raw(f"DELETE FROM {AuditEvent._meta.db_table} WHERE seq >= %s", [2])  # noqa: S608
-    assert "序号 2 至 3 的记录缺失" in _broken_at(2)
+    raw_sql(f"DELETE FROM {AuditEvent._meta.db_table} WHERE seq >= %s", [2])  # noqa: S608
+    assert "序号 2 至 3 的记录缺失" in broken_at(2)
     # the sweep notices too, and does not sign the shortened head
     assert sweeps.run(now=None) == {"审计检查点": 0, "审计链断裂": 1}
     assert [c.seq for c in checkpoints_read()] == [3]
@@ -146,8 +100,8 @@ def test_deleting_the_newest_rows_is_detected_by_the_checkpoint(three, checkpoin
 
 def test_deleting_every_row_is_detected_by_the_checkpoint(three, checkpoints):
     call_command("audit_verify", "--checkpoint")
-    _raw(f"DELETE FROM {AuditEvent._meta.db_table}")  # noqa: S608
-    _broken_at(1)
+    raw_sql(f"DELETE FROM {AuditEvent._meta.db_table}")  # noqa: S608
+    broken_at(1)
 
 
 def _recompute_from(seq: int, seal) -> None:
@@ -157,31 +111,31 @@ def _recompute_from(seq: int, seal) -> None:
         row.prev_hash = prev
         row.hash = seal(row)
         sql = f"UPDATE {AuditEvent._meta.db_table} SET prev_hash = %s, hash = %s WHERE seq = %s"  # noqa: S608
-        _raw(sql, [row.prev_hash, row.hash, row.seq])
+        raw_sql(sql, [row.prev_hash, row.hash, row.seq])
         prev = row.hash
 
 
 def test_recomputing_the_chain_with_plain_sha256_is_detected(three):
-    _set(2, "actor_name", "别人")
+    set_column(2, "actor_name", "别人")
     _recompute_from(2, reseal.legacy_hash)
-    assert "没有密钥" in _broken_at(2)
+    assert "没有密钥" in broken_at(2)
 
 
 def test_recomputing_the_chain_with_a_guessed_key_is_detected(three, settings):
-    _set(2, "object_repr", "另一个对象")
+    set_column(2, "object_repr", "另一个对象")
     real_key = settings.JOINTCREDIT_AUDIT_KEY
     settings.JOINTCREDIT_AUDIT_KEY = "development-only:guess"
     _recompute_from(2, chain.row_seal)
     settings.JOINTCREDIT_AUDIT_KEY = real_key
-    _broken_at(2)
+    broken_at(2)
 
 
 def test_rewriting_history_with_the_key_is_caught_by_the_signed_checkpoint(three, checkpoints):
     """Even a key holder cannot rewrite rows a checkpoint already covers without it showing."""
     call_command("audit_verify", "--checkpoint")
-    _set(2, "after", json.dumps({"i": 42}))
+    set_column(2, "after", json.dumps({"i": 42}))
     _recompute_from(2, chain.row_seal)
-    assert "签名检查点不符" in _broken_at(3)
+    assert "签名检查点不符" in broken_at(3)
 
 
 def test_a_forged_checkpoint_line_is_detected(three, checkpoints):
@@ -246,7 +200,7 @@ def test_reseal_carries_the_unkeyed_chain_over(user_factory, monkeypatch):
 
 def test_reseal_records_a_legacy_chain_that_was_already_broken(user_factory):
     _legacy_rows(4, user_factory())
-    _set(3, "action", "篡改")
+    set_column(3, "action", "篡改")
     findings = reseal.legacy_chain_reseal(AuditEvent)
     assert not findings["legacy_chain_ok"] and findings["legacy_broken_seq"] == 3
     assert audit_chain_verify().ok  # re-sealed, and the finding itself is now sealed in row 5
