@@ -163,7 +163,8 @@ def subject_commitments_section(subject, *, public: bool = False, on: date | Non
         qs = qs.filter(signed_on__lte=on)
     out = []
     for c in qs.order_by("-created_at")[:20]:
-        state = c.state if on is None else commitment_state_on(c, on)
+        # Signed by ``on`` (the filter above): it had a state that day.
+        state = c.state if on is None else commitment_state_on(c, on) or c.state
         breach = getattr(c, "breach", None)
         if breach is not None and on is not None and breach.occurred_on > on:
             breach = None

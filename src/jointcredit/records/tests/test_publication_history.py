@@ -8,6 +8,7 @@ import importlib
 import io
 import random
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 import pytest
 from django.apps import apps
@@ -30,7 +31,7 @@ from jointcredit.subjects.extensions import subject_sections
 from jointcredit.subjects.models import Subject
 
 pytestmark = pytest.mark.django_db
-GENERAL = {"CF_CFLB": "罚款", "CF_NR_FK": "2", "CF_NR": "罚款人民币贰万元"}
+GENERAL: dict[str, Any] = {"CF_CFLB": "罚款", "CF_NR_FK": "2", "CF_NR": "罚款人民币贰万元"}
 
 
 def _steps(record) -> list[tuple]:
