@@ -179,9 +179,9 @@ def honour_step(
 
 
 def honour_timeline(honour: Honour) -> list[dict]:
-    """The honour's status history, oldest first."""
+    """The honour's status history, oldest first (the model's ordering; served by a prefetch)."""
     labels = dict(HonourState.choices)
-    return [timeline_step(c, state_labels=labels) for c in honour.changes.order_by("recorded_at", "pk")]
+    return [timeline_step(c, state_labels=labels) for c in honour.changes.all()]
 
 
 def honour_public_timeline(honour: Honour) -> list[dict]:

@@ -13,7 +13,7 @@ from jointcredit.common.pagination import Page, paginate
 from jointcredit.lists.models import ListColor, ListEntry
 from jointcredit.subjects.models import Subject
 
-from .honours import honours_held_q
+from .honours import honour_public_timeline, honours_held_q
 from .models import Grade, GradeHistory, GradingRuleSet, GradingRun, Honour, SubjectGrade
 
 GOOD_RATING_LIST_TYPE = "red_good_rating"
@@ -158,13 +158,23 @@ def subject_honours_section(subject, *, public: bool = False, on: date | None = 
 
 
 def portal_honours_section(subject, *, today: date) -> list[dict]:
-    """The public subject page's 荣誉称号 block: held on ``today`` (a past date for ``?date=``)."""
+    """The public subject page's 荣誉称号 block: held on ``today`` (a past date for ``?date=``), each
+    with the public part of its history (授予, 撤销 — a revocation after that date shows there)."""
     on = today if today < clock.today() else None
-    return [
-        {
-            "title": h["title"],
-            "fields": [("授予部门", h["department"]), ("授予日期", h["awarded_on"])],
-            "tags": [{"label": "此后已撤销", "tone": "warn"}] if h.get("revoked_later") else [],
-        }
-        for h in subject_honours_section(subject, public=True, on=on)
-    ]
+    held = honours_of(subject, on=on if on is not None else clock.today()).prefetch_related("changes")[:50]
+    items = []
+    for h in held:
+        steps = honour_public_timeline(h)
+        revoked_later = h.revoked_at is not None
+        items.append(
+            {
+                "title": h.title,
+                "fields": [
+                    ("授予部门", h.department.name),
+                    ("授予日期", h.awarded_on),
+                    ("公示记录", "；".join(f"{s['effective_on']:%Y-%m-%d} {s['label']}" for s in steps)),
+                ],
+                "tags": [{"label": "此后已撤销", "tone": "warn"}] if revoked_later else [],
+            }
+        )
+    return items

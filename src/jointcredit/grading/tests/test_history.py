@@ -142,6 +142,7 @@ def test_as_of_grade_and_honours_on_the_api_and_the_public_page(
     page = Client().get(subject_public_url(company), {"date": d}).content.decode()
     assert "荣誉称号" in page and kept.title in page and revoked_later.title in page and "此后已撤销" in page
     assert "历下区文明诚信商户" not in page and "信用等级" not in page
+    assert f"{today - timedelta(days=5):%Y-%m-%d} 撤销" in page  # the public part of its history
     current = Client().get(subject_public_url(company)).content.decode()
     assert revoked_later.title not in current and "历下区文明诚信商户" in current
 
