@@ -4,9 +4,10 @@
 App side = wall clock of ``jointcredit import penalties FILE --department bench`` in a fresh process:
 reading (polars), validating every row (identifier check digits, dates, vocabularies, amounts,
 required fields by 相对人类别, organ, duplicates), creating the subjects, working days for the
-deadlines, COPY of the records and of their ``record.published`` outbox events, one transaction.
-Reference (DESIGN.md §5, issue #15) = the rows the import wrote — its subjects, batch row, records
-and one outbox row per published record — dumped once after the first import and loaded back with
+deadlines, COPY of the records, their publication history and their ``record.published`` outbox
+events, one transaction. Reference (DESIGN.md §5, issue #15) = the rows the import wrote — its
+subjects, batch row, records, their publication-history rows (ADR 0036) and one outbox row per
+published record — dumped once after the first import and loaded back with
 bare ``COPY … FROM STDIN (FORMAT csv)`` into the same tables with the same indexes, in one
 transaction: what storing those rows costs with no reading, validation or resolution at all.
 Besides wall time, each side's CPU (client process + its PostgreSQL backend) is reported as rows per
@@ -123,7 +124,8 @@ def ensure_database() -> str:
 def reset(db_url: str) -> None:
     h.sql(
         db_url,
-        "TRUNCATE records_penalty, records_recordhistory, records_importbatch, exchange_outboxevent, "
+        "TRUNCATE records_penalty, records_recordhistory, records_recordpublicationchange, "
+        "records_importbatch, exchange_outboxevent, "
         "subjects_subjectnamechange, subjects_subjectalias, subjects_subject CASCADE",
     )
     h.sql(db_url, "DROP TABLE IF EXISTS bench_raw")
@@ -143,8 +145,15 @@ def _backend_cpu(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-# What the import writes, in load order (the records point at the batch and the subjects).
-WRITTEN = ["subjects_subject", "records_importbatch", "records_penalty", "exchange_outboxevent"]
+# What the import writes, in load order (the records point at the batch and the subjects). Since
+# ADR 0036 that includes one publication-history row per new record: the same rows on both sides.
+WRITTEN = [
+    "subjects_subject",
+    "records_importbatch",
+    "records_penalty",
+    "records_recordpublicationchange",
+    "exchange_outboxevent",
+]
 
 
 def capture(db_url: str, folder: Path) -> dict[str, Path]:

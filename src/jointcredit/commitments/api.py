@@ -5,15 +5,20 @@ from __future__ import annotations
 from datetime import date
 
 from django.http import HttpResponse
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from jointcredit.accounts.permissions import ensure_can_view
+from jointcredit.common.schemas import StatusChangeOut
 
 from . import selectors, services
 from .pdf import commitment_pdf
 
 PREFIX = "/commitments"
 router = Router(tags=["容缺受理与信用承诺"])
+
+
+class CommitmentChangeOut(StatusChangeOut):
+    event: str = Field(description="变更事项：signed 签署承诺（履约中）/ fulfilled 履约 / broken 认定违约")
 
 
 class CommitmentIn(Schema):
@@ -113,6 +118,18 @@ def commitment_list(
 def commitment_detail(request, commitment_id: int):
     ensure_can_view(request.auth)
     return commitment_out(selectors.commitment_get(commitment_id))
+
+
+@router.get(
+    "/{commitment_id}/history",
+    response=list[CommitmentChangeOut],
+    summary="承诺书状态历史",
+    description="承诺书的每次状态变更（旧到新）：变更前后状态、原因、操作人、记录时间（事务时间）和"
+    "生效日期（有效时间：签署日期、履约日、违约日期）。",
+)
+def commitment_history(request, commitment_id: int):
+    ensure_can_view(request.auth)
+    return selectors.commitment_timeline(selectors.commitment_get(commitment_id))
 
 
 @router.post("/{commitment_id}/fulfil", summary="登记履约（材料已补齐）")

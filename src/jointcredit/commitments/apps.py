@@ -18,7 +18,7 @@ class CommitmentsConfig(AppConfig):
         # Broken commitments lower the grade (source "broken_commitment") and trigger a regrade.
         register_grade_input("commitments.broken", selectors.broken_commitments_input)
         hooks.watch("commitments", "BrokenCommitment")
-        register_subject_section("commitments", selectors.subject_commitments_section)
+        register_subject_section("commitments", selectors.subject_commitments_section, as_of=True)
         register_merge_step(
             "commitments",
             services.commitments_subject_merge,

@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from jointcredit.common.history import StatusChange
+
 
 class CommitmentKind(models.TextChoices):
     TOLERANCE = "tolerance", "容缺受理"
@@ -114,3 +116,28 @@ class BrokenCommitment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()} · {self.commitment}"
+
+
+class CommitmentEvent(models.TextChoices):
+    SIGNED = "signed", "签署承诺（履约中）"
+    FULFILLED = "fulfilled", "履约"
+    BROKEN = "broken", "认定违约"
+
+
+class CommitmentChange(StatusChange):
+    """承诺书状态变更历史 (ADR 0036): signed, fulfilled, broken — one row per change, written by the
+    services next to the audit row. Valid time: the signing date, the day of fulfilment, the breach's
+    违约日期 (the deadline for an overdue one)."""
+
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.CASCADE, related_name="changes", verbose_name="承诺书"
+    )
+    event = models.CharField("变更事项", max_length=32, choices=CommitmentEvent.choices)
+
+    class Meta(StatusChange.Meta):
+        verbose_name = "承诺书状态变更"
+        verbose_name_plural = "承诺书状态变更"
+        indexes = [models.Index(fields=["commitment", "recorded_at"], name="commitment_change_commitment")]
+
+    def __str__(self) -> str:
+        return f"{self.commitment_id} · {self.get_event_display()} · {self.effective_on}"

@@ -5,12 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from django.utils import timezone
+
 from jointcredit.common import clock
 from jointcredit.common.errors import NotFound, ValidationFailed
+from jointcredit.common.history import timeline_step
 from jointcredit.common.pagination import Page, paginate
 from jointcredit.subjects.selectors import subject_find
 
 from .models import BrokenCommitment, Commitment, CommitmentState
+
+_STATE_LABELS = dict(CommitmentState.choices)
 
 
 def commitment_get(pk: int) -> Commitment:
@@ -127,21 +132,48 @@ def broken_commitments_input(subject_ids: list[int] | None, on: date):
             )
 
 
-def subject_commitments_section(subject, *, public: bool = False) -> list[dict]:
-    """Staff see the subject's commitments and breaches; nothing on public surfaces."""
+def commitment_timeline(commitment: Commitment) -> list[dict]:
+    """The 承诺书's status history (ADR 0036), oldest first."""
+    return [
+        timeline_step(c, state_labels=_STATE_LABELS) for c in commitment.changes.order_by("recorded_at", "pk")
+    ]
+
+
+def commitment_state_on(c: Commitment, on: date) -> str | None:
+    """The state a 承诺书 was in at the end of ``on`` from its stored dates (signing, fulfilment,
+    breach), None when it was not signed yet. A promise found false after fulfilment was fulfilled
+    until its breach date."""
+    if c.signed_on > on:
+        return None
+    breach = getattr(c, "breach", None)
+    if breach is not None and breach.occurred_on <= on:
+        return CommitmentState.BROKEN
+    if c.fulfilled_at is not None and timezone.localdate(c.fulfilled_at) <= on:
+        return CommitmentState.FULFILLED
+    return CommitmentState.ACTIVE
+
+
+def subject_commitments_section(subject, *, public: bool = False, on: date | None = None) -> list[dict]:
+    """Staff see the subject's commitments and breaches (one query); nothing on public surfaces.
+    With ``on``: the commitments signed by then, in the state they were in at the end of that day."""
     if public:
         return []
+    qs = Commitment.objects.filter(subject=subject).select_related("department", "breach")
+    if on is not None:
+        qs = qs.filter(signed_on__lte=on)
     out = []
-    for c in (
-        Commitment.objects.filter(subject=subject).select_related("department").order_by("-created_at")[:20]
-    ):
-        breach = BrokenCommitment.objects.filter(commitment=c).first()
+    for c in qs.order_by("-created_at")[:20]:
+        # Signed by ``on`` (the filter above): it had a state that day.
+        state = c.state if on is None else commitment_state_on(c, on) or c.state
+        breach = getattr(c, "breach", None)
+        if breach is not None and on is not None and breach.occurred_on > on:
+            breach = None
         out.append(
             {
                 "id": c.pk,
                 "matter": c.matter,
                 "kind": c.get_kind_display(),
-                "state": c.get_state_display(),
+                "state": _STATE_LABELS.get(state, state),
                 "department": c.department.name,
                 "signed_on": c.signed_on,
                 "deadline": c.deadline or "待配置节假日",

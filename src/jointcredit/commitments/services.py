@@ -19,11 +19,20 @@ from jointcredit.audit.services import audit_record
 from jointcredit.calendar.selectors import WorkingCalendar
 from jointcredit.common import clock
 from jointcredit.common.errors import CalendarNotConfigured, Conflict, DomainError, ValidationFailed
+from jointcredit.common.history import change_fields
 from jointcredit.exchange.outbox import event_emit
 from jointcredit.lists.models import ListColor, ListEntry
 from jointcredit.subjects.selectors import subject_find
 
-from .models import BreachReason, BrokenCommitment, Commitment, CommitmentKind, CommitmentState
+from .models import (
+    BreachReason,
+    BrokenCommitment,
+    Commitment,
+    CommitmentChange,
+    CommitmentEvent,
+    CommitmentKind,
+    CommitmentState,
+)
 
 MAX_WORKING_DAYS = 60
 MAX_ITEMS = 30
@@ -230,11 +239,14 @@ def commitment_create(
             },
             created_by=actor,
         )
-        audit_record(
-            actor=actor,
+        commitment_step(
+            commitment=c,
+            event=CommitmentEvent.SIGNED,
             action="commitment.create",
-            obj=c,
-            department=department,
+            actor=actor,
+            before=None,
+            effective_on=signed_on,
+            reason=f"受理编号 {c.application_no}" if c.application_no else "",
             after={
                 "subject": subject.identifier,
                 "matter": matter,
@@ -269,6 +281,41 @@ def _event_data(c: Commitment, **extra) -> dict:
     }
 
 
+def commitment_step(
+    *,
+    commitment: Commitment,
+    event: str,
+    action: str,
+    actor,
+    before: dict | None,
+    after: dict,
+    reason: str = "",
+    effective_on: date | None = None,
+) -> CommitmentChange:
+    """One step of a 承诺书 recorded twice inside the caller's transaction: its status history row
+    (ADR 0036) and its audit row, with the same actor and state before."""
+    change = CommitmentChange.objects.create(
+        commitment=commitment,
+        **change_fields(
+            event=event,
+            state_before=(before or {}).get("state", ""),
+            state_after=commitment.state,
+            actor=actor,
+            reason=reason,
+            effective_on=effective_on,
+        ),
+    )
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=commitment,
+        department=commitment.department,
+        before=before,
+        after=after,
+    )
+    return change
+
+
 def _lock(c: Commitment) -> Commitment:
     return Commitment.objects.select_for_update().select_related("subject", "department").get(pk=c.pk)
 
@@ -290,13 +337,14 @@ def commitment_fulfil(*, actor, commitment: Commitment, note: str = "") -> Commi
             (note or "").strip(),
         )
         c.save(update_fields=["state", "fulfilled_at", "fulfil_note"])
-        audit_record(
-            actor=actor,
+        commitment_step(
+            commitment=c,
+            event=CommitmentEvent.FULFILLED,
             action="commitment.fulfil",
-            obj=c,
-            department=c.department,
+            actor=actor,
             before={"state": CommitmentState.ACTIVE},
             after={"state": c.state, "note": c.fulfil_note},
+            reason=c.fulfil_note,
         )
         event_emit(
             kind="commitment.fulfilled",
@@ -321,13 +369,15 @@ def _break(c: Commitment, *, actor, reason: str, note: str, on: date) -> BrokenC
         note=note,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    audit_record(
-        actor=actor,
+    commitment_step(
+        commitment=c,
+        event=CommitmentEvent.BROKEN,
         action="commitment.break",
-        obj=c,
-        department=c.department,
+        actor=actor,
         before={"state": before},
         after={"state": c.state, "reason": reason, "note": note, "breach_id": breach.pk},
+        reason=f"{BreachReason(reason).label}：{note}",
+        effective_on=on,
     )
     event_emit(
         kind="commitment.broken",

@@ -105,7 +105,11 @@ def commitment_detail(request, pk: int):
     return render(
         request,
         "commitments/detail.html",
-        {"c": c, "breach": getattr(c, "breach", None) if c.state == CommitmentState.BROKEN else None},
+        {
+            "c": c,
+            "breach": getattr(c, "breach", None) if c.state == CommitmentState.BROKEN else None,
+            "timeline": selectors.commitment_timeline(c),
+        },
     )
 
 

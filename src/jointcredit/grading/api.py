@@ -10,10 +10,11 @@ from datetime import date
 from typing import Any
 
 from django.http import HttpResponse
-from ninja import File, Router, Schema, Status
+from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from jointcredit.accounts.permissions import ensure_can_view
+from jointcredit.common.schemas import StatusChangeOut
 from jointcredit.subjects.selectors import subject_get
 
 from . import exports, honours, inspections, selectors, services
@@ -63,6 +64,22 @@ def _grade_out(subject) -> dict:
 def grade_detail(request, identifier: str):
     ensure_can_view(request.auth)
     return _grade_out(subject_get(identifier))
+
+
+class GradeChangeOut(StatusChangeOut):
+    event: str = Field(description="变更事项：graded 首次评级 / regraded 等级或得分变化")
+
+
+@router.get(
+    "/subjects/{identifier}/history",
+    response=list[GradeChangeOut],
+    summary="主体信用等级状态历史（内部）",
+    description="等级或得分的每次变化（旧到新，最近 50 次）：原等级、新等级、得分与规则版本、"
+    "计算时间（事务时间）和评价基准日（有效时间）。等级仅供内部使用。",
+)
+def grade_history(request, identifier: str):
+    ensure_can_view(request.auth)
+    return selectors.grade_timeline(subject_get(identifier))
 
 
 @router.post("/subjects/{identifier}/recompute", response=GradeOut, summary="重新计算主体信用等级（信用办）")
@@ -273,6 +290,21 @@ def honours_to_revoke(request, mine: bool = True):
 
 class RevokeIn(Schema):
     reason: str
+
+
+class HonourChangeOut(StatusChangeOut):
+    event: str = Field(description="变更事项：awarded 授予 / revoked 撤销")
+
+
+@router.get(
+    "/honours/{honour_id}/history",
+    response=list[HonourChangeOut],
+    summary="荣誉称号状态历史",
+    description="荣誉称号的授予和撤销（旧到新）：变更前后状态、原因、操作人、记录时间（事务时间）和生效日期（有效时间）。",
+)
+def honour_history(request, honour_id: int):
+    ensure_can_view(request.auth)
+    return honours.honour_timeline(honours.honour_get(honour_id))
 
 
 @router.post("/honours/{honour_id}/revoke", summary="撤销荣誉称号")

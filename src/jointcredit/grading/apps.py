@@ -21,7 +21,17 @@ class GradingConfig(AppConfig):
         register_grade_input("records.licences", providers.licences_input)
         register_grade_input("grading.honours", providers.honours_input)
         hooks.connect()
-        register_subject_section("grade", selectors.subject_grade_section)
+        register_subject_section("grade", selectors.subject_grade_section, as_of=True)
+        register_subject_section("honours", selectors.subject_honours_section, as_of=True)
+        from jointcredit.common.portal_registry import register_subject_public_section
+
+        register_subject_public_section(
+            "honours",
+            "荣誉称号",
+            selectors.portal_honours_section,
+            order=60,
+            empty_text="无有效的荣誉称号。",
+        )
         register_merge_step("honours", services.honours_subject_merge, models=("grading.Honour",))
         for label in ("grading.SubjectGrade", "grading.GradeHistory"):
             register_merge_keep(label, "合并前为该主体计算的等级；保留主体合并后重新评级")

@@ -9,8 +9,9 @@ from datetime import timedelta
 from django.db import transaction
 
 from jointcredit.accounts.models import User
+from jointcredit.common.history import change_fields
 
-from .models import Honour
+from .models import Honour, HonourChange, HonourEvent, HonourState
 
 HONOUR_TITLES = ["历下区诚信示范企业", "济南市守合同重信用企业", "历下区文明诚信商户", "历下区优秀民营企业"]
 
@@ -20,7 +21,7 @@ def build(ctx) -> None:
     awarding = [ctx.departments[c] for c in ("fgj", "scjgj", "xcb") if c in ctx.departments]
     picks = rng.sample(ctx.companies, min(len(ctx.companies), 30 if ctx.size == "small" else 300))
     with transaction.atomic():
-        Honour.objects.bulk_create(
+        honours = Honour.objects.bulk_create(
             [
                 Honour(
                     subject_id=sid,
@@ -29,6 +30,23 @@ def build(ctx) -> None:
                     awarded_on=ctx.today - timedelta(days=rng.randrange(30, 900)),
                 )
                 for sid in picks
+            ]
+        )
+        # Loaded in bulk, recorded in bulk: each honour's award is a step of its history (ADR 0036).
+        HonourChange.objects.bulk_create(
+            [
+                HonourChange(
+                    honour_id=h.pk,
+                    **change_fields(
+                        event=HonourEvent.AWARDED,
+                        state_before="",
+                        state_after=HonourState.HELD,
+                        actor=None,
+                        reason="演示数据",
+                        effective_on=h.awarded_on,
+                    ),
+                )
+                for h in honours
             ]
         )
     ctx.log(f"  荣誉称号 {len(picks)} 项")

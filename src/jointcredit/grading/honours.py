@@ -10,21 +10,24 @@ its list type to the honours measure.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from jointcredit.accounts.permissions import ensure_can_write
 from jointcredit.audit.services import audit_record
 from jointcredit.common import clock
 from jointcredit.common.errors import Conflict, DomainError, NotFound, ValidationFailed
+from jointcredit.common.history import change_fields, timeline_step
 from jointcredit.exchange.outbox import event_emit
 from jointcredit.lists.models import ListColor, ListEntry
+from jointcredit.subjects import privacy
 from jointcredit.subjects.models import RelatedPerson
 from jointcredit.subjects.selectors import subject_find, subject_get
 
-from .models import Honour
+from .models import Honour, HonourChange, HonourEvent, HonourState
 
 MAX_CANDIDATES = 5000
 
@@ -133,14 +136,64 @@ def honour_create(*, actor, identifier: str, title: str, awarded_on: date, depar
         honour = Honour.objects.create(
             subject=subject, title=title, department=department, awarded_on=awarded_on
         )
-        audit_record(
-            actor=actor,
+        honour_step(
+            honour,
+            event=HonourEvent.AWARDED,
             action="honour.create",
-            obj=honour,
-            department=department,
+            actor=actor,
+            before=None,
             after={"subject": subject.identifier, "title": title, "awarded_on": awarded_on},
+            effective_on=awarded_on,
         )
     return honour
+
+
+def honour_step(
+    honour: Honour,
+    *,
+    event: str,
+    action: str,
+    actor,
+    before: dict | None,
+    after: dict,
+    reason: str = "",
+    effective_on: date | None = None,
+) -> HonourChange:
+    """One step of an honour recorded twice inside the caller's transaction: its status history row
+    (ADR 0036) and its audit row, same actor, same state before."""
+    change = HonourChange.objects.create(
+        honour=honour,
+        **change_fields(
+            event=event,
+            state_before=(before or {}).get("state", ""),
+            state_after=HonourState.REVOKED if honour.revoked_at else HonourState.HELD,
+            actor=actor,
+            reason=reason,
+            effective_on=effective_on,
+        ),
+    )
+    audit_record(
+        actor=actor, action=action, obj=honour, department=honour.department, before=before, after=after
+    )
+    return change
+
+
+def honour_timeline(honour: Honour) -> list[dict]:
+    """The honour's status history, oldest first (the model's ordering; served by a prefetch)."""
+    labels = dict(HonourState.choices)
+    return [timeline_step(c, state_labels=labels) for c in honour.changes.all()]
+
+
+def honour_public_timeline(honour: Honour) -> list[dict]:
+    """Honours are public: their awards and revocations, dated, without who or why."""
+    return privacy.public_timeline(honour_timeline(honour), events=HonourEvent.values)
+
+
+def honours_held_q(on: date) -> Q:
+    """Honours held at the end of ``on``: awarded by then and not revoked by then (one revoked later
+    was held that day; the reader flags it)."""
+    end_of_day = timezone.make_aware(datetime.combine(on + timedelta(days=1), time.min))
+    return Q(awarded_on__lte=on) & (Q(revoked_at__isnull=True) | Q(revoked_at__gte=end_of_day))
 
 
 def honour_get(pk: int) -> Honour:
@@ -165,13 +218,14 @@ def honour_revoke(*, actor, honour: Honour, reason: str) -> Honour:
             )
         locked.revoked_at, locked.revoke_reason, locked.revoked_by = clock.now(), reason, actor
         locked.save(update_fields=["revoked_at", "revoke_reason", "revoked_by"])
-        audit_record(
-            actor=actor,
+        honour_step(
+            locked,
+            event=HonourEvent.REVOKED,
             action="honour.revoke",
-            obj=locked,
-            department=locked.department,
-            before={"revoked_at": None},
+            actor=actor,
+            before={"state": HonourState.HELD, "revoked_at": None},
             after={"revoked_at": locked.revoked_at, "reason": reason},
+            reason=reason,
         )
         event_emit(
             kind="honour.revoked",

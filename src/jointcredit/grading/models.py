@@ -1,6 +1,7 @@
 """Credit grading (信用分级), 双随机 inspection plans and honours (DESIGN.md §2 Grading, inspections).
 
-Grades are internal: no model here is ever read by the portal or the public API.
+Grades are internal: no model here is ever read by the portal or the public API — except honours
+(荣誉称号 are public: the portal shows those held, ADR 0036).
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+
+from jointcredit.common.history import StatusChange
 
 
 class Grade(models.TextChoices):
@@ -325,6 +328,35 @@ class Honour(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} · {self.subject_id}"
+
+
+class HonourState(models.TextChoices):
+    HELD = "held", "有效"
+    REVOKED = "revoked", "已撤销"
+
+
+class HonourEvent(models.TextChoices):
+    AWARDED = "awarded", "授予"
+    REVOKED = "revoked", "撤销"
+
+
+class HonourChange(StatusChange):
+    """荣誉称号状态变更 (ADR 0036): awarded (valid from the award date) and revoked (valid from the
+    day of revocation), written by ``grading.honours`` next to the audit row. The state is derived
+    from ``revoked_at`` on the honour; these rows are its history."""
+
+    honour = models.ForeignKey(
+        Honour, on_delete=models.CASCADE, related_name="changes", verbose_name="荣誉称号"
+    )
+    event = models.CharField("变更事项", max_length=32, choices=HonourEvent.choices)
+
+    class Meta(StatusChange.Meta):
+        verbose_name = "荣誉称号状态变更"
+        verbose_name_plural = "荣誉称号状态变更"
+        indexes = [models.Index(fields=["honour", "recorded_at"], name="honour_change_honour")]
+
+    def __str__(self) -> str:
+        return f"{self.honour_id} · {self.get_event_display()} · {self.effective_on}"
 
 
 class FeedCursor(models.Model):

@@ -58,7 +58,8 @@ def subject_grade(request, identifier: str):
         {
             "subject": subject,
             "grade": selectors.grade_of(subject),
-            "history": selectors.grade_history(subject),
+            "timeline": selectors.grade_timeline(subject),
+            "honours": [(h, honours.honour_timeline(h)) for h in selectors.honours_of(subject)],
         },
     )
 

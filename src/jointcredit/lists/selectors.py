@@ -11,6 +11,7 @@ from django.utils import timezone
 from jointcredit.common import clock
 from jointcredit.common.errors import NotFound, ValidationFailed
 from jointcredit.common.fastpath import CompiledQuery
+from jointcredit.common.history import timeline_step
 from jointcredit.common.pagination import Page, paginate
 from jointcredit.subjects import privacy
 from jointcredit.subjects.identifiers import normalize
@@ -201,21 +202,7 @@ def list_entry_timeline(entry: ListEntry) -> list[dict]:
     after, the reason, who, when it was recorded and from which day it takes effect. An expiry the
     sweep has not announced yet is added as a derived step (``derived``), as every read derives it."""
     steps = [
-        {
-            "event": c.event,
-            "label": c.label,
-            "state_before": c.state_before,
-            "state_after": c.state_after,
-            "state_before_label": _STATE_LABELS.get(c.state_before, c.state_before),
-            "state_after_label": _STATE_LABELS.get(c.state_after, c.state_after),
-            "removal_reason": c.removal_reason,
-            "reason": c.reason,
-            "actor": c.actor_name,
-            "recorded_at": c.recorded_at,
-            "effective_on": c.effective_on,
-            "backfilled": c.backfilled,
-            "derived": False,
-        }
+        timeline_step(c, label=c.label, state_labels=_STATE_LABELS, removal_reason=c.removal_reason)
         for c in entry.changes.order_by("recorded_at", "pk")
     ]
     today = _today()

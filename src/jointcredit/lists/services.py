@@ -20,7 +20,7 @@ from jointcredit.audit.services import audit_record
 from jointcredit.calendar.selectors import WorkingCalendar, deadline_or_pending
 from jointcredit.common import clock
 from jointcredit.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from jointcredit.common.history import actor_label
+from jointcredit.common.history import change_fields
 from jointcredit.common.validation import clean_text as _text
 from jointcredit.exchange.outbox import event_emit
 from jointcredit.subjects.identifiers import IdType, detect_and_validate
@@ -127,29 +127,42 @@ def entry_event_data(entry: ListEntry) -> dict:
     }
 
 
-def entry_change_record(
+def entry_step(
     *,
     entry: ListEntry,
     event: str,
-    state_before: str,
+    action: str,
     actor,
+    before: dict | None,
+    after: dict | None = None,
     reason: str = "",
     effective_on: date | None = None,
 ) -> ListEntryChange:
-    """One row of the entry's status history (ADR 0032), written inside the caller's transaction,
-    next to its audit row. Valid time defaults to today; transaction time is always now."""
-    return ListEntryChange.objects.create(
+    """One step of an entry recorded twice inside the caller's transaction: its status history row
+    (ADR 0032: state before and after, reason, who, transaction and valid time) and its audit row,
+    with the same actor and the same state before. ``after`` defaults to the entry's snapshot; valid
+    time defaults to today."""
+    change = ListEntryChange.objects.create(
         entry=entry,
-        event=event,
-        state_before=state_before,
-        state_after=entry.state,
         removal_reason=entry.removal_reason if event == ChangeEvent.REMOVED else "",
-        reason=reason,
-        actor=actor if getattr(actor, "pk", None) else None,
-        actor_name=actor_label(actor),
-        recorded_at=clock.now(),
-        effective_on=effective_on or _today(),
+        **change_fields(
+            event=event,
+            state_before=(before or {}).get("state", ""),
+            state_after=entry.state,
+            actor=actor,
+            reason=reason,
+            effective_on=effective_on,
+        ),
     )
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=entry,
+        department=entry.department,
+        before=before,
+        after=entry_snapshot(entry) if after is None else after,
+    )
+    return change
 
 
 def _emit(kind: str, entry: ListEntry, **extra) -> None:
@@ -397,15 +410,14 @@ def list_entry_create(
             valid_until=valid_until,
             created_by=actor,
         )
-        entry_change_record(
-            entry=entry, event=ChangeEvent.CREATED, state_before="", actor=actor, reason=reason
-        )
-        audit_record(
-            actor=actor,
+        entry_step(
+            entry=entry,
+            event=ChangeEvent.CREATED,
             action="list_entry.create",
-            obj=entry,
-            department=department,
+            actor=actor,
+            before=None,
             after={**entry_snapshot(entry), "list_type": list_type.code, "identifier": subject.identifier},
+            reason=reason,
         )
     return entry
 
@@ -504,21 +516,14 @@ def list_entry_notify(
         entry.statement_deadline = deadline_or_pending(notified_on, days)  # None = 待配置节假日
         entry.notice_no = notice_no or f"{entry.department.name}失信告〔{notified_on.year}〕{entry.pk}号"
         entry.save()
-        entry_change_record(
+        entry_step(
             entry=entry,
             event=ChangeEvent.NOTIFIED,
-            state_before=before["state"],
+            action="list_entry.notify",
             actor=actor,
+            before=before,
             reason=f"送达告知书 {entry.notice_no}",
             effective_on=notified_on,
-        )
-        audit_record(
-            actor=actor,
-            action="list_entry.notify",
-            obj=entry,
-            department=entry.department,
-            before=before,
-            after=entry_snapshot(entry),
         )
     return entry
 
@@ -649,21 +654,14 @@ def list_entry_decide(
             or (f"{entry.department.name}失信认〔{decided_on.year}〕{entry.pk}号")
         )
         entry.save()
-        entry_change_record(
+        entry_step(
             entry=entry,
             event=ChangeEvent.DECIDED,
-            state_before=before["state"],
+            action="list_entry.decide",
             actor=actor,
+            before=before,
             reason=f"认定文书 {entry.document_no}",
             effective_on=decided_on,
-        )
-        audit_record(
-            actor=actor,
-            action="list_entry.decide",
-            obj=entry,
-            department=entry.department,
-            before=before,
-            after=entry_snapshot(entry),
         )
     return entry
 
@@ -682,25 +680,18 @@ def _remove_locked(entry: ListEntry, *, actor, reason: str, note: str, action: s
         if reason == RemovalReason.EXPIRED and entry.valid_until is not None
         else None
     )
-    entry_change_record(
+    entry_step(
         entry=entry,
         event=ChangeEvent.REMOVED,
-        state_before=before["state"],
+        action=action,
         actor=actor,
+        before=before,
         reason=note,
         effective_on=expired_on,
     )
     if was_published:
         # Consumers only ever saw published entries; drafts leave silently (audit only).
         _emit("list_entry.removed", entry)
-    audit_record(
-        actor=actor,
-        action=action,
-        obj=entry,
-        department=entry.department,
-        before=before,
-        after=entry_snapshot(entry),
-    )
 
 
 def list_entry_publish(*, entry: ListEntry, actor) -> ListEntry:
@@ -722,18 +713,10 @@ def list_entry_publish(*, entry: ListEntry, actor) -> ListEntry:
         _run(entry, "publish")
         entry.published_at = clock.now()
         entry.save()
-        entry_change_record(
-            entry=entry, event=ChangeEvent.PUBLISHED, state_before=before["state"], actor=actor
+        entry_step(
+            entry=entry, event=ChangeEvent.PUBLISHED, action="list_entry.publish", actor=actor, before=before
         )
         _emit("list_entry.published", entry)
-        audit_record(
-            actor=actor,
-            action="list_entry.publish",
-            obj=entry,
-            department=entry.department,
-            before=before,
-            after=entry_snapshot(entry),
-        )
         if entry.is_black:
             reds = (
                 ListEntry.objects.select_for_update(of=("self",))
@@ -845,19 +828,17 @@ def list_entry_correct(
         if not changes:
             raise ValidationFailed.single("reason", "changed", "没有需要更正的内容。")
         entry.save()
-        entry_change_record(
-            entry=entry, event=ChangeEvent.CORRECTED, state_before=before["state"], actor=actor, reason=note
+        entry_step(
+            entry=entry,
+            event=ChangeEvent.CORRECTED,
+            action="list_entry.correct",
+            actor=actor,
+            before=before,
+            after={**after, "note": note},
+            reason=note,
         )
         if entry.state == EntryState.PUBLISHED:
             _emit("list_entry.changed", entry, changes=changes, note=note)
-        audit_record(
-            actor=actor,
-            action="list_entry.correct",
-            obj=entry,
-            department=entry.department,
-            before=before,
-            after={**after, "note": note},
-        )
     return entry
 
 
@@ -894,23 +875,12 @@ def list_entry_set_objection(*, entry: ListEntry, under_objection: bool, actor, 
         entry.under_objection = under_objection
         entry.objection_periods = _objection_periods(entry.objection_periods, under_objection, _today())
         entry.save(update_fields=["under_objection", "objection_periods", "updated_at"])
-        entry_change_record(
-            entry=entry,
-            event=ChangeEvent.OBJECTION_OPENED if under_objection else ChangeEvent.OBJECTION_CLOSED,
-            state_before=before["state"],
-            actor=actor,
-            reason=note,
+        step = "objection_opened" if under_objection else "objection_closed"
+        entry_step(
+            entry=entry, event=step, action=f"list_entry.{step}", actor=actor, before=before, reason=note
         )
         if entry.state == EntryState.PUBLISHED:
-            _emit("list_entry.objection_opened" if under_objection else "list_entry.objection_closed", entry)
-        audit_record(
-            actor=actor,
-            action="list_entry.objection_opened" if under_objection else "list_entry.objection_closed",
-            obj=entry,
-            department=entry.department,
-            before=before,
-            after=entry_snapshot(entry),
-        )
+            _emit(f"list_entry.{step}", entry)
     return entry
 
 

@@ -13,10 +13,8 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from jointcredit.audit.services import audit_record
-
 from .models import ChangeEvent, EntryState, ListEntry
-from .services import entry_change_record, entry_event_data
+from .services import entry_event_data, entry_step
 
 BATCH = 500
 
@@ -44,11 +42,13 @@ def run(*, now, stdout=None) -> dict[str, int]:
             for entry in batch:
                 entry.expiry_emitted_at = now
                 entry.save(update_fields=["expiry_emitted_at"])
-                entry_change_record(
+                entry_step(
                     entry=entry,
                     event=ChangeEvent.EXPIRED,
-                    state_before=entry.state,
+                    action="list_entry.expire",
                     actor=None,
+                    before={"state": entry.state},
+                    after={"valid_until": entry.valid_until, "expiry_emitted_at": now},
                     reason=f"有效期已于 {entry.valid_until} 届满",
                     effective_on=entry.valid_until + timedelta(days=1),
                 )
@@ -65,13 +65,6 @@ def run(*, now, stdout=None) -> dict[str, int]:
                     data=data,
                     department=entry.department,
                     list_type_code=entry.list_type.code,
-                )
-                audit_record(
-                    actor=None,
-                    action="list_entry.expire",
-                    obj=entry,
-                    department=entry.department,
-                    after={"valid_until": entry.valid_until, "expiry_emitted_at": now},
                 )
         emitted += len(batch)
         if len(batch) < BATCH:

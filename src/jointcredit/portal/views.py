@@ -11,6 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
+from jointcredit.common import clock
 from jointcredit.common import extracts as public_extracts
 from jointcredit.common.errors import DomainError
 from jointcredit.common.portal_registry import search_providers
@@ -101,6 +102,16 @@ def search(request):
     return render(request, "portal/search.html", context)
 
 
+def _as_of_param(request) -> date | None:
+    """``?date=YYYY-MM-DD`` on the public subject page: the page as things stood at the end of that day
+    (ADR 0036); malformed or future dates are ignored (the page shows today)."""
+    try:
+        on = date.fromisoformat(request.GET.get("date", "")[:10])
+    except ValueError:
+        return None
+    return on if on < clock.today() else None
+
+
 @require_GET
 def subject(request, slug: str):
     found = subject_from_slug(slug)
@@ -112,7 +123,8 @@ def subject(request, slug: str):
         canonical, hops = canonical.merged_into, hops + 1
     if canonical.pk != found.pk or slug != subject_slug(found):
         return redirect(subject_public_url(canonical), permanent=True)
-    sections = reports.subject_sections_render(found, staff=False)
+    on = _as_of_param(request)
+    sections = reports.subject_sections_render(found, staff=False, today=on)
     under_objection = any(t["label"] == "异议中" for s in sections for i in s["items"] for t in i["tags"])
     return render(
         request,
@@ -121,6 +133,7 @@ def subject(request, slug: str):
             "ref": subject_public_ref(found),
             "header": reports.subject_header(found, staff=False),
             "sections": sections,
+            "as_of": on,
             "under_objection": under_objection,
             "objection_url": reverse("portal:guide_objection"),
             "repair_url": reverse("portal:guide_repair"),

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from ninja import Body, File, Form, Query, Router, Schema, Status
+from ninja import Body, Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from jointcredit.accounts.models import Department
 from jointcredit.accounts.permissions import ensure_can_view
 from jointcredit.common.errors import ValidationFailed
-from jointcredit.common.schemas import one_of
+from jointcredit.common.schemas import StatusChangeOut, one_of
 from jointcredit.importing.pipeline import ImportMode
 
 from . import exports, selectors, services
@@ -109,6 +109,13 @@ class TimelinessOut(Schema):
     date_from: date
     date_to: date
     rows: list[TimelinessRow]
+
+
+class RecordPublicationChangeOut(StatusChangeOut):
+    event: str = Field(
+        description="变更事项：drafted 暂存草稿 / published 公示 / corrected 公示内容更正 / withdrawn 撤销 / "
+        "publication_ended 信用修复（提前结束公示）/ expired 公示期满"
+    )
 
 
 def record_out(record) -> dict:
@@ -283,6 +290,19 @@ def record_detail(request, kind: Kind, record_id: int):
             for h in selectors.record_history(record)
         ],
     }
+
+
+@router.get(
+    "/{kind}/{record_id}/history",
+    response=list[RecordPublicationChangeOut],
+    summary="双公示信息公示状态历史",
+    description="记录的每次公示状态变更（旧到新）：公示、更正、撤销、信用修复提前结束公示、公示期满，"
+    "含变更前后状态、原因、操作人、记录时间（事务时间）和生效日期（有效时间）。字段级变更见详情的 history。",
+)
+def record_publication_history(request, kind: Kind, record_id: int):
+    ensure_can_view(request.user)
+    record = selectors.record_get(record_type=RECORD_TYPE_BY_PLURAL[kind], pk=record_id)
+    return selectors.record_publication_timeline(record)
 
 
 @router.post("/{kind}/{record_id}/publish", response=RecordOut, summary="公示草稿")

@@ -21,7 +21,7 @@ class RecordsConfig(AppConfig):
                 key=f"records_overdue_{record_type}",
                 provider=partial(selectors.overdue_todo, record_type=record_type),
             )
-        register_subject_section("records", selectors.subject_records_section)
+        register_subject_section("records", selectors.subject_records_section, as_of=True)
         register_merge_step(
             "records", services.records_subject_merge, models=("records.License", "records.Penalty")
         )

@@ -12,9 +12,10 @@ from datetime import date, datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from jointcredit.common.history import change_fields
 from jointcredit.subjects.models import Subject, SubjectKind
 
-from .models import License, Penalty, RecordState
+from .models import License, Penalty, PublicationEvent, RecordPublicationChange, RecordState
 from .samples import csv_bytes, license_row, penalty_row
 
 # After the lists demo: ctx.rng is drawn in the same order as before discovery, so a seed gives the same data.
@@ -130,6 +131,7 @@ def _backdate(model, rng, today: date) -> None:
         changed.append(rec)
     with transaction.atomic():
         model.objects.bulk_update(changed, ["state", "published_at"], batch_size=2000)
+        withdrawn = []
         for rec in changed[: max(1, len(changed) // 100)]:
             if rec.state == RecordState.PUBLISHED:
                 model.objects.filter(pk=rec.pk).update(
@@ -138,3 +140,38 @@ def _backdate(model, rng, today: date) -> None:
                     withdraw_reason="经行政复议，原决定被依法撤销",
                     status_code="2",
                 )
+                withdrawn.append(rec)
+        _backdate_history(model, changed, withdrawn)
+
+
+def _backdate_history(model, changed: list, withdrawn: list) -> None:
+    """The publication history the import wrote, moved with the facts (ADR 0036): a record turned
+    back into a draft was drafted, a backdated one published on its new day, a withdrawn one
+    withdrawn when it was published."""
+    record_type = model.record_type
+    by_id = {rec.pk: rec for rec in changed}
+    steps = RecordPublicationChange.objects.filter(record_type=record_type, record_id__in=list(by_id))
+    moved = []
+    for step in steps.only("id", "record_id", "event", "state_after", "recorded_at", "effective_on"):
+        rec = by_id[step.record_id]
+        if rec.published_at is None:
+            step.event, step.state_after = PublicationEvent.DRAFTED, RecordState.DRAFT
+        else:
+            step.recorded_at, step.effective_on = rec.published_at, timezone.localdate(rec.published_at)
+        moved.append(step)
+    RecordPublicationChange.objects.bulk_update(
+        moved, ["event", "state_after", "recorded_at", "effective_on"], batch_size=2000
+    )
+    rows = []
+    for rec in withdrawn:
+        fields = change_fields(
+            event=PublicationEvent.WITHDRAWN,
+            state_before=RecordState.PUBLISHED,
+            state_after=RecordState.WITHDRAWN,
+            actor=None,
+            reason="经行政复议，原决定被依法撤销",
+            effective_on=timezone.localdate(rec.published_at),
+        )
+        fields["recorded_at"] = rec.published_at
+        rows.append(RecordPublicationChange(record_type=record_type, record_id=rec.pk, **fields))
+    RecordPublicationChange.objects.bulk_create(rows)

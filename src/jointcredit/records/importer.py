@@ -36,6 +36,7 @@ from jointcredit.common.bulk import (
     reserve_id_series,
     rows_where_in,
 )
+from jointcredit.common.history import change_fields
 from jointcredit.common.jsonable import jsonable
 from jointcredit.importing.pipeline import Phases, phase
 from jointcredit.subjects.models import Subject
@@ -43,7 +44,15 @@ from jointcredit.subjects.models import Subject
 from . import rules
 from .events import ROW_SCHEMA, record_events_emit
 from .fields import FIELDS, LICENSE
-from .models import MODELS, ImportBatch, RecordHistory, RecordState, StatusCode
+from .models import (
+    MODELS,
+    ImportBatch,
+    PublicationEvent,
+    RecordHistory,
+    RecordPublicationChange,
+    RecordState,
+    StatusCode,
+)
 from .validation import legacy_dict
 
 # Up to this many affected records, each gets its own audit row; above, the batch's row lists counts.
@@ -187,6 +196,7 @@ def apply(
             model,
             new,
             record_type=record_type,
+            actor=actor,
             hold_as_draft=hold_as_draft,
             now=now,
             batch=batch,
@@ -194,6 +204,7 @@ def apply(
             phases=phases,
         )
     emitted: dict[str, list[dict]] = {}  # event kind → rows (ROW_SCHEMA + reason)
+    steps: list[RecordPublicationChange] = []  # publication history of the updated records (ADR 0036)
     for row, cur, changes, action in updates:
         values = dict(changes)
         values.update(version=cur["version"] + 1, updated_at=now, batch_id=batch.pk if batch else None)
@@ -232,6 +243,21 @@ def apply(
             after=jsonable({a: values[a] for a in changes} | {"state": values.get("state", cur["state"])}),
         )
         state = values.get("state", cur["state"])
+        step = _publication_step(model, cur["state"], state, changes, values, batch)
+        if step is not None:
+            steps.append(
+                RecordPublicationChange(
+                    record_type=record_type,
+                    record_id=cur["id"],
+                    **change_fields(
+                        event=step[0],
+                        state_before=cur["state"],
+                        state_after=state,
+                        actor=actor,
+                        reason=step[1],
+                    ),
+                )
+            )
         if state == RecordState.DRAFT:
             continue  # drafts are not public: nobody downstream hears about them yet
         kind = {
@@ -249,6 +275,7 @@ def apply(
             }
         )
         out.ids.append(cur["id"])
+    RecordPublicationChange.objects.bulk_create(steps, batch_size=2000)
     for kind, rows in emitted.items():
         record_events_emit(
             pl.DataFrame(rows, schema=ROW_SCHEMA | {"reason": pl.String}),
@@ -258,6 +285,69 @@ def apply(
             extra={"reason": pl.col("reason")} if kind == "record.withdrawn" else None,
         )
     return out
+
+
+def _publication_step(model, before: str, after: str, changes: dict, values: dict, batch) -> tuple | None:
+    """(event, reason) of an updated record's publication history, None when its publication did not
+    change (a draft edited as a draft)."""
+    source = f"导入批次 #{batch.pk}" if batch else ""
+    if after == RecordState.WITHDRAWN:
+        return PublicationEvent.WITHDRAWN, values.get("withdraw_reason", "")
+    if before == RecordState.DRAFT and after == RecordState.PUBLISHED:
+        return PublicationEvent.PUBLISHED, source
+    if after == RecordState.PUBLISHED and changes:
+        names = "、".join(
+            str(model._meta.get_field(a.removesuffix("_id")).verbose_name) for a in sorted(changes)
+        )
+        return PublicationEvent.CORRECTED, f"{source} 变更：{names}".strip()
+    return None
+
+
+def _publication_frame(rows: pl.DataFrame, *, record_type: str, actor, now_text: str, batch) -> pl.DataFrame:
+    """Publication history rows of new records (``id``, ``state``, ``remark``) for COPY, in
+    ``PUBLICATION_COLUMNS`` order: created published, as a draft, or withdrawn (ADR 0036)."""
+    fields = change_fields(event="", state_before="", state_after="", actor=actor)
+    withdrawn = pl.col("state") == RecordState.WITHDRAWN.value
+    return rows.select(
+        pl.lit(record_type).alias("record_type"),
+        pl.col("id").alias("record_id"),
+        pl.col("state")
+        .replace_strict(
+            {
+                RecordState.PUBLISHED.value: PublicationEvent.PUBLISHED.value,
+                RecordState.DRAFT.value: PublicationEvent.DRAFTED.value,
+                RecordState.WITHDRAWN.value: PublicationEvent.WITHDRAWN.value,
+            },
+            return_dtype=pl.String,
+        )
+        .alias("event"),
+        pl.lit("").alias("state_before"),
+        pl.col("state").alias("state_after"),
+        pl.when(withdrawn)
+        .then(pl.col("remark").str.slice(0, 500))
+        .otherwise(pl.lit(f"导入批次 #{batch.pk}" if batch else ""))
+        .alias("reason"),
+        pl.lit(fields["actor"].pk if fields["actor"] else None, dtype=pl.Int64).alias("actor_id"),
+        pl.lit(fields["actor_name"]).alias("actor_name"),
+        pl.lit(now_text).alias("recorded_at"),
+        pl.lit(fields["effective_on"].isoformat()).alias("effective_on"),
+        pl.lit(False).alias("backfilled"),
+    )
+
+
+PUBLICATION_COLUMNS = [
+    "record_type",
+    "record_id",
+    "event",
+    "state_before",
+    "state_after",
+    "reason",
+    "actor_id",
+    "actor_name",
+    "recorded_at",
+    "effective_on",
+    "backfilled",
+]
 
 
 def _existing(model, df: pl.DataFrame, dept_ids: list[int]) -> pl.DataFrame:
@@ -328,6 +418,7 @@ def _insert_new(
     new: pl.DataFrame,
     *,
     record_type: str,
+    actor,
     hold_as_draft: bool,
     now,
     batch,
@@ -359,6 +450,16 @@ def _insert_new(
             new,
             prepare=lambda rows, _offset: _new_frame(
                 rows, record_type=record_type, now_text=now_text, batch=batch
+            ),
+        )
+    with phase(phases, "history", n):
+        # Their publication history in the same COPY way: one row per new record (ADR 0036).
+        insert_frame(
+            RecordPublicationChange._meta.db_table,
+            PUBLICATION_COLUMNS,
+            new.select("id", "state", "remark"),
+            prepare=lambda rows, _offset: _publication_frame(
+                rows, record_type=record_type, actor=actor, now_text=now_text, batch=batch
             ),
         )
     n_withdrawn = int(new.filter(withdrawn).height)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django_fsm import FSMField, transition
 
 from jointcredit.common import clock
+from jointcredit.common.history import StatusChange
 from jointcredit.importing.pipeline import ImportMode
 from jointcredit.subjects.models import SubjectKind
 
@@ -346,6 +347,60 @@ class RecordHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_type}#{self.record_id} v{self.version} {self.get_action_display()}"
+
+
+class PublicationEvent(models.TextChoices):
+    """Steps of a record's publication (公示) — the status history, next to RecordHistory's field
+    changes (ADR 0036)."""
+
+    DRAFTED = "drafted", "暂存草稿"
+    PUBLISHED = "published", "公示"
+    CORRECTED = "corrected", "公示内容更正"
+    WITHDRAWN = "withdrawn", "撤销"
+    PUBLICATION_ENDED = "publication_ended", "信用修复（提前结束公示）"
+    EXPIRED = "expired", "公示期满"
+
+
+# Steps the public may see on the portal (subjects.privacy.public_timeline applies the policy).
+PUBLIC_PUBLICATION_EVENTS = (
+    PublicationEvent.PUBLISHED,
+    PublicationEvent.CORRECTED,
+    PublicationEvent.WITHDRAWN,
+    PublicationEvent.PUBLICATION_ENDED,
+    PublicationEvent.EXPIRED,
+)
+
+
+class RecordPublicationChange(StatusChange):
+    """双公示信息公示状态变更 (ADR 0036): one row per publication step of a licence or penalty. Like
+    RecordHistory it names the record by type and id (two tables; no FK: bulk imports COPY these
+    rows next to the records, ADR 0023). Valid time: the day the step takes effect — publication
+    day, withdrawal day, the day after the window's (shortened) end for an expiry or a repair."""
+
+    record_type = models.CharField(
+        "信息类别", max_length=10, choices=[(LICENSE, "行政许可"), (PENALTY, "行政处罚")]
+    )
+    record_id = models.BigIntegerField("记录标识")
+    event = models.CharField("变更事项", max_length=32, choices=PublicationEvent.choices)
+    # No FK constraint: an import writes one row per new record by COPY (ADR 0023); users are never
+    # deleted (accounts deactivate).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        verbose_name="操作人",
+    )
+
+    class Meta(StatusChange.Meta):
+        verbose_name = "双公示公示状态变更"
+        verbose_name_plural = "双公示公示状态变更"
+        indexes = [models.Index(fields=["record_type", "record_id"], name="record_publication_change")]
+
+    def __str__(self) -> str:
+        return f"{self.record_type}#{self.record_id} · {self.get_event_display()} · {self.effective_on}"
 
 
 MODELS = {LICENSE: License, PENALTY: Penalty}

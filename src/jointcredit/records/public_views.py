@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 
+from jointcredit.common import clock
 from jointcredit.common.errors import DomainError
 from jointcredit.subjects.privacy import public_query
 
@@ -104,7 +105,15 @@ def portal_item(view: dict) -> dict:
 
 
 def portal_subject_section(subject, *, today: date) -> list[dict]:
-    return [portal_item(v) for v in add_marks(selectors.subject_records_section(subject, public=True))]
+    """The public subject page's 双公示 block; a page asked for a past date (``?date=``) shows what was
+    under publication then (ADR 0036), a record withdrawn since marked 已撤销."""
+    on = today if today < clock.today() else None
+    views = add_marks(selectors.subject_records_section(subject, public=True, on=on))
+    items = [portal_item(v) for v in views]
+    for view, item in zip(views, items, strict=True):
+        if view.get("withdrawn_later"):
+            item["tags"].append({"label": "已撤销", "tone": "warn"})
+    return items
 
 
 def portal_search(record_type: str):

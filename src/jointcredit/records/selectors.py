@@ -13,12 +13,23 @@ from jointcredit.accounts.models import Department
 from jointcredit.calendar.selectors import WorkingCalendar
 from jointcredit.common import clock
 from jointcredit.common.errors import CalendarNotConfigured, NotFound, ValidationFailed
+from jointcredit.common.history import timeline_step
 from jointcredit.common.pagination import Page, paginate
 from jointcredit.subjects import privacy
 from jointcredit.subjects.identifiers import IdType, normalize
 
 from .fields import FIELDS, LICENSE, RECORD_TYPE_LABELS, RECORD_TYPES, SUBJECT_KIND_LABEL
-from .models import MODELS, ImportBatch, RecordHistory, RecordState
+from .models import (
+    MODELS,
+    PUBLIC_PUBLICATION_EVENTS,
+    DisplayStatus,
+    ImportBatch,
+    PublicationEndReason,
+    PublicationEvent,
+    RecordHistory,
+    RecordPublicationChange,
+    RecordState,
+)
 
 MAX_EXPORT_DAYS = 3660
 
@@ -118,6 +129,64 @@ def record_history(record) -> list[RecordHistory]:
         RecordHistory.objects.filter(record_type=record.record_type, record_id=record.pk)
         .select_related("actor")
         .order_by("version", "id")
+    )
+
+
+_STATE_LABELS = dict(RecordState.choices)
+
+
+def record_publication_timeline(record) -> list[dict]:
+    """The record's publication history (ADR 0036), oldest first. A window that has ended without
+    its ``expired`` step yet (the sweep has not run) is added as a derived step, as every read
+    derives it from ``public_until``."""
+    steps = [
+        timeline_step(c, state_labels=_STATE_LABELS)
+        for c in RecordPublicationChange.objects.filter(
+            record_type=record.record_type, record_id=record.pk
+        ).order_by("recorded_at", "pk")
+    ]
+    ended = {PublicationEvent.EXPIRED, PublicationEvent.PUBLICATION_ENDED}
+    today = clock.today()
+    if (
+        record.state == RecordState.PUBLISHED
+        and record.public_until is not None
+        and record.public_until < today
+        and not any(s["event"] in ended for s in steps)
+    ):
+        steps.append(
+            {
+                "event": PublicationEvent.EXPIRED.value,
+                "label": PublicationEvent.EXPIRED.label,
+                "state_before": record.state,
+                "state_after": record.state,
+                "state_before_label": _STATE_LABELS[record.state],
+                "state_after_label": _STATE_LABELS[record.state],
+                "reason": f"公示期已于 {record.public_until} 届满",
+                "actor": "系统",
+                "recorded_at": None,
+                "effective_on": record.public_until + timedelta(days=1),
+                "backfilled": False,
+                "derived": True,
+            }
+        )
+    return steps
+
+
+def record_public_timeline(record) -> list[dict]:
+    """What the portal shows of the publication history: the public steps, dated, without who or why."""
+    return privacy.public_timeline(record_publication_timeline(record), events=PUBLIC_PUBLICATION_EVENTS)
+
+
+def under_publication_q(on: date) -> Q:
+    """Records under publication at the end of ``on``, as known today (ADR 0036, the rules of ADR
+    0032): published by then, inside their window that day (the current, corrected ``public_until``
+    — a repair shortens it), and not withdrawn by then. A record withdrawn later was under
+    publication on ``on`` and is kept (the reader flags it)."""
+    end_of_day = timezone.make_aware(datetime.combine(on + timedelta(days=1), time.min))
+    return (
+        Q(published_at__lt=end_of_day)
+        & (Q(public_until__isnull=True) | Q(public_until__gte=on))
+        & (Q(state=RecordState.PUBLISHED) | Q(state=RecordState.WITHDRAWN, withdrawn_at__gte=end_of_day))
     )
 
 
@@ -324,11 +393,11 @@ def public_queryset(record_type: str, today: date | None = None):
 
 def public_extract_records(*, record_type: str, on: date):
     """The daily public extract (``records.extracts``): records under publication on ``on`` —
-    inside their window that day and published by the end of it — oldest first (stable order)."""
-    end_of_day = timezone.make_aware(datetime.combine(on + timedelta(days=1), time.min))
+    inside their window that day and published by the end of it, still published — oldest first
+    (stable order)."""
     return (
-        public_queryset(record_type, on)
-        .filter(published_at__lt=end_of_day)
+        _model(record_type)
+        .objects.filter(under_publication_q(on), state=RecordState.PUBLISHED)
         .select_related("department")
         .order_by("pk")
     )
@@ -360,7 +429,7 @@ def public_get(*, record_type: str, pk: int) -> dict:
     record = public_queryset(record_type).select_related("department").filter(pk=pk).first()
     if record is None:
         raise NotFound("该记录不存在或已不在公示期内。")
-    return public_view(record)
+    return public_view(record) | {"timeline": record_public_timeline(record)}
 
 
 def public_view(record) -> dict:
@@ -405,11 +474,17 @@ def public_view(record) -> dict:
     return view
 
 
-def subject_records_section(subject, *, public: bool = False) -> list[dict]:
-    """The subject detail's 双公示 section (staff: all; public: masked, in window only)."""
+def subject_records_section(subject, *, public: bool = False, on: date | None = None) -> list[dict]:
+    """The subject detail's 双公示 section (staff: all; public: masked, in window only), one query
+    per record type. With ``on``: the records under publication at the end of that day
+    (``under_publication_q``) for staff and public alike; one withdrawn since carries
+    ``withdrawn_later`` (its decision was revoked: 已撤销)."""
     out = []
     for rt in RECORD_TYPES:
-        qs = public_queryset(rt) if public else _model(rt).objects.all()
+        if on is not None:
+            qs = _model(rt).objects.filter(under_publication_q(on))
+        else:
+            qs = public_queryset(rt) if public else _model(rt).objects.all()
         for rec in qs.filter(subject=subject).select_related("department").order_by("-decision_date")[:50]:
             item = (
                 public_view(rec)
@@ -420,8 +495,12 @@ def subject_records_section(subject, *, public: bool = False) -> list[dict]:
                     "doc_no": rec.doc_no,
                     "decision_date": rec.decision_date,
                     "department": rec.department.name,
-                    "status": rec.display_status_label(),
+                    # Every record of an as-of answer was under publication (公示中) that day.
+                    "status": rec.display_status_label(on) if on is None else DisplayStatus.PUBLIC.label,
                 }
             )
+            if on is not None:
+                item["withdrawn_later"] = rec.state == RecordState.WITHDRAWN
+                item["repaired_later"] = rec.publication_end_reason == PublicationEndReason.REPAIRED
             out.append(item)
     return out

@@ -16,6 +16,7 @@ from jointcredit.audit.services import audit_record
 from jointcredit.calendar.selectors import WorkingCalendar, deadline_or_pending
 from jointcredit.common import clock
 from jointcredit.common.errors import Conflict, PermissionDenied, ValidationFailed
+from jointcredit.common.history import change_fields
 from jointcredit.importing.pipeline import ERROR_CAP, ImportMode, Phases, Rollback, mode_check, phase
 from jointcredit.importing.tabular import read_frame
 from jointcredit.subjects.services import subjects_resolve
@@ -23,7 +24,15 @@ from jointcredit.subjects.services import subjects_resolve
 from . import importer, rules
 from .events import record_events_emit, record_rows
 from .fields import LICENSE, RECORD_TYPE_LABELS, RECORD_TYPES
-from .models import MODELS, ImportBatch, RecordHistory, RecordState
+from .models import (
+    MODELS,
+    ImportBatch,
+    PublicationEndReason,
+    PublicationEvent,
+    RecordHistory,
+    RecordPublicationChange,
+    RecordState,
+)
 from .validation import Context, frame_from_records, frame_to_codes, validate
 
 
@@ -340,11 +349,11 @@ def record_publish(*, actor, record):
             after={"state": record.state},
         )
         _emit(record, "record.published")
-        audit_record(
+        record_step(
+            record,
+            event=PublicationEvent.PUBLISHED,
+            action="publish",
             actor=actor,
-            action=f"{record.record_type}.publish",
-            obj=record,
-            department=record.department,
             before={"state": RecordState.DRAFT},
             after={"state": record.state},
         )
@@ -381,13 +390,14 @@ def record_withdraw(*, actor, record, reason: str):
         )
         if was_public:
             _emit(record, "record.withdrawn", reason=reason)
-        audit_record(
+        record_step(
+            record,
+            event=PublicationEvent.WITHDRAWN,
+            action="withdraw",
             actor=actor,
-            action=f"{record.record_type}.withdraw",
-            obj=record,
-            department=record.department,
             before=before,
             after={"state": record.state, "reason": reason},
+            reason=reason,
         )
     return record
 
@@ -424,15 +434,54 @@ def record_publication_end(*, actor, record, reason: str, note: str = ""):
             note=note,
             expired_on=ended + timedelta(days=1),
         )
-        audit_record(
+        record_step(
+            record,
+            event=PublicationEvent.PUBLICATION_ENDED,
+            action="publication_end",
             actor=actor,
-            action=f"{record.record_type}.publication_end",
-            obj=record,
-            department=record.department,
-            before=before,
+            before={"state": record.state, **before},
             after=after,
+            reason="；".join(x for x in (PublicationEndReason(reason).label, note) if x),
+            effective_on=ended + timedelta(days=1),
         )
     return record
+
+
+def record_step(
+    record,
+    *,
+    event: str,
+    action: str,
+    actor,
+    before: dict,
+    after: dict,
+    reason: str = "",
+    effective_on=None,
+) -> RecordPublicationChange:
+    """One publication step recorded twice inside the caller's transaction: the record's status
+    history row (ADR 0036) and its audit row (``<record_type>.<action>``), same actor, same state
+    before."""
+    change = RecordPublicationChange.objects.create(
+        record_type=record.record_type,
+        record_id=record.pk,
+        **change_fields(
+            event=event,
+            state_before=before.get("state", ""),
+            state_after=record.state,
+            actor=actor,
+            reason=reason,
+            effective_on=effective_on,
+        ),
+    )
+    audit_record(
+        actor=actor,
+        action=f"{record.record_type}.{action}",
+        obj=record,
+        department=record.department,
+        before=before,
+        after=after,
+    )
+    return change
 
 
 def _history(record, *, actor, action: str, before: dict, after: dict) -> None:

@@ -6,7 +6,9 @@ whether or not this runs. The sweep only emits ``record.expired`` (same payload 
 ``record.*`` events plus ``expired_on``) so that copies held by subscribers can be removed —
 exactly once per record, guarded by ``expiry_emitted_at`` under a row lock (``skip_locked``: two
 sweeps running at once split the work instead of emitting twice). Withdrawn records got
-``record.withdrawn`` and drafts were never published: neither gets ``record.expired``.
+``record.withdrawn`` and drafts were never published: neither gets ``record.expired``. Each
+announced expiry is also a step of the record's publication history (``expired``, valid from the
+day after the window, ADR 0036), written in bulk with the batch.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from .models import MODELS, RecordState
+from jointcredit.common.history import change_fields
+
+from .models import MODELS, PublicationEvent, RecordPublicationChange, RecordState
 
 BATCH = 500
 
@@ -43,8 +47,23 @@ def run(*, now, stdout=None) -> dict[str, int]:
                     .select_related("subject", "department")
                     .order_by("public_until", "pk")[:BATCH]
                 )
+                steps = []
                 for record in batch:
                     model.objects.filter(pk=record.pk).update(expiry_emitted_at=now)
+                    steps.append(
+                        RecordPublicationChange(
+                            record_type=record_type,
+                            record_id=record.pk,
+                            **change_fields(
+                                event=PublicationEvent.EXPIRED,
+                                state_before=record.state,
+                                state_after=record.state,
+                                actor=None,
+                                reason=f"公示期已于 {record.public_until} 届满",
+                                effective_on=record.public_until + timedelta(days=1),
+                            ),
+                        )
+                    )
                     event_emit(
                         kind="record.expired",
                         aggregate_type=record_type,
@@ -66,6 +85,7 @@ def run(*, now, stdout=None) -> dict[str, int]:
                             "expired_on": record.public_until + timedelta(days=1),
                         },
                     )
+                RecordPublicationChange.objects.bulk_create(steps)
             emitted += len(batch)
             if len(batch) < BATCH:
                 break

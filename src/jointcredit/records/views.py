@@ -107,6 +107,7 @@ def record_detail(request, record_type: str, pk: int):
             "type_label": RECORD_TYPE_LABELS[record_type],
             "fields": [(code, labels[code], value) for code, value in fields.items()],
             "history": selectors.record_history(record),
+            "timeline": selectors.record_publication_timeline(record),
             "can_write": can_write_for(request.user, record.department, scope=record_type),
         },
     )

@@ -5,12 +5,13 @@ from typing import Any
 
 from ninja import Field, Router, Schema, Status
 
+from jointcredit.common import clock
 from jointcredit.common.errors import ValidationFailed
 from jointcredit.common.pagination import Page
 from jointcredit.common.schemas import OutSchema
 
 from . import selectors, services
-from .extensions import section_keys, subject_sections
+from .extensions import section_keys, section_keys_as_of, subject_sections
 from .models import RelatedRole, Subject, SubjectKind
 
 PREFIX = "/subjects"
@@ -45,6 +46,8 @@ class SubjectOut(OutSchema):
     related_persons: list[RelatedPersonOut]
     entries: list[dict[str, Any]] = []
     sections: dict[str, Any] = {}
+    as_of: date | None = None
+    not_as_of: list[str] = []
 
 
 class SubjectBrief(Schema):
@@ -129,9 +132,11 @@ def _include_keys(include: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*DEFAULT_SECTIONS, *requested]))
 
 
-def subject_out(subject: Subject, *, include: tuple[str, ...] = DEFAULT_SECTIONS, viewer=None) -> dict:
-    sections = subject_sections(subject, keys=include, viewer=viewer)
-    return {
+def subject_out(
+    subject: Subject, *, include: tuple[str, ...] = DEFAULT_SECTIONS, viewer=None, on: date | None = None
+) -> dict:
+    sections = subject_sections(subject, keys=include, viewer=viewer, on=on)
+    out = {
         "id": subject.id,
         "kind": subject.kind,
         "kind_label": _KIND_LABELS.get(subject.kind, subject.kind),
@@ -158,6 +163,18 @@ def subject_out(subject: Subject, *, include: tuple[str, ...] = DEFAULT_SECTIONS
         "entries": sections.pop("entries", []),
         "sections": sections,
     }
+    if on is not None:
+        # As of a date (ADR 0036): the sections that know their history answer for it; the others
+        # are left out and named here rather than answered for today.
+        out["as_of"] = on
+        out["not_as_of"] = [k for k in include if k not in section_keys_as_of()]
+    return out
+
+
+def _as_of_date(value: date | None) -> date | None:
+    if value is not None and value > clock.today():
+        raise ValidationFailed.single("date", "not_future", "date 参数（查询基准日）不能晚于今天。")
+    return value
 
 
 def _page_out(page: Page) -> dict:
@@ -180,12 +197,14 @@ def subject_create(request, payload: SubjectIn):
     response=SubjectOut,
     summary="按统一社会信用代码或证件号码查看主体",
     description="返回主体类别、名称（含变更历史）、关联人和当前名单条目。格式错误的标识返回 422。"
-    "`include=records,grade,…` 或 `include=all` 同时返回各业务板块（sections）。",
+    "`include=records,grade,…` 或 `include=all` 同时返回各业务板块（sections）。"
+    "`date=YYYY-MM-DD`（不晚于今天）按该日结束时的状态回答（as_of）：双公示（公示中）、承诺（履约中/已违约）、"
+    "信用等级、荣誉称号；不能按日期回答的板块不返回并列在 `not_as_of` 中。",
 )
-def subject_detail(request, identifier: str, include: str = ""):
+def subject_detail(request, identifier: str, include: str = "", date: date | None = None):
     # Hot path (DESIGN.md §5, bench/bench_subjects.py): SubjectOut is an OutSchema (ADR 0014).
     subject = selectors.subject_get(identifier)
-    return subject_out(subject, include=_include_keys(include), viewer=request.auth)
+    return subject_out(subject, include=_include_keys(include), viewer=request.auth, on=_as_of_date(date))
 
 
 @router.post("/{identifier}/related-persons", response={201: RelatedPersonOut}, summary="登记关联人")
