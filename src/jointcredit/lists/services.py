@@ -16,6 +16,7 @@ from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
 from jointcredit.accounts.permissions import ensure_can_decide, ensure_can_write
+from jointcredit.accounts.services import document_number_next
 from jointcredit.audit.services import audit_record
 from jointcredit.calendar.selectors import WorkingCalendar, deadline_or_pending
 from jointcredit.common import clock
@@ -514,7 +515,9 @@ def list_entry_notify(
         entry.notified_at = clock.now()
         entry.statement_working_days = days
         entry.statement_deadline = deadline_or_pending(notified_on, days)  # None = 待配置节假日
-        entry.notice_no = notice_no or f"{entry.department.name}失信告〔{notified_on.year}〕{entry.pk}号"
+        entry.notice_no = notice_no or document_number_next(
+            department=entry.department, kind="失信告", year=notified_on.year
+        )
         entry.save()
         entry_step(
             entry=entry,
@@ -651,7 +654,7 @@ def list_entry_decide(
         entry.document_no = (
             document_no
             or entry.document_no
-            or (f"{entry.department.name}失信认〔{decided_on.year}〕{entry.pk}号")
+            or document_number_next(department=entry.department, kind="失信认", year=decided_on.year)
         )
         entry.save()
         entry_step(

@@ -11,6 +11,7 @@ from jointcredit.common.errors import Conflict, ValidationFailed
 from jointcredit.exchange.models import OutboxEvent
 from jointcredit.lists import services
 from jointcredit.lists.models import EntryState
+from jointcredit.subjects.tests.factories import CompanyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -32,11 +33,16 @@ def test_black_full_lifecycle_audits_every_step_and_emits_on_publish_and_removal
     assert entry.state == EntryState.NOTIFIED
     assert entry.statement_working_days == 5 and entry.statement_deadline is not None
     assert entry.statement_deadline > entry.notified_on + timedelta(days=4)  # working days, not calendar days
-    assert "失信告" in entry.notice_no
+    year = entry.notified_on.year
+    assert entry.notice_no == f"区市场监管局失信告〔{year}〕1号"  # per department and year, not the entry id
+    other = black_draft(subject=CompanyFactory(name="济南历下明湖商贸有限公司"))
+    second = services.list_entry_notify(entry=other, actor=scjgj_clerk, notified_on=entry.notified_on)
+    assert second.notice_no == f"区市场监管局失信告〔{year}〕2号"
     assert _events(entry) == []  # consumers only learn of published entries
 
     entry = services.list_entry_decide(entry=entry, actor=scjgj_approver)
     assert entry.state == EntryState.DECIDED and entry.decided_on == today
+    assert entry.document_no == f"区市场监管局失信认〔{today.year}〕1号"
     assert entry.valid_until == today + timedelta(days=1095) and entry.valid_from == today
 
     entry = services.list_entry_publish(entry=entry, actor=scjgj_approver)
