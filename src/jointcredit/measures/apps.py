@@ -10,12 +10,14 @@ class MeasuresConfig(AppConfig):
 
         from jointcredit.common.workbench_registry import register_nav
         from jointcredit.exchange.extensions import register_push_planner
+        from jointcredit.subjects.extensions import register_merge_keep
 
         from .catalog import catalog_changed
         from .models import Measure, Memorandum
         from .pushes import push_plans
 
         register_push_planner(push_plans)
+        register_merge_keep("measures.RecordedCheck", "核查留痕记录核查当时的主体，属业务案卷的证据")
 
         # Any write to the catalogue (services, admin, shell) reaches the check engine's cache.
         for model in (Memorandum, Measure):
