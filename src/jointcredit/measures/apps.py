@@ -35,4 +35,5 @@ class MeasuresConfig(AppConfig):
 
         register_nav(label="奖惩核查", url_name="measures:check", order=30)
         register_nav(label="批量比对", url_name="measures:screenings", order=31)
+        register_nav(label="核查留痕", url_name="measures:recorded_checks", order=33)
         register_nav(label="备忘录与措施", url_name="measures:memoranda", order=32)

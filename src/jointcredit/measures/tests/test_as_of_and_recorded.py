@@ -195,3 +195,38 @@ def test_recorded_check_input_is_validated(
             actor=viewer, identifier=company.identifier, scenario=SCENARIO, case_no="1", matter_name="x"
         )
     assert RecordedCheck.objects.count() == 0
+
+
+def test_check_page_records_and_the_recorded_pages_show_the_verification(
+    black_published, scjgj_approver, company, client
+):
+    black_published()
+    client.force_login(scjgj_approver)
+    page = client.get("/staff/measures/check/", {"identifier": company.identifier, "scenario": SCENARIO})
+    assert "核查留痕" in page.content.decode()
+    response = client.post(
+        "/staff/measures/recorded-checks/new/",
+        {
+            "identifier": company.identifier,
+            "scenario": SCENARIO,
+            "date": clock.today().isoformat(),
+            "case_no": "历财补〔2026〕7号",
+            "matter_name": "中小企业发展专项资金",
+        },
+    )
+    rc = RecordedCheck.objects.get()
+    assert response.status_code == 302 and response.url.endswith(f"/recorded-checks/{rc.pk}/")
+    detail = client.get(response.url).content.decode()
+    assert (
+        "历财补〔2026〕7号" in detail and "可重现" in detail and "摘要一致" in detail and rc.digest in detail
+    )
+    listing = client.get(
+        "/staff/measures/recorded-checks/", {"case_no": "历财补〔2026〕7号"}
+    ).content.decode()
+    assert "中小企业发展专项资金" in listing
+    refused = client.post(
+        "/staff/measures/recorded-checks/new/",
+        {"identifier": company.identifier, "scenario": SCENARIO, "case_no": "", "matter_name": "x"},
+    )
+    assert refused.status_code == 302 and "/staff/measures/check/" in refused.url
+    assert RecordedCheck.objects.count() == 1
