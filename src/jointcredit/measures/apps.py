@@ -9,14 +9,16 @@ class MeasuresConfig(AppConfig):
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from jointcredit.common.workbench_registry import register_nav
-        from jointcredit.exchange.extensions import register_push_planner
+        from jointcredit.exchange.extensions import register_push_planner, register_recorded_check_rule
         from jointcredit.subjects.extensions import register_merge_keep
 
         from .catalog import catalog_changed
         from .models import Measure, Memorandum
         from .pushes import push_plans
+        from .recorded import recorded_check_refusal
 
         register_push_planner(push_plans)
+        register_recorded_check_rule(recorded_check_refusal)
         register_merge_keep("measures.RecordedCheck", "核查留痕记录核查当时的主体，属业务案卷的证据")
 
         # Any write to the catalogue (services, admin, shell) reaches the check engine's cache.

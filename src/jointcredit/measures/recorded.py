@@ -152,3 +152,20 @@ def recorded_check_document(recorded) -> bytes:
         created_at=recorded.created_at,
         answer=recorded.answer,
     )
+
+
+def recorded_check_refusal(recorded_check_id: int, department, entry_id: int) -> str | None:
+    """The rule for feedback citing a recorded check (registered with the exchange): the check was
+    made by the feedback's department, for the entry's subject or with the entry among its hits."""
+    from jointcredit.lists.models import ListEntry
+
+    from .models import RecordedCheck
+
+    recorded = RecordedCheck.objects.filter(pk=recorded_check_id).first()
+    if recorded is None or recorded.department_id != department.pk:
+        return f"核查留痕 {recorded_check_id} 不存在，或不是“{department.name}”所作的核查。"
+    subject_id = ListEntry.objects.filter(pk=entry_id).values_list("subject_id", flat=True).first()
+    cited = any(h.get("entry_id") == entry_id for h in recorded.answer.get("hits") or [])
+    if recorded.subject_id != subject_id and not cited:
+        return f"核查留痕 {recorded_check_id} 核查的不是名单条目 {entry_id} 的主体，也未命中该条目。"
+    return None
