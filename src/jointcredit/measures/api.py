@@ -555,3 +555,101 @@ def screening_result(request, screening_id: int, format: Literal["csv", "xlsx"] 
         f"attachment; filename=\"screening-{screening.id}.{format}\"; filename*=UTF-8''{name}"
     )
     return response
+
+
+# --- 应查未查 report (office) ---------------------------------------------------------------------
+
+
+class UncheckedGrantOut(Schema):
+    source: str
+    source_label: str
+    department_name: str
+    doc_no: str
+    matter: str
+    decision_date: date
+    subject_identifier: str
+    subject_name: str
+    entry_id: int
+    list_type_name: str
+    entry_department_name: str
+    entry_valid_until: date | None
+    recorded_check_id: int | None
+    checked: bool
+    status_label: str
+
+
+class UncheckedGrantPage(Schema):
+    items: list[UncheckedGrantOut]
+    page: int
+    page_size: int
+    total: int
+    pages: int
+
+
+def _unchecked_filter(decided_from, decided_to, department, source, unchecked_only):
+    from .unchecked import UncheckedFilter
+
+    return UncheckedFilter(
+        decided_from=decided_from,
+        decided_to=decided_to,
+        department=department,
+        source=source,
+        unchecked_only=unchecked_only,
+    )
+
+
+@router.get(
+    "/reports/unchecked-grants",
+    response=UncheckedGrantPage,
+    summary="应查未查：授予时处于有效黑名单的主体（信用办）",
+    description=(
+        "每行一项授予（行政许可、未实施措施的执行反馈事项等）：授予部门、文书号、决定日期、主体，"
+        "决定日期当天有效的黑名单条目，以及该部门在决定日期前是否为该主体作过核查留痕"
+        "（没有即“应查未查”）。unchecked_only=true 只列应查未查；source 为 licence 或 feedback。"
+    ),
+)
+def unchecked_grants(
+    request,
+    page: int = 1,
+    page_size: int = 50,
+    decided_from: date | None = None,
+    decided_to: date | None = None,
+    department: str | None = None,
+    source: str | None = None,
+    unchecked_only: bool = False,
+):
+    from .unchecked import unchecked_report
+
+    found = unchecked_report(
+        actor=request.auth,
+        filters=_unchecked_filter(decided_from, decided_to, department, source, unchecked_only),
+        page=page,
+        page_size=page_size,
+    )
+    return _page(found, lambda line: line)
+
+
+@router.get(
+    "/reports/unchecked-grants/export",
+    summary="应查未查报表下载（CSV 或 XLSX，信用办）",
+    response={200: None},
+)
+def unchecked_grants_export(
+    request,
+    format: Literal["csv", "xlsx"] = "csv",  # noqa: A002
+    decided_from: date | None = None,
+    decided_to: date | None = None,
+    department: str | None = None,
+    source: str | None = None,
+    unchecked_only: bool = False,
+):
+    from jointcredit.common.tabular import table_response
+
+    from .unchecked import unchecked_grants, unchecked_table
+
+    lines = unchecked_grants(
+        actor=request.auth,
+        filters=_unchecked_filter(decided_from, decided_to, department, source, unchecked_only),
+    )
+    header, rows = unchecked_table(lines)
+    return table_response(header=header, rows=rows, fmt=format, stem="应查未查")

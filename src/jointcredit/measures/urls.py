@@ -14,6 +14,7 @@ urlpatterns = [
     path(
         "recorded-checks/<int:recorded_check_id>/", views.recorded_check_detail, name="recorded_check_detail"
     ),
+    path("unchecked-grants/", views.unchecked_grants, name="unchecked_grants"),
     path("memoranda/", views.memoranda, name="memoranda"),
     path("list/", views.measures, name="measures"),
 ]

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from jointcredit.accounts.permissions import ensure_office_admin
 from jointcredit.common.errors import DomainError, NotFound
 from jointcredit.common.params import int_or as _int
 
@@ -241,4 +242,64 @@ def recorded_check_detail(request, recorded_check_id: int):
         request,
         "measures/recorded_check_detail.html",
         {"rc": rc, "verification": recorded_check_verify(rc)},
+    )
+
+
+# --- 应查未查 (office) ----------------------------------------------------------------------------
+
+
+def _date_param(request, name: str) -> date | None:
+    text = request.GET.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise DomainError(f"日期 {name}“{text}”格式错误，应为 YYYY-MM-DD。") from None
+
+
+@login_required
+def unchecked_grants(request):
+    from jointcredit.common.tabular import table_response
+
+    from .extensions import grant_sources
+    from .unchecked import UncheckedFilter, unchecked_grants, unchecked_report, unchecked_table
+
+    try:
+        ensure_office_admin(request.user)
+    except DomainError as exc:
+        return render(request, "measures/unchecked_grants.html", {"error": exc.message}, status=403)
+    params = {
+        k: request.GET.get(k, "").strip() for k in ("decided_from", "decided_to", "department", "source")
+    }
+    unchecked_only = request.GET.get("unchecked_only") == "1"
+    page, error = None, None
+    try:
+        filters = UncheckedFilter(
+            decided_from=_date_param(request, "decided_from"),
+            decided_to=_date_param(request, "decided_to"),
+            department=params["department"] or None,
+            source=params["source"] or None,
+            unchecked_only=unchecked_only,
+        )
+        if request.GET.get("format") in ("csv", "xlsx"):
+            header, rows = unchecked_table(unchecked_grants(actor=request.user, filters=filters))
+            return table_response(header=header, rows=rows, fmt=request.GET["format"], stem="应查未查")
+        page = unchecked_report(
+            actor=request.user, filters=filters, page=max(1, _int(request.GET.get("page"), 1)), page_size=50
+        )
+    except DomainError as exc:
+        error = exc.message
+    query = urlencode({**params, **({"unchecked_only": "1"} if unchecked_only else {})})
+    return render(
+        request,
+        "measures/unchecked_grants.html",
+        {
+            "page": page,
+            "error": error,
+            "params": params,
+            "unchecked_only": unchecked_only,
+            "query": query,
+            "sources": [(k, label) for k, (label, _) in grant_sources().items()],
+        },
     )
