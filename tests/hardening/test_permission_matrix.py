@@ -193,6 +193,16 @@ def _screening_file(world: World, rng: random.Random) -> Request:
     return Request({}, {"file": upload, "scenario": "licensing"}, multipart=True, success=201)
 
 
+def _recorded_check(world: World, rng: random.Random) -> Request:
+    body = {
+        "identifier": world.companies[rng.randrange(0, 10)].identifier,
+        "scenario": "licensing",
+        "case_no": f"历审批〔2026〕{rng.randrange(10**6)}号",
+        "matter_name": "食品经营许可",
+    }
+    return Request({}, body, success=201)
+
+
 def _penalty_body(world: World, rng: random.Random) -> dict:
     from jointcredit.records.samples import penalty_row
 
@@ -375,6 +385,8 @@ RULES: list[tuple[str, str, str, Builder | None]] = [
     ("patch", r"^/api/v1/measures/\{code\}$", "office_admin", _patch_measure),
     # screening a file of identifiers is a read for any signed-in user (ensure_can_view)
     ("post", r"^/api/v1/screenings$", "writer", _screening_file),  # ADR 0030: a clerk's task
+    # 核查留痕 is recorded for the actor's own department (ensure_can_write, ADR 0037)
+    ("post", r"^/api/v1/checks$", "writer", _recorded_check),
     # 双公示: records belong to the deciding department (records.services, ensure_can_write)
     ("post", r"^/api/v1/records/\{kind\}/imports$", "dept_write", _penalty_file),
     ("post", r"^/api/v1/records/\{kind\}/\{record_id\}/publish$", "dept_write", _draft_penalty),

@@ -279,6 +279,7 @@ class FeedbackIn(Schema):
     matter_document_no: str = ""
     reason: str = ""
     department: str | None = None
+    recorded_check: int | None = None
 
 
 class FeedbackOut(Schema):
@@ -293,6 +294,7 @@ class FeedbackOut(Schema):
     reason: str
     handled_on: date
     is_late: bool
+    recorded_check: int | None
     created_at: str
 
 
@@ -314,6 +316,7 @@ def _fb_out(f) -> dict:
         "reason": f.reason,
         "handled_on": f.handled_on,
         "is_late": f.is_late,
+        "recorded_check": f.recorded_check_id,
         "created_at": f.created_at.isoformat(),
     }
 
@@ -323,7 +326,8 @@ def _fb_out(f) -> dict:
     response={201: FeedbackOut, 200: FeedbackOut},
     summary="执行反馈",
     description="result：punished 已实施惩戒 / rewarded 已实施激励 / not_involved 未涉及 / "
-    "not_applicable 不适用（须填写 reason）。只有收到推送的部门可以反馈；重复提交同一反馈返回 200。",
+    "not_applicable 不适用（须填写 reason）。只有收到推送的部门可以反馈；重复提交同一反馈返回 200。"
+    "recorded_check 可引用本部门为该主体（或该条目）所作的核查留痕编号。",
 )
 def feedback_create(request, payload: FeedbackIn):
     fb, created = services.feedback_create(
@@ -336,6 +340,7 @@ def feedback_create(request, payload: FeedbackIn):
         matter_document_no=payload.matter_document_no,
         reason=payload.reason,
         department=_department(request, payload.department) if payload.department else None,
+        recorded_check=payload.recorded_check,
     )
     return Status(201 if created else 200, _fb_out(fb))
 

@@ -5,6 +5,8 @@ them (``lists`` and ``measures`` sit above the exchange and import it, never the
   list entries: which cooperating departments must apply which of the entry's measures (信息推送).
 * ``register_list_type_codes(fn)`` — lists: ``fn(codes) -> set`` of the codes that exist, to
   validate a subscription's list-type filter.
+* ``register_recorded_check_rule(fn)`` — measures: ``fn(recorded_check_id, department, entry_id) ->
+  str | None``, why a feedback may not cite that recorded check (核查留痕), or None when it may.
 * ``register_entry_ended_q(fn)`` — lists: ``fn(on, prefix) -> Q``, a list entry out of force for good
   on ``on`` (removed, or past ``valid_until``): the pushes of such entries read as withdrawn.
 """
@@ -60,3 +62,18 @@ def entry_ended_q(on: date, prefix: str = "") -> Q:
     if _entry_ended_q is None:
         raise RuntimeError("lists 应用未登记名单条目的失效条件（register_entry_ended_q）。")
     return _entry_ended_q(on, prefix)
+
+
+_recorded_check_rule: Callable[[int, object, int], str | None] | None = None
+
+
+def register_recorded_check_rule(fn: Callable[[int, object, int], str | None]) -> None:
+    global _recorded_check_rule
+    _recorded_check_rule = fn
+
+
+def recorded_check_refusal(recorded_check_id: int, department, entry_id: int) -> str | None:
+    """Why feedback of ``department`` on entry ``entry_id`` may not cite the recorded check (None: it may)."""
+    if _recorded_check_rule is None:
+        raise RuntimeError("measures 应用未登记核查留痕的引用规则（register_recorded_check_rule）。")
+    return _recorded_check_rule(recorded_check_id, department, entry_id)

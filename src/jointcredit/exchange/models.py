@@ -243,6 +243,17 @@ class Feedback(models.Model):
     )
     matter_name = models.CharField("事项名称", max_length=200, blank=True)
     matter_document_no = models.CharField("文号", max_length=100, blank=True)
+    # The recorded check (核查留痕) the department made for this matter, if it cites one. A foreign key
+    # by name like ``measure`` above; the rule that it fits (same department, same subject or entry)
+    # is the measures app's, registered with ``extensions.register_recorded_check_rule``.
+    recorded_check = models.ForeignKey(
+        "measures.RecordedCheck",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="feedback",
+        verbose_name="引用的核查留痕",
+    )
     result = models.CharField("反馈结果", max_length=16, choices=FeedbackResult.choices)
     reason = models.TextField("说明/理由", blank=True)
     handled_on = models.DateField("实施日期")

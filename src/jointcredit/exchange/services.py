@@ -17,7 +17,7 @@ from jointcredit.common import clock
 from jointcredit.common.errors import Conflict, PermissionDenied, ValidationFailed
 from jointcredit.importing.tabular import read_table
 
-from .extensions import list_type_codes_existing
+from .extensions import list_type_codes_existing, recorded_check_refusal
 from .kinds import EVENT_KINDS, kind_valid
 from .models import Delivery, DeliveryStatus, Feedback, FeedbackResult, Push, Subscription
 from .webhooks import webhook_url_validate
@@ -230,6 +230,7 @@ class FeedbackInput:
     matter_name: str = ""
     matter_document_no: str = ""
     reason: str = ""
+    recorded_check: int | str | None = None
     row: int | None = None
     errors: list[dict] = field(default_factory=list)
 
@@ -305,9 +306,17 @@ def _feedback_check(inp: FeedbackInput, *, department: Department, today: date, 
             _err(inp, "handled_on", "not_future", "实施日期不能晚于今天。")
         elif handled_on < push.pushed_on:
             _err(inp, "handled_on", "after_push", f"实施日期不能早于推送日期 {push.pushed_on}。")
+    recorded_check = str(inp.recorded_check or "").strip()
+    if recorded_check and not recorded_check.isdigit():
+        _err(inp, "recorded_check", "integer", "核查留痕编号 recorded_check 必须是数字。")
+    elif recorded_check:
+        refusal = recorded_check_refusal(int(recorded_check), department, push.entry_id)
+        if refusal:
+            _err(inp, "recorded_check", "fits", refusal)
     if inp.errors:
         return None
     return {
+        "recorded_check_id": int(recorded_check) if recorded_check else None,
         "push": push,
         "measure": measure,
         "result": result,
@@ -360,6 +369,7 @@ def _feedback_save(*, actor: User, department: Department, clean: dict) -> tuple
             "matter_document_no": clean["matter_document_no"],
             "handled_on": clean["handled_on"],
             "reason": clean["reason"],
+            "recorded_check": clean["recorded_check_id"],
         },
     )
     return fb, True
@@ -376,6 +386,7 @@ def feedback_create(
     matter_document_no: str = "",
     reason: str = "",
     department: Department | None = None,
+    recorded_check: int | None = None,
 ) -> tuple[Feedback, bool]:
     """执行反馈 on one pushed entry. Returns (feedback, created)."""
     department = department or getattr(actor, "department", None)
@@ -390,6 +401,7 @@ def feedback_create(
         matter_name=matter_name,
         matter_document_no=matter_document_no,
         reason=reason,
+        recorded_check=recorded_check,
     )
     pushes = _pushes_for(department, [entry_id])
     clean = _feedback_check(inp, department=department, today=clock.today(), pushes=pushes)
@@ -410,6 +422,7 @@ IMPORT_COLUMNS = {
     "result": ("反馈结果", "result"),
     "reason": ("理由", "说明", "reason"),
     "handled_on": ("实施日期", "handled_on"),
+    "recorded_check": ("核查留痕编号", "recorded_check"),
 }
 REQUIRED_COLUMNS = ("entry_id", "measure", "result", "handled_on")
 MAX_IMPORT_ROWS = 20_000

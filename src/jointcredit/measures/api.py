@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import TYPE_CHECKING, Literal
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.http import HttpResponse
 from ninja import File, Form, Router, Schema, Status
@@ -13,11 +13,14 @@ from jointcredit.common.pagination import Page
 from jointcredit.common.schemas import OutSchema, one_of
 
 from . import selectors, services
-from .models import Measure, Memorandum, Screening
+from .models import Measure, Memorandum, RecordedCheck, Screening
+from .recorded import recorded_check_verify
 from .scenarios import SCENARIOS
 
 PREFIX = ""
 router = Router(tags=["联合奖惩"])
+
+CheckDate = date
 
 if TYPE_CHECKING:  # a Literal built at run time from the scenario codes (the OpenAPI enum)
     Scenario = str
@@ -62,6 +65,7 @@ class CheckOut(OutSchema):
     subject: CheckSubjectOut | None
     scenario: str
     date: date
+    known_at: datetime | None = None
     hits: list[CheckHitOut]
 
 
@@ -77,18 +81,158 @@ class CheckOut(OutSchema):
         "结果按 date 当天的情况给出：当天已发布、在有效期内且尚未移出的条目计入，不论之后如何；"
         "之后被移出的条目给出 removed_on 与 removal_reason，因认定有误被撤销或更正的另标 later_revoked；"
         "under_objection 为 date 当天是否处于异议处理中。"
-        "库中没有该主体时 subject 为 null、hits 为空；标识格式错误或场景未知返回 422。"
+        "known_at（时点，ISO 8601）给出系统在该时点所作的回答：只用该时点前已记录的名单条目变更历史"
+        "（之后的发布、移出、异议、更正均不计），date 默认为 known_at 当天（ADR 0037）。"
+        "库中没有该主体时 subject 为 null、hits 为空；"
+        "标识格式错误、场景未知或 known_at 晚于当前时间返回 422。"
     ),
 )
-def check(request, identifier: str, scenario: Scenario, date: date | None = None):
+def check(
+    request, identifier: str, scenario: Scenario, date: date | None = None, known_at: datetime | None = None
+):
     # Hot path (DESIGN.md §5, bench/bench_check.py): the Check*Out schemas are OutSchema (ADR 0014).
-    result = selectors.measure_check(identifier=identifier, scenario=scenario, on=date)
+    result = selectors.measure_check(identifier=identifier, scenario=scenario, on=date, known_at=known_at)
     return {
         "subject": result.subject,
         "scenario": result.scenario,
         "date": result.on,
+        "known_at": result.known_at,
         "hits": [h.as_dict() for h in result.hits],
     }
+
+
+# --- 核查留痕 (recorded checks) -------------------------------------------------------------------
+
+
+class RecordedCheckIn(Schema):
+    identifier: str
+    scenario: Scenario
+    case_no: str
+    matter_name: str
+    date: CheckDate | None = None  # the alias: a field named ``date`` hides the type in the class body
+    known_at: datetime | None = None
+
+
+class RecordedCheckOut(Schema):
+    id: int
+    department: str
+    department_name: str
+    user: str
+    identifier: str
+    scenario: str
+    date: date
+    known_at: datetime | None
+    case_no: str
+    matter_name: str
+    hit_count: int
+    digest: str
+    created_at: datetime
+
+
+class RecordedCheckDifference(Schema):
+    path: str
+    recorded: Any = None
+    reproduced: Any = None
+
+
+class RecordedCheckDetailOut(RecordedCheckOut):
+    answer: CheckOut
+    digest_valid: bool
+    reproduced: bool
+    differences: list[RecordedCheckDifference]
+
+
+class RecordedCheckPage(Schema):
+    items: list[RecordedCheckOut]
+    page: int
+    page_size: int
+    total: int
+    pages: int
+
+
+def recorded_check_out(rc: RecordedCheck) -> dict:
+    return {
+        "id": rc.id,
+        "department": rc.department.code,
+        "department_name": rc.department.name,
+        "user": rc.user.username,
+        "identifier": rc.identifier,
+        "scenario": rc.scenario,
+        "date": rc.on,
+        "known_at": rc.known_at,
+        "case_no": rc.case_no,
+        "matter_name": rc.matter_name,
+        "hit_count": rc.hit_count,
+        "digest": rc.digest,
+        "created_at": rc.created_at,
+    }
+
+
+def recorded_check_detail_out(rc: RecordedCheck) -> dict:
+    return {**recorded_check_out(rc), "answer": rc.answer, **recorded_check_verify(rc)}
+
+
+@router.post(
+    "/checks",
+    response={201: RecordedCheckDetailOut},
+    summary="核查留痕：为业务案卷作一次核查并保存结果",
+    description=(
+        "与 GET /check 相同的核查（identifier、scenario、date、known_at），另须注明业务案卷号 case_no 和"
+        "事项名称 matter_name。结果连同 SHA-256 摘要保存在本部门名下并记入审计链，返回留痕编号。"
+        "留痕是写操作，因此用 POST，而不是 GET /check 加参数。"
+    ),
+)
+def recorded_check_create(request, payload: RecordedCheckIn):
+    rc = services.recorded_check_create(
+        actor=request.auth,
+        identifier=payload.identifier,
+        scenario=payload.scenario,
+        case_no=payload.case_no,
+        matter_name=payload.matter_name,
+        on=payload.date,
+        known_at=payload.known_at,
+    )
+    return Status(201, recorded_check_detail_out(rc))
+
+
+@router.get("/checks", response=RecordedCheckPage, summary="核查留痕列表（本部门；信用办可看全部）")
+def recorded_check_list(
+    request,
+    page: int = 1,
+    page_size: int = 20,
+    identifier: str | None = None,
+    scenario: Scenario | None = None,
+    case_no: str | None = None,
+    department: str | None = None,
+    created_from: date | None = None,
+    created_to: date | None = None,
+):
+    found = selectors.recorded_check_list(
+        user=request.auth,
+        page=page,
+        page_size=page_size,
+        identifier=identifier,
+        scenario=scenario,
+        case_no=case_no,
+        department=department,
+        created_from=created_from,
+        created_to=created_to,
+    )
+    return _page(found, recorded_check_out)
+
+
+@router.get(
+    "/checks/{recorded_check_id}",
+    response=RecordedCheckDetailOut,
+    summary="核查留痕详情与复核",
+    description=(
+        "返回保存的核查结果；digest_valid 表示保存内容与摘要一致；reproduced 表示按现有变更历史"
+        "（截至留痕时点）重新核查得到相同结果，不同时 differences 逐项列出（ADR 0037）。"
+    ),
+)
+def recorded_check_detail(request, recorded_check_id: int):
+    rc = selectors.recorded_check_get(user=request.auth, recorded_check_id=recorded_check_id)
+    return recorded_check_detail_out(rc)
 
 
 # --- memoranda and measures ---------------------------------------------------------------------
@@ -411,3 +555,101 @@ def screening_result(request, screening_id: int, format: Literal["csv", "xlsx"] 
         f"attachment; filename=\"screening-{screening.id}.{format}\"; filename*=UTF-8''{name}"
     )
     return response
+
+
+# --- 应查未查 report (office) ---------------------------------------------------------------------
+
+
+class UncheckedGrantOut(Schema):
+    source: str
+    source_label: str
+    department_name: str
+    doc_no: str
+    matter: str
+    decision_date: date
+    subject_identifier: str
+    subject_name: str
+    entry_id: int
+    list_type_name: str
+    entry_department_name: str
+    entry_valid_until: date | None
+    recorded_check_id: int | None
+    checked: bool
+    status_label: str
+
+
+class UncheckedGrantPage(Schema):
+    items: list[UncheckedGrantOut]
+    page: int
+    page_size: int
+    total: int
+    pages: int
+
+
+def _unchecked_filter(decided_from, decided_to, department, source, unchecked_only):
+    from .unchecked import UncheckedFilter
+
+    return UncheckedFilter(
+        decided_from=decided_from,
+        decided_to=decided_to,
+        department=department,
+        source=source,
+        unchecked_only=unchecked_only,
+    )
+
+
+@router.get(
+    "/reports/unchecked-grants",
+    response=UncheckedGrantPage,
+    summary="应查未查：授予时处于有效黑名单的主体（信用办）",
+    description=(
+        "每行一项授予（行政许可、未实施措施的执行反馈事项等）：授予部门、文书号、决定日期、主体，"
+        "决定日期当天有效的黑名单条目，以及该部门在决定日期前是否为该主体作过核查留痕"
+        "（没有即“应查未查”）。unchecked_only=true 只列应查未查；source 为 licence 或 feedback。"
+    ),
+)
+def unchecked_grants(
+    request,
+    page: int = 1,
+    page_size: int = 50,
+    decided_from: date | None = None,
+    decided_to: date | None = None,
+    department: str | None = None,
+    source: str | None = None,
+    unchecked_only: bool = False,
+):
+    from .unchecked import unchecked_report
+
+    found = unchecked_report(
+        actor=request.auth,
+        filters=_unchecked_filter(decided_from, decided_to, department, source, unchecked_only),
+        page=page,
+        page_size=page_size,
+    )
+    return _page(found, lambda line: line)
+
+
+@router.get(
+    "/reports/unchecked-grants/export",
+    summary="应查未查报表下载（CSV 或 XLSX，信用办）",
+    response={200: None},
+)
+def unchecked_grants_export(
+    request,
+    format: Literal["csv", "xlsx"] = "csv",  # noqa: A002
+    decided_from: date | None = None,
+    decided_to: date | None = None,
+    department: str | None = None,
+    source: str | None = None,
+    unchecked_only: bool = False,
+):
+    from jointcredit.common.tabular import table_response
+
+    from .unchecked import unchecked_grants, unchecked_table
+
+    lines = unchecked_grants(
+        actor=request.auth,
+        filters=_unchecked_filter(decided_from, decided_to, department, source, unchecked_only),
+    )
+    header, rows = unchecked_table(lines)
+    return table_response(header=header, rows=rows, fmt=format, stem="应查未查")

@@ -8,14 +8,24 @@ class MeasuresConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
-        from jointcredit.common.workbench_registry import DAILY, register_nav
-        from jointcredit.exchange.extensions import register_push_planner
+        from jointcredit.common.workbench_registry import ANALYSIS, DAILY, register_nav
+        from jointcredit.exchange.extensions import register_push_planner, register_recorded_check_rule
+        from jointcredit.subjects.extensions import register_merge_keep
 
+        from . import unchecked
         from .catalog import catalog_changed
+        from .extensions import register_grant_source
         from .models import Measure, Memorandum
         from .pushes import push_plans
+        from .recorded import recorded_check_refusal
 
         register_push_planner(push_plans)
+        register_recorded_check_rule(recorded_check_refusal)
+        register_grant_source("licence", label="行政许可（双公示）", grants=unchecked.licence_grants)
+        register_grant_source(
+            "feedback", label="执行反馈（未实施措施的事项）", grants=unchecked.feedback_grants
+        )
+        register_merge_keep("measures.RecordedCheck", "核查留痕记录核查当时的主体，属业务案卷的证据")
 
         # Any write to the catalogue (services, admin, shell) reaches the check engine's cache.
         for model in (Memorandum, Measure):
@@ -34,3 +44,7 @@ class MeasuresConfig(AppConfig):
         register_nav(label="奖惩核查", url_name="measures:check", group=DAILY, order=30)
         register_nav(label="批量比对", url_name="measures:screenings", group=DAILY, order=31)
         register_nav(label="备忘录与措施", url_name="measures:memoranda", group=DAILY, order=32)
+        register_nav(label="核查留痕", url_name="measures:recorded_checks", group=DAILY, order=33)
+        register_nav(
+            label="应查未查", url_name="measures:unchecked_grants", group=ANALYSIS, order=34, office_only=True
+        )

@@ -141,3 +141,54 @@ class Screening(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} · {self.get_scenario_display()} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class RecordedCheck(models.Model):
+    """核查留痕: one check a department made for a business case, kept with its answer.
+
+    The answer is stored as the API returned it, with a SHA-256 digest over a canonical serialisation
+    of the request and the answer (``recorded_checks.canonical_document``); the digest also goes on
+    the audit chain, so the stored answer cannot be changed unnoticed. ``GET /checks/{id}`` asks the
+    check again as of ``on`` with what the history knew at ``known_at`` (or ``created_at``) and says
+    whether it reproduces the stored answer (ADR 0037).
+    """
+
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.PROTECT, related_name="+", verbose_name="核查部门"
+    )
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name="核查人"
+    )
+    identifier = models.CharField("核查标识", max_length=64)
+    subject = models.ForeignKey(
+        "subjects.Subject",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="recorded_checks",
+        verbose_name="主体",
+    )
+    scenario = models.CharField("业务场景", max_length=32, choices=SCENARIO_CHOICES)
+    on = models.DateField("核查日期")
+    known_at = models.DateTimeField("记录时点", null=True, blank=True, help_text="为空表示核查当时的记录")
+    case_no = models.CharField("业务案卷号", max_length=100)
+    matter_name = models.CharField("事项名称", max_length=200)
+    answer = models.JSONField("核查结果")
+    digest = models.CharField("摘要（SHA-256）", max_length=64)
+    created_at = models.DateTimeField("核查时间")
+
+    class Meta:
+        verbose_name = "核查留痕"
+        verbose_name_plural = "核查留痕"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["department", "created_at"], name="recorded_check_dept"),
+            models.Index(fields=["subject", "department"], name="recorded_check_subject"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_no} · {self.identifier} · {self.get_scenario_display()} · {self.on}"
+
+    @property
+    def hit_count(self) -> int:
+        return len(self.answer.get("hits") or [])

@@ -26,7 +26,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import polars as pl
 from django.core.files.base import ContentFile
@@ -51,10 +51,10 @@ from jointcredit.subjects.identifiers import (
 from jointcredit.subjects.models import RelatedPerson, Subject, SubjectAlias
 
 from .catalog import catalog_get
-from .engine import ROLE_LABELS, EntryRow, Hit, RoleLink, entry_as_of, hits_compute
+from .engine import ERRONEOUS_REMOVALS, ROLE_LABELS, EntryRow, Hit, RoleLink, entry_as_of, hits_compute
 from .models import Screening
 from .scenarios import SCENARIOS
-from .selectors import ENTRY_COLUMNS, effective_entries_q, role_held_q, scenario_validate
+from .selectors import ENTRY_COLUMNS, day_end, entries_as_of_q, role_held_q, scenario_validate
 
 IDENTIFIER_HEADERS = {
     "identifier",
@@ -333,14 +333,14 @@ def hit_targets_build(*, scenario: str, on: date) -> dict[str, HitTarget]:
     """identifier → its hits, for every identifier that has at least one measure in ``scenario``."""
     catalog = catalog_get()
     today = clock.today()
-    effective = ListEntry.objects.filter(effective_entries_q(on)).order_by()
+    effective = ListEntry.objects.filter(entries_as_of_q(on)).order_by()
     by_subject: dict[int, list[EntryRow]] = defaultdict(list)
     names: dict[int, tuple[str, str]] = {}
     for row in effective.values_list(*ENTRY_COLUMNS, "subject__identifier", "subject__name").iterator(
         chunk_size=20_000
     ):
         entry = entry_as_of(row[:-2], on, today)
-        if entry is None:  # published after ``on`` (ADR 0032)
+        if entry is None:  # entries_as_of_q is the same rule: nothing is dropped here
             continue
         by_subject[entry.subject_id].append(entry)
         names[entry.subject_id] = (row[-2], row[-1])
@@ -405,6 +405,8 @@ def _hit_json(h: Hit) -> dict:
         "initiating_department": e.department_name,
         "via": h.via,
         "under_objection": e.under_objection,
+        "removed_on": e.removed_on.isoformat() if e.removed_on else None,
+        "later_revoked": e.later_revoked,
     }
 
 
@@ -685,6 +687,60 @@ def _json_str(values: pl.Series) -> pl.Series:
     )
 
 
+def _timestamp_literal(moment: datetime) -> str:
+    """An aware timestamp as the backend compares it: ISO with offset for PostgreSQL, the naive UTC
+    text Django stores on SQLite."""
+    if connection.vendor == "postgresql":
+        return moment.isoformat()
+    return str(connection.ops.adapt_datetimefield_value(moment))
+
+
+def _entries_as_of_details(entries: pl.DataFrame, on: date) -> pl.DataFrame:
+    """Add ``removed_on``/``removal_reason`` and the objection flag as of ``on`` (engine.entry_as_of).
+
+    For today and later the row's own flag holds and no entry in force was removed yet. For a past
+    date the entries removed since, or with objection periods, are few: they go through
+    ``entry_as_of`` itself, so screening cannot drift from the check."""
+    entries = entries.with_columns(removed_on=pl.lit(None, dtype=pl.Date), removal_reason=pl.lit(""))
+    today = clock.today()
+    if on >= today:
+        return entries
+    special = (
+        ListEntry.objects.filter(entries_as_of_q(on))
+        .filter(Q(state=EntryState.REMOVED) | ~Q(objection_periods=[]))
+        .order_by()
+        .values_list(*ENTRY_COLUMNS)
+    )
+    rows = [
+        e for row in special.iterator(chunk_size=20_000) if (e := entry_as_of(row, on, today)) is not None
+    ]
+    if not rows:
+        return entries
+    patch = pl.DataFrame(
+        {
+            "entry_id": [e.id for e in rows],
+            "p_objection": [e.under_objection for e in rows],
+            "p_removed_on": [e.removed_on for e in rows],
+            "p_reason": [e.removal_reason for e in rows],
+        },
+        schema={
+            "entry_id": pl.Int64,
+            "p_objection": pl.Boolean,
+            "p_removed_on": pl.Date,
+            "p_reason": pl.String,
+        },
+    )
+    return (
+        entries.join(patch, on="entry_id", how="left")
+        .with_columns(
+            under_objection=pl.coalesce("p_objection", "under_objection"),
+            removed_on=pl.col("p_removed_on"),
+            removal_reason=pl.col("p_reason").fill_null(""),
+        )
+        .drop("p_objection", "p_removed_on", "p_reason")
+    )
+
+
 _TARGET_SCHEMA = {
     "normalized": pl.String,
     "subject_name": pl.String,
@@ -709,11 +765,16 @@ def hit_targets_frame(*, scenario: str, on: date) -> pl.DataFrame:
     if not measures:
         return empty
     day = on.isoformat()  # a date we formatted: safe to inline (COPY takes no parameters)
+    end = _timestamp_literal(day_end(on))
     entry_t, subject_t = ListEntry._meta.db_table, Subject._meta.db_table
     type_t, dept_t = ListType._meta.db_table, Department._meta.db_table
     person_t, alias_t = RelatedPerson._meta.db_table, SubjectAlias._meta.db_table
+    # selectors.entries_as_of_q, written out for COPY: in force at the end of ``on`` (ADR 0032).
+    published, removed = EntryState.PUBLISHED, EntryState.REMOVED
     effective = (
-        f"e.state = '{EntryState.PUBLISHED}' AND (e.valid_from IS NULL OR e.valid_from <= '{day}')"
+        f"(e.state = '{published}' AND (e.published_at IS NULL OR e.published_at < '{end}')"
+        f" OR e.state = '{removed}' AND e.published_at < '{end}' AND e.removed_at >= '{end}')"
+        f" AND (e.valid_from IS NULL OR e.valid_from <= '{day}')"
         f" AND (e.valid_until IS NULL OR e.valid_until >= '{day}')"
     )
     entries = _sql_frame(
@@ -736,6 +797,7 @@ def hit_targets_frame(*, scenario: str, on: date) -> pl.DataFrame:
     )
     if entries.height == 0:
         return empty
+    entries = _entries_as_of_details(entries, on)
     entry_subjects = f"SELECT e.subject_id FROM {entry_t} e WHERE {effective}"  # noqa: S608 - model tables, a constant, a formatted date
     links = _sql_frame(
         f"SELECT r.person_id, r.subject_id, r.role, r.directly_responsible, p.identifier, p.name"  # noqa: S608 - model tables, a constant, a formatted date
@@ -788,6 +850,8 @@ def hit_targets_frame(*, scenario: str, on: date) -> pl.DataFrame:
         "lt_name",
         "dept",
         "under_objection",
+        "removed_on",
+        "removal_reason",
         "via",
         "is_link",
     ]
@@ -853,6 +917,16 @@ def hit_targets_frame(*, scenario: str, on: date) -> pl.DataFrame:
         + pl.col("via_json")
         + pl.lit(', "under_objection": ')
         + pl.when(pl.col("under_objection")).then(pl.lit("true")).otherwise(pl.lit("false"))
+        + pl.lit(', "removed_on": ')
+        + pl.when(pl.col("removed_on").is_null())
+        .then(pl.lit("null"))
+        .otherwise(pl.lit('"') + pl.col("removed_on").cast(pl.String) + pl.lit('"'))
+        + pl.lit(', "later_revoked": ')
+        + pl.when(
+            pl.col("removed_on").is_not_null() & pl.col("removal_reason").is_in(list(ERRONEOUS_REMOVALS))
+        )
+        .then(pl.lit("true"))
+        .otherwise(pl.lit("false"))
         + pl.lit("}"),
     )
     # Gather each subject's values as lists and join them afterwards, column-wise: a string join

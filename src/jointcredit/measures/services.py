@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from django.db import transaction
 from django.forms.models import model_to_dict
 
 from jointcredit.accounts.models import Department
-from jointcredit.accounts.permissions import ensure_can_screen, ensure_office_admin
+from jointcredit.accounts.permissions import ensure_can_screen, ensure_can_write, ensure_office_admin
 from jointcredit.audit.services import audit_record
-from jointcredit.common.errors import Conflict, ValidationFailed
+from jointcredit.common import clock
+from jointcredit.common.errors import Conflict, PermissionDenied, ValidationFailed
 
 from . import seed
-from .models import Measure, Memorandum
+from .models import Measure, Memorandum, RecordedCheck
+from .recorded import canonical_document, check_answer, digest_of
+from .selectors import measure_check
 from .validation import measure_fields_ensure
 
 _MEMO_FIELDS = ("name", "document_no", "signed_on", "feedback_working_days", "is_active")
@@ -235,3 +238,85 @@ def screening_run(*, actor, fileobj, file_name: str, scenario: str, on: date | N
     return screening_execute(
         actor=actor, fileobj=fileobj, file_name=file_name, scenario=scenario, on=on, progress=progress
     )
+
+
+# --- 核查留痕 (recorded checks) -------------------------------------------------------------------
+
+
+def _case_text(value: str | None, field: str, label: str, limit: int) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise ValidationFailed.single(field, "required", f"{label} {field} 不能为空（留痕须注明业务案卷）。")
+    if len(text) > limit:
+        raise ValidationFailed.single(field, "max_length", f"{label} {field} 不能超过 {limit} 个字符。")
+    return text
+
+
+def recorded_check_create(
+    *,
+    actor,
+    identifier: str,
+    scenario: str,
+    case_no: str,
+    matter_name: str,
+    on: date | None = None,
+    known_at: datetime | None = None,
+) -> RecordedCheck:
+    """核查留痕: make the check for a business case and keep its answer with a SHA-256 digest.
+
+    Recorded for the actor's own department (a clerk's daily work: licensing, funding, tendering);
+    the digest also goes on the audit chain."""
+    department = getattr(actor, "department", None)
+    if department is None:
+        raise PermissionDenied("当前账号未归属任何部门，不能核查留痕。")
+    ensure_can_write(actor, department)
+    case_no = _case_text(case_no, "case_no", "业务案卷号", 100)
+    matter_name = _case_text(matter_name, "matter_name", "事项名称", 200)
+    result = measure_check(identifier=identifier, scenario=scenario, on=on, known_at=known_at)
+    answer = check_answer(result)
+    created_at = clock.now()
+    identifier = identifier.strip().upper()
+    document = canonical_document(
+        department=department.code,
+        user=actor.username,
+        identifier=identifier,
+        scenario=result.scenario,
+        on=result.on,
+        known_at=result.known_at,
+        case_no=case_no,
+        matter_name=matter_name,
+        created_at=created_at,
+        answer=answer,
+    )
+    with transaction.atomic():
+        recorded = RecordedCheck.objects.create(
+            department=department,
+            user=actor,
+            identifier=identifier,
+            subject=result.subject,
+            scenario=result.scenario,
+            on=result.on,
+            known_at=result.known_at,
+            case_no=case_no,
+            matter_name=matter_name,
+            answer=answer,
+            digest=digest_of(document),
+            created_at=created_at,
+        )
+        audit_record(
+            actor=actor,
+            action="recorded_check.create",
+            obj=recorded,
+            department=department,
+            after={
+                "identifier": identifier,
+                "scenario": result.scenario,
+                "on": result.on,
+                "known_at": result.known_at,
+                "case_no": case_no,
+                "matter_name": matter_name,
+                "hits": len(answer["hits"]),
+                "digest": recorded.digest,
+            },
+        )
+    return recorded

@@ -9,6 +9,12 @@ urlpatterns = [
     path("screenings/", views.screenings, name="screenings"),
     path("screenings/<int:screening_id>/", views.screening_detail, name="screening_detail"),
     path("screenings/<int:screening_id>/download/", views.screening_download, name="screening_download"),
+    path("recorded-checks/", views.recorded_checks, name="recorded_checks"),
+    path("recorded-checks/new/", views.recorded_check_create, name="recorded_check_create"),
+    path(
+        "recorded-checks/<int:recorded_check_id>/", views.recorded_check_detail, name="recorded_check_detail"
+    ),
+    path("unchecked-grants/", views.unchecked_grants, name="unchecked_grants"),
     path("memoranda/", views.memoranda, name="memoranda"),
     path("list/", views.measures, name="measures"),
 ]

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from jointcredit.accounts.permissions import ensure_office_admin
 from jointcredit.common.errors import DomainError, NotFound
 from jointcredit.common.params import int_or as _int
 
@@ -166,5 +169,137 @@ def measures(request):
             "scenarios": SCENARIOS.items(),
             "scenario_labels": SCENARIOS,
             "memoranda": selectors.memorandum_list(page=1, page_size=200).items,
+        },
+    )
+
+
+# --- 核查留痕 (recorded checks) -------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["POST"])
+def recorded_check_create(request):
+    identifier = request.POST.get("identifier", "").strip()
+    scenario = request.POST.get("scenario", "")
+    on_text = request.POST.get("date", "").strip()
+    try:
+        try:
+            on = date.fromisoformat(on_text) if on_text else None
+        except ValueError:
+            raise DomainError(f"日期“{on_text}”格式错误，应为 YYYY-MM-DD。") from None
+        rc = services.recorded_check_create(
+            actor=request.user,
+            identifier=identifier,
+            scenario=scenario,
+            on=on,
+            case_no=request.POST.get("case_no", ""),
+            matter_name=request.POST.get("matter_name", ""),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        query = urlencode({"identifier": identifier, "scenario": scenario, "date": on_text})
+        return redirect(f"{reverse('measures:check')}?{query}")
+    messages.success(request, f"已留痕：业务案卷 {rc.case_no}，摘要 {rc.digest[:12]}…")
+    return redirect("measures:recorded_check_detail", recorded_check_id=rc.id)
+
+
+@login_required
+def recorded_checks(request):
+    filters = {k: request.GET.get(k, "").strip() for k in ("identifier", "case_no", "scenario")}
+    page, error = None, None
+    try:
+        page = selectors.recorded_check_list(
+            user=request.user,
+            page=max(1, _int(request.GET.get("page"), 1)),
+            page_size=20,
+            **{k: v or None for k, v in filters.items()},
+        )
+    except DomainError as exc:
+        error = exc.message
+    return render(
+        request,
+        "measures/recorded_checks.html",
+        {
+            "page": page,
+            "error": error,
+            "filters": filters,
+            "query": urlencode(filters),
+            "scenarios": SCENARIOS.items(),
+            "sees_all": request.user.is_superuser or request.user.is_office_admin,
+        },
+    )
+
+
+@login_required
+def recorded_check_detail(request, recorded_check_id: int):
+    from .recorded import recorded_check_verify
+
+    try:
+        rc = selectors.recorded_check_get(user=request.user, recorded_check_id=recorded_check_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+    return render(
+        request,
+        "measures/recorded_check_detail.html",
+        {"rc": rc, "verification": recorded_check_verify(rc)},
+    )
+
+
+# --- 应查未查 (office) ----------------------------------------------------------------------------
+
+
+def _date_param(request, name: str) -> date | None:
+    text = request.GET.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise DomainError(f"日期 {name}“{text}”格式错误，应为 YYYY-MM-DD。") from None
+
+
+@login_required
+def unchecked_grants(request):
+    from jointcredit.common.tabular import table_response
+
+    from .extensions import grant_sources
+    from .unchecked import UncheckedFilter, unchecked_grants, unchecked_report, unchecked_table
+
+    try:
+        ensure_office_admin(request.user)
+    except DomainError as exc:
+        return render(request, "measures/unchecked_grants.html", {"error": exc.message}, status=403)
+    params = {
+        k: request.GET.get(k, "").strip() for k in ("decided_from", "decided_to", "department", "source")
+    }
+    unchecked_only = request.GET.get("unchecked_only") == "1"
+    page, error = None, None
+    try:
+        filters = UncheckedFilter(
+            decided_from=_date_param(request, "decided_from"),
+            decided_to=_date_param(request, "decided_to"),
+            department=params["department"] or None,
+            source=params["source"] or None,
+            unchecked_only=unchecked_only,
+        )
+        if request.GET.get("format") in ("csv", "xlsx"):
+            header, rows = unchecked_table(unchecked_grants(actor=request.user, filters=filters))
+            return table_response(header=header, rows=rows, fmt=request.GET["format"], stem="应查未查")
+        page = unchecked_report(
+            actor=request.user, filters=filters, page=max(1, _int(request.GET.get("page"), 1)), page_size=50
+        )
+    except DomainError as exc:
+        error = exc.message
+    query = urlencode({**params, **({"unchecked_only": "1"} if unchecked_only else {})})
+    return render(
+        request,
+        "measures/unchecked_grants.html",
+        {
+            "page": page,
+            "error": error,
+            "params": params,
+            "unchecked_only": unchecked_only,
+            "query": query,
+            "sources": [(k, label) for k, (label, _) in grant_sources().items()],
         },
     )

@@ -246,3 +246,39 @@ def test_feedback_import_template_names_a_pending_push_and_imports_as_it_is(setu
     assert response.status_code == 200 and response.json()["accepted"] == 1
     csv_body = browser.get("/staff/exchange/feedback/import/template.csv").content.decode("utf-8-sig")
     assert csv_body.startswith("名单条目编号,措施代码")
+
+
+def test_feedback_cites_a_recorded_check_of_its_own_department(setup, api_client_for, lixia):
+    from jointcredit.measures.services import recorded_check_create
+    from jointcredit.subjects.tests.factories import CompanyFactory
+
+    entry = setup["entry"]
+
+    def recorded(user, identifier):
+        return recorded_check_create(
+            actor=user,
+            identifier=identifier,
+            scenario="licensing",
+            case_no="历审批食〔2026〕118号",
+            matter_name="食品经营许可",
+        )
+
+    own = recorded(setup["xzsp"], entry.subject.identifier)
+    foreign = recorded(setup["czj"], entry.subject.identifier)
+    elsewhere = recorded(setup["xzsp"], CompanyFactory().identifier)
+    client = api_client_for(setup["xzsp"])
+    body = {
+        "entry_id": entry.pk,
+        "measure": "strict-licensing",
+        "result": "punished",
+        "matter_name": "食品经营许可证新办申请",
+        "handled_on": clock.today().isoformat(),
+    }
+    for refused in (foreign, elsewhere):
+        answer = client.post("/api/v1/feedback", {**body, "recorded_check": refused.pk})
+        assert answer.status_code == 422
+        assert answer.json()["error"]["details"][0]["field"] == "recorded_check"
+    ok = client.post("/api/v1/feedback", {**body, "recorded_check": own.pk})
+    assert ok.status_code == 201 and ok.json()["recorded_check"] == own.pk
+    assert Feedback.objects.get(pk=ok.json()["id"]).recorded_check_id == own.pk
+    assert AuditEvent.objects.filter(action="feedback.create").last().after["recorded_check"] == own.pk

@@ -1,5 +1,15 @@
 import pytest
 
+# The lists app's lifecycle fixtures: entries made and ended through its services (as-of tests).
+from jointcredit.lists.tests.conftest import (  # noqa: F401 - fixtures
+    black_draft,
+    black_published,
+    company,
+    scjgj_approver,
+    scjgj_clerk,
+    today,
+    types,
+)
 from jointcredit.measures.services import measures_seed_defaults
 
 

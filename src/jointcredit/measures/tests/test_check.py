@@ -12,6 +12,7 @@ from jointcredit.common import clock
 from jointcredit.common.errors import ValidationFailed
 from jointcredit.lists.models import EntryState
 from jointcredit.measures.models import CatalogVersion, Measure, Memorandum
+from jointcredit.measures.recorded import check_answer
 from jointcredit.measures.selectors import measure_check
 from jointcredit.measures.services import measure_update, memorandum_update
 from jointcredit.subjects import generators as gen
@@ -356,24 +357,12 @@ def test_api_check_is_measure_check_rendered(catalog, user_factory, api_client_f
         for scenario in ("market_entry", "funding", "licensing", "honours"):
             r = measure_check(identifier=ident, scenario=scenario)
             body = client.get("/api/v1/check", {"identifier": ident, "scenario": scenario}).json()
-            s = r.subject
-            assert body == {
-                "subject": None
-                if s is None
-                else {
-                    "id": s.id,
-                    "kind": s.kind,
-                    "kind_label": s.get_kind_display(),
-                    "identifier": s.identifier,
-                    "name": s.name,
-                },
-                "scenario": scenario,
-                "date": TODAY.isoformat(),
-                "hits": [
-                    {**h.as_dict(), "valid_until": h.entry.valid_until and h.entry.valid_until.isoformat()}
-                    for h in r.hits
-                ],
-            }
+            # The stored answer of a recorded check (核查留痕) is this same rendering.
+            assert body == check_answer(r)
+            assert body["date"] == TODAY.isoformat() and body["known_at"] is None
+            assert [h["valid_until"] for h in body["hits"]] == [
+                h.entry.valid_until and h.entry.valid_until.isoformat() for h in r.hits
+            ]
             compared += len(r.hits)
     assert compared >= 4
 
@@ -457,6 +446,7 @@ def test_api_check_errors(catalog, user_factory, api_client_for):
         "subject": None,
         "scenario": "funding",
         "date": TODAY.isoformat(),
+        "known_at": None,
         "hits": [],
     }
     bad = client.get("/api/v1/check", {"identifier": "370102199001011234", "scenario": "funding"})
