@@ -57,20 +57,20 @@ class ArticlePatch(Schema):
     report_html: str | None = None
 
 
-class PublishIn(Schema):
+class ArticlePublishIn(Schema):
     publish_at: datetime | None = None
     note: str = ""
 
 
-class NoteIn(Schema):
+class ArticleReturnIn(Schema):
     note: str
 
 
-class ReasonIn(Schema):
+class ArticleWithdrawIn(Schema):
     reason: str
 
 
-class ReportIn(Schema):
+class ActivityReportIn(Schema):
     report_html: str
 
 
@@ -110,7 +110,7 @@ class ArticlePage(Schema):
     pages: int
 
 
-class ImageOut(Schema):
+class ArticleImageOut(Schema):
     id: int
     url: str
     content_type: str
@@ -267,7 +267,7 @@ def article_submit(request, article_id: int):
     response=ArticleOut,
     summary="审核通过并发布（区委宣传部或信用办；publish_at 在将来为定时发布）",
 )
-def article_publish(request, article_id: int, payload: PublishIn):
+def article_publish(request, article_id: int, payload: ArticlePublishIn):
     return article_out(
         services.article_publish(
             actor=request.auth,
@@ -279,14 +279,14 @@ def article_publish(request, article_id: int, payload: PublishIn):
 
 
 @router.post("/articles/{article_id}/return", response=ArticleOut, summary="退回修改（须写明意见）")
-def article_return(request, article_id: int, payload: NoteIn):
+def article_return(request, article_id: int, payload: ArticleReturnIn):
     return article_out(
         services.article_return(actor=request.auth, article=_get(request, article_id), note=payload.note)
     )
 
 
 @router.post("/articles/{article_id}/withdraw", response=ArticleOut, summary="撤回（从门户下线，须写明原因）")
-def article_withdraw(request, article_id: int, payload: ReasonIn):
+def article_withdraw(request, article_id: int, payload: ArticleWithdrawIn):
     return article_out(
         services.article_withdraw(
             actor=request.auth, article=_get(request, article_id), reason=payload.reason
@@ -300,7 +300,7 @@ def article_reopen(request, article_id: int):
 
 
 @router.post("/articles/{article_id}/report", response=ArticleOut, summary="填写诚信教育活动的活动报道")
-def article_report(request, article_id: int, payload: ReportIn):
+def article_report(request, article_id: int, payload: ActivityReportIn):
     return article_out(
         services.article_report_add(
             actor=request.auth, article=_get(request, article_id), report_html=payload.report_html
@@ -308,7 +308,7 @@ def article_report(request, article_id: int, payload: ReportIn):
     )
 
 
-@router.post("/images", response={201: ImageOut}, summary="上传宣传图片（PNG/JPEG/GIF，按内容识别）")
+@router.post("/images", response={201: ArticleImageOut}, summary="上传宣传图片（PNG/JPEG/GIF，按内容识别）")
 def image_upload(request, file: UploadedFile = File(...)):
     return Status(201, image_out(services.article_image_upload(actor=request.auth, upload=file)))
 

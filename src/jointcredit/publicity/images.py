@@ -19,11 +19,11 @@ FORMATS = {"PNG": ("image/png", ".png"), "JPEG": ("image/jpeg", ".jpg"), "GIF": 
 
 
 def max_bytes() -> int:
-    return int(getattr(settings, "JOINTCREDIT_PUBLICITY_IMAGE_MAX_BYTES", 5 * 1024 * 1024))
+    return settings.JOINTCREDIT_PUBLICITY_IMAGE_MAX_BYTES
 
 
 def max_pixels() -> int:
-    return int(getattr(settings, "JOINTCREDIT_PUBLICITY_IMAGE_MAX_PIXELS", 40_000_000))
+    return settings.JOINTCREDIT_PUBLICITY_IMAGE_MAX_PIXELS
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ ID_NUMBER_RE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 
 def reviewer_department_codes() -> tuple[str, ...]:
     """区委宣传部 by default (``JOINTCREDIT_PUBLICITY_REVIEWERS``); the credit office always reviews."""
-    return tuple(getattr(settings, "JOINTCREDIT_PUBLICITY_REVIEWERS", ("xcb",)))
+    return tuple(settings.JOINTCREDIT_PUBLICITY_REVIEWERS)
 
 
 def is_reviewer(user) -> bool:

@@ -135,8 +135,13 @@ def public_article_search(q: str) -> QuerySet[Article]:
     q = " ".join((q or "").split())
     if len(q) > MAX_QUERY:
         raise ValidationFailed.single("q", "max_length", f"查询内容不能超过 {MAX_QUERY} 个字符。")
+    # The text of an article, or the name of the subject it is about: organisations by fragment,
+    # natural persons only by their full name (subjects.privacy, as every public search).
+    about = privacy.name_match(
+        q, name_field="list_entry__subject_name", kind_field="list_entry__subject_kind"
+    )
     return public_articles().filter(
-        Q(title__icontains=q) | Q(summary__icontains=q) | Q(body_html__icontains=q)
+        Q(title__icontains=q) | Q(summary__icontains=q) | Q(body_html__icontains=q) | about
     )
 
 

@@ -106,6 +106,13 @@ def test_search_finds_published_articles_only(published, author, client):
     assert "关于评选诚信示范街区的通知" in page and "草稿" not in page
 
 
+def test_search_finds_stories_by_the_company_s_name(published, red_entry, client):
+    entry = red_entry()
+    published("story", title="守信经营二十年", list_entry_id=entry.pk)
+    page = client.get("/search/", {"q": "泉城守信商贸", "type": "publicity"}).content.decode()
+    assert "守信经营二十年" in page
+
+
 def test_cases_mask_the_natural_person_and_show_the_measures(published, xcb_clerk, punished_person, client):
     person = punished_person.subject
     case = published(
@@ -132,9 +139,11 @@ def test_cases_mask_the_natural_person_and_show_the_measures(published, xcb_cler
             "handled_on": clock.today().isoformat(),
         }
     ]
-    # a search by the person's full name finds nothing and does not echo it
+    # the case is found by the person's full name only (never by a fragment), and the name is not echoed
     page = client.get("/search/", {"q": person.name, "type": "publicity"}).content.decode()
-    assert person.name not in page
+    assert case.title in page and person.name not in page
+    fragment = client.get("/search/", {"q": person.name[:2], "type": "publicity"}).content.decode()
+    assert case.title not in fragment
 
 
 def test_public_api_lists_published_articles(published, author, client):
