@@ -137,3 +137,22 @@ def test_stories_need_a_red_entry_in_force(author, red_entry, punished_person):
     entry = red_entry()
     story = services.article_create(actor=author, kind="story", title="诚信典型", list_entry_id=entry.pk)
     assert story.list_entry == entry
+
+
+def test_staff_pages_upload_an_image_and_edit_a_draft(author, client):
+    client.force_login(author)
+    page = client.post(
+        "/staff/publicity/images/", {"file": SimpleUploadedFile("颁奖.png", png())}
+    ).content.decode()
+    image = ArticleImage.objects.get()
+    assert f'<img src="{image.file.url}"' in page and "64×48" in page
+    refused = client.post("/staff/publicity/images/", {"file": SimpleUploadedFile("x.png", b"not an image")})
+    assert "按文件内容识别" in refused.content.decode() and ArticleImage.objects.count() == 1
+    article = services.article_create(actor=author, kind="notice", title="通知", body_html="<p>正文</p>")
+    form = client.get(f"/staff/publicity/{article.pk}/edit/").content.decode()
+    assert 'value="通知"' in form
+    body = f'<p>颁奖现场</p><img src="{image.file.url}" alt="颁奖" style="width:9999px">'
+    client.post(f"/staff/publicity/{article.pk}/edit/", {"title": "通知（修改）", "body_html": body})
+    article.refresh_from_db()
+    assert article.title == "通知（修改）"
+    assert article.body_html == f'<p>颁奖现场</p><img src="{image.file.url}" alt="颁奖">'
