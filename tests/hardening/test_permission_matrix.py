@@ -370,6 +370,53 @@ def _recompute_grade(world: World, rng: random.Random) -> Request:
     return Request({"identifier": world.companies[rng.randrange(0, 10)].identifier})
 
 
+def _article(world: World, rng: random.Random, state: str, body: dict | None = None, **data) -> Request:
+    """A 诚信宣传 article of the own department (scjgj) brought to ``state``; reviewed by the office."""
+    from jointcredit.publicity import services as ps
+
+    clerk = User.objects.get(username=f"{OWN}_clerk")
+    fields = {
+        "kind": "notice",
+        "title": "关于开展诚信宣传月活动的通知",
+        "body_html": "<p>请组织活动。</p>",
+    } | data
+    article = ps.article_create(actor=clerk, **fields)
+    if state != "draft":
+        article = ps.article_submit(actor=clerk, article=article)
+    if state in ("published", "withdrawn"):
+        article = ps.article_publish(actor=_office_actor(world), article=article)
+    if state == "withdrawn":
+        article = ps.article_withdraw(actor=_office_actor(world), article=article, reason="内容需更新")
+    return Request({"article_id": article.pk}, body)
+
+
+def _past_activity(world: World, rng: random.Random) -> Request:
+    from datetime import timedelta
+
+    return _article(
+        world,
+        rng,
+        "published",
+        {"report_html": "<p>120 名居民参加。</p>"},
+        kind="activity",
+        venue_kind="community",
+        activity_form="moral_lecture",
+        activity_date=clock.today() - timedelta(days=1),
+        organiser="区委宣传部",
+        place="某街道新时代文明实践站",
+    )
+
+
+def _article_image(world: World, rng: random.Random) -> Request:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (16, 16), (200, 30, 30)).save(out, format="PNG")
+    return Request({}, {"file": SimpleUploadedFile("合影.png", out.getvalue())}, multipart=True, success=201)
+
+
 # --- the rule table: path pattern (regex on the full path template) → (rule, builder or None) ----
 # Read the endpoint's service to decide its rule; keep the most specific pattern first.
 RULES: list[tuple[str, str, str, Builder | None]] = [
@@ -549,6 +596,53 @@ RULES: list[tuple[str, str, str, Builder | None]] = [
         "office_admin",
         lambda w, r: _repair(w, r, "submitted", {"note": "请尽快办理"}),
     ),
+    # 诚信宣传: departments draft; the office (or 区委宣传部's approvers, not in this world) reviews.
+    (
+        "post",
+        r"^/api/v1/publicity/articles$",
+        "writer",
+        lambda w, r: Request(
+            {}, {"kind": "notice", "title": "诚信宣传月通知", "body_html": "<p>正文</p>"}, success=201
+        ),
+    ),
+    (
+        "patch",
+        r"^/api/v1/publicity/articles/\{article_id\}$",
+        "dept_write",
+        lambda w, r: _article(w, r, "draft", {"title": "新标题"}),
+    ),
+    (
+        "post",
+        r"^/api/v1/publicity/articles/\{article_id\}/submit$",
+        "dept_write",
+        lambda w, r: _article(w, r, "draft"),
+    ),
+    (
+        "post",
+        r"^/api/v1/publicity/articles/\{article_id\}/publish$",
+        "office_admin",
+        lambda w, r: _article(w, r, "submitted", {}),
+    ),
+    (
+        "post",
+        r"^/api/v1/publicity/articles/\{article_id\}/return$",
+        "office_admin",
+        lambda w, r: _article(w, r, "submitted", {"note": "请补充附件说明"}),
+    ),
+    (
+        "post",
+        r"^/api/v1/publicity/articles/\{article_id\}/withdraw$",
+        "office_admin",
+        lambda w, r: _article(w, r, "published", {"reason": "内容需更新"}),
+    ),
+    (
+        "post",
+        r"^/api/v1/publicity/articles/\{article_id\}/reopen$",
+        "dept_write",
+        lambda w, r: _article(w, r, "withdrawn"),
+    ),
+    ("post", r"^/api/v1/publicity/articles/\{article_id\}/report$", "dept_write", _past_activity),
+    ("post", r"^/api/v1/publicity/images$", "writer", _article_image),
 ]
 
 

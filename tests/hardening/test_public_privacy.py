@@ -21,8 +21,11 @@ from urllib.parse import unquote, urlencode, urljoin, urlsplit
 import pytest
 from django.test import Client
 
+from jointcredit.accounts.models import User
 from jointcredit.common import clock
 from jointcredit.common.masking import mask_person_name
+from jointcredit.lists.models import ListEntry
+from jointcredit.publicity import services as publicity
 from jointcredit.records.samples import license_row, penalty_row
 from jointcredit.records.services import record_save
 from jointcredit.subjects.models import RelatedPerson, Subject, SubjectKind
@@ -108,6 +111,18 @@ def public_world(seeded: World):
         CF_FRDB=link.person.name,
     )
     record_save(actor=clerk, record_type="penalty", data=company_row)
+    # 诚信宣传: a joint-punishment case about a distinctive person's black-list entry (shown masked).
+    xcb_clerk, xcb_approver = (User.objects.get(username=f"xcb_{r}") for r in ("clerk", "approver"))
+    case = publicity.article_create(
+        actor=xcb_clerk,
+        kind="case",
+        title="联合惩戒案例：严重失信当事人在多个领域受限",
+        body_html="<p>当事人因严重失信行为被依法列入黑名单，相关部门实施了联合惩戒。</p>",
+        list_entry_id=ListEntry.objects.get(subject=seeded.distinctive[2]).pk,
+    )
+    publicity.article_publish(
+        actor=xcb_approver, article=publicity.article_submit(actor=xcb_clerk, article=case)
+    )
     report = Visitor("198.18.0").client.post(subject_public_url(seeded.distinctive[1]) + "report/")
     assert report.status_code == 302, report.status_code
     return {"world": seeded, "docs": docs, "company": link.subject, "report_url": report["Location"]}
@@ -224,9 +239,10 @@ def test_no_public_surface_shows_a_person(public_world, settings, tmp_path):
     seen, leaks = _crawl(["/", public_world["report_url"]], terms, ids, names)
     paths = {urlsplit(u).path for u in seen}
     assert any(p.startswith("/downloads/") and p.endswith(".jsonl") for p in paths), "extract files crawled"
-    assert {"/gs/", "/inspections/", "/lists/black/", "/search/", "/downloads/"} <= paths, (
+    assert {"/gs/", "/inspections/", "/lists/black/", "/search/", "/downloads/", "/publicity/"} <= paths, (
         "the portal navigation links every public page"
     )
+    assert any(p.startswith("/publicity/articles/") for p in paths), "诚信宣传 articles crawled"
     visitor = Visitor("192.0.2")
     calls = _public_api_calls(terms, world)
     assert any(path == "/api/public/v1/search" for path, _ in calls)

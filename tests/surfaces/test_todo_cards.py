@@ -21,6 +21,7 @@ from jointcredit.common.workbench_registry import todo_for, todo_keys
 from jointcredit.grading.honours import honour_create
 from jointcredit.lists import services as lists
 from jointcredit.objections import services as objections
+from jointcredit.publicity import services as publicity
 from jointcredit.records.samples import license_row, penalty_row
 from jointcredit.records.services import record_save
 from jointcredit.repairs import services as repairs
@@ -170,6 +171,15 @@ def district(
         actor=scjgj_clerk, identifier=CompanyFactory().identifier, title="诚信经营示范店", awarded_on=today
     )
     black_published(barred)
+    # 诚信宣传: a draft, two articles submitted for review (the reviewers' card) and a published one.
+    for n, step in enumerate(("draft", "submitted", "submitted", "published")):
+        article = publicity.article_create(
+            actor=swj_clerk, kind="notice", title=f"诚信宣传月通知 {n}", body_html="<p>请各单位组织活动。</p>"
+        )
+        if step != "draft":
+            article = publicity.article_submit(actor=swj_clerk, article=article)
+        if step == "published":
+            publicity.article_publish(actor=office_admin, article=article)
     return depts
 
 

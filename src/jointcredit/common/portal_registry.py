@@ -31,6 +31,14 @@ Subject sections — blocks of a subject's page and credit report::
   Public sections must mask natural persons; staff sections may show full data.
 
 Home counters: ``register_portal_stat(key, label, fn)`` with ``fn() -> int`` (cached by the portal).
+
+Sections of the portal — a link in the portal's navigation and a block on the home page::
+
+    register_portal_nav("publicity", "诚信宣传", "publicity_public:index", order=60)
+    register_home_block("publicity", "诚信宣传", fn, order=60)
+
+  ``fn() -> HomeBlock | None`` (None or no items: the block is not shown): the latest public items,
+  shaped like search items (``title``, ``url``, ``subtitle``), and the section's ``more_url``.
 """
 
 from __future__ import annotations
@@ -74,7 +82,31 @@ class PortalStat:
     order: int = 50
 
 
+@dataclass(frozen=True)
+class PortalNavItem:
+    key: str
+    label: str
+    url_name: str
+    order: int = 50
+
+
+@dataclass
+class HomeBlock:
+    items: list[dict[str, Any]] = field(default_factory=list)
+    more_url: str = ""
+
+
+@dataclass(frozen=True)
+class HomeBlockProvider:
+    key: str
+    title: str
+    fn: Callable[[], HomeBlock | None]
+    order: int = 50
+
+
 _search: dict[str, SearchProvider] = {}
+_nav: dict[str, PortalNavItem] = {}
+_home_blocks: dict[str, HomeBlockProvider] = {}
 _sections: dict[str, SubjectSection] = {}
 _stats: dict[str, PortalStat] = {}
 
@@ -132,3 +164,19 @@ def register_portal_stat(key: str, label: str, fn: Callable[[], int], *, order: 
 
 def portal_stats() -> list[PortalStat]:
     return sorted(_stats.values(), key=lambda s: (s.order, s.key))
+
+
+def register_portal_nav(key: str, label: str, url_name: str, *, order: int = 50) -> None:
+    _nav[key] = PortalNavItem(key, label, url_name, order)
+
+
+def portal_nav_items() -> list[PortalNavItem]:
+    return sorted(_nav.values(), key=lambda n: (n.order, n.key))
+
+
+def register_home_block(key: str, title: str, fn: Callable[[], HomeBlock | None], *, order: int = 50) -> None:
+    _home_blocks[key] = HomeBlockProvider(key, title, fn, order)
+
+
+def home_blocks() -> list[HomeBlockProvider]:
+    return sorted(_home_blocks.values(), key=lambda b: (b.order, b.key))

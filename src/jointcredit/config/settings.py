@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "jointcredit.grading",
     "jointcredit.commitments",
     "jointcredit.catalog",
+    "jointcredit.publicity",
     "jointcredit.portal",
     "jointcredit.workbench",
     "jointcredit.demo",
@@ -261,6 +262,17 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
+# 诚信宣传 (docs/publicity.md): the departments whose approvers review articles besides the credit
+# office (区委宣传部), and the limits of an uploaded image (bytes, decoded pixels).
+JOINTCREDIT_PUBLICITY_REVIEWERS = tuple(
+    c.strip() for c in os.environ.get("JOINTCREDIT_PUBLICITY_REVIEWERS", "xcb").split(",") if c.strip()
+)
+JOINTCREDIT_PUBLICITY_IMAGE_MAX_BYTES = int(
+    os.environ.get("JOINTCREDIT_PUBLICITY_IMAGE_MAX_BYTES", str(5 * 1024 * 1024))
+)
+JOINTCREDIT_PUBLICITY_IMAGE_MAX_PIXELS = int(
+    os.environ.get("JOINTCREDIT_PUBLICITY_IMAGE_MAX_PIXELS", "40000000")
+)
 JOINTCREDIT_EVIDENCE_MAX_BYTES = int(os.environ.get("JOINTCREDIT_EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
 
 # --- Government single sign-on (统一身份认证, OpenID Connect; ADR 0017) ----------------------------

@@ -14,7 +14,7 @@ from django_ratelimit.core import is_ratelimited
 from jointcredit.common import clock
 from jointcredit.common import extracts as public_extracts
 from jointcredit.common.errors import DomainError
-from jointcredit.common.portal_registry import search_providers
+from jointcredit.common.portal_registry import home_blocks, search_providers
 from jointcredit.subjects.privacy import public_query
 from jointcredit.subjects.public import (
     subject_from_slug,
@@ -72,8 +72,26 @@ def home(request):
         {
             "counts": selectors.home_counts(),
             "providers": search_providers(),
+            "home_blocks": _home_blocks(),
         },
     )
+
+
+def _home_blocks() -> list[dict]:
+    """The blocks the apps registered (``register_home_block``); one that has nothing is left out."""
+    out = []
+    for provider in home_blocks():
+        block = provider.fn()
+        if block and block.items:
+            out.append(
+                {
+                    "key": provider.key,
+                    "title": provider.title,
+                    "items": block.items,
+                    "more_url": block.more_url,
+                }
+            )
+    return out
 
 
 @require_GET
