@@ -143,3 +143,29 @@ def test_malformed_input_is_422_naming_the_field(api, catalog, payload, field, r
 
 def test_staff_token_required(api_client_for, registered):
     assert api_client_for(None).post(URL, {"name": "济南华信餐饮管理有限公司"}).status_code == 401
+
+
+def test_check_page_offers_search_by_name_with_the_same_explanation(
+    client, user_factory, catalog, registered
+):
+    client.force_login(user_factory(catalog["czj"], roles=["viewer"]))
+    assert "按名称查找" in client.get("/staff/measures/check/").content.decode()
+    html = client.get(
+        "/staff/measures/check/by-name/", {"name": "濟南華信餐飲管理有限責任公司", "scenario": "funding"}
+    ).content.decode()
+    assert registered.name in html and registered.identifier in html
+    assert "名称归一后一致：繁体转简体、组织形式归一" in html
+    assert "食品安全领域严重失信主体名单" in html
+    assert f"?identifier={registered.identifier}&amp;scenario=funding" in html
+    assert "计分规则" in html
+    unknown = client.get(
+        "/staff/measures/check/by-name/", {"name": "青岛远洋船舶重工有限公司"}
+    ).content.decode()
+    assert "没有得分不低于 0.6 的候选主体" in unknown and "不表示该主体没有失信记录" in unknown
+    bad = client.get("/staff/measures/check/by-name/", {"name": "华信", "region": "济南"}).content.decode()
+    assert 'role="alert"' in bad and "region（行政区划码）" in bad
+
+
+def test_search_by_name_page_needs_a_signed_in_user(client):
+    response = client.get("/staff/measures/check/by-name/", {"name": "华信"})
+    assert response.status_code == 302
