@@ -400,7 +400,8 @@ def subject_match(query: MatchQuery, *, entries: bool = True) -> MatchResult:
             name_hits += organisation_name_hits(
                 normalised.search_text, kind=query.kind, limit=CANDIDATES_PER_SOURCE
             )
-        if query.kind in (None, SubjectKind.NATURAL):
+        # A name with an organisational form (有限公司 …) is no person's name: no person lookup.
+        if person_only or (query.kind is None and not normalised.form):
             as_person = name_normalize(query.name, person=True)
             name_hits += person_name_hits(
                 list(dict.fromkeys([query.name, as_person.text])), limit=CANDIDATES_PER_SOURCE
@@ -473,16 +474,31 @@ def subject_match(query: MatchQuery, *, entries: bool = True) -> MatchResult:
 def _attach_entries(candidates: list[Candidate]) -> None:
     """The list entries in force today of each candidate (one query)."""
     by_subject: dict[int, list[dict]] = {c.subject.pk: c.entries for c in candidates}
-    for e in entries_effective_for_subjects(by_subject).order_by("subject_id", "id"):
-        by_subject[e.subject_id].append(
+    rows = (
+        entries_effective_for_subjects(by_subject)
+        .order_by("subject_id", "id")
+        .values_list(
+            "subject_id",
+            "id",
+            "list_type__code",
+            "list_type__name",
+            "list_type__color",
+            "department__name",
+            "decided_on",
+            "valid_until",
+            "under_objection",
+        )
+    )
+    for subject_id, pk, code, name, color, department, decided_on, valid_until, under_objection in rows:
+        by_subject[subject_id].append(
             {
-                "id": e.pk,
-                "list_type": e.list_type.code,
-                "list_type_name": e.list_type.name,
-                "color": e.list_type.color,
-                "department": e.department.name,
-                "decided_on": e.decided_on,
-                "valid_until": e.valid_until,
-                "under_objection": e.under_objection,
+                "id": pk,
+                "list_type": code,
+                "list_type_name": name,
+                "color": color,
+                "department": department,
+                "decided_on": decided_on,
+                "valid_until": valid_until,
+                "under_objection": under_objection,
             }
         )
