@@ -305,6 +305,7 @@ class ScreeningRowOut(Schema):
     measures: list[str] = []
     hits: list[dict] = []
     error: str = ""
+    candidates: list[dict] = []  # rows with a name and no identifier: the best candidates (ADR 0041)
 
 
 class ScreeningOut(Schema):

@@ -502,3 +502,128 @@ def _attach_entries(candidates: list[Candidate]) -> None:
                 "under_objection": under_objection,
             }
         )
+
+
+# --- screening rows with a name and no identifier --------------------------------------------------
+
+SCREENING_CANDIDATES = 3
+NAME_UNMATCHED = (
+    "按名称未找到得分不低于 {threshold} 的主体：不能据此判定“未命中”，"
+    "请补充统一社会信用代码或证件号码后再比对。"
+)
+
+
+def subjects_match_names(
+    names: list[str], *, threshold: float = DEFAULT_THRESHOLD, limit: int
+) -> list[list[Candidate]]:
+    """Candidates for many names at once (batch screening). A name that is exactly the current name
+    of one or more subjects is answered from one bulk lookup per 5,000 names, with the score and
+    feature ``subject_match`` gives an exact name (0.98, persons 0.80); every other name goes
+    through ``subject_match`` itself."""
+    exact: dict[str, list[Subject]] = {}
+    distinct = list(dict.fromkeys(n for n in names if n))
+    for start in range(0, len(distinct), 5000):
+        chunk = distinct[start : start + 5000]
+        for subject in Subject.objects.filter(name__in=chunk, merged_into__isnull=True).order_by("id"):
+            exact.setdefault(subject.name, []).append(subject)
+    answers: dict[str, list[Candidate]] = {}
+    for name in distinct:
+        if name in exact:
+            found = []
+            for subject in exact[name][:limit]:
+                person = subject.kind == SubjectKind.NATURAL
+                score = PERSON_NAME_SCORE if person else NAME_WEIGHTS["exact"]
+                c = Candidate(subject, score=score)
+                c.features.append(
+                    Feature(
+                        "exact_name",
+                        "name",
+                        name,
+                        name,
+                        score,
+                        similarity=1.0,
+                        how=FEATURE_LABELS["exact_name"],
+                    )
+                )
+                found.append(c)
+            answers[name] = [c for c in found if c.score >= threshold]
+        else:
+            query = match_query_validate(name=name[:200], threshold=threshold, limit=limit)
+            answers[name] = subject_match(query, entries=False).candidates
+    return [answers.get(n, []) for n in names]
+
+
+def screening_name_rows(
+    frame, *, names, targets, threshold: float = DEFAULT_THRESHOLD, limit: int = SCREENING_CANDIDATES
+):
+    """Screening rows with a name and no identifier (``frame`` and ``targets`` as in
+    ``screening.screening_compute``): the best candidates by name, with their scores, in a
+    ``candidates_json`` column. Such a row is "hit" when any candidate at or above the threshold
+    has measures (the department must look: best such candidate's measures are shown), "clear"
+    when candidates were found and none has measures, and "invalid" — never "clear" — when no
+    candidate reaches the threshold."""
+    import json
+
+    import polars as pl
+
+    frame = frame.with_columns(
+        candidates_json=pl.lit(None, dtype=pl.String), candidates_text=pl.lit(None, dtype=pl.String)
+    )
+    mask = (frame["identifier"].fill_null("").str.strip_chars() == "") & (
+        names.fill_null("").str.strip_chars() != ""
+    )
+    idx = mask.arg_true()
+    if idx.len() == 0:
+        return frame
+    asked = [n.strip() for n in names.gather(idx).to_list()]
+    answers = subjects_match_names(asked, threshold=threshold, limit=limit)
+    identifiers = {c.subject.identifier for found in answers for c in found}
+    listed = {
+        row["normalized"]: row
+        for row in targets.filter(pl.col("normalized").is_in(list(identifiers))).iter_rows(named=True)
+    }
+    updates: dict[str, list] = {
+        k: []
+        for k in (
+            "status",
+            "error",
+            "subject_name",
+            "measure_codes",
+            "measures",
+            "under_objection",
+            "hits_json",
+        )
+    }
+    updates["candidates_json"], updates["candidates_text"] = [], []
+    for name, found in zip(asked, answers, strict=True):
+        candidates = [
+            {
+                "identifier": c.subject.identifier,
+                "name": c.subject.name,
+                "score": round(c.score, 4),
+                "explanation": c.explanation,
+                "has_measures": c.subject.identifier in listed,
+            }
+            for c in found
+        ]
+        best = next((c for c in found if c.subject.identifier in listed), None)
+        target = listed[best.subject.identifier] if best is not None else None
+        if not found:
+            status, error = "invalid", NAME_UNMATCHED.format(threshold=threshold)
+        else:
+            status, error = ("hit" if target else "clear"), None
+        chosen = best or (found[0] if found else None)
+        updates["status"].append(status)
+        updates["error"].append(error)
+        updates["subject_name"].append(
+            f"{chosen.subject.name}（按名称“{name}”匹配，得分 {chosen.score:.2f}）" if chosen else None
+        )
+        for key in ("measure_codes", "measures", "hits_json"):
+            updates[key].append(target[key] if target else None)
+        updates["under_objection"].append(bool(target["under_objection"]) if target else False)
+        updates["candidates_json"].append(json.dumps(candidates, ensure_ascii=False) if candidates else None)
+        updates["candidates_text"].append(
+            "；".join(f"{c['name']}（{c['identifier']}，{c['score']:.2f}）" for c in candidates) or None
+        )
+    columns = {k: pl.Series(k, v, dtype=frame.schema[k]) for k, v in updates.items()}
+    return frame.with_columns([frame[k].scatter(idx, columns[k]) for k in updates])
