@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.db.models.functions import Substr
 
@@ -137,33 +137,37 @@ def _current(kind: str | None):
     return qs.filter(kind=kind) if kind else qs
 
 
+# One round trip: the threshold is set for the statement's own (implicit) transaction, then current
+# and former names are searched. Former names of persons are not filtered here (no join): the
+# matcher keeps candidates by kind and scores persons by their whole name only.
 _PG_NAMES = """
+SELECT set_config('pg_trgm.word_similarity_threshold', %(threshold)s, true);
 (SELECT id, name, false FROM subjects_subject
  WHERE %(text)s <%% UPPER(name::text) AND kind <> 'natural' {kind}
  ORDER BY %(text)s <<-> UPPER(name::text), id LIMIT %(limit)s)
 UNION ALL
-(SELECT c.subject_id, c.old_name, true FROM subjects_subjectnamechange c
- JOIN subjects_subject s ON s.id = c.subject_id
- WHERE %(text)s <%% UPPER(c.old_name::text) AND s.kind <> 'natural' {s_kind}
- ORDER BY %(text)s <<-> UPPER(c.old_name::text), c.id LIMIT %(limit)s)
+(SELECT subject_id, old_name, true FROM subjects_subjectnamechange
+ WHERE %(text)s <%% UPPER(old_name::text)
+ ORDER BY %(text)s <<-> UPPER(old_name::text), id LIMIT %(limit)s)
 """
 
 
 def _postgresql_hits(text: str, *, kind: str | None, limit: int) -> list[NameHit]:
     # pg_trgm pads the word: a core of n characters has n + 1 trigrams, of which the n − 2 inner
     # ones can occur inside a longer stored name. The GIN index keeps rows sharing at least
-    # threshold × (n + 1) of them; the threshold is set just below the count wanted. Current and
-    # former names in one statement (one round trip).
+    # threshold × (n + 1) of them; the threshold is set just below the count wanted. Both
+    # statements go in one simple-protocol query (Django's client-side binding cursor): PostgreSQL
+    # runs them in one implicit transaction, so the local setting holds for the search.
     threshold = (trigrams_needed(text) - 0.5) / (len(text) + 1)
-    params: dict[str, str | int | None] = {"text": text, "limit": limit, "kind": kind}
-    sql = _PG_NAMES.format(
-        kind="AND kind = %(kind)s" if kind else "", s_kind="AND s.kind = %(kind)s" if kind else ""
-    )
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", [f"{threshold:.4f}"]
-        )
-        cursor.execute(sql, params)
+    params: dict[str, str | int | None] = {
+        "threshold": f"{threshold:.4f}",
+        "text": text,
+        "limit": limit,
+        "kind": kind,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_PG_NAMES.format(kind="AND kind = %(kind)s" if kind else ""), params)
+        cursor.nextset()
         return [NameHit(pk, name, former) for pk, name, former in cursor.fetchall()]
 
 

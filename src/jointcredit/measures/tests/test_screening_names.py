@@ -99,3 +99,17 @@ def test_a_name_only_file_without_identifier_column(world):
     upload = _csv([["济南华信餐饮管理有限公司"]], header=("名称",))
     rows = _rows(screening_compute(fileobj=upload, file_name=upload.name, scenario="funding"))
     assert rows[2]["status"] == "hit"
+
+
+def test_a_former_name_as_registered_is_found_in_bulk(world):
+    from jointcredit.subjects.models import SubjectNameChange
+
+    SubjectNameChange.objects.create(
+        subject=world["bad"], old_name="济南华信快餐有限公司", new_name=world["bad"].name
+    )
+    upload = _csv([["", "济南华信快餐有限公司"]])
+    row = _rows(screening_compute(fileobj=upload, file_name=upload.name, scenario="funding"))[2]
+    assert row["status"] == "hit"
+    candidate = json.loads(row["candidates_json"])[0]
+    assert candidate["identifier"] == world["bad"].identifier and candidate["score"] == 0.9506
+    assert "曾用名" in candidate["explanation"]
