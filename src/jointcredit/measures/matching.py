@@ -13,6 +13,7 @@ rows use the same function.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -140,6 +141,9 @@ def match_query_validate(
         fail("name", "required", "name、identifier、former_identifiers 至少填写一项。")
     if len(name) > 200:
         fail("name", "max_length", "name（名称/姓名）不能超过 200 个字符。")
+    for field_name, label, text in (("name", "名称/姓名", name), ("address", "住所", address or "")):
+        if any(unicodedata.category(ch) == "Cc" for ch in text):
+            fail(field_name, "charset", f"{field_name}（{label}）不能包含控制字符。")
     if len(formers) > 10:
         fail("former_identifiers", "max_items", "former_identifiers（曾用标识）最多 10 个。")
     if kind not in (None, "", *SubjectKind.values):
@@ -537,7 +541,11 @@ def subjects_match_names(
     answers: dict[str, list[Candidate]] = {}
     for name in distinct:
         if name not in exact:
-            query = match_query_validate(name=name[:200], threshold=threshold, limit=limit)
+            try:
+                query = match_query_validate(name=name[:200], threshold=threshold, limit=limit)
+            except ValidationFailed:  # a cell no name can be (control characters): no candidate
+                answers[name] = []
+                continue
             answers[name] = subject_match(query, entries=False).candidates
             continue
         found: dict[int, Candidate] = {}

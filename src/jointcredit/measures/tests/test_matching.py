@@ -130,6 +130,7 @@ def test_kind_filters_candidates(api, registered):
         ({"name": "华信", "kind": "robot"}, "kind", "choice"),
         ({"name": "华信", "region": "济南"}, "region", "format"),
         ({"name": "华" * 201}, "name", "max_length"),
+        ({"name": "华信\x00"}, "name", "charset"),
         ({"former_identifiers": ["ok12345", "!!"]}, "former_identifiers[1]", "format"),
     ],
 )
