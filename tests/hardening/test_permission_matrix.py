@@ -375,6 +375,7 @@ RULES: list[tuple[str, str, str, Builder | None]] = [
     ("patch", r"^/api/v1/measures/\{code\}$", "office_admin", _patch_measure),
     # screening a file of identifiers is a read for any signed-in user (ensure_can_view)
     ("post", r"^/api/v1/screenings$", "writer", _screening_file),  # ADR 0030: a clerk's task
+    ("post", r"^/api/v1/match$", "authenticated", None),  # a read sent as POST (ADR 0041), like the check
     # 双公示: records belong to the deciding department (records.services, ensure_can_write)
     ("post", r"^/api/v1/records/\{kind\}/imports$", "dept_write", _penalty_file),
     ("post", r"^/api/v1/records/\{kind\}/\{record_id\}/publish$", "dept_write", _draft_penalty),

@@ -143,7 +143,8 @@ def _current(kind: str | None):
 _PG_NAMES = """
 SELECT set_config('pg_trgm.word_similarity_threshold', %(threshold)s, true);
 (SELECT id, name, false FROM subjects_subject
- WHERE %(text)s <%% UPPER(name::text) AND kind <> 'natural' {kind}
+ WHERE %(text)s <%% UPPER(name::text) AND kind <> 'natural'
+   AND (%(kind)s::text IS NULL OR kind = %(kind)s)
  ORDER BY %(text)s <<-> UPPER(name::text), id LIMIT %(limit)s)
 UNION ALL
 (SELECT subject_id, old_name, true FROM subjects_subjectnamechange
@@ -166,7 +167,7 @@ def _postgresql_hits(text: str, *, kind: str | None, limit: int) -> list[NameHit
         "kind": kind,
     }
     with connection.cursor() as cursor:
-        cursor.execute(_PG_NAMES.format(kind="AND kind = %(kind)s" if kind else ""), params)
+        cursor.execute(_PG_NAMES, params)
         cursor.nextset()
         return [NameHit(pk, name, former) for pk, name, former in cursor.fetchall()]
 
