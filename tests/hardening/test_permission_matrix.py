@@ -434,6 +434,7 @@ RULES: list[tuple[str, str, str, Builder | None]] = [
     ("post", r"^/api/v1/screenings$", "writer", _screening_file),  # ADR 0030: a clerk's task
     # 核查留痕 is recorded for the actor's own department (ensure_can_write, ADR 0037)
     ("post", r"^/api/v1/checks$", "writer", _recorded_check),
+    ("post", r"^/api/v1/match$", "authenticated", None),  # a read sent as POST (ADR 0041), like the check
     # 双公示: records belong to the deciding department (records.services, ensure_can_write)
     ("post", r"^/api/v1/records/\{kind\}/imports$", "dept_write", _penalty_file),
     ("post", r"^/api/v1/records/\{kind\}/\{record_id\}/publish$", "dept_write", _draft_penalty),

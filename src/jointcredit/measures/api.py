@@ -449,6 +449,7 @@ class ScreeningRowOut(Schema):
     measures: list[str] = []
     hits: list[dict] = []
     error: str = ""
+    candidates: list[dict] = []  # rows with a name and no identifier: the best candidates (ADR 0041)
 
 
 class ScreeningOut(Schema):
@@ -653,3 +654,102 @@ def unchecked_grants_export(
     )
     header, rows = unchecked_table(lines)
     return table_response(header=header, rows=rows, fmt=format, stem="应查未查")
+
+
+# --- match by name as well as by code (issue #20 §1, ADR 0041) -------------------------------------
+
+
+class MatchIn(Schema):
+    name: str = ""
+    identifier: str = ""
+    former_identifiers: list[str] = []
+    kind: str | None = None
+    birth_date: date | None = None
+    region: str = ""
+    address: str = ""
+    threshold: float | None = None
+    limit: int | None = None
+
+
+class MatchFeatureOut(Schema):
+    feature: str
+    label: str
+    field: str
+    query: str
+    matched: str
+    similarity: float | None
+    score: float
+    how: str
+
+
+class MatchEntryOut(Schema):
+    id: int
+    list_type: str
+    list_type_name: str
+    color: str
+    department: str
+    decided_on: date | None
+    valid_until: date | None
+    under_objection: bool
+
+
+class MatchSubjectOut(Schema):
+    id: int
+    identifier: str
+    name: str
+    kind: str
+    kind_label: str
+    region_code: str
+
+
+class MatchCandidateOut(Schema):
+    subject: MatchSubjectOut
+    score: float
+    features: list[MatchFeatureOut]
+    explanation: str
+    merged_from: list[str]
+    entries: list[MatchEntryOut]
+
+
+class MatchNormalisedOut(Schema):
+    text: str
+    core: str
+    region: str
+    form: str
+    branch: str
+    steps: list[str]
+
+
+class MatchScoringRuleOut(Schema):
+    feature: str
+    label: str
+    rule: str
+
+
+class MatchOut(Schema):
+    threshold: float
+    limit: int
+    normalised_name: MatchNormalisedOut | None
+    considered: int
+    scoring: list[MatchScoringRuleOut]
+    candidates: list[MatchCandidateOut]
+
+
+@router.post(
+    "/match",
+    response=MatchOut,
+    summary="按名称或标识查找主体：打分的候选主体及其匹配特征",
+    description=(
+        "name（名称/姓名）、identifier（统一社会信用代码、证件号码、组织机构代码、工商注册号或 15 位"
+        "身份证号）、former_identifiers（曾用标识）至少填一项；kind 限定主体类别；birth_date、region "
+        "用于区分同名自然人，address 作为辅助。返回得分不低于 threshold（默认 0.6）的候选主体，"
+        "至多 limit 个（默认 10，最多 50），按得分从高到低；每个候选给出匹配特征（标识一致、别名标识、"
+        "曾用名、名称归一、名称相似及相似度）、说明和当前有效的名单条目。scoring 为计分规则。"
+        "没有候选时 candidates 为空：名称未匹配不等于核查无记录。"
+    ),
+)
+def match(request, payload: MatchIn):
+    from .matching import match_query_validate, subject_match
+
+    query = match_query_validate(**payload.dict())
+    return subject_match(query).as_dict()

@@ -95,6 +95,7 @@ class InputRows:
     rows: pl.Series  # Int64: the row number as seen in the file (header = 1)
     raw: pl.Series  # String: the identifier cell as written
     header_detected: bool
+    names: pl.Series | None = None  # String: the name column, when the header names one (ADR 0041)
 
 
 def _looks_like_header(cell: str) -> bool:
@@ -142,11 +143,23 @@ def _input_rows_polars(data: bytes, *, file_name: str) -> InputRows | None:
     body = body.filter(pl.any_horizontal([pl.col(c) != "" for c in names]))
     if body.height == 0:
         raise ValidationFailed.single("file", "empty", "文件中没有任何待比对的标识。")
+    name_column = _name_column(header) if header_detected else None
     return InputRows(
         rows=body["_line"].cast(pl.Int64).rename("row"),
-        raw=body[names[column]].rename("identifier"),
+        raw=(
+            pl.Series("identifier", [""] * body.height, dtype=pl.String)
+            if name_column == column and not named
+            else body[names[column]].rename("identifier")
+        ),
         header_detected=header_detected,
+        names=body[names[name_column]].rename("name") if name_column is not None else None,
     )
+
+
+def _name_column(header: list[str]) -> int | None:
+    """The column holding names (主体名称, 企业名称, 姓名 …), when the header names one."""
+    found = [i for i, h in enumerate(header) if h in NAME_HEADERS or h.lower() in NAME_HEADERS]
+    return found[0] if found else None
 
 
 def input_rows_read(fileobj, *, file_name: str, progress: Callable[[int], None] | None = None) -> InputRows:
@@ -161,6 +174,9 @@ def input_rows_read(fileobj, *, file_name: str, progress: Callable[[int], None] 
     column, header_detected = 0, False
     rows: list[int] = []
     raw: list[str] = []
+    name_column: int | None = None
+    names: list[str] = []
+    named: list[int] = []
     if table.kind != "txt":
         lowered = [h.strip().lower() for h in table.header]
         named = [i for i, h in enumerate(lowered) if h in IDENTIFIER_HEADERS]
@@ -171,11 +187,17 @@ def input_rows_read(fileobj, *, file_name: str, progress: Callable[[int], None] 
         if not header_detected and any(table.header):
             rows.append(1)
             raw.append(table.header[0] if table.header else "")
+    if header_detected:
+        name_column = _name_column([h.strip() for h in table.header])
+    if name_column == column and not named:
+        column = len(table.header) + 1  # a name column and no identifier column: no identifiers
     append_row, append_raw = rows.append, raw.append
     step = 0
     for line, cells in table.rows:
         append_row(line)
         append_raw(cells[column] if column < len(cells) else "")
+        if name_column is not None:
+            names.append(cells[name_column].strip() if name_column < len(cells) else "")
         step += 1
         if progress is not None and step == 50_000:
             progress(step)
@@ -188,6 +210,7 @@ def input_rows_read(fileobj, *, file_name: str, progress: Callable[[int], None] 
         rows=pl.Series("row", rows, dtype=pl.Int64),
         raw=pl.Series("identifier", raw, dtype=pl.String),
         header_detected=header_detected,
+        names=pl.Series("name", names, dtype=pl.String) if name_column is not None else None,
     )
 
 
@@ -499,6 +522,10 @@ def screening_compute(
         .drop("normalized")
         .with_columns(pl.col("under_objection").fill_null(False))
     )
+    if rows.names is not None:  # rows with a name and no identifier: matched by name (ADR 0041)
+        from .matching import screening_name_rows
+
+        frame = screening_name_rows(frame, names=rows.names, targets=targets)
     return ScreeningOutcome(frame=frame, header_detected=rows.header_detected)
 
 
@@ -565,12 +592,15 @@ def screening_frame(screening: Screening) -> pl.DataFrame:
 
 def _row_dicts(frame: pl.DataFrame) -> list[dict]:
     out = []
-    for r in frame.select("row", "identifier", "status", "subject_name", "hits_json", "error").iter_rows(
-        named=True
-    ):
+    if "candidates_json" not in frame.columns:  # only files with a name column have it (ADR 0041)
+        frame = frame.with_columns(candidates_json=pl.lit(None, dtype=pl.String))
+    for r in frame.select(
+        "row", "identifier", "status", "subject_name", "hits_json", "error", "candidates_json"
+    ).iter_rows(named=True):
         hits = json.loads(r["hits_json"]) if r["hits_json"] else []
         out.append(
             {
+                "candidates": json.loads(r["candidates_json"]) if r["candidates_json"] else [],
                 "row": r["row"],
                 "identifier": r["identifier"],
                 "status": r["status"],
@@ -609,6 +639,8 @@ def _export_frame(frame: pl.DataFrame) -> pl.DataFrame:
         c = pl.col(col).fill_null("")
         return pl.when(c.str.contains(r"^[=+\-@\t\r]")).then(pl.lit("'") + c).otherwise(c)
 
+    if "candidates_text" not in frame.columns:  # only files with a name column have it (ADR 0041)
+        frame = frame.with_columns(candidates_text=pl.lit(None, dtype=pl.String))
     return frame.select(
         pl.col("row").alias("行号"),
         safe("identifier").alias("标识"),
@@ -618,6 +650,7 @@ def _export_frame(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col("measures").fill_null("").alias("适用措施（途径、名单、认定部门）"),
         pl.when(pl.col("under_objection")).then(pl.lit("是")).otherwise(pl.lit("")).alias("异议中"),
         pl.col("error").fill_null("").alias("无效原因"),
+        safe("candidates_text").alias("按名称匹配的候选主体（得分）"),
     )
 
 

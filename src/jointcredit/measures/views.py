@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from jointcredit.accounts.permissions import ensure_office_admin
 from jointcredit.common.errors import DomainError, NotFound
 from jointcredit.common.params import int_or as _int
+from jointcredit.subjects.models import SubjectKind
 
 from . import selectors, services
 from .extensions import check_contexts
@@ -301,5 +302,52 @@ def unchecked_grants(request):
             "unchecked_only": unchecked_only,
             "query": query,
             "sources": [(k, label) for k, (label, _) in grant_sources().items()],
+@login_required
+def match(request):
+    """按名称查找: the match API's answer as a page (ADR 0041), each candidate linked to its check."""
+    from .matching import SCORING, match_query_validate, subject_match
+
+    g = request.GET
+    form = {
+        k: g.get(k, "").strip() for k in ("name", "identifier", "kind", "birth_date", "region", "address")
+    }
+    form |= {"threshold": g.get("threshold", "").strip(), "limit": g.get("limit", "").strip()}
+    result, error = None, None
+    if form["name"] or form["identifier"]:
+        try:
+            birth_date = None
+            if form["birth_date"]:
+                try:
+                    birth_date = date.fromisoformat(form["birth_date"])
+                except ValueError:
+                    raise DomainError(f"出生日期“{form['birth_date']}”格式错误，应为 YYYY-MM-DD。") from None
+            try:
+                threshold = float(form["threshold"]) if form["threshold"] else None
+            except ValueError:
+                raise DomainError("得分下限应为 0 到 1 之间的数。") from None
+            query = match_query_validate(
+                name=form["name"],
+                identifier=form["identifier"],
+                kind=form["kind"] or None,
+                birth_date=birth_date,
+                region=form["region"],
+                address=form["address"],
+                threshold=threshold,
+                limit=_int(form["limit"], 10),
+            )
+            result = subject_match(query).as_dict()
+        except DomainError as exc:
+            error = exc.message
+    return render(
+        request,
+        "measures/match.html",
+        {
+            "form": form,
+            "kinds": SubjectKind.choices,
+            "scenarios": SCENARIOS.items(),
+            "scenario": g.get("scenario", ""),
+            "result": result,
+            "error": error,
+            "scoring": SCORING,
         },
     )

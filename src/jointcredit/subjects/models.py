@@ -125,6 +125,9 @@ class SubjectNameChange(models.Model):
         verbose_name = "名称变更"
         verbose_name_plural = "名称变更"
         ordering = ["-changed_at"]
+        # Matching by former name (ADR 0041): exact lookups (natural persons); name fragments use the
+        # PostgreSQL trigram index ``subject_old_name_trgm`` (migration 0005).
+        indexes = [models.Index(fields=["old_name"], name="subject_old_name_idx")]
 
     def __str__(self) -> str:
         return f"{self.old_name} → {self.new_name}"
