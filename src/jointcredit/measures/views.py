@@ -302,6 +302,10 @@ def unchecked_grants(request):
             "unchecked_only": unchecked_only,
             "query": query,
             "sources": [(k, label) for k, (label, _) in grant_sources().items()],
+        },
+    )
+
+
 @login_required
 def match(request):
     """按名称查找: the match API's answer as a page (ADR 0041), each candidate linked to its check."""
