@@ -147,6 +147,16 @@ def _legacy_renames(record_type: str) -> dict[str, str]:
     return LEGACY_RENAMES[record_type]
 
 
+def column_plan(header: list[str], record_type: str) -> dict[int, bool]:
+    """``importing.tabular.ColumnPlan`` of a file: the positions the header maps (a header it cannot
+    use is refused before the body is parsed), vocabulary columns (``FieldSpec.vocabulary``) marked."""
+    specs = spec_by_code(record_type)
+    return {
+        int(pos[1:]): code in specs and specs[code].vocabulary
+        for pos, code in map_columns(header, record_type).items()
+    }
+
+
 def frame_to_codes(frame: pl.DataFrame, header: list[str], record_type: str) -> pl.DataFrame:
     mapping = map_columns(header, record_type)
     cols = [pl.col(pos).fill_null("").alias(code) for pos, code in mapping.items() if pos in frame.columns]
@@ -180,6 +190,12 @@ def _to_text(value) -> str:
 
 
 def _col(df: pl.DataFrame, code: str) -> pl.Expr:
+    """The column as text (a vocabulary column is decoded for this expression only)."""
+    return _kept(df, code).cast(pl.String)
+
+
+def _kept(df: pl.DataFrame, code: str) -> pl.Expr:
+    """The column as held (vocabulary columns ``Categorical``), ``""`` when the file lacks it."""
     return pl.col(code) if code in df.columns else pl.lit("", dtype=pl.String)
 
 
@@ -642,8 +658,15 @@ def _normalise(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     p = "XK" if rt == LICENSE else "CF"
     specs = FIELDS[rt]
     # Cells arrive stripped (common.tabular's readers, ``frame_from_records``): stripping a
-    # million-row frame again cost ~0.6 s.
-    df = frame.with_columns(pl.col(c).cast(pl.String).fill_null("") for c in frame.columns if c != "_row")
+    # million-row frame again cost ~0.6 s. Vocabulary columns are ``Categorical`` whatever the input
+    # (a file's reader encodes them already, a form's one row is encoded here): the rules read them
+    # through ``_col`` (decoded per expression), the written values keep the encoding.
+    vocabulary = {s.code for s in specs if s.vocabulary}
+    df = frame.with_columns(
+        pl.col(c).cast(pl.Categorical if c in vocabulary else pl.String).fill_null("")
+        for c in frame.columns
+        if c != "_row"
+    )
     legacy_present = [
         c for c in (LEGACY_ID_CARD[rt], *LEGACY_CATEGORY_PARTS[rt], *LEGACY_KEPT[rt]) if c in df.columns
     ]
@@ -709,7 +732,7 @@ def _normalise(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     )
 
     organ_code = text(f"{p}_{'XKJGDM' if rt == LICENSE else 'CFJGDM'}").str.to_uppercase()
-    organ_name = text(f"{p}_{'XKJG' if rt == LICENSE else 'CFJG'}")
+    organ_name = _kept(df, f"{p}_{'XKJG' if rt == LICENSE else 'CFJG'}")
     status_raw = text(f"{p}_ZT")
     df = df.with_columns(
         kind.alias("subject_kind"),
@@ -719,8 +742,13 @@ def _normalise(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
         pl.when(organ_code == "")
         .then(pl.lit(ctx.department.uscc or ""))
         .otherwise(organ_code)
+        .cast(pl.Categorical)
         .alias("organ_code"),
-        pl.when(organ_name == "").then(pl.lit(ctx.department.name)).otherwise(organ_name).alias("organ_name"),
+        pl.when(organ_name == "")
+        .then(pl.lit(ctx.department.name))
+        .otherwise(organ_name)
+        .cast(pl.Categorical)
+        .alias("organ_name"),
         pl.when(status_raw == "")
         .then(pl.lit("1"))
         .otherwise(status_raw.replace_strict(STATUS_CODES, default="?", return_dtype=pl.String))
@@ -744,12 +772,12 @@ def _normalise(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
         if spec.kind == "date":
             values += [
                 _date_expr(text(spec.code)).alias(spec.attr),
-                text(spec.code).alias(f"_raw_{spec.attr}"),
+                _kept(df, spec.code).alias(f"_raw_{spec.attr}"),
             ]
         elif spec.kind == "decimal":
             values.append(text(spec.code).str.replace_all(r"[,，\s]", "").alias(spec.attr))
         else:
-            values.append(text(spec.code).alias(spec.attr))
+            values.append(_kept(df, spec.code).alias(spec.attr))
     df = df.with_columns(values)
     df = df.with_columns(
         pl.col("organ_code")
@@ -764,6 +792,7 @@ def _normalise(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     if rt == PENALTY:
         df = df.with_columns(
             pl.col("categories")
+            .cast(pl.String)
             .str.replace_all(CATEGORY_SEPARATORS, ";")
             .str.split(";")
             .list.eval(pl.element().str.strip_chars())
@@ -806,7 +835,7 @@ def _finish(df: pl.DataFrame, ctx: Context) -> pl.DataFrame:
             rules.penalty_tier_expr(
                 pl.col("tier"), pl.col("_cats"), pl.col("fine"), pl.col("confiscation")
             ).alias("tier"),
-            pl.col("_cats").list.join(";").alias("categories"),
+            pl.col("_cats").list.join(";").cast(pl.Categorical).alias("categories"),
         )
         public_until, repairable_from = rules.penalty_window_exprs(pl.col("decision_date"), pl.col("tier"))
         df = df.with_columns(public_until.alias("public_until"), repairable_from.alias("repairable_from"))
