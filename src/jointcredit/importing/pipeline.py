@@ -149,7 +149,7 @@ def collect_errors(
     sub = df.filter(pl.col("_row").is_in(bad_rows.implode()))
     exprs = []
     for i, (code, rule, cond, msg) in enumerate(checks):
-        rule_expr = pl.col(rule[1:]) if rule.startswith("@") else pl.lit(rule)
+        rule_expr = pl.col(rule[1:]).cast(pl.String) if rule.startswith("@") else pl.lit(rule)
         exprs.append(
             pl.when(cond.fill_null(False))
             .then(

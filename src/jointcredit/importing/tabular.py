@@ -23,7 +23,7 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from django.conf import settings
 
@@ -404,21 +404,23 @@ def _csv_frame(path: str, plan: ColumnPlan | None):
     so a vocabulary column never exists as text for the whole file."""
     import polars as pl
 
-    options: dict[str, Any] = {"has_header": False, "infer_schema": False, "quote_char": '"'}
-    first = pl.read_csv(path, n_rows=1, raise_if_empty=False, **options)
-    if first.height == 0:
-        raise ValidationFailed.single("file", "header", "文件没有表头行。")
-    header = [(h or "").strip() for h in first.row(0)]
+    # The header row by the csv module: polars' ``read_csv(n_rows=1)`` of a 471 MB file allocated
+    # ~150 MB to return one row.
+    with open(path, encoding="utf-8", newline="") as text:
+        try:
+            cells = next(csv.reader(text))
+        except StopIteration:
+            raise ValidationFailed.single("file", "header", "文件没有表头行。") from None
+    header = [h.strip() for h in cells]
     while header and not header[-1]:
         header.pop()
     if not any(header):
         raise ValidationFailed.single("file", "header", "文件第 1 行应为表头（字段代码或中文名称）。")
-    names = [f"c{i}" for i in range(first.width)]
-    kept = _planned(plan, header, first.width)
+    names = [f"c{i}" for i in range(len(cells))]
+    kept = _planned(plan, header, len(cells))
     vocabulary = [f"c{i}" for i, vocab in kept.items() if vocab]
     body = (
-        pl.scan_csv(path, **options)
-        .rename(dict(zip(first.columns, names)))
+        pl.scan_csv(path, has_header=False, infer_schema=False, quote_char='"', new_columns=names)
         .with_row_index("_row", offset=1)
         .slice(1)
         .with_columns(pl.col(names).str.strip_chars())
@@ -429,7 +431,14 @@ def _csv_frame(path: str, plan: ColumnPlan | None):
         .with_columns(pl.col(vocabulary).cast(pl.Categorical))
         .collect(engine="streaming")
     )
-    return header, _rechunked(body)
+    # Each column in one chunk (the streaming engine returns one per batch; the rules' expressions
+    # on a 45-chunk frame allocated ~200 MB more per 200k rows), one column at a time, each old one
+    # dropped as soon as it is copied: rechunking the whole frame at once held all of it twice.
+    columns = []
+    for name in body.columns:
+        columns.append(body.get_column(name).rechunk())
+        body = body.drop(name)
+    return header, pl.DataFrame(columns)
 
 
 def _planned(plan: ColumnPlan | None, header: list[str], width: int) -> dict[int, bool]:
@@ -439,19 +448,6 @@ def _planned(plan: ColumnPlan | None, header: list[str], width: int) -> dict[int
         return dict.fromkeys(range(width), False)
     wanted = plan(header)
     return {i: bool(wanted[i]) for i in sorted(wanted) if i < width}
-
-
-def _rechunked(frame):
-    """``frame`` with each column in one chunk (the streaming engine returns one per batch; the
-    rules' expressions on a 45-chunk frame allocated ~200 MB more per 200k rows), one column at a
-    time: rechunking the whole frame at once held every column twice at its peak."""
-    import polars as pl
-
-    columns = []
-    for name in frame.columns:
-        columns.append(frame.get_column(name).rechunk())
-        frame = frame.drop(name)
-    return pl.DataFrame(columns)
 
 
 def read_frame(

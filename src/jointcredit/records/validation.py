@@ -735,10 +735,10 @@ def _normalise(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     organ_name = _kept(df, f"{p}_{'XKJG' if rt == LICENSE else 'CFJG'}")
     status_raw = text(f"{p}_ZT")
     df = df.with_columns(
-        kind.alias("subject_kind"),
+        kind.cast(pl.Categorical).alias("subject_kind"),
         uscc.alias("uscc"),
         id_number.alias("id_number"),
-        id_type.alias("id_type"),
+        id_type.cast(pl.Categorical).alias("id_type"),
         pl.when(organ_code == "")
         .then(pl.lit(ctx.department.uscc or ""))
         .otherwise(organ_code)
@@ -752,10 +752,11 @@ def _normalise(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
         pl.when(status_raw == "")
         .then(pl.lit("1"))
         .otherwise(status_raw.replace_strict(STATUS_CODES, default="?", return_dtype=pl.String))
+        .cast(pl.Categorical)
         .alias("status_code"),
-        legacy_json.alias("legacy"),
-        _col(df, org_code_col).str.to_uppercase().alias("_org_code"),
-        _col(df, reg_no_col).alias("_reg_no"),
+        legacy_json.cast(pl.Categorical).alias("legacy"),
+        _col(df, org_code_col).str.to_uppercase().cast(pl.Categorical).alias("_org_code"),
+        _kept(df, reg_no_col).cast(pl.Categorical).alias("_reg_no"),
     )
     values: list[pl.Expr] = []  # one with_columns: polars evaluates the columns in parallel
     for spec in specs:
@@ -785,8 +786,8 @@ def _normalise(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
         .alias("department_id")
     )
     df = df.with_columns(
-        uscc_rule(pl.col("uscc"))[0].alias("_uscc_rule"),
-        resident_id_rule(pl.col("id_number"), ctx.today)[0].alias("_rid_rule"),
+        uscc_rule(pl.col("uscc"))[0].cast(pl.Categorical).alias("_uscc_rule"),
+        resident_id_rule(pl.col("id_number"), ctx.today)[0].cast(pl.Categorical).alias("_rid_rule"),
         pl.col("_row").min().over(["department_id", "doc_no"]).alias("_first_row"),
     )
     if rt == PENALTY:
@@ -798,6 +799,7 @@ def _normalise(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
             .list.eval(pl.element().str.strip_chars())
             .list.eval(pl.element().filter(pl.element() != ""))
             .list.unique(maintain_order=True)
+            .list.eval(pl.element().cast(pl.Categorical))
             .alias("_cats")
         )
     return df
@@ -835,7 +837,11 @@ def _finish(df: pl.DataFrame, ctx: Context) -> pl.DataFrame:
             rules.penalty_tier_expr(
                 pl.col("tier"), pl.col("_cats"), pl.col("fine"), pl.col("confiscation")
             ).alias("tier"),
-            pl.col("_cats").list.join(";").cast(pl.Categorical).alias("categories"),
+            pl.col("_cats")
+            .list.eval(pl.element().cast(pl.String))
+            .list.join(";")
+            .cast(pl.Categorical)
+            .alias("categories"),
         )
         public_until, repairable_from = rules.penalty_window_exprs(pl.col("decision_date"), pl.col("tier"))
         df = df.with_columns(public_until.alias("public_until"), repairable_from.alias("repairable_from"))
