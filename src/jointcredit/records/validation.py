@@ -12,6 +12,7 @@ Output: the rows that passed, normalised to model values, plus one error per bro
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -200,7 +201,9 @@ def _kept(df: pl.DataFrame, code: str) -> pl.Expr:
     return pl.col(code) if code in df.columns else pl.lit("", dtype=pl.String)
 
 
-def _per_value(df: pl.DataFrame, code: str, fn, dtype: pl.DataType) -> pl.Expr:
+def _per_value(
+    df: pl.DataFrame, code: str, fn: Callable[[pl.Expr], pl.Expr], dtype: pl.DataType | type[pl.DataType]
+) -> pl.Expr:
     """``fn`` (an expression over the text) of a column. A vocabulary column's distinct values (a
     million rows of a file hold a few hundred dates, a handful of 机关) are converted once and
     looked up per row: converting every row decoded the column and held the text of each
