@@ -1,7 +1,8 @@
 """The import pipeline's shared mechanics: modes, error collection, the rollback signal, phases.
 
 A tabular import (双公示 records, the catalog's 归集) is: ``importing.tabular.read_frame`` (limits
-checked before parsing) → the capability maps the header and validates the rows as one polars
+checked before parsing; a ``ColumnPlan`` keeps only the mapped columns, vocabulary columns as
+``Categorical``, ADR 0033) → the capability maps the header and validates the rows as one polars
 frame, collecting one error per broken rule with :func:`collect_errors` (``{"row", "field",
 "rule", "message"}``, at most ``ERROR_CAP`` kept) → in one transaction
 ``subjects.services.subjects_resolve`` attaches the subjects set-based → the capability writes
@@ -149,7 +150,7 @@ def collect_errors(
     sub = df.filter(pl.col("_row").is_in(bad_rows.implode()))
     exprs = []
     for i, (code, rule, cond, msg) in enumerate(checks):
-        rule_expr = pl.col(rule[1:]) if rule.startswith("@") else pl.lit(rule)
+        rule_expr = pl.col(rule[1:]).cast(pl.String) if rule.startswith("@") else pl.lit(rule)
         exprs.append(
             pl.when(cond.fill_null(False))
             .then(

@@ -21,9 +21,9 @@ import os
 import re
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from django.conf import settings
 
@@ -358,10 +358,18 @@ def _read_xlsx(fileobj: BinaryIO, require_header: bool, limits: Limits) -> Table
     return Table(header=header, rows=rows(), kind="xlsx")
 
 
+# Given the header: the positions (0-based) an importer reads, each with whether it is a
+# vocabulary column — few distinct values repeated on many rows (相对人类别, 处罚依据, 处罚机关, dates …),
+# held as polars ``Categorical`` (4 bytes a cell) instead of a string view (16 bytes a cell plus its
+# text). Positions left out are not kept (docs/performance.md, "Import memory").
+ColumnPlan = Callable[[list[str]], Mapping[int, bool]]
+
+
 @dataclass
 class Frame:
-    """A whole table as a polars DataFrame of strings: columns ``c0…c{n-1}`` in header order and
-    ``_row`` (the row number as shown in the file, header = 1). Empty rows are dropped."""
+    """A whole table as a polars DataFrame: columns ``c{i}`` (``i`` = the position in the header; all
+    of them, or those of the ``ColumnPlan``: strings, vocabulary columns ``Categorical``) and ``_row``
+    (the row number as shown in the file, header = 1). Empty rows are dropped."""
 
     header: list[str]
     frame: object  # polars.DataFrame (imported lazily: most callers never need polars)
@@ -387,35 +395,59 @@ def _utf8_csv_path(fileobj: BinaryIO, checked: Checked, folder: str) -> str:
     return spool
 
 
-def _csv_frame(path: str):
+def _csv_frame(path: str, plan: ColumnPlan | None):
     """(header, body) of a UTF-8 CSV: the header row read alone, the body as one lazy query
-    (numbered, stripped, blank rows dropped) run by polars' streaming engine. Reading the whole file
-    eagerly and then stripping and filtering it held up to three copies of every cell at once
-    (docs/performance.md, "Import memory"); streamed, each batch of rows is stripped and filtered
-    before the next is read."""
+    (numbered, stripped, blank rows dropped, the plan's columns kept, vocabulary columns encoded)
+    run by polars' streaming engine. Reading the whole file eagerly and then stripping and
+    filtering it held up to three copies of every cell at once (docs/performance.md, "Import
+    memory"); streamed, each batch of rows is stripped, filtered and encoded before the next is read,
+    so a vocabulary column never exists as text for the whole file."""
     import polars as pl
 
-    options: dict[str, Any] = {"has_header": False, "infer_schema": False, "quote_char": '"'}
-    first = pl.read_csv(path, n_rows=1, raise_if_empty=False, **options)
-    if first.height == 0:
-        raise ValidationFailed.single("file", "header", "文件没有表头行。")
-    header = [(h or "").strip() for h in first.row(0)]
+    # The header row by the csv module: polars' ``read_csv(n_rows=1)`` of a 471 MB file allocated
+    # ~150 MB to return one row.
+    with open(path, encoding="utf-8", newline="") as text:
+        try:
+            cells = next(csv.reader(text))
+        except StopIteration:
+            raise ValidationFailed.single("file", "header", "文件没有表头行。") from None
+    header = [h.strip() for h in cells]
     while header and not header[-1]:
         header.pop()
     if not any(header):
         raise ValidationFailed.single("file", "header", "文件第 1 行应为表头（字段代码或中文名称）。")
-    names = [f"c{i}" for i in range(first.width)]
+    names = [f"c{i}" for i in range(len(cells))]
+    kept = _planned(plan, header, len(cells))
+    vocabulary = [f"c{i}" for i, vocab in kept.items() if vocab]
     body = (
-        pl.scan_csv(path, **options)
-        .rename(dict(zip(first.columns, names)))
+        pl.scan_csv(path, has_header=False, infer_schema=False, quote_char='"', new_columns=names)
         .with_row_index("_row", offset=1)
         .slice(1)
         .with_columns(pl.col(names).str.strip_chars())
+        # Blank = blank in every column, read or not: a row with text only in an ignored column is
+        # still a row (and fails the required fields) rather than silently dropped.
         .filter(pl.any_horizontal([pl.col(n).fill_null("") != "" for n in names]))
-        .with_columns(pl.col("_row").cast(pl.Int64))
+        .select(pl.col("_row").cast(pl.Int64), *[pl.col(f"c{i}") for i in kept])
+        .with_columns(pl.col(vocabulary).cast(pl.Categorical))
         .collect(engine="streaming")
     )
-    return header, body.rechunk()
+    # Each column in one chunk (the streaming engine returns one per batch; the rules' expressions
+    # on a 45-chunk frame allocated ~200 MB more per 200k rows), one column at a time, each old one
+    # dropped as soon as it is copied: rechunking the whole frame at once held all of it twice.
+    columns = []
+    for name in body.columns:
+        columns.append(body.get_column(name).rechunk())
+        body = body.drop(name)
+    return header, pl.DataFrame(columns)
+
+
+def _planned(plan: ColumnPlan | None, header: list[str], width: int) -> dict[int, bool]:
+    """The positions to keep (→ vocabulary or not), in header order; every column as text without a
+    plan."""
+    if plan is None:
+        return dict.fromkeys(range(width), False)
+    wanted = plan(header)
+    return {i: bool(wanted[i]) for i in sorted(wanted) if i < width}
 
 
 def read_frame(
@@ -425,18 +457,22 @@ def read_frame(
     size: int | None = None,
     allowed: set[str] = ALLOWED_EXTENSIONS,
     max_bytes: int | None = None,
+    columns: ColumnPlan | None = None,
 ) -> Frame:
     """Bulk variant of ``read_table`` for large imports: same checks and errors, but CSV is parsed
-    by polars from disk (multi-threaded, ~20× the csv module). Anything polars refuses (ragged
-    rows, stray quotes) falls back to ``read_table`` so that the error a person sees is the
-    precise one."""
+    by polars from disk (multi-threaded, ~20× the csv module). ``columns`` (see ``ColumnPlan``):
+    which columns to keep and which to encode as vocabulary; a plan may raise ``ValidationFailed``
+    for a header it cannot use. Anything polars refuses (ragged rows, stray quotes) falls back to
+    ``read_table`` so that the error a person sees is the precise one."""
     import polars as pl
 
     checked = table_check(fileobj, name=name, size=size, allowed=allowed, max_bytes=max_bytes)
     if checked.ext == ".csv":
         with tempfile.TemporaryDirectory(prefix="jc-import-") as folder:
             try:
-                read = _csv_frame(_utf8_csv_path(fileobj, checked, folder))
+                read = _csv_frame(_utf8_csv_path(fileobj, checked, folder), columns)
+            except ValidationFailed:
+                raise
             except Exception:  # noqa: BLE001 - polars raises several types; the exact reader explains
                 read = None
         if read is not None:
@@ -445,16 +481,19 @@ def read_frame(
                 header=header, frame=body, kind="csv", encoding=checked.encoding, sha256=checked.sha256
             )
     table = read_table(fileobj, name=name, allowed=allowed, checked=checked)
-    width = len(table.header)
-    columns: list[list[str]] = [[] for _ in range(width)]
+    kept = _planned(columns, table.header, len(table.header))
+    cells: dict[int, list[str]] = {i: [] for i in kept}
     lines: list[int] = []
-    for line, cells in table.rows:
+    for line, row in table.rows:
         lines.append(line)
-        for i in range(width):
-            columns[i].append(cells[i] if i < len(cells) else "")
+        for i, values in cells.items():
+            values.append(row[i] if i < len(row) else "")
     frame = pl.DataFrame(
-        {f"c{i}": pl.Series(columns[i], dtype=pl.String) for i in range(width)}
-        | {"_row": pl.Series(lines, dtype=pl.Int64)}
+        {"_row": pl.Series(lines, dtype=pl.Int64)}
+        | {
+            f"c{i}": pl.Series(values, dtype=pl.String).cast(pl.Categorical if kept[i] else pl.String)
+            for i, values in cells.items()
+        }
     )
     return Frame(
         header=table.header, frame=frame, kind=table.kind, encoding=table.encoding, sha256=checked.sha256

@@ -27,12 +27,22 @@ class FieldSpec:
     kind: str = "text"  # text | date | decimal
     max_length: int = 200
     aliases: tuple[str, ...] = ()  # other Chinese headers seen in departments' files
+    # Few distinct values repeated on many rows of a file (相对人类别, 处罚依据, 机关, dates, amounts):
+    # an import holds the column as polars ``Categorical`` (docs/performance.md, "Import memory").
+    vocabulary: bool = False
 
 
 def _common(p: str) -> list[FieldSpec]:
     return [
         FieldSpec(f"{p}_XDR_MC", "行政相对人名称", "subject_name", max_length=200, aliases=("相对人名称",)),
-        FieldSpec(f"{p}_XDR_LB", "行政相对人类别", "subject_kind", max_length=20, aliases=("相对人类别",)),
+        FieldSpec(
+            f"{p}_XDR_LB",
+            "行政相对人类别",
+            "subject_kind",
+            max_length=20,
+            aliases=("相对人类别",),
+            vocabulary=True,
+        ),
         FieldSpec(
             f"{p}_XDR_SHXYM",
             "统一社会信用代码",
@@ -41,38 +51,61 @@ def _common(p: str) -> list[FieldSpec]:
             aliases=("行政相对人代码_1(统一社会信用代码)", "行政相对人统一社会信用代码"),
         ),
         FieldSpec(f"{p}_FRDB", "法定代表人", "legal_rep", max_length=100, aliases=("法定代表人姓名",)),
-        FieldSpec(f"{p}_XDR_ZJLX", "证件类型", "id_type", max_length=30, aliases=("行政相对人证件类型",)),
+        FieldSpec(
+            f"{p}_XDR_ZJLX",
+            "证件类型",
+            "id_type",
+            max_length=30,
+            aliases=("行政相对人证件类型",),
+            vocabulary=True,
+        ),
         FieldSpec(f"{p}_XDR_ZJHM", "证件号码", "id_number", max_length=64, aliases=("行政相对人证件号码",)),
     ]
 
 
 def _tail(p: str, organ_label: str) -> list[FieldSpec]:
     return [
-        FieldSpec(f"{p}_{'XKJG' if p == 'XK' else 'CFJG'}", organ_label, "organ_name", max_length=200),
+        FieldSpec(
+            f"{p}_{'XKJG' if p == 'XK' else 'CFJG'}",
+            organ_label,
+            "organ_name",
+            max_length=200,
+            vocabulary=True,
+        ),
         FieldSpec(
             f"{p}_{'XKJGDM' if p == 'XK' else 'CFJGDM'}",
             f"{organ_label}统一社会信用代码",
             "organ_code",
             max_length=18,
+            vocabulary=True,
         ),
-        FieldSpec(f"{p}_ZT", "当前状态", "status_code", max_length=4),
-        FieldSpec(f"{p}_LYDW", "数据来源单位", "source_name", max_length=200),
-        FieldSpec(f"{p}_LYDWDM", "数据来源单位统一社会信用代码", "source_code", max_length=18),
+        FieldSpec(f"{p}_ZT", "当前状态", "status_code", max_length=4, vocabulary=True),
+        FieldSpec(f"{p}_LYDW", "数据来源单位", "source_name", max_length=200, vocabulary=True),
+        FieldSpec(
+            f"{p}_LYDWDM", "数据来源单位统一社会信用代码", "source_code", max_length=18, vocabulary=True
+        ),
         FieldSpec("BZ", "备注", "remark", max_length=1000),
     ]
 
 
 LICENSE_FIELDS: list[FieldSpec] = [
     *_common("XK"),
-    FieldSpec("XK_XKWS", "行政许可决定文书名称", "doc_name", max_length=200, aliases=("许可文书名称",)),
+    FieldSpec(
+        "XK_XKWS",
+        "行政许可决定文书名称",
+        "doc_name",
+        max_length=200,
+        aliases=("许可文书名称",),
+        vocabulary=True,
+    ),
     FieldSpec("XK_WSH", "行政许可决定文书号", "doc_no", max_length=128, aliases=("许可文书号", "文书号")),
-    FieldSpec("XK_XKLB", "许可类别", "category", max_length=10),
-    FieldSpec("XK_XKZS", "许可证书名称", "certificate_name", max_length=200),
+    FieldSpec("XK_XKLB", "许可类别", "category", max_length=10, vocabulary=True),
+    FieldSpec("XK_XKZS", "许可证书名称", "certificate_name", max_length=200, vocabulary=True),
     FieldSpec("XK_XKBH", "许可编号", "licence_no", max_length=128),
     FieldSpec("XK_NR", "许可内容", "content", max_length=4000),
-    FieldSpec("XK_JDRQ", "许可决定日期", "decision_date", kind="date"),
-    FieldSpec("XK_YXQZ", "有效期自", "valid_from", kind="date"),
-    FieldSpec("XK_YXQZI", "有效期至", "valid_to", kind="date"),
+    FieldSpec("XK_JDRQ", "许可决定日期", "decision_date", kind="date", vocabulary=True),
+    FieldSpec("XK_YXQZ", "有效期自", "valid_from", kind="date", vocabulary=True),
+    FieldSpec("XK_YXQZI", "有效期至", "valid_to", kind="date", vocabulary=True),
     *_tail("XK", "许可机关"),
 ]
 
@@ -85,27 +118,35 @@ PENALTY_FIELDS: list[FieldSpec] = [
         max_length=128,
         aliases=("决定文书号", "处罚决定书文号", "文书号"),
     ),
-    FieldSpec("CF_WFXW", "违法行为类型", "violation_type", max_length=2000),
+    FieldSpec("CF_WFXW", "违法行为类型", "violation_type", max_length=2000, vocabulary=True),
     FieldSpec("CF_SY", "违法事实", "facts", max_length=5000),
-    FieldSpec("CF_YJ", "处罚依据", "basis", max_length=2000),
-    FieldSpec("CF_CFLB", "处罚类别", "categories", max_length=200),
+    FieldSpec("CF_YJ", "处罚依据", "basis", max_length=2000, vocabulary=True),
+    FieldSpec("CF_CFLB", "处罚类别", "categories", max_length=200, vocabulary=True),
     FieldSpec("CF_NR", "处罚内容", "content", max_length=4000),
-    FieldSpec("CF_NR_FK", "罚款金额（万元）", "fine", kind="decimal", aliases=("罚款金额", "罚款金额(万元)")),
+    FieldSpec(
+        "CF_NR_FK",
+        "罚款金额（万元）",
+        "fine",
+        kind="decimal",
+        aliases=("罚款金额", "罚款金额(万元)"),
+        vocabulary=True,
+    ),
     FieldSpec(
         "CF_NR_WFFF",
         "没收违法所得、没收非法财物的金额（万元）",
         "confiscation",
         kind="decimal",
         aliases=("没收违法所得、没收非法财物的金额", "没收违法所得、没收非法财物的金额(万元)"),
+        vocabulary=True,
     ),
     FieldSpec("CF_NR_ZKDX", "暂扣或吊销证照名称及编号", "licence_affected", max_length=200),
-    FieldSpec("CF_JDRQ", "处罚决定日期", "decision_date", kind="date"),
-    FieldSpec("CF_YXQ", "处罚有效期", "valid_until", kind="date"),
-    FieldSpec("CF_GSJZQ", "公示截止期", "public_until", kind="date"),
+    FieldSpec("CF_JDRQ", "处罚决定日期", "decision_date", kind="date", vocabulary=True),
+    FieldSpec("CF_YXQ", "处罚有效期", "valid_until", kind="date", vocabulary=True),
+    FieldSpec("CF_GSJZQ", "公示截止期", "public_until", kind="date", vocabulary=True),
     *_tail("CF", "处罚机关"),
     # Not in the national set: lets a department state the tier (轻微/一般/严重) instead of the
     # rule in ``tiers.py`` deriving it; the tier decides CF_GSJZQ.
-    FieldSpec("CF_SXCD", "失信严重程度", "tier", max_length=4, aliases=("失信程度",)),
+    FieldSpec("CF_SXCD", "失信严重程度", "tier", max_length=4, aliases=("失信程度",), vocabulary=True),
 ]
 
 FIELDS = {LICENSE: LICENSE_FIELDS, PENALTY: PENALTY_FIELDS}

@@ -33,7 +33,7 @@ from .models import (
     RecordPublicationChange,
     RecordState,
 )
-from .validation import Context, frame_from_records, frame_to_codes, validate
+from .validation import Context, column_plan, frame_from_records, frame_to_codes, validate
 
 
 class ImportRejected(ValidationFailed):
@@ -108,7 +108,13 @@ def records_import(
     tick = progress or (lambda step, n=0: None)
     phases = phases if phases is not None else Phases()
     with phases("read"):
-        table = read_frame(fileobj, name=name, size=size, max_bytes=max_bytes)
+        table = read_frame(
+            fileobj,
+            name=name,
+            size=size,
+            max_bytes=max_bytes,
+            columns=lambda header: column_plan(header, record_type),
+        )
         digest = table.sha256
         frame = frame_to_codes(table.frame, table.header, record_type)
     tick("read", table.frame.height)

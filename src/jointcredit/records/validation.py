@@ -12,6 +12,7 @@ Output: the rows that passed, normalised to model values, plus one error per bro
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -61,6 +62,7 @@ _DOC_PATTERNS = {
     IdType.FOREIGN_PR: (_FOREIGN_PR_RE.pattern, "3 位字母加 12 位数字，或 9 开头的 18 位"),
 }
 _AMOUNT_RE = r"^\d{1,14}(\.\d{1,6})?$"
+_RULE_SLICE = 100_000  # rows per slice of the check-digit rules (``_normalise``)
 
 
 @dataclass
@@ -147,6 +149,16 @@ def _legacy_renames(record_type: str) -> dict[str, str]:
     return LEGACY_RENAMES[record_type]
 
 
+def column_plan(header: list[str], record_type: str) -> dict[int, bool]:
+    """``importing.tabular.ColumnPlan`` of a file: the positions the header maps (a header it cannot
+    use is refused before the body is parsed), vocabulary columns (``FieldSpec.vocabulary``) marked."""
+    specs = spec_by_code(record_type)
+    return {
+        int(pos[1:]): code in specs and specs[code].vocabulary
+        for pos, code in map_columns(header, record_type).items()
+    }
+
+
 def frame_to_codes(frame: pl.DataFrame, header: list[str], record_type: str) -> pl.DataFrame:
     mapping = map_columns(header, record_type)
     cols = [pl.col(pos).fill_null("").alias(code) for pos, code in mapping.items() if pos in frame.columns]
@@ -180,7 +192,28 @@ def _to_text(value) -> str:
 
 
 def _col(df: pl.DataFrame, code: str) -> pl.Expr:
+    """The column as text (a vocabulary column is decoded for this expression only)."""
+    return _kept(df, code).cast(pl.String)
+
+
+def _kept(df: pl.DataFrame, code: str) -> pl.Expr:
+    """The column as held (vocabulary columns ``Categorical``), ``""`` when the file lacks it."""
     return pl.col(code) if code in df.columns else pl.lit("", dtype=pl.String)
+
+
+def _per_value(
+    df: pl.DataFrame, code: str, fn: Callable[[pl.Expr], pl.Expr], dtype: pl.DataType | type[pl.DataType]
+) -> pl.Expr:
+    """``fn`` (an expression over the text) of a column. A vocabulary column's distinct values (a
+    million rows of a file hold a few hundred dates, a handful of 机关) are converted once and
+    looked up per row: converting every row decoded the column and held the text of each
+    intermediate step for the whole file."""
+    if code not in df.columns or df.schema[code] != pl.Categorical or df.height == 0:
+        return fn(_col(df, code))
+    values = df.get_column(code).unique().cast(pl.String)
+    converted = pl.DataFrame({"v": values}).select(fn(pl.col("v")).cast(dtype)).to_series()
+    position = pl.col(code).replace_strict(values, pl.Series(range(values.len()), dtype=pl.UInt32))
+    return pl.lit(converted).gather(position)
 
 
 def _date_expr(expr: pl.Expr) -> pl.Expr:
@@ -344,7 +377,12 @@ def length_rules(r: Rules) -> None:
     """Text no longer than the standard's length of the field."""
     for spec in r.specs:
         if spec.kind == "text" and spec.code in r.df.columns:
-            n = r.cell(spec.code).str.len_chars()
+            held = r.df.schema[spec.code]
+            n = (
+                pl.col(spec.code).cat.len_chars()
+                if held == pl.Categorical
+                else r.cell(spec.code).str.len_chars()
+            )
             r.add(
                 spec.code,
                 "max_length",
@@ -642,8 +680,15 @@ def _normalise(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     p = "XK" if rt == LICENSE else "CF"
     specs = FIELDS[rt]
     # Cells arrive stripped (common.tabular's readers, ``frame_from_records``): stripping a
-    # million-row frame again cost ~0.6 s.
-    df = frame.with_columns(pl.col(c).cast(pl.String).fill_null("") for c in frame.columns if c != "_row")
+    # million-row frame again cost ~0.6 s. Vocabulary columns are ``Categorical`` whatever the input
+    # (a file's reader encodes them already, a form's one row is encoded here): the rules read them
+    # through ``_col`` (decoded per expression), the written values keep the encoding.
+    vocabulary = {s.code for s in specs if s.vocabulary}
+    df = frame.with_columns(
+        pl.col(c).cast(pl.Categorical if c in vocabulary else pl.String).fill_null("")
+        for c in frame.columns
+        if c != "_row"
+    )
     legacy_present = [
         c for c in (LEGACY_ID_CARD[rt], *LEGACY_CATEGORY_PARTS[rt], *LEGACY_KEPT[rt]) if c in df.columns
     ]
@@ -682,10 +727,10 @@ def _normalise(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     def text(code: str) -> pl.Expr:
         return _col(df, code)
 
-    kind_raw = text(f"{p}_XDR_LB")
+    kind_raw = _kept(df, f"{p}_XDR_LB")
     uscc = text(f"{p}_XDR_SHXYM").str.replace_all(r"[\s\-]", "").str.to_uppercase()
     id_number = text(f"{p}_XDR_ZJHM").str.replace_all(r"[\s\-]", "").str.to_uppercase()
-    id_type_raw = text(f"{p}_XDR_ZJLX")
+    id_type_raw = _kept(df, f"{p}_XDR_ZJLX")
     inferred_kind = (
         pl.when((uscc != "") | (_col(df, org_code_col) != "") | (_col(df, reg_no_col) != ""))
         .then(pl.lit(SubjectKind.LEGAL.value))
@@ -708,26 +753,34 @@ def _normalise(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
         .otherwise(id_type_raw.replace_strict(id_labels, default="?", return_dtype=pl.String))
     )
 
-    organ_code = text(f"{p}_{'XKJGDM' if rt == LICENSE else 'CFJGDM'}").str.to_uppercase()
-    organ_name = text(f"{p}_{'XKJG' if rt == LICENSE else 'CFJG'}")
-    status_raw = text(f"{p}_ZT")
+    organ_code = _per_value(
+        df, f"{p}_{'XKJGDM' if rt == LICENSE else 'CFJGDM'}", lambda t: t.str.to_uppercase(), pl.String
+    )
+    organ_name = _kept(df, f"{p}_{'XKJG' if rt == LICENSE else 'CFJG'}")
+    status_raw = _kept(df, f"{p}_ZT")
     df = df.with_columns(
-        kind.alias("subject_kind"),
+        kind.cast(pl.Categorical).alias("subject_kind"),
         uscc.alias("uscc"),
         id_number.alias("id_number"),
-        id_type.alias("id_type"),
+        id_type.cast(pl.Categorical).alias("id_type"),
         pl.when(organ_code == "")
         .then(pl.lit(ctx.department.uscc or ""))
         .otherwise(organ_code)
+        .cast(pl.Categorical)
         .alias("organ_code"),
-        pl.when(organ_name == "").then(pl.lit(ctx.department.name)).otherwise(organ_name).alias("organ_name"),
+        pl.when(organ_name == "")
+        .then(pl.lit(ctx.department.name))
+        .otherwise(organ_name)
+        .cast(pl.Categorical)
+        .alias("organ_name"),
         pl.when(status_raw == "")
         .then(pl.lit("1"))
         .otherwise(status_raw.replace_strict(STATUS_CODES, default="?", return_dtype=pl.String))
+        .cast(pl.Categorical)
         .alias("status_code"),
-        legacy_json.alias("legacy"),
-        _col(df, org_code_col).str.to_uppercase().alias("_org_code"),
-        _col(df, reg_no_col).alias("_reg_no"),
+        legacy_json.cast(pl.Categorical).alias("legacy"),
+        _col(df, org_code_col).str.to_uppercase().cast(pl.Categorical).alias("_org_code"),
+        _kept(df, reg_no_col).cast(pl.Categorical).alias("_reg_no"),
     )
     values: list[pl.Expr] = []  # one with_columns: polars evaluates the columns in parallel
     for spec in specs:
@@ -743,33 +796,56 @@ def _normalise(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
             continue
         if spec.kind == "date":
             values += [
-                _date_expr(text(spec.code)).alias(spec.attr),
-                text(spec.code).alias(f"_raw_{spec.attr}"),
+                _per_value(df, spec.code, _date_expr, pl.Date).alias(spec.attr),
+                _kept(df, spec.code).alias(f"_raw_{spec.attr}"),
             ]
         elif spec.kind == "decimal":
-            values.append(text(spec.code).str.replace_all(r"[,，\s]", "").alias(spec.attr))
+            values.append(
+                _per_value(df, spec.code, lambda t: t.str.replace_all(r"[,，\s]", ""), pl.String).alias(
+                    spec.attr
+                )
+            )
         else:
-            values.append(text(spec.code).alias(spec.attr))
+            values.append(_kept(df, spec.code).alias(spec.attr))
     df = df.with_columns(values)
     df = df.with_columns(
         pl.col("organ_code")
         .replace_strict(ctx.organs, default=None, return_dtype=pl.Int64)
         .alias("department_id")
     )
+    # The check digits per slice of rows: each rule sums 17–18 weighted character columns, and over
+    # a whole million-row file those intermediate columns held ~170 MB at once.
+    check_digits = pl.concat(
+        df.slice(start, _RULE_SLICE).select(
+            uscc_rule(pl.col("uscc"))[0].cast(pl.Categorical).alias("_uscc_rule"),
+            resident_id_rule(pl.col("id_number"), ctx.today)[0].cast(pl.Categorical).alias("_rid_rule"),
+        )
+        for start in range(0, max(df.height, 1), _RULE_SLICE)
+    ).rechunk()
+    # The first row of each 文书号 (the duplicate rule's message): a window over a million distinct
+    # keys cost ~170 MB (a uniqueness test of the (department, 文书号) pairs ~220 MB), so it runs only
+    # when two 文书号 share a hash; otherwise every 文书号 is unique and each row is its own first row.
+    key = ["department_id", "doc_no"]
+    duplicated = df.height > 1 and not df.select(pl.col("doc_no").hash().is_unique().all()).item()
     df = df.with_columns(
-        uscc_rule(pl.col("uscc"))[0].alias("_uscc_rule"),
-        resident_id_rule(pl.col("id_number"), ctx.today)[0].alias("_rid_rule"),
-        pl.col("_row").min().over(["department_id", "doc_no"]).alias("_first_row"),
+        *check_digits.get_columns(),
+        (pl.col("_row").min().over(key) if duplicated else pl.col("_row")).alias("_first_row"),
     )
     if rt == PENALTY:
         df = df.with_columns(
-            pl.col("categories")
-            .str.replace_all(CATEGORY_SEPARATORS, ";")
-            .str.split(";")
-            .list.eval(pl.element().str.strip_chars())
-            .list.eval(pl.element().filter(pl.element() != ""))
-            .list.unique(maintain_order=True)
-            .alias("_cats")
+            _per_value(
+                df,
+                "categories",
+                lambda t: (
+                    t.str.replace_all(CATEGORY_SEPARATORS, ";")
+                    .str.split(";")
+                    .list.eval(pl.element().str.strip_chars())
+                    .list.eval(pl.element().filter(pl.element() != ""))
+                    .list.unique(maintain_order=True)
+                    .list.eval(pl.element().cast(pl.Categorical))
+                ),
+                pl.List(pl.Categorical),
+            ).alias("_cats")
         )
     return df
 
@@ -806,7 +882,11 @@ def _finish(df: pl.DataFrame, ctx: Context) -> pl.DataFrame:
             rules.penalty_tier_expr(
                 pl.col("tier"), pl.col("_cats"), pl.col("fine"), pl.col("confiscation")
             ).alias("tier"),
-            pl.col("_cats").list.join(";").alias("categories"),
+            pl.col("_cats")
+            .list.eval(pl.element().cast(pl.String))
+            .list.join(";")
+            .cast(pl.Categorical)
+            .alias("categories"),
         )
         public_until, repairable_from = rules.penalty_window_exprs(pl.col("decision_date"), pl.col("tier"))
         df = df.with_columns(public_until.alias("public_until"), repairable_from.alias("repairable_from"))
