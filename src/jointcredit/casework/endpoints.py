@@ -17,6 +17,7 @@ from typing import Literal, NamedTuple
 from ninja import Router, Schema, Status
 
 from jointcredit.accounts.permissions import ensure_can_view
+from jointcredit.common.schemas import PageNumber, PageSize, comma_list_of
 
 from . import selectors
 from .kinds import CaseKind
@@ -93,6 +94,9 @@ def _view(signature: list[tuple], call: Callable) -> Callable:
     return view
 
 
+_STATES_DOC = "状态，可用逗号分隔多个（如 submitted,accepted）"
+
+
 def case_endpoints(
     router: Router,
     kind: CaseKind,
@@ -140,12 +144,12 @@ def case_endpoints(
     router.get(base, summary=list_summary, operation_id=_operation_id(kind, "list"))(
         _view(
             [
-                ("state", str | None, None),
+                ("state", comma_list_of(kind.states.values, description=_STATES_DOC) | None, None),
                 ("identifier", str | None, None),
                 ("mine", bool, False),
                 ("overdue", bool, False),
-                ("page", int, 1),
-                ("page_size", int, 20),
+                ("page", PageNumber, 1),
+                ("page_size", PageSize, 20),
             ],
             list_cases,
         )
