@@ -27,3 +27,15 @@ def test_nul_character_in_input_is_a_client_error(seeded):
         assert error["code"] == "validation_failed" and error["details"][0]["rule"] == "data"
     else:  # SQLite stores NUL characters
         assert response.status_code in (201, 422), response.content
+
+
+def test_an_id_beyond_64_bits_is_a_client_error_on_every_database(seeded):
+    """The document bounds integers to 64 bits; SQLite raised OverflowError (a 500) for a larger
+    one, PostgreSQL a DataError (found by the negative fuzz)."""
+    response = Client().get(
+        "/api/v1/feedback",
+        {"entry_id": str(2**70)},
+        HTTP_AUTHORIZATION=f"Bearer {seeded.tokens['viewer@own']}",
+    )
+    assert response.status_code == 422, response.content
+    assert response.json()["error"]["details"][0]["rule"] == "data"

@@ -13,7 +13,7 @@ from pydantic import Field
 from jointcredit.accounts.models import Department
 from jointcredit.accounts.permissions import ensure_can_view
 from jointcredit.common.errors import ValidationFailed
-from jointcredit.common.schemas import Identifier, PageNumber, PageSize, one_of, required_text
+from jointcredit.common.schemas import Identifier, PageNumber, PageSize, choice_of, one_of, required_text
 from jointcredit.importing.pipeline import ImportMode
 from jointcredit.measures.scenarios import SCENARIOS
 from jointcredit.subjects.selectors import subject_get
@@ -25,6 +25,8 @@ PREFIX = "/catalog"
 router = Router(tags=["公共信用信息目录"])
 
 if TYPE_CHECKING:  # Literals built at run time from the model choices (the OpenAPI enums)
+    CategoryFilter = str
+    ScenarioFilter = str
     CategoryChoice = str
     DisclosureChoice = str
     FrequencyChoice = str
@@ -37,12 +39,14 @@ if TYPE_CHECKING:  # Literals built at run time from the model choices (the Open
 else:
     Label = required_text(50)
     ItemName = required_text(100)
-    CategoryChoice = one_of(Category.values)
-    DisclosureChoice = one_of(Disclosure.values)
-    FrequencyChoice = one_of(Frequency.values)
-    FieldTypeChoice = one_of(FieldType.values)
-    Scope = one_of(SubjectScope.values)
-    Scenario = one_of(SCENARIOS)
+    CategoryFilter = one_of(Category.values)
+    ScenarioFilter = one_of(SCENARIOS)
+    CategoryChoice = choice_of(Category.values)
+    DisclosureChoice = choice_of(Disclosure.values)
+    FrequencyChoice = choice_of(Frequency.values)
+    FieldTypeChoice = choice_of(FieldType.values)
+    Scope = choice_of(SubjectScope.values)
+    Scenario = choice_of(SCENARIOS)
     TaskStatus = one_of(TASK_STATUS_LABELS, blank=True)
 
 
@@ -136,7 +140,7 @@ def _department(code: str | None) -> Department | None:
 
 # Static paths first: "/{item}" would swallow them.
 @router.get("/items", response=list[CatalogItemOut], summary="信用信息目录")
-def item_list(request, category: CategoryChoice | None = None, department: str | None = None, q: str = ""):
+def item_list(request, category: CategoryFilter | None = None, department: str | None = None, q: str = ""):
     ensure_can_view(request.user)
     return [
         item_out(i) for i in selectors.item_list(category=category, department=_department(department), q=q)
@@ -171,7 +175,7 @@ def task_list(request, department: str | None = None, status: TaskStatus = "", i
 
 
 @router.get("/usages", response=list[dict[str, Any]], summary="应用清单")
-def usage_list(request, scenario: Scenario | None = None, department: str | None = None):
+def usage_list(request, scenario: ScenarioFilter | None = None, department: str | None = None):
     ensure_can_view(request.user)
     from .models import Usage
 
@@ -241,7 +245,7 @@ def submission_get(request, submission_id: int):
 
 
 @router.get("/subjects/{identifier}", response=dict[str, Any], summary="主体的公共信用信息（按查看人权限）")
-def subject_info(request, identifier: Identifier, scenario: Scenario | None = None):
+def subject_info(request, identifier: Identifier, scenario: ScenarioFilter | None = None):
     ensure_can_view(request.user)
     subject = subject_get(identifier)
     out = selectors.subject_catalog(subject, request.user)

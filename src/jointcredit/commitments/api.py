@@ -10,7 +10,7 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from jointcredit.accounts.permissions import ensure_can_view
-from jointcredit.common.schemas import Identifier, PageNumber, PageSize, one_of, required_text
+from jointcredit.common.schemas import Identifier, PageNumber, PageSize, choice_of, one_of, required_text
 
 from . import selectors, services
 from .models import BreachReason, CommitmentKind, CommitmentState
@@ -25,12 +25,14 @@ if TYPE_CHECKING:  # Literals built at run time from the model choices (the Open
     Reason = str
     Matter = str
     SignatoryName = str
+    BreachNote = str
 else:
+    BreachNote = required_text(2000)
     Matter = required_text(200)
     SignatoryName = required_text(100)
-    Kind = one_of(CommitmentKind.values)
+    Kind = choice_of(CommitmentKind.values)
     State = one_of(CommitmentState.values)
-    Reason = one_of(BreachReason.values)
+    Reason = choice_of(BreachReason.values)
 WorkingDays = Annotated[int, Field(ge=1, le=services.MAX_WORKING_DAYS)]
 
 
@@ -52,7 +54,7 @@ class FulfilIn(Schema):
 
 
 class BreakIn(Schema):
-    note: str
+    note: BreachNote
     reason: Reason = "false_promise"
 
 

@@ -35,6 +35,13 @@ def one_of(values: Iterable[str], *, blank: bool = False) -> Any:
     return Literal[(*([""] if blank else []), *values)]
 
 
+def choice_of(values: Iterable[str], *, blank: bool = False) -> Any:
+    """A body or form field's codes documented as the ``enum`` the service checks itself: the
+    service reports every broken rule of a request at once with its own field and rule names, so
+    ninja must not answer first. Query filters use ``one_of`` (enforced, ADR 0040)."""
+    return Annotated[str, Field(json_schema_extra={"enum": [*([""] if blank else []), *values]})]
+
+
 def comma_list_of(values: Iterable[str], *, blank: bool = False, description: str = "") -> Any:
     """A string of codes separated by commas (``submitted,accepted``; blanks around and between
     commas are ignored), documented with a ``pattern`` the service's own parsing agrees with. The

@@ -26,6 +26,7 @@ _FIELD_RULES = {
     "string_too_long": "超出最大长度",
     "string_too_short": "长度不足",
     "too_long": "最多 {max_length} 项",
+    "too_short": "至少 {min_length} 项",
     "int_parsing": "必须是整数",
     "date_from_datetime_parsing": "必须是 YYYY-MM-DD 格式的日期",
     "date_parsing": "必须是 YYYY-MM-DD 格式的日期",

@@ -11,7 +11,7 @@ from ninja.files import UploadedFile
 from jointcredit.accounts.models import Department
 from jointcredit.common import clock
 from jointcredit.common.errors import NotFound
-from jointcredit.common.schemas import PageNumber, PageSize, one_of, required_text
+from jointcredit.common.schemas import PageNumber, PageSize, choice_of, one_of, required_text
 
 from . import selectors, services
 from .kinds import EVENT_KINDS, FAMILIES
@@ -19,10 +19,10 @@ from .models import DeliveryStatus, FeedbackResult
 
 router = Router(tags=["信息推送与反馈"])
 
-EventKind = one_of([*EVENT_KINDS, *(f"{family}.*" for family in FAMILIES)])
+EventKind = choice_of([*EVENT_KINDS, *(f"{family}.*" for family in FAMILIES)])
 DeliveryStatusFilter = one_of(DeliveryStatus.values)
 PushState = one_of(selectors.INBOX_FILTERS)
-Result = one_of(FeedbackResult.values)
+Result = choice_of(FeedbackResult.values)
 # Rules the service states with its own messages (all of them at once), documented here.
 SubscriptionName = required_text(100)
 WebhookUrl = Annotated[

@@ -15,7 +15,7 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from jointcredit.accounts.permissions import ensure_can_view
-from jointcredit.common.schemas import Identifier, PageNumber, PageSize, one_of, required_text
+from jointcredit.common.schemas import Identifier, PageNumber, PageSize, choice_of, required_text
 from jointcredit.subjects.models import SubjectKind
 from jointcredit.subjects.selectors import subject_get
 
@@ -27,11 +27,11 @@ router = Router(tags=["信用分级与双随机抽查（内部）"])
 
 if TYPE_CHECKING:  # types built at run time (the OpenAPI enums and documented bounds)
     SubjectKindFilter = str
-    GradeKey = str
     RequiredText200 = str
+    RequiredText500 = str
 else:
-    SubjectKindFilter = one_of(SubjectKind.values, blank=True)
-    GradeKey = one_of(Grade.values)
+    RequiredText500 = required_text(500)
+    SubjectKindFilter = choice_of(SubjectKind.values, blank=True)
     RequiredText200 = required_text(200)
 
 
@@ -124,12 +124,13 @@ _RULESET_CHANGES = {
 }
 # 抽查比例 per grade: {min, max, rate} in percent (inspections.ratios_validate).
 _RATIOS = {
+    "propertyNames": {"enum": list(Grade.values)},
     "additionalProperties": {
         "type": "object",
         "properties": {
             key: {"type": "number", "minimum": 0, "maximum": 100} for key in ("min", "max", "rate")
         },
-    }
+    },
 }
 
 
@@ -194,7 +195,7 @@ class PlanIn(Schema):
     industry: Annotated[str, Field(json_schema_extra={"maxLength": 100})] = ""
     region_code: Annotated[str, Field(json_schema_extra={"pattern": r"^(\d{6})?$"})] = ""
     subject_kind: SubjectKindFilter = ""
-    ratios: Annotated[dict[GradeKey, Any], Field(json_schema_extra=_RATIOS)] | None = None
+    ratios: Annotated[dict[str, Any], Field(json_schema_extra=_RATIOS)] | None = None
     seed: Annotated[int, Field(json_schema_extra={"minimum": 0, "maximum": inspections.MAX_SEED})] | None = (
         None
     )
@@ -322,7 +323,7 @@ def honours_to_revoke(request, mine: bool = True):
 
 
 class RevokeIn(Schema):
-    reason: str
+    reason: RequiredText500
 
 
 @router.post("/honours/{honour_id}/revoke", summary="撤销荣誉称号")

@@ -14,7 +14,15 @@ from pydantic import Field
 
 from jointcredit.accounts.permissions import ensure_can_view
 from jointcredit.common import clock
-from jointcredit.common.schemas import Identifier, IdentifierFilter, PageNumber, PageSize, one_of
+from jointcredit.common.schemas import (
+    Identifier,
+    IdentifierFilter,
+    PageNumber,
+    PageSize,
+    one_of,
+    required_text,
+)
+from jointcredit.common.validation import TEXT_MAX
 
 from . import exports, selectors, services
 from .models import EntryState, ListColor, ListEntry, ListType
@@ -27,6 +35,8 @@ public_router = Router(tags=["红黑名单公示"])
 StateFilter = one_of(EntryState.values, blank=True)
 ColorFilter = one_of(ListColor.values, blank=True)
 StatusFilter = one_of(selectors.STATUS_FILTERS, blank=True)
+Text = required_text(TEXT_MAX)
+SubjectName = required_text(200)
 
 
 class EntryFilter(Schema):
@@ -137,8 +147,8 @@ class EntryPage(Schema):
 class EntryIn(Schema):
     list_type: str = Field(description="名单类型代码，见 GET /list-types")
     identifier: Identifier = Field(description="统一社会信用代码或身份证号码")
-    name: str = Field(description="主体名称/姓名（列入时）")
-    reason: str = Field(description="列入事由（失信/守信事实）")
+    name: SubjectName = Field(description="主体名称/姓名（列入时）")
+    reason: Text = Field(description="列入事由（失信/守信事实）")
     legal_basis: str = Field("", description="认定依据；为空时采用名单类型的依据")
     decided_on: date | None = Field(None, description="认定日期；红名单必填，黑名单可在认定时填写")
     valid_until: date | None = Field(None, description="有效期至；为空时按名单类型的最长有效期计算")
@@ -180,7 +190,7 @@ class RemoveIn(Schema):
 
 
 class EntryCorrectIn(Schema):
-    note: str = Field(description="更正说明（必填）")
+    note: Text = Field(description="更正说明（必填）")
     reason: str | None = None
     legal_basis: str | None = None
     valid_until: date | None = None

@@ -11,7 +11,15 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from jointcredit.common.pagination import Page
-from jointcredit.common.schemas import Identifier, OutSchema, PageNumber, PageSize, one_of, required_text
+from jointcredit.common.schemas import (
+    Identifier,
+    OutSchema,
+    PageNumber,
+    PageSize,
+    choice_of,
+    one_of,
+    required_text,
+)
 from jointcredit.subjects.models import RelatedRole
 
 from . import selectors, services
@@ -23,6 +31,7 @@ router = Router(tags=["联合奖惩"])
 
 if TYPE_CHECKING:  # Literals built at run time from the codes (the OpenAPI enums)
     Scenario = str
+    ScenarioChoice = str
     Role = str
     Code = str
     WorkingDays = int
@@ -30,7 +39,8 @@ else:
     Code = required_text()
     WorkingDays = Annotated[int, Field(json_schema_extra={"minimum": 1, "maximum": 60})]
     Scenario = one_of(SCENARIOS)
-    Role = one_of(RelatedRole.values)
+    ScenarioChoice = choice_of(SCENARIOS)
+    Role = choice_of(RelatedRole.values)
 
 
 # --- check ---------------------------------------------------------------------------------------
@@ -157,7 +167,7 @@ class MeasureIn(Schema):
     code: str
     name: str
     kind: Literal["incentive", "punishment"]
-    scenarios: list[Scenario]
+    scenarios: list[ScenarioChoice]
     legal_basis: str = ""
     implementing_departments: list[str] = []
     reaches_subject: bool = True
@@ -169,7 +179,7 @@ class MeasureIn(Schema):
 class MeasurePatch(Schema):
     name: str | None = None
     kind: Literal["incentive", "punishment"] | None = None
-    scenarios: list[Scenario] | None = None
+    scenarios: list[ScenarioChoice] | None = None
     legal_basis: str | None = None
     implementing_departments: list[str] | None = None
     reaches_subject: bool | None = None
@@ -373,7 +383,7 @@ def screening_out(s: Screening) -> dict:
 def screening_create(
     request,
     file: File[UploadedFile],
-    scenario: Form[Scenario],
+    scenario: Form[ScenarioChoice],
     date: Form[date] = None,  # type: ignore[assignment]
 ):
     from .screening import screening_rows_all

@@ -18,7 +18,8 @@ from jointcredit.casework import receipts
 from jointcredit.casework import selectors as cases
 from jointcredit.casework.evidence import MAX_FILES, evidence_of
 from jointcredit.casework.models import ReceiptChannel, ReceiptSource, TargetType
-from jointcredit.common.schemas import PageNumber, PageSize, one_of
+from jointcredit.common.schemas import PageNumber, PageSize, choice_of, one_of, required_text
+from jointcredit.common.validation import TEXT_MAX
 
 from . import selectors, services
 from .kind import OBJECTION
@@ -32,27 +33,31 @@ if TYPE_CHECKING:  # Literals built at run time from the model choices (the Open
     Target = str
     ResolutionChoice = str
     Source = str
+    Text = str
+    ContactName = str
 else:
-    Target = one_of(TargetType.values)
-    ResolutionChoice = one_of(Resolution.values)
+    Text = required_text(TEXT_MAX)
+    ContactName = required_text(100)
+    Target = choice_of(TargetType.values)
+    ResolutionChoice = choice_of(Resolution.values)
     Source = one_of(ReceiptSource.values)
 
 
 class ObjectionIn(Schema):
     target_type: Target
     target_id: int
-    statement: str
-    contact_name: str
-    contact_email: str
+    statement: Text
+    contact_name: ContactName
+    contact_email: shared.ContactEmail
     contact_phone: str = ""
 
 
 class ObjectionDecisionIn(Schema):
-    decision: str
+    decision: Text
 
 
 class ObjectionCorrectIn(Schema):
-    decision: str
+    decision: Text
     resolution: ResolutionChoice = "revoke"
     reason: str | None = None
     legal_basis: str | None = None

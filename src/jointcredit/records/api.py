@@ -12,7 +12,7 @@ from ninja.files import UploadedFile
 from jointcredit.accounts.models import Department
 from jointcredit.accounts.permissions import ensure_can_view
 from jointcredit.common.errors import ValidationFailed
-from jointcredit.common.schemas import PageNumber, PageSize, one_of
+from jointcredit.common.schemas import PageNumber, PageSize, choice_of, one_of, required_text
 from jointcredit.importing.pipeline import ImportMode
 
 from . import exports, selectors, services
@@ -26,7 +26,8 @@ router = Router(tags=["双公示"])
 public_router = Router(tags=["双公示公示查询"])
 
 Kind = Literal["licenses", "penalties"]
-ImportModeChoice = one_of(ImportMode.values)
+ImportModeChoice = choice_of(ImportMode.values)
+WithdrawReason = required_text(500)
 
 
 class RecordOut(Schema):
@@ -88,7 +89,7 @@ class ImportReportOut(Schema):
 
 
 class WithdrawIn(Schema):
-    reason: str
+    reason: WithdrawReason
 
 
 class TimelinessRow(Schema):
@@ -173,7 +174,7 @@ def timeliness(
 def record_create(
     request,
     kind: Kind,
-    payload: dict[str, Any] = Body(..., description="以 XK_*/CF_* 标准字段代码为键"),
+    payload: dict[str, Any] = Body(..., description="以 XK_*/CF_* 标准字段代码为键", min_length=1),
     draft: bool = False,
     department: str | None = None,
 ):

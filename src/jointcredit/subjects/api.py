@@ -7,7 +7,16 @@ from ninja import Field, Router, Schema, Status
 
 from jointcredit.common.errors import ValidationFailed
 from jointcredit.common.pagination import Page
-from jointcredit.common.schemas import Identifier, OutSchema, PageNumber, PageSize, comma_list_of, one_of
+from jointcredit.common.schemas import (
+    Identifier,
+    OutSchema,
+    PageNumber,
+    PageSize,
+    choice_of,
+    comma_list_of,
+    one_of,
+    required_text,
+)
 
 from . import selectors, services
 from .extensions import section_keys, subject_sections
@@ -19,15 +28,19 @@ router = Router(tags=["信用主体"])
 
 if TYPE_CHECKING:  # Literals built at run time from the model choices (the OpenAPI enums)
     Kind = str
+    KindChoice = str
     IdTypeChoice = str
     PersonIdType = str
     Role = str
     Include = str
+    MergeReason = str
 else:
+    MergeReason = required_text(services.REASON_MAX)
     Kind = one_of(SubjectKind.values)
-    IdTypeChoice = one_of(IdType.LABELS)
-    PersonIdType = one_of(IdType.PERSONAL)
-    Role = one_of(RelatedRole.values)
+    KindChoice = choice_of(SubjectKind.values)
+    IdTypeChoice = choice_of(IdType.LABELS)
+    PersonIdType = choice_of(IdType.PERSONAL)
+    Role = choice_of(RelatedRole.values)
     # Sections are registered by the apps' AppConfig.ready, before any api.py is imported.
     Include = comma_list_of(
         ["all", *section_keys()], blank=True, description="附加的业务板块，逗号分隔，或 all"
@@ -80,7 +93,7 @@ class SubjectPage(Schema):
 
 
 class SubjectIn(Schema):
-    kind: Kind
+    kind: KindChoice
     identifier: str = ""
     id_type: IdTypeChoice | None = None
     name: str
@@ -102,7 +115,7 @@ class RelatedPersonIn(Schema):
 
 class MergeIn(Schema):
     into: Identifier = Field(description="保留的主体（合并目标）的统一社会信用代码或证件号码")
-    reason: str = Field(description="合并原因，如重复登记的依据（必填，最多 500 字）")
+    reason: MergeReason = Field(description="合并原因，如重复登记的依据（必填，最多 500 字）")
 
 
 class MergedSubjectOut(Schema):
