@@ -195,7 +195,7 @@ def record_import(
     request,
     kind: Kind,
     file: File[UploadedFile],
-    mode: Form[ImportModeChoice] = ImportMode.ALL_OR_NOTHING,
+    mode: ImportModeChoice = Form(ImportMode.ALL_OR_NOTHING),
     draft: Form[bool] = False,
     department: Form[str] = "",
 ):
