@@ -84,3 +84,79 @@ def test_enumerated_parameters_are_enums():
     assert param("/api/v1/list-entries", "color") == ["", "red", "black"]
     assert "effective" in param("/api/v1/list-entries", "status")
     assert param("/api/v1/measures", "kind") == ["incentive", "punishment"]
+
+
+def _param(paths, path, name, method="get"):
+    spec = next(p for p in paths[path][method]["parameters"] if p["name"] == name)
+    schema = spec["schema"]
+    return next((s for s in schema.get("anyOf", [schema]) if s.get("type") != "null"), schema)
+
+
+def test_fixed_value_parameters_of_every_app_are_enums():
+    from jointcredit.commitments.models import CommitmentState
+    from jointcredit.exchange.models import DeliveryStatus
+    from jointcredit.exchange.selectors import INBOX_FILTERS
+    from jointcredit.subjects.models import SubjectKind
+
+    paths = api.get_openapi_schema()["paths"]
+    assert _param(paths, "/api/v1/commitments", "state")["enum"] == CommitmentState.values
+    assert _param(paths, "/api/v1/deliveries", "status")["enum"] == DeliveryStatus.values
+    assert _param(paths, "/api/v1/pushes", "state")["enum"] == list(INBOX_FILTERS)
+    assert _param(paths, "/api/v1/subjects", "kind")["enum"] == SubjectKind.values
+    assert _param(paths, "/api/v1/grading/inspection-plans/{plan_id}/export", "format")["enum"] == [
+        "csv",
+        "xlsx",
+    ]
+    assert _param(paths, "/api/v1/repairs/check", "target_type")["enum"] == [
+        "list_entry",
+        "penalty",
+        "license",
+    ]
+    assert "submitted" in _param(paths, "/api/v1/objections", "state")["pattern"]  # comma list of states
+    public = public_api.get_openapi_schema()["paths"]
+    assert {"subjects", "lists"} <= set(_param(public, "/api/public/v1/search", "type")["enum"])
+
+
+def test_identifiers_pages_and_integers_say_what_the_server_accepts():
+    from jointcredit.common.schemas import IDENTIFIER_FORMAT
+    from jointcredit.config.openapi import INT64
+
+    document = api.get_openapi_schema()
+    paths = document["paths"]
+    for path, name in (("/api/v1/check", "identifier"), ("/api/v1/subjects/{identifier}", "identifier")):
+        schema = _param(paths, path, name)
+        assert schema["format"] == IDENTIFIER_FORMAT and schema["pattern"], (path, name)
+    assert _param(paths, "/api/v1/list-entries", "page_size")["maximum"] == 200
+    assert _param(paths, "/api/v1/list-entries", "page")["minimum"] == 1
+
+    def integers(node):
+        if isinstance(node, dict):
+            if node.get("type") == "integer":
+                yield node
+            for value in node.values():
+                yield from integers(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from integers(value)
+
+    unbounded = [n for n in integers(document) if "minimum" not in n or "maximum" not in n]
+    assert not unbounded and all(
+        INT64[0] <= n["minimum"] <= n["maximum"] <= INT64[1] for n in integers(document)
+    )
+
+
+def test_list_entries_and_their_export_take_the_same_filters():
+    paths = api.get_openapi_schema()["paths"]
+    listing = {p["name"]: p["schema"] for p in paths["/api/v1/list-entries"]["get"]["parameters"]}
+    export = {p["name"]: p["schema"] for p in paths["/api/v1/list-entries/export"]["get"]["parameters"]}
+    assert set(listing) - {"page", "page_size"} == set(export) - {"format"}
+    assert all(listing[name] == export[name] for name in set(listing) & set(export))
+
+
+def test_the_422_lists_the_rules_no_schema_can_state():
+    from jointcredit.config.openapi import RULES_BEYOND_SCHEMA
+
+    described = api.get_openapi_schema()["paths"]["/api/v1/list-entries"]["post"]["responses"][422][
+        "description"
+    ]
+    assert all(reason in described for reason in RULES_BEYOND_SCHEMA.values())

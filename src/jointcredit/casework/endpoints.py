@@ -12,19 +12,29 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Annotated, Literal, NamedTuple
 
 from ninja import Router, Schema, Status
+from pydantic import Field
 
 from jointcredit.accounts.permissions import ensure_can_view
+from jointcredit.common.schemas import PageNumber, PageSize, comma_list_of, required_text
+from jointcredit.common.validation import TEXT_MAX
 
 from . import selectors
 from .kinds import CaseKind
 from .letters import letter_pdf
 
+if TYPE_CHECKING:  # built at run time (the documented bounds)
+    Reason = str
+else:
+    Reason = required_text(TEXT_MAX)
+# 联系邮箱 as the service checks it (required, at most 254 characters, Django's email validator).
+ContactEmail = Annotated[str, Field(json_schema_extra={"format": "email", "minLength": 1, "maxLength": 254})]
+
 
 class ReasonIn(Schema):
-    reason: str
+    reason: Reason
 
 
 class NoteIn(Schema):
@@ -93,6 +103,9 @@ def _view(signature: list[tuple], call: Callable) -> Callable:
     return view
 
 
+_STATES_DOC = "状态，可用逗号分隔多个（如 submitted,accepted）"
+
+
 def case_endpoints(
     router: Router,
     kind: CaseKind,
@@ -140,12 +153,12 @@ def case_endpoints(
     router.get(base, summary=list_summary, operation_id=_operation_id(kind, "list"))(
         _view(
             [
-                ("state", str | None, None),
+                ("state", comma_list_of(kind.states.values, description=_STATES_DOC) | None, None),
                 ("identifier", str | None, None),
                 ("mine", bool, False),
                 ("overdue", bool, False),
-                ("page", int, 1),
-                ("page_size", int, 20),
+                ("page", PageNumber, 1),
+                ("page_size", PageSize, 20),
             ],
             list_cases,
         )

@@ -5,26 +5,56 @@ service/selector → schema."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from ninja import Router, Schema, Status
+from pydantic import Field
 
 from jointcredit.accounts.models import Department
 from jointcredit.accounts.permissions import ensure_can_view
 from jointcredit.common.errors import ValidationFailed
+from jointcredit.common.schemas import Identifier, PageNumber, PageSize, choice_of, one_of, required_text
+from jointcredit.importing.pipeline import ImportMode
+from jointcredit.measures.scenarios import SCENARIOS
 from jointcredit.subjects.selectors import subject_get
 
 from . import selectors, services
-from .models import CatalogItem
+from .models import TASK_STATUS_LABELS, CatalogItem, Category, Disclosure, FieldType, Frequency, SubjectScope
 
 PREFIX = "/catalog"
 router = Router(tags=["公共信用信息目录"])
 
+if TYPE_CHECKING:  # Literals built at run time from the model choices (the OpenAPI enums)
+    CategoryFilter = str
+    ScenarioFilter = str
+    CategoryChoice = str
+    DisclosureChoice = str
+    FrequencyChoice = str
+    FieldTypeChoice = str
+    Scope = str
+    Scenario = str
+    TaskStatus = str
+    Label = str
+    ItemName = str
+else:
+    Label = required_text(50)
+    ItemName = required_text(100)
+    CategoryFilter = one_of(Category.values)
+    ScenarioFilter = one_of(SCENARIOS)
+    CategoryChoice = choice_of(Category.values)
+    DisclosureChoice = choice_of(Disclosure.values)
+    FrequencyChoice = choice_of(Frequency.values)
+    FieldTypeChoice = choice_of(FieldType.values)
+    Scope = choice_of(SubjectScope.values)
+    Scenario = choice_of(SCENARIOS)
+    TaskStatus = one_of(TASK_STATUS_LABELS, blank=True)
+
 
 class FieldIn(Schema):
-    code: str
-    label: str
-    type: str = "text"
+    # Patterns of the codes the service accepts (it strips and upper-/lower-cases them first).
+    code: Annotated[str, Field(json_schema_extra={"pattern": r"^\s*[A-Za-z][A-Za-z0-9_]{1,29}\s*$"})]
+    label: Label
+    type: FieldTypeChoice = "text"
     required: bool = False
     max_length: int | None = None
     choices: list[str] | None = None
@@ -34,16 +64,16 @@ class FieldIn(Schema):
 
 
 class ItemIn(Schema):
-    code: str
-    name: str
-    category: str
+    code: Annotated[str, Field(json_schema_extra={"pattern": r"^\s*[A-Za-z][A-Za-z0-9_-]{1,39}\s*$"})]
+    name: ItemName
+    category: CategoryChoice
     department: str
     fields: list[FieldIn]
-    frequency: str
-    disclosure: str
-    retention_months: int = 60
-    due_working_days: int = 10
-    subject_scope: str = "legal"
+    frequency: FrequencyChoice
+    disclosure: DisclosureChoice
+    retention_months: Annotated[int, Field(json_schema_extra={"minimum": 1, "maximum": 1200})] = 60
+    due_working_days: Annotated[int, Field(json_schema_extra={"minimum": 1, "maximum": 60})] = 10
+    subject_scope: Scope = "legal"
     description: str = ""
     legal_basis: str = ""
     collect_from: date | None = None
@@ -73,17 +103,10 @@ class CatalogItemOut(Schema):
     is_active: bool
 
 
-class SubmissionIn(Schema):
-    rows: list[dict[str, Any]]
-    mode: str = "all_or_nothing"
-    catalog_version: int | None = None
-    period: str | None = None
-
-
 class UsageIn(Schema):
     department: str
     item: str
-    scenario: str
+    scenario: Scenario
     purpose: str = ""
 
 
@@ -117,7 +140,7 @@ def _department(code: str | None) -> Department | None:
 
 # Static paths first: "/{item}" would swallow them.
 @router.get("/items", response=list[CatalogItemOut], summary="信用信息目录")
-def item_list(request, category: str | None = None, department: str | None = None, q: str = ""):
+def item_list(request, category: CategoryFilter | None = None, department: str | None = None, q: str = ""):
     ensure_can_view(request.user)
     return [
         item_out(i) for i in selectors.item_list(category=category, department=_department(department), q=q)
@@ -142,7 +165,7 @@ def completeness(
 
 
 @router.get("/tasks", response=list[dict[str, Any]], summary="归集任务")
-def task_list(request, department: str | None = None, status: str = "", item: str | None = None):
+def task_list(request, department: str | None = None, status: TaskStatus = "", item: str | None = None):
     ensure_can_view(request.user)
     return selectors.task_list(
         department=_department(department),
@@ -152,7 +175,7 @@ def task_list(request, department: str | None = None, status: str = "", item: st
 
 
 @router.get("/usages", response=list[dict[str, Any]], summary="应用清单")
-def usage_list(request, scenario: str | None = None, department: str | None = None):
+def usage_list(request, scenario: ScenarioFilter | None = None, department: str | None = None):
     ensure_can_view(request.user)
     from .models import Usage
 
@@ -222,7 +245,7 @@ def submission_get(request, submission_id: int):
 
 
 @router.get("/subjects/{identifier}", response=dict[str, Any], summary="主体的公共信用信息（按查看人权限）")
-def subject_info(request, identifier: str, scenario: str | None = None):
+def subject_info(request, identifier: Identifier, scenario: ScenarioFilter | None = None):
     ensure_can_view(request.user)
     subject = subject_get(identifier)
     out = selectors.subject_catalog(subject, request.user)
@@ -273,7 +296,7 @@ def item_versions(request, item: str):
 
 
 _SUBMISSION_FIELDS = {
-    "mode": {"type": "string", "enum": ["all_or_nothing", "skip_bad_rows"], "default": "all_or_nothing"},
+    "mode": {"type": "string", "enum": ImportMode.values, "default": ImportMode.ALL_OR_NOTHING.value},
     "catalog_version": {"type": "integer"},
     "period": {"type": "string"},
 }
@@ -372,7 +395,7 @@ def _int_or_none(value, field: str) -> int | None:
 
 
 @router.get("/{item}/records", response=dict[str, Any], summary="已归集信息")
-def record_list(request, item: str, q: str = "", page: int = 1, page_size: int = 20):
+def record_list(request, item: str, q: str = "", page: PageNumber = 1, page_size: PageSize = 20):
     ensure_can_view(request.user)
     obj = services.item_get_by_code(item)
     page_obj = selectors.record_page(item=obj, q=q, page=page, page_size=min(page_size, 100))

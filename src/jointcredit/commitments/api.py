@@ -3,18 +3,45 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING, Annotated
 
 from django.http import HttpResponse
-from ninja import Field, Router, Schema, Status
+from ninja import Router, Schema, Status
+from pydantic import Field
 
 from jointcredit.accounts.permissions import ensure_can_view
-from jointcredit.common.schemas import StatusChangeOut
+from jointcredit.common.schemas import (
+    Identifier,
+    PageNumber,
+    PageSize,
+    StatusChangeOut,
+    choice_of,
+    one_of,
+    required_text,
+)
 
 from . import selectors, services
+from .models import BreachReason, CommitmentKind, CommitmentState
 from .pdf import commitment_pdf
 
 PREFIX = "/commitments"
 router = Router(tags=["容缺受理与信用承诺"])
+
+if TYPE_CHECKING:  # Literals built at run time from the model choices (the OpenAPI enums)
+    Kind = str
+    State = str
+    Reason = str
+    Matter = str
+    SignatoryName = str
+    BreachNote = str
+else:
+    BreachNote = required_text(2000)
+    Matter = required_text(200)
+    SignatoryName = required_text(100)
+    Kind = choice_of(CommitmentKind.values)
+    State = one_of(CommitmentState.values)
+    Reason = choice_of(BreachReason.values)
+WorkingDays = Annotated[int, Field(ge=1, le=services.MAX_WORKING_DAYS)]
 
 
 class CommitmentChangeOut(StatusChangeOut):
@@ -22,14 +49,14 @@ class CommitmentChangeOut(StatusChangeOut):
 
 
 class CommitmentIn(Schema):
-    identifier: str
-    matter: str
+    identifier: Identifier
+    matter: Matter
     missing_items: list[str]
-    working_days: int | None = None
+    working_days: WorkingDays | None = None
     deadline: date | None = None
-    signatory_name: str
+    signatory_name: SignatoryName
     signatory_role: str = "法定代表人"
-    kind: str = "tolerance"
+    kind: Kind = "tolerance"
     application_no: str = ""
     signed_on: date | None = None
 
@@ -39,8 +66,8 @@ class FulfilIn(Schema):
 
 
 class BreakIn(Schema):
-    note: str
-    reason: str = "false_promise"
+    note: BreachNote
+    reason: Reason = "false_promise"
 
 
 def commitment_out(c) -> dict:
@@ -77,7 +104,7 @@ def commitment_out(c) -> dict:
 
 
 @router.get("/eligibility", summary="容缺受理资格检查（红名单或 A/B 级且不在黑名单）")
-def eligibility(request, identifier: str, on: date | None = None):
+def eligibility(request, identifier: Identifier, on: date | None = None):
     ensure_can_view(request.auth)
     return services.commitment_eligibility(identifier=identifier, on=on)
 
@@ -97,11 +124,11 @@ def commitment_create(request, payload: CommitmentIn):
 @router.get("", summary="承诺书列表")
 def commitment_list(
     request,
-    identifier: str | None = None,
-    state: str | None = None,
+    identifier: Identifier | None = None,
+    state: State | None = None,
     mine: bool = False,
-    page: int = 1,
-    page_size: int = 20,
+    page: PageNumber = 1,
+    page_size: PageSize = 20,
 ):
     ensure_can_view(request.auth)
     page_obj = selectors.commitment_list(

@@ -25,11 +25,15 @@ _FIELD_RULES = {
     "missing": "缺少必填字段",
     "string_too_long": "超出最大长度",
     "string_too_short": "长度不足",
+    "too_long": "最多 {max_length} 项",
+    "too_short": "至少 {min_length} 项",
     "int_parsing": "必须是整数",
     "date_from_datetime_parsing": "必须是 YYYY-MM-DD 格式的日期",
     "date_parsing": "必须是 YYYY-MM-DD 格式的日期",
     "enum": "取值不在允许范围内",
     "literal_error": "取值不在允许范围内",
+    "greater_than_equal": "不能小于 {ge}",
+    "less_than_equal": "不能大于 {le}",
 }
 
 
@@ -53,7 +57,11 @@ def _install_handlers(api: NinjaAPI) -> None:
             ]
             field = ".".join(loc) or "请求"
             rule = err.get("type", "invalid")
-            hint = _FIELD_RULES.get(rule, err.get("msg", "格式错误"))
+            hint = (
+                _FIELD_RULES[rule].format(**err.get("ctx", {}))
+                if rule in _FIELD_RULES
+                else err.get("msg", "格式错误")
+            )
             if rule == "literal_error" and err.get("ctx", {}).get("expected"):
                 hint = f"{hint}（可选值：{err['ctx']['expected']}）"
             details.append({"field": field, "rule": rule, "message": f"字段 {field}：{hint}"})
@@ -71,9 +79,11 @@ def _install_handlers(api: NinjaAPI) -> None:
         return _error(request, api, 404, "not_found", "请求的资源不存在。")
 
     @api.exception_handler(DataError)
-    def data_error(request, exc: DataError):
-        # Input the database refuses (PostgreSQL: NUL characters in text, numbers out of range) is the
-        # client's error, never a 500; the service's transaction has already been rolled back.
+    @api.exception_handler(OverflowError)
+    def data_error(request, exc: DataError | OverflowError):
+        # Input the database refuses (PostgreSQL: NUL characters in text, numbers out of range;
+        # SQLite: integers beyond 64 bits) is the client's error, never a 500; the service's
+        # transaction has already been rolled back.
         logging.getLogger(__name__).warning("DataError on %s: %s", request.path, exc)
         return _error(
             request,

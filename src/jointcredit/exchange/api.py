@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -11,10 +11,32 @@ from ninja.files import UploadedFile
 from jointcredit.accounts.models import Department
 from jointcredit.common import clock
 from jointcredit.common.errors import NotFound
+from jointcredit.common.schemas import PageNumber, PageSize, choice_of, one_of, required_text
 
 from . import selectors, services
+from .kinds import EVENT_KINDS, FAMILIES
+from .models import DeliveryStatus, FeedbackResult
 
 router = Router(tags=["信息推送与反馈"])
+
+EventKind = choice_of([*EVENT_KINDS, *(f"{family}.*" for family in FAMILIES)])
+DeliveryStatusFilter = one_of(DeliveryStatus.values)
+PushState = one_of(selectors.INBOX_FILTERS)
+Result = choice_of(FeedbackResult.values)
+# Rules the service states with its own messages (all of them at once), documented here.
+SubscriptionName = required_text(100)
+WebhookUrl = Annotated[
+    str,
+    Field(
+        json_schema_extra={
+            "format": "uri",
+            "maxLength": 500,
+            "pattern": r"^\s*[Hh][Tt][Tt][Pp][Ss]?://[^/?#@:\s]",
+        }
+    ),
+]
+WebhookSecret = Annotated[str, Field(json_schema_extra={"minLength": 24, "maxLength": 128})]
+BatchSize = Annotated[int, Field(json_schema_extra={"minimum": 1, "maximum": services.MAX_BATCH_SIZE})]
 
 
 class FeedEventOut(Schema):
@@ -37,7 +59,11 @@ class FeedOut(Schema):
     description="返回序位大于 after 的事件，按序位升序。保存返回的 next_after，下次以 after=next_after "
     "继续读取：不会漏读晚提交的事件，也不会重复。limit 1–1000，默认 100。",
 )
-def feed(request, after: int = 0, limit: int = 100):
+def feed(
+    request,
+    after: Annotated[int, Field(ge=0)] = 0,
+    limit: Annotated[int, Field(ge=1, le=selectors.FEED_MAX_LIMIT)] = 100,
+):
     events = selectors.feed_read(after=after, limit=limit)
     return {
         "events": [e.as_feed_item() for e in events],
@@ -53,13 +79,13 @@ class PageMeta(Schema):
 
 
 class SubscriptionIn(Schema):
-    name: str
-    url: str
-    event_kinds: list[str] = []
+    name: SubscriptionName
+    url: WebhookUrl
+    event_kinds: list[EventKind] = []
     list_type_codes: list[str] = []
-    secret: str | None = None
+    secret: WebhookSecret | None = None
     department: str | None = None
-    batch_size: int = 1
+    batch_size: BatchSize = 1
 
 
 class SubscriptionOut(Schema):
@@ -129,7 +155,7 @@ def subscription_create(request, payload: SubscriptionIn):
 
 
 @router.get("/subscriptions", response=SubscriptionPageOut, summary="事件订阅列表")
-def subscription_list(request, page: int = 1, page_size: int = 20):
+def subscription_list(request, page: PageNumber = 1, page_size: PageSize = 20):
     result = selectors.subscription_list(actor=request.auth, page=page, page_size=page_size)
     return {"items": [_sub_out(s) for s in result.items], "meta": result.as_meta()}
 
@@ -183,7 +209,11 @@ def _delivery_out(d) -> dict:
 
 @router.get("/deliveries", response=DeliveryPageOut, summary="推送投递记录")
 def delivery_list(
-    request, subscription_id: int | None = None, status: str | None = None, page: int = 1, page_size: int = 20
+    request,
+    subscription_id: int | None = None,
+    status: DeliveryStatusFilter | None = None,
+    page: PageNumber = 1,
+    page_size: PageSize = 20,
 ):
     result = selectors.delivery_list(
         actor=request.auth, subscription_id=subscription_id, status=status, page=page, page_size=page_size
@@ -239,7 +269,7 @@ class PushPageOut(Schema):
         "（条目已移出或已到期，无需再反馈）、all 全部。"
     ),
 )
-def push_list(request, state: str = "awaiting", page: int = 1, page_size: int = 20):
+def push_list(request, state: PushState = "awaiting", page: PageNumber = 1, page_size: PageSize = 20):
 
     today = clock.today()
     result = selectors.push_inbox(
@@ -271,9 +301,9 @@ def _push_out(p, *, today) -> dict:
 
 
 class FeedbackIn(Schema):
-    entry_id: int
+    entry_id: Annotated[int, Field(json_schema_extra={"minimum": 1})]
     measure: str
-    result: str
+    result: Result
     handled_on: date
     matter_name: str = ""
     matter_document_no: str = ""
@@ -346,7 +376,7 @@ def feedback_create(request, payload: FeedbackIn):
 
 
 @router.get("/feedback", response=FeedbackPageOut, summary="执行反馈列表")
-def feedback_list(request, entry_id: int | None = None, page: int = 1, page_size: int = 20):
+def feedback_list(request, entry_id: int | None = None, page: PageNumber = 1, page_size: PageSize = 20):
     result = selectors.feedback_list(actor=request.auth, entry_id=entry_id, page=page, page_size=page_size)
     return {"items": [_fb_out(f) for f in result.items], "meta": result.as_meta()}
 

@@ -7,20 +7,39 @@ inspection results are public as pages (``public_urls``), without grades.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from django.http import HttpResponse
-from ninja import Field, File, Router, Schema, Status
+from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
+from pydantic import Field
 
 from jointcredit.accounts.permissions import ensure_can_view
-from jointcredit.common.schemas import StatusChangeOut
+from jointcredit.common.schemas import (
+    Identifier,
+    PageNumber,
+    PageSize,
+    StatusChangeOut,
+    choice_of,
+    required_text,
+)
+from jointcredit.subjects.models import SubjectKind
 from jointcredit.subjects.selectors import subject_get
 
 from . import exports, honours, inspections, selectors, services
+from .models import Grade
 
 PREFIX = "/grading"
 router = Router(tags=["信用分级与双随机抽查（内部）"])
+
+if TYPE_CHECKING:  # types built at run time (the OpenAPI enums and documented bounds)
+    SubjectKindFilter = str
+    RequiredText200 = str
+    RequiredText500 = str
+else:
+    RequiredText500 = required_text(500)
+    SubjectKindFilter = choice_of(SubjectKind.values, blank=True)
+    RequiredText200 = required_text(200)
 
 
 class GradeOut(Schema):
@@ -61,7 +80,7 @@ def _grade_out(subject) -> dict:
 
 
 @router.get("/subjects/{identifier}", response=GradeOut, summary="主体信用等级、评分说明和历史（内部）")
-def grade_detail(request, identifier: str):
+def grade_detail(request, identifier: Identifier):
     ensure_can_view(request.auth)
     return _grade_out(subject_get(identifier))
 
@@ -83,7 +102,7 @@ def grade_history(request, identifier: str):
 
 
 @router.post("/subjects/{identifier}/recompute", response=GradeOut, summary="重新计算主体信用等级（信用办）")
-def grade_recompute(request, identifier: str):
+def grade_recompute(request, identifier: Identifier):
     subject = subject_get(identifier)
     services.grade_subject(actor=request.auth, subject=subject)
     return _grade_out(subject)
@@ -106,8 +125,40 @@ def distribution(request):
     }
 
 
+# The rule fields and their bounds as the service checks them (services._validate_ruleset).
+_RULESET_CHANGES = {
+    "additionalProperties": False,
+    "properties": {
+        **{
+            name: {"type": "number", "minimum": low, "maximum": high}
+            for name, (low, high) in services._DECIMAL_FIELDS.items()
+        },
+        "penalty_category_points": {
+            "type": "object",
+            "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1000},
+        },
+        "extra_source_points": {
+            "type": "object",
+            "additionalProperties": {"type": "number", "minimum": -1000, "maximum": 1000},
+        },
+        "half_life_days": {"type": "integer", "minimum": 1, "maximum": 3650},
+        "black_max_grade": {"type": "string", "enum": list(Grade.values)},
+    },
+}
+# 抽查比例 per grade: {min, max, rate} in percent (inspections.ratios_validate).
+_RATIOS = {
+    "propertyNames": {"enum": list(Grade.values)},
+    "additionalProperties": {
+        "type": "object",
+        "properties": {
+            key: {"type": "number", "minimum": 0, "maximum": 100} for key in ("min", "max", "rate")
+        },
+    },
+}
+
+
 class RuleSetIn(Schema):
-    changes: dict[str, Any]
+    changes: Annotated[dict[str, Any], Field(json_schema_extra=_RULESET_CHANGES)]
     note: str = ""
 
 
@@ -139,7 +190,7 @@ def ruleset_publish(request, payload: RuleSetIn):
 
 
 @router.get("/proposals", summary="A 级主体：拟列入“信用评级良好”红名单的建议（不自动列入）")
-def proposals(request, q: str = "", page: int = 1, page_size: int = 20):
+def proposals(request, q: str = "", page: PageNumber = 1, page_size: PageSize = 20):
     ensure_can_view(request.auth)
     page_obj = selectors.grade_a_proposals(q=q, page=page, page_size=page_size)
     return {
@@ -162,13 +213,16 @@ def proposals(request, q: str = "", page: int = 1, page_size: int = 20):
 
 
 class PlanIn(Schema):
-    name: str
-    industry: str = ""
-    region_code: str = ""
-    subject_kind: str = ""
-    ratios: dict[str, Any] | None = None
-    seed: int | None = None
-    inspectors_per_subject: int = 2
+    # Bounds the service checks with its own messages, documented here.
+    name: RequiredText200
+    industry: Annotated[str, Field(json_schema_extra={"maxLength": 100})] = ""
+    region_code: Annotated[str, Field(json_schema_extra={"pattern": r"^(\d{6})?$"})] = ""
+    subject_kind: SubjectKindFilter = ""
+    ratios: Annotated[dict[str, Any], Field(json_schema_extra=_RATIOS)] | None = None
+    seed: Annotated[int, Field(json_schema_extra={"minimum": 0, "maximum": inspections.MAX_SEED})] | None = (
+        None
+    )
+    inspectors_per_subject: Annotated[int, Field(json_schema_extra={"minimum": 1, "maximum": 5})] = 2
 
 
 def _plan_out(plan, *, with_samples: bool = True) -> dict:
@@ -221,7 +275,7 @@ def plan_publish(request, plan_id: int):
 
 
 @router.get("/inspection-plans/{plan_id}/export", summary="导出抽查结果（csv 或 xlsx）")
-def plan_export(request, plan_id: int, format: str = "csv"):  # noqa: A002 - query parameter name
+def plan_export(request, plan_id: int, format: Literal["csv", "xlsx"] = "csv"):  # noqa: A002 - query parameter name
     ensure_can_view(request.auth)
     plan = inspections.inspection_plan_get(plan_id)
     body, content_type, filename = exports.plan_export(plan, fmt=format, public=False)
@@ -234,7 +288,10 @@ def plan_export(request, plan_id: int, format: str = "csv"):  # noqa: A002 - que
 
 
 class ScreenIn(Schema):
-    identifiers: list[str]
+    # Each identifier gets its own result row (an invalid one is a row, not a 422).
+    identifiers: Annotated[
+        list[str], Field(json_schema_extra={"minItems": 1, "maxItems": honours.MAX_CANDIDATES})
+    ]
 
 
 def _screen_out(rows) -> dict:
@@ -258,8 +315,8 @@ def honours_screen_upload(request, file: File[UploadedFile]):
 
 
 class HonourIn(Schema):
-    identifier: str
-    title: str
+    identifier: Identifier
+    title: RequiredText200
     awarded_on: date
 
 
@@ -289,7 +346,7 @@ def honours_to_revoke(request, mine: bool = True):
 
 
 class RevokeIn(Schema):
-    reason: str
+    reason: RequiredText500
 
 
 class HonourChangeOut(StatusChangeOut):

@@ -9,12 +9,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from jointcredit.accounts.permissions import ensure_can_view
 from jointcredit.common import clock
-from jointcredit.common.schemas import one_of
+from jointcredit.common.schemas import (
+    Identifier,
+    IdentifierFilter,
+    PageNumber,
+    PageSize,
+    one_of,
+    required_text,
+)
+from jointcredit.common.validation import TEXT_MAX
 
 from . import exports, selectors, services
 from .models import EntryState, ListColor, ListEntry, ListType
@@ -27,6 +35,23 @@ public_router = Router(tags=["红黑名单公示"])
 StateFilter = one_of(EntryState.values, blank=True)
 ColorFilter = one_of(ListColor.values, blank=True)
 StatusFilter = one_of(selectors.STATUS_FILTERS, blank=True)
+Text = required_text(TEXT_MAX)
+SubjectName = required_text(200)
+
+
+class EntryFilter(Schema):
+    """GET /list-entries 及其导出共用的筛选条件；空值表示不按该项筛选。"""
+
+    identifier: IdentifierFilter = ""
+    state: StateFilter = ""
+    list_type: str = ""
+    color: ColorFilter = ""
+    department: str = ""
+    status: StatusFilter = ""
+    q: str = ""
+
+    def selection(self) -> dict:
+        return {name: value or None for name, value in self.dict().items()}
 
 
 class DepartmentRef(Schema):
@@ -121,9 +146,9 @@ class EntryPage(Schema):
 
 class EntryIn(Schema):
     list_type: str = Field(description="名单类型代码，见 GET /list-types")
-    identifier: str = Field(description="统一社会信用代码或身份证号码")
-    name: str = Field(description="主体名称/姓名（列入时）")
-    reason: str = Field(description="列入事由（失信/守信事实）")
+    identifier: Identifier = Field(description="统一社会信用代码或身份证号码")
+    name: SubjectName = Field(description="主体名称/姓名（列入时）")
+    reason: Text = Field(description="列入事由（失信/守信事实）")
     legal_basis: str = Field("", description="认定依据；为空时采用名单类型的依据")
     decided_on: date | None = Field(None, description="认定日期；红名单必填，黑名单可在认定时填写")
     valid_until: date | None = Field(None, description="有效期至；为空时按名单类型的最长有效期计算")
@@ -165,7 +190,7 @@ class RemoveIn(Schema):
 
 
 class EntryCorrectIn(Schema):
-    note: str = Field(description="更正说明（必填）")
+    note: Text = Field(description="更正说明（必填）")
     reason: str | None = None
     legal_basis: str | None = None
     valid_until: date | None = None
@@ -174,10 +199,6 @@ class EntryCorrectIn(Schema):
 
 class EntryObjectionIn(Schema):
     under_objection: bool
-
-
-class ErrorOut(Schema):
-    error: dict
 
 
 def list_type_out(lt: ListType) -> dict:
@@ -240,9 +261,6 @@ def _out(entry: ListEntry) -> dict:
     return entry_out(selectors.list_entry_get(entry.pk))
 
 
-_ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
-
-
 @router.get(
     "/list-types",
     response=list[ListTypeOut],
@@ -253,80 +271,40 @@ def list_types(request, color: Literal["red", "black"] | None = None, active_onl
     return [list_type_out(lt) for lt in selectors.list_type_list(color=color, active_only=active_only)]
 
 
-@router.get("/list-types/{code}", response={200: ListTypeOut, 404: ErrorOut}, summary="名单类型详情")
+@router.get("/list-types/{code}", response=ListTypeOut, summary="名单类型详情")
 def list_type_detail(request, code: str):
     return list_type_out(selectors.list_type_get(code))
 
 
 @router.get(
     "/list-entries",
-    response={200: EntryPage, 422: ErrorOut},
+    response=EntryPage,
     summary="名单条目列表",
     description=(
         "按主体标识、状态、名单类型、颜色、部门筛选；status=effective|expired|pending 为按日期推导的状态。"
     ),
 )
-def list_entries(
-    request,
-    identifier: str = "",
-    state: StateFilter = "",
-    list_type: str = "",
-    color: ColorFilter = "",
-    department: str = "",
-    status: StatusFilter = "",
-    q: str = "",
-    page: int = 1,
-    page_size: int = 20,
-):
-    result = selectors.list_entry_list(
-        identifier=identifier or None,
-        state=state or None,
-        list_type=list_type or None,
-        color=color or None,
-        department=department or None,
-        status=status or None,
-        q=q or None,
-        page=page,
-        page_size=page_size,
-    )
+def list_entries(request, filters: Query[EntryFilter], page: PageNumber = 1, page_size: PageSize = 20):
+    result = selectors.list_entry_list(**filters.selection(), page=page, page_size=page_size)
     return {"items": [entry_out(e) for e in result.items], **result.as_meta()}
 
 
 @router.get(
     "/list-entries/export",
-    response={200: None, 401: ErrorOut, 422: ErrorOut},
+    response={200: None},
     summary="导出名单条目（CSV/XLSX）",
     description="筛选条件与 GET /list-entries 相同（identifier、state、list_type、color、department、"
     "status、q），导出全部符合条件的条目（不分页）；format=csv（默认，UTF-8 带 BOM）或 xlsx。"
     "以 = + - @ 开头的单元格前加单引号。",
 )
-def list_entries_export(
-    request,
-    format: Literal["csv", "xlsx"] = "csv",
-    identifier: str = "",
-    state: StateFilter = "",
-    list_type: str = "",
-    color: ColorFilter = "",
-    department: str = "",
-    status: StatusFilter = "",
-    q: str = "",
-):
+def list_entries_export(request, filters: Query[EntryFilter], format: Literal["csv", "xlsx"] = "csv"):
     ensure_can_view(request.auth)
-    return exports.entry_export_response(
-        fmt=format,
-        identifier=identifier or None,
-        state=state or None,
-        list_type=list_type or None,
-        color=color or None,
-        department=department or None,
-        status=status or None,
-        q=q or None,
-    )
+    return exports.entry_export_response(fmt=format, **filters.selection())
 
 
 @router.post(
     "/list-entries",
-    response={201: EntryOut, **_ERRORS},
+    response={201: EntryOut},
     summary="拟列入（创建草稿）",
     description="认定部门经办人创建条目草稿。黑名单主体不能列入红名单；同一主体同一名单有效期不能重叠（409）。",
 )
@@ -335,14 +313,14 @@ def list_entry_create(request, payload: EntryIn):
     return Status(201, _out(entry))
 
 
-@router.get("/list-entries/{entry_id}", response={200: EntryOut, 404: ErrorOut}, summary="名单条目详情")
+@router.get("/list-entries/{entry_id}", response=EntryOut, summary="名单条目详情")
 def list_entry_detail(request, entry_id: int):
     return entry_out(selectors.list_entry_get(entry_id))
 
 
 @router.get(
     "/list-entries/{entry_id}/history",
-    response={200: list[EntryChangeOut], 404: ErrorOut},
+    response=list[EntryChangeOut],
     summary="名单条目状态历史",
     description="条目的每次状态变更（旧到新）：变更前后状态、原因、操作人、记录时间（事务时间）和生效日期（有效时间）。",
 )
@@ -352,7 +330,7 @@ def list_entry_history(request, entry_id: int):
 
 @router.post(
     "/list-entries/{entry_id}/update",
-    response={200: EntryOut, **_ERRORS},
+    response=EntryOut,
     summary="修改草稿",
     description="仅拟列入（草稿）状态可修改；未提供的字段保持不变。",
 )
@@ -363,7 +341,7 @@ def list_entry_update(request, entry_id: int, payload: UpdateIn):
 
 @router.post(
     "/list-entries/{entry_id}/notify",
-    response={200: EntryOut, **_ERRORS},
+    response=EntryOut,
     summary="告知（黑名单）",
     description="送达告知书，陈述申辩截止日按工作日计算；落在未配置节假日的年度时为“待配置节假日”。",
 )
@@ -375,7 +353,7 @@ def list_entry_notify(request, entry_id: int, payload: NotifyIn | None = None):
 
 @router.post(
     "/list-entries/{entry_id}/statement",
-    response={200: EntryOut, **_ERRORS},
+    response=EntryOut,
     summary="登记陈述申辩",
     description="登记当事人的陈述申辩及处理意见（或明确放弃），登记后可在期限届满前认定。",
 )
@@ -384,7 +362,7 @@ def list_entry_statement(request, entry_id: int, payload: StatementIn):
     return _out(services.list_entry_statement_record(entry=entry, actor=request.auth, **payload.dict()))
 
 
-@router.post("/list-entries/{entry_id}/decide", response={200: EntryOut, **_ERRORS}, summary="认定（黑名单）")
+@router.post("/list-entries/{entry_id}/decide", response=EntryOut, summary="认定（黑名单）")
 def list_entry_decide(request, entry_id: int, payload: DecideIn | None = None):
     entry = selectors.list_entry_get(entry_id)
     data = (payload or DecideIn()).dict()
@@ -393,7 +371,7 @@ def list_entry_decide(request, entry_id: int, payload: DecideIn | None = None):
 
 @router.post(
     "/list-entries/{entry_id}/publish",
-    response={200: EntryOut, **_ERRORS},
+    response=EntryOut,
     summary="发布",
     description="发布到门户并推送。发布黑名单条目时，该主体的红名单条目立即移出（superseded）。",
 )
@@ -404,7 +382,7 @@ def list_entry_publish(request, entry_id: int):
 
 @router.post(
     "/list-entries/{entry_id}/remove",
-    response={200: EntryOut, **_ERRORS},
+    response=EntryOut,
     summary="移出",
     description="reason: expired（有效期届满）| repaired（信用修复）| revoked（撤销）| corrected（更正）。",
 )
@@ -413,15 +391,13 @@ def list_entry_remove(request, entry_id: int, payload: RemoveIn):
     return _out(services.list_entry_remove(entry=entry, actor=request.auth, **payload.dict()))
 
 
-@router.post("/list-entries/{entry_id}/correct", response={200: EntryOut, **_ERRORS}, summary="更正")
+@router.post("/list-entries/{entry_id}/correct", response=EntryOut, summary="更正")
 def list_entry_correct(request, entry_id: int, payload: EntryCorrectIn):
     entry = selectors.list_entry_get(entry_id)
     return _out(services.list_entry_correct(entry=entry, actor=request.auth, **payload.dict()))
 
 
-@router.post(
-    "/list-entries/{entry_id}/objection", response={200: EntryOut, **_ERRORS}, summary="标记/取消异议中"
-)
+@router.post("/list-entries/{entry_id}/objection", response=EntryOut, summary="标记/取消异议中")
 def list_entry_objection(request, entry_id: int, payload: EntryObjectionIn):
     entry = selectors.list_entry_get(entry_id)
     return _out(
@@ -460,7 +436,7 @@ class PublicEntryPage(Schema):
 
 @public_router.get(
     "/{color}",
-    response={200: PublicEntryPage, 422: ErrorOut},
+    response=PublicEntryPage,
     summary="红/黑名单公示查询",
     description="仅返回当前生效的条目；自然人姓名、证件号脱敏；自然人只能按完整姓名或完整证件号码查询。",
 )
@@ -469,8 +445,8 @@ def public_list(
     color: Literal["red", "black"],
     q: str = "",
     list_type: str = "",
-    page: int = 1,
-    page_size: int = 20,
+    page: PageNumber = 1,
+    page_size: PageSize = 20,
 ):
     result = selectors.public_entry_list(
         color=color, q=q, list_type=list_type or None, page=page, page_size=page_size
@@ -478,8 +454,6 @@ def public_list(
     return {"items": [selectors.public_entry_out(e) for e in result.items], **result.as_meta()}
 
 
-@public_router.get(
-    "/entries/{entry_id}", response={200: PublicEntryOut, 404: ErrorOut}, summary="名单公示详情"
-)
+@public_router.get("/entries/{entry_id}", response=PublicEntryOut, summary="名单公示详情")
 def public_detail(request, entry_id: int):
     return selectors.public_entry_out(selectors.public_entry_get(entry_id))

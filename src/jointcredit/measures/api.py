@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from django.http import HttpResponse
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
+from pydantic import Field
 
 from jointcredit.common.pagination import Page
-from jointcredit.common.schemas import OutSchema, one_of
+from jointcredit.common.schemas import (
+    Identifier,
+    OutSchema,
+    PageNumber,
+    PageSize,
+    choice_of,
+    one_of,
+    required_text,
+)
+from jointcredit.subjects.models import RelatedRole
 
 from . import selectors, services
 from .models import Measure, Memorandum, RecordedCheck, Screening
@@ -22,10 +32,18 @@ router = Router(tags=["联合奖惩"])
 
 CheckDate = date
 
-if TYPE_CHECKING:  # a Literal built at run time from the scenario codes (the OpenAPI enum)
+if TYPE_CHECKING:  # Literals built at run time from the codes (the OpenAPI enums)
     Scenario = str
+    ScenarioChoice = str
+    Role = str
+    Code = str
+    WorkingDays = int
 else:
+    Code = required_text()
+    WorkingDays = Annotated[int, Field(json_schema_extra={"minimum": 1, "maximum": 60})]
     Scenario = one_of(SCENARIOS)
+    ScenarioChoice = choice_of(SCENARIOS)
+    Role = choice_of(RelatedRole.values)
 
 
 # --- check ---------------------------------------------------------------------------------------
@@ -88,7 +106,11 @@ class CheckOut(OutSchema):
     ),
 )
 def check(
-    request, identifier: str, scenario: Scenario, date: date | None = None, known_at: datetime | None = None
+    request,
+    identifier: Identifier,
+    scenario: Scenario,
+    date: date | None = None,
+    known_at: datetime | None = None,
 ):
     # Hot path (DESIGN.md §5, bench/bench_check.py): the Check*Out schemas are OutSchema (ADR 0014).
     result = selectors.measure_check(identifier=identifier, scenario=scenario, on=date, known_at=known_at)
@@ -255,11 +277,11 @@ class MemorandumOut(Schema):
 
 
 class MemorandumIn(Schema):
-    code: str
-    name: str
+    code: Code
+    name: Code
     document_no: str = ""
     signed_on: date | None = None
-    feedback_working_days: int = 10
+    feedback_working_days: WorkingDays = 10
     signatories: list[str] = []
     is_active: bool = True
 
@@ -293,24 +315,24 @@ class MeasureIn(Schema):
     code: str
     name: str
     kind: Literal["incentive", "punishment"]
-    scenarios: list[str]
+    scenarios: list[ScenarioChoice]
     legal_basis: str = ""
     implementing_departments: list[str] = []
     reaches_subject: bool = True
-    reach_roles: list[str] = []
-    directly_responsible_roles: list[str] = []
+    reach_roles: list[Role] = []
+    directly_responsible_roles: list[Role] = []
     is_active: bool = True
 
 
 class MeasurePatch(Schema):
     name: str | None = None
     kind: Literal["incentive", "punishment"] | None = None
-    scenarios: list[str] | None = None
+    scenarios: list[ScenarioChoice] | None = None
     legal_basis: str | None = None
     implementing_departments: list[str] | None = None
     reaches_subject: bool | None = None
-    reach_roles: list[str] | None = None
-    directly_responsible_roles: list[str] | None = None
+    reach_roles: list[Role] | None = None
+    directly_responsible_roles: list[Role] | None = None
     is_active: bool | None = None
 
 
@@ -370,7 +392,7 @@ def _page(page: Page, fn) -> dict:
 
 
 @router.get("/memoranda", response=MemorandumPage, summary="联合奖惩备忘录列表")
-def memorandum_list(request, page: int = 1, page_size: int = 20, active: bool | None = None):
+def memorandum_list(request, page: PageNumber = 1, page_size: PageSize = 20, active: bool | None = None):
     return _page(selectors.memorandum_list(page=page, page_size=page_size, active=active), memorandum_out)
 
 
@@ -396,8 +418,8 @@ def memorandum_update(request, code: str, payload: MemorandumPatch):
 @router.get("/measures", response=MeasurePage, summary="奖惩措施清单")
 def measure_list(
     request,
-    page: int = 1,
-    page_size: int = 20,
+    page: PageNumber = 1,
+    page_size: PageSize = 20,
     memorandum: str | None = None,
     kind: Literal["incentive", "punishment"] | None = None,
     scenario: Scenario | None = None,
@@ -507,7 +529,12 @@ def screening_out(s: Screening) -> dict:
     "“标识/统一社会信用代码/证件号码/identifier”列，无此列时取第一列），scenario 为业务场景代码，"
     "date 可选。返回每一输入行的结果（hit 命中 / clear 未命中 / invalid 无效并附原因），不丢弃任何行。",
 )
-def screening_create(request, file: File[UploadedFile], scenario: Form[str], date: Form[date | None] = None):
+def screening_create(
+    request,
+    file: File[UploadedFile],
+    scenario: Form[ScenarioChoice],
+    date: Form[date] = None,  # type: ignore[assignment]
+):
     from .screening import screening_rows_all
 
     screening = services.screening_run(
@@ -517,7 +544,7 @@ def screening_create(request, file: File[UploadedFile], scenario: Form[str], dat
 
 
 @router.get("/screenings", response=ScreeningPage, summary="本部门的批量比对记录")
-def screening_list(request, page: int = 1, page_size: int = 20):
+def screening_list(request, page: PageNumber = 1, page_size: PageSize = 20):
     return _page(selectors.screening_list(user=request.auth, page=page, page_size=page_size), screening_out)
 
 
@@ -525,8 +552,8 @@ def screening_list(request, page: int = 1, page_size: int = 20):
 def screening_detail(
     request,
     screening_id: int,
-    page: int = 1,
-    page_size: int = 100,
+    page: PageNumber = 1,
+    page_size: PageSize = 100,
     status: Literal["hit", "clear", "invalid"] | None = None,
 ):
     from .screening import screening_rows_page

@@ -7,6 +7,7 @@ Transitions are POST /objections/{id}/{accept|reject|review|uphold|correct}; an 
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -15,33 +16,49 @@ from jointcredit.accounts.permissions import ensure_can_view
 from jointcredit.casework import endpoints as shared
 from jointcredit.casework import receipts
 from jointcredit.casework import selectors as cases
-from jointcredit.casework.evidence import evidence_of
-from jointcredit.casework.models import ReceiptChannel
+from jointcredit.casework.evidence import MAX_FILES, evidence_of
+from jointcredit.casework.models import ReceiptChannel, ReceiptSource, TargetType
+from jointcredit.common.schemas import PageNumber, PageSize, choice_of, one_of, required_text
+from jointcredit.common.validation import TEXT_MAX
 
 from . import selectors, services
 from .kind import OBJECTION
 from .letters import objection_letters_available
+from .models import Resolution
 
 PREFIX = ""
 router = Router(tags=["异议处理"])
 
+if TYPE_CHECKING:  # Literals built at run time from the model choices (the OpenAPI enums)
+    Target = str
+    ResolutionChoice = str
+    Source = str
+    Text = str
+    ContactName = str
+else:
+    Text = required_text(TEXT_MAX)
+    ContactName = required_text(100)
+    Target = choice_of(TargetType.values)
+    ResolutionChoice = choice_of(Resolution.values)
+    Source = one_of(ReceiptSource.values)
+
 
 class ObjectionIn(Schema):
-    target_type: str
+    target_type: Target
     target_id: int
-    statement: str
-    contact_name: str
-    contact_email: str
+    statement: Text
+    contact_name: ContactName
+    contact_email: shared.ContactEmail
     contact_phone: str = ""
 
 
 class ObjectionDecisionIn(Schema):
-    decision: str
+    decision: Text
 
 
 class ObjectionCorrectIn(Schema):
-    decision: str
-    resolution: str = "revoke"
+    decision: Text
+    resolution: ResolutionChoice = "revoke"
     reason: str | None = None
     legal_basis: str | None = None
     valid_until: date | None = None
@@ -103,7 +120,11 @@ shared.case_endpoints(
 @router.post(
     "/objections/{objection_id}/evidence", response={201: dict}, summary="上传证明材料（PDF/JPG/PNG）"
 )
-def objection_evidence(request, objection_id: int, files: list[UploadedFile] = File(...)):
+def objection_evidence(
+    request,
+    objection_id: int,
+    files: list[UploadedFile] = File(..., max_length=MAX_FILES),
+):
     out = services.objection_evidence_add(
         actor=request.auth, objection=selectors.objection_get(objection_id), files=files
     )
@@ -151,10 +172,10 @@ def receipt_list(
     request,
     mine: bool = False,
     pending: bool | None = None,
-    source_type: str | None = None,
+    source_type: Source | None = None,
     source_id: int | None = None,
-    page: int = 1,
-    page_size: int = 20,
+    page: PageNumber = 1,
+    page_size: PageSize = 20,
 ):
     ensure_can_view(request.auth)
     p = cases.receipt_list(

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Annotated
+
 from ninja import Router, Schema
+from pydantic import Field
 
 from jointcredit.common.errors import DomainError
+from jointcredit.common.portal_registry import search_providers
+from jointcredit.common.schemas import PageNumber, one_of
 from jointcredit.subjects.privacy import public_query
 
 from . import selectors
+from .selectors import MAX_PAGE_SIZE
 from .views import RATE_LIMIT_MESSAGE, rate_limited, search_rate
 
 PUBLIC_PREFIX = ""
 public_router = Router(tags=["公共查询"])
+
+if TYPE_CHECKING:  # a Literal built at run time from the registered providers (the OpenAPI enum)
+    SearchType = str
+else:
+    # Providers register in the apps' AppConfig.ready, before any api.py is imported.
+    SearchType = one_of([p.key for p in search_providers()])
+SearchPageSize = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)]
 
 
 class RateLimited(DomainError):
@@ -56,7 +69,9 @@ class SearchOut(Schema):
         "按来源地址限流，超出返回 429（code = rate_limited）。"
     ),
 )
-def public_search(request, q: str, type: str | None = None, page: int = 1, page_size: int = 10):
+def public_search(
+    request, q: str, type: SearchType | None = None, page: PageNumber = 1, page_size: SearchPageSize = 10
+):
     if rate_limited(request, "portal-search", search_rate()):
         raise RateLimited(RATE_LIMIT_MESSAGE)
     groups = selectors.unified_search(q, provider=type, page=page, page_size=page_size)

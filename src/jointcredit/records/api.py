@@ -12,7 +12,7 @@ from ninja.files import UploadedFile
 from jointcredit.accounts.models import Department
 from jointcredit.accounts.permissions import ensure_can_view
 from jointcredit.common.errors import ValidationFailed
-from jointcredit.common.schemas import StatusChangeOut, one_of
+from jointcredit.common.schemas import PageNumber, PageSize, StatusChangeOut, choice_of, one_of, required_text
 from jointcredit.importing.pipeline import ImportMode
 
 from . import exports, selectors, services
@@ -26,6 +26,8 @@ router = Router(tags=["双公示"])
 public_router = Router(tags=["双公示公示查询"])
 
 Kind = Literal["licenses", "penalties"]
+ImportModeChoice = choice_of(ImportMode.values)
+WithdrawReason = required_text(500)
 
 
 class RecordOut(Schema):
@@ -87,7 +89,7 @@ class ImportReportOut(Schema):
 
 
 class WithdrawIn(Schema):
-    reason: str
+    reason: WithdrawReason
 
 
 class TimelinessRow(Schema):
@@ -179,7 +181,7 @@ def timeliness(
 def record_create(
     request,
     kind: Kind,
-    payload: dict[str, Any] = Body(..., description="以 XK_*/CF_* 标准字段代码为键"),
+    payload: dict[str, Any] = Body(..., description="以 XK_*/CF_* 标准字段代码为键", min_length=1),
     draft: bool = False,
     department: str | None = None,
 ):
@@ -200,7 +202,7 @@ def record_import(
     request,
     kind: Kind,
     file: File[UploadedFile],
-    mode: Form[str] = ImportMode.ALL_OR_NOTHING,
+    mode: ImportModeChoice = Form(ImportMode.ALL_OR_NOTHING),
     draft: Form[bool] = False,
     department: Form[str] = "",
 ):
@@ -250,8 +252,8 @@ class ListQuery(Schema):
     date_from: date | None = None
     date_to: date | None = None
     overdue: bool = False
-    page: int = 1
-    page_size: int = 20
+    page: PageNumber = 1
+    page_size: PageSize = 20
 
 
 @router.get("/{kind}", response=RecordPageOut, summary="双公示信息列表")
@@ -333,7 +335,7 @@ class PublicPageOut(Schema):
     description="按相对人名称、统一社会信用代码或文书号查询公示期内的信息；自然人只能按完整姓名或完整证件号码"
     "查到，其姓名、证件号码以及法定代表人姓名均已脱敏。",
 )
-def public_search(request, kind: Kind, q: str = "", page: int = 1, page_size: int = 20):
+def public_search(request, kind: Kind, q: str = "", page: PageNumber = 1, page_size: PageSize = 20):
     result = selectors.public_search(
         record_type=RECORD_TYPE_BY_PLURAL[kind], q=q, page=page, page_size=min(page_size, 50)
     )

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from jointcredit.accounts.permissions import ensure_can_view
 from jointcredit.casework import endpoints as shared
-from jointcredit.casework.evidence import evidence_of
+from jointcredit.casework.evidence import MAX_FILES, evidence_of
+from jointcredit.casework.models import Evidence, TargetType
 from jointcredit.casework.selectors import receipts_of
+from jointcredit.common.schemas import choice_of, one_of, required_text
+from jointcredit.common.validation import TEXT_MAX
 
 from . import selectors, services
 from .kind import REPAIR
@@ -17,16 +22,29 @@ from .letters import repair_letters_available
 PREFIX = "/repairs"
 router = Router(tags=["信用修复"])
 
+if TYPE_CHECKING:  # Literals built at run time from the model choices (the OpenAPI enums)
+    Target = str
+    TargetFilter = str
+    EvidenceKind = str
+    Text = str
+    Name100 = str
+else:
+    Text = required_text(TEXT_MAX)
+    Name100 = required_text(100)
+    Target = choice_of(TargetType.values)
+    TargetFilter = one_of(TargetType.values)
+    EvidenceKind = choice_of([Evidence.Kind.PROOF, Evidence.Kind.COMMITMENT])
+
 
 class RepairIn(Schema):
-    target_type: str
+    target_type: Target
     target_id: int
-    correction: str
-    commitment_signatory: str
+    correction: Text
+    commitment_signatory: Name100
     commitment_role: str = "法定代表人"
     commitment_accepted: bool
-    contact_name: str
-    contact_email: str
+    contact_name: Name100
+    contact_email: shared.ContactEmail
     contact_phone: str = ""
 
 
@@ -67,7 +85,7 @@ def repair_out(r) -> dict:
 
 
 @router.get("/check", summary="能否申请信用修复（最短公示期、是否可修复）")
-def repair_check(request, target_type: str, target_id: int):
+def repair_check(request, target_type: TargetFilter, target_id: int):
     ensure_can_view(request.auth)
     return services.repair_check(target_type=target_type, target_id=target_id)
 
@@ -95,7 +113,10 @@ shared.case_endpoints(
     "/{repair_id}/evidence", response={201: dict}, summary="上传履行/整改证明或签署的承诺书（PDF/JPG/PNG）"
 )
 def repair_evidence(
-    request, repair_id: int, files: list[UploadedFile] = File(...), kind: str = Form("proof")
+    request,
+    repair_id: int,
+    files: list[UploadedFile] = File(..., max_length=MAX_FILES),
+    kind: EvidenceKind = Form("proof"),
 ):
     out = services.repair_evidence_add(
         actor=request.auth, repair=selectors.repair_get(repair_id), files=files, kind=kind

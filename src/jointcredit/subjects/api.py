@@ -1,21 +1,51 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ninja import Field, Router, Schema, Status
 
 from jointcredit.common import clock
 from jointcredit.common.errors import ValidationFailed
 from jointcredit.common.pagination import Page
-from jointcredit.common.schemas import OutSchema
+from jointcredit.common.schemas import (
+    Identifier,
+    OutSchema,
+    PageNumber,
+    PageSize,
+    choice_of,
+    comma_list_of,
+    one_of,
+    required_text,
+)
 
 from . import selectors, services
 from .extensions import section_keys, section_keys_as_of, subject_sections
+from .identifiers import IdType
 from .models import RelatedRole, Subject, SubjectKind
 
 PREFIX = "/subjects"
 router = Router(tags=["信用主体"])
+
+if TYPE_CHECKING:  # Literals built at run time from the model choices (the OpenAPI enums)
+    Kind = str
+    KindChoice = str
+    IdTypeChoice = str
+    PersonIdType = str
+    Role = str
+    Include = str
+    MergeReason = str
+else:
+    MergeReason = required_text(services.REASON_MAX)
+    Kind = one_of(SubjectKind.values)
+    KindChoice = choice_of(SubjectKind.values)
+    IdTypeChoice = choice_of(IdType.LABELS)
+    PersonIdType = choice_of(IdType.PERSONAL)
+    Role = choice_of(RelatedRole.values)
+    # Sections are registered by the apps' AppConfig.ready, before any api.py is imported.
+    Include = comma_list_of(
+        ["all", *section_keys()], blank=True, description="附加的业务板块，逗号分隔，或 all"
+    )
 
 
 class NameChangeOut(OutSchema):
@@ -66,9 +96,9 @@ class SubjectPage(Schema):
 
 
 class SubjectIn(Schema):
-    kind: str
+    kind: KindChoice
     identifier: str = ""
-    id_type: str | None = None
+    id_type: IdTypeChoice | None = None
     name: str
     operator_id_number: str = ""
     legal_representative: str = ""
@@ -77,18 +107,18 @@ class SubjectIn(Schema):
 
 
 class RelatedPersonIn(Schema):
-    person_identifier: str
+    person_identifier: Identifier
     person_name: str
-    role: str
-    id_type: str = "resident_id"
+    role: Role
+    id_type: PersonIdType = "resident_id"
     directly_responsible: bool = False
     since: date | None = None
     until: date | None = None
 
 
 class MergeIn(Schema):
-    into: str = Field(description="保留的主体（合并目标）的统一社会信用代码或证件号码")
-    reason: str = Field(description="合并原因，如重复登记的依据（必填，最多 500 字）")
+    into: Identifier = Field(description="保留的主体（合并目标）的统一社会信用代码或证件号码")
+    reason: MergeReason = Field(description="合并原因，如重复登记的依据（必填，最多 500 字）")
 
 
 class MergedSubjectOut(Schema):
@@ -101,10 +131,6 @@ class MergeOut(Schema):
     merged: MergedSubjectOut
     into: MergedSubjectOut
     moved: dict[str, int]
-
-
-class ErrorOut(Schema):
-    error: dict
 
 
 _ROLE_LABELS = dict(RelatedRole.choices)
@@ -182,7 +208,9 @@ def _page_out(page: Page) -> dict:
 
 
 @router.get("", response=SubjectPage, summary="按名称片段或标识查询主体")
-def subject_list(request, q: str = "", kind: str | None = None, page: int = 1, page_size: int = 20):
+def subject_list(
+    request, q: str = "", kind: Kind | None = None, page: PageNumber = 1, page_size: PageSize = 20
+):
     return _page_out(selectors.subject_search(q=q, kind=kind, page=page, page_size=page_size))
 
 
@@ -201,14 +229,14 @@ def subject_create(request, payload: SubjectIn):
     "`date=YYYY-MM-DD`（不晚于今天）按该日结束时的状态回答（as_of）：双公示（公示中）、承诺（履约中/已违约）、"
     "信用等级、荣誉称号；不能按日期回答的板块不返回并列在 `not_as_of` 中。",
 )
-def subject_detail(request, identifier: str, include: str = "", date: date | None = None):
+def subject_detail(request, identifier: Identifier, include: Include = "", date: date | None = None):
     # Hot path (DESIGN.md §5, bench/bench_subjects.py): SubjectOut is an OutSchema (ADR 0014).
     subject = selectors.subject_get(identifier)
     return subject_out(subject, include=_include_keys(include), viewer=request.auth, on=_as_of_date(date))
 
 
 @router.post("/{identifier}/related-persons", response={201: RelatedPersonOut}, summary="登记关联人")
-def related_person_add(request, identifier: str, payload: RelatedPersonIn):
+def related_person_add(request, identifier: Identifier, payload: RelatedPersonIn):
     subject = selectors.subject_get(identifier)
     link = services.related_person_add(actor=request.auth, subject=subject, **payload.dict())
     return Status(
@@ -225,14 +253,14 @@ def related_person_add(request, identifier: str, payload: RelatedPersonIn):
 
 @router.post(
     "/{identifier}/merge",
-    response={200: MergeOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response=MergeOut,
     summary="合并重复主体（信用办）",
     description="把路径中的主体（重复登记）合并到 `into` 指定的主体：名单条目、双公示信息、异议与修复、"
     "承诺、荣誉、别名和关联人随之转到保留的主体，原标识此后解析到保留的主体。仅信用办管理员（403）。"
     "未知标识 404；标识格式错误、缺少原因、合并到自身、自然人与组织互相合并 422；"
     "任一方已被合并 409（`error.details[0].merged_into` 给出其现归属）。`moved` 为各类数据转移的行数。",
 )
-def subject_merge(request, identifier: str, payload: MergeIn):
+def subject_merge(request, identifier: Identifier, payload: MergeIn):
     source = selectors.subject_get(identifier, follow_merges=False)
     target = selectors.subject_get(payload.into, follow_merges=False, field="into")
     merge = services.subject_merge(actor=request.auth, source=source, target=target, reason=payload.reason)
