@@ -99,6 +99,7 @@ def exchange_figures(platform: Platform, *, days: int = 14) -> dict:
     axis = [(now - timedelta(days=i)).date() for i in reversed(range(days))]
     return {
         "days": [d.isoformat() for d in axis],
+        "daily": [(d, sent.get(d, 0), received.get(d, 0)) for d in axis],
         "sent": [sent.get(d, 0) for d in axis],
         "received": [received.get(d, 0) for d in axis],
         "by_state": by_state,

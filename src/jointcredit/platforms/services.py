@@ -211,7 +211,7 @@ def outgoing_item_resend(*, item: OutgoingItem, actor) -> OutgoingItem:
     """更正后重发: a rejected item goes up again, rebuilt from the current data, under a new key."""
     ensure_can_write(actor, item.department or item.platform.receiving_department)
     with transaction.atomic():
-        item = OutgoingItem.objects.select_for_update().select_related("platform").get(pk=item.pk)
+        item = OutgoingItem.objects.select_for_update(of=("self",)).select_related("platform").get(pk=item.pk)
         if item.state != OutgoingState.REJECTED:
             raise ValidationFailed.single(
                 "state",
@@ -370,7 +370,7 @@ def inbound_pull_step(*, platform: Platform, limit: int = BATCH) -> dict[str, in
             item = known.get(row.item_key)
             if item is None:
                 item = known[row.item_key] = _receive(platform, row)
-                counts[item.state] += 1
+                counts[str(item.state)] += 1
             else:
                 counts["duplicate"] += 1
             written.append((row.id, STATUS_FLAGS[InboundState(item.state)], item.reason))
@@ -391,7 +391,11 @@ def inbound_pull_step(*, platform: Platform, limit: int = BATCH) -> dict[str, in
 
 
 def _held(item: InboundItem) -> InboundItem:
-    item = InboundItem.objects.select_for_update().select_related("platform", "authority").get(pk=item.pk)
+    item = (
+        InboundItem.objects.select_for_update(of=("self",))
+        .select_related("platform", "authority")
+        .get(pk=item.pk)
+    )
     if item.state != InboundState.HELD:
         raise ValidationFailed.single(
             "state", "held", f"只有暂挂的下发事项可以处理，当前状态为“{item.get_state_display()}”。"
@@ -536,15 +540,6 @@ def platform_create(
             region_code=region_code,
             settings=settings or {},
         )
-        # Report from now on: the platform's cursor starts at the feed's current end (the initial
-        # load of what is already in force is a separate, explicit step).
-        last = (
-            OutboxEvent.objects.filter(position__isnull=False)
-            .order_by("-position")
-            .values_list("position", flat=True)
-            .first()
-        )
-        FeedCursor.objects.update_or_create(name=platform.feed_cursor_name, defaults={"position": last or 0})
         audit_record(
             actor=actor,
             action="platform.create",
