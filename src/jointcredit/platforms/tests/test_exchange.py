@@ -8,7 +8,9 @@ import pytest
 from django.db import connections
 
 from jointcredit.common import clock
-from jointcredit.exchange.models import OutboxEvent
+from jointcredit.exchange.dispatcher import dispatch_all
+from jointcredit.exchange.models import OutboxEvent, Push
+from jointcredit.exchange.sequencer import sequence_all
 from jointcredit.lists import services as list_services
 from jointcredit.lists.models import EntryState, ListEntry, RemovalReason
 from jointcredit.platforms import exchange_db, services
@@ -72,6 +74,11 @@ def test_upstream_entry_enters_published_with_its_authority_and_bites_in_the_che
     )
     assert {h["entry_id"] for h in hits.json()["hits"]} == {entry.pk}
     assert platform_simulator.status_of(key) == [(exchange_db.IN_APPLIED, "")]
+    # Pushed to the cooperating departments like a district entry (not to the recording department).
+    sequence_all()
+    dispatch_all()
+    pushed = set(Push.objects.filter(entry=entry).values_list("department__code", flat=True))
+    assert pushed and platform.receiving_department.code not in pushed
     # Upstream entries are not reported back up to the platform that issued them.
     assert not OutgoingItem.objects.filter(source_key=f"list_entry:{entry.pk}").exists()
 
@@ -287,3 +294,18 @@ def test_reconciliation_reports_what_each_side_misses(
     exchange_db.holding_drop(platform.code, key)
     report = reconciliation_run(platform=platform)
     assert [(line["key"], line["problem"]) for line in report.lines] == [(key, "missing_down")]
+
+
+def test_the_daily_sweep_exchanges_reconciles_and_arms_the_exchange_task(
+    platform, platform_simulator, company
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from jointcredit.platforms import sweeps
+
+    _issue(platform_simulator, company)
+    out = sweeps.run(now=clock.now())
+    assert out == {"上级平台交换": 1, "对账差异": 0}
+    assert ListEntry.objects.filter(subject=company, source_authority__isnull=False).count() == 1
+    assert platform.reconciliations.count() == 1
+    assert DBTaskResult.objects.filter(task_path="jointcredit.platforms.tasks.platforms_exchange").exists()
