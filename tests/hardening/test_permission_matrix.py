@@ -537,6 +537,13 @@ RULES: list[tuple[str, str, str, Builder | None]] = [
         "office_admin",
         lambda w, r: _repair(w, r, "submitted", {"note": "请尽快办理"}),
     ),
+    # 上下联动 (platforms.services): held upstream items are handled by the platform's 承接部门,
+    # rejected items re-sent by the department whose change they reported (their tests exercise the
+    # allowed and denied actors over the exchange database); an exchange round is the office's.
+    ("post", r"^/api/v1/platforms/held\-items/\{item_id\}/apply$", "dept_write", None),
+    ("post", r"^/api/v1/platforms/held\-items/\{item_id\}/reject$", "dept_write", None),
+    ("post", r"^/api/v1/platforms/rejected\-items/\{item_id\}/resend$", "dept_write", None),
+    ("post", r"^/api/v1/platforms/\{code\}/exchange$", "office_admin", None),
 ]
 
 

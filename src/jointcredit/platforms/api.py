@@ -124,11 +124,6 @@ def _outgoing_out(i: OutgoingItem) -> dict:
     }
 
 
-def _scope(actor) -> int | None:
-    """Office admins see every department's items; others their own department's."""
-    return None if actor.is_superuser or actor.is_office_admin else actor.department_id
-
-
 @router.get("", response=list[PlatformOut], summary="上级平台及交换状态")
 def platform_list(request):
     out = []
@@ -160,7 +155,9 @@ def platform_list(request):
 )
 def held_items(request, page: int = 1, page_size: int = 20):
     result = paginate(
-        selectors.held_items_filter(department_id=_scope(request.auth)), page=page, page_size=page_size
+        selectors.held_items_filter(department_id=selectors.department_scope(request.auth)),
+        page=page,
+        page_size=page_size,
     )
     return {"items": [_inbound_out(i) for i in result.items], "meta": result.as_meta()}
 
@@ -184,7 +181,9 @@ def held_item_reject(request, item_id: int, payload: RejectIn):
 @router.get("/rejected-items", response=OutgoingPageOut, summary="被上级平台退回的上报事项")
 def rejected_items(request, page: int = 1, page_size: int = 20):
     result = paginate(
-        selectors.rejected_items_filter(department_id=_scope(request.auth)), page=page, page_size=page_size
+        selectors.rejected_items_filter(department_id=selectors.department_scope(request.auth)),
+        page=page,
+        page_size=page_size,
     )
     return {"items": [_outgoing_out(i) for i in result.items], "meta": result.as_meta()}
 

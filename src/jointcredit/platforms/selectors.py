@@ -24,6 +24,12 @@ def platform_list():
     return Platform.objects.select_related("receiving_department").order_by("code")
 
 
+def department_scope(user) -> int | None:
+    """Whose held and rejected items a user works on: the office's admins every department's (None),
+    anyone else their own department's. Lists, pages and to-do cards all use it."""
+    return None if user.is_superuser or user.is_office_admin else user.department_id
+
+
 def held_items_filter(*, department_id: int | None = None, platform: Platform | None = None):
     """Held inbound items (暂挂), for the receiving department of their platform."""
     qs = InboundItem.objects.filter(state=InboundState.HELD).select_related("platform", "authority")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from jointcredit.accounts.models import Role
 
-from .selectors import held_items_filter, rejected_items_filter
+from .selectors import department_scope, held_items_filter, rejected_items_filter
 
 
 def _writer(user) -> bool:
@@ -20,7 +20,7 @@ def held_items_todo(user) -> dict | None:
 
     if not _writer(user):
         return None
-    count = held_items_filter(department_id=user.department_id).count()
+    count = held_items_filter(department_id=department_scope(user)).count()
     return todo_card(label="上级平台下发待处理（暂挂）", count=count, url_name="platforms:held", filters={})
 
 
@@ -29,5 +29,5 @@ def rejected_items_todo(user) -> dict | None:
 
     if not _writer(user):
         return None
-    count = rejected_items_filter(department_id=user.department_id).count()
+    count = rejected_items_filter(department_id=department_scope(user)).count()
     return todo_card(label="上报被上级平台退回", count=count, url_name="platforms:rejected", filters={})

@@ -23,10 +23,6 @@ def _int(value, default=1):
         return default
 
 
-def _scope(user) -> int | None:
-    return None if user.is_superuser or user.is_office_admin else user.department_id
-
-
 @login_required
 def home(request):
     if not (request.user.is_superuser or request.user.is_office_admin):
@@ -46,7 +42,8 @@ def home(request):
 @login_required
 def held(request):
     page = paginate(
-        selectors.held_items_filter(department_id=_scope(request.user)), page=_int(request.GET.get("page"))
+        selectors.held_items_filter(department_id=selectors.department_scope(request.user)),
+        page=_int(request.GET.get("page")),
     )
     return render(request, "platforms/held.html", {"page": page, "fields": formats.LIST_ENTRY_FIELDS})
 
@@ -54,7 +51,7 @@ def held(request):
 @login_required
 def rejected(request):
     page = paginate(
-        selectors.rejected_items_filter(department_id=_scope(request.user)),
+        selectors.rejected_items_filter(department_id=selectors.department_scope(request.user)),
         page=_int(request.GET.get("page")),
     )
     return render(request, "platforms/rejected.html", {"page": page})

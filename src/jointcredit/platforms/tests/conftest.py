@@ -6,20 +6,11 @@ from jointcredit.accounts.models import Role
 from jointcredit.lists import services as list_services
 from jointcredit.lists.models import ListType
 from jointcredit.measures.services import measures_seed_defaults
-from jointcredit.platforms import exchange_db, services
+from jointcredit.platforms import services
 from jointcredit.platforms.simulator import PlatformSimulator
 from jointcredit.subjects.tests.factories import CompanyFactory
 
 EXCHANGE = ["default", "platform_exchange"]
-
-
-@pytest.fixture(scope="session")
-def exchange_schema(django_db_setup, django_db_blocker):
-    """The exchange tables in the test exchange database, created once and committed (each test's
-    rows roll back with its transaction)."""
-    with django_db_blocker.unblock():
-        exchange_db.schema_forget()
-        exchange_db.schema_ensure()
 
 
 @pytest.fixture
@@ -30,7 +21,7 @@ def types(lixia):
 
 
 @pytest.fixture
-def platform(exchange_schema, types, office_admin, lixia):
+def platform(platform_exchange_schema, types, office_admin, lixia):
     return services.platform_create(
         actor=office_admin, code="jinan", name="信用济南", receiving_department=lixia["fgj"]
     )
