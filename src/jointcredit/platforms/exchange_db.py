@@ -147,18 +147,17 @@ class OutgoingRow:
 
 
 def outgoing_insert(platform_code: str, rows: list[OutgoingRow], *, name: str | None = None) -> int:
-    """Write outgoing rows; rows whose key is already there are skipped. Returns rows inserted."""
+    """Write outgoing rows; rows whose key is already there are skipped. Returns rows written."""
     if not rows:
         return 0
     conn = connection(name)
-    inserted = 0
     with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
-        for row in rows:
-            cursor.execute(
-                "INSERT INTO xchg_outgoing (idempotency_key, platform_code, item_type, action, source_key, "
-                "dfbm, "
-                "sjc, payload, status) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
-                "ON CONFLICT (idempotency_key) DO NOTHING",
+        # One statement, many parameter sets (pipelined by psycopg): no round trip per row.
+        cursor.executemany(
+            "INSERT INTO xchg_outgoing (idempotency_key, platform_code, item_type, action, source_key, "
+            "dfbm, sjc, payload, status) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (idempotency_key) DO NOTHING",
+            [
                 [
                     row.idempotency_key,
                     platform_code,
@@ -169,10 +168,11 @@ def outgoing_insert(platform_code: str, rows: list[OutgoingRow], *, name: str | 
                     row.sjc,
                     json.dumps(row.payload, ensure_ascii=False, sort_keys=True),
                     OUT_NEW,
-                ],
-            )
-            inserted += cursor.rowcount
-    return inserted
+                ]
+                for row in rows
+            ],
+        )
+    return len(rows)
 
 
 def receipts_after(platform_code: str, position: int, *, limit: int, name: str | None = None) -> list[tuple]:
@@ -220,11 +220,10 @@ def incoming_status_write(row_ids_and_status: list[tuple[int, str, str]], *, nam
     conn = connection(name)
     stamp = sjc()
     with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
-        for row_id, status, reason in row_ids_and_status:
-            cursor.execute(
-                "UPDATE xchg_incoming SET status = %s, status_reason = %s, status_at = %s WHERE id = %s",
-                [status, reason, stamp, row_id],
-            )
+        cursor.executemany(
+            "UPDATE xchg_incoming SET status = %s, status_reason = %s, status_at = %s WHERE id = %s",
+            [[status, reason, stamp, row_id] for row_id, status, reason in row_ids_and_status],
+        )
 
 
 def holdings(platform_code: str, *, name: str | None = None) -> dict[str, tuple[str, str]]:
@@ -259,24 +258,27 @@ def outgoing_take(platform_code: str, *, limit: int, name: str | None = None) ->
         rows = [(*r[:7], _loads(r[7])) for r in cursor.fetchall()]
         if rows:
             stamp = sjc()
-            for r in rows:
-                cursor.execute(
-                    "UPDATE xchg_outgoing SET status = %s, taken_at = %s WHERE id = %s",
-                    [OUT_TAKEN, stamp, r[0]],
-                )
+            cursor.executemany(
+                "UPDATE xchg_outgoing SET status = %s, taken_at = %s WHERE id = %s",
+                [[OUT_TAKEN, stamp, r[0]] for r in rows],
+            )
     return rows
 
 
-def receipt_write(
-    platform_code: str, idempotency_key: str, result: str, reason: str = "", *, name: str | None = None
-) -> int:
-    with connection(name).cursor() as cursor:
-        cursor.execute(
+def receipts_write(
+    platform_code: str, receipts: list[tuple[str, str, str]], *, name: str | None = None
+) -> None:
+    """Receipts (idempotency key, accepted | rejected, reason); a second receipt for a key is ignored."""
+    if not receipts:
+        return
+    conn = connection(name)
+    stamp = sjc()
+    with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
+        cursor.executemany(
             "INSERT INTO xchg_receipt (idempotency_key, platform_code, result, reason, received_at) "
             "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (idempotency_key) DO NOTHING",
-            [idempotency_key, platform_code, result, reason, sjc()],
+            [[key, platform_code, result, reason, stamp] for key, result, reason in receipts],
         )
-        return cursor.rowcount
 
 
 def incoming_insert(
@@ -318,21 +320,30 @@ def incoming_status(platform_code: str, item_key: str, *, name: str | None = Non
         return list(cursor.fetchall())
 
 
-def holding_put(platform_code: str, key: str, origin: str, digest: str, *, name: str | None = None) -> None:
+def holdings_put(platform_code: str, items: list[tuple[str, str, str]], *, name: str | None = None) -> None:
+    """Record what the platform holds in force: (holding key, origin, digest), replacing earlier rows."""
+    if not items:
+        return
     conn = connection(name)
+    stamp = sjc()
     with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
-        cursor.execute(
-            "DELETE FROM xchg_holding WHERE platform_code = %s AND holding_key = %s", [platform_code, key]
+        cursor.executemany(
+            "DELETE FROM xchg_holding WHERE platform_code = %s AND holding_key = %s",
+            [[platform_code, key] for key, _, _ in items],
         )
-        cursor.execute(
+        cursor.executemany(
             "INSERT INTO xchg_holding (platform_code, holding_key, origin, digest, sjc) "
             "VALUES (%s, %s, %s, %s, %s)",
-            [platform_code, key, origin, digest, sjc()],
+            [[platform_code, key, origin, digest, stamp] for key, origin, digest in items],
         )
 
 
-def holding_drop(platform_code: str, key: str, *, name: str | None = None) -> None:
-    with connection(name).cursor() as cursor:
-        cursor.execute(
-            "DELETE FROM xchg_holding WHERE platform_code = %s AND holding_key = %s", [platform_code, key]
+def holdings_drop(platform_code: str, keys: list[str], *, name: str | None = None) -> None:
+    if not keys:
+        return
+    conn = connection(name)
+    with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
+        cursor.executemany(
+            "DELETE FROM xchg_holding WHERE platform_code = %s AND holding_key = %s",
+            [[platform_code, key] for key in keys],
         )

@@ -165,20 +165,29 @@ def receipts_pull_step(*, platform: Platform, limit: int = BATCH) -> dict[str, i
             return {"accepted": 0, "rejected": 0}
         now = clock.now()
         by_key = {r[1]: r for r in receipts}
-        counts = {"accepted": 0, "rejected": 0}
+        accepted: list[int] = []
+        rejected: dict[str, list[int]] = defaultdict(list)
         rejected_keys = []
-        for item in OutgoingItem.objects.select_for_update().filter(
-            idempotency_key__in=by_key, state__in=(OutgoingState.STAGED, OutgoingState.SENT)
+        for pk, key in (
+            OutgoingItem.objects.select_for_update()
+            .filter(idempotency_key__in=by_key, state__in=(OutgoingState.STAGED, OutgoingState.SENT))
+            .values_list("pk", "idempotency_key")
         ):
-            _, key, result, reason, _ = by_key[item.idempotency_key]
-            accepted = result == "accepted"
-            item.state = OutgoingState.ACCEPTED if accepted else OutgoingState.REJECTED
-            item.rejection_reason = "" if accepted else (reason or "未说明原因")
-            item.receipt_at = now
-            item.save(update_fields=["state", "rejection_reason", "receipt_at"])
-            counts["accepted" if accepted else "rejected"] += 1
-            if not accepted:
+            _, _, result, reason, _ = by_key[key]
+            if result == "accepted":
+                accepted.append(pk)
+            else:
+                rejected[reason or "未说明原因"].append(pk)
                 rejected_keys.append(key)
+        # One UPDATE for the accepted rows and one per distinct reason (a day's receipts are few statements).
+        OutgoingItem.objects.filter(pk__in=accepted).update(
+            state=OutgoingState.ACCEPTED, rejection_reason="", receipt_at=now
+        )
+        for reason, pks in rejected.items():
+            OutgoingItem.objects.filter(pk__in=pks).update(
+                state=OutgoingState.REJECTED, rejection_reason=reason, receipt_at=now
+            )
+        counts = {"accepted": len(accepted), "rejected": len(rejected_keys)}
         platform.receipts_position = receipts[-1][0]
         platform.save(update_fields=["receipts_position"])
         audit_record(

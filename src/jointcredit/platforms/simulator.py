@@ -14,6 +14,8 @@ import itertools
 import time
 from dataclasses import dataclass, field
 
+from django.db import transaction
+
 from . import exchange_db, formats
 
 JINAN_DRC = ("11370100004188853W", "济南市发展和改革委员会", "city")
@@ -38,21 +40,27 @@ class PlatformSimulator:
         if self.slow:
             time.sleep(self.slow)
         code, db = self.platform_code, self.database
+        with transaction.atomic(using=exchange_db.connection(db).alias):  # taken and answered together
+            return self._answer(code, db, limit, counts)
+
+    def _answer(self, code: str, db: str | None, limit: int, counts: dict[str, int]) -> dict[str, int]:
+        receipts, held, dropped = [], {}, []
         for _, key, item_type, action, _source_key, dfbm, sjc, row in exchange_db.outgoing_take(
             code, limit=limit, name=db
         ):
             problems = formats.row_problems(item_type, row, dfbm=dfbm, sjc=sjc)
             result = "rejected" if problems else "accepted"
-            for _ in range(2 if self.duplicate else 1):
-                exchange_db.receipt_write(code, key, result, "；".join(problems), name=db)
+            receipts += [(key, result, "；".join(problems))] * (2 if self.duplicate else 1)
             counts[result] += 1
             if result == "accepted" and item_type == formats.LIST_ENTRY:
                 if action == "removed" or row.get("MD_ZT") == "2":
-                    exchange_db.holding_drop(code, row["MD_BH"], name=db)
+                    held.pop(row["MD_BH"], None)
+                    dropped.append(row["MD_BH"])
                 else:
-                    exchange_db.holding_put(
-                        code, row["MD_BH"], exchange_db.HOLDING_DISTRICT, formats.digest(row), name=db
-                    )
+                    held[row["MD_BH"]] = (row["MD_BH"], exchange_db.HOLDING_DISTRICT, formats.digest(row))
+        exchange_db.holdings_drop(code, dropped, name=db)
+        exchange_db.holdings_put(code, list(held.values()), name=db)
+        exchange_db.receipts_write(code, receipts, name=db)
         return counts
 
     def _key(self, prefix: str) -> str:
@@ -111,8 +119,8 @@ class PlatformSimulator:
             "MD_YYZ": "0",
         }
         self._deliver(item_key=key, item_kind="entry", row=row)
-        exchange_db.holding_put(
-            self.platform_code, key, exchange_db.HOLDING_PLATFORM, formats.digest(row), name=self.database
+        exchange_db.holdings_put(
+            self.platform_code, [(key, exchange_db.HOLDING_PLATFORM, formats.digest(row))], name=self.database
         )
         return key
 
@@ -120,7 +128,7 @@ class PlatformSimulator:
         """下发 a removal, repair (e.g. approved on 信用中国) or correction of the entry ``target_key``."""
         key = self._key(kind.upper()[:3])
         self._deliver(item_key=key, item_kind=kind, row={"MD_BH": target_key, "MD_YCSM": note})
-        exchange_db.holding_drop(self.platform_code, target_key, name=self.database)
+        exchange_db.holdings_drop(self.platform_code, [target_key], name=self.database)
         return key
 
     def status_of(self, item_key: str) -> list[tuple[str, str]]:

@@ -291,7 +291,7 @@ def test_reconciliation_reports_what_each_side_misses(
     report = reconciliation_run(platform=platform)
     assert [(line["key"], line["problem"]) for line in report.lines] == [(f"370102-{entry.pk}", "missing_up")]
     platform_simulator.answer()
-    exchange_db.holding_drop(platform.code, key)
+    exchange_db.holdings_drop(platform.code, [key])
     report = reconciliation_run(platform=platform)
     assert [(line["key"], line["problem"]) for line in report.lines] == [(key, "missing_down")]
 
