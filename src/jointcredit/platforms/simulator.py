@@ -44,7 +44,9 @@ class PlatformSimulator:
             return self._answer(code, db, limit, counts)
 
     def _answer(self, code: str, db: str | None, limit: int, counts: dict[str, int]) -> dict[str, int]:
-        receipts, held, dropped = [], {}, []
+        receipts: list[tuple[str, str, str]] = []
+        held: dict[str, tuple[str, str, str]] = {}
+        dropped: list[str] = []
         for _, key, item_type, action, _source_key, dfbm, sjc, row in exchange_db.outgoing_take(
             code, limit=limit, name=db
         ):
