@@ -7,11 +7,12 @@ from datetime import timedelta
 
 from django.db import DatabaseError
 
+from jointcredit.accounts.models import User
 from jointcredit.subjects.models import Subject
 
 from . import exchange_db
 from .models import Platform
-from .services import platform_exchange
+from .services import platform_create, platform_exchange
 from .simulator import PlatformSimulator
 
 AFTER = ("lists", "records", "exchange", "repairs", "objections")
@@ -26,8 +27,11 @@ def build(ctx) -> None:
     except DatabaseError as exc:
         ctx.log(f"  上下联动演示跳过：前置库不可用（{exc}）")
         return
-    platform, _ = Platform.objects.get_or_create(
-        code="jinan", defaults={"name": "信用济南（济南市公共信用信息平台）", "receiving_department": office}
+    platform = Platform.objects.filter(code="jinan").first() or platform_create(
+        actor=User.objects.get(username="office"),
+        code="jinan",
+        name="信用济南（济南市公共信用信息平台）",
+        receiving_department=office,
     )
     sim = PlatformSimulator(platform.code)
     today = ctx.today
