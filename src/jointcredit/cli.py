@@ -11,6 +11,7 @@
     jointcredit audit verify [--checkpoint] [--against FILE|JSON]
     jointcredit audit rotate-key                     seal the audit chain under the newest key (ADR 0035)
     jointcredit extract [--date D] [--force]          public extract of date D (default yesterday, ADR 0031)
+    jointcredit platform-simulator [--once] [--down|--slow S|--duplicate]  the upstream platform (ADR 0038)
 Any other word is passed to Django's manage.py (e.g. `jointcredit createsuperuser`).
 """
 
@@ -37,6 +38,8 @@ def _translate(argv: list[str]) -> list[str]:
         if isinstance(target, tuple):
             return [target[0], target[1], *argv[2:]]
         return [target, *argv[2:]]
+    if argv and argv[0] == "platform-simulator":
+        return ["platform_simulator", *argv[1:]]
     if argv and argv[0] == "worker":
         # Idle polling every 0.2 s (django-tasks' default is 1 s): the first webhook after a quiet
         # spell waits at most 0.2 s (DESIGN.md §5: delivery lag < 1 s); an idle poll is one indexed

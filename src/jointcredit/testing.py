@@ -165,6 +165,18 @@ def _isolated_cache():
     yield
 
 
+@pytest.fixture(scope="session")
+def platform_exchange_schema(django_db_setup, django_db_blocker):
+    """The exchange database's tables (platforms.exchange_db, ADR 0038) in its test database, created
+    once and committed; a test using them declares ``databases=["default", "platform_exchange"]``
+    and its rows roll back with it."""
+    from jointcredit.platforms import exchange_db
+
+    with django_db_blocker.unblock():
+        exchange_db.schema_forget()
+        exchange_db.schema_ensure()
+
+
 @pytest.fixture
 def rng():
     return random.Random(42)

@@ -644,6 +644,13 @@ RULES: list[tuple[str, str, str, Builder | None]] = [
     ),
     ("post", r"^/api/v1/publicity/articles/\{article_id\}/report$", "dept_write", _past_activity),
     ("post", r"^/api/v1/publicity/images$", "writer", _article_image),
+    # 上下联动 (platforms.services): held upstream items are handled by the platform's 承接部门,
+    # rejected items re-sent by the department whose change they reported (their tests exercise the
+    # allowed and denied actors over the exchange database); an exchange round is the office's.
+    ("post", r"^/api/v1/platforms/held\-items/\{item_id\}/apply$", "dept_write", None),
+    ("post", r"^/api/v1/platforms/held\-items/\{item_id\}/reject$", "dept_write", None),
+    ("post", r"^/api/v1/platforms/rejected\-items/\{item_id\}/resend$", "dept_write", None),
+    ("post", r"^/api/v1/platforms/\{code\}/exchange$", "office_admin", None),
 ]
 
 

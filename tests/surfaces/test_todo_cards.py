@@ -22,6 +22,8 @@ from jointcredit.grading.honours import honour_create
 from jointcredit.lists import services as lists
 from jointcredit.objections import services as objections
 from jointcredit.publicity import services as publicity
+from jointcredit.platforms.services import platform_create, platform_exchange
+from jointcredit.platforms.simulator import PlatformSimulator
 from jointcredit.records.samples import license_row, penalty_row
 from jointcredit.records.services import record_save
 from jointcredit.repairs import services as repairs
@@ -29,7 +31,8 @@ from jointcredit.subjects.tests.factories import CompanyFactory
 
 from .conftest import pump
 
-pytestmark = pytest.mark.django_db
+# The exchange database too: the city platform's held and rejected items are to-dos (platforms).
+pytestmark = pytest.mark.django_db(databases=["default", "platform_exchange"])
 
 
 class _Rows(HTMLParser):
@@ -78,6 +81,7 @@ def _file_objection(entry, actor, contact):
 
 @pytest.fixture
 def district(
+    platform_exchange_schema,
     lixia,
     department_factory,
     user_factory,
@@ -180,6 +184,29 @@ def district(
             article = publicity.article_submit(actor=swj_clerk, article=article)
         if step == "published":
             publicity.article_publish(actor=office_admin, article=article)
+    # 上下联动: the city platform over the exchange database — an upstream entry held for the office
+    # (wrong check character), and the district's changes answered with receipts (red entries
+    # without 认定文书号 are rejected: to-dos of swj and of the office).
+    platform = platform_create(
+        actor=office_admin, code="jinan", name="信用济南", receiving_department=lixia["fgj"]
+    )
+    simulator = PlatformSimulator(platform.code)
+    wrong = CompanyFactory().identifier
+    simulator.issue_entry(
+        list_code="SXBZXR",
+        identifier=wrong[:-1] + ("0" if wrong[-1] != "0" else "1"),
+        name="济南某某商贸有限公司",
+        subject_kind_label="法人及非法人组织",
+        document_no="（2026）鲁0102执123号",
+        decided_on=today - timedelta(days=3),
+        valid_until=today + timedelta(days=365),
+        reason="有履行能力而拒不履行生效法律文书确定的义务",
+    )
+    swj_approver = user_factory(lixia["swj"], roles=[Role.APPROVER, Role.CLERK], username="swj_approver")
+    lists.list_entry_publish(entry=red_draft(CompanyFactory()), actor=swj_approver)
+    platform_exchange(platform=platform)
+    simulator.answer()
+    platform_exchange(platform=platform)
     return depts
 
 

@@ -19,6 +19,9 @@ Variables (see docs/configuration.md):
                            (default var/audit-checkpoints)
   JOINTCREDIT_OIDC_*       government single sign-on of the credit service (docs/identity.md)
   JOINTCREDIT_DEVIDP       "1" mounts the local identity provider (default: on with DEBUG/tests)
+  PLATFORM_EXCHANGE_DATABASE_URL  the exchange database (前置库) shared with the upstream platform
+                           (default: a second SQLite file next to the main one, or the database
+                           "<main>_exchange" on the same PostgreSQL server; docs/platforms.md)
 """
 
 from __future__ import annotations
@@ -96,6 +99,7 @@ INSTALLED_APPS = [
     "jointcredit.casework",
     "jointcredit.objections",
     "jointcredit.repairs",
+    "jointcredit.platforms",
     "jointcredit.grading",
     "jointcredit.commitments",
     "jointcredit.catalog",
@@ -177,7 +181,29 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     _db["CONN_MAX_AGE"] = 0 if TESTING else _db["CONN_MAX_AGE"]
-DATABASES = {"default": _db}
+# The exchange database (前置库) shared with the upstream platform: its own alias, plain SQL, no
+# migrations (ADR 0038). Tests get their own copy (test_<name>) from Django's test runner.
+PLATFORM_EXCHANGE_DATABASE = "platform_exchange"
+if "PLATFORM_EXCHANGE_DATABASE_URL" in os.environ:
+    PLATFORM_EXCHANGE_DATABASE_URL = os.environ["PLATFORM_EXCHANGE_DATABASE_URL"]
+elif _db["ENGINE"] == "django.db.backends.sqlite3":
+    PLATFORM_EXCHANGE_DATABASE_URL = f"sqlite:///{Path(_db['NAME']).with_name('platform-exchange.sqlite3')}"
+else:
+    PLATFORM_EXCHANGE_DATABASE_URL = DATABASE_URL.rsplit("/", 1)[0] + f"/{_db['NAME']}_exchange"
+try:
+    _xdb = dj_database_url.parse(PLATFORM_EXCHANGE_DATABASE_URL, conn_max_age=_db["CONN_MAX_AGE"])
+except (ValueError, KeyError) as exc:  # pragma: no cover
+    raise ImproperlyConfigured(f"PLATFORM_EXCHANGE_DATABASE_URL 格式错误：{exc}") from exc
+if _xdb["ENGINE"] == "django.db.backends.sqlite3":
+    Path(_xdb["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    _xdb["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+_xdb["TEST"] = {"MIGRATE": False}
+DATABASES = {"default": _db, PLATFORM_EXCHANGE_DATABASE: _xdb}
+DATABASE_ROUTERS = ["jointcredit.platforms.routers.ExchangeDatabaseRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 IS_POSTGRES = _db["ENGINE"] in {"jointcredit.common.pgbackend", "django.db.backends.postgresql"}
 
@@ -370,7 +396,7 @@ PUBLIC_API_RATE = os.environ.get("JOINTCREDIT_PUBLIC_RATE", "60/m")
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("JOINTCREDIT_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default", "webhooks", "imports"],
+        "QUEUES": ["default", "webhooks", "imports", "platforms"],
     }
 }
 

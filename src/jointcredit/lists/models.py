@@ -66,6 +66,36 @@ class ListType(models.Model):
         return self.name
 
 
+class AuthorityLevel(models.TextChoices):
+    CITY = "city", "市级"
+    PROVINCE = "province", "省级"
+    NATIONAL = "national", "国家级"
+    COURT = "court", "法院"
+    TAX = "tax", "税务"
+
+
+class OutsideAuthority(models.Model):
+    """外部认定单位: a city/provincial/national body, a court or the tax administration whose list
+    entries, removals and repairs reach the district through an upstream platform (上下联动). Not a
+    district department: it has no users and decides nothing here (ADR 0038)."""
+
+    code = models.CharField(
+        "单位代码", max_length=32, unique=True, help_text="统一社会信用代码或平台单位编码"
+    )
+    name = models.CharField("单位名称", max_length=200)
+    level = models.CharField("层级", max_length=16, choices=AuthorityLevel.choices)
+    region_code = models.CharField("地方编码（DFBM）", max_length=12)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "外部认定单位"
+        verbose_name_plural = "外部认定单位"
+        ordering = ["level", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class EntryState(models.TextChoices):
     DRAFT = "draft", "拟列入"
     NOTIFIED = "notified", "已告知"
@@ -155,6 +185,16 @@ class ListEntry(ConcurrentTransitionMixin, models.Model):
     removal_reason = models.CharField("移出原因", max_length=16, choices=RemovalReason.choices, blank=True)
     removal_note = models.TextField("移出说明", blank=True)
     expiry_emitted_at = models.DateTimeField("到期事件发出时间", null=True, blank=True)
+    # 上级平台下发的条目: issued by an outside authority (due process happened upstream); the
+    # department above is then the district department that records it (承接部门, ADR 0038).
+    source_authority = models.ForeignKey(
+        OutsideAuthority,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="entries",
+        verbose_name="外部认定单位",
+    )
     under_objection = models.BooleanField("异议中", default=False, db_index=True)
     # [[opened_on, closed_on | null], …] as ISO dates: a copy of the objection steps of the history
     # (ListEntryChange) on the row itself, so the as-of check answers "under objection on D" from the
@@ -204,6 +244,11 @@ class ListEntry(ConcurrentTransitionMixin, models.Model):
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "subject_kind"}
         super().save(*args, **kwargs)
+
+    @property
+    def issuer_name(self) -> str:
+        """认定单位 as people read it: the outside authority for an upstream entry, else the department."""
+        return self.source_authority.name if self.source_authority else self.department.name
 
     # --- derived status ---------------------------------------------------------------------
     def is_effective(self, on: date) -> bool:

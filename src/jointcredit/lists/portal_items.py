@@ -48,7 +48,7 @@ def _entry_item(entry, *, today: date, staff: bool = False) -> dict:
     if entry.under_objection:
         tags.append({"label": "异议中", "tone": "warn"})
     fields = [
-        ("认定部门", entry.department.name),
+        ("认定单位", entry.issuer_name),
         ("列入事由", entry.reason),
         ("认定依据", entry.legal_basis),
         ("认定文书号", entry.document_no or "—"),
@@ -69,7 +69,7 @@ def _entry_item(entry, *, today: date, staff: bool = False) -> dict:
 def list_entries_public_section(subject: Subject, *, today: date) -> list[dict]:
     qs = (
         ListEntry.objects.filter(_effective(today), subject=subject)
-        .select_related("list_type", "department")
+        .select_related("list_type", "department", "source_authority")
         .order_by("-valid_from", "-pk")
     )
     return [_entry_item(e, today=today) for e in qs[:100]]
@@ -78,7 +78,7 @@ def list_entries_public_section(subject: Subject, *, today: date) -> list[dict]:
 def list_entries_staff_section(subject: Subject, *, today: date) -> list[dict]:
     qs = (
         ListEntry.objects.filter(subject=subject)
-        .select_related("list_type", "department")
+        .select_related("list_type", "department", "source_authority")
         .order_by("-created_at")
     )
     return [_entry_item(e, today=today, staff=True) for e in qs[:200]]
@@ -106,7 +106,7 @@ def list_entries_search(q: str, page: int, page_size: int) -> SearchResults:
         ids |= set(named.values_list("pk", flat=True)[: SEARCH_COUNT_CAP + 1])
     qs = (
         ListEntry.objects.filter(pk__in=sorted(ids)[: SEARCH_COUNT_CAP + 1])
-        .select_related("list_type", "department", "subject")
+        .select_related("list_type", "department", "subject", "source_authority")
         .order_by("-published_at", "-pk")
     )
     n = len(ids)

@@ -60,7 +60,9 @@ def list_types_for_department(department) -> QuerySet[ListType]:
 
 
 def _entries() -> QuerySet[ListEntry]:
-    return ListEntry.objects.select_related("list_type", "list_type__memorandum", "subject", "department")
+    return ListEntry.objects.select_related(
+        "list_type", "list_type__memorandum", "subject", "department", "source_authority"
+    )
 
 
 def list_entry_get(pk: int) -> ListEntry:
@@ -265,6 +267,7 @@ def public_entry_out(entry: ListEntry) -> dict:
         "identifier": public_identifier(entry),
         "subject_kind": entry.subject.get_kind_display(),
         "department": entry.department.name,
+        "issuer": entry.issuer_name,
         "reason": entry.reason,
         "legal_basis": entry.legal_basis,
         "document_no": entry.document_no,
@@ -406,6 +409,7 @@ def _public_subject_entries(subject, today: date) -> list[dict]:
                 "state_label": entry.display_status(today),
                 "department": entry.department.name,
                 "department_code": entry.department.code,
+                "issuer": entry.issuer_name,
                 "decided_on": entry.decided_on,
                 "valid_until": entry.valid_until,
                 "under_objection": entry.under_objection,

@@ -30,6 +30,7 @@ from jointcredit.subjects.selectors import subject_find
 from jointcredit.subjects.services import subject_match_or_create
 
 from .models import (
+    AuthorityLevel,
     ChangeEvent,
     EntryState,
     ListCategory,
@@ -37,6 +38,7 @@ from .models import (
     ListEntry,
     ListEntryChange,
     ListType,
+    OutsideAuthority,
     RemovalReason,
     StatementOutcome,
 )
@@ -113,6 +115,9 @@ def entry_event_data(entry: ListEntry) -> dict:
         "category": list_type.category,
         "department_code": department.code,
         "department_name": department.name,
+        # Upstream entries (ADR 0038): who decided it; null for the district's own entries.
+        "source_authority_code": entry.source_authority.code if entry.source_authority else None,
+        "source_authority_name": entry.source_authority.name if entry.source_authority else None,
         "reason": entry.reason,
         "legal_basis": entry.legal_basis,
         "document_no": entry.document_no,
@@ -721,20 +726,7 @@ def list_entry_publish(*, entry: ListEntry, actor) -> ListEntry:
         )
         _emit("list_entry.published", entry)
         if entry.is_black:
-            reds = (
-                ListEntry.objects.select_for_update(of=("self",))
-                .select_related("list_type", "list_type__memorandum", "subject", "department")
-                .filter(subject_id=entry.subject_id, list_type__color=ListColor.RED)
-                .exclude(state=EntryState.REMOVED)
-            )
-            for red in reds:
-                _remove_locked(
-                    red,
-                    actor=actor,
-                    reason=RemovalReason.SUPERSEDED,
-                    note=f"主体被列入“{entry.list_type.name}”（条目 {entry.pk}），依规移出红名单。",
-                    action="list_entry.supersede",
-                )
+            _supersede_reds(entry, actor=actor)
     return entry
 
 
@@ -1137,3 +1129,218 @@ def list_entries_subject_merge(*, source: Subject, target: Subject) -> int:
                 note=f"主体合并：“{source.identifier}”为重复登记，已合并至“{target.identifier}”。",
             )
     return len(entries)
+
+
+def _supersede_reds(entry: ListEntry, *, actor) -> None:
+    """A published black entry takes its subject off every red list at once (reason superseded)."""
+    reds = (
+        ListEntry.objects.select_for_update(of=("self",))
+        .select_related("list_type", "list_type__memorandum", "subject", "department")
+        .filter(subject_id=entry.subject_id, list_type__color=ListColor.RED)
+        .exclude(state=EntryState.REMOVED)
+    )
+    for red in reds:
+        _remove_locked(
+            red,
+            actor=actor,
+            reason=RemovalReason.SUPERSEDED,
+            note=f"主体被列入“{entry.list_type.name}”（条目 {entry.pk}），依规移出红名单。",
+            action="list_entry.supersede",
+        )
+
+
+# --- entries from outside authorities (上下联动, ADR 0038) -------------------------------------------
+UPSTREAM_END_REASONS = (RemovalReason.REPAIRED, RemovalReason.REVOKED, RemovalReason.CORRECTED)
+
+
+def outside_authority_upsert(
+    *, actor, code: str, name: str, level: str, region_code: str
+) -> OutsideAuthority:
+    """Register (or rename) an outside authority by its code: upstream items name their issuer."""
+    code = _text(code, "authority_code", "认定单位代码", required=True, limit=32)
+    name = _text(name, "authority_name", "认定单位名称", required=True, limit=200)
+    region_code = _text(region_code, "region_code", "地方编码（DFBM）", required=True, limit=12)
+    if level not in AuthorityLevel.values:
+        raise ValidationFailed.single(
+            "authority_level", "choice", "认定单位层级必须是 city、province、national、court 或 tax。"
+        )
+    with transaction.atomic():
+        authority = OutsideAuthority.objects.select_for_update().filter(code=code).first()
+        before = None
+        if authority is None:
+            authority = OutsideAuthority(code=code)
+        else:
+            before = {"name": authority.name, "level": authority.level, "region_code": authority.region_code}
+            if before == {"name": name, "level": level, "region_code": region_code}:
+                return authority
+        authority.name, authority.level, authority.region_code = name, level, region_code
+        authority.save()
+        audit_record(
+            actor=actor,
+            action="outside_authority.upsert",
+            obj=authority,
+            before=before,
+            after={"code": code, "name": name, "level": level, "region_code": region_code},
+        )
+    return authority
+
+
+def upstream_duplicate_of(*, subject: Subject, list_type: ListType, document_no: str, start: date, end: date):
+    """The entry already standing for the same act: same subject and list type, not removed nor
+    expired, and the same 文书号 or an overlapping period (one subject is never twice on one list
+    over the same days, see ``_ensure_no_overlap``)."""
+    today = _today()
+    for other in ListEntry.objects.filter(subject=subject, list_type=list_type).exclude(
+        state=EntryState.REMOVED
+    ):
+        if other.is_expired(today):
+            continue
+        if document_no and other.document_no == document_no:
+            return other
+        o_start, o_end = other.valid_from or other.decided_on, other.valid_until
+        if None in (o_start, o_end) or (o_start <= end and o_end >= start):
+            return other
+    return None
+
+
+def list_entry_receive_upstream(
+    *,
+    actor,
+    authority: OutsideAuthority,
+    department,
+    list_type: ListType | str,
+    identifier: str,
+    name: str,
+    reason: str,
+    document_no: str,
+    decided_on: date | None,
+    legal_basis: str = "",
+    valid_from: date | None = None,
+    valid_until: date | None = None,
+    kind: str | None = None,
+) -> tuple[ListEntry, bool]:
+    """An entry decided by an outside authority enters published (notice and statement happened
+    upstream), recorded by ``department`` (the platform's 承接部门). Returns ``(entry, created)``:
+    an entry standing for the same act (``upstream_duplicate_of``) is returned, not doubled.
+
+    ``actor`` None is the exchange worker applying what the platform delivered; a clerk re-applying a
+    held item acts with the rights of the recording department. History, audit and the
+    ``list_entry.published`` event are written exactly as for a district publication."""
+    if actor is not None:
+        ensure_can_write(actor, department)
+    list_type = _resolve_list_type(list_type)
+    if not list_type.is_active:
+        raise ValidationFailed.single(
+            "list_type", "active", f"名单类型“{list_type.name}”已停用，不能新增条目。"
+        )
+    if not authority.is_active:
+        raise ValidationFailed.single("authority_code", "active", f"认定单位“{authority.name}”已停用。")
+    name = _text(name, "name", "主体名称", required=True, limit=200)
+    reason = _text(reason, "reason", "列入事由", required=True)
+    legal_basis = _text(legal_basis, "legal_basis", "认定依据", required=False) or list_type.legal_basis
+    document_no = _text(document_no, "document_no", "认定文书号", required=True, limit=DOC_NO_MAX)
+    today = _today()
+    if decided_on is None:
+        raise ValidationFailed.single(
+            "decided_on", "required", "上级平台下发的条目必须有认定日期（decided_on）。"
+        )
+    if decided_on > today:
+        raise ValidationFailed.single(
+            "decided_on", "not_future", f"认定日期（decided_on）{decided_on} 不能晚于今天。"
+        )
+    valid_from = valid_from or decided_on
+    valid_until = valid_until or decided_on + timedelta(days=list_type.validity_days)
+    if valid_until < valid_from or valid_from < decided_on:
+        raise ValidationFailed.single(
+            "valid_until",
+            "order",
+            f"有效期（{valid_from} 至 {valid_until}）须不早于认定日期 {decided_on} 且起止顺序正确。",
+        )
+    if valid_until < today:
+        raise ValidationFailed.single(
+            "valid_until", "not_past", f"有效期至（valid_until）{valid_until} 已过，条目已不在有效期内。"
+        )
+    if kind is not None and kind not in SubjectKind.values:
+        raise ValidationFailed.single(
+            "kind", "choice", "主体类别（kind）必须是 legal、individual_business 或 natural。"
+        )
+
+    with transaction.atomic():
+        subject = _subject_for(actor=actor, identifier=identifier, name=name, kind=kind)
+        Subject.objects.select_for_update().filter(pk=subject.pk).exists()
+        duplicate = upstream_duplicate_of(
+            subject=subject, list_type=list_type, document_no=document_no, start=valid_from, end=valid_until
+        )
+        if duplicate is not None:
+            return duplicate, False
+        if list_type.color == ListColor.RED:
+            _ensure_not_black_listed(subject, today)
+        entry = ListEntry.objects.create(
+            list_type=list_type,
+            subject=subject,
+            subject_name=name,
+            department=department,
+            source_authority=authority,
+            state=EntryState.PUBLISHED,
+            reason=reason,
+            legal_basis=legal_basis,
+            document_no=document_no,
+            decided_on=decided_on,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            published_at=clock.now(),
+        )
+        entry_change_record(
+            entry=entry,
+            event=ChangeEvent.PUBLISHED,
+            state_before="",
+            actor=actor,
+            reason=f"上级平台下发：{authority.name}（{document_no}）",
+        )
+        _emit("list_entry.published", entry)
+        audit_record(
+            actor=actor,
+            action="list_entry.receive_upstream",
+            obj=entry,
+            department=department,
+            after={
+                **entry_snapshot(entry),
+                "list_type": list_type.code,
+                "identifier": subject.identifier,
+                "source_authority": authority.code,
+            },
+        )
+        if entry.is_black:
+            _supersede_reds(entry, actor=actor)
+    return entry, True
+
+
+def list_entry_end_upstream(
+    *, entry: ListEntry, actor, authority: OutsideAuthority, reason: str, note: str = ""
+) -> tuple[ListEntry, bool]:
+    """An outside authority removed, corrected or repaired (e.g. on 信用中国) the act behind
+    ``entry``: it leaves the lists here as a local removal does (history, audit, the
+    ``list_entry.removed`` event; pushes withdrawn at read time, ADR 0026). The district's waiting
+    periods do not apply — the decision was made upstream. Returns ``(entry, ended)``; an entry
+    already out of the lists is left as it is."""
+    if actor is not None:
+        ensure_can_decide(actor, entry.department)
+    if reason not in UPSTREAM_END_REASONS:
+        raise ValidationFailed.single(
+            "reason",
+            "choice",
+            "上级平台移出原因必须是 repaired（信用修复）、revoked（撤销）或 corrected（更正）。",
+        )
+    note = _text(note, "note", "移出说明", required=False)
+    with transaction.atomic():
+        entry = _lock(entry)
+        if entry.state == EntryState.REMOVED:
+            return entry, False
+        _remove_locked(
+            entry,
+            actor=actor,
+            reason=reason,
+            note=f"{authority.name}：{note}" if note else authority.name,
+            action="list_entry.remove_upstream",
+        )
+    return entry, True

@@ -1,0 +1,62 @@
+"""`jointcredit platform-simulator`: play the upstream platform over the exchange database."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand, CommandError
+
+from jointcredit.common import clock
+from jointcredit.platforms import exchange_db
+from jointcredit.platforms.simulator import PlatformSimulator
+
+
+class Command(BaseCommand):
+    help = "模拟上级信用平台：读取前置库上报数据并写回执，按需下发名单条目、移出和修复。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--platform", default="jinan", help="平台代码（与“上级平台”配置一致）")
+        parser.add_argument("--once", action="store_true", help="只处理一轮后退出")
+        parser.add_argument("--interval", type=float, default=2.0, help="轮询间隔（秒）")
+        parser.add_argument("--slow", type=float, default=0.0, help="每批处理前等待的秒数（模拟慢速平台）")
+        parser.add_argument("--down", action="store_true", help="停机：不回执、不下发")
+        parser.add_argument("--duplicate", action="store_true", help="每个回执、每个下发事项都重复两次")
+        parser.add_argument(
+            "--issue", nargs=4, metavar=("MD_LX", "标识", "名称", "文号"), help="下发一条名单条目"
+        )
+        parser.add_argument(
+            "--end", nargs=2, metavar=("MD_BH", "removal|repair|correction"), help="下发移出/修复/更正"
+        )
+
+    def handle(self, *args, **opts):
+        exchange_db.schema_ensure()
+        sim = PlatformSimulator(
+            opts["platform"], slow=opts["slow"], down=opts["down"], duplicate=opts["duplicate"]
+        )
+        if opts["issue"]:
+            code, identifier, name, doc = opts["issue"]
+            today = clock.today()
+            key = sim.issue_entry(
+                list_code=code,
+                identifier=identifier,
+                name=name,
+                subject_kind_label="自然人" if identifier[:17].isdigit() else "法人及非法人组织",
+                document_no=doc,
+                decided_on=today,
+                valid_until=today + timedelta(days=1095),
+                reason="上级平台认定",
+            )
+            self.stdout.write(f"已下发 {key}")
+        if opts["end"]:
+            target, kind = opts["end"]
+            if kind not in ("removal", "repair", "correction"):
+                raise CommandError("类别必须是 removal、repair 或 correction。")
+            self.stdout.write(f"已下发 {sim.issue_end(target_key=target, kind=kind)}")
+        while True:
+            counts = sim.answer()
+            if counts["accepted"] or counts["rejected"]:
+                self.stdout.write(f"回执：接收 {counts['accepted']}，退回 {counts['rejected']}")
+            if opts["once"]:
+                return
+            time.sleep(opts["interval"])

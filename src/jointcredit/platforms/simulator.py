@@ -1,0 +1,138 @@
+"""A realistic upstream platform (the city's 信用济南 node) working the exchange database as the city
+does: it takes the district's outgoing rows, validates them against the national formats and
+answers each with a receipt (accepted, or rejected with the reasons), keeps what it holds in force
+(``xchg_holding``, what reconciliation compares), and issues its own list entries, removals and
+repairs. ``down`` makes it answer nothing, ``slow`` sleeps per batch, ``duplicate`` delivers every
+issued item twice and answers every receipt twice (the district must apply and record each once).
+
+Used by ``jointcredit platform-simulator``, the demo and the tests (``platform_simulator`` fixture).
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from . import exchange_db, formats
+
+JINAN_DRC = ("11370100004188853W", "济南市发展和改革委员会", "city")
+
+
+@dataclass
+class PlatformSimulator:
+    platform_code: str
+    database: str | None = None
+    authority: tuple[str, str, str] = JINAN_DRC
+    region_code: str = "370100"
+    down: bool = False
+    slow: float = 0.0
+    duplicate: bool = False
+    _serial: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def answer(self, *, limit: int = 1000) -> dict[str, int]:
+        """Take the district's new rows and write a receipt for each."""
+        counts = {"accepted": 0, "rejected": 0}
+        if self.down:
+            return counts
+        if self.slow:
+            time.sleep(self.slow)
+        code, db = self.platform_code, self.database
+        with transaction.atomic(using=exchange_db.connection(db).alias):  # taken and answered together
+            return self._answer(code, db, limit, counts)
+
+    def _answer(self, code: str, db: str | None, limit: int, counts: dict[str, int]) -> dict[str, int]:
+        receipts: list[tuple[str, str, str]] = []
+        held: dict[str, tuple[str, str, str]] = {}
+        dropped: list[str] = []
+        for _, key, item_type, action, _source_key, dfbm, sjc, row in exchange_db.outgoing_take(
+            code, limit=limit, name=db
+        ):
+            problems = formats.row_problems(item_type, row, dfbm=dfbm, sjc=sjc)
+            result = "rejected" if problems else "accepted"
+            receipts += [(key, result, "；".join(problems))] * (2 if self.duplicate else 1)
+            counts[result] += 1
+            if result == "accepted" and item_type == formats.LIST_ENTRY:
+                if action == "removed" or row.get("MD_ZT") == "2":
+                    held.pop(row["MD_BH"], None)
+                    dropped.append(row["MD_BH"])
+                else:
+                    held[row["MD_BH"]] = (row["MD_BH"], exchange_db.HOLDING_DISTRICT, formats.digest(row))
+        exchange_db.holdings_drop(code, dropped, name=db)
+        exchange_db.holdings_put(code, list(held.values()), name=db)
+        exchange_db.receipts_write(code, receipts, name=db)
+        return counts
+
+    def _key(self, prefix: str) -> str:
+        return f"{self.region_code}-{prefix}-{int(time.time() * 1000)}-{next(self._serial)}"
+
+    def _deliver(self, *, item_key: str, item_kind: str, row: dict) -> None:
+        if self.down:
+            raise RuntimeError("模拟平台处于停机状态，不能下发。")
+        for _ in range(2 if self.duplicate else 1):
+            exchange_db.incoming_insert(
+                self.platform_code,
+                item_key=item_key,
+                item_kind=item_kind,
+                authority=self.authority,
+                dfbm=self.region_code,
+                payload=row,
+                name=self.database,
+            )
+
+    def issue_entry(
+        self,
+        *,
+        list_code: str,
+        identifier: str,
+        name: str,
+        subject_kind_label: str,
+        document_no: str,
+        decided_on,
+        valid_until,
+        reason: str,
+        legal_basis: str = "",
+        color: str = "2",
+        item_key: str | None = None,
+    ) -> str:
+        """下发 a list entry the city decided; returns its MD_BH (the item key)."""
+        key = item_key or self._key("MD")
+        uscc = len(identifier) == 18 and not identifier[:17].isdigit()
+        row = {
+            "MD_BH": key,
+            "MD_LX": list_code,
+            "MD_YS": color,
+            "MD_XDR_MC": name,
+            "MD_XDR_LB": subject_kind_label,
+            "MD_XDR_SHXYM": identifier if uscc else "",
+            "MD_XDR_ZJLX": "" if uscc else "居民身份证",
+            "MD_XDR_ZJHM": "" if uscc else identifier,
+            "MD_LRSY": reason,
+            "MD_RDYJ": legal_basis,
+            "MD_RDWSH": document_no,
+            "MD_RDRQ": decided_on.isoformat(),
+            "MD_YXQZ": decided_on.isoformat(),
+            "MD_YXQZI": valid_until.isoformat(),
+            "MD_RDDW": self.authority[1],
+            "MD_RDDWDM": self.authority[0],
+            "MD_ZT": "1",
+            "MD_YYZ": "0",
+        }
+        self._deliver(item_key=key, item_kind="entry", row=row)
+        exchange_db.holdings_put(
+            self.platform_code, [(key, exchange_db.HOLDING_PLATFORM, formats.digest(row))], name=self.database
+        )
+        return key
+
+    def issue_end(self, *, target_key: str, kind: str = "removal", note: str = "") -> str:
+        """下发 a removal, repair (e.g. approved on 信用中国) or correction of the entry ``target_key``."""
+        key = self._key(kind.upper()[:3])
+        self._deliver(item_key=key, item_kind=kind, row={"MD_BH": target_key, "MD_YCSM": note})
+        exchange_db.holdings_drop(self.platform_code, [target_key], name=self.database)
+        return key
+
+    def status_of(self, item_key: str) -> list[tuple[str, str]]:
+        """What the district wrote back for an issued item (one pair per delivered row)."""
+        return exchange_db.incoming_status(self.platform_code, item_key, name=self.database)
