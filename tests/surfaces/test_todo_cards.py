@@ -21,9 +21,9 @@ from jointcredit.common.workbench_registry import todo_for, todo_keys
 from jointcredit.grading.honours import honour_create
 from jointcredit.lists import services as lists
 from jointcredit.objections import services as objections
-from jointcredit.publicity import services as publicity
 from jointcredit.platforms.services import platform_create, platform_exchange
 from jointcredit.platforms.simulator import PlatformSimulator
+from jointcredit.publicity import services as publicity
 from jointcredit.records.samples import license_row, penalty_row
 from jointcredit.records.services import record_save
 from jointcredit.repairs import services as repairs

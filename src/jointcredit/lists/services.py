@@ -1290,26 +1290,21 @@ def list_entry_receive_upstream(
             valid_until=valid_until,
             published_at=clock.now(),
         )
-        entry_change_record(
+        entry_step(
             entry=entry,
             event=ChangeEvent.PUBLISHED,
-            state_before="",
-            actor=actor,
-            reason=f"上级平台下发：{authority.name}（{document_no}）",
-        )
-        _emit("list_entry.published", entry)
-        audit_record(
-            actor=actor,
             action="list_entry.receive_upstream",
-            obj=entry,
-            department=department,
+            actor=actor,
+            before=None,
             after={
                 **entry_snapshot(entry),
                 "list_type": list_type.code,
                 "identifier": subject.identifier,
                 "source_authority": authority.code,
             },
+            reason=f"上级平台下发：{authority.name}（{document_no}）",
         )
+        _emit("list_entry.published", entry)
         if entry.is_black:
             _supersede_reds(entry, actor=actor)
     return entry, True
