@@ -177,6 +177,19 @@ def platform_exchange_schema(django_db_setup, django_db_blocker):
         exchange_db.schema_ensure()
 
 
+def platform_exchange_clear() -> None:
+    """Empty the exchange database's tables (keeping the schema): for seeded worlds that write it
+    outside a test's transaction (the platforms demo hook), so nothing meets the next module's tests."""
+    from django.db import connections
+
+    from jointcredit.platforms import exchange_db
+
+    exchange_db.schema_ensure()
+    with connections[exchange_db.alias()].cursor() as cursor:
+        for table in ("xchg_outgoing", "xchg_receipt", "xchg_incoming", "xchg_holding"):
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608 — fixed table names
+
+
 @pytest.fixture
 def rng():
     return random.Random(42)

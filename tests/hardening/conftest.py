@@ -4,6 +4,8 @@ import pytest
 from django.core.cache import cache
 from django.db import transaction
 
+from jointcredit.testing import platform_exchange_clear
+
 from .world import build_world
 
 
@@ -19,6 +21,7 @@ def world(django_db_setup, django_db_blocker):
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
+            platform_exchange_clear()  # the platforms demo hook wrote the exchange database too
 
 
 @pytest.fixture

@@ -69,6 +69,10 @@ RULES_BEYOND_SCHEMA: dict[tuple[str, str], str] = {
     ("inspectors_per_subject", "staff"): "部门执法人员须足够（取决于库中数据）",
     ("file", "type"): "文件类型按文件名扩展名判断（multipart 文件名不在结构描述中）",
     ("files", "file_type"): "证明材料按文件内容识别为 PDF/JPG/PNG",
+    ("file", "file_type"): "图片按文件内容识别为 PNG/JPEG/GIF",
+    ("file", "corrupt"): "图片内容须可完整解码",
+    ("file", "not_empty"): "文件不能为空（multipart 文件大小不在结构描述中）",
+    ("file", "max_pixels"): "图片像素数按文件内容计算",
     ("file.file", "missing"): "multipart 文件部分须带文件名，否则不视为文件",
     ("file.files", "missing"): "multipart 文件部分须带文件名，否则不视为文件",
     ("*", "header_missing"): "标准字段随路径中的信息类别（许可/处罚）而定（跨参数）",
@@ -79,7 +83,17 @@ RULES_BEYOND_SCHEMA: dict[tuple[str, str], str] = {
         for field in ("identifier", "into", "person_identifier")
         for rule in ("check_digit", "birth_date", "length", "charset", "format", "registry", "region")
     },
+    **{
+        (
+            f"former_identifiers[{i}]",
+            rule,
+        ): "曾用标识的校验位、出生日期、位数和字符（format credit-identifier）"
+        for i in range(10)
+        for rule in ("check_digit", "birth_date", "length", "charset", "format", "registry", "region")
+    },
     ("identifier", "required"): "个体工商户、自然人是否须有证件号码取决于主体类别（跨字段）",
+    ("name", "required"): "按名称查找：名称、证件号码、曾用标识至少填写一项（跨字段）",
+    ("birth_date", "not_future"): "出生日期不能晚于今天（取决于当天日期）",
     ("id_type", "choice"): "证件类型须与主体类别相符（跨字段）",
     ("*", "min_le_max"): "抽查比例下限不大于上限（跨字段）",
     ("*", "within_band"): "抽查比例在上下限之间（跨字段）",

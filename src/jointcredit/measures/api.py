@@ -20,7 +20,7 @@ from jointcredit.common.schemas import (
     one_of,
     required_text,
 )
-from jointcredit.subjects.models import RelatedRole
+from jointcredit.subjects.models import RelatedRole, SubjectKind
 
 from . import selectors, services
 from .models import Measure, Memorandum, RecordedCheck, Screening
@@ -38,7 +38,26 @@ if TYPE_CHECKING:  # Literals built at run time from the codes (the OpenAPI enum
     Role = str
     Code = str
     WorkingDays = int
+    CaseNo = str
+    MatterName = str
+    MatchKind = str
+    MatchName = str
+    Region = str
+    Address = str
+    Threshold = float
+    MatchLimit = int
+    FormerIdentifiers = list[str]
 else:
+    CaseNo = required_text(100)
+    MatterName = required_text(200)
+    MatchKind = choice_of(SubjectKind.values)
+    _PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+    MatchName = Annotated[str, Field(json_schema_extra={"maxLength": 200, "pattern": _PRINTABLE})]
+    Region = Annotated[str, Field(json_schema_extra={"pattern": r"^\s*(\d{2}|\d{4}|\d{6})?\s*$"})]
+    Address = Annotated[str, Field(json_schema_extra={"maxLength": 255, "pattern": _PRINTABLE})]
+    Threshold = Annotated[float, Field(json_schema_extra={"minimum": 0, "maximum": 1})]
+    MatchLimit = Annotated[int, Field(json_schema_extra={"minimum": 1, "maximum": 50})]
+    FormerIdentifiers = Annotated[list[Identifier], Field(json_schema_extra={"maxItems": 10})]
     Code = required_text()
     WorkingDays = Annotated[int, Field(json_schema_extra={"minimum": 1, "maximum": 60})]
     Scenario = one_of(SCENARIOS)
@@ -127,10 +146,10 @@ def check(
 
 
 class RecordedCheckIn(Schema):
-    identifier: str
+    identifier: Identifier
     scenario: Scenario
-    case_no: str
-    matter_name: str
+    case_no: CaseNo
+    matter_name: MatterName
     date: CheckDate | None = None  # the alias: a field named ``date`` hides the type in the class body
     known_at: datetime | None = None
 
@@ -220,8 +239,8 @@ def recorded_check_create(request, payload: RecordedCheckIn):
 @router.get("/checks", response=RecordedCheckPage, summary="核查留痕列表（本部门；信用办可看全部）")
 def recorded_check_list(
     request,
-    page: int = 1,
-    page_size: int = 20,
+    page: PageNumber = 1,
+    page_size: PageSize = 20,
     identifier: str | None = None,
     scenario: Scenario | None = None,
     case_no: str | None = None,
@@ -687,15 +706,15 @@ def unchecked_grants_export(
 
 
 class MatchIn(Schema):
-    name: str = ""
-    identifier: str = ""
-    former_identifiers: list[str] = []
-    kind: str | None = None
+    name: MatchName = ""
+    identifier: Identifier | Literal[""] = ""
+    former_identifiers: FormerIdentifiers = []
+    kind: MatchKind | None = None
     birth_date: date | None = None
-    region: str = ""
-    address: str = ""
-    threshold: float | None = None
-    limit: int | None = None
+    region: Region = ""
+    address: Address = ""
+    threshold: Threshold | None = None
+    limit: MatchLimit | None = None
 
 
 class MatchFeatureOut(Schema):

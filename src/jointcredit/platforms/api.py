@@ -9,6 +9,7 @@ from ninja import Router, Schema
 
 from jointcredit.accounts.permissions import ensure_office_admin
 from jointcredit.common.pagination import paginate
+from jointcredit.common.schemas import PageNumber, PageSize
 
 from . import selectors, services
 from .models import InboundItem, OutgoingItem
@@ -153,7 +154,7 @@ def platform_list(request):
     summary="暂挂的下发事项",
     description="上级平台下发但无法直接生效的事项（主体标识不合法、名单类型无法对应、找不到对应条目等）及原因。",
 )
-def held_items(request, page: int = 1, page_size: int = 20):
+def held_items(request, page: PageNumber = 1, page_size: PageSize = 20):
     result = paginate(
         selectors.held_items_filter(department_id=selectors.department_scope(request.auth)),
         page=page,
@@ -179,7 +180,7 @@ def held_item_reject(request, item_id: int, payload: RejectIn):
 
 
 @router.get("/rejected-items", response=OutgoingPageOut, summary="被上级平台退回的上报事项")
-def rejected_items(request, page: int = 1, page_size: int = 20):
+def rejected_items(request, page: PageNumber = 1, page_size: PageSize = 20):
     result = paginate(
         selectors.rejected_items_filter(department_id=selectors.department_scope(request.auth)),
         page=page,

@@ -11,6 +11,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from .formats import ACTIONS, ITEM_TYPES
+
 
 class Transport(models.TextChoices):
     EXCHANGE_DB = "exchange_db", "前置库（交换数据库）"
@@ -109,6 +111,14 @@ class OutgoingItem(models.Model):
 
     def __str__(self) -> str:
         return self.idempotency_key
+
+    @property
+    def item_type_label(self) -> str:
+        return ITEM_TYPES.get(self.item_type, self.item_type)
+
+    @property
+    def action_label(self) -> str:
+        return ACTIONS.get(self.action, self.action)
 
 
 class InboundKind(models.TextChoices):

@@ -19,7 +19,7 @@ from django.db import DatabaseError, transaction
 from jointcredit.accounts.permissions import ensure_can_write, ensure_office_admin
 from jointcredit.audit.services import audit_record
 from jointcredit.common import clock
-from jointcredit.common.errors import DomainError, NotFound, ValidationFailed
+from jointcredit.common.errors import Conflict, DomainError, NotFound, ValidationFailed
 from jointcredit.common.validation import clean_text
 from jointcredit.exchange.models import FeedCursor, OutboxEvent
 from jointcredit.exchange.sequencer import sequence_all
@@ -222,10 +222,9 @@ def outgoing_item_resend(*, item: OutgoingItem, actor) -> OutgoingItem:
     with transaction.atomic():
         item = OutgoingItem.objects.select_for_update(of=("self",)).select_related("platform").get(pk=item.pk)
         if item.state != OutgoingState.REJECTED:
-            raise ValidationFailed.single(
-                "state",
-                "rejected",
+            raise Conflict(
                 f"只有被退回的上报事项可以更正重发，当前状态为“{item.get_state_display()}”。",
+                details=[{"field": "state", "rule": "rejected", "state": item.state}],
             )
         base = item.idempotency_key.split("#", 1)[0]
         attempt = OutgoingItem.objects.filter(idempotency_key__startswith=f"{base}#").count() + 1
@@ -406,8 +405,9 @@ def _held(item: InboundItem) -> InboundItem:
         .get(pk=item.pk)
     )
     if item.state != InboundState.HELD:
-        raise ValidationFailed.single(
-            "state", "held", f"只有暂挂的下发事项可以处理，当前状态为“{item.get_state_display()}”。"
+        raise Conflict(
+            f"只有暂挂的下发事项可以处理，当前状态为“{item.get_state_display()}”。",
+            details=[{"field": "state", "rule": "held", "state": item.state}],
         )
     return item
 

@@ -10,7 +10,7 @@ from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from jointcredit.accounts.permissions import ensure_can_view
-from jointcredit.common.schemas import one_of
+from jointcredit.common.schemas import PageNumber, PageSize, one_of
 
 from . import selectors, services
 from .models import Article, ArticleImage, ArticleKind, ArticleState
@@ -222,8 +222,8 @@ def article_list(
     state: StateFilter = "",
     department: str = "",
     q: str = "",
-    page: int = 1,
-    page_size: int = 20,
+    page: PageNumber = 1,
+    page_size: PageSize = 20,
 ):
     ensure_can_view(request.auth)
     result = selectors.article_list(
@@ -319,7 +319,7 @@ def image_upload(request, file: UploadedFile = File(...)):
     summary="诚信宣传（已发布的稿件）",
     description="只返回当前在门户公开的稿件；关联名单条目移出或到期的稿件不再返回；自然人脱敏。",
 )
-def public_list(request, kind: KindFilter = "", page: int = 1, page_size: int = 20):
+def public_list(request, kind: KindFilter = "", page: PageNumber = 1, page_size: PageSize = 20):
     result = selectors.public_article_list(kind=kind or None, page=page, page_size=page_size)
     return {"items": [selectors.public_article_out(a, full=False) for a in result.items], **result.as_meta()}
 
