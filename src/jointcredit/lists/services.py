@@ -332,6 +332,21 @@ def _kind_for(identifier: str, kind: str | None) -> tuple[str, str]:
     )
 
 
+def _kind_check(kind: str | None) -> None:
+    if kind is not None and kind not in SubjectKind.values:
+        raise ValidationFailed.single(
+            "kind", "choice", "主体类别（kind）必须是 legal、individual_business 或 natural。"
+        )
+
+
+def _subject_locked(*, actor, identifier: str, name: str, kind: str | None) -> Subject:
+    """The entry's subject (found or registered), locked for the rest of the transaction so two
+    decisions about one subject are checked for overlap one after the other."""
+    subject = _subject_for(actor=actor, identifier=identifier, name=name, kind=kind)
+    Subject.objects.select_for_update().filter(pk=subject.pk).exists()
+    return subject
+
+
 def _subject_for(*, actor, identifier: str, name: str, kind: str | None) -> Subject:
     subject = subject_find(identifier)
     if subject is not None:
@@ -392,14 +407,10 @@ def list_entry_create(
         raise ValidationFailed.single(
             "valid_until", "not_past", f"有效期至（valid_until）{valid_until} 已过，不能列入已到期的条目。"
         )
-    if kind is not None and kind not in SubjectKind.values:
-        raise ValidationFailed.single(
-            "kind", "choice", "主体类别（kind）必须是 legal、individual_business 或 natural。"
-        )
+    _kind_check(kind)
 
     with transaction.atomic():
-        subject = _subject_for(actor=actor, identifier=identifier, name=name, kind=kind)
-        Subject.objects.select_for_update().filter(pk=subject.pk).exists()
+        subject = _subject_locked(actor=actor, identifier=identifier, name=name, kind=kind)
         if list_type.color == ListColor.RED:
             _ensure_not_black_listed(subject, _today())
         _ensure_no_overlap(subject=subject, list_type=list_type, start=decided_on, end=valid_until)
@@ -1260,14 +1271,10 @@ def list_entry_receive_upstream(
         raise ValidationFailed.single(
             "valid_until", "not_past", f"有效期至（valid_until）{valid_until} 已过，条目已不在有效期内。"
         )
-    if kind is not None and kind not in SubjectKind.values:
-        raise ValidationFailed.single(
-            "kind", "choice", "主体类别（kind）必须是 legal、individual_business 或 natural。"
-        )
+    _kind_check(kind)
 
     with transaction.atomic():
-        subject = _subject_for(actor=actor, identifier=identifier, name=name, kind=kind)
-        Subject.objects.select_for_update().filter(pk=subject.pk).exists()
+        subject = _subject_locked(actor=actor, identifier=identifier, name=name, kind=kind)
         duplicate = upstream_duplicate_of(
             subject=subject, list_type=list_type, document_no=document_no, start=valid_from, end=valid_until
         )
