@@ -24,7 +24,7 @@ class ListsConfig(AppConfig):
 
         extracts.register()
 
-        register_subject_section("entries", selectors.subject_entries_section)
+        register_subject_section("entries", selectors.subject_entries_section, as_of=True)
         register_merge_step("list_entries", services.list_entries_subject_merge, models=("lists.ListEntry",))
         calendar_changed.connect(
             services.on_calendar_changed, dispatch_uid="lists.recompute_statement_deadlines"

@@ -24,7 +24,8 @@ from jointcredit.subjects.models import Subject
 from jointcredit.subjects.public import subject_public_ref
 from jointcredit.subjects.selectors import subject_ids_for_identifier
 
-from .models import EntryState, ListColor, ListEntry
+from .asof import entry_as_of
+from .models import REMOVAL_SHORT_LABELS, EntryState, ListColor, ListEntry
 
 
 def _url_or_blank(name: str, *args) -> str:
@@ -42,10 +43,10 @@ def _effective(on: date) -> Q:
     )
 
 
-def _entry_item(entry, *, today: date, staff: bool = False) -> dict:
+def _entry_item(entry, *, today: date, staff: bool = False, under_objection: bool | None = None) -> dict:
     black = entry.list_type.color == ListColor.BLACK
     tags = [{"label": "黑名单" if black else "红名单", "tone": "black" if black else "red"}]
-    if entry.under_objection:
+    if entry.under_objection if under_objection is None else under_objection:
         tags.append({"label": "异议中", "tone": "warn"})
     fields = [
         ("认定单位", entry.issuer_name),
@@ -67,12 +68,54 @@ def _entry_item(entry, *, today: date, staff: bool = False) -> dict:
 
 
 def list_entries_public_section(subject: Subject, *, today: date) -> list[dict]:
+    """The public subject page's entries in force on ``today``; a page asked for a past date
+    (``?date=``) shows those in force at the end of that day (ADR 0036, ``asof.entry_as_of``), one
+    removed since marked with its removal (已撤销 when the listing was wrong)."""
+    if today < clock.today():
+        return _public_section_as_of(subject, on=today)
     qs = (
         ListEntry.objects.filter(_effective(today), subject=subject)
         .select_related("list_type", "department", "source_authority")
         .order_by("-valid_from", "-pk")
     )
     return [_entry_item(e, today=today) for e in qs[:100]]
+
+
+def _public_section_as_of(subject: Subject, *, on: date) -> list[dict]:
+    qs = (
+        ListEntry.objects.filter(subject=subject, state__in=(EntryState.PUBLISHED, EntryState.REMOVED))
+        .select_related("list_type", "department")
+        .order_by("-valid_from", "-pk")
+    )
+    today = clock.today()
+    items = []
+    for entry in qs:
+        found = entry_as_of(
+            state=entry.state,
+            valid_from=entry.valid_from,
+            valid_until=entry.valid_until,
+            published_at=entry.published_at,
+            removed_at=entry.removed_at,
+            removal_reason=entry.removal_reason,
+            objection_periods=entry.objection_periods,
+            under_objection=entry.under_objection,
+            on=on,
+            today=today,
+        )
+        if found is None:
+            continue
+        item = _entry_item(entry, today=on, under_objection=found.under_objection)
+        if found.removed_on is not None:
+            label = REMOVAL_SHORT_LABELS.get(entry.removal_reason, entry.removal_reason)
+            item["fields"].append(("此后移出", f"{found.removed_on:%Y-%m-%d}（{label}）"))
+            item["tags"].append(
+                {"label": "此后已撤销" if found.later_revoked else "此后已移出", "tone": "warn"}
+            )
+            item["url"] = ""  # no longer on the public list
+        items.append(item)
+        if len(items) == 100:
+            break
+    return items
 
 
 def list_entries_staff_section(subject: Subject, *, today: date) -> list[dict]:

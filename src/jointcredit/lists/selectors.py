@@ -17,6 +17,7 @@ from jointcredit.subjects import privacy
 from jointcredit.subjects.identifiers import normalize
 from jointcredit.subjects.selectors import subject_find
 
+from .asof import entry_as_of
 from .models import PUBLIC_EVENTS, ChangeEvent, EntryState, ListColor, ListEntry, ListType
 
 STATUS_FILTERS = {
@@ -345,15 +346,46 @@ _SUBJECT_ENTRY_ROWS = CompiledQuery(
     ),
     arg_types=(int,),
 )
+# As of a past date (ADR 0036): the published and removed entries, through the (subject, state)
+# index like the check; the rule (asof.entry_as_of) is applied in Python on the few rows.
+_SUBJECT_ENTRY_ROWS_AS_OF = CompiledQuery(
+    lambda subject_id: (
+        ListEntry.objects.filter(subject_id=subject_id, state__in=(EntryState.PUBLISHED, EntryState.REMOVED))
+        .order_by("-created_at")
+        .values_list(
+            "id",
+            "list_type__code",
+            "list_type__name",
+            "list_type__color",
+            "department__name",
+            "department__code",
+            "decided_on",
+            "valid_from",
+            "valid_until",
+            "under_objection",
+            "state",
+            "published_at",
+            "removed_at",
+            "removal_reason",
+            "objection_periods",
+            "subject_name",
+        )
+    ),
+    arg_types=(int,),
+)
 _STATE_LABELS = dict(EntryState.choices)
 
 
-def subject_entries_section(subject, *, public: bool = False) -> list[dict]:
-    """Current entries of a subject for GET /subjects/{identifier} (provider "entries").
+def subject_entries_section(subject, *, public: bool = False, on: date | None = None) -> list[dict]:
+    """Entries of a subject for GET /subjects/{identifier} (provider "entries", as-of).
 
-    Staff see unfinished and effective entries (not removed, not expired); the public sees only
-    effective ones, masked."""
+    Today (``on`` None or today): staff see unfinished and effective entries (not removed, not
+    expired); the public sees only effective ones, masked. For a past ``on``: the entries in force at
+    the end of that day (``asof.entry_as_of``) for staff and public alike, each with ``removed_on``,
+    ``removal_reason`` and ``later_revoked`` when removed since, and ``under_objection`` as of then."""
     today = _today()
+    if on is not None and on < today:
+        return _subject_entries_as_of(subject, on=on, today=today, public=public)
     if public:
         return _public_subject_entries(subject, today)
     out = []
@@ -392,6 +424,64 @@ def subject_entries_section(subject, *, public: bool = False) -> list[dict]:
                 "effective": published and not not_started,
             }
         )
+    return out
+
+
+def _subject_entries_as_of(subject, *, on: date, today: date, public: bool) -> list[dict]:
+    out = []
+    for (
+        pk,
+        type_code,
+        type_name,
+        color,
+        dept_name,
+        dept_code,
+        decided_on,
+        valid_from,
+        valid_until,
+        under_objection,
+        state,
+        published_at,
+        removed_at,
+        removal_reason,
+        objection_periods,
+        subject_name,
+    ) in _SUBJECT_ENTRY_ROWS_AS_OF.rows(subject.pk):
+        found = entry_as_of(
+            state=state,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            published_at=published_at,
+            removed_at=removed_at,
+            removal_reason=removal_reason,
+            objection_periods=objection_periods,
+            under_objection=under_objection,
+            on=on,
+            today=today,
+        )
+        if found is None:
+            continue
+        item = {
+            "id": pk,
+            "list_type": type_code,
+            "list_type_name": type_name,
+            "color": color,
+            # As it stood on the date: published and in force.
+            "state": EntryState.PUBLISHED,
+            "state_label": _STATE_LABELS[EntryState.PUBLISHED],
+            "department": dept_name,
+            "department_code": dept_code,
+            "decided_on": decided_on,
+            "valid_until": valid_until,
+            "under_objection": found.under_objection,
+            "effective": True,
+            "removed_on": found.removed_on,
+            "removal_reason": found.removal_reason,
+            "later_revoked": found.later_revoked,
+        }
+        if public:
+            item["subject_name"] = privacy.public_name_of(subject_name, subject.kind)
+        out.append(item)
     return out
 
 

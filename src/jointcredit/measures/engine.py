@@ -16,8 +16,8 @@ Rules:
 As of a date D (ADR 0032), as things stood at the end of D: an entry counts if it was in force on D
 — published on or before D, within its validity, not removed on or before D — whatever happened
 later. One removed later as erroneous (撤销/更正) is reported with that fact (``later_revoked``);
-``under_objection`` is the flag as of D (today's flag for today and later dates, the entry's
-objection periods for past ones).
+``under_objection`` is the flag as of D. The rule is ``lists.asof.entry_as_of`` (ADR 0036), which
+the subject detail's entries section also uses.
 """
 
 from __future__ import annotations
@@ -25,16 +25,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.utils import timezone
+from jointcredit.lists.asof import ERRONEOUS_REMOVALS
+from jointcredit.lists.asof import entry_as_of as lists_entry_as_of
 
-from jointcredit.lists.models import EntryState, RemovalReason
+# Re-exported for the role links (RelatedPerson since/until) of selectors.
+from jointcredit.lists.asof import in_force as in_force
+from jointcredit.lists.models import RemovalReason
 from jointcredit.subjects.models import RelatedRole
 
 from .catalog import Catalog, MeasureInfo
 
 ROLE_LABELS = dict(RelatedRole.choices)
-# Removed because the listing was wrong (objection upheld as 撤销/更正), not because it ran its course.
-ERRONEOUS_REMOVALS = frozenset({RemovalReason.REVOKED, RemovalReason.CORRECTED})
 REMOVAL_LABELS = dict(RemovalReason.choices)
 
 
@@ -62,31 +63,29 @@ class EntryRow:
 
 def entry_as_of(row: tuple, on: date, today: date) -> EntryRow | None:
     """An entry row (``selectors.ENTRY_COLUMNS``) as it stood on ``on``; None when not in force then.
-
-    A published row without ``published_at`` (written before it was stamped, or by bulk loads) counts
-    from its validity start; a removed one without it was never published."""
+    The rule is the lists app's (``lists.asof.entry_as_of``), shared with the subject detail."""
     (*head, valid_from, valid_until, objecting, state, published_at, removed_at, reason, periods) = row
-    if not in_force(valid_from, valid_until, on):
+    found = lists_entry_as_of(
+        state=state,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        published_at=published_at,
+        removed_at=removed_at,
+        removal_reason=reason,
+        objection_periods=periods,
+        under_objection=objecting,
+        on=on,
+        today=today,
+    )
+    if found is None:
         return None
-    if published_at is not None and timezone.localdate(published_at) > on:
-        return None
-    removed_on = None
-    if state == EntryState.REMOVED:
-        if published_at is None or removed_at is None:
-            return None
-        removed_on = timezone.localdate(removed_at)
-        if removed_on <= on:
-            return None
-    if on < today:
-        iso = on.isoformat()
-        objecting = any(start <= iso and (end is None or iso < end) for start, end in (periods or ()))
     return EntryRow(  # type: ignore[call-arg]  # head: the row's first nine columns, in field order
         *head,
         valid_from,
         valid_until,
-        objecting,
-        removed_on,
-        reason if removed_on else "",
+        found.under_objection,
+        found.removed_on,
+        found.removal_reason,
     )
 
 
@@ -162,12 +161,6 @@ class Hit:
             "removal_reason": e.removal_reason,
             "explanation": self.explanation(),
         }
-
-
-def in_force(valid_from: date | None, valid_until: date | None, on: date) -> bool:
-    """Published rows only reach here; nulls are open ends (ListEntry.is_effective, RelatedPerson
-    since/until)."""
-    return (valid_from is None or valid_from <= on) and (valid_until is None or on <= valid_until)
 
 
 def hits_compute(

@@ -226,7 +226,7 @@ def subject_create(request, payload: SubjectIn):
     summary="按统一社会信用代码或证件号码查看主体",
     description="返回主体类别、名称（含变更历史）、关联人和当前名单条目。格式错误的标识返回 422。"
     "`include=records,grade,…` 或 `include=all` 同时返回各业务板块（sections）。"
-    "`date=YYYY-MM-DD`（不晚于今天）按该日结束时的状态回答（as_of）：双公示（公示中）、承诺（履约中/已违约）、"
+    "`date=YYYY-MM-DD`（不晚于今天）按该日结束时的状态回答（as_of）：名单条目（当日有效）、双公示（公示中）、承诺（履约中/已违约）、"
     "信用等级、荣誉称号；不能按日期回答的板块不返回并列在 `not_as_of` 中。",
 )
 def subject_detail(request, identifier: Identifier, include: Include = "", date: date | None = None):

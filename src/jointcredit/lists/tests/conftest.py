@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -104,5 +104,24 @@ def red_draft(types, swj_clerk, company, today):
 def red_published(red_draft, swj_approver):
     def make(subject=None, **kwargs):
         return services.list_entry_publish(entry=red_draft(subject, **kwargs), actor=swj_approver)
+
+    return make
+
+
+@pytest.fixture
+def published_late(black_draft, scjgj_clerk, scjgj_approver):
+    """Decided 20 days ago (validity starts then), published today."""
+
+    def make(valid_until: date | None = None):
+        today = clock.today()
+        entry = black_draft()
+        entry = services.list_entry_notify(
+            entry=entry, actor=scjgj_clerk, notified_on=today - timedelta(days=30)
+        )
+        entry = services.list_entry_statement_record(entry=entry, actor=scjgj_clerk, outcome="waived")
+        entry = services.list_entry_decide(
+            entry=entry, actor=scjgj_approver, decided_on=today - timedelta(days=20), valid_until=valid_until
+        )
+        return services.list_entry_publish(entry=entry, actor=scjgj_approver)
 
     return make

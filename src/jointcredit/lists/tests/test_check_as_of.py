@@ -43,25 +43,6 @@ def ask(api_client_for, scjgj_approver, company):
     return check
 
 
-@pytest.fixture
-def published_late(black_draft, scjgj_clerk, scjgj_approver):
-    """Decided 20 days ago (validity starts then), published today."""
-
-    def make(valid_until: date | None = None):
-        today = clock.today()
-        entry = black_draft()
-        entry = services.list_entry_notify(
-            entry=entry, actor=scjgj_clerk, notified_on=today - timedelta(days=30)
-        )
-        entry = services.list_entry_statement_record(entry=entry, actor=scjgj_clerk, outcome="waived")
-        entry = services.list_entry_decide(
-            entry=entry, actor=scjgj_approver, decided_on=today - timedelta(days=20), valid_until=valid_until
-        )
-        return services.list_entry_publish(entry=entry, actor=scjgj_approver)
-
-    return make
-
-
 def test_entry_published_after_the_date_gives_no_hit(published_late, ask):
     entry = published_late()
     today = clock.today()
