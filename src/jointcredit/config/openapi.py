@@ -56,6 +56,9 @@ INT64 = (-(2**63), 2**63 - 1)
 # belongs in the schema (common.schemas), not here.
 RULES_BEYOND_SCHEMA: dict[tuple[str, str], str] = {
     ("*", "exists"): "引用的代码（部门、名单类型、目录项等）须在库中存在",
+    # PostgreSQL stores no NUL character in text; JSON Schema has no portable way to forbid one in
+    # every string, so a text containing \u0000 is refused as a whole request (config.api).
+    ("请求", "data"): "文本不能含空字符（\\u0000）：数据库无法保存",
     ("*", "order"): "日期先后：截止日期不能早于起始日期（跨字段）",
     ("date_to", "range"): "统计区间不超过 10 年（跨字段）",
     ("decided_on", "required"): "填写有效期至时须同时填写认定日期（跨字段）",
