@@ -8,7 +8,7 @@ class MeasuresConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
-        from jointcredit.common.workbench_registry import ANALYSIS, DAILY, register_nav
+        from jointcredit.common.workbench_registry import ANALYSIS, CONFIGURATION, DAILY, register_nav
         from jointcredit.exchange.extensions import register_push_planner, register_recorded_check_rule
         from jointcredit.subjects.extensions import register_merge_keep
 
@@ -43,7 +43,15 @@ class MeasuresConfig(AppConfig):
 
         register_nav(label="奖惩核查", url_name="measures:check", group=DAILY, order=30)
         register_nav(label="批量比对", url_name="measures:screenings", group=DAILY, order=31)
-        register_nav(label="备忘录与措施", url_name="measures:memoranda", group=DAILY, order=32)
+        # Everyone reads the measures (with a link to the memoranda); the office maintains both.
+        register_nav(label="奖惩措施清单", url_name="measures:measures", group=DAILY, order=32)
+        register_nav(
+            label="备忘录与措施",
+            url_name="measures:memoranda",
+            group=CONFIGURATION,
+            order=32,
+            office_only=True,
+        )
         register_nav(label="核查留痕", url_name="measures:recorded_checks", group=DAILY, order=33)
         register_nav(
             label="应查未查", url_name="measures:unchecked_grants", group=ANALYSIS, order=34, office_only=True

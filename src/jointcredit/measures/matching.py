@@ -73,7 +73,7 @@ SCORING: list[dict] = [
     {
         "feature": "fuzzy_name",
         "label": "名称相似",
-        "rule": "归一后字号与行业部分的相似度（编辑距离比）× 上述系数 × 0.90",
+        "rule": "归一后字号与行业部分的编辑距离相似度 × 上述系数 × 0.90",
     },
     {"feature": "former_name", "label": "曾用名", "rule": "与主体曾用名比对，按上述名称规则计分后 × 0.97"},
     {

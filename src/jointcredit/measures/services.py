@@ -38,27 +38,30 @@ def _snapshot(obj, m2m: str) -> dict:
     return data
 
 
-def _departments(codes: list[str] | None, field: str) -> list[Department]:
+def _departments(codes: list[str] | None, field: str, label: str) -> list[Department]:
     codes = list(dict.fromkeys(codes or []))
     found = {d.code: d for d in Department.objects.filter(code__in=codes)}
     missing = [c for c in codes if c not in found]
     if missing:
-        raise ValidationFailed.single(field, "exists", f"{field} 中的部门代码“{'、'.join(missing)}”不存在。")
+        message = f"{label}中有 {len(missing)} 个部门不存在。"
+        raise ValidationFailed(
+            message, details=[{"field": field, "rule": "exists", "message": message, "values": missing}]
+        )
     return [found[c] for c in codes]
 
 
 def _memo_validate(*, code: str, name: str, feedback_working_days: int) -> None:
     errors = []
     if not (code or "").strip():
-        errors.append({"field": "code", "rule": "required", "message": "备忘录代码 code 不能为空。"})
+        errors.append({"field": "code", "rule": "required", "message": "备忘录代码不能为空。"})
     if not (name or "").strip():
-        errors.append({"field": "name", "rule": "required", "message": "备忘录名称 name 不能为空。"})
+        errors.append({"field": "name", "rule": "required", "message": "备忘录名称不能为空。"})
     if not 1 <= int(feedback_working_days) <= 60:
         errors.append(
             {
                 "field": "feedback_working_days",
                 "rule": "range",
-                "message": "反馈期限 feedback_working_days 应在 1 到 60 个工作日之间。",
+                "message": "反馈期限应在 1 到 60 个工作日之间。",
             }
         )
     if errors:
@@ -81,7 +84,7 @@ def memorandum_create(
     _memo_validate(code=code, name=name, feedback_working_days=feedback_working_days)
     if Memorandum.objects.filter(code=code).exists():
         raise Conflict(f"备忘录代码“{code}”已存在。", details=[{"field": "code", "rule": "unique"}])
-    departments = _departments(signatories, "signatories")
+    departments = _departments(signatories, "signatories", "签署部门")
     memo = Memorandum.objects.create(
         code=code,
         name=name.strip(),
@@ -111,7 +114,9 @@ def memorandum_update(*, actor, memorandum: Memorandum, data: dict) -> Memorandu
         if key in data:
             setattr(memo, key, data[key])
     _memo_validate(code=memo.code, name=memo.name, feedback_working_days=memo.feedback_working_days)
-    departments = _departments(data["signatories"], "signatories") if "signatories" in data else None
+    departments = (
+        _departments(data["signatories"], "signatories", "签署部门") if "signatories" in data else None
+    )
     memo.save()
     if departments is not None:
         memo.signatories.set(departments)
@@ -150,7 +155,7 @@ def measure_create(
     )
     if Measure.objects.filter(code=code).exists():
         raise Conflict(f"措施代码“{code}”已存在。", details=[{"field": "code", "rule": "unique"}])
-    departments = _departments(implementing_departments, "implementing_departments")
+    departments = _departments(implementing_departments, "implementing_departments", "实施部门")
     measure = Measure.objects.create(
         memorandum=memorandum,
         code=code,
@@ -198,7 +203,7 @@ def measure_update(*, actor, measure: Measure, data: dict) -> Measure:
         reaches_subject=row.reaches_subject,
     )
     departments = (
-        _departments(data["implementing_departments"], "implementing_departments")
+        _departments(data["implementing_departments"], "implementing_departments", "实施部门")
         if "implementing_departments" in data
         else None
     )

@@ -17,5 +17,9 @@ urlpatterns = [
     ),
     path("unchecked-grants/", views.unchecked_grants, name="unchecked_grants"),
     path("memoranda/", views.memoranda, name="memoranda"),
+    path("memoranda/new/", views.memorandum_edit, name="memorandum_create"),
+    path("memoranda/<str:code>/edit/", views.memorandum_edit, name="memorandum_edit"),
     path("list/", views.measures, name="measures"),
+    path("list/new/", views.measure_edit, name="measure_create"),
+    path("list/<str:code>/edit/", views.measure_edit, name="measure_edit"),
 ]

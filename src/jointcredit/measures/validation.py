@@ -23,44 +23,45 @@ def measure_fields_validate(
     """Return the list of error details (empty when valid). Never raises: callers decide."""
     errors: list[dict] = []
 
-    def err(field: str, rule: str, message: str) -> None:
-        errors.append({"field": field, "rule": rule, "message": message})
+    def err(field: str, rule: str, message: str, values: list | None = None) -> None:
+        # The message is for people (Chinese only); callers of the API find the offending codes in values.
+        errors.append(
+            {"field": field, "rule": rule, "message": message} | ({"values": values} if values else {})
+        )
 
     if not (code or "").strip():
-        err("code", "required", "措施代码 code 不能为空。")
+        err("code", "required", "措施代码不能为空。")
     if not (name or "").strip():
-        err("name", "required", "措施名称 name 不能为空。")
+        err("name", "required", "措施名称不能为空。")
     if kind not in ("incentive", "punishment"):
-        err(
-            "kind",
-            "choice",
-            f"措施类型 kind 的取值“{kind}”无效：应为 incentive（激励）或 punishment（惩戒）。",
-        )
+        err("kind", "choice", "措施类型无效：应为惩戒或激励。")
     if not isinstance(scenarios, list) or not scenarios:
-        err("scenarios", "required", "适用业务场景 scenarios 至少需要一个场景代码。")
+        err("scenarios", "required", "适用业务场景至少需要选择一个。")
     else:
         unknown = [s for s in scenarios if s not in SCENARIOS]
         if unknown:
-            valid = "、".join(f"{k}（{v}）" for k, v in SCENARIOS.items())
             err(
                 "scenarios",
                 "choice",
-                f"适用业务场景含未知代码“{'、'.join(map(str, unknown))}”；有效代码为：{valid}。",
+                f"适用业务场景中有 {len(unknown)} 个无法识别的场景；"
+                f"可选的场景为：{'、'.join(SCENARIOS.values())}。",
+                unknown,
             )
-    for field, value in (
-        ("reach_roles", reach_roles),
-        ("directly_responsible_roles", directly_responsible_roles),
+    for field, label, value in (
+        ("reach_roles", "作用的关联人身份", reach_roles),
+        ("directly_responsible_roles", "仅对直接责任人生效的身份", directly_responsible_roles),
     ):
         if not isinstance(value, list):
-            err(field, "type", f"{field} 应为关联人身份代码列表。")
+            err(field, "type", f"{label}应为关联人身份的列表。")
             continue
         unknown = [r for r in value if r not in ROLE_LABELS]
         if unknown:
-            valid = "、".join(f"{k}（{v}）" for k, v in ROLE_LABELS.items())
             err(
                 field,
                 "choice",
-                f"{field} 含未知关联人身份“{'、'.join(map(str, unknown))}”；有效身份为：{valid}。",
+                f"{label}中有 {len(unknown)} 个无法识别的身份；"
+                f"可选的身份为：{'、'.join(ROLE_LABELS.values())}。",
+                unknown,
             )
     if isinstance(reach_roles, list) and isinstance(directly_responsible_roles, list):
         stray = [r for r in directly_responsible_roles if r in ROLE_LABELS and r not in reach_roles]
@@ -69,7 +70,7 @@ def measure_fields_validate(
                 "directly_responsible_roles",
                 "subset",
                 f"“仅对直接责任人生效”的身份 {'、'.join(ROLE_LABELS[r] for r in stray)} "
-                "未列在作用身份 reach_roles 中。",
+                "未列在作用的关联人身份中。",
             )
     if not reaches_subject and isinstance(reach_roles, list) and not reach_roles:
         err("reach_roles", "required", "措施既不作用于主体本身也不作用于任何关联人，无法生效。")

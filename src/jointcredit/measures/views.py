@@ -7,18 +7,20 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from jointcredit.accounts.models import Department
 from jointcredit.accounts.permissions import ensure_office_admin
-from jointcredit.common.errors import DomainError, NotFound
+from jointcredit.common.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from jointcredit.common.params import int_or as _int
-from jointcredit.subjects.models import SubjectKind
+from jointcredit.subjects.models import RelatedRole, SubjectKind
 
 from . import selectors, services
 from .extensions import check_contexts
+from .models import Measure, MeasureKind, Memorandum
 from .scenarios import SCENARIOS
 
 
@@ -170,6 +172,167 @@ def measures(request):
             "scenarios": SCENARIOS.items(),
             "scenario_labels": SCENARIOS,
             "memoranda": selectors.memorandum_list(page=1, page_size=200).items,
+        },
+    )
+
+
+# --- 系统配置: memoranda and measures (office only; the services validate and audit) ---------------
+
+
+def _office_or_403(request) -> HttpResponseForbidden | None:
+    try:
+        ensure_office_admin(request.user)
+    except PermissionDenied as exc:
+        return HttpResponseForbidden(exc.message)
+    return None
+
+
+def _form_errors(exc: DomainError) -> list[dict]:
+    """One line per bad field; a detail without its own message (a conflict) carries the error's."""
+    return [d if d.get("message") else d | {"message": exc.message} for d in exc.details] or [
+        {"message": exc.message}
+    ]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def memorandum_edit(request, code: str | None = None):
+    """系统配置 → 备忘录: the office creates or edits a memorandum."""
+    if (refused := _office_or_403(request)) is not None:
+        return refused
+    current = Memorandum.objects.filter(code=code).first() if code is not None else None
+    if code is not None and current is None:
+        raise Http404("备忘录不存在。")
+    errors: list[dict] = []
+    if request.method == "POST":
+        post = request.POST
+        form = {k: post.get(k, "") for k in post} | {"signatories": post.getlist("signatories")}
+        fields = {
+            "name": post.get("name", ""),
+            "document_no": post.get("document_no", "").strip(),
+            "signatories": post.getlist("signatories"),
+            "is_active": post.get("is_active") == "on",
+        }
+        signed_on_text = post.get("signed_on", "").strip()
+        try:
+            fields["signed_on"] = date.fromisoformat(signed_on_text) if signed_on_text else None
+        except ValueError:
+            errors.append(
+                {"field": "signed_on", "message": f"签署日期“{signed_on_text}”格式错误，应为 YYYY-MM-DD。"}
+            )
+        days_text = post.get("feedback_working_days", "").strip()
+        try:
+            fields["feedback_working_days"] = int(days_text)
+        except ValueError:
+            errors.append({"field": "feedback_working_days", "message": "反馈期限（工作日）必须是整数。"})
+        if not errors:
+            try:
+                if current is None:
+                    saved = services.memorandum_create(
+                        actor=request.user, code=post.get("code", "").strip(), **fields
+                    )
+                else:
+                    saved = services.memorandum_update(actor=request.user, memorandum=current, data=fields)
+            except DomainError as exc:
+                errors = _form_errors(exc)
+            else:
+                messages.success(request, f"备忘录“{saved.name}”已保存。")
+                return redirect("measures:memoranda")
+    elif current is not None:
+        form = {
+            "code": current.code,
+            "name": current.name,
+            "document_no": current.document_no,
+            "signed_on": current.signed_on.isoformat() if current.signed_on else "",
+            "feedback_working_days": current.feedback_working_days,
+            "signatories": [d.code for d in current.signatories.all()],
+            "is_active": "on" if current.is_active else "",
+        }
+    else:
+        form = {"feedback_working_days": 10, "signatories": [], "is_active": "on"}
+    return render(
+        request,
+        "measures/memorandum_edit.html",
+        {
+            "current": current,
+            "form": form,
+            "errors": errors,
+            "departments": Department.objects.filter(is_active=True),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def measure_edit(request, code: str | None = None):
+    """系统配置 → 奖惩措施: the office creates or edits a measure; the check uses it at once."""
+    if (refused := _office_or_403(request)) is not None:
+        return refused
+    current = (
+        Measure.objects.filter(code=code).select_related("memorandum").first() if code is not None else None
+    )
+    if code is not None and current is None:
+        raise Http404("措施不存在。")
+    errors: list[dict] = []
+    lists = ("implementing_departments", "scenarios", "reach_roles", "directly_responsible_roles")
+    if request.method == "POST":
+        post = request.POST
+        form = {k: post.get(k, "") for k in post} | {k: post.getlist(k) for k in lists}
+        fields = {
+            "name": post.get("name", ""),
+            "kind": post.get("kind", ""),
+            "legal_basis": post.get("legal_basis", "").strip(),
+            "reaches_subject": post.get("reaches_subject") == "on",
+            "is_active": post.get("is_active") == "on",
+        } | {k: post.getlist(k) for k in lists}
+        try:
+            if current is None:
+                memorandum = Memorandum.objects.filter(code=post.get("memorandum", "")).first()
+                if memorandum is None:
+                    raise ValidationFailed.single("memorandum", "required", "请选择措施所属的备忘录。")
+                saved = services.measure_create(
+                    actor=request.user,
+                    memorandum=memorandum,
+                    code=post.get("code", "").strip(),
+                    **fields,
+                )
+            else:
+                saved = services.measure_update(actor=request.user, measure=current, data=fields)
+        except DomainError as exc:
+            errors = _form_errors(exc)
+        else:
+            messages.success(request, f"措施“{saved.name}”已保存。")
+            return redirect(
+                f"{reverse('measures:measures')}?{urlencode({'memorandum': saved.memorandum.code})}"
+            )
+    elif current is not None:
+        form = {
+            "code": current.code,
+            "name": current.name,
+            "kind": current.kind,
+            "legal_basis": current.legal_basis,
+            "implementing_departments": [d.code for d in current.implementing_departments.all()],
+            "scenarios": list(current.scenarios),
+            "reaches_subject": "on" if current.reaches_subject else "",
+            "reach_roles": list(current.reach_roles),
+            "directly_responsible_roles": list(current.directly_responsible_roles),
+            "is_active": "on" if current.is_active else "",
+        }
+    else:
+        form = {"memorandum": request.GET.get("memorandum", ""), "kind": "punishment"}
+        form |= {"reaches_subject": "on", "is_active": "on"} | {k: [] for k in lists}
+    return render(
+        request,
+        "measures/measure_edit.html",
+        {
+            "current": current,
+            "form": form,
+            "errors": errors,
+            "memoranda": Memorandum.objects.order_by("-is_active", "code"),
+            "kinds": MeasureKind.choices,
+            "departments": Department.objects.filter(is_active=True),
+            "scenarios": SCENARIOS.items(),
+            "roles": RelatedRole.choices,
         },
     )
 
