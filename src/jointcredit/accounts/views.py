@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import redirect, render
 
 from jointcredit.common.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from jointcredit.common.params import int_or
 
 from . import selectors, services
 from .models import DelegationScope
@@ -155,7 +156,7 @@ def users(request):
             created = {"user": user, "password": password}
             form = {}
     filters = {k: request.GET.get(k, "") for k in ("department", "q", "active")}
-    page = selectors.user_list(actor=request.user, page=_page(request), **filters)
+    page = selectors.user_list(actor=request.user, page=max(1, int_or(request.GET.get("page"), 1)), **filters)
     return render(
         request,
         "accounts/users.html",
@@ -212,10 +213,3 @@ def user_detail(request, user_id: int):
             "new_password": new_password,
         },
     )
-
-
-def _page(request) -> int:
-    try:
-        return max(1, int(request.GET.get("page", 1)))
-    except ValueError:
-        return 1
