@@ -16,6 +16,8 @@ from .formats import ACTIONS, ITEM_TYPES
 
 class Transport(models.TextChoices):
     EXCHANGE_DB = "exchange_db", "前置库（交换数据库）"
+    HTTPS = "https", "HTTPS 接口（签名 JSON）"
+    FILE = "file", "文件上传（XLSX/CSV）"
 
 
 class Platform(models.Model):
@@ -24,8 +26,10 @@ class Platform(models.Model):
     transport = models.CharField(
         "交换方式", max_length=16, choices=Transport.choices, default=Transport.EXCHANGE_DB
     )
-    # Transport settings (e.g. {"database": "platform_exchange"}) and the national list codes the
-    # platform uses mapped to the district's list types ({"list_types": {"SXBZXR": "black_refuse_judgment"}}).
+    # Transport settings ({"database": "platform_exchange"}; https: {"url", "key_env"}; file:
+    # {"file_format": "xlsx"|"csv"}, validated by ``transports.config``) and the national list
+    # codes the platform uses mapped to the district's list types
+    # ({"list_types": {"SXBZXR": "black_refuse_judgment"}}).
     settings = models.JSONField("交换参数", default=dict, blank=True)
     region_code = models.CharField("本地地方编码（DFBM）", max_length=12, default="370102")
     receiving_department = models.ForeignKey(
@@ -40,6 +44,15 @@ class Platform(models.Model):
     receipts_position = models.BigIntegerField("回执已读位置", default=0)
     last_exchange_at = models.DateTimeField("最近一次成功交换", null=True, blank=True)
     last_error = models.TextField("最近一次交换错误", blank=True)
+    # Schedule and back-off (ADR 0043): the worker's exchange task runs a platform's round when
+    # ``next_round_at`` has come; a failed round puts it off exponentially (``failures``).
+    interval_minutes = models.PositiveIntegerField(
+        "交换周期（分钟）",
+        default=1,
+        help_text="每隔多少分钟与该平台交换一轮；文件方式即生成上报文件的周期。",
+    )
+    next_round_at = models.DateTimeField("下一轮交换时间", null=True, blank=True)
+    failures = models.PositiveIntegerField("连续失败次数", default=0)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
@@ -98,6 +111,14 @@ class OutgoingItem(models.Model):
     rejection_reason = models.TextField("退回原因", blank=True)
     resend_of = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="更正重发自"
+    )
+    file = models.ForeignKey(
+        "OutgoingFile",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="items",
+        verbose_name="上报文件",
     )
     staged_at = models.DateTimeField("暂存时间")
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)
@@ -208,3 +229,30 @@ class ReconciliationReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform.code} {self.run_at:%Y-%m-%d %H:%M}"
+
+
+class OutgoingFile(models.Model):
+    """A file of the file transport (信用济南-style upload platforms): the items of one item type
+    sent in one round. Its XLSX/CSV is rendered from the items' rows when downloaded; the
+    platform's receipt file is read back against it (``transports.files``)."""
+
+    platform = models.ForeignKey(
+        Platform, on_delete=models.CASCADE, related_name="files", verbose_name="平台"
+    )
+    item_type = models.CharField("信息类别", max_length=16)
+    created_at = models.DateTimeField("生成时间")
+    item_count = models.PositiveIntegerField("条数")
+    receipt_at = models.DateTimeField("回执导入时间", null=True, blank=True)
+    receipt_name = models.CharField("回执文件名", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "上报文件"
+        verbose_name_plural = "上报文件"
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.platform.code}-{self.item_type}-{self.pk}"
+
+    @property
+    def item_type_label(self) -> str:
+        return ITEM_TYPES.get(self.item_type, self.item_type)

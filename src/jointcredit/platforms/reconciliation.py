@@ -12,6 +12,7 @@ from jointcredit.lists.services import entry_event_data
 
 from . import exchange_db, formats
 from .models import InboundItem, InboundState, Platform, ReconciliationReport
+from .transports import transport_for
 
 logger = logging.getLogger(__name__)
 ACTIONS = {
@@ -45,7 +46,9 @@ def _district_side(
 
 
 def reconciliation_run(*, platform: Platform) -> ReconciliationReport:
-    holdings = exchange_db.holdings(platform.code, name=platform.exchange_alias)
+    """Raises ``TransportError``/``DatabaseError`` when the platform cannot be asked what it holds;
+    only transports that can say (``reconciles``) are reconciled by the sweep."""
+    holdings = transport_for(platform).holdings() or {}
     own, down = _district_side(platform, clock.today())
     lines = []
 

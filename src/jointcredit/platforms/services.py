@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import DatabaseError, transaction
+from django.db.models import Q
 
 from jointcredit.accounts.permissions import ensure_can_write, ensure_office_admin
 from jointcredit.audit.services import audit_record
@@ -36,6 +37,8 @@ from jointcredit.records.models import License, Penalty
 
 from . import exchange_db, formats
 from .models import InboundItem, InboundKind, InboundState, OutgoingItem, OutgoingState, Platform
+from .receipts import outgoing_receipts_record
+from .transports import TransportError, retry_delay, transport_for
 
 logger = logging.getLogger(__name__)
 BATCH = 1000
@@ -124,29 +127,13 @@ def outgoing_stage_step(*, platform: Platform, limit: int = BATCH) -> int:
     return len(items)
 
 
-def _exchange_row(item: OutgoingItem) -> exchange_db.OutgoingRow:
-    payload = dict(item.payload)
-    dfbm, sjc = payload.pop("DFBM"), payload.pop("SJC")
-    return exchange_db.OutgoingRow(
-        idempotency_key=item.idempotency_key,
-        item_type=item.item_type,
-        action=item.action,
-        source_key=item.source_key,
-        dfbm=dfbm,
-        sjc=sjc,
-        payload=payload,
-    )
-
-
 def outgoing_send_step(*, platform: Platform, limit: int = BATCH) -> int:
-    """Write staged items to the exchange database, then mark them sent. A crash in between re-sends
-    them next time, and the exchange table's unique key makes that a no-op."""
+    """Hand staged items to the platform's transport, then mark them sent. A crash in between re-sends
+    them next time, and the platform's unique key makes that a no-op."""
     items = list(platform.outgoing.filter(state=OutgoingState.STAGED).order_by("id")[:limit])
     if not items:
         return 0
-    exchange_db.outgoing_insert(
-        platform.code, [_exchange_row(i) for i in items], name=platform.exchange_alias
-    )
+    transport_for(platform).send(items)
     OutgoingItem.objects.filter(pk__in=[i.pk for i in items], state=OutgoingState.STAGED).update(
         state=OutgoingState.SENT, sent_at=clock.now()
     )
@@ -158,36 +145,12 @@ def receipts_pull_step(*, platform: Platform, limit: int = BATCH) -> dict[str, i
     ADR 0024; the items keep the per-item outcome)."""
     with transaction.atomic():
         platform = Platform.objects.select_for_update().get(pk=platform.pk)
-        receipts = exchange_db.receipts_after(
-            platform.code, platform.receipts_position, limit=limit, name=platform.exchange_alias
-        )
+        receipts = transport_for(platform).receipts_after(platform.receipts_position, limit=limit)
         if not receipts:
             return {"accepted": 0, "rejected": 0}
-        now = clock.now()
-        by_key = {r[1]: r for r in receipts}
-        accepted: list[int] = []
-        rejected: dict[str, list[int]] = defaultdict(list)
-        rejected_keys = []
-        for pk, key in (
-            OutgoingItem.objects.select_for_update()
-            .filter(idempotency_key__in=by_key, state__in=(OutgoingState.STAGED, OutgoingState.SENT))
-            .values_list("pk", "idempotency_key")
-        ):
-            _, _, result, reason, _ = by_key[key]
-            if result == "accepted":
-                accepted.append(pk)
-            else:
-                rejected[reason or "未说明原因"].append(pk)
-                rejected_keys.append(key)
-        # One UPDATE for the accepted rows and one per distinct reason (a day's receipts are few statements).
-        OutgoingItem.objects.filter(pk__in=accepted).update(
-            state=OutgoingState.ACCEPTED, rejection_reason="", receipt_at=now
+        counts, rejected_keys = outgoing_receipts_record(
+            platform=platform, receipts=[(key, result, reason) for _, key, result, reason, _ in receipts]
         )
-        for reason, pks in rejected.items():
-            OutgoingItem.objects.filter(pk__in=pks).update(
-                state=OutgoingState.REJECTED, rejection_reason=reason, receipt_at=now
-            )
-        counts = {"accepted": len(accepted), "rejected": len(rejected_keys)}
         platform.receipts_position = receipts[-1][0]
         platform.save(update_fields=["receipts_position"])
         audit_record(
@@ -365,9 +328,7 @@ def inbound_pull_step(*, platform: Platform, limit: int = BATCH) -> dict[str, in
         platform = (
             Platform.objects.select_for_update().select_related("receiving_department").get(pk=platform.pk)
         )
-        rows = exchange_db.incoming_after(
-            platform.code, platform.incoming_position, limit=limit, name=platform.exchange_alias
-        )
+        rows = transport_for(platform).incoming_after(platform.incoming_position, limit=limit)
         if not rows:
             return {}
         known = {
@@ -391,7 +352,7 @@ def inbound_pull_step(*, platform: Platform, limit: int = BATCH) -> dict[str, in
             department=platform.receiving_department,
             after={**counts, "position": platform.incoming_position},
         )
-    exchange_db.incoming_status_write(written, name=platform.exchange_alias)
+    transport_for(platform).incoming_status_write(written)
     InboundItem.objects.filter(platform=platform, incoming_row_id__in=[r for r, _, _ in written]).update(
         status_written=True
     )
@@ -465,21 +426,19 @@ def inbound_item_reject(*, item: InboundItem, actor, reason: str) -> InboundItem
 def _status_write_back(item: InboundItem) -> None:
     """Tell the platform what a clerk decided; on failure the next exchange round retries."""
     try:
-        exchange_db.incoming_status_write(
-            [(item.incoming_row_id, STATUS_FLAGS[InboundState(item.state)], item.reason)],
-            name=item.platform.exchange_alias,
+        transport_for(item.platform).incoming_status_write(
+            [(item.incoming_row_id, STATUS_FLAGS[InboundState(item.state)], item.reason)]
         )
-    except DatabaseError:
-        logger.warning("前置库不可用，处理结果将在下一轮交换时回写：%s", item)
+    except (DatabaseError, TransportError):
+        logger.warning("上级平台不可用，处理结果将在下一轮交换时回写：%s", item)
         return
     InboundItem.objects.filter(pk=item.pk).update(status_written=True)
 
 
 def _status_write_pending(platform: Platform) -> int:
     pending = list(platform.inbound.filter(status_written=False).exclude(state=InboundState.HELD)[:BATCH])
-    exchange_db.incoming_status_write(
-        [(i.incoming_row_id, STATUS_FLAGS[InboundState(i.state)], i.reason) for i in pending],
-        name=platform.exchange_alias,
+    transport_for(platform).incoming_status_write(
+        [(i.incoming_row_id, STATUS_FLAGS[InboundState(i.state)], i.reason) for i in pending]
     )
     InboundItem.objects.filter(pk__in=[i.pk for i in pending]).update(status_written=True)
     return len(pending)
@@ -488,10 +447,11 @@ def _status_write_pending(platform: Platform) -> int:
 # --- one round --------------------------------------------------------------------------------------
 def platform_exchange(*, platform: Platform, max_batches: int = 20) -> dict[str, int]:
     """One exchange round: stage, send, read receipts, apply incoming items, write back outcomes.
-    The exchange database being down leaves everything staged or unread: the next round resumes."""
+    The platform being down leaves everything staged or unread: the next round resumes, after a
+    back-off that doubles with every failed round in a row (``transports.retry_delay``)."""
     totals: dict[str, int] = defaultdict(int)
     try:
-        exchange_db.schema_ensure(platform.exchange_alias)
+        transport_for(platform).prepare()
         sequence_all()  # positions for events committed since the last pump (as the feed does)
         for _ in range(max_batches):
             staged = outgoing_stage_step(platform=platform)
@@ -505,18 +465,31 @@ def platform_exchange(*, platform: Platform, max_batches: int = 20) -> dict[str,
             if not (staged or sent or any(receipts.values()) or inbound):
                 break
         _status_write_pending(platform)
-    except DatabaseError as exc:
+    except (DatabaseError, TransportError) as exc:
+        failures = Platform.objects.get(pk=platform.pk).failures + 1
         Platform.objects.filter(pk=platform.pk).update(
-            last_error=f"{clock.now():%Y-%m-%d %H:%M:%S} {exc}"[:2000]
+            last_error=f"{clock.now():%Y-%m-%d %H:%M:%S} {exc}"[:2000],
+            failures=failures,
+            next_round_at=clock.now() + retry_delay(failures),
         )
         totals["failed"] = 1
         return dict(totals)
-    Platform.objects.filter(pk=platform.pk).update(last_exchange_at=clock.now(), last_error="")
+    now = clock.now()
+    Platform.objects.filter(pk=platform.pk).update(
+        last_exchange_at=now,
+        last_error="",
+        failures=0,
+        next_round_at=now + timedelta(minutes=Platform.objects.get(pk=platform.pk).interval_minutes),
+    )
     return dict(totals)
 
 
 def platform_exchange_all() -> dict[str, dict]:
-    return {p.code: platform_exchange(platform=p) for p in Platform.objects.filter(is_active=True)}
+    """A round with every active platform whose time has come (its schedule, or its back-off)."""
+    due = Platform.objects.filter(is_active=True).filter(
+        Q(next_round_at__isnull=True) | Q(next_round_at__lte=clock.now())
+    )
+    return {p.code: platform_exchange(platform=p) for p in due}
 
 
 def platform_exchange_request(*, actor, platform: Platform) -> dict[str, int]:

@@ -5,6 +5,10 @@ answers each with a receipt (accepted, or rejected with the reasons), keeps what
 repairs. ``down`` makes it answer nothing, ``slow`` sleeps per batch, ``duplicate`` delivers every
 issued item twice and answers every receipt twice (the district must apply and record each once).
 
+Its tables are a store: the 前置库 itself (``ExchangeTables``, the default) or, for the HTTPS API
+(``simulator_http``), the platform's own memory (``simulator_http.MemoryTables``) — the same
+validation, receipts and issuing either way.
+
 Used by ``jointcredit platform-simulator``, the demo and the tests (``platform_simulator`` fixture).
 """
 
@@ -13,12 +17,49 @@ from __future__ import annotations
 import itertools
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 
 from . import exchange_db, formats
 
 JINAN_DRC = ("11370100004188853W", "济南市发展和改革委员会", "city")
+
+
+class ExchangeTables:
+    """The platform's side of the 前置库 tables (``exchange_db``)."""
+
+    def __init__(self, platform_code: str, database: str | None = None):
+        self.code, self.database = platform_code, database
+
+    def atomic(self):
+        return transaction.atomic(using=exchange_db.connection(self.database).alias)
+
+    def outgoing_take(self, *, limit: int) -> list[tuple]:
+        return exchange_db.outgoing_take(self.code, limit=limit, name=self.database)
+
+    def receipts_write(self, receipts: list[tuple[str, str, str]]) -> None:
+        exchange_db.receipts_write(self.code, receipts, name=self.database)
+
+    def holdings_put(self, items: list[tuple[str, str, str]]) -> None:
+        exchange_db.holdings_put(self.code, items, name=self.database)
+
+    def holdings_drop(self, keys: list[str]) -> None:
+        exchange_db.holdings_drop(self.code, keys, name=self.database)
+
+    def incoming_insert(self, *, item_key: str, item_kind: str, authority, dfbm: str, payload: dict) -> None:
+        exchange_db.incoming_insert(
+            self.code,
+            item_key=item_key,
+            item_kind=item_kind,
+            authority=authority,
+            dfbm=dfbm,
+            payload=payload,
+            name=self.database,
+        )
+
+    def incoming_status(self, item_key: str) -> list[tuple[str, str]]:
+        return exchange_db.incoming_status(self.code, item_key, name=self.database)
 
 
 @dataclass
@@ -30,7 +71,12 @@ class PlatformSimulator:
     down: bool = False
     slow: float = 0.0
     duplicate: bool = False
+    store: Any = None  # ExchangeTables (default) or simulator_http.MemoryTables
     _serial: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def __post_init__(self) -> None:
+        if self.store is None:
+            self.store = ExchangeTables(self.platform_code, self.database)
 
     def answer(self, *, limit: int = 1000) -> dict[str, int]:
         """Take the district's new rows and write a receipt for each."""
@@ -39,17 +85,14 @@ class PlatformSimulator:
             return counts
         if self.slow:
             time.sleep(self.slow)
-        code, db = self.platform_code, self.database
-        with transaction.atomic(using=exchange_db.connection(db).alias):  # taken and answered together
-            return self._answer(code, db, limit, counts)
+        with self.store.atomic():  # taken and answered together
+            return self._answer(limit, counts)
 
-    def _answer(self, code: str, db: str | None, limit: int, counts: dict[str, int]) -> dict[str, int]:
+    def _answer(self, limit: int, counts: dict[str, int]) -> dict[str, int]:
         receipts: list[tuple[str, str, str]] = []
         held: dict[str, tuple[str, str, str]] = {}
         dropped: list[str] = []
-        for _, key, item_type, action, _source_key, dfbm, sjc, row in exchange_db.outgoing_take(
-            code, limit=limit, name=db
-        ):
+        for _, key, item_type, action, _source_key, dfbm, sjc, row in self.store.outgoing_take(limit=limit):
             problems = formats.row_problems(item_type, row, dfbm=dfbm, sjc=sjc)
             result = "rejected" if problems else "accepted"
             receipts += [(key, result, "；".join(problems))] * (2 if self.duplicate else 1)
@@ -60,9 +103,9 @@ class PlatformSimulator:
                     dropped.append(row["MD_BH"])
                 else:
                     held[row["MD_BH"]] = (row["MD_BH"], exchange_db.HOLDING_DISTRICT, formats.digest(row))
-        exchange_db.holdings_drop(code, dropped, name=db)
-        exchange_db.holdings_put(code, list(held.values()), name=db)
-        exchange_db.receipts_write(code, receipts, name=db)
+        self.store.holdings_drop(dropped)
+        self.store.holdings_put(list(held.values()))
+        self.store.receipts_write(receipts)
         return counts
 
     def _key(self, prefix: str) -> str:
@@ -72,14 +115,12 @@ class PlatformSimulator:
         if self.down:
             raise RuntimeError("模拟平台处于停机状态，不能下发。")
         for _ in range(2 if self.duplicate else 1):
-            exchange_db.incoming_insert(
-                self.platform_code,
+            self.store.incoming_insert(
                 item_key=item_key,
                 item_kind=item_kind,
                 authority=self.authority,
                 dfbm=self.region_code,
                 payload=row,
-                name=self.database,
             )
 
     def issue_entry(
@@ -121,18 +162,16 @@ class PlatformSimulator:
             "MD_YYZ": "0",
         }
         self._deliver(item_key=key, item_kind="entry", row=row)
-        exchange_db.holdings_put(
-            self.platform_code, [(key, exchange_db.HOLDING_PLATFORM, formats.digest(row))], name=self.database
-        )
+        self.store.holdings_put([(key, exchange_db.HOLDING_PLATFORM, formats.digest(row))])
         return key
 
     def issue_end(self, *, target_key: str, kind: str = "removal", note: str = "") -> str:
         """下发 a removal, repair (e.g. approved on 信用中国) or correction of the entry ``target_key``."""
         key = self._key(kind.upper()[:3])
         self._deliver(item_key=key, item_kind=kind, row={"MD_BH": target_key, "MD_YCSM": note})
-        exchange_db.holdings_drop(self.platform_code, [target_key], name=self.database)
+        self.store.holdings_drop([target_key])
         return key
 
     def status_of(self, item_key: str) -> list[tuple[str, str]]:
         """What the district wrote back for an issued item (one pair per delivered row)."""
-        return exchange_db.incoming_status(self.platform_code, item_key, name=self.database)
+        return self.store.incoming_status(item_key)

@@ -50,3 +50,32 @@ def scjgj_approver(user_factory, lixia):
 @pytest.fixture
 def company(db):
     return CompanyFactory(name="济南泉城鑫源餐饮管理有限公司")
+
+
+HTTPS_KEY = "jinan-test-key-4f1c2b7e9a0d3e5f6a7b8c9d"
+
+
+@pytest.fixture
+def simulator_server(platform):
+    """The simulator's HTTPS side on a free port of 127.0.0.1 (a real socket, its own thread)."""
+    from jointcredit.platforms.simulator_http import SimulatorServer
+
+    server = SimulatorServer(PlatformSimulator(platform.code), HTTPS_KEY.encode()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def https_platform(platform, simulator_server, office_admin, monkeypatch):
+    """The platform configured for the HTTPS transport against the simulator's server."""
+    from jointcredit.platforms.transports.config import platform_transport_update
+
+    monkeypatch.setenv("PLATFORM_JINAN_KEY", HTTPS_KEY)
+    return platform_transport_update(
+        actor=office_admin,
+        platform=platform,
+        transport="https",
+        url=simulator_server.url,
+        key_env="PLATFORM_JINAN_KEY",
+        interval_minutes=1,
+    )
