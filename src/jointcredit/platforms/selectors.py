@@ -10,7 +10,15 @@ from django.db.models.functions import TruncDate
 from jointcredit.common import clock
 from jointcredit.common.errors import NotFound
 
-from .models import InboundItem, InboundState, OutgoingItem, OutgoingState, Platform, ReconciliationReport
+from .models import (
+    InboundItem,
+    InboundState,
+    OutgoingFile,
+    OutgoingItem,
+    OutgoingState,
+    Platform,
+    ReconciliationReport,
+)
 
 
 def platform_get(code: str) -> Platform:
@@ -115,3 +123,26 @@ def exchange_figures(platform: Platform, *, days: int = 14) -> dict:
         "last_error": platform.last_error,
         "held": platform.inbound.filter(state=InboundState.HELD).count(),
     }
+
+
+def outgoing_files(platform: Platform):
+    """The file transport's files, newest first, with how many of their items have a receipt."""
+    return (
+        OutgoingFile.objects.filter(platform=platform)
+        .annotate(
+            answered=Count(
+                "items",
+                filter=Q(
+                    items__state__in=(OutgoingState.ACCEPTED, OutgoingState.REJECTED, OutgoingState.RESENT)
+                ),
+            )
+        )
+        .order_by("-id")
+    )
+
+
+def outgoing_file_get(platform: Platform, file_id: int) -> OutgoingFile:
+    file = OutgoingFile.objects.filter(platform=platform, pk=file_id).select_related("platform").first()
+    if file is None:
+        raise NotFound(f"上报文件 {file_id} 不存在。")
+    return file

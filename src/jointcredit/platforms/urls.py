@@ -11,4 +11,8 @@ urlpatterns = [
     path("rejected/", views.rejected, name="rejected"),
     path("rejected/<int:item_id>/resend/", views.rejected_resend, name="rejected_resend"),
     path("<slug:code>/exchange/", views.exchange_now, name="exchange_now"),
+    path("<slug:code>/config/", views.config, name="config"),
+    path("<slug:code>/files/", views.file_list, name="files"),
+    path("<slug:code>/files/receipt/", views.file_receipt, name="file_receipt"),
+    path("<slug:code>/files/<int:file_id>.<str:fmt>", views.file_download, name="file_download"),
 ]
