@@ -11,7 +11,7 @@
     jointcredit audit verify [--checkpoint] [--against FILE|JSON]
     jointcredit audit rotate-key                     seal the audit chain under the newest key (ADR 0035)
     jointcredit extract [--date D] [--force]          public extract of date D (default yesterday, ADR 0031)
-    jointcredit platform-simulator [--once] [--down|--slow S|--duplicate]  the upstream platform (ADR 0038)
+    jointcredit platform-simulator [--once] [--down|--slow S|--duplicate] [--http P]  upstream platform
 Any other word is passed to Django's manage.py (e.g. `jointcredit createsuperuser`).
 """
 

@@ -1,7 +1,9 @@
-"""`jointcredit platform-simulator`: play the upstream platform over the exchange database."""
+"""`jointcredit platform-simulator`: play the upstream platform over the exchange database, or
+(``--http PORT``) serve its signed HTTPS API (plain HTTP on this machine, ``simulator_http``)."""
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import timedelta
 
@@ -28,12 +30,28 @@ class Command(BaseCommand):
         parser.add_argument(
             "--end", nargs=2, metavar=("MD_BH", "removal|repair|correction"), help="下发移出/修复/更正"
         )
+        parser.add_argument(
+            "--http", type=int, metavar="PORT", help="改为在本机该端口提供平台接口（签名 JSON）"
+        )
+        parser.add_argument(
+            "--key-env", default="PLATFORM_JINAN_KEY", help="签名密钥所在的环境变量名（与平台配置一致）"
+        )
 
     def handle(self, *args, **opts):
-        exchange_db.schema_ensure()
+        server = None
         sim = PlatformSimulator(
             opts["platform"], slow=opts["slow"], down=opts["down"], duplicate=opts["duplicate"]
         )
+        if opts["http"] is not None:
+            from jointcredit.platforms.simulator_http import MemoryTables, SimulatorServer
+
+            key = os.environ.get(opts["key_env"], "")
+            if not key:
+                raise CommandError(f"环境变量 {opts['key_env']} 未设置：平台接口需要与本区约定的签名密钥。")
+            sim.store = MemoryTables()
+            server = SimulatorServer(sim, key.encode(), port=opts["http"])
+        else:
+            exchange_db.schema_ensure()
         if opts["issue"]:
             code, identifier, name, doc = opts["issue"]
             today = clock.today()
@@ -53,6 +71,10 @@ class Command(BaseCommand):
             if kind not in ("removal", "repair", "correction"):
                 raise CommandError("类别必须是 removal、repair 或 correction。")
             self.stdout.write(f"已下发 {sim.issue_end(target_key=target, kind=kind)}")
+        if server is not None:
+            self.stdout.write(f"模拟平台接口：{server.url}（按 Ctrl+C 停止）")
+            server.serve_forever()
+            return
         while True:
             counts = sim.answer()
             if counts["accepted"] or counts["rejected"]:
