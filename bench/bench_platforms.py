@@ -9,9 +9,14 @@ over the exchange tables, and the district's ``platform_exchange`` rounds.
    emitted through ``events_emit_bulk`` (business transactions of 1,000), then exchange rounds and
    simulator answers alternate until every item has its receipt: items/s from the first round to the
    last receipt recorded, and the lag (receipt recorded − event occurred) p50 / max.
-2. down — ``BENCH_PLATFORMS_DOWN`` (default 2,000; quick 200) upstream entries issued by the
-   simulator are applied through ``lists.services.list_entry_receive_upstream`` (subject, entry,
+2. https — ``BENCH_PLATFORMS_HTTPS`` (default as many as up) more events reported up through the
+   HTTPS transport (ADR 0043: signed JSON, the simulator's API on a local socket answering each push,
+   receipts pulled) by the same rounds: items/s, and its ratio to the 前置库 run of step 1.
+3. down — ``BENCH_PLATFORMS_DOWN`` (default 2,000; quick 200; 0 skips it) upstream entries issued by
+   the simulator are applied through ``lists.services.list_entry_receive_upstream`` (subject, entry,
    history, audit, event each): items/s.
+
+``BENCH_PLATFORMS_DB`` names the database (default ``jc_platforms_bench``; its ``_exchange`` twin too).
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ from jointcredit.platforms.simulator import PlatformSimulator
 from jointcredit.subjects import generators as gen
 from jointcredit.exchange.models import OutboxEvent
 
-up, down = int(sys.argv[1]), int(sys.argv[2])
+up, down, https_n = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 rng = random.Random(7)
 office = Department.objects.create(
     code="fgj", name="区发改局", uscc=gen.uscc(rng, registry="1", org_type="1"), is_credit_office=True
@@ -61,11 +66,14 @@ def payload(i):
             "valid_until": str(today + timedelta(days=1095)),
             "published_at": None, "under_objection": False, "memorandum_code": None}
 
-for start in range(0, up, 1000):
-    with transaction.atomic():
-        events_emit_bulk([dict(kind="list_entry.published", aggregate_type="list_entry", aggregate_id=i,
-                               data=payload(i), list_type_code="black_other")
-                          for i in range(start + 1, min(up, start + 1000) + 1)])
+def emit(first, n):
+    for start in range(first, first + n, 1000):
+        with transaction.atomic():
+            events_emit_bulk([dict(kind="list_entry.published", aggregate_type="list_entry", aggregate_id=i,
+                                   data=payload(i), list_type_code="black_other")
+                              for i in range(start, min(first + n, start + 1000))])
+
+emit(1, up)
 t0 = time.perf_counter()
 rounds = 0
 while OutgoingItem.objects.filter(state=OutgoingState.ACCEPTED).count() < up:
@@ -80,17 +88,41 @@ lags = sorted(
 )
 print(f"UP {up} {up_s:.3f} {statistics.median(lags):.3f} {lags[-1]:.3f} {rounds}")
 
+if https_n:
+    import os
+    from jointcredit.platforms.simulator_http import SimulatorServer
+
+    os.environ["PLATFORM_BENCH_KEY"] = "bench-only-key-0123456789abcdef"
+    server = SimulatorServer(PlatformSimulator("jinan"), b"bench-only-key-0123456789abcdef").start()
+    Platform.objects.filter(pk=platform.pk).update(
+        transport="https", settings={"url": server.url, "key_env": "PLATFORM_BENCH_KEY"}
+    )
+    platform.refresh_from_db()
+    emit(up + 1, https_n)
+    t0 = time.perf_counter()
+    rounds = 0
+    while OutgoingItem.objects.filter(state=OutgoingState.ACCEPTED).count() < up + https_n:
+        result = platform_exchange(platform=platform, max_batches=100)
+        assert not result.get("failed"), Platform.objects.get(pk=platform.pk).last_error
+        rounds += 1
+    https_s = time.perf_counter() - t0
+    server.stop()
+    Platform.objects.filter(pk=platform.pk).update(transport="exchange_db", settings={})
+    platform.refresh_from_db()
+    print(f"HTTPS {https_n} {https_s:.3f} {rounds}")
+
 for i in range(down):
     sim.issue_entry(list_code="SXBZXR", identifier=gen.uscc(rng), name=f"济南被执行{i}有限公司",
                     subject_kind_label="法人及非法人组织", document_no=f"（2026）鲁0102执{i}号",
                     decided_on=today - timedelta(days=1), valid_until=today + timedelta(days=700),
                     reason="有履行能力而拒不履行生效法律文书确定的义务")
-t0 = time.perf_counter()
-while InboundItem.objects.count() < down:
-    platform_exchange(platform=platform, max_batches=100)
-down_s = time.perf_counter() - t0
-applied = InboundItem.objects.filter(state="applied").count()
-print(f"DOWN {down} {down_s:.3f} {applied}")
+if down:
+    t0 = time.perf_counter()
+    while InboundItem.objects.count() < down:
+        platform_exchange(platform=platform, max_batches=100)
+    down_s = time.perf_counter() - t0
+    applied = InboundItem.objects.filter(state="applied").count()
+    print(f"DOWN {down} {down_s:.3f} {applied}")
 """
 
 
@@ -99,7 +131,8 @@ def main(quick: bool = False) -> None:
 
     up = int(os.environ.get("BENCH_PLATFORMS_UP", "1000" if quick else "10000"))
     down = int(os.environ.get("BENCH_PLATFORMS_DOWN", "200" if quick else "2000"))
-    name = "jc_platforms_bench"
+    https_n = int(os.environ.get("BENCH_PLATFORMS_HTTPS", str(up)))
+    name = os.environ.get("BENCH_PLATFORMS_DB", "jc_platforms_bench")
     with psycopg.connect(f"{h.PG_SERVER}/postgres", autocommit=True) as admin:
         for db in (name, f"{name}_exchange"):
             admin.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
@@ -107,9 +140,11 @@ def main(quick: bool = False) -> None:
     db_url = f"{h.PG_SERVER}/{name}"
     env = h.django_env(db_url, DJANGO_SETTINGS_MODULE="jointcredit.config.settings")
     h.manage(["migrate", "--noinput", "-v", "0"], env=env)
-    h.note(f"上行 {up} 条，下行 {down} 条（PostgreSQL，前置库 {name}_exchange）")
+    h.note(
+        f"上行 {up} 条（前置库）+ {https_n} 条（HTTPS），下行 {down} 条（PostgreSQL，前置库 {name}_exchange）"
+    )
     out = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(up), str(down)],
+        [sys.executable, "-c", SCRIPT, str(up), str(down), str(https_n)],
         env=env,
         capture_output=True,
         text=True,
@@ -117,8 +152,14 @@ def main(quick: bool = False) -> None:
     )
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-4000:])
+    up_rate = None
     for line in out.stdout.splitlines():
         parts = line.split()
+        if parts[:1] == ["HTTPS"]:
+            n, seconds, rounds = int(parts[1]), float(parts[2]), parts[3]
+            # reference: the 前置库 run of the same items in the same process (ratio ≥ 1: as fast)
+            h.report("platforms.https.items_per_s", n / seconds, "items/s", reference=up_rate)
+            h.report("platforms.https.end_to_end", seconds, f"s for {n} items ({rounds} rounds)")
         if parts[:1] == ["UP"]:
             n, seconds, p50, worst, rounds = (
                 int(parts[1]),
@@ -127,7 +168,8 @@ def main(quick: bool = False) -> None:
                 float(parts[4]),
                 parts[5],
             )
-            h.report("platforms.up.items_per_s", n / seconds, "items/s")
+            up_rate = n / seconds
+            h.report("platforms.up.items_per_s", up_rate, "items/s")
             h.report(
                 "platforms.up.end_to_end",
                 seconds,

@@ -18,4 +18,14 @@ class PlatformAdmin(AuditedModelAdmin):
     )
     list_filter = ("transport", "is_active")
     search_fields = ("code", "name")
-    readonly_fields = ("incoming_position", "receipts_position", "last_exchange_at", "last_error")
+    # The transport and its schedule are changed on the workbench config page (validated, ADR 0043).
+    readonly_fields = (
+        "transport",
+        "interval_minutes",
+        "next_round_at",
+        "failures",
+        "incoming_position",
+        "receipts_position",
+        "last_exchange_at",
+        "last_error",
+    )
