@@ -160,3 +160,14 @@ def test_penalty_and_license_files_carry_the_national_field_codes():
         "XF_JDRQ",
         "XF_JDJG",
     ]
+
+
+def test_the_daily_sweep_makes_the_file_and_does_not_reconcile_what_it_cannot_ask(
+    file_platform, scjgj_clerk, scjgj_approver
+):
+    from jointcredit.platforms import sweeps
+
+    _black_published(CompanyFactory(), scjgj_clerk, scjgj_approver)
+    assert sweeps.run(now=clock.now()) == {"上级平台交换": 1, "对账差异": 0}
+    assert OutgoingFile.objects.filter(platform=file_platform).count() == 1
+    assert not file_platform.reconciliations.exists()
