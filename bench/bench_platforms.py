@@ -94,8 +94,10 @@ if https_n:
 
     os.environ["PLATFORM_BENCH_KEY"] = "bench-only-key-0123456789abcdef"
     server = SimulatorServer(PlatformSimulator("jinan"), b"bench-only-key-0123456789abcdef").start()
+    saved = (platform.receipts_position, platform.incoming_position)
     Platform.objects.filter(pk=platform.pk).update(
-        transport="https", settings={"url": server.url, "key_env": "PLATFORM_BENCH_KEY"}
+        transport="https", settings={"url": server.url, "key_env": "PLATFORM_BENCH_KEY"},
+        receipts_position=0, incoming_position=0,  # as transports.config does on a change of source
     )
     platform.refresh_from_db()
     emit(up + 1, https_n)
@@ -107,7 +109,9 @@ if https_n:
         rounds += 1
     https_s = time.perf_counter() - t0
     server.stop()
-    Platform.objects.filter(pk=platform.pk).update(transport="exchange_db", settings={})
+    Platform.objects.filter(pk=platform.pk).update(
+        transport="exchange_db", settings={}, receipts_position=saved[0], incoming_position=saved[1]
+    )
     platform.refresh_from_db()
     print(f"HTTPS {https_n} {https_s:.3f} {rounds}")
 

@@ -201,3 +201,33 @@ def test_the_simulator_refuses_replays_stale_and_tampered_requests(simulator_ser
     assert other_path.status_code == 401 and other_path.json()["rule"] == "signature"
     unsigned = requests.get(simulator_server.url + path, timeout=5)
     assert unsigned.status_code == 401
+
+
+def test_a_platform_moved_from_the_exchange_database_to_https_reads_the_new_source_from_its_start(
+    platform, platform_simulator, simulator_server, office_admin, monkeypatch, scjgj_clerk, scjgj_approver
+):
+    from jointcredit.platforms.transports.config import platform_transport_update
+
+    first = _black_published(CompanyFactory(), scjgj_clerk, scjgj_approver)
+    services.platform_exchange(platform=platform)
+    platform_simulator.answer()
+    services.platform_exchange(platform=platform)
+    platform.refresh_from_db()
+    assert platform.receipts_position >= 1
+    monkeypatch.setenv("PLATFORM_JINAN_KEY", HTTPS_KEY)
+    platform = platform_transport_update(
+        actor=office_admin,
+        platform=platform,
+        transport="https",
+        url=simulator_server.url,
+        key_env="PLATFORM_JINAN_KEY",
+        interval_minutes=1,
+    )
+    assert (platform.receipts_position, platform.incoming_position) == (0, 0)
+    second = _black_published(CompanyFactory(), scjgj_clerk, scjgj_approver)
+    assert services.platform_exchange(platform=platform)["accepted"] == 1
+    states = dict(OutgoingItem.objects.values_list("source_key", "state"))
+    assert states == {f"list_entry:{first.pk}": "accepted", f"list_entry:{second.pk}": "accepted"}
+    assert (
+        AuditEvent.objects.filter(action="platform.transport_update").get().after["positions_reset"] is True
+    )

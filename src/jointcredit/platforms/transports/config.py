@@ -120,6 +120,11 @@ def platform_transport_update(
             bool(is_active),
         )
         platform.next_round_at, platform.failures = None, 0  # the new configuration is tried at once
+        moved = before["transport"] != transport or old.get("url") != chosen.get("url")
+        if moved:
+            # Positions count rows of the old source: read the new one from its start. Receipts for
+            # items that have one, and items already received, change nothing (recorded once).
+            platform.receipts_position = platform.incoming_position = 0
         platform.save(
             update_fields=[
                 "settings",
@@ -128,9 +133,13 @@ def platform_transport_update(
                 "is_active",
                 "next_round_at",
                 "failures",
+                "receipts_position",
+                "incoming_position",
             ]
         )
         after = {"transport": transport, "interval_minutes": interval, "is_active": bool(is_active), **chosen}
+        if moved:
+            after["positions_reset"] = True
         audit_record(
             actor=actor,
             action="platform.transport_update",
