@@ -231,3 +231,12 @@ def test_a_platform_moved_from_the_exchange_database_to_https_reads_the_new_sour
     assert (
         AuditEvent.objects.filter(action="platform.transport_update").get().after["positions_reset"] is True
     )
+
+
+def test_the_back_off_doubles_and_a_platform_down_for_an_hour_is_tried_within_the_hour():
+    from jointcredit.platforms.transports import retry_delay
+
+    delays = [retry_delay(n).total_seconds() for n in range(1, 10)]
+    assert delays[:5] == [30, 60, 120, 240, 480]
+    assert sum(delays[:6]) < 3600 < sum(delays[:7])  # six retries in the first hour of an outage
+    assert max(delays) == 3600  # never more than an hour between tries, however long it was down
