@@ -220,7 +220,14 @@ def _actions(entry, user, today) -> list[dict]:
     if approver and entry.state in (EntryState.DECIDED, EntryState.PUBLISHED):
         out.append({"step": "correct", "label": "更正", "form": forms.CorrectForm()})
     if approver and entry.state != EntryState.REMOVED:
-        out.append({"step": "remove", "label": "移出", "form": forms.RemoveForm()})
+        blocked = services.repair_blocker(entry, today)
+        out.append(
+            {
+                "step": "remove",
+                "label": "移出",
+                "form": forms.RemoveForm(repair_blocked=blocked and blocked[1]),
+            }
+        )
     return out
 
 

@@ -8,7 +8,12 @@ from jointcredit.accounts.models import Role
 
 pytestmark = pytest.mark.django_db
 
-OFFICE_PAGES = ["/accounts/departments/", "/accounts/departments/fgj/", "/staff/calendar/", "/staff/lists/types/new/"]
+OFFICE_PAGES = [
+    "/accounts/departments/",
+    "/accounts/departments/fgj/",
+    "/staff/calendar/",
+    "/staff/lists/types/new/",
+]
 
 
 def _client(user=None) -> Client:
