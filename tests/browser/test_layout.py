@@ -44,6 +44,17 @@ BOXES = """els => els.filter(e => e.getClientRects().length).map(e => {
   return {x: r.left, y: r.top, w: r.width, h: r.height, text: e.textContent.trim()};
 })"""
 
+# The text of each cell's label and value, as laid out (a Range measures inline text, which may
+# run beyond the box of its element), compared with the cell's own box.
+SPILL = """cells => cells.flatMap(cell => {
+  const edge = cell.getBoundingClientRect().right + 0.5;
+  return [...cell.children].filter(part => {
+    const range = document.createRange();
+    range.selectNodeContents(part);
+    return range.getBoundingClientRect().right > edge;
+  }).map(part => part.textContent.trim());
+})"""
+
 
 def _no_sideways_scroll(web, width: int) -> None:
     overflow = web.evaluate("document.documentElement.scrollWidth")
@@ -113,6 +124,8 @@ def test_portal_pages_fit_the_window(web, listed_company, width):  # noqa: F811
     web.goto(f"/subjects/{listed_company.identifier}/")
     _no_sideways_scroll(web, width)
     # The credit code stays inside its own cell: no label or value runs into another.
+    spill = web.eval_on_selector_all(".fields > div", SPILL)
+    assert not spill, f"runs out of its cell: {spill}"
     _apart(_boxes(web, ".fields dt, .fields dd"))
     web.shot(f"layout-portal-subject-{width}")
 
