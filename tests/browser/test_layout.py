@@ -37,6 +37,7 @@ STAFF_PAGES = {
     "records_import": "/staff/records/penalty/import/",
     "list_entries": "/staff/lists/",
     "list_entry": "/staff/lists/{entry}/",
+    "repair_form": "/staff/repairs/new/",
     "check": "/staff/measures/check/?identifier={identifier}&scenario=licensing",
 }
 BOXES = """els => els.filter(e => e.getClientRects().length).map(e => {
@@ -157,6 +158,8 @@ def test_workbench_pages_fit_a_desktop(web, login, user_factory, lixia):
         web.shot(f"layout-staff-{name}-1366")
         if name == "records_import":
             _checkbox_at_row_start(web, "input[name=draft]")
+        if name == "repair_form":
+            _checkbox_at_row_start(web, "input[name=commitment_accepted]")
         if name == "check":
             badges = _boxes(web, "table .tag")
             assert any(b["text"] == "惩戒" for b in badges)
