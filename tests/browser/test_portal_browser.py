@@ -109,7 +109,7 @@ def test_office_dashboard_renders_charts(web, login, office_admin, listed_compan
     web.wait_for_selector("html[data-charts-ready]")
     panels = web.locator("[data-panel]").count()
     assert panels >= 3
-    assert web.locator("[data-panel] canvas").count() >= panels
+    assert web.locator("[data-panel] svg").count() >= panels
     for key in (
         "records_timeliness",
         "objections_by_state",
@@ -117,5 +117,5 @@ def test_office_dashboard_renders_charts(web, login, office_admin, listed_compan
         "repairs_by_state",
         "repairs_open_by_age",
     ):
-        assert web.locator(f'[data-panel="{key}"] canvas').count() >= 1, key
+        assert web.locator(f'[data-panel="{key}"] svg').count() >= 1, key
     web.shot("office-dashboard")

@@ -1,16 +1,15 @@
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import redirect, render
 
-from jointcredit.common.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from jointcredit.common.errors import Conflict, DomainError, NotFound, ValidationFailed
 from jointcredit.common.params import int_or
 
 from . import selectors, services
+from .decorators import domain_errors_page, office_admin_required
 from .models import DelegationScope
 
 
@@ -36,21 +35,6 @@ def tokens(request):
 # ---- 系统配置: 部门管理, 代为报送授权, 用户与角色 (issue #19 §2) --------------------------------
 
 
-def _admin_page(view):
-    """Signed in; a domain refusal is a 403 page with its Chinese message, a missing row a 404."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except PermissionDenied as exc:
-            return HttpResponseForbidden(exc.message)
-        except NotFound as exc:
-            raise Http404(exc.message) from None
-
-    return login_required(wrapper)
-
-
 def _errors(exc: DomainError) -> list[dict]:
     return exc.details or [{"message": exc.message}]
 
@@ -59,7 +43,7 @@ def _flag(post, name: str) -> bool:
     return post.get(name) in ("on", "1", "true")
 
 
-@_admin_page
+@office_admin_required
 def departments(request):
     errors, form = [], {}
     if request.method == "POST":
@@ -84,9 +68,8 @@ def departments(request):
     return render(request, "accounts/departments.html", {"departments": rows, "form": form, "errors": errors})
 
 
-@_admin_page
+@office_admin_required
 def department_detail(request, code: str):
-    selectors.department_overview(actor=request.user)  # office only
     department = selectors.department_get(code=code)
     errors: list[dict] = []
     if request.method == "POST":
@@ -133,7 +116,7 @@ def department_detail(request, code: str):
     )
 
 
-@_admin_page
+@domain_errors_page
 def users(request):
     errors, form, created = [], {}, None
     if request.method == "POST":
@@ -175,7 +158,7 @@ def users(request):
     )
 
 
-@_admin_page
+@domain_errors_page
 def user_detail(request, user_id: int):
     user = selectors.user_get(actor=request.user, user_id=user_id)
     errors: list[dict] = []

@@ -7,31 +7,16 @@ from __future__ import annotations
 from datetime import date
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from jointcredit.accounts.permissions import ensure_office_admin
+from jointcredit.accounts.decorators import office_admin_required
 from jointcredit.common import clock
-from jointcredit.common.errors import DomainError, PermissionDenied, ValidationFailed
+from jointcredit.common.errors import DomainError, ValidationFailed
 
 from . import selectors, services
 from .forms import override_lines_parse
 from .models import DayKind
-
-
-def _office_only(view):
-    def wrapper(request, *args, **kwargs):
-        try:
-            ensure_office_admin(request.user)
-        except PermissionDenied as exc:
-            return HttpResponseForbidden(exc.message)
-        return view(request, *args, **kwargs)
-
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return login_required(wrapper)
 
 
 def _year(value) -> int | None:
@@ -42,7 +27,7 @@ def _year(value) -> int | None:
     return year if 2000 <= year <= 2100 else None
 
 
-@_office_only
+@office_admin_required
 def years(request):
     """Every year around today with where its working days come from; configure a whole year."""
     errors: list[dict] = []
@@ -73,7 +58,7 @@ def years(request):
     )
 
 
-@_office_only
+@office_admin_required
 def year_detail(request, year: int):
     """One year's adjustments; add or change one day."""
     errors: list[dict] = []
@@ -109,7 +94,7 @@ def year_detail(request, year: int):
 
 
 @require_POST
-@_office_only
+@office_admin_required
 def override_delete(request, year: int, day: str):
     try:
         services.holiday_override_delete(actor=request.user, day=date.fromisoformat(day))

@@ -9,16 +9,19 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from jointcredit.accounts.decorators import office_admin_required
 from jointcredit.accounts.models import DelegationScope, Department
 from jointcredit.accounts.permissions import can_write_for
 from jointcredit.common import clock
 from jointcredit.common.errors import DomainError
+from jointcredit.common.params import int_or
 from jointcredit.importing.pipeline import ImportMode
 from jointcredit.measures.scenarios import SCENARIOS
 from jointcredit.subjects.selectors import subject_get
 
+from . import forms as item_forms
 from . import selectors, services
-from .models import TASK_STATUS_LABELS, Category, Usage
+from .models import TASK_STATUS_LABELS, CatalogItem, Category, Disclosure, Frequency, SubjectScope, Usage
 from .schema import CORE, describe
 
 
@@ -194,3 +197,112 @@ def subject_page(request, identifier: str):
             "check": selectors.catalog_info_for(subject, scenario, request.user) if scenario else None,
         },
     )
+
+
+# ---- 系统配置 → 信用信息目录项 (issue #19 §2): the office adds, edits and ends items -------------------
+
+
+def _errors(exc: DomainError) -> list[dict]:
+    """Each detail that says something to a person, else the error's own message."""
+    return [d for d in exc.details if d.get("message")] or [{"message": exc.message}]
+
+
+def _item_form_context(form: dict, errors: list[dict], current: CatalogItem | None) -> dict:
+    return {
+        "form": form,
+        "errors": errors,
+        "current": current,
+        "categories": Category.choices,
+        "frequencies": Frequency.choices,
+        "disclosures": Disclosure.choices,
+        "scopes": SubjectScope.choices,
+        "departments": Department.objects.filter(is_active=True).order_by("code"),
+        "field_help": item_forms.FIELD_LINE_HELP,
+    }
+
+
+def _item_initial(item: CatalogItem) -> dict:
+    return {
+        "code": item.code,
+        "name": item.name,
+        "category": item.category,
+        "department": item.department.code,
+        "description": item.description,
+        "legal_basis": item.legal_basis,
+        "subject_scope": item.subject_scope,
+        "fields": item_forms.field_lines(item.fields),
+        "frequency": item.frequency,
+        "due_working_days": item.due_working_days,
+        "disclosure": item.disclosure,
+        "retention_months": item.retention_months,
+        "collect_from": item.collect_from.isoformat(),
+    }
+
+
+@office_admin_required
+def config_items(request):
+    """Every item, ended ones too, with the way to add one and to edit each."""
+    return render(request, "catalog/config_items.html", {"items": selectors.item_list()})
+
+
+@office_admin_required
+def config_item_new(request):
+    errors: list[dict] = []
+    form: dict = {"due_working_days": 10, "retention_months": 60, "subject_scope": SubjectScope.LEGAL}
+    if request.method == "POST":
+        form = request.POST.dict()
+        try:
+            values = item_forms.item_form_values(request.POST)
+            item = services.item_create(actor=request.user, code=request.POST.get("code", ""), **values)
+        except DomainError as exc:
+            errors = _errors(exc)
+        else:
+            messages.success(request, f"信息项“{item.name}”已新增（第 1 版）。")
+            return redirect("catalog:config_item", code=item.code)
+    return render(request, "catalog/config_item.html", _item_form_context(form, errors, None))
+
+
+@office_admin_required
+def config_item(request, code: str):
+    """Edit (each save is a new version, stored rows migrated or the change refused) or end/resume."""
+    item = services.item_get_by_code(code)
+    errors: list[dict] = []
+    form = _item_initial(item)
+    if request.method == "POST":
+        action = request.POST.get("action", "save")
+        try:
+            if action in ("end", "resume"):
+                item = services.item_update(
+                    actor=request.user,
+                    item=item,
+                    changes={"is_active": action == "resume"},
+                    note="停止归集" if action == "end" else "恢复归集",
+                )
+                messages.success(
+                    request,
+                    f"信息项“{item.name}”已{'停用，不再生成归集任务' if action == 'end' else '恢复启用'}。",
+                )
+                return redirect("catalog:config_item", code=item.code)
+            form = request.POST.dict()
+            values = item_forms.item_form_values(request.POST)
+            if values["collect_from"] is None:
+                del values["collect_from"]
+            version = item.version
+            item = services.item_update(
+                actor=request.user,
+                item=item,
+                changes=values,
+                note=request.POST.get("note", "").strip(),
+                expected_version=int_or(request.POST.get("version"), item.version),
+            )
+        except DomainError as exc:
+            errors = _errors(exc)
+        else:
+            if item.version == version:
+                messages.info(request, "没有改动，版本不变。")
+            else:
+                messages.success(request, f"信息项“{item.name}”已保存为第 {item.version} 版。")
+            return redirect("catalog:config_item", code=item.code)
+    context = _item_form_context(form, errors, item)
+    context["versions"] = item.versions.select_related("changed_by")[:20]
+    return render(request, "catalog/config_item.html", context)

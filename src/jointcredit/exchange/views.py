@@ -5,16 +5,16 @@ services do the work; domain errors are shown as messages."""
 from __future__ import annotations
 
 import csv
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, HttpResponseForbidden
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from jointcredit.accounts.decorators import domain_errors_page
 from jointcredit.common import clock
-from jointcredit.common.errors import DomainError, NotFound, PermissionDenied
+from jointcredit.common.errors import DomainError, NotFound
 from jointcredit.common.tabular import safe_cell
 from jointcredit.importing.template_files import template_response
 
@@ -22,21 +22,6 @@ from . import selectors, services
 from .charts import bar_chart_svg
 from .kinds import EVENT_KINDS, kind_label
 from .models import DeliveryStatus, FeedbackResult
-
-
-def _domain_errors(view):
-    """NotFound → 404, PermissionDenied → 403 with the domain message (pages without a form)."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(exc.message) from None
-        except PermissionDenied as exc:
-            return HttpResponseForbidden(exc.message)
-
-    return wrapper
 
 
 def _int(value, default=1):
@@ -73,8 +58,7 @@ def inbox(request):
     )
 
 
-@login_required
-@_domain_errors
+@domain_errors_page
 def push_detail(request, push_id: int):
     push = selectors.push_get(actor=request.user, push_id=push_id)
     today = clock.today()
@@ -200,8 +184,7 @@ def subscriptions(request):
     )
 
 
-@login_required
-@_domain_errors
+@domain_errors_page
 def subscription_detail(request, subscription_id: int):
     sub = selectors.subscription_get(actor=request.user, subscription_id=subscription_id)
     if request.method == "POST":

@@ -68,6 +68,16 @@ class RemoveForm(forms.Form):
     )
     note = forms.CharField(label="移出说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
+    def __init__(self, *args, repair_blocked: str | None = None, **kwargs):
+        """``repair_blocked``: why 信用修复 is not open for this entry (``services.repair_blocker``);
+        the option is then left out and the reason shown under the field. A POST is checked by the
+        service, which names the rule, so the bound form keeps every option."""
+        super().__init__(*args, **kwargs)
+        if repair_blocked:
+            field = self.fields["reason"]
+            field.choices = [c for c in field.choices if c[0] != RemovalReason.REPAIRED]  # type: ignore[attr-defined]
+            field.help_text = f"不可选“信用修复”：{repair_blocked}"
+
 
 class CorrectForm(forms.Form):
     reason = forms.CharField(

@@ -741,6 +741,31 @@ def list_entry_publish(*, entry: ListEntry, actor) -> ListEntry:
     return entry
 
 
+def repair_blocker(entry: ListEntry, today: date) -> tuple[str, str] | None:
+    """Why ``entry`` cannot be removed for 信用修复 now, as (rule, Chinese message); None = it can.
+    Only a published black entry of a repairable type is repaired: an entry that is merely 已告知 or
+    已认定 was never listed in public, so there is nothing to repair (issue #19 §5) — it leaves by
+    撤销 or 更正. Shared by the service and the entry page's 移出 form."""
+    if not entry.is_black:
+        return "black_only", "信用修复仅适用于黑名单条目。"
+    if not entry.list_type.repairable:
+        return "repairable", f"“{entry.list_type.name}”不适用信用修复。"
+    if entry.state != EntryState.PUBLISHED:
+        return (
+            "published_only",
+            f"条目当前状态为“{_state_label(entry.state)}”，尚未发布：信用修复只适用于已发布的黑名单条目，"
+            "未发布的条目请以“撤销”或“更正”移出。",
+        )
+    earliest = (entry.decided_on or today) + timedelta(days=entry.list_type.min_repair_days)
+    if today < earliest:
+        return (
+            "min_repair_period",
+            f"“{entry.list_type.name}”须自认定日起满 {entry.list_type.min_repair_days} 天"
+            f"（{earliest} 起）方可信用修复。",
+        )
+    return None
+
+
 def list_entry_remove(*, entry: ListEntry, actor, reason: str, note: str = "") -> ListEntry:
     """移出: expired (after valid_until) | repaired (信用修复) | revoked (撤销, e.g. objection upheld for
     the subject or statement adopted) | corrected (更正)."""
@@ -768,23 +793,8 @@ def list_entry_remove(*, entry: ListEntry, actor, reason: str, note: str = "") -
                 "expired",
                 f"条目有效期至 {entry.valid_until or '未定'}，尚未届满，不能以“有效期届满”移出。",
             )
-        if reason == RemovalReason.REPAIRED:
-            if not entry.is_black:
-                raise ValidationFailed.single("reason", "black_only", "信用修复仅适用于黑名单条目。")
-            if not entry.list_type.repairable:
-                raise ValidationFailed.single(
-                    "reason", "repairable", f"“{entry.list_type.name}”不适用信用修复。"
-                )
-            if entry.state != EntryState.PUBLISHED:
-                raise _conflict(entry, "只有已发布的条目可以因信用修复移出。")
-            earliest = (entry.decided_on or today) + timedelta(days=entry.list_type.min_repair_days)
-            if today < earliest:
-                raise ValidationFailed.single(
-                    "reason",
-                    "min_repair_period",
-                    f"“{entry.list_type.name}”须自认定日起满 {entry.list_type.min_repair_days} 天"
-                    f"（{earliest} 起）方可信用修复。",
-                )
+        if reason == RemovalReason.REPAIRED and (blocked := repair_blocker(entry, today)):
+            raise ValidationFailed.single("reason", *blocked)
         _remove_locked(entry, actor=actor, reason=reason, note=note, action="list_entry.remove")
     return entry
 

@@ -6,16 +6,17 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, HttpResponseForbidden
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from jointcredit.accounts.decorators import office_admin_required
 from jointcredit.accounts.models import Department
-from jointcredit.accounts.permissions import can_write_for, ensure_can_view, ensure_office_admin
+from jointcredit.accounts.permissions import can_write_for, ensure_can_view
 from jointcredit.common import clock
-from jointcredit.common.errors import DomainError, PermissionDenied
+from jointcredit.common.errors import DomainError
 from jointcredit.common.params import int_or as _int
 
 from . import exports, forms, selectors, services
@@ -95,13 +96,9 @@ def type_list(request):
     return render(request, "lists/type_list.html", {"types": selectors.list_type_list()})
 
 
-@login_required
+@office_admin_required
 def type_edit(request, code: str | None = None):
     """系统配置 → 名单类型: the office creates or edits a list type (services check the rights)."""
-    try:
-        ensure_office_admin(request.user)
-    except PermissionDenied as exc:
-        return HttpResponseForbidden(exc.message)
     current = None
     if code is not None:
         current = ListType.objects.filter(code=code).prefetch_related("initiating_departments").first()
@@ -223,7 +220,14 @@ def _actions(entry, user, today) -> list[dict]:
     if approver and entry.state in (EntryState.DECIDED, EntryState.PUBLISHED):
         out.append({"step": "correct", "label": "更正", "form": forms.CorrectForm()})
     if approver and entry.state != EntryState.REMOVED:
-        out.append({"step": "remove", "label": "移出", "form": forms.RemoveForm()})
+        blocked = services.repair_blocker(entry, today)
+        out.append(
+            {
+                "step": "remove",
+                "label": "移出",
+                "form": forms.RemoveForm(repair_blocked=blocked and blocked[1]),
+            }
+        )
     return out
 
 

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from jointcredit.accounts.permissions import ensure_office_admin
+from jointcredit.accounts.decorators import office_admin_required
 from jointcredit.accounts.selectors import department_capabilities
 from jointcredit.common.errors import DomainError
 from jointcredit.common.jsonable import jsonable
@@ -68,7 +68,7 @@ def subject_detail(request, identifier: str):
     )
 
 
-@login_required
+@office_admin_required
 def subject_merge(request, identifier: str):
     """合并重复主体 (office): GET asks for the subject that stays; POST without ``confirm`` shows both
     subjects side by side; POST with ``confirm`` merges and lands on the subject that stays."""
@@ -76,10 +76,6 @@ def subject_merge(request, identifier: str):
     into = (request.POST.get("into") or request.GET.get("into") or "").strip()
     reason = (request.POST.get("reason") or "").strip()
     context = {"source": source, "into": into, "reason": reason, "target": None, "error": None}
-    try:
-        ensure_office_admin(request.user)
-    except DomainError as exc:
-        return render(request, "workbench/subject_merge.html", {**context, "error": exc.message}, status=403)
     if request.method == "POST":
         try:
             target = subject_selectors.subject_get(into, follow_merges=False, field="into")
