@@ -129,9 +129,7 @@ def test_a_merged_duplicate_found_by_name_leads_to_its_survivor(api, registered,
 
 
 def _answer(result) -> list[tuple]:
-    return [
-        (c.subject.pk, round(c.score, 4), c.explanation, c.merged, c.entries) for c in result.candidates
-    ]
+    return [(c.subject.pk, round(c.score, 4), c.explanation, c.merged, c.entries) for c in result.candidates]
 
 
 def test_a_batch_answers_each_query_as_it_would_alone(registered):
