@@ -23,10 +23,12 @@ from jointcredit.common import clock
 from jointcredit.common.errors import ValidationFailed
 from jointcredit.lists.selectors import entries_effective_for_subjects
 from jointcredit.subjects.candidates import (
+    CANDIDATE_FIELDS,
+    IdentifierHit,
     NameHit,
     identifier_clean,
     identifier_hits,
-    organisation_name_hits,
+    organisation_name_hits_many,
     person_name_hits,
 )
 from jointcredit.subjects.identifiers import IdType
@@ -381,39 +383,92 @@ def _support(candidate: Candidate, query: MatchQuery, name_score: float) -> floa
     return min(score, NAME_CAP)
 
 
-def _resolve_merged(subjects: dict[int, Subject]) -> dict[int, Subject]:
-    """Each candidate id → the subject it stands for now (merged duplicates → their survivor)."""
-    out: dict[int, Subject] = {}
-    for pk, subject in subjects.items():
+def _subjects_resolved(
+    ids: set[int], known: dict[int, Subject]
+) -> tuple[dict[int, Subject], dict[int, Subject]]:
+    """The candidate rows (``CANDIDATE_FIELDS``; those not ``known`` already — name hits bring
+    theirs — in one query) and, for each, the subject it stands for now (merged duplicates → their
+    survivor, up to five hops; one query per hop, none when nothing was merged)."""
+    missing_rows = ids - known.keys()
+    if missing_rows:
+        known |= {s.pk: s for s in Subject.objects.filter(pk__in=missing_rows).only(*CANDIDATE_FIELDS)}
+    rows = {pk: known[pk] for pk in ids if pk in known}
+    for _ in range(5):
+        missing = {s.merged_into_id for s in known.values() if s.merged_into_id} - known.keys()
+        if not missing:
+            break
+        known |= {s.pk: s for s in Subject.objects.filter(pk__in=missing).only(*CANDIDATE_FIELDS)}
+    resolved: dict[int, Subject] = {}
+    for pk, subject in rows.items():
         hops, current = 0, subject
-        while current.merged_into is not None and hops < 5:
-            current, hops = current.merged_into, hops + 1
-        out[pk] = current
-    return out
+        while current.merged_into_id is not None and current.merged_into_id in known and hops < 5:
+            current, hops = known[current.merged_into_id], hops + 1
+        resolved[pk] = current
+    return rows, resolved
 
 
 def subject_match(query: MatchQuery, *, entries: bool = True) -> MatchResult:
     """Scored candidates for ``query`` (validated by ``match_query_validate``)."""
+    return subjects_match([query], entries=entries)[0]
+
+
+def subjects_match(queries: list[MatchQuery], *, entries: bool = True) -> list[MatchResult]:
+    """``subject_match`` for many queries at once (batch screening): the organisation-name searches
+    of all queries go in one round trip per chunk (``organisation_name_hits_many``), the candidate
+    subjects and their entries are loaded once, and each query is scored on its own."""
+    normalised: list[NormalisedName | None] = []
+    searches: dict[str | None, list[str]] = {}  # kind → organisation cores to search
+    for query in queries:
+        person_only = query.kind == SubjectKind.NATURAL
+        n = name_normalize(query.name, person=person_only) if query.name else None
+        normalised.append(n)
+        if n is not None and not person_only:
+            searches.setdefault(query.kind, []).append(n.search_text)
+    org_hits = {
+        kind: organisation_name_hits_many(texts, kind=kind, limit=CANDIDATES_PER_SOURCE)
+        for kind, texts in searches.items()
+    }
+    gathered = []
+    for query, n in zip(queries, normalised, strict=True):
+        id_hits = identifier_hits(query.identifier) if query.identifier else []
+        former_hits = [(code, hit) for code in query.former_identifiers for hit in identifier_hits(code)]
+        name_hits: list[NameHit] = []
+        if n is not None:
+            person_only = query.kind == SubjectKind.NATURAL
+            if not person_only:
+                name_hits += org_hits[query.kind][n.search_text]
+            # A name with an organisational form (有限公司 …) is no person's name: no person lookup.
+            if person_only or (query.kind is None and not n.form):
+                as_person = name_normalize(query.name, person=True)
+                name_hits += person_name_hits(
+                    list(dict.fromkeys([query.name, as_person.text])), limit=CANDIDATES_PER_SOURCE
+                )
+        gathered.append((id_hits, former_hits, name_hits))
+    ids = {h.subject_id for id_hits, former_hits, name_hits in gathered for h in id_hits + name_hits}
+    ids |= {h.subject_id for _, former_hits, _ in gathered for _, h in former_hits}
+    loaded = {h.subject.pk: h.subject for _, _, name_hits in gathered for h in name_hits}
+    rows, resolved = _subjects_resolved(ids, loaded)
+    results = [
+        _scored(query, n, *hits, rows=rows, resolved=resolved)
+        for query, n, hits in zip(queries, normalised, gathered, strict=True)
+    ]
+    if entries:
+        _attach_entries([c for result in results for c in result.candidates])
+    return results
+
+
+def _scored(
+    query: MatchQuery,
+    normalised: NormalisedName | None,
+    id_hits: list[IdentifierHit],
+    former_hits: list[tuple[str, IdentifierHit]],
+    name_hits: list[NameHit],
+    *,
+    rows: dict[int, Subject],
+    resolved: dict[int, Subject],
+) -> MatchResult:
+    """One query's candidates scored (``SCORING``), at or above the threshold, best first."""
     person_only = query.kind == SubjectKind.NATURAL
-    normalised = name_normalize(query.name, person=person_only) if query.name else None
-    id_hits = identifier_hits(query.identifier) if query.identifier else []
-    former_hits = [(code, hit) for code in query.former_identifiers for hit in identifier_hits(code)]
-    name_hits: list[NameHit] = []
-    if normalised is not None:
-        if not person_only:
-            name_hits += organisation_name_hits(
-                normalised.search_text, kind=query.kind, limit=CANDIDATES_PER_SOURCE
-            )
-        # A name with an organisational form (有限公司 …) is no person's name: no person lookup.
-        if person_only or (query.kind is None and not normalised.form):
-            as_person = name_normalize(query.name, person=True)
-            name_hits += person_name_hits(
-                list(dict.fromkeys([query.name, as_person.text])), limit=CANDIDATES_PER_SOURCE
-            )
-    ids = {h.subject_id for h in id_hits} | {h.subject_id for _, h in former_hits}
-    ids |= {h.subject_id for h in name_hits}
-    rows = {s.pk: s for s in Subject.objects.filter(pk__in=ids).select_related("merged_into")}
-    resolved = _resolve_merged(rows)
     candidates: dict[int, Candidate] = {}
 
     def candidate_for(pk: int) -> Candidate | None:
@@ -470,14 +525,16 @@ def subject_match(query: MatchQuery, *, entries: bool = True) -> MatchResult:
         (c for c in candidates.values() if c.score >= query.threshold and c.score > 0),
         key=lambda c: (-c.score, c.subject.pk),
     )[: query.limit]
-    if entries and ranked:
-        _attach_entries(ranked)
     return MatchResult(query=query, normalised=normalised, candidates=ranked, considered=len(candidates))
 
 
 def _attach_entries(candidates: list[Candidate]) -> None:
     """The list entries in force today of each candidate (one query)."""
-    by_subject: dict[int, list[dict]] = {c.subject.pk: c.entries for c in candidates}
+    if not candidates:
+        return
+    by_subject: dict[int, list[list[dict]]] = {}
+    for c in candidates:  # a subject may be a candidate of several queries of a batch
+        by_subject.setdefault(c.subject.pk, []).append(c.entries)
     rows = (
         entries_effective_for_subjects(by_subject)
         .order_by("subject_id", "id")
@@ -494,18 +551,18 @@ def _attach_entries(candidates: list[Candidate]) -> None:
         )
     )
     for subject_id, pk, code, name, color, department, decided_on, valid_until, under_objection in rows:
-        by_subject[subject_id].append(
-            {
-                "id": pk,
-                "list_type": code,
-                "list_type_name": name,
-                "color": color,
-                "department": department,
-                "decided_on": decided_on,
-                "valid_until": valid_until,
-                "under_objection": under_objection,
-            }
-        )
+        entry = {
+            "id": pk,
+            "list_type": code,
+            "list_type_name": name,
+            "color": color,
+            "department": department,
+            "decided_on": decided_on,
+            "valid_until": valid_until,
+            "under_objection": under_objection,
+        }
+        for entries in by_subject[subject_id]:
+            entries.append(dict(entry))
 
 
 # --- screening rows with a name and no identifier --------------------------------------------------
@@ -517,50 +574,72 @@ NAME_UNMATCHED = (
 )
 
 
+NAMES_PER_BATCH = 1000  # names scored per ``subjects_match`` call in batch screening
+# Exact names per bulk lookup: at 5,000 PostgreSQL's estimate for ``name = ANY(…)`` passes that of a
+# sequential scan of the whole table (0.5 s a chunk over 1M subjects); at 1,000 it keeps to the
+# btree (~30 ms).
+EXACT_NAMES_PER_QUERY = 1000
+
+
 def subjects_match_names(
     names: list[str], *, threshold: float = DEFAULT_THRESHOLD, limit: int
 ) -> list[list[Candidate]]:
     """Candidates for many names at once (batch screening). A name that is exactly the current name
-    (or, failing that, a former name) of one or more subjects is answered from bulk lookups, 5,000
-    names a query, with the scores ``subject_match`` gives such a name (exact name 0.98, persons
-    0.80; a former name × 0.97); every other name goes through ``subject_match`` itself."""
+    (or, failing that, a former name) of one or more subjects is answered from bulk lookups
+    (``EXACT_NAMES_PER_QUERY`` names a query), with the scores ``subject_match`` gives such a name
+    (exact name 0.98, persons 0.80; a former name × 0.97); every other name goes through
+    ``subjects_match`` — the same search and scoring as ``POST /api/v1/match`` —
+    ``NAMES_PER_BATCH`` names at a time."""
     exact: dict[str, list[tuple[Subject, bool]]] = {}
     distinct = list(dict.fromkeys(n for n in names if n))
-    for start in range(0, len(distinct), 5000):
-        chunk = distinct[start : start + 5000]
-        for subject in Subject.objects.filter(name__in=chunk, merged_into__isnull=True).order_by("id"):
+    former_fields = ["old_name", *(f"subject__{f}" for f in CANDIDATE_FIELDS)]
+    for start in range(0, len(distinct), EXACT_NAMES_PER_QUERY):
+        chunk = distinct[start : start + EXACT_NAMES_PER_QUERY]
+        current = Subject.objects.filter(name__in=chunk, merged_into__isnull=True).only(*CANDIDATE_FIELDS)
+        for subject in current.order_by("id"):
             exact.setdefault(subject.name, []).append((subject, False))
         rest = [n for n in chunk if n not in exact]
         former = (
             SubjectNameChange.objects.filter(old_name__in=rest, subject__merged_into__isnull=True)
             .select_related("subject")
+            .only(*former_fields)
             .order_by("id")
         )
         for change in former:
             exact.setdefault(change.old_name, []).append((change.subject, True))
     answers: dict[str, list[Candidate]] = {}
+    asked: list[tuple[str, MatchQuery]] = []
     for name in distinct:
-        if name not in exact:
-            try:
-                query = match_query_validate(name=name[:200], threshold=threshold, limit=limit)
-            except ValidationFailed:  # a cell no name can be (control characters): no candidate
-                answers[name] = []
-                continue
-            answers[name] = subject_match(query, entries=False).candidates
+        if name in exact:
+            answers[name] = _exact_candidates(name, exact[name], threshold=threshold, limit=limit)
             continue
-        found: dict[int, Candidate] = {}
-        for subject, is_former in exact[name]:
-            person = subject.kind == SubjectKind.NATURAL
-            score = (PERSON_NAME_SCORE if person else NAME_WEIGHTS["exact"]) * (
-                FORMER_NAME_FACTOR if is_former else 1.0
-            )
-            feature = "former_name" if is_former else "exact_name"
-            how = f"曾用名，{FEATURE_LABELS['exact_name']}" if is_former else FEATURE_LABELS["exact_name"]
-            c = found.setdefault(subject.pk, Candidate(subject, score=score))
-            c.features.append(Feature(feature, "name", name, name, score, similarity=1.0, how=how))
-        ranked = sorted(found.values(), key=lambda c: (-c.score, c.subject.pk))
-        answers[name] = [c for c in ranked if c.score >= threshold][:limit]
+        try:
+            asked.append((name, match_query_validate(name=name[:200], threshold=threshold, limit=limit)))
+        except ValidationFailed:  # a cell no name can be (control characters): no candidate
+            answers[name] = []
+    for start in range(0, len(asked), NAMES_PER_BATCH):
+        batch = asked[start : start + NAMES_PER_BATCH]
+        results = subjects_match([query for _, query in batch], entries=False)
+        for (name, _), result in zip(batch, results, strict=True):
+            answers[name] = result.candidates
     return [answers.get(n, []) for n in names]
+
+
+def _exact_candidates(
+    name: str, subjects: list[tuple[Subject, bool]], *, threshold: float, limit: int
+) -> list[Candidate]:
+    found: dict[int, Candidate] = {}
+    for subject, is_former in subjects:
+        person = subject.kind == SubjectKind.NATURAL
+        score = (PERSON_NAME_SCORE if person else NAME_WEIGHTS["exact"]) * (
+            FORMER_NAME_FACTOR if is_former else 1.0
+        )
+        feature = "former_name" if is_former else "exact_name"
+        how = f"曾用名，{FEATURE_LABELS['exact_name']}" if is_former else FEATURE_LABELS["exact_name"]
+        c = found.setdefault(subject.pk, Candidate(subject, score=score))
+        c.features.append(Feature(feature, "name", name, name, score, similarity=1.0, how=how))
+    ranked = sorted(found.values(), key=lambda c: (-c.score, c.subject.pk))
+    return [c for c in ranked if c.score >= threshold][:limit]
 
 
 def screening_name_rows(

@@ -11,7 +11,9 @@ few subjects worth scoring; the scoring itself is ``measures.matching``.
     ``limit`` rows. The threshold is set per query (``set_config`` in the transaction) so that a
     stored name must contain at least ``trigrams_needed`` of the core's trigrams: all but the three
     one wrong character destroys, and at least half of them — a typo is tolerated while common
-    words alone (餐饮管理, 有限公司) never pull in tens of thousands of rows.
+    words alone (餐饮管理, 有限公司) never pull in tens of thousands of rows. Many cores (batch
+    screening) go in one round trip: ``unnest`` of the cores joined laterally to the same search,
+    one statement per core length (the threshold depends on it).
   - Other databases (SQLite in development and tests): the same rule counted portably — names that
     contain at least ``trigrams_needed`` of the core's three-character windows, most windows first,
     at most ``limit`` rows. It scans the table (bounded by the LIMIT only after the scan), which is
@@ -49,9 +51,20 @@ class IdentifierHit:
 
 @dataclass(frozen=True)
 class NameHit:
-    subject_id: int
+    subject: Subject  # loaded with ``CANDIDATE_FIELDS`` only, in the search's own query
     name: str  # the stored name that matched
     former: bool  # a former name (名称变更 history) rather than the current one
+
+    @property
+    def subject_id(self) -> int:
+        return self.subject.pk
+
+
+# What scoring, the match answer and screening read of a candidate subject: name hits bring these
+# columns along (no second query for the rows), and only these are loaded for any other candidate.
+CANDIDATE_FIELDS = ("id", "identifier", "id_type", "name", "kind", "region_code", "address", "merged_into")
+_CANDIDATE_ATTNAMES = [f.attname for f in Subject._meta.concrete_fields if f.name in CANDIDATE_FIELDS]
+_FORMER_FIELDS = ("old_name", *(f"subject__{f}" for f in CANDIDATE_FIELDS))
 
 
 def identifier_clean(raw: str, *, field: str) -> str:
@@ -120,56 +133,95 @@ def _windows(text: str) -> list[str]:
     return list(dict.fromkeys(text[i : i + 3] for i in range(len(text) - 2)))
 
 
-def organisation_name_hits(text: str, *, kind: str | None, limit: int) -> list[NameHit]:
-    """Current and former names of organisations (``kind`` ≠ 自然人) near ``text`` (a normalised
-    core), at most ``limit`` of each."""
-    if len(text) < 3:
+def organisation_name_hits_many(
+    texts: list[str], *, kind: str | None, limit: int
+) -> dict[str, list[NameHit]]:
+    """Current and former names of organisations (``kind`` ≠ 自然人) near each of ``texts``
+    (normalised cores), at most ``limit`` of each source per core: core → hits. A match query is a
+    batch of one; batch screening sends many. On PostgreSQL one round trip per ``NAMES_PER_QUERY``
+    cores; elsewhere the portable search, core by core."""
+    distinct = list(dict.fromkeys(texts))
+    found: dict[str, list[NameHit]] = {}
+    for text in [t for t in distinct if len(t) < 3]:
         # Trigrams cannot serve one or two characters: only names starting with them.
-        current = _current(kind).filter(name__startswith=text).values_list("pk", "name")[:limit]
-        return [NameHit(pk, name, False) for pk, name in current]
+        current = _current(kind).filter(name__startswith=text)[:limit]
+        found[text] = [NameHit(subject, subject.name, False) for subject in current]
+    searched = [t for t in distinct if len(t) >= 3]
     if connection.vendor == "postgresql":
-        return _postgresql_hits(text, kind=kind, limit=limit)
-    return _portable_hits(text, kind=kind, limit=limit)
+        for start in range(0, len(searched), NAMES_PER_QUERY):
+            found |= _postgresql_hits(searched[start : start + NAMES_PER_QUERY], kind=kind, limit=limit)
+    else:
+        for text in searched:
+            found[text] = _portable_hits(text, kind=kind, limit=limit)
+    return found
 
 
 def _current(kind: str | None):
-    qs = Subject.objects.exclude(kind=SubjectKind.NATURAL)
+    qs = Subject.objects.exclude(kind=SubjectKind.NATURAL).only(*CANDIDATE_FIELDS)
     return qs.filter(kind=kind) if kind else qs
 
 
-# One round trip: the threshold is set for the statement's own (implicit) transaction, then current
-# and former names are searched. Former names of persons are not filtered here (no join): the
-# matcher keeps candidates by kind and scores persons by their whole name only.
+NAMES_PER_QUERY = 200
+
+# The cores of one threshold (one length) in one statement: each core (``unnest``) joined laterally
+# to its nearest current and former names. Former names of persons are not filtered here (no join):
+# the matcher keeps candidates by kind and scores persons by their whole name only.
 _PG_NAMES = """
 SELECT set_config('pg_trgm.word_similarity_threshold', %(threshold)s, true);
-(SELECT id, name, false FROM subjects_subject
- WHERE %(text)s <%% UPPER(name::text) AND kind <> 'natural'
-   AND (%(kind)s::text IS NULL OR kind = %(kind)s)
- ORDER BY %(text)s <<-> UPPER(name::text), id LIMIT %(limit)s)
-UNION ALL
-(SELECT subject_id, old_name, true FROM subjects_subjectnamechange
- WHERE %(text)s <%% UPPER(old_name::text)
- ORDER BY %(text)s <<-> UPPER(old_name::text), id LIMIT %(limit)s)
-"""
+SELECT q.text, h.name, h.former, {columns}
+FROM unnest(%(texts)s::text[]) AS q(text)
+CROSS JOIN LATERAL (
+ (SELECT id, name, false AS former FROM subjects_subject
+  WHERE q.text <%% UPPER(name::text) AND kind <> 'natural'
+    AND (%(kind)s::text IS NULL OR kind = %(kind)s)
+  ORDER BY q.text <<-> UPPER(name::text), id LIMIT %(limit)s)
+ UNION ALL
+ (SELECT subject_id, old_name, true FROM subjects_subjectnamechange
+  WHERE q.text <%% UPPER(old_name::text)
+  ORDER BY q.text <<-> UPPER(old_name::text), id LIMIT %(limit)s)
+) AS h
+JOIN subjects_subject AS s ON s.id = h.id;
+""".replace("{columns}", ", ".join(f"s.{column}" for column in _CANDIDATE_ATTNAMES))
 
 
-def _postgresql_hits(text: str, *, kind: str | None, limit: int) -> list[NameHit]:
-    # pg_trgm pads the word: a core of n characters has n + 1 trigrams, of which the n − 2 inner
-    # ones can occur inside a longer stored name. The GIN index keeps rows sharing at least
-    # threshold × (n + 1) of them; the threshold is set just below the count wanted. Both
-    # statements go in one simple-protocol query (Django's client-side binding cursor): PostgreSQL
-    # runs them in one implicit transaction, so the local setting holds for the search.
-    threshold = (trigrams_needed(text) - 0.5) / (len(text) + 1)
-    params: dict[str, str | int | None] = {
-        "threshold": f"{threshold:.4f}",
-        "text": text,
-        "limit": limit,
-        "kind": kind,
-    }
+def name_search_sql(texts: list[str], *, kind: str | None, limit: int) -> tuple[str, dict[str, Any], int]:
+    """The PostgreSQL name search for ``texts`` (cores of three characters or more): the statement
+    text, its parameters and the number of searches in it (one per core length).
+
+    pg_trgm pads the word: a core of n characters has n + 1 trigrams, of which the n − 2 inner ones
+    can occur inside a longer stored name. The GIN index keeps rows sharing at least threshold ×
+    (n + 1) of them; the threshold is set just below the count wanted, so it depends on the length
+    only: the cores are grouped by length, one ``set_config`` + search each. All the statements go
+    in one simple-protocol query (Django's client-side binding cursor): PostgreSQL runs them in one
+    implicit transaction, so each local setting holds for the search after it. JIT is off for it:
+    the estimated cost of a batch passes ``jit_above_cost`` and compiling costs far more (hundreds of
+    ms) than the index scans it would speed up."""
+    by_length: dict[int, list[str]] = {}
+    for text in texts:
+        by_length.setdefault(len(text), []).append(text)
+    sql = ["SELECT set_config('jit', 'off', true);"]
+    params: dict[str, Any] = {"limit": limit, "kind": kind}
+    for i, (length, group) in enumerate(by_length.items()):
+        sql.append(
+            _PG_NAMES.replace("%(threshold)s", f"%(threshold{i})s").replace("%(texts)s", f"%(texts{i})s")
+        )
+        params[f"threshold{i}"] = f"{(trigrams_needed(group[0]) - 0.5) / (length + 1):.4f}"
+        params[f"texts{i}"] = group
+    return "".join(sql), params, len(by_length)
+
+
+def _postgresql_hits(texts: list[str], *, kind: str | None, limit: int) -> dict[str, list[NameHit]]:
+    sql, params, searches = name_search_sql(texts, kind=kind, limit=limit)
+    found: dict[str, list[NameHit]] = {text: [] for text in texts}
     with connection.cursor() as cursor:
-        cursor.execute(_PG_NAMES, params)
-        cursor.nextset()
-        return [NameHit(pk, name, former) for pk, name, former in cursor.fetchall()]
+        cursor.execute(sql, params)
+        for _ in range(searches):
+            cursor.nextset()  # the set_config row
+            cursor.nextset()
+            for text, name, former, *values in cursor.fetchall():
+                subject = Subject.from_db(connection.alias, _CANDIDATE_ATTNAMES, values)
+                found[text].append(NameHit(subject, name, former))
+    return found
 
 
 def _window_count(column: str, windows: list[str]):
@@ -190,24 +242,26 @@ def _portable_hits(text: str, *, kind: str | None, limit: int) -> list[NameHit]:
         .filter(any_window)
         .annotate(windows_found=_window_count("name", windows))
         .filter(windows_found__gte=need)
-        .order_by("-windows_found", "id")
-        .values_list("pk", "name")[:limit]
+        .order_by("-windows_found", "id")[:limit]
     )
     any_old = Q()
     for w in windows:
         any_old |= Q(old_name__contains=w)
-    former = SubjectNameChange.objects.exclude(subject__kind=SubjectKind.NATURAL)
+    former = (
+        SubjectNameChange.objects.exclude(subject__kind=SubjectKind.NATURAL)
+        .select_related("subject")
+        .only(*_FORMER_FIELDS)
+    )
     if kind:
         former = former.filter(subject__kind=kind)
     former_rows = (
         former.filter(any_old)
         .annotate(windows_found=_window_count("old_name", windows))
         .filter(windows_found__gte=need)
-        .order_by("-windows_found", "id")
-        .values_list("subject_id", "old_name")[:limit]
+        .order_by("-windows_found", "id")[:limit]
     )
-    return [NameHit(pk, name, False) for pk, name in current] + [
-        NameHit(pk, name, True) for pk, name in former_rows
+    return [NameHit(subject, subject.name, False) for subject in current] + [
+        NameHit(change.subject, change.old_name, True) for change in former_rows
     ]
 
 
@@ -215,15 +269,14 @@ def person_name_hits(names: list[str], *, limit: int) -> list[NameHit]:
     """Natural persons whose current or former name is one of ``names`` (exact, indexed)."""
     # No ORDER BY: with one, PostgreSQL may walk the primary key instead of the name index.
     current = (
-        Subject.objects.filter(kind=SubjectKind.NATURAL, name__in=names)
-        .order_by()
-        .values_list("pk", "name")[:limit]
-    )
+        Subject.objects.filter(kind=SubjectKind.NATURAL, name__in=names).only(*CANDIDATE_FIELDS).order_by()
+    )[:limit]
     former = (
         SubjectNameChange.objects.filter(old_name__in=names, subject__kind=SubjectKind.NATURAL)
+        .select_related("subject")
+        .only(*_FORMER_FIELDS)
         .order_by()
-        .values_list("subject_id", "old_name")[:limit]
-    )
-    return [NameHit(pk, name, False) for pk, name in current] + [
-        NameHit(pk, name, True) for pk, name in former
+    )[:limit]
+    return [NameHit(subject, subject.name, False) for subject in current] + [
+        NameHit(change.subject, change.old_name, True) for change in former
     ]

@@ -115,6 +115,53 @@ def test_fifteen_digit_id_and_birth_date_of_a_person(api, catalog):
     assert features(body["candidates"][0])["birth_date"]["how"] == "一致"
 
 
+def test_a_merged_duplicate_found_by_name_leads_to_its_survivor(api, registered, office_admin):
+    from jointcredit.subjects.services import subject_merge
+
+    duplicate = CompanyFactory(name="济南华信餐饮服务有限公司")
+    subject_merge(actor=office_admin, source=duplicate, target=registered, reason="重复登记，名称录入有误")
+    body = api.post(URL, {"name": "濟南華信餐飲服務有限公司"}).json()
+    top = body["candidates"][0]
+    assert top["subject"]["id"] == registered.id
+    assert top["merged_from"] == [duplicate.identifier]
+    assert "经已合并主体" in top["explanation"] and duplicate.identifier in top["explanation"]
+    assert all(c["subject"]["id"] != duplicate.id for c in body["candidates"])
+
+
+def _answer(result) -> list[tuple]:
+    return [(c.subject.pk, round(c.score, 4), c.explanation, c.merged, c.entries) for c in result.candidates]
+
+
+def test_a_batch_answers_each_query_as_it_would_alone(registered):
+    """Batch screening sends many names through ``subjects_match`` in one search; each answer is the
+    one ``subject_match`` gives that query on its own."""
+    from jointcredit.measures.matching import match_query_validate, subject_match, subjects_match
+
+    SubjectNameChange.objects.create(
+        subject=registered, old_name="济南华信快餐有限公司", new_name=registered.name
+    )
+    PersonFactory(name="王建国")
+    queries = [
+        match_query_validate(name=name, threshold=threshold)
+        for name, threshold in [
+            ("濟南華信餐飲管理有限責任公司", 0.6),
+            ("济南华信餐饮管里有限公司", 0.6),  # a typo: fuzzy
+            ("济南华信快餐有限公司", 0.6),  # a former name
+            ("华信餐饮管理", 0.3),  # no form: organisations and persons
+            ("王建國", 0.6),  # a person
+            ("青岛远洋船舶重工有限公司", 0.6),  # nobody
+            ("华信", 0.3),  # two characters: names starting with them
+        ]
+    ]
+    batch = subjects_match(queries)
+    alone = [subject_match(q) for q in queries]
+    assert [_answer(r) for r in batch] == [_answer(r) for r in alone]
+    assert [r.considered for r in batch] == [r.considered for r in alone]
+    assert batch[0].candidates[0].subject.pk == registered.id and batch[0].candidates[0].entries
+    assert batch[2].candidates[0].features[0].feature == "former_name"
+    assert batch[5].candidates == []
+
+
 def test_kind_filters_candidates(api, registered):
     body = api.post(URL, {"name": "济南华信餐饮管理有限公司", "kind": SubjectKind.NATURAL}).json()
     assert body["candidates"] == []

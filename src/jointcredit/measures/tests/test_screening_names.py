@@ -113,3 +113,31 @@ def test_a_former_name_as_registered_is_found_in_bulk(world):
     candidate = json.loads(row["candidates_json"])[0]
     assert candidate["identifier"] == world["bad"].identifier and candidate["score"] == 0.9506
     assert "曾用名" in candidate["explanation"]
+
+
+def test_many_variant_names_are_searched_in_batches(world, monkeypatch):
+    """Names that are not exactly registered go through the match search several at a time (here in
+    batches of two, in statements of two names): each row still gets its own company."""
+    from jointcredit.measures import matching
+    from jointcredit.subjects import candidates
+
+    monkeypatch.setattr(matching, "NAMES_PER_BATCH", 2)
+    monkeypatch.setattr(candidates, "NAMES_PER_QUERY", 2)
+    companies = [
+        CompanyFactory(name=name)
+        for name in ("济南鸿运物流有限公司", "济南瑞丰建筑工程有限公司", "山东泰和医药连锁股份有限公司")
+    ]
+    variants = {
+        "濟南鴻運物流有限責任公司": companies[0],
+        "济南市历下区瑞丰建筑工程有限公司": companies[1],
+        "山东泰和医药连锁股份有限公司历下分公司": companies[2],
+        "濟南華信餐飲管理有限公司": world["bad"],
+        "济南恒通物流有限责任公司": world["plain"],
+    }
+    upload = _csv([["", name] for name in variants])
+    rows = _rows(screening_compute(fileobj=upload, file_name=upload.name, scenario="funding"))
+    for row, (name, company) in zip(sorted(rows), variants.items(), strict=True):
+        best = json.loads(rows[row]["candidates_json"])[0]
+        assert best["identifier"] == company.identifier, name
+        assert best["score"] >= 0.85
+    assert rows[5]["status"] == "hit" and rows[2]["status"] == "clear"
