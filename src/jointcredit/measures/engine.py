@@ -110,7 +110,12 @@ class Hit:
             return "self"
         return f"{ROLE_LABELS.get(self.link.role, self.link.role)}:{self.link.organisation_identifier}"
 
+    @property
     def explanation(self) -> str:
+        """Why the measure applies, in Chinese. A property, not a method: an f-string or a JSON
+        field given ``hit.explanation`` must get the text (a method there stored
+        ``<bound method Hit.explanation …>`` in commitments and audit rows; repaired by
+        ``commitments.0004_repair_hit_explanations``)."""
         entry, m = self.entry, self.measure
         until = f"，有效期至 {entry.valid_until:%Y-%m-%d}" if entry.valid_until else ""
         listed = f"“{entry.list_type_name}”（认定部门：{entry.department_name}{until}）"
@@ -159,7 +164,7 @@ class Hit:
             "later_revoked": e.later_revoked,
             "removed_on": e.removed_on,
             "removal_reason": e.removal_reason,
-            "explanation": self.explanation(),
+            "explanation": self.explanation,
         }
 
 

@@ -74,7 +74,7 @@ def test_legal_representative_is_banned_via_the_company(blacklisted):
     result = measure_check(identifier=link.person.identifier, scenario="market_entry")
     assert codes(result) == [("punish-market-entry", f"法定代表人:{company.identifier}")]
     assert result.subject.identifier == link.person.identifier
-    assert f"{company.name}（{company.identifier}）的法定代表人" in result.hits[0].explanation()
+    assert f"{company.name}（{company.identifier}）的法定代表人" in result.hits[0].explanation
     # Funding restrictions reach the subject only, not its people.
     assert codes(measure_check(identifier=link.person.identifier, scenario="funding")) == []
 
@@ -204,7 +204,7 @@ def test_entry_under_objection_is_flagged(catalog):
     entry(subject=company, list_type=black_list_type(), department=catalog["scjgj"], under_objection=True)
     hit = measure_check(identifier=company.identifier, scenario="funding").hits[0]
     assert hit.as_dict()["under_objection"] is True
-    assert "异议处理中" in hit.explanation()
+    assert "异议处理中" in hit.explanation
 
 
 def test_red_list_gives_incentives(catalog):
