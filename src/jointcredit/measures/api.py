@@ -17,7 +17,6 @@ from jointcredit.common.schemas import (
     PageNumber,
     PageSize,
     choice_of,
-    one_of,
     required_text,
 )
 from jointcredit.subjects.models import RelatedRole, SubjectKind
@@ -25,7 +24,7 @@ from jointcredit.subjects.models import RelatedRole, SubjectKind
 from . import selectors, services
 from .models import Measure, Memorandum, RecordedCheck, Screening
 from .recorded import recorded_check_verify
-from .scenarios import SCENARIOS
+from .scenarios import ScenarioCode
 
 PREFIX = ""
 router = Router(tags=["联合奖惩"])
@@ -60,8 +59,8 @@ else:
     FormerIdentifiers = Annotated[list[Identifier], Field(json_schema_extra={"maxItems": 10})]
     Code = required_text()
     WorkingDays = Annotated[int, Field(json_schema_extra={"minimum": 1, "maximum": 60})]
-    Scenario = one_of(SCENARIOS)
-    ScenarioChoice = choice_of(SCENARIOS)
+    Scenario = ScenarioCode
+    ScenarioChoice = ScenarioCode
     Role = choice_of(RelatedRole.values)
 
 
@@ -404,6 +403,28 @@ def measure_out(m: Measure) -> dict:
         "directly_responsible_roles": list(m.directly_responsible_roles or []),
         "is_active": m.is_active,
     }
+
+
+class ScenarioOut(Schema):
+    code: str
+    name: str = Field(description="场景名称")
+    departments: list[DepartmentRef] = Field(description="使用该场景的部门")
+    is_active: bool = Field(description="在用；已停用的场景不能用于核查，存量记录仍显示其名称")
+
+
+@router.get("/scenarios", response=list[ScenarioOut], summary="业务场景（信用办维护的数据）")
+def scenario_list(request, include_retired: bool = False):
+    """The codes ``scenario`` parameters accept: the scenarios in use (``include_retired`` adds the
+    retired ones, which stored checks and screenings may name)."""
+    return [
+        {
+            "code": s.code,
+            "name": s.name,
+            "departments": [_dept(d) for d in s.departments.all()],
+            "is_active": s.is_active,
+        }
+        for s in selectors.scenario_list(include_retired=include_retired)
+    ]
 
 
 def _page(page: Page, fn) -> dict:

@@ -1,4 +1,5 @@
-"""In-process cache of the measure catalogue (active measures of active memoranda).
+"""In-process cache of the measure catalogue (active measures of active memoranda, and the business
+scenarios the office maintains).
 
 Every check needs "the measures of memorandum M that bite in scenario S"; the catalogue changes a
 few times a year, so each worker process keeps it in memory, indexed by (memorandum, scenario).
@@ -22,7 +23,7 @@ from django.db.models import F
 
 from jointcredit.common import clock
 
-from .models import CatalogVersion, Measure, MeasureKind
+from .models import CatalogVersion, Measure, MeasureKind, Scenario
 
 _KIND_LABELS = dict(MeasureKind.choices)
 
@@ -52,6 +53,10 @@ class MeasureInfo:
 class Catalog:
     version: int
     by_memo_scenario: dict[tuple[int, str], tuple[MeasureInfo, ...]] = field(default_factory=dict)
+    # 业务场景 (ADR 0045): the ones in use (code → name, the office's order) and every one ever
+    # entered, retired ones included, for labelling stored checks and screenings.
+    scenarios: dict[str, str] = field(default_factory=dict)
+    scenario_names: dict[str, str] = field(default_factory=dict)
 
     def measures_for(self, memorandum_id: int | None, scenario: str) -> tuple[MeasureInfo, ...]:
         if memorandum_id is None:
@@ -100,6 +105,10 @@ def _load(version: int) -> Catalog:
         for scenario in info.scenarios:
             grouped.setdefault((m.memorandum_id, scenario), []).append(info)
     catalog.by_memo_scenario = {k: tuple(v) for k, v in grouped.items()}
+    for code, name, active in Scenario.objects.order_by("id").values_list("code", "name", "is_active"):
+        catalog.scenario_names[code] = name
+        if active:
+            catalog.scenarios[code] = name
     return catalog
 
 

@@ -2,12 +2,40 @@ from django.db import models
 
 from jointcredit.subjects.models import RelatedRole
 
-from .scenarios import SCENARIO_CHOICES
-
 
 class MeasureKind(models.TextChoices):
     INCENTIVE = "incentive", "激励"
     PUNISHMENT = "punishment", "惩戒"
+
+
+class Scenario(models.Model):
+    """业务场景: where measures bite (行政许可审批, 招投标, 评先评优…). Data the office maintains, so a
+    memorandum that needs a new scenario (e.g. 限制高消费) is entered without a release. Measures,
+    checks, screenings and recorded checks name a scenario by its ``code``, which never changes; a
+    scenario that is no longer used is retired (``is_active``), never deleted, so every stored
+    reference keeps its name (ADR 0045)."""
+
+    code = models.SlugField(
+        "场景代码",
+        max_length=32,
+        unique=True,
+        help_text="小写字母开头，由小写字母、数字和下划线组成；登记后不可修改。",
+    )
+    name = models.CharField("场景名称", max_length=100)
+    departments = models.ManyToManyField(
+        "accounts.Department", blank=True, related_name="scenarios", verbose_name="使用部门"
+    )
+    is_active = models.BooleanField("在用", default=True)
+    created_at = models.DateTimeField("登记时间", null=True, blank=True)
+    retired_at = models.DateTimeField("停用时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "业务场景"
+        verbose_name_plural = "业务场景"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Memorandum(models.Model):
@@ -46,7 +74,7 @@ class Measure(models.Model):
         "accounts.Department", blank=True, related_name="implemented_measures", verbose_name="实施部门"
     )
     scenarios = models.JSONField(
-        "适用业务场景", default=list, help_text="场景代码列表，见 measures.scenarios.SCENARIOS"
+        "适用业务场景", default=list, help_text="业务场景代码列表（业务场景表 Scenario 的 code）"
     )
     reaches_subject = models.BooleanField("作用于主体本身", default=True)
     reach_roles = models.JSONField(
@@ -108,7 +136,7 @@ class Screening(models.Model):
     not a million rows.
     """
 
-    scenario = models.CharField("业务场景", max_length=32, choices=SCENARIO_CHOICES)
+    scenario = models.CharField("业务场景", max_length=32)
     on = models.DateField("比对日期")
     file_name = models.CharField("上传文件名", max_length=255)
     total = models.PositiveIntegerField("总行数", default=0)
@@ -140,7 +168,7 @@ class Screening(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.file_name} · {self.get_scenario_display()} · {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.file_name} · {scenario_name(self.scenario)} · {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class RecordedCheck(models.Model):
@@ -168,7 +196,7 @@ class RecordedCheck(models.Model):
         related_name="recorded_checks",
         verbose_name="主体",
     )
-    scenario = models.CharField("业务场景", max_length=32, choices=SCENARIO_CHOICES)
+    scenario = models.CharField("业务场景", max_length=32)
     on = models.DateField("核查日期")
     known_at = models.DateTimeField("记录时点", null=True, blank=True, help_text="为空表示核查当时的记录")
     case_no = models.CharField("业务案卷号", max_length=100)
@@ -187,8 +215,14 @@ class RecordedCheck(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.case_no} · {self.identifier} · {self.get_scenario_display()} · {self.on}"
+        return f"{self.case_no} · {self.identifier} · {scenario_name(self.scenario)} · {self.on}"
 
     @property
     def hit_count(self) -> int:
         return len(self.answer.get("hits") or [])
+
+
+def scenario_name(code: str) -> str:
+    """The Chinese name of a scenario code (retired ones too) for a row's ``__str__`` (one query;
+    pages use the cached catalogue through the ``scenario_label`` template filter)."""
+    return Scenario.objects.filter(code=code).values_list("name", flat=True).first() or code

@@ -53,7 +53,7 @@ from jointcredit.subjects.models import RelatedPerson, Subject, SubjectAlias
 from .catalog import catalog_get
 from .engine import ERRONEOUS_REMOVALS, ROLE_LABELS, EntryRow, Hit, RoleLink, entry_as_of, hits_compute
 from .models import Screening
-from .scenarios import SCENARIOS
+from .scenarios import scenario_names
 from .selectors import ENTRY_COLUMNS, day_end, entries_as_of_q, role_held_q, scenario_validate
 
 IDENTIFIER_HEADERS = {
@@ -657,7 +657,7 @@ def _export_frame(frame: pl.DataFrame) -> pl.DataFrame:
 def screening_result_file(screening: Screening, *, fmt: str) -> tuple[bytes, str, str]:
     """(content, content type, UTF-8 file name) of the downloadable result."""
     frame = _export_frame(screening_frame(screening))
-    scenario = SCENARIOS.get(screening.scenario, screening.scenario)
+    scenario = scenario_names().get(screening.scenario, screening.scenario)
     from urllib.parse import quote
 
     name = quote(f"批量比对结果-{scenario}-{screening.on:%Y%m%d}-{screening.id}.{fmt}")

@@ -14,6 +14,21 @@ _NATIONAL_BASIS = (
     "《国务院关于建立完善守信联合激励和失信联合惩戒制度加快推进社会诚信建设的指导意见》（国发〔2016〕33号）"
 )
 
+# 业务场景 shipped as defaults (DESIGN.md §2); after that they are the office's data (ADR 0045).
+SCENARIOS = [
+    ("licensing", "行政许可审批"),
+    ("production_permit", "生产许可"),
+    ("project_approval", "新增项目审批核准"),
+    ("funding", "财政性资金项目"),
+    ("policy_benefit", "招商引资优惠政策"),
+    ("public_resource_trading", "公共资源交易/招投标"),
+    ("franchise", "基础设施和公用事业特许经营"),
+    ("market_entry", "市场和行业准入/任职"),
+    ("honours", "评先评优/荣誉称号"),
+    ("inspection", "日常和专项检查"),
+    ("publicity", "宣传"),
+]
+
 PUNISHMENT_MEMORANDUM = "lixia-dishonesty-2026"
 INCENTIVE_MEMORANDUM = "lixia-honesty-2026"
 
@@ -244,6 +259,16 @@ MEASURES = [
         [],
     ),
 ]
+
+
+def seed_scenarios(Scenario) -> list:  # noqa: N803 - model class
+    """Create the default scenarios that are missing (by code); return the rows created."""
+    created = []
+    for code, name in SCENARIOS:
+        row, is_new = Scenario.objects.get_or_create(code=code, defaults={"name": name})
+        if is_new:
+            created.append(row)
+    return created
 
 
 def seed_defaults(Memorandum, Measure, Department) -> dict[str, list]:  # noqa: N803 - model classes

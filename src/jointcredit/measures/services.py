@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from django.db import transaction
@@ -14,7 +15,7 @@ from jointcredit.common import clock
 from jointcredit.common.errors import Conflict, PermissionDenied, ValidationFailed
 
 from . import seed
-from .models import Measure, Memorandum, RecordedCheck
+from .models import Measure, Memorandum, RecordedCheck, Scenario
 from .recorded import canonical_document, check_answer, digest_of
 from .selectors import measure_check
 from .validation import measure_fields_ensure
@@ -201,6 +202,7 @@ def measure_update(*, actor, measure: Measure, data: dict) -> Measure:
         reach_roles=row.reach_roles,
         directly_responsible_roles=row.directly_responsible_roles,
         reaches_subject=row.reaches_subject,
+        kept_scenarios=before["scenarios"],
     )
     departments = (
         _departments(data["implementing_departments"], "implementing_departments", "实施部门")
@@ -220,11 +222,114 @@ def measure_update(*, actor, measure: Measure, data: dict) -> Measure:
     return row
 
 
+# --- 业务场景 (scenarios: office only; ADR 0045) ---------------------------------------------------
+
+SCENARIO_CODE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
+
+
+def _scenario_snapshot(row: Scenario) -> dict:
+    return {
+        "code": row.code,
+        "name": row.name,
+        "departments": sorted(row.departments.values_list("code", flat=True)) if row.pk else [],
+        "is_active": row.is_active,
+    }
+
+
+def _scenario_name(name: str | None) -> str:
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ValidationFailed.single("name", "length", "场景名称不能为空且不超过 100 个字符。")
+    return name
+
+
+@transaction.atomic
+def scenario_create(*, actor, code: str, name: str, departments: list[str] | None = None) -> Scenario:
+    """登记业务场景 (e.g. 限制高消费): usable in measures and checks at once."""
+    ensure_office_admin(actor)
+    code = (code or "").strip()
+    errors = []
+    if not SCENARIO_CODE.match(code):
+        errors.append(
+            {
+                "field": "code",
+                "rule": "format",
+                "message": "场景代码须为 2–32 个字符：小写字母开头，由小写字母、数字和下划线组成"
+                "（例如 high_consumption）。",
+            }
+        )
+    try:
+        name = _scenario_name(name)
+    except ValidationFailed as exc:
+        errors.extend(exc.details)
+    if errors:
+        raise ValidationFailed("；".join(e["message"] for e in errors), details=errors)
+    if Scenario.objects.filter(code=code).exists():
+        raise Conflict(
+            f"场景代码“{code}”已存在（含已停用的场景）。", details=[{"field": "code", "rule": "unique"}]
+        )
+    if Scenario.objects.filter(name=name).exists():
+        raise Conflict(f"场景名称“{name}”已存在。", details=[{"field": "name", "rule": "unique"}])
+    found = _departments(departments, "departments", "使用部门")
+    row = Scenario.objects.create(code=code, name=name, created_at=clock.now())
+    row.departments.set(found)
+    audit_record(actor=actor, action="scenario.create", obj=row, after=_scenario_snapshot(row))
+    return row
+
+
+def scenario_measures_using(code: str) -> list[Measure]:
+    # JSON "contains" is not portable to SQLite; the catalogue is small, filter in Python.
+    rows = Measure.objects.filter(is_active=True, memorandum__is_active=True).order_by("code")
+    return [m for m in rows if code in (m.scenarios or [])]
+
+
+@transaction.atomic
+def scenario_update(*, actor, scenario: Scenario, data: dict) -> Scenario:
+    """Partial update: keys among name, departments (codes), is_active. Setting ``is_active`` to
+    false retires the scenario (停用): refused while a measure in use still bites in it. The code
+    never changes: stored checks, screenings and measures name the scenario by it."""
+    ensure_office_admin(actor)
+    row = Scenario.objects.select_for_update().get(pk=scenario.pk)
+    unknown = set(data) - {"name", "departments", "is_active"}
+    if unknown:
+        raise ValidationFailed.single(
+            sorted(unknown)[0], "unknown", f"不可修改的字段：{'、'.join(sorted(unknown))}。"
+        )
+    before = _scenario_snapshot(row)
+    if "name" in data:
+        row.name = _scenario_name(data["name"])
+        if Scenario.objects.filter(name=row.name).exclude(pk=row.pk).exists():
+            raise Conflict(f"场景名称“{row.name}”已存在。", details=[{"field": "name", "rule": "unique"}])
+    found = _departments(data["departments"], "departments", "使用部门") if "departments" in data else None
+    action = "scenario.update"
+    if "is_active" in data and bool(data["is_active"]) != row.is_active:
+        if row.is_active:
+            using = scenario_measures_using(row.code)
+            if using:
+                names = "、".join(f"“{m.name}”" for m in using[:5]) + ("等" if len(using) > 5 else "")
+                raise ValidationFailed.single(
+                    "is_active",
+                    "in_use",
+                    f"仍有 {len(using)} 项在用措施适用业务场景“{row.name}”（{names}），"
+                    "请先在措施中取消该场景或停用这些措施，再停用场景。",
+                )
+            row.is_active, row.retired_at, action = False, clock.now(), "scenario.deactivate"
+        else:
+            row.is_active, row.retired_at, action = True, None, "scenario.activate"
+    row.save()
+    if found is not None:
+        row.departments.set(found)
+    audit_record(actor=actor, action=action, obj=row, before=before, after=_scenario_snapshot(row))
+    return row
+
+
 @transaction.atomic
 def measures_seed_defaults(*, actor=None) -> dict[str, list]:
     """Ship the default memoranda and measures (idempotent; ``actor=None`` = system, e.g. demo)."""
     if actor is not None:
         ensure_office_admin(actor)
+    for obj in seed.seed_scenarios(Scenario):
+        audit_record(actor=actor, action="scenario.seed", obj=obj, after=_scenario_snapshot(obj))
     created = seed.seed_defaults(Memorandum, Measure, Department)
     for obj in created["memoranda"]:
         audit_record(actor=actor, action="memorandum.seed", obj=obj, after=_snapshot(obj, "signatories"))

@@ -20,8 +20,8 @@ from jointcredit.subjects.models import RelatedRole, SubjectKind
 
 from . import selectors, services
 from .extensions import check_contexts
-from .models import Measure, MeasureKind, Memorandum
-from .scenarios import SCENARIOS
+from .models import Measure, MeasureKind, Memorandum, Scenario
+from .scenarios import scenario_names, scenarios_active
 
 
 def _screening_or_404(request, screening_id: int):
@@ -58,7 +58,7 @@ def check(request):
             "identifier": identifier,
             "scenario": scenario,
             "date": on_text,
-            "scenarios": SCENARIOS.items(),
+            "scenarios": scenarios_active().items(),
             "result": result,
             "error": error,
             "contexts": contexts,
@@ -94,7 +94,9 @@ def screenings(request):
         )
         return redirect("measures:screening_detail", screening_id=screening.id)
     page = selectors.screening_list(user=request.user, page=_int(request.GET.get("page"), 1), page_size=20)
-    return render(request, "measures/screenings.html", {"page": page, "scenarios": SCENARIOS.items()})
+    return render(
+        request, "measures/screenings.html", {"page": page, "scenarios": scenarios_active().items()}
+    )
 
 
 @login_required
@@ -169,8 +171,8 @@ def measures(request):
             "memorandum": memorandum or "",
             "scenario": scenario or "",
             "kind": kind or "",
-            "scenarios": SCENARIOS.items(),
-            "scenario_labels": SCENARIOS,
+            "scenarios": scenario_names().items(),
+            "scenario_labels": scenario_names(),
             "memoranda": selectors.memorandum_list(page=1, page_size=200).items,
         },
     )
@@ -331,8 +333,98 @@ def measure_edit(request, code: str | None = None):
             "memoranda": Memorandum.objects.order_by("-is_active", "code"),
             "kinds": MeasureKind.choices,
             "departments": Department.objects.filter(is_active=True),
-            "scenarios": SCENARIOS.items(),
+            # In use, plus retired ones the measure still names (kept unless unticked).
+            "scenarios": (
+                scenarios_active()
+                | {
+                    c: scenario_names()[c]
+                    for c in (current.scenarios if current else [])
+                    if c in scenario_names()
+                }
+            ).items(),
             "roles": RelatedRole.choices,
+        },
+    )
+
+
+# --- 系统配置: 业务场景 (office only; ADR 0045) -----------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def scenarios(request):
+    """系统配置 → 业务场景: every scenario (in use and retired) and the form to add one."""
+    if (refused := _office_or_403(request)) is not None:
+        return refused
+    errors: list[dict] = []
+    form: dict = {"departments": []}
+    if request.method == "POST":
+        post = request.POST
+        form = {
+            "code": post.get("code", ""),
+            "name": post.get("name", ""),
+            "departments": post.getlist("departments"),
+        }
+        try:
+            saved = services.scenario_create(
+                actor=request.user,
+                code=form["code"].strip(),
+                name=form["name"],
+                departments=form["departments"],
+            )
+        except DomainError as exc:
+            errors = _form_errors(exc)
+        else:
+            messages.success(request, f"业务场景“{saved.name}”已登记，可在措施中选用。")
+            return redirect("measures:scenarios")
+    return render(
+        request,
+        "measures/scenarios.html",
+        {
+            "rows": selectors.scenario_list(include_retired=True),
+            "form": form,
+            "errors": errors,
+            "departments": Department.objects.filter(is_active=True),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def scenario_edit(request, code: str):
+    """Edit a scenario's name and departments, retire it (停用) or bring it back (启用)."""
+    if (refused := _office_or_403(request)) is not None:
+        return refused
+    current = Scenario.objects.filter(code=code).first()
+    if current is None:
+        raise Http404("业务场景不存在。")
+    errors: list[dict] = []
+    form = {"name": current.name, "departments": [d.code for d in current.departments.all()]}
+    if request.method == "POST":
+        post = request.POST
+        action = post.get("action", "save")
+        if action in ("retire", "reactivate"):
+            data: dict = {"is_active": action == "reactivate"}
+        else:
+            form = {"name": post.get("name", ""), "departments": post.getlist("departments")}
+            data = dict(form)
+        try:
+            saved = services.scenario_update(actor=request.user, scenario=current, data=data)
+        except DomainError as exc:
+            errors = _form_errors(exc)
+        else:
+            done = {"retire": "已停用", "reactivate": "已重新启用"}.get(action, "已保存")
+            messages.success(request, f"业务场景“{saved.name}”{done}。")
+            return redirect("measures:scenarios")
+    return render(
+        request,
+        "measures/scenario_edit.html",
+        {
+            "current": current,
+            "form": form,
+            "errors": errors,
+            "departments": Department.objects.filter(is_active=True),
+            "using": services.scenario_measures_using(current.code),
         },
     )
 
@@ -388,7 +480,7 @@ def recorded_checks(request):
             "error": error,
             "filters": filters,
             "query": urlencode(filters),
-            "scenarios": SCENARIOS.items(),
+            "scenarios": scenarios_active().items(),
             "sees_all": request.user.is_superuser or request.user.is_office_admin,
         },
     )
@@ -511,7 +603,7 @@ def match(request):
         {
             "form": form,
             "kinds": SubjectKind.choices,
-            "scenarios": SCENARIOS.items(),
+            "scenarios": scenarios_active().items(),
             "scenario": g.get("scenario", ""),
             "result": result,
             "error": error,

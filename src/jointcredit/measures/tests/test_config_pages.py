@@ -171,7 +171,7 @@ def test_office_creates_then_edits_a_measure(office_admin, catalog):
         ({"name": " "}, "措施名称不能为空"),
         ({"kind": "bonus"}, "措施类型无效：应为惩戒或激励"),
         ({"scenarios": []}, "适用业务场景至少需要选择一个"),
-        ({"scenarios": ["funding", "casino"]}, "适用业务场景中有 1 个无法识别的场景"),
+        ({"scenarios": ["funding", "casino"]}, "适用业务场景中有 1 个无法识别或已停用的场景"),
         (
             {"reach_roles": ["chairman"], "directly_responsible_roles": []},
             "作用的关联人身份中有 1 个无法识别",
