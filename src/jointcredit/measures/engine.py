@@ -174,16 +174,18 @@ def hits_compute(
     role_entries: list[tuple[EntryRow, RoleLink]],
     scenario: str,
     catalog: Catalog,
+    on: date,
 ) -> list[Hit]:
+    """Only memoranda and measure versions in force on ``on`` (the check's date) apply (ADR 0045)."""
     self_black = any(e.color == "black" for e in self_entries)
     hits: list[Hit] = []
     for entry in self_entries:
-        for m in catalog.measures_for(entry.memorandum_id, scenario):
+        for m in catalog.measures_for(entry.memorandum_id, scenario, on):
             if not m.reaches_subject or (self_black and m.kind == "incentive"):
                 continue
             hits.append(Hit(m, entry, None))
     for entry, link in role_entries:
-        for m in catalog.measures_for(entry.memorandum_id, scenario):
+        for m in catalog.measures_for(entry.memorandum_id, scenario, on):
             if link.role not in m.reach_roles:
                 continue
             if link.role in m.directly_responsible_roles and not link.directly_responsible:

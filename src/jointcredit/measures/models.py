@@ -1,4 +1,7 @@
+from datetime import date
+
 from django.db import models
+from django.db.models import Q
 
 from jointcredit.subjects.models import RelatedRole
 
@@ -50,6 +53,11 @@ class Memorandum(models.Model):
     )
     feedback_working_days = models.PositiveSmallIntegerField("反馈期限（工作日）", default=10)
     is_active = models.BooleanField("有效", default=True)
+    effective_from = models.DateField("生效日期", null=True, blank=True, help_text="为空表示自始有效")
+    effective_until = models.DateField(
+        "失效日期", null=True, blank=True, help_text="为空表示长期有效（含当日）"
+    )
+    version = models.PositiveIntegerField("版本", default=1, help_text="每次修改加一；修改前后的内容记入审计")
 
     class Meta:
         verbose_name = "联合奖惩备忘录"
@@ -60,13 +68,24 @@ class Memorandum(models.Model):
         return self.name
 
 
+def in_force_q(on: date, prefix: str = "") -> Q:
+    """``effective_from ≤ on ≤ effective_until`` (nulls open) for memoranda and measures, in SQL."""
+    return (Q(**{f"{prefix}effective_from__isnull": True}) | Q(**{f"{prefix}effective_from__lte": on})) & (
+        Q(**{f"{prefix}effective_until__isnull": True}) | Q(**{f"{prefix}effective_until__gte": on})
+    )
+
+
 class Measure(models.Model):
-    """One joint measure (措施清单条目)."""
+    """One joint measure (措施清单条目), one row per version: the versions of a measure share its
+    ``code``; the current one has no ``superseded_by``. Editing a measure in force closes the
+    current version the day before the change takes effect and adds the next (ADR 0045), so a
+    check dated before the change still applies what was in force then.
+    """
 
     memorandum = models.ForeignKey(
         Memorandum, on_delete=models.PROTECT, related_name="measures", verbose_name="所属备忘录"
     )
-    code = models.SlugField("措施代码", max_length=64, unique=True)
+    code = models.SlugField("措施代码", max_length=64)
     name = models.CharField("措施名称", max_length=200)
     kind = models.CharField("类型", max_length=16, choices=MeasureKind.choices)
     legal_basis = models.TextField("依据", blank=True)
@@ -90,11 +109,30 @@ class Measure(models.Model):
         help_text="列在此处的身份，只有标记为“对失信行为负有直接责任”的关联人才受此措施约束。",
     )
     is_active = models.BooleanField("有效", default=True)
+    effective_from = models.DateField("生效日期", null=True, blank=True, help_text="为空表示自始有效")
+    effective_until = models.DateField(
+        "失效日期", null=True, blank=True, help_text="为空表示长期有效（含当日）"
+    )
+    version = models.PositiveIntegerField("版本", default=1)
+    superseded_by = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="被新版本取代",
+    )
 
     class Meta:
         verbose_name = "奖惩措施"
         verbose_name_plural = "奖惩措施"
-        ordering = ["memorandum", "code"]
+        ordering = ["memorandum", "code", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="measure_code_version"),
+            models.UniqueConstraint(
+                fields=["code"], condition=Q(superseded_by__isnull=True), name="measure_code_current"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.get_kind_display()}）"

@@ -392,6 +392,7 @@ def hit_targets_build(*, scenario: str, on: date) -> dict[str, HitTarget]:
             role_entries=role_entries,
             scenario=scenario,
             catalog=catalog,
+            on=on,
         )
         if hits:
             targets[subject_id] = HitTarget(subject_name=names[subject_id][1], hits=hits)
@@ -792,7 +793,8 @@ def hit_targets_frame(*, scenario: str, on: date) -> pl.DataFrame:
         (memo_id, i, m)
         for (memo_id, sc), ms in catalog.by_memo_scenario.items()
         if sc == scenario
-        for i, m in enumerate(ms)
+        # Memoranda and measure versions in force on ``on`` only (ADR 0045).
+        for i, m in enumerate(x for x in ms if x.in_force(on))
     ]
     empty = pl.DataFrame(schema=_TARGET_SCHEMA)
     if not measures:

@@ -287,18 +287,19 @@ def seed_defaults(Memorandum, Measure, Department) -> dict[str, list]:  # noqa: 
             memo.signatories.add(*[departments[c] for c in spec["signatories"] if c in departments])
         memoranda[spec["code"]] = memo
     for memo_code, code, name, kind, scenarios, basis, implementers, subject, roles, direct in MEASURES:
-        measure, is_new = Measure.objects.get_or_create(
+        # The latest version by that code (the historical model of migration 0003 has no versions).
+        found = Measure.objects.filter(code=code).order_by("-pk").first()
+        is_new = found is None
+        measure = found or Measure.objects.create(
             code=code,
-            defaults={
-                "memorandum": memoranda[memo_code],
-                "name": name,
-                "kind": kind,
-                "scenarios": scenarios,
-                "legal_basis": basis,
-                "reaches_subject": subject,
-                "reach_roles": roles,
-                "directly_responsible_roles": direct,
-            },
+            memorandum=memoranda[memo_code],
+            name=name,
+            kind=kind,
+            scenarios=scenarios,
+            legal_basis=basis,
+            reaches_subject=subject,
+            reach_roles=roles,
+            directly_responsible_roles=direct,
         )
         if is_new:
             created["measures"].append(measure)

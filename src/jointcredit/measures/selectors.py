@@ -159,6 +159,7 @@ def _hits_and_roles(
         role_entries=role_entries,
         scenario=scenario,
         catalog=catalog or catalog_get(),
+        on=on,
     )
     return hits, roles
 
@@ -327,7 +328,10 @@ def scenario_list(*, include_retired: bool = False):
 
 
 def memorandum_list(*, page: int = 1, page_size: int = 20, active: bool | None = None) -> Page:
-    qs = Memorandum.objects.annotate(measure_count=Count("measures")).prefetch_related("signatories")
+    current = Q(measures__superseded_by__isnull=True)
+    qs = Memorandum.objects.annotate(measure_count=Count("measures", filter=current)).prefetch_related(
+        "signatories"
+    )
     if active is not None:
         qs = qs.filter(is_active=active)
     return paginate(qs.order_by("code"), page=page, page_size=page_size)
@@ -349,7 +353,12 @@ def measure_list(
     scenario: str | None = None,
     active: bool | None = None,
 ) -> Page:
-    qs = Measure.objects.select_related("memorandum").prefetch_related("implementing_departments")
+    # The current version of each measure; earlier ones are its history (measure_versions).
+    qs = (
+        Measure.objects.filter(superseded_by__isnull=True)
+        .select_related("memorandum")
+        .prefetch_related("implementing_departments")
+    )
     if memorandum:
         qs = qs.filter(memorandum__code=memorandum)
     if kind:
@@ -369,9 +378,20 @@ def measure_list(
     return paginate(items, page=page, page_size=page_size)
 
 
+def measure_versions(code: str) -> list[Measure]:
+    """Every version of the measure, oldest first, with its validity."""
+    return list(
+        Measure.objects.filter(code=code)
+        .select_related("memorandum")
+        .prefetch_related("implementing_departments")
+    )
+
+
 def measure_get(code: str) -> Measure:
+    """The current version of the measure."""
     measure = (
-        Measure.objects.select_related("memorandum")
+        Measure.objects.filter(superseded_by__isnull=True)
+        .select_related("memorandum")
         .prefetch_related("implementing_departments")
         .filter(code=code)
         .first()

@@ -222,6 +222,12 @@ def memorandum_edit(request, code: str | None = None):
             errors.append(
                 {"field": "signed_on", "message": f"签署日期“{signed_on_text}”格式错误，应为 YYYY-MM-DD。"}
             )
+        for key, label in (("effective_from", "生效日期"), ("effective_until", "失效日期")):
+            text = post.get(key, "").strip()
+            try:
+                fields[key] = date.fromisoformat(text) if text else None
+            except ValueError:
+                errors.append({"field": key, "message": f"{label}“{text}”格式错误，应为 YYYY-MM-DD。"})
         days_text = post.get("feedback_working_days", "").strip()
         try:
             fields["feedback_working_days"] = int(days_text)
@@ -249,6 +255,8 @@ def memorandum_edit(request, code: str | None = None):
             "feedback_working_days": current.feedback_working_days,
             "signatories": [d.code for d in current.signatories.all()],
             "is_active": "on" if current.is_active else "",
+            "effective_from": current.effective_from.isoformat() if current.effective_from else "",
+            "effective_until": current.effective_until.isoformat() if current.effective_until else "",
         }
     else:
         form = {"feedback_working_days": 10, "signatories": [], "is_active": "on"}
@@ -271,7 +279,9 @@ def measure_edit(request, code: str | None = None):
     if (refused := _office_or_403(request)) is not None:
         return refused
     current = (
-        Measure.objects.filter(code=code).select_related("memorandum").first() if code is not None else None
+        Measure.objects.filter(code=code, superseded_by__isnull=True).select_related("memorandum").first()
+        if code is not None
+        else None
     )
     if code is not None and current is None:
         raise Http404("措施不存在。")
@@ -288,6 +298,17 @@ def measure_edit(request, code: str | None = None):
             "is_active": post.get("is_active") == "on",
         } | {k: post.getlist(k) for k in lists}
         try:
+            for key, label in (("effective_from", "生效日期"), ("effective_until", "失效日期")):
+                text = post.get(key, "").strip()
+                try:
+                    value = date.fromisoformat(text) if text else None
+                except ValueError:
+                    raise ValidationFailed.single(
+                        key, "format", f"{label}“{text}”格式错误，应为 YYYY-MM-DD。"
+                    ) from None
+                # On an edit an empty 生效日期 means "from today" (a new version) or unchanged.
+                if value is not None or key == "effective_until" or current is None:
+                    fields[key] = value
             if current is None:
                 memorandum = Memorandum.objects.filter(code=post.get("memorandum", "")).first()
                 if memorandum is None:
@@ -319,6 +340,7 @@ def measure_edit(request, code: str | None = None):
             "reach_roles": list(current.reach_roles),
             "directly_responsible_roles": list(current.directly_responsible_roles),
             "is_active": "on" if current.is_active else "",
+            "effective_until": current.effective_until.isoformat() if current.effective_until else "",
         }
     else:
         form = {"memorandum": request.GET.get("memorandum", ""), "kind": "punishment"}
@@ -332,6 +354,7 @@ def measure_edit(request, code: str | None = None):
             "errors": errors,
             "memoranda": Memorandum.objects.order_by("-is_active", "code"),
             "kinds": MeasureKind.choices,
+            "versions": selectors.measure_versions(current.code) if current else [],
             "departments": Department.objects.filter(is_active=True),
             # In use, plus retired ones the measure still names (kept unless unticked).
             "scenarios": (

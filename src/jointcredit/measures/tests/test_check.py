@@ -255,7 +255,10 @@ def test_malformed_identifier_and_unknown_scenario_are_rejected(catalog):
 def test_catalogue_edits_reach_the_check_at_once(blacklisted, office_admin):
     company, _ = blacklisted
     measure = Measure.objects.get(code="punish-funding")
-    measure_update(actor=office_admin, measure=measure, data={"scenarios": ["funding", "policy_benefit"]})
+    # Returns the current version (a new one: the measure is in force, ADR 0045).
+    measure = measure_update(
+        actor=office_admin, measure=measure, data={"scenarios": ["funding", "policy_benefit"]}
+    )
     assert codes(measure_check(identifier=company.identifier, scenario="policy_benefit")) == [
         ("punish-funding", "self")
     ]

@@ -114,7 +114,7 @@ def test_retiring_is_refused_while_a_measure_uses_it_then_checks_refuse_the_code
     assert "仍有 1 项在用措施适用业务场景“限制高消费”" in r.content.decode()
     assert Scenario.objects.get(pk=scenario.pk).is_active
 
-    measure_update(actor=office_admin, measure=measure, data={"scenarios": ["funding"]})
+    measure = measure_update(actor=office_admin, measure=measure, data={"scenarios": ["funding"]})
     r = office_page.post(f"/staff/measures/scenarios/{scenario.code}/edit/", {"action": "retire"})
     assert r.status_code == 302
     retired = Scenario.objects.get(pk=scenario.pk)
