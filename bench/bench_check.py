@@ -240,9 +240,10 @@ SQL_MEASURES = """
 SELECT m.id, m.code, m.name, m.kind, m.legal_basis, m.memorandum_id, mo.name, mo.document_no, m.scenarios,
        m.reaches_subject, m.reach_roles, m.directly_responsible_roles,
        COALESCE((SELECT array_agg(d.name ORDER BY d.code) FROM measures_measure_implementing_departments md
-                 JOIN accounts_department d ON d.id = md.department_id WHERE md.measure_id = m.id), '{}')
+                 JOIN accounts_department d ON d.id = md.department_id WHERE md.measure_id = m.id), '{}'),
+       m.version, m.effective_from, m.effective_until, mo.effective_from, mo.effective_until
 FROM measures_measure m JOIN measures_memorandum mo ON mo.id = m.memorandum_id
-WHERE m.is_active AND mo.is_active ORDER BY m.kind, m.code
+WHERE m.is_active AND mo.is_active ORDER BY m.kind, m.code, m.version
 """
 _LOCAL_TZ = ZoneInfo(
     "Asia/Shanghai"
@@ -280,6 +281,7 @@ def _ref_catalog(conn):
                     frozenset(row[10]),
                     frozenset(row[11]),
                     tuple(row[12]),
+                    *row[13:18],
                 )
                 for s in info.scenarios:
                     grouped.setdefault((info.memorandum_id, s), []).append(info)
@@ -360,6 +362,7 @@ def application(environ, start_response):
             role_entries=[(e, r) for r in roles for e in entries if e.subject_id == r.organisation_id],
             scenario=scenario,
             catalog=_ref_catalog(conn),
+            on=on,
         )
     body = {
         "subject": subject,

@@ -65,11 +65,11 @@ def internal_codes() -> set[str]:
     """Every code a person must never read bare: choice values of every model field, scenario
     codes, event kinds, measure codes and the audit actions recorded while seeding."""
     from jointcredit.audit.models import AuditEvent
-    from jointcredit.exchange.kinds import EVENT_KINDS
+    from jointcredit.exchange.kinds import event_kinds
     from jointcredit.measures.models import Measure
-    from jointcredit.measures.scenarios import SCENARIOS
+    from jointcredit.measures.scenarios import scenario_names
 
-    codes: set[str] = set(SCENARIOS) | set(EVENT_KINDS)
+    codes: set[str] = set(scenario_names()) | set(event_kinds())
     codes |= set(Measure.objects.values_list("code", flat=True))
     codes |= set(AuditEvent.objects.values_list("action", flat=True).distinct())
     for model in apps.get_models():

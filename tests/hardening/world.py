@@ -170,9 +170,9 @@ def _pools(world: World) -> dict[str, list]:
         "department_code": list(world.departments),
     }
     try:
-        from jointcredit.measures.scenarios import SCENARIOS
+        from jointcredit.measures.scenarios import scenarios_active
 
-        pools["scenario"] = list(SCENARIOS)
+        pools["scenario"] = list(scenarios_active())
     except ImportError:  # pragma: no cover
         pass
     try:

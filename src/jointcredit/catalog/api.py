@@ -15,7 +15,7 @@ from jointcredit.accounts.permissions import ensure_can_view
 from jointcredit.common.errors import ValidationFailed
 from jointcredit.common.schemas import Identifier, PageNumber, PageSize, choice_of, one_of, required_text
 from jointcredit.importing.pipeline import ImportMode
-from jointcredit.measures.scenarios import SCENARIOS
+from jointcredit.measures.scenarios import ScenarioCode, scenario_names, scenario_validate
 from jointcredit.subjects.selectors import subject_get
 
 from . import selectors, services
@@ -40,13 +40,13 @@ else:
     Label = required_text(50)
     ItemName = required_text(100)
     CategoryFilter = one_of(Category.values)
-    ScenarioFilter = one_of(SCENARIOS)
+    ScenarioFilter = ScenarioCode
     CategoryChoice = choice_of(Category.values)
     DisclosureChoice = choice_of(Disclosure.values)
     FrequencyChoice = choice_of(Frequency.values)
     FieldTypeChoice = choice_of(FieldType.values)
     Scope = choice_of(SubjectScope.values)
-    Scenario = choice_of(SCENARIOS)
+    Scenario = ScenarioCode
     TaskStatus = one_of(TASK_STATUS_LABELS, blank=True)
 
 
@@ -183,7 +183,7 @@ def usage_list(request, scenario: ScenarioFilter | None = None, department: str 
         "department__code", "scenario", "item__code"
     )
     if scenario:
-        qs = qs.filter(scenario=scenario)
+        qs = qs.filter(scenario=scenario_validate(scenario, retired_ok=True))
     if department:
         qs = qs.filter(department=_department(department))
     return [
@@ -194,7 +194,7 @@ def usage_list(request, scenario: ScenarioFilter | None = None, department: str 
             "item": u.item.code,
             "item_name": u.item.name,
             "scenario": u.scenario,
-            "scenario_label": u.get_scenario_display(),
+            "scenario_label": scenario_names().get(u.scenario, u.scenario),
             "purpose": u.purpose,
         }
         for u in qs
@@ -250,7 +250,7 @@ def subject_info(request, identifier: Identifier, scenario: ScenarioFilter | Non
     subject = subject_get(identifier)
     out = selectors.subject_catalog(subject, request.user)
     if scenario:
-        out["scenario"] = selectors.catalog_info_for(subject, scenario, request.user)
+        out["scenario"] = selectors.catalog_info_for(subject, scenario_validate(scenario), request.user)
     return out
 
 

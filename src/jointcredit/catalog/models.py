@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from jointcredit.common import clock
 from jointcredit.importing.pipeline import ImportMode
-from jointcredit.measures.scenarios import SCENARIO_CHOICES
+from jointcredit.measures.models import scenario_name
 from jointcredit.subjects.models import SubjectKind
 
 
@@ -138,7 +138,7 @@ class Usage(models.Model):
     item = models.ForeignKey(
         CatalogItem, on_delete=models.CASCADE, related_name="usages", verbose_name="信息项"
     )
-    scenario = models.CharField("应用场景", max_length=32, choices=SCENARIO_CHOICES)
+    scenario = models.CharField("应用场景", max_length=32, help_text="业务场景代码（measures.Scenario）")
     purpose = models.CharField("使用方式", max_length=200, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
@@ -151,7 +151,7 @@ class Usage(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.department} · {self.get_scenario_display()} · {self.item.name}"
+        return f"{self.department} · {scenario_name(self.scenario)} · {self.item.name}"
 
 
 class CollectionTask(models.Model):

@@ -29,7 +29,7 @@ from jointcredit.common.jsonable import jsonable
 from jointcredit.exchange.outbox import event_emit
 from jointcredit.importing.pipeline import ERROR_CAP, ImportMode, Rollback, collect_errors, mode_check
 from jointcredit.importing.tabular import read_frame
-from jointcredit.measures.scenarios import SCENARIOS
+from jointcredit.measures.scenarios import scenario_validate
 from jointcredit.subjects.services import subjects_resolve
 
 from . import validation
@@ -354,14 +354,7 @@ def usage_set(
     """The using department's admin (or the office) lists an item for a check scenario."""
     if not as_system:
         ensure_department_admin(actor, department)
-    if scenario not in SCENARIOS:
-        raise ValidationFailed.single(
-            "scenario",
-            "choice",
-            f"应用场景“{scenario}”无效，应为："
-            + "、".join(f"{k}（{v}）" for k, v in SCENARIOS.items())
-            + "。",
-        )
+    scenario = scenario_validate(scenario)
     with transaction.atomic():
         usage, created = Usage.objects.update_or_create(
             department=department, item=item, scenario=scenario, defaults={"purpose": purpose[:200]}

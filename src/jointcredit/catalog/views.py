@@ -16,7 +16,7 @@ from jointcredit.common import clock
 from jointcredit.common.errors import DomainError
 from jointcredit.common.params import int_or
 from jointcredit.importing.pipeline import ImportMode
-from jointcredit.measures.scenarios import SCENARIOS
+from jointcredit.measures.scenarios import scenarios_active
 from jointcredit.subjects.selectors import subject_get
 
 from . import forms as item_forms
@@ -174,7 +174,7 @@ def usages(request):
         "catalog/usages.html",
         {
             "usages": qs,
-            "scenarios": SCENARIOS.items(),
+            "scenarios": scenarios_active().items(),
             "scenario": scenario,
             "items": selectors.item_list(active_only=True),
             "departments": Department.objects.filter(is_active=True),
@@ -193,7 +193,7 @@ def subject_page(request, identifier: str):
             "subject": subject,
             "info": selectors.subject_catalog(subject, request.user),
             "scenario": scenario,
-            "scenarios": SCENARIOS.items(),
+            "scenarios": scenarios_active().items(),
             "check": selectors.catalog_info_for(subject, scenario, request.user) if scenario else None,
         },
     )

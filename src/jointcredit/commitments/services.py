@@ -64,9 +64,9 @@ def commitment_eligibility(*, identifier: str, on: date | None = None) -> dict:
     out["hits"] = [h.as_dict() for h in result.hits]
     for h in result.hits:
         if h.measure.kind == "punishment":
-            out["reasons"].append(f"{h.measure.name}：{h.explanation()}")
+            out["reasons"].append(f"{h.measure.name}：{h.explanation}")
         elif h.measure.code == TOLERANCE_MEASURE:
-            out["basis"].append(f"红名单激励措施“{h.measure.name}”：{h.explanation()}")
+            out["basis"].append(f"红名单激励措施“{h.measure.name}”：{h.explanation}")
     entries = ListEntry.objects.filter(effective_entries_q(on), subject=subject).select_related("list_type")
     for e in entries:
         if e.list_type.color == ListColor.BLACK:

@@ -56,6 +56,10 @@ INT64 = (-(2**63), 2**63 - 1)
 # belongs in the schema (common.schemas), not here.
 RULES_BEYOND_SCHEMA: dict[tuple[str, str], str] = {
     ("*", "exists"): "引用的代码（部门、名单类型、目录项等）须在库中存在",
+    # 业务场景 are data the office maintains (ADR 0045): the document gives their pattern, the
+    # table decides; GET /api/v1/scenarios lists the codes in use.
+    ("scenario", "choice"): "业务场景代码须为库中在用的场景（GET /api/v1/scenarios 列出）",
+    ("scenarios", "choice"): "业务场景代码须为库中在用的场景（GET /api/v1/scenarios 列出）",
     # PostgreSQL stores no NUL character in text; JSON Schema has no portable way to forbid one in
     # every string, so a text containing \u0000 is refused as a whole request (config.api).
     ("请求", "data"): "文本不能含空字符（\\u0000）：数据库无法保存",

@@ -14,12 +14,12 @@ from jointcredit.common.errors import NotFound
 from jointcredit.common.schemas import PageNumber, PageSize, choice_of, one_of, required_text
 
 from . import selectors, services
-from .kinds import EVENT_KINDS, FAMILIES
+from .kinds import subscribable_kinds
 from .models import DeliveryStatus, FeedbackResult
 
 router = Router(tags=["信息推送与反馈"])
 
-EventKind = choice_of([*EVENT_KINDS, *(f"{family}.*" for family in FAMILIES)])
+EventKind = choice_of(list(subscribable_kinds()))
 DeliveryStatusFilter = one_of(DeliveryStatus.values)
 PushState = one_of(selectors.INBOX_FILTERS)
 Result = choice_of(FeedbackResult.values)

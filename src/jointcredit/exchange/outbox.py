@@ -25,6 +25,7 @@ from jointcredit.common import clock
 from jointcredit.common.bulk import db_datetime, insert_frame
 from jointcredit.common.jsonable import jsonable
 
+from .kinds import kind_ensure
 from .models import OutboxEvent
 
 logger = logging.getLogger(__name__)
@@ -86,10 +87,12 @@ def event_emit(
 ) -> OutboxEvent:
     """Write an event row in the caller's transaction (transactional outbox).
 
-    ``kind`` is dotted, e.g. ``list_entry.published``, ``record.withdrawn``. ``data`` must carry all
-    a consumer needs without a second call.
+    ``kind`` is dotted, e.g. ``list_entry.published``, ``record.withdrawn``, and declared in the
+    emitting app's ``event_kinds`` module (``kinds.kind_ensure``: what is emitted is subscribable).
+    ``data`` must carry all a consumer needs without a second call.
     """
     _in_transaction("event_emit")
+    kind_ensure(kind)
     now = clock.now()
     event = OutboxEvent.objects.create(
         id=event_id(now),
@@ -122,6 +125,8 @@ def events_frame(
     struct expression (JSON-encoded here) or a column of JSON text. Pure polars: safe to run in a
     worker thread (``now`` defaults to the clock's now). ``first`` and ``rand`` continue one run of
     ids over slices of a larger frame (``events_emit_frame``)."""
+    if isinstance(kind, str):
+        kind_ensure(kind)
     now = now or clock.now()
     lit = lambda v: v if isinstance(v, pl.Expr) else pl.lit(v, dtype=pl.String)  # noqa: E731
     is_struct = isinstance(rows.lazy().select(payload).collect_schema().dtypes()[0], pl.Struct)
@@ -176,6 +181,8 @@ def events_emit_bulk(events: list[dict[str, Any]]) -> int:
     _in_transaction("events_emit_bulk")
     if not events:
         return 0
+    for kind in {e["kind"] for e in events}:
+        kind_ensure(kind)
     rows = pl.DataFrame(
         {
             "kind": [e["kind"] for e in events],

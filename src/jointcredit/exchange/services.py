@@ -18,7 +18,8 @@ from jointcredit.common.errors import Conflict, PermissionDenied, ValidationFail
 from jointcredit.importing.tabular import read_table
 
 from .extensions import list_type_codes_existing, recorded_check_refusal
-from .kinds import EVENT_KINDS, kind_valid
+from .kinds import event_kinds as declared_kinds
+from .kinds import kind_valid
 from .models import Delivery, DeliveryStatus, Feedback, FeedbackResult, Push, Subscription
 from .webhooks import webhook_url_validate
 
@@ -71,7 +72,8 @@ def subscription_create(
             {
                 "field": "event_kinds",
                 "rule": "choice",
-                "message": f"事件类型 {'、'.join(bad)} 无效；可选：{'、'.join(EVENT_KINDS)}（或 前缀.*）。",
+                "message": f"事件类型 {'、'.join(bad)} 无效；可选："
+                f"{'、'.join(declared_kinds())}（或 前缀.*）。",
             }
         )
     codes = list(dict.fromkeys(list_type_codes or []))

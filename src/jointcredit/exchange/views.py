@@ -20,7 +20,7 @@ from jointcredit.importing.template_files import template_response
 
 from . import selectors, services
 from .charts import bar_chart_svg
-from .kinds import EVENT_KINDS, kind_label
+from .kinds import event_kinds, kind_label
 from .models import DeliveryStatus, FeedbackResult
 
 
@@ -176,7 +176,7 @@ def subscriptions(request):
         "exchange/subscriptions.html",
         {
             "page": page,
-            "kinds": EVENT_KINDS,
+            "kinds": event_kinds(),
             "form": form,
             "errors": errors,
             "created_secret": created_secret,

@@ -342,7 +342,8 @@ def honour_create(request, payload: HonourIn):
 def honours_to_revoke(request, mine: bool = True):
     ensure_can_view(request.auth)
     department = request.auth.department if mine else None
-    return {"items": [_honour_out(h) for h in honours.honours_to_revoke(department=department)[:500]]}
+    items = honours.honours_to_revoke(department=department)[:500]
+    return {"items": [_honour_out(r.honour) | {"reasons": r.reasons} for r in items]}
 
 
 class RevokeIn(Schema):

@@ -2,9 +2,10 @@
 
 Barred = the check engine (``measures.selectors.measure_check``, scenario ``honours``) returns a
 punishment for the candidate: its own black entry, or one of an organisation where it holds a role
-the measure reaches (法定代表人, 负责人, 高级管理人员, directly responsible 董事/股东). As a safety
-net a candidate with an effective black entry of its own is barred even when no memorandum links
-its list type to the honours measure.
+the measure reaches (the measure's ``reaches_subject``, ``reach_roles`` and
+``directly_responsible_roles``, configured by the office). As a safety net a candidate with an
+effective black entry of its own is barred even when no memorandum links its list type to the
+honours measure. The screening and the revocation worklist share that rule (``_barred_reasons``).
 """
 
 from __future__ import annotations
@@ -73,41 +74,64 @@ def honours_screen(*, identifiers: list[str], on: date | None = None) -> list[Sc
             out.append(row)
             continue
         row.name = result.subject.name
-        reasons = [
-            f"{h.measure.name}：{h.explanation()}" for h in result.hits if h.measure.kind == "punishment"
-        ]
-        if not reasons:
-            own = ListEntry.objects.filter(_black_entries_q(on), subject=result.subject).select_related(
-                "list_type"
-            )
-            reasons = [f"本主体在{e.list_type.name}中（{e.department.name}认定）" for e in own]
+        reasons = _barred_reasons(result, on)
         if reasons:
-            row.status, row.reasons = "barred", list(dict.fromkeys(reasons))
+            row.status, row.reasons = "barred", reasons
         out.append(row)
     return out
 
 
-def _barred_subject_ids_q(on: date) -> Q:
-    """Honours whose holder is black-listed itself or holds a reaching role in a black-listed
-    organisation (set-based prefilter; the worklist page explains each via the check engine)."""
-    black = ListEntry.objects.filter(_black_entries_q(on)).values("subject_id")
-    via = (
-        RelatedPerson.objects.filter(subject_id__in=black)
-        .filter(
-            Q(role__in=["legal_representative", "principal", "senior_manager"])
-            | Q(role__in=["director", "shareholder"], directly_responsible=True)
+def _barred_reasons(result, on: date) -> list[str]:
+    """Why a checked subject may not hold an honour: the punishments the check engine finds in the
+    ``honours`` scenario (each with its explanation), else the subject's own effective black
+    entries (the safety net for list types no memorandum links to the honours measure)."""
+    reasons = [f"{h.measure.name}：{h.explanation}" for h in result.hits if h.measure.kind == "punishment"]
+    if not reasons:
+        own = ListEntry.objects.filter(_black_entries_q(on), subject=result.subject).select_related(
+            "list_type", "department"
         )
-        .values("person_id")
-    )
+        reasons = [f"本主体在{e.list_type.name}中（{e.department.name}认定）" for e in own]
+    return list(dict.fromkeys(reasons))
+
+
+def _candidate_subject_ids_q(on: date) -> Q:
+    """Honour holders the check engine could bar (set-based prefilter, deliberately wide): black-listed
+    themselves, or holding any role on ``on`` in a black-listed organisation. Which roles a measure
+    reaches, and whether only directly responsible holders, is the engine's to decide."""
+    black = ListEntry.objects.filter(_black_entries_q(on)).values("subject_id")
+    from jointcredit.measures.selectors import role_held_q
+
+    via = RelatedPerson.objects.filter(role_held_q(on), subject_id__in=black).values("person_id")
     return Q(subject_id__in=black) | Q(subject_id__in=via)
 
 
-def honours_to_revoke(*, department=None, on: date | None = None):
+@dataclass
+class Revocation:
+    """One line of the revocation worklist: the held honour and why its holder is barred."""
+
+    honour: Honour
+    reasons: list[str]
+
+
+def honours_to_revoke(*, department=None, on: date | None = None) -> list[Revocation]:
+    """Held honours whose holder the check engine bars in the ``honours`` scenario on ``on``, as the
+    measures' reach says (subject itself, related persons by role, directly responsible only), each
+    with its reasons: the hits' explanations (the worklist page and API show them)."""
+    from jointcredit.measures.selectors import measure_check
+
     on = on or clock.today()
-    qs = Honour.objects.filter(revoked_at__isnull=True).filter(_barred_subject_ids_q(on))
+    qs = Honour.objects.filter(revoked_at__isnull=True).filter(_candidate_subject_ids_q(on))
     if department is not None:
         qs = qs.filter(department=department)
-    return qs.select_related("subject", "department").order_by("department__code", "-awarded_on", "id")
+    candidates = list(
+        qs.select_related("subject", "department").order_by("department__code", "-awarded_on", "id")
+    )
+    reasons: dict[int, list[str]] = {}
+    for honour in candidates:
+        if honour.subject_id not in reasons:
+            result = measure_check(identifier=honour.subject.identifier, scenario="honours", on=on)
+            reasons[honour.subject_id] = _barred_reasons(result, on) if result.subject else []
+    return [Revocation(h, reasons[h.subject_id]) for h in candidates if reasons[h.subject_id]]
 
 
 def honour_list(*, department=None, identifier: str | None = None):

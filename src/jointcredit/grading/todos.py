@@ -13,7 +13,7 @@ def honours_to_revoke_todo(user) -> dict | None:
     # The honours page's worklist is ``honours_to_revoke`` of the user's own department: no filters.
     return todo_card(
         label="荣誉称号待撤销（获得者已被列入黑名单）",
-        count=honours_to_revoke(department=user.department).count(),
+        count=len(honours_to_revoke(department=user.department)),
         url_name="grading:honours",
         filters={},
     )

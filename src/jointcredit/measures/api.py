@@ -10,6 +10,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
+from jointcredit.common.errors import NotFound
 from jointcredit.common.pagination import Page
 from jointcredit.common.schemas import (
     Identifier,
@@ -17,7 +18,6 @@ from jointcredit.common.schemas import (
     PageNumber,
     PageSize,
     choice_of,
-    one_of,
     required_text,
 )
 from jointcredit.subjects.models import RelatedRole, SubjectKind
@@ -25,7 +25,7 @@ from jointcredit.subjects.models import RelatedRole, SubjectKind
 from . import selectors, services
 from .models import Measure, Memorandum, RecordedCheck, Screening
 from .recorded import recorded_check_verify
-from .scenarios import SCENARIOS
+from .scenarios import ScenarioCode
 
 PREFIX = ""
 router = Router(tags=["联合奖惩"])
@@ -60,8 +60,8 @@ else:
     FormerIdentifiers = Annotated[list[Identifier], Field(json_schema_extra={"maxItems": 10})]
     Code = required_text()
     WorkingDays = Annotated[int, Field(json_schema_extra={"minimum": 1, "maximum": 60})]
-    Scenario = one_of(SCENARIOS)
-    ScenarioChoice = choice_of(SCENARIOS)
+    Scenario = ScenarioCode
+    ScenarioChoice = ScenarioCode
     Role = choice_of(RelatedRole.values)
 
 
@@ -293,6 +293,9 @@ class MemorandumOut(Schema):
     is_active: bool
     signatories: list[DepartmentRef]
     measure_count: int
+    effective_from: date | None = Field(description="生效日期（含当日）；null 为自始有效")
+    effective_until: date | None = Field(description="失效日期（含当日）；null 为长期有效")
+    version: int = Field(description="版本：每次修改加一")
 
 
 class MemorandumIn(Schema):
@@ -303,6 +306,8 @@ class MemorandumIn(Schema):
     feedback_working_days: WorkingDays = 10
     signatories: list[str] = []
     is_active: bool = True
+    effective_from: date | None = None
+    effective_until: date | None = None
 
 
 class MemorandumPatch(Schema):
@@ -312,6 +317,8 @@ class MemorandumPatch(Schema):
     feedback_working_days: int | None = None
     signatories: list[str] | None = None
     is_active: bool | None = None
+    effective_from: date | None = None
+    effective_until: date | None = None
 
 
 class MeasureOut(Schema):
@@ -327,6 +334,10 @@ class MeasureOut(Schema):
     reach_roles: list[str]
     directly_responsible_roles: list[str]
     is_active: bool
+    version: int = Field(description="版本：修改已生效的措施生成新版本，旧版本保留并截至新版本生效前一日")
+    effective_from: date | None = Field(description="本版本生效日期（含当日）；null 为自始有效")
+    effective_until: date | None = Field(description="本版本失效日期（含当日）；null 为长期有效")
+    current: bool = Field(description="是否现行版本")
 
 
 class MeasureIn(Schema):
@@ -341,6 +352,8 @@ class MeasureIn(Schema):
     reach_roles: list[Role] = []
     directly_responsible_roles: list[Role] = []
     is_active: bool = True
+    effective_from: date | None = None
+    effective_until: date | None = None
 
 
 class MeasurePatch(Schema):
@@ -353,6 +366,10 @@ class MeasurePatch(Schema):
     reach_roles: list[Role] | None = None
     directly_responsible_roles: list[Role] | None = None
     is_active: bool | None = None
+    effective_from: date | None = Field(
+        None, description="修改已生效的措施时，新版本的生效日期（不早于今天，默认今天）"
+    )
+    effective_until: date | None = None
 
 
 class MemorandumPage(Schema):
@@ -384,6 +401,9 @@ def memorandum_out(memo: Memorandum) -> dict:
         "signed_on": memo.signed_on,
         "feedback_working_days": memo.feedback_working_days,
         "is_active": memo.is_active,
+        "effective_from": memo.effective_from,
+        "effective_until": memo.effective_until,
+        "version": memo.version,
         "signatories": [_dept(d) for d in memo.signatories.all()],
         "measure_count": count if count is not None else memo.measures.count(),
     }
@@ -403,7 +423,33 @@ def measure_out(m: Measure) -> dict:
         "reach_roles": list(m.reach_roles or []),
         "directly_responsible_roles": list(m.directly_responsible_roles or []),
         "is_active": m.is_active,
+        "version": m.version,
+        "effective_from": m.effective_from,
+        "effective_until": m.effective_until,
+        "current": m.superseded_by_id is None,
     }
+
+
+class ScenarioOut(Schema):
+    code: str
+    name: str = Field(description="场景名称")
+    departments: list[DepartmentRef] = Field(description="使用该场景的部门")
+    is_active: bool = Field(description="在用；已停用的场景不能用于核查，存量记录仍显示其名称")
+
+
+@router.get("/scenarios", response=list[ScenarioOut], summary="业务场景（信用办维护的数据）")
+def scenario_list(request, include_retired: bool = False):
+    """The codes ``scenario`` parameters accept: the scenarios in use (``include_retired`` adds the
+    retired ones, which stored checks and screenings may name)."""
+    return [
+        {
+            "code": s.code,
+            "name": s.name,
+            "departments": [_dept(d) for d in s.departments.all()],
+            "is_active": s.is_active,
+        }
+        for s in selectors.scenario_list(include_retired=include_retired)
+    ]
 
 
 def _page(page: Page, fn) -> dict:
@@ -471,7 +517,21 @@ def measure_detail(request, code: str):
     return measure_out(selectors.measure_get(code))
 
 
-@router.patch("/measures/{code}", response=MeasureOut, summary="修改措施（信用办管理员）")
+@router.get("/measures/{code}/versions", response=list[MeasureOut], summary="措施的全部版本（旧到新）")
+def measure_versions(request, code: str):
+    versions = selectors.measure_versions(code)
+    if not versions:
+        raise NotFound(f"未找到代码为“{code}”的奖惩措施。")
+    return [measure_out(m) for m in versions]
+
+
+@router.patch(
+    "/measures/{code}",
+    response=MeasureOut,
+    summary="修改措施（信用办管理员）",
+    description="修改已生效的措施不改写历史：生成新版本（自 effective_from 起，默认今天），"
+    "原版本截至前一日，核查按核查日期适用当时有效的版本。返回现行版本。",
+)
 def measure_update(request, code: str, payload: MeasurePatch):
     measure = services.measure_update(
         actor=request.auth, measure=selectors.measure_get(code), data=payload.dict(exclude_unset=True)

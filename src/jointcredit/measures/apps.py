@@ -15,7 +15,7 @@ class MeasuresConfig(AppConfig):
         from . import unchecked
         from .catalog import catalog_changed
         from .extensions import register_grant_source
-        from .models import Measure, Memorandum
+        from .models import Measure, Memorandum, Scenario
         from .pushes import push_plans
         from .recorded import recorded_check_refusal
 
@@ -28,7 +28,7 @@ class MeasuresConfig(AppConfig):
         register_merge_keep("measures.RecordedCheck", "核查留痕记录核查当时的主体，属业务案卷的证据")
 
         # Any write to the catalogue (services, admin, shell) reaches the check engine's cache.
-        for model in (Memorandum, Measure):
+        for model in (Memorandum, Measure, Scenario):
             post_save.connect(
                 catalog_changed, sender=model, dispatch_uid=f"measures_catalog_save_{model.__name__}"
             )
@@ -51,6 +51,9 @@ class MeasuresConfig(AppConfig):
             group=CONFIGURATION,
             order=32,
             office_only=True,
+        )
+        register_nav(
+            label="业务场景", url_name="measures:scenarios", group=CONFIGURATION, order=33, office_only=True
         )
         register_nav(label="核查留痕", url_name="measures:recorded_checks", group=DAILY, order=33)
         register_nav(

@@ -1,4 +1,5 @@
-"""In-process cache of the measure catalogue (active measures of active memoranda).
+"""In-process cache of the measure catalogue (every version of the active measures of active
+memoranda, with their validity, and the business scenarios the office maintains).
 
 Every check needs "the measures of memorandum M that bite in scenario S"; the catalogue changes a
 few times a year, so each worker process keeps it in memory, indexed by (memorandum, scenario).
@@ -16,13 +17,14 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.conf import settings
 from django.db.models import F
 
 from jointcredit.common import clock
 
-from .models import CatalogVersion, Measure, MeasureKind
+from .models import CatalogVersion, Measure, MeasureKind, Scenario
 
 _KIND_LABELS = dict(MeasureKind.choices)
 
@@ -42,21 +44,42 @@ class MeasureInfo:
     reach_roles: frozenset[str]
     directly_responsible_roles: frozenset[str]
     implementing_departments: tuple[str, ...]
+    # Validity of this version and of its memorandum (ADR 0045); None = open.
+    version: int = 1
+    effective_from: date | None = None
+    effective_until: date | None = None
+    memorandum_effective_from: date | None = None
+    memorandum_effective_until: date | None = None
 
     @property
     def kind_label(self) -> str:
         return _KIND_LABELS.get(self.kind, self.kind)
+
+    def in_force(self, on: date) -> bool:
+        """This version, and its memorandum, were in force on ``on`` (both ends inclusive)."""
+        return (
+            (self.effective_from is None or self.effective_from <= on)
+            and (self.effective_until is None or on <= self.effective_until)
+            and (self.memorandum_effective_from is None or self.memorandum_effective_from <= on)
+            and (self.memorandum_effective_until is None or on <= self.memorandum_effective_until)
+        )
 
 
 @dataclass
 class Catalog:
     version: int
     by_memo_scenario: dict[tuple[int, str], tuple[MeasureInfo, ...]] = field(default_factory=dict)
+    # 业务场景 (ADR 0045): the ones in use (code → name, the office's order) and every one ever
+    # entered, retired ones included, for labelling stored checks and screenings.
+    scenarios: dict[str, str] = field(default_factory=dict)
+    scenario_names: dict[str, str] = field(default_factory=dict)
 
-    def measures_for(self, memorandum_id: int | None, scenario: str) -> tuple[MeasureInfo, ...]:
+    def measures_for(self, memorandum_id: int | None, scenario: str, on: date) -> tuple[MeasureInfo, ...]:
+        """The measures of the memorandum that bite in ``scenario`` and were in force on ``on``
+        (at most one version of each measure)."""
         if memorandum_id is None:
             return ()
-        return self.by_memo_scenario.get((memorandum_id, scenario), ())
+        return tuple(m for m in self.by_memo_scenario.get((memorandum_id, scenario), ()) if m.in_force(on))
 
 
 _lock = threading.Lock()
@@ -79,7 +102,7 @@ def _load(version: int) -> Catalog:
         Measure.objects.filter(is_active=True, memorandum__is_active=True)
         .select_related("memorandum")
         .prefetch_related("implementing_departments")
-        .order_by("kind", "code")
+        .order_by("kind", "code", "version")
     )
     for m in rows:
         info = MeasureInfo(
@@ -96,10 +119,19 @@ def _load(version: int) -> Catalog:
             reach_roles=frozenset(m.reach_roles or ()),
             directly_responsible_roles=frozenset(m.directly_responsible_roles or ()),
             implementing_departments=tuple(d.name for d in m.implementing_departments.all()),
+            version=m.version,
+            effective_from=m.effective_from,
+            effective_until=m.effective_until,
+            memorandum_effective_from=m.memorandum.effective_from,
+            memorandum_effective_until=m.memorandum.effective_until,
         )
         for scenario in info.scenarios:
             grouped.setdefault((m.memorandum_id, scenario), []).append(info)
     catalog.by_memo_scenario = {k: tuple(v) for k, v in grouped.items()}
+    for code, name, active in Scenario.objects.order_by("id").values_list("code", "name", "is_active"):
+        catalog.scenario_names[code] = name
+        if active:
+            catalog.scenarios[code] = name
     return catalog
 
 

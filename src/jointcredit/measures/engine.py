@@ -110,7 +110,12 @@ class Hit:
             return "self"
         return f"{ROLE_LABELS.get(self.link.role, self.link.role)}:{self.link.organisation_identifier}"
 
+    @property
     def explanation(self) -> str:
+        """Why the measure applies, in Chinese. A property, not a method: an f-string or a JSON
+        field given ``hit.explanation`` must get the text (a method there stored
+        ``<bound method Hit.explanation …>`` in commitments and audit rows; repaired by
+        ``commitments.0004_repair_hit_explanations``)."""
         entry, m = self.entry, self.measure
         until = f"，有效期至 {entry.valid_until:%Y-%m-%d}" if entry.valid_until else ""
         listed = f"“{entry.list_type_name}”（认定部门：{entry.department_name}{until}）"
@@ -159,7 +164,7 @@ class Hit:
             "later_revoked": e.later_revoked,
             "removed_on": e.removed_on,
             "removal_reason": e.removal_reason,
-            "explanation": self.explanation(),
+            "explanation": self.explanation,
         }
 
 
@@ -169,16 +174,18 @@ def hits_compute(
     role_entries: list[tuple[EntryRow, RoleLink]],
     scenario: str,
     catalog: Catalog,
+    on: date,
 ) -> list[Hit]:
+    """Only memoranda and measure versions in force on ``on`` (the check's date) apply (ADR 0045)."""
     self_black = any(e.color == "black" for e in self_entries)
     hits: list[Hit] = []
     for entry in self_entries:
-        for m in catalog.measures_for(entry.memorandum_id, scenario):
+        for m in catalog.measures_for(entry.memorandum_id, scenario, on):
             if not m.reaches_subject or (self_black and m.kind == "incentive"):
                 continue
             hits.append(Hit(m, entry, None))
     for entry, link in role_entries:
-        for m in catalog.measures_for(entry.memorandum_id, scenario):
+        for m in catalog.measures_for(entry.memorandum_id, scenario, on):
             if link.role not in m.reach_roles:
                 continue
             if link.role in m.directly_responsible_roles and not link.directly_responsible:

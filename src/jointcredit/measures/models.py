@@ -1,13 +1,44 @@
+from datetime import date
+
 from django.db import models
+from django.db.models import Q
 
 from jointcredit.subjects.models import RelatedRole
-
-from .scenarios import SCENARIO_CHOICES
 
 
 class MeasureKind(models.TextChoices):
     INCENTIVE = "incentive", "激励"
     PUNISHMENT = "punishment", "惩戒"
+
+
+class Scenario(models.Model):
+    """业务场景: where measures bite (行政许可审批, 招投标, 评先评优…). Data the office maintains, so a
+    memorandum that needs a new scenario (e.g. 限制高消费) is entered without a release. Measures,
+    checks, screenings and recorded checks name a scenario by its ``code``, which never changes; a
+    scenario that is no longer used is retired (``is_active``), never deleted, so every stored
+    reference keeps its name (ADR 0045)."""
+
+    code = models.SlugField(
+        "场景代码",
+        max_length=32,
+        unique=True,
+        help_text="小写字母开头，由小写字母、数字和下划线组成；登记后不可修改。",
+    )
+    name = models.CharField("场景名称", max_length=100)
+    departments = models.ManyToManyField(
+        "accounts.Department", blank=True, related_name="scenarios", verbose_name="使用部门"
+    )
+    is_active = models.BooleanField("在用", default=True)
+    created_at = models.DateTimeField("登记时间", null=True, blank=True)
+    retired_at = models.DateTimeField("停用时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "业务场景"
+        verbose_name_plural = "业务场景"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Memorandum(models.Model):
@@ -22,6 +53,11 @@ class Memorandum(models.Model):
     )
     feedback_working_days = models.PositiveSmallIntegerField("反馈期限（工作日）", default=10)
     is_active = models.BooleanField("有效", default=True)
+    effective_from = models.DateField("生效日期", null=True, blank=True, help_text="为空表示自始有效")
+    effective_until = models.DateField(
+        "失效日期", null=True, blank=True, help_text="为空表示长期有效（含当日）"
+    )
+    version = models.PositiveIntegerField("版本", default=1, help_text="每次修改加一；修改前后的内容记入审计")
 
     class Meta:
         verbose_name = "联合奖惩备忘录"
@@ -32,13 +68,24 @@ class Memorandum(models.Model):
         return self.name
 
 
+def in_force_q(on: date, prefix: str = "") -> Q:
+    """``effective_from ≤ on ≤ effective_until`` (nulls open) for memoranda and measures, in SQL."""
+    return (Q(**{f"{prefix}effective_from__isnull": True}) | Q(**{f"{prefix}effective_from__lte": on})) & (
+        Q(**{f"{prefix}effective_until__isnull": True}) | Q(**{f"{prefix}effective_until__gte": on})
+    )
+
+
 class Measure(models.Model):
-    """One joint measure (措施清单条目)."""
+    """One joint measure (措施清单条目), one row per version: the versions of a measure share its
+    ``code``; the current one has no ``superseded_by``. Editing a measure in force closes the
+    current version the day before the change takes effect and adds the next (ADR 0045), so a
+    check dated before the change still applies what was in force then.
+    """
 
     memorandum = models.ForeignKey(
         Memorandum, on_delete=models.PROTECT, related_name="measures", verbose_name="所属备忘录"
     )
-    code = models.SlugField("措施代码", max_length=64, unique=True)
+    code = models.SlugField("措施代码", max_length=64)
     name = models.CharField("措施名称", max_length=200)
     kind = models.CharField("类型", max_length=16, choices=MeasureKind.choices)
     legal_basis = models.TextField("依据", blank=True)
@@ -46,7 +93,7 @@ class Measure(models.Model):
         "accounts.Department", blank=True, related_name="implemented_measures", verbose_name="实施部门"
     )
     scenarios = models.JSONField(
-        "适用业务场景", default=list, help_text="场景代码列表，见 measures.scenarios.SCENARIOS"
+        "适用业务场景", default=list, help_text="业务场景代码列表（业务场景表 Scenario 的 code）"
     )
     reaches_subject = models.BooleanField("作用于主体本身", default=True)
     reach_roles = models.JSONField(
@@ -62,11 +109,30 @@ class Measure(models.Model):
         help_text="列在此处的身份，只有标记为“对失信行为负有直接责任”的关联人才受此措施约束。",
     )
     is_active = models.BooleanField("有效", default=True)
+    effective_from = models.DateField("生效日期", null=True, blank=True, help_text="为空表示自始有效")
+    effective_until = models.DateField(
+        "失效日期", null=True, blank=True, help_text="为空表示长期有效（含当日）"
+    )
+    version = models.PositiveIntegerField("版本", default=1)
+    superseded_by = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="被新版本取代",
+    )
 
     class Meta:
         verbose_name = "奖惩措施"
         verbose_name_plural = "奖惩措施"
-        ordering = ["memorandum", "code"]
+        ordering = ["memorandum", "code", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="measure_code_version"),
+            models.UniqueConstraint(
+                fields=["code"], condition=Q(superseded_by__isnull=True), name="measure_code_current"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.get_kind_display()}）"
@@ -108,7 +174,7 @@ class Screening(models.Model):
     not a million rows.
     """
 
-    scenario = models.CharField("业务场景", max_length=32, choices=SCENARIO_CHOICES)
+    scenario = models.CharField("业务场景", max_length=32)
     on = models.DateField("比对日期")
     file_name = models.CharField("上传文件名", max_length=255)
     total = models.PositiveIntegerField("总行数", default=0)
@@ -140,7 +206,7 @@ class Screening(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.file_name} · {self.get_scenario_display()} · {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.file_name} · {scenario_name(self.scenario)} · {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class RecordedCheck(models.Model):
@@ -168,7 +234,7 @@ class RecordedCheck(models.Model):
         related_name="recorded_checks",
         verbose_name="主体",
     )
-    scenario = models.CharField("业务场景", max_length=32, choices=SCENARIO_CHOICES)
+    scenario = models.CharField("业务场景", max_length=32)
     on = models.DateField("核查日期")
     known_at = models.DateTimeField("记录时点", null=True, blank=True, help_text="为空表示核查当时的记录")
     case_no = models.CharField("业务案卷号", max_length=100)
@@ -187,8 +253,14 @@ class RecordedCheck(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.case_no} · {self.identifier} · {self.get_scenario_display()} · {self.on}"
+        return f"{self.case_no} · {self.identifier} · {scenario_name(self.scenario)} · {self.on}"
 
     @property
     def hit_count(self) -> int:
         return len(self.answer.get("hits") or [])
+
+
+def scenario_name(code: str) -> str:
+    """The Chinese name of a scenario code (retired ones too) for a row's ``__str__`` (one query;
+    pages use the cached catalogue through the ``scenario_label`` template filter)."""
+    return Scenario.objects.filter(code=code).values_list("name", flat=True).first() or code

@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections import defaultdict
 
 from jointcredit.accounts.models import Department
+from jointcredit.common import clock
 from jointcredit.exchange.extensions import PushPlan
 from jointcredit.lists.models import ListColor, ListEntry
 
-from .models import Measure, MeasureKind
+from .models import Measure, MeasureKind, in_force_q
 
 
 def push_plans(entry_ids: list[int]) -> dict[int, PushPlan]:
@@ -21,9 +22,14 @@ def push_plans(entry_ids: list[int]) -> dict[int, PushPlan]:
     if not memo_ids:
         return {}
     measures_by_memo: dict[int, list[Measure]] = defaultdict(list)
-    for measure in Measure.objects.filter(memorandum_id__in=memo_ids, is_active=True).prefetch_related(
-        "implementing_departments"
-    ):
+    # What is in force today, when the entry is pushed (ADR 0045): the measure's version and its memorandum.
+    today = clock.today()
+    in_force = (
+        Measure.objects.filter(memorandum_id__in=memo_ids, is_active=True)
+        .filter(in_force_q(today), in_force_q(today, "memorandum__"))
+        .prefetch_related("implementing_departments")
+    )
+    for measure in in_force:
         measures_by_memo[measure.memorandum_id].append(measure)
     cooperating = list(
         Department.objects.filter(is_active=True, is_cooperating=True).values_list("pk", flat=True)

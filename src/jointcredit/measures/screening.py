@@ -53,7 +53,7 @@ from jointcredit.subjects.models import RelatedPerson, Subject, SubjectAlias
 from .catalog import catalog_get
 from .engine import ERRONEOUS_REMOVALS, ROLE_LABELS, EntryRow, Hit, RoleLink, entry_as_of, hits_compute
 from .models import Screening
-from .scenarios import SCENARIOS
+from .scenarios import scenario_names
 from .selectors import ENTRY_COLUMNS, day_end, entries_as_of_q, role_held_q, scenario_validate
 
 IDENTIFIER_HEADERS = {
@@ -392,6 +392,7 @@ def hit_targets_build(*, scenario: str, on: date) -> dict[str, HitTarget]:
             role_entries=role_entries,
             scenario=scenario,
             catalog=catalog,
+            on=on,
         )
         if hits:
             targets[subject_id] = HitTarget(subject_name=names[subject_id][1], hits=hits)
@@ -657,7 +658,7 @@ def _export_frame(frame: pl.DataFrame) -> pl.DataFrame:
 def screening_result_file(screening: Screening, *, fmt: str) -> tuple[bytes, str, str]:
     """(content, content type, UTF-8 file name) of the downloadable result."""
     frame = _export_frame(screening_frame(screening))
-    scenario = SCENARIOS.get(screening.scenario, screening.scenario)
+    scenario = scenario_names().get(screening.scenario, screening.scenario)
     from urllib.parse import quote
 
     name = quote(f"批量比对结果-{scenario}-{screening.on:%Y%m%d}-{screening.id}.{fmt}")
@@ -792,7 +793,8 @@ def hit_targets_frame(*, scenario: str, on: date) -> pl.DataFrame:
         (memo_id, i, m)
         for (memo_id, sc), ms in catalog.by_memo_scenario.items()
         if sc == scenario
-        for i, m in enumerate(ms)
+        # Memoranda and measure versions in force on ``on`` only (ADR 0045).
+        for i, m in enumerate(x for x in ms if x.in_force(on))
     ]
     empty = pl.DataFrame(schema=_TARGET_SCHEMA)
     if not measures:

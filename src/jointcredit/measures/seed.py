@@ -14,6 +14,21 @@ _NATIONAL_BASIS = (
     "《国务院关于建立完善守信联合激励和失信联合惩戒制度加快推进社会诚信建设的指导意见》（国发〔2016〕33号）"
 )
 
+# 业务场景 shipped as defaults (DESIGN.md §2); after that they are the office's data (ADR 0045).
+SCENARIOS = [
+    ("licensing", "行政许可审批"),
+    ("production_permit", "生产许可"),
+    ("project_approval", "新增项目审批核准"),
+    ("funding", "财政性资金项目"),
+    ("policy_benefit", "招商引资优惠政策"),
+    ("public_resource_trading", "公共资源交易/招投标"),
+    ("franchise", "基础设施和公用事业特许经营"),
+    ("market_entry", "市场和行业准入/任职"),
+    ("honours", "评先评优/荣誉称号"),
+    ("inspection", "日常和专项检查"),
+    ("publicity", "宣传"),
+]
+
 PUNISHMENT_MEMORANDUM = "lixia-dishonesty-2026"
 INCENTIVE_MEMORANDUM = "lixia-honesty-2026"
 
@@ -246,6 +261,16 @@ MEASURES = [
 ]
 
 
+def seed_scenarios(Scenario) -> list:  # noqa: N803 - model class
+    """Create the default scenarios that are missing (by code); return the rows created."""
+    created = []
+    for code, name in SCENARIOS:
+        row, is_new = Scenario.objects.get_or_create(code=code, defaults={"name": name})
+        if is_new:
+            created.append(row)
+    return created
+
+
 def seed_defaults(Memorandum, Measure, Department) -> dict[str, list]:  # noqa: N803 - model classes
     """Create missing defaults; return the rows created (for audit by the caller)."""
     departments = {d.code: d for d in Department.objects.all()}
@@ -262,18 +287,19 @@ def seed_defaults(Memorandum, Measure, Department) -> dict[str, list]:  # noqa: 
             memo.signatories.add(*[departments[c] for c in spec["signatories"] if c in departments])
         memoranda[spec["code"]] = memo
     for memo_code, code, name, kind, scenarios, basis, implementers, subject, roles, direct in MEASURES:
-        measure, is_new = Measure.objects.get_or_create(
+        # The latest version by that code (the historical model of migration 0003 has no versions).
+        found = Measure.objects.filter(code=code).order_by("-pk").first()
+        is_new = found is None
+        measure = found or Measure.objects.create(
             code=code,
-            defaults={
-                "memorandum": memoranda[memo_code],
-                "name": name,
-                "kind": kind,
-                "scenarios": scenarios,
-                "legal_basis": basis,
-                "reaches_subject": subject,
-                "reach_roles": roles,
-                "directly_responsible_roles": direct,
-            },
+            memorandum=memoranda[memo_code],
+            name=name,
+            kind=kind,
+            scenarios=scenarios,
+            legal_basis=basis,
+            reaches_subject=subject,
+            reach_roles=roles,
+            directly_responsible_roles=direct,
         )
         if is_new:
             created["measures"].append(measure)

@@ -18,10 +18,10 @@ from jointcredit.lists.models import ChangeEvent, EntryState, ListEntry, ListEnt
 from jointcredit.subjects.models import RelatedPerson, Subject
 from jointcredit.subjects.selectors import subject_find
 
-from .catalog import catalog_get
+from .catalog import Catalog, catalog_get
 from .engine import Hit, RoleLink, entry_as_of, hits_compute, in_force
-from .models import Measure, Memorandum, RecordedCheck, Screening
-from .scenarios import SCENARIOS
+from .models import Measure, Memorandum, RecordedCheck, Scenario, Screening
+from .scenarios import scenario_validate
 
 ENTRY_COLUMNS = (
     "id",
@@ -86,24 +86,6 @@ _ENTRIES = CompiledQuery(
 )
 
 
-def scenario_validate(scenario: str | None) -> str:
-    if scenario not in SCENARIOS:
-        valid = "、".join(SCENARIOS.values())
-        message = "请选择业务场景" if not scenario else "业务场景无效"
-        raise ValidationFailed(
-            f"{message}：应为{valid}之一（接口中为 details 所列代码）。",
-            details=[
-                {
-                    "field": "scenario",
-                    "rule": "choice",
-                    "message": f"业务场景应为{valid}之一。",
-                    "valid": list(SCENARIOS),
-                }
-            ],
-        )
-    return scenario
-
-
 def day_end(on: date) -> datetime:
     """The first instant after ``on`` in the local time zone: "published/removed on or before D" is
     "at a time before day_end(D)" (engine.entry_as_of compares local dates)."""
@@ -156,7 +138,7 @@ class CheckResult:
 
 
 def _hits_and_roles(
-    subject_id: int, scenario: str, on: date, known_at: datetime | None = None
+    subject_id: int, scenario: str, on: date, known_at: datetime | None = None, catalog: Catalog | None = None
 ) -> tuple[list[Hit], list[RoleLink]]:
     # Dates are applied in Python: the few rows per subject are cheaper to filter here than to
     # keep the queries compiled-and-prepared with date parameters (common.fastpath takes str/int).
@@ -173,7 +155,11 @@ def _hits_and_roles(
     self_entries = [e for e in entries if e.subject_id == subject_id]
     role_entries = [(e, r) for r in roles for e in entries if e.subject_id == r.organisation_id]
     hits = hits_compute(
-        self_entries=self_entries, role_entries=role_entries, scenario=scenario, catalog=catalog_get()
+        self_entries=self_entries,
+        role_entries=role_entries,
+        scenario=scenario,
+        catalog=catalog or catalog_get(),
+        on=on,
     )
     return hits, roles
 
@@ -306,7 +292,12 @@ def known_at_validate(known_at: datetime | None) -> datetime | None:
 
 
 def measure_check(
-    *, identifier: str, scenario: str, on: date | None = None, known_at: datetime | None = None
+    *,
+    identifier: str,
+    scenario: str,
+    on: date | None = None,
+    known_at: datetime | None = None,
+    retired_ok: bool = False,
 ) -> CheckResult:
     """(identifier, scenario, date) → every applicable measure with its cause: GET /check, the
     staff check page and other apps all ask this.
@@ -314,23 +305,33 @@ def measure_check(
     Three indexed queries, compiled and prepared once per process (subject by identifier, alias as
     the fallback; the subject's roles in organisations; published and removed entries of the subject
     and those organisations) plus the in-process measure catalogue. The answer is as things stood on
-    ``on`` (engine.entry_as_of): the same queries serve today and any past date.
+    ``on`` (engine.entry_as_of): the same queries serve today and any past date. A retired scenario
+    is refused unless ``retired_ok`` (reproducing a recorded check made while it was in use).
     """
-    scenario = scenario_validate(scenario)
+    catalog = catalog_get()  # one version check per request (TTL 0 in tests)
+    scenario = scenario_validate(scenario, retired_ok=retired_ok, catalog=catalog)
     known_at = known_at_validate(known_at)
     on = on or (timezone.localdate(known_at) if known_at is not None else clock.today())
     subject = subject_find(identifier)
     if subject is None:
         return CheckResult(subject=None, scenario=scenario, on=on, hits=[], roles=[], known_at=known_at)
-    hits, roles = _hits_and_roles(subject.id, scenario, on, known_at)
+    hits, roles = _hits_and_roles(subject.id, scenario, on, known_at, catalog)
     return CheckResult(subject=subject, scenario=scenario, on=on, hits=hits, roles=roles, known_at=known_at)
 
 
 # --- memoranda and measures --------------------------------------------------------------------
 
 
+def scenario_list(*, include_retired: bool = False):
+    qs = Scenario.objects.prefetch_related("departments").order_by("-is_active", "id")
+    return qs if include_retired else qs.filter(is_active=True)
+
+
 def memorandum_list(*, page: int = 1, page_size: int = 20, active: bool | None = None) -> Page:
-    qs = Memorandum.objects.annotate(measure_count=Count("measures")).prefetch_related("signatories")
+    current = Q(measures__superseded_by__isnull=True)
+    qs = Memorandum.objects.annotate(measure_count=Count("measures", filter=current)).prefetch_related(
+        "signatories"
+    )
     if active is not None:
         qs = qs.filter(is_active=active)
     return paginate(qs.order_by("code"), page=page, page_size=page_size)
@@ -352,7 +353,12 @@ def measure_list(
     scenario: str | None = None,
     active: bool | None = None,
 ) -> Page:
-    qs = Measure.objects.select_related("memorandum").prefetch_related("implementing_departments")
+    # The current version of each measure; earlier ones are its history (measure_versions).
+    qs = (
+        Measure.objects.filter(superseded_by__isnull=True)
+        .select_related("memorandum")
+        .prefetch_related("implementing_departments")
+    )
     if memorandum:
         qs = qs.filter(memorandum__code=memorandum)
     if kind:
@@ -365,16 +371,27 @@ def measure_list(
         qs = qs.filter(is_active=active)
     items = qs.order_by("memorandum__code", "code")
     if scenario:
-        scenario_validate(scenario)
+        scenario_validate(scenario, retired_ok=True)
         # JSON "contains" is not portable to SQLite; the catalogue is small, filter in Python.
         ids = [m.id for m in items if scenario in (m.scenarios or [])]
         items = qs.filter(id__in=ids).order_by("memorandum__code", "code")
     return paginate(items, page=page, page_size=page_size)
 
 
+def measure_versions(code: str) -> list[Measure]:
+    """Every version of the measure, oldest first, with its validity."""
+    return list(
+        Measure.objects.filter(code=code)
+        .select_related("memorandum")
+        .prefetch_related("implementing_departments")
+    )
+
+
 def measure_get(code: str) -> Measure:
+    """The current version of the measure."""
     measure = (
-        Measure.objects.select_related("memorandum")
+        Measure.objects.filter(superseded_by__isnull=True)
+        .select_related("memorandum")
         .prefetch_related("implementing_departments")
         .filter(code=code)
         .first()
@@ -428,7 +445,7 @@ def recorded_check_filter(
     if identifier:
         qs = qs.filter(identifier=identifier.strip().upper())
     if scenario:
-        qs = qs.filter(scenario=scenario_validate(scenario))
+        qs = qs.filter(scenario=scenario_validate(scenario, retired_ok=True))
     if case_no:
         qs = qs.filter(case_no=case_no.strip())
     if department:

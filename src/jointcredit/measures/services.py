@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import re
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.forms.models import model_to_dict
@@ -14,12 +15,20 @@ from jointcredit.common import clock
 from jointcredit.common.errors import Conflict, PermissionDenied, ValidationFailed
 
 from . import seed
-from .models import Measure, Memorandum, RecordedCheck
+from .models import Measure, Memorandum, RecordedCheck, Scenario
 from .recorded import canonical_document, check_answer, digest_of
 from .selectors import measure_check
 from .validation import measure_fields_ensure
 
-_MEMO_FIELDS = ("name", "document_no", "signed_on", "feedback_working_days", "is_active")
+_MEMO_FIELDS = (
+    "name",
+    "document_no",
+    "signed_on",
+    "feedback_working_days",
+    "is_active",
+    "effective_from",
+    "effective_until",
+)
 _MEASURE_FIELDS = (
     "name",
     "kind",
@@ -79,9 +88,12 @@ def memorandum_create(
     feedback_working_days: int = 10,
     signatories: list[str] | None = None,
     is_active: bool = True,
+    effective_from: date | None = None,
+    effective_until: date | None = None,
 ) -> Memorandum:
     ensure_office_admin(actor)
     _memo_validate(code=code, name=name, feedback_working_days=feedback_working_days)
+    _validity_ensure(effective_from, effective_until)
     if Memorandum.objects.filter(code=code).exists():
         raise Conflict(f"备忘录代码“{code}”已存在。", details=[{"field": "code", "rule": "unique"}])
     departments = _departments(signatories, "signatories", "签署部门")
@@ -92,6 +104,8 @@ def memorandum_create(
         signed_on=signed_on,
         feedback_working_days=feedback_working_days,
         is_active=is_active,
+        effective_from=effective_from,
+        effective_until=effective_until,
     )
     memo.signatories.set(departments)
     audit_record(actor=actor, action="memorandum.create", obj=memo, after=_snapshot(memo, "signatories"))
@@ -101,7 +115,9 @@ def memorandum_create(
 @transaction.atomic
 def memorandum_update(*, actor, memorandum: Memorandum, data: dict) -> Memorandum:
     """Partial update: keys of ``data`` among name, document_no, signed_on, feedback_working_days,
-    is_active, signatories (department codes)."""
+    is_active, effective_from, effective_until, signatories (department codes). Every change bumps
+    ``version``; the audit row keeps the content before and after. The check applies a memorandum's
+    measures only on dates within its validity (ADR 0045)."""
     ensure_office_admin(actor)
     memo = Memorandum.objects.select_for_update().get(pk=memorandum.pk)
     before = _snapshot(memo, "signatories")
@@ -114,9 +130,15 @@ def memorandum_update(*, actor, memorandum: Memorandum, data: dict) -> Memorandu
         if key in data:
             setattr(memo, key, data[key])
     _memo_validate(code=memo.code, name=memo.name, feedback_working_days=memo.feedback_working_days)
+    _validity_ensure(memo.effective_from, memo.effective_until)
     departments = (
         _departments(data["signatories"], "signatories", "签署部门") if "signatories" in data else None
     )
+    changed = any(getattr(memo, k) != before[k] for k in _MEMO_FIELDS) or (
+        departments is not None and sorted(d.code for d in departments) != before["signatories"]
+    )
+    if changed:
+        memo.version += 1
     memo.save()
     if departments is not None:
         memo.signatories.set(departments)
@@ -141,6 +163,8 @@ def measure_create(
     reach_roles: list[str] | None = None,
     directly_responsible_roles: list[str] | None = None,
     is_active: bool = True,
+    effective_from: date | None = None,
+    effective_until: date | None = None,
 ) -> Measure:
     ensure_office_admin(actor)
     reach_roles, directly_responsible_roles = list(reach_roles or []), list(directly_responsible_roles or [])
@@ -153,10 +177,13 @@ def measure_create(
         directly_responsible_roles=directly_responsible_roles,
         reaches_subject=reaches_subject,
     )
+    _validity_ensure(effective_from, effective_until)
     if Measure.objects.filter(code=code).exists():
         raise Conflict(f"措施代码“{code}”已存在。", details=[{"field": "code", "rule": "unique"}])
     departments = _departments(implementing_departments, "implementing_departments", "实施部门")
     measure = Measure.objects.create(
+        effective_from=effective_from,
+        effective_until=effective_until,
         memorandum=memorandum,
         code=code,
         name=name.strip(),
@@ -178,45 +205,219 @@ def measure_create(
     return measure
 
 
+def _validity_ensure(effective_from: date | None, effective_until: date | None) -> None:
+    if effective_from and effective_until and effective_until < effective_from:
+        raise ValidationFailed.single(
+            "effective_until", "order", "失效日期不能早于生效日期（两端均含当日）。"
+        )
+
+
 @transaction.atomic
 def measure_update(*, actor, measure: Measure, data: dict) -> Measure:
     """Partial update: keys among name, kind, legal_basis, scenarios, reaches_subject, reach_roles,
-    directly_responsible_roles, is_active, implementing_departments (department codes)."""
+    directly_responsible_roles, is_active, implementing_departments (department codes),
+    effective_from, effective_until.
+
+    A version in force (``effective_from`` empty or not after today) is never rewritten: the change
+    becomes the next version, in force from ``data["effective_from"]`` (default today, never in the
+    past), and the current version ends the day before; checks dated earlier keep applying the old
+    version (ADR 0045). A version not yet in force is edited in place. Returns the current version."""
     ensure_office_admin(actor)
     row = Measure.objects.select_for_update().get(pk=measure.pk)
+    if row.superseded_by_id is not None:
+        raise Conflict(
+            f"措施“{row.name}”第 {row.version} 版已被新版本取代，历史版本不能修改；请修改现行版本。",
+            details=[{"field": "version", "rule": "superseded", "version": row.version}],
+        )
     before = _snapshot(row, "implementing_departments")
-    unknown = set(data) - set(_MEASURE_FIELDS) - {"implementing_departments"}
+    unknown = (
+        set(data) - set(_MEASURE_FIELDS) - {"implementing_departments", "effective_from", "effective_until"}
+    )
     if unknown:
         raise ValidationFailed.single(
             sorted(unknown)[0], "unknown", f"不可修改的字段：{'、'.join(sorted(unknown))}。"
         )
-    for key in _MEASURE_FIELDS:
-        if key in data:
-            setattr(row, key, data[key])
+    values = {key: data.get(key, getattr(row, key)) for key in _MEASURE_FIELDS}
     measure_fields_ensure(
         code=row.code,
-        name=row.name,
-        kind=row.kind,
-        scenarios=row.scenarios,
-        reach_roles=row.reach_roles,
-        directly_responsible_roles=row.directly_responsible_roles,
-        reaches_subject=row.reaches_subject,
+        name=values["name"],
+        kind=values["kind"],
+        scenarios=values["scenarios"],
+        reach_roles=values["reach_roles"],
+        directly_responsible_roles=values["directly_responsible_roles"],
+        reaches_subject=values["reaches_subject"],
+        kept_scenarios=before["scenarios"],
     )
     departments = (
         _departments(data["implementing_departments"], "implementing_departments", "实施部门")
         if "implementing_departments" in data
         else None
     )
-    row.save()
-    if departments is not None:
-        row.implementing_departments.set(departments)
+    today = clock.today()
+    in_force = row.effective_from is None or row.effective_from <= today
+    content_changed = any(values[k] != before[k] for k in _MEASURE_FIELDS) or (
+        departments is not None and sorted(d.code for d in departments) != before["implementing_departments"]
+    )
+    if not in_force or not content_changed:
+        # Not in force yet (nothing has applied it) or only its validity moves: edit in place.
+        for key, value in values.items():
+            setattr(row, key, value)
+        row.effective_from = data.get("effective_from", row.effective_from)
+        row.effective_until = data.get("effective_until", row.effective_until)
+        if in_force and row.effective_from and row.effective_from > today:
+            raise ValidationFailed.single(
+                "effective_from", "not_past", "措施已生效，不能把生效日期改到以后；请修改内容以生成新版本。"
+            )
+        _validity_ensure(row.effective_from, row.effective_until)
+        row.save()
+        if departments is not None:
+            row.implementing_departments.set(departments)
+        audit_record(
+            actor=actor,
+            action="measure.update",
+            obj=row,
+            before=before,
+            after=_snapshot(row, "implementing_departments"),
+        )
+        return row
+    start = data.get("effective_from") or today
+    if start < today:
+        raise ValidationFailed.single(
+            "effective_from",
+            "not_past",
+            f"措施已生效，修改只能自今天（{today:%Y-%m-%d}）或以后生效，不能改写已经适用的历史。",
+        )
+    until = data.get("effective_until", row.effective_until)
+    _validity_ensure(start, until)
+    kept = list(row.implementing_departments.all()) if departments is None else departments
+    # At most one current row per code (measure_code_current): the old row points at itself for
+    # the instant between closing it and creating its successor.
+    row.superseded_by = row
+    row.effective_until = start - timedelta(days=1)
+    row.save(update_fields=["superseded_by", "effective_until"])
+    successor = Measure.objects.create(
+        memorandum=row.memorandum,
+        code=row.code,
+        version=row.version + 1,
+        effective_from=start,
+        effective_until=until,
+        **{k: (list(dict.fromkeys(v)) if k == "scenarios" else v) for k, v in values.items()},
+    )
+    successor.implementing_departments.set(kept)
+    row.superseded_by = successor
+    row.save(update_fields=["superseded_by"])
     audit_record(
         actor=actor,
-        action="measure.update",
-        obj=row,
+        action="measure.revise",
+        obj=successor,
         before=before,
-        after=_snapshot(row, "implementing_departments"),
+        after=_snapshot(successor, "implementing_departments"),
     )
+    return successor
+
+
+# --- 业务场景 (scenarios: office only; ADR 0045) ---------------------------------------------------
+
+SCENARIO_CODE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
+
+
+def _scenario_snapshot(row: Scenario) -> dict:
+    return {
+        "code": row.code,
+        "name": row.name,
+        "departments": sorted(row.departments.values_list("code", flat=True)) if row.pk else [],
+        "is_active": row.is_active,
+    }
+
+
+def _scenario_name(name: str | None) -> str:
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ValidationFailed.single("name", "length", "场景名称不能为空且不超过 100 个字符。")
+    return name
+
+
+@transaction.atomic
+def scenario_create(*, actor, code: str, name: str, departments: list[str] | None = None) -> Scenario:
+    """登记业务场景 (e.g. 限制高消费): usable in measures and checks at once."""
+    ensure_office_admin(actor)
+    code = (code or "").strip()
+    errors = []
+    if not SCENARIO_CODE.match(code):
+        errors.append(
+            {
+                "field": "code",
+                "rule": "format",
+                "message": "场景代码须为 2–32 个字符：小写字母开头，由小写字母、数字和下划线组成"
+                "（例如 high_consumption）。",
+            }
+        )
+    try:
+        name = _scenario_name(name)
+    except ValidationFailed as exc:
+        errors.extend(exc.details)
+    if errors:
+        raise ValidationFailed("；".join(e["message"] for e in errors), details=errors)
+    if Scenario.objects.filter(code=code).exists():
+        raise Conflict(
+            f"场景代码“{code}”已存在（含已停用的场景）。", details=[{"field": "code", "rule": "unique"}]
+        )
+    if Scenario.objects.filter(name=name).exists():
+        raise Conflict(f"场景名称“{name}”已存在。", details=[{"field": "name", "rule": "unique"}])
+    found = _departments(departments, "departments", "使用部门")
+    row = Scenario.objects.create(code=code, name=name, created_at=clock.now())
+    row.departments.set(found)
+    audit_record(actor=actor, action="scenario.create", obj=row, after=_scenario_snapshot(row))
+    return row
+
+
+def scenario_measures_using(code: str) -> list[Measure]:
+    """Current versions of measures in use that bite in the scenario (earlier versions are history:
+    they keep naming it, and answer checks dated while it was in use)."""
+    # JSON "contains" is not portable to SQLite; the catalogue is small, filter in Python.
+    rows = Measure.objects.filter(
+        is_active=True, memorandum__is_active=True, superseded_by__isnull=True
+    ).order_by("code")
+    return [m for m in rows if code in (m.scenarios or [])]
+
+
+@transaction.atomic
+def scenario_update(*, actor, scenario: Scenario, data: dict) -> Scenario:
+    """Partial update: keys among name, departments (codes), is_active. Setting ``is_active`` to
+    false retires the scenario (停用): refused while a measure in use still bites in it. The code
+    never changes: stored checks, screenings and measures name the scenario by it."""
+    ensure_office_admin(actor)
+    row = Scenario.objects.select_for_update().get(pk=scenario.pk)
+    unknown = set(data) - {"name", "departments", "is_active"}
+    if unknown:
+        raise ValidationFailed.single(
+            sorted(unknown)[0], "unknown", f"不可修改的字段：{'、'.join(sorted(unknown))}。"
+        )
+    before = _scenario_snapshot(row)
+    if "name" in data:
+        row.name = _scenario_name(data["name"])
+        if Scenario.objects.filter(name=row.name).exclude(pk=row.pk).exists():
+            raise Conflict(f"场景名称“{row.name}”已存在。", details=[{"field": "name", "rule": "unique"}])
+    found = _departments(data["departments"], "departments", "使用部门") if "departments" in data else None
+    action = "scenario.update"
+    if "is_active" in data and bool(data["is_active"]) != row.is_active:
+        if row.is_active:
+            using = scenario_measures_using(row.code)
+            if using:
+                names = "、".join(f"“{m.name}”" for m in using[:5]) + ("等" if len(using) > 5 else "")
+                raise ValidationFailed.single(
+                    "is_active",
+                    "in_use",
+                    f"仍有 {len(using)} 项在用措施适用业务场景“{row.name}”（{names}），"
+                    "请先在措施中取消该场景或停用这些措施，再停用场景。",
+                )
+            row.is_active, row.retired_at, action = False, clock.now(), "scenario.deactivate"
+        else:
+            row.is_active, row.retired_at, action = True, None, "scenario.activate"
+    row.save()
+    if found is not None:
+        row.departments.set(found)
+    audit_record(actor=actor, action=action, obj=row, before=before, after=_scenario_snapshot(row))
     return row
 
 
@@ -225,6 +426,8 @@ def measures_seed_defaults(*, actor=None) -> dict[str, list]:
     """Ship the default memoranda and measures (idempotent; ``actor=None`` = system, e.g. demo)."""
     if actor is not None:
         ensure_office_admin(actor)
+    for obj in seed.seed_scenarios(Scenario):
+        audit_record(actor=actor, action="scenario.seed", obj=obj, after=_scenario_snapshot(obj))
     created = seed.seed_defaults(Memorandum, Measure, Department)
     for obj in created["memoranda"]:
         audit_record(actor=actor, action="memorandum.seed", obj=obj, after=_snapshot(obj, "signatories"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from jointcredit.common.errors import ValidationFailed
 from jointcredit.subjects.models import RelatedRole
 
-from .scenarios import SCENARIOS
+from .scenarios import scenario_names, scenarios_active
 
 ROLE_LABELS = dict(RelatedRole.choices)
 
@@ -19,8 +19,10 @@ def measure_fields_validate(
     reach_roles,
     directly_responsible_roles,
     reaches_subject: bool,
+    kept_scenarios=(),
 ) -> list[dict]:
-    """Return the list of error details (empty when valid). Never raises: callers decide."""
+    """Return the list of error details (empty when valid). Never raises: callers decide.
+    Scenarios must be in use, except retired ones the measure already had (``kept_scenarios``)."""
     errors: list[dict] = []
 
     def err(field: str, rule: str, message: str, values: list | None = None) -> None:
@@ -38,13 +40,16 @@ def measure_fields_validate(
     if not isinstance(scenarios, list) or not scenarios:
         err("scenarios", "required", "适用业务场景至少需要选择一个。")
     else:
-        unknown = [s for s in scenarios if s not in SCENARIOS]
+        active, known = scenarios_active(), scenario_names()
+        unknown = [s for s in scenarios if s not in active and not (s in known and s in kept_scenarios)]
         if unknown:
+            retired = [known[s] for s in unknown if s in known]
             err(
                 "scenarios",
                 "choice",
-                f"适用业务场景中有 {len(unknown)} 个无法识别的场景；"
-                f"可选的场景为：{'、'.join(SCENARIOS.values())}。",
+                f"适用业务场景中有 {len(unknown)} 个无法识别或已停用的场景"
+                + (f"（已停用：{'、'.join(retired)}）" if retired else "")
+                + f"；可选的场景为：{'、'.join(active.values())}。",
                 unknown,
             )
     for field, label, value in (

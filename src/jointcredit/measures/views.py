@@ -20,8 +20,8 @@ from jointcredit.subjects.models import RelatedRole, SubjectKind
 
 from . import selectors, services
 from .extensions import check_contexts
-from .models import Measure, MeasureKind, Memorandum
-from .scenarios import SCENARIOS
+from .models import Measure, MeasureKind, Memorandum, Scenario
+from .scenarios import scenario_names, scenarios_active
 
 
 def _screening_or_404(request, screening_id: int):
@@ -58,7 +58,7 @@ def check(request):
             "identifier": identifier,
             "scenario": scenario,
             "date": on_text,
-            "scenarios": SCENARIOS.items(),
+            "scenarios": scenarios_active().items(),
             "result": result,
             "error": error,
             "contexts": contexts,
@@ -94,7 +94,9 @@ def screenings(request):
         )
         return redirect("measures:screening_detail", screening_id=screening.id)
     page = selectors.screening_list(user=request.user, page=_int(request.GET.get("page"), 1), page_size=20)
-    return render(request, "measures/screenings.html", {"page": page, "scenarios": SCENARIOS.items()})
+    return render(
+        request, "measures/screenings.html", {"page": page, "scenarios": scenarios_active().items()}
+    )
 
 
 @login_required
@@ -169,8 +171,8 @@ def measures(request):
             "memorandum": memorandum or "",
             "scenario": scenario or "",
             "kind": kind or "",
-            "scenarios": SCENARIOS.items(),
-            "scenario_labels": SCENARIOS,
+            "scenarios": scenario_names().items(),
+            "scenario_labels": scenario_names(),
             "memoranda": selectors.memorandum_list(page=1, page_size=200).items,
         },
     )
@@ -220,6 +222,12 @@ def memorandum_edit(request, code: str | None = None):
             errors.append(
                 {"field": "signed_on", "message": f"签署日期“{signed_on_text}”格式错误，应为 YYYY-MM-DD。"}
             )
+        for key, label in (("effective_from", "生效日期"), ("effective_until", "失效日期")):
+            text = post.get(key, "").strip()
+            try:
+                fields[key] = date.fromisoformat(text) if text else None
+            except ValueError:
+                errors.append({"field": key, "message": f"{label}“{text}”格式错误，应为 YYYY-MM-DD。"})
         days_text = post.get("feedback_working_days", "").strip()
         try:
             fields["feedback_working_days"] = int(days_text)
@@ -247,6 +255,8 @@ def memorandum_edit(request, code: str | None = None):
             "feedback_working_days": current.feedback_working_days,
             "signatories": [d.code for d in current.signatories.all()],
             "is_active": "on" if current.is_active else "",
+            "effective_from": current.effective_from.isoformat() if current.effective_from else "",
+            "effective_until": current.effective_until.isoformat() if current.effective_until else "",
         }
     else:
         form = {"feedback_working_days": 10, "signatories": [], "is_active": "on"}
@@ -269,7 +279,9 @@ def measure_edit(request, code: str | None = None):
     if (refused := _office_or_403(request)) is not None:
         return refused
     current = (
-        Measure.objects.filter(code=code).select_related("memorandum").first() if code is not None else None
+        Measure.objects.filter(code=code, superseded_by__isnull=True).select_related("memorandum").first()
+        if code is not None
+        else None
     )
     if code is not None and current is None:
         raise Http404("措施不存在。")
@@ -286,6 +298,17 @@ def measure_edit(request, code: str | None = None):
             "is_active": post.get("is_active") == "on",
         } | {k: post.getlist(k) for k in lists}
         try:
+            for key, label in (("effective_from", "生效日期"), ("effective_until", "失效日期")):
+                text = post.get(key, "").strip()
+                try:
+                    value = date.fromisoformat(text) if text else None
+                except ValueError:
+                    raise ValidationFailed.single(
+                        key, "format", f"{label}“{text}”格式错误，应为 YYYY-MM-DD。"
+                    ) from None
+                # On an edit an empty 生效日期 means "from today" (a new version) or unchanged.
+                if value is not None or key == "effective_until" or current is None:
+                    fields[key] = value
             if current is None:
                 memorandum = Memorandum.objects.filter(code=post.get("memorandum", "")).first()
                 if memorandum is None:
@@ -317,6 +340,7 @@ def measure_edit(request, code: str | None = None):
             "reach_roles": list(current.reach_roles),
             "directly_responsible_roles": list(current.directly_responsible_roles),
             "is_active": "on" if current.is_active else "",
+            "effective_until": current.effective_until.isoformat() if current.effective_until else "",
         }
     else:
         form = {"memorandum": request.GET.get("memorandum", ""), "kind": "punishment"}
@@ -330,9 +354,100 @@ def measure_edit(request, code: str | None = None):
             "errors": errors,
             "memoranda": Memorandum.objects.order_by("-is_active", "code"),
             "kinds": MeasureKind.choices,
+            "versions": selectors.measure_versions(current.code) if current else [],
             "departments": Department.objects.filter(is_active=True),
-            "scenarios": SCENARIOS.items(),
+            # In use, plus retired ones the measure still names (kept unless unticked).
+            "scenarios": (
+                scenarios_active()
+                | {
+                    c: scenario_names()[c]
+                    for c in (current.scenarios if current else [])
+                    if c in scenario_names()
+                }
+            ).items(),
             "roles": RelatedRole.choices,
+        },
+    )
+
+
+# --- 系统配置: 业务场景 (office only; ADR 0045) -----------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def scenarios(request):
+    """系统配置 → 业务场景: every scenario (in use and retired) and the form to add one."""
+    if (refused := _office_or_403(request)) is not None:
+        return refused
+    errors: list[dict] = []
+    form: dict = {"departments": []}
+    if request.method == "POST":
+        post = request.POST
+        form = {
+            "code": post.get("code", ""),
+            "name": post.get("name", ""),
+            "departments": post.getlist("departments"),
+        }
+        try:
+            saved = services.scenario_create(
+                actor=request.user,
+                code=form["code"].strip(),
+                name=form["name"],
+                departments=form["departments"],
+            )
+        except DomainError as exc:
+            errors = _form_errors(exc)
+        else:
+            messages.success(request, f"业务场景“{saved.name}”已登记，可在措施中选用。")
+            return redirect("measures:scenarios")
+    return render(
+        request,
+        "measures/scenarios.html",
+        {
+            "rows": selectors.scenario_list(include_retired=True),
+            "form": form,
+            "errors": errors,
+            "departments": Department.objects.filter(is_active=True),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def scenario_edit(request, code: str):
+    """Edit a scenario's name and departments, retire it (停用) or bring it back (启用)."""
+    if (refused := _office_or_403(request)) is not None:
+        return refused
+    current = Scenario.objects.filter(code=code).first()
+    if current is None:
+        raise Http404("业务场景不存在。")
+    errors: list[dict] = []
+    form = {"name": current.name, "departments": [d.code for d in current.departments.all()]}
+    if request.method == "POST":
+        post = request.POST
+        action = post.get("action", "save")
+        if action in ("retire", "reactivate"):
+            data: dict = {"is_active": action == "reactivate"}
+        else:
+            form = {"name": post.get("name", ""), "departments": post.getlist("departments")}
+            data = dict(form)
+        try:
+            saved = services.scenario_update(actor=request.user, scenario=current, data=data)
+        except DomainError as exc:
+            errors = _form_errors(exc)
+        else:
+            done = {"retire": "已停用", "reactivate": "已重新启用"}.get(action, "已保存")
+            messages.success(request, f"业务场景“{saved.name}”{done}。")
+            return redirect("measures:scenarios")
+    return render(
+        request,
+        "measures/scenario_edit.html",
+        {
+            "current": current,
+            "form": form,
+            "errors": errors,
+            "departments": Department.objects.filter(is_active=True),
+            "using": services.scenario_measures_using(current.code),
         },
     )
 
@@ -388,7 +503,7 @@ def recorded_checks(request):
             "error": error,
             "filters": filters,
             "query": urlencode(filters),
-            "scenarios": SCENARIOS.items(),
+            "scenarios": scenarios_active().items(),
             "sees_all": request.user.is_superuser or request.user.is_office_admin,
         },
     )
@@ -511,7 +626,7 @@ def match(request):
         {
             "form": form,
             "kinds": SubjectKind.choices,
-            "scenarios": SCENARIOS.items(),
+            "scenarios": scenarios_active().items(),
             "scenario": g.get("scenario", ""),
             "result": result,
             "error": error,

@@ -247,3 +247,48 @@ def test_staff_pages_render(lixia, office_admin, inspectors, population):
     assert "A 级最低分 &gt; B 级最低分" in r.content.decode()
     r = client.post("/staff/grading/rules/", {"base_score": "86"})
     assert "没有修改任何规则" in r.content.decode()
+
+
+def test_revocation_worklist_follows_the_measures_reach(lixia, office_admin, user_factory, api_client_for):
+    """The worklist is the check engine's answer in the honours scenario: the office's reach settings
+    of 撤销荣誉称号 decide who is on it, and each line says why in words."""
+    from jointcredit.lists.models import ListType
+    from jointcredit.measures.models import Measure, Memorandum
+    from jointcredit.measures.services import measure_update, measures_seed_defaults
+
+    measures_seed_defaults()
+    ListType.objects.filter(color="black").update(
+        memorandum=Memorandum.objects.get(code="lixia-dishonesty-2026")
+    )
+    company, rep, (shareholder, manager) = company_with_people(3)
+    clerk = user_factory(lixia["fgj"], roles=["clerk"])
+    api = api_client_for(clerk)
+    ids = {}
+    for person in (rep, shareholder, manager):
+        r = api.post(
+            "/api/v1/grading/honours",
+            {"identifier": person.identifier, "title": "历下区优秀青年志愿者", "awarded_on": "2026-05-01"},
+        )
+        ids[person.identifier] = r.json()["id"]
+    entry(company, department=lixia["scjgj"], on=clock.today())
+
+    items = api.get("/api/v1/grading/honours/revocations").json()["items"]
+    # 法定代表人 and 高级管理人员 are reached; a shareholder only when directly responsible.
+    assert {i["identifier"] for i in items} == {rep.identifier, manager.identifier}
+    reasons = {i["identifier"]: "；".join(i["reasons"]) for i in items}
+    assert "高级管理人员" in reasons[manager.identifier] and company.name in reasons[manager.identifier]
+    assert "bound method" not in str(items)
+
+    # The office narrows the measure to the subject and its 法定代表人: the manager leaves the list.
+    measure = Measure.objects.get(code="punish-honours")
+    measure_update(
+        actor=office_admin,
+        measure=measure,
+        data={"reach_roles": ["legal_representative"], "directly_responsible_roles": []},
+    )
+    items = api.get("/api/v1/grading/honours/revocations").json()["items"]
+    assert [i["identifier"] for i in items] == [rep.identifier]
+    page = Client()
+    page.force_login(clerk)
+    html = page.get("/staff/grading/honours/").content.decode()
+    assert "法定代表人" in html and "bound method" not in html

@@ -1,5 +1,6 @@
 from django import template
 
+from jointcredit.measures.scenarios import scenario_names
 from jointcredit.measures.validation import ROLE_LABELS
 
 register = template.Library()
@@ -22,3 +23,9 @@ def reach_text(measure) -> str:
     if roles:
         parts.append("、".join(roles))
     return "；".join(parts)
+
+
+@register.filter
+def scenario_label(code: str) -> str:
+    """The Chinese name of a scenario code (retired ones too), from the cached catalogue."""
+    return scenario_names().get(code, code)

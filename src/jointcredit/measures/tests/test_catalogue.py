@@ -82,7 +82,7 @@ def test_office_admin_creates_measure_with_audit(office_admin, catalog):
 @pytest.mark.parametrize(
     "kwargs, field, fragment",
     [
-        ({"scenarios": ["funding", "casino"]}, "scenarios", "适用业务场景中有 1 个无法识别的场景"),
+        ({"scenarios": ["funding", "casino"]}, "scenarios", "适用业务场景中有 1 个无法识别或已停用的场景"),
         ({"scenarios": []}, "scenarios", "至少"),
         ({"reach_roles": ["chairman"]}, "reach_roles", "作用的关联人身份中有 1 个无法识别的身份"),
         (

@@ -150,14 +150,17 @@ def test_office_creates_then_edits_a_measure(office_admin, catalog):
         ),
     )
     assert r.status_code == 302, _error_items(r.content.decode())
-    m.refresh_from_db()
+    # In force (no 生效日期): the edit is version 2 from today; version 1 keeps its content (ADR 0045).
+    first, m = m, Measure.objects.get(code="punish-env-bonds", superseded_by=None)
+    first.refresh_from_db()
+    assert (first.version, first.kind, first.superseded_by_id, m.version) == (1, "punishment", m.pk, 2)
     assert (m.kind, m.scenarios, m.reaches_subject, m.reach_roles) == (
         "incentive",
         ["honours"],
         False,
         ["principal"],
     )
-    change = AuditEvent.objects.get(action="measure.update", object_id=str(m.pk))
+    change = AuditEvent.objects.get(action="measure.revise", object_id=str(m.pk))
     assert change.before["scenarios"] == ["funding", "policy_benefit"]
     assert change.after["implementing_departments"] == ["scjgj"]
 
@@ -171,7 +174,7 @@ def test_office_creates_then_edits_a_measure(office_admin, catalog):
         ({"name": " "}, "措施名称不能为空"),
         ({"kind": "bonus"}, "措施类型无效：应为惩戒或激励"),
         ({"scenarios": []}, "适用业务场景至少需要选择一个"),
-        ({"scenarios": ["funding", "casino"]}, "适用业务场景中有 1 个无法识别的场景"),
+        ({"scenarios": ["funding", "casino"]}, "适用业务场景中有 1 个无法识别或已停用的场景"),
         (
             {"reach_roles": ["chairman"], "directly_responsible_roles": []},
             "作用的关联人身份中有 1 个无法识别",

@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from jointcredit.accounts.models import User
 from jointcredit.common.errors import DomainError
-from jointcredit.measures.scenarios import SCENARIOS
+from jointcredit.measures.scenarios import scenario_names
 
 
 class Command(BaseCommand):
@@ -21,7 +21,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="CSV、XLSX 或 TXT 文件，每行一个统一社会信用代码或证件号码")
-        parser.add_argument("--scenario", required=True, help="业务场景代码：" + "、".join(SCENARIOS))
+        parser.add_argument("--scenario", required=True, help="业务场景代码（系统配置 → 业务场景）")
         parser.add_argument(
             "--date", type=date.fromisoformat, default=None, help="比对日期 YYYY-MM-DD，默认今天"
         )
@@ -64,9 +64,10 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from None
         with open(output, "wb") as out:
             out.write(content)
+        scenario = scenario_names().get(screening.scenario, screening.scenario)
         self.stdout.write(
             self.style.SUCCESS(
-                f"比对完成（编号 {screening.id}，场景 {SCENARIOS[screening.scenario]}，"
+                f"比对完成（编号 {screening.id}，场景 {scenario}，"
                 f"日期 {screening.on}）："
                 f"共 {screening.total} 行，命中 {screening.hit}，未命中 {screening.clear}，"
                 f"无效 {screening.invalid}。"

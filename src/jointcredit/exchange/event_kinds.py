@@ -1,0 +1,7 @@
+"""Event kinds the exchange itself emits on behalf of lower apps (``audit`` does not import the
+exchange; its checkpoints go out through ``exchange.audit_checkpoints``)."""
+
+from jointcredit.audit.checkpoints import CHECKPOINT_EVENT
+
+FAMILIES = {"audit": "审计链"}
+KINDS = {CHECKPOINT_EVENT: "审计链签名检查点"}
