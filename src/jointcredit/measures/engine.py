@@ -28,7 +28,7 @@ from datetime import date
 from jointcredit.lists.asof import ERRONEOUS_REMOVALS
 from jointcredit.lists.asof import entry_as_of as lists_entry_as_of
 
-# Re-exported for the role links (RelatedPerson since/until) of selectors.
+# Re-exported for the role links (RelatedPerson valid_from/valid_until) of selectors.
 from jointcredit.lists.asof import in_force as in_force
 from jointcredit.lists.models import RemovalReason
 from jointcredit.subjects.models import RelatedRole

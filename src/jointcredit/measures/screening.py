@@ -835,7 +835,8 @@ def hit_targets_frame(*, scenario: str, on: date) -> pl.DataFrame:
     links = _sql_frame(
         f"SELECT r.person_id, r.subject_id, r.role, r.directly_responsible, p.identifier, p.name"  # noqa: S608 - model tables, a constant, a formatted date
         f" FROM {person_t} r JOIN {subject_t} p ON p.id = r.person_id"
-        f" WHERE (r.since IS NULL OR r.since <= '{day}') AND (r.until IS NULL OR r.until >= '{day}')"
+        f" WHERE (r.valid_from IS NULL OR r.valid_from <= '{day}')"
+        f" AND (r.valid_until IS NULL OR r.valid_until >= '{day}')"
         f" AND r.subject_id IN ({entry_subjects})",
         {
             "person_id": pl.Int64,

@@ -58,8 +58,8 @@ _ROLES = CompiledQuery(
             "directly_responsible",
             "subject__identifier",
             "subject__name",
-            "since",
-            "until",
+            "valid_from",
+            "valid_until",
         )
     ),
     arg_types=(int,),
@@ -142,7 +142,10 @@ def effective_entries_q(on: date, prefix: str = "") -> Q:
 
 
 def role_held_q(on: date) -> Q:
-    return (Q(since__isnull=True) | Q(since__lte=on)) & (Q(until__isnull=True) | Q(until__gte=on))
+    """Related-person roles held on ``on`` (ADR 0046; nulls are open ends)."""
+    return (Q(valid_from__isnull=True) | Q(valid_from__lte=on)) & (
+        Q(valid_until__isnull=True) | Q(valid_until__gte=on)
+    )
 
 
 @dataclass
