@@ -189,6 +189,35 @@ def _patch_measure(world: World, rng: random.Random) -> Request:
     return Request({"code": measure.code}, {"legal_basis": "《测试依据》第二条"})
 
 
+def _related_end(world: World, rng: random.Random) -> Request:
+    from jointcredit.subjects.models import RelatedPerson, Subject
+
+    company = world.companies[rng.randrange(10, 40)]
+    person = Subject.objects.create(
+        kind="natural", id_type="resident_id", identifier=gen.resident_id(rng), name=gen.person_name(rng)
+    )
+    link = RelatedPerson.objects.create(subject=company, person=person, role="director")
+    return Request(
+        {"identifier": company.identifier, "link_id": link.pk},
+        {"valid_until": clock.today().isoformat(), "reason": "工商变更登记"},
+    )
+
+
+def _related_import(world: World, rng: random.Random) -> Request:
+    from jointcredit.relations.columns import HEADER
+
+    row = {
+        "QY_MC": world.companies[0].name,
+        "QY_TYSHXYDM": world.companies[0].identifier,
+        "GLR_MC": gen.person_name(rng),
+        "GLR_ZJHM": gen.resident_id(rng),
+        "GLR_SF": "监事",
+    }
+    text = ",".join(HEADER) + "\n" + ",".join(row.get(h, "") for h in HEADER) + "\n"
+    upload = SimpleUploadedFile("登记信息.csv", text.encode(), content_type="text/csv")
+    return Request({}, {"file": upload}, multipart=True, success=201)
+
+
 def _screening_file(world: World, rng: random.Random) -> Request:
     rows = [s.identifier for s in world.companies[:3]] + ["不是标识"]
     upload = SimpleUploadedFile(
@@ -427,6 +456,8 @@ RULES: list[tuple[str, str, str, Builder | None]] = [
     # method, path regex, rule, builder
     ("post", r"^/api/v1/subjects$", "writer", _new_company),
     ("post", r"^/api/v1/subjects/\{identifier\}/related-persons$", "registrar", _related_person),
+    ("post", r"^/api/v1/subjects/\{identifier\}/related-persons/\{link_id\}/end$", "registrar", _related_end),
+    ("post", r"^/api/v1/related-persons/imports$", "registrar", _related_import),
     ("post", r"^/api/v1/subjects/\{identifier\}/merge$", "office_admin", _subject_merge),
     ("post", r"^/api/v1/tokens/\{token_id\}/revoke$", "dept_admin", _token_of_own_department_user),
     # measures: configuration of memoranda and measures is the office's (measures.services)

@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "jointcredit.subjects",
     "jointcredit.exchange",
     "jointcredit.records",
+    "jointcredit.relations",
     "jointcredit.measures",
     "jointcredit.lists",
     "jointcredit.casework",

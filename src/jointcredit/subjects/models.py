@@ -138,6 +138,7 @@ class RelatedRole(models.TextChoices):
     PRINCIPAL = "principal", "主要负责人"
     SENIOR_MANAGER = "senior_manager", "高级管理人员"
     DIRECTOR = "director", "董事"
+    SUPERVISOR = "supervisor", "监事"
     SHAREHOLDER = "shareholder", "股东"
     LICENSED_PROFESSIONAL = "licensed_professional", "注册执业人员"
 
@@ -173,6 +174,9 @@ class RelatedPerson(models.Model):
         "来源", max_length=100, blank=True, help_text="手工登记，或登记信息导入批次（如“关联人导入 #12”）。"
     )
     end_reason = models.CharField("终止原因", max_length=200, blank=True)
+    # The registration import (relations.RelatedImportBatch) that recorded the period; no foreign
+    # key: the importer sits above this app and writes by COPY (ADR 0023).
+    batch_id = models.PositiveBigIntegerField("导入批次", null=True, blank=True)
 
     class Meta:
         verbose_name = "关联人"

@@ -1,7 +1,7 @@
 """Related persons keep their history (ADR 0046): ``since``/``until`` become ``valid_from``/
 ``valid_until`` (the same dates, renamed like list entries' validity), a role may be held again
 after it ended (one open period per organisation, person and role instead of one row ever), and
-shareholders carry their share. Existing rows keep their dates; the data step repairs rows whose
+shareholders carry their share, and 监事 is a role. Existing rows keep their dates; the data step repairs rows whose
 end precedes their start (the service refused them, the table did not) so the new order check holds,
 and marks every existing row as registered before the history came in."""
 
@@ -49,6 +49,28 @@ class Migration(migrations.Migration):
             model_name="relatedperson",
             name="end_reason",
             field=models.CharField(blank=True, max_length=200, verbose_name="终止原因"),
+        ),
+        migrations.AddField(
+            model_name="relatedperson",
+            name="batch_id",
+            field=models.PositiveBigIntegerField(blank=True, null=True, verbose_name="导入批次"),
+        ),
+        migrations.AlterField(
+            model_name="relatedperson",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("legal_representative", "法定代表人"),
+                    ("principal", "主要负责人"),
+                    ("senior_manager", "高级管理人员"),
+                    ("director", "董事"),
+                    ("supervisor", "监事"),
+                    ("shareholder", "股东"),
+                    ("licensed_professional", "注册执业人员"),
+                ],
+                max_length=32,
+                verbose_name="身份",
+            ),
         ),
         migrations.RunPython(existing_rows, migrations.RunPython.noop),
         migrations.RemoveConstraint(model_name="relatedperson", name="uniq_related_person_role"),
