@@ -42,6 +42,9 @@ class MeasureInfo:
     reach_roles: frozenset[str]
     directly_responsible_roles: frozenset[str]
     implementing_departments: tuple[str, ...]
+    # ADR 0046: how far 股东 are followed (depth) and the least share held along the chain.
+    shareholder_depth: int = 1
+    shareholder_min_share: float | None = None
 
     @property
     def kind_label(self) -> str:
@@ -52,6 +55,8 @@ class MeasureInfo:
 class Catalog:
     version: int
     by_memo_scenario: dict[tuple[int, str], tuple[MeasureInfo, ...]] = field(default_factory=dict)
+    # The deepest ownership chain any active measure reaching 股东 follows (ADR 0046; 1 = direct).
+    shareholder_depth: int = 1
 
     def measures_for(self, memorandum_id: int | None, scenario: str) -> tuple[MeasureInfo, ...]:
         if memorandum_id is None:
@@ -96,10 +101,16 @@ def _load(version: int) -> Catalog:
             reach_roles=frozenset(m.reach_roles or ()),
             directly_responsible_roles=frozenset(m.directly_responsible_roles or ()),
             implementing_departments=tuple(d.name for d in m.implementing_departments.all()),
+            shareholder_depth=m.shareholder_depth,
+            shareholder_min_share=None if m.shareholder_min_share is None else float(m.shareholder_min_share),
         )
         for scenario in info.scenarios:
             grouped.setdefault((m.memorandum_id, scenario), []).append(info)
     catalog.by_memo_scenario = {k: tuple(v) for k, v in grouped.items()}
+    catalog.shareholder_depth = max(
+        (m.shareholder_depth for ms in grouped.values() for m in ms if "shareholder" in m.reach_roles),
+        default=1,
+    )
     return catalog
 
 

@@ -21,6 +21,7 @@ from jointcredit.subjects.selectors import subject_find
 from .catalog import catalog_get
 from .engine import Hit, RoleLink, entry_as_of, hits_compute, in_force
 from .models import Measure, Memorandum, RecordedCheck, Screening
+from .reach import ownership_up, responsible_choices
 from .scenarios import SCENARIOS
 
 ENTRY_COLUMNS = (
@@ -60,6 +61,8 @@ _ROLES = CompiledQuery(
             "subject__name",
             "valid_from",
             "valid_until",
+            "id",
+            "share_ratio",
         )
     ),
     arg_types=(int,),
@@ -163,9 +166,20 @@ def _hits_and_roles(
 ) -> tuple[list[Hit], list[RoleLink]]:
     # Dates are applied in Python: the few rows per subject are cheaper to filter here than to
     # keep the queries compiled-and-prepared with date parameters (common.fastpath takes str/int).
-    roles = [RoleLink(*row[:5]) for row in _ROLES.rows(subject_id) if in_force(row[5], row[6], on)]
+    catalog = catalog_get()
+    roles = [
+        RoleLink(*row[:5], link_id=row[7], share=None if row[8] is None else float(row[8]))
+        for row in _ROLES.rows(subject_id)
+        if in_force(row[5], row[6], on)
+    ]
     held = {r.organisation_id for r in roles}
     rows = [row for row in _ENTRIES.rows(subject_id, subject_id) if row[1] == subject_id or row[1] in held]
+    # Shares held through other companies, as far as a measure follows them (ADR 0046).
+    indirect = ownership_up(roles, on=on, depth=catalog.shareholder_depth)
+    if indirect:
+        roles += indirect
+        further = {r.organisation_id for r in indirect} - held
+        rows += list(_published_entries(subject_id__in=further)) if further else []
     if known_at is None:
         today = clock.today()
     else:
@@ -176,7 +190,11 @@ def _hits_and_roles(
     self_entries = [e for e in entries if e.subject_id == subject_id]
     role_entries = [(e, r) for r in roles for e in entries if e.subject_id == r.organisation_id]
     hits = hits_compute(
-        self_entries=self_entries, role_entries=role_entries, scenario=scenario, catalog=catalog_get()
+        self_entries=self_entries,
+        role_entries=role_entries,
+        scenario=scenario,
+        catalog=catalog,
+        responsible=responsible_choices({e.id for e, _ in role_entries}) if role_entries else None,
     )
     return hits, roles
 

@@ -170,10 +170,15 @@ class RelatedPerson(models.Model):
         blank=True,
         help_text="股东的持股比例，0–100；其他身份为空。",
     )
+    # Database defaults: bulk writers (demo data, imports by COPY) name only the columns they fill.
     source = models.CharField(
-        "来源", max_length=100, blank=True, help_text="手工登记，或登记信息导入批次（如“关联人导入 #12”）。"
+        "来源",
+        max_length=100,
+        blank=True,
+        db_default="",
+        help_text="手工登记，或登记信息导入批次（如“关联人导入 #12”）。",
     )
-    end_reason = models.CharField("终止原因", max_length=200, blank=True)
+    end_reason = models.CharField("终止原因", max_length=200, blank=True, db_default="")
     # The registration import (relations.RelatedImportBatch) that recorded the period; no foreign
     # key: the importer sits above this app and writes by COPY (ADR 0023).
     batch_id = models.PositiveBigIntegerField("导入批次", null=True, blank=True)

@@ -40,6 +40,7 @@ class Migration(migrations.Migration):
             name="source",
             field=models.CharField(
                 blank=True,
+                db_default="",
                 help_text="手工登记，或登记信息导入批次（如“关联人导入 #12”）。",
                 max_length=100,
                 verbose_name="来源",
@@ -48,7 +49,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="relatedperson",
             name="end_reason",
-            field=models.CharField(blank=True, max_length=200, verbose_name="终止原因"),
+            field=models.CharField(blank=True, db_default="", max_length=200, verbose_name="终止原因"),
         ),
         migrations.AddField(
             model_name="relatedperson",
