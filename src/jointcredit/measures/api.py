@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from django.http import HttpResponse
@@ -31,6 +32,13 @@ PREFIX = ""
 router = Router(tags=["联合奖惩"])
 
 CheckDate = date
+
+# ADR 0046: how far a measure reaching 股东 follows shareholdings (validation.MAX_SHAREHOLDER_DEPTH).
+ShareholderDepth = Annotated[int, Field(ge=1, le=5, description="股东穿透层级：1 = 直接股东，最多 5 层")]
+MinShare = Annotated[
+    Decimal,
+    Field(ge=0, le=100, max_digits=5, decimal_places=2, description="股东最低持股比例（%），空为不论比例"),
+]
 
 if TYPE_CHECKING:  # Literals built at run time from the codes (the OpenAPI enums)
     Scenario = str
@@ -326,6 +334,8 @@ class MeasureOut(Schema):
     reaches_subject: bool
     reach_roles: list[str]
     directly_responsible_roles: list[str]
+    shareholder_depth: int
+    shareholder_min_share: float | None
     is_active: bool
 
 
@@ -340,6 +350,8 @@ class MeasureIn(Schema):
     reaches_subject: bool = True
     reach_roles: list[Role] = []
     directly_responsible_roles: list[Role] = []
+    shareholder_depth: ShareholderDepth = 1
+    shareholder_min_share: MinShare | None = None
     is_active: bool = True
 
 
@@ -352,6 +364,8 @@ class MeasurePatch(Schema):
     reaches_subject: bool | None = None
     reach_roles: list[Role] | None = None
     directly_responsible_roles: list[Role] | None = None
+    shareholder_depth: ShareholderDepth | None = None
+    shareholder_min_share: MinShare | None = None
     is_active: bool | None = None
 
 
@@ -402,6 +416,8 @@ def measure_out(m: Measure) -> dict:
         "reaches_subject": m.reaches_subject,
         "reach_roles": list(m.reach_roles or []),
         "directly_responsible_roles": list(m.directly_responsible_roles or []),
+        "shareholder_depth": m.shareholder_depth,
+        "shareholder_min_share": None if m.shareholder_min_share is None else float(m.shareholder_min_share),
         "is_active": m.is_active,
     }
 

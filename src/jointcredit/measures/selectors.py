@@ -189,12 +189,21 @@ def _hits_and_roles(
     entries = [e for row in rows if (e := entry_as_of(row, on, today)) is not None]
     self_entries = [e for e in entries if e.subject_id == subject_id]
     role_entries = [(e, r) for r in roles for e in entries if e.subject_id == r.organisation_id]
+    # The choices made at 认定 matter only for a role a measure limits to directly responsible
+    # persons: only then one more query (the hot path of a legal representative's check stays as is).
+    limited = [
+        e.id
+        for e, link in role_entries
+        if any(
+            link.role in m.directly_responsible_roles for m in catalog.measures_for(e.memorandum_id, scenario)
+        )
+    ]
     hits = hits_compute(
         self_entries=self_entries,
         role_entries=role_entries,
         scenario=scenario,
         catalog=catalog,
-        responsible=responsible_choices({e.id for e, _ in role_entries}) if role_entries else None,
+        responsible=responsible_choices(limited) if limited else None,
     )
     return hits, roles
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from django.db import transaction
 from django.forms.models import model_to_dict
@@ -28,6 +29,8 @@ _MEASURE_FIELDS = (
     "reaches_subject",
     "reach_roles",
     "directly_responsible_roles",
+    "shareholder_depth",
+    "shareholder_min_share",
     "is_active",
 )
 
@@ -140,6 +143,8 @@ def measure_create(
     reaches_subject: bool = True,
     reach_roles: list[str] | None = None,
     directly_responsible_roles: list[str] | None = None,
+    shareholder_depth: int = 1,
+    shareholder_min_share: Decimal | None = None,
     is_active: bool = True,
 ) -> Measure:
     ensure_office_admin(actor)
@@ -152,6 +157,8 @@ def measure_create(
         reach_roles=reach_roles,
         directly_responsible_roles=directly_responsible_roles,
         reaches_subject=reaches_subject,
+        shareholder_depth=shareholder_depth,
+        shareholder_min_share=shareholder_min_share,
     )
     if Measure.objects.filter(code=code).exists():
         raise Conflict(f"措施代码“{code}”已存在。", details=[{"field": "code", "rule": "unique"}])
@@ -166,6 +173,8 @@ def measure_create(
         reaches_subject=reaches_subject,
         reach_roles=reach_roles,
         directly_responsible_roles=directly_responsible_roles,
+        shareholder_depth=shareholder_depth,
+        shareholder_min_share=shareholder_min_share,
         is_active=is_active,
     )
     measure.implementing_departments.set(departments)
@@ -201,6 +210,8 @@ def measure_update(*, actor, measure: Measure, data: dict) -> Measure:
         reach_roles=row.reach_roles,
         directly_responsible_roles=row.directly_responsible_roles,
         reaches_subject=row.reaches_subject,
+        shareholder_depth=row.shareholder_depth,
+        shareholder_min_share=row.shareholder_min_share,
     )
     departments = (
         _departments(data["implementing_departments"], "implementing_departments", "实施部门")

@@ -4,6 +4,7 @@ alike."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from decimal import Decimal
 
@@ -127,3 +128,23 @@ def test_the_persons_chosen_at_decision_replace_the_flags(catalog):
     assert by_joins.equals(by_engine)
     assert named.person.identifier in by_joins.get_column("normalized").to_list()
     assert flagged.person.identifier not in by_joins.get_column("normalized").to_list()
+
+
+def test_the_office_sets_the_reach_through_the_api_and_the_page(
+    catalog, office_admin, api_client_for, client
+):
+    api = api_client_for(office_admin)
+    url = "/api/v1/measures/punish-honours"
+
+    def patch(body: dict):
+        return api.client.patch(url, json.dumps(body), content_type="application/json", **api.headers)
+
+    changed = patch({"shareholder_depth": 3, "shareholder_min_share": "25"})
+    assert changed.status_code == 200, changed.content
+    assert (changed.json()["shareholder_depth"], changed.json()["shareholder_min_share"]) == (3, 25.0)
+    assert patch({"shareholder_depth": 9}).status_code == 422
+    cleared = patch({"shareholder_min_share": None}).json()
+    assert cleared["shareholder_min_share"] is None and cleared["shareholder_depth"] == 3
+    client.force_login(office_admin)
+    page = client.get("/staff/measures/list/punish-honours/edit/")
+    assert page.status_code == 200 and "股东穿透层级" in page.content.decode()
