@@ -464,8 +464,32 @@ def _plan(rows: pl.DataFrame, on_file: pl.DataFrame, *, batch: RelatedImportBatc
     """What to insert, update and end, comparing the rows with the periods on file."""
     key = ["subject_id", "person_id", "role"]
     open_ = on_file.filter(pl.col("valid_until").is_null())
-    matched = rows.join(open_, on=key, how="inner", suffix="_file")
-    fresh = rows.join(open_, on=key, how="anti")
+    ended = on_file.filter(pl.col("valid_until").is_not_null())
+    # A row with 任职止 ends the open period on file — unless the file also lists the role as held
+    # now: then it is a past period of the same person (held, left, came back).
+    held_now = rows.filter(pl.col("valid_until").is_null()).select(key).unique()
+    history = rows.filter(pl.col("valid_until").is_not_null()).join(held_now, on=key, how="semi")
+    current = rows.join(history.select("_row"), on="_row", how="anti")
+    matched = current.join(open_, on=key, how="inner", suffix="_file")
+    # New periods: an open one from 任职起, or the file's date; an ended one from 任职起 (or unknown).
+    fresh = pl.concat([current.join(open_, on=key, how="anti"), history]).with_columns(
+        pl.when(pl.col("valid_until").is_null())
+        .then(pl.col("valid_from").fill_null(pl.lit(batch.as_of)))
+        .otherwise(pl.col("valid_from"))
+        .alias("valid_from")
+    )
+    # An ended period already on file (same end, same start when the row gives one): unchanged.
+    same = (
+        fresh.filter(pl.col("valid_until").is_not_null())
+        .join(ended, on=key, how="inner", suffix="_file")
+        .filter(
+            (pl.col("valid_until") == pl.col("valid_until_file"))
+            & (pl.col("valid_from").is_null() | (pl.col("valid_from") == pl.col("valid_from_file")))
+        )
+        .select("_row")
+        .unique()
+    )
+    fresh = fresh.join(same, on="_row", how="anti")
     errors = []
     # A 任职止 before the open period's start on file.
     bad_end = matched.filter(
@@ -479,20 +503,29 @@ def _plan(rows: pl.DataFrame, on_file: pl.DataFrame, *, batch: RelatedImportBatc
         errors.append(
             _error(row, "RZZ", "order", f"{name}担任{role}的任职止 {until} 早于已登记的任职起 {start}。")
         )
-    # New periods: from 任职起, or the file's date; they must not overlap an ended one on file.
-    fresh = fresh.with_columns(pl.col("valid_from").fill_null(pl.lit(batch.as_of)).alias("valid_from"))
-    ended = on_file.filter(pl.col("valid_until").is_not_null())
-    clash = fresh.join(ended, on=key, how="inner", suffix="_file").filter(
-        (
-            pl.col("valid_from_file").is_null()
-            | pl.col("valid_until").is_null()
-            | (pl.col("valid_from_file") <= pl.col("valid_until"))
-        )
-        & (pl.col("valid_from") <= pl.col("valid_until_file"))
+    # New periods must not overlap a period on file (an open one only where its start is known).
+    overlaps = (
+        (pl.col("valid_from_file").is_null() | pl.col("valid_until").is_null())
+        | (pl.col("valid_from_file") <= pl.col("valid_until"))
+    ) & (
+        pl.col("valid_until_file").is_null()
+        | pl.col("valid_from").is_null()
+        | (pl.col("valid_from") <= pl.col("valid_until_file"))
+    )
+    known_open = open_.filter(pl.col("valid_from").is_not_null())
+    clash = pl.concat(
+        [
+            fresh.join(ended, on=key, how="inner", suffix="_file").filter(overlaps),
+            history.join(same, on="_row", how="anti")
+            .join(known_open, on=key, how="inner", suffix="_file")
+            .filter(overlaps),
+        ],
+        how="diagonal_relaxed",
     )
     for row, name, role, start, until in (
         clash.select("_row", "GLR_MC", "GLR_SF", "valid_from_file", "valid_until_file")
-        .unique("_row")
+        .unique("_row", keep="first")
+        .sort("_row")
         .iter_rows()
     ):
         errors.append(
@@ -500,7 +533,7 @@ def _plan(rows: pl.DataFrame, on_file: pl.DataFrame, *, batch: RelatedImportBatc
                 row,
                 "RZQ",
                 "overlap",
-                f"{name}担任{role}的任职期与已登记的任职期（{start or '不详'} 至 {until}）重叠。",
+                f"{name}担任{role}的任职期与已登记的任职期（{start or '不详'} 至 {until or '今'}）重叠。",
             )
         )
     if errors:
@@ -534,7 +567,7 @@ def _plan(rows: pl.DataFrame, on_file: pl.DataFrame, *, batch: RelatedImportBatc
         )
     batch.created_count = fresh.height
     batch.updated_count = changed.height + ending.height
-    batch.unchanged_count = staying.height - changed.height
+    batch.unchanged_count = staying.height - changed.height + same.height
     ends = pl.concat(end_frames)
     batch.ended_count = ends.height
     return {"insert": fresh, "update": changed, "end": ends}
