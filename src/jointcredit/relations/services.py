@@ -218,10 +218,16 @@ def _validate(frame: pl.DataFrame, *, as_of: date, today: date) -> tuple[pl.Data
 
     roles = "、".join(ROLE_LABELS[r] for r in IMPORTED_ROLES)
     # Later rows of the same company, person and role that are open (no 任职止) repeat an earlier one.
+    # A column, not an expression: ``collect_errors`` formats messages over the bad rows only, where a
+    # window over the whole file would give another answer.
     key = ["company_uscc", "person_id", "role"]
-    repeated = pl.col("valid_until").is_null() & (
-        pl.col("_row").rank("ordinal").over([*key, pl.col("valid_until").is_null()]) > 1
+    df = df.with_columns(
+        (
+            pl.col("valid_until").is_null()
+            & (pl.col("_row").rank("ordinal").over([*key, pl.col("valid_until").is_null()]) > 1)
+        ).alias("_repeated")
     )
+    repeated = pl.col("_repeated")
     checks = [
         ("QY_MC", "required", pl.col("QY_MC") == "", pl.lit(f"{LABELS['QY_MC']}（QY_MC）不能为空。")),
         (
