@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from django.http import HttpResponse
@@ -35,10 +34,7 @@ CheckDate = date
 
 # ADR 0046: how far a measure reaching 股东 follows shareholdings (validation.MAX_SHAREHOLDER_DEPTH).
 ShareholderDepth = Annotated[int, Field(ge=1, le=5, description="股东穿透层级：1 = 直接股东，最多 5 层")]
-MinShare = Annotated[
-    Decimal,
-    Field(ge=0, le=100, max_digits=5, decimal_places=2, description="股东最低持股比例（%），空为不论比例"),
-]
+MinShare = Annotated[float, Field(ge=0, le=100, description="股东最低持股比例（%），空为不论比例")]
 
 if TYPE_CHECKING:  # Literals built at run time from the codes (the OpenAPI enums)
     Scenario = str

@@ -35,6 +35,11 @@ _MEASURE_FIELDS = (
 )
 
 
+def _share(value) -> Decimal | None:
+    """A share in % to two decimals (the column's precision); the ranges are validation's."""
+    return None if value is None else Decimal(str(value)).quantize(Decimal("0.01"))
+
+
 def _snapshot(obj, m2m: str) -> dict:
     data = model_to_dict(obj, exclude=[m2m])
     data[m2m] = sorted(getattr(obj, m2m).values_list("code", flat=True)) if obj.pk else []
@@ -144,11 +149,12 @@ def measure_create(
     reach_roles: list[str] | None = None,
     directly_responsible_roles: list[str] | None = None,
     shareholder_depth: int = 1,
-    shareholder_min_share: Decimal | None = None,
+    shareholder_min_share: Decimal | float | None = None,
     is_active: bool = True,
 ) -> Measure:
     ensure_office_admin(actor)
     reach_roles, directly_responsible_roles = list(reach_roles or []), list(directly_responsible_roles or [])
+    shareholder_min_share = _share(shareholder_min_share)
     measure_fields_ensure(
         code=code,
         name=name,
@@ -199,6 +205,8 @@ def measure_update(*, actor, measure: Measure, data: dict) -> Measure:
         raise ValidationFailed.single(
             sorted(unknown)[0], "unknown", f"不可修改的字段：{'、'.join(sorted(unknown))}。"
         )
+    if "shareholder_min_share" in data:
+        data = {**data, "shareholder_min_share": _share(data["shareholder_min_share"])}
     for key in _MEASURE_FIELDS:
         if key in data:
             setattr(row, key, data[key])

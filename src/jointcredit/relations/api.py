@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import BinaryIO, cast
+from typing import Annotated, BinaryIO, cast
 
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
+from pydantic import Field
 
 from jointcredit.accounts.permissions import ensure_can_view
 from jointcredit.common.schemas import PageNumber, PageSize
@@ -14,10 +15,11 @@ from jointcredit.common.schemas import PageNumber, PageSize
 from . import selectors, services
 
 PREFIX = "/related-persons"
+AsOf = Annotated[str, Field(pattern=r"^(\d{4}-\d{2}-\d{2})?$", description="资料日期 YYYY-MM-DD，空为今天")]
 router = Router(tags=["关联人登记信息"])
 
 
-class ImportErrorOut(Schema):
+class RelatedImportErrorOut(Schema):
     row: int
     field: str
     rule: str
@@ -41,7 +43,7 @@ class RelatedImportOut(Schema):
     ended: int
     companies: int
     error_count: int
-    errors: list[ImportErrorOut]
+    errors: list[RelatedImportErrorOut]
     started_at: datetime
 
 
@@ -66,7 +68,7 @@ class RelatedImportPage(Schema):
 def related_import(
     request,
     file: File[UploadedFile],
-    as_of: Form[date | None] = None,
+    as_of: Form[AsOf] = "",
     full_snapshot: Form[bool] = False,
 ):
     batch = services.related_import(
@@ -74,7 +76,7 @@ def related_import(
         fileobj=cast(BinaryIO, file),
         name=file.name or "",
         size=file.size,
-        as_of=as_of,
+        as_of=services.as_of_parse(as_of),
         full_snapshot=full_snapshot,
         source="api",
     )

@@ -147,6 +147,19 @@ def related_import(
         phases.log(f"关联人导入 {name}（{frame.height:,} 行）")
 
 
+def as_of_parse(value: str) -> date | None:
+    """资料日期 as the API and the page send it (YYYY-MM-DD, empty = today)."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed.single(
+            "as_of", "date", f"资料日期“{value}”不是有效日期（应为 YYYY-MM-DD）。"
+        ) from None
+
+
 def _named(frame: pl.DataFrame, header: list[str]) -> pl.DataFrame:
     """Columns ``c{i}`` renamed to their codes; a column the file lacks is empty text."""
     codes = codes_of(header, {int(c[1:]): False for c in frame.columns if c != "_row"})

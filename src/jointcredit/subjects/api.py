@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # Literals built at run time from the model choices (the Open
     RelatedState = str
     PersonKind = str
     EndReason = str
-    ShareRatio = Decimal
+    ShareRatio = float
     Include = str
     MergeReason = str
 else:
@@ -50,7 +50,7 @@ else:
     RelatedState = one_of(["all", "in_force", "ended"])
     PersonKind = choice_of([SubjectKind.NATURAL.value, SubjectKind.LEGAL.value])
     EndReason = required_text(200)
-    ShareRatio = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
+    ShareRatio = Annotated[float, Field(ge=0, le=100)]
     # Sections are registered by the apps' AppConfig.ready, before any api.py is imported.
     Include = comma_list_of(
         ["all", *section_keys()], blank=True, description="附加的业务板块，逗号分隔，或 all"
@@ -321,7 +321,14 @@ def related_person_list(
 )
 def related_person_add(request, identifier: Identifier, payload: RelatedPersonIn):
     subject = selectors.subject_get(identifier)
-    link = services.related_person_add(actor=request.auth, subject=subject, **payload.dict())
+    data = payload.dict()
+    share = data.pop("share_ratio")
+    link = services.related_person_add(
+        actor=request.auth,
+        subject=subject,
+        share_ratio=None if share is None else Decimal(str(share)).quantize(Decimal("0.01")),
+        **data,
+    )
     return Status(201, _related_out(link))
 
 
