@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, BinaryIO, cast
+from typing import BinaryIO, cast
 
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
-from pydantic import Field
 
 from jointcredit.accounts.permissions import ensure_can_view
 from jointcredit.common.schemas import PageNumber, PageSize
@@ -15,7 +14,6 @@ from jointcredit.common.schemas import PageNumber, PageSize
 from . import selectors, services
 
 PREFIX = "/related-persons"
-AsOf = Annotated[str, Field(pattern=r"^(\d{4}-\d{2}-\d{2})?$", description="资料日期 YYYY-MM-DD，空为今天")]
 router = Router(tags=["关联人登记信息"])
 
 
@@ -68,7 +66,7 @@ class RelatedImportPage(Schema):
 def related_import(
     request,
     file: File[UploadedFile],
-    as_of: Form[AsOf] = "",
+    as_of: str = Form("", pattern=r"^(\d{4}-\d{2}-\d{2})?$", description="资料日期 YYYY-MM-DD，空为今天"),
     full_snapshot: Form[bool] = False,
 ):
     batch = services.related_import(
