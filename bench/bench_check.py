@@ -215,7 +215,8 @@ WHERE a.value = %s ORDER BY a.id LIMIT 1
 """
 SQL_BY_ID = "SELECT id, kind, identifier, name, merged_into_id FROM subjects_subject WHERE id = %s"
 SQL_ROLES = """
-SELECT r.subject_id, r.role, r.directly_responsible, o.identifier, o.name, r.since, r.until
+SELECT r.subject_id, r.role, r.directly_responsible, o.identifier, o.name, r.valid_from, r.valid_until,
+       r.id, r.share_ratio
 FROM subjects_relatedperson r JOIN subjects_subject o ON o.id = r.subject_id WHERE r.person_id = %s
 """
 # As measures.selectors._ENTRIES: the subject's own published (and removed) entries UNION ALL those of the
@@ -349,7 +350,9 @@ def application(environ, start_response):
             "name": row[3],
         }
         roles = [
-            RoleLink(*r[:5]) for r in conn.execute(SQL_ROLES, [sid]).fetchall() if in_force(r[5], r[6], on)
+            RoleLink(*r[:5], link_id=r[7], share=None if r[8] is None else float(r[8]))
+            for r in conn.execute(SQL_ROLES, [sid]).fetchall()
+            if in_force(r[5], r[6], on)
         ]
         held = {r.organisation_id for r in roles}
         entries = [

@@ -73,7 +73,7 @@ SELECT old_name, new_name, changed_at FROM subjects_subjectnamechange WHERE subj
 ORDER BY changed_at DESC
 """
 SQL_RELATED = """
-SELECT r.role, p.identifier, p.name, r.directly_responsible
+SELECT r.role, p.identifier, p.name, r.directly_responsible, r.share_ratio, r.valid_from, r.valid_until
 FROM subjects_relatedperson r JOIN subjects_subject p ON p.id = r.person_id
 WHERE r.subject_id = %s ORDER BY r.role, p.name
 """
@@ -244,6 +244,8 @@ def application(environ, start_response):
         {"old_name": o, "new_name": n, "changed_at": c.isoformat()}
         for o, n, c in conn.execute(SQL_NAMES, [sid]).fetchall()
     ]
+    today = datetime.now(_LOCAL_TZ).date()
+    # The roles held today (ADR 0046), as subjects.selectors.subject_related_rows.
     related = [
         {
             "role": role,
@@ -251,10 +253,13 @@ def application(environ, start_response):
             "identifier": pid,
             "name": pname,
             "directly_responsible": direct,
+            "share_ratio": None if share is None else float(share),
+            "valid_from": start.isoformat() if start else None,
+            "valid_until": end.isoformat() if end else None,
         }
-        for role, pid, pname, direct in conn.execute(SQL_RELATED, [sid]).fetchall()
+        for role, pid, pname, direct, share, start, end in conn.execute(SQL_RELATED, [sid]).fetchall()
+        if (start is None or start <= today) and (end is None or today <= end)
     ]
-    today = datetime.now(_LOCAL_TZ).date()
     sections = {}
     for key in DEFAULT_SECTIONS:
         if key == "entries":

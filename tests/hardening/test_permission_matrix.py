@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -44,6 +45,8 @@ RULE_HELP = {
     # (xzsp) reports scjgj's licences in the demo, and the builders here write penalties, entries,
     # cases … so the acting clerk is denied like any other department's.
     "dept_write": "clerk/approver/department_admin of the owning department",
+    # 关联人 are registration data (ADR 0046): the 登记机关 of JOINTCREDIT_REGISTRATION_DEPARTMENTS.
+    "registrar": "clerk/approver/department_admin of a registration authority (scjgj, xzsp)",
     "dept_decide": "approver of the owning (deciding) department only",
     "dept_admin": "department_admin of the owning department, or the office admin",
     "office_admin": "office admin only",
@@ -62,6 +65,7 @@ def allowed(rule: str, actor: str) -> bool:
         "authenticated": True,
         "writer": bool(roles & WRITE_ROLES),
         "dept_write": bool(roles & WRITE_ROLES) and own,
+        "registrar": bool(roles & WRITE_ROLES) and code in settings.JOINTCREDIT_REGISTRATION_DEPARTMENTS,
         "dept_decide": Role.APPROVER in roles and own,
         "dept_admin": (Role.DEPARTMENT_ADMIN in roles and own) or Role.OFFICE_ADMIN in roles,
         "office_admin": Role.OFFICE_ADMIN in roles,
@@ -183,6 +187,35 @@ def _patch_measure(world: World, rng: random.Random) -> Request:
             **{k: v for k, v in measure_request.items() if k != "memorandum"},
         )
     return Request({"code": measure.code}, {"legal_basis": "《测试依据》第二条"})
+
+
+def _related_end(world: World, rng: random.Random) -> Request:
+    from jointcredit.subjects.models import RelatedPerson, Subject
+
+    company = world.companies[rng.randrange(10, 40)]
+    person = Subject.objects.create(
+        kind="natural", id_type="resident_id", identifier=gen.resident_id(rng), name=gen.person_name(rng)
+    )
+    link = RelatedPerson.objects.create(subject=company, person=person, role="director")
+    return Request(
+        {"identifier": company.identifier, "link_id": link.pk},
+        {"valid_until": clock.today().isoformat(), "reason": "工商变更登记"},
+    )
+
+
+def _related_import(world: World, rng: random.Random) -> Request:
+    from jointcredit.relations.columns import HEADER
+
+    row = {
+        "QY_MC": world.companies[0].name,
+        "QY_TYSHXYDM": world.companies[0].identifier,
+        "GLR_MC": gen.person_name(rng),
+        "GLR_ZJHM": gen.resident_id(rng),
+        "GLR_SF": "监事",
+    }
+    text = ",".join(HEADER) + "\n" + ",".join(row.get(h, "") for h in HEADER) + "\n"
+    upload = SimpleUploadedFile("登记信息.csv", text.encode(), content_type="text/csv")
+    return Request({}, {"file": upload}, multipart=True, success=201)
 
 
 def _screening_file(world: World, rng: random.Random) -> Request:
@@ -422,7 +455,9 @@ def _article_image(world: World, rng: random.Random) -> Request:
 RULES: list[tuple[str, str, str, Builder | None]] = [
     # method, path regex, rule, builder
     ("post", r"^/api/v1/subjects$", "writer", _new_company),
-    ("post", r"^/api/v1/subjects/\{identifier\}/related-persons$", "writer", _related_person),
+    ("post", r"^/api/v1/subjects/\{identifier\}/related-persons$", "registrar", _related_person),
+    ("post", r"^/api/v1/subjects/\{identifier\}/related-persons/\{link_id\}/end$", "registrar", _related_end),
+    ("post", r"^/api/v1/related-persons/imports$", "registrar", _related_import),
     ("post", r"^/api/v1/subjects/\{identifier\}/merge$", "office_admin", _subject_merge),
     ("post", r"^/api/v1/tokens/\{token_id\}/revoke$", "dept_admin", _token_of_own_department_user),
     # measures: configuration of memoranda and measures is the office's (measures.services)

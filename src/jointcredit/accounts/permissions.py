@@ -5,6 +5,7 @@ Services call these before writing; they raise ``PermissionDenied`` with a Chine
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from jointcredit.common.errors import PermissionDenied
@@ -107,3 +108,27 @@ def ensure_department_admin(actor: User, department: Department) -> None:
         return
     if not (actor.has_role(Role.DEPARTMENT_ADMIN) and actor.department_id == department.pk):
         raise PermissionDenied(f"只有“{department.name}”的部门管理员或信用办管理员可以执行此操作。")
+
+
+def is_registration_authority(department: Department | None) -> bool:
+    """登记机关: the departments that register organisations and their 法定代表人, 负责人, 董监高 and
+    股东 (setting ``JOINTCREDIT_REGISTRATION_DEPARTMENTS``, codes; ADR 0046)."""
+    return department is not None and department.code in settings.JOINTCREDIT_REGISTRATION_DEPARTMENTS
+
+
+def ensure_can_register_related(actor: User) -> None:
+    """Related persons (关联人) are registration data: only a clerk, approver or department admin of a
+    registration authority records, ends or imports them — the check bans persons by them."""
+    actor = _active(actor)
+    if not actor.has_role(*WRITE_ROLES):
+        raise PermissionDenied("当前账号没有经办权限（需要经办人、审批人或部门管理员角色）。")
+    if not is_registration_authority(actor.department):
+        names = "、".join(
+            Department.objects.filter(code__in=settings.JOINTCREDIT_REGISTRATION_DEPARTMENTS)
+            .order_by("code")
+            .values_list("name", flat=True)
+        )
+        raise PermissionDenied(
+            "关联人属于登记信息，只有登记机关（" + (names or "未配置") + "）可以登记、终止或导入"
+            "（设置 JOINTCREDIT_REGISTRATION_DEPARTMENTS）。"
+        )

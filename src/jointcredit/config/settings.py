@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "jointcredit.subjects",
     "jointcredit.exchange",
     "jointcredit.records",
+    "jointcredit.relations",
     "jointcredit.measures",
     "jointcredit.lists",
     "jointcredit.casework",
@@ -271,6 +272,12 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING
 # Upload limits (DESIGN.md §6): request bodies and single files.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# 登记机关 (ADR 0046): departments (codes) whose clerks record, end and import related persons.
+JOINTCREDIT_REGISTRATION_DEPARTMENTS = [
+    code.strip()
+    for code in os.environ.get("JOINTCREDIT_REGISTRATION_DEPARTMENTS", "scjgj,xzsp").split(",")
+    if code.strip()
+]
 JOINTCREDIT_IMPORT_MAX_BYTES = int(os.environ.get("JOINTCREDIT_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
 # Tables (importing.tabular.table_check, before parsing): rows, an XLSX's declared uncompressed
 # size and its compression ratio (zip bombs). docs/configuration.md.

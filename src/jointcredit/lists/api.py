@@ -182,6 +182,12 @@ class DecideIn(Schema):
     decided_on: date | None = Field(None, description="认定日期，默认今天")
     valid_until: date | None = None
     document_no: str = ""
+    responsible_persons: list[int] | None = Field(
+        None,
+        description="对失信行为负有直接责任的人员：主体在认定日期在任的关联人编号"
+        "（GET /subjects/{identifier}/related-persons 的 id），可为空列表；"
+        "不填表示未确定，仅限直接责任人的措施按各关联人的标记适用（ADR 0046）。",
+    )
 
 
 class RemoveIn(Schema):

@@ -25,7 +25,7 @@ ERRONEOUS_REMOVALS = frozenset({RemovalReason.REVOKED, RemovalReason.CORRECTED})
 
 def in_force(valid_from: date | None, valid_until: date | None, on: date) -> bool:
     """Within validity on ``on``; nulls are open ends (ListEntry.is_effective, RelatedPerson
-    since/until)."""
+    valid_from/valid_until)."""
     return (valid_from is None or valid_from <= on) and (valid_until is None or on <= valid_until)
 
 

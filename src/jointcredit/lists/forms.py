@@ -1,5 +1,8 @@
 from django import forms
 
+from jointcredit.common import clock
+from jointcredit.subjects.selectors import related_persons_in_force
+
 from .models import RemovalReason, StatementOutcome
 
 
@@ -60,6 +63,34 @@ class DecideForm(forms.Form):
         label="有效期至", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     document_no = forms.CharField(label="决定书文号（为空自动编号）", required=False, max_length=100)
+    choose_responsible = forms.BooleanField(
+        label="确定对失信行为负有直接责任的人员（不勾选则按各关联人的“负有直接责任”标记）", required=False
+    )
+    responsible_persons = forms.TypedMultipleChoiceField(
+        label="负有直接责任的人员（在任关联人）",
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, entry=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        links = related_persons_in_force(subject=entry.subject, on=clock.today()) if entry is not None else []
+        field = self.fields["responsible_persons"]
+        field.choices = [
+            (link.pk, f"{link.get_role_display()} {link.person.name}（{link.person.identifier}）")
+            for link in links
+        ]
+        if not links:
+            self.fields.pop("choose_responsible")
+            self.fields.pop("responsible_persons")
+
+    def clean(self):
+        data = super().clean() or {}
+        # ADR 0046: a choice (possibly nobody) only when asked for; otherwise none was made.
+        if not data.pop("choose_responsible", False):
+            data.pop("responsible_persons", None)
+        return data
 
 
 class RemoveForm(forms.Form):

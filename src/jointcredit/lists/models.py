@@ -200,6 +200,16 @@ class ListEntry(ConcurrentTransitionMixin, models.Model):
     # (ListEntryChange) on the row itself, so the as-of check answers "under objection on D" from the
     # one indexed query it already makes (ADR 0032).
     objection_periods = models.JSONField("异议期间", default=list, blank=True, editable=False)
+    # 对失信行为负有直接责任的人员, chosen by the deciding approver at 认定 from the subject's related
+    # persons in force (ADR 0046). ``responsible_chosen`` False: no choice was made, and measures
+    # limited to directly responsible persons fall back to each link's own flag.
+    responsible_persons = models.ManyToManyField(
+        "subjects.RelatedPerson",
+        blank=True,
+        related_name="responsible_for_entries",
+        verbose_name="负有直接责任的人员",
+    )
+    responsible_chosen = models.BooleanField("认定时已确定直接责任人", default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

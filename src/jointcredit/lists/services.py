@@ -25,8 +25,8 @@ from jointcredit.common.history import change_fields
 from jointcredit.common.validation import clean_text as _text
 from jointcredit.exchange.outbox import event_emit
 from jointcredit.subjects.identifiers import IdType, detect_and_validate
-from jointcredit.subjects.models import Subject, SubjectKind
-from jointcredit.subjects.selectors import subject_find
+from jointcredit.subjects.models import RelatedPerson, Subject, SubjectKind
+from jointcredit.subjects.selectors import related_persons_in_force, subject_find
 from jointcredit.subjects.services import subject_match_or_create
 
 from .models import (
@@ -617,8 +617,14 @@ def list_entry_decide(
     decided_on: date | None = None,
     valid_until: date | None = None,
     document_no: str = "",
+    responsible_persons: list[int] | None = None,
 ) -> ListEntry:
-    """认定 (决定书): the approver decides after the 陈述申辩 period, or once the statement is handled."""
+    """认定 (决定书): the approver decides after the 陈述申辩 period, or once the statement is handled.
+
+    ``responsible_persons`` (ADR 0046): the related persons of the subject, in force on the decision
+    date, who bear direct responsibility (对失信行为负有直接责任) — a list, possibly empty, is the
+    approver's choice and measures limited to directly responsible persons reach exactly them;
+    ``None`` leaves the choice unmade (each link's own flag applies)."""
     ensure_can_decide(actor, entry.department)
     today = _today()
     decided_on = decided_on or today
@@ -672,6 +678,13 @@ def list_entry_decide(
             or entry.document_no
             or document_number_next(department=entry.department, kind="失信认", year=decided_on.year)
         )
+        chosen = (
+            None
+            if responsible_persons is None
+            else _responsible_validate(entry, responsible_persons, on=decided_on)
+        )
+        if chosen is not None:
+            entry.responsible_chosen = True
         entry.save()
         entry_step(
             entry=entry,
@@ -682,7 +695,33 @@ def list_entry_decide(
             reason=f"认定文书 {entry.document_no}",
             effective_on=decided_on,
         )
+        if chosen is not None:
+            entry.responsible_persons.set(chosen)
+            audit_record(
+                actor=actor,
+                action="list_entry.responsible_persons_set",
+                obj=entry,
+                after={
+                    "responsible_persons": [
+                        {"identifier": link.person.identifier, "role": link.role} for link in chosen
+                    ]
+                },
+            )
     return entry
+
+
+def _responsible_validate(entry: ListEntry, ids: list[int], *, on: date) -> list[RelatedPerson]:
+    """The chosen links: each a related person of the entry's subject in force on ``on``."""
+    in_force = {link.pk: link for link in related_persons_in_force(subject=entry.subject, on=on)}
+    unknown = [i for i in dict.fromkeys(ids) if i not in in_force]
+    if unknown:
+        raise ValidationFailed.single(
+            "responsible_persons",
+            "in_force",
+            f"负有直接责任的人员（responsible_persons）只能从{entry.subject.name}于 {on} 在任的关联人中选择；"
+            f"编号 {'、'.join(str(i) for i in unknown)} 不是。",
+        )
+    return [in_force[i] for i in dict.fromkeys(ids)]
 
 
 # --- publish, remove, correct, objection ----------------------------------------------------------

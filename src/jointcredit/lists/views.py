@@ -209,7 +209,7 @@ def _actions(entry, user, today) -> list[dict]:
             {
                 "step": "decide",
                 "label": "认定（作出决定书）",
-                "form": forms.DecideForm(),
+                "form": forms.DecideForm(entry=entry),
                 "blocked": services.decision_blocker(entry, today),
             }
         )
@@ -263,7 +263,7 @@ def entry_action(request, pk: int, step: str):
     form_class, service, done = STEPS[step]
     data = {}
     if form_class is not None:
-        form = form_class(request.POST)
+        form = form_class(request.POST, **({"entry": entry} if step == "decide" else {}))
         if not form.is_valid():
             for field, errors in form.errors.items():
                 label = form.fields[field].label if field in form.fields else field

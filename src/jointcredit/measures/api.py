@@ -32,6 +32,10 @@ router = Router(tags=["联合奖惩"])
 
 CheckDate = date
 
+# ADR 0046: how far a measure reaching 股东 follows shareholdings (validation.MAX_SHAREHOLDER_DEPTH).
+ShareholderDepth = Annotated[int, Field(ge=1, le=5, description="股东穿透层级：1 = 直接股东，最多 5 层")]
+MinShare = Annotated[float, Field(ge=0, le=100, description="股东最低持股比例（%），空为不论比例")]
+
 if TYPE_CHECKING:  # Literals built at run time from the codes (the OpenAPI enums)
     Scenario = str
     ScenarioChoice = str
@@ -333,6 +337,8 @@ class MeasureOut(Schema):
     reaches_subject: bool
     reach_roles: list[str]
     directly_responsible_roles: list[str]
+    shareholder_depth: int
+    shareholder_min_share: float | None
     is_active: bool
     version: int = Field(description="版本：修改已生效的措施生成新版本，旧版本保留并截至新版本生效前一日")
     effective_from: date | None = Field(description="本版本生效日期（含当日）；null 为自始有效")
@@ -351,6 +357,8 @@ class MeasureIn(Schema):
     reaches_subject: bool = True
     reach_roles: list[Role] = []
     directly_responsible_roles: list[Role] = []
+    shareholder_depth: ShareholderDepth = 1
+    shareholder_min_share: MinShare | None = None
     is_active: bool = True
     effective_from: date | None = None
     effective_until: date | None = None
@@ -365,6 +373,8 @@ class MeasurePatch(Schema):
     reaches_subject: bool | None = None
     reach_roles: list[Role] | None = None
     directly_responsible_roles: list[Role] | None = None
+    shareholder_depth: ShareholderDepth | None = None
+    shareholder_min_share: MinShare | None = None
     is_active: bool | None = None
     effective_from: date | None = Field(
         None, description="修改已生效的措施时，新版本的生效日期（不早于今天，默认今天）"
@@ -422,6 +432,8 @@ def measure_out(m: Measure) -> dict:
         "reaches_subject": m.reaches_subject,
         "reach_roles": list(m.reach_roles or []),
         "directly_responsible_roles": list(m.directly_responsible_roles or []),
+        "shareholder_depth": m.shareholder_depth,
+        "shareholder_min_share": None if m.shareholder_min_share is None else float(m.shareholder_min_share),
         "is_active": m.is_active,
         "version": m.version,
         "effective_from": m.effective_from,

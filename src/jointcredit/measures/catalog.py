@@ -50,6 +50,9 @@ class MeasureInfo:
     effective_until: date | None = None
     memorandum_effective_from: date | None = None
     memorandum_effective_until: date | None = None
+    # ADR 0046: how far 股东 are followed (depth) and the least share held along the chain.
+    shareholder_depth: int = 1
+    shareholder_min_share: float | None = None
 
     @property
     def kind_label(self) -> str:
@@ -73,6 +76,8 @@ class Catalog:
     # entered, retired ones included, for labelling stored checks and screenings.
     scenarios: dict[str, str] = field(default_factory=dict)
     scenario_names: dict[str, str] = field(default_factory=dict)
+    # The deepest ownership chain any active measure reaching 股东 follows (ADR 0046; 1 = direct).
+    shareholder_depth: int = 1
 
     def measures_for(self, memorandum_id: int | None, scenario: str, on: date) -> tuple[MeasureInfo, ...]:
         """The measures of the memorandum that bite in ``scenario`` and were in force on ``on``
@@ -124,6 +129,8 @@ def _load(version: int) -> Catalog:
             effective_until=m.effective_until,
             memorandum_effective_from=m.memorandum.effective_from,
             memorandum_effective_until=m.memorandum.effective_until,
+            shareholder_depth=m.shareholder_depth,
+            shareholder_min_share=None if m.shareholder_min_share is None else float(m.shareholder_min_share),
         )
         for scenario in info.scenarios:
             grouped.setdefault((m.memorandum_id, scenario), []).append(info)
@@ -132,6 +139,10 @@ def _load(version: int) -> Catalog:
         catalog.scenario_names[code] = name
         if active:
             catalog.scenarios[code] = name
+    catalog.shareholder_depth = max(
+        (m.shareholder_depth for ms in grouped.values() for m in ms if "shareholder" in m.reach_roles),
+        default=1,
+    )
     return catalog
 
 

@@ -7,8 +7,10 @@ Rules:
 * an entry of the subject itself applies every measure of its list type's memorandum that bites
   in the scenario and ``reaches_subject`` → ``via = "self"``;
 * an entry of an organisation where the subject holds a role applies the measures whose
-  ``reach_roles`` contain that role, and for roles in ``directly_responsible_roles`` only when the
-  link is flagged "对失信行为负有直接责任" → ``via = "<role label>:<organisation identifier>"``;
+  ``reach_roles`` contain that role (``link_reaches``, ADR 0046: 股东 as deep and from the share the
+  measure says; for roles in ``directly_responsible_roles`` the persons the approver chose at 认定,
+  or without a choice the link flagged "对失信行为负有直接责任")
+  → ``via = "<role label>:<organisation identifier>"``;
 * incentives are withheld from a subject that is itself on an effective black list on that date
   (a black-listed subject cannot be 诚信典型; the lists app also removes such red entries at once,
   this only covers the window before it does).
@@ -22,13 +24,14 @@ the subject detail's entries section also uses.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
 from jointcredit.lists.asof import ERRONEOUS_REMOVALS
 from jointcredit.lists.asof import entry_as_of as lists_entry_as_of
 
-# Re-exported for the role links (RelatedPerson since/until) of selectors.
+# Re-exported for the role links (RelatedPerson valid_from/valid_until) of selectors.
 from jointcredit.lists.asof import in_force as in_force
 from jointcredit.lists.models import RemovalReason
 from jointcredit.subjects.models import RelatedRole
@@ -96,6 +99,49 @@ class RoleLink:
     directly_responsible: bool
     organisation_identifier: str
     organisation_name: str
+    # ADR 0046: the RelatedPerson row (the one naming the listed organisation), the share held
+    # (股东; the least along an ownership chain), the depth (1 = a role in the organisation itself,
+    # 2+ = shares held through other companies) and those companies, nearest the subject first.
+    link_id: int = 0
+    share: float | None = None
+    depth: int = 1
+    through: tuple[str, ...] = ()
+
+
+SHAREHOLDER = RelatedRole.SHAREHOLDER.value
+
+
+def link_reaches(
+    m: MeasureInfo, link: RoleLink, entry_id: int, responsible: Mapping[int, frozenset[int]] | None = None
+) -> tuple[bool, bool]:
+    """Whether measure ``m`` reaches a subject through ``link`` for entry ``entry_id``, and whether it
+    was the approver's choice at 认定 that made it (ADR 0046):
+
+    * the role must be in the measure's ``reach_roles``;
+    * 股东 only as deep as ``shareholder_depth`` and, with ``shareholder_min_share``, only holdings of
+      at least that share (every holding along a chain); other roles only in the listed
+      organisation itself;
+    * a role in ``directly_responsible_roles``: when the entry's approver chose the persons
+      directly responsible at 认定 (``responsible[entry_id]``), only those; without a choice the
+      link's own flag "对失信行为负有直接责任" decides (the behaviour before the choice existed).
+    """
+    if link.role not in m.reach_roles:
+        return False, False
+    if link.role == SHAREHOLDER:
+        if link.depth > m.shareholder_depth:
+            return False, False
+        if m.shareholder_min_share is not None and (
+            link.share is None or link.share < m.shareholder_min_share
+        ):
+            return False, False
+    elif link.depth > 1:
+        return False, False
+    if link.role not in m.directly_responsible_roles:
+        return True, False
+    chosen = responsible.get(entry_id) if responsible else None
+    if chosen is not None:
+        return link.link_id in chosen, True
+    return link.directly_responsible, False
 
 
 @dataclass(frozen=True)
@@ -103,6 +149,8 @@ class Hit:
     measure: MeasureInfo
     entry: EntryRow
     link: RoleLink | None
+    # Named directly responsible by the approver at 认定 (ADR 0046).
+    chosen: bool = False
 
     @property
     def via(self) -> str:
@@ -126,7 +174,16 @@ class Hit:
             why = f"该主体被列入{listed}，{memo}规定对其实施“{m.name}”。"
         else:
             role = ROLE_LABELS.get(self.link.role, self.link.role)
-            direct = "且对失信行为负有直接责任，" if self.link.directly_responsible else ""
+            if self.chosen:
+                direct = "且在认定时被确定为对失信行为负有直接责任的人员，"
+            elif self.link.directly_responsible:
+                direct = "且对失信行为负有直接责任，"
+            else:
+                direct = ""
+            if self.link.depth > 1:
+                role = f"{role}（经{'、'.join(self.link.through)}间接持股）"
+            if self.link.share is not None and self.link.role == SHAREHOLDER:
+                role += f"（持股{self.link.share:g}%）"
             only_direct = (
                 "（该身份仅限负有直接责任者）" if self.link.role in m.directly_responsible_roles else ""
             )
@@ -175,6 +232,7 @@ def hits_compute(
     scenario: str,
     catalog: Catalog,
     on: date,
+    responsible: Mapping[int, frozenset[int]] | None = None,
 ) -> list[Hit]:
     """Only memoranda and measure versions in force on ``on`` (the check's date) apply (ADR 0045)."""
     self_black = any(e.color == "black" for e in self_entries)
@@ -186,13 +244,12 @@ def hits_compute(
             hits.append(Hit(m, entry, None))
     for entry, link in role_entries:
         for m in catalog.measures_for(entry.memorandum_id, scenario, on):
-            if link.role not in m.reach_roles:
-                continue
-            if link.role in m.directly_responsible_roles and not link.directly_responsible:
+            reached, chosen = link_reaches(m, link, entry.id, responsible)
+            if not reached:
                 continue
             if self_black and m.kind == "incentive":
                 continue
-            hits.append(Hit(m, entry, link))
+            hits.append(Hit(m, entry, link, chosen))
     # Punishments first, then by measure and cause, so the answer reads the same every time.
     hits.sort(
         key=lambda h: (h.measure.kind != "punishment", h.measure.code, h.link is not None, h.via, h.entry.id)

@@ -108,6 +108,23 @@ class Measure(models.Model):
         blank=True,
         help_text="列在此处的身份，只有标记为“对失信行为负有直接责任”的关联人才受此措施约束。",
     )
+    # Ownership (ADR 0046): how far a measure reaching 股东 follows shareholdings. Depth 1 = the
+    # listed organisation's own shareholders; 2 = also the shareholders of a company that holds
+    # shares in it; and so on. With a minimum share, every holding along the chain must reach it.
+    shareholder_depth = models.PositiveSmallIntegerField(
+        "股东穿透层级",
+        default=1,
+        help_text="作用于股东时追溯的持股层级：1 = 直接股东；2 = 含股东的股东（间接持股），"
+        "依此类推，最多 5 层。",
+    )
+    shareholder_min_share = models.DecimalField(
+        "股东最低持股比例（%）",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="为空表示不论持股比例；填写后只作用于持股比例不低于此值的股东（间接持股时每一层都须达到）。",
+    )
     is_active = models.BooleanField("有效", default=True)
     effective_from = models.DateField("生效日期", null=True, blank=True, help_text="为空表示自始有效")
     effective_until = models.DateField(

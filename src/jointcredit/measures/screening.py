@@ -53,6 +53,7 @@ from jointcredit.subjects.models import RelatedPerson, Subject, SubjectAlias
 from .catalog import catalog_get
 from .engine import ERRONEOUS_REMOVALS, ROLE_LABELS, EntryRow, Hit, RoleLink, entry_as_of, hits_compute
 from .models import Screening
+from .reach import SHAREHOLDER, ownership_down, responsible_choices
 from .scenarios import scenario_names
 from .selectors import ENTRY_COLUMNS, day_end, entries_as_of_q, role_held_q, scenario_validate
 
@@ -376,12 +377,29 @@ def hit_targets_build(*, scenario: str, on: date) -> dict[str, HitTarget]:
         "directly_responsible",
         "subject__identifier",
         "subject__name",
+        "id",
+        "share_ratio",
         "person__identifier",
         "person__name",
     )
-    for person_id, *link, person_identifier, person_name in role_rows.iterator(chunk_size=20_000):
-        links[person_id].append(RoleLink(*link))
+    for person_id, *link, link_id, share, person_identifier, person_name in role_rows.iterator(
+        chunk_size=20_000
+    ):
+        links[person_id].append(
+            RoleLink(*link, link_id=link_id, share=None if share is None else float(share))
+        )
         names[person_id] = (person_identifier, person_name)
+    # Shares held through other companies, as far as a measure follows them (ADR 0046).
+    indirect = ownership_down(by_subject, on=on, depth=catalog.shareholder_depth)
+    if indirect:
+        for holder_id, held in indirect.items():
+            links[holder_id].extend(held)
+        missing = set(indirect) - set(names)
+        for pk, identifier, name in Subject.objects.filter(pk__in=missing).values_list(
+            "pk", "identifier", "name"
+        ):
+            names[pk] = (identifier, name)
+    chosen = responsible_choices(None)
     targets: dict[int, HitTarget] = {}
     for subject_id in set(by_subject) | set(links):
         role_entries = [
@@ -393,6 +411,7 @@ def hit_targets_build(*, scenario: str, on: date) -> dict[str, HitTarget]:
             scenario=scenario,
             catalog=catalog,
             on=on,
+            responsible=chosen,
         )
         if hits:
             targets[subject_id] = HitTarget(subject_name=names[subject_id][1], hits=hits)
@@ -785,6 +804,29 @@ _TARGET_SCHEMA = {
 }
 
 
+def _with_ownership(links: pl.DataFrame, entries: pl.DataFrame, on: date) -> pl.DataFrame:
+    """The role links plus shares held through other companies (``reach.ownership_down``), as far as
+    any measure follows them (ADR 0046)."""
+    depth = catalog_get().shareholder_depth
+    if depth < 2 or entries.height == 0:
+        return links
+    indirect = ownership_down(entries.get_column("subject_id").unique().to_list(), on=on, depth=depth)
+    if not indirect:
+        return links
+    names = dict(
+        (pk, (identifier, name))
+        for pk, identifier, name in Subject.objects.filter(pk__in=list(indirect)).values_list(
+            "pk", "identifier", "name"
+        )
+    )
+    rows = [
+        (holder, link.organisation_id, link.role, False, *names[holder], link.link_id, link.share, link.depth)
+        for holder, held in indirect.items()
+        for link in held
+    ]
+    return pl.concat([links, pl.DataFrame(rows, schema=links.schema, orient="row")])
+
+
 def hit_targets_frame(*, scenario: str, on: date) -> pl.DataFrame:
     """normalized identifier → its summary (``_TARGET_SCHEMA``), for every identifier with at least
     one measure in ``scenario`` on ``on``: the rule of ``engine.hits_compute`` as joins."""
@@ -835,9 +877,11 @@ def hit_targets_frame(*, scenario: str, on: date) -> pl.DataFrame:
     entries = _entries_as_of_details(entries, on)
     entry_subjects = f"SELECT e.subject_id FROM {entry_t} e WHERE {effective}"  # noqa: S608 - model tables, a constant, a formatted date
     links = _sql_frame(
-        f"SELECT r.person_id, r.subject_id, r.role, r.directly_responsible, p.identifier, p.name"  # noqa: S608 - model tables, a constant, a formatted date
+        f"SELECT r.person_id, r.subject_id, r.role, r.directly_responsible, p.identifier, p.name,"  # noqa: S608 - model tables, a constant, a formatted date
+        f" r.id, r.share_ratio"
         f" FROM {person_t} r JOIN {subject_t} p ON p.id = r.person_id"
-        f" WHERE (r.since IS NULL OR r.since <= '{day}') AND (r.until IS NULL OR r.until >= '{day}')"
+        f" WHERE (r.valid_from IS NULL OR r.valid_from <= '{day}')"
+        f" AND (r.valid_until IS NULL OR r.valid_until >= '{day}')"
         f" AND r.subject_id IN ({entry_subjects})",
         {
             "person_id": pl.Int64,
@@ -846,8 +890,20 @@ def hit_targets_frame(*, scenario: str, on: date) -> pl.DataFrame:
             "direct": pl.Boolean,
             "identifier": pl.String,
             "name": pl.String,
+            "link_id": pl.Int64,
+            "share": pl.Float64,
         },
+    ).with_columns(depth=pl.lit(1, dtype=pl.Int64))
+    links = _with_ownership(links, entries, on)
+    chosen = responsible_choices(None)
+    chosen_entries = pl.DataFrame({"entry_id": list(chosen)}, schema={"entry_id": pl.Int64}).with_columns(
+        chosen=pl.lit(True)
     )
+    picked = pl.DataFrame(
+        [(entry_id, link_id) for entry_id, ids in chosen.items() for link_id in ids],
+        schema={"entry_id": pl.Int64, "link_id": pl.Int64},
+        orient="row",
+    ).with_columns(picked=pl.lit(True))
     m_frame = pl.DataFrame(
         {
             "memo_id": [x[0] for x in measures],
@@ -857,6 +913,8 @@ def hit_targets_frame(*, scenario: str, on: date) -> pl.DataFrame:
             "reaches_subject": [x[2].reaches_subject for x in measures],
             "reach_roles": [sorted(x[2].reach_roles) for x in measures],
             "dr_roles": [sorted(x[2].directly_responsible_roles) for x in measures],
+            "sh_depth": [x[2].shareholder_depth for x in measures],
+            "sh_min": [x[2].shareholder_min_share for x in measures],
             "m_json": [
                 json.dumps(
                     {"measure_code": x[2].code, "measure_name": x[2].name, "kind": x[2].kind},
@@ -869,6 +927,8 @@ def hit_targets_frame(*, scenario: str, on: date) -> pl.DataFrame:
             "memo_id": pl.Int64,
             "reach_roles": pl.List(pl.String),
             "dr_roles": pl.List(pl.String),
+            "sh_depth": pl.Int64,
+            "sh_min": pl.Float64,
         },
     )
     black = entries.filter(pl.col("color") == "black").select(
@@ -899,8 +959,16 @@ def hit_targets_frame(*, scenario: str, on: date) -> pl.DataFrame:
         .select(hit_cols)
     )
     role_hits = (
-        links.select("person_id", "org_id", "role", "direct")
+        links.select("person_id", "org_id", "role", "direct", "link_id", "share", "depth")
         .join(entries.drop("identifier", "name").rename({"subject_id": "org_id"}), on="org_id")
+        # engine.link_reaches: the approver's choice at 认定, where one was made, over the link's flag.
+        .join(chosen_entries, on="entry_id", how="left")
+        .join(picked, on=["entry_id", "link_id"], how="left")
+        .with_columns(
+            direct=pl.when(pl.col("chosen").fill_null(False))
+            .then(pl.col("picked").fill_null(False))
+            .otherwise(pl.col("direct"))
+        )
         .join(
             entries.select(pl.col("subject_id").alias("org_id"), org_identifier="identifier").unique(
                 "org_id"
@@ -911,6 +979,12 @@ def hit_targets_frame(*, scenario: str, on: date) -> pl.DataFrame:
         .filter(
             pl.col("reach_roles").list.contains(pl.col("role"))
             & ~(pl.col("dr_roles").list.contains(pl.col("role")) & ~pl.col("direct"))
+            & pl.when(pl.col("role") == SHAREHOLDER)
+            .then(
+                (pl.col("depth") <= pl.col("sh_depth"))
+                & (pl.col("sh_min").is_null() | (pl.col("share") >= pl.col("sh_min")).fill_null(False))
+            )
+            .otherwise(pl.col("depth") == 1)
         )
         .join(black.rename({"subject_id": "person_id"}), on="person_id", how="left")
         .filter(~(pl.col("self_black").fill_null(False) & (pl.col("kind") == "incentive")))

@@ -21,6 +21,7 @@ from jointcredit.subjects.selectors import subject_find
 from .catalog import Catalog, catalog_get
 from .engine import Hit, RoleLink, entry_as_of, hits_compute, in_force
 from .models import Measure, Memorandum, RecordedCheck, Scenario, Screening
+from .reach import ownership_up, responsible_choices
 from .scenarios import scenario_validate
 
 ENTRY_COLUMNS = (
@@ -58,8 +59,10 @@ _ROLES = CompiledQuery(
             "directly_responsible",
             "subject__identifier",
             "subject__name",
-            "since",
-            "until",
+            "valid_from",
+            "valid_until",
+            "id",
+            "share_ratio",
         )
     ),
     arg_types=(int,),
@@ -124,7 +127,10 @@ def effective_entries_q(on: date, prefix: str = "") -> Q:
 
 
 def role_held_q(on: date) -> Q:
-    return (Q(since__isnull=True) | Q(since__lte=on)) & (Q(until__isnull=True) | Q(until__gte=on))
+    """Related-person roles held on ``on`` (ADR 0046; nulls are open ends)."""
+    return (Q(valid_from__isnull=True) | Q(valid_from__lte=on)) & (
+        Q(valid_until__isnull=True) | Q(valid_until__gte=on)
+    )
 
 
 @dataclass
@@ -142,9 +148,20 @@ def _hits_and_roles(
 ) -> tuple[list[Hit], list[RoleLink]]:
     # Dates are applied in Python: the few rows per subject are cheaper to filter here than to
     # keep the queries compiled-and-prepared with date parameters (common.fastpath takes str/int).
-    roles = [RoleLink(*row[:5]) for row in _ROLES.rows(subject_id) if in_force(row[5], row[6], on)]
+    catalog = catalog or catalog_get()
+    roles = [
+        RoleLink(*row[:5], link_id=row[7], share=None if row[8] is None else float(row[8]))
+        for row in _ROLES.rows(subject_id)
+        if in_force(row[5], row[6], on)
+    ]
     held = {r.organisation_id for r in roles}
     rows = [row for row in _ENTRIES.rows(subject_id, subject_id) if row[1] == subject_id or row[1] in held]
+    # Shares held through other companies, as far as a measure follows them (ADR 0046).
+    indirect = ownership_up(roles, on=on, depth=catalog.shareholder_depth)
+    if indirect:
+        roles += indirect
+        further = {r.organisation_id for r in indirect} - held
+        rows += list(_published_entries(subject_id__in=further)) if further else []
     if known_at is None:
         today = clock.today()
     else:
@@ -154,12 +171,23 @@ def _hits_and_roles(
     entries = [e for row in rows if (e := entry_as_of(row, on, today)) is not None]
     self_entries = [e for e in entries if e.subject_id == subject_id]
     role_entries = [(e, r) for r in roles for e in entries if e.subject_id == r.organisation_id]
+    # The choices made at 认定 matter only for a role a measure limits to directly responsible
+    # persons: only then one more query (the hot path of a legal representative's check stays as is).
+    limited = [
+        e.id
+        for e, link in role_entries
+        if any(
+            link.role in m.directly_responsible_roles
+            for m in catalog.measures_for(e.memorandum_id, scenario, on)
+        )
+    ]
     hits = hits_compute(
         self_entries=self_entries,
         role_entries=role_entries,
         scenario=scenario,
-        catalog=catalog or catalog_get(),
+        catalog=catalog,
         on=on,
+        responsible=responsible_choices(limited) if limited else None,
     )
     return hits, roles
 

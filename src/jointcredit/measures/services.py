@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.forms.models import model_to_dict
@@ -37,8 +38,15 @@ _MEASURE_FIELDS = (
     "reaches_subject",
     "reach_roles",
     "directly_responsible_roles",
+    "shareholder_depth",
+    "shareholder_min_share",
     "is_active",
 )
+
+
+def _share(value) -> Decimal | None:
+    """A share in % to two decimals (the column's precision); the ranges are validation's."""
+    return None if value is None else Decimal(str(value)).quantize(Decimal("0.01"))
 
 
 def _snapshot(obj, m2m: str) -> dict:
@@ -162,12 +170,15 @@ def measure_create(
     reaches_subject: bool = True,
     reach_roles: list[str] | None = None,
     directly_responsible_roles: list[str] | None = None,
+    shareholder_depth: int = 1,
+    shareholder_min_share: Decimal | float | None = None,
     is_active: bool = True,
     effective_from: date | None = None,
     effective_until: date | None = None,
 ) -> Measure:
     ensure_office_admin(actor)
     reach_roles, directly_responsible_roles = list(reach_roles or []), list(directly_responsible_roles or [])
+    shareholder_min_share = _share(shareholder_min_share)
     measure_fields_ensure(
         code=code,
         name=name,
@@ -176,6 +187,8 @@ def measure_create(
         reach_roles=reach_roles,
         directly_responsible_roles=directly_responsible_roles,
         reaches_subject=reaches_subject,
+        shareholder_depth=shareholder_depth,
+        shareholder_min_share=shareholder_min_share,
     )
     _validity_ensure(effective_from, effective_until)
     if Measure.objects.filter(code=code).exists():
@@ -193,6 +206,8 @@ def measure_create(
         reaches_subject=reaches_subject,
         reach_roles=reach_roles,
         directly_responsible_roles=directly_responsible_roles,
+        shareholder_depth=shareholder_depth,
+        shareholder_min_share=shareholder_min_share,
         is_active=is_active,
     )
     measure.implementing_departments.set(departments)
@@ -237,6 +252,8 @@ def measure_update(*, actor, measure: Measure, data: dict) -> Measure:
         raise ValidationFailed.single(
             sorted(unknown)[0], "unknown", f"不可修改的字段：{'、'.join(sorted(unknown))}。"
         )
+    if "shareholder_min_share" in data:
+        data = {**data, "shareholder_min_share": _share(data["shareholder_min_share"])}
     values = {key: data.get(key, getattr(row, key)) for key in _MEASURE_FIELDS}
     measure_fields_ensure(
         code=row.code,
@@ -247,6 +264,8 @@ def measure_update(*, actor, measure: Measure, data: dict) -> Measure:
         directly_responsible_roles=values["directly_responsible_roles"],
         reaches_subject=values["reaches_subject"],
         kept_scenarios=before["scenarios"],
+        shareholder_depth=values["shareholder_depth"],
+        shareholder_min_share=values["shareholder_min_share"],
     )
     departments = (
         _departments(data["implementing_departments"], "implementing_departments", "实施部门")

@@ -8,6 +8,7 @@ from jointcredit.subjects.models import RelatedRole
 from .scenarios import scenario_names, scenarios_active
 
 ROLE_LABELS = dict(RelatedRole.choices)
+MAX_SHAREHOLDER_DEPTH = 5  # reach.MAX_DEPTH: a longer chain of holdings is not followed
 
 
 def measure_fields_validate(
@@ -20,6 +21,8 @@ def measure_fields_validate(
     directly_responsible_roles,
     reaches_subject: bool,
     kept_scenarios=(),
+    shareholder_depth=1,
+    shareholder_min_share=None,
 ) -> list[dict]:
     """Return the list of error details (empty when valid). Never raises: callers decide.
     Scenarios must be in use, except retired ones the measure already had (``kept_scenarios``)."""
@@ -77,6 +80,15 @@ def measure_fields_validate(
                 f"“仅对直接责任人生效”的身份 {'、'.join(ROLE_LABELS[r] for r in stray)} "
                 "未列在作用的关联人身份中。",
             )
+    # ADR 0046: how far shareholdings are followed, explicit and bounded.
+    if not isinstance(shareholder_depth, int) or not 1 <= shareholder_depth <= MAX_SHAREHOLDER_DEPTH:
+        err(
+            "shareholder_depth",
+            "range",
+            f"股东穿透层级应为 1 到 {MAX_SHAREHOLDER_DEPTH} 之间的整数（1 = 只作用于直接股东）。",
+        )
+    if shareholder_min_share is not None and not 0 <= shareholder_min_share <= 100:
+        err("shareholder_min_share", "range", "股东最低持股比例应在 0 到 100 之间，或留空表示不论比例。")
     if not reaches_subject and isinstance(reach_roles, list) and not reach_roles:
         err("reach_roles", "required", "措施既不作用于主体本身也不作用于任何关联人，无法生效。")
     return errors

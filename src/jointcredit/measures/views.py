@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -272,6 +273,21 @@ def memorandum_edit(request, code: str | None = None):
     )
 
 
+def _shareholder_reach(post) -> dict:
+    """股东穿透层级 and 最低持股比例 from the form (ADR 0046); the service checks their ranges."""
+    depth_text = (post.get("shareholder_depth") or "1").strip()
+    share_text = (post.get("shareholder_min_share") or "").strip().rstrip("%")
+    if not depth_text.isdigit():
+        raise ValidationFailed.single("shareholder_depth", "number", "股东穿透层级应为整数。")
+    try:
+        share = Decimal(share_text) if share_text else None
+    except InvalidOperation:
+        raise ValidationFailed.single(
+            "shareholder_min_share", "number", "股东最低持股比例应为数字。"
+        ) from None
+    return {"shareholder_depth": int(depth_text), "shareholder_min_share": share}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def measure_edit(request, code: str | None = None):
@@ -298,6 +314,12 @@ def measure_edit(request, code: str | None = None):
             "is_active": post.get("is_active") == "on",
         } | {k: post.getlist(k) for k in lists}
         try:
+            fields |= _shareholder_reach(post)
+        except ValidationFailed as exc:
+            errors = _form_errors(exc)
+        try:
+            if errors:
+                raise ValidationFailed(errors[0]["message"], details=errors)
             for key, label in (("effective_from", "生效日期"), ("effective_until", "失效日期")):
                 text = post.get(key, "").strip()
                 try:
@@ -339,12 +361,16 @@ def measure_edit(request, code: str | None = None):
             "reaches_subject": "on" if current.reaches_subject else "",
             "reach_roles": list(current.reach_roles),
             "directly_responsible_roles": list(current.directly_responsible_roles),
+            "shareholder_depth": current.shareholder_depth,
+            "shareholder_min_share": ""
+            if current.shareholder_min_share is None
+            else current.shareholder_min_share,
             "is_active": "on" if current.is_active else "",
             "effective_until": current.effective_until.isoformat() if current.effective_until else "",
         }
     else:
         form = {"memorandum": request.GET.get("memorandum", ""), "kind": "punishment"}
-        form |= {"reaches_subject": "on", "is_active": "on"} | {k: [] for k in lists}
+        form |= {"reaches_subject": "on", "is_active": "on", "shareholder_depth": 1} | {k: [] for k in lists}
     return render(
         request,
         "measures/measure_edit.html",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 
 from jointcredit.common.portal_registry import (
@@ -27,9 +28,19 @@ def _url_or_blank(name: str, *args) -> str:
 
 
 # --- staff-only sections -------------------------------------------------------------------------
+def _held_on(today: date) -> Q:
+    """Roles in force on ``today`` (ADR 0046: ended roles stay on file as history)."""
+    return (Q(valid_from__isnull=True) | Q(valid_from__lte=today)) & (
+        Q(valid_until__isnull=True) | Q(valid_until__gte=today)
+    )
+
+
 def related_persons_staff_section(subject: Subject, *, today: date) -> list[dict]:
     items = []
-    for link in subject.related_persons.select_related("person").order_by("role", "person__name")[:100]:
+    held = _held_on(today)
+    for link in (
+        subject.related_persons.filter(held).select_related("person").order_by("role", "person__name")[:100]
+    ):
         items.append(
             {
                 "title": f"{link.get_role_display()} {link.person.name}",
@@ -40,7 +51,7 @@ def related_persons_staff_section(subject: Subject, *, today: date) -> list[dict
                 "url": _url_or_blank("workbench:subject_detail", link.person.identifier),
             }
         )
-    for link in subject.roles_in.select_related("subject").order_by("subject__name")[:100]:
+    for link in subject.roles_in.filter(held).select_related("subject").order_by("subject__name")[:100]:
         items.append(
             {
                 "title": f"{link.subject.name} 的{link.get_role_display()}",
@@ -56,8 +67,18 @@ def related_public_section(subject: Subject, *, today: date) -> list[dict]:
     if subject.kind == SubjectKind.NATURAL:
         return []
     return [
-        {"title": link.get_role_display(), "fields": [("姓名", privacy.mask_person_name(link.person.name))]}
-        for link in subject.related_persons.select_related("person").order_by("role")[:20]
+        {
+            "title": link.get_role_display(),
+            # A company holding shares is named in full; a natural person masked (ADR 0018).
+            "fields": [
+                ("姓名", privacy.mask_person_name(link.person.name))
+                if link.person.is_natural_person
+                else ("名称", link.person.name)
+            ],
+        }
+        for link in subject.related_persons.filter(_held_on(today))
+        .select_related("person")
+        .order_by("role")[:20]
     ]
 
 

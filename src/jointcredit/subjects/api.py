@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any
 
 from ninja import Field, Router, Schema, Status
 
@@ -33,6 +34,10 @@ if TYPE_CHECKING:  # Literals built at run time from the model choices (the Open
     IdTypeChoice = str
     PersonIdType = str
     Role = str
+    RelatedState = str
+    PersonKind = str
+    EndReason = str
+    ShareRatio = float
     Include = str
     MergeReason = str
 else:
@@ -42,6 +47,10 @@ else:
     IdTypeChoice = choice_of(IdType.LABELS)
     PersonIdType = choice_of(IdType.PERSONAL)
     Role = choice_of(RelatedRole.values)
+    RelatedState = one_of(["all", "in_force", "ended"])
+    PersonKind = choice_of([SubjectKind.NATURAL.value, SubjectKind.LEGAL.value])
+    EndReason = required_text(200)
+    ShareRatio = Annotated[float, Field(ge=0, le=100)]
     # Sections are registered by the apps' AppConfig.ready, before any api.py is imported.
     Include = comma_list_of(
         ["all", *section_keys()], blank=True, description="附加的业务板块，逗号分隔，或 all"
@@ -60,6 +69,9 @@ class RelatedPersonOut(OutSchema):
     identifier: str
     name: str
     directly_responsible: bool
+    share_ratio: float | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
 
 
 class SubjectOut(OutSchema):
@@ -107,13 +119,22 @@ class SubjectIn(Schema):
 
 
 class RelatedPersonIn(Schema):
-    person_identifier: Identifier
+    person_identifier: Identifier = Field(
+        description="关联人的身份证件号码，或股东为企业时的统一社会信用代码"
+    )
     person_name: str
+    person_kind: PersonKind = Field("natural", description="natural（自然人，默认）或 legal（企业股东）")
     role: Role
     id_type: PersonIdType = "resident_id"
     directly_responsible: bool = False
-    since: date | None = None
-    until: date | None = None
+    share_ratio: ShareRatio | None = Field(None, description="持股比例（%），仅股东")
+    valid_from: date | None = Field(None, description="任职起（含）")
+    valid_until: date | None = Field(None, description="任职止（含）")
+
+
+class RelatedPersonEndIn(Schema):
+    valid_until: date = Field(description="任职止（含）：此后该身份不再承担联合惩戒")
+    reason: EndReason = Field(description="终止原因，如“工商变更登记”（必填，最多 200 字）")
 
 
 class MergeIn(Schema):
@@ -183,8 +204,14 @@ def subject_out(
                 "identifier": person_identifier,
                 "name": person_name,
                 "directly_responsible": direct,
+                "share_ratio": None if share is None else float(share),
+                "valid_from": valid_from,
+                "valid_until": valid_until,
             }
-            for role, person_identifier, person_name, direct in selectors.subject_related_rows(subject.id)
+            # The roles held today, or on the date asked about (ADR 0046).
+            for role, person_identifier, person_name, direct, share, valid_from, valid_until in (
+                selectors.subject_related_rows(subject.id, on or clock.today())
+            )
         ],
         "entries": sections.pop("entries", []),
         "sections": sections,
@@ -235,20 +262,90 @@ def subject_detail(request, identifier: Identifier, include: Include = "", date:
     return subject_out(subject, include=_include_keys(include), viewer=request.auth, on=_as_of_date(date))
 
 
-@router.post("/{identifier}/related-persons", response={201: RelatedPersonOut}, summary="登记关联人")
+def _related_out(link) -> dict:
+    return {
+        "role": link.role,
+        "role_label": link.get_role_display(),
+        "identifier": link.person.identifier,
+        "name": link.person.name,
+        "directly_responsible": link.directly_responsible,
+        "share_ratio": None if link.share_ratio is None else float(link.share_ratio),
+        "valid_from": link.valid_from,
+        "valid_until": link.valid_until,
+    }
+
+
+class RelatedPersonRow(RelatedPersonOut):
+    id: int
+    source: str
+    end_reason: str
+
+
+class RelatedPersonPage(Schema):
+    items: list[RelatedPersonRow]
+    page: int
+    page_size: int
+    total: int
+    pages: int
+
+
+@router.get(
+    "/{identifier}/related-persons",
+    response=RelatedPersonPage,
+    summary="关联人及其任职历史",
+    description="`state=in_force`（今天在任）、`ended`（已终止或尚未开始）或 `all`（默认）。",
+)
+def related_person_list(
+    request,
+    identifier: Identifier,
+    state: RelatedState = "all",
+    page: PageNumber = 1,
+    page_size: PageSize = 20,
+):
+    subject = selectors.subject_get(identifier)
+    found = selectors.related_person_list(subject=subject, state=state, page=page, page_size=page_size)
+    items = [
+        {**_related_out(link), "id": link.id, "source": link.source, "end_reason": link.end_reason}
+        for link in found.items
+    ]
+    return {"items": items, **found.as_meta()}
+
+
+@router.post(
+    "/{identifier}/related-persons",
+    response={201: RelatedPersonOut},
+    summary="登记关联人（登记机关）",
+    description="仅登记机关（设置 JOINTCREDIT_REGISTRATION_DEPARTMENTS，默认区市场监管局、区行政审批服务局）"
+    "的经办人、审批人、部门管理员（403）。同一身份已在任时更新其标记；已终止的可再次登记为新的任职期；"
+    "与已有任职期重叠 409。企业股东 `person_kind=legal`，按统一社会信用代码关联或建立主体。",
+)
 def related_person_add(request, identifier: Identifier, payload: RelatedPersonIn):
     subject = selectors.subject_get(identifier)
-    link = services.related_person_add(actor=request.auth, subject=subject, **payload.dict())
-    return Status(
-        201,
-        {
-            "role": link.role,
-            "role_label": link.get_role_display(),
-            "identifier": link.person.identifier,
-            "name": link.person.name,
-            "directly_responsible": link.directly_responsible,
-        },
+    data = payload.dict()
+    share = data.pop("share_ratio")
+    link = services.related_person_add(
+        actor=request.auth,
+        subject=subject,
+        share_ratio=None if share is None else Decimal(str(share)).quantize(Decimal("0.01")),
+        **data,
     )
+    return Status(201, _related_out(link))
+
+
+@router.post(
+    "/{identifier}/related-persons/{link_id}/end",
+    response=RelatedPersonOut,
+    summary="终止关联人身份（登记机关）",
+    description="设定任职止日期：此后核查不再因该身份对其实施惩戒，历史保留。权限同登记关联人（403）；"
+    "不属于该主体的关联人 404；已终止 409；止日期早于任职起 422。",
+)
+def related_person_end(request, identifier: Identifier, link_id: int, payload: RelatedPersonEndIn):
+    subject = selectors.subject_get(identifier)
+    link = selectors.related_person_get(subject=subject, link_id=link_id)
+    link = services.related_person_end(
+        actor=request.auth, link=link, valid_until=payload.valid_until, reason=payload.reason
+    )
+    return _related_out(link)
 
 
 @router.post(

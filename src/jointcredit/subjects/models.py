@@ -138,12 +138,19 @@ class RelatedRole(models.TextChoices):
     PRINCIPAL = "principal", "主要负责人"
     SENIOR_MANAGER = "senior_manager", "高级管理人员"
     DIRECTOR = "director", "董事"
+    SUPERVISOR = "supervisor", "监事"
     SHAREHOLDER = "shareholder", "股东"
     LICENSED_PROFESSIONAL = "licensed_professional", "注册执业人员"
 
 
 class RelatedPerson(models.Model):
-    """关联人 of an organisation. ``person`` is itself a subject, so the check finds it by its ID."""
+    """关联人 of an organisation, one row per period a role was held (ADR 0046).
+
+    ``person`` is itself a subject — a natural person, or a company holding shares (股东) — so the
+    check finds it by its identifier. A role is in force on D when ``valid_from <= D <= valid_until``
+    (nulls are open ends); ending a role sets ``valid_until`` and keeps the row, so as-of checks
+    answer with the roles held on their date. At most one open period (no ``valid_until``) per
+    organisation, person and role."""
 
     subject = models.ForeignKey(
         Subject, on_delete=models.CASCADE, related_name="related_persons", verbose_name="所属主体"
@@ -153,22 +160,58 @@ class RelatedPerson(models.Model):
     )
     role = models.CharField("身份", max_length=32, choices=RelatedRole.choices)
     directly_responsible = models.BooleanField("对失信行为负有直接责任", default=False)
-    since = models.DateField("任职起", null=True, blank=True)
-    until = models.DateField("任职止", null=True, blank=True)
+    valid_from = models.DateField("任职起", null=True, blank=True)
+    valid_until = models.DateField("任职止", null=True, blank=True)
+    share_ratio = models.DecimalField(
+        "持股比例（%）",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="股东的持股比例，0–100；其他身份为空。",
+    )
+    # Database defaults: bulk writers (demo data, imports by COPY) name only the columns they fill.
+    source = models.CharField(
+        "来源",
+        max_length=100,
+        blank=True,
+        db_default="",
+        help_text="手工登记，或登记信息导入批次（如“关联人导入 #12”）。",
+    )
+    end_reason = models.CharField("终止原因", max_length=200, blank=True, db_default="")
+    # The registration import (relations.RelatedImportBatch) that recorded the period; no foreign
+    # key: the importer sits above this app and writes by COPY (ADR 0023).
+    batch_id = models.PositiveBigIntegerField("导入批次", null=True, blank=True)
 
     class Meta:
         verbose_name = "关联人"
         verbose_name_plural = "关联人"
         constraints = [
-            models.UniqueConstraint(fields=["subject", "person", "role"], name="uniq_related_person_role"),
+            models.UniqueConstraint(
+                fields=["subject", "person", "role"],
+                condition=models.Q(valid_until__isnull=True),
+                name="related_person_one_open_role",
+            ),
             models.CheckConstraint(
                 condition=~models.Q(subject=models.F("person")), name="related_person_not_self"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(valid_from__isnull=True)
+                | models.Q(valid_until__isnull=True)
+                | models.Q(valid_until__gte=models.F("valid_from")),
+                name="related_person_period_order",
             ),
         ]
         indexes = [models.Index(fields=["person", "role"])]
 
     def __str__(self) -> str:
         return f"{self.get_role_display()} {self.person.name} @ {self.subject.name}"
+
+    def in_force(self, on) -> bool:
+        """Held on ``on`` (nulls are open ends)."""
+        return (self.valid_from is None or self.valid_from <= on) and (
+            self.valid_until is None or on <= self.valid_until
+        )
 
 
 class SubjectContact(models.Model):

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
-from django.db.models import Q
+from datetime import date
+
+from django.db.models import F, Q
 from django.db.models.functions import Substr
 
 from jointcredit.accounts.permissions import can_write_for
+from jointcredit.common import clock
 from jointcredit.common.errors import NotFound, ValidationFailed
 from jointcredit.common.fastpath import CompiledQuery
 from jointcredit.common.pagination import Page, paginate
@@ -23,7 +26,15 @@ _RELATED_ROWS = CompiledQuery(
     lambda subject_id: (
         RelatedPerson.objects.filter(subject_id=subject_id)
         .order_by("role", "person__name")
-        .values_list("role", "person__identifier", "person__name", "directly_responsible")
+        .values_list(
+            "role",
+            "person__identifier",
+            "person__name",
+            "directly_responsible",
+            "share_ratio",
+            "valid_from",
+            "valid_until",
+        )
     ),
     arg_types=(int,),
 )
@@ -112,9 +123,52 @@ def subject_merged_from(subject: Subject) -> list[Subject]:
     return list(Subject.objects.filter(merged_into=subject).order_by("identifier"))
 
 
-def subject_related_rows(subject_id: int) -> list[tuple[str, str, str, bool]]:
-    """(role, person identifier, person name, directly_responsible), by role then person name."""
-    return _RELATED_ROWS.rows(subject_id)
+def subject_related_rows(subject_id: int, on: date) -> list[tuple]:
+    """(role, person identifier, person name, directly_responsible, share_ratio, valid_from,
+    valid_until) of the roles held on ``on`` (ADR 0046), by role then person name."""
+    return [
+        row
+        for row in _RELATED_ROWS.rows(subject_id)
+        if (row[5] is None or row[5] <= on) and (row[6] is None or on <= row[6])
+    ]
+
+
+def related_person_list(*, subject: Subject, state: str = "all", page: int = 1, page_size: int = 20) -> Page:
+    """关联人 of an organisation with their history (ADR 0046): ``in_force`` (held today), ``ended``
+    (ended or not yet begun) or ``all``; open periods first, then by role and start."""
+    today = clock.today()
+    held = (Q(valid_from__isnull=True) | Q(valid_from__lte=today)) & (
+        Q(valid_until__isnull=True) | Q(valid_until__gte=today)
+    )
+    qs = RelatedPerson.objects.filter(subject=subject).select_related("person")
+    if state == "in_force":
+        qs = qs.filter(held)
+    elif state == "ended":
+        qs = qs.exclude(held)
+    return paginate(
+        qs.order_by(F("valid_until").desc(nulls_first=True), "role", "-valid_from", "id"),
+        page=page,
+        page_size=page_size,
+    )
+
+
+def related_person_get(*, subject: Subject, link_id: int) -> RelatedPerson:
+    link = (
+        RelatedPerson.objects.select_related("person", "subject").filter(pk=link_id, subject=subject).first()
+    )
+    if link is None:
+        raise NotFound(f"{subject.name}名下没有编号为 {link_id} 的关联人。")
+    return link
+
+
+def related_persons_in_force(*, subject: Subject, on: date) -> list[RelatedPerson]:
+    """The roles held on ``on``: what a clerk picks the directly responsible persons from at 认定."""
+    held = (Q(valid_from__isnull=True) | Q(valid_from__lte=on)) & (
+        Q(valid_until__isnull=True) | Q(valid_until__gte=on)
+    )
+    return list(
+        RelatedPerson.objects.filter(held, subject=subject).select_related("person").order_by("role", "id")
+    )
 
 
 def subject_name_history_rows(subject_id: int) -> list[tuple]:

@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import date
+from decimal import Decimal
 
 import polars as pl
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -11,7 +12,12 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from jointcredit.accounts.permissions import can_write_for, ensure_can_write, ensure_office_admin
+from jointcredit.accounts.permissions import (
+    can_write_for,
+    ensure_can_register_related,
+    ensure_can_write,
+    ensure_office_admin,
+)
 from jointcredit.audit.services import audit_record
 from jointcredit.common import clock
 from jointcredit.common.bulk import (
@@ -246,6 +252,9 @@ def subject_rename(
     return locked
 
 
+SHARE_MAX = Decimal(100)
+
+
 def related_person_add(
     *,
     actor,
@@ -253,14 +262,19 @@ def related_person_add(
     person_identifier: str,
     person_name: str,
     role: str,
+    person_kind: str = SubjectKind.NATURAL,
     id_type: str = IdType.RESIDENT_ID,
     directly_responsible: bool = False,
-    since: date | None = None,
-    until: date | None = None,
+    share_ratio: Decimal | None = None,
+    valid_from: date | None = None,
+    valid_until: date | None = None,
+    source: str = "手工登记",
 ) -> RelatedPerson:
-    if actor is None or actor.department is None:
-        raise PermissionDenied("当前账号未归属任何部门，不能登记关联人。")
-    ensure_can_write(actor, actor.department)
+    """Record that ``person`` holds ``role`` in ``subject`` over a period (ADR 0046). The same role
+    already open (no end) is updated in place; an ended one is history, so holding the role again
+    is a new period; a period overlapping another of the same role is a conflict. A company holding
+    shares (``person_kind=legal``, 股东 only) is resolved or created as a subject like a person."""
+    ensure_can_register_related(actor)
     if role not in RelatedRole.values:
         raise ValidationFailed.single(
             "role",
@@ -271,41 +285,117 @@ def related_person_add(
         raise ValidationFailed.single(
             "subject", "kind", "自然人没有关联人；关联人只登记在法人、非法人组织或个体工商户名下。"
         )
-    if since and until and until < since:
-        raise ValidationFailed.single("until", "order", "任职止日期不能早于任职起日期。")
+    if person_kind not in (SubjectKind.NATURAL, SubjectKind.LEGAL):
+        raise ValidationFailed.single(
+            "person_kind", "choice", "关联人类别必须是 natural（自然人）或 legal（企业，仅股东）。"
+        )
+    if person_kind == SubjectKind.LEGAL and role != RelatedRole.SHAREHOLDER:
+        raise ValidationFailed.single("person_kind", "role", "企业只能登记为股东；其他身份须为自然人。")
+    if share_ratio is not None and role != RelatedRole.SHAREHOLDER:
+        raise ValidationFailed.single("share_ratio", "role", "持股比例只适用于股东。")
+    if share_ratio is not None and not (0 <= share_ratio <= SHARE_MAX):
+        raise ValidationFailed.single("share_ratio", "range", "持股比例应在 0 到 100 之间。")
+    if valid_from and valid_until and valid_until < valid_from:
+        raise ValidationFailed.single("valid_until", "order", "任职止日期不能早于任职起日期。")
     person, _ = subject_match_or_create(
-        kind=SubjectKind.NATURAL,
+        kind=person_kind,
         identifier=person_identifier,
-        id_type=id_type,
+        id_type=id_type if person_kind == SubjectKind.NATURAL else None,
         name=person_name,
         actor=actor,
         source=f"{subject.name} 关联人",
     )
+    if person.pk == subject.pk:
+        raise ValidationFailed.single("person_identifier", "self", "主体不能登记为自己的关联人。")
     with transaction.atomic():
-        link, created = RelatedPerson.objects.get_or_create(
-            subject=subject,
-            person=person,
-            role=role,
-            defaults={"directly_responsible": directly_responsible, "since": since, "until": until},
+        periods = list(
+            RelatedPerson.objects.select_for_update()
+            .filter(subject=subject, person=person, role=role)
+            .order_by("valid_from", "id")
         )
-        if not created:
-            before = {
-                "directly_responsible": link.directly_responsible,
-                "since": link.since,
-                "until": link.until,
-            }
-            link.directly_responsible, link.since, link.until = directly_responsible, since, until
-            link.save()
-        else:
+        link = next((p for p in periods if p.valid_until is None), None)
+        others = [p for p in periods if p is not link]
+        if link is not None and valid_until is not None and valid_from is None:
+            valid_from = link.valid_from
+        overlapping = next((p for p in others if _overlap(p, valid_from, valid_until)), None)
+        if overlapping is not None:
+            raise Conflict(
+                f"{person.name}担任{RelatedRole(role).label}的任职期"
+                f"（{_period_text(overlapping.valid_from, overlapping.valid_until)}）"
+                f"与本次登记（{_period_text(valid_from, valid_until)}）重叠。"
+            )
+        values = {
+            "directly_responsible": directly_responsible,
+            "share_ratio": share_ratio,
+            "valid_from": valid_from,
+            "valid_until": valid_until,
+        }
+        if link is None:
+            link = RelatedPerson.objects.create(
+                subject=subject, person=person, role=role, source=source[:100], **values
+            )
             before = None
+        else:
+            before = {k: _jsonable(getattr(link, k)) for k in values}
+            for k, v in values.items():
+                setattr(link, k, v)
+            link.save()
         audit_record(
             actor=actor,
             action="subject.related_person_set",
             obj=link,
             before=before,
-            after={"person": person.identifier, "role": role, "directly_responsible": directly_responsible},
+            after={"person": person.identifier, "role": role} | {k: _jsonable(v) for k, v in values.items()},
         )
     return link
+
+
+def related_person_end(*, actor, link: RelatedPerson, valid_until: date, reason: str) -> RelatedPerson:
+    """End a role on ``valid_until`` (inclusive): from the next day the check no longer reaches the
+    person through it; the row stays as history (ADR 0046)."""
+    ensure_can_register_related(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed.single("reason", "required", "请填写终止原因，如“工商变更登记”。")
+    if len(reason) > 200:
+        raise ValidationFailed.single("reason", "max_length", "终止原因不能超过 200 个字符。")
+    with transaction.atomic():
+        link = RelatedPerson.objects.select_for_update().select_related("person", "subject").get(pk=link.pk)
+        if link.valid_until is not None and link.valid_until < clock.today():
+            raise Conflict(f"该任职已于 {link.valid_until:%Y-%m-%d} 终止。")
+        if link.valid_from is not None and valid_until < link.valid_from:
+            raise ValidationFailed.single(
+                "valid_until", "order", f"任职止日期不能早于任职起日期（{link.valid_from:%Y-%m-%d}）。"
+            )
+        before = {"valid_until": _jsonable(link.valid_until), "end_reason": link.end_reason}
+        link.valid_until, link.end_reason = valid_until, reason
+        link.save(update_fields=["valid_until", "end_reason"])
+        audit_record(
+            actor=actor,
+            action="subject.related_person_end",
+            obj=link,
+            before=before,
+            after={"valid_until": valid_until.isoformat(), "end_reason": reason},
+        )
+    return link
+
+
+def _overlap(link: RelatedPerson, start: date | None, end: date | None) -> bool:
+    return (link.valid_until is None or start is None or start <= link.valid_until) and (
+        end is None or link.valid_from is None or link.valid_from <= end
+    )
+
+
+def _period_text(start: date | None, end: date | None) -> str:
+    return f"{start or '不详'} 至 {end or '今'}"
+
+
+def _jsonable(value):
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
 
 
 REASON_MAX = 500
@@ -420,17 +510,24 @@ def subject_merge(*, actor, source: Subject, target: Subject, reason: str) -> Su
 
 def _related_links_move(*, source: Subject, target: Subject) -> int:
     """关联人 links of ``source`` move to ``target``: as the organisation (its persons) and as the
-    person (its roles in organisations). A link ``target`` already has stays on ``source``."""
+    person (its roles in organisations). Ended periods are history and always move; an open one
+    whose role ``target`` already holds open stays on ``source`` (ADR 0046: one open period)."""
     moved = 0
     for link in RelatedPerson.objects.filter(subject=source):
-        if not RelatedPerson.objects.filter(
-            subject=target, person_id=link.person_id, role=link.role
-        ).exists():
+        if (
+            link.valid_until is not None
+            or not RelatedPerson.objects.filter(
+                subject=target, person_id=link.person_id, role=link.role, valid_until__isnull=True
+            ).exists()
+        ):
             moved += RelatedPerson.objects.filter(pk=link.pk).update(subject=target)
     for link in RelatedPerson.objects.filter(person=source):
-        if not RelatedPerson.objects.filter(
-            subject_id=link.subject_id, person=target, role=link.role
-        ).exists():
+        if (
+            link.valid_until is not None
+            or not RelatedPerson.objects.filter(
+                subject_id=link.subject_id, person=target, role=link.role, valid_until__isnull=True
+            ).exists()
+        ):
             moved += RelatedPerson.objects.filter(pk=link.pk).update(person=target)
     return moved
 

@@ -144,8 +144,8 @@ def test_role_that_ended_no_longer_carries_the_ban(blacklisted):
     former = RelatedPersonFactory(
         subject=company,
         role=RelatedRole.LEGAL_REPRESENTATIVE,
-        since=TODAY - timedelta(days=900),
-        until=TODAY - timedelta(days=10),
+        valid_from=TODAY - timedelta(days=900),
+        valid_until=TODAY - timedelta(days=10),
     )
     assert codes(measure_check(identifier=former.person.identifier, scenario="market_entry")) == []
     # ... but a check dated while the role was held does find it.

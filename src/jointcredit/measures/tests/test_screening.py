@@ -287,7 +287,7 @@ def test_set_based_hit_set_agrees_with_the_engine(world, catalog):
     RelatedPersonFactory(subject=world["good"], role=RelatedRole.LEGAL_REPRESENTATIVE)
     RelatedPersonFactory(subject=world["bad"], role=RelatedRole.PRINCIPAL, person=world["rep"])
     RelatedPersonFactory(
-        subject=both, role=RelatedRole.SENIOR_MANAGER, until=clock.today() - timedelta(days=1)
+        subject=both, role=RelatedRole.SENIOR_MANAGER, valid_until=clock.today() - timedelta(days=1)
     )
     old = PersonFactory()
     old.merged_into = world["rep"]

@@ -33,6 +33,9 @@ def test_subject_detail_with_related_persons(clerk_api):
         "identifier": link.person.identifier,
         "name": link.person.name,
         "directly_responsible": True,
+        "share_ratio": None,
+        "valid_from": None,
+        "valid_until": None,
     }
 
 
