@@ -74,8 +74,8 @@ def test_depth_two_reaches_the_owner_of_the_shareholder(chain):
     _reach(depth=2)
     hits = measure_check(identifier=person.identifier, scenario="market_entry").hits
     assert [h.via for h in hits] == [f"股东:{listed.identifier}"]
-    assert f"经{holding.name}（{holding.identifier}）间接持股" in hits[0].explanation()
-    assert "持股60%" in hits[0].explanation()
+    assert f"经{holding.name}（{holding.identifier}）间接持股" in hits[0].explanation
+    assert "持股60%" in hits[0].explanation
     assert _screened(person.identifier) == (True, True)
 
 
@@ -119,7 +119,7 @@ def test_the_persons_chosen_at_decision_replace_the_flags(catalog):
     e.responsible_persons.set([named])
     assert (honours(flagged), honours(named)) == ([], ["punish-honours"])
     hit = measure_check(identifier=named.person.identifier, scenario="honours").hits[0]
-    assert "在认定时被确定为对失信行为负有直接责任的人员" in hit.explanation()
+    assert "在认定时被确定为对失信行为负有直接责任的人员" in hit.explanation
     # Roles the measure reaches whoever holds them are not affected by the choice.
     assert honours(rep) == ["punish-honours"]
     today = clock.today()
