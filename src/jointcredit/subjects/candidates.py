@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db import connection
+from django.db import connection, connections, router
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.db.models.functions import Substr
 
@@ -166,7 +166,8 @@ def _postgresql_hits(text: str, *, kind: str | None, limit: int) -> list[NameHit
         "limit": limit,
         "kind": kind,
     }
-    with connection.cursor() as cursor:
+    # Raw SQL: where the ORM's reads of subjects go (a read replica for POST /match, ADR 0048).
+    with connections[router.db_for_read(Subject)].cursor() as cursor:
         cursor.execute(_PG_NAMES, params)
         cursor.nextset()
         return [NameHit(pk, name, former) for pk, name, former in cursor.fetchall()]
