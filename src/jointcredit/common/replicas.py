@@ -189,10 +189,14 @@ def read_alias() -> str:
 
 def _replica_eligible(model) -> bool:
     meta = model._meta
-    if meta.label_lower in PRIMARY_ONLY_MODELS:
-        return False
-    app = meta.app_config
-    return app is not None and app.name.startswith(_PROJECT_PREFIX)
+    # Not every "model" a router sees is a real one: the database cache passes a stand-in whose
+    # _meta has a table and an app label only.
+    app = getattr(meta, "app_config", None)
+    return (
+        app is not None
+        and app.name.startswith(_PROJECT_PREFIX)
+        and meta.label_lower not in PRIMARY_ONLY_MODELS
+    )
 
 
 class ReplicaRouter:

@@ -245,9 +245,11 @@ if _env_bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", False):
     # transaction PgBouncer pinned to one server connection (docs/deploy.md).
     for _alias in ["default", *DATABASE_REPLICA_ALIASES]:
         DATABASES[_alias]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# The replica router answers every read and write (the primary unless a lag-tolerant view reads); the
+# exchange router only refuses migrations on the exchange database.
 DATABASE_ROUTERS = [
-    "jointcredit.platforms.routers.ExchangeDatabaseRouter",
     "jointcredit.common.replicas.ReplicaRouter",
+    "jointcredit.platforms.routers.ExchangeDatabaseRouter",
 ]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 IS_POSTGRES = _db["ENGINE"] in {"jointcredit.common.pgbackend", "django.db.backends.postgresql"}
