@@ -284,14 +284,13 @@ def lag_tolerant_reads() -> Iterator[None]:
         _route.reset(token)
 
 
-def lag_tolerant_urls(patterns: list) -> list:
-    """Mark every view of a URL list (and of the lists it includes) as lag-tolerant; returns it."""
+def lag_tolerant_urls(patterns: list) -> None:
+    """Mark every view of a URL list (and of the lists it includes) as lag-tolerant, in place."""
     for p in patterns:
         if isinstance(p, URLResolver):
             lag_tolerant_urls(p.url_patterns)
         elif isinstance(p, URLPattern) and not getattr(p.callback, "lag_tolerant", False):
             p.callback = lag_tolerant(p.callback)
-    return patterns
 
 
 # --- read your own writes ---------------------------------------------------------------------------
