@@ -23,13 +23,15 @@ def token_digest(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-# Every API request runs this lookup: compiled once (see common.fastpath), the digest is unique.
+# Every API request runs this lookup: compiled once (see common.fastpath), the digest is unique. Always
+# on the primary, also for requests answered by a replica (ADR 0048): a revoked token stops at once.
 _ACTIVE_TOKEN = CompiledQuery(
     lambda digest: (
         ApiToken.objects.filter(digest=digest, revoked_at__isnull=True, user__is_active=True)
         .order_by()
         .values_list("id", "last_used_at", "user_id")[:1]
-    )
+    ),
+    using="default",
 )
 
 

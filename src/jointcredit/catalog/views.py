@@ -15,6 +15,7 @@ from jointcredit.accounts.permissions import can_write_for
 from jointcredit.common import clock
 from jointcredit.common.errors import DomainError
 from jointcredit.common.params import int_or
+from jointcredit.common.replicas import lag_tolerant
 from jointcredit.importing.pipeline import ImportMode
 from jointcredit.measures.scenarios import scenarios_active
 from jointcredit.subjects.selectors import subject_get
@@ -113,6 +114,7 @@ def submission_detail(request, pk: int):
 
 
 @login_required
+@lag_tolerant  # counts a few seconds old are fine: a read replica may answer (ADR 0048)
 def dashboard(request):
     date_from, date_to = _date(request.GET.get("date_from")), _date(request.GET.get("date_to"))
     rows = selectors.completeness(date_from=date_from, date_to=date_to)

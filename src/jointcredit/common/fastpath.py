@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.db import connections, models
+from django.db import connections, models, router
 
 try:
     import psycopg
@@ -42,7 +42,7 @@ class CompiledQuery:
         build: Callable[..., models.QuerySet],
         *,
         arg_types: tuple[type, ...] = (str,),
-        using: str = DEFAULT_DB,
+        using: str | None = None,
     ):
         self._build = build
         self._arg_types = arg_types
@@ -59,7 +59,8 @@ class CompiledQuery:
     def _compile(self):
         sentinels = [self._sentinel(i, t) for i, t in enumerate(self._arg_types)]
         qs = self._build(*sentinels)
-        compiler = qs.query.get_compiler(self._using)
+        # Compiled once for the primary: replicas are the same PostgreSQL, so the same SQL.
+        compiler = qs.query.get_compiler(self._using or DEFAULT_DB)
         sql, params = compiler.as_sql()
         # The backend's value converters (SQLite datetimes and booleans; none for PostgreSQL's
         # native types), exactly as QuerySet iteration would apply them.
@@ -91,15 +92,19 @@ class CompiledQuery:
             fields,
             compiler if converters else None,
             converters,
+            qs.model,
         )
         return self._compiled
 
-    def _execute(self, args: tuple) -> list[tuple]:
+    def _execute(self, args: tuple) -> tuple[str, list[tuple]]:
         if len(args) != len(self._arg_types):
             raise TypeError(f"需要 {len(self._arg_types)} 个参数，收到 {len(args)} 个")
-        sql, params, slots, _, _, compiler, converters = self._compiled or self._compile()
+        sql, params, slots, _, _, compiler, converters, read_model = self._compiled or self._compile()
         values = [p if s is None else args[s] for p, s in zip(params, slots)]
-        conn = connections[self._using]
+        # Where the routers send this model's reads (a replica for lag-tolerant requests, ADR 0048),
+        # unless the query is tied to one database.
+        alias = self._using or router.db_for_read(read_model)
+        conn = connections[alias]
         if conn.vendor == "postgresql" and not conn.queries_logged and not conn.execute_wrappers:
             rows = _execute_prepared(conn, sql, values)
         else:  # SQLite, DEBUG, assertNumQueries/CaptureQueriesContext: Django's own (logged) cursor
@@ -108,21 +113,21 @@ class CompiledQuery:
                 rows = cursor.fetchall()
         if compiler is not None and rows:
             rows = [tuple(r) for r in compiler.apply_converters(rows, converters)]
-        return rows
+        return alias, rows
 
     def rows(self, *args) -> list[tuple]:
-        return self._execute(args)
+        return self._execute(args)[1]
 
     def row(self, *args) -> tuple | None:
-        rows = self._execute(args)
+        rows = self._execute(args)[1]
         return rows[0] if rows else None
 
     def instances(self, *args) -> list[models.Model]:
-        rows = self._execute(args)
-        _, _, _, model, fields, _, _ = self._compiled
+        alias, rows = self._execute(args)
+        _, _, _, model, fields, _, _, _ = self._compiled
         if model is None:
             raise TypeError("instances() 只能用于普通模型查询（无 values/select_related/only/annotate）。")
-        return [model.from_db(self._using, fields, row) for row in rows]
+        return [model.from_db(alias, fields, row) for row in rows]
 
     def instance(self, *args) -> models.Model | None:
         found = self.instances(*args)

@@ -18,6 +18,7 @@ from ninja.throttling import AnonRateThrottle
 from jointcredit.accounts.auth import api_auth
 from jointcredit.common.discovery import app_modules
 from jointcredit.common.errors import DomainError
+from jointcredit.common.replicas import lag_tolerant
 
 from .openapi import ContractAPI
 
@@ -146,6 +147,8 @@ public_api = ContractAPI(
     throttle=PublicRateThrottle(),
 )
 _install_handlers(public_api)
+# Everything public is a read that tolerates a few seconds' lag: a read replica may answer (ADR 0048).
+public_api.add_decorator(lag_tolerant, mode="view")
 
 
 def _mount() -> None:

@@ -22,6 +22,14 @@ Variables (see docs/configuration.md):
   PLATFORM_EXCHANGE_DATABASE_URL  the exchange database (前置库) shared with the upstream platform
                            (default: a second SQLite file next to the main one, or the database
                            "<main>_exchange" on the same PostgreSQL server; docs/platforms.md)
+  DATABASE_REPLICA_URLS    comma-separated postgres:// URLs of streaming standbys answering lag-tolerant
+                           reads (ADR 0048, docs/scale-replicas.md); with DATABASE_REPLICA_MAX_LAG
+                           (seconds, default 10), DATABASE_REPLICA_CHECK_SECONDS (health check cache,
+                           default 5), DATABASE_REPLICA_PIN_SECONDS (reads on the primary after a write,
+                           default max lag + check + 1), DATABASE_REPLICA_CONNECT_TIMEOUT (default 2)
+  DATABASE_POOL            "MAX" or "MIN,MAX": psycopg's connection pool per process instead of
+                           CONN_MAX_AGE (DATABASE_POOL_TIMEOUT seconds to wait for a connection, default 10)
+  DATABASE_DISABLE_SERVER_SIDE_CURSORS  "1" behind PgBouncer in transaction mode (docs/deploy.md)
 """
 
 from __future__ import annotations
@@ -35,7 +43,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from jointcredit.config import localenv
+from jointcredit.config import databases, localenv
 
 BASE_DIR = Path(__file__).resolve().parent.parent  # src/jointcredit
 PROJECT_DIR = BASE_DIR.parent.parent
@@ -123,6 +131,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "jointcredit.common.middleware.RequestIdMiddleware",
+    # After a write the client reads the primary for a while (read replicas, ADR 0048).
+    "jointcredit.common.replicas.PrimaryPinMiddleware",
     # Over-large uploads are refused while they stream in, before CSRF reads request.POST (ADR 0030).
     "jointcredit.common.uploads.UploadLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -204,7 +214,44 @@ if _xdb["ENGINE"] == "django.db.backends.sqlite3":
     }
 _xdb["TEST"] = {"MIGRATE": False}
 DATABASES = {"default": _db, PLATFORM_EXCHANGE_DATABASE: _xdb}
-DATABASE_ROUTERS = ["jointcredit.platforms.routers.ExchangeDatabaseRouter"]
+# Read replicas (ADR 0048, docs/scale-replicas.md): streaming standbys "replica1", "replica2"… that
+# answer the reads of lag-tolerant views (common.replicas). DATABASE_REPLICAS is the rotation: empty
+# under the tests, whose transactions only the primary sees (tests/replicas turns it on).
+DATABASE_REPLICA_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_REPLICA_CONNECT_TIMEOUT", "2"))
+_replicas = databases.replica_databases(
+    os.environ.get("DATABASE_REPLICA_URLS", ""), primary=_db, connect_timeout=DATABASE_REPLICA_CONNECT_TIMEOUT
+)
+DATABASES.update(_replicas)
+DATABASE_REPLICA_ALIASES = list(_replicas)
+DATABASE_REPLICAS = [] if TESTING else DATABASE_REPLICA_ALIASES
+DATABASE_REPLICA_MAX_LAG = float(os.environ.get("DATABASE_REPLICA_MAX_LAG", "10"))
+DATABASE_REPLICA_CHECK_SECONDS = float(os.environ.get("DATABASE_REPLICA_CHECK_SECONDS", "5"))
+# A client that has written reads the primary this long: more than a replica in rotation can lag.
+DATABASE_REPLICA_PIN_SECONDS = int(
+    os.environ.get(
+        "DATABASE_REPLICA_PIN_SECONDS",
+        str(int(DATABASE_REPLICA_MAX_LAG + DATABASE_REPLICA_CHECK_SECONDS) + 1),
+    )
+)
+# Connection pool (psycopg_pool through Django's "pool" option) for the primary and the replicas, e.g.
+# DATABASE_POOL=4,20 per process; it replaces CONN_MAX_AGE. PgBouncer instead: docs/deploy.md.
+if os.environ.get("DATABASE_POOL"):
+    _pool = databases.pool_options(os.environ["DATABASE_POOL"])
+    for _alias in ["default", *DATABASE_REPLICA_ALIASES]:
+        databases.pool_apply(
+            DATABASES[_alias], _pool, timeout=float(os.environ.get("DATABASE_POOL_TIMEOUT", "10"))
+        )
+if _env_bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", False):
+    # PgBouncer in transaction mode: a server-side cursor (QuerySet.iterator()) outlives the
+    # transaction PgBouncer pinned to one server connection (docs/deploy.md).
+    for _alias in ["default", *DATABASE_REPLICA_ALIASES]:
+        DATABASES[_alias]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# The replica router answers every read and write (the primary unless a lag-tolerant view reads); the
+# exchange router only refuses migrations on the exchange database.
+DATABASE_ROUTERS = [
+    "jointcredit.common.replicas.ReplicaRouter",
+    "jointcredit.platforms.routers.ExchangeDatabaseRouter",
+]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 IS_POSTGRES = _db["ENGINE"] in {"jointcredit.common.pgbackend", "django.db.backends.postgresql"}
 

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from jointcredit.common.discovery import app_modules
+from jointcredit.common.replicas import lag_tolerant_urls
 
 from .api import api, public_api
 
@@ -31,8 +32,12 @@ urlpatterns = [
 ]
 
 # Public pages of a capability (e.g. 双公示 search) live in its ``public_urls.py`` with their own
-# path prefixes, before every app's ``urls.py``: the portal's own routes start at "".
-urlpatterns += [path("", include(module)) for _label, module in app_modules("public_urls")]
+# path prefixes, before every app's ``urls.py``: the portal's own routes start at "". Their GETs may be
+# answered by a read replica (ADR 0048).
+_public = app_modules("public_urls")
+for _label, module in _public:
+    lag_tolerant_urls(module.urlpatterns)
+urlpatterns += [path("", include(module)) for _label, module in _public]
 
 # Every app's ``urls.py`` (common.discovery) under its ``URL_PREFIX``, by default its staff pages at
 # /staff/<app>/ (accounts: /accounts/, the workbench: /staff/, the portal: /).

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from jointcredit.accounts.decorators import domain_errors_page
 from jointcredit.common import clock
 from jointcredit.common.errors import DomainError, NotFound
+from jointcredit.common.replicas import lag_tolerant
 from jointcredit.common.tabular import safe_cell
 from jointcredit.importing.template_files import template_response
 
@@ -225,6 +226,7 @@ def delivery_redeliver(request, delivery_id: int):
 
 
 @login_required
+@lag_tolerant  # counts a few seconds old are fine: a read replica may answer (ADR 0048)
 def dashboard(request):
     try:
         rates = selectors.response_rates(actor=request.user)

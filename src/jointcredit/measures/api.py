@@ -7,11 +7,13 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from django.http import HttpResponse
 from ninja import File, Form, Router, Schema, Status
+from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 from pydantic import Field
 
 from jointcredit.common.errors import NotFound
 from jointcredit.common.pagination import Page
+from jointcredit.common.replicas import lag_tolerant
 from jointcredit.common.schemas import (
     Identifier,
     OutSchema,
@@ -128,6 +130,7 @@ class CheckOut(OutSchema):
         "标识格式错误、场景未知或 known_at 晚于当前时间返回 422。"
     ),
 )
+@decorate_view(lag_tolerant)  # may be answered by a read replica (ADR 0048)
 def check(
     request,
     identifier: Identifier,
@@ -866,6 +869,7 @@ class MatchOut(Schema):
         "没有候选时 candidates 为空：名称未匹配不等于核查无记录。"
     ),
 )
+@decorate_view(lag_tolerant(methods=("POST",)))  # a read with a body: a replica may answer (ADR 0048)
 def match(request, payload: MatchIn):
     from .matching import match_query_validate, subject_match
 

@@ -25,7 +25,7 @@ import json
 import re
 
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection, connections, router, transaction
 from django.db.models import Q
 from django.db.models.functions import Collate
 
@@ -75,7 +75,7 @@ def _ordered_ids(qs) -> list[int]:
 def _estimated_rows(qs) -> float:
     """The planner's row estimate (EXPLAIN, ~0.3 ms): tells a rare fragment from a broad one."""
     sql, params = qs.values("pk").query.sql_with_params()
-    with connection.cursor() as cursor:
+    with connections[router.db_for_read(Subject)].cursor() as cursor:  # where the ORM reads (ADR 0048)
         cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
         plan = cursor.fetchone()[0]
     plan = json.loads(plan) if isinstance(plan, str) else plan
@@ -86,7 +86,8 @@ def _trigram_ids(qs) -> list[int]:
     """Up to COUNT_CAP + 1 matches through the pg_trgm GIN bitmap, then put in name order. An ORDER
     BY here would let the planner walk the name index and filter row by row, which is slow when
     the matches sit far down the order; the bitmap cost depends on the matches only."""
-    with transaction.atomic(), connection.cursor() as cursor:
+    alias = router.db_for_read(Subject)  # a read replica for the public search (ADR 0048)
+    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_indexscan = off")
         ids = list(qs.order_by().values_list("pk", flat=True)[: COUNT_CAP + 1])

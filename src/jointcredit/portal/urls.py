@@ -1,5 +1,7 @@
 from django.urls import path
 
+from jointcredit.common.replicas import lag_tolerant_urls
+
 from . import views
 
 URL_PREFIX = ""  # config.urls mounts every app's urls.py, by default at staff/<app>/
@@ -17,3 +19,5 @@ urlpatterns = [
     path("guide/objection/", views.guide_objection, name="guide_objection"),
     path("guide/repair/", views.guide_repair, name="guide_repair"),
 ]
+# Public pages: their GETs may be answered by a read replica (ADR 0048).
+lag_tolerant_urls(urlpatterns)

@@ -5,10 +5,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
 from ninja import Field, Router, Schema, Status
+from ninja.decorators import decorate_view
 
 from jointcredit.common import clock
 from jointcredit.common.errors import ValidationFailed
 from jointcredit.common.pagination import Page
+from jointcredit.common.replicas import lag_tolerant
 from jointcredit.common.schemas import (
     Identifier,
     OutSchema,
@@ -256,6 +258,7 @@ def subject_create(request, payload: SubjectIn):
     "`date=YYYY-MM-DD`（不晚于今天）按该日结束时的状态回答（as_of）：名单条目（当日有效）、双公示（公示中）、承诺（履约中/已违约）、"
     "信用等级、荣誉称号；不能按日期回答的板块不返回并列在 `not_as_of` 中。",
 )
+@decorate_view(lag_tolerant)  # the other hot read: a replica may answer (ADR 0048)
 def subject_detail(request, identifier: Identifier, include: Include = "", date: date | None = None):
     # Hot path (DESIGN.md §5, bench/bench_subjects.py): SubjectOut is an OutSchema (ADR 0014).
     subject = selectors.subject_get(identifier)

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db import connection
+from django.db import connection, connections, router
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.db.models.functions import Substr
 
@@ -213,13 +213,15 @@ def name_search_sql(texts: list[str], *, kind: str | None, limit: int) -> tuple[
 def _postgresql_hits(texts: list[str], *, kind: str | None, limit: int) -> dict[str, list[NameHit]]:
     sql, params, searches = name_search_sql(texts, kind=kind, limit=limit)
     found: dict[str, list[NameHit]] = {text: [] for text in texts}
-    with connection.cursor() as cursor:
+    # Raw SQL: where the ORM's reads of subjects go (a read replica for POST /match, ADR 0048).
+    alias = router.db_for_read(Subject)
+    with connections[alias].cursor() as cursor:
         cursor.execute(sql, params)
         for _ in range(searches):
             cursor.nextset()  # the set_config row
             cursor.nextset()
             for text, name, former, *values in cursor.fetchall():
-                subject = Subject.from_db(connection.alias, _CANDIDATE_ATTNAMES, values)
+                subject = Subject.from_db(alias, _CANDIDATE_ATTNAMES, values)
                 found[text].append(NameHit(subject, name, former))
     return found
 

@@ -11,6 +11,7 @@ from jointcredit.accounts.selectors import department_capabilities
 from jointcredit.common.errors import DomainError
 from jointcredit.common.jsonable import jsonable
 from jointcredit.common.params import int_or as _int
+from jointcredit.common.replicas import lag_tolerant
 from jointcredit.common.workbench_registry import dashboard_panels, todos
 from jointcredit.portal import reports
 from jointcredit.portal.models import ReportAudience
@@ -106,6 +107,7 @@ def subject_report(request, identifier: str):
 
 
 @login_required
+@lag_tolerant  # counts a few seconds old are fine: a read replica may answer (ADR 0048)
 def dashboard(request):
     panels = []
     for panel in dashboard_panels(request.user):

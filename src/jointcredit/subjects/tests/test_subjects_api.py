@@ -19,7 +19,7 @@ def clerk_api(user_factory, api_client_for, lixia):
 
 def test_health_needs_no_auth(api_client_for):
     body = api_client_for(None).get("/api/v1/health").json()
-    assert body == {"status": "ok", "database": "ok"}
+    assert body == {"status": "ok", "database": "ok", "replicas": []}
 
 
 def test_subject_detail_with_related_persons(clerk_api):
