@@ -25,7 +25,10 @@ from jointcredit.exchange.models import FeedCursor, OutboxEvent
 from jointcredit.exchange.sequencer import sequence_all
 from jointcredit.lists.models import AuthorityLevel, ListEntry, ListType
 from jointcredit.lists.services import (
+    UpstreamItem,
+    UpstreamOutcome,
     entry_event_data,
+    list_entries_receive_upstream,
     list_entry_end_upstream,
     list_entry_receive_upstream,
     outside_authority_upsert,
@@ -270,41 +273,91 @@ def _parse_date(value: str) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-def _apply(platform: Platform, item: InboundItem, *, actor) -> None:
-    """Apply one item (raises DomainError when it cannot be applied as it stands)."""
+def _upstream_item(platform: Platform, item: InboundItem) -> UpstreamItem:
+    """The lists service's input from a delivered MD_* row (raises ValidationFailed when the row
+    breaks the format or names a list the district does not map)."""
     row = item.payload
     if item.authority is None:
         raise ValidationFailed.single("authority_code", "required", "下发事项缺少认定单位。")
-    if item.kind == InboundKind.ENTRY:
-        problems = formats.list_entry_problems(row)
-        if problems:
-            raise ValidationFailed.single("payload", "format", "；".join(problems))
-        list_type = _list_type_for(platform, row["MD_LX"])
-        if list_type is None:
-            raise ValidationFailed.single(
-                "MD_LX", "mapping", f"名单类型代码 MD_LX“{row['MD_LX']}”无法对应本区名单类型。"
-            )
-        entry, created = list_entry_receive_upstream(
-            actor=actor,
-            authority=item.authority,
-            department=platform.receiving_department,
-            list_type=list_type,
-            identifier=formats.subject_identifier(row),
-            name=row["MD_XDR_MC"],
-            kind=SUBJECT_KIND_BY_LABEL.get(row["MD_XDR_LB"]),
-            reason=row.get("MD_LRSY") or "",
-            legal_basis=row.get("MD_RDYJ") or "",
-            document_no=row["MD_RDWSH"],
-            decided_on=_parse_date(row["MD_RDRQ"]),
-            valid_from=_parse_date(row.get("MD_YXQZ") or ""),
-            valid_until=_parse_date(row["MD_YXQZI"]),
+    problems = formats.list_entry_problems(row)
+    if problems:
+        raise ValidationFailed.single("payload", "format", "；".join(problems))
+    list_type = _list_type_for(platform, row["MD_LX"])
+    if list_type is None:
+        raise ValidationFailed.single(
+            "MD_LX", "mapping", f"名单类型代码 MD_LX“{row['MD_LX']}”无法对应本区名单类型。"
         )
-        item.entry = entry
-        item.state = InboundState.APPLIED if created else InboundState.LINKED
-        item.reason = "" if created else f"与本区条目 {entry.pk} 为同一认定，已关联，不重复列入。"
+    return UpstreamItem(
+        authority=item.authority,
+        list_type=list_type,
+        identifier=formats.subject_identifier(row),
+        name=row["MD_XDR_MC"],
+        kind=SUBJECT_KIND_BY_LABEL.get(row["MD_XDR_LB"]),
+        reason=row.get("MD_LRSY") or "",
+        legal_basis=row.get("MD_RDYJ") or "",
+        document_no=row["MD_RDWSH"],
+        decided_on=_parse_date(row["MD_RDRQ"]),
+        valid_from=_parse_date(row.get("MD_YXQZ") or ""),
+        valid_until=_parse_date(row["MD_YXQZI"]),
+    )
+
+
+def _outcome_set(item: InboundItem, outcome: UpstreamOutcome) -> None:
+    if outcome.error is not None:
+        item.entry, item.state, item.reason = None, InboundState.HELD, outcome.error.message
         return
+    item.entry = outcome.entry
+    item.state = InboundState.APPLIED if outcome.created else InboundState.LINKED
+    item.reason = (
+        "" if outcome.created else f"与本区条目 {item.entry.pk} 为同一认定，已关联，不重复列入。"  # type: ignore[union-attr]
+    )
+
+
+def _entries_apply(platform: Platform, items: list[InboundItem]) -> None:
+    """Apply delivered entries as one batch of the lists service (the same rules as one item, set-
+    based). Should the batch as a whole fail on a rule (not per item), each item is applied alone so
+    one item cannot hold up the others."""
+    if not items:
+        return
+    ready: list[tuple[InboundItem, UpstreamItem]] = []
+    for item in items:
+        try:
+            ready.append((item, _upstream_item(platform, item)))
+        except DomainError as exc:
+            item.entry, item.state, item.reason = None, InboundState.HELD, exc.message
+    try:
+        with transaction.atomic():
+            outcomes = list_entries_receive_upstream(
+                actor=None, department=platform.receiving_department, items=[u for _, u in ready]
+            )
+    except DomainError:
+        for item, upstream in ready:
+            try:
+                with transaction.atomic():
+                    (outcome,) = list_entries_receive_upstream(
+                        actor=None, department=platform.receiving_department, items=[upstream]
+                    )
+            except DomainError as exc:
+                outcome = UpstreamOutcome(error=exc)
+            _outcome_set(item, outcome)
+        return
+    for (item, _), outcome in zip(ready, outcomes, strict=True):
+        _outcome_set(item, outcome)
+
+
+def _apply(platform: Platform, item: InboundItem, *, actor, known: dict | None = None) -> None:
+    """Apply one item (raises DomainError when it cannot be applied as it stands)."""
+    row = item.payload
+    if item.kind == InboundKind.ENTRY:
+        entry, created = list_entry_receive_upstream(
+            actor=actor, department=platform.receiving_department, **vars(_upstream_item(platform, item))
+        )
+        _outcome_set(item, UpstreamOutcome(entry=entry, created=created))
+        return
+    if item.authority is None:
+        raise ValidationFailed.single("authority_code", "required", "下发事项缺少认定单位。")
     target_key = (row.get("MD_BH") or "").strip()
-    target = _target_entry(platform, target_key)
+    target = _target_entry(platform, target_key, known or {})
     if target is None:
         raise NotFound(f"找不到 MD_BH“{target_key}”对应的名单条目。")
     entry, ended = list_entry_end_upstream(
@@ -319,7 +372,12 @@ def _apply(platform: Platform, item: InboundItem, *, actor) -> None:
     item.reason = "" if ended else "条目此前已移出，无需处理。"
 
 
-def _target_entry(platform: Platform, key: str) -> ListEntry | None:
+def _target_entry(platform: Platform, key: str, known: dict[str, InboundItem]) -> ListEntry | None:
+    """The entry an end item names: an upstream entry by its item key (delivered earlier, or earlier
+    in the same pull), else a district entry by ``<DFBM>-<id>``."""
+    earlier = known.get(key)
+    if earlier is not None and earlier.kind == InboundKind.ENTRY and earlier.entry_id:
+        return ListEntry.objects.filter(pk=earlier.entry_id).first()
     linked = (
         InboundItem.objects.filter(
             platform=platform, item_key=key, kind=InboundKind.ENTRY, entry__isnull=False
@@ -331,36 +389,36 @@ def _target_entry(platform: Platform, key: str) -> ListEntry | None:
     return ListEntry.objects.filter(pk=entry_id).first() if entry_id else None
 
 
-def _receive(platform: Platform, row: exchange_db.IncomingRow) -> InboundItem:
-    now = clock.now()
+def _received(platform: Platform, row: exchange_db.IncomingRow, authorities: dict) -> InboundItem:
+    """The item as delivered, with its issuer (kept even when the item is held: the clerk sees who
+    sent it); held at once when its kind is unknown or its issuer cannot be registered."""
     item = InboundItem(
         platform=platform,
         item_key=row.item_key,
         incoming_row_id=row.id,
         kind=row.item_kind if row.item_kind in InboundKind.values else InboundKind.ENTRY,
         payload=row.payload,
-        received_at=now,
+        received_at=clock.now(),
+        state="",
     )
     try:
         if row.item_kind not in InboundKind.values:
             raise ValidationFailed.single("item_kind", "choice", f"下发类别“{row.item_kind}”不受支持。")
-        # The issuer is kept even when the item itself is held (the clerk sees who sent it).
-        item.authority = _authority(row)
-        with transaction.atomic():
-            _apply(platform, item, actor=None)
+        key = (row.authority_code, row.authority_name, row.authority_level, row.dfbm)
+        if key not in authorities:
+            authorities[key] = _authority(row)
+        item.authority = authorities[key]
     except DomainError as exc:
-        item.entry = None
-        item.state = InboundState.HELD
-        item.reason = exc.message
-    item.save()
+        item.state, item.reason = InboundState.HELD, exc.message
     return item
 
 
 def inbound_pull_step(*, platform: Platform, limit: int = BATCH) -> dict[str, int]:
     """Apply incoming rows past the platform's position, each item key once, in one transaction with
-    the position; then write each row's outcome back to the exchange database."""
+    the position; then write each row's outcome back to the exchange database. Consecutive entries
+    are applied as one batch (``lists.services.list_entries_receive_upstream``); a removal, repair or
+    correction is applied in delivery order after the entries before it."""
     counts: dict[str, int] = defaultdict(int)
-    written: list[tuple[int, str, str]] = []
     with transaction.atomic():
         platform = (
             Platform.objects.select_for_update().select_related("receiving_department").get(pk=platform.pk)
@@ -374,14 +432,35 @@ def inbound_pull_step(*, platform: Platform, limit: int = BATCH) -> dict[str, in
             i.item_key: i
             for i in InboundItem.objects.filter(platform=platform, item_key__in={r.item_key for r in rows})
         }
+        new: list[InboundItem] = []
+        entries: list[InboundItem] = []
+        authorities: dict = {}
         for row in rows:
-            item = known.get(row.item_key)
-            if item is None:
-                item = known[row.item_key] = _receive(platform, row)
-                counts[str(item.state)] += 1
-            else:
+            if row.item_key in known:
                 counts["duplicate"] += 1
-            written.append((row.id, STATUS_FLAGS[InboundState(item.state)], item.reason))
+                continue
+            item = known[row.item_key] = _received(platform, row, authorities)
+            new.append(item)
+            if item.state:  # held on receipt
+                continue
+            if item.kind == InboundKind.ENTRY:
+                entries.append(item)
+                continue
+            _entries_apply(platform, entries)  # what came before the end item, first
+            entries = []
+            try:
+                with transaction.atomic():
+                    _apply(platform, item, actor=None, known=known)
+            except DomainError as exc:
+                item.entry, item.state, item.reason = None, InboundState.HELD, exc.message
+        _entries_apply(platform, entries)
+        InboundItem.objects.bulk_create(new, batch_size=1000)
+        for item in new:
+            counts[str(item.state)] += 1
+        written = [
+            (row.id, STATUS_FLAGS[InboundState(known[row.item_key].state)], known[row.item_key].reason)
+            for row in rows
+        ]
         platform.incoming_position = rows[-1].id
         platform.save(update_fields=["incoming_position"])
         audit_record(
