@@ -11,6 +11,7 @@ EVENT_KINDS = {
     "record.withdrawn": "双公示信息撤销",
     "record.expired": "双公示公示期届满",
     "repair.approved": "信用修复通过",
+    "feedback.recorded": "执行反馈",
     "commitment.broken": "信用承诺失信",
     "audit.checkpoint": "审计链签名检查点",
 }
@@ -28,6 +29,7 @@ FAMILY_LABELS = {
     "record": "双公示信息",
     "repair": "信用修复",
     "commitment": "信用承诺",
+    "feedback": "执行反馈",
 }
 
 

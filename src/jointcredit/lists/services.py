@@ -24,7 +24,7 @@ from jointcredit.accounts.services import document_number_next
 from jointcredit.audit.services import audit_record
 from jointcredit.calendar.selectors import WorkingCalendar, deadline_or_pending
 from jointcredit.common import clock
-from jointcredit.common.bulk import chunks
+from jointcredit.common.bulk import chunks, models_insert
 from jointcredit.common.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from jointcredit.common.history import change_fields
 from jointcredit.common.validation import clean_text as _text
@@ -1541,8 +1541,8 @@ def _upstream_write(created: list[tuple[_Clean, ListEntry]], *, actor, departmen
     """The new entries, their history rows, audit and events, in the caller's transaction."""
     if not created:
         return
-    entries = ListEntry.objects.bulk_create([e for _, e in created], batch_size=1000)
-    ListEntryChange.objects.bulk_create(
+    entries = models_insert([e for _, e in created])
+    models_insert(
         [
             ListEntryChange(
                 entry=entry,
@@ -1555,8 +1555,7 @@ def _upstream_write(created: list[tuple[_Clean, ListEntry]], *, actor, departmen
                 ),
             )
             for c, entry in created
-        ],
-        batch_size=1000,
+        ]
     )
     if len(entries) <= PER_ENTRY_AUDIT_MAX:
         for entry in entries:
