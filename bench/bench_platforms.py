@@ -110,8 +110,9 @@ def issue(n):
 def receive(n):
     goal = InboundItem.objects.count() + n
     t0 = time.perf_counter()
-    while InboundItem.objects.count() < goal:
-        platform_exchange(platform=platform, max_batches=100)
+    while (received := InboundItem.objects.count()) < goal:
+        platform_exchange(platform=platform, max_batches=20)
+        print(f"PROGRESS 下行 {received - goal + n}/{n} 条 {time.perf_counter() - t0:.0f} s", flush=True)
     return time.perf_counter() - t0
 
 for label, n in (("DAY", day), ("DOWN", down)):
@@ -141,10 +142,15 @@ sim = PlatformSimulator("shandong")
 records = OutgoingItem.objects.filter(platform=platform, item_type="penalty")
 t0 = time.perf_counter()
 rounds = 0
-while records.filter(state=OutgoingState.ACCEPTED).count() < n:
+accepted = 0
+while accepted < n:
     platform_exchange(platform=platform, max_batches=100)
     sim.answer(limit=20_000)
     rounds += 1
+    accepted = records.filter(state=OutgoingState.ACCEPTED).count()
+    elapsed = time.perf_counter() - t0
+    rate = accepted / elapsed
+    print(f"PROGRESS 双公示初始上报 {accepted}/{n} 条已回执 {elapsed:.0f} s（{rate:.0f} 条/秒）", flush=True)
 platform_exchange(platform=platform)
 seconds = time.perf_counter() - t0
 occurred = dict(
@@ -163,12 +169,27 @@ print(f"RECORDS {n} {seconds:.3f} {p50:.3f} {worst:.3f} {rounds} {rss:.0f}", flu
 
 
 def _run(script: str, args: list, env: dict[str, str]) -> list[list[str]]:
-    out = subprocess.run(
-        [sys.executable, "-c", script, *map(str, args)], env=env, capture_output=True, text=True, check=False
+    """Run a phase in a fresh process; its ``PROGRESS`` lines are shown as they come (a long run can
+    be judged before it ends), the result lines are returned."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, *map(str, args)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    if out.returncode != 0:
-        raise RuntimeError(out.stderr[-4000:])
-    return [line.split() for line in out.stdout.splitlines()]
+    assert proc.stdout is not None and proc.stderr is not None
+    results = []
+    for line in proc.stdout:
+        parts = line.split()
+        if parts[:1] == ["PROGRESS"]:
+            h.note(" ".join(parts[1:]))
+        elif parts:
+            results.append(parts)
+    err = proc.stderr.read()
+    if proc.wait() != 0:
+        raise RuntimeError(err[-4000:])
+    return results
 
 
 def main(quick: bool = False) -> None:

@@ -93,6 +93,7 @@ VERBS = {
     "publication_end": "结束公示",
     "receipts_record": "登记回执",
     "receive_upstream": "上级下发",
+    "receive_upstream_batch": "上级批量下发",
     "remove_upstream": "上级移出",
     "report_add": "补充活动报道",
     "publish": "发布",

@@ -159,7 +159,9 @@ def outgoing_stage_step(*, platform: Platform, limit: int = BATCH) -> int:
         items = [
             i for i in (_item_of(platform, e, record_rows, upstream_keys) for e in events) if i is not None
         ]
-        OutgoingItem.objects.bulk_create(items, batch_size=500, ignore_conflicts=True)
+        # Exactly once: the cursor advances in this transaction and under its lock, so no other
+        # stager can write these events' items (their keys are unique all the same).
+        models_insert(items)
         cursor.position = positions[-1] or cursor.position
         cursor.save(update_fields=["position", "updated_at"])
     return len(items)
