@@ -97,6 +97,7 @@ VERBS = {
     "receipt_file_record": "导入回执文件",
     "receive_upstream": "上级下发",
     "responsible_persons_set": "确定直接责任人",
+    "receive_upstream_batch": "上级批量下发",
     "remove_upstream": "上级移出",
     "report_add": "补充活动报道",
     "publish": "发布",

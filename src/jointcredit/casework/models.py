@@ -105,6 +105,8 @@ class SubjectVerification(models.Model):
 class ReceiptSource(models.TextChoices):
     OBJECTION = "objection", "异议更正"
     REPAIR = "repair", "信用修复"
+    # An outside authority's removal, correction or repair delivered by an upstream platform (ADR 0044).
+    PLATFORM = "platform", "上级平台下发"
 
 
 class ReceiptChannel(models.TextChoices):

@@ -192,6 +192,27 @@ def reserve_ids(model, n: int) -> list[int]:
     return list(range(start, start + n))
 
 
+def models_insert(objs: list) -> list:
+    """Insert model instances (all of one model) set-based: ids reserved from the table's sequence and
+    set on the instances, each value prepared by its field as Django's own INSERT prepares it
+    (``pre_save`` — auto_now stamps — then ``get_db_prep_save``: JSON, dates, foreign keys), rows
+    written by ``bulk_insert`` (COPY on PostgreSQL). Like ``QuerySet.bulk_create``: no ``save()``, no
+    signals; unlike it, no per-row parameter quoting (a 1,000-row history batch: ~0.1 s instead of
+    ~1 s on a loaded machine)."""
+    if not objs:
+        return objs
+    model = type(objs[0])
+    meta = model._meta
+    fields = list(meta.concrete_fields)
+    for obj, pk in zip(objs, reserve_ids(model, len(objs)), strict=True):
+        obj.pk = pk
+    rows = ([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in objs)
+    bulk_insert(meta.db_table, [f.column for f in fields], rows)
+    for obj in objs:
+        obj._state.adding, obj._state.db = False, connection.alias
+    return objs
+
+
 INSERT_STEP = 20_000  # rows per slice of ``insert_frame``
 
 

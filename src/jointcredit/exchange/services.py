@@ -21,6 +21,7 @@ from .extensions import list_type_codes_existing, recorded_check_refusal
 from .kinds import event_kinds as declared_kinds
 from .kinds import kind_valid
 from .models import Delivery, DeliveryStatus, Feedback, FeedbackResult, Push, Subscription
+from .outbox import event_emit
 from .webhooks import webhook_url_validate
 
 # --- subscriptions -----------------------------------------------------------------------------
@@ -337,6 +338,27 @@ def _pushes_for(department: Department, entry_ids) -> dict:
     }
 
 
+def feedback_event_data(fb: Feedback, *, push: Push) -> dict:
+    """What a consumer of ``feedback.recorded`` needs (the platforms' FK_ rows, docs/platforms.md):
+    the entry it is about, who applied which measure in which matter, with what result and when."""
+    measure = fb.measure
+    return {
+        "feedback_id": fb.pk,
+        "entry_id": push.entry_id,
+        "department_code": fb.department.code,
+        "department_name": fb.department.name,
+        "measure_code": measure.code,
+        "measure_name": measure.name,
+        "matter_name": fb.matter_name,
+        "matter_document_no": fb.matter_document_no,
+        "result": fb.result,
+        "result_label": fb.get_result_display(),
+        "reason": fb.reason,
+        "handled_on": fb.handled_on,
+        "is_late": fb.is_late,
+    }
+
+
 def _feedback_save(*, actor: User, department: Department, clean: dict) -> tuple[Feedback, bool]:
     push: Push = clean["push"]
     existing = Feedback.objects.filter(
@@ -358,6 +380,14 @@ def _feedback_save(*, actor: User, department: Department, clean: dict) -> tuple
         **clean,
     )
     Push.objects.filter(pk=push.pk, first_feedback_at__isnull=True).update(first_feedback_at=now)
+    # In the same transaction as the feedback: the feed (and the platforms reporting up) see it once.
+    event_emit(
+        kind="feedback.recorded",
+        aggregate_type="feedback",
+        aggregate_id=fb.pk,
+        data=feedback_event_data(fb, push=push),
+        department=department,
+    )
     audit_record(
         actor=actor,
         action="feedback.create",

@@ -9,8 +9,12 @@ published while the subject is being black-listed, two overlapping drafts being 
 
 from __future__ import annotations
 
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+import polars as pl
 from django.db import transaction
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
@@ -20,10 +24,11 @@ from jointcredit.accounts.services import document_number_next
 from jointcredit.audit.services import audit_record
 from jointcredit.calendar.selectors import WorkingCalendar, deadline_or_pending
 from jointcredit.common import clock
-from jointcredit.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from jointcredit.common.bulk import chunks, models_insert
+from jointcredit.common.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from jointcredit.common.history import change_fields
 from jointcredit.common.validation import clean_text as _text
-from jointcredit.exchange.outbox import event_emit
+from jointcredit.exchange.outbox import event_emit, events_emit_bulk
 from jointcredit.subjects.identifiers import IdType, detect_and_validate
 from jointcredit.subjects.models import RelatedPerson, Subject, SubjectKind
 from jointcredit.subjects.selectors import related_persons_in_force, subject_find
@@ -219,23 +224,27 @@ def black_listing_of(subject_id: int, on: date):
     )
 
 
+def _black_listed_conflict(subject: Subject, type_name: str, entry_id: int | None, state: str) -> Conflict:
+    number = f"条目 {entry_id}，" if entry_id else "本批次下发，"
+    return Conflict(
+        f"主体“{subject.name}”已被列入黑名单“{type_name}”（{number}{_state_label(state)}），不能列入红名单。",
+        code="subject_black_listed",
+        details=[
+            {
+                "field": "identifier",
+                "rule": "not_black_listed",
+                "entry_id": entry_id,
+                "current_state": state,
+                "message": "黑名单主体不能列入红名单",
+            }
+        ],
+    )
+
+
 def _ensure_not_black_listed(subject: Subject, on: date) -> None:
     black = black_listing_of(subject.pk, on).first()
     if black is not None:
-        raise Conflict(
-            f"主体“{subject.name}”已被列入黑名单“{black.list_type.name}”（条目 {black.pk}，"
-            f"{_state_label(black.state)}），不能列入红名单。",
-            code="subject_black_listed",
-            details=[
-                {
-                    "field": "identifier",
-                    "rule": "not_black_listed",
-                    "entry_id": black.pk,
-                    "current_state": black.state,
-                    "message": "黑名单主体不能列入红名单",
-                }
-            ],
-        )
+        raise _black_listed_conflict(subject, black.list_type.name, black.pk, black.state)
 
 
 def _ensure_no_overlap(
@@ -319,14 +328,20 @@ def _resolve_list_type(list_type: ListType | str) -> ListType:
 
 
 def _kind_for(identifier: str, kind: str | None) -> tuple[str, str]:
+    kind, id_type, _ = _subject_key(identifier, kind)
+    return kind, id_type
+
+
+def _subject_key(identifier: str, kind: str | None) -> tuple[str, str, str]:
+    """(kind, id type, normalised identifier) of a subject named by an entry; invalid → 422."""
     id_type, code = detect_and_validate(identifier)
     if kind:
-        return kind, id_type
+        return kind, id_type, code
     if id_type == IdType.USCC:
         # Registry 9 (市场监管) + type 2 is 个体工商户.
-        return (SubjectKind.INDIVIDUAL_BUSINESS if code[:2] == "92" else SubjectKind.LEGAL), id_type
+        return (SubjectKind.INDIVIDUAL_BUSINESS if code[:2] == "92" else SubjectKind.LEGAL), id_type, code
     if id_type in IdType.PERSONAL:
-        return SubjectKind.NATURAL, id_type
+        return SubjectKind.NATURAL, id_type, code
     raise ValidationFailed.single(
         "identifier", "kind", f"无法根据标识“{code}”判断主体类别，请使用统一社会信用代码或居民身份证号码。"
     )
@@ -336,6 +351,53 @@ def _kind_check(kind: str | None) -> None:
     if kind is not None and kind not in SubjectKind.values:
         raise ValidationFailed.single(
             "kind", "choice", "主体类别（kind）必须是 legal、individual_business 或 natural。"
+        )
+
+
+@dataclass(frozen=True)
+class EntryInput:
+    """The checked text of an entry, shared by the district's drafts and upstream entries."""
+
+    list_type: ListType
+    name: str
+    reason: str
+    legal_basis: str
+    document_no: str
+
+
+def _entry_input(
+    *,
+    list_type: ListType,
+    name: str,
+    reason: str,
+    legal_basis: str,
+    document_no: str,
+    document_required: bool,
+    kind: str | None,
+) -> EntryInput:
+    """The input checks every new entry passes, wherever it comes from (a clerk's draft or an
+    outside authority's item): an active list type, a known subject kind, the texts' presence and
+    length; the 认定依据 defaults to the list type's."""
+    if not list_type.is_active:
+        raise ValidationFailed.single(
+            "list_type", "active", f"名单类型“{list_type.name}”已停用，不能新增条目。"
+        )
+    _kind_check(kind)
+    return EntryInput(
+        list_type=list_type,
+        name=_text(name, "name", "主体名称", required=True, limit=200),
+        reason=_text(reason, "reason", "列入事由", required=True),
+        legal_basis=_text(legal_basis, "legal_basis", "认定依据", required=False) or list_type.legal_basis,
+        document_no=_text(
+            document_no, "document_no", "认定文书号", required=document_required, limit=DOC_NO_MAX
+        ),
+    )
+
+
+def _ensure_not_past(valid_until: date | None, message: str) -> None:
+    if valid_until is not None and valid_until < _today():
+        raise ValidationFailed.single(
+            "valid_until", "not_past", f"有效期至（valid_until）{valid_until} 已过，{message}"
         )
 
 
@@ -392,22 +454,25 @@ def list_entry_create(
         raise PermissionDenied(
             f"“{department.name}”不是“{list_type.name}”的认定部门（认定部门：{allowed}）。"
         )
-    if not list_type.is_active:
-        raise ValidationFailed.single(
-            "list_type", "active", f"名单类型“{list_type.name}”已停用，不能新增条目。"
-        )
-    name = _text(name, "name", "主体名称", required=True, limit=200)
-    reason = _text(reason, "reason", "列入事由", required=True)
-    legal_basis = _text(legal_basis, "legal_basis", "认定依据", required=False) or list_type.legal_basis
-    document_no = _text(document_no, "document_no", "认定文书号", required=False, limit=DOC_NO_MAX)
+    checked = _entry_input(
+        list_type=list_type,
+        name=name,
+        reason=reason,
+        legal_basis=legal_basis,
+        document_no=document_no,
+        document_required=False,
+        kind=kind,
+    )
+    name, reason, legal_basis, document_no = (
+        checked.name,
+        checked.reason,
+        checked.legal_basis,
+        checked.document_no,
+    )
     if list_type.color == ListColor.RED and decided_on is None:
         raise ValidationFailed.single("decided_on", "required", "红名单条目必须填写认定日期（decided_on）。")
     valid_until = _validate_dates(list_type=list_type, decided_on=decided_on, valid_until=valid_until)
-    if valid_until is not None and valid_until < _today():
-        raise ValidationFailed.single(
-            "valid_until", "not_past", f"有效期至（valid_until）{valid_until} 已过，不能列入已到期的条目。"
-        )
-    _kind_check(kind)
+    _ensure_not_past(valid_until, "不能列入已到期的条目。")
 
     with transaction.atomic():
         subject = _subject_locked(actor=actor, identifier=identifier, name=name, kind=kind)
@@ -1245,22 +1310,356 @@ def outside_authority_upsert(
     return authority
 
 
-def upstream_duplicate_of(*, subject: Subject, list_type: ListType, document_no: str, start: date, end: date):
-    """The entry already standing for the same act: same subject and list type, not removed nor
-    expired, and the same 文书号 or an overlapping period (one subject is never twice on one list
-    over the same days, see ``_ensure_no_overlap``)."""
+# Above this many new entries in one batch, one summary audit row instead of one per entry (ADR 0024;
+# each entry keeps its history row and its event).
+PER_ENTRY_AUDIT_MAX = 100
+LOOKUP_CHUNK = 5000
+
+
+@dataclass
+class UpstreamItem:
+    """One entry decided by an outside authority, as the platform delivered it."""
+
+    authority: OutsideAuthority
+    list_type: ListType | str
+    identifier: str
+    name: str
+    reason: str
+    document_no: str
+    decided_on: date | None
+    legal_basis: str = ""
+    valid_from: date | None = None
+    valid_until: date | None = None
+    kind: str | None = None
+
+
+@dataclass
+class UpstreamOutcome:
+    """What became of one item: a new entry (``created``), the entry standing for the same act
+    (linked), or the error that holds it for a clerk."""
+
+    entry: ListEntry | None = None
+    created: bool = False
+    error: DomainError | None = None
+
+
+@dataclass
+class _Standing:
+    """An entry of one subject and list type that a new one must not double (not removed, not
+    expired): already on file, or created earlier in the same batch."""
+
+    pk: int | None
+    color: str
+    state: str
+    document_no: str
+    start: date | None
+    end: date | None
+    type_name: str
+    entry: ListEntry | None = None
+
+    def same_act(self, document_no: str, start: date, end: date) -> bool:
+        """The same act: the same 文书号, or an overlapping period (one subject is never twice on one
+        list over the same days, see ``_ensure_no_overlap``)."""
+        if document_no and self.document_no == document_no:
+            return True
+        return None in (self.start, self.end) or (self.start <= end and self.end >= start)  # type: ignore[operator]
+
+    @property
+    def black_listing(self) -> bool:
+        return self.color == ListColor.BLACK and self.state in (EntryState.DECIDED, EntryState.PUBLISHED)
+
+
+@dataclass
+class _Clean:
+    index: int
+    item: UpstreamItem
+    input: EntryInput
+    kind: str
+    id_type: str
+    identifier: str
+    decided_on: date
+    valid_from: date
+    valid_until: date
+    subject_id: int = 0
+    linked_id: int | None = None  # the entry already on file that stands for the same act
+    outcome: UpstreamOutcome = field(default_factory=UpstreamOutcome)
+
+
+def _upstream_clean(index: int, item: UpstreamItem, today: date) -> _Clean:
+    """Every rule an upstream item must pass before anything is written (raises ValidationFailed)."""
+    list_type = _resolve_list_type(item.list_type)
+    if not item.authority.is_active:
+        raise ValidationFailed.single("authority_code", "active", f"认定单位“{item.authority.name}”已停用。")
+    checked = _entry_input(
+        list_type=list_type,
+        name=item.name,
+        reason=item.reason,
+        legal_basis=item.legal_basis,
+        document_no=item.document_no,
+        document_required=True,
+        kind=item.kind,
+    )
+    decided_on = item.decided_on
+    if decided_on is None:
+        raise ValidationFailed.single(
+            "decided_on", "required", "上级平台下发的条目必须有认定日期（decided_on）。"
+        )
+    if decided_on > today:
+        raise ValidationFailed.single(
+            "decided_on", "not_future", f"认定日期（decided_on）{decided_on} 不能晚于今天。"
+        )
+    valid_from = item.valid_from or decided_on
+    valid_until = item.valid_until or decided_on + timedelta(days=list_type.validity_days)
+    if valid_until < valid_from or valid_from < decided_on:
+        raise ValidationFailed.single(
+            "valid_until",
+            "order",
+            f"有效期（{valid_from} 至 {valid_until}）须不早于认定日期 {decided_on} 且起止顺序正确。",
+        )
+    _ensure_not_past(valid_until, "条目已不在有效期内。")
+    kind, id_type, code = _subject_key(item.identifier, item.kind)
+    return _Clean(index, item, checked, kind, id_type, code, decided_on, valid_from, valid_until)
+
+
+def _subjects_of(cleans: list[_Clean], *, actor) -> None:
+    """Subjects found or registered for the whole batch at once (``subjects_resolve``: identifier,
+    then alias; unknown ones created, in bulk for large batches); a subject that cannot be registered
+    holds its item with the reason."""
+    from jointcredit.subjects.services import subjects_resolve
+
+    frame = pl.DataFrame(
+        {
+            "_row": [c.index for c in cleans],
+            "subject_identifier": [c.identifier for c in cleans],
+            "subject_kind": [c.kind for c in cleans],
+            "subject_name": [c.input.name for c in cleans],
+            "id_type": ["" if c.id_type == IdType.USCC else c.id_type for c in cleans],
+            "id_number": [""] * len(cleans),
+            "uscc": [c.identifier if c.id_type == IdType.USCC else "" for c in cleans],
+        },
+        schema={
+            "_row": pl.Int64,
+            "subject_identifier": pl.String,
+            "subject_kind": pl.String,
+            "subject_name": pl.String,
+            "id_type": pl.String,
+            "id_number": pl.String,
+            "uscc": pl.String,
+        },
+    )
+    resolved, errors = subjects_resolve(
+        frame, actor=actor, batch=None, source="上级平台下发", batch_type="lists.upstream_batch"
+    )
+    by_index = {c.index: c for c in cleans}
+    for error in errors:
+        message = re.sub(r"^第 \d+ 行：", "", error["message"])  # an item, not a file row
+        by_index[error["row"]].outcome.error = ValidationFailed(
+            message, details=[{"field": error["field"], "rule": error["rule"], "message": message}]
+        )
+    for row, subject_id in resolved.select("_row", "subject_id").iter_rows():
+        by_index[row].subject_id = subject_id
+
+
+def _standing_of(subject_ids: list[int], today: date) -> dict[tuple[int, int], list[_Standing]]:
+    """(subject, list type) → the entries a new one must not double, read in chunks."""
+    standing: dict[tuple[int, int], list[_Standing]] = defaultdict(list)
+    for chunk in chunks(subject_ids, LOOKUP_CHUNK):
+        for pk, subject_id, type_id, color, type_name, state, doc, v_from, decided, v_until in (
+            ListEntry.objects.filter(subject_id__in=chunk)
+            .exclude(state=EntryState.REMOVED)
+            .values_list(
+                "pk",
+                "subject_id",
+                "list_type_id",
+                "list_type__color",
+                "list_type__name",
+                "state",
+                "document_no",
+                "valid_from",
+                "decided_on",
+                "valid_until",
+            )
+        ):
+            if state == EntryState.PUBLISHED and v_until is not None and today > v_until:
+                continue  # expired: neither a duplicate nor a black-listing
+            standing[(subject_id, type_id)].append(
+                _Standing(pk, color, state, doc, v_from or decided, v_until, type_name)
+            )
+    return standing
+
+
+def list_entries_receive_upstream(*, actor, department, items: list[UpstreamItem]) -> list[UpstreamOutcome]:
+    """A batch of entries decided by outside authorities enters published (notice and statement
+    happened upstream), recorded by ``department`` (the platform's 承接部门); one outcome per item,
+    in order. Set-based: all items checked first; subjects resolved in bulk; the subjects locked (in
+    id order, so two batches never deadlock); the entries, their history rows and their
+    ``list_entry.published`` events inserted in bulk; audit per entry up to ``PER_ENTRY_AUDIT_MAX``
+    new entries, else one summary row (ADR 0024).
+
+    The rules are the single item's (``list_entry_receive_upstream`` calls this): an item standing
+    for the same act as an entry already here (same subject and list type, same 文书号 or an
+    overlapping period; also an earlier item of the batch) is linked, not doubled; a red entry for
+    a black-listed subject, an identifier that fails validation or any other broken rule holds the
+    item with the reason (``outcome.error``), never dropping it; a black entry takes its subject off
+    the red lists. ``actor`` None is the exchange worker applying what the platform delivered."""
+    if actor is not None:
+        ensure_can_write(actor, department)
     today = _today()
-    for other in ListEntry.objects.filter(subject=subject, list_type=list_type).exclude(
-        state=EntryState.REMOVED
-    ):
-        if other.is_expired(today):
+    outcomes = [UpstreamOutcome() for _ in items]
+    cleans: list[_Clean] = []
+    for index, item in enumerate(items):
+        try:
+            clean = _upstream_clean(index, item, today)
+        except DomainError as exc:
+            outcomes[index].error = exc
             continue
-        if document_no and other.document_no == document_no:
-            return other
-        o_start, o_end = other.valid_from or other.decided_on, other.valid_until
-        if None in (o_start, o_end) or (o_start <= end and o_end >= start):
-            return other
-    return None
+        clean.outcome = outcomes[index]
+        cleans.append(clean)
+    if not cleans:
+        return outcomes
+    with transaction.atomic():
+        _subjects_of(cleans, actor=actor)
+        cleans = [c for c in cleans if c.outcome.error is None]
+        subject_ids = sorted({c.subject_id for c in cleans})
+        subjects: dict[int, Subject] = {}
+        for chunk in chunks(subject_ids, LOOKUP_CHUNK):
+            subjects.update(
+                (s.pk, s) for s in Subject.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
+            )
+        standing = _standing_of(subject_ids, today)
+        blacks = {sid: s for (sid, _), ss in standing.items() for s in ss if s.black_listing}
+        now = clock.now()
+        created: list[tuple[_Clean, ListEntry]] = []
+        for c in cleans:
+            list_type, subject = c.input.list_type, subjects[c.subject_id]
+            mine = standing[(c.subject_id, list_type.pk)]
+            same = next(
+                (s for s in mine if s.same_act(c.input.document_no, c.valid_from, c.valid_until)), None
+            )
+            if same is not None:
+                c.outcome.entry, c.linked_id = same.entry, same.pk
+                continue
+            black = blacks.get(c.subject_id)
+            if list_type.color == ListColor.RED and black is not None:
+                c.outcome.error = _black_listed_conflict(subject, black.type_name, black.pk, black.state)
+                continue
+            entry = ListEntry(
+                list_type=list_type,
+                subject=subject,
+                subject_name=c.input.name,
+                subject_kind=subject.kind,
+                department=department,
+                source_authority=c.item.authority,
+                state=EntryState.PUBLISHED,
+                reason=c.input.reason,
+                legal_basis=c.input.legal_basis,
+                document_no=c.input.document_no,
+                decided_on=c.decided_on,
+                valid_from=c.valid_from,
+                valid_until=c.valid_until,
+                published_at=now,
+            )
+            created.append((c, entry))
+            now_standing = _Standing(
+                None,
+                list_type.color,
+                EntryState.PUBLISHED,
+                entry.document_no,
+                c.valid_from,
+                c.valid_until,
+                list_type.name,
+                entry,
+            )
+            mine.append(now_standing)
+            if now_standing.black_listing:
+                blacks.setdefault(c.subject_id, now_standing)
+            c.outcome.entry, c.outcome.created = entry, True
+        _upstream_write(created, actor=actor, department=department)
+        linked = {c.linked_id for c in cleans if c.linked_id is not None}
+        if linked:
+            found = ListEntry.objects.select_related(
+                "list_type", "subject", "department", "source_authority"
+            ).in_bulk(linked)
+            for c in cleans:
+                if c.linked_id is not None:
+                    c.outcome.entry = found[c.linked_id]
+    return outcomes
+
+
+def _upstream_write(created: list[tuple[_Clean, ListEntry]], *, actor, department) -> None:
+    """The new entries, their history rows, audit and events, in the caller's transaction."""
+    if not created:
+        return
+    entries = models_insert([e for _, e in created])
+    models_insert(
+        [
+            ListEntryChange(
+                entry=entry,
+                **change_fields(
+                    event=ChangeEvent.PUBLISHED,
+                    state_before="",
+                    state_after=EntryState.PUBLISHED,
+                    actor=actor,
+                    reason=f"上级平台下发：{c.item.authority.name}（{entry.document_no}）",
+                ),
+            )
+            for c, entry in created
+        ]
+    )
+    if len(entries) <= PER_ENTRY_AUDIT_MAX:
+        for entry in entries:
+            audit_record(
+                actor=actor,
+                action="list_entry.receive_upstream",
+                obj=entry,
+                department=department,
+                before=None,
+                after={
+                    **entry_snapshot(entry),
+                    "list_type": entry.list_type.code,
+                    "identifier": entry.subject.identifier,
+                    "source_authority": entry.source_authority.code if entry.source_authority else "",
+                },
+            )
+    else:
+        ids = [e.pk for e in entries]
+        audit_record(
+            actor=actor,
+            action="list_entry.receive_upstream_batch",
+            object_type=ListEntry._meta.label_lower,
+            object_id=f"{min(ids)}-{max(ids)}",
+            object_repr=f"上级平台下发 {len(ids)} 条",
+            department=department,
+            after={
+                "count": len(ids),
+                "authorities": sorted({c.item.authority.code for c, _ in created}),
+                "entry_ids": ids,
+            },
+        )
+    events_emit_bulk(
+        [
+            {
+                "kind": "list_entry.published",
+                "aggregate_type": "list_entry",
+                "aggregate_id": entry.pk,
+                "data": entry_event_data(entry),
+                "department": department,
+                "list_type_code": entry.list_type.code,
+            }
+            for entry in entries
+        ]
+    )
+    black_subjects = {e.subject_id for e in entries if e.is_black}
+    if black_subjects:
+        with_reds = set(
+            ListEntry.objects.filter(subject_id__in=black_subjects, list_type__color=ListColor.RED)
+            .exclude(state=EntryState.REMOVED)
+            .values_list("subject_id", flat=True)
+        )
+        for entry in entries:
+            if entry.is_black and entry.subject_id in with_reds:
+                _supersede_reds(entry, actor=actor)
+                with_reds.discard(entry.subject_id)
 
 
 def list_entry_receive_upstream(
@@ -1279,91 +1678,33 @@ def list_entry_receive_upstream(
     valid_until: date | None = None,
     kind: str | None = None,
 ) -> tuple[ListEntry, bool]:
-    """An entry decided by an outside authority enters published (notice and statement happened
-    upstream), recorded by ``department`` (the platform's 承接部门). Returns ``(entry, created)``:
-    an entry standing for the same act (``upstream_duplicate_of``) is returned, not doubled.
-
-    ``actor`` None is the exchange worker applying what the platform delivered; a clerk re-applying a
-    held item acts with the rights of the recording department. History, audit and the
-    ``list_entry.published`` event are written exactly as for a district publication."""
-    if actor is not None:
-        ensure_can_write(actor, department)
-    list_type = _resolve_list_type(list_type)
-    if not list_type.is_active:
-        raise ValidationFailed.single(
-            "list_type", "active", f"名单类型“{list_type.name}”已停用，不能新增条目。"
-        )
-    if not authority.is_active:
-        raise ValidationFailed.single("authority_code", "active", f"认定单位“{authority.name}”已停用。")
-    name = _text(name, "name", "主体名称", required=True, limit=200)
-    reason = _text(reason, "reason", "列入事由", required=True)
-    legal_basis = _text(legal_basis, "legal_basis", "认定依据", required=False) or list_type.legal_basis
-    document_no = _text(document_no, "document_no", "认定文书号", required=True, limit=DOC_NO_MAX)
-    today = _today()
-    if decided_on is None:
-        raise ValidationFailed.single(
-            "decided_on", "required", "上级平台下发的条目必须有认定日期（decided_on）。"
-        )
-    if decided_on > today:
-        raise ValidationFailed.single(
-            "decided_on", "not_future", f"认定日期（decided_on）{decided_on} 不能晚于今天。"
-        )
-    valid_from = valid_from or decided_on
-    valid_until = valid_until or decided_on + timedelta(days=list_type.validity_days)
-    if valid_until < valid_from or valid_from < decided_on:
-        raise ValidationFailed.single(
-            "valid_until",
-            "order",
-            f"有效期（{valid_from} 至 {valid_until}）须不早于认定日期 {decided_on} 且起止顺序正确。",
-        )
-    if valid_until < today:
-        raise ValidationFailed.single(
-            "valid_until", "not_past", f"有效期至（valid_until）{valid_until} 已过，条目已不在有效期内。"
-        )
-    _kind_check(kind)
-
-    with transaction.atomic():
-        subject = _subject_locked(actor=actor, identifier=identifier, name=name, kind=kind)
-        duplicate = upstream_duplicate_of(
-            subject=subject, list_type=list_type, document_no=document_no, start=valid_from, end=valid_until
-        )
-        if duplicate is not None:
-            return duplicate, False
-        if list_type.color == ListColor.RED:
-            _ensure_not_black_listed(subject, today)
-        entry = ListEntry.objects.create(
-            list_type=list_type,
-            subject=subject,
-            subject_name=name,
-            department=department,
-            source_authority=authority,
-            state=EntryState.PUBLISHED,
-            reason=reason,
-            legal_basis=legal_basis,
-            document_no=document_no,
-            decided_on=decided_on,
-            valid_from=valid_from,
-            valid_until=valid_until,
-            published_at=clock.now(),
-        )
-        entry_step(
-            entry=entry,
-            event=ChangeEvent.PUBLISHED,
-            action="list_entry.receive_upstream",
-            actor=actor,
-            before=None,
-            after={
-                **entry_snapshot(entry),
-                "list_type": list_type.code,
-                "identifier": subject.identifier,
-                "source_authority": authority.code,
-            },
-            reason=f"上级平台下发：{authority.name}（{document_no}）",
-        )
-        _emit("list_entry.published", entry)
-        if entry.is_black:
-            _supersede_reds(entry, actor=actor)
-    return entry, True
+    """One entry decided by an outside authority (a batch of one of ``list_entries_receive_upstream``,
+    the only place the rules live). Returns ``(entry, created)``; raises the error that would hold
+    the item. ``actor`` is a clerk re-applying a held item (rights of the recording department) or
+    None for the exchange worker."""
+    (outcome,) = list_entries_receive_upstream(
+        actor=actor,
+        department=department,
+        items=[
+            UpstreamItem(
+                authority=authority,
+                list_type=list_type,
+                identifier=identifier,
+                name=name,
+                reason=reason,
+                document_no=document_no,
+                decided_on=decided_on,
+                legal_basis=legal_basis,
+                valid_from=valid_from,
+                valid_until=valid_until,
+                kind=kind,
+            )
+        ],
+    )
+    if outcome.error is not None:
+        raise outcome.error
+    assert outcome.entry is not None
+    return outcome.entry, outcome.created
 
 
 def list_entry_end_upstream(

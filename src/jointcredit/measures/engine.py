@@ -51,6 +51,7 @@ class EntryRow:
     color: str
     memorandum_id: int | None
     department_name: str
+    authority_name: str | None  # the outside authority of an upstream entry (ADR 0044)
     legal_basis: str
     valid_from: date | None
     valid_until: date | None
@@ -58,6 +59,16 @@ class EntryRow:
     # Set only when the entry was removed after the date asked about (as-of answers).
     removed_on: date | None = None
     removal_reason: str = ""
+
+    @property
+    def issuer_name(self) -> str:
+        """Who decided the entry: the outside authority of an upstream entry, else the department
+        (an upstream entry's department is only the platform's 承接部门)."""
+        return self.authority_name or self.department_name
+
+    @property
+    def issuer_label(self) -> str:
+        return "认定单位" if self.authority_name else "认定部门"
 
     @property
     def later_revoked(self) -> bool:
@@ -82,7 +93,7 @@ def entry_as_of(row: tuple, on: date, today: date) -> EntryRow | None:
     )
     if found is None:
         return None
-    return EntryRow(  # type: ignore[call-arg]  # head: the row's first nine columns, in field order
+    return EntryRow(  # type: ignore[call-arg]  # head: the row's columns up to legal_basis, in field order
         *head,
         valid_from,
         valid_until,
@@ -166,7 +177,7 @@ class Hit:
         ``commitments.0004_repair_hit_explanations``)."""
         entry, m = self.entry, self.measure
         until = f"，有效期至 {entry.valid_until:%Y-%m-%d}" if entry.valid_until else ""
-        listed = f"“{entry.list_type_name}”（认定部门：{entry.department_name}{until}）"
+        listed = f"“{entry.list_type_name}”（{entry.issuer_label}：{entry.issuer_name}{until}）"
         memo = f"《{m.memorandum_name}》" + (
             f"（{m.memorandum_document_no}）" if m.memorandum_document_no else ""
         )
@@ -210,7 +221,7 @@ class Hit:
             "list_type_name": e.list_type_name,
             "list_color": e.color,
             "entry_id": e.id,
-            "initiating_department": e.department_name,
+            "initiating_department": e.issuer_name,
             "legal_basis": m.legal_basis,
             "entry_legal_basis": e.legal_basis,
             "memorandum": m.memorandum_name,

@@ -40,7 +40,7 @@ from jointcredit.common import clock
 from jointcredit.common.errors import ValidationFailed
 from jointcredit.common.pagination import MAX_PAGE_SIZE, Page
 from jointcredit.importing.tabular import check_upload, decode_text, read_table, table_check
-from jointcredit.lists.models import EntryState, ListEntry, ListType
+from jointcredit.lists.models import EntryState, ListEntry, ListType, OutsideAuthority
 from jointcredit.subjects.identifiers import (
     INDIVIDUAL_BUSINESS_PLACEHOLDER,
     USCC_ALPHABET,
@@ -445,7 +445,7 @@ def _hit_json(h: Hit) -> dict:
         "kind": m.kind,
         "list_type": e.list_type_code,
         "entry_id": e.id,
-        "initiating_department": e.department_name,
+        "initiating_department": e.issuer_name,
         "via": h.via,
         "under_objection": e.under_objection,
         "removed_on": e.removed_on.isoformat() if e.removed_on else None,
@@ -462,7 +462,7 @@ def _targets_frame(targets: dict[str, HitTarget]) -> pl.DataFrame:
         texts.append(
             "；".join(
                 f"{h.measure.name}（{'本主体' if h.via == 'self' else h.via}，"
-                f"{h.entry.list_type_name}，{h.entry.department_name}）"
+                f"{h.entry.list_type_name}，{h.entry.issuer_name}）"
                 for h in target.hits
             )
         )
@@ -845,6 +845,7 @@ def hit_targets_frame(*, scenario: str, on: date) -> pl.DataFrame:
     end = _timestamp_literal(day_end(on))
     entry_t, subject_t = ListEntry._meta.db_table, Subject._meta.db_table
     type_t, dept_t = ListType._meta.db_table, Department._meta.db_table
+    authority_t = OutsideAuthority._meta.db_table
     person_t, alias_t = RelatedPerson._meta.db_table, SubjectAlias._meta.db_table
     # selectors.entries_as_of_q, written out for COPY: in force at the end of ``on`` (ADR 0032).
     published, removed = EntryState.PUBLISHED, EntryState.REMOVED
@@ -855,9 +856,11 @@ def hit_targets_frame(*, scenario: str, on: date) -> pl.DataFrame:
         f" AND (e.valid_until IS NULL OR e.valid_until >= '{day}')"
     )
     entries = _sql_frame(
-        f"SELECT e.id, e.subject_id, t.code, t.name, t.color, t.memorandum_id, d.name, e.under_objection,"  # noqa: S608 - model tables, a constant, a formatted date
-        f" s.identifier, s.name FROM {entry_t} e JOIN {subject_t} s ON s.id = e.subject_id"
+        f"SELECT e.id, e.subject_id, t.code, t.name, t.color, t.memorandum_id, COALESCE(a.name, d.name),"  # noqa: S608 - model tables, a constant, a formatted date
+        f" e.under_objection, s.identifier, s.name FROM {entry_t} e JOIN {subject_t} s ON s.id = e.subject_id"
         f" JOIN {type_t} t ON t.id = e.list_type_id JOIN {dept_t} d ON d.id = e.department_id"
+        # Upstream entries name their authority (认定单位), not the 承接部门 (ADR 0044).
+        f" LEFT JOIN {authority_t} a ON a.id = e.source_authority_id"
         f" WHERE {effective}",
         {
             "entry_id": pl.Int64,

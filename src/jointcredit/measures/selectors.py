@@ -32,6 +32,8 @@ ENTRY_COLUMNS = (
     "list_type__color",
     "list_type__memorandum_id",
     "department__name",
+    # Upstream entries (ADR 0038, 0044): the outside authority that decided it, shown as 认定单位.
+    "source_authority__name",
     "legal_basis",
     "valid_from",
     "valid_until",
@@ -235,8 +237,8 @@ def entry_rows_known_at(rows: list[tuple], known_at: datetime) -> list[tuple]:
             before_correction.setdefault(int(object_id), before or {})
     out = []
     for row in rows:
-        (entry_id, *head, legal_basis, valid_from, valid_until, objecting, state, published_at) = row[:13]
-        removed_at, reason = row[13], row[14]
+        (entry_id, *head, legal_basis, valid_from, valid_until, objecting, state, published_at) = row[:14]
+        removed_at, reason = row[14], row[15]
         steps = changes.get(entry_id)
         if published_at is not None and published_at > known_at:
             if not steps:  # no history: the stored stamps are all there is
@@ -257,7 +259,7 @@ def entry_rows_known_at(rows: list[tuple], known_at: datetime) -> list[tuple]:
                     published_at,
                     removed_at,
                     reason,
-                    row[15],
+                    row[16],
                 )
             )
             continue

@@ -50,6 +50,8 @@ class InboundItemOut(Schema):
     state_label: str
     reason: str
     entry_id: int | None
+    record_type: str
+    record_id: int | None
     payload: dict[str, Any]
     received_at: str
 
@@ -90,6 +92,8 @@ class ReconciliationOut(Schema):
     run_at: str
     district_count: int
     platform_count: int
+    district_record_count: int
+    platform_record_count: int
     lines: list[dict[str, Any]]
 
 
@@ -105,6 +109,8 @@ def _inbound_out(i: InboundItem) -> dict:
         "state_label": i.get_state_display(),
         "reason": i.reason,
         "entry_id": i.entry_id,
+        "record_type": i.record_type,
+        "record_id": i.record_id,
         "payload": i.payload,
         "received_at": i.received_at.isoformat(),
     }
@@ -215,5 +221,7 @@ def reconciliation(request, code: str):
         "run_at": report.run_at.isoformat(),
         "district_count": report.district_count,
         "platform_count": report.platform_count,
+        "district_record_count": report.district_record_count,
+        "platform_record_count": report.platform_record_count,
         "lines": report.lines,
     }

@@ -281,32 +281,37 @@ def receipts_write(
         )
 
 
-def incoming_insert(
+def incoming_insert_many(
     platform_code: str,
+    items: list[tuple[str, str, tuple[str, str, str], str, dict]],
     *,
-    item_key: str,
-    item_kind: str,
-    authority: tuple[str, str, str],
-    dfbm: str,
-    payload: dict,
     name: str | None = None,
 ) -> int:
-    with connection(name).cursor() as cursor:
-        cursor.execute(
+    """The platform delivers items (item key, kind, authority (code, name, level), DFBM, payload):
+    one statement, many parameter sets."""
+    if not items:
+        return 0
+    conn = connection(name)
+    stamp = sjc()
+    with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
+        cursor.executemany(
             "INSERT INTO xchg_incoming (platform_code, item_key, item_kind, authority_code, authority_name, "
             "authority_level, dfbm, sjc, payload, status) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             [
-                platform_code,
-                item_key,
-                item_kind,
-                *authority,
-                dfbm,
-                sjc(),
-                json.dumps(payload, ensure_ascii=False, sort_keys=True),
-                IN_NEW,
+                [
+                    platform_code,
+                    item_key,
+                    item_kind,
+                    *authority,
+                    dfbm,
+                    stamp,
+                    json.dumps(payload, ensure_ascii=False, sort_keys=True),
+                    IN_NEW,
+                ]
+                for item_key, item_kind, authority, dfbm, payload in items
             ],
         )
-        return cursor.rowcount
+    return len(items)
 
 
 def incoming_status(platform_code: str, item_key: str, *, name: str | None = None) -> list[tuple[str, str]]:

@@ -1,7 +1,8 @@
 """The national formats of what goes up and comes down (docs/platforms.md “字段格式”).
 
 * 双公示 records: the XK_/CF_ standard of ``records.fields`` (``records.exports.standard_fields``).
-* List entries (MD_*) and repair outcomes (XF_*): the field codes documented in docs/platforms.md.
+* List entries (MD_*), repair outcomes (XF_*) and feedback on measures applied (FK_*): the field
+  codes documented in docs/platforms.md.
 Every row carries ``DFBM`` (地方编码) and ``SJC`` (时间戳) at the row level of the exchange table.
 
 The validation here is the platform's: the simulator rejects what it rejects, and the district
@@ -19,8 +20,14 @@ from jointcredit.common.errors import ValidationFailed
 from jointcredit.records.fields import SUBJECT_KIND_BY_LABEL, SUBJECT_KIND_LABEL
 from jointcredit.subjects.identifiers import IdType, detect_and_validate
 
-LIST_ENTRY, REPAIR = "list_entry", "repair"
-ITEM_TYPES = {LIST_ENTRY: "名单条目", "license": "行政许可", "penalty": "行政处罚", REPAIR: "信用修复"}
+LIST_ENTRY, REPAIR, FEEDBACK = "list_entry", "repair", "feedback"
+ITEM_TYPES = {
+    LIST_ENTRY: "名单条目",
+    "license": "行政许可",
+    "penalty": "行政处罚",
+    REPAIR: "信用修复",
+    FEEDBACK: "执行反馈",
+}
 ACTIONS = {
     "new": "新增",
     "changed": "变更",
@@ -43,6 +50,7 @@ EVENT_ITEMS = {
     "record.changed": (None, "changed"),
     "record.withdrawn": (None, "withdrawn"),
     "repair.approved": (REPAIR, "approved"),
+    "feedback.recorded": (FEEDBACK, "new"),
 }
 
 LIST_ENTRY_FIELDS = {
@@ -90,16 +98,35 @@ REPAIR_FIELDS = {
     "XF_JDRQ": "修复决定日期",
     "XF_JDJG": "修复决定机关",
 }
-# 执行反馈 (documented, not yet reported: feedback emits no outbox event yet, docs/platforms.md).
+# 执行反馈: what a cooperating department did with a pushed entry (exchange ``feedback.recorded``).
 FEEDBACK_FIELDS = {
-    "FK_MD_BH": "名单条目编号",
+    "FK_BH": "反馈编号",
+    "FK_MD_BH": "名单条目编号（MD_BH）",
     "FK_BM": "反馈部门",
+    "FK_BMDM": "反馈部门代码",
     "FK_CS": "措施代码",
+    "FK_CSMC": "措施名称",
     "FK_SXMC": "事项名称",
     "FK_WH": "文号",
-    "FK_JG": "反馈结果",
-    "FK_RQ": "反馈日期",
+    "FK_JG": "反馈结果（1 已实施惩戒 2 已实施激励 3 未涉及 4 不适用）",
+    "FK_SM": "说明/理由",
+    "FK_RQ": "实施日期",
 }
+FEEDBACK_REQUIRED = ("FK_BH", "FK_MD_BH", "FK_BM", "FK_CS", "FK_JG", "FK_RQ")
+FEEDBACK_RESULTS = {"punished": "1", "rewarded": "2", "not_involved": "3", "not_applicable": "4"}
+
+# Incoming end items (removal / repair / correction): a list entry by MD_BH, or a 双公示 record by its
+# type and 决定文书号 (the organ's USCC tells two departments' equal numbers apart).
+END_FIELDS = {
+    "MD_BH": "名单条目编号（结束名单条目时）",
+    "XF_DXLX": "对象类型（行政处罚 / 行政许可，结束双公示信息时）",
+    "XF_DXBH": "对象编号（决定文书号 CF_WSH / XK_WSH）",
+    "XF_JGDM": "决定机关统一社会信用代码（CF_CFJGDM / XK_XKJGDM，可选）",
+    "MD_YCSM": "说明",
+}
+RECORD_TARGETS = {"行政处罚": "penalty", "行政许可": "license", "penalty": "penalty", "license": "license"}
+# What reconciliation compares for a 双公示 record (its facts and its publication window).
+RECORD_DIGEST_FIELDS = ("WSH", "XDR_SHXYM", "XDR_ZJHM", "JDRQ", "ZT", "GSJZQ", "YXQZI")
 
 # National list codes → the district's list type (a platform's ``settings["list_types"]`` overrides).
 NATIONAL_LIST_TYPES = {
@@ -179,9 +206,34 @@ def repair_row(data: dict, *, dfbm: str) -> dict:
     }
 
 
+def feedback_row(data: dict, *, dfbm: str, entry_key_of: str) -> dict:
+    """FK_* row of a feedback from its ``feedback.recorded`` payload; ``entry_key_of`` is the MD_BH
+    of the entry (the platform's own key for an entry it issued)."""
+    return {
+        "FK_BH": f"{dfbm}-FK-{data['feedback_id']}",
+        "FK_MD_BH": entry_key_of,
+        "FK_BM": data.get("department_name") or "",
+        "FK_BMDM": data.get("department_code") or "",
+        "FK_CS": data.get("measure_code") or "",
+        "FK_CSMC": data.get("measure_name") or "",
+        "FK_SXMC": data.get("matter_name") or "",
+        "FK_WH": data.get("matter_document_no") or "",
+        "FK_JG": FEEDBACK_RESULTS.get(data.get("result") or "", ""),
+        "FK_SM": data.get("reason") or "",
+        "FK_RQ": _d(data.get("handled_on")),
+    }
+
+
 def digest(row: dict) -> str:
     """Per-item digest of a list entry row for reconciliation (both sides compute it alike)."""
     content = {k: str(row.get(k) or "") for k in DIGEST_FIELDS}
+    return hashlib.sha256(json.dumps(content, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def record_digest(row: dict, record_type: str) -> str:
+    """Per-item digest of a 双公示 row (XK_/CF_) for reconciliation (both sides compute it alike)."""
+    p = "XK" if record_type == "license" else "CF"
+    content = {k: str(row.get(f"{p}_{k}") or "") for k in RECORD_DIGEST_FIELDS}
     return hashlib.sha256(json.dumps(content, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 
@@ -247,6 +299,12 @@ def row_problems(item_type: str, row: dict, *, dfbm: str, sjc: str) -> list[str]
         problems += list_entry_problems(row)
     elif item_type in ("license", "penalty"):
         problems += record_problems(row, item_type)
+    elif item_type == FEEDBACK:
+        problems += [f"{c}（{FEEDBACK_FIELDS[c]}）不能为空" for c in FEEDBACK_REQUIRED if not row.get(c)]
+        if row.get("FK_JG") and row["FK_JG"] not in FEEDBACK_RESULTS.values():
+            problems.append("FK_JG（反馈结果）必须是 1、2、3 或 4")
+        if row.get("FK_RQ") and not _date_ok(row["FK_RQ"]):
+            problems.append("FK_RQ（实施日期）不是 YYYY-MM-DD 格式的日期")
     elif item_type == REPAIR:
         problems += [
             f"{c}（{REPAIR_FIELDS[c]}）不能为空" for c in ("XF_BH", "XF_DXBH", "XF_JDRQ") if not row.get(c)

@@ -185,6 +185,10 @@ class InboundItem(models.Model):
         related_name="+",
         verbose_name="名单条目",
     )
+    # A 双公示 record an end item (removal, repair, correction) ended (ADR 0044): type and id, as
+    # casework targets name them.
+    record_type = models.CharField("双公示信息类别", max_length=10, blank=True)
+    record_id = models.BigIntegerField("双公示信息编号", null=True, blank=True)
     received_at = models.DateTimeField("接收时间")
     handled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -219,6 +223,9 @@ class ReconciliationReport(models.Model):
     run_at = models.DateTimeField("对账时间")
     district_count = models.PositiveIntegerField("本区在效条目数")
     platform_count = models.PositiveIntegerField("平台在效条目数")
+    # 双公示 records (ADR 0044): published records here vs the platform's record holdings.
+    district_record_count = models.PositiveIntegerField("本区在公示双公示信息数", default=0)
+    platform_record_count = models.PositiveIntegerField("平台持有双公示信息数", default=0)
     # [{"key", "problem": missing_up|missing_down|different, "entry_id", "detail"}]
     lines = models.JSONField("差异明细", default=list)
 

@@ -19,21 +19,30 @@ from django.db.models import Q
 
 from jointcredit.accounts.permissions import ensure_can_write, ensure_office_admin
 from jointcredit.audit.services import audit_record
+from jointcredit.casework.models import ReceiptSource, TargetType
+from jointcredit.casework.receipts import events_since, receipts_create
+from jointcredit.casework.targets import Target
 from jointcredit.common import clock
+from jointcredit.common.bulk import models_insert
 from jointcredit.common.errors import Conflict, DomainError, NotFound, ValidationFailed
 from jointcredit.common.validation import clean_text
-from jointcredit.exchange.models import FeedCursor, OutboxEvent
+from jointcredit.exchange.models import Feedback, FeedCursor, OutboxEvent
 from jointcredit.exchange.sequencer import sequence_all
+from jointcredit.exchange.services import feedback_event_data
 from jointcredit.lists.models import AuthorityLevel, ListEntry, ListType
 from jointcredit.lists.services import (
+    UpstreamItem,
+    UpstreamOutcome,
     entry_event_data,
+    list_entries_receive_upstream,
     list_entry_end_upstream,
     list_entry_receive_upstream,
     outside_authority_upsert,
 )
 from jointcredit.records.exports import standard_fields
 from jointcredit.records.fields import SUBJECT_KIND_BY_LABEL
-from jointcredit.records.models import License, Penalty
+from jointcredit.records.models import License, Penalty, PublicRecord
+from jointcredit.records.services import record_end_upstream
 
 from . import exchange_db, formats
 from .models import InboundItem, InboundKind, InboundState, OutgoingItem, OutgoingState, Platform
@@ -70,7 +79,30 @@ def _record_rows(events: list[OutboxEvent]) -> dict[tuple[str, str], dict]:
     return rows
 
 
-def _item_of(platform: Platform, event: OutboxEvent, record_rows: dict) -> OutgoingItem | None:
+def _upstream_keys(platform: Platform, events: list[OutboxEvent]) -> dict[int, str]:
+    """entry id → the platform's own MD_BH, for the upstream entries that feedback events name (the
+    platform knows the entries it issued by its key, not by the district's number)."""
+    ids = {
+        int(e.payload["entry_id"])
+        for e in events
+        if e.kind == "feedback.recorded" and str((e.payload or {}).get("entry_id", "")).isdigit()
+    }
+    if not ids:
+        return {}
+    return dict(
+        InboundItem.objects.filter(platform=platform, kind=InboundKind.ENTRY, entry_id__in=ids)
+        .order_by("id")
+        .values_list("entry_id", "item_key")
+    )
+
+
+def _entry_key(platform: Platform, entry_id: int, upstream_keys: dict[int, str]) -> str:
+    return upstream_keys.get(entry_id) or formats.entry_key(platform.region_code, entry_id)
+
+
+def _item_of(
+    platform: Platform, event: OutboxEvent, record_rows: dict, upstream_keys: dict[int, str]
+) -> OutgoingItem | None:
     item_type, action = formats.EVENT_ITEMS[event.kind]
     data = event.payload or {}
     if item_type == formats.LIST_ENTRY:
@@ -78,6 +110,13 @@ def _item_of(platform: Platform, event: OutboxEvent, record_rows: dict) -> Outgo
             return None  # the platform issued it: it is not the district's to report
         row = formats.list_entry_row(data, dfbm=platform.region_code)
         source_key = f"list_entry:{data['entry_id']}"
+    elif item_type == formats.FEEDBACK:
+        row = formats.feedback_row(
+            data,
+            dfbm=platform.region_code,
+            entry_key_of=_entry_key(platform, int(data["entry_id"]), upstream_keys),
+        )
+        source_key = f"feedback:{data['feedback_id']}"
     elif item_type == formats.REPAIR:
         row = formats.repair_row(data, dfbm=platform.region_code)
         source_key = f"repair:{data['repair_id']}"
@@ -119,9 +158,13 @@ def outgoing_stage_step(*, platform: Platform, limit: int = BATCH) -> int:
                 position__gt=cursor.position, position__lte=positions[-1], kind__in=formats.EVENT_ITEMS
             ).order_by("position")
         )
-        record_rows = _record_rows(events)
-        items = [i for i in (_item_of(platform, e, record_rows) for e in events) if i is not None]
-        OutgoingItem.objects.bulk_create(items, batch_size=500, ignore_conflicts=True)
+        record_rows, upstream_keys = _record_rows(events), _upstream_keys(platform, events)
+        items = [
+            i for i in (_item_of(platform, e, record_rows, upstream_keys) for e in events) if i is not None
+        ]
+        # Exactly once: the cursor advances in this transaction and under its lock, so no other
+        # stager can write these events' items (their keys are unique all the same).
+        models_insert(items)
         cursor.position = positions[-1] or cursor.position
         cursor.save(update_fields=["position", "updated_at"])
     return len(items)
@@ -174,6 +217,18 @@ def _rebuilt_row(item: OutgoingItem) -> dict:
         row = formats.list_entry_row(entry_event_data(entry), dfbm=platform.region_code)
     elif kind in RECORD_MODELS:
         row = standard_fields(RECORD_MODELS[kind].objects.select_related("subject").get(pk=pk))
+    elif kind == formats.FEEDBACK:
+        fb = Feedback.objects.select_related("push", "department", "measure").get(pk=pk)
+        entry_key = (
+            InboundItem.objects.filter(platform=platform, kind=InboundKind.ENTRY, entry_id=fb.entry_id)
+            .values_list("item_key", flat=True)
+            .first()
+        )
+        row = formats.feedback_row(
+            feedback_event_data(fb, push=fb.push),
+            dfbm=platform.region_code,
+            entry_key_of=entry_key or formats.entry_key(platform.region_code, fb.entry_id),
+        )
     else:
         row = {k: v for k, v in item.payload.items() if k not in ("DFBM", "SJC")}
     return {**row, "DFBM": platform.region_code, "SJC": exchange_db.sjc()}
@@ -224,65 +279,175 @@ def _authority(row: exchange_db.IncomingRow):
     )
 
 
-def _list_type_for(platform: Platform, code: str) -> ListType | None:
-    mapping = {**formats.NATIONAL_LIST_TYPES, **(platform.settings or {}).get("list_types", {})}
-    return ListType.objects.filter(code=mapping.get(code, code)).first()
+def _list_type_for(
+    platform: Platform, code: str, cache: dict[str, ListType | None] | None = None
+) -> ListType | None:
+    """The district's list type for a national list code; ``cache`` (one per batch) makes it one query
+    per code, and one ListType (with its memorandum) shared by the batch's entries."""
+    cache = {} if cache is None else cache
+    if code not in cache:
+        mapping = {**formats.NATIONAL_LIST_TYPES, **(platform.settings or {}).get("list_types", {})}
+        cache[code] = (
+            ListType.objects.select_related("memorandum").filter(code=mapping.get(code, code)).first()
+        )
+    return cache[code]
 
 
 def _parse_date(value: str) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-def _apply(platform: Platform, item: InboundItem, *, actor) -> None:
-    """Apply one item (raises DomainError when it cannot be applied as it stands)."""
+def _upstream_item(platform: Platform, item: InboundItem, types: dict | None = None) -> UpstreamItem:
+    """The lists service's input from a delivered MD_* row (raises ValidationFailed when the row
+    breaks the format or names a list the district does not map)."""
     row = item.payload
     if item.authority is None:
         raise ValidationFailed.single("authority_code", "required", "下发事项缺少认定单位。")
-    if item.kind == InboundKind.ENTRY:
-        problems = formats.list_entry_problems(row)
-        if problems:
-            raise ValidationFailed.single("payload", "format", "；".join(problems))
-        list_type = _list_type_for(platform, row["MD_LX"])
-        if list_type is None:
-            raise ValidationFailed.single(
-                "MD_LX", "mapping", f"名单类型代码 MD_LX“{row['MD_LX']}”无法对应本区名单类型。"
+    problems = formats.list_entry_problems(row)
+    if problems:
+        raise ValidationFailed.single("payload", "format", "；".join(problems))
+    list_type = _list_type_for(platform, row["MD_LX"], types)
+    if list_type is None:
+        raise ValidationFailed.single(
+            "MD_LX", "mapping", f"名单类型代码 MD_LX“{row['MD_LX']}”无法对应本区名单类型。"
+        )
+    return UpstreamItem(
+        authority=item.authority,
+        list_type=list_type,
+        identifier=formats.subject_identifier(row),
+        name=row["MD_XDR_MC"],
+        kind=SUBJECT_KIND_BY_LABEL.get(row["MD_XDR_LB"]),
+        reason=row.get("MD_LRSY") or "",
+        legal_basis=row.get("MD_RDYJ") or "",
+        document_no=row["MD_RDWSH"],
+        decided_on=_parse_date(row["MD_RDRQ"]),
+        valid_from=_parse_date(row.get("MD_YXQZ") or ""),
+        valid_until=_parse_date(row["MD_YXQZI"]),
+    )
+
+
+def _outcome_set(item: InboundItem, outcome: UpstreamOutcome) -> None:
+    if outcome.error is not None:
+        item.entry, item.state, item.reason = None, InboundState.HELD, outcome.error.message
+        return
+    item.entry = outcome.entry
+    item.state = InboundState.APPLIED if outcome.created else InboundState.LINKED
+    item.reason = (
+        "" if outcome.created else f"与本区条目 {item.entry.pk} 为同一认定，已关联，不重复列入。"  # type: ignore[union-attr]
+    )
+
+
+def _entries_apply(platform: Platform, items: list[InboundItem]) -> None:
+    """Apply delivered entries as one batch of the lists service (the same rules as one item, set-
+    based). Should the batch as a whole fail on a rule (not per item), each item is applied alone so
+    one item cannot hold up the others."""
+    if not items:
+        return
+    ready: list[tuple[InboundItem, UpstreamItem]] = []
+    types: dict[str, ListType | None] = {}
+    for item in items:
+        try:
+            ready.append((item, _upstream_item(platform, item, types)))
+        except DomainError as exc:
+            item.entry, item.state, item.reason = None, InboundState.HELD, exc.message
+    try:
+        with transaction.atomic():
+            outcomes = list_entries_receive_upstream(
+                actor=None, department=platform.receiving_department, items=[u for _, u in ready]
             )
+    except DomainError:
+        for item, upstream in ready:
+            try:
+                with transaction.atomic():
+                    (outcome,) = list_entries_receive_upstream(
+                        actor=None, department=platform.receiving_department, items=[upstream]
+                    )
+            except DomainError as exc:
+                outcome = UpstreamOutcome(error=exc)
+            _outcome_set(item, outcome)
+        return
+    for (item, _), outcome in zip(ready, outcomes, strict=True):
+        _outcome_set(item, outcome)
+
+
+def _apply(platform: Platform, item: InboundItem, *, actor, known: dict | None = None) -> None:
+    """Apply one item (raises DomainError when it cannot be applied as it stands)."""
+    row = item.payload
+    if item.kind == InboundKind.ENTRY:
         entry, created = list_entry_receive_upstream(
-            actor=actor,
-            authority=item.authority,
-            department=platform.receiving_department,
-            list_type=list_type,
-            identifier=formats.subject_identifier(row),
-            name=row["MD_XDR_MC"],
-            kind=SUBJECT_KIND_BY_LABEL.get(row["MD_XDR_LB"]),
-            reason=row.get("MD_LRSY") or "",
-            legal_basis=row.get("MD_RDYJ") or "",
-            document_no=row["MD_RDWSH"],
-            decided_on=_parse_date(row["MD_RDRQ"]),
-            valid_from=_parse_date(row.get("MD_YXQZ") or ""),
-            valid_until=_parse_date(row["MD_YXQZI"]),
+            actor=actor, department=platform.receiving_department, **vars(_upstream_item(platform, item))
+        )
+        _outcome_set(item, UpstreamOutcome(entry=entry, created=created))
+        return
+    if item.authority is None:
+        raise ValidationFailed.single("authority_code", "required", "下发事项缺少认定单位。")
+    reason = END_REASONS[InboundKind(item.kind)]
+    note = row.get("MD_YCSM") or row.get("MD_YCYY") or ""
+    started = clock.now()
+    if (row.get("XF_DXLX") or "").strip():
+        record = _target_record(row)
+        record, ended = record_end_upstream(
+            actor=actor, record=record, authority_name=item.authority.name, reason=reason, note=note
+        )
+        item.record_type, item.record_id = record.record_type, record.pk
+        target = Target(record.record_type, record)
+        item.reason = "" if ended else "该信息此前已撤销或已结束公示，无需处理。"
+    else:
+        target_key = (row.get("MD_BH") or "").strip()
+        found = _target_entry(platform, target_key, known or {})
+        if found is None:
+            raise NotFound(f"找不到 MD_BH“{target_key}”对应的名单条目。")
+        entry, ended = list_entry_end_upstream(
+            entry=found, actor=actor, authority=item.authority, reason=reason, note=note
         )
         item.entry = entry
-        item.state = InboundState.APPLIED if created else InboundState.LINKED
-        item.reason = "" if created else f"与本区条目 {entry.pk} 为同一认定，已关联，不重复列入。"
-        return
-    target_key = (row.get("MD_BH") or "").strip()
-    target = _target_entry(platform, target_key)
-    if target is None:
-        raise NotFound(f"找不到 MD_BH“{target_key}”对应的名单条目。")
-    entry, ended = list_entry_end_upstream(
-        entry=target,
-        actor=actor,
-        authority=item.authority,
-        reason=END_REASONS[InboundKind(item.kind)],
-        note=row.get("MD_YCSM") or row.get("MD_YCYY") or "",
-    )
-    item.entry = entry
+        target = Target(TargetType.LIST_ENTRY, entry)
+        item.reason = "" if ended else "条目此前已移出，无需处理。"
     item.state = InboundState.APPLIED
-    item.reason = "" if ended else "条目此前已移出，无需处理。"
+    if ended:
+        # 修复/更正结果同步回执, as a local repair opens them: every department that received the entry
+        # or the record confirms it stopped acting on it.
+        if item.pk is None:
+            item.save()
+        receipts_create(
+            source_type=ReceiptSource.PLATFORM,
+            source_id=item.pk,
+            target=target,
+            event_ids=events_since(target, started),
+        )
 
 
-def _target_entry(platform: Platform, key: str) -> ListEntry | None:
+def _target_record(row: dict) -> PublicRecord:
+    """The 双公示 record an end item names: its type and 决定文书号, and the organ's USCC when two
+    departments used the same number."""
+    kind = formats.RECORD_TARGETS.get((row.get("XF_DXLX") or "").strip())
+    number = (row.get("XF_DXBH") or "").strip()
+    if kind is None:
+        raise ValidationFailed.single(
+            "XF_DXLX", "choice", f"对象类型 XF_DXLX“{row.get('XF_DXLX')}”必须是行政处罚或行政许可。"
+        )
+    if not number:
+        raise ValidationFailed.single("XF_DXBH", "required", "对象编号 XF_DXBH（决定文书号）不能为空。")
+    found = RECORD_MODELS[kind].objects.select_related("subject", "department").filter(doc_no=number)
+    organ = (row.get("XF_JGDM") or "").strip()
+    if organ:
+        found = found.filter(organ_code=organ)
+    records = list(found[:2])
+    if not records:
+        raise NotFound(f"找不到决定文书号“{number}”的{formats.ITEM_TYPES[kind]}信息。")
+    if len(records) > 1:
+        raise ValidationFailed.single(
+            "XF_JGDM", "ambiguous", f"决定文书号“{number}”对应多条信息，请提供决定机关代码 XF_JGDM。"
+        )
+    return records[0]
+
+
+def _target_entry(platform: Platform, key: str, known: dict[str, InboundItem]) -> ListEntry | None:
+    """The entry an end item names: an upstream entry by its item key (delivered earlier, or earlier
+    in the same pull), else a district entry by ``<DFBM>-<id>``."""
+    earlier = known.get(key)
+    if earlier is not None and earlier.kind == InboundKind.ENTRY and earlier.entry_id:
+        return ListEntry.objects.filter(pk=earlier.entry_id).first()
     linked = (
         InboundItem.objects.filter(
             platform=platform, item_key=key, kind=InboundKind.ENTRY, entry__isnull=False
@@ -294,36 +459,36 @@ def _target_entry(platform: Platform, key: str) -> ListEntry | None:
     return ListEntry.objects.filter(pk=entry_id).first() if entry_id else None
 
 
-def _receive(platform: Platform, row: exchange_db.IncomingRow) -> InboundItem:
-    now = clock.now()
+def _received(platform: Platform, row: exchange_db.IncomingRow, authorities: dict) -> InboundItem:
+    """The item as delivered, with its issuer (kept even when the item is held: the clerk sees who
+    sent it); held at once when its kind is unknown or its issuer cannot be registered."""
     item = InboundItem(
         platform=platform,
         item_key=row.item_key,
         incoming_row_id=row.id,
         kind=row.item_kind if row.item_kind in InboundKind.values else InboundKind.ENTRY,
         payload=row.payload,
-        received_at=now,
+        received_at=clock.now(),
+        state="",
     )
     try:
         if row.item_kind not in InboundKind.values:
             raise ValidationFailed.single("item_kind", "choice", f"下发类别“{row.item_kind}”不受支持。")
-        # The issuer is kept even when the item itself is held (the clerk sees who sent it).
-        item.authority = _authority(row)
-        with transaction.atomic():
-            _apply(platform, item, actor=None)
+        key = (row.authority_code, row.authority_name, row.authority_level, row.dfbm)
+        if key not in authorities:
+            authorities[key] = _authority(row)
+        item.authority = authorities[key]
     except DomainError as exc:
-        item.entry = None
-        item.state = InboundState.HELD
-        item.reason = exc.message
-    item.save()
+        item.state, item.reason = InboundState.HELD, exc.message
     return item
 
 
 def inbound_pull_step(*, platform: Platform, limit: int = BATCH) -> dict[str, int]:
     """Apply incoming rows past the platform's position, each item key once, in one transaction with
-    the position; then write each row's outcome back to the exchange database."""
+    the position; then write each row's outcome back to the exchange database. Consecutive entries
+    are applied as one batch (``lists.services.list_entries_receive_upstream``); a removal, repair or
+    correction is applied in delivery order after the entries before it."""
     counts: dict[str, int] = defaultdict(int)
-    written: list[tuple[int, str, str]] = []
     with transaction.atomic():
         platform = (
             Platform.objects.select_for_update().select_related("receiving_department").get(pk=platform.pk)
@@ -335,14 +500,41 @@ def inbound_pull_step(*, platform: Platform, limit: int = BATCH) -> dict[str, in
             i.item_key: i
             for i in InboundItem.objects.filter(platform=platform, item_key__in={r.item_key for r in rows})
         }
+        new: list[InboundItem] = []
+        entries: list[InboundItem] = []
+        authorities: dict = {}
         for row in rows:
-            item = known.get(row.item_key)
-            if item is None:
-                item = known[row.item_key] = _receive(platform, row)
-                counts[str(item.state)] += 1
-            else:
+            if row.item_key in known:
                 counts["duplicate"] += 1
-            written.append((row.id, STATUS_FLAGS[InboundState(item.state)], item.reason))
+                continue
+            item = known[row.item_key] = _received(platform, row, authorities)
+            new.append(item)
+            if item.state:  # held on receipt
+                continue
+            if item.kind == InboundKind.ENTRY:
+                entries.append(item)
+                continue
+            _entries_apply(platform, entries)  # what came before the end item, first
+            entries = []
+            try:
+                with transaction.atomic():
+                    _apply(platform, item, actor=None, known=known)
+            except DomainError as exc:
+                item.entry, item.state, item.reason = None, InboundState.HELD, exc.message
+                item.record_type, item.record_id = "", None
+                if item.pk is not None:  # saved for its receipts, which rolled back with it
+                    item.pk = None
+        _entries_apply(platform, entries)
+        for item in new:
+            if item.pk is not None:  # an end item saved for its receipts: its outcome
+                item.save()
+        models_insert([i for i in new if i.pk is None])
+        for item in new:
+            counts[str(item.state)] += 1
+        written = [
+            (row.id, STATUS_FLAGS[InboundState(known[row.item_key].state)], known[row.item_key].reason)
+            for row in rows
+        ]
         platform.incoming_position = rows[-1].id
         platform.save(update_fields=["incoming_position"])
         audit_record(
@@ -377,7 +569,7 @@ def inbound_item_apply(*, item: InboundItem, actor, corrections: dict[str, str] 
     """A clerk of the receiving department corrects a held item's fields (e.g. the subject's
     identifier as the authority confirmed it) and applies it; an error is shown, the item stays held."""
     ensure_can_write(actor, item.platform.receiving_department)
-    allowed = set(formats.LIST_ENTRY_FIELDS) | {"MD_YCSM"}
+    allowed = set(formats.LIST_ENTRY_FIELDS) | set(formats.END_FIELDS)
     corrections = {k: clean_text(v, k, k, required=False) for k, v in (corrections or {}).items()}
     unknown = sorted(set(corrections) - allowed)
     if unknown:

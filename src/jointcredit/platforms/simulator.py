@@ -47,16 +47,8 @@ class ExchangeTables:
     def holdings_drop(self, keys: list[str]) -> None:
         exchange_db.holdings_drop(self.code, keys, name=self.database)
 
-    def incoming_insert(self, *, item_key: str, item_kind: str, authority, dfbm: str, payload: dict) -> None:
-        exchange_db.incoming_insert(
-            self.code,
-            item_key=item_key,
-            item_kind=item_kind,
-            authority=authority,
-            dfbm=dfbm,
-            payload=payload,
-            name=self.database,
-        )
+    def incoming_insert_many(self, items: list[tuple[str, str, tuple[str, str, str], str, dict]]) -> None:
+        exchange_db.incoming_insert_many(self.code, items, name=self.database)
 
     def incoming_status(self, item_key: str) -> list[tuple[str, str]]:
         return exchange_db.incoming_status(self.code, item_key, name=self.database)
@@ -92,17 +84,27 @@ class PlatformSimulator:
         receipts: list[tuple[str, str, str]] = []
         held: dict[str, tuple[str, str, str]] = {}
         dropped: list[str] = []
-        for _, key, item_type, action, _source_key, dfbm, sjc, row in self.store.outgoing_take(limit=limit):
+        for _, key, item_type, action, source_key, dfbm, sjc, row in self.store.outgoing_take(limit=limit):
             problems = formats.row_problems(item_type, row, dfbm=dfbm, sjc=sjc)
             result = "rejected" if problems else "accepted"
             receipts += [(key, result, "；".join(problems))] * (2 if self.duplicate else 1)
             counts[result] += 1
-            if result == "accepted" and item_type == formats.LIST_ENTRY:
+            if result != "accepted":
+                continue
+            if item_type == formats.LIST_ENTRY:
                 if action == "removed" or row.get("MD_ZT") == "2":
                     held.pop(row["MD_BH"], None)
                     dropped.append(row["MD_BH"])
                 else:
                     held[row["MD_BH"]] = (row["MD_BH"], exchange_db.HOLDING_DISTRICT, formats.digest(row))
+            elif item_type in ("license", "penalty"):
+                # 双公示 records are held by the district's source key (what reconciliation compares).
+                if action == "withdrawn":
+                    held.pop(source_key, None)
+                    dropped.append(source_key)
+                else:
+                    digest = formats.record_digest(row, item_type)
+                    held[source_key] = (source_key, exchange_db.HOLDING_DISTRICT, digest)
         self.store.holdings_drop(dropped)
         self.store.holdings_put(list(held.values()))
         self.store.receipts_write(receipts)
@@ -112,18 +114,30 @@ class PlatformSimulator:
         return f"{self.region_code}-{prefix}-{int(time.time() * 1000)}-{next(self._serial)}"
 
     def _deliver(self, *, item_key: str, item_kind: str, row: dict) -> None:
+        self._deliver_many([(item_key, item_kind, row)])
+
+    def _deliver_many(self, items: list[tuple[str, str, dict]]) -> None:
         if self.down:
             raise RuntimeError("模拟平台处于停机状态，不能下发。")
-        for _ in range(2 if self.duplicate else 1):
-            self.store.incoming_insert(
-                item_key=item_key,
-                item_kind=item_kind,
-                authority=self.authority,
-                dfbm=self.region_code,
-                payload=row,
-            )
+        rows = [(key, kind, self.authority, self.region_code, row) for key, kind, row in items]
+        self.store.incoming_insert_many(rows * (2 if self.duplicate else 1))
 
-    def issue_entry(
+    def issue_entry(self, **fields) -> str:
+        """下发 a list entry the city decided; returns its MD_BH (the item key)."""
+        return self.issue_entries([fields])[0]
+
+    def issue_entries(self, entries: list[dict]) -> list[str]:
+        """下发 many entries at once (each: ``list_code``, ``identifier``, ``name``,
+        ``subject_kind_label``, ``document_no``, ``decided_on``, ``valid_until``, ``reason``, optional
+        ``legal_basis``, ``color``, ``item_key``); returns their MD_BH in order."""
+        rows = [self._entry_row(**fields) for fields in entries]
+        self._deliver_many([(row["MD_BH"], "entry", row) for row in rows])
+        self.store.holdings_put(
+            [(row["MD_BH"], exchange_db.HOLDING_PLATFORM, formats.digest(row)) for row in rows]
+        )
+        return [row["MD_BH"] for row in rows]
+
+    def _entry_row(
         self,
         *,
         list_code: str,
@@ -137,11 +151,10 @@ class PlatformSimulator:
         legal_basis: str = "",
         color: str = "2",
         item_key: str | None = None,
-    ) -> str:
-        """下发 a list entry the city decided; returns its MD_BH (the item key)."""
+    ) -> dict:
         key = item_key or self._key("MD")
         uscc = len(identifier) == 18 and not identifier[:17].isdigit()
-        row = {
+        return {
             "MD_BH": key,
             "MD_LX": list_code,
             "MD_YS": color,
@@ -161,15 +174,33 @@ class PlatformSimulator:
             "MD_ZT": "1",
             "MD_YYZ": "0",
         }
-        self._deliver(item_key=key, item_kind="entry", row=row)
-        self.store.holdings_put([(key, exchange_db.HOLDING_PLATFORM, formats.digest(row))])
-        return key
 
     def issue_end(self, *, target_key: str, kind: str = "removal", note: str = "") -> str:
         """下发 a removal, repair (e.g. approved on 信用中国) or correction of the entry ``target_key``."""
         key = self._key(kind.upper()[:3])
         self._deliver(item_key=key, item_kind=kind, row={"MD_BH": target_key, "MD_YCSM": note})
         self.store.holdings_drop([target_key])
+        return key
+
+    def issue_record_end(
+        self,
+        *,
+        record_type: str,
+        document_no: str,
+        kind: str = "repair",
+        organ_code: str = "",
+        note: str = "",
+    ) -> str:
+        """下发 a repair (e.g. approved on 信用中国), revocation or correction of a 双公示 record the
+        district reported, named by its type and 决定文书号 (and the organ's USCC when given)."""
+        key = self._key(kind.upper()[:3])
+        row = {
+            "XF_DXLX": "行政处罚" if record_type == "penalty" else "行政许可",
+            "XF_DXBH": document_no,
+            "XF_JGDM": organ_code,
+            "MD_YCSM": note,
+        }
+        self._deliver(item_key=key, item_kind=kind, row=row)
         return key
 
     def status_of(self, item_key: str) -> list[tuple[str, str]]:

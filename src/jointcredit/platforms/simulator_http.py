@@ -133,23 +133,24 @@ class MemoryTables:
             for key in keys:
                 self.held.pop(key, None)
 
-    def incoming_insert(self, *, item_key: str, item_kind: str, authority, dfbm: str, payload: dict) -> None:
+    def incoming_insert_many(self, items: list[tuple[str, str, tuple[str, str, str], str, dict]]) -> None:
         with self.lock:
-            self.incoming.append(
-                {
-                    "id": self._next("incoming"),
-                    "item_key": item_key,
-                    "item_kind": item_kind,
-                    "authority_code": authority[0],
-                    "authority_name": authority[1],
-                    "authority_level": authority[2],
-                    "dfbm": dfbm,
-                    "sjc": exchange_db.sjc(),
-                    "payload": payload,
-                    "status": exchange_db.IN_NEW,
-                    "status_reason": "",
-                }
-            )
+            for item_key, item_kind, authority, dfbm, payload in items:
+                self.incoming.append(
+                    {
+                        "id": self._next("incoming"),
+                        "item_key": item_key,
+                        "item_kind": item_kind,
+                        "authority_code": authority[0],
+                        "authority_name": authority[1],
+                        "authority_level": authority[2],
+                        "dfbm": dfbm,
+                        "sjc": exchange_db.sjc(),
+                        "payload": payload,
+                        "status": exchange_db.IN_NEW,
+                        "status_reason": "",
+                    }
+                )
 
     def incoming_status(self, item_key: str) -> list[tuple[str, str]]:
         with self.lock:

@@ -369,43 +369,52 @@ def record_publish(*, actor, record):
 def record_withdraw(*, actor, record, reason: str):
     """撤销 with a reason (e.g. the decision was revoked by review or court): off the portal at once."""
     ensure_can_write(actor, record.department, scope=record.record_type)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed.single("reason", "required", "撤销原因（reason）不能为空。")
-    if len(reason) > 500:
-        raise ValidationFailed.single("reason", "max_length", "撤销原因不能超过 500 个字符。")
+    reason = _withdraw_reason(reason)
     with transaction.atomic():
         record = type(record).objects.select_for_update().get(pk=record.pk)
         if record.state == RecordState.WITHDRAWN:
             raise Conflict(
                 "该记录已撤销。", details=[{"field": "state", "rule": "transition", "state": record.state}]
             )
-        before = {"state": record.state, "status_code": record.status_code}
-        was_public = record.state == RecordState.PUBLISHED
-        now = clock.now()
-        record.withdraw(at=now, reason=reason)
-        record.version += 1
-        record.updated_at = now
-        record.save()
-        _history(
-            record,
-            actor=actor,
-            action=RecordHistory.Action.WITHDRAWN,
-            before=before,
-            after={"state": record.state, "status_code": record.status_code, "reason": reason},
-        )
-        if was_public:
-            _emit(record, "record.withdrawn", reason=reason)
-        record_step(
-            record,
-            event=PublicationEvent.WITHDRAWN,
-            action="withdraw",
-            actor=actor,
-            before=before,
-            after={"state": record.state, "reason": reason},
-            reason=reason,
-        )
+        _withdraw_locked(record, actor=actor, reason=reason)
     return record
+
+
+def _withdraw_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed.single("reason", "required", "撤销原因（reason）不能为空。")
+    if len(reason) > 500:
+        raise ValidationFailed.single("reason", "max_length", "撤销原因不能超过 500 个字符。")
+    return reason
+
+
+def _withdraw_locked(record, *, actor, reason: str) -> None:
+    before = {"state": record.state, "status_code": record.status_code}
+    was_public = record.state == RecordState.PUBLISHED
+    now = clock.now()
+    record.withdraw(at=now, reason=reason)
+    record.version += 1
+    record.updated_at = now
+    record.save()
+    _history(
+        record,
+        actor=actor,
+        action=RecordHistory.Action.WITHDRAWN,
+        before=before,
+        after={"state": record.state, "status_code": record.status_code, "reason": reason},
+    )
+    if was_public:
+        _emit(record, "record.withdrawn", reason=reason)
+    record_step(
+        record,
+        event=PublicationEvent.WITHDRAWN,
+        action="withdraw",
+        actor=actor,
+        before=before,
+        after={"state": record.state, "reason": reason},
+        reason=reason,
+    )
 
 
 def record_publication_end(*, actor, record, reason: str, note: str = ""):
@@ -421,36 +430,76 @@ def record_publication_end(*, actor, record, reason: str, note: str = ""):
                 f"只有公示中的记录可以提前结束公示，当前状态为“{record.get_state_display()}”。",
                 details=[{"field": "state", "rule": "transition", "state": record.state}],
             )
-        now = clock.now()
-        ended = timezone.localdate(now) - timedelta(days=1)
-        before = {"public_until": str(record.public_until) if record.public_until else None}
-        record.public_until = min(record.public_until, ended) if record.public_until else ended
-        record.publication_end_reason = reason
-        record.expiry_emitted_at = now
-        record.version += 1
-        record.updated_at = now
-        record.save()
-        after = {"public_until": str(record.public_until), "publication_ended": reason, "note": note}
-        _history(record, actor=actor, action=RecordHistory.Action.UPDATED, before=before, after=after)
-        _emit(record, "record.changed", publication_ended=reason, note=note)
-        _emit(
-            record,
-            "record.expired",
-            publication_ended=reason,
-            note=note,
-            expired_on=ended + timedelta(days=1),
-        )
-        record_step(
-            record,
-            event=PublicationEvent.PUBLICATION_ENDED,
-            action="publication_end",
-            actor=actor,
-            before={"state": record.state, **before},
-            after=after,
-            reason="；".join(x for x in (PublicationEndReason(reason).label, note) if x),
-            effective_on=ended + timedelta(days=1),
-        )
+        _publication_end_locked(record, actor=actor, reason=reason, note=note)
     return record
+
+
+def _publication_end_locked(record, *, actor, reason: str, note: str) -> None:
+    now = clock.now()
+    ended = timezone.localdate(now) - timedelta(days=1)
+    before = {"public_until": str(record.public_until) if record.public_until else None}
+    record.public_until = min(record.public_until, ended) if record.public_until else ended
+    record.publication_end_reason = reason
+    record.expiry_emitted_at = now
+    record.version += 1
+    record.updated_at = now
+    record.save()
+    after = {"public_until": str(record.public_until), "publication_ended": reason, "note": note}
+    _history(record, actor=actor, action=RecordHistory.Action.UPDATED, before=before, after=after)
+    _emit(record, "record.changed", publication_ended=reason, note=note)
+    _emit(
+        record,
+        "record.expired",
+        publication_ended=reason,
+        note=note,
+        expired_on=ended + timedelta(days=1),
+    )
+    record_step(
+        record,
+        event=PublicationEvent.PUBLICATION_ENDED,
+        action="publication_end",
+        actor=actor,
+        before={"state": record.state, **before},
+        after=after,
+        reason="；".join(x for x in (PublicationEndReason(reason).label, note) if x),
+        effective_on=ended + timedelta(days=1),
+    )
+
+
+UPSTREAM_END_REASONS = {"revoked": "撤销", "corrected": "更正", "repaired": "信用修复"}
+
+
+def record_end_upstream(*, actor, record, authority_name: str, reason: str, note: str = ""):
+    """An outside authority revoked, corrected or repaired (e.g. on 信用中国) the decision behind a
+    published 双公示 record: it ends here as a local step does — a repair ends the publication
+    (``record_publication_end``'s step: history row, ``record.changed`` + ``record.expired``), a
+    revocation or correction withdraws the record (``record.withdrawn``). ``actor`` None is the
+    exchange worker applying what the platform delivered. Returns ``(record, ended)``; a record
+    already withdrawn, or whose publication already ended, is left as it is."""
+    if actor is not None:
+        ensure_can_write(actor, record.department, scope=record.record_type)
+    if reason not in UPSTREAM_END_REASONS:
+        raise ValidationFailed.single(
+            "reason",
+            "choice",
+            "上级平台结束公示的原因必须是 revoked（撤销）、corrected（更正）或 repaired（信用修复）。",
+        )
+    text = "；".join(
+        x for x in (f"{authority_name}{UPSTREAM_END_REASONS[reason]}", (note or "").strip()) if x
+    )
+    with transaction.atomic():
+        record = type(record).objects.select_for_update().get(pk=record.pk)
+        if record.state != RecordState.PUBLISHED:
+            return record, False
+        if reason == "repaired":
+            if record.record_type != "penalty":
+                raise ValidationFailed.single("reason", "penalty_only", "信用修复仅适用于行政处罚信息。")
+            if record.publication_end_reason:
+                return record, False
+            _publication_end_locked(record, actor=actor, reason=PublicationEndReason.REPAIRED, note=text)
+        else:
+            _withdraw_locked(record, actor=actor, reason=text[:500])
+    return record, True
 
 
 def record_step(
