@@ -52,6 +52,7 @@ def _hit(link: RoleLink | None = None) -> Hit:
         color="red",
         memorandum_id=2,
         department_name="区发改局",
+        authority_name=None,
         legal_basis="历下区诚信道德模范评选办法（第三条）",
         valid_from=date(2026, 3, 1),
         valid_until=date(2027, 2, 28),
