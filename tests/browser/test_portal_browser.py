@@ -23,6 +23,10 @@ def _fresh_cache():
 
 @pytest.fixture
 def listed_company(lixia):
+    from jointcredit.measures.services import measures_seed_defaults
+
+    # Scenarios are data (ADR 0045): a live-server test starts from a flushed database.
+    measures_seed_defaults()
     company = CompanyFactory(name="济南宏远餐饮管理有限公司", legal_representative="王建国")
     RelatedPersonFactory(subject=company, person=PersonFactory(name="王建国"))
     list_type = ListType.objects.create(

@@ -42,25 +42,28 @@ def scenario_validate(
     scenario: str | None, *, field: str = "scenario", retired_ok: bool = False, catalog: Catalog | None = None
 ) -> str:
     """The scenario code if it is one in use (or, with ``retired_ok``, one ever entered), else a 422
-    naming the scenarios in use, each as 名称（代码）, and listing the codes in ``details[].valid``."""
+    naming the scenarios in use (the detail's message as 名称（代码）, the codes in ``details[].valid``)."""
     catalog = catalog or catalog_get()
     active, names = catalog.scenarios, catalog.scenario_names
     if retired_ok and scenario in names:
         return scenario
     if scenario not in active:
-        valid = "、".join(f"{name}（{code}）" for code, name in active.items())
+        # People read the message (pages show it): names only. Machine clients find the codes in
+        # the detail's message (名称（代码）) and in ``valid``.
+        names_only = "、".join(active.values())
+        with_codes = "、".join(f"{name}（{code}）" for code, name in active.items())
         message = (
             "请选择业务场景"
             if not scenario
             else ("该业务场景已停用" if scenario in names else "业务场景无效")
         )
         raise ValidationFailed(
-            f"{message}：应为在用的业务场景之一：{valid}。",
+            f"{message}：应为在用的业务场景之一：{names_only}。",
             details=[
                 {
                     "field": field,
                     "rule": "choice",
-                    "message": f"业务场景应为在用的业务场景之一：{valid}。",
+                    "message": f"业务场景应为在用的业务场景之一：{with_codes}。",
                     "valid": list(active),
                 }
             ],

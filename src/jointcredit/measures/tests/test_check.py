@@ -455,7 +455,8 @@ def test_api_check_errors(catalog, user_factory, api_client_for):
     bad = client.get("/api/v1/check", {"identifier": "370102199001011234", "scenario": "funding"})
     assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "identifier"
     scen = client.get("/api/v1/check", {"identifier": gen.uscc(random.Random(5)), "scenario": "bogus"})
-    assert scen.status_code == 422 and "public_resource_trading" in scen.json()["error"]["message"]
+    assert scen.status_code == 422 and "公共资源交易/招投标" in scen.json()["error"]["message"]
+    assert "（public_resource_trading）" in scen.json()["error"]["details"][0]["message"]
     baddate = client.get(
         "/api/v1/check",
         {"identifier": gen.uscc(random.Random(5)), "scenario": "funding", "date": "2026-13-01"},

@@ -125,7 +125,7 @@ def test_retiring_is_refused_while_a_measure_uses_it_then_checks_refuse_the_code
     r = api.get("/api/v1/check", {"identifier": CompanyFactory().identifier, "scenario": "high_consumption"})
     error = r.json()["error"]
     assert r.status_code == 422 and error["message"].startswith("该业务场景已停用")
-    assert "财政性资金项目（funding）" in error["message"]
+    assert "财政性资金项目（funding）" in error["details"][0]["message"]
     assert error["details"][0]["valid"] == DEFAULT_CODES
     assert "high_consumption" not in [s["code"] for s in api.get("/api/v1/scenarios").json()]
     assert "high_consumption" in [
@@ -147,5 +147,8 @@ def test_unknown_scenario_is_a_422_naming_the_codes(catalog, user_factory, api_c
     r = api.get("/api/v1/check", {"identifier": CompanyFactory().identifier, "scenario": "casino"})
     assert r.status_code == 422
     error = r.json()["error"]
-    assert error["message"].startswith("业务场景无效：应为在用的业务场景之一：行政许可审批（licensing）")
+    assert error["message"].startswith("业务场景无效：应为在用的业务场景之一：行政许可审批、生产许可")
+    assert error["details"][0]["message"].startswith(
+        "业务场景应为在用的业务场景之一：行政许可审批（licensing）"
+    )
     assert error["details"][0]["field"] == "scenario" and error["details"][0]["rule"] == "choice"
