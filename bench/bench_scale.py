@@ -113,6 +113,8 @@ def _ensure_bench_department(db_url: str) -> None:
 def import_and_feed(db_url: str, quick: bool) -> None:
     rows = 20_000 if quick else IMPORT_ROWS
     _ensure_bench_department(db_url)
+    # The empty-table side in a database of this benchmark's own (bench_records_import reads the name).
+    os.environ.setdefault("BENCH_RECORDS_DB", f"{DB}_import")
     small = bench_records_import.ensure_database()
     bench_records_import.reset(small)
     before = int(h.sql(db_url, "SELECT coalesce(max(position), 0) FROM exchange_outboxevent")[0][0])

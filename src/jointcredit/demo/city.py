@@ -55,10 +55,10 @@ def build(ctx, *, records: int = RECORDS, entries: int = ENTRIES) -> None:
     # Entries first: the check needs them, and the records take most of the time.
     have_entries = ListEntry.objects.count()
     if have_entries < entries:
-        _entries(ctx, entries - have_entries)
+        _entries(ctx, entries - have_entries, serial=have_entries)
     have = Penalty.objects.count() + License.objects.count()
     if have < records:
-        _records(ctx, records - have)
+        _records(ctx, records - have, serial=have)
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             for model in (Penalty, License, ListEntry):
@@ -97,7 +97,8 @@ def _dates(rng: random.Random, n: int, today: date, days: int) -> pl.Series:
     return pl.select(pl.lit(today) - pl.duration(days=_ints(rng, days, n))).to_series().alias("date")
 
 
-def _records(ctx, total: int) -> None:
+def _records(ctx, total: int, *, serial: int) -> None:
+    """``serial`` continues the 文书号 numbering of an earlier, interrupted build."""
     rng = ctx.rng
     today = ctx.today
     departments = {
@@ -105,7 +106,6 @@ def _records(ctx, total: int) -> None:
     }
     windows = _subject_windows(SLICE // 3)
     bar = tqdm(total=total, desc="双公示记录", unit="行", mininterval=2.0)
-    serial = 0
     done = 0
     while done < total:
         n = min(SLICE, total - done)
@@ -210,7 +210,7 @@ def _record_frame(model, subjects: pl.DataFrame, ids: pl.Series, rng, department
     return typed.drop("doc_abbr", "serial", "identifier")
 
 
-def _entries(ctx, total: int) -> None:
+def _entries(ctx, total: int, *, serial: int) -> None:
     rng = ctx.rng
     types = list(ListType.objects.filter(is_active=True).values_list("id", "color", "legal_basis"))
     if not types:
@@ -238,7 +238,7 @@ def _entries(ctx, total: int) -> None:
                     "department_id": _pick(dept_ids, _ints(rng, len(dept_ids), n), pl.Int64),
                     "legal_basis": _pick([x[2] or "相关规定" for x in types], t),
                     "decided_on": decided,
-                    "serial": pl.int_range(done + 1, done + n + 1, eager=True),
+                    "serial": pl.int_range(serial + done + 1, serial + done + n + 1, eager=True),
                 }
             )
             .with_columns(
