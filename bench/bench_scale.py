@@ -53,8 +53,9 @@ def _table_bytes(db_url: str, table: str) -> int:
     return int(
         h.sql(
             db_url,
-            "SELECT coalesce(sum(pg_total_relation_size(relid)), 0) FROM pg_partition_tree(%s::regclass)",
-            [table],
+            "SELECT coalesce((SELECT sum(pg_total_relation_size(relid))"
+            " FROM pg_partition_tree(%s::regclass)), pg_total_relation_size(%s::regclass))",
+            [table, table],
         )[0][0]
     )
 

@@ -86,7 +86,7 @@ def _subject_windows(size: int):
         frame = frame_from_query(
             "SELECT id, kind, identifier, name FROM subjects_subject WHERE id >= %s AND id < %s",
             [low, low + size],
-            {"id": pl.Int64, "kind": pl.String, "identifier": pl.String, "name": pl.String},
+            {"id": pl.Int64(), "kind": pl.String(), "identifier": pl.String(), "name": pl.String()},
         )
         low = first if low + size > last else low + size
         if frame.height:
@@ -94,7 +94,8 @@ def _subject_windows(size: int):
 
 
 def _dates(rng: random.Random, n: int, today: date, days: int) -> pl.Series:
-    return pl.select(pl.lit(today) - pl.duration(days=_ints(rng, days, n))).to_series().alias("date")
+    offsets = _ints(rng, days, n).alias("offset")
+    return pl.DataFrame(offsets).select(pl.lit(today) - pl.duration(days=pl.col("offset"))).to_series()
 
 
 def _records(ctx, total: int, *, serial: int) -> None:
@@ -120,7 +121,7 @@ def _records(ctx, total: int, *, serial: int) -> None:
                 continue
             part = pick.slice(0 if model is Penalty else penalties, rows)
             ids = reserve_id_series(model, rows)
-            partitions.partitions_ensure_upto(model._meta.db_table, int(ids.max()))
+            partitions.partitions_ensure_upto(model._meta.db_table, int(ids.max() or 0))  # type: ignore[arg-type]
             frame = _record_frame(model, part, ids, rng, departments, codes, today, serial)
             serial += rows
             with transaction.atomic():
