@@ -126,18 +126,20 @@ def partition_by_range(
             [table],
         )
         incoming = cur.fetchall()
+        # Identity columns (the id, also when the key is another column, e.g. deliveries' event_id)
+        # and where their sequences stand.
         cur.execute(
-            "SELECT attidentity FROM pg_attribute WHERE attrelid = %s::regclass AND attname = %s",
-            [table, key],
+            "SELECT attname, attidentity FROM pg_attribute WHERE attrelid = %s::regclass"
+            " AND attidentity <> '' AND NOT attisdropped",
+            [table],
         )
-        identity = (cur.fetchone() or [""])[0]
-        sequence_position = None
-        if identity:
-            cur.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, key])
+        identities: list[tuple[str, str, int | None]] = []
+        for column, kind in cur.fetchall():
+            cur.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, column])
             seq = cur.fetchone()[0]
             cur.execute(f"SELECT last_value, is_called FROM {seq}")  # noqa: S608 - catalogue name
             last, called = cur.fetchone()
-            sequence_position = last if called else last - 1
+            identities.append((column, kind, last if called else last - 1))
         top = None
         if step:
             cur.execute(f"SELECT max({q(key)}) FROM {q(table)}")  # noqa: S608 - model metadata
@@ -150,19 +152,19 @@ def partition_by_range(
         for name, referrer, _definition in incoming:
             cur.execute(f"ALTER TABLE {q(referrer)} DROP CONSTRAINT {q(name)}")
         cur.execute(f"ALTER TABLE {q(table)} RENAME TO {q(legacy)}")
-        if identity:
-            cur.execute(f"ALTER TABLE {q(legacy)} ALTER COLUMN {q(key)} DROP IDENTITY")
+        for column, _, _ in identities:
+            cur.execute(f"ALTER TABLE {q(legacy)} ALTER COLUMN {q(column)} DROP IDENTITY")
         cur.execute(
             f"CREATE TABLE {q(table)} (LIKE {q(legacy)} INCLUDING DEFAULTS INCLUDING STORAGE"
             f" INCLUDING COMMENTS) PARTITION BY RANGE ({q(key)})"
         )
-        if identity:
-            kind = "ALWAYS" if identity == "a" else "BY DEFAULT"
-            cur.execute(f"ALTER TABLE {q(table)} ALTER COLUMN {q(key)} ADD GENERATED {kind} AS IDENTITY")
-            if sequence_position:
-                cur.execute(
-                    "SELECT setval(pg_get_serial_sequence(%s, %s), %s)", [table, key, sequence_position]
-                )
+        for column, kind, position in identities:
+            generated = "ALWAYS" if kind == "a" else "BY DEFAULT"
+            cur.execute(
+                f"ALTER TABLE {q(table)} ALTER COLUMN {q(column)} ADD GENERATED {generated} AS IDENTITY"
+            )
+            if position:
+                cur.execute("SELECT setval(pg_get_serial_sequence(%s, %s), %s)", [table, column, position])
         for name, contype, definition, _idx, columns in constraints:
             if contype in ("p", "u") and key not in (columns or []):
                 if contype == "p":  # the key joins the primary key (deliveries: (id, event_id))

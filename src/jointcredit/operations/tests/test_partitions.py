@@ -78,6 +78,12 @@ def test_growing_tables_are_partitioned_by_the_migrations():
         ranged = [p for p in partitions.partitions_of(table) if not p.is_default and p.lower is not None]
         assert len(ranged) >= 2, f"{table}: ranges made ahead"
     assert layouts["audit_auditevent"].archivable is False
+    # Identity columns survive, also when the key is another column (deliveries: event_id).
+    assert _sql(
+        "SELECT attrelid::regclass::text FROM pg_attribute WHERE attname = 'id' AND attidentity = 'd'"
+        " AND attrelid IN ('exchange_delivery'::regclass, 'records_penalty'::regclass)"
+        " ORDER BY 1"
+    ) == [("exchange_delivery",), ("records_penalty",)]
     # What PostgreSQL keeps: the id as primary key, the foreign keys in and out.
     assert _sql(
         "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'records_penalty'::regclass"
