@@ -119,9 +119,11 @@ def ensure_database() -> str:
     h.manage(["migrate", "--no-input"], env=env)
     h.sql(
         db_url,
-        "INSERT INTO accounts_department (code, name, uscc, is_initiating, is_cooperating, "
-        "is_credit_office, is_active, created_at) VALUES ('bench', '济南市历下区市场监督管理局', %s, true, "
-        "true, false, true, now()) ON CONFLICT (code) DO NOTHING",
+        "INSERT INTO accounts_department (code, name, organ_name, doc_abbr, uscc, is_initiating, "
+        "is_cooperating, is_credit_office, is_active, created_at) VALUES ('bench', "
+        "'济南市历下区市场监督管理局', '济南市历下区市场监督管理局', '历市监', %s, true, true, false, true, "
+        "now()) "
+        "ON CONFLICT (code) DO NOTHING",
         [DEPT_USCC],
     )
     return db_url

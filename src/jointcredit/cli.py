@@ -3,7 +3,9 @@
     jointcredit serve [--production [--api]] [--port N]   development server or gunicorn (default port
                                                      $JOINTCREDIT_PORT, 8000); --api: the API-only
                                                      process (ADR 0014)
-    jointcredit worker [--interval 0.2]              task worker (webhook deliveries, imports)
+    jointcredit worker [--interval 0.2]              task worker (webhook deliveries, imports) and the
+                                                     schedules (sweep, partition upkeep; ADR 0050)
+    jointcredit partitions [list|upkeep|archive T P]  partitioned tables (ADR 0049)
     jointcredit migrate | demo --size small|large | sweep | grade | screen | import ...
     jointcredit user create --username U --department CODE --role ROLE [--password P]
     jointcredit token create --user U
@@ -49,7 +51,7 @@ def _translate(argv: list[str]) -> list[str]:
             if any(a == "--interval" or a.startswith("--interval=") for a in argv[1:])
             else ["--interval", "0.2"]
         )
-        return ["db_worker", "--queue-name", "*", *interval, *argv[1:]]
+        return ["worker", "--queue-name", "*", *interval, *argv[1:]]
     return argv
 
 

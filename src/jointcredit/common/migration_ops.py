@@ -19,3 +19,31 @@ def postgresql_only_sql(forward: list[str], backward: list[str]) -> migrations.R
         return apply
 
     return migrations.RunPython(run(forward), run(backward), elidable=False)
+
+
+def partition_table(
+    table: str,
+    *,
+    key: str,
+    time_column: str,
+    step: int | None = None,
+    months: int | None = None,
+    archivable: bool = True,
+) -> migrations.RunPython:
+    """Range-partition an existing table in place on PostgreSQL (common.partitions, ADR 0049); a
+    no-op on SQLite. Backwards it leaves the table partitioned (forwards is idempotent)."""
+
+    def apply(apps, schema_editor):
+        from .partitions import partition_by_range
+
+        partition_by_range(
+            schema_editor,
+            table=table,
+            key=key,
+            time_column=time_column,
+            step=step,
+            months=months,
+            archivable=archivable,
+        )
+
+    return migrations.RunPython(apply, migrations.RunPython.noop, elidable=False)

@@ -19,6 +19,8 @@ Variables (see docs/configuration.md):
                            (default var/audit-checkpoints)
   JOINTCREDIT_OIDC_*       government single sign-on of the credit service (docs/identity.md)
   JOINTCREDIT_DEVIDP       "1" mounts the local identity provider (default: on with DEBUG/tests)
+  JOINTCREDIT_PARTITION_RETENTION_DAYS  archive partitions older than this (default 0: keep all)
+  JOINTCREDIT_PARTITION_ARCHIVE_DIR     where archived partitions go (default var/partition-archive)
   PLATFORM_EXCHANGE_DATABASE_URL  the exchange database (前置库) shared with the upstream platform
                            (default: a second SQLite file next to the main one, or the database
                            "<main>_exchange" on the same PostgreSQL server; docs/platforms.md)
@@ -99,6 +101,7 @@ INSTALLED_APPS = [
     "jointcredit.accounts",
     "jointcredit.audit",
     "jointcredit.calendar",
+    "jointcredit.operations",
     "jointcredit.subjects",
     "jointcredit.exchange",
     "jointcredit.records",
@@ -453,6 +456,14 @@ TASKS = {
         "QUEUES": ["default", "webhooks", "imports", "platforms"],
     }
 }
+
+# --- Partitions and schedules (ADR 0049, 0050) -------------------------------------------
+# Partitions whose rows are all older than this many days are archived to a compressed file and
+# dropped by the scheduled upkeep; 0 (default) keeps everything.
+PARTITION_RETENTION_DAYS = int(os.environ.get("JOINTCREDIT_PARTITION_RETENTION_DAYS", "0"))
+PARTITION_ARCHIVE_DIR = Path(
+    os.environ.get("JOINTCREDIT_PARTITION_ARCHIVE_DIR", VAR_DIR / "partition-archive")
+)
 
 # --- Email ----------------------------------------------------------------------------------
 # Development without a mail server: one file per message under var/mail/ (readable, not MIME on

@@ -4,10 +4,10 @@ from jointcredit.cli import _translate
 
 
 def test_worker_polls_every_fifth_of_a_second_unless_told_otherwise():
-    assert _translate(["worker"]) == ["db_worker", "--queue-name", "*", "--interval", "0.2"]
-    assert _translate(["worker", "--interval", "2"]) == ["db_worker", "--queue-name", "*", "--interval", "2"]
+    assert _translate(["worker"]) == ["worker", "--queue-name", "*", "--interval", "0.2"]
+    assert _translate(["worker", "--interval", "2"]) == ["worker", "--queue-name", "*", "--interval", "2"]
     assert _translate(["worker", "--interval=2", "--batch"]) == [
-        "db_worker",
+        "worker",
         "--queue-name",
         "*",
         "--interval=2",

@@ -62,6 +62,7 @@ def test_worker_killed_mid_delivery_loses_nothing(lixia, user_factory, settings)
             [
                 str(BIN / "jointcredit"),
                 "worker",
+                "--no-schedules",
                 "--no-startup-delay",
                 "--no-reload",
                 "--interval",

@@ -1,4 +1,6 @@
-"""`jointcredit demo --size small|large`: a realistic 历下区 (DESIGN.md §7).
+"""`jointcredit demo --size small|large|xlarge|city`: a realistic 历下区 (DESIGN.md §7); ``city`` adds
+30M 双公示 records and 1M list entries by COPY (demo/city.py, issue #21 §4) and resumes a build
+that stopped.
 
 Deterministic for a given --seed. Every app adds its part through a module ``<app>.demo`` exposing
 ``build(ctx)`` (common.discovery: INSTALLED_APPS order, after the apps named in the module's ``AFTER``).
@@ -20,13 +22,15 @@ from jointcredit.accounts.models import Delegation, DelegationScope, Department,
 from jointcredit.common import clock
 from jointcredit.common.bulk import bulk_insert, reset_sequence
 from jointcredit.common.discovery import app_modules
+from jointcredit.demo import city
 from jointcredit.demo.calendar_years import configure_up_to
 from jointcredit.demo.departments import DEPARTMENTS, ORGANS
+from jointcredit.lists.models import ListType
 from jointcredit.subjects import generators as gen
 from jointcredit.subjects.identifiers import IdType
 from jointcredit.subjects.models import RelatedPerson, RelatedRole, Subject, SubjectKind
 
-SIZES = {"small": 1_500, "large": 1_000_000, "xlarge": 10_000_000}
+SIZES = {"small": 1_500, "large": 1_000_000, "xlarge": 10_000_000, "city": 10_000_000}
 DEMO_PASSWORD = "Demo@2026!lixia"  # noqa: S105 - documented demo credential, demo data only
 
 
@@ -57,6 +61,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **o):
         if Department.objects.exists():
+            if o["size"] == "city" and not o["only_foundation"]:
+                self._city_resume(o["seed"])  # a long build goes on where it stopped
+                return
             self.stdout.write("数据库中已有部门数据，跳过演示数据生成（如需重建请先清空数据库）。")
             return
         rng = random.Random(o["seed"])
@@ -75,12 +82,35 @@ class Command(BaseCommand):
                 t0 = time.monotonic()
                 module.build(ctx)
                 self.stdout.write(f"  {app}: {time.monotonic() - t0:.1f}s")
+            if o["size"] == "city":
+                city.build(ctx)
         self.stdout.write(
             self.style.SUCCESS(
                 f"演示数据已生成：{len(departments)} 个部门，{Subject.objects.count()} 个主体，"
                 f"耗时 {time.monotonic() - started:.1f}s。演示账号密码：{DEMO_PASSWORD}"
             )
         )
+
+    def _city_resume(self, seed: int) -> None:
+        """City size on a database that already has the foundation (or part of the history): the
+        apps' demo data if it is missing, then the rest of the city's records and entries."""
+        ctx = DemoContext(
+            rng=random.Random(seed),
+            size="city",
+            today=clock.today(),
+            departments={d.code: d for d in Department.objects.all()},
+            stdout=self.stdout,
+        )
+        kinds = Subject.objects.order_by("id").values_list
+        ctx.persons = list(kinds("id", flat=True).filter(kind=SubjectKind.NATURAL))
+        ctx.businesses = list(kinds("id", flat=True).filter(kind=SubjectKind.INDIVIDUAL_BUSINESS))
+        ctx.companies = list(kinds("id", flat=True).filter(kind=SubjectKind.LEGAL))
+        if not ListType.objects.exists():
+            for app, module in app_modules("demo"):
+                t0 = time.monotonic()
+                module.build(ctx)
+                self.stdout.write(f"  {app}: {time.monotonic() - t0:.1f}s")
+        city.build(ctx)
 
     def _departments(self) -> dict[str, Department]:
         rng = random.Random(7)
