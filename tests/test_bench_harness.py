@@ -74,7 +74,7 @@ class _FakeConn:
                 else []
             )
         if "subjects_relatedperson" in query:
-            return _Cursor([("legal_representative", "370102199001011237", "王伟", True)])
+            return _Cursor([("legal_representative", "370102199001011237", "王伟", True, None, None, None)])
         return _Cursor([])
 
 

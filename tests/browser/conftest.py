@@ -53,6 +53,12 @@ def chromium():
 def web(chromium, live_server, transactional_db, settings):
     """A fresh browser context (own cookies) on the live server; ``web.shot(name)`` saves a screenshot."""
     settings.AXES_ENABLED = False  # the live server thread must not lock out the test user
+    # A live-server test starts from a flushed database: the rows data migrations seed are gone.
+    # Business scenarios are data (ADR 0045) every check page needs.
+    from jointcredit.measures import seed
+    from jointcredit.measures.models import Scenario
+
+    seed.seed_scenarios(Scenario)
     context = chromium.new_context(
         base_url=live_server.url,
         locale="zh-CN",
