@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A streaming-replication standby of the local PostgreSQL cluster, for the read-replica tests and
-# benchmarks (ADR 0048, docs/scale-replicas.md). Idempotent:
+# benchmarks (ADR 0048, docs/scale.md §5). Idempotent:
 #
 #   scripts/pg-standby.sh start     create it if missing (pg_basebackup -R), start it, wait until it streams
 #   scripts/pg-standby.sh stop      stop it (the primary is not touched)

@@ -1,4 +1,4 @@
-"""Read replicas (ADR 0048, docs/scale-replicas.md): which reads may be answered by a standby.
+"""Read replicas (ADR 0048, docs/scale.md §5): which reads may be answered by a standby.
 
 A request is *lag-tolerant* when its view says so: ``@lag_tolerant`` on a Django view, ninja's
 ``decorate_view(lag_tolerant)`` on an operation, ``router.add_decorator(lag_tolerant, mode="view")`` or

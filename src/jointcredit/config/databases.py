@@ -1,5 +1,5 @@
 """Database aliases from the environment beyond DATABASE_URL: read replicas and the connection pool
-(ADR 0048, docs/scale-replicas.md). Pure functions of the environment's strings, used by settings."""
+(ADR 0048, docs/scale.md §5). Pure functions of the environment's strings, used by settings."""
 
 from __future__ import annotations
 

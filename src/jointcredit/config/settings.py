@@ -25,7 +25,7 @@ Variables (see docs/configuration.md):
                            (default: a second SQLite file next to the main one, or the database
                            "<main>_exchange" on the same PostgreSQL server; docs/platforms.md)
   DATABASE_REPLICA_URLS    comma-separated postgres:// URLs of streaming standbys answering lag-tolerant
-                           reads (ADR 0048, docs/scale-replicas.md); with DATABASE_REPLICA_MAX_LAG
+                           reads (ADR 0048, docs/scale.md §5); with DATABASE_REPLICA_MAX_LAG
                            (seconds, default 10), DATABASE_REPLICA_CHECK_SECONDS (health check cache,
                            default 5), DATABASE_REPLICA_PIN_SECONDS (reads on the primary after a write,
                            default max lag + check + 1), DATABASE_REPLICA_CONNECT_TIMEOUT (default 2)
@@ -217,7 +217,7 @@ if _xdb["ENGINE"] == "django.db.backends.sqlite3":
     }
 _xdb["TEST"] = {"MIGRATE": False}
 DATABASES = {"default": _db, PLATFORM_EXCHANGE_DATABASE: _xdb}
-# Read replicas (ADR 0048, docs/scale-replicas.md): streaming standbys "replica1", "replica2"… that
+# Read replicas (ADR 0048, docs/scale.md §5): streaming standbys "replica1", "replica2"… that
 # answer the reads of lag-tolerant views (common.replicas). DATABASE_REPLICAS is the rotation: empty
 # under the tests, whose transactions only the primary sees (tests/replicas turns it on).
 DATABASE_REPLICA_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_REPLICA_CONNECT_TIMEOUT", "2"))

@@ -8,14 +8,14 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, HttpResponseForbidden
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from jointcredit.accounts.decorators import office_admin_required
 from jointcredit.accounts.models import Department
-from jointcredit.accounts.permissions import ensure_office_admin
-from jointcredit.common.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from jointcredit.common.errors import DomainError, NotFound, ValidationFailed
 from jointcredit.common.params import int_or as _int
 from jointcredit.subjects.models import RelatedRole, SubjectKind
 
@@ -182,14 +182,6 @@ def measures(request):
 # --- 系统配置: memoranda and measures (office only; the services validate and audit) ---------------
 
 
-def _office_or_403(request) -> HttpResponseForbidden | None:
-    try:
-        ensure_office_admin(request.user)
-    except PermissionDenied as exc:
-        return HttpResponseForbidden(exc.message)
-    return None
-
-
 def _form_errors(exc: DomainError) -> list[dict]:
     """One line per bad field; a detail without its own message (a conflict) carries the error's."""
     return [d if d.get("message") else d | {"message": exc.message} for d in exc.details] or [
@@ -197,12 +189,10 @@ def _form_errors(exc: DomainError) -> list[dict]:
     ]
 
 
-@login_required
+@office_admin_required
 @require_http_methods(["GET", "POST"])
 def memorandum_edit(request, code: str | None = None):
     """系统配置 → 备忘录: the office creates or edits a memorandum."""
-    if (refused := _office_or_403(request)) is not None:
-        return refused
     current = Memorandum.objects.filter(code=code).first() if code is not None else None
     if code is not None and current is None:
         raise Http404("备忘录不存在。")
@@ -288,12 +278,10 @@ def _shareholder_reach(post) -> dict:
     return {"shareholder_depth": int(depth_text), "shareholder_min_share": share}
 
 
-@login_required
+@office_admin_required
 @require_http_methods(["GET", "POST"])
 def measure_edit(request, code: str | None = None):
     """系统配置 → 奖惩措施: the office creates or edits a measure; the check uses it at once."""
-    if (refused := _office_or_403(request)) is not None:
-        return refused
     current = (
         Measure.objects.filter(code=code, superseded_by__isnull=True).select_related("memorandum").first()
         if code is not None
@@ -399,12 +387,10 @@ def measure_edit(request, code: str | None = None):
 # --- 系统配置: 业务场景 (office only; ADR 0045) -----------------------------------------------------
 
 
-@login_required
+@office_admin_required
 @require_http_methods(["GET", "POST"])
 def scenarios(request):
     """系统配置 → 业务场景: every scenario (in use and retired) and the form to add one."""
-    if (refused := _office_or_403(request)) is not None:
-        return refused
     errors: list[dict] = []
     form: dict = {"departments": []}
     if request.method == "POST":
@@ -438,12 +424,10 @@ def scenarios(request):
     )
 
 
-@login_required
+@office_admin_required
 @require_http_methods(["GET", "POST"])
 def scenario_edit(request, code: str):
     """Edit a scenario's name and departments, retire it (停用) or bring it back (启用)."""
-    if (refused := _office_or_403(request)) is not None:
-        return refused
     current = Scenario.objects.filter(code=code).first()
     if current is None:
         raise Http404("业务场景不存在。")
@@ -563,17 +547,13 @@ def _date_param(request, name: str) -> date | None:
         raise DomainError(f"日期 {name}“{text}”格式错误，应为 YYYY-MM-DD。") from None
 
 
-@login_required
+@office_admin_required
 def unchecked_grants(request):
     from jointcredit.common.tabular import table_response
 
     from .extensions import grant_sources
     from .unchecked import UncheckedFilter, unchecked_grants, unchecked_report, unchecked_table
 
-    try:
-        ensure_office_admin(request.user)
-    except DomainError as exc:
-        return render(request, "measures/unchecked_grants.html", {"error": exc.message}, status=403)
     params = {
         k: request.GET.get(k, "").strip() for k in ("decided_from", "decided_to", "department", "source")
     }

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponseForbidden
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from jointcredit.accounts.decorators import forbidden_page, office_admin_required
 from jointcredit.common.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from jointcredit.common.pagination import paginate
 from jointcredit.common.tabular import table_response
@@ -27,10 +28,8 @@ def _int(value, default=1):
         return default
 
 
-@login_required
+@office_admin_required
 def home(request):
-    if not (request.user.is_superuser or request.user.is_office_admin):
-        return HttpResponseForbidden("上下联动总览仅限信用办查看。")
     rows = []
     for p in selectors.platform_list():
         rows.append(
@@ -108,7 +107,7 @@ def exchange_now(request, code: str):
         platform = selectors.platform_get(code)
         result = services.platform_exchange_request(actor=request.user, platform=platform)
     except PermissionDenied as exc:
-        return HttpResponseForbidden(exc.message)
+        return forbidden_page(request, exc.message)
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("platforms:home")
@@ -126,10 +125,6 @@ def exchange_now(request, code: str):
 
 
 # --- transports (ADR 0043): the config page, the file transport's files and receipt files ---------------
-def _office(request) -> bool:
-    return request.user.is_superuser or request.user.is_office_admin
-
-
 def _platform(code: str):
     try:
         return selectors.platform_get(code)
@@ -137,10 +132,8 @@ def _platform(code: str):
         raise Http404(exc.message) from None
 
 
-@login_required
+@office_admin_required
 def config(request, code: str):
-    if not _office(request):
-        return HttpResponseForbidden("上级平台交换方式仅限信用办配置。")
     platform = _platform(code)
     form = {
         "transport": platform.transport,
@@ -183,10 +176,8 @@ def config(request, code: str):
     )
 
 
-@login_required
+@office_admin_required
 def file_list(request, code: str):
-    if not _office(request):
-        return HttpResponseForbidden("上报文件仅限信用办查看。")
     platform = _platform(code)
     page = paginate(selectors.outgoing_files(platform), page=_int(request.GET.get("page")))
     return render(
@@ -201,10 +192,8 @@ def file_list(request, code: str):
     )
 
 
-@login_required
+@office_admin_required
 def file_download(request, code: str, file_id: int, fmt: str):
-    if not _office(request):
-        return HttpResponseForbidden("上报文件仅限信用办下载。")
     if fmt not in files.FORMATS:
         raise Http404("不支持的文件格式。")
     try:
@@ -232,7 +221,7 @@ def file_receipt(request, code: str):
             actor=request.user, platform=platform, upload=upload, name=upload.name or "", size=upload.size
         )
     except PermissionDenied as exc:
-        return HttpResponseForbidden(exc.message)
+        return forbidden_page(request, exc.message)
     except ValidationFailed as exc:
         messages.error(request, exc.message)
         for detail in exc.details[1:20]:
