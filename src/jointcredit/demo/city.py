@@ -256,6 +256,7 @@ def _entries(ctx, total: int, *, serial: int) -> None:
                 removal_reason=pl.lit(""),
                 removal_note=pl.lit(""),
                 under_objection=pl.lit(False),
+                responsible_chosen=pl.lit(False),  # no choice at 认定 (ADR 0046)
                 objection_periods=pl.lit("[]"),
                 created_at=pl.lit(now),
                 updated_at=pl.lit(now),
