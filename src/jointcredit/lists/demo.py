@@ -243,6 +243,8 @@ def _bulk_tail(ctx, target: int = 100_000) -> None:
         "valid_until",
         "published_at",
         "under_objection",
+        "responsible_chosen",
+        "objection_periods",
         "removal_reason",
         "removal_note",
         "notice_no",
@@ -274,6 +276,8 @@ def _bulk_tail(ctx, target: int = 100_000) -> None:
                 decided + timedelta(days=lt.validity_days),
                 now,
                 i % 97 == 0,
+                False,  # no choice of directly responsible persons at 认定 (ADR 0046)
+                "[]",  # never under objection
                 "",
                 "",
                 "",
